@@ -1,0 +1,59 @@
+import type { DiagnosticCode } from "./codes.js";
+import type { Span } from "./span.js";
+
+/** How bad a diagnostic is. Errors stop compilation; warnings do not (unless `--strict`). */
+export type Severity = "error" | "warning" | "note";
+
+/** A secondary message that points somewhere else, e.g. at the first of two duplicates. */
+export interface DiagnosticNote {
+  readonly message: string;
+  readonly span?: Span;
+}
+
+/**
+ * The one diagnostic shape of the project. Stages return arrays of these instead of throwing;
+ * only internal bugs throw.
+ */
+export interface Diagnostic {
+  readonly code: DiagnosticCode;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Where the problem is; absent only for problems with no source (e.g. a bad CLI flag). */
+  readonly span?: Span;
+  readonly notes?: readonly DiagnosticNote[];
+}
+
+/** Builds an error diagnostic. */
+export function error(code: DiagnosticCode, message: string, span?: Span, notes?: readonly DiagnosticNote[]): Diagnostic {
+  return withOptional({ code, severity: "error", message }, span, notes);
+}
+
+/** Builds a warning diagnostic. */
+export function warning(code: DiagnosticCode, message: string, span?: Span, notes?: readonly DiagnosticNote[]): Diagnostic {
+  return withOptional({ code, severity: "warning", message }, span, notes);
+}
+
+function withOptional(base: Diagnostic, span?: Span, notes?: readonly DiagnosticNote[]): Diagnostic {
+  return { ...base, ...(span ? { span } : {}), ...(notes && notes.length > 0 ? { notes } : {}) };
+}
+
+/** True when any diagnostic is an error (or, with `strict`, a warning). */
+export function hasErrors(diagnostics: readonly Diagnostic[], strict = false): boolean {
+  return diagnostics.some((d) => d.severity === "error" || (strict && d.severity === "warning"));
+}
+
+/**
+ * Sorts diagnostics by file, then offset, then code, so that output does not depend on the order
+ * in which stages found them.
+ */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  return [...diagnostics].sort((a, b) => {
+    const fa = a.span?.file ?? "";
+    const fb = b.span?.file ?? "";
+    if (fa !== fb) return fa < fb ? -1 : 1;
+    const oa = a.span?.start ?? -1;
+    const ob = b.span?.start ?? -1;
+    if (oa !== ob) return oa - ob;
+    return a.code < b.code ? -1 : a.code > b.code ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0;
+  });
+}

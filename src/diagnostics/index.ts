@@ -1,0 +1,4 @@
+export * from "./codes.js";
+export * from "./diagnostic.js";
+export * from "./format.js";
+export * from "./span.js";

@@ -1,0 +1,48 @@
+/**
+ * Source positions. A span is a pair of UTF-16 offsets into a file's text; line and column are
+ * computed only when a diagnostic is printed (see `lineColumn`).
+ */
+
+/** A half-open range `[start, end)` of character offsets in `file`. */
+export interface Span {
+  readonly file: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** A 1-based line and column. */
+export interface LineColumn {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** Builds a span. */
+export function span(file: string, start: number, end: number = start): Span {
+  return { file, start, end };
+}
+
+/** Offsets at which each line of `text` starts; index i holds the start of line i + 1. */
+export function lineStarts(text: string): readonly number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) starts.push(i + 1);
+  }
+  return starts;
+}
+
+/** The 1-based line and column of `offset` in a text whose line starts are `starts`. */
+export function lineColumnAt(starts: readonly number[], offset: number): LineColumn {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
+}
+
+/** The 1-based line and column of `offset` in `text`. */
+export function lineColumn(text: string, offset: number): LineColumn {
+  return lineColumnAt(lineStarts(text), offset);
+}

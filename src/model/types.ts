@@ -1,0 +1,365 @@
+/**
+ * The validated resource model: what the validate stage produces and the compiler consumes.
+ *
+ * Design
+ * - Plain, readonly, JSON-serializable data; no classes, Maps or functions.
+ * - One interface per kind we compile, discriminated by `kind`. Kinds from different API groups
+ *   that share a name are told apart by prefix (`K8sNetworkPolicy` vs `NetworkPolicy`, `V1Profile`).
+ * - Every resource carries an `origin`: the document's span plus a span for every field, keyed by
+ *   its dotted path in the document (`spec.ingress.0.source.selector`), so a later stage can point
+ *   at any field with `spanOf`.
+ * - Selectors are parsed during validation; the model holds the AST and the text as written.
+ * - Defaults are applied here (e.g. Calico policy `types`, `tier: default`), so the compiler does
+ *   not re-derive them.
+ */
+import type { Span } from "../diagnostics/span.js";
+import type { Labels, Selector } from "./selector/ast.js";
+
+export type { Labels, Selector } from "./selector/ast.js";
+
+/** Where a resource came from. */
+export interface Origin {
+  readonly file: string;
+  /** Index of the document in its file (0-based), after unwrapping `List` wrappers. */
+  readonly document: number;
+  /** Span of the whole document (or List item). */
+  readonly span: Span;
+  /** Span of every field's value, by dotted path relative to the resource (`metadata.name`). */
+  readonly spans: Readonly<Record<string, Span>>;
+  /** Span of every mapping key, by the same dotted path. */
+  readonly keySpans: Readonly<Record<string, Span>>;
+}
+
+/** The most specific known span for `path` (or the nearest ancestor's, or the document's). */
+export function spanOf(origin: Origin, path: string): Span {
+  let p = path;
+  for (;;) {
+    const s = origin.spans[p];
+    if (s) return s;
+    const cut = p.lastIndexOf(".");
+    if (cut < 0) return origin.spans[""] ?? origin.span;
+    p = p.slice(0, cut);
+  }
+}
+
+/** A selector as written plus its parsed form. */
+export interface SelectorField {
+  readonly text: string;
+  readonly ast: Selector;
+}
+
+export interface Metadata {
+  readonly name: string;
+  /** Absent for cluster-scoped kinds. */
+  readonly namespace?: string;
+  readonly labels: Labels;
+  readonly annotations: Labels;
+}
+
+interface ResourceBase {
+  readonly metadata: Metadata;
+  readonly origin: Origin;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared rule pieces
+
+/** A protocol as written: a case-sensitive Calico name or a number 1-255. */
+export type Protocol = string | number;
+
+/** A port: a single number or inclusive range (`first === last` for one port), or a named port. */
+export type Port =
+  | { readonly kind: "range"; readonly first: number; readonly last: number }
+  | { readonly kind: "named"; readonly name: string };
+
+/** A named container/endpoint port. */
+export interface NamedPort {
+  readonly name: string;
+  /** Upper-case Calico protocol name: TCP, UDP or SCTP. */
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+  readonly port: number;
+}
+
+export interface IcmpMatch {
+  readonly type?: number;
+  readonly code?: number;
+}
+
+export interface ServiceAccountMatch {
+  readonly names: readonly string[];
+  readonly selector?: SelectorField;
+}
+
+/** Calico EntityRule (v3), also used for v1 rules (which may carry `tag`/`notTag`). */
+export interface EntityRule {
+  /** CIDRs in canonical form (host bits masked, bare IPs as /32 or /128). */
+  readonly nets: readonly string[];
+  readonly notNets: readonly string[];
+  readonly selector?: SelectorField;
+  readonly notSelector?: SelectorField;
+  readonly namespaceSelector?: SelectorField;
+  readonly serviceAccounts?: ServiceAccountMatch;
+  readonly ports: readonly Port[];
+  readonly notPorts: readonly Port[];
+  /** v1 only: matches endpoints whose profiles carry this tag. */
+  readonly tag?: string;
+  readonly notTag?: string;
+}
+
+export type RuleAction = "Allow" | "Deny" | "Log" | "Pass";
+
+/** A Calico rule (v3 shape; v1 rules are normalized into it). */
+export interface Rule {
+  readonly action: RuleAction;
+  readonly ipVersion?: 4 | 6;
+  readonly protocol?: Protocol;
+  readonly notProtocol?: Protocol;
+  readonly icmp?: IcmpMatch;
+  readonly notICMP?: IcmpMatch;
+  readonly source: EntityRule;
+  readonly destination: EntityRule;
+  /** Dotted path of this rule in its document (`spec.ingress.2`), for `spanOf`. */
+  readonly path: string;
+}
+
+export type PolicyType = "Ingress" | "Egress";
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes
+
+export interface Namespace extends ResourceBase {
+  readonly kind: "Namespace";
+}
+
+export interface ServiceAccount extends ResourceBase {
+  readonly kind: "ServiceAccount";
+}
+
+export interface ContainerPort {
+  readonly name?: string;
+  readonly containerPort: number;
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+}
+
+export interface Pod extends ResourceBase {
+  readonly kind: "Pod";
+  readonly nodeName?: string;
+  /** Defaults to `default`. */
+  readonly serviceAccountName: string;
+  readonly hostNetwork: boolean;
+  /** All container ports, in container order. */
+  readonly ports: readonly ContainerPort[];
+  /** `status.podIPs` (or `status.podIP`), canonical addresses, IPv4 and IPv6 as given. */
+  readonly ips: readonly string[];
+}
+
+export interface LabelSelectorRequirement {
+  readonly key: string;
+  readonly operator: "In" | "NotIn" | "Exists" | "DoesNotExist";
+  readonly values: readonly string[];
+}
+
+/** A Kubernetes LabelSelector; an empty one selects everything. */
+export interface LabelSelector {
+  readonly matchLabels: Labels;
+  readonly matchExpressions: readonly LabelSelectorRequirement[];
+}
+
+export interface IpBlock {
+  /** Masked CIDR. */
+  readonly cidr: string;
+  readonly except: readonly string[];
+}
+
+export interface K8sPeer {
+  readonly podSelector?: LabelSelector;
+  readonly namespaceSelector?: LabelSelector;
+  readonly ipBlock?: IpBlock;
+  readonly path: string;
+}
+
+export interface K8sPolicyPort {
+  /** Defaults to TCP. */
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+  /** A number or a port name; absent means every port of the protocol. */
+  readonly port?: number | string;
+  readonly endPort?: number;
+}
+
+export interface K8sPolicyRule {
+  /** `from` (ingress) or `to` (egress); empty means every peer. */
+  readonly peers: readonly K8sPeer[];
+  /** Empty means every protocol and port. */
+  readonly ports: readonly K8sPolicyPort[];
+  readonly path: string;
+}
+
+export interface K8sNetworkPolicy extends ResourceBase {
+  readonly kind: "K8sNetworkPolicy";
+  readonly podSelector: LabelSelector;
+  /** As given, or derived as Kubernetes does ([Ingress], plus Egress when there are egress rules). */
+  readonly policyTypes: readonly PolicyType[];
+  readonly ingress: readonly K8sPolicyRule[];
+  readonly egress: readonly K8sPolicyRule[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calico v3
+
+interface CalicoPolicyCommon extends ResourceBase {
+  /** Defaults to `default`. */
+  readonly tier: string;
+  /** Absent means +infinity (applied last). */
+  readonly order?: number;
+  /** Empty means all(). */
+  readonly selector: SelectorField;
+  readonly serviceAccountSelector?: SelectorField;
+  /** Defaulted as Calico does when absent. */
+  readonly types: readonly PolicyType[];
+  readonly ingress: readonly Rule[];
+  readonly egress: readonly Rule[];
+}
+
+export interface CalicoNetworkPolicy extends CalicoPolicyCommon {
+  readonly kind: "NetworkPolicy";
+}
+
+export interface GlobalNetworkPolicy extends CalicoPolicyCommon {
+  readonly kind: "GlobalNetworkPolicy";
+  readonly namespaceSelector?: SelectorField;
+  readonly doNotTrack: boolean;
+  readonly preDNAT: boolean;
+  readonly applyOnForward: boolean;
+}
+
+export interface Tier extends ResourceBase {
+  readonly kind: "Tier";
+  readonly order?: number;
+  readonly defaultAction: "Deny" | "Pass";
+}
+
+export interface Profile extends ResourceBase {
+  readonly kind: "Profile";
+  readonly labelsToApply: Labels;
+  readonly ingress: readonly Rule[];
+  readonly egress: readonly Rule[];
+}
+
+export interface NetworkSet extends ResourceBase {
+  readonly kind: "NetworkSet";
+  readonly nets: readonly string[];
+}
+
+export interface GlobalNetworkSet extends ResourceBase {
+  readonly kind: "GlobalNetworkSet";
+  readonly nets: readonly string[];
+}
+
+export interface HostEndpoint extends ResourceBase {
+  readonly kind: "HostEndpoint";
+  readonly node: string;
+  readonly interfaceName?: string;
+  readonly expectedIPs: readonly string[];
+  readonly profiles: readonly string[];
+  readonly ports: readonly NamedPort[];
+}
+
+export interface WorkloadEndpoint extends ResourceBase {
+  readonly kind: "WorkloadEndpoint";
+  readonly node: string;
+  readonly orchestrator?: string;
+  readonly workload?: string;
+  readonly pod?: string;
+  readonly endpoint?: string;
+  readonly interfaceName: string;
+  /** Addresses as CIDRs (/32 or /128 for a single address). */
+  readonly ipNetworks: readonly string[];
+  readonly profiles: readonly string[];
+  readonly serviceAccountName?: string;
+  readonly ports: readonly NamedPort[];
+}
+
+export interface IPPool extends ResourceBase {
+  readonly kind: "IPPool";
+  readonly cidr: string;
+  readonly ipipMode: "Never" | "Always" | "CrossSubnet";
+  readonly vxlanMode: "Never" | "Always" | "CrossSubnet";
+  readonly natOutgoing: boolean;
+  readonly disabled: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calico v1 (calicoctl `apiVersion: v1`, lower-case kinds; the Docker CNM model)
+
+export interface V1Profile extends ResourceBase {
+  readonly kind: "V1Profile";
+  /** `metadata.tags`; every endpoint using the profile carries them. */
+  readonly tags: readonly string[];
+  readonly ingress: readonly Rule[];
+  readonly egress: readonly Rule[];
+}
+
+export interface V1Policy extends ResourceBase {
+  readonly kind: "V1Policy";
+  readonly order?: number;
+  readonly selector: SelectorField;
+  readonly types: readonly PolicyType[];
+  readonly ingress: readonly Rule[];
+  readonly egress: readonly Rule[];
+}
+
+export interface V1WorkloadEndpoint extends ResourceBase {
+  readonly kind: "V1WorkloadEndpoint";
+  readonly node: string;
+  readonly orchestrator?: string;
+  readonly workload?: string;
+  readonly interfaceName: string;
+  readonly ipNetworks: readonly string[];
+  readonly profiles: readonly string[];
+  readonly ports: readonly NamedPort[];
+}
+
+export interface V1HostEndpoint extends ResourceBase {
+  readonly kind: "V1HostEndpoint";
+  readonly node: string;
+  readonly interfaceName?: string;
+  readonly expectedIPs: readonly string[];
+  readonly profiles: readonly string[];
+}
+
+export interface V1IPPool extends ResourceBase {
+  readonly kind: "V1IPPool";
+  readonly cidr: string;
+  readonly ipip: boolean;
+  readonly natOutgoing: boolean;
+  readonly disabled: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+export type Resource =
+  | Namespace
+  | ServiceAccount
+  | Pod
+  | K8sNetworkPolicy
+  | CalicoNetworkPolicy
+  | GlobalNetworkPolicy
+  | Tier
+  | Profile
+  | NetworkSet
+  | GlobalNetworkSet
+  | HostEndpoint
+  | WorkloadEndpoint
+  | IPPool
+  | V1Profile
+  | V1Policy
+  | V1WorkloadEndpoint
+  | V1HostEndpoint
+  | V1IPPool;
+
+export type ResourceKind = Resource["kind"];
+
+/** The validated input of a compilation: every resource, in input order (files sorted by path). */
+export interface Model {
+  readonly resources: readonly Resource[];
+}
