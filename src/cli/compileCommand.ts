@@ -1,0 +1,80 @@
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { OutputFile } from "../backends/iptables/index.js";
+import { renderIptables } from "../backends/iptables/index.js";
+import { compileModel } from "../compiler/compile.js";
+import { printIr } from "../compiler/ir/print.js";
+import { hasErrors, sortDiagnostics } from "../diagnostics/diagnostic.js";
+import { exitCodes, type Io } from "./io.js";
+import { loadInputs } from "./loadInputs.js";
+import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
+import { renderDiagnostics } from "./printDiagnostics.js";
+import { UsageError } from "./usageError.js";
+
+/** What an apply on an empty node feeds each file to, in order (see `--dry-run`). */
+const applyCommands: Readonly<Record<string, string>> = {
+  "ipset.restore": "ipset restore",
+  "iptables.rules": "iptables-restore --noflush",
+  "ip6tables.rules": "ip6tables-restore --noflush",
+};
+
+/**
+ * `policyc compile [--node NAME] [--backend iptables] [--out DIR] [--dry-run] [--emit ir]
+ * [--format text|json] PATH...`
+ */
+export async function compileCommand(argv: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    node: { type: "string" },
+    backend: { type: "string" },
+    out: { type: "string" },
+    "dry-run": { type: "boolean" },
+    emit: { type: "string" },
+    format: { type: "string" },
+  });
+  oneOf("backend", values.backend, ["iptables"] as const, "iptables");
+  const emit = oneOf("emit", values.emit, ["rules", "ir"] as const, "rules");
+  const format = oneOf("format", values.format, ["text", "json"] as const, "text");
+  if (values.out !== undefined && values["dry-run"]) throw new UsageError("--out and --dry-run exclude each other");
+
+  const loaded = loadInputs(positionals);
+  if (hasErrors(loaded.diagnostics)) {
+    io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, "text"));
+    return exitCodes.invalidInput;
+  }
+  const compiled = compileModel(loaded.model, values.node === undefined ? {} : { node: values.node });
+  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...compiled.diagnostics]);
+  if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, loaded.sources, "text"));
+  if (hasErrors(diagnostics)) return exitCodes.invalidInput;
+
+  const files: readonly OutputFile[] = emit === "ir" ? [{ path: "ir.txt", contents: printIr(compiled.ir) }] : renderIptables(compiled.ir);
+  if (values.out !== undefined) {
+    writeFilesAtomically(values.out, files);
+    return exitCodes.ok;
+  }
+  if (format === "json") {
+    io.stdout(`${JSON.stringify({ files: files.map((f) => ({ path: f.path, contents: f.contents })) }, null, 2)}\n`);
+  } else {
+    io.stdout(files.map((f) => section(f, values["dry-run"] === true)).join("\n"));
+  }
+  return exitCodes.ok;
+}
+
+function section(file: OutputFile, dryRun: boolean): string {
+  const command = applyCommands[file.path];
+  const header = dryRun && command ? `# ==> ${file.path}: ${command} < ${file.path} <==` : `# ==> ${file.path} <==`;
+  return `${header}\n${file.contents}`;
+}
+
+/**
+ * Writes every file into `dir` under a temporary name first and renames them only when all were
+ * written, so a failure never leaves a mix of old and new outputs.
+ */
+function writeFilesAtomically(dir: string, files: readonly OutputFile[]): void {
+  mkdirSync(dir, { recursive: true });
+  const temps = files.map((f) => {
+    const temp = join(dir, `.${f.path}.tmp-${process.pid}`);
+    writeFileSync(temp, f.contents);
+    return { temp, final: join(dir, f.path) };
+  });
+  for (const { temp, final } of temps) renameSync(temp, final);
+}

@@ -1,0 +1,21 @@
+/** The text of `policyc --help`. */
+export const helpText = `policyc: compile Kubernetes and Calico network policy into iptables, ipset and nftables rules
+
+Usage:
+  policyc lint [--format text|json] [--strict] PATH...
+      Load and validate the YAML/JSON resources in PATH (files or directories, read recursively)
+      and print every problem as file:line:col. Exit 0 when there are no errors, 1 when there are,
+      2 on a usage error. --strict makes warnings fail too.
+
+  policyc compile [--node NAME] [--backend iptables] [--out DIR] [--dry-run] [--emit ir]
+                  [--format text|json] PATH...
+      Compile the node's complete filter ruleset. Without --node every endpoint is local.
+      With --out DIR write ipset.restore, iptables.rules and ip6tables.rules into DIR; otherwise
+      print them. --dry-run prints exactly what an apply on an empty node would feed to each tool.
+      --emit ir prints the optimized intermediate representation instead.
+
+  policyc help | --help | -h
+      This text.
+
+Exit codes: 0 success, 1 invalid input, 2 usage error.
+`;
