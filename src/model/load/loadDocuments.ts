@@ -1,0 +1,95 @@
+import { parseEvents, type Event } from "js-yaml";
+import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { LoadedDocument, SourceFile, YMap, YNode } from "../yamlTree.js";
+import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
+import { splitDocuments } from "./splitDocuments.js";
+
+export interface LoadResult {
+  readonly documents: readonly LoadedDocument[];
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * Parses every file (multi-document YAML or JSON) into positioned trees, unwraps `kind: List` and
+ * other `*List` wrappers with an `items` sequence, and keeps going after a bad document. Codes:
+ * yaml-syntax (with a zero-width span at the error), yaml-duplicate-key, document-not-object.
+ * Empty (null) documents are skipped silently. `index` counts the resources loaded from a file.
+ *
+ * When a file does not parse as a whole, it is split at `---` markers and each document is parsed
+ * on its own, so one broken document does not hide the others.
+ */
+export function loadDocuments(files: readonly SourceFile[]): LoadResult {
+  const documents: LoadedDocument[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const file of files) {
+    let index = 0;
+    const add = (node: YNode): void => {
+      documents.push({ file: file.path, index: index++, node });
+    };
+    for (const root of parseFile(file, diagnostics)) addRoot(root, add, diagnostics);
+  }
+  return { documents, diagnostics };
+}
+
+function parseFile(file: SourceFile, diagnostics: Diagnostic[]): DocumentRoot[] {
+  const whole = parseChunk(file.path, file.text, 0);
+  if (whole.ok) return eventsToNodes(whole.events, { file: file.path, source: file.text, base: 0 }, diagnostics);
+  // The common case is a file that parses; only a broken one pays for splitting.
+  const roots: DocumentRoot[] = [];
+  let failed = false;
+  for (const chunk of splitDocuments(file.text)) {
+    const parsed = parseChunk(file.path, chunk.text, chunk.start);
+    if (parsed.ok) {
+      roots.push(...eventsToNodes(parsed.events, { file: file.path, source: chunk.text, base: chunk.start }, diagnostics));
+    } else {
+      failed = true;
+      diagnostics.push(parsed.diagnostic);
+    }
+  }
+  // Every piece parsed although the whole did not (e.g. a directive without a `...` before it):
+  // the stream is still invalid, so report the whole-file error.
+  if (!failed) diagnostics.push(whole.diagnostic);
+  return roots;
+}
+
+type Parsed = { readonly ok: true; readonly events: Event[] } | { readonly ok: false; readonly diagnostic: Diagnostic };
+
+function parseChunk(path: string, text: string, base: number): Parsed {
+  try {
+    return { ok: true, events: parseEvents(text, { filename: path }) };
+  } catch (e) {
+    const mark = (e as { mark?: { position?: unknown } }).mark;
+    const position = typeof mark?.position === "number" ? Math.min(Math.max(mark.position, 0), text.length) : 0;
+    const reason = (e as { reason?: unknown }).reason;
+    const message = typeof reason === "string" && reason !== "" ? reason : e instanceof Error ? e.message : String(e);
+    const at = base + position;
+    return { ok: false, diagnostic: error("yaml-syntax", `invalid YAML: ${message}`, { file: path, start: at, end: at }) };
+  }
+}
+
+/** Adds a document root: skips null, reports non-mappings, unwraps lists. */
+function addRoot(root: DocumentRoot, add: (node: YNode) => void, diagnostics: Diagnostic[]): void {
+  if (root === null || (root.kind === "scalar" && root.value === null)) return;
+  if (root.kind !== "map") {
+    const what = root.kind === "seq" ? "a sequence" : `the scalar ${JSON.stringify(root.value)}`;
+    diagnostics.push(error("document-not-object", `a document must be a mapping (a Kubernetes or Calico resource), not ${what}`, root.span));
+    return;
+  }
+  const items = listItems(root);
+  if (items === undefined) {
+    add(root);
+    return;
+  }
+  for (const item of items) addRoot(item, add, diagnostics);
+}
+
+/**
+ * The items of a list wrapper (`kind: List`, `kind: NetworkPolicyList`, ...): a mapping whose
+ * `kind` is a string ending in "List" and whose `items` is a sequence. Undefined otherwise.
+ */
+function listItems(map: YMap): readonly YNode[] | undefined {
+  const kind = map.entries.find((e) => e.key === "kind")?.value;
+  if (kind?.kind !== "scalar" || typeof kind.value !== "string" || !kind.value.endsWith("List")) return undefined;
+  const items = map.entries.find((e) => e.key === "items")?.value;
+  return items?.kind === "seq" ? items.items : undefined;
+}
