@@ -1,7 +1,13 @@
 /**
- * The iptables + ipset backend (API contract; implementation in progress).
+ * The iptables + ipset backend: lowers the backend-neutral IR to the inputs of `ipset restore`,
+ * `iptables-restore --noflush` and `ip6tables-restore --noflush`, in Felix's layout (`cali-`
+ * chains, `cali40`/`cali60` sets, `cali:<hash>` rule comments). Pure and deterministic: the same
+ * IR always gives the same bytes. Load order: `ipset.restore` first (rules refer to the sets),
+ * then the two rules files.
  */
 import type { Ir } from "../../compiler/ir/types.js";
+import { renderIptablesRestore } from "./renderIptablesRestore.js";
+import { renderIpsetRestore } from "./renderIpset.js";
 
 /** A rendered output file. */
 export interface OutputFile {
@@ -9,7 +15,19 @@ export interface OutputFile {
   readonly contents: string;
 }
 
-/** Renders `ipset.restore`, `iptables.rules` and `ip6tables.rules`. Pure and deterministic. */
-export function renderIptables(_ir: Ir): readonly OutputFile[] {
-  throw new Error("not implemented");
+/**
+ * Renders `ipset.restore`, `iptables.rules` and `ip6tables.rules`, in that order. Throws only on
+ * a broken IR invariant (an internal error), e.g. a jump to a chain the table does not have.
+ */
+export function renderIptables(ir: Ir): readonly OutputFile[] {
+  return [
+    { path: "ipset.restore", contents: renderIpsetRestore(ir) },
+    { path: "iptables.rules", contents: renderIptablesRestore(ir.v4) },
+    { path: "ip6tables.rules", contents: renderIptablesRestore(ir.v6) },
+  ];
 }
+
+export { iptablesChainName, lengthLimitedId, KNOWN_CHAIN_PREFIXES } from "./chainNames.js";
+export { ipsetName } from "./renderIpset.js";
+export { ruleHashes } from "./ruleHash.js";
+export { escapeComment, escapeLogPrefix } from "./escapeComment.js";

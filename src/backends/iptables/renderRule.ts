@@ -1,0 +1,203 @@
+/**
+ * One IR rule to one iptables-restore line, in Felix's layout:
+ * `-A <chain> -m comment --comment "cali:<hash>" [-m comment --comment "<text>"]… <match> <action>`.
+ *
+ * Matches are written in the order of Felix's `CalculateRuleMatch` (interfaces first, then the
+ * positive policy matches: protocol, source address, source sets, source ports, source named-port
+ * sets, the same for the destination, ICMP; then the negated ones in the same order; marks and
+ * conntrack state last). The sort is stable, so several matches of one kind (ANDed sets, several
+ * negated port lists) keep the IR's order. Broken IR invariants (a multi-CIDR address match, an
+ * unknown chain or set, more than 15 multiport slots) are internal errors and throw.
+ */
+import type { Action, Family, Match, PortRange, Rule } from "../../compiler/ir/types.js";
+import { escapeComment, escapeLogPrefix } from "./escapeComment.js";
+import { LOG_LEVEL, MAX_IFACE_NAME_LENGTH, MAX_MULTIPORT_SLOTS } from "./limits.js";
+import { HASH_PLACEHOLDER, ruleHashes } from "./ruleHash.js";
+
+/** What rendering needs besides the rule: the family and the names chosen for chains and sets. */
+export interface RenderContext {
+  readonly family: Family;
+  /** Logical chain name → iptables chain name, for every chain of the table. */
+  readonly chainNames: ReadonlyMap<string, string>;
+  /** Set ID → ipset name, for every set of the family. */
+  readonly setNames: ReadonlyMap<string, string>;
+  /** Set ID → set type, to check that `set`/`addrPortSet` matches use the right kind of set. */
+  readonly setTypes: ReadonlyMap<string, "net" | "addrPort">;
+}
+
+/** Protocol names iptables-save prints, by number; others are written as numbers. */
+const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp", 132: "sctp", 136: "udplite" };
+
+/** `0x1a/0xff`-style hex, as Felix's `%#x`; masks are unsigned 32-bit. */
+function hex(value: number): string {
+  return `0x${(value >>> 0).toString(16)}`;
+}
+
+/** Felix writes a clear-bit match as `0/<mask>`. */
+function markMatchValue(value: number, mask: number): string {
+  return `${value === 0 ? "0" : hex(value)}/${hex(mask)}`;
+}
+
+function not(negate: boolean): string {
+  return negate ? "! " : "";
+}
+
+function internal(message: string): Error {
+  return new Error(`internal error (iptables backend): ${message}`);
+}
+
+/** `a:b,c` for multiport, after checking the 15-slot limit (a range costs two slots). */
+export function renderPortList(ranges: readonly PortRange[]): string {
+  const slots = ranges.reduce((sum, r) => sum + (r.first === r.last ? 1 : 2), 0);
+  if (ranges.length === 0 || slots > MAX_MULTIPORT_SLOTS) {
+    throw internal(`a ports match needs 1 to ${MAX_MULTIPORT_SLOTS} multiport slots, got ${slots}`);
+  }
+  return ranges.map((r) => (r.first === r.last ? `${r.first}` : `${r.first}:${r.last}`)).join(",");
+}
+
+function setName(ctx: RenderContext, id: string, type: "net" | "addrPort"): string {
+  const name = ctx.setNames.get(id);
+  if (name === undefined) throw internal(`rule refers to unknown IPv${ctx.family} set ${id}`);
+  if (ctx.setTypes.get(id) !== type) throw internal(`set ${id} is not a ${type} set`);
+  return name;
+}
+
+function ifaceName(match: Extract<Match, { kind: "iface" }>): string {
+  if (match.name.length > MAX_IFACE_NAME_LENGTH || !/^[^\s"'\\/]*$/.test(match.name) || (!match.prefix && match.name === "")) {
+    throw internal(`bad interface name ${JSON.stringify(match.name)}`);
+  }
+  return match.prefix ? `${match.name}+` : match.name;
+}
+
+/** One match as iptables arguments. */
+export function renderMatch(match: Match, ctx: RenderContext): string {
+  switch (match.kind) {
+    case "protocol":
+      return `${not(match.negate)}-p ${PROTOCOL_NAMES[match.protocol] ?? match.protocol}`;
+    case "addr": {
+      const [cidr, ...rest] = match.cidrs;
+      if (cidr === undefined || rest.length > 0) throw internal(`an address match must carry exactly one CIDR, got ${match.cidrs.length}`);
+      return `${not(match.negate)}--${match.dir === "src" ? "source" : "destination"} ${cidr}`;
+    }
+    case "set":
+      return `-m set ${not(match.negate)}--match-set ${setName(ctx, match.set, "net")} ${match.dir}`;
+    case "addrPortSet":
+      return `-m set ${not(match.negate)}--match-set ${setName(ctx, match.set, "addrPort")} ${match.dir},${match.dir}`;
+    case "ports":
+      return `-m multiport ${not(match.negate)}--${match.dir === "src" ? "source" : "destination"}-ports ${renderPortList(match.ranges)}`;
+    case "icmp": {
+      const typeCode = match.code === undefined ? `${match.type}` : `${match.type}/${match.code}`;
+      return ctx.family === 4
+        ? `-m icmp ${not(match.negate)}--icmp-type ${typeCode}`
+        : `-m icmp6 ${not(match.negate)}--icmpv6-type ${typeCode}`;
+    }
+    case "iface":
+      return `${not(match.negate)}-${match.dir === "in" ? "i" : "o"} ${ifaceName(match)}`;
+    case "mark":
+      return `-m mark ${not(match.negate)}--mark ${markMatchValue(match.value, match.mask)}`;
+    case "ctstate":
+      if (match.states.length === 0) throw internal("a ctstate match needs at least one state");
+      return `-m conntrack --ctstate ${match.states.join(",")}`;
+  }
+}
+
+/** Position of a policy match kind in Felix's order; negated ones come after all positive ones. */
+const POLICY_ORDER: Readonly<Record<string, number>> = {
+  protocol: 0, "addr:src": 1, "set:src": 2, "ports:src": 3, "addrPortSet:src": 4,
+  "addr:dst": 5, "set:dst": 6, "ports:dst": 7, "addrPortSet:dst": 8, icmp: 9,
+};
+
+function matchRank(match: Match): number {
+  switch (match.kind) {
+    case "iface":
+      return match.dir === "in" ? 0 : 1;
+    case "mark":
+      return 100;
+    case "ctstate":
+      return 101;
+    default: {
+      const key = "dir" in match ? `${match.kind}:${match.dir}` : match.kind;
+      return 10 + (match.negate ? 20 : 0) + (POLICY_ORDER[key] ?? 0);
+    }
+  }
+}
+
+/** All matches of a rule, in Felix's order, joined. */
+export function renderMatches(matches: readonly Match[], ctx: RenderContext): string {
+  return matches
+    .map((match, index) => ({ match, index, rank: matchRank(match) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ match }) => renderMatch(match, ctx))
+    .join(" ");
+}
+
+function chainName(ctx: RenderContext, logical: string): string {
+  const name = ctx.chainNames.get(logical);
+  if (name === undefined) throw internal(`rule jumps to ${logical}, which is not a chain of this table`);
+  return name;
+}
+
+/** An action as iptables arguments; `none` is the empty string. */
+export function renderAction(action: Action, ctx: RenderContext): string {
+  switch (action.kind) {
+    case "accept":
+      return "--jump ACCEPT";
+    case "drop":
+      return "--jump DROP";
+    case "return":
+      return "--jump RETURN";
+    case "jump":
+      return `--jump ${chainName(ctx, action.chain)}`;
+    case "goto":
+      return `--goto ${chainName(ctx, action.chain)}`;
+    case "setMark":
+      return `--jump MARK --set-mark ${hex(action.value)}/${hex(action.mask)}`;
+    case "log":
+      return `--jump LOG --log-prefix "${escapeLogPrefix(action.prefix)}" --log-level ${LOG_LEVEL}`;
+    case "none":
+      return "";
+  }
+}
+
+/** `-m comment --comment "<text>"`; `text` must already be escaped. */
+export function commentFragment(text: string): string {
+  return `-m comment --comment "${text}"`;
+}
+
+/** A rule split into the fragments that follow `-A <chain>` (hash comment not included). */
+export interface RenderedRule {
+  readonly comments: readonly string[];
+  readonly match: string;
+  readonly action: string;
+}
+
+/** Renders a rule's human comments, matches and action. */
+export function renderRuleParts(rule: Rule, ctx: RenderContext): RenderedRule {
+  const comments = rule.comments.map(escapeComment).filter((c) => c !== "").map(commentFragment);
+  return { comments, match: renderMatches(rule.matches, ctx), action: renderAction(rule.action, ctx) };
+}
+
+function join(fragments: readonly string[]): string {
+  return fragments.filter((f) => f !== "").join(" ");
+}
+
+/** Felix's `renderForHash`: `-A <chain> HASH <comments…> <match> <action>`. */
+export function renderForHash(chain: string, rule: RenderedRule): string {
+  return join(["-A", chain, HASH_PLACEHOLDER, ...rule.comments, rule.match, rule.action]);
+}
+
+/**
+ * The restore lines for a chain's rules. `head(i)` is what starts line i (`-A cali-x`, or
+ * `-I INPUT 1` for hooks); `seed` and `chain` feed the hash (`chain` is what `-A` names).
+ */
+export function renderRuleLines(
+  seed: string,
+  chain: string,
+  rules: readonly RenderedRule[],
+  head: (index: number) => string,
+): string[] {
+  const hashes = ruleHashes(seed, rules.map((r) => renderForHash(chain, r)));
+  return rules.map((rule, i) =>
+    join([head(i), commentFragment(`cali:${hashes[i] ?? ""}`), ...rule.comments, rule.match, rule.action]),
+  );
+}
