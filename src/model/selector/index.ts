@@ -1,47 +1,16 @@
 /**
- * Calico's label selector language (API contract; implementation in progress).
+ * Calico's label selector language: parsing (with Calico's grammar, keywords and error messages),
+ * evaluation, canonical printing, unique IDs and the small tree helpers the compiler needs.
+ * Everything here works on the plain `Selector` AST of `./ast.ts`.
  */
-import type { Diagnostic } from "../../diagnostics/diagnostic.js";
-import type { Span } from "../../diagnostics/span.js";
-import type { Labels, Selector } from "./ast.js";
-
 export type { Labels, Selector } from "./ast.js";
-
-/**
- * Where a selector's text sits in a source file, so that errors point at the bad token there.
- * `toSpan(start, end)` maps offsets in the selector text to a span in the file (it accounts for
- * quotes, escapes and block-scalar indentation).
- */
-export interface SelectorLocation {
-  readonly toSpan: (start: number, end: number) => Span;
-}
-
-export interface ParseSelectorOptions {
-  /** `v1` is the legacy grammar: no `contains`, `starts with`, `ends with` or `global()`. */
-  readonly dialect?: "v3" | "v1";
-  readonly location?: SelectorLocation;
-}
-
-export type ParseSelectorResult =
-  | { readonly ok: true; readonly selector: Selector }
-  | { readonly ok: false; readonly diagnostics: readonly Diagnostic[] };
-
-/** Parses a selector exactly as Calico does; blank text is `all()`. Errors use code `selector-syntax`. */
-export function parseSelector(_text: string, _options?: ParseSelectorOptions): ParseSelectorResult {
-  throw new Error("not implemented");
-}
-
-/** Whether `labels` satisfy `selector` (all() and global() are always true). */
-export function selectorMatches(_selector: Selector, _labels: Labels): boolean {
-  throw new Error("not implemented");
-}
-
-/** Calico's canonical text of a selector. */
-export function printSelector(_selector: Selector): string {
-  throw new Error("not implemented");
-}
-
-/** Calico's unique ID: "s:" + base64url-nopad(SHA-224("s:" + canonical)). */
-export function selectorId(_selector: Selector): string {
-  throw new Error("not implemented");
-}
+export type { ParseSelectorOptions, ParseSelectorResult, SelectorLocation } from "./types.js";
+export { parseSelector, SELECTOR_PSEUDO_FILE } from "./parseSelector.js";
+export { selectorMatches } from "./selectorMatches.js";
+export { printSelector } from "./printSelector.js";
+export { selectorId, uniqueId } from "./selectorId.js";
+export { andSelectors } from "./andSelectors.js";
+export { notSelector } from "./notSelector.js";
+export { mapLabels } from "./mapLabels.js";
+export { selectorLabels } from "./selectorLabels.js";
+export { compareUtf8, sortedUniqueValues } from "./compareUtf8.js";
