@@ -121,20 +121,22 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
         // A block mapping starts at its first key, so nothing is consumed yet; a flow one at `{`.
         if (e.style === COLLECTION_STYLE.FLOW) lastEnd = Math.max(lastEnd, e.start + 1);
         const entries: YMapEntry[] = [];
-        const seen = new Map<string, Span>();
+        let index: Map<string, Span> | undefined;
         while (!peekIsPop()) {
           const key = mapKey();
           const value = node();
           if (key === undefined) continue;
-          const first = seen.get(key.key);
+          // Resource mappings are small, so a linear scan beats a hash map until a mapping grows.
+          if (index === undefined && entries.length >= 16) index = new Map(entries.map((x) => [x.key, x.keySpan]));
+          const first = index ? index.get(key.key) : entries.find((x) => x.key === key.key)?.keySpan;
           if (first !== undefined) {
             report(`duplicate key ${JSON.stringify(key.key)} (the first one is kept)`, key.keySpan, "yaml-duplicate-key", [
               { message: "first defined here", span: first },
             ]);
             continue;
           }
-          seen.set(key.key, key.keySpan);
           entries.push({ key: key.key, keySpan: key.keySpan, value });
+          index?.set(key.key, key.keySpan);
         }
         next();
         const end = e.style === COLLECTION_STYLE.FLOW ? flowEnd(source, lastEnd, "}") : lastEnd;
@@ -152,11 +154,18 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
     const e = events[pos];
     if (e?.type === EVENT_ID.SCALAR) {
       pos++;
-      consumeProperties(e);
-      const built = scalar(e);
-      register(e, built);
-      const text = e.valueStart === -1 ? "" : e.fast ? source.slice(e.valueStart, e.valueEnd) : getScalarValue(source, e);
-      return { key: text, keySpan: built.span };
+      // Keys are kept as their text, so the common case skips type resolution entirely.
+      if (e.anchorStart !== -1 || e.tagStart !== -1 || e.valueStart === -1) {
+        const built = scalar(e);
+        register(e, built);
+        return { key: built.value === null ? "" : String(built.value), keySpan: built.span };
+      }
+      const style = styleName(e.style);
+      const quoted = style === "single" || style === "double" ? 1 : 0;
+      const start = style === "literal" || style === "folded" ? blockIndicator(source, lastEnd, e.valueStart) : e.valueStart - quoted;
+      lastEnd = e.valueEnd + quoted;
+      const text = e.fast ? source.slice(e.valueStart, e.valueEnd) : getScalarValue(source, e);
+      return { key: text, keySpan: spanOf(start, lastEnd) };
     }
     const start = pos;
     const key = node();
