@@ -39,6 +39,7 @@ export const diagnosticCodes = {
   "unknown-tier": "a policy names a tier that is not defined (warning)",
   "invalid-tag": "a v1 tag does not have the required format",
   "conflicting-options": "fields that exclude each other are both set",
+  "unsupported-field": "a valid Calico field policyc cannot compile (HTTP matches, service matches)",
   // Compilation.
   "unresolved-named-port": "a named port resolves on no endpoint (warning)",
   "no-local-endpoints": "the node has no local endpoints (warning)",

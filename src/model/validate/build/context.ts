@@ -1,0 +1,106 @@
+/**
+ * The per-document state shared by the builders that turn schema output into model resources:
+ * where to report, and helpers for the fields that need the source text (selectors, CIDRs).
+ */
+import { error, warning, type Diagnostic } from "../../../diagnostics/diagnostic.js";
+import type { DiagnosticCode } from "../../../diagnostics/codes.js";
+import type { Span } from "../../../diagnostics/span.js";
+import { scalarValueSpan } from "../../load/index.js";
+import { parseSelector } from "../../selector/index.js";
+import type { Origin, SelectorField } from "../../types.js";
+import type { YNode } from "../../yamlTree.js";
+import { parseCidr, canonicalAddress } from "../cidr.js";
+import { pathToSpan, resolvePath, splitDotted } from "../pathToSpan.js";
+
+export interface BuildContext {
+  readonly text: string;
+  readonly node: YNode;
+  readonly origin: Origin;
+  /** Diagnostics found while building; any error drops the resource. */
+  readonly diagnostics: Diagnostic[];
+}
+
+/** A new context for one document. */
+export function buildContext(text: string, node: YNode, origin: Origin): BuildContext {
+  return { text, node, origin, diagnostics: [] };
+}
+
+/** The span of the value at a dotted path. */
+export function spanAt(ctx: BuildContext, path: string): Span {
+  return pathToSpan(ctx.node, splitDotted(path));
+}
+
+export function reportError(ctx: BuildContext, code: DiagnosticCode, message: string, path: string): void {
+  ctx.diagnostics.push(error(code, message, spanAt(ctx, path)));
+}
+
+export function reportWarning(ctx: BuildContext, code: DiagnosticCode, message: string, path: string): void {
+  ctx.diagnostics.push(warning(code, message, spanAt(ctx, path)));
+}
+
+/**
+ * Parses the selector at `path`. The text is trimmed first, as Calico's selector.Normalise does
+ * (block scalars end in a newline); error offsets are mapped back into the YAML scalar.
+ */
+export function buildSelector(
+  ctx: BuildContext,
+  text: string | undefined,
+  path: string,
+  dialect: "v3" | "v1" = "v3",
+): SelectorField | undefined {
+  if (text === undefined) return undefined;
+  const lead = text.length - text.trimStart().length;
+  const trimmed = text.trim();
+  const target = resolvePath(ctx.node, splitDotted(path));
+  const scalar = target.complete && target.node.kind === "scalar" ? target.node : undefined;
+  const toSpan = (start: number, end: number): Span =>
+    scalar ? scalarValueSpan(ctx.text, scalar, start + lead, end + lead) : spanAt(ctx, path);
+  const result = parseSelector(trimmed, { dialect, location: { toSpan } });
+  if (!result.ok) {
+    ctx.diagnostics.push(...result.diagnostics);
+    return undefined;
+  }
+  return { text, ast: result.selector };
+}
+
+/**
+ * Parses a list of CIDRs at `path` into canonical form: bare addresses become /32 or /128, host
+ * bits are cleared with a `cidr-host-bits` warning, and bad entries are `invalid-cidr` errors.
+ */
+export function buildCidrs(ctx: BuildContext, values: readonly string[] | undefined, path: string): string[] {
+  const out: string[] = [];
+  (values ?? []).forEach((v, i) => {
+    const c = buildCidr(ctx, v, `${path}.${i}`);
+    if (c !== undefined) out.push(c);
+  });
+  return out;
+}
+
+/** One CIDR (see buildCidrs); `path` is the path of the value itself. */
+export function buildCidr(ctx: BuildContext, value: string, path: string): string | undefined {
+  const parsed = parseCidr(value);
+  if (!parsed.ok) {
+    reportError(ctx, "invalid-cidr", parsed.reason, path);
+    return undefined;
+  }
+  if (parsed.hostBits) {
+    reportWarning(ctx, "cidr-host-bits", `"${value}" has host bits set; using ${parsed.canonical}`, path);
+  }
+  return parsed.canonical;
+}
+
+/** Addresses (not CIDRs) at `path`, in canonical text; bad entries are `invalid-cidr` errors. */
+export function buildAddresses(ctx: BuildContext, values: readonly string[] | undefined, path: string): string[] {
+  const out: string[] = [];
+  (values ?? []).forEach((v, i) => {
+    const a = canonicalAddress(v);
+    if (a) out.push(a.text);
+    else reportError(ctx, "invalid-cidr", `"${v}" is not a valid IP address`, `${path}.${i}`);
+  });
+  return out;
+}
+
+/** Joins dotted path parts. */
+export function at(base: string, ...steps: (string | number)[]): string {
+  return [base, ...steps.map(String)].filter((s) => s !== "").join(".");
+}

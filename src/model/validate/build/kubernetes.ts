@@ -1,0 +1,141 @@
+/**
+ * Builders for the Kubernetes kinds.
+ */
+import type {
+  ContainerPort,
+  K8sNetworkPolicy,
+  K8sPeer,
+  K8sPolicyRule,
+  LabelSelector,
+  Metadata,
+  Namespace,
+  Pod,
+  PolicyType,
+  ServiceAccount,
+} from "../../types.js";
+import type { z } from "zod";
+import type { objectMeta } from "../schemas/common.js";
+import type { K8sNetworkPolicyInput, LabelSelectorInput, PodInput } from "../schemas/kubernetes.js";
+import { canonicalAddress } from "../cidr.js";
+import { at, buildCidr, reportError, type BuildContext } from "./context.js";
+
+type MetaInput = z.output<typeof objectMeta>;
+
+/** Model metadata; namespaced kinds default to the `default` namespace as kubectl does. */
+export function buildMetadata(m: MetaInput, namespaced: boolean): Metadata {
+  return {
+    name: m.name,
+    ...(namespaced ? { namespace: m.namespace ?? "default" } : {}),
+    labels: { ...(m.labels ?? {}) },
+    annotations: { ...(m.annotations ?? {}) },
+  };
+}
+
+export function buildNamespace(ctx: BuildContext, input: { metadata: MetaInput }): Namespace {
+  return { kind: "Namespace", metadata: buildMetadata(input.metadata, false), origin: ctx.origin };
+}
+
+export function buildServiceAccount(ctx: BuildContext, input: { metadata: MetaInput }): ServiceAccount {
+  return { kind: "ServiceAccount", metadata: buildMetadata(input.metadata, true), origin: ctx.origin };
+}
+
+export function buildPod(ctx: BuildContext, input: PodInput): Pod {
+  const spec = input.spec ?? {};
+  const ports: ContainerPort[] = [];
+  for (const c of spec.containers ?? []) {
+    for (const p of c.ports ?? []) {
+      ports.push({ ...(p.name !== undefined ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? "TCP" });
+    }
+  }
+  return {
+    kind: "Pod",
+    metadata: buildMetadata(input.metadata, true),
+    origin: ctx.origin,
+    ...(spec.nodeName !== undefined ? { nodeName: spec.nodeName } : {}),
+    // `serviceAccount` is the deprecated spelling Kubernetes still honours.
+    serviceAccountName: spec.serviceAccountName ?? spec.serviceAccount ?? "default",
+    hostNetwork: spec.hostNetwork ?? false,
+    ports,
+    ips: podIps(ctx, input),
+  };
+}
+
+function podIps(ctx: BuildContext, input: PodInput): string[] {
+  const status = input.status;
+  if (!status) return [];
+  const given = status.podIPs
+    ? status.podIPs.map((p, i) => ({ ip: p.ip, path: `status.podIPs.${i}.ip` }))
+    : status.podIP !== undefined && status.podIP !== ""
+      ? [{ ip: status.podIP, path: "status.podIP" }]
+      : [];
+  const out: string[] = [];
+  for (const { ip, path } of given) {
+    const a = canonicalAddress(ip);
+    if (a) out.push(a.text);
+    else reportError(ctx, "invalid-cidr", `"${ip}" is not a valid IP address`, path);
+  }
+  return out;
+}
+
+export function buildK8sNetworkPolicy(ctx: BuildContext, input: K8sNetworkPolicyInput): K8sNetworkPolicy {
+  const spec = input.spec;
+  const ingress = (spec.ingress ?? []).map((r, i) =>
+    buildK8sRule(ctx, r.from, r.ports, at("spec.ingress", i), "from"),
+  );
+  const egress = (spec.egress ?? []).map((r, i) => buildK8sRule(ctx, r.to, r.ports, at("spec.egress", i), "to"));
+  // Kubernetes defaults policyTypes to Ingress, plus Egress when the policy has egress rules.
+  const defaultTypes: PolicyType[] = egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
+  return {
+    kind: "K8sNetworkPolicy",
+    metadata: buildMetadata(input.metadata, true),
+    origin: ctx.origin,
+    podSelector: toLabelSelector(spec.podSelector),
+    policyTypes: spec.policyTypes ? [...spec.policyTypes] : defaultTypes,
+    ingress,
+    egress,
+  };
+}
+
+type PeerInput = NonNullable<NonNullable<K8sNetworkPolicyInput["spec"]["ingress"]>[number]["from"]>[number];
+type PortInput = NonNullable<NonNullable<K8sNetworkPolicyInput["spec"]["ingress"]>[number]["ports"]>[number];
+
+function buildK8sRule(
+  ctx: BuildContext,
+  peers: readonly PeerInput[] | undefined,
+  ports: readonly PortInput[] | undefined,
+  path: string,
+  peerKey: "from" | "to",
+): K8sPolicyRule {
+  return {
+    peers: (peers ?? []).map((p, i) => buildPeer(ctx, p, at(path, peerKey, i))),
+    ports: (ports ?? []).map((p) => ({
+      protocol: p.protocol ?? "TCP",
+      // A quoted "80" is a (bad) port name to Kubernetes, so strings stay strings.
+      ...(p.port !== undefined ? { port: p.port } : {}),
+      ...(p.endPort !== undefined ? { endPort: p.endPort } : {}),
+    })),
+    path,
+  };
+}
+
+function buildPeer(ctx: BuildContext, p: PeerInput, path: string): K8sPeer {
+  let ipBlock: K8sPeer["ipBlock"];
+  if (p.ipBlock) {
+    const cidr = buildCidr(ctx, p.ipBlock.cidr, at(path, "ipBlock.cidr"));
+    const except = (p.ipBlock.except ?? []).map((e, i) => buildCidr(ctx, e, at(path, "ipBlock.except", i)));
+    if (cidr !== undefined) ipBlock = { cidr, except: except.filter((e): e is string => e !== undefined) };
+  }
+  return {
+    ...(p.podSelector ? { podSelector: toLabelSelector(p.podSelector) } : {}),
+    ...(p.namespaceSelector ? { namespaceSelector: toLabelSelector(p.namespaceSelector) } : {}),
+    ...(ipBlock ? { ipBlock } : {}),
+    path,
+  };
+}
+
+function toLabelSelector(s: LabelSelectorInput): LabelSelector {
+  return {
+    matchLabels: { ...(s.matchLabels ?? {}) },
+    matchExpressions: (s.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: [...(e.values ?? [])] })),
+  };
+}

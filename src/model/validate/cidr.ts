@@ -1,0 +1,91 @@
+/**
+ * CIDR and address parsing with ipaddr.js, in the forms Calico accepts.
+ */
+import ipaddr from "ipaddr.js";
+
+/** A parsed CIDR in canonical text. */
+export interface ParsedCidr {
+  readonly ok: true;
+  /** Network address (host bits cleared) and prefix, IPv6 in ipaddr.js's compact (RFC 5952) form. */
+  readonly canonical: string;
+  readonly family: 4 | 6;
+  /** True when the text had host bits set (they were cleared). */
+  readonly hostBits: boolean;
+  readonly address: readonly number[];
+  readonly prefix: number;
+}
+
+export type CidrResult = ParsedCidr | { readonly ok: false; readonly reason: string };
+
+/**
+ * Parses a CIDR or a bare address (which becomes /32 or /128). IPv4 must be four decimal parts:
+ * ipaddr.js would otherwise accept legacy forms such as `10.1` or hex octets, which Go's
+ * net.ParseCIDR (Calico's parser) rejects.
+ */
+export function parseCidr(text: string): CidrResult {
+  const slash = text.indexOf("/");
+  const addrText = slash < 0 ? text : text.slice(0, slash);
+  const prefixText = slash < 0 ? undefined : text.slice(slash + 1);
+  const addr = parseAddress(addrText);
+  if (!addr) return { ok: false, reason: `"${text}" is not a valid IP address or CIDR` };
+  const bits = addr.kind() === "ipv4" ? 32 : 128;
+  let prefix = bits;
+  if (prefixText !== undefined) {
+    if (!/^\d{1,3}$/.test(prefixText) || Number(prefixText) > bits) {
+      return { ok: false, reason: `"${text}" has an invalid prefix length (0-${bits})` };
+    }
+    prefix = Number(prefixText);
+  }
+  const bytes = addr.toByteArray();
+  const masked = bytes.map((b, i) => b & byteMask(prefix - i * 8));
+  const hostBits = masked.some((b, i) => b !== bytes[i]);
+  const network = ipaddr.fromByteArray(masked);
+  return {
+    ok: true,
+    canonical: `${network.toString()}/${prefix}`,
+    family: bits === 32 ? 4 : 6,
+    hostBits,
+    address: masked,
+    prefix,
+  };
+}
+
+/** Parses a single address to its canonical text, or undefined. */
+export function canonicalAddress(text: string): { text: string; family: 4 | 6 } | undefined {
+  const addr = parseAddress(text);
+  if (!addr) return undefined;
+  return { text: addr.toString(), family: addr.kind() === "ipv4" ? 4 : 6 };
+}
+
+/** Whether `inner` lies inside `outer` and is strictly smaller (same family). */
+export function isStrictSubnet(inner: ParsedCidr, outer: ParsedCidr): boolean {
+  if (inner.family !== outer.family || inner.prefix <= outer.prefix) return false;
+  return inner.address.every((b, i) => (b & byteMask(outer.prefix - i * 8)) === outer.address[i]);
+}
+
+/** Whether a canonical CIDR covers a whole address family (0.0.0.0/0 or ::/0). */
+export function isCatchAll(canonical: string): boolean {
+  return canonical.endsWith("/0");
+}
+
+/** The family of a canonical CIDR or address. */
+export function familyOf(canonical: string): 4 | 6 {
+  return canonical.includes(":") ? 6 : 4;
+}
+
+function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  if (text.includes(":") && ipaddr.IPv6.isValid(text)) {
+    // Zone indices (fe80::1%eth0) are not part of a CIDR.
+    if (text.includes("%")) return undefined;
+    return ipaddr.IPv6.parse(text);
+  }
+  return undefined;
+}
+
+/** The mask of one byte whose first `bits` bits (clamped to 0-8) are network bits. */
+function byteMask(bits: number): number {
+  if (bits >= 8) return 0xff;
+  if (bits <= 0) return 0;
+  return (0xff << (8 - bits)) & 0xff;
+}

@@ -1,0 +1,38 @@
+/**
+ * invalid-port: named ports of endpoints and pods. Names must be valid Kubernetes port names and
+ * numbers 1-65535 (a port 0 cannot be matched by iptables' --dport).
+ */
+import { error } from "../../../diagnostics/diagnostic.js";
+import { spanOf, type Resource } from "../../types.js";
+import { isK8sPortName } from "../names.js";
+import type { Report, ResourceRule } from "./types.js";
+
+function checkPort(resource: Resource, report: Report, name: string | undefined, port: number, path: string, portKey: string): void {
+  if (name !== undefined && !isK8sPortName(name)) {
+    report(error("invalid-port", `"${name}" is not a valid port name`, spanOf(resource.origin, `${path}.name`)));
+  }
+  if (port < 1 || port > 65535) {
+    report(error("invalid-port", `port ${port} is out of range 1-65535`, spanOf(resource.origin, `${path}.${portKey}`)));
+  }
+}
+
+export const endpointPorts: ResourceRule = {
+  name: "endpointPorts",
+  check(resource, report) {
+    switch (resource.kind) {
+      case "HostEndpoint":
+      case "WorkloadEndpoint":
+      case "V1WorkloadEndpoint":
+        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.port, `spec.ports.${i}`, "port"));
+        return;
+      case "Pod": {
+        // Pod ports are flattened over containers; recover each one's path from the origin.
+        const paths = Object.keys(resource.origin.spans).filter((k) => /^spec\.containers\.\d+\.ports\.\d+$/.test(k));
+        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.containerPort, paths[i] ?? "spec", "containerPort"));
+        return;
+      }
+      default:
+        return;
+    }
+  },
+};

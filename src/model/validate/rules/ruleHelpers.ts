@@ -1,0 +1,37 @@
+/**
+ * Helpers shared by the semantic rules.
+ */
+import type { Span } from "../../../diagnostics/span.js";
+import { spanOf, type EntityRule, type Origin, type Resource, type Rule } from "../../types.js";
+
+/** Every Calico rule of a resource (v3 policies and profiles, v1 policies and profiles). */
+export function rulesOf(r: Resource): readonly Rule[] {
+  switch (r.kind) {
+    case "NetworkPolicy":
+    case "GlobalNetworkPolicy":
+    case "Profile":
+    case "V1Profile":
+    case "V1Policy":
+      return [...r.ingress, ...r.egress];
+    default:
+      return [];
+  }
+}
+
+/** The two sides of a rule with their paths. */
+export function sidesOf(rule: Rule): readonly { readonly entity: EntityRule; readonly path: string }[] {
+  return [
+    { entity: rule.source, path: `${rule.path}.source` },
+    { entity: rule.destination, path: `${rule.path}.destination` },
+  ];
+}
+
+/** The span of a mapping key at `path` (the value's span when there is no key). */
+export function keySpanOf(origin: Origin, path: string): Span {
+  return origin.keySpans[path] ?? spanOf(origin, path);
+}
+
+/** Whether the resource came from a calicoctl v1 document. */
+export function isV1(r: Resource): boolean {
+  return r.kind.startsWith("V1");
+}

@@ -1,0 +1,109 @@
+/**
+ * Schemas of the Calico projectcalico.org/v3 kinds (api/pkg/apis/projectcalico/v3).
+ */
+import { z } from "zod";
+import { endpointPort, objectMeta, resource, stringMap } from "./common.js";
+import { ruleSchema } from "./calicoRule.js";
+
+const policyType = z.enum(["Ingress", "Egress"]);
+
+const policyCommon = {
+  tier: z.string().optional(),
+  order: z.number().optional(),
+  selector: z.string().optional(),
+  serviceAccountSelector: z.string().optional(),
+  // Calico's CRD allows one or two entries; duplicates are checked by a semantic rule.
+  types: z.array(policyType).min(1).max(2).optional(),
+  ingress: z.array(ruleSchema).optional(),
+  egress: z.array(ruleSchema).optional(),
+  performanceHints: z.array(z.enum(["AssumeNeededOnEveryNode"])).optional(),
+};
+
+export const networkPolicySchema = resource(objectMeta, z.strictObject(policyCommon));
+
+export const globalNetworkPolicySchema = resource(
+  objectMeta,
+  z.strictObject({
+    ...policyCommon,
+    namespaceSelector: z.string().optional(),
+    doNotTrack: z.boolean().optional(),
+    preDNAT: z.boolean().optional(),
+    applyOnForward: z.boolean().optional(),
+  }),
+);
+
+export const tierSchema = resource(
+  objectMeta,
+  z.strictObject({ order: z.number().optional(), defaultAction: z.enum(["Deny", "Pass"]).optional() }).optional(),
+);
+
+export const profileSchema = resource(
+  objectMeta,
+  z
+    .strictObject({
+      ingress: z.array(ruleSchema).optional(),
+      egress: z.array(ruleSchema).optional(),
+      labelsToApply: stringMap.optional(),
+    })
+    .optional(),
+);
+
+const netsSpec = z.strictObject({ nets: z.array(z.string()).optional() }).optional();
+
+export const networkSetSchema = resource(objectMeta, netsSpec);
+
+export const globalNetworkSetSchema = resource(objectMeta, netsSpec);
+
+export const hostEndpointSchema = resource(
+  objectMeta,
+  z.strictObject({
+    node: z.string(),
+    interfaceName: z.string().optional(),
+    expectedIPs: z.array(z.string()).optional(),
+    profiles: z.array(z.string()).optional(),
+    ports: z.array(endpointPort).optional(),
+  }),
+);
+
+export const workloadEndpointSchema = resource(
+  objectMeta,
+  z.strictObject({
+    node: z.string(),
+    orchestrator: z.string().optional(),
+    workload: z.string().optional(),
+    pod: z.string().optional(),
+    endpoint: z.string().optional(),
+    containerID: z.string().optional(),
+    interfaceName: z.string().optional(),
+    mac: z.string().optional(),
+    ipNetworks: z.array(z.string()).optional(),
+    ipNATs: z.unknown().optional(),
+    ipv4Gateway: z.string().optional(),
+    ipv6Gateway: z.string().optional(),
+    profiles: z.array(z.string()).optional(),
+    serviceAccountName: z.string().optional(),
+    ports: z.array(endpointPort).optional(),
+    allowSpoofedSourcePrefixes: z.array(z.string()).optional(),
+  }),
+);
+
+const encapMode = z.enum(["Never", "Always", "CrossSubnet"]);
+
+export const ipPoolSchema = resource(
+  objectMeta,
+  z.strictObject({
+    cidr: z.string(),
+    ipipMode: encapMode.optional(),
+    vxlanMode: encapMode.optional(),
+    natOutgoing: z.boolean().optional(),
+    disabled: z.boolean().optional(),
+    blockSize: z.number().int().optional(),
+    nodeSelector: z.string().optional(),
+    allowedUses: z.array(z.string()).optional(),
+    disableBGPExport: z.boolean().optional(),
+    assignmentMode: z.string().optional(),
+  }),
+);
+
+export type NetworkPolicyInput = z.output<typeof networkPolicySchema>;
+export type GlobalNetworkPolicyInput = z.output<typeof globalNetworkPolicySchema>;

@@ -1,0 +1,80 @@
+/**
+ * Schemas of the Kubernetes kinds: Namespace, Pod, ServiceAccount and networking.k8s.io/v1
+ * NetworkPolicy. Pods, namespaces and service accounts are loose (their specs are large and only a
+ * few fields matter to policy); NetworkPolicy is strict, since a misspelt field changes its meaning.
+ */
+import { z } from "zod";
+import { objectMeta, stringMap } from "./common.js";
+
+const envelope = { apiVersion: z.string(), kind: z.string(), metadata: objectMeta };
+
+export const namespaceSchema = z.looseObject(envelope);
+
+export const serviceAccountSchema = z.looseObject(envelope);
+
+const containerPort = z.looseObject({
+  name: z.string().optional(),
+  containerPort: z.number().int(),
+  protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
+});
+
+const container = z.looseObject({ name: z.string().optional(), ports: z.array(containerPort).optional() });
+
+export const podSchema = z.looseObject({
+  ...envelope,
+  spec: z
+    .looseObject({
+      nodeName: z.string().optional(),
+      serviceAccountName: z.string().optional(),
+      serviceAccount: z.string().optional(),
+      hostNetwork: z.boolean().optional(),
+      containers: z.array(container).optional(),
+    })
+    .optional(),
+  status: z
+    .looseObject({
+      podIP: z.string().optional(),
+      podIPs: z.array(z.looseObject({ ip: z.string() })).optional(),
+    })
+    .optional(),
+});
+
+export const labelSelectorSchema = z.strictObject({
+  matchLabels: stringMap.optional(),
+  matchExpressions: z
+    .array(
+      z.strictObject({
+        key: z.string(),
+        operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"]),
+        values: z.array(z.string()).optional(),
+      }),
+    )
+    .optional(),
+});
+
+const peer = z.strictObject({
+  podSelector: labelSelectorSchema.optional(),
+  namespaceSelector: labelSelectorSchema.optional(),
+  ipBlock: z.strictObject({ cidr: z.string(), except: z.array(z.string()).optional() }).optional(),
+});
+
+const policyPort = z.strictObject({
+  protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
+  port: z.union([z.number().int(), z.string()]).optional(),
+  endPort: z.number().int().optional(),
+});
+
+export const k8sNetworkPolicySchema = z.strictObject({
+  ...envelope,
+  spec: z.strictObject({
+    podSelector: labelSelectorSchema,
+    policyTypes: z.array(z.enum(["Ingress", "Egress"])).optional(),
+    ingress: z.array(z.strictObject({ from: z.array(peer).optional(), ports: z.array(policyPort).optional() })).optional(),
+    egress: z.array(z.strictObject({ to: z.array(peer).optional(), ports: z.array(policyPort).optional() })).optional(),
+  }),
+  status: z.unknown().optional(),
+});
+
+export type K8sNetworkPolicyInput = z.output<typeof k8sNetworkPolicySchema>;
+export type LabelSelectorInput = z.output<typeof labelSelectorSchema>;
+export type PodInput = z.output<typeof podSchema>;

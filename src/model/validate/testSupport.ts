@@ -1,0 +1,45 @@
+/**
+ * Test support for the validate stage: runs load + validate over a YAML snippet and reduces the
+ * diagnostics to `{code, severity, line, column}` for exact assertions.
+ */
+import { sortDiagnostics, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { lineColumn } from "../../diagnostics/span.js";
+import { loadDocuments } from "../load/index.js";
+import type { Model } from "../types.js";
+import { validateDocuments } from "./index.js";
+
+export interface Found {
+  readonly code: string;
+  readonly severity: string;
+  readonly line: number;
+  readonly column: number;
+}
+
+export interface ValidatedYaml {
+  readonly model: Model;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly found: readonly Found[];
+}
+
+/** Loads and validates `yaml` as file `test.yaml`; load diagnostics are included. */
+export function validateYaml(yaml: string, file = "test.yaml"): ValidatedYaml {
+  const files = [{ path: file, text: yaml }];
+  const loaded = loadDocuments(files);
+  const result = validateDocuments(loaded.documents, files);
+  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
+  const found = diagnostics.map((d) => {
+    const lc = d.span ? lineColumn(yaml, d.span.start) : { line: 0, column: 0 };
+    return { code: d.code, severity: d.severity, line: lc.line, column: lc.column };
+  });
+  return { model: result.model, diagnostics, found };
+}
+
+/** `{code, line, column}` of every diagnostic of `yaml`, in source order. */
+export function codesAt(yaml: string): { code: string; line: number; column: number }[] {
+  return validateYaml(yaml).found.map(({ code, line, column }) => ({ code, line, column }));
+}
+
+/** Joins lines into a YAML text (keeps test snippets free of template-literal indentation). */
+export function yaml(...lines: string[]): string {
+  return `${lines.join("\n")}\n`;
+}
