@@ -29,15 +29,17 @@ export const MAX_MULTIPORT_SLOTS = 15;
 /**
  * Longest rule comment: 255 characters. xt_comment stores it in
  * `char comment[XT_MAX_COMMENT_LEN]` with `XT_MAX_COMMENT_LEN` 256 incl. the NUL
- * (linux/netfilter/xt_comment.h), and libxt_comment rejects a comment of 256 characters or more.
- * Felix cuts to 256 (`maxIptablesCommentLength`), one character too many for a comment that
- * long; we cut to what the kernel can hold.
+ * (linux/netfilter/xt_comment.h). iptables 1.8.9 (nft and legacy) silently keeps only the first
+ * 255 characters of a longer comment (checked in test/kernel/iptablesRestore.test.ts). Felix cuts
+ * to 256 (`maxIptablesCommentLength`), one character more than the kernel keeps; we cut to what
+ * the kernel holds, so the rule we render is the rule iptables-save shows.
  */
 export const MAX_COMMENT_LENGTH = 255;
 
 /**
  * Longest LOG prefix: 29 characters. `struct xt_log_info` has `char prefix[30]` incl. the NUL
- * (linux/netfilter/xt_LOG.h); iptables-extensions(8), LOG: "up to 29 letters long".
+ * (linux/netfilter/xt_LOG.h); iptables-extensions(8), LOG: "up to 29 letters long". iptables
+ * 1.8.9 silently cuts a longer prefix (checked in test/kernel/iptablesRestore.test.ts).
  */
 export const MAX_LOG_PREFIX_LENGTH = 29;
 
