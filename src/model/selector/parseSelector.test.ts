@@ -247,3 +247,16 @@ describe("parseSelector: v1 dialect", () => {
     expect(parsed('contains == "x"', "v1")).toEqual({ kind: "eq", label: "contains", value: "x" });
   });
 });
+
+describe("parseSelector: speed", () => {
+  it("parses 10,000 distinct selectors quickly", () => {
+    const texts = Array.from(
+      { length: 10_000 },
+      (_, i) => `(app == "web${i}" && tier in {"a", "b${i}"}) || !has(role${i}) && env starts with "prod"`,
+    );
+    const started = performance.now();
+    for (const text of texts) expect(parseSelector(text).ok).toBe(true);
+    // A generous bound for slow CI machines: about 0.1 s compiled, under 1 s through vitest.
+    expect(performance.now() - started).toBeLessThan(10_000);
+  });
+});

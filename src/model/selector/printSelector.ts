@@ -1,4 +1,5 @@
 import type { Selector } from "./ast.js";
+import { sortedUniqueValues } from "./compareUtf8.js";
 
 /** A value in Calico's quoting: double quotes unless the value contains `"`, then single quotes. */
 function quote(value: string): string {
@@ -9,7 +10,8 @@ function quote(value: string): string {
  * Calico's canonical text of a selector (libcalico-go parser `String()`), on which its unique IDs
  * are computed. Every and/or node is wrapped in parentheses, including at the top level; `!` is
  * written directly before its operand, so not(not(x)) prints as `!!x` just as Calico prints
- * `!(!x)`. Sets print in the stored order (the parser keeps them sorted and de-duplicated).
+ * `!(!x)`. Set values print sorted by UTF-8 bytes and de-duplicated even when a hand-built tree
+ * does not keep them so (the parser always does), so the ID never depends on construction order.
  *
  * And/or nodes with fewer than two operands never come out of the parser; they print as their
  * only operand, `all()` (empty and) or `!all()` (empty or), which keeps print→parse→print stable
@@ -34,9 +36,9 @@ export function printSelector(selector: Selector): string {
     case "endsWith":
       return `${selector.label} ends with ${quote(selector.value)}`;
     case "in":
-      return `${selector.label} in {${selector.values.map(quote).join(", ")}}`;
+      return `${selector.label} in {${printSet(selector.values)}}`;
     case "notIn":
-      return `${selector.label} not in {${selector.values.map(quote).join(", ")}}`;
+      return `${selector.label} not in {${printSet(selector.values)}}`;
     case "not":
       return `!${printSelector(selector.operand)}`;
     case "and":
@@ -47,4 +49,8 @@ export function printSelector(selector: Selector): string {
       return `(${selector.operands.map(printSelector).join(selector.kind === "and" ? " && " : " || ")})`;
     }
   }
+}
+
+function printSet(values: readonly string[]): string {
+  return sortedUniqueValues(values).map(quote).join(", ");
 }
