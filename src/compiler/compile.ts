@@ -1,9 +1,12 @@
 /**
- * The compile stage (API contract; implementation in progress): the validated model to the IR.
+ * The compile stage: the validated model to the IR of one node, in Calico Felix's layout, then
+ * the IR passes (the legalizing ones always; the optimizing ones unless `optimize: false`).
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Model } from "../model/types.js";
 import type { Ir } from "./ir/types.js";
+import { buildIr } from "./buildIr.js";
+import { optimizationPasses, requiredPasses, runPasses } from "./passes/index.js";
 
 export interface CompileOptions {
   /** Node whose endpoints are local; absent means every endpoint is local. */
@@ -17,7 +20,13 @@ export interface CompileResult {
   readonly diagnostics: readonly Diagnostic[];
 }
 
-/** Compiles a node's complete filter ruleset from the model. */
-export function compileModel(_model: Model, _options: CompileOptions = {}): CompileResult {
-  throw new Error("not implemented");
+/**
+ * Compiles a node's complete filter ruleset from the model. Pure and deterministic: the same
+ * model gives the same IR (chains, sets and members sorted). Warnings: `no-local-endpoints`,
+ * `unresolved-named-port`.
+ */
+export function compileModel(model: Model, options: CompileOptions = {}): CompileResult {
+  const { ir, diagnostics } = buildIr(model, options.node);
+  const passes = options.optimize === false ? requiredPasses : optimizationPasses;
+  return { ir: runPasses(ir, passes), diagnostics };
 }

@@ -1,0 +1,198 @@
+/**
+ * Endpoints and network sets: everything a selector can match, with the labels Calico indexes
+ * (own labels, Calico's automatic labels, inherited profile labels) and its addresses.
+ */
+import { createHash } from "node:crypto";
+import type { Labels, Model, NamedPort, Pod } from "../model/types.js";
+import type { ProfileInfo } from "./profiles.js";
+import { namespaceProfile, namespaceProfileName, serviceAccountProfile, serviceAccountProfileName } from "./profiles.js";
+import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from "./selectors/selectorOps.js";
+
+/** Something selectors can match: a workload endpoint or a network set. */
+export interface SelectableMember {
+  /** Unique and sortable: `<kind>/<namespace>/<name>`. */
+  readonly key: string;
+  /** Effective labels: inherited profile labels overlaid with the member's own. */
+  readonly labels: Labels;
+  /** CIDRs, both families. */
+  readonly nets: readonly string[];
+  readonly ports: readonly NamedPort[];
+}
+
+/** A workload endpoint. */
+export interface EndpointInfo extends SelectableMember {
+  readonly kind: "Pod" | "WorkloadEndpoint" | "V1WorkloadEndpoint";
+  readonly name: string;
+  readonly namespace?: string;
+  readonly iface: string;
+  readonly local: boolean;
+  readonly profiles: readonly string[];
+}
+
+export interface ResolvedEndpoints {
+  /** Workload endpoints then network sets, each group sorted by key. */
+  readonly members: readonly SelectableMember[];
+  /** Local workload endpoints, sorted by key. */
+  readonly local: readonly EndpointInfo[];
+  /** Profiles, including the implicit `kns.`/`ksa.` ones endpoints reference. */
+  readonly profiles: ReadonlyMap<string, ProfileInfo>;
+}
+
+/** Calico CNI's host-side interface name for a pod: `cali` + 11 hex chars of SHA-1(`ns.pod`). */
+export function podInterfaceName(namespace: string, pod: string): string {
+  return "cali" + createHash("sha1").update(`${namespace}.${pod}`).digest("hex").slice(0, 11);
+}
+
+/** A bare address as a host CIDR; CIDRs pass through. */
+export function hostCidr(addr: string): string {
+  if (addr.includes("/")) return addr;
+  return addr.includes(":") ? `${addr}/128` : `${addr}/32`;
+}
+
+function withoutReservedPrefixes(labels: Labels): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) {
+    if (!k.startsWith("pcns.") && !k.startsWith("pcsa.")) out[k] = v;
+  }
+  return out;
+}
+
+/** Profile labels (earlier profiles win) overlaid by the endpoint's own labels. */
+function inheritLabels(own: Labels, profileNames: readonly string[], profiles: ReadonlyMap<string, ProfileInfo>): Labels {
+  const out: Record<string, string> = {};
+  for (let i = profileNames.length - 1; i >= 0; i--) {
+    const p = profiles.get(profileNames[i]!);
+    if (p) Object.assign(out, p.labels);
+  }
+  return Object.assign(out, own);
+}
+
+function podPorts(pod: Pod): NamedPort[] {
+  return pod.ports.flatMap((p) => (p.name ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : []));
+}
+
+/**
+ * Resolves every endpoint and network set of the model. `node` undefined makes every endpoint
+ * local. Pods without an address or on the host network are not workload endpoints.
+ */
+export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<string, ProfileInfo>, node: string | undefined): ResolvedEndpoints {
+  const profiles = new Map(definedProfiles);
+  const ensureNamespace = (ns: string): string => {
+    const name = namespaceProfileName(ns);
+    if (!profiles.has(name)) profiles.set(name, namespaceProfile(ns, {}));
+    return name;
+  };
+  const isLocal = (n: string | undefined): boolean => node === undefined || n === node;
+
+  // Raw endpoints first, so implicit profiles exist before labels are inherited.
+  interface Raw {
+    kind: EndpointInfo["kind"];
+    name: string;
+    namespace?: string;
+    own: Labels;
+    iface: string;
+    nets: string[];
+    profiles: string[];
+    ports: readonly NamedPort[];
+    local: boolean;
+  }
+  const raws: Raw[] = [];
+  const netSets: { key: string; own: Labels; profiles: string[]; nets: readonly string[] }[] = [];
+  for (const r of model.resources) {
+    switch (r.kind) {
+      case "Pod": {
+        if (r.hostNetwork || r.ips.length === 0) break;
+        const ns = r.metadata.namespace ?? "default";
+        const sa = r.serviceAccountName;
+        const ksa = serviceAccountProfileName(ns, sa);
+        if (!profiles.has(ksa)) profiles.set(ksa, serviceAccountProfile(ns, sa, {}));
+        raws.push({
+          kind: "Pod",
+          name: r.metadata.name,
+          namespace: ns,
+          own: {
+            ...withoutReservedPrefixes(r.metadata.labels),
+            [NAMESPACE_LABEL]: ns,
+            [ORCHESTRATOR_LABEL]: "k8s",
+            [SERVICE_ACCOUNT_LABEL]: sa,
+          },
+          iface: podInterfaceName(ns, r.metadata.name),
+          nets: r.ips.map(hostCidr),
+          profiles: [ensureNamespace(ns), ksa],
+          ports: podPorts(r),
+          local: isLocal(r.nodeName),
+        });
+        break;
+      }
+      case "WorkloadEndpoint": {
+        // Calico's client stamps these labels on every WorkloadEndpoint it stores.
+        const ns = r.metadata.namespace ?? "default";
+        const own: Record<string, string> = { ...withoutReservedPrefixes(r.metadata.labels), [NAMESPACE_LABEL]: ns };
+        if (r.orchestrator !== undefined) own[ORCHESTRATOR_LABEL] = r.orchestrator;
+        if (r.serviceAccountName !== undefined) own[SERVICE_ACCOUNT_LABEL] = r.serviceAccountName;
+        raws.push({
+          kind: "WorkloadEndpoint",
+          name: r.metadata.name,
+          namespace: ns,
+          own,
+          iface: r.interfaceName,
+          nets: r.ipNetworks.map(hostCidr),
+          profiles: [...r.profiles],
+          ports: r.ports,
+          local: isLocal(r.node),
+        });
+        break;
+      }
+      case "V1WorkloadEndpoint":
+        raws.push({
+          kind: "V1WorkloadEndpoint",
+          name: r.metadata.name,
+          own: withoutReservedPrefixes(r.metadata.labels),
+          iface: r.interfaceName,
+          nets: r.ipNetworks.map(hostCidr),
+          profiles: [...r.profiles],
+          ports: r.ports,
+          local: isLocal(r.node),
+        });
+        break;
+      case "NetworkSet": {
+        const ns = r.metadata.namespace ?? "default";
+        netSets.push({
+          key: `NetworkSet/${ns}/${r.metadata.name}`,
+          own: { ...r.metadata.labels, [NAMESPACE_LABEL]: ns },
+          profiles: [ensureNamespace(ns)],
+          nets: r.nets.map(hostCidr),
+        });
+        break;
+      }
+      case "GlobalNetworkSet":
+        netSets.push({ key: `GlobalNetworkSet//${r.metadata.name}`, own: r.metadata.labels, profiles: [], nets: r.nets.map(hostCidr) });
+        break;
+      default:
+        break;
+    }
+  }
+
+  const endpoints: EndpointInfo[] = raws.map((r) => ({
+    kind: r.kind,
+    key: `${r.kind}/${r.namespace ?? ""}/${r.name}`,
+    name: r.name,
+    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
+    labels: inheritLabels(r.own, r.profiles, profiles),
+    nets: r.nets,
+    ports: r.ports,
+    iface: r.iface,
+    local: r.local,
+    profiles: r.profiles,
+  }));
+  endpoints.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const sets: SelectableMember[] = netSets
+    .map((s) => ({ key: s.key, labels: inheritLabels(s.own, s.profiles, profiles), nets: s.nets, ports: [] }))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Referenced but undefined profiles resolve to empty ones (no labels, no rules).
+  for (const e of endpoints) {
+    if (!e.local) continue;
+    for (const p of e.profiles) if (!profiles.has(p)) profiles.set(p, { name: p, labels: {}, ingress: [], egress: [] });
+  }
+  return { members: [...endpoints, ...sets], local: endpoints.filter((e) => e.local), profiles };
+}

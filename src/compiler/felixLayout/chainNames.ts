@@ -1,0 +1,15 @@
+/** Felix's logical chain names (calico-dataplane.md section 1); backends shorten them. */
+
+export const FORWARD_CHAIN = "cali-FORWARD";
+export const INPUT_CHAIN = "cali-INPUT";
+export const OUTPUT_CHAIN = "cali-OUTPUT";
+export const WL_TO_HOST_CHAIN = "cali-wl-to-host";
+export const FROM_WL_DISPATCH = "cali-from-wl-dispatch";
+export const TO_WL_DISPATCH = "cali-to-wl-dispatch";
+/** Felix's workload interface prefix (`cali+` in iptables). */
+export const WORKLOAD_IFACE_PREFIX = "cali";
+
+export const fromWorkloadChain = (iface: string): string => `cali-fw-${iface}`;
+export const toWorkloadChain = (iface: string): string => `cali-tw-${iface}`;
+export const policyChain = (dir: "ingress" | "egress", id: string): string => `${dir === "ingress" ? "cali-pi-" : "cali-po-"}${id}`;
+export const profileChain = (dir: "ingress" | "egress", name: string): string => `${dir === "ingress" ? "cali-pri-" : "cali-pro-"}${name}`;

@@ -1,0 +1,45 @@
+/**
+ * Per-workload chains `cali-tw-<iface>` (ingress, to the workload) and `cali-fw-<iface>`
+ * (egress, from the workload) in Felix's rule order (calico-dataplane.md section 2).
+ */
+import type { Chain, MarkBits, Rule } from "../ir/types.js";
+import { ACCEPT, clearBits, ctstate, DROP, jump, markClear, markSet, RETURN, rule } from "../ir/build.js";
+import type { OrderedTier } from "../policies.js";
+import { fromWorkloadChain, policyChain, profileChain, toWorkloadChain } from "./chainNames.js";
+
+export type PolicyDirection = "ingress" | "egress";
+
+/**
+ * The chain of one endpoint in one direction. `tiers` holds only the policies that apply to this
+ * endpoint in this direction (tiers without any are left out, as Felix does).
+ */
+export function endpointChain(
+  iface: string,
+  direction: PolicyDirection,
+  tiers: readonly OrderedTier[],
+  profiles: readonly string[],
+  marks: MarkBits,
+): Chain {
+  const rules: Rule[] = [
+    rule([ctstate("RELATED", "ESTABLISHED")], ACCEPT),
+    rule([ctstate("INVALID")], DROP),
+    rule([], clearBits(marks.accept | marks.pass)),
+  ];
+  for (const { tier, policies } of tiers) {
+    if (policies.length === 0) continue;
+    rules.push(rule([], clearBits(marks.pass), `Start of tier ${tier.name}`));
+    for (const p of policies) {
+      rules.push(rule([markClear(marks.pass)], jump(policyChain(direction, p.id))));
+      rules.push(rule([markSet(marks.accept)], RETURN, "Return if policy accepted"));
+    }
+    if (tier.defaultAction !== "Pass") {
+      rules.push(rule([markClear(marks.pass)], DROP, `End of tier ${tier.name}. Drop if no policies passed packet`));
+    }
+  }
+  for (const name of profiles) {
+    rules.push(rule([], jump(profileChain(direction, name))));
+    rules.push(rule([markSet(marks.accept)], RETURN, "Return if profile accepted"));
+  }
+  rules.push(rule([], DROP, "Drop if no profiles matched"));
+  return { name: direction === "ingress" ? toWorkloadChain(iface) : fromWorkloadChain(iface), rules };
+}

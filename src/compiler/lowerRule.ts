@@ -1,0 +1,137 @@
+/**
+ * One Calico rule to IR rules for one IP family, as Felix renders it (calico-dataplane.md
+ * section 3): IP-version filtering, match order, and the action pattern (set a mark bit, then
+ * return/drop on it).
+ */
+import type { EntityRule, Protocol, Rule as CalicoRule } from "../model/types.js";
+import type { Family, Match, MarkBits, PortRange, Rule } from "./ir/types.js";
+import { DROP, markSet, RETURN, rule, setBits } from "./ir/build.js";
+import type { PortProtocol, SetBuilder } from "./setBuilder.js";
+import { entitySelectors } from "./selectors/effectiveSelector.js";
+import { ALL } from "./selectors/selectorOps.js";
+
+/** Calico protocol names to IP protocol numbers (IANA). */
+const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
+  TCP: 6,
+  UDP: 17,
+  ICMP: 1,
+  ICMPv6: 58,
+  SCTP: 132,
+  UDPLite: 136,
+};
+
+/** A protocol's number, or undefined for an unknown name (validation rejects those). */
+export function protocolNumber(p: Protocol): number | undefined {
+  if (typeof p === "number") return p;
+  if (/^[0-9]+$/.test(p)) return Number(p);
+  return PROTOCOL_NUMBERS[p];
+}
+
+const PORT_PROTOCOLS: Readonly<Record<number, PortProtocol>> = { 6: "tcp", 17: "udp", 132: "sctp" };
+
+/** Where the rule lives, for scoping and diagnostics. */
+export interface RuleContext {
+  /** Policy namespace for namespaced kinds; undefined for global ones and profiles. */
+  readonly namespace: string | undefined;
+  readonly family: Family;
+  readonly marks: MarkBits;
+  readonly sets: SetBuilder;
+  /** Called for each named-port set a rule uses (to report ports that resolve nowhere). */
+  readonly onNamedPort?: (setId: string, portName: string, rule: CalicoRule) => void;
+}
+
+const isV6 = (cidr: string): boolean => cidr.includes(":");
+
+/**
+ * Felix's FilterRuleToIPVersion on one CIDR list: the family's CIDRs, or null when filtering
+ * emptied a non-empty list (the rule then does not exist in this family).
+ */
+function filterNets(nets: readonly string[], family: Family): string[] | null {
+  const kept = nets.filter((n) => isV6(n) === (family === 6));
+  return nets.length > 0 && kept.length === 0 ? null : kept;
+}
+
+/** One way the side of a rule can match: a conjunction of matches. */
+type Alternative = readonly Match[];
+
+function lowerSide(entity: EntityRule, dir: "src" | "dst", protocol: number | undefined, rule: CalicoRule, ctx: RuleContext): { alternatives: Alternative[]; negated: Match[] } | null {
+  const nets = filterNets(entity.nets, ctx.family);
+  const notNets = filterNets(entity.notNets, ctx.family);
+  if (nets === null || notNets === null) return null;
+  // A negated catch-all matches no packet at all.
+  if (notNets.some((n) => n === "0.0.0.0/0" || n === "::/0")) return null;
+
+  const sel = entitySelectors(entity, ctx.namespace);
+  const portProto = protocol !== undefined ? PORT_PROTOCOLS[protocol] : undefined;
+  const base: Match[] = [];
+  if (nets.length > 0) base.push({ kind: "addr", dir, cidrs: nets, negate: false });
+
+  const numeric = (list: typeof entity.ports): PortRange[] =>
+    list.flatMap((p) => (p.kind === "range" ? [{ first: p.first, last: p.last }] : []));
+  const named = (list: typeof entity.ports): string[] => list.flatMap((p) => (p.kind === "named" ? [p.name] : []));
+  const namedSet = (name: string): string => {
+    const set = ctx.sets.namedPortSet(sel.positive ?? ALL, portProto, name, ctx.family);
+    ctx.onNamedPort?.(set.id, name, rule);
+    return set.id;
+  };
+
+  const alternatives: Alternative[] = [];
+  const positiveSet = (): Match[] =>
+    sel.positive ? [{ kind: "set", dir, set: ctx.sets.selectorSet(sel.positive, ctx.family).id, negate: false }] : [];
+  if (entity.ports.length === 0) {
+    alternatives.push([...base, ...positiveSet()]);
+  } else {
+    // Numeric ports and each named port are alternatives (an OR, which a rule cannot express).
+    const ranges = numeric(entity.ports);
+    if (ranges.length > 0) alternatives.push([...base, ...positiveSet(), { kind: "ports", dir, ranges, negate: false }]);
+    for (const name of named(entity.ports)) alternatives.push([...base, { kind: "addrPortSet", dir, set: namedSet(name), negate: false }]);
+  }
+
+  const negated: Match[] = [];
+  if (notNets.length > 0) negated.push({ kind: "addr", dir, cidrs: notNets, negate: true });
+  for (const n of sel.negatives) negated.push({ kind: "set", dir, set: ctx.sets.selectorSet(n, ctx.family).id, negate: true });
+  const notRanges = numeric(entity.notPorts);
+  if (notRanges.length > 0) negated.push({ kind: "ports", dir, ranges: notRanges, negate: true });
+  for (const name of named(entity.notPorts)) negated.push({ kind: "addrPortSet", dir, set: namedSet(name), negate: true });
+  return { alternatives, negated };
+}
+
+/**
+ * Lowers one Calico rule for `ctx.family`. Returns [] when the rule does not exist in this
+ * family. Several alternatives (numeric and named ports) become several match rules that each
+ * set the verdict mark, followed by one rule acting on the mark, so overlapping alternatives are
+ * harmless for Allow/Deny/Pass; a Log rule logs once per matching alternative.
+ */
+export function lowerRule(r: CalicoRule, ctx: RuleContext): Rule[] {
+  if (r.ipVersion !== undefined && r.ipVersion !== ctx.family) return [];
+  const protocol = r.protocol !== undefined ? protocolNumber(r.protocol) : undefined;
+  const notProtocol = r.notProtocol !== undefined ? protocolNumber(r.notProtocol) : undefined;
+  // ICMP exists only in IPv4, ICMPv6 only in IPv6.
+  if ((protocol === 1 && ctx.family === 6) || (protocol === 58 && ctx.family === 4)) return [];
+
+  const src = lowerSide(r.source, "src", protocol, r, ctx);
+  const dst = lowerSide(r.destination, "dst", protocol, r, ctx);
+  if (!src || !dst) return [];
+
+  const head: Match[] = protocol !== undefined ? [{ kind: "protocol", protocol, negate: false }] : [];
+  const tail: Match[] = [];
+  if (r.icmp?.type !== undefined) tail.push({ kind: "icmp", type: r.icmp.type, ...(r.icmp.code !== undefined ? { code: r.icmp.code } : {}), negate: false });
+  if (notProtocol !== undefined) tail.push({ kind: "protocol", protocol: notProtocol, negate: true });
+  tail.push(...src.negated, ...dst.negated);
+  if (r.notICMP?.type !== undefined) tail.push({ kind: "icmp", type: r.notICMP.type, ...(r.notICMP.code !== undefined ? { code: r.notICMP.code } : {}), negate: true });
+
+  const matchLists: Match[][] = [];
+  for (const s of src.alternatives) for (const d of dst.alternatives) matchLists.push([...head, ...s, ...d, ...tail]);
+
+  const { marks } = ctx;
+  switch (r.action) {
+    case "Log":
+      return matchLists.map((m) => rule(m, { kind: "log", prefix: "calico-packet: " }));
+    case "Allow":
+      return [...matchLists.map((m) => rule(m, setBits(marks.accept))), rule([markSet(marks.accept)], RETURN)];
+    case "Pass":
+      return [...matchLists.map((m) => rule(m, setBits(marks.pass))), rule([markSet(marks.pass)], RETURN)];
+    case "Deny":
+      return [...matchLists.map((m) => rule(m, setBits(marks.drop))), rule([markSet(marks.drop)], DROP)];
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * Profiles as Felix sees them: Calico `Profile`s, v1 profiles (tags become labels), and the
+ * profiles Calico derives from Kubernetes namespaces (`kns.<ns>`) and service accounts
+ * (`ksa.<ns>.<sa>`).
+ */
+import type { EntityRule, Labels, Model, Origin, Rule } from "../model/types.js";
+import { NAME_LABEL } from "./selectors/selectorOps.js";
+
+/** A resolved profile: the labels it gives its endpoints and its rules. */
+export interface ProfileInfo {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly ingress: readonly Rule[];
+  readonly egress: readonly Rule[];
+  /** The defining resource, when there is one. */
+  readonly origin?: Origin;
+}
+
+export const EMPTY_ENTITY: EntityRule = { nets: [], notNets: [], ports: [], notPorts: [] };
+
+/** An unconditional Allow rule (the namespace profile's only rule in each direction). */
+export const ALLOW_ALL: Rule = { action: "Allow", source: EMPTY_ENTITY, destination: EMPTY_ENTITY, path: "" };
+
+export function namespaceProfileName(ns: string): string {
+  return `kns.${ns}`;
+}
+
+export function serviceAccountProfileName(ns: string, sa: string): string {
+  return `ksa.${ns}.${sa}`;
+}
+
+/** `kns.<ns>`: the namespace's labels under `pcns.` plus `pcns.projectcalico.org/name`; allows all. */
+export function namespaceProfile(ns: string, labels: Labels): ProfileInfo {
+  return {
+    name: namespaceProfileName(ns),
+    labels: prefixLabels("pcns.", { ...labels, [NAME_LABEL]: ns }),
+    ingress: [ALLOW_ALL],
+    egress: [ALLOW_ALL],
+  };
+}
+
+/** `ksa.<ns>.<sa>`: the account's labels under `pcsa.` plus `pcsa.projectcalico.org/name`; no rules. */
+export function serviceAccountProfile(ns: string, sa: string, labels: Labels): ProfileInfo {
+  return {
+    name: serviceAccountProfileName(ns, sa),
+    labels: prefixLabels("pcsa.", { ...labels, [NAME_LABEL]: sa }),
+    ingress: [],
+    egress: [],
+  };
+}
+
+function prefixLabels(prefix: string, labels: Labels): Labels {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) out[prefix + k] = v;
+  return out;
+}
+
+/**
+ * Every explicitly defined profile by name: Namespaces, ServiceAccounts, Profiles and V1Profiles.
+ * A v1 profile gives its endpoints each of its tags, and its own name (every v1 profile carries
+ * a tag equal to its name), as a label with an empty value, as Felix's tag indexing did.
+ */
+export function collectProfiles(model: Model): Map<string, ProfileInfo> {
+  const out = new Map<string, ProfileInfo>();
+  for (const r of model.resources) {
+    switch (r.kind) {
+      case "Namespace":
+        out.set(namespaceProfileName(r.metadata.name), namespaceProfile(r.metadata.name, r.metadata.labels));
+        break;
+      case "ServiceAccount": {
+        const ns = r.metadata.namespace ?? "default";
+        out.set(serviceAccountProfileName(ns, r.metadata.name), serviceAccountProfile(ns, r.metadata.name, r.metadata.labels));
+        break;
+      }
+      case "Profile":
+        out.set(r.metadata.name, { name: r.metadata.name, labels: r.labelsToApply, ingress: r.ingress, egress: r.egress, origin: r.origin });
+        break;
+      case "V1Profile": {
+        const labels: Record<string, string> = {};
+        for (const tag of [r.metadata.name, ...r.tags]) labels[tag] = "";
+        Object.assign(labels, r.metadata.labels);
+        out.set(r.metadata.name, { name: r.metadata.name, labels, ingress: r.ingress, egress: r.egress, origin: r.origin });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return out;
+}
