@@ -2,6 +2,11 @@
  * Calico's label selector language: parsing (with Calico's grammar, keywords and error messages),
  * evaluation, canonical printing, unique IDs and the small tree helpers the compiler needs.
  * Everything here works on the plain `Selector` AST of `./ast.ts`.
+ *
+ * The AST is the tree Calico's parser builds, so that canonical text and IDs match Calico's:
+ * a run of `!` collapses by parity (`!!a == "b"` is `a == "b"`), but `!(!a == "b")` keeps two
+ * nested nots and prints `!!a == "b"`, exactly as Calico does; a parenthesised and/or inside
+ * another stays its own node (`(a && b) && c` and `a && b && c` have different IDs).
  */
 export type { Labels, Selector } from "./ast.js";
 export type { ParseSelectorOptions, ParseSelectorResult, SelectorLocation } from "./types.js";

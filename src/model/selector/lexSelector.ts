@@ -3,14 +3,14 @@
  * tokenizer stops at its first error, so only the earliest one (by offset) is reported.
  */
 import type { ILexingError, IToken } from "chevrotain";
-import type { SyntaxError } from "./selectorParser.js";
-import { Has, Label, mayFollowLabel, v1Lexer, v3Lexer } from "./tokens.js";
+import type { SelectorSyntaxError } from "./selectorParser.js";
+import { Has, hasLabel, Label, mayFollowLabel, v1Lexer, v3Lexer } from "./tokens.js";
 
 /** Calico's label length limit (libcalico-go tokenizer `MaxLabelLength`). */
 export const MAX_LABEL_LENGTH = 512;
 
 /** Tokens of a selector, or its first tokenizer error. */
-export type LexResult = { readonly tokens: IToken[] } | { readonly error: SyntaxError };
+export type LexResult = { readonly tokens: IToken[] } | { readonly error: SelectorSyntaxError };
 
 const labelChar = /[A-Za-z0-9_./-]/;
 
@@ -31,14 +31,14 @@ export function lexSelector(text: string, dialect: "v3" | "v1" = "v3"): LexResul
 }
 
 /** An error in an otherwise lexed token: Calico rejects it where chevrotain's patterns accept it. */
-function tokenError(text: string, token: IToken, previous: IToken | undefined, dialect: string): SyntaxError | undefined {
+function tokenError(text: string, token: IToken, previous: IToken | undefined, dialect: string): SelectorSyntaxError | undefined {
   const start = token.startOffset;
   const end = start + token.image.length;
   if (previous?.tokenType === Label && !mayFollowLabel.has(token.tokenType)) {
     return { message: afterLabelMessage(previous), start, end };
   }
   if (token.tokenType === Has) {
-    const label = token.image.slice(4, -1).replace(/^[ \t]+|[ \t]+$/g, "");
+    const label = hasLabel(token);
     if (label.length > MAX_LABEL_LENGTH) return { message: `label too long: ${label}`, start, end };
   }
   if (token.tokenType !== Label) return undefined;
@@ -51,7 +51,7 @@ function tokenError(text: string, token: IToken, previous: IToken | undefined, d
  * Calico treats `has(`, `all(` and `global(` as the start of a call whatever follows; when the
  * call's token pattern did not match, says what is missing, at the character where it is missing.
  */
-function malformedCall(text: string, name: string, afterParen: number, dialect: string): SyntaxError | undefined {
+function malformedCall(text: string, name: string, afterParen: number, dialect: string): SelectorSyntaxError | undefined {
   if (name !== "has" && name !== "all" && !(name === "global" && dialect === "v3")) return undefined;
   let pos = skipBlanks(text, afterParen);
   if (name === "has") {
@@ -73,7 +73,7 @@ function skipBlanks(text: string, pos: number): number {
 }
 
 /** A one-character error span at `pos`, or an empty one at the end of the text. */
-function charError(message: string, text: string, pos: number): SyntaxError {
+function charError(message: string, text: string, pos: number): SelectorSyntaxError {
   return { message, start: pos, end: Math.min(pos + 1, text.length) };
 }
 
@@ -82,7 +82,7 @@ function afterLabelMessage(label: IToken): string {
 }
 
 /** Calico's message for a character that starts no token. */
-function unmatchedError(text: string, error: ILexingError, tokens: readonly IToken[]): SyntaxError {
+function unmatchedError(text: string, error: ILexingError, tokens: readonly IToken[]): SelectorSyntaxError {
   const pos = error.offset;
   const ch = text.charAt(pos);
   switch (ch) {

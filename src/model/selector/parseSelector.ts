@@ -2,7 +2,7 @@ import { error } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/span.js";
 import type { Selector } from "./ast.js";
 import { lexSelector } from "./lexSelector.js";
-import type { SyntaxError } from "./selectorParser.js";
+import type { SelectorSyntaxError } from "./selectorParser.js";
 import { parseTokens } from "./selectorParser.js";
 import type { ParseSelectorOptions, ParseSelectorResult } from "./types.js";
 
@@ -26,7 +26,7 @@ export function parseSelector(text: string, options?: ParseSelectorOptions): Par
   return { ok: true, selector: parsed };
 }
 
-function failure(syntax: SyntaxError, options: ParseSelectorOptions | undefined): ParseSelectorResult {
+function failure(syntax: SelectorSyntaxError, options: ParseSelectorOptions | undefined): ParseSelectorResult {
   const where: Span = options?.location
     ? options.location.toSpan(syntax.start, syntax.end)
     : { file: SELECTOR_PSEUDO_FILE, start: syntax.start, end: syntax.end };

@@ -27,6 +27,7 @@ import {
   Eq,
   Global,
   Has,
+  hasLabel,
   In,
   Label,
   LCurly,
@@ -77,11 +78,6 @@ const messages: IParserErrorMessageProvider = {
 /** The text between a string literal's quotes. */
 function stringValue(token: IToken): string {
   return token.image.slice(1, -1);
-}
-
-/** The label inside `has( label )`: the image minus `has(`, `)` and the spaces or tabs around it. */
-function hasLabel(token: IToken): string {
-  return token.image.slice(4, -1).replace(/^[ \t]+|[ \t]+$/g, "");
 }
 
 class SelectorParser extends EmbeddedActionsParser {
@@ -155,11 +151,11 @@ class SelectorParser extends EmbeddedActionsParser {
 
   private readonly labelTest = this.RULE("labelTest", (): LabelTest => {
     return this.OR<LabelTest>([
-      { ALT: () => this.valueTest(Eq, "eq") },
-      { ALT: () => this.valueTest(Ne, "ne") },
-      { ALT: () => this.valueTest(Contains, "contains") },
-      { ALT: () => this.valueTest(StartsWith, "startsWith") },
-      { ALT: () => this.valueTest(EndsWith, "endsWith") },
+      { ALT: () => this.valueTest(1, Eq, "eq") },
+      { ALT: () => this.valueTest(2, Ne, "ne") },
+      { ALT: () => this.valueTest(3, Contains, "contains") },
+      { ALT: () => this.valueTest(4, StartsWith, "startsWith") },
+      { ALT: () => this.valueTest(5, EndsWith, "endsWith") },
       {
         ALT: () => {
           this.CONSUME(In);
@@ -193,25 +189,19 @@ class SelectorParser extends EmbeddedActionsParser {
     return this.ACTION(() => sortedUniqueValues(values));
   });
 
-  /** One `label <op> "value"` alternative; `idx` keeps chevrotain's CONSUME occurrences distinct. */
-  private valueTest(op: TokenType, kind: ValueKind): LabelTest {
-    this.consume(operatorIndex.get(op) ?? 0, op);
-    const value = this.consume(operatorIndex.get(op) ?? 0, StringLit);
+  /**
+   * One `label <op> "value"` alternative. `occurrence` keeps chevrotain's CONSUME occurrences of
+   * StringLit distinct across the five alternatives (the DSL's CONSUME1..CONSUME5).
+   */
+  private valueTest(occurrence: number, op: TokenType, kind: ValueKind): LabelTest {
+    this.consume(occurrence, op);
+    const value = this.consume(occurrence, StringLit);
     return this.ACTION(() => ({ kind, value: stringValue(value) }));
   }
 }
 
-/** Distinct occurrence indexes for the StringLit consumed after each value operator. */
-const operatorIndex: ReadonlyMap<TokenType, number> = new Map([
-  [Eq, 1],
-  [Ne, 2],
-  [Contains, 3],
-  [StartsWith, 4],
-  [EndsWith, 5],
-]);
-
 /** A syntax error as an offset range into the selector text. */
-export interface SyntaxError {
+export interface SelectorSyntaxError {
   readonly message: string;
   readonly start: number;
   readonly end: number;
@@ -224,7 +214,7 @@ const parser = new SelectorParser();
  * Parses a non-empty token vector (from `lexSelector`) into a selector, or returns the first
  * syntax error. `textLength` places errors at the end of input.
  */
-export function parseTokens(tokens: IToken[], textLength: number): Selector | SyntaxError {
+export function parseTokens(tokens: IToken[], textLength: number): Selector | SelectorSyntaxError {
   parser.input = tokens;
   const selector = parser.orExpr();
   const first = parser.errors[0];

@@ -31,6 +31,10 @@ export const Has = createToken({
   pattern: new RegExp(`has\\([ \\t]*[${LABEL_CHARS}]+[ \\t]*\\)`),
   line_breaks: false,
 });
+/** The label inside a Has token: the image minus `has(`, `)` and the spaces or tabs around it. */
+export function hasLabel(token: IToken): string {
+  return token.image.slice(4, -1).replace(/^[ \t]+|[ \t]+$/g, "");
+}
 export const All = createToken({ name: "All", pattern: /all\([ \t]*\)/, line_breaks: false });
 export const Global = createToken({ name: "Global", pattern: /global\([ \t]*\)/, line_breaks: false });
 export const Label = createToken({ name: "Label", pattern: new RegExp(`[${LABEL_CHARS}]+`), line_breaks: false });
