@@ -43,3 +43,18 @@ export function codesAt(yaml: string): { code: string; line: number; column: num
 export function yaml(...lines: string[]): string {
   return `${lines.join("\n")}\n`;
 }
+
+/**
+ * A GlobalNetworkPolicy named `p` whose spec is `specLines` (indented by two more spaces); the
+ * first spec line is line 6 of the text.
+ */
+export function gnpYaml(...specLines: string[]): string {
+  return yaml(
+    "apiVersion: projectcalico.org/v3",
+    "kind: GlobalNetworkPolicy",
+    "metadata:",
+    "  name: p",
+    "spec:",
+    ...specLines.map((l) => `  ${l}`),
+  );
+}
