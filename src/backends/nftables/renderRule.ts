@@ -1,0 +1,217 @@
+/**
+ * One IR rule to nft rule text: `<matches> counter <verdict> comment "cali:<hash>;<comments>"`.
+ *
+ * Matches are ordered like the iptables backend's (interfaces, protocol, then source, then
+ * destination, ICMP, then marks and conntrack state), which also puts `meta l4proto` before the
+ * `th` port and ICMP matches that depend on it. Every rule gets `counter` before its verdict, as
+ * Felix's nft rules do; a rule without a verdict (`none`) is just `counter`, since nft needs at
+ * least one statement.
+ *
+ * Hash layout (Felix's nft rule hash, see ruleHashes in the iptables backend): the chained
+ * SHA-224 seeded with the nft chain name, over each rule's text as written but without its
+ * comment, followed, only when the rule has human comments, by ` comment "<those comments>"`.
+ * So `counter drop` in `filter-FORWARD` hashes to `DCGauXoHP5A9-AIO` as in Felix's tests, and
+ * a changed human comment still changes the hash. The comment is `cali:<hash>;` plus the human
+ * comments joined by `;`, cut to nft's 128 bytes.
+ */
+import type { Action, Family, Match, Rule } from "../../compiler/ir/types.js";
+import { escapeComment, ruleHashes } from "../iptables/index.js";
+import { addressExpression, portsExpression } from "./elements.js";
+import { MAX_COMMENT_LENGTH, MAX_IFACE_NAME_LENGTH, MAX_LOG_PREFIX_LENGTH } from "./limits.js";
+
+/** What rendering needs besides the rule: the family and the nft names of chains and sets. */
+export interface RenderContext {
+  readonly family: Family;
+  /** Logical chain name → nft chain name, for every chain of the logical table. */
+  readonly chainNames: ReadonlyMap<string, string>;
+  /** Set id → nft set name, for every set of the family. */
+  readonly setNames: ReadonlyMap<string, string>;
+  /** Set id → set type, to check that `set`/`addrPortSet` matches use the right kind of set. */
+  readonly setTypes: ReadonlyMap<string, "net" | "addrPort">;
+}
+
+/** Protocol names nft's `meta l4proto` understands, by number; others are written as numbers. */
+const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp", 132: "sctp", 136: "udplite" };
+
+/** Conntrack state keywords of nft's `ct state` (nft(8), CONNTRACK EXPRESSIONS). */
+const CT_STATES: Readonly<Record<string, string>> = {
+  NEW: "new", ESTABLISHED: "established", RELATED: "related", INVALID: "invalid", UNTRACKED: "untracked",
+};
+
+function internal(message: string): Error {
+  return new Error(`internal error (nftables backend): ${message}`);
+}
+
+/** `0x10000`; marks are unsigned 32-bit. */
+export function hex(value: number): string {
+  return `0x${(value >>> 0).toString(16)}`;
+}
+
+function relation(negate: boolean): string {
+  return negate ? "!= " : "";
+}
+
+function setName(ctx: RenderContext, id: string, type: "net" | "addrPort"): string {
+  const name = ctx.setNames.get(id);
+  if (name === undefined) throw internal(`rule refers to unknown IPv${ctx.family} set ${id}`);
+  if (ctx.setTypes.get(id) !== type) throw internal(`set ${id} is not a ${type} set`);
+  return name;
+}
+
+/**
+ * An interface name as a quoted nft string: `"cali1234"`, or `"cali*"` for a prefix (nft's
+ * wildcard, nft(8) META EXPRESSIONS). Names are checked rather than escaped: a quote, backslash
+ * or `*` inside a real interface name would change what the string means.
+ */
+export function ifaceString(name: string, prefix: boolean): string {
+  if (name.length > MAX_IFACE_NAME_LENGTH || !/^[\w.@:+-]*$/.test(name) || (!prefix && name === "")) {
+    throw internal(`bad interface name ${JSON.stringify(name)}`);
+  }
+  return `"${name}${prefix ? "*" : ""}"`;
+}
+
+function addressKeyword(family: Family): string {
+  return family === 4 ? "ip" : "ip6";
+}
+
+/** One match as nft expression text. */
+export function renderMatch(match: Match, ctx: RenderContext): string {
+  const ip = addressKeyword(ctx.family);
+  switch (match.kind) {
+    case "protocol":
+      return `meta l4proto ${relation(match.negate)}${PROTOCOL_NAMES[match.protocol] ?? match.protocol}`;
+    case "addr":
+      return `${ip} ${match.dir === "src" ? "saddr" : "daddr"} ${relation(match.negate)}${addressExpression(match.cidrs, ctx.family)}`;
+    case "set":
+      return `${ip} ${match.dir === "src" ? "saddr" : "daddr"} ${relation(match.negate)}@${setName(ctx, match.set, "net")}`;
+    case "addrPortSet":
+      return `${ip} ${match.dir === "src" ? "saddr" : "daddr"} . meta l4proto . th ${match.dir === "src" ? "sport" : "dport"} ${relation(match.negate)}@${setName(ctx, match.set, "addrPort")}`;
+    case "ports":
+      return `th ${match.dir === "src" ? "sport" : "dport"} ${relation(match.negate)}${portsExpression(match.ranges)}`;
+    case "icmp": {
+      const icmp = ctx.family === 4 ? "icmp" : "icmpv6";
+      if (match.code === undefined) return `${icmp} type ${relation(match.negate)}${match.type}`;
+      // NOT (type AND code) needs one comparison of the pair; nft compares a concatenation
+      // only against a set ("Use concatenations with sets and maps, not singleton values").
+      if (match.negate) return `${icmp} type . ${icmp} code != { ${match.type} . ${match.code} }`;
+      return `${icmp} type ${match.type} ${icmp} code ${match.code}`;
+    }
+    case "iface":
+      return `${match.dir === "in" ? "iifname" : "oifname"} ${relation(match.negate)}${ifaceString(match.name, match.prefix)}`;
+    case "mark":
+      return `meta mark & ${hex(match.mask)} ${match.negate ? "!=" : "=="} ${hex(match.value)}`;
+    case "ctstate": {
+      if (match.states.length === 0) throw internal("a ctstate match needs at least one state");
+      return `ct state ${match.states.map((s) => CT_STATES[s] ?? s.toLowerCase()).join(",")}`;
+    }
+  }
+}
+
+/** Position of a match kind in the rendered rule; negated policy matches follow positive ones. */
+const POLICY_ORDER: Readonly<Record<string, number>> = {
+  protocol: 0, "addr:src": 1, "set:src": 2, "ports:src": 3, "addrPortSet:src": 4,
+  "addr:dst": 5, "set:dst": 6, "ports:dst": 7, "addrPortSet:dst": 8, icmp: 9,
+};
+
+function matchRank(match: Match): number {
+  switch (match.kind) {
+    case "iface":
+      return match.dir === "in" ? 0 : 1;
+    case "mark":
+      return 100;
+    case "ctstate":
+      return 101;
+    default: {
+      const key = "dir" in match ? `${match.kind}:${match.dir}` : match.kind;
+      return 10 + (match.negate ? 20 : 0) + (POLICY_ORDER[key] ?? 0);
+    }
+  }
+}
+
+/** All matches of a rule in a stable order, joined by spaces. */
+export function renderMatches(matches: readonly Match[], ctx: RenderContext): string {
+  return matches
+    .map((match, index) => ({ match, index, rank: matchRank(match) }))
+    .sort((a, b) => a.rank - b.rank || a.index - b.index)
+    .map(({ match }) => renderMatch(match, ctx))
+    .join(" ");
+}
+
+function chainName(ctx: RenderContext, logical: string): string {
+  const name = ctx.chainNames.get(logical);
+  if (name === undefined) throw internal(`rule jumps to ${logical}, which is not a chain of this table`);
+  return name;
+}
+
+/**
+ * `mark = (mark & ~mask) | value` as nft's `meta mark set` (nft(8), META STATEMENT), in its
+ * shortest form: a plain value when the mask is all ones, a bare OR when it only sets bits, a
+ * bare AND when it only clears bits.
+ */
+export function renderSetMark(value: number, mask: number): string {
+  const keep = ~mask >>> 0;
+  if (keep === 0) return `meta mark set ${hex(value)}`;
+  if ((value >>> 0) === 0) return `meta mark set meta mark & ${hex(keep)}`;
+  if ((value >>> 0) === (mask >>> 0)) return `meta mark set meta mark | ${hex(value)}`;
+  return `meta mark set meta mark & ${hex(keep)} | ${hex(value)}`;
+}
+
+/** Free text for a double-quoted nft string: iptables' safe character set, cut to `max` bytes. */
+export function nftText(text: string, max: number): string {
+  return escapeComment(text).slice(0, max);
+}
+
+/** The statements after `counter`: a verdict, a mark or log statement, or nothing. */
+export function renderAction(action: Action, ctx: RenderContext): string {
+  switch (action.kind) {
+    case "accept":
+      return "accept";
+    case "drop":
+      return "drop";
+    case "return":
+      return "return";
+    case "jump":
+      return `jump ${chainName(ctx, action.chain)}`;
+    case "goto":
+      return `goto ${chainName(ctx, action.chain)}`;
+    case "setMark":
+      return renderSetMark(action.value, action.mask);
+    case "log":
+      // Level notice (5), as Felix's `--log-level 5`.
+      return `log prefix "${nftText(action.prefix, MAX_LOG_PREFIX_LENGTH)}" level notice`;
+    case "none":
+      return "";
+  }
+}
+
+/** A rule before hashing: its text without the comment, and its human comments (escaped). */
+export interface BareRule {
+  readonly text: string;
+  readonly comments: readonly string[];
+}
+
+/** The rule text without comment: matches, `counter`, action. */
+export function renderBareRule(rule: Rule, ctx: RenderContext): BareRule {
+  const text = [renderMatches(rule.matches, ctx), "counter", renderAction(rule.action, ctx)].filter((p) => p !== "").join(" ");
+  return { text, comments: rule.comments.map((c) => nftText(c, MAX_COMMENT_LENGTH)).filter((c) => c !== "") };
+}
+
+/** `cali:` + hash + `;` */
+const HASH_COMMENT_LENGTH = "cali:".length + 16 + 1;
+
+/** The human part of the comment, cut so that `cali:<hash>;` + it fits in 128 bytes. */
+function humanComment(rule: BareRule): string {
+  return rule.comments.join(";").slice(0, MAX_COMMENT_LENGTH - HASH_COMMENT_LENGTH);
+}
+
+/** What is hashed for a rule (see the module comment). */
+export function hashText(rule: BareRule): string {
+  const human = humanComment(rule);
+  return human === "" ? rule.text : `${rule.text} comment "${human}"`;
+}
+
+/** A chain's rules as nft lines, each with its `cali:<hash>;…` comment; `seed` is the chain name. */
+export function renderRuleLines(seed: string, rules: readonly BareRule[]): string[] {
+  const hashes = ruleHashes(seed, rules.map(hashText));
+  return rules.map((rule, i) => `${rule.text} comment "cali:${hashes[i] ?? ""};${humanComment(rule)}"`);
+}
