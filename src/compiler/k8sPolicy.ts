@@ -16,7 +16,7 @@ import type {
   SelectorField,
 } from "../model/types.js";
 import { EMPTY_ENTITY } from "./profiles.js";
-import { ALL, andSelectors, eqLabel, hasLabel, inLabel, notSelector, ORCHESTRATOR_LABEL, sortUtf8 } from "./selectors/selectorOps.js";
+import { ALL, eqLabel, hasLabel, inLabel, notSelector, ORCHESTRATOR_LABEL, sortUtf8 } from "./selectors/selectorOps.js";
 
 /** A converted policy, in the shape of a Calico NetworkPolicy. */
 export interface ConvertedK8sPolicy {

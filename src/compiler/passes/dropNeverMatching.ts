@@ -4,9 +4,8 @@
  * - two different positive protocols, or a protocol and its own negation, contradict;
  * - negated matches on an empty list or empty set always hold and are removed.
  */
-import type { IpSet, Match, Rule } from "../ir/types.js";
-import type { Ir } from "../ir/types.js";
-import { flatMapRules } from "./irMap.js";
+import type { Chain, IpSet, Ir, Match, Rule } from "../ir/types.js";
+import { mapFamilies } from "./irMap.js";
 
 function isEmpty(m: Match, sets: ReadonlyMap<string, IpSet>): boolean {
   switch (m.kind) {
@@ -24,22 +23,47 @@ function isEmpty(m: Match, sets: ReadonlyMap<string, IpSet>): boolean {
   }
 }
 
-export function dropNeverMatching(ir: Ir): Ir {
-  return flatMapRules(ir, (rule, _fam, sets): Rule[] => {
-    const kept: Match[] = [];
-    for (const m of rule.matches) {
-      const negatable = m.kind !== "ctstate";
-      if (isEmpty(m, sets)) {
-        if (negatable && m.negate) continue;
-        return [];
-      }
-      kept.push(m);
+function simplify(rule: Rule, sets: ReadonlyMap<string, IpSet>): Rule | undefined {
+  const kept: Match[] = [];
+  for (const m of rule.matches) {
+    if (isEmpty(m, sets)) {
+      if (m.kind !== "ctstate" && m.negate) continue;
+      return undefined;
     }
-    const protos = kept.flatMap((m) => (m.kind === "protocol" ? [m] : []));
-    const positive = new Set(protos.filter((p) => !p.negate).map((p) => p.protocol));
-    if (positive.size > 1) return [];
-    const [only] = positive;
-    if (only !== undefined && protos.some((p) => p.negate && p.protocol === only)) return [];
-    return [{ ...rule, matches: kept }];
+    kept.push(m);
+  }
+  const protos = kept.flatMap((m) => (m.kind === "protocol" ? [m] : []));
+  const positive = new Set(protos.filter((p) => !p.negate).map((p) => p.protocol));
+  if (positive.size > 1) return undefined;
+  const [only] = positive;
+  if (only !== undefined && protos.some((p) => p.negate && p.protocol === only)) return undefined;
+  return { ...rule, matches: kept };
+}
+
+/**
+ * Drops never-matching rules chain by chain. A dropped rule's comments (Felix's chain comment
+ * sits on the first rule) move to the next surviving rule, or to a no-op rule when the chain
+ * would otherwise become empty, as Felix renders an empty policy chain.
+ */
+export function dropNeverMatching(ir: Ir): Ir {
+  return mapFamilies(ir, (fam) => {
+    const sets = new Map(fam.sets.map((s) => [s.id, s]));
+    const chain = (c: Chain): Chain => {
+      const out: Rule[] = [];
+      let pending: string[] = [];
+      for (const r of c.rules) {
+        const s = simplify(r, sets);
+        if (!s) {
+          pending.push(...r.comments);
+          continue;
+        }
+        out.push(pending.length > 0 ? { ...s, comments: [...pending, ...s.comments] } : s);
+        pending = [];
+      }
+      // Comments of dropped trailing rules (or of every rule) stay on a no-op rule.
+      if (pending.length > 0) out.push({ matches: [], action: { kind: "none" }, comments: pending });
+      return { ...c, rules: out };
+    };
+    return { ...fam, tables: fam.tables.map((t) => ({ ...t, chains: t.chains.map(chain) })) };
   });
 }

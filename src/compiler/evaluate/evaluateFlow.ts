@@ -1,0 +1,176 @@
+/**
+ * `evaluateFlow`: the verdict on one new connection, and the path that decided it, straight from
+ * the policy semantics: egress policy at a local source endpoint, ingress policy at a local
+ * destination endpoint; in each, the tiers in order, then the endpoint's profiles.
+ */
+import type { PolicyType } from "../../model/types.js";
+import type { Address } from "./addresses.js";
+import { cidrAddress, cidrContains, parseAddress } from "./addresses.js";
+import type { Packet } from "./matchRule.js";
+import { calicoRuleMatches, k8sRuleMatches } from "./matchRule.js";
+import { profileNamed } from "./prepareModel.js";
+import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
+
+export interface EvaluateOptions {
+  /**
+   * Ids of the workload endpoints to treat as local (policed), overriding the `node` given to
+   * `prepareModel`.
+   */
+  readonly local?: readonly string[];
+}
+
+type Direction = "ingress" | "egress";
+
+const TYPE_OF: Readonly<Record<Direction, PolicyType>> = { ingress: "Ingress", egress: "Egress" };
+
+/** The workload endpoint `id`; throws for an unknown id (a caller error). */
+export function endpointById(prepared: Prepared, id: string): PreparedMember {
+  const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, id) ? prepared.memberIndexById[id] : undefined;
+  const member = index === undefined ? undefined : prepared.members[index];
+  if (!member?.workload) throw new Error(`unknown workload endpoint "${id}"`);
+  return member;
+}
+
+/**
+ * Resolves a flow end. An endpoint given by id uses its first address of the family (throws if it
+ * has none). An address is owned by the workload or host endpoint with the longest prefix
+ * containing it (workload endpoints first on a tie); network sets containing it are listed too.
+ */
+export function resolvePeer(prepared: Prepared, end: FlowEnd, family: 4 | 6, port: number | undefined): Peer {
+  let address: Address;
+  let member: PreparedMember | undefined;
+  if ("endpoint" in end) {
+    member = endpointById(prepared, end.endpoint);
+    const net = member.nets.find((c) => c.family === family);
+    if (!net) throw new Error(`endpoint "${end.endpoint}" has no IPv${family} address`);
+    address = cidrAddress(net);
+  } else {
+    const parsed = parseAddress(end.ip);
+    if (!parsed) throw new Error(`"${end.ip}" is not an IP address`);
+    if (parsed.family !== family) throw new Error(`"${end.ip}" is not an IPv${family} address`);
+    address = parsed;
+    let best = -1;
+    for (const m of prepared.members) {
+      if (m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet") continue;
+      for (const c of m.nets) {
+        if (c.prefix > best && cidrContains(c, address)) {
+          best = c.prefix;
+          member = m;
+        }
+      }
+    }
+  }
+  const networkSets: number[] = [];
+  for (const m of prepared.members) {
+    if ((m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet") && m.nets.some((c) => cidrContains(c, address))) networkSets.push(m.index);
+  }
+  return { address, ...(member ? { member } : {}), networkSets, ...(port !== undefined ? { port } : {}) };
+}
+
+function ruleMatches(rule: PreparedRule, direction: Direction, pkt: Packet): boolean {
+  return rule.kind === "k8s" ? k8sRuleMatches(rule, direction, pkt) : calicoRuleMatches(rule, pkt);
+}
+
+/** Evaluates the policy of `endpoint` in one direction. */
+export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, direction: Direction, pkt: Packet): DirectionResult {
+  const steps: Step[] = [];
+  const done = (allowed: boolean): DirectionResult => ({ endpoint: endpoint.id, allowed, steps });
+
+  for (const tier of prepared.tiers) {
+    // A tier takes part only if one of its policies applies to the endpoint in this direction.
+    const applicable = tier.policies.filter((p) => p.selects[endpoint.index] === true && p.types.includes(TYPE_OF[direction]));
+    if (applicable.length === 0) continue;
+    let passed = false;
+    tier: for (const policy of applicable) {
+      for (const [ruleIndex, rule] of policy[direction].entries()) {
+        if (!ruleMatches(rule, direction, pkt)) continue;
+        steps.push({ kind: "rule", tier: tier.name, policyKind: policy.kind, policy: policy.display, ruleIndex, action: rule.action, file: policy.file, path: rule.path });
+        if (rule.action === "Allow") return done(true);
+        if (rule.action === "Deny") return done(false);
+        if (rule.action === "Pass") {
+          passed = true;
+          break tier;
+        }
+        // Log: the packet carries on to the next rule.
+      }
+    }
+    if (!passed) {
+      steps.push({ kind: "tier-default", tier: tier.name, action: tier.defaultAction });
+      if (tier.defaultAction === "Deny") return done(false);
+    }
+  }
+
+  for (const name of endpoint.profiles) {
+    const profile = profileNamed(prepared, name);
+    if (!profile) continue;
+    for (const [ruleIndex, rule] of profile[direction].entries()) {
+      if (!calicoRuleMatches(rule, pkt)) continue;
+      // In a v1 profile, Pass ("next-tier") means allow. In a v3 profile it ends the profile, and
+      // the next profile is evaluated (Felix checks only the accept mark after a profile).
+      const action = profile.v1 && rule.action === "Pass" ? "Allow" : rule.action;
+      steps.push({
+        kind: "profile",
+        profile: name,
+        ruleIndex,
+        action,
+        ...(profile.file !== undefined ? { file: profile.file, path: rule.path } : {}),
+      });
+      if (action === "Allow") return done(true);
+      if (action === "Deny") return done(false);
+      if (action === "Pass") break;
+    }
+  }
+  steps.push({ kind: "no-profile-matched", profiles: endpoint.profiles });
+  return done(false);
+}
+
+function peerInfo(peer: Peer, prepared: Prepared): PeerInfo {
+  const others: string[] = [];
+  if (peer.member && !peer.member.workload) others.push(peer.member.id);
+  for (const i of peer.networkSets) {
+    const m = prepared.members[i];
+    if (m) others.push(m.id);
+  }
+  return { ip: peer.address.text, ...(peer.member?.workload ? { endpoint: peer.member.id } : {}), others };
+}
+
+/** Evaluates a flow whose ends are already resolved (used by `reachabilityMatrix` too). */
+export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean): Verdict {
+  const srcEp = pkt.src.member?.workload && isLocal(pkt.src.member) ? pkt.src.member : undefined;
+  const dstEp = pkt.dst.member?.workload && isLocal(pkt.dst.member) ? pkt.dst.member : undefined;
+  // Both directions are evaluated when both ends are local, so that an explanation shows both
+  // even when egress already drops the packet.
+  const egress = srcEp ? evaluateDirection(prepared, srcEp, "egress", pkt) : undefined;
+  const ingress = dstEp ? evaluateDirection(prepared, dstEp, "ingress", pkt) : undefined;
+  return {
+    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true),
+    policed: egress !== undefined || ingress !== undefined,
+    src: peerInfo(pkt.src, prepared),
+    dst: peerInfo(pkt.dst, prepared),
+    ...(egress ? { egress } : {}),
+    ...(ingress ? { ingress } : {}),
+  };
+}
+
+/**
+ * The verdict on `flow` (a new connection) with the path that decided it. Egress policy applies
+ * at the source when it is a local workload endpoint, ingress policy at the destination when it
+ * is one; the flow is allowed when every applicable direction allows it. A flow with no local
+ * workload endpoint at either end is not policed (`policed: false`, allowed).
+ *
+ * Throws (a caller error) for an unknown endpoint id, an endpoint without an address of the
+ * flow's family, or an address that is not valid or not of the flow's family.
+ */
+export function evaluateFlow(prepared: Prepared, flow: Flow, options: EvaluateOptions = {}): Verdict {
+  const localIds = options.local ? new Set(options.local) : undefined;
+  const isLocal = (m: PreparedMember): boolean => (localIds ? localIds.has(m.id) : m.local);
+  const pkt: Packet = {
+    family: flow.family,
+    protocol: flow.protocol,
+    src: resolvePeer(prepared, flow.src, flow.family, flow.srcPort),
+    dst: resolvePeer(prepared, flow.dst, flow.family, flow.dstPort),
+    ...(flow.icmpType !== undefined ? { icmpType: flow.icmpType } : {}),
+    ...(flow.icmpCode !== undefined ? { icmpCode: flow.icmpCode } : {}),
+  };
+  return evaluatePacket(prepared, pkt, isLocal);
+}

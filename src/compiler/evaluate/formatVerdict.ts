@@ -1,0 +1,37 @@
+/**
+ * Plain-text rendering of a verdict, for `policyc explain` and test failure messages.
+ */
+import type { DirectionResult, PeerInfo, Step, Verdict } from "./types.js";
+
+function describePeer(p: PeerInfo): string {
+  const what = [p.endpoint, ...p.others].filter((x) => x !== undefined);
+  return what.length > 0 ? `${p.ip} (${what.join(", ")})` : `${p.ip} (unknown address)`;
+}
+
+/** One line for a step. */
+export function formatStep(step: Step): string {
+  switch (step.kind) {
+    case "rule":
+      return `tier ${step.tier}: ${step.policyKind} ${step.policy} rule ${step.ruleIndex} (${step.file}: ${step.path}) -> ${step.action}`;
+    case "tier-default":
+      return `tier ${step.tier}: no rule decided -> tier default action ${step.action}`;
+    case "profile":
+      return `profile ${step.profile} rule ${step.ruleIndex}${step.file !== undefined ? ` (${step.file}: ${step.path ?? ""})` : ""} -> ${step.action}`;
+    case "no-profile-matched":
+      return `no profile accepted the packet (profiles: ${step.profiles.length > 0 ? step.profiles.join(", ") : "none"}) -> drop`;
+  }
+}
+
+function formatDirection(name: string, d: DirectionResult): string[] {
+  return [`${name} at ${d.endpoint}: ${d.allowed ? "allow" : "deny"}`, ...d.steps.map((s) => `  ${formatStep(s)}`)];
+}
+
+/** The verdict and its path, one fact per line, ending with the overall verdict. */
+export function formatVerdict(v: Verdict): string {
+  const lines = [`from ${describePeer(v.src)}`, `to   ${describePeer(v.dst)}`];
+  if (!v.policed) lines.push("not policed on this node (neither end is a local workload endpoint)");
+  if (v.egress) lines.push(...formatDirection("egress", v.egress));
+  if (v.ingress) lines.push(...formatDirection("ingress", v.ingress));
+  lines.push(`verdict: ${v.allowed ? "allow" : "deny"}`);
+  return lines.join("\n") + "\n";
+}

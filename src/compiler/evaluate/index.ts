@@ -1,0 +1,32 @@
+/**
+ * The reference evaluator: Calico and Kubernetes policy semantics implemented directly on the
+ * model, independent of the IR and the backends, so compiled rules can be checked against it.
+ *
+ * Semantics in brief
+ * - Members: pods with an address and not on the host network (labels + Calico's automatic labels,
+ *   profiles `kns.<ns>`, `ksa.<ns>.<sa>`), Calico v3 and v1 workload endpoints, host endpoints and
+ *   network sets; labels inherited from profiles (the member's own label wins).
+ * - A flow is policed at its local ends: egress at the source, ingress at the destination.
+ * - Per direction: tiers in order (only tiers with a policy applying to the endpoint), policies in
+ *   order, rules in order (Allow/Deny final, Pass to the next tier, Log continues), the tier's
+ *   default action, then the endpoint's profiles; nothing accepting means drop.
+ * - Selectors match a peer when the endpoint owning its address matches, or a matching network
+ *   set contains the address (as Felix's IP sets do).
+ */
+export type {
+  DirectionResult,
+  Family,
+  Flow,
+  FlowEnd,
+  PeerInfo,
+  PolicyKind,
+  Prepared,
+  PreparedMember,
+  Step,
+  Verdict,
+} from "./types.js";
+export { prepareModel, DEFAULT_TIER, type PrepareOptions } from "./prepareModel.js";
+export { evaluateFlow, endpointById, type EvaluateOptions } from "./evaluateFlow.js";
+export { reachabilityMatrix, type MatrixPort, type PortMatrix, type ReachabilityMatrix } from "./reachabilityMatrix.js";
+export { formatVerdict, formatStep } from "./formatVerdict.js";
+export { protocolNumber } from "./prepareRules.js";

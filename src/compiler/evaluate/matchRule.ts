@@ -1,0 +1,106 @@
+/**
+ * Whether one rule matches one packet, for Calico rules (policies and profiles) and Kubernetes
+ * NetworkPolicy rules. The packet's two ends are already resolved to members and network sets.
+ */
+import type { IcmpMatch, K8sPolicyPort, Port } from "../../model/types.js";
+import { cidrContains } from "./addresses.js";
+import { protocolNumber } from "./prepareRules.js";
+import type { Family, Membership, Peer, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule } from "./types.js";
+
+/** A new connection's first packet, resolved. */
+export interface Packet {
+  readonly family: Family;
+  readonly protocol: number;
+  readonly src: Peer;
+  readonly dst: Peer;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+}
+
+/**
+ * Whether the peer is matched by a selector's member set: the workload or host endpoint owning the
+ * address matches, or a matching network set contains the address (Felix puts both into the
+ * selector's IP set, so either one makes the packet match).
+ */
+export function peerMatches(members: Membership, peer: Peer): boolean {
+  if (peer.member && members[peer.member.index] === true) return true;
+  return peer.networkSets.some((i) => members[i] === true);
+}
+
+/** ICMP type/code match: the type (if given) and the code (if given) must be the packet's. */
+function icmpMatches(m: IcmpMatch, pkt: Packet): boolean {
+  if (pkt.protocol !== 1 && pkt.protocol !== 58) return false;
+  if (m.type !== undefined && pkt.icmpType !== m.type) return false;
+  if (m.code !== undefined && pkt.icmpCode !== m.code) return false;
+  return true;
+}
+
+/**
+ * Whether `port` (the peer's port on this side) is in `ports`. A named port matches when the
+ * endpoint on this side has a port of that name, with the packet's protocol and that number.
+ */
+function portListMatches(ports: readonly Port[], peer: Peer, protocol: number): boolean {
+  const port = peer.port;
+  if (port === undefined) return false;
+  return ports.some((p) => {
+    if (p.kind === "range") return p.first <= port && port <= p.last;
+    return namedPortMatches(peer, p.name, protocol, port);
+  });
+}
+
+function namedPortMatches(peer: Peer, name: string, protocol: number, port: number): boolean {
+  return peer.member?.ports.some((np) => np.name === name && protocolNumber(np.protocol) === protocol && np.port === port) ?? false;
+}
+
+/** All criteria of an entity rule hold for the peer (an empty entity matches everything). */
+function entityMatches(e: PreparedEntity, peer: Peer, protocol: number): boolean {
+  if (e.nets.length > 0 && !e.nets.some((c) => cidrContains(c, peer.address))) return false;
+  if (e.notNets.some((c) => cidrContains(c, peer.address))) return false;
+  if (e.selector && !peerMatches(e.selector.members, peer)) return false;
+  if (e.notSelectors.some((s) => peerMatches(s.members, peer))) return false;
+  if (e.ports.length > 0 && !portListMatches(e.ports, peer, protocol)) return false;
+  if (e.notPorts.length > 0 && portListMatches(e.notPorts, peer, protocol)) return false;
+  return true;
+}
+
+/** Whether a Calico rule matches the packet (all its criteria are ANDed). */
+export function calicoRuleMatches(rule: PreparedCalicoRule, pkt: Packet): boolean {
+  if (rule.family !== undefined && rule.family !== pkt.family) return false;
+  if (rule.protocol !== undefined && rule.protocol !== pkt.protocol) return false;
+  if (rule.notProtocol !== undefined && rule.notProtocol === pkt.protocol) return false;
+  if (rule.icmp && !icmpMatches(rule.icmp, pkt)) return false;
+  if (rule.notICMP && icmpMatches(rule.notICMP, pkt)) return false;
+  return entityMatches(rule.source, pkt.src, pkt.protocol) && entityMatches(rule.destination, pkt.dst, pkt.protocol);
+}
+
+function k8sPeerMatches(peer: PreparedK8sPeer, end: Peer): boolean {
+  if (peer.ipBlock) {
+    const { cidr, except } = peer.ipBlock;
+    return cidrContains(cidr, end.address) && !except.some((c) => cidrContains(c, end.address));
+  }
+  return end.member !== undefined && peer.members?.[end.member.index] === true;
+}
+
+/**
+ * A Kubernetes port entry: the protocol must be the packet's; no port means every port; a number
+ * (with endPort: a range) is the destination port; a name resolves on the destination endpoint.
+ */
+function k8sPortMatches(p: K8sPolicyPort, pkt: Packet): boolean {
+  if (protocolNumber(p.protocol) !== pkt.protocol) return false;
+  if (p.port === undefined) return true;
+  const port = pkt.dst.port;
+  if (port === undefined) return false;
+  if (typeof p.port === "number") return p.endPort !== undefined ? p.port <= port && port <= p.endPort : p.port === port;
+  return namedPortMatches(pkt.dst, p.port, pkt.protocol, port);
+}
+
+/**
+ * Whether a Kubernetes rule matches: some peer (the source for ingress, the destination for
+ * egress) and some port entry; an empty list of either matches everything.
+ */
+export function k8sRuleMatches(rule: PreparedK8sRule, direction: "ingress" | "egress", pkt: Packet): boolean {
+  const end = direction === "ingress" ? pkt.src : pkt.dst;
+  if (rule.peers.length > 0 && !rule.peers.some((p) => k8sPeerMatches(p, end))) return false;
+  if (rule.ports.length > 0 && !rule.ports.some((p) => k8sPortMatches(p, pkt))) return false;
+  return true;
+}

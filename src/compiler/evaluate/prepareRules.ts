@@ -1,0 +1,132 @@
+/**
+ * Rules in the form the evaluator matches: Calico rules with their effective selectors resolved to
+ * member sets and their networks parsed; Kubernetes rules with their peers resolved likewise.
+ */
+import type { K8sPolicyRule, Labels, Protocol, Rule, Selector } from "../../model/types.js";
+import { printSelector, selectorMatches } from "../../model/selector/index.js";
+import type { Cidr, Family } from "./addresses.js";
+import { parseCidr } from "./addresses.js";
+import { entityNotSelectors, entitySelector, ORCHESTRATOR_LABEL } from "./effectiveSelector.js";
+import { labelSelectorMatches } from "./labelSelectorMatches.js";
+import type { Membership, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule, PreparedMember } from "./types.js";
+
+/** IP protocol numbers of the names Calico accepts (case-sensitive, as Calico matches them). */
+const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
+  TCP: 6,
+  UDP: 17,
+  ICMP: 1,
+  ICMPv6: 58,
+  SCTP: 132,
+  UDPLite: 136,
+};
+
+/** The number of a protocol as written; NaN for an unknown name (validation rejects those). */
+export function protocolNumber(p: Protocol): number {
+  if (typeof p === "number") return p;
+  return Object.prototype.hasOwnProperty.call(PROTOCOL_NUMBERS, p) ? (PROTOCOL_NUMBERS[p] ?? NaN) : NaN;
+}
+
+/** Computes (once per printed selector) which members a selector matches. */
+export interface MembershipCache {
+  readonly of: (selector: Selector) => { readonly text: string; readonly members: Membership };
+}
+
+export function membershipCache(members: readonly PreparedMember[]): MembershipCache {
+  const cache = new Map<string, Membership>();
+  return {
+    of(selector) {
+      const text = printSelector(selector);
+      let m = cache.get(text);
+      if (!m) {
+        m = members.map((member) => selectorMatches(selector, member.labels));
+        cache.set(text, m);
+      }
+      return { text, members: m };
+    },
+  };
+}
+
+function parseAll(texts: readonly string[]): Cidr[] {
+  return texts.flatMap((t) => parseCidr(t) ?? []);
+}
+
+/**
+ * The one family a rule can match, if restricted: by ipVersion; by its nets (validation keeps one
+ * family per rule); by ICMP (1, IPv4 only) or ICMPv6 (58, IPv6 only). Felix renders such a rule
+ * only into the ruleset of that family.
+ */
+function ruleFamily(rule: Rule, nets: readonly Cidr[], protocol: number | undefined): Family | undefined {
+  if (rule.ipVersion !== undefined) return rule.ipVersion;
+  const first = nets[0];
+  if (first) return first.family;
+  if (protocol === 1) return 4;
+  if (protocol === 58) return 6;
+  return undefined;
+}
+
+/** Prepares a Calico (or normalized v1) rule; `namespace` scopes selectors of namespaced policies. */
+export function prepareCalicoRule(rule: Rule, namespace: string | undefined, cache: MembershipCache): PreparedCalicoRule {
+  const entity = (side: "source" | "destination"): PreparedEntity => {
+    const e = rule[side];
+    const sel = entitySelector(e, namespace);
+    return {
+      nets: parseAll(e.nets),
+      notNets: parseAll(e.notNets),
+      ...(sel ? { selector: cache.of(sel) } : {}),
+      notSelectors: entityNotSelectors(e).map((s) => cache.of(s)),
+      ports: e.ports,
+      notPorts: e.notPorts,
+    };
+  };
+  const source = entity("source");
+  const destination = entity("destination");
+  const protocol = rule.protocol === undefined ? undefined : protocolNumber(rule.protocol);
+  const family = ruleFamily(rule, [...source.nets, ...source.notNets, ...destination.nets, ...destination.notNets], protocol);
+  return {
+    kind: "calico",
+    action: rule.action,
+    ...(family !== undefined ? { family } : {}),
+    ...(protocol !== undefined ? { protocol } : {}),
+    ...(rule.notProtocol !== undefined ? { notProtocol: protocolNumber(rule.notProtocol) } : {}),
+    ...(rule.icmp ? { icmp: rule.icmp } : {}),
+    ...(rule.notICMP ? { notICMP: rule.notICMP } : {}),
+    source,
+    destination,
+    path: rule.path,
+  };
+}
+
+/**
+ * Prepares a Kubernetes NetworkPolicy rule of a policy in `namespace`. Peers select pods (members
+ * labelled `projectcalico.org/orchestrator: k8s`): podSelector alone within the policy's
+ * namespace, namespaceSelector alone in every matching namespace, both together ANDed. A
+ * namespace's labels are those of its `kns.` profile without the `pcns.` prefix (so they include
+ * `projectcalico.org/name`).
+ */
+export function prepareK8sRule(rule: K8sPolicyRule, namespace: string, members: readonly PreparedMember[]): PreparedK8sRule {
+  const peers = rule.peers.map((peer): PreparedK8sPeer => {
+    if (peer.ipBlock) {
+      const cidr = parseCidr(peer.ipBlock.cidr);
+      if (cidr) return { ipBlock: { cidr, except: parseAll(peer.ipBlock.except) } };
+      return { members: members.map(() => false) };
+    }
+    const selected = members.map((m) => {
+      if (m.labels[ORCHESTRATOR_LABEL] !== "k8s" || m.namespace === undefined) return false;
+      if (peer.namespaceSelector) {
+        if (!labelSelectorMatches(peer.namespaceSelector, namespaceLabels(m.labels))) return false;
+      } else if (m.namespace !== namespace) {
+        return false;
+      }
+      return peer.podSelector ? labelSelectorMatches(peer.podSelector, m.labels) : true;
+    });
+    return { members: selected };
+  });
+  return { kind: "k8s", action: "Allow", peers, ports: rule.ports, path: rule.path };
+}
+
+/** The labels of a member's namespace, recovered from its inherited `pcns.` labels. */
+function namespaceLabels(labels: Labels): Labels {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(labels)) if (k.startsWith("pcns.")) out[k.slice("pcns.".length)] = v;
+  return out;
+}

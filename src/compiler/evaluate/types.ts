@@ -1,0 +1,236 @@
+/**
+ * Data shapes of the reference evaluator: the flow it judges, the verdict and the path that decided
+ * it, and the prepared form of a model (computed once by `prepareModel`).
+ */
+import type {
+  IcmpMatch,
+  K8sPolicyPort,
+  Labels,
+  LabelSelector,
+  NamedPort,
+  PolicyType,
+  Port,
+  RuleAction,
+} from "../../model/types.js";
+import type { Address, Cidr, Family } from "./addresses.js";
+
+export type { Family } from "./addresses.js";
+
+// ---------------------------------------------------------------------------------------------
+// Flows and verdicts (plain, JSON-serializable data)
+
+/** One end of a flow: a workload endpoint by id (see `PreparedMember.id`) or a bare address. */
+export type FlowEnd = { readonly endpoint: string } | { readonly ip: string };
+
+/**
+ * A new connection's first packet. `protocol` is the IP protocol number (TCP 6, UDP 17, ICMP 1,
+ * ICMPv6 58, SCTP 132, UDPLite 136). Ports only mean something for protocols with ports; ICMP type
+ * and code only for ICMP/ICMPv6.
+ */
+export interface Flow {
+  readonly family: Family;
+  readonly src: FlowEnd;
+  readonly dst: FlowEnd;
+  readonly protocol: number;
+  readonly srcPort?: number;
+  readonly dstPort?: number;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+}
+
+export type PolicyKind = "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy";
+
+/** One thing that happened while a direction was evaluated, in order. */
+export type Step =
+  /** A policy rule matched. Log continues; Allow/Deny end the direction; Pass leaves the tier. */
+  | {
+      readonly kind: "rule";
+      readonly tier: string;
+      readonly policyKind: PolicyKind;
+      /** Display name: `ns/name` for namespaced kinds (`ns/knp.default.name` for Kubernetes). */
+      readonly policy: string;
+      readonly ruleIndex: number;
+      readonly action: RuleAction;
+      readonly file: string;
+      /** Dotted path of the rule in its document (`spec.ingress.2`). */
+      readonly path: string;
+    }
+  /** The tier applied to the endpoint but no rule gave a verdict: its default action. */
+  | { readonly kind: "tier-default"; readonly tier: string; readonly action: "Deny" | "Pass" }
+  /** A profile rule matched (Pass in a v1 profile counts as Allow, and is reported as Allow). */
+  | {
+      readonly kind: "profile";
+      readonly profile: string;
+      readonly ruleIndex: number;
+      readonly action: RuleAction;
+      /** Absent for implicit profiles (`kns.<ns>`, `projectcalico-default-allow`). */
+      readonly file?: string;
+      readonly path?: string;
+    }
+  /** Nothing accepted the packet after the tiers: the final drop. */
+  | { readonly kind: "no-profile-matched"; readonly profiles: readonly string[] };
+
+export interface DirectionResult {
+  /** The endpoint whose policy was evaluated (the source for egress, the destination for ingress). */
+  readonly endpoint: string;
+  readonly allowed: boolean;
+  readonly steps: readonly Step[];
+}
+
+/** What one end of the flow turned out to be. */
+export interface PeerInfo {
+  readonly ip: string;
+  /** The workload endpoint owning the address, if any. */
+  readonly endpoint?: string;
+  /** Host endpoints and network sets containing the address (ids). */
+  readonly others: readonly string[];
+}
+
+export interface Verdict {
+  readonly allowed: boolean;
+  /** False when neither end is a local workload endpoint: nothing on this node polices the flow. */
+  readonly policed: boolean;
+  readonly src: PeerInfo;
+  readonly dst: PeerInfo;
+  /** Present when the source is a local workload endpoint. */
+  readonly egress?: DirectionResult;
+  /** Present when the destination is a local workload endpoint. */
+  readonly ingress?: DirectionResult;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Prepared model (opaque to callers; holds bigints, so not JSON-serializable)
+
+export type MemberKind =
+  | "Pod"
+  | "WorkloadEndpoint"
+  | "V1WorkloadEndpoint"
+  | "HostEndpoint"
+  | "V1HostEndpoint"
+  | "NetworkSet"
+  | "GlobalNetworkSet";
+
+/** Anything a selector can match: workload endpoints, host endpoints and network sets. */
+export interface PreparedMember {
+  readonly index: number;
+  readonly kind: MemberKind;
+  /**
+   * Workload endpoints: `<namespace>/<name>` (pods, Calico WorkloadEndpoints),
+   * `<orchestrator>/<workload>/<name>` (v1 workload endpoints, missing parts empty); a later
+   * endpoint whose id is taken gets `#2`, `#3`… appended. Others: `<Kind>:<namespace>/<name>`
+   * or `<Kind>:<name>`.
+   */
+  readonly id: string;
+  readonly namespace?: string;
+  /** Effective labels: inherited profile labels (earlier profiles win) under the member's own. */
+  readonly labels: Labels;
+  readonly nets: readonly Cidr[];
+  readonly ports: readonly NamedPort[];
+  readonly profiles: readonly string[];
+  /** Workload endpoints only: policed, and usable as a flow end by id. */
+  readonly workload: boolean;
+  /** Workload endpoints only: on the evaluated node. */
+  readonly local: boolean;
+}
+
+/** A boolean per member (`PreparedMember.index`). */
+export type Membership = readonly boolean[];
+
+export interface PreparedEntity {
+  readonly nets: readonly Cidr[];
+  readonly notNets: readonly Cidr[];
+  /** The effective selector (§2.5), printed, and the members it matches. */
+  readonly selector?: { readonly text: string; readonly members: Membership };
+  /** notSelector and v1 notTag: the peer must match none of them. */
+  readonly notSelectors: readonly { readonly text: string; readonly members: Membership }[];
+  readonly ports: readonly Port[];
+  readonly notPorts: readonly Port[];
+}
+
+export interface PreparedCalicoRule {
+  readonly kind: "calico";
+  readonly action: RuleAction;
+  /** The only family the rule can match (from ipVersion, nets or ICMP), if restricted. */
+  readonly family?: Family;
+  readonly protocol?: number;
+  readonly notProtocol?: number;
+  readonly icmp?: IcmpMatch;
+  readonly notICMP?: IcmpMatch;
+  readonly source: PreparedEntity;
+  readonly destination: PreparedEntity;
+  readonly path: string;
+}
+
+export interface PreparedK8sPeer {
+  /** Members matched by podSelector/namespaceSelector (absent for an ipBlock-only peer). */
+  readonly members?: Membership;
+  readonly ipBlock?: { readonly cidr: Cidr; readonly except: readonly Cidr[] };
+}
+
+export interface PreparedK8sRule {
+  readonly kind: "k8s";
+  readonly action: "Allow";
+  /** Empty: any peer. */
+  readonly peers: readonly PreparedK8sPeer[];
+  /** Empty: any protocol and port. */
+  readonly ports: readonly K8sPolicyPort[];
+  readonly path: string;
+}
+
+export type PreparedRule = PreparedCalicoRule | PreparedK8sRule;
+
+export interface PreparedPolicy {
+  readonly kind: PolicyKind;
+  readonly name: string;
+  readonly namespace?: string;
+  /** The display name used in steps. */
+  readonly display: string;
+  readonly tier: string;
+  readonly order?: number;
+  readonly types: readonly PolicyType[];
+  /** Members the policy applies to. */
+  readonly selects: Membership;
+  readonly ingress: readonly PreparedRule[];
+  readonly egress: readonly PreparedRule[];
+  readonly file: string;
+}
+
+export interface PreparedTier {
+  readonly name: string;
+  readonly order?: number;
+  readonly defaultAction: "Deny" | "Pass";
+  /** Sorted by order (missing last), then name, then namespace. */
+  readonly policies: readonly PreparedPolicy[];
+}
+
+export interface PreparedProfile {
+  readonly name: string;
+  readonly labels: Labels;
+  readonly ingress: readonly PreparedCalicoRule[];
+  readonly egress: readonly PreparedCalicoRule[];
+  /** v1 profiles treat Pass as Allow. */
+  readonly v1: boolean;
+  readonly file?: string;
+}
+
+/** The model, resolved for evaluation. */
+export interface Prepared {
+  /** Workload endpoints (sorted by id), then host endpoints, then network sets. */
+  readonly members: readonly PreparedMember[];
+  readonly memberIndexById: Readonly<Record<string, number>>;
+  /** Sorted by order (missing last), then name. Only tiers that have policies or are defined. */
+  readonly tiers: readonly PreparedTier[];
+  readonly profiles: Readonly<Record<string, PreparedProfile>>;
+}
+
+/** A resolved flow end (internal). */
+export interface Peer {
+  readonly address: Address;
+  /** The member owning the address, if any (a workload or host endpoint). */
+  readonly member?: PreparedMember;
+  /** Network sets (member indexes) whose nets contain the address. */
+  readonly networkSets: readonly number[];
+  readonly port?: number;
+}
+
+export type { LabelSelector };
