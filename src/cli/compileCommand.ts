@@ -2,6 +2,7 @@ import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { OutputFile } from "../backends/iptables/index.js";
 import { renderIptables } from "../backends/iptables/index.js";
+import { renderNftables } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import { printIr } from "../compiler/ir/print.js";
 import { hasErrors, sortDiagnostics } from "../diagnostics/diagnostic.js";
@@ -16,10 +17,11 @@ const applyCommands: Readonly<Record<string, string>> = {
   "ipset.restore": "ipset restore",
   "iptables.rules": "iptables-restore --noflush",
   "ip6tables.rules": "ip6tables-restore --noflush",
+  "ruleset.nft": "nft -f",
 };
 
 /**
- * `policyc compile [--node NAME] [--backend iptables] [--out DIR] [--dry-run] [--emit ir]
+ * `policyc compile [--node NAME] [--backend iptables|nftables] [--out DIR] [--dry-run] [--emit ir]
  * [--format text|json] PATH...`
  */
 export async function compileCommand(argv: readonly string[], io: Io): Promise<number> {
@@ -31,7 +33,7 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
     emit: { type: "string" },
     format: { type: "string" },
   });
-  oneOf("backend", values.backend, ["iptables"] as const, "iptables");
+  const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   const emit = oneOf("emit", values.emit, ["rules", "ir"] as const, "rules");
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   if (values.out !== undefined && values["dry-run"]) throw new UsageError("--out and --dry-run exclude each other");
@@ -46,7 +48,7 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
   if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, loaded.sources, "text"));
   if (hasErrors(diagnostics)) return exitCodes.invalidInput;
 
-  const files: readonly OutputFile[] = emit === "ir" ? [{ path: "ir.txt", contents: printIr(compiled.ir) }] : renderIptables(compiled.ir);
+  const files: readonly OutputFile[] = emit === "ir" ? [{ path: "ir.txt", contents: printIr(compiled.ir) }] : backend === "nftables" ? renderNftables(compiled.ir) : renderIptables(compiled.ir);
   if (values.out !== undefined) {
     writeFilesAtomically(values.out, files);
     return exitCodes.ok;

@@ -7,11 +7,12 @@ Usage:
       and print every problem as file:line:col. Exit 0 when there are no errors, 1 when there are,
       2 on a usage error. --strict makes warnings fail too.
 
-  policyc compile [--node NAME] [--backend iptables] [--out DIR] [--dry-run] [--emit ir]
-                  [--format text|json] PATH...
+  policyc compile [--node NAME] [--backend iptables|nftables] [--out DIR] [--dry-run]
+                  [--emit ir] [--format text|json] PATH...
       Compile the node's complete filter ruleset. Without --node every endpoint is local.
       With --out DIR write ipset.restore, iptables.rules and ip6tables.rules into DIR; otherwise
-      print them. --dry-run prints exactly what an apply on an empty node would feed to each tool.
+      print them; --backend nftables writes (or prints) one ruleset.nft for \`nft -f\` instead.
+      --dry-run prints exactly what an apply on an empty node would feed to each tool.
       --emit ir prints the optimized intermediate representation instead.
 
   policyc help | --help | -h
