@@ -218,8 +218,8 @@ function decodeBlock(text: string, start: number, end: number, folded: boolean, 
   // With an explicit indicator the indentation is the parent's plus the digit; the parent's is not
   // in the span, so try every indentation the lines allow and keep the one that reproduces the
   // loader's value (there are at most a few dozen candidates, and this path is rare).
-  const contentLines = lines.filter((l) => leadingSpaces(text, l) < l.end - l.start);
-  const most = contentLines.length === 0 ? explicitIndent : Math.min(...contentLines.map((l) => leadingSpaces(text, l)));
+  // Lines of only spaces count too: beyond the indentation their spaces are content.
+  const most = lines.reduce((m, l) => Math.max(m, leadingSpaces(text, l)), explicitIndent);
   let fallback: DecodedScalar | undefined;
   for (let indent = most; indent >= 1; indent--) {
     const decoded = emitBlock(text, lines, indent, folded, chomping);
