@@ -29,6 +29,7 @@ describe("renderMatch", () => {
     ["protocol by number", { kind: "protocol", protocol: 47, negate: false }, v4, "-p 47"],
     ["negated protocol", { kind: "protocol", protocol: 17, negate: true }, v4, "! -p udp"],
     ["icmpv6 protocol", { kind: "protocol", protocol: 58, negate: false }, v6, "-p ipv6-icmp"],
+    ["positive catch-all is no match", { kind: "addr", dir: "src", cidrs: ["0.0.0.0/0"], negate: false }, v4, ""],
     ["source CIDR", { kind: "addr", dir: "src", cidrs: ["10.0.0.0/8"], negate: false }, v4, "--source 10.0.0.0/8"],
     ["negated destination", { kind: "addr", dir: "dst", cidrs: ["fd00::/8"], negate: true }, v6, "! --destination fd00::/8"],
     ["set src", { kind: "set", dir: "src", set: "s:abc", negate: false }, v4, "-m set --match-set cali40s:abc src"],
@@ -55,6 +56,7 @@ describe("renderMatch", () => {
   it.each<[string, Match, RegExp]>([
     ["two CIDRs in one addr match", { kind: "addr", dir: "src", cidrs: ["10.0.0.0/8", "11.0.0.0/8"], negate: false }, /exactly one CIDR/],
     ["no CIDR", { kind: "addr", dir: "src", cidrs: [], negate: false }, /exactly one CIDR/],
+    ["negated catch-all", { kind: "addr", dir: "dst", cidrs: ["::/0"], negate: true }, /negated catch-all/],
     ["unknown set", { kind: "set", dir: "src", set: "s:nope", negate: false }, /unknown IPv4 set/],
     ["net set used as named-port set", { kind: "addrPortSet", dir: "src", set: "s:abc", negate: false }, /not a addrPort set/],
     ["too many ports", { kind: "ports", dir: "src", ranges: Array.from({ length: 8 }, (_, i) => ({ first: i * 10, last: i * 10 + 1 })), negate: false }, /multiport slots/],
@@ -100,6 +102,24 @@ describe("renderMatches", () => {
   });
 });
 
+describe("renderMatches invariants", () => {
+  it.each<[string, Match[]]>([
+    ["two protocols", [{ kind: "protocol", protocol: 6, negate: false }, { kind: "protocol", protocol: 17, negate: true }]],
+    ["two destination addresses", [{ kind: "addr", dir: "dst", cidrs: ["10.0.0.0/8"], negate: false }, { kind: "addr", dir: "dst", cidrs: ["10.1.0.0/16"], negate: true }]],
+    ["two input interfaces", [{ kind: "iface", dir: "in", name: "a", prefix: false, negate: false }, { kind: "iface", dir: "in", name: "b", prefix: false, negate: false }]],
+  ])("rejects %s in one rule", (_name, matches) => {
+    expect(() => renderMatches(matches, v4)).toThrow(/only one/);
+  });
+
+  it("allows one source and one destination address", () => {
+    const matches: Match[] = [
+      { kind: "addr", dir: "dst", cidrs: ["10.0.0.0/8"], negate: false },
+      { kind: "addr", dir: "src", cidrs: ["10.1.0.0/16"], negate: true },
+    ];
+    expect(renderMatches(matches, v4)).toBe("--destination 10.0.0.0/8 ! --source 10.1.0.0/16");
+  });
+});
+
 describe("renderAction", () => {
   it.each<[string, Action, string]>([
     ["accept", { kind: "accept" }, "--jump ACCEPT"],
@@ -111,6 +131,7 @@ describe("renderAction", () => {
     ["clear mark", { kind: "setMark", value: 0, mask: 0x30000 }, "--jump MARK --set-mark 0x0/0x30000"],
     ["log", { kind: "log", prefix: "calico-packet: " }, '--jump LOG --log-prefix "calico-packet: " --log-level 5'],
     ["log with a quote", { kind: "log", prefix: 'a"b' }, '--jump LOG --log-prefix "a_b" --log-level 5'],
+    ["log without prefix", { kind: "log", prefix: "" }, "--jump LOG --log-level 5"],
     ["none", { kind: "none" }, ""],
   ])("%s", (_name, action, expected) => {
     expect(renderAction(action, v4)).toBe(expected);

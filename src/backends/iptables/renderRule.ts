@@ -77,6 +77,13 @@ export function renderMatch(match: Match, ctx: RenderContext): string {
     case "addr": {
       const [cidr, ...rest] = match.cidrs;
       if (cidr === undefined || rest.length > 0) throw internal(`an address match must carry exactly one CIDR, got ${match.cidrs.length}`);
+      if (cidr.endsWith("/0")) {
+        // `! -s 0.0.0.0/0` never matches and iptables-nft 1.8.9 rejects it (RULE_APPEND: Invalid
+        // argument); the IR drops such rules, as Felix does. A positive /0 matches everything,
+        // and iptables stores it as no match at all, so it is left out.
+        if (match.negate) throw internal(`a negated catch-all ${cidr} matches nothing; the IR must drop the rule`);
+        return "";
+      }
       return `${not(match.negate)}--${match.dir === "src" ? "source" : "destination"} ${cidr}`;
     }
     case "set":
@@ -122,12 +129,37 @@ function matchRank(match: Match): number {
   }
 }
 
+/**
+ * iptables takes each of `-p`, `-s`, `-d`, `-i`, `-o` at most once per rule ("multiple -d flags
+ * not allowed"), negated or not; a rule needing more must be split by the IR passes.
+ */
+function singletonKey(match: Match): string | undefined {
+  switch (match.kind) {
+    case "protocol":
+      return "-p";
+    case "addr":
+      return match.dir === "src" ? "-s" : "-d";
+    case "iface":
+      return match.dir === "in" ? "-i" : "-o";
+    default:
+      return undefined;
+  }
+}
+
 /** All matches of a rule, in Felix's order, joined. */
 export function renderMatches(matches: readonly Match[], ctx: RenderContext): string {
+  const seen = new Set<string>();
+  for (const match of matches) {
+    const key = singletonKey(match);
+    if (key === undefined) continue;
+    if (seen.has(key)) throw internal(`a rule may have only one ${key} match (protocol, address per direction, interface per direction)`);
+    seen.add(key);
+  }
   return matches
     .map((match, index) => ({ match, index, rank: matchRank(match) }))
     .sort((a, b) => a.rank - b.rank || a.index - b.index)
     .map(({ match }) => renderMatch(match, ctx))
+    .filter((text) => text !== "")
     .join(" ");
 }
 
@@ -152,8 +184,11 @@ export function renderAction(action: Action, ctx: RenderContext): string {
       return `--goto ${chainName(ctx, action.chain)}`;
     case "setMark":
       return `--jump MARK --set-mark ${hex(action.value)}/${hex(action.mask)}`;
-    case "log":
-      return `--jump LOG --log-prefix "${escapeLogPrefix(action.prefix)}" --log-level ${LOG_LEVEL}`;
+    case "log": {
+      // libxt_LOG rejects an empty `--log-prefix ""` (minimum length 1), so leave it out.
+      const prefix = escapeLogPrefix(action.prefix);
+      return prefix === "" ? `--jump LOG --log-level ${LOG_LEVEL}` : `--jump LOG --log-prefix "${prefix}" --log-level ${LOG_LEVEL}`;
+    }
     case "none":
       return "";
   }
@@ -181,7 +216,11 @@ function join(fragments: readonly string[]): string {
   return fragments.filter((f) => f !== "").join(" ");
 }
 
-/** Felix's `renderForHash`: `-A <chain> HASH <comments…> <match> <action>`. */
+/**
+ * Felix's `renderForHash`: `-A <chain> HASH <comments…> <match> <action>`, single spaces, empty
+ * parts left out. Each human comment appears exactly as in the output line
+ * (`-m comment --comment "<escaped>"`), so the hash covers what the kernel stores.
+ */
 export function renderForHash(chain: string, rule: RenderedRule): string {
   return join(["-A", chain, HASH_PLACEHOLDER, ...rule.comments, rule.match, rule.action]);
 }
