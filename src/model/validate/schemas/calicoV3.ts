@@ -19,7 +19,8 @@ const policyCommon = {
   performanceHints: z.array(z.enum(["AssumeNeededOnEveryNode"])).optional(),
 };
 
-export const networkPolicySchema = resource(objectMeta, z.strictObject(policyCommon));
+// A policy with no spec is valid: it selects all() and, having no rules, denies ingress.
+export const networkPolicySchema = resource(objectMeta, z.strictObject(policyCommon).default({}));
 
 export const globalNetworkPolicySchema = resource(
   objectMeta,
@@ -29,7 +30,7 @@ export const globalNetworkPolicySchema = resource(
     doNotTrack: z.boolean().optional(),
     preDNAT: z.boolean().optional(),
     applyOnForward: z.boolean().optional(),
-  }),
+  }).default({}),
 );
 
 export const tierSchema = resource(

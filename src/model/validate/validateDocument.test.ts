@@ -1,0 +1,96 @@
+import { describe, expect, test } from "vitest";
+import { codesAt, gnpYaml, validateYaml, yaml } from "./testSupport.js";
+
+describe("kinds", () => {
+  test("unknown kinds are a warning and the document is skipped", () => {
+    const text = yaml("apiVersion: apps/v1", "kind: Deployment", "metadata: {name: x}");
+    const r = validateYaml(text);
+    expect(r.found).toEqual([{ code: "unknown-kind", severity: "warning", line: 2, column: 7 }]);
+    expect(r.model.resources).toEqual([]);
+  });
+
+  test("Kubernetes v1 kinds are capitalized, calicoctl v1 kinds are not", () => {
+    expect(codesAt(yaml("apiVersion: v1", "kind: namespace", "metadata: {name: x}"))).toEqual([{ code: "unknown-kind", line: 2, column: 7 }]);
+    expect(codesAt(yaml("apiVersion: v1", "kind: Profile", "metadata: {name: x}"))).toEqual([{ code: "unknown-kind", line: 2, column: 7 }]);
+  });
+
+  test("a document without kind", () => {
+    expect(codesAt(yaml("apiVersion: v1", "metadata: {name: x}"))).toEqual([{ code: "missing-kind", line: 1, column: 13 }]);
+  });
+});
+
+describe("structure", () => {
+  test("missing required fields point at the mapping that lacks them", () => {
+    expect(codesAt(gnpYaml("ingress:", "- protocol: TCP"))).toEqual([{ code: "missing-field", line: 7, column: 5 }]);
+  });
+
+  test("wrong types and bad enum values", () => {
+    expect(codesAt(gnpYaml("order: high", "ingress:", "- action: allow"))).toEqual([
+      { code: "invalid-type", line: 6, column: 10 },
+      { code: "invalid-action", line: 8, column: 13 },
+    ]);
+    expect(codesAt(gnpYaml("ingress:", "- action: Allow", "  ipVersion: 5"))).toEqual([{ code: "invalid-value", line: 8, column: 16 }]);
+  });
+
+  test("unknown fields are warnings at the key, and the resource is kept", () => {
+    const r = validateYaml(gnpYaml("selector: all()", "ingres: []", "egress:", "- action: Allow", "  destinaton: {}"));
+    expect(r.found).toEqual([
+      { code: "unknown-field", severity: "warning", line: 7, column: 3 },
+      { code: "unknown-field", severity: "warning", line: 10, column: 5 },
+    ]);
+    expect(r.model.resources).toHaveLength(1);
+  });
+
+  test("HTTP and service matches are errors rather than silently widened rules", () => {
+    expect(codesAt(gnpYaml("ingress:", "- action: Allow", "  http: {methods: [GET]}", "  source:", "    services: {name: s}"))).toEqual([
+      { code: "unsupported-field", line: 8, column: 11 },
+      { code: "unsupported-field", line: 10, column: 17 },
+    ]);
+  });
+});
+
+describe("selectors", () => {
+  test("syntax errors point inside plain, quoted and block scalars", () => {
+    expect(codesAt(gnpYaml("selector: a == 'b' &&"))).toEqual([{ code: "selector-syntax", line: 6, column: 24 }]);
+    expect(codesAt(gnpYaml('selector: "a == \\"b\\" c"'))).toEqual([{ code: "selector-syntax", line: 6, column: 25 }]);
+    // A literal block keeps the newline, which Calico's lexer rejects outside a string.
+    expect(codesAt(gnpYaml("selector: |", "  a == 'b'", "  && b == 'c'"))).toEqual([{ code: "selector-syntax", line: 7, column: 13 }]);
+    // A folded block joins the lines; the lone '=' is on the second line.
+    expect(codesAt(gnpYaml("selector: >", "  a == 'b' &&", "  b = 'c'"))).toEqual([{ code: "selector-syntax", line: 8, column: 7 }]);
+  });
+
+  test("block scalars are trimmed first, as Calico's Normalise does", () => {
+    const r = validateYaml(gnpYaml("selector: >", "  app == 'web'", ""));
+    expect(r.found).toEqual([]);
+    const p = r.model.resources[0];
+    expect(p && "selector" in p ? p.selector.ast : undefined).toEqual({ kind: "eq", label: "app", value: "web" });
+  });
+});
+
+describe("CIDRs", () => {
+  test("bare IPs become /32 or /128, IPv6 is compact, host bits are masked with a warning", () => {
+    const text = yaml(
+      "apiVersion: projectcalico.org/v3",
+      "kind: GlobalNetworkSet",
+      "metadata: {name: s}",
+      "spec:",
+      "  nets: [10.1.2.3, '2001:DB8:0:0:0:0:0:1', 192.168.1.7/24, '2001:db8::1/64']",
+    );
+    const r = validateYaml(text);
+    expect(r.found).toEqual([
+      { code: "cidr-host-bits", severity: "warning", line: 5, column: 44 },
+      { code: "cidr-host-bits", severity: "warning", line: 5, column: 60 },
+    ]);
+    const set = r.model.resources[0];
+    expect(set && "nets" in set ? set.nets : undefined).toEqual(["10.1.2.3/32", "2001:db8::1/128", "192.168.1.0/24", "2001:db8::/64"]);
+  });
+
+  test("invalid CIDRs are errors", () => {
+    expect(codesAt(gnpYaml("ingress:", "- action: Allow", "  source:", "    nets: [10.1/8, 10.0.0.0/33, 'fe80::/129', host]"))).toEqual([
+      { code: "invalid-cidr", line: 9, column: 14 },
+      { code: "invalid-cidr", line: 9, column: 22 },
+      { code: "invalid-cidr", line: 9, column: 35 },
+      { code: "invalid-cidr", line: 9, column: 49 },
+    ]);
+  });
+});
