@@ -1,5 +1,6 @@
 import { readdirSync } from "node:fs";
 import { renderIptables, type OutputFile } from "../../src/backends/iptables/index.js";
+import { renderNftables } from "../../src/backends/nftables/index.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import { printIr } from "../../src/compiler/ir/print.js";
 import { formatDiagnostics } from "../../src/diagnostics/format.js";
@@ -30,7 +31,7 @@ export function compileCase(name: string): CompiledCase {
   const compiled = compileModel(loaded.model, { node: fixtureNode });
   const diagnostics = [...read.diagnostics, ...loaded.diagnostics, ...compiled.diagnostics];
   const sources = Object.fromEntries(read.files.map((f) => [f.path, f.text]));
-  const files: OutputFile[] = [{ path: "ir.txt", contents: printIr(compiled.ir) }, ...renderIptables(compiled.ir)];
+  const files: OutputFile[] = [{ path: "ir.txt", contents: printIr(compiled.ir) }, ...renderIptables(compiled.ir), ...renderNftables(compiled.ir)];
   if (diagnostics.length > 0) files.push({ path: "diagnostics.txt", contents: formatDiagnostics(diagnostics, sources) });
   return { files, errors: diagnostics.filter((d) => d.severity === "error").length };
 }
