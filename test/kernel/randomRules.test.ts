@@ -67,9 +67,9 @@ function ruleArb(family: Family, setIds: { net: string[]; addrPort: string[] }):
     fc.record({ kind: fc.constant("log" as const), prefix: fc.string({ maxLength: 40 }) }),
   );
   return fc.record({
-    // At most one -s, -d, -i, -o per rule (an IR invariant iptables imposes).
+    // At most one -i, -o per rule (an IR invariant iptables imposes); addresses may repeat.
     matches: fc
-      .tuple(l4, fc.uniqueArray(fc.oneof(...common), { maxLength: 4, selector: (m) => (m.kind === "addr" || m.kind === "iface" ? `${m.kind}:${m.dir}` : JSON.stringify(m)) }))
+      .tuple(l4, fc.uniqueArray(fc.oneof(...common), { maxLength: 5, selector: (m) => (m.kind === "iface" ? `${m.kind}:${m.dir}` : JSON.stringify(m)) }))
       .map(([a, b]) => [...a, ...b]),
     action,
     comments: fc.array(fc.string({ unit: "grapheme", maxLength: 300 }), { maxLength: 2 }),

@@ -105,10 +105,29 @@ describe("renderMatches", () => {
 describe("renderMatches invariants", () => {
   it.each<[string, Match[]]>([
     ["two protocols", [{ kind: "protocol", protocol: 6, negate: false }, { kind: "protocol", protocol: 17, negate: true }]],
-    ["two destination addresses", [{ kind: "addr", dir: "dst", cidrs: ["10.0.0.0/8"], negate: false }, { kind: "addr", dir: "dst", cidrs: ["10.1.0.0/16"], negate: true }]],
     ["two input interfaces", [{ kind: "iface", dir: "in", name: "a", prefix: false, negate: false }, { kind: "iface", dir: "in", name: "b", prefix: false, negate: false }]],
   ])("rejects %s in one rule", (_name, matches) => {
     expect(() => renderMatches(matches, v4)).toThrow(/only one/);
+  });
+
+  it.each<[string, Match[], string]>([
+    [
+      "ipBlock cidr + except: the positive CIDR stays inline, the other becomes an iprange",
+      [{ kind: "addr", dir: "dst", cidrs: ["10.0.1.0/24"], negate: true }, { kind: "addr", dir: "dst", cidrs: ["10.0.0.0/8"], negate: false }],
+      "--destination 10.0.0.0/8 -m iprange ! --dst-range 10.0.1.0-10.0.1.255",
+    ],
+    [
+      "two negated sources: the first stays inline",
+      [{ kind: "addr", dir: "src", cidrs: ["10.0.0.0/8"], negate: true }, { kind: "addr", dir: "src", cidrs: ["192.168.0.7/32"], negate: true }],
+      "! --source 10.0.0.0/8 -m iprange ! --src-range 192.168.0.7-192.168.0.7",
+    ],
+    [
+      "IPv6 range",
+      [{ kind: "addr", dir: "src", cidrs: ["fd00::/8"], negate: false }, { kind: "addr", dir: "src", cidrs: ["fd00:1::/64"], negate: true }],
+      "--source fd00::/8 -m iprange ! --src-range fd00:1::-fd00:1::ffff:ffff:ffff:ffff",
+    ],
+  ])("%s", (_name, matches, expected) => {
+    expect(renderMatches(matches, v4)).toBe(expected);
   });
 
   it("allows one source and one destination address", () => {

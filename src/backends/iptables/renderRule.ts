@@ -6,10 +6,13 @@
  * positive policy matches: protocol, source address, source sets, source ports, source named-port
  * sets, the same for the destination, ICMP; then the negated ones in the same order; marks and
  * conntrack state last). The sort is stable, so several matches of one kind (ANDed sets, several
- * negated port lists) keep the IR's order. Broken IR invariants (a multi-CIDR address match, an
- * unknown chain or set, more than 15 multiport slots) are internal errors and throw.
+ * negated port lists) keep the IR's order. A second address match in one direction is written as
+ * `-m iprange` (see `extraAddressMatches`). Broken IR invariants (a multi-CIDR address match, a
+ * negated catch-all, two protocol or same-direction interface matches, an unknown chain or set,
+ * more than 15 multiport slots) are internal errors and throw.
  */
 import type { Action, Family, Match, PortRange, Rule } from "../../compiler/ir/types.js";
+import { cidrRange } from "./cidrRange.js";
 import { escapeComment, escapeLogPrefix } from "./escapeComment.js";
 import { LOG_LEVEL, MAX_IFACE_NAME_LENGTH, MAX_MULTIPORT_SLOTS } from "./limits.js";
 import { HASH_PLACEHOLDER, ruleHashes } from "./ruleHash.js";
@@ -130,20 +133,45 @@ function matchRank(match: Match): number {
 }
 
 /**
- * iptables takes each of `-p`, `-s`, `-d`, `-i`, `-o` at most once per rule ("multiple -d flags
- * not allowed"), negated or not; a rule needing more must be split by the IR passes.
+ * iptables takes each of `-p`, `-i`, `-o` at most once per rule ("multiple -i flags not
+ * allowed"), negated or not; a rule needing more is an IR bug.
  */
 function singletonKey(match: Match): string | undefined {
   switch (match.kind) {
     case "protocol":
       return "-p";
-    case "addr":
-      return match.dir === "src" ? "-s" : "-d";
     case "iface":
       return match.dir === "in" ? "-i" : "-o";
     default:
       return undefined;
   }
+}
+
+/**
+ * `-s` and `-d` may also appear only once per rule, but an IR rule can AND several single-CIDR
+ * address matches in one direction (Kubernetes ipBlock `cidr` + `except`: `-d 10.0.0.0/8` and
+ * not `10.0.1.0/24`). The first positive one (else the first) stays `--source`/`--destination`,
+ * as Felix keeps one CIDR inline; the others become the equivalent `-m iprange [!]
+ * --src-range/--dst-range first-last`, which is exact because a CIDR is a contiguous range.
+ */
+function extraAddressMatches(matches: readonly Match[]): Set<Match> {
+  const extra = new Set<Match>();
+  for (const dir of ["src", "dst"] as const) {
+    const addrs = matches.filter((m) => m.kind === "addr" && m.dir === dir);
+    const inline = addrs.find((m) => m.kind === "addr" && !m.negate) ?? addrs[0];
+    for (const m of addrs) if (m !== inline) extra.add(m);
+  }
+  return extra;
+}
+
+function renderAddressRange(match: Extract<Match, { kind: "addr" }>): string {
+  const [cidr, ...rest] = match.cidrs;
+  if (cidr === undefined || rest.length > 0) throw internal(`an address match must carry exactly one CIDR, got ${match.cidrs.length}`);
+  if (cidr.endsWith("/0")) {
+    if (match.negate) throw internal(`a negated catch-all ${cidr} matches nothing; the IR must drop the rule`);
+    return "";
+  }
+  return `-m iprange ${not(match.negate)}--${match.dir}-range ${cidrRange(cidr)}`;
 }
 
 /** All matches of a rule, in Felix's order, joined. */
@@ -152,13 +180,14 @@ export function renderMatches(matches: readonly Match[], ctx: RenderContext): st
   for (const match of matches) {
     const key = singletonKey(match);
     if (key === undefined) continue;
-    if (seen.has(key)) throw internal(`a rule may have only one ${key} match (protocol, address per direction, interface per direction)`);
+    if (seen.has(key)) throw internal(`a rule may have only one ${key} match (protocol, interface per direction)`);
     seen.add(key);
   }
+  const extra = extraAddressMatches(matches);
   return matches
     .map((match, index) => ({ match, index, rank: matchRank(match) }))
     .sort((a, b) => a.rank - b.rank || a.index - b.index)
-    .map(({ match }) => renderMatch(match, ctx))
+    .map(({ match }) => (match.kind === "addr" && extra.has(match) ? renderAddressRange(match) : renderMatch(match, ctx)))
     .filter((text) => text !== "")
     .join(" ");
 }
