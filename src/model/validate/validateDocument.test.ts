@@ -94,3 +94,17 @@ describe("CIDRs", () => {
     ]);
   });
 });
+
+describe("endpoints", () => {
+  test("endpoint ipNetworks must be single addresses", () => {
+    const text = yaml(
+      "apiVersion: projectcalico.org/v3",
+      "kind: WorkloadEndpoint",
+      "metadata: {name: w, namespace: prod}",
+      "spec: {node: n1, interfaceName: cali1, ipNetworks: [10.0.0.5, '10.0.0.6/32', 10.0.0.7/24]}",
+    );
+    const r = validateYaml(text);
+    expect(r.found).toEqual([{ code: "invalid-cidr", severity: "error", line: 4, column: 78 }]);
+    expect(r.model.resources).toEqual([]);
+  });
+});

@@ -5,7 +5,7 @@
 import type { z } from "zod";
 import type { Metadata, NamedPort, V1HostEndpoint, V1IPPool, V1Policy, V1Profile, V1WorkloadEndpoint } from "../../types.js";
 import type * as s from "../schemas/calicoV1.js";
-import { buildAddresses, buildCidr, buildCidrs, buildSelector, type BuildContext } from "./context.js";
+import { buildAddresses, buildCidr, buildEndpointNets, buildSelector, type BuildContext } from "./context.js";
 import { defaultTypes } from "./calicoV3.js";
 import { buildV1Rules } from "./rule.js";
 
@@ -57,7 +57,7 @@ export function buildV1WorkloadEndpoint(ctx: BuildContext, input: In<typeof s.v1
     ...(m.orchestrator !== undefined ? { orchestrator: m.orchestrator } : {}),
     ...(m.workload !== undefined ? { workload: m.workload } : {}),
     interfaceName: input.spec.interfaceName,
-    ipNetworks: buildCidrs(ctx, input.spec.ipNetworks, "spec.ipNetworks"),
+    ipNetworks: buildEndpointNets(ctx, input.spec.ipNetworks, "spec.ipNetworks"),
     profiles: [...(input.spec.profiles ?? [])],
     ports: ports(input.spec.ports),
   };

@@ -16,7 +16,7 @@ import type {
   WorkloadEndpoint,
 } from "../../types.js";
 import type * as s from "../schemas/calicoV3.js";
-import { buildAddresses, buildCidr, buildCidrs, buildSelector, type BuildContext } from "./context.js";
+import { buildAddresses, buildCidr, buildCidrs, buildEndpointNets, buildSelector, type BuildContext } from "./context.js";
 import { buildMetadata } from "./kubernetes.js";
 import { buildRules } from "./rule.js";
 
@@ -136,7 +136,7 @@ export function buildWorkloadEndpoint(ctx: BuildContext, input: In<typeof s.work
     node: spec.node,
     ...optional,
     interfaceName: spec.interfaceName ?? "",
-    ipNetworks: buildCidrs(ctx, spec.ipNetworks, "spec.ipNetworks"),
+    ipNetworks: buildEndpointNets(ctx, spec.ipNetworks, "spec.ipNetworks"),
     profiles: [...(spec.profiles ?? [])],
     ports: (spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })),
   };

@@ -89,6 +89,22 @@ export function buildCidr(ctx: BuildContext, value: string, path: string): strin
   return parsed.canonical;
 }
 
+/**
+ * An endpoint's `ipNetworks`: each entry is one address (a bare IP, /32 or /128). Masking a wider
+ * prefix would lose the endpoint's address, so that is an `invalid-cidr` error instead.
+ */
+export function buildEndpointNets(ctx: BuildContext, values: readonly string[] | undefined, path: string): string[] {
+  const out: string[] = [];
+  (values ?? []).forEach((v, i) => {
+    const parsed = parseCidr(v);
+    if (!parsed.ok) reportError(ctx, "invalid-cidr", parsed.reason, `${path}.${i}`);
+    else if (parsed.prefix !== (parsed.family === 4 ? 32 : 128)) {
+      reportError(ctx, "invalid-cidr", `"${v}" must be a single address (/32 or /128) for an endpoint`, `${path}.${i}`);
+    } else out.push(parsed.canonical);
+  });
+  return out;
+}
+
 /** Addresses (not CIDRs) at `path`, in canonical text; bad entries are `invalid-cidr` errors. */
 export function buildAddresses(ctx: BuildContext, values: readonly string[] | undefined, path: string): string[] {
   const out: string[] = [];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { codesAt, validateYaml, yaml } from "../testSupport.js";
+import { validateYaml, yaml } from "../testSupport.js";
 import { lineColumn } from "../../../diagnostics/span.js";
 
 describe("duplicateResources", () => {

@@ -1,0 +1,48 @@
+import fc from "fast-check";
+import { describe, expect, test } from "vitest";
+import { canonicalAddress, isStrictSubnet, parseCidr } from "./cidr.js";
+
+const ok = (text: string) => {
+  const r = parseCidr(text);
+  if (!r.ok) throw new Error(r.reason);
+  return r;
+};
+
+describe("parseCidr", () => {
+  test("canonical forms", () => {
+    expect(ok("10.1.2.3").canonical).toBe("10.1.2.3/32");
+    expect(ok("10.1.2.3/8")).toMatchObject({ canonical: "10.0.0.0/8", hostBits: true, family: 4 });
+    expect(ok("0.0.0.0/0")).toMatchObject({ canonical: "0.0.0.0/0", hostBits: false });
+    expect(ok("2001:DB8:0:0:0:0:0:1").canonical).toBe("2001:db8::1/128");
+    expect(ok("2001:db8:1:2::ffff/33")).toMatchObject({ canonical: "2001:db8::/33", hostBits: true, family: 6 });
+  });
+
+  test("rejects what Go's net.ParseCIDR rejects", () => {
+    for (const bad of ["10.1/8", "10.0.0.0/33", "0x0a.0.0.0/8", "::/129", "10.0.0.0/", "10.0.0.0/08x", "fe80::1%eth0", "", "a.b.c.d"]) {
+      expect(parseCidr(bad).ok).toBe(false);
+    }
+  });
+
+  test("masking is idempotent and leaves no host bits (property)", () => {
+    const v4 = fc.tuple(fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }), fc.integer({ min: 0, max: 32 }));
+    fc.assert(
+      fc.property(v4, ([bytes, prefix]) => {
+        const first = ok(`${bytes.join(".")}/${prefix}`);
+        const again = ok(first.canonical);
+        return again.canonical === first.canonical && !again.hostBits;
+      }),
+    );
+  });
+
+  test("strict subnets", () => {
+    expect(isStrictSubnet(ok("10.1.0.0/16"), ok("10.0.0.0/8"))).toBe(true);
+    expect(isStrictSubnet(ok("10.0.0.0/8"), ok("10.0.0.0/8"))).toBe(false);
+    expect(isStrictSubnet(ok("11.0.0.0/16"), ok("10.0.0.0/8"))).toBe(false);
+    expect(isStrictSubnet(ok("fd00::/16"), ok("10.0.0.0/8"))).toBe(false);
+  });
+
+  test("canonicalAddress", () => {
+    expect(canonicalAddress("fd00:0::5")).toEqual({ text: "fd00::5", family: 6 });
+    expect(canonicalAddress("10.0.0.5/32")).toBeUndefined();
+  });
+});
