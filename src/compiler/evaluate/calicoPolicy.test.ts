@@ -26,8 +26,6 @@ const base = [
   pod("dev", "web", { labels: { app: "web" }, ips: ["10.0.1.1"] }),
 ];
 
-const denyAll = (name: string, t = "default") => globalPolicy(name, { tier: t, types: ["Ingress", "Egress"] });
-
 describe("tiers and actions", () => {
   it("evaluates tiers by order; Deny in an earlier tier is final", () => {
     const p = prepareModel(
