@@ -3,11 +3,17 @@ import { UsageError } from "./usageError.js";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
+/** Parsed flags (boolean flags as booleans, the others as strings) and positional PATHs. */
+export interface ParsedCommandArgs<O extends Options> {
+  readonly values: { readonly [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string };
+  readonly positionals: readonly string[];
+}
+
 /**
  * Parses a command's arguments strictly (unknown flags are usage errors) and requires at least
  * one positional PATH.
  */
-export function parseCommandArgs<O extends Options>(argv: readonly string[], options: O) {
+export function parseCommandArgs<O extends Options>(argv: readonly string[], options: O): ParsedCommandArgs<O> {
   let parsed;
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
@@ -15,7 +21,7 @@ export function parseCommandArgs<O extends Options>(argv: readonly string[], opt
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
   if (parsed.positionals.length === 0) throw new UsageError("expected at least one PATH");
-  return parsed;
+  return parsed as unknown as ParsedCommandArgs<O>;
 }
 
 /** Checks that a flag's value is one of `allowed`. */
