@@ -3,7 +3,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { compileCase, compileCases } from "./helpers/compileCase.js";
-import { expectGolden } from "./helpers/golden.js";
+import { expectGoldens } from "./helpers/golden.js";
 
 const cases = compileCases();
 
@@ -16,7 +16,7 @@ describe("policyc compile on fixtures/cases", () => {
     it(name, () => {
       const first = compileCase(name);
       expect(first.errors, "fixtures compile without errors").toBe(0);
-      for (const file of first.files) expectGolden(`test/golden/cases/${name}/${file.path}`, file.contents);
+      expectGoldens(first.files.map((f) => ({ path: `test/golden/cases/${name}/${f.path}`, actual: f.contents })));
       // Deterministic: the same input gives the same bytes.
       expect(compileCase(name).files).toEqual(first.files);
     });
