@@ -1,4 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { dispatchChains } from "../../compiler/felixLayout/dispatch.js";
 import type { Chain, Table } from "../../compiler/ir/types.js";
 import { findDispatchMaps } from "./dispatchMaps.js";
 import { dropRule, emptyChain, filterTable, gotoRule, rule } from "./testIr.js";
@@ -91,5 +93,38 @@ describe("findDispatchMaps", () => {
     ]);
     const [map] = findDispatchMaps(t);
     expect(map?.entries).toEqual([{ iface: "cali11", target: "cali-first" }, { iface: "cali9", target: "cali-first" }]);
+  });
+});
+
+/** Walks dispatch chains as netfilter would: the first matching rule wins, goto follows. */
+function walk(chains: ReadonlyMap<string, Chain>, start: string, iface: string): string {
+  let chain = chains.get(start);
+  for (let hops = 0; chain !== undefined && hops < 10; hops++) {
+    const hit = chain.rules.find((r) => r.matches.every((m) => m.kind === "iface" && (m.prefix ? iface.startsWith(m.name) : iface === m.name)));
+    if (hit === undefined) return "fall-through";
+    if (hit.action.kind !== "goto") return hit.action.kind.toUpperCase();
+    if (!chains.has(hit.action.chain) || !hit.action.chain.startsWith(start)) return hit.action.chain;
+    chain = chains.get(hit.action.chain);
+  }
+  throw new Error("walk did not end");
+}
+
+describe("findDispatchMaps (property)", () => {
+  it("the map lookup plus the final rule picks the same chain as walking the compiler's tree", () => {
+    const ifaceName = fc.stringMatching(/^cali[0-9a-c]{1,4}$/);
+    fc.assert(
+      fc.property(fc.uniqueArray(ifaceName, { minLength: 1, maxLength: 25 }), fc.array(ifaceName, { maxLength: 10 }), (ifaces, probes) => {
+        const chains = dispatchChains("cali-from-wl-dispatch", ifaces, "in", (i) => `cali-fw-${i}`);
+        const table = filterTable([...chains, ...ifaces.map((i) => emptyChain(`cali-fw-${i}`))]);
+        const maps = findDispatchMaps(table);
+        expect(maps.map((m) => m.root)).toEqual(["cali-from-wl-dispatch"]);
+        const map = maps[0]!;
+        const byName = new Map(table.chains.map((c) => [c.name, c]));
+        for (const probe of [...ifaces, ...probes]) {
+          const viaMap = map.entries.find((e) => e.iface === probe)?.target ?? map.final.action.kind.toUpperCase();
+          expect(viaMap).toBe(walk(byName, "cali-from-wl-dispatch", probe));
+        }
+      }),
+    );
   });
 });

@@ -1,7 +1,10 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { splitPorts } from "../../compiler/passes/splitPorts.js";
+import { normalizeRanges } from "./elements.js";
 import type { Match, PortRange, Rule } from "../../compiler/ir/types.js";
 import { mergeNegatedPorts, mergePortSplits } from "./mergePortSplits.js";
-import { rule } from "./testIr.js";
+import { filterTable, rule, v4Ir } from "./testIr.js";
 
 const ports = (dir: "src" | "dst", negate: boolean, ...singles: number[]): Match => ({
   kind: "ports",
@@ -51,5 +54,27 @@ describe("mergeNegatedPorts", () => {
     ]);
     const single = rule([tcp, ports("dst", true, 1)], accept);
     expect(mergeNegatedPorts(single)).toBe(single);
+  });
+});
+
+describe("mergePortSplits after the compiler's splitPorts (property)", () => {
+  it("gives back one rule per original rule, matching exactly the original ports", () => {
+    const range = fc.tuple(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 0, max: 3 })).map(([first, len]): PortRange => ({ first, last: first + len }));
+    fc.assert(
+      fc.property(fc.array(range, { minLength: 1, maxLength: 40 }), fc.array(range, { minLength: 1, maxLength: 40 }), (pos, neg) => {
+        const original = rule([tcp, { kind: "ports", dir: "dst", ranges: pos, negate: false }, { kind: "ports", dir: "src", ranges: neg, negate: true }], { kind: "log", prefix: "x" });
+        const split = splitPorts(v4Ir([filterTable([{ name: "cali-x", rules: [original] }])]));
+        const rules = split.v4.tables[0]?.chains[0]?.rules ?? [];
+        const merged = mergePortSplits(rules);
+        expect(merged).toHaveLength(1);
+        // Rendering normalizes every list (portsExpression); compare what would be rendered.
+        const rendered = merged[0]?.matches.map((m) => (m.kind === "ports" ? { ...m, ranges: normalizeRanges(m.ranges) } : m));
+        expect(rendered).toEqual([
+          tcp,
+          { kind: "ports", dir: "dst", ranges: normalizeRanges(pos), negate: false },
+          { kind: "ports", dir: "src", ranges: normalizeRanges(neg), negate: true },
+        ]);
+      }),
+    );
   });
 });
