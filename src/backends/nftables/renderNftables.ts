@@ -19,6 +19,11 @@
  *   namespace loads too; no other table is named, so foreign tables are never touched.
  * - Inside a table: sets (IR order, by id), verdict maps, base chains, then our chains in IR
  *   order. nft resolves references within the transaction, so order is only for reading.
+ * - Dispatch trees become verdict maps (dispatchMaps.ts); the vmap rule's hash covers its text,
+ *   not the map's elements (as in Felix, where map elements are diffed on their own).
+ * - The IR's multiport splits are folded back into one anonymous set (mergePortSplits.ts).
+ * - Semantics differ from iptables in one inherent way: `accept` ends only our base chain, so
+ *   other tables' chains on the same hook still see the packet (a drop anywhere is final).
  * - Deterministic: the output depends on the IR alone.
  */
 import type { Chain, FamilyIr, Hook, Ir, IpSet, KernelChain, Rule, Table, TableName } from "../../compiler/ir/types.js";
