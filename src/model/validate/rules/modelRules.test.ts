@@ -58,3 +58,19 @@ describe("unknownTier", () => {
     expect(r.model.resources).toHaveLength(3);
   });
 });
+
+describe("duplicateResources (v1 endpoints)", () => {
+  test("v1 workload endpoints are scoped by node, orchestrator and workload", () => {
+    const wep = (workload: string) =>
+      yaml(
+        "apiVersion: v1",
+        "kind: workloadEndpoint",
+        `metadata: {name: eth0, workload: ${workload}, orchestrator: docker, node: n1}`,
+        "spec: {interfaceName: cali1}",
+      );
+    expect(validateYaml(`${wep("a")}---\n${wep("b")}`).found).toEqual([]);
+    expect(validateYaml(`${wep("a")}---\n${wep("a")}`).found).toEqual([
+      { code: "duplicate-resource", severity: "error", line: 8, column: 18 },
+    ]);
+  });
+});

@@ -27,3 +27,9 @@ describe("portsNeedProtocol", () => {
     ]);
   });
 });
+
+test("a misspelt protocol is reported once, by protocolNames", () => {
+  expect(codesAt(gnpYaml("ingress:", "- action: Allow", "  protocol: tcp", "  destination:", "    ports: [80]"))).toEqual([
+    { code: "invalid-protocol", line: 8, column: 15 },
+  ]);
+});

@@ -4,6 +4,7 @@
  */
 import { error } from "../../../diagnostics/diagnostic.js";
 import type { Protocol } from "../../types.js";
+import { protocolNamesList } from "./protocolNames.js";
 import { keySpanOf, rulesOf, sidesOf } from "./ruleHelpers.js";
 import type { ResourceRule } from "./types.js";
 
@@ -13,6 +14,8 @@ export const portsNeedProtocol: ResourceRule = {
   name: "portsNeedProtocol",
   check(resource, report) {
     for (const rule of rulesOf(resource)) {
+      // A misspelt protocol (`tcp`) is reported by protocolNames; saying its ports need one too is noise.
+      if (typeof rule.protocol === "string" && !protocolNamesList.includes(rule.protocol)) continue;
       for (const { entity, path } of sidesOf(rule)) {
         for (const field of ["ports", "notPorts"] as const) {
           const ports = entity[field];
