@@ -4,7 +4,7 @@
  * pair, and compared with its hand-written expected matrix (and so is the reference evaluator).
  */
 import { describe, expect, it } from "vitest";
-import { CONFORMANCE_DIR, conformanceCases, runCase } from "./conformance.js";
+import { CONFORMANCE_DIR, conformanceCases, runCase, selectedBackends } from "./conformance.js";
 import { kernelAvailable, pingAvailable, warnKernelSkipped } from "./kernel.js";
 
 const kernel = kernelAvailable();
@@ -13,14 +13,15 @@ else if (!pingAvailable()) warnKernelSkipped("real-kernel conformance suite: ipu
 
 describe.skipIf(!kernel || !pingAvailable())("conformance on a real kernel", () => {
   // Cases are independent (each has its own namespaces), so they run concurrently.
-  it.concurrent.for(conformanceCases())("%s", async (name, ctx) => {
+  const runs = selectedBackends().flatMap((backend) => conformanceCases().map((name) => [name, backend] as const));
+  it.concurrent.for(runs)("%s [%s]", async ([name, backend], ctx) => {
     let result;
     try {
-      result = await runCase(`${CONFORMANCE_DIR}/${name}`);
+      result = await runCase(`${CONFORMANCE_DIR}/${name}`, backend);
     } catch (e) {
       // Transitional: while a stage is still a stub the case cannot run; say so loudly.
       if (e instanceof Error && e.message === "not implemented") {
-        console.warn(`!!! conformance ${name}: SKIPPED, a pipeline stage throws "not implemented"`);
+        console.warn(`!!! conformance ${name} [${backend}]: SKIPPED, a pipeline stage throws "not implemented"`);
         ctx.skip();
         return;
       }

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { renderIptables, type OutputFile } from "../../src/backends/iptables/index.js";
+import { renderNftables } from "../../src/backends/nftables/index.js";
 import { readInputs } from "../../src/cli/readInputs.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import { formatDiagnostics } from "../../src/diagnostics/format.js";
@@ -73,13 +74,24 @@ export function topologyFor(model: Model, node: string, extra: readonly ExtraHos
   return { local, remote: [...remote, ...extra] };
 }
 
+/** Which backend's output a case loads. */
+export type Backend = "iptables" | "nftables";
+
+/** Backends the suite runs, from POLICYC_E2E_BACKENDS (comma-separated; default both). */
+export function selectedBackends(): Backend[] {
+  const raw = process.env["POLICYC_E2E_BACKENDS"] ?? "iptables,nftables";
+  const list = raw.split(",").map((b) => b.trim());
+  for (const b of list) if (b !== "iptables" && b !== "nftables") throw new Error(`POLICYC_E2E_BACKENDS: unknown backend ${b}`);
+  return list as Backend[];
+}
+
 export interface CompiledInputs {
   readonly model: Model;
   readonly files: readonly OutputFile[];
 }
 
 /** Compiles resource files exactly as `policyc compile --node <node>` does; throws on errors. */
-export function compileInputs(paths: readonly string[], node: string): CompiledInputs {
+export function compileInputs(paths: readonly string[], node: string, backend: Backend = "iptables"): CompiledInputs {
   const read = readInputs(paths);
   const loaded = loadModel(read.files);
   const compiled = compileModel(loaded.model, { node });
@@ -88,7 +100,7 @@ export function compileInputs(paths: readonly string[], node: string): CompiledI
     const sources = Object.fromEntries(read.files.map((f) => [f.path, f.text]));
     throw new Error(`the case does not compile:\n${formatDiagnostics(diagnostics, sources)}`);
   }
-  return { model: loaded.model, files: renderIptables(compiled.ir) };
+  return { model: loaded.model, files: backend === "iptables" ? renderIptables(compiled.ir) : renderNftables(compiled.ir) };
 }
 
 /** Loads `ipset.restore`, `iptables.rules` and `ip6tables.rules` into `netns`, in that order. */
@@ -107,6 +119,14 @@ export async function loadIptablesOutput(netns: string, files: readonly OutputFi
   }
 }
 
+/** Loads `ruleset.nft` into `netns` with `nft -f`. */
+export async function loadNftablesOutput(netns: string, files: readonly OutputFile[]): Promise<void> {
+  const file = files.find((f) => f.path === "ruleset.nft");
+  if (!file) throw new Error("the nftables backend produced no ruleset.nft");
+  const r = await inNetns(netns, "nft", ["-f", "-"], file.contents);
+  if (r.code !== 0) throw new Error(`nft -f rejected ruleset.nft:\n${r.stderr}\n--- ruleset.nft ---\n${file.contents}`);
+}
+
 /**
  * Empties the node's firewall between steps: every rule and chain in every table of both
  * families, every ipset and the conntrack table. The netns is ours, so nothing else lives there.
@@ -117,6 +137,7 @@ export async function flushFirewall(netns: string): Promise<void> {
   const script = [
     ...tables.flatMap((t) => [iptables, ip6tables].map((tool) => `${tool} -w -t ${t} -F 2>/dev/null; ${tool} -w -t ${t} -X 2>/dev/null`)),
     "ipset destroy",
+    "command -v nft >/dev/null && nft flush ruleset",
     "command -v conntrack >/dev/null && conntrack -F >/dev/null 2>&1",
     "true",
   ].join("\n");
@@ -148,14 +169,14 @@ function resourceFiles(dir: string): string[] {
 }
 
 /**
- * Runs one case directory end to end. Throws when the case cannot be run (malformed
+ * Runs one case directory end to end with one backend's output. Throws when the case cannot be run (malformed
  * `expected.yaml`, compile errors, a tool failing); mismatches are returned, not thrown.
  * Every namespace and process it makes is gone when it returns or throws.
  */
-export async function runCase(dir: string): Promise<CaseResult> {
+export async function runCase(dir: string, backend: Backend = "iptables"): Promise<CaseResult> {
   const started = Date.now();
   const expected = parseExpected(readFileSync(join(dir, "expected.yaml"), "utf8"));
-  const compiled = expected.steps.map((s) => compileInputs(s.inputs ? s.inputs.map((f) => join(dir, f)) : resourceFiles(dir), expected.node));
+  const compiled = expected.steps.map((s) => compileInputs(s.inputs ? s.inputs.map((f) => join(dir, f)) : resourceFiles(dir), expected.node, backend));
   const spec = topologyFor(compiled[0]!.model, expected.node, expected.hosts);
   for (const [i, c] of compiled.entries()) {
     const again = topologyFor(c.model, expected.node, expected.hosts);
@@ -171,7 +192,8 @@ export async function runCase(dir: string): Promise<CaseResult> {
       for (const [i, step] of expected.steps.entries()) {
         const { model, files } = compiled[i]!;
         if (i > 0) await flushFirewall(topology.node);
-        await loadIptablesOutput(topology.node, files);
+        if (backend === "iptables") await loadIptablesOutput(topology.node, files);
+        else await loadNftablesOutput(topology.node, files);
         const want = expectedMatrices(step, topology.hosts, expected.ports);
         const kernelMatrix = await probeAll(topology, agents, expected.ports, PROBE_TIMEOUT_MS, want);
         const kernel = compareMatrices(kernelMatrix, want);
