@@ -89,6 +89,11 @@ export function pingAvailable(): boolean {
   return hasCommand("ping");
 }
 
+/** True when `nft` is installed (the nftables backend's output needs it). */
+export function nftAvailable(): boolean {
+  return hasCommand("nft");
+}
+
 /** Prints the loud banner shown when the kernel tests are skipped. */
 export function warnKernelSkipped(what: string): void {
   const line = "!".repeat(78);
