@@ -35,7 +35,11 @@ export function conformanceCases(root: string = CONFORMANCE_DIR): string[] {
     .sort();
 }
 
-/** Calico CNI's host-side interface name for a pod: `cali` + 11 hex digits of SHA-1(`ns.pod`). */
+/**
+ * Calico CNI's host-side interface name for a pod: `cali` + 11 hex digits of SHA-1(`ns.pod`).
+ * Written here again on purpose, not imported from the compiler: if the compiler names
+ * interfaces wrongly, its rules miss the veths built here and the cases fail.
+ */
 export function calicoPodInterface(namespace: string, pod: string): string {
   return "cali" + createHash("sha1").update(`${namespace}.${pod}`).digest("hex").slice(0, 11);
 }
