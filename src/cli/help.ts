@@ -15,8 +15,17 @@ Usage:
       --dry-run prints exactly what an apply on an empty node would feed to each tool.
       --emit ir prints the optimized intermediate representation instead.
 
+  policyc apply --node NAME [--backend iptables|nftables] [--backend-mode legacy|nft]
+                [--dry-run] [--lock-file PATH] PATH...
+      Compile, then bring this network namespace's kernel to that state (run as root): only what
+      differs is written, only policyc's own chains, hooks and sets (cali-*, cali4*/cali6*, the
+      tables ip/ip6 policyc) are touched, and every change is validated first and all or
+      nothing. --backend-mode picks iptables-legacy or iptables-nft (detected by default).
+      --dry-run prints the exact input each tool would get and a summary. Applies serialize
+      on a lock file (default /run/policyc.lock).
+
   policyc help | --help | -h
       This text.
 
-Exit codes: 0 success, 1 invalid input, 2 usage error.
+Exit codes: 0 success, 1 invalid input, 2 usage error, 3 apply failed (node left as it was).
 `;

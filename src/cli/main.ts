@@ -1,3 +1,4 @@
+import { applyCommand } from "./applyCommand.js";
 import { compileCommand } from "./compileCommand.js";
 import { helpText } from "./help.js";
 import { exitCodes, processIo, type Io } from "./io.js";
@@ -9,6 +10,7 @@ type Command = (argv: readonly string[], io: Io) => Promise<number>;
 const commands: Readonly<Record<string, Command>> = {
   lint: lintCommand,
   compile: compileCommand,
+  apply: applyCommand,
 };
 
 /**

@@ -1,0 +1,84 @@
+/**
+ * `apply(ir, options)`: brings the node's kernel to the state the IR describes, changing only
+ * what differs and only what we own, all or nothing. The library call a node agent makes on every
+ * cluster change, and what `policyc apply` runs.
+ */
+import type { Ir } from "../compiler/ir/types.js";
+import type { BackendOutcome } from "./applyIptables.js";
+import { applyIptables } from "./applyIptables.js";
+import { applyNftables } from "./applyNftables.js";
+import type { Exec } from "./exec.js";
+import { spawnExec } from "./exec.js";
+import type { Lock } from "./lock.js";
+import { fileLock } from "./lock.js";
+import type { Plan } from "./plan.js";
+import type { IptablesMode } from "./readIptablesState.js";
+import { StepError } from "./stepError.js";
+
+export interface ApplyOptions {
+  /** Default `iptables`. */
+  readonly backend?: "iptables" | "nftables";
+  /** iptables variant; detected (Felix's way) when absent. */
+  readonly backendMode?: IptablesMode;
+  /** Plan only: read the kernel, write nothing. */
+  readonly dryRun?: boolean;
+  /** How processes are run (default: spawn them here). */
+  readonly exec?: Exec;
+  /** The lock serializing applies (default: flock(1) on /run/policyc.lock). */
+  readonly lock?: Lock;
+  /** Seconds iptables-restore waits for the xtables lock (`-w`); default 10, as Felix. */
+  readonly xtablesWaitSeconds?: number;
+}
+
+export interface ApplyResult {
+  /** True when the kernel now matches (or, for a dry run, when planning worked). */
+  readonly ok: boolean;
+  /** Undefined when reading the kernel failed before a plan existed. */
+  readonly plan?: Plan;
+  /** Whether anything was written (and kept). */
+  readonly changed: boolean;
+  readonly notes: readonly string[];
+  /** What failed, naming the tool and input line; undefined on success. */
+  readonly error?: string;
+  /** On failure: whether the node is as it was before the apply. */
+  readonly restored?: boolean;
+}
+
+async function runBackend(ir: Ir, options: ApplyOptions, exec: Exec): Promise<BackendOutcome> {
+  const dryRun = options.dryRun === true;
+  if (options.backend === "nftables") return applyNftables(ir, { exec, dryRun });
+  return applyIptables(ir, {
+    exec,
+    dryRun,
+    waitSeconds: options.xtablesWaitSeconds ?? 10,
+    ...(options.backendMode === undefined ? {} : { mode: options.backendMode }),
+  });
+}
+
+/**
+ * Applies `ir` to the node. Never throws for a tool failure: the result says what failed and
+ * whether the node was put back (it always is unless the rollback itself failed). Throws only on
+ * internal errors (a broken IR invariant) and when the lock cannot be taken.
+ */
+export async function apply(ir: Ir, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const exec = options.exec ?? spawnExec();
+  const release = await (options.lock ?? fileLock())();
+  try {
+    let outcome: BackendOutcome;
+    try {
+      outcome = await runBackend(ir, options, exec);
+    } catch (e) {
+      if (e instanceof StepError) return { ok: false, changed: false, notes: [], error: e.message, restored: true };
+      throw e;
+    }
+    const { plan, notes, failure } = outcome;
+    if (plan.refusals.length > 0) {
+      return { ok: false, plan, changed: false, notes, error: `refusing to apply:\n  ${plan.refusals.join("\n  ")}`, restored: true };
+    }
+    if (failure === undefined) return { ok: true, plan, changed: options.dryRun !== true && plan.steps.length > 0, notes };
+    const rollback = failure.restored ? "the node was left as it was before the apply" : `ROLLBACK FAILED, the node may be half-programmed: ${failure.rollbackError?.message ?? ""}`;
+    return { ok: false, plan, changed: false, notes, error: `${failure.error.message}\n${rollback}`, restored: failure.restored };
+  } finally {
+    await release();
+  }
+}

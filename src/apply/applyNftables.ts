@@ -1,0 +1,41 @@
+/**
+ * `apply` for the nftables backend: read our two tables, plan one transaction, run it after
+ * `nft --check`. The transaction is atomic, so a failure leaves the node untouched and there is
+ * nothing to roll back.
+ */
+import { renderNftables } from "../backends/nftables/index.js";
+import type { Ir } from "../compiler/ir/types.js";
+import type { BackendOutcome } from "./applyIptables.js";
+import type { Exec } from "./exec.js";
+import { executePlan } from "./execute.js";
+import type { NftTable } from "./nftState.js";
+import { parseNftJson, parseRenderedNft } from "./nftState.js";
+import { NFT_TABLE, planNftables } from "./planNftables.js";
+import { stepError } from "./stepError.js";
+
+/** Reads `nft -j list table <family> policyc` for both families; a missing table is absent. */
+export async function readNftState(exec: Exec): Promise<NftTable[]> {
+  const tables: NftTable[] = [];
+  for (const family of ["ip", "ip6"] as const) {
+    const argv = ["nft", "-j", "list", "table", family, NFT_TABLE];
+    const result = await exec.run(argv);
+    if (result.code !== 0) {
+      if (/No such file or directory/.test(result.stderr)) continue;
+      throw stepError("reading state", argv, result);
+    }
+    tables.push(parseNftJson(result.stdout, family));
+  }
+  return tables;
+}
+
+/** The desired tables: the backend's rendered script, read back (see nftState.ts). */
+export function desiredNftState(ir: Ir): NftTable[] {
+  return parseRenderedNft(renderNftables(ir).map((f) => f.contents).join("\n"));
+}
+
+export async function applyNftables(ir: Ir, options: { readonly exec: Exec; readonly dryRun: boolean }): Promise<BackendOutcome> {
+  const plan = planNftables(desiredNftState(ir), await readNftState(options.exec));
+  if (options.dryRun || plan.steps.length === 0) return { plan, notes: [] };
+  const failure = await executePlan(plan, options.exec, () => Promise.resolve());
+  return failure === undefined ? { plan, notes: [] } : { plan, notes: [], failure };
+}

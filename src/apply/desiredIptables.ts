@@ -1,0 +1,74 @@
+/**
+ * The desired iptables + ipset state of a node, derived from the IR with the iptables backend's
+ * own helpers (chain names, rule rendering, chained hashes, set names), so every rule text and
+ * hash here is exactly what `renderIptables` writes (checked in desiredIptables.test.ts).
+ */
+import { chainNameMap } from "../backends/iptables/chainNames.js";
+import { MAX_IPSET_SIZE } from "../backends/iptables/limits.js";
+import { ipsetNameMap, ipsetType } from "../backends/iptables/renderIpset.js";
+import type { RenderContext } from "../backends/iptables/renderRule.js";
+import { renderRuleLines, renderRuleParts } from "../backends/iptables/renderRule.js";
+import type { FamilyIr, Hook, Ir, Table } from "../compiler/ir/types.js";
+import { normalizeMember } from "./ipsetState.js";
+import type { ChainRules, DesiredIptablesState, DesiredTable, HookRules, OwnedRule, SetState } from "./iptablesState.js";
+import { ruleHashOf } from "./iptablesState.js";
+
+/** Rule lines rendered with head `-A <chain>`, split back into spec and hash. */
+function ownedRules(chain: string, lines: readonly string[]): OwnedRule[] {
+  const head = `-A ${chain} `;
+  return lines.map((line) => {
+    const spec = line.startsWith(head) ? line.slice(head.length) : line;
+    return { spec, hash: ruleHashOf(spec) };
+  });
+}
+
+function desiredHooks(table: Table, ctx: RenderContext): HookRules[] {
+  const byKernelChain = new Map<string, Hook[]>();
+  for (const hook of table.hooks) byKernelChain.set(hook.kernelChain, [...(byKernelChain.get(hook.kernelChain) ?? []), hook]);
+  return [...byKernelChain].map(([kernelChain, hooks]) => {
+    const parts = hooks.map((h) => renderRuleParts({ matches: h.matches, action: { kind: "jump", chain: h.target }, comments: [] }, ctx));
+    // Seed and chain are the kernel chain, as the backend hashes hooks (renderIptablesRestore.ts).
+    const rules = ownedRules(kernelChain, renderRuleLines(kernelChain, kernelChain, parts, () => `-A ${kernelChain}`));
+    const pick = (position: Hook["position"]): OwnedRule[] => rules.filter((_, i) => hooks[i]?.position === position);
+    return { kernelChain, insert: pick("insert"), append: pick("append") };
+  });
+}
+
+function desiredTable(table: Table, familyIr: FamilyIr): DesiredTable {
+  const chainNames = chainNameMap(table.chains.map((c) => c.name));
+  const ctx: RenderContext = {
+    family: familyIr.family,
+    chainNames,
+    setNames: ipsetNameMap(familyIr),
+    setTypes: new Map(familyIr.sets.map((s) => [s.id, s.type] as const)),
+  };
+  const chains: ChainRules[] = table.chains.map((chain) => {
+    const name = chainNames.get(chain.name) ?? chain.name;
+    const parts = chain.rules.map((rule) => renderRuleParts(rule, ctx));
+    return { name, rules: ownedRules(name, renderRuleLines(name, name, parts, () => `-A ${name}`)) };
+  });
+  return { name: table.name, chains, hooks: desiredHooks(table, ctx) };
+}
+
+function desiredSets(familyIr: FamilyIr): SetState[] {
+  const names = ipsetNameMap(familyIr);
+  return familyIr.sets.map((set) => ({
+    name: names.get(set.id) ?? set.id,
+    type: ipsetType(set.type),
+    family: set.family === 4 ? "inet" : "inet6",
+    maxelem: MAX_IPSET_SIZE,
+    members: [...new Set(set.members.map(normalizeMember))].sort(),
+  }));
+}
+
+/**
+ * What the iptables backend wants on the node for `ir`: our chains and hooks per table and
+ * family, and our sets. Pure. Throws only on a broken IR invariant, as the backend does.
+ */
+export function desiredIptablesState(ir: Ir): DesiredIptablesState {
+  return {
+    v4: ir.v4.tables.map((t) => desiredTable(t, ir.v4)),
+    v6: ir.v6.tables.map((t) => desiredTable(t, ir.v6)),
+    sets: [...desiredSets(ir.v4), ...desiredSets(ir.v6)],
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The iptables side of the applier's world, as plain data, and the parser of `iptables-save`.
+ *
+ * Ownership: a chain is ours when its name starts with one of Felix's prefixes
+ * (`OWNED_CHAIN_PREFIXES`); a rule in a built-in (kernel) chain is ours (a hook) when it carries a
+ * `cali:<hash>` comment. Everything else is foreign and is never written.
+ */
+import type { Family } from "../compiler/ir/types.js";
+
+/** A rule we own: the text after `-A <chain> ` as iptables-save prints it, and its `cali:` hash. */
+export interface OwnedRule {
+  /** Rule spec without the `-A <chain>` head, e.g. `-m comment --comment "cali:abc" -j ACCEPT`. */
+  readonly spec: string;
+  /** The `cali:` hash, or "" when the rule has none. */
+  readonly hash: string;
+}
+
+export interface ChainRules {
+  readonly name: string;
+  readonly rules: readonly OwnedRule[];
+}
+
+/** One table as the kernel has it. */
+export interface KernelTable {
+  readonly name: string;
+  /** Our chains (owned prefixes), in iptables-save order. */
+  readonly chains: readonly ChainRules[];
+  /** Built-in chains with ALL their rules (foreign rules have hash ""), to find and place hooks. */
+  readonly builtins: readonly ChainRules[];
+  /** Names of every chain in the table, ours or not. */
+  readonly allChains: readonly string[];
+}
+
+/** Our hooks in one kernel chain, in order: the inserted ones sit on top, appended ones last. */
+export interface HookRules {
+  readonly kernelChain: string;
+  readonly insert: readonly OwnedRule[];
+  readonly append: readonly OwnedRule[];
+}
+
+/** One table as we want it: our chains whole, and our hooks. */
+export interface DesiredTable {
+  readonly name: string;
+  readonly chains: readonly ChainRules[];
+  readonly hooks: readonly HookRules[];
+}
+
+/** An ipset as the kernel has it or as we want it. Members are normalized (see ipsetState.ts). */
+export interface SetState {
+  readonly name: string;
+  /** ipset type, e.g. `hash:net`. */
+  readonly type: string;
+  readonly family: "inet" | "inet6";
+  readonly maxelem: number;
+  readonly members: readonly string[];
+}
+
+/** Everything the iptables backend owns on a node, per family, plus the sets. */
+export interface IptablesWorld<T> {
+  readonly v4: readonly T[];
+  readonly v6: readonly T[];
+  readonly sets: readonly SetState[];
+}
+
+export type KernelIptablesState = IptablesWorld<KernelTable>;
+export type DesiredIptablesState = IptablesWorld<DesiredTable>;
+
+/** Felix's prefixes (rule_defs.go / rulesdefs.go): chains starting with one of these are ours. */
+export const OWNED_CHAIN_PREFIXES: readonly string[] = ["cali-", "califw-", "calitw-", "califh-", "calith-", "calipi-", "calipo-", "felix-"];
+
+/** Whether a chain name is ours. */
+export function isOwnedChain(name: string): boolean {
+  return OWNED_CHAIN_PREFIXES.some((p) => name.startsWith(p));
+}
+
+/** Felix's hash regex: the comment value may or may not be quoted. */
+const HASH_COMMENT = /--comment "?cali:([a-zA-Z0-9_-]+)"?/;
+
+/** The `cali:` hash of a rule spec, or "". */
+export function ruleHashOf(spec: string): string {
+  return HASH_COMMENT.exec(spec)?.[1] ?? "";
+}
+
+/** The iptables tables, in the order the applier visits them. */
+export const IPTABLES_TABLES = ["filter", "raw", "mangle", "nat"] as const;
+
+/**
+ * Parses `iptables-save` output (one or several tables). `:name POLICY [p:b]` declares a chain
+ * (a policy other than `-` marks a built-in chain); `-A chain spec` adds a rule. Comments,
+ * `COMMIT` and blank lines are skipped. Tolerant by design: an unknown line is ignored, since
+ * the only thing the applier acts on is what it owns.
+ */
+export function parseIptablesSave(text: string): KernelTable[] {
+  const tables: { name: string; order: string[]; builtin: Set<string>; rules: Map<string, OwnedRule[]> }[] = [];
+  let current: (typeof tables)[number] | undefined;
+  for (const raw of text.split("\n")) {
+    const line = raw.trimEnd();
+    if (line.startsWith("*")) {
+      current = { name: line.slice(1), order: [], builtin: new Set(), rules: new Map() };
+      tables.push(current);
+    } else if (current === undefined) {
+      continue;
+    } else if (line.startsWith(":")) {
+      const [name = "", policy = "-"] = line.slice(1).split(" ");
+      if (!current.rules.has(name)) current.order.push(name);
+      current.rules.set(name, current.rules.get(name) ?? []);
+      if (policy !== "-") current.builtin.add(name);
+    } else if (line.startsWith("-A ")) {
+      const rest = line.slice(3);
+      const space = rest.indexOf(" ");
+      const chain = space < 0 ? rest : rest.slice(0, space);
+      const spec = space < 0 ? "" : rest.slice(space + 1);
+      if (!current.rules.has(chain)) {
+        current.order.push(chain);
+        current.rules.set(chain, []);
+      }
+      current.rules.get(chain)?.push({ spec, hash: ruleHashOf(spec) });
+    }
+  }
+  return tables.map((t) => ({
+    name: t.name,
+    chains: t.order.filter(isOwnedChain).map((name) => ({ name, rules: t.rules.get(name) ?? [] })),
+    builtins: t.order.filter((name) => t.builtin.has(name)).map((name) => ({ name, rules: t.rules.get(name) ?? [] })),
+    allChains: t.order,
+  }));
+}
+
+/** The family of a set name: `cali4…` is IPv4, `cali6…` IPv6; anything else is not ours. */
+export function ownedSetFamily(name: string): Family | undefined {
+  return name.startsWith("cali4") ? 4 : name.startsWith("cali6") ? 6 : undefined;
+}

@@ -1,0 +1,210 @@
+/**
+ * The pure iptables + ipset planner: desired state and kernel state in, the ordered tool inputs
+ * that bring the kernel to the desired state out, touching only what differs and only what we
+ * own (Felix's table.go / ipsets.go scheme, see the dataplane reference §4-5).
+ *
+ * Per table and family, one `iptables-restore --noflush` transaction:
+ * 1. `:chain - [0:0]` for chains to create and for our stale chains (flushing a stale chain first
+ *    severs its jumps, so the deletes at the end cannot fail on a reference between them).
+ * 2. Per changed chain, from the first rule whose hash differs: `-R chain N` in place, `-A` for
+ *    extra rules, `-D chain N` for surplus ones. New chains get all their rules with `-A`.
+ * 3. Hooks: when a kernel chain's `cali:` rules are not exactly our hooks in place (inserted ones
+ *    on top in order, appended ones last in order, none elsewhere), every `cali:` rule in it is
+ *    deleted by its full text (`-D`) and the hooks are written again (`-I chain 1..n`, `-A`).
+ * 4. `-X` for our stale chains.
+ * Sets: created and filled (or changed by `add`/`del` deltas) before the rules; when a set's
+ * metadata changes, a temporary set is filled and `swap`ped in (the kernel only swaps sets of the
+ * same features and family); stale sets and temporaries are destroyed after the rules.
+ */
+import type { ChainRules, DesiredIptablesState, DesiredTable, HookRules, KernelIptablesState, KernelTable, OwnedRule, SetState } from "./iptablesState.js";
+import { IPTABLES_TABLES } from "./iptablesState.js";
+import type { Plan, PlanStep, PlanSummary } from "./plan.js";
+import { emptySummary, mergeSummaries } from "./plan.js";
+
+/** The programs a plan runs, already resolved for the node's iptables variant. */
+export interface IptablesTools {
+  readonly mode: "legacy" | "nft";
+  /** `iptables-legacy-restore`, `iptables-nft-restore` or plain `iptables-restore`. */
+  readonly restore4: string;
+  readonly restore6: string;
+  readonly ipset: string;
+  /**
+   * Seconds to wait for the xtables lock (`-w`), as Felix's `--wait` (legacy iptables serializes
+   * writers with /run/xtables.lock; iptables-nft takes and ignores the option).
+   */
+  readonly waitSeconds: number;
+}
+
+function sameRule(a: OwnedRule, b: OwnedRule): boolean {
+  return a.hash !== "" || b.hash !== "" ? a.hash === b.hash : a.spec === b.spec;
+}
+
+/** Lines turning the kernel's rules of our chain `name` into the desired ones (none if equal). */
+export function chainDiff(name: string, want: readonly OwnedRule[], have: readonly OwnedRule[]): string[] {
+  let first = 0;
+  while (first < want.length && first < have.length && sameRule(want[first] as OwnedRule, have[first] as OwnedRule)) first++;
+  if (first === want.length && first === have.length) return [];
+  const lines: string[] = [];
+  for (let i = first; i < want.length; i++) {
+    const rule = want[i] as OwnedRule;
+    lines.push(i < have.length ? `-R ${name} ${i + 1} ${rule.spec}` : `-A ${name} ${rule.spec}`);
+  }
+  for (let i = want.length; i < have.length; i++) lines.push(`-D ${name} ${want.length + 1}`);
+  return lines;
+}
+
+/** Whether the kernel chain holds exactly our hooks, in place, and no other `cali:` rule. */
+export function hooksInPlace(want: HookRules, have: readonly OwnedRule[]): boolean {
+  const ours = have.filter((r) => r.hash !== "").length;
+  if (ours !== want.insert.length + want.append.length) return false;
+  const top = have.slice(0, want.insert.length);
+  const bottom = have.slice(have.length - want.append.length);
+  return want.insert.every((r, i) => top[i]?.hash === r.hash) && want.append.every((r, i) => bottom[i]?.hash === r.hash);
+}
+
+function hookLines(kernelChain: string, want: HookRules, have: readonly OwnedRule[]): string[] {
+  if (hooksInPlace(want, have)) return [];
+  return [
+    ...have.filter((r) => r.hash !== "").map((r) => `-D ${kernelChain} ${r.spec}`),
+    ...want.insert.map((r, i) => `-I ${kernelChain} ${i + 1} ${r.spec}`),
+    ...want.append.map((r) => `-A ${kernelChain} ${r.spec}`),
+  ];
+}
+
+/** The restore input for one table (undefined when nothing differs) and what it changes. */
+export function planTable(name: string, want: DesiredTable | undefined, have: KernelTable | undefined): { lines?: string[]; summary: PlanSummary } {
+  const wantChains = want?.chains ?? [];
+  const haveChains = new Map((have?.chains ?? []).map((c) => [c.name, c] as const));
+  const wantNames = new Set(wantChains.map((c) => c.name));
+  const created = wantChains.filter((c) => !haveChains.has(c.name));
+  const removed = [...haveChains.values()].filter((c) => !wantNames.has(c.name));
+  const changed: string[] = [];
+  const body: string[] = [];
+  for (const chain of wantChains) {
+    const existing = haveChains.get(chain.name);
+    const lines = existing === undefined ? chain.rules.map((r) => `-A ${chain.name} ${r.spec}`) : chainDiff(chain.name, chain.rules, existing.rules);
+    if (existing !== undefined && lines.length > 0) changed.push(chain.name);
+    body.push(...lines);
+  }
+  const builtins = new Map((have?.builtins ?? []).map((c) => [c.name, c.rules] as const));
+  const wantHooks = new Map((want?.hooks ?? []).map((h) => [h.kernelChain, h] as const));
+  const hookChains = [...new Set([...wantHooks.keys(), ...[...builtins].filter(([, rules]) => rules.some((r) => r.hash !== "")).map(([k]) => k)])];
+  const hooksChanged: string[] = [];
+  for (const kernelChain of hookChains) {
+    const lines = hookLines(kernelChain, wantHooks.get(kernelChain) ?? { kernelChain, insert: [], append: [] }, builtins.get(kernelChain) ?? []);
+    if (lines.length > 0) hooksChanged.push(`${name}/${kernelChain}`);
+    body.push(...lines);
+  }
+  const summary: PlanSummary = {
+    ...emptySummary,
+    chainsCreated: created.map((c) => `${name}/${c.name}`),
+    chainsChanged: changed.map((c) => `${name}/${c}`),
+    chainsRemoved: removed.map((c) => `${name}/${c.name}`),
+    hooksChanged,
+  };
+  if (created.length + removed.length + body.length === 0) return { summary };
+  const declare = [...created, ...removed].map((c: ChainRules) => `:${c.name} - [0:0]`);
+  return { lines: [`*${name}`, ...declare, ...body, ...removed.map((c) => `-X ${c.name}`), "COMMIT"], summary };
+}
+
+/** Type features as the kernel compares them for `swap`: hash:net and hash:ip both match addresses. */
+function features(type: string): string {
+  return (type.split(":")[1] ?? "")
+    .split(",")
+    .map((f) => (f === "net" ? "ip" : f))
+    .join(",");
+}
+
+function createLine(set: SetState, name = set.name): string {
+  return `create ${name} ${set.type} family ${set.family} maxelem ${set.maxelem}`;
+}
+
+interface SetPlan {
+  readonly before: string[];
+  readonly after: string[];
+  readonly summary: PlanSummary;
+  readonly refusals: string[];
+}
+
+/** ipset inputs: creates and deltas before the rules, destroys after. */
+export function planSets(want: readonly SetState[], have: readonly SetState[]): SetPlan {
+  const haveByName = new Map(have.map((s) => [s.name, s] as const));
+  const wantNames = new Set(want.map((s) => s.name));
+  const usedTemps = new Set(have.map((s) => s.name));
+  const before: string[] = [];
+  const after: string[] = [];
+  const refusals: string[] = [];
+  const created: string[] = [];
+  const changed: string[] = [];
+  const tempName = (family: string): string => {
+    const digit = family === "inet6" ? 6 : 4;
+    let n = 0;
+    while (usedTemps.has(`cali${digit}t${n}`)) n++;
+    usedTemps.add(`cali${digit}t${n}`);
+    return `cali${digit}t${n}`;
+  };
+  for (const set of want) {
+    const old = haveByName.get(set.name);
+    if (old === undefined) {
+      created.push(set.name);
+      before.push(createLine(set), ...set.members.map((m) => `add ${set.name} ${m}`));
+    } else if (old.type === set.type && old.family === set.family && old.maxelem === set.maxelem) {
+      const oldMembers = new Set(old.members);
+      const newMembers = new Set(set.members);
+      const dels = old.members.filter((m) => !newMembers.has(m)).map((m) => `del ${set.name} ${m}`);
+      const adds = set.members.filter((m) => !oldMembers.has(m)).map((m) => `add ${set.name} ${m}`);
+      if (dels.length + adds.length > 0) changed.push(set.name);
+      before.push(...dels, ...adds);
+    } else if (features(old.type) === features(set.type) && old.family === set.family) {
+      const temp = tempName(set.family);
+      changed.push(set.name);
+      before.push(createLine(set, temp), ...set.members.map((m) => `add ${temp} ${m}`), `swap ${set.name} ${temp}`);
+      after.push(`destroy ${temp}`);
+    } else {
+      refusals.push(`set ${set.name} exists as ${old.type} family ${old.family}; it must be ${set.type} family ${set.family}, which ipset cannot swap in while rules use it`);
+    }
+  }
+  const removed = have.filter((s) => !wantNames.has(s.name)).map((s) => s.name);
+  after.push(...removed.map((name) => `destroy ${name}`));
+  return { before, after, refusals, summary: { ...emptySummary, setsCreated: created, setsChanged: changed, setsRemoved: removed } };
+}
+
+function batch(lines: readonly string[]): string {
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The whole plan: ipset step, then one restore step per (family, table) that differs, v4
+ * first, tables in the order filter, raw, mangle, nat, then the ipset cleanup step. Pure.
+ */
+export function planIptables(want: DesiredIptablesState, have: KernelIptablesState, tools: IptablesTools): Plan {
+  const sets = planSets(want.sets, have.sets);
+  const steps: PlanStep[] = [];
+  const summaries: PlanSummary[] = [sets.summary];
+  if (sets.before.length > 0) steps.push({ phase: "sets", label: "ipset", argv: [tools.ipset, "restore"], stdin: batch(sets.before) });
+  for (const family of [4, 6] as const) {
+    const wantTables = family === 4 ? want.v4 : want.v6;
+    const haveTables = family === 4 ? have.v4 : have.v6;
+    const restore = family === 4 ? tools.restore4 : tools.restore6;
+    const names = [...new Set([...IPTABLES_TABLES, ...wantTables.map((t) => t.name), ...haveTables.map((t) => t.name)])];
+    for (const name of names) {
+      const table = planTable(name, wantTables.find((t) => t.name === name), haveTables.find((t) => t.name === name));
+      summaries.push(family === 4 ? table.summary : prefixed(table.summary, "v6:"));
+      if (table.lines === undefined) continue;
+      const wait = ["-w", String(tools.waitSeconds)];
+      steps.push({
+        phase: "rules",
+        label: `${family === 4 ? "iptables" : "ip6tables"} ${name}`,
+        argv: [restore, "--noflush", ...wait],
+        checkArgv: [restore, "--test", "--noflush", ...wait],
+        stdin: batch(table.lines),
+      });
+    }
+  }
+  if (sets.after.length > 0) steps.push({ phase: "cleanup", label: "ipset", argv: [tools.ipset, "restore"], stdin: batch(sets.after) });
+  return { backend: "iptables", mode: tools.mode, steps, summary: mergeSummaries(summaries), refusals: sets.refusals };
+}
+
+function prefixed(summary: PlanSummary, prefix: string): PlanSummary {
+  return Object.fromEntries(Object.entries(summary).map(([k, v]) => [k, (v as string[]).map((x) => prefix + x)])) as unknown as PlanSummary;
+}

@@ -1,0 +1,158 @@
+/**
+ * The pure nftables planner: one `nft -f` transaction holding only what differs, so the update
+ * is all or nothing (the dataplane reference §6, Felix's order):
+ * 1. new sets and maps (declared empty);
+ * 2. stale elements deleted;
+ * 3. new chains added, stale chains flushed (severing their jumps);
+ * 4. each changed chain flushed and refilled (nft has no in-place rule replace by position);
+ * 5. new elements added (after the chains that map entries jump to);
+ * 6. stale chains, then stale sets and maps, deleted.
+ * A family whose table is missing, or where a set's type or a base chain's hook changed (which
+ * nft cannot alter in place), gets its whole table re-created inside the same transaction.
+ */
+import type { NftChain, NftSet, NftTable } from "./nftState.js";
+import type { Plan, PlanStep, PlanSummary } from "./plan.js";
+import { emptySummary, mergeSummaries } from "./plan.js";
+
+/** Our table name in each family (the nftables backend's `NFT_TABLE_NAME`). */
+export const NFT_TABLE = "policyc";
+
+function sameRules(a: NftChain, b: NftChain): boolean {
+  return a.rules.length === b.rules.length && a.rules.every((r, i) => r.hash !== "" && r.hash === b.rules[i]?.hash);
+}
+
+/** How a set element is deleted: a map entry by its key (quoted interface name), a set element as is. */
+function deletable(set: NftSet, element: string): string {
+  if (set.kind !== "map") return element;
+  return `"${element.slice(0, element.indexOf(" : "))}"`;
+}
+
+/** How an element is added: map keys are interface names and need quotes. */
+function addable(set: NftSet, element: string): string {
+  if (set.kind !== "map") return element;
+  const colon = element.indexOf(" : ");
+  return `"${element.slice(0, colon)}"${element.slice(colon)}`;
+}
+
+function incompatible(want: NftTable, have: NftTable): string | undefined {
+  const haveSets = new Map(have.sets.map((s) => [s.name, s] as const));
+  for (const set of want.sets) {
+    const old = haveSets.get(set.name);
+    if (old !== undefined && (old.kind !== set.kind || old.signature !== set.signature)) return `${set.kind} ${set.name} changes type`;
+  }
+  const haveChains = new Map(have.chains.map((c) => [c.name, c] as const));
+  for (const chain of want.chains) {
+    const old = haveChains.get(chain.name);
+    if (old !== undefined && old.header !== chain.header) return `chain ${chain.name} changes its hook`;
+  }
+  return undefined;
+}
+
+/** The transaction lines for one family, and what they change. */
+export function planNftTable(want: NftTable, have: NftTable | undefined): { lines: string[]; summary: PlanSummary; recreated?: string } {
+  const t = `${want.family} ${NFT_TABLE}`;
+  const reason = have === undefined ? "table missing" : incompatible(want, have);
+  if (have === undefined || reason !== undefined) {
+    const existing = new Set(have?.chains.map((c) => c.name) ?? []);
+    const summary: PlanSummary = {
+      ...emptySummary,
+      chainsCreated: want.chains.filter((c) => !existing.has(c.name)).map((c) => `${t}/${c.name}`),
+      chainsChanged: want.chains.filter((c) => existing.has(c.name)).map((c) => `${t}/${c.name}`),
+      setsCreated: want.sets.map((s) => `${t}/${s.name}`),
+    };
+    return { lines: [...(want.script ?? [])], summary, recreated: reason };
+  }
+  const haveSets = new Map(have.sets.map((s) => [s.name, s] as const));
+  const haveChains = new Map(have.chains.map((c) => [c.name, c] as const));
+  const wantSets = new Set(want.sets.map((s) => s.name));
+  const wantChains = new Set(want.chains.map((c) => c.name));
+  const staleChains = have.chains.filter((c) => !wantChains.has(c.name));
+  const staleSets = have.sets.filter((s) => !wantSets.has(s.name));
+
+  const declare: string[] = [];
+  const dels: string[] = [];
+  const setAdds: string[] = [];
+  const mapAdds: string[] = [];
+  const setsCreated: string[] = [];
+  const setsChanged: string[] = [];
+  for (const set of want.sets) {
+    const old = haveSets.get(set.name);
+    if (old === undefined) {
+      setsCreated.push(`${t}/${set.name}`);
+      declare.push(`add ${set.kind} ${t} ${set.name} { ${set.declaration.map((d) => `${d};`).join(" ")} }`);
+    }
+    const oldElements = new Set(old?.elements ?? []);
+    const newElements = new Set(set.elements);
+    const gone = (old?.elements ?? []).filter((e) => !newElements.has(e));
+    const added = set.elements.filter((e) => !oldElements.has(e));
+    if (old !== undefined && gone.length + added.length > 0) setsChanged.push(`${t}/${set.name}`);
+    if (gone.length > 0) dels.push(`delete element ${t} ${set.name} { ${gone.map((e) => deletable(set, e)).join(", ")} }`);
+    if (added.length > 0) (set.kind === "map" ? mapAdds : setAdds).push(`add element ${t} ${set.name} { ${added.map((e) => addable(set, e)).join(", ")} }`);
+  }
+
+  const chainLines: string[] = [];
+  const created: string[] = [];
+  const changed: string[] = [];
+  const hooksChanged: string[] = [];
+  for (const chain of want.chains) {
+    const old = haveChains.get(chain.name);
+    if (old !== undefined && sameRules(chain, old)) continue;
+    if (old === undefined) {
+      created.push(`${t}/${chain.name}`);
+      declare.push(chain.header === undefined ? `add chain ${t} ${chain.name}` : `add chain ${t} ${chain.name} { ${chain.header} }`);
+    } else {
+      (chain.header === undefined ? changed : hooksChanged).push(`${t}/${chain.name}`);
+      chainLines.push(`flush chain ${t} ${chain.name}`);
+    }
+    chainLines.push(...chain.rules.map((r) => `add rule ${t} ${chain.name} ${r.text}`));
+  }
+  const lines = [
+    ...declare,
+    ...dels,
+    ...staleChains.map((c) => `flush chain ${t} ${c.name}`),
+    ...setAdds,
+    ...chainLines,
+    ...mapAdds,
+    ...staleChains.map((c) => `delete chain ${t} ${c.name}`),
+    ...staleSets.map((s) => `delete ${s.kind} ${t} ${s.name}`),
+  ];
+  const summary: PlanSummary = {
+    ...emptySummary,
+    chainsCreated: created,
+    chainsChanged: changed,
+    chainsRemoved: staleChains.map((c) => `${t}/${c.name}`),
+    hooksChanged,
+    setsCreated,
+    setsChanged,
+    setsRemoved: staleSets.map((s) => `${t}/${s.name}`),
+  };
+  return { lines, summary };
+}
+
+/**
+ * The plan: one `nft -f -` step (checked first with `nft --check -f -`) for both families, or
+ * no step when nothing differs. A family we have in the kernel but no longer want is deleted.
+ */
+export function planNftables(want: readonly NftTable[], have: readonly NftTable[], nft = "nft"): Plan {
+  const lines: string[] = [];
+  const summaries: PlanSummary[] = [];
+  const notes: string[] = [];
+  for (const family of ["ip", "ip6"] as const) {
+    const w = want.find((x) => x.family === family);
+    const h = have.find((x) => x.family === family);
+    if (w === undefined) {
+      if (h !== undefined) {
+        lines.push(`delete table ${family} ${NFT_TABLE}`);
+        summaries.push({ ...emptySummary, chainsRemoved: h.chains.map((c) => `${family} ${NFT_TABLE}/${c.name}`), setsRemoved: h.sets.map((s) => `${family} ${NFT_TABLE}/${s.name}`) });
+      }
+      continue;
+    }
+    const table = planNftTable(w, h);
+    if (table.recreated !== undefined && h !== undefined) notes.push(`# ${family} ${NFT_TABLE} re-created: ${table.recreated}`);
+    lines.push(...table.lines);
+    summaries.push(table.summary);
+  }
+  const steps: PlanStep[] =
+    lines.length === 0 ? [] : [{ phase: "rules", label: "nft", argv: [nft, "-f", "-"], checkArgv: [nft, "--check", "-f", "-"], stdin: `${[...notes, ...lines].join("\n")}\n` }];
+  return { backend: "nftables", steps, summary: mergeSummaries(summaries), refusals: [] };
+}

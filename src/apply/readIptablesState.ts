@@ -1,0 +1,92 @@
+/**
+ * Reading the node: which iptables variant it uses, and what it has (our chains, hooks, sets).
+ */
+import type { Exec } from "./exec.js";
+import { NOT_FOUND } from "./exec.js";
+import { parseIpsetSave } from "./ipsetState.js";
+import type { KernelIptablesState, KernelTable } from "./iptablesState.js";
+import { IPTABLES_TABLES, parseIptablesSave } from "./iptablesState.js";
+import type { IptablesTools } from "./planIptables.js";
+import { stepError } from "./stepError.js";
+
+export type IptablesMode = "legacy" | "nft";
+
+/** Chains kube-proxy / kubelet create to say which variant the node uses (Felix's DetectBackend). */
+const HINT_CHAINS = /^:(KUBE-IPTABLES-HINT|KUBE-KUBELET-CANARY) /m;
+
+function ruleCount(text: string): number {
+  return text.split("\n").filter((l) => l.startsWith("-A ")).length;
+}
+
+async function saveOutput(exec: Exec, argv: readonly string[]): Promise<string> {
+  const result = await exec.run(argv);
+  return result.code === 0 ? result.stdout : "";
+}
+
+/**
+ * Felix's `DetectBackend`: nft when the nft side's mangle table has kube's hint chains, else
+ * legacy when the legacy side has them (the legacy side is only asked when
+ * `/proc/net/ip_tables_names` exists, so that asking does not load the legacy modules), else the
+ * side with more rules (v4 + v6), legacy on a tie.
+ */
+export async function detectIptablesMode(exec: Exec): Promise<IptablesMode> {
+  if (HINT_CHAINS.test(await saveOutput(exec, ["iptables-nft-save", "-t", "mangle"]))) return "nft";
+  const legacyLoaded = (await exec.run(["cat", "/proc/net/ip_tables_names"])).code === 0;
+  if (legacyLoaded && HINT_CHAINS.test(await saveOutput(exec, ["iptables-legacy-save", "-t", "mangle"]))) return "legacy";
+  const count = async (mode: IptablesMode): Promise<number> =>
+    ruleCount(await saveOutput(exec, [`iptables-${mode}-save`])) + ruleCount(await saveOutput(exec, [`ip6tables-${mode}-save`]));
+  const legacy = legacyLoaded ? await count("legacy") : 0;
+  const nft = await count("nft");
+  return nft > legacy ? "nft" : "legacy";
+}
+
+/** What reading the node gives: the state, the tools to change it, and the raw dumps. */
+export interface IptablesReading {
+  readonly state: KernelIptablesState;
+  readonly tools: IptablesTools;
+  /** Raw `iptables-save -t <table>` output by `v4:filter`-style key, and `ipset save`. */
+  readonly dumps: Readonly<Record<string, string>>;
+}
+
+/**
+ * Runs the first of `candidates` that exists (`ip6tables-nft-save`, then `ip6tables-save`), as
+ * Felix looks binaries up; returns the one used and its output. Throws a StepError on failure.
+ */
+async function runFirst(exec: Exec, candidates: readonly string[], args: readonly string[]): Promise<{ binary: string; stdout: string }> {
+  for (const binary of candidates) {
+    const result = await exec.run([binary, ...args]);
+    if (result.code === NOT_FOUND) continue;
+    if (result.code !== 0) throw stepError("reading state", [binary, ...args], result);
+    return { binary, stdout: result.stdout };
+  }
+  throw stepError("reading state", [candidates.join(" | "), ...args], { code: NOT_FOUND, stderr: "none of these programs is installed" });
+}
+
+/**
+ * Reads every table of both families (`iptables-save -t <table>`) and our sets (`ipset save`),
+ * with the binaries of `mode`. Throws a StepError when a tool fails.
+ */
+export async function readIptablesState(exec: Exec, mode: IptablesMode, waitSeconds = 10): Promise<IptablesReading> {
+  const dumps: Record<string, string> = {};
+  const restore: Record<4 | 6, string> = { 4: "iptables-restore", 6: "ip6tables-restore" };
+  const tables: Record<4 | 6, KernelTable[]> = { 4: [], 6: [] };
+  for (const family of [4, 6] as const) {
+    const base = family === 4 ? "iptables" : "ip6tables";
+    let candidates = [`${base}-${mode}-save`, `${base}-save`];
+    for (const table of IPTABLES_TABLES) {
+      const { binary, stdout } = await runFirst(exec, candidates, ["-t", table]);
+      candidates = [binary];
+      restore[family] = binary.replace(/-save$/, "-restore");
+      dumps[`v${family}:${table}`] = stdout;
+      tables[family].push(...parseIptablesSave(stdout).filter((t) => t.name === table));
+    }
+  }
+  const ipset = await exec.run(["ipset", "save"]);
+  if (ipset.code !== 0) throw stepError("reading state", ["ipset", "save"], ipset);
+  dumps.ipset = ipset.stdout;
+  return {
+    state: { v4: tables[4], v6: tables[6], sets: parseIpsetSave(ipset.stdout) },
+    tools: { mode, restore4: restore[4], restore6: restore[6], ipset: "ipset", waitSeconds },
+    dumps,
+  };
+}
