@@ -13,7 +13,7 @@ import { resolveEndpoints } from "./endpoints.js";
 import { collectProfiles } from "./profiles.js";
 import type { OrderedTier, PolicyInfo } from "./policies.js";
 import { collectPolicies, collectTiers, orderTiers } from "./policies.js";
-import { bitsetMembers, buildLabelIndex, evaluateSelector } from "./selectors/labelIndex.js";
+import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
 import { createSetBuilder } from "./setBuilder.js";
 import type { RuleContext } from "./lowerRule.js";
 import { staticChains, staticHooks } from "./felixLayout/staticChains.js";
@@ -38,7 +38,7 @@ function applicablePolicies(local: readonly EndpointInfo[], tiers: readonly Orde
     for (const p of t.policies) {
       const dirs = DIRECTIONS.filter((d) => p.types.includes(d === "ingress" ? "Ingress" : "Egress"));
       if (dirs.length === 0) continue;
-      for (const i of bitsetMembers(evaluateSelector(index, p.selector))) {
+      for (const i of selectMembers(index, p.selector)) {
         for (const d of dirs) {
           const list = out[i]![d];
           const last = list[list.length - 1];

@@ -30,7 +30,7 @@ export interface EndpointInfo extends SelectableMember {
 }
 
 export interface ResolvedEndpoints {
-  /** Workload endpoints then network sets, each group sorted by key. */
+  /** Workload endpoints then network sets, in input order. */
   readonly members: readonly SelectableMember[];
   /** Local workload endpoints, sorted by key. */
   readonly local: readonly EndpointInfo[];
@@ -49,22 +49,19 @@ export function hostCidr(addr: string): string {
   return addr.includes(":") ? `${addr}/128` : `${addr}/32`;
 }
 
-function withoutReservedPrefixes(labels: Labels): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) {
-    if (!k.startsWith("pcns.") && !k.startsWith("pcsa.")) out[k] = v;
-  }
-  return out;
-}
-
-/** Profile labels (earlier profiles win) overlaid by the endpoint's own labels. */
-function inheritLabels(own: Labels, profileNames: readonly string[], profiles: ReadonlyMap<string, ProfileInfo>): Labels {
+/**
+ * Effective labels in one object: profile labels (earlier profiles win), then the endpoint's own
+ * labels without `pcns.`/`pcsa.` ones (Calico strips those), then Calico's automatic labels.
+ */
+function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly string[], profiles: ReadonlyMap<string, ProfileInfo>, strip: boolean): Labels {
   const out: Record<string, string> = {};
   for (let i = profileNames.length - 1; i >= 0; i--) {
     const p = profiles.get(profileNames[i]!);
-    if (p) Object.assign(out, p.labels);
+    if (p) for (const k in p.labels) out[k] = p.labels[k]!;
   }
-  return Object.assign(out, own);
+  for (const k in own) if (!strip || !(k.startsWith("pcns.") || k.startsWith("pcsa."))) out[k] = own[k]!;
+  for (const k in automatic) out[k] = automatic[k]!;
+  return out;
 }
 
 function podPorts(pod: Pod): NamedPort[] {
@@ -90,6 +87,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     name: string;
     namespace?: string;
     own: Labels;
+    automatic: Labels;
     iface: string;
     nets: string[];
     profiles: string[];
@@ -97,7 +95,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     local: boolean;
   }
   const raws: Raw[] = [];
-  const netSets: { key: string; own: Labels; profiles: string[]; nets: readonly string[] }[] = [];
+  const netSets: { key: string; own: Labels; automatic: Labels; profiles: string[]; nets: readonly string[] }[] = [];
   for (const r of model.resources) {
     switch (r.kind) {
       case "Pod": {
@@ -110,13 +108,10 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
           kind: "Pod",
           name: r.metadata.name,
           namespace: ns,
-          own: {
-            ...withoutReservedPrefixes(r.metadata.labels),
-            [NAMESPACE_LABEL]: ns,
-            [ORCHESTRATOR_LABEL]: "k8s",
-            [SERVICE_ACCOUNT_LABEL]: sa,
-          },
-          iface: podInterfaceName(ns, r.metadata.name),
+          own: r.metadata.labels,
+          automatic: { [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: "k8s", [SERVICE_ACCOUNT_LABEL]: sa },
+          // Only local endpoints get chains, so only they need the (hashed) interface name.
+          iface: isLocal(r.nodeName) ? podInterfaceName(ns, r.metadata.name) : "",
           nets: r.ips.map(hostCidr),
           profiles: [ensureNamespace(ns), ksa],
           ports: podPorts(r),
@@ -127,14 +122,15 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
       case "WorkloadEndpoint": {
         // Calico's client stamps these labels on every WorkloadEndpoint it stores.
         const ns = r.metadata.namespace ?? "default";
-        const own: Record<string, string> = { ...withoutReservedPrefixes(r.metadata.labels), [NAMESPACE_LABEL]: ns };
-        if (r.orchestrator !== undefined) own[ORCHESTRATOR_LABEL] = r.orchestrator;
-        if (r.serviceAccountName !== undefined) own[SERVICE_ACCOUNT_LABEL] = r.serviceAccountName;
+        const automatic: Record<string, string> = { [NAMESPACE_LABEL]: ns };
+        if (r.orchestrator !== undefined) automatic[ORCHESTRATOR_LABEL] = r.orchestrator;
+        if (r.serviceAccountName !== undefined) automatic[SERVICE_ACCOUNT_LABEL] = r.serviceAccountName;
         raws.push({
           kind: "WorkloadEndpoint",
           name: r.metadata.name,
           namespace: ns,
-          own,
+          own: r.metadata.labels,
+          automatic,
           iface: r.interfaceName,
           nets: r.ipNetworks.map(hostCidr),
           profiles: [...r.profiles],
@@ -147,7 +143,8 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
         raws.push({
           kind: "V1WorkloadEndpoint",
           name: r.metadata.name,
-          own: withoutReservedPrefixes(r.metadata.labels),
+          own: r.metadata.labels,
+          automatic: {},
           iface: r.interfaceName,
           nets: r.ipNetworks.map(hostCidr),
           profiles: [...r.profiles],
@@ -159,14 +156,15 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
         const ns = r.metadata.namespace ?? "default";
         netSets.push({
           key: `NetworkSet/${ns}/${r.metadata.name}`,
-          own: { ...r.metadata.labels, [NAMESPACE_LABEL]: ns },
+          own: r.metadata.labels,
+          automatic: { [NAMESPACE_LABEL]: ns },
           profiles: [ensureNamespace(ns)],
           nets: r.nets.map(hostCidr),
         });
         break;
       }
       case "GlobalNetworkSet":
-        netSets.push({ key: `GlobalNetworkSet//${r.metadata.name}`, own: r.metadata.labels, profiles: [], nets: r.nets.map(hostCidr) });
+        netSets.push({ key: `GlobalNetworkSet//${r.metadata.name}`, own: r.metadata.labels, automatic: {}, profiles: [], nets: r.nets.map(hostCidr) });
         break;
       default:
         break;
@@ -177,22 +175,20 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     kind: r.kind,
     key: `${r.kind}/${r.namespace ?? ""}/${r.name}`,
     name: r.name,
-    ...(r.namespace !== undefined ? { namespace: r.namespace } : {}),
-    labels: inheritLabels(r.own, r.profiles, profiles),
+    namespace: r.namespace,
+    labels: effectiveLabels(r.own, r.automatic, r.profiles, profiles, true),
     nets: r.nets,
     ports: r.ports,
     iface: r.iface,
     local: r.local,
     profiles: r.profiles,
   }));
-  endpoints.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  const sets: SelectableMember[] = netSets
-    .map((s) => ({ key: s.key, labels: inheritLabels(s.own, s.profiles, profiles), nets: s.nets, ports: [] }))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Member order never shows in the output (set members are sorted); only local endpoints are.
+  const sets: SelectableMember[] = netSets.map((s) => ({ key: s.key, labels: effectiveLabels(s.own, s.automatic, s.profiles, profiles, false), nets: s.nets, ports: [] }));
+  const local = endpoints.filter((e) => e.local).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // Referenced but undefined profiles resolve to empty ones (no labels, no rules).
-  for (const e of endpoints) {
-    if (!e.local) continue;
+  for (const e of local) {
     for (const p of e.profiles) if (!profiles.has(p)) profiles.set(p, { name: p, labels: {}, ingress: [], egress: [] });
   }
-  return { members: [...endpoints, ...sets], local: endpoints.filter((e) => e.local), profiles };
+  return { members: [...endpoints, ...sets], local, profiles };
 }

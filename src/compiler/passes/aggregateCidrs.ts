@@ -5,14 +5,22 @@
  */
 import type { Ir } from "../ir/types.js";
 import { aggregateCidrs as aggregate } from "./cidrMath.js";
-import { flatMapRules, mapFamilies } from "./irMap.js";
+import { flatMapRules, mapFamilies, mapMatches } from "./irMap.js";
 
 export function aggregateCidrs(ir: Ir): Ir {
   const withSets = mapFamilies(ir, (fam) => ({
     ...fam,
-    sets: fam.sets.map((s) => (s.type === "net" ? { ...s, members: aggregate(s.members) } : s)),
+    sets: fam.sets.map((s) => {
+      if (s.type !== "net") return s;
+      const members = aggregate(s.members);
+      return members === s.members ? s : { ...s, members };
+    }),
   }));
   return flatMapRules(withSets, (r) => [
-    { ...r, matches: r.matches.map((m) => (m.kind === "addr" && m.cidrs.length > 1 ? { ...m, cidrs: aggregate(m.cidrs) } : m)) },
+    mapMatches(r, (m) => {
+      if (m.kind !== "addr" || m.cidrs.length <= 1) return m;
+      const cidrs = aggregate(m.cidrs);
+      return cidrs === m.cidrs ? m : { ...m, cidrs };
+    }),
   ]);
 }

@@ -1,6 +1,8 @@
 /**
- * CIDR arithmetic on bigints: a list of CIDRs to the minimal list covering exactly the same
- * addresses (contained prefixes removed, adjacent ones merged).
+ * CIDR arithmetic: a list of CIDRs to the minimal list covering exactly the same addresses
+ * (contained prefixes removed, adjacent ones merged), and containment tests. IPv4 uses plain
+ * numbers (exact below 2^53); IPv6 uses bigints. Parsing IPv4 by hand matters for speed: sets
+ * hold tens of thousands of members.
  */
 import ipaddr from "ipaddr.js";
 
@@ -9,34 +11,118 @@ interface Interval {
   end: bigint;
 }
 
-function toBigInt(bytes: readonly number[]): bigint {
-  let v = 0n;
-  for (const b of bytes) v = (v << 8n) | BigInt(b);
+function parseV4(addr: string): number {
+  const parts = addr.split(".");
+  if (parts.length !== 4) throw new Error(`bad IPv4 address ${addr}`);
+  let v = 0;
+  for (const p of parts) {
+    const n = Number(p);
+    if (!Number.isInteger(n) || n < 0 || n > 255 || p === "") throw new Error(`bad IPv4 address ${addr}`);
+    v = v * 256 + n;
+  }
   return v;
 }
 
-function fromBigInt(v: bigint, bits: number): string {
-  const n = bits / 8;
-  const bytes: number[] = [];
-  for (let i = n - 1; i >= 0; i--) bytes.push(Number((v >> BigInt(i * 8)) & 0xffn));
-  return ipaddr.fromByteArray(bytes).toString();
+function formatV4(v: number): string {
+  return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}`;
 }
 
-/** Parses a CIDR (or bare address) into an inclusive address interval. */
-export function cidrInterval(cidr: string): { interval: Interval; bits: number } {
-  const [addr, prefix] = ipaddr.parseCIDR(cidr.includes("/") ? cidr : `${cidr}/${cidr.includes(":") ? 128 : 32}`);
-  const bits = addr.kind() === "ipv6" ? 128 : 32;
+function parseV6(addr: string): bigint {
+  let v = 0n;
+  for (const part of ipaddr.IPv6.parse(addr).parts) v = (v << 16n) | BigInt(part);
+  return v;
+}
+
+function formatV6(v: bigint): string {
+  const parts: number[] = [];
+  for (let i = 7; i >= 0; i--) parts.push(Number((v >> BigInt(i * 16)) & 0xffffn));
+  return new ipaddr.IPv6(parts).toString();
+}
+
+/** Parses a CIDR (or bare address) into an inclusive address interval and its family width. */
+export function cidrInterval(cidr: string): { interval: Interval; bits: 32 | 128 } {
+  const slash = cidr.indexOf("/");
+  const addr = slash < 0 ? cidr : cidr.slice(0, slash);
+  const v6 = addr.includes(":");
+  const bits = v6 ? 128 : 32;
+  const prefix = slash < 0 ? bits : Number(cidr.slice(slash + 1));
   const size = 1n << BigInt(bits - prefix);
-  const start = (toBigInt(addr.toByteArray()) / size) * size;
+  const value = v6 ? parseV6(addr) : BigInt(parseV4(addr));
+  const start = (value / size) * size;
   return { interval: { start, end: start + size - 1n }, bits };
 }
 
-/** The minimal CIDR list (sorted by address) covering the union of `cidrs`, all of one family. */
-export function aggregateCidrs(cidrs: readonly string[]): string[] {
-  if (cidrs.length === 0) return [];
-  const parsed = cidrs.map(cidrInterval);
-  const bits = parsed[0]!.bits;
-  const intervals = parsed.map((p) => p.interval).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+/** Parses `a.b.c.d[/p]` by character codes into [start, end] (host bits masked); fast path. */
+function v4Interval(c: string): [number, number] {
+  let addr = 0;
+  let octet = 0;
+  let prefix = 32;
+  let i = 0;
+  for (; i < c.length; i++) {
+    const ch = c.charCodeAt(i);
+    if (ch === 46) {
+      addr = addr * 256 + octet;
+      octet = 0;
+    } else if (ch === 47) break;
+    else octet = octet * 10 + (ch - 48);
+  }
+  addr = addr * 256 + octet;
+  if (i < c.length) prefix = Number(c.slice(i + 1));
+  const size = 2 ** (32 - prefix);
+  const start = Math.floor(addr / size) * size;
+  return [start, start + size - 1];
+}
+
+/**
+ * The minimal CIDR cover of v4 CIDRs. Returns `cidrs` itself when it is already minimal, in
+ * address order and in canonical text (the common case for endpoint sets), to avoid reformatting.
+ */
+function coverV4(cidrs: readonly string[]): readonly string[] {
+  const ivs = cidrs.map(v4Interval);
+  let minimal = true;
+  for (let k = 1; k < ivs.length && minimal; k++) {
+    const prev = ivs[k - 1]!;
+    const cur = ivs[k]!;
+    // Sorted, disjoint and not adjacent-mergeable (two equal-size aligned siblings would merge).
+    if (cur[0] <= prev[1] + 1) minimal = cur[0] > prev[1] && !mergeable(prev, cur);
+  }
+  if (minimal && cidrs.every((c, k) => c === v4Canonical(ivs[k]!))) return cidrs;
+  ivs.sort((a, b) => a[0] - b[0]);
+  const merged: [number, number][] = [];
+  for (const iv of ivs) {
+    const top = merged[merged.length - 1];
+    if (top && iv[0] <= top[1] + 1) top[1] = Math.max(top[1], iv[1]);
+    else merged.push([iv[0], iv[1]]);
+  }
+  const out: string[] = [];
+  for (const [start, end] of merged) {
+    let cur = start;
+    while (cur <= end) {
+      let size = 1;
+      let prefix = 32;
+      while (prefix > 0 && cur % (size * 2) === 0 && cur + size * 2 - 1 <= end) {
+        size *= 2;
+        prefix--;
+      }
+      out.push(`${formatV4(cur)}/${prefix}`);
+      cur += size;
+    }
+  }
+  return out;
+}
+
+/** Whether two adjacent blocks are aligned siblings of one parent prefix. */
+function mergeable(a: [number, number], b: [number, number]): boolean {
+  const size = a[1] - a[0] + 1;
+  return b[1] - b[0] + 1 === size && a[0] % (size * 2) === 0;
+}
+
+function v4Canonical(iv: [number, number]): string {
+  return `${formatV4(iv[0])}/${32 - Math.log2(iv[1] - iv[0] + 1)}`;
+}
+
+function coverV6(cidrs: readonly string[]): string[] {
+  const intervals = cidrs.map((c) => cidrInterval(c).interval).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   const merged: Interval[] = [];
   for (const iv of intervals) {
     const top = merged[merged.length - 1];
@@ -48,25 +134,28 @@ export function aggregateCidrs(cidrs: readonly string[]): string[] {
   for (const { start, end } of merged) {
     let cur = start;
     while (cur <= end) {
-      // Largest aligned block starting at cur that fits in [cur, end].
       let size = 1n;
-      let prefix = bits;
-      while (prefix > 0) {
-        const next = size << 1n;
-        if (cur % next !== 0n || cur + next - 1n > end) break;
-        size = next;
+      let prefix = 128;
+      while (prefix > 0 && cur % (size << 1n) === 0n && cur + (size << 1n) - 1n <= end) {
+        size <<= 1n;
         prefix--;
       }
-      out.push(`${fromBigInt(cur, bits)}/${prefix}`);
+      out.push(`${formatV6(cur)}/${prefix}`);
       cur += size;
     }
   }
   return out;
 }
 
-/** Whether `addr` (a bare address) lies in `cidr`; false across families. */
+/** The minimal CIDR list (sorted by address) covering the union of `cidrs`, all of one family. */
+export function aggregateCidrs(cidrs: readonly string[]): readonly string[] {
+  if (cidrs.length === 0) return [];
+  return cidrs[0]!.includes(":") ? coverV6(cidrs) : coverV4(cidrs);
+}
+
+/** Whether `addr` (an address or CIDR) lies in `cidr`; false across families. */
 export function cidrContains(cidr: string, addr: string): boolean {
   const c = cidrInterval(cidr);
   const a = cidrInterval(addr);
-  return c.bits === a.bits && a.interval.start >= c.interval.start && a.interval.start <= c.interval.end;
+  return c.bits === a.bits && a.interval.start >= c.interval.start && a.interval.end <= c.interval.end;
 }

@@ -1,18 +1,42 @@
-/** Helpers for passes: rewrite every rule, or every family, of an IR without mutating it. */
-import type { FamilyIr, Ir, IpSet, Rule } from "../ir/types.js";
+/**
+ * Helpers for passes: rewrite every rule, or every family, of an IR without mutating it.
+ * Unchanged rules, chains and tables are reused rather than copied (IRs hold 100,000+ rules).
+ */
+import type { Chain, FamilyIr, Ir, IpSet, Match, Rule } from "../ir/types.js";
 
 /** Applies `f` to both families. */
 export function mapFamilies(ir: Ir, f: (fam: FamilyIr) => FamilyIr): Ir {
   return { ...ir, v4: f(ir.v4), v6: f(ir.v6) };
 }
 
-/** Replaces every chain rule by `f(rule)` (zero or more rules). Hooks are left alone. */
+/**
+ * Replaces every chain rule by `f(rule)` (zero or more rules); returning `[rule]` itself keeps
+ * it. Hooks are left alone.
+ */
 export function flatMapRules(ir: Ir, f: (rule: Rule, fam: FamilyIr, sets: ReadonlyMap<string, IpSet>) => readonly Rule[]): Ir {
   return mapFamilies(ir, (fam) => {
     const sets = new Map(fam.sets.map((s) => [s.id, s]));
-    return {
-      ...fam,
-      tables: fam.tables.map((t) => ({ ...t, chains: t.chains.map((c) => ({ ...c, rules: c.rules.flatMap((r) => f(r, fam, sets)) })) })),
+    const chain = (c: Chain): Chain => {
+      let out: Rule[] | undefined;
+      c.rules.forEach((r, i) => {
+        const next = f(r, fam, sets);
+        if (!out && next.length === 1 && next[0] === r) return;
+        out ??= c.rules.slice(0, i);
+        out.push(...next);
+      });
+      return out ? { ...c, rules: out } : c;
     };
+    return { ...fam, tables: fam.tables.map((t) => ({ ...t, chains: t.chains.map(chain) })) };
   });
+}
+
+/** Maps each match of a rule; returns the rule itself when no match changed. */
+export function mapMatches(rule: Rule, f: (m: Match) => Match): Rule {
+  let changed = false;
+  const matches = rule.matches.map((m) => {
+    const n = f(m);
+    if (n !== m) changed = true;
+    return n;
+  });
+  return changed ? { ...rule, matches } : rule;
 }

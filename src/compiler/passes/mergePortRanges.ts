@@ -1,8 +1,15 @@
 /** Pass: every `ports` match's ranges sorted and merged (overlapping or adjacent ranges joined). */
 import type { Ir } from "../ir/types.js";
-import { flatMapRules } from "./irMap.js";
+import { flatMapRules, mapMatches } from "./irMap.js";
 import { mergeRanges } from "./portRanges.js";
 
 export function mergePortRanges(ir: Ir): Ir {
-  return flatMapRules(ir, (r) => [{ ...r, matches: r.matches.map((m) => (m.kind === "ports" ? { ...m, ranges: mergeRanges(m.ranges) } : m)) }]);
+  return flatMapRules(ir, (r) => [
+    mapMatches(r, (m) => {
+      if (m.kind !== "ports") return m;
+      const ranges = mergeRanges(m.ranges);
+      const same = ranges.length === m.ranges.length && ranges.every((x, i) => x.first === m.ranges[i]!.first && x.last === m.ranges[i]!.last);
+      return same ? m : { ...m, ranges };
+    }),
+  ]);
 }

@@ -65,8 +65,22 @@ export function endpointSelector(entity: EntityRule, namespace: string | undefin
   return ep;
 }
 
-/** The rule's selector constraints on one side, with `notSelector`/`notTag` folded as Felix does. */
+const memo = new WeakMap<EntityRule, Map<string | undefined, EntitySelectors>>();
+
+/**
+ * The rule's selector constraints on one side, with `notSelector`/`notTag` folded as Felix does.
+ * Memoized per EntityRule object, so both IP families share the same selector trees (and their
+ * memoized ids).
+ */
 export function entitySelectors(entity: EntityRule, namespace: string | undefined): EntitySelectors {
+  let byNs = memo.get(entity);
+  if (!byNs) memo.set(entity, (byNs = new Map()));
+  let result = byNs.get(namespace);
+  if (!result) byNs.set(namespace, (result = computeEntitySelectors(entity, namespace)));
+  return result;
+}
+
+function computeEntitySelectors(entity: EntityRule, namespace: string | undefined): EntitySelectors {
   const positive = endpointSelector(entity, namespace);
   const negatives: Selector[] = [];
   if (entity.notSelector) negatives.push(entity.notSelector.ast);
