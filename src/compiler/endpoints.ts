@@ -65,7 +65,9 @@ function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly 
 }
 
 function podPorts(pod: Pod): NamedPort[] {
-  return pod.ports.flatMap((p) => (p.name ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : []));
+  const out: NamedPort[] = [];
+  for (const p of pod.ports) if (p.name) out.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
+  return out;
 }
 
 /**

@@ -49,12 +49,22 @@ interface FamilyNets {
   readonly keys: Float64Array;
 }
 
+/** Parses by character codes (no splitting): this runs once per endpoint address. */
 function v4Key(cidr: string): number {
-  const slash = cidr.indexOf("/");
-  const addr = slash < 0 ? cidr : cidr.slice(0, slash);
   let v = 0;
-  for (const part of addr.split(".")) v = v * 256 + Number(part);
-  return v * 64 + (slash < 0 ? 32 : Number(cidr.slice(slash + 1)));
+  let octet = 0;
+  let prefix = 0;
+  let inPrefix = false;
+  for (let i = 0; i < cidr.length; i++) {
+    const ch = cidr.charCodeAt(i);
+    if (ch === 46) {
+      v = v * 256 + octet;
+      octet = 0;
+    } else if (ch === 47) inPrefix = true;
+    else if (inPrefix) prefix = prefix * 10 + (ch - 48);
+    else octet = octet * 10 + (ch - 48);
+  }
+  return (v * 256 + octet) * 64 + (inPrefix ? prefix : 32);
 }
 
 function v4Text(key: number): string {

@@ -2,7 +2,7 @@
  * Pass: rules that can never match are dropped, and matches that always hold are removed:
  * - positive matches on an empty CIDR list, empty set or empty port list never hold;
  * - two different positive protocols, or a protocol and its own negation, contradict;
- * - negated matches on an empty list or empty set always hold and are removed.
+ * - negated matches on an empty CIDR list or empty set always hold and are removed.
  */
 import type { Chain, IpSet, Ir, Match, Rule } from "../ir/types.js";
 import { mapFamilies } from "./irMap.js";
@@ -27,7 +27,13 @@ function simplify(rule: Rule, sets: ReadonlyMap<string, IpSet>): Rule | undefine
   const kept: Match[] = [];
   for (const m of rule.matches) {
     if (isEmpty(m, sets)) {
-      if (m.kind !== "ctstate" && m.negate) continue;
+      // A negated empty list always holds, except for ports: a ports match (even negated) still
+      // requires a protocol with ports, so it is kept.
+      if (m.kind !== "ctstate" && m.kind !== "ports" && m.negate) continue;
+      if (m.kind === "ports" && m.negate) {
+        kept.push(m);
+        continue;
+      }
       return undefined;
     }
     kept.push(m);
