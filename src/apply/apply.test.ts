@@ -1,0 +1,151 @@
+import { describe, expect, it } from "vitest";
+import { readInputs } from "../cli/readInputs.js";
+import { compileModel } from "../compiler/compile.js";
+import type { Ir } from "../compiler/ir/types.js";
+import { loadModel } from "../model/loadModel.js";
+import { apply } from "./apply.js";
+import { fakeExec } from "./fakeExec.js";
+import { noLock } from "./lock.js";
+import { detectIptablesMode } from "./readIptablesState.js";
+import { canonicalDump, fakeKernel } from "./testing/fakeKernel.js";
+
+function compile(fixture: string): Ir {
+  const read = readInputs([`fixtures/cases/${fixture}`]);
+  return compileModel(loadModel(read.files).model, { node: "node-1" }).ir;
+}
+
+const A = compile("k8s-named-ports");
+const B = compile("demo-shop");
+
+const FOREIGN_V4 = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+-A INPUT -s 1.2.3.4/32 -j DROP
+-A FORWARD -j DOCKER
+-A DOCKER -d 172.17.0.2/32 -j ACCEPT
+COMMIT
+*nat
+:PREROUTING ACCEPT [0:0]
+:INPUT ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:POSTROUTING ACCEPT [0:0]
+:KUBE-SERVICES - [0:0]
+-A PREROUTING -j KUBE-SERVICES
+COMMIT
+`;
+const FOREIGN_IPSET = "create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536\nadd KUBE-CLUSTER-IP 10.96.0.1,tcp:443\n";
+
+const options = { backendMode: "nft" as const, lock: noLock };
+
+function foreign(text: string): string {
+  return text
+    .split("\n")
+    .filter((l) => !/cali[-:46]/.test(l))
+    .join("\n");
+}
+
+describe("apply (iptables, fake kernel)", () => {
+  it("A, B, A: reaches each state, keeps foreign rules and sets, and a repeat writes nothing", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    const before = { v4: kernel.save(4), v6: kernel.save(6), ipset: kernel.ipsetSave() };
+    const states: string[] = [];
+    for (const ir of [A, B, A]) {
+      const result = await apply(ir, { ...options, exec: kernel });
+      expect(result.error).toBeUndefined();
+      expect(result.changed).toBe(true);
+      expect(foreign(kernel.save(4))).toBe(foreign(before.v4));
+      expect(foreign(kernel.ipsetSave())).toBe(foreign(before.ipset));
+      states.push(canonicalDump(kernel.save(4) + kernel.save(6) + kernel.ipsetSave()));
+      const writes = kernel.calls.length;
+      const again = await apply(ir, { ...options, exec: kernel });
+      expect(again.changed).toBe(false);
+      expect(again.plan?.steps).toEqual([]);
+      // Only reads the second time: 8 iptables-save and one ipset save.
+      expect(kernel.calls.slice(writes).map((c) => c.argv[0])).toEqual([...Array(4).fill("iptables-nft-save"), ...Array(4).fill("ip6tables-nft-save"), "ipset"]);
+    }
+    expect(states[2]).toBe(states[0]);
+  });
+
+  it("runs sets first, validates every table before committing any, destroys sets last", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    await apply(A, { ...options, exec: kernel });
+    const start = kernel.calls.length;
+    await apply(B, { ...options, exec: kernel });
+    const steps = kernel.calls.slice(start + 9).map((c) => c.argv.join(" "));
+    expect(steps).toEqual([
+      "ipset restore",
+      "iptables-nft-restore --test --noflush -w 10",
+      "ip6tables-nft-restore --test --noflush -w 10",
+      "iptables-nft-restore --noflush -w 10",
+      "ip6tables-nft-restore --noflush -w 10",
+      "ipset restore",
+    ]);
+    const cleanup = kernel.calls.at(-1)?.stdin ?? "";
+    expect(cleanup.split("\n").every((l) => l === "" || l.startsWith("destroy "))).toBe(true);
+  });
+
+  it.each([
+    ["the v6 commit (after v4 committed)", /^ip6tables-nft-restore --noflush/],
+    ["the v4 validation", /^iptables-nft-restore --test/],
+    ["the set cleanup", /^ipset restore$/, 2],
+    ["the set creation", /^ipset restore$/, 1],
+  ] as const)("a failure in %s leaves tables and sets exactly as before", async (_what, match, nth = 1) => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    await apply(A, { ...options, exec: kernel });
+    const dump = () => ({ v4: canonicalDump(kernel.save(4)), v6: canonicalDump(kernel.save(6)), ipset: canonicalDump(kernel.ipsetSave()) });
+    const before = dump();
+    const foreignBefore = foreign(kernel.save(4));
+    // Fail the nth matching call: let earlier matches through by failing only once they are used up.
+    let seen = 0;
+    const exec = {
+      calls: kernel.calls,
+      run(argv: readonly string[], stdin?: string) {
+        if (match.test(argv.join(" ")) && ++seen === nth) return Promise.resolve({ code: 1, stdout: "", stderr: "Error occurred at line: 2\n" });
+        return kernel.run(argv, stdin);
+      },
+    };
+    const result = await apply(B, { ...options, exec });
+    expect(result.ok).toBe(false);
+    expect(result.restored).toBe(true);
+    expect(result.error).toMatch(/failed \(exit 1\) at line 2 of its input: /);
+    expect(dump()).toEqual(before);
+    // Foreign rules byte for byte, in place.
+    expect(foreign(kernel.save(4))).toBe(foreignBefore);
+  });
+
+  it("dry run reads and plans but writes nothing", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    const result = await apply(A, { ...options, exec: kernel, dryRun: true });
+    expect(result.plan?.steps.length).toBeGreaterThan(0);
+    expect(result.changed).toBe(false);
+    expect(kernel.calls.every((c) => /-save$/.test(c.argv[0] ?? "") || c.argv.join(" ") === "ipset save")).toBe(true);
+  });
+
+  it("falls back to plain binary names when the variant-specific ones are missing", async () => {
+    const exec = fakeExec().on(/^ipset save/, { stdout: "" }).on(/-nft-/, { code: 127 });
+    const result = await apply(A, { ...options, exec, dryRun: true });
+    expect(result.plan?.steps.find((s) => s.phase === "rules")?.argv[0]).toBe("iptables-restore");
+  });
+
+  it("reports a failing read without a plan (exit 3 material)", async () => {
+    const exec = fakeExec().on(/save/, { code: 4, stderr: "iptables-save: permission denied (you must be root)\n" });
+    const result = await apply(A, { ...options, exec });
+    expect(result.ok).toBe(false);
+    expect(result.error).toMatch(/permission denied/);
+  });
+});
+
+describe("detectIptablesMode", () => {
+  it("prefers kube's hint chain on the nft side, then on the legacy side, then rule counts (legacy on a tie)", async () => {
+    const hint = "*mangle\n:KUBE-IPTABLES-HINT - [0:0]\nCOMMIT\n";
+    expect(await detectIptablesMode(fakeExec().on("iptables-nft-save -t mangle", { stdout: hint }))).toBe("nft");
+    expect(await detectIptablesMode(fakeExec().on("iptables-legacy-save -t mangle", { stdout: hint }))).toBe("legacy");
+    expect(await detectIptablesMode(fakeExec().on("iptables-nft-save", { stdout: "-A INPUT -j ACCEPT\n" }))).toBe("nft");
+    expect(await detectIptablesMode(fakeExec())).toBe("legacy");
+    // The legacy side is not asked when its modules are not loaded.
+    const noLegacy = fakeExec().on("cat /proc/net/ip_tables_names", { code: 1 }).on("iptables-legacy-save", { stdout: hint + "-A INPUT -j ACCEPT\n-A INPUT -j DROP\n" });
+    expect(await detectIptablesMode(noLegacy.on("iptables-nft-save", { stdout: "-A INPUT -j ACCEPT\n" }))).toBe("nft");
+  });
+});
