@@ -3,7 +3,7 @@
  * section 3): IP-version filtering, match order, and the action pattern (set a mark bit, then
  * return/drop on it).
  */
-import type { EntityRule, Protocol, Rule as CalicoRule } from "../model/types.js";
+import type { EntityRule, Protocol, Rule as CalicoRule, Selector } from "../model/types.js";
 import type { Family, Match, MarkBits, PortRange, Rule } from "./ir/types.js";
 import { DROP, markSet, RETURN, rule, setBits } from "./ir/build.js";
 import type { PortProtocol, SetBuilder } from "./setBuilder.js";
@@ -46,7 +46,8 @@ const isV6 = (cidr: string): boolean => cidr.includes(":");
  * Felix's FilterRuleToIPVersion on one CIDR list: the family's CIDRs, or null when filtering
  * emptied a non-empty list (the rule then does not exist in this family).
  */
-function filterNets(nets: readonly string[], family: Family): string[] | null {
+function filterNets(nets: readonly string[], family: Family): readonly string[] | null {
+  if (nets.length === 0) return nets;
   const kept = nets.filter((n) => isV6(n) === (family === 6));
   return nets.length > 0 && kept.length === 0 ? null : kept;
 }
@@ -54,45 +55,60 @@ function filterNets(nets: readonly string[], family: Family): string[] | null {
 /** One way the side of a rule can match: a conjunction of matches. */
 type Alternative = readonly Match[];
 
+type Ports = EntityRule["ports"];
+
+function numericPorts(list: Ports): PortRange[] {
+  const out: PortRange[] = [];
+  for (const p of list) if (p.kind === "range") out.push({ first: p.first, last: p.last });
+  return out;
+}
+
+function namedPorts(list: Ports): string[] {
+  const out: string[] = [];
+  for (const p of list) if (p.kind === "named") out.push(p.name);
+  return out;
+}
+
+function namedPortSetId(positive: Selector | undefined, portProto: PortProtocol | undefined, name: string, rule: CalicoRule, ctx: RuleContext): string {
+  const set = ctx.sets.namedPortSet(positive ?? ALL, portProto, name, ctx.family);
+  ctx.onNamedPort?.(set.id, name, rule);
+  return set.id;
+}
+
 function lowerSide(entity: EntityRule, dir: "src" | "dst", protocol: number | undefined, rule: CalicoRule, ctx: RuleContext): { alternatives: Alternative[]; negated: Match[] } | null {
   const nets = filterNets(entity.nets, ctx.family);
   const notNets = filterNets(entity.notNets, ctx.family);
   if (nets === null || notNets === null) return null;
   // A negated catch-all matches no packet at all.
-  if (notNets.some((n) => n === "0.0.0.0/0" || n === "::/0")) return null;
+  for (const n of notNets) if (n === "0.0.0.0/0" || n === "::/0") return null;
 
   const sel = entitySelectors(entity, ctx.namespace);
   const portProto = protocol !== undefined ? PORT_PROTOCOLS[protocol] : undefined;
   const base: Match[] = [];
   if (nets.length > 0) base.push({ kind: "addr", dir, cidrs: nets, negate: false });
-
-  const numeric = (list: typeof entity.ports): PortRange[] =>
-    list.flatMap((p) => (p.kind === "range" ? [{ first: p.first, last: p.last }] : []));
-  const named = (list: typeof entity.ports): string[] => list.flatMap((p) => (p.kind === "named" ? [p.name] : []));
-  const namedSet = (name: string): string => {
-    const set = ctx.sets.namedPortSet(sel.positive ?? ALL, portProto, name, ctx.family);
-    ctx.onNamedPort?.(set.id, name, rule);
-    return set.id;
-  };
+  const positiveSet: Match[] = sel.positive ? [{ kind: "set", dir, set: ctx.sets.selectorSet(sel.positive, ctx.family).id, negate: false }] : [];
 
   const alternatives: Alternative[] = [];
-  const positiveSet = (): Match[] =>
-    sel.positive ? [{ kind: "set", dir, set: ctx.sets.selectorSet(sel.positive, ctx.family).id, negate: false }] : [];
   if (entity.ports.length === 0) {
-    alternatives.push([...base, ...positiveSet()]);
+    alternatives.push([...base, ...positiveSet]);
   } else {
     // Numeric ports and each named port are alternatives (an OR, which a rule cannot express).
-    const ranges = numeric(entity.ports);
-    if (ranges.length > 0) alternatives.push([...base, ...positiveSet(), { kind: "ports", dir, ranges, negate: false }]);
-    for (const name of named(entity.ports)) alternatives.push([...base, { kind: "addrPortSet", dir, set: namedSet(name), negate: false }]);
+    // A named-port set already holds only the selected endpoints, so it replaces the selector set.
+    const ranges = numericPorts(entity.ports);
+    if (ranges.length > 0) alternatives.push([...base, ...positiveSet, { kind: "ports", dir, ranges, negate: false }]);
+    for (const name of namedPorts(entity.ports)) {
+      alternatives.push([...base, { kind: "addrPortSet", dir, set: namedPortSetId(sel.positive, portProto, name, rule, ctx), negate: false }]);
+    }
   }
 
   const negated: Match[] = [];
   if (notNets.length > 0) negated.push({ kind: "addr", dir, cidrs: notNets, negate: true });
   for (const n of sel.negatives) negated.push({ kind: "set", dir, set: ctx.sets.selectorSet(n, ctx.family).id, negate: true });
-  const notRanges = numeric(entity.notPorts);
+  const notRanges = numericPorts(entity.notPorts);
   if (notRanges.length > 0) negated.push({ kind: "ports", dir, ranges: notRanges, negate: true });
-  for (const name of named(entity.notPorts)) negated.push({ kind: "addrPortSet", dir, set: namedSet(name), negate: true });
+  for (const name of namedPorts(entity.notPorts)) {
+    negated.push({ kind: "addrPortSet", dir, set: namedPortSetId(sel.positive, portProto, name, rule, ctx), negate: true });
+  }
   return { alternatives, negated };
 }
 

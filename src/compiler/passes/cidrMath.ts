@@ -27,9 +27,19 @@ function formatV4(v: number): string {
   return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}`;
 }
 
+/** Parses an IPv6 address (hex groups with an optional `::`; an embedded IPv4 tail via ipaddr.js). */
 function parseV6(addr: string): bigint {
+  if (addr.includes(".")) {
+    let v = 0n;
+    for (const part of ipaddr.IPv6.parse(addr).parts) v = (v << 16n) | BigInt(part);
+    return v;
+  }
+  const gap = addr.indexOf("::");
+  const head = gap < 0 ? addr.split(":") : addr.slice(0, gap) === "" ? [] : addr.slice(0, gap).split(":");
+  const tail = gap < 0 ? [] : addr.slice(gap + 2) === "" ? [] : addr.slice(gap + 2).split(":");
+  const groups = [...head, ...Array<string>(8 - head.length - tail.length).fill("0"), ...tail];
   let v = 0n;
-  for (const part of ipaddr.IPv6.parse(addr).parts) v = (v << 16n) | BigInt(part);
+  for (const g of groups) v = (v << 16n) | BigInt(parseInt(g, 16));
   return v;
 }
 
@@ -121,8 +131,21 @@ function v4Canonical(iv: [number, number]): string {
   return `${formatV4(iv[0])}/${32 - Math.log2(iv[1] - iv[0] + 1)}`;
 }
 
-function coverV6(cidrs: readonly string[]): string[] {
-  const intervals = cidrs.map((c) => cidrInterval(c).interval).sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+/** As coverV4; IPv6 input is trusted to be canonical text (the model canonicalizes CIDRs). */
+function coverV6(cidrs: readonly string[]): readonly string[] {
+  const parsed = cidrs.map((c) => cidrInterval(c).interval);
+  let minimal = true;
+  for (let k = 1; k < parsed.length && minimal; k++) {
+    const prev = parsed[k - 1]!;
+    const cur = parsed[k]!;
+    if (cur.start <= prev.end + 1n) {
+      const size = prev.end - prev.start + 1n;
+      const siblings = cur.end - cur.start + 1n === size && prev.start % (size * 2n) === 0n;
+      minimal = cur.start > prev.end && !siblings;
+    }
+  }
+  if (minimal) return cidrs;
+  const intervals = parsed.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
   const merged: Interval[] = [];
   for (const iv of intervals) {
     const top = merged[merged.length - 1];
