@@ -44,7 +44,7 @@ export async function detectIptablesMode(exec: Exec): Promise<IptablesMode> {
 export interface IptablesReading {
   readonly state: KernelIptablesState;
   readonly tools: IptablesTools;
-  /** Raw `iptables-save -t <table>` output by `v4:filter`-style key, and `ipset save`. */
+  /** Raw `iptables-save` output by family (`v4`, `v6`), and `ipset save` (`ipset`). */
   readonly dumps: Readonly<Record<string, string>>;
 }
 
@@ -63,8 +63,9 @@ async function runFirst(exec: Exec, candidates: readonly string[], args: readonl
 }
 
 /**
- * Reads every table of both families (`iptables-save -t <table>`) and our sets (`ipset save`),
- * with the binaries of `mode`. Throws a StepError when a tool fails.
+ * Reads every table of both families (one `iptables-save` per family: it dumps each table the
+ * kernel has, and unlike `-t <table>` never loads a legacy table module that was not loaded)
+ * and our sets (`ipset save`), with the binaries of `mode`. Throws a StepError when a tool fails.
  */
 export async function readIptablesState(exec: Exec, mode: IptablesMode, waitSeconds = 10): Promise<IptablesReading> {
   const dumps: Record<string, string> = {};
@@ -72,14 +73,10 @@ export async function readIptablesState(exec: Exec, mode: IptablesMode, waitSeco
   const tables: Record<4 | 6, KernelTable[]> = { 4: [], 6: [] };
   for (const family of [4, 6] as const) {
     const base = family === 4 ? "iptables" : "ip6tables";
-    let candidates = [`${base}-${mode}-save`, `${base}-save`];
-    for (const table of IPTABLES_TABLES) {
-      const { binary, stdout } = await runFirst(exec, candidates, ["-t", table]);
-      candidates = [binary];
-      restore[family] = binary.replace(/-save$/, "-restore");
-      dumps[`v${family}:${table}`] = stdout;
-      tables[family].push(...parseIptablesSave(stdout).filter((t) => t.name === table));
-    }
+    const { binary, stdout } = await runFirst(exec, [`${base}-${mode}-save`, `${base}-save`], []);
+    restore[family] = binary.replace(/-save$/, "-restore");
+    dumps[`v${family}`] = stdout;
+    tables[family] = parseIptablesSave(stdout).filter((t) => (IPTABLES_TABLES as readonly string[]).includes(t.name));
   }
   const ipset = await exec.run(["ipset", "save"]);
   if (ipset.code !== 0) throw stepError("reading state", ["ipset", "save"], ipset);

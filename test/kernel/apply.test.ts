@@ -1,0 +1,273 @@
+/**
+ * `apply` against a real kernel, in throwaway network namespaces, for iptables-legacy and
+ * iptables-nft (and the nftables backend): A, then B, then A again; foreign rules and sets (a
+ * kube-proxy-like chain, a Docker-like chain, an administrator's rule in INPUT, a kube ipset, a
+ * foreign nft table) byte-for-byte unchanged; a repeat apply writes nothing; a failure injected
+ * in the middle leaves the node as it was; two concurrent applies serialize. Skipped (loudly)
+ * without root and the tools.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { apply, type ApplyOptions } from "../../src/apply/apply.js";
+import type { Exec } from "../../src/apply/exec.js";
+import { spawnExec } from "../../src/apply/exec.js";
+import { fileLock } from "../../src/apply/lock.js";
+import { canonicalDump } from "../../src/apply/testing/fakeKernel.js";
+import { readInputs } from "../../src/cli/readInputs.js";
+import { compileModel } from "../../src/compiler/compile.js";
+import type { Ir } from "../../src/compiler/ir/types.js";
+import { loadModel } from "../../src/model/loadModel.js";
+import { createNetns, destroyNetns, kernelAvailable, runInNetns, runInNetnsOk, warnIfKernelUnavailable } from "../helpers/netns.js";
+
+const SUITE = "policyc apply on a real kernel (test/kernel/apply.test.ts)";
+warnIfKernelUnavailable(SUITE);
+
+function compile(dir: string, node = "node-1"): Ir {
+  const read = readInputs([`test/kernel/apply-fixtures/${dir}`]);
+  return compileModel(loadModel(read.files).model, { node }).ir;
+}
+const A = compile("shop-a");
+const B = compile("shop-b");
+/** The same cluster seen from node-2, which has no local endpoint policy applies to: no sets at all. */
+const C = compile("shop-a", "node-2");
+
+const namespaces: string[] = [];
+afterEach(() => {
+  for (const ns of namespaces.splice(0)) destroyNetns(ns);
+});
+
+const lockPath = join(mkdtempSync(join(tmpdir(), "policyc-apply-")), "lock");
+
+/** An Exec into `ns` that records what it ran, and can rewrite a call's input to make it fail. */
+function netnsExec(ns: string, sabotage?: (argv: readonly string[], stdin: string) => string | undefined): Exec & { calls: string[] } {
+  const inner = spawnExec({ prefix: ["ip", "netns", "exec", ns] });
+  const calls: string[] = [];
+  return {
+    calls,
+    run(argv, stdin = "") {
+      calls.push(argv.join(" "));
+      return inner.run(argv, sabotage?.(argv, stdin) ?? stdin);
+    },
+  };
+}
+
+/** Foreign state, installed with the node's own tools before policyc ever runs. */
+function installForeign(ns: string, mode: "legacy" | "nft"): void {
+  const v4 = `*filter
+:KUBE-FIREWALL - [0:0]
+:DOCKER - [0:0]
+:DOCKER-USER - [0:0]
+-A INPUT -j KUBE-FIREWALL
+-A INPUT -s 192.0.2.99/32 -p tcp -m tcp --dport 22 -m comment --comment "admin: block scanner" -j DROP
+-A FORWARD -j DOCKER-USER
+-A FORWARD -o docker0 -j DOCKER
+-A DOCKER -d 172.17.0.2/32 ! -i docker0 -o docker0 -p tcp -m tcp --dport 80 -j ACCEPT
+-A DOCKER-USER -j RETURN
+-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP
+COMMIT
+*nat
+:KUBE-SERVICES - [0:0]
+:KUBE-SVC-NPX46M4PTMTKRN6Y - [0:0]
+-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
+-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -m comment --comment "default/kubernetes:https cluster IP" -m tcp --dport 443 -j KUBE-SVC-NPX46M4PTMTKRN6Y
+-A KUBE-SVC-NPX46M4PTMTKRN6Y -p tcp -m tcp -j DNAT --to-destination 192.168.1.10:6443
+COMMIT
+`;
+  const v6 = `*filter
+-A INPUT -s 2001:db8::99/128 -p tcp -m tcp --dport 22 -j DROP
+COMMIT
+`;
+  runInNetnsOk(ns, [`iptables-${mode}-restore`, "--noflush"], v4);
+  runInNetnsOk(ns, [`ip6tables-${mode}-restore`, "--noflush"], v6);
+  runInNetnsOk(ns, ["ipset", "restore"], "create KUBE-LOOP-BACK hash:ip,port,ip family inet\nadd KUBE-LOOP-BACK 10.65.0.10,tcp:80,10.65.0.10\n");
+  runInNetnsOk(ns, ["nft", "-f", "-"], "table inet admin {\n\tchain input {\n\t\ttype filter hook input priority 10; policy accept;\n\t\ttcp dport 2222 counter drop\n\t}\n}\n");
+}
+
+/** Every table of a family, as iptables-save prints it, without the timestamp comment lines. */
+function save(ns: string, mode: "legacy" | "nft", family: 4 | 6): string {
+  const text = runInNetnsOk(ns, [`ip${family === 6 ? "6" : ""}tables-${mode}-save`]);
+  return text.split("\n").filter((l) => !l.startsWith("#")).join("\n");
+}
+
+function ipsetSave(ns: string): string {
+  return runInNetnsOk(ns, ["ipset", "save"]);
+}
+
+/** What we do not own: every line that is not one of our chains, hooks or sets. */
+function foreign(text: string): string {
+  return text
+    .split("\n")
+    .filter((l) => !/^(:|-A )(cali-|felix-)/.test(l) && !/cali:/.test(l) && !/^(create|add) cali[46]/.test(l))
+    .join("\n");
+}
+
+function node(ns: string, mode: "legacy" | "nft") {
+  return {
+    all: () => save(ns, mode, 4) + save(ns, mode, 6) + ipsetSave(ns),
+    foreign: () => foreign(save(ns, mode, 4)) + foreign(save(ns, mode, 6)) + foreign(ipsetSave(ns)) + runInNetnsOk(ns, ["nft", "list", "table", "inet", "admin"]),
+  };
+}
+
+const WRITERS = /-restore --noflush|^ipset restore|^nft -f/;
+
+describe.skipIf(!kernelAvailable())(SUITE, () => {
+  for (const mode of ["legacy", "nft"] as const) {
+    describe(`iptables-${mode}`, () => {
+      const options = (exec: Exec): ApplyOptions => ({ exec, backendMode: mode, lock: fileLock(lockPath) });
+
+      it("A, B, A: right state each time, foreign rules and sets untouched, repeats write nothing", async () => {
+        const ns = createNetns();
+        namespaces.push(ns);
+        installForeign(ns, mode);
+        const n = node(ns, mode);
+        const foreignBefore = n.foreign();
+        const states: string[] = [];
+        for (const [name, ir] of [["A", A], ["B", B], ["A", A]] as const) {
+          const exec = netnsExec(ns);
+          const result = await apply(ir, options(exec));
+          expect(result.error, name).toBeUndefined();
+          expect(result.changed, name).toBe(true);
+          expect(n.foreign(), name).toBe(foreignBefore);
+          states.push(canonicalDump(n.all()));
+          // Our hooks are on top of the kernel chains, above the administrator's rules.
+          const input = runInNetnsOk(ns, [`iptables-${mode}`, "-S", "INPUT"]).split("\n");
+          expect(input[1]).toMatch(/--comment "?cali:\S+"? -j cali-INPUT$/);
+          expect(input.filter((l) => l.includes("cali:"))).toHaveLength(1);
+          // The same input again: only reads.
+          const again = netnsExec(ns);
+          const second = await apply(ir, options(again));
+          expect(second.changed, `${name} again`).toBe(false);
+          expect(second.plan?.steps, `${name} again`).toEqual([]);
+          expect(again.calls.filter((c) => WRITERS.test(c)), `${name} again`).toEqual([]);
+        }
+        expect(states[2]).toBe(states[0]);
+        expect(states[1]).not.toBe(states[0]);
+        // B moved the policy rule to 9091 and put db-0 (10.65.1.20) into the frontend set.
+        await apply(B, options(netnsExec(ns)));
+        expect(save(ns, mode, 4)).toMatch(/--dports 9091 /);
+        expect(ipsetSave(ns)).toMatch(/^add cali40s:\S+ 10\.65\.1\.20$/m);
+      });
+
+      it("only the changed chains and set members are written for B after A", async () => {
+        const ns = createNetns();
+        namespaces.push(ns);
+        await apply(A, options(netnsExec(ns)));
+        const exec = netnsExec(ns);
+        const result = await apply(B, options(exec));
+        expect(result.plan?.summary.chainsCreated).toEqual([]);
+        expect(result.plan?.summary.chainsRemoved).toEqual([]);
+        expect(result.plan?.summary.chainsChanged).toEqual(["filter/cali-pi-_2LOc554E9PoNLgGSKBk", "v6:filter/cali-pi-_2LOc554E9PoNLgGSKBk"]);
+        expect(result.plan?.summary.hooksChanged).toEqual([]);
+        const sets = result.plan?.steps.find((s) => s.phase === "sets")?.stdin;
+        expect(sets).toMatch(/^add cali40s:\S+ 10\.65\.1\.20\nadd cali60s:\S+ fd00:65:1::20\n$/);
+        // The changed chain is rewritten from its first changed rule on, nothing else.
+        const v4 = result.plan?.steps.find((s) => s.label === "iptables filter")?.stdin ?? "";
+        expect(v4.split("\n").filter((l) => l !== "" && l !== "*filter" && l !== "COMMIT").every((l) => l.startsWith("-R cali-pi-_2LOc554E9PoNLgGSKBk "))).toBe(true);
+      });
+
+      it.each([
+        ["the IPv6 commit, after IPv4 committed", A, (argv: readonly string[]) => /^ip6tables-.*restore$/.test(argv[0] ?? "") && !argv.includes("--test")],
+        ["the IPv4 validation", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(argv[0] ?? "") && argv.includes("--test")],
+        ["the set cleanup, after both tables committed", C, (argv: readonly string[], stdin: string) => argv.join(" ") === "ipset restore" && stdin.startsWith("destroy")],
+      ] as const)("a failure in %s leaves iptables-save and ipset save as before (exit-3 error names tool and line)", async (what, target, when) => {
+        const ns = createNetns();
+        namespaces.push(ns);
+        installForeign(ns, mode);
+        await apply(B, options(netnsExec(ns)));
+        const n = node(ns, mode);
+        const before = { all: canonicalDump(n.all()), iptables: save(ns, mode, 4) + save(ns, mode, 6), foreign: n.foreign() };
+        // A real failure: a line the tool rejects, inserted into the input of the chosen call.
+        const exec = netnsExec(ns, (argv, stdin) => {
+          if (!when(argv, stdin)) return undefined;
+          // Replacing the last line keeps the line numbers of the applier's own input valid.
+          return argv[0] === "ipset" ? stdin.replace(/[^\n]*\n$/, "destroy no-such-set\n") : stdin.replace(/COMMIT\n$/, "-A cali-FORWARD --no-such-option\n");
+        });
+        const result = await apply(target, options(exec));
+        expect(result.ok).toBe(false);
+        expect(result.restored).toBe(true);
+        expect(result.error).toMatch(/(ip6?tables filter( \(validation\))?|ipset): `\S+ [^`]*` failed \(exit \d+\) at line \d+ of its input: (COMMIT|destroy \S+)\n  \S/);
+        expect(n.foreign()).toBe(before.foreign);
+        expect(canonicalDump(n.all())).toBe(before.all);
+        if (what === "the IPv4 validation") expect(save(ns, mode, 4) + save(ns, mode, 6)).toBe(before.iptables);
+        // And the node still converges afterwards.
+        expect((await apply(target, options(netnsExec(ns)))).ok).toBe(true);
+      });
+
+      it("two applies at once serialize on the lock file and never interleave", async () => {
+        const ns = createNetns();
+        namespaces.push(ns);
+        const first = netnsExec(ns);
+        const second = netnsExec(ns);
+        const timeline: string[] = [];
+        const tagged = (tag: string, exec: Exec): Exec => ({
+          run: async (argv, stdin) => {
+            timeline.push(`${tag} start`);
+            const r = await exec.run(argv, stdin);
+            timeline.push(`${tag} end`);
+            return r;
+          },
+        });
+        const [ra, rb] = await Promise.all([apply(A, options(tagged("a", first))), apply(B, options(tagged("b", second)))]);
+        expect(ra.ok && rb.ok).toBe(true);
+        const tags = timeline.map((t) => t[0]);
+        const switches = tags.filter((t, i) => i > 0 && t !== tags[i - 1]).length;
+        expect(switches).toBe(1);
+      });
+    });
+  }
+
+  describe("nftables backend", () => {
+    const options = (exec: Exec): ApplyOptions => ({ exec, backend: "nftables", lock: fileLock(lockPath) });
+    const ours = (ns: string): string =>
+      ["ip", "ip6"].map((f) => runInNetns(ns, ["nft", "list", "table", f, "policyc"]).stdout.replace(/packets \d+ bytes \d+/g, "")).join("");
+
+    it("A, B, A in one transaction each, foreign tables untouched, repeats write nothing", async () => {
+      const ns = createNetns();
+      namespaces.push(ns);
+      installForeign(ns, "nft");
+      const n = node(ns, "nft");
+      const foreignBefore = n.foreign();
+      const states: string[] = [];
+      for (const [name, ir] of [["A", A], ["B", B], ["A", A]] as const) {
+        const exec = netnsExec(ns);
+        const result = await apply(ir, options(exec));
+        expect(result.error, name).toBeUndefined();
+        expect(exec.calls.filter((c) => WRITERS.test(c)), name).toEqual(["nft -f -"]);
+        expect(n.foreign(), name).toBe(foreignBefore);
+        states.push(ours(ns));
+        const again = netnsExec(ns);
+        expect((await apply(ir, options(again))).changed).toBe(false);
+        expect(again.calls.filter((c) => WRITERS.test(c) || c.startsWith("nft --check"))).toEqual([]);
+      }
+      // Same rules and elements as the first time (handles aside).
+      const strip = (s: string): string => s.replace(/ # handle \d+/g, "");
+      expect(strip(states[2] ?? "")).toBe(strip(states[0] ?? ""));
+    });
+
+    it("B after A flushes and refills only the changed chain and updates only the changed set", async () => {
+      const ns = createNetns();
+      namespaces.push(ns);
+      await apply(A, options(netnsExec(ns)));
+      const result = await apply(B, options(netnsExec(ns)));
+      const script = result.plan?.steps[0]?.stdin ?? "";
+      expect(script.split("\n").filter((l) => l.startsWith("flush chain"))).toEqual(["flush chain ip policyc filter-cali-pi-knp/shop/api-from-frontend", "flush chain ip6 policyc filter-cali-pi-knp/shop/api-from-frontend"]);
+      expect(script).toMatch(/^add element ip policyc cali40s-\S+ \{ 10\.65\.1\.20 \}$/m);
+    });
+
+    it("a failing transaction changes nothing", async () => {
+      const ns = createNetns();
+      namespaces.push(ns);
+      await apply(A, options(netnsExec(ns)));
+      const before = runInNetnsOk(ns, ["nft", "list", "ruleset"]);
+      // The last line of the transaction is replaced by one naming a chain that does not exist.
+      const exec = netnsExec(ns, (argv, stdin) => (argv.join(" ") === "nft -f -" ? stdin.replace(/[^\n]*\n$/, "add rule ip policyc no-such-chain accept\n") : undefined));
+      const result = await apply(B, options(exec));
+      expect(result.ok).toBe(false);
+      expect(result.error).toMatch(/^nft: `nft -f -` failed \(exit 1\) at line \d+ of its input: .*\n  \/dev\/stdin:\d+:\d+-\d+: Error: Could not process rule: No such file or directory/);
+      expect(runInNetnsOk(ns, ["nft", "list", "ruleset"])).toBe(before);
+    });
+  });
+});
