@@ -188,7 +188,7 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
         const result = await apply(target, options(exec));
         expect(result.ok).toBe(false);
         expect(result.restored).toBe(true);
-        expect(result.error).toMatch(/(ip6?tables filter( \(validation\))?|ipset): `\S+ [^`]*` failed \(exit \d+\) at line \d+ of its input: (COMMIT|destroy \S+)\n  \S/);
+        expect(result.error).toMatch(/(ip6?tables filter( \(validation\))?|ipset): `\S+ [^`]*` failed \(exit \d+\) at line \d+ of its input: (COMMIT|destroy \S+)\n {2}\S/);
         expect(n.foreign()).toBe(before.foreign);
         expect(canonicalDump(n.all())).toBe(before.all);
         if (what === "the IPv4 validation") expect(save(ns, mode, 4) + save(ns, mode, 6)).toBe(before.iptables);
@@ -266,7 +266,7 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
       const exec = netnsExec(ns, (argv, stdin) => (argv.join(" ") === "nft -f -" ? stdin.replace(/[^\n]*\n$/, "add rule ip policyc no-such-chain accept\n") : undefined));
       const result = await apply(B, options(exec));
       expect(result.ok).toBe(false);
-      expect(result.error).toMatch(/^nft: `nft -f -` failed \(exit 1\) at line \d+ of its input: .*\n  \/dev\/stdin:\d+:\d+-\d+: Error: Could not process rule: No such file or directory/);
+      expect(result.error).toMatch(/^nft: `nft -f -` failed \(exit 1\) at line \d+ of its input: .*\n {2}\/dev\/stdin:\d+:\d+-\d+: Error: Could not process rule: No such file or directory/);
       expect(runInNetnsOk(ns, ["nft", "list", "ruleset"])).toBe(before);
     });
   });
