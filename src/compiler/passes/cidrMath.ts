@@ -84,8 +84,8 @@ function v4Interval(c: string): [number, number] {
 }
 
 /**
- * The minimal CIDR cover of v4 CIDRs. Returns `cidrs` itself when it is already minimal, in
- * address order and in canonical text (the common case for endpoint sets), to avoid reformatting.
+ * The minimal CIDR cover of v4 CIDRs. Returns `cidrs` itself when it is already minimal and in
+ * address order (the common case for endpoint sets), to avoid reformatting.
  */
 function coverV4(cidrs: readonly string[]): readonly string[] {
   const ivs = cidrs.map(v4Interval);
@@ -96,7 +96,8 @@ function coverV4(cidrs: readonly string[]): readonly string[] {
     // Sorted, disjoint and not adjacent-mergeable (two equal-size aligned siblings would merge).
     if (cur[0] <= prev[1] + 1) minimal = cur[0] > prev[1] && !mergeable(prev, cur);
   }
-  if (minimal && cidrs.every((c, k) => c === v4Canonical(ivs[k]!))) return cidrs;
+  // Input text is trusted to be canonical (the model canonicalizes CIDRs; sets format them).
+  if (minimal) return cidrs;
   ivs.sort((a, b) => a[0] - b[0]);
   const merged: [number, number][] = [];
   for (const iv of ivs) {
@@ -125,10 +126,6 @@ function coverV4(cidrs: readonly string[]): readonly string[] {
 function mergeable(a: [number, number], b: [number, number]): boolean {
   const size = a[1] - a[0] + 1;
   return b[1] - b[0] + 1 === size && a[0] % (size * 2) === 0;
-}
-
-function v4Canonical(iv: [number, number]): string {
-  return `${formatV4(iv[0])}/${32 - Math.log2(iv[1] - iv[0] + 1)}`;
 }
 
 /** As coverV4; IPv6 input is trusted to be canonical text (the model canonicalizes CIDRs). */
