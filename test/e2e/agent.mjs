@@ -18,6 +18,7 @@
 //     world namespace holds several hosts' addresses).
 import { spawn } from "node:child_process";
 import dgram from "node:dgram";
+import os from "node:os";
 import net from "node:net";
 import readline from "node:readline";
 
@@ -26,6 +27,14 @@ const [command, ...rest] = process.argv.slice(2);
 function option(name, fallback) {
   const i = rest.indexOf(`--${name}`);
   return i >= 0 && i + 1 < rest.length ? rest[i + 1] : fallback;
+}
+
+/** Every unicast address of this namespace except IPv6 link-local ones (they need a scope). */
+function localAddresses() {
+  return Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && !(a.family === "IPv6" && a.address.toLowerCase().startsWith("fe80:")))
+    .map((a) => a.address);
 }
 
 function portList(text) {
@@ -41,10 +50,14 @@ async function serve() {
     });
     bound.push(new Promise((resolve, reject) => server.listen({ host: "::", port, ipv6Only: false }, resolve).on("error", reject)));
   }
+  // One UDP socket per local address, not one on the wildcard: a wildcard socket replies from
+  // the namespace's primary address, which a prober that sent to a secondary address discards.
   for (const port of portList(option("udp", ""))) {
-    const socket = dgram.createSocket({ type: "udp6", ipv6Only: false });
-    socket.on("message", (msg, from) => socket.send(msg, from.port, from.address));
-    bound.push(new Promise((resolve, reject) => socket.bind({ port, address: "::" }, resolve).on("error", reject)));
+    for (const address of localAddresses()) {
+      const socket = dgram.createSocket(address.includes(":") ? "udp6" : "udp4");
+      socket.on("message", (msg, from) => socket.send(msg, from.port, from.address));
+      bound.push(new Promise((resolve, reject) => socket.bind({ port, address }, resolve).on("error", reject)));
+    }
   }
   await Promise.all(bound);
   process.stdout.write("ready\n");
