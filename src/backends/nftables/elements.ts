@@ -21,7 +21,7 @@ function familyOfAddress(address: string): Family {
  * The minimal, sorted, non-overlapping prefix list covering `cidrs` (CIDRs or bare addresses,
  * all of `family`). Throws (an internal error) on a member of the other family.
  */
-export function intervalElements(cidrs: readonly string[], family: Family, owner: string): string[] {
+export function intervalElements(cidrs: readonly string[], family: Family, owner: string): readonly string[] {
   for (const cidr of cidrs) {
     if (familyOfAddress(cidr) !== family) throw internal(`${owner} holds ${cidr}, which is not IPv${family}`);
   }
@@ -47,7 +47,7 @@ export function addrPortElement(member: string, family: Family, owner: string): 
 }
 
 /** A set's elements in nft syntax: prefixes for `net` sets, concatenations for `addrPort`. */
-export function setElements(set: IpSet): string[] {
+export function setElements(set: IpSet): readonly string[] {
   const owner = `set ${set.id}`;
   if (set.type === "net") return intervalElements(set.members, set.family, owner);
   return [...new Set(set.members.map((m) => addrPortElement(m, set.family, owner)))].sort();
