@@ -6,6 +6,7 @@
 import type { Labels, Model, NamedPort, Rule } from "../../model/types.js";
 import type { Cidr } from "./addresses.js";
 import { parseCidr } from "./addresses.js";
+import { podInterfaceName } from "../endpoints.js";
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from "./effectiveSelector.js";
 import type { MemberKind, PreparedMember } from "./types.js";
 
@@ -79,6 +80,7 @@ interface Draft {
   readonly profiles: readonly string[];
   readonly workload: boolean;
   readonly local: boolean;
+  readonly iface?: string;
 }
 
 /**
@@ -145,6 +147,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
           profiles: [ensureNamespace(ns), ensureServiceAccount(ns, sa)],
           workload: true,
           local: isLocal(r.nodeName),
+          iface: podInterfaceName(ns, r.metadata.name),
         });
         break;
       }
@@ -164,6 +167,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
           profiles: r.profiles,
           workload: true,
           local: isLocal(r.node),
+          iface: r.interfaceName,
         });
         break;
       }
@@ -177,6 +181,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
           profiles: r.profiles,
           workload: true,
           local: isLocal(r.node),
+          iface: r.interfaceName,
         });
         break;
       case "HostEndpoint":
@@ -251,6 +256,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
     profiles: d.profiles,
     workload: d.workload,
     local: d.workload && d.local,
+    ...(d.iface !== undefined ? { iface: d.iface } : {}),
   }));
   return { members, profiles };
 }

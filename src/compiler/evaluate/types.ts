@@ -131,6 +131,12 @@ export interface PreparedMember {
   readonly workload: boolean;
   /** Workload endpoints only: on the evaluated node. */
   readonly local: boolean;
+  /**
+   * Workload endpoints only: the host-side interface name (Calico CNI's `cali…` name for a pod,
+   * `interfaceName` for a workload endpoint resource). Not used by the policy semantics; it lets
+   * tools place a flow on the dataplane (`packetPath`).
+   */
+  readonly iface?: string;
 }
 
 /** A boolean per member (`PreparedMember.index`). */

@@ -95,8 +95,27 @@ export function matchHolds(m: Match, p: Packet, mark: number, sets: ReadonlyMap<
   return m.negate ? !r : r;
 }
 
-/** Evaluates `packet` through `table` of `fam` starting at kernel chain `hook`. */
-export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, packet: Packet): Verdict {
+/** A rule the packet matched, in the order it was hit. */
+export interface RuleHit {
+  /** Logical chain name; for a hook, the kernel chain (`FORWARD`). */
+  readonly chain: string;
+  /** Position of the rule in its chain (for a hook, among the table's hooks of that kernel chain). */
+  readonly index: number;
+  readonly rule: Rule;
+  /** True for a hook rule (a kernel chain's jump into ours). */
+  readonly hook: boolean;
+}
+
+/** A verdict with every rule the packet matched on its way, in order. */
+export interface TracedVerdict extends Verdict {
+  readonly hits: readonly RuleHit[];
+}
+
+/**
+ * Evaluates `packet` through `table` of `fam` starting at kernel chain `hook`. `onHit`, when
+ * given, is called for every rule whose matches hold, before its action runs.
+ */
+export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, packet: Packet, onHit?: (hit: RuleHit) => void): Verdict {
   const t = fam.tables.find((x) => x.name === table);
   const sets = new Map(fam.sets.map((s) => [s.id, s]));
   const logs: string[] = [];
@@ -109,10 +128,10 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
   /** Runs a chain; "return" means fall through to the caller. */
   const run = (name: string): "accept" | "drop" | "return" => {
     // Frames of [chain rules, next index]; goto replaces the top frame.
-    const stack: [readonly Rule[], number][] = [[chains.get(name) ?? [], 0]];
+    const stack: [readonly Rule[], number, string][] = [[chains.get(name) ?? [], 0, name]];
     while (stack.length > 0) {
       const frame = stack[stack.length - 1]!;
-      const [rules, i] = frame;
+      const [rules, i, chainName] = frame;
       if (i >= rules.length) {
         stack.pop();
         continue;
@@ -121,6 +140,7 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
       if (++steps > 1_000_000) throw new Error("interpreter: loop");
       const r = rules[i]!;
       if (!ruleHolds(r)) continue;
+      onHit?.({ chain: chainName, index: i, rule: r, hook: false });
       const a = r.action;
       switch (a.kind) {
         case "accept":
@@ -131,10 +151,10 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
           stack.pop();
           break;
         case "jump":
-          stack.push([chains.get(a.chain) ?? [], 0]);
+          stack.push([chains.get(a.chain) ?? [], 0, a.chain]);
           break;
         case "goto":
-          stack[stack.length - 1] = [chains.get(a.chain) ?? [], 0];
+          stack[stack.length - 1] = [chains.get(a.chain) ?? [], 0, a.chain];
           break;
         case "setMark":
           mark = ((mark & ~a.mask) | a.value) >>> 0;
@@ -149,10 +169,21 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
     return "return";
   };
 
+  let hookIndex = -1;
   for (const h of t.hooks) {
-    if (h.kernelChain !== hook || !ruleHolds(h)) continue;
+    if (h.kernelChain !== hook) continue;
+    hookIndex++;
+    if (!ruleHolds(h)) continue;
+    onHit?.({ chain: hook, index: hookIndex, rule: { matches: h.matches, action: { kind: "jump", chain: h.target }, comments: [] }, hook: true });
     const v = run(h.target);
     if (v !== "return") return { verdict: v, mark, logs };
   }
   return { verdict: "accept", mark, logs };
+}
+
+/** `interpret`, also returning every rule the packet matched (chain, position, rule), in order. */
+export function traceInterpret(fam: FamilyIr, table: TableName, hook: KernelChain, packet: Packet): TracedVerdict {
+  const hits: RuleHit[] = [];
+  const v = interpret(fam, table, hook, packet, (h) => void hits.push(h));
+  return { ...v, hits };
 }

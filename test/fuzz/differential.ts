@@ -1,0 +1,65 @@
+/**
+ * The differential check behind the fuzz tests: compile a cluster, then run flows through the IR
+ * interpreter (placed on the dataplane by `packetPath`) and through the reference evaluator, and
+ * report every flow on which they disagree, with the evidence a person needs to decide which one
+ * is wrong (the evaluator's decision path and the rules the packet hit).
+ */
+import { compileModel } from "../../src/compiler/compile.js";
+import type { Flow, Prepared } from "../../src/compiler/evaluate/index.js";
+import { formatVerdict, evaluateFlow, prepareModel } from "../../src/compiler/evaluate/index.js";
+import { traceInterpret } from "../../src/compiler/ir/interpret.js";
+import { printRule } from "../../src/compiler/ir/print.js";
+import type { Ir } from "../../src/compiler/ir/types.js";
+import { packetPath } from "../../src/compiler/packetPath.js";
+import { formatDiagnostics } from "../../src/diagnostics/format.js";
+import { loadModel } from "../../src/model/loadModel.js";
+import type { Model } from "../../src/model/types.js";
+
+export interface Compiled {
+  readonly model: Model;
+  readonly ir: Ir;
+  readonly prepared: Prepared;
+}
+
+/** Loads and compiles YAML text for `node`; returns the diagnostics text instead when it has errors. */
+export function compileYaml(text: string, node: string): Compiled | string {
+  const loaded = loadModel([{ path: "fuzz.yaml", text }]);
+  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) return formatDiagnostics(errors, { "fuzz.yaml": text });
+  const { ir } = compileModel(loaded.model, { node });
+  return { model: loaded.model, ir, prepared: prepareModel(loaded.model, { node }) };
+}
+
+export interface Disagreement {
+  readonly flow: Flow;
+  readonly evaluator: boolean;
+  readonly ir: boolean;
+  /** The evaluator's path and the IR rules hit, for the failure message. */
+  readonly explanation: string;
+}
+
+/** Whether the IR accepts the flow's first packet. */
+export function irAllows(c: Compiled, flow: Flow): boolean {
+  const { hook, packet } = packetPath(c.prepared, flow);
+  return traceInterpret(flow.family === 4 ? c.ir.v4 : c.ir.v6, "filter", hook, packet).verdict === "accept";
+}
+
+/** The flows on which the evaluator and the compiled IR disagree. */
+export function disagreements(c: Compiled, flows: readonly Flow[]): Disagreement[] {
+  const out: Disagreement[] = [];
+  for (const flow of flows) {
+    const verdict = evaluateFlow(c.prepared, flow);
+    const { hook, packet } = packetPath(c.prepared, flow);
+    const traced = traceInterpret(flow.family === 4 ? c.ir.v4 : c.ir.v6, "filter", hook, packet);
+    const ir = traced.verdict === "accept";
+    if (ir === verdict.allowed) continue;
+    const rules = traced.hits.map((h) => `  ${h.chain}[${h.index}] ${printRule(h.rule)}`);
+    out.push({
+      flow,
+      evaluator: verdict.allowed,
+      ir,
+      explanation: `${JSON.stringify(flow)}\nhook ${hook} packet ${JSON.stringify(packet)}\n${formatVerdict(verdict)}IR: ${traced.verdict}\n${rules.join("\n")}\n`,
+    });
+  }
+  return out;
+}
