@@ -4,6 +4,7 @@ import { compileModel } from "../compiler/compile.js";
 import type { Ir } from "../compiler/ir/types.js";
 import { loadModel } from "../model/loadModel.js";
 import { apply } from "./apply.js";
+import { createApplyCache } from "./cache.js";
 import { fakeExec } from "./fakeExec.js";
 import { noLock } from "./lock.js";
 import { detectIptablesMode } from "./readIptablesState.js";
@@ -134,6 +135,39 @@ describe("apply (iptables, fake kernel)", () => {
     const result = await apply(A, { ...options, exec });
     expect(result.ok).toBe(false);
     expect(result.error).toMatch(/permission denied/);
+  });
+});
+
+describe("apply with an agent's cache", () => {
+  it("plans from the remembered state exactly as from a fresh read, without reading", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    const cache = createApplyCache();
+    await apply(A, { ...options, exec: kernel, cache });
+    const start = kernel.calls.length;
+    const cached = await apply(B, { ...options, exec: kernel, dryRun: true, cache });
+    expect(kernel.calls.length).toBe(start);
+    const fresh = await apply(B, { ...options, exec: kernel, dryRun: true });
+    expect(cached.plan?.steps).toEqual(fresh.plan?.steps);
+    await apply(B, { ...options, exec: kernel, cache });
+    expect((await apply(B, { ...options, exec: kernel })).changed).toBe(false);
+    expect((await apply(B, { ...options, exec: kernel, cache })).changed).toBe(false);
+  });
+
+  it("re-reads when the cache is too old, and retries with a fresh read when a cached plan fails", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    const stale = createApplyCache(-1);
+    await apply(A, { ...options, exec: kernel, cache: stale });
+    const start = kernel.calls.length;
+    await apply(A, { ...options, exec: kernel, cache: stale });
+    expect(kernel.calls.slice(start).map((c) => c.argv[0])).toContain("iptables-nft-save");
+
+    const cache = createApplyCache();
+    await apply(A, { ...options, exec: kernel, cache });
+    // Someone removes one of our sets behind the agent's back: the cached plan's delta fails.
+    await kernel.run(["ipset", "restore"], `destroy ${/^create (cali40n:\S+)/m.exec(kernel.ipsetSave())?.[1]}\n`);
+    const result = await apply(B, { ...options, exec: kernel, cache });
+    expect(result.ok).toBe(true);
+    expect((await apply(B, { ...options, exec: kernel })).changed).toBe(false);
   });
 });
 

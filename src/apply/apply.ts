@@ -7,6 +7,7 @@ import type { Ir } from "../compiler/ir/types.js";
 import type { BackendOutcome } from "./applyIptables.js";
 import { applyIptables } from "./applyIptables.js";
 import { applyNftables } from "./applyNftables.js";
+import type { ApplyCache } from "./cache.js";
 import type { Exec } from "./exec.js";
 import { spawnExec } from "./exec.js";
 import type { Lock } from "./lock.js";
@@ -28,6 +29,11 @@ export interface ApplyOptions {
   readonly lock?: Lock;
   /** Seconds iptables-restore waits for the xtables lock (`-w`); default 10, as Felix. */
   readonly xtablesWaitSeconds?: number;
+  /**
+   * For a long-running agent: remember the kernel state between calls instead of re-reading it
+   * every time (`createApplyCache()`, see cache.ts). The CLI never passes one.
+   */
+  readonly cache?: ApplyCache;
 }
 
 export interface ApplyResult {
@@ -46,10 +52,12 @@ export interface ApplyResult {
 
 async function runBackend(ir: Ir, options: ApplyOptions, exec: Exec): Promise<BackendOutcome> {
   const dryRun = options.dryRun === true;
-  if (options.backend === "nftables") return applyNftables(ir, { exec, dryRun });
+  const cache = options.cache === undefined ? {} : { cache: options.cache };
+  if (options.backend === "nftables") return applyNftables(ir, { exec, dryRun, ...cache });
   return applyIptables(ir, {
     exec,
     dryRun,
+    ...cache,
     waitSeconds: options.xtablesWaitSeconds ?? 10,
     ...(options.backendMode === undefined ? {} : { mode: options.backendMode }),
   });
@@ -67,7 +75,14 @@ export async function apply(ir: Ir, options: ApplyOptions = {}): Promise<ApplyRe
     let outcome: BackendOutcome;
     try {
       outcome = await runBackend(ir, options, exec);
+      // A plan made from the agent's cached view failed (the node was put back): the view may be
+      // stale, so read the kernel and try once more, as Felix re-reads before retrying.
+      if (outcome.failure?.restored === true && options.cache !== undefined && outcome.notes.some((n) => n.includes("cache"))) {
+        options.cache.entry = undefined;
+        outcome = await runBackend(ir, options, exec);
+      }
     } catch (e) {
+      if (options.cache !== undefined) options.cache.entry = undefined;
       if (e instanceof StepError) return { ok: false, changed: false, notes: [], error: e.message, restored: true };
       throw e;
     }

@@ -11,7 +11,9 @@ import type { Plan } from "./plan.js";
 import { planIptables } from "./planIptables.js";
 import type { IptablesMode } from "./readIptablesState.js";
 import { detectIptablesMode, readIptablesState } from "./readIptablesState.js";
-import { snapshotAsDesired } from "./snapshot.js";
+import type { ApplyCache } from "./cache.js";
+import { freshEntry } from "./cache.js";
+import { snapshotAsDesired, stateAfter } from "./snapshot.js";
 
 export interface IptablesApplyOptions {
   readonly exec: Exec;
@@ -19,6 +21,8 @@ export interface IptablesApplyOptions {
   readonly mode?: IptablesMode;
   readonly dryRun: boolean;
   readonly waitSeconds: number;
+  /** An agent's cache of the kernel state (see cache.ts); absent means always read. */
+  readonly cache?: ApplyCache;
 }
 
 export interface BackendOutcome {
@@ -29,13 +33,26 @@ export interface BackendOutcome {
 }
 
 export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Promise<BackendOutcome> {
-  const { exec } = options;
-  const detected = options.mode === undefined ? await detectIptablesMode(exec) : undefined;
-  const mode = options.mode ?? detected ?? "legacy";
-  const notes = [options.mode === undefined ? `iptables mode ${mode} (detected)` : `iptables mode ${mode} (--backend-mode)`];
-  const before = await readIptablesState(exec, mode, options.waitSeconds);
-  const plan = planIptables(desiredIptablesState(ir), before.state, before.tools);
-  if (options.dryRun || plan.refusals.length > 0 || plan.steps.length === 0) return { plan, notes };
+  const { exec, cache } = options;
+  const cached = freshEntry(cache, "iptables", Date.now());
+  const usable = cached !== undefined && (options.mode === undefined || options.mode === cached.tools.mode) ? cached : undefined;
+  const detected = options.mode === undefined && usable === undefined ? await detectIptablesMode(exec) : undefined;
+  const mode = options.mode ?? usable?.tools.mode ?? detected ?? "legacy";
+  const notes = [
+    options.mode === undefined ? `iptables mode ${mode} (${usable === undefined ? "detected" : "cached"})` : `iptables mode ${mode} (--backend-mode)`,
+    ...(usable === undefined ? [] : ["kernel state from the agent's cache"]),
+  ];
+  const before = usable ?? { ...(await readIptablesState(exec, mode, options.waitSeconds)), readAt: Date.now() };
+  const desired = desiredIptablesState(ir);
+  const plan = planIptables(desired, before.state, before.tools);
+  const remember = (): void => {
+    if (cache !== undefined) cache.entry = { backend: "iptables", state: stateAfter(desired, before.state), tools: before.tools, readAt: before.readAt };
+  };
+  if (options.dryRun || plan.refusals.length > 0) return { plan, notes };
+  if (plan.steps.length === 0) {
+    remember();
+    return { plan, notes };
+  }
   const rollback = async (): Promise<void> => {
     const now = await readIptablesState(exec, mode, options.waitSeconds);
     const back = planIptables(snapshotAsDesired(before.state), now.state, now.tools);
@@ -43,5 +60,7 @@ export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Prom
     if (failure !== undefined) throw failure.error;
   };
   const failure = await executePlan(plan, exec, rollback);
+  if (failure === undefined) remember();
+  else if (cache !== undefined) cache.entry = undefined;
   return failure === undefined ? { plan, notes } : { plan, notes, failure };
 }

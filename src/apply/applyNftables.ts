@@ -6,6 +6,8 @@
 import { renderNftables } from "../backends/nftables/index.js";
 import type { Ir } from "../compiler/ir/types.js";
 import type { BackendOutcome } from "./applyIptables.js";
+import type { ApplyCache } from "./cache.js";
+import { freshEntry } from "./cache.js";
 import type { Exec } from "./exec.js";
 import { executePlan } from "./execute.js";
 import type { NftTable } from "./nftState.js";
@@ -33,9 +35,16 @@ export function desiredNftState(ir: Ir): NftTable[] {
   return parseRenderedNft(renderNftables(ir).map((f) => f.contents).join("\n"));
 }
 
-export async function applyNftables(ir: Ir, options: { readonly exec: Exec; readonly dryRun: boolean }): Promise<BackendOutcome> {
-  const plan = planNftables(desiredNftState(ir), await readNftState(options.exec));
-  if (options.dryRun || plan.steps.length === 0) return { plan, notes: [] };
-  const failure = await executePlan(plan, options.exec, () => Promise.resolve());
-  return failure === undefined ? { plan, notes: [] } : { plan, notes: [], failure };
+export async function applyNftables(ir: Ir, options: { readonly exec: Exec; readonly dryRun: boolean; readonly cache?: ApplyCache }): Promise<BackendOutcome> {
+  const { cache } = options;
+  const cached = freshEntry(cache, "nftables", Date.now());
+  const readAt = cached?.readAt ?? Date.now();
+  const desired = desiredNftState(ir);
+  const plan = planNftables(desired, cached?.state ?? (await readNftState(options.exec)));
+  const notes = cached === undefined ? [] : ["kernel state from the agent's cache"];
+  if (options.dryRun) return { plan, notes };
+  const failure = plan.steps.length === 0 ? undefined : await executePlan(plan, options.exec, () => Promise.resolve());
+  // After a successful transaction our tables are exactly the desired ones.
+  if (cache !== undefined) cache.entry = failure === undefined ? { backend: "nftables", state: desired, readAt } : undefined;
+  return failure === undefined ? { plan, notes } : { plan, notes, failure };
 }

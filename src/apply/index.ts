@@ -7,3 +7,4 @@ export { spawnExec, type Exec, type ExecResult } from "./exec.js";
 export { fileLock, noLock, DEFAULT_LOCK_PATH, type Lock } from "./lock.js";
 export { formatPlan, formatSummary, bytesPerTool } from "./formatPlan.js";
 export type { Plan, PlanStep, PlanSummary } from "./plan.js";
+export { createApplyCache, type ApplyCache } from "./cache.js";

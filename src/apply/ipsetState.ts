@@ -21,7 +21,23 @@ export function normalizeMember(member: string): string {
 /** Dotted-quad IPv4 or colon-separated IPv6, with an optional prefix length; nothing looser. */
 const ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)(\/\d{1,3})?$/;
 
+/** Plain dotted-quad IPv4 with an optional prefix: the common case, normalized without ipaddr.js. */
+const V4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})(?:\/(\d{1,2}))?$/;
+
+function normalizeV4(m: RegExpExecArray): string | undefined {
+  const octets = [m[1], m[2], m[3], m[4]].map(Number);
+  if (octets.some((o) => o > 255)) return undefined;
+  const length = m[5] === undefined ? 32 : Number(m[5]);
+  if (length > 32) return undefined;
+  if (length === 32) return octets.join(".");
+  const value = octets.reduce((v, o) => v * 256 + o, 0);
+  const network = length === 0 ? 0 : value - (value % 2 ** (32 - length));
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".")}/${length}`;
+}
+
 function normalizeAddress(text: string): string {
+  const v4 = V4.exec(text);
+  if (v4 !== null) return normalizeV4(v4) ?? text;
   // ipaddr.js also reads `8080` as an IPv4 address (0.0.31.144); a port must stay a port.
   if (!ADDRESS.test(text)) return text;
   try {

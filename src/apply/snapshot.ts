@@ -30,3 +30,29 @@ function tableAsDesired(table: KernelTable): DesiredTable {
 export function snapshotAsDesired(state: KernelIptablesState): DesiredIptablesState {
   return { v4: state.v4.map(tableAsDesired), v6: state.v6.map(tableAsDesired), sets: state.sets };
 }
+
+/**
+ * What the kernel holds after `desired` was applied on top of `before`: our chains and sets as
+ * desired, each kernel chain's foreign rules as they were with our hooks placed around them.
+ * Used as the cached state of an agent between refreshes (see cache.ts).
+ */
+export function stateAfter(desired: DesiredIptablesState, before: KernelIptablesState): KernelIptablesState {
+  const family = (want: readonly DesiredTable[], had: readonly KernelTable[]): KernelTable[] => {
+    const names = [...new Set([...had.map((t) => t.name), ...want.map((t) => t.name)])];
+    return names.map((name) => {
+      const w = want.find((t) => t.name === name);
+      const h = had.find((t) => t.name === name);
+      const hooks = new Map((w?.hooks ?? []).map((x) => [x.kernelChain, x] as const));
+      const builtinNames = [...new Set([...(h?.builtins ?? []).map((b) => b.name), ...hooks.keys()])];
+      const builtins = builtinNames.map((kernelChain) => {
+        const foreign = (h?.builtins.find((b) => b.name === kernelChain)?.rules ?? []).filter((r) => r.hash === "");
+        const hook = hooks.get(kernelChain);
+        return { name: kernelChain, rules: [...(hook?.insert ?? []), ...foreign, ...(hook?.append ?? [])] };
+      });
+      const chains = w?.chains ?? [];
+      const foreignChains = (h?.allChains ?? []).filter((c) => !builtinNames.includes(c) && !(h?.chains ?? []).some((x) => x.name === c));
+      return { name, chains, builtins, allChains: [...builtinNames, ...foreignChains, ...chains.map((c) => c.name)] };
+    });
+  };
+  return { v4: family(desired.v4, before.v4), v6: family(desired.v6, before.v6), sets: desired.sets };
+}

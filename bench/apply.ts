@@ -1,0 +1,179 @@
+/**
+ * `tsx bench/apply.ts [S|L] [--backend iptables|nftables]`: the one-change apply against a full
+ * restore, on a real kernel in a throwaway network namespace (needs root, iptables-nft, ipset,
+ * nft).
+ *
+ * 1. Generate the cluster (bench/generateCluster.ts), compile it for the local node (base), and a
+ *    variant with one policy's rule changed (a port of a policy that has a chain on this node)
+ *    and one pod's label changed (a remote pod's `tier`, which peer selectors use).
+ * 2. Apply base to an empty namespace (the initial full apply).
+ * 3. One-change apply: variant, then base, then variant… (5 each way); report the median, the
+ *    bytes fed to each tool and the split between reading the kernel, planning and writing.
+ * 4. Full restore: the backend's whole rendered output for the variant fed to the tools as
+ *    `policyc compile` prints it (ipset restore + iptables-restore --noflush + ip6tables-restore
+ *    --noflush, or nft -f), on the same node (5 runs, median).
+ * Prints one JSON object. Figures only; nothing here asserts a time.
+ */
+import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { dump } from "js-yaml";
+import { apply, type ApplyOptions } from "../src/apply/apply.js";
+import type { Exec } from "../src/apply/exec.js";
+import { spawnExec } from "../src/apply/exec.js";
+import { bytesPerTool } from "../src/apply/formatPlan.js";
+import { createApplyCache, type ApplyCache } from "../src/apply/cache.js";
+import { noLock } from "../src/apply/lock.js";
+import { renderIptables } from "../src/backends/iptables/index.js";
+import { renderNftables } from "../src/backends/nftables/index.js";
+import { compileModel } from "../src/compiler/compile.js";
+import type { Ir } from "../src/compiler/ir/types.js";
+import { loadModel } from "../src/model/loadModel.js";
+import { generateResources, localNode, shapes, type ClusterShape } from "./generateCluster.js";
+
+const args = process.argv.slice(2);
+const shape: ClusterShape = (shapes as Record<string, ClusterShape>)[args.find((a) => !a.startsWith("--")) ?? "L"] ?? shapes.L;
+const backend = args.includes("nftables") ? "nftables" : "iptables";
+const RUNS = 5;
+
+type Resource = { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: Record<string, unknown> };
+
+function compile(resources: readonly object[]): Ir {
+  const text = resources.map((doc) => dump(doc, { lineWidth: -1, noRefs: true })).join("---\n");
+  return compileModel(loadModel([{ path: `bench/out/${shape.name}/cluster.yaml`, text }]).model, { node: localNode }).ir;
+}
+
+const t0 = performance.now();
+const resources = generateResources(shape) as Resource[];
+const base = compile(resources);
+const compileMs = performance.now() - t0;
+
+// One policy's rule: a Kubernetes policy with a chain on this node gets another port.
+const chainNames = base.v4.tables.flatMap((t) => t.chains.map((c) => c.name));
+const policy = resources.find((r) => r.kind === "NetworkPolicy" && r.metadata.name.startsWith("knp-") && chainNames.includes(`cali-pi-knp/${r.metadata.namespace}/${r.metadata.name}`));
+if (policy === undefined) throw new Error("no Kubernetes policy with a chain on the local node");
+const changedPolicy = structuredClone(policy);
+const ingress = (changedPolicy.spec?.ingress as { ports: { port: number | string; protocol?: string }[] }[])[0];
+ingress?.ports.push({ protocol: "TCP", port: 4242 });
+// One pod's label: a remote pod that is in a `tier == "X"` selector set gets another tier.
+const tierSet = base.v4.sets.find((set) => /tier == "(\w+)"/.test(set.comment) && set.members.length > 0);
+const tierMatch = /tier == "(\w+)"/.exec(tierSet?.comment ?? "");
+const member = new Set((tierSet?.members ?? []).map((m) => m.replace(/\/32$/, "")));
+const pod = resources.find((r) => r.kind === "Pod" && (r.spec?.nodeName as string) !== localNode && r.metadata.labels?.tier === tierMatch?.[1] && member.has(String((r as { status?: { podIP?: string } }).status?.podIP)));
+if (pod === undefined) throw new Error("no remote pod in a tier selector set");
+const changedPod = structuredClone(pod);
+const labels = changedPod.metadata.labels ?? {};
+labels.tier = labels.tier === "queue" ? "cache" : "queue";
+const variant = compile(resources.map((r) => (r === policy ? changedPolicy : r === pod ? changedPod : r)));
+
+const ns = `policyc-bench-${randomBytes(4).toString("hex")}`;
+const sh = (argv: readonly string[], input = ""): void => {
+  const r = spawnSync(argv[0] ?? "", argv.slice(1), { input, encoding: "utf8", maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${argv.join(" ")}: ${r.stderr}`);
+};
+sh(["ip", "netns", "add", ns]);
+
+/** An Exec into the namespace that adds up the time spent in reading and writing tools. */
+function timedExec(): Exec & { readMs: number; writeMs: number } {
+  const inner = spawnExec({ prefix: ["ip", "netns", "exec", ns] });
+  const exec = {
+    readMs: 0,
+    writeMs: 0,
+    async run(argv: readonly string[], stdin?: string) {
+      const t = performance.now();
+      const r = await inner.run(argv, stdin);
+      const ms = performance.now() - t;
+      if (/save$/.test(argv[0] ?? "") || argv.includes("save") || argv.includes("list")) exec.readMs += ms;
+      else exec.writeMs += ms;
+      return r;
+    },
+  };
+  return exec;
+}
+
+const options: Partial<ApplyOptions> = backend === "nftables" ? { backend: "nftables" } : { backendMode: "nft" };
+
+async function timedApply(ir: Ir, cache?: ApplyCache) {
+  const exec = timedExec();
+  const t = performance.now();
+  const result = await apply(ir, { exec, lock: noLock, ...options, ...(cache === undefined ? {} : { cache }) });
+  const ms = performance.now() - t;
+  if (!result.ok || result.plan === undefined) throw new Error(result.error);
+  return { ms, readMs: exec.readMs, writeMs: exec.writeMs, planMs: ms - exec.readMs - exec.writeMs, plan: result.plan };
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Math.round(s[Math.floor(s.length / 2)] ?? 0);
+}
+
+try {
+  const initial = await timedApply(base);
+  const runs: Awaited<ReturnType<typeof timedApply>>[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    runs.push(await timedApply(variant));
+    await timedApply(base);
+  }
+  const one = runs[0];
+  if (one === undefined) throw new Error("no run");
+  // The agent's way: the kernel view is remembered between applies (cache.ts), not re-read.
+  const cache = createApplyCache();
+  await timedApply(base, cache);
+  const agentRuns: Awaited<ReturnType<typeof timedApply>>[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    agentRuns.push(await timedApply(variant, cache));
+    await timedApply(base, cache);
+  }
+  const agentMs = median(agentRuns.map((r) => r.ms));
+
+  // Full restore of the variant's whole rendered output, on the node holding base.
+  const files = backend === "nftables" ? renderNftables(variant) : renderIptables(variant);
+  const commands: Record<string, readonly string[]> = {
+    "ipset.restore": ["ipset", "-exist", "restore"],
+    "iptables.rules": ["iptables-nft-restore", "--noflush"],
+    "ip6tables.rules": ["ip6tables-nft-restore", "--noflush"],
+    "ruleset.nft": ["nft", "-f", "-"],
+  };
+  const fullMs: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    for (const f of files) sh(["ip", "netns", "exec", ns, ...(commands[f.path] ?? [])], f.contents);
+    fullMs.push(performance.now() - t);
+  }
+  const fullBytes = Object.fromEntries(files.map((f) => [(commands[f.path] ?? [])[0] ?? f.path, Buffer.byteLength(f.contents)]));
+
+  const rules = (ir: Ir): number => [ir.v4, ir.v6].reduce((n, f) => n + f.tables.reduce((m, t) => m + t.chains.reduce((k, c) => k + c.rules.length, 0), 0), 0);
+  const members = (ir: Ir): number => [ir.v4, ir.v6].reduce((n, f) => n + f.sets.reduce((m, s) => m + s.members.length, 0), 0);
+  const oneMs = median(runs.map((r) => r.ms));
+  console.log(
+    JSON.stringify(
+      {
+        shape: shape.name,
+        backend,
+        compileMs: Math.round(compileMs),
+        rules: rules(base),
+        sets: base.v4.sets.length + base.v6.sets.length,
+        setMembers: members(base),
+        initialApply: { ms: Math.round(initial.ms), bytes: bytesPerTool(initial.plan) },
+        oneChangeApply: {
+          ms: oneMs,
+          readMs: median(runs.map((r) => r.readMs)),
+          planMs: median(runs.map((r) => r.planMs)),
+          writeMs: median(runs.map((r) => r.writeMs)),
+          bytes: bytesPerTool(one.plan),
+          summary: one.plan.summary,
+        },
+        agentApply: { ms: agentMs, planMs: median(agentRuns.map((r) => r.planMs)), writeMs: median(agentRuns.map((r) => r.writeMs)), bytes: bytesPerTool(agentRuns[0]?.plan ?? one.plan) },
+        fullRestore: { ms: median(fullMs), bytes: fullBytes },
+        speedup: {
+          cliApplyVsFullRestore: Math.round((median(fullMs) / oneMs) * 10) / 10,
+          agentApplyVsFullRestore: Math.round((median(fullMs) / agentMs) * 10) / 10,
+          writesOnlyVsFullRestore: Math.round((median(fullMs) / Math.max(1, median(runs.map((r) => r.writeMs)))) * 10) / 10,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  spawnSync("ip", ["netns", "delete", ns]);
+}
