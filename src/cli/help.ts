@@ -24,6 +24,22 @@ Usage:
       --dry-run prints the exact input each tool would get and a summary. Applies serialize
       on a lock file (default /run/policyc.lock).
 
+  policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules]
+                  [--backend iptables|nftables] [--format text|json] PATH...
+      Whether a new connection is allowed, and why: the verdict, then the egress policy path at
+      the source and the ingress path at the destination (tier, policy, rule, file and path).
+      END is an endpoint as namespace/name or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP),
+      ICMP[/TYPE[/CODE]] or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is
+      40000. --family defaults to the addresses' family, else 4. Without --node every endpoint
+      is local. --rules also lists the compiled rules the packet traverses on the node, as the
+      backend writes them.
+
+  policyc matrix [--port PORT]... [--node NAME] [--family 4|6]
+                 [--format text|json|csv|markdown] PATH...
+      Which workload endpoint may connect to which, per port, for every pair of endpoints with
+      an address of the family (default 4). Without --port: every distinct port and protocol
+      the endpoints declare (container ports), or 80/TCP if none.
+
   policyc help | --help | -h
       This text.
 

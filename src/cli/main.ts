@@ -1,8 +1,10 @@
 import { applyCommand } from "./applyCommand.js";
 import { compileCommand } from "./compileCommand.js";
+import { explainCommand } from "./explainCommand.js";
 import { helpText } from "./help.js";
 import { exitCodes, processIo, type Io } from "./io.js";
 import { lintCommand } from "./lintCommand.js";
+import { matrixCommand } from "./matrixCommand.js";
 import { UsageError } from "./usageError.js";
 
 type Command = (argv: readonly string[], io: Io) => Promise<number>;
@@ -11,6 +13,8 @@ const commands: Readonly<Record<string, Command>> = {
   lint: lintCommand,
   compile: compileCommand,
   apply: applyCommand,
+  explain: explainCommand,
+  matrix: matrixCommand,
 };
 
 /**

@@ -14,6 +14,9 @@ export interface MatrixPort {
   readonly protocol: Protocol;
   /** The source port of the probe flows; absent means none (source port rules cannot match). */
   readonly srcPort?: number;
+  /** ICMP/ICMPv6 only: the type and code of the probe packets (`port` is then ignored). */
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
 }
 
 export interface PortMatrix {
@@ -50,14 +53,15 @@ export function reachabilityMatrix(
     family,
     ports: ports.map((p): PortMatrix => {
       const protocol = protocolNumber(p.protocol);
+      const icmp = { ...(p.icmpType !== undefined ? { icmpType: p.icmpType } : {}), ...(p.icmpCode !== undefined ? { icmpCode: p.icmpCode } : {}) };
       const matrix: Record<string, Record<string, boolean>> = {};
       for (const from of endpoints) {
         const row: Record<string, boolean> = {};
         const src = withPort(peers.get(from.id)!, p.srcPort);
         for (const to of endpoints) {
           if (to === from) continue;
-          const dst = withPort(peers.get(to.id)!, p.port);
-          row[to.id] = evaluatePacket(prepared, { family, protocol, src, dst }, isLocal).allowed;
+          const dst = withPort(peers.get(to.id)!, p.icmpType === undefined ? p.port : undefined);
+          row[to.id] = evaluatePacket(prepared, { family, protocol, src, dst, ...icmp }, isLocal).allowed;
         }
         matrix[from.id] = row;
       }

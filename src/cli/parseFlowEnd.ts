@@ -1,0 +1,26 @@
+import type { FlowEnd, Prepared } from "../compiler/evaluate/index.js";
+import { parseAddress } from "../compiler/evaluate/addresses.js";
+import { UsageError } from "./usageError.js";
+
+/** A parsed `--from`/`--to`: an endpoint id, or an address with its family. */
+export type ParsedEnd = { readonly end: FlowEnd; readonly family?: 4 | 6 };
+
+/**
+ * Parses `--from`/`--to`: a dotted-quad IPv4 or an IPv6 address, or a workload endpoint id
+ * (`namespace/name`, as the evaluator names them). An unknown endpoint is a usage error that
+ * lists a few known ones.
+ */
+export function parseFlowEnd(flag: string, text: string, prepared: Prepared): ParsedEnd {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(text) || text.includes(":")) {
+    const address = parseAddress(text);
+    if (!address) throw new UsageError(`--${flag} '${text}' is not a valid IP address`);
+    return { end: { ip: address.text }, family: address.family };
+  }
+  const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, text) ? prepared.memberIndexById[text] : undefined;
+  if (index === undefined || prepared.members[index]?.workload !== true) {
+    const known = prepared.members.filter((m) => m.workload).map((m) => m.id);
+    const hint = known.length === 0 ? "the input has no workload endpoints" : `known: ${known.slice(0, 5).join(", ")}${known.length > 5 ? ", …" : ""}`;
+    throw new UsageError(`--${flag}: unknown endpoint '${text}' (expected namespace/name or an IP address; ${hint})`);
+  }
+  return { end: { endpoint: text } };
+}

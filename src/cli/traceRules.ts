@@ -1,0 +1,95 @@
+import { chainNameMap } from "../backends/iptables/chainNames.js";
+import { ipsetNameMap } from "../backends/iptables/renderIpset.js";
+import type { RenderContext as IptablesContext } from "../backends/iptables/renderRule.js";
+import { renderRuleParts } from "../backends/iptables/renderRule.js";
+import type { DispatchMap } from "../backends/nftables/index.js";
+import { findDispatchMaps, nftBaseChainName, nftChainName, nftSetName } from "../backends/nftables/index.js";
+import { uniqueNames } from "../backends/nftables/names.js";
+import type { RenderContext as NftContext } from "../backends/nftables/renderRule.js";
+import { renderBareRule } from "../backends/nftables/renderRule.js";
+import type { RuleHit } from "../compiler/ir/interpret.js";
+import type { FamilyIr, Rule, Table } from "../compiler/ir/types.js";
+
+/** One traversed rule as `explain --rules` shows it. */
+export interface TracedRule {
+  /** The chain as the backend names it (a kernel chain for a hook rule). */
+  readonly chain: string;
+  /** The rule's position in its chain (0-based), or -1 for a verdict-map lookup. */
+  readonly index: number;
+  /** The rule as the backend writes it (without Felix's `cali:` hash comment). */
+  readonly text: string;
+}
+
+type Backend = "iptables" | "nftables";
+
+function iptablesRules(fam: FamilyIr, table: Table, hits: readonly RuleHit[]): TracedRule[] {
+  const chainNames = chainNameMap(table.chains.map((c) => c.name));
+  const ctx: IptablesContext = { family: fam.family, chainNames, setNames: ipsetNameMap(fam), setTypes: new Map(fam.sets.map((s) => [s.id, s.type] as const)) };
+  return hits.map((h) => {
+    const chain = h.hook ? h.chain : (chainNames.get(h.chain) ?? h.chain);
+    const parts = renderRuleParts(h.rule, ctx);
+    const text = ["-A", chain, ...parts.comments, parts.match, parts.action].filter((p) => p !== "").join(" ");
+    return { chain, index: h.index, text };
+  });
+}
+
+/** Whether `rule` is a dispatch entry (one interface match and a goto), as the vmap replaces. */
+function isDispatchEntry(rule: Rule): boolean {
+  return rule.action.kind === "goto" && rule.matches.length === 1 && rule.matches[0]?.kind === "iface";
+}
+
+function nftRules(fam: FamilyIr, table: Table, hits: readonly RuleHit[]): TracedRule[] {
+  const chainNames = uniqueNames(table.chains.map((c) => c.name), (logical) => nftChainName(table.name, logical), "chains");
+  const ctx: NftContext = {
+    family: fam.family,
+    chainNames,
+    setNames: new Map(fam.sets.map((s) => [s.id, nftSetName(fam.family, s.id)])),
+    setTypes: new Map(fam.sets.map((s) => [s.id, s.type] as const)),
+  };
+  // The nft backend flattens Felix's dispatch trees into verdict maps: a packet takes one
+  // `vmap` lookup in the root chain where iptables walks the root and a child chain.
+  const mapOf = new Map<string, DispatchMap>();
+  for (const m of findDispatchMaps(table)) for (const name of [m.root, ...m.children]) mapOf.set(name, m);
+  const out: TracedRule[] = [];
+  for (const h of hits) {
+    if (h.hook) {
+      const chain = nftBaseChainName(table.name, h.chain as Parameters<typeof nftBaseChainName>[1]);
+      out.push({ chain, index: h.index, text: renderBareRule(h.rule, ctx).text });
+      continue;
+    }
+    const map = mapOf.get(h.chain);
+    if (map === undefined) {
+      out.push({ chain: chainNames.get(h.chain) ?? h.chain, index: h.index, text: renderBareRule(h.rule, ctx).text });
+      continue;
+    }
+    const root = chainNames.get(map.root) ?? map.root;
+    if (isDispatchEntry(h.rule) && h.rule.action.kind === "goto") {
+      // A root rule going to a child is only the first half of the walk; the child's exact
+      // entry is what the map lookup finds.
+      if (map.children.includes(h.rule.action.chain)) continue;
+      const target = chainNames.get(h.rule.action.chain) ?? h.rule.action.chain;
+      const key = map.dir === "in" ? "iifname" : "oifname";
+      out.push({ chain: root, index: -1, text: `${key} vmap @${root} (element ${JSON.stringify(ifaceOf(h.rule))} : goto ${target})` });
+      continue;
+    }
+    // The final rule (the unknown-interface drop) runs in the root after a failed lookup.
+    out.push({ chain: root, index: -1, text: renderBareRule(map.final, ctx).text });
+  }
+  return out;
+}
+
+function ifaceOf(rule: Rule): string {
+  const m = rule.matches[0];
+  return m?.kind === "iface" ? m.name : "";
+}
+
+/**
+ * The rules a packet traversed (`traceInterpret`'s hits on the filter table of `fam`), rendered
+ * as the backend writes them: iptables-restore lines for iptables, nft rule text for nftables,
+ * where the interface dispatch chains are a single verdict-map lookup.
+ */
+export function traceRules(fam: FamilyIr, hits: readonly RuleHit[], backend: Backend): TracedRule[] {
+  const table = fam.tables.find((t) => t.name === "filter");
+  if (table === undefined) return [];
+  return backend === "iptables" ? iptablesRules(fam, table, hits) : nftRules(fam, table, hits);
+}
