@@ -1,0 +1,130 @@
+/** `policyc explain` end to end (in-process) on the compile fixtures. */
+import { describe, expect, it } from "vitest";
+import { runCli } from "../helpers/runCli.js";
+
+const CASE = "fixtures/cases/k8s-named-ports";
+
+describe("policyc explain", () => {
+  it("prints the verdict first, then the decision path", async () => {
+    const r = await runCli(["explain", "--node", "node-1", "--from", "web/client", "--to", "web/server-a", "--port", "8080/TCP", CASE]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toMatchInlineSnapshot(`
+      "ALLOW web/client -> web/server-a 8080/TCP (IPv4)
+      from 10.65.0.52 (web/client)
+      to   10.65.0.50 (web/server-a)
+      egress at web/client: allow
+        tier default: K8sNetworkPolicy web/knp.default.client-egress-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.egress.0) -> Allow
+      ingress at web/server-a: allow
+        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+      "
+    `);
+  });
+
+  it("explains a denied flow", async () => {
+    const r = await runCli(["explain", "--node", "node-1", "--from", "web/client", "--to", "web/server-a", "--port", "5353/UDP", CASE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatchInlineSnapshot(`
+      "DENY web/client -> web/server-a 5353/UDP (IPv4)
+      from 10.65.0.52 (web/client)
+      to   10.65.0.50 (web/server-a)
+      egress at web/client: deny
+        tier default: no rule decided -> tier default action Deny
+      ingress at web/server-a: allow
+        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+      "
+    `);
+  });
+
+  it("lists the iptables rules the packet traverses with --rules", async () => {
+    const r = await runCli(["explain", "--node", "node-1", "--from", "web/client", "--to", "web/server-a", "--port", "8080", "--rules", CASE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatchInlineSnapshot(`
+      "ALLOW web/client -> web/server-a 8080/TCP (IPv4)
+      from 10.65.0.52 (web/client)
+      to   10.65.0.50 (web/server-a)
+      egress at web/client: allow
+        tier default: K8sNetworkPolicy web/knp.default.client-egress-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.egress.0) -> Allow
+      ingress at web/server-a: allow
+        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+      rules traversed (iptables, filter FORWARD):
+        -A FORWARD --jump cali-FORWARD
+        -A cali-FORWARD --jump MARK --set-mark 0x0/0x1e0000
+        -A cali-FORWARD -i cali+ -m mark --mark 0/0x10000 --jump cali-from-wl-dispatch
+        -A cali-from-wl-dispatch -i calia68a2e2c4ac --goto cali-fw-calia68a2e2c4ac
+        -A cali-fw-calia68a2e2c4ac --jump MARK --set-mark 0x0/0x30000
+        -A cali-fw-calia68a2e2c4ac -m comment --comment "Start of tier default" --jump MARK --set-mark 0x0/0x20000
+        -A cali-fw-calia68a2e2c4ac -m mark --mark 0/0x20000 --jump cali-po-_Up4ocx4vuJBOh8jZEXL
+        -A cali-po-_Up4ocx4vuJBOh8jZEXL -m comment --comment "KubernetesNetworkPolicy web/client-egress-http egress" -p tcp -m set --match-set cali40n:ZsRwMubLnNGmC3DD5XYc7_L dst,dst --jump MARK --set-mark 0x10000/0x10000
+        -A cali-fw-calia68a2e2c4ac -m comment --comment "Return if policy accepted" -m mark --mark 0x10000/0x10000 --jump RETURN
+        -A cali-FORWARD -o cali+ --jump cali-to-wl-dispatch
+        -A cali-to-wl-dispatch -o cali04bc083ffca --goto cali-tw-cali04bc083ffca
+        -A cali-tw-cali04bc083ffca --jump MARK --set-mark 0x0/0x30000
+        -A cali-tw-cali04bc083ffca -m comment --comment "Start of tier default" --jump MARK --set-mark 0x0/0x20000
+        -A cali-tw-cali04bc083ffca -m mark --mark 0/0x20000 --jump cali-pi-knp/web/server-http
+        -A cali-pi-knp/web/server-http -m comment --comment "KubernetesNetworkPolicy web/server-http ingress" -p tcp -m set --match-set cali40n:cl9_Kgeu4H0OGLbhovVR3NB dst,dst --jump MARK --set-mark 0x10000/0x10000
+        -A cali-pi-knp/web/server-http -m mark --mark 0x10000/0x10000 --jump RETURN
+        -A cali-tw-cali04bc083ffca -m comment --comment "Return if policy accepted" -m mark --mark 0x10000/0x10000 --jump RETURN
+        -A cali-FORWARD -m comment --comment "Policy explicitly accepted packet." -m mark --mark 0x10000/0x10000 --jump ACCEPT
+        => accept
+      "
+    `);
+  });
+
+  it("shows the nftables verdict-map lookup instead of the dispatch chain walk", async () => {
+    const r = await runCli(["explain", "--node", "node-1", "--from", "10.65.1.51", "--to", "web/server-a", "--port", "8080", "--rules", "--backend", "nftables", CASE]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatchInlineSnapshot(`
+      "ALLOW 10.65.1.51 -> web/server-a 8080/TCP (IPv4)
+      from 10.65.1.51 (web/server-b)
+      to   10.65.0.50 (web/server-a)
+      ingress at web/server-a: allow
+        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+      rules traversed (nftables, filter FORWARD):
+        filter-FORWARD: counter jump filter-cali-FORWARD
+        filter-cali-FORWARD: counter meta mark set meta mark & 0xffe1ffff
+        filter-cali-FORWARD: oifname "cali*" counter jump filter-cali-to-wl-dispatch
+        filter-cali-to-wl-dispatch: oifname vmap @filter-cali-to-wl-dispatch (element "cali04bc083ffca" : goto filter-cali-tw-cali04bc083ffca)
+        filter-cali-tw-cali04bc083ffca: counter meta mark set meta mark & 0xfffcffff
+        filter-cali-tw-cali04bc083ffca: counter meta mark set meta mark & 0xfffdffff
+        filter-cali-tw-cali04bc083ffca: meta mark & 0x20000 == 0x0 counter jump filter-cali-pi-knp/web/server-http
+        filter-cali-pi-knp/web/server-http: meta l4proto tcp ip daddr . meta l4proto . th dport @cali40n-cl9_Kgeu4H0OGLbhovVR3NBLUOZscKeMK1Mu4A counter meta mark set meta mark | 0x10000
+        filter-cali-pi-knp/web/server-http: meta mark & 0x10000 == 0x10000 counter return
+        filter-cali-tw-cali04bc083ffca: meta mark & 0x10000 == 0x10000 counter return
+        filter-cali-FORWARD: meta mark & 0x10000 == 0x10000 counter accept
+        => accept
+      "
+    `);
+  });
+
+  it("prints JSON with the verdict and the traversed rules", async () => {
+    const r = await runCli(["explain", "--node", "node-1", "--from", "web/server-a", "--to", "192.0.2.1", "--port", "ICMP", "--rules", "--format", "json", CASE]);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { allowed: boolean; flow: unknown; rules: { verdict: string; hook: string; traversed: { chain: string; text: string }[] } };
+    expect(json.allowed).toBe(true);
+    expect(json.flow).toEqual({ family: 4, src: { endpoint: "web/server-a" }, dst: { ip: "192.0.2.1" }, protocol: 1, icmpType: 8, icmpCode: 0, port: "ICMP/8/0" });
+    expect(json.rules.verdict).toBe("accept");
+    expect(json.rules.hook).toBe("FORWARD");
+    expect(json.rules.traversed[0]).toEqual({ chain: "FORWARD", index: 0, text: "-A FORWARD --jump cali-FORWARD" });
+  });
+
+  it("exits 2 on an unknown endpoint, a bad --port or a family clash", async () => {
+    for (const args of [
+      ["--from", "web/nope", "--to", "web/client", "--port", "80"],
+      ["--from", "web/client", "--to", "web/server-a", "--port", "80/XTP"],
+      ["--from", "web/client", "--to", "web/server-a", "--port", "70000"],
+      ["--from", "web/client", "--to", "fd00::1", "--port", "ICMP"],
+      ["--from", "web/client", "--to", "web/server-a"],
+    ]) {
+      const r = await runCli(["explain", ...args, CASE]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stdout).toBe("");
+    }
+  });
+
+  it("exits 1 with diagnostics on invalid input", async () => {
+    const r = await runCli(["explain", "--from", "a/b", "--to", "c/d", "--port", "80", "fixtures/invalid"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toBe("");
+  });
+});
