@@ -43,7 +43,9 @@ export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Prom
     ...(usable === undefined ? [] : ["kernel state from the agent's cache"]),
   ];
   const before = usable ?? { ...(await readIptablesState(exec, mode, options.waitSeconds)), readAt: Date.now() };
-  const desired = desiredIptablesState(ir);
+  const memo = cache === undefined ? undefined : { previous: cache.renders, next: new Map<string, unknown>() };
+  const desired = desiredIptablesState(ir, memo);
+  if (cache !== undefined && memo !== undefined) cache.renders = memo.next;
   const plan = planIptables(desired, before.state, before.tools);
   const remember = (): void => {
     if (cache !== undefined) cache.entry = { backend: "iptables", state: stateAfter(desired, before.state), tools: before.tools, readAt: before.readAt };

@@ -18,11 +18,13 @@ export type CachedState =
 export interface ApplyCache {
   readonly maxAgeMs: number;
   entry: CachedState | undefined;
+  /** Chain and set renderings of the last apply, reused when unchanged (desiredIptables.ts). */
+  renders: ReadonlyMap<string, unknown>;
 }
 
 /** Default trust period: 90 s, Felix's ipset refresh interval (the shorter of its two). */
 export function createApplyCache(maxAgeMs = 90_000): ApplyCache {
-  return { maxAgeMs, entry: undefined };
+  return { maxAgeMs, entry: undefined, renders: new Map() };
 }
 
 /** The cached state for `backend` if it is still fresh, else undefined. */

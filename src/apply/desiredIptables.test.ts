@@ -42,3 +42,17 @@ describe("desiredIptablesState agrees with renderIptables", () => {
     expect(desired.sets.map((s) => s.name)).toEqual(setNames);
   });
 });
+
+describe("desiredIptablesState with a memo", () => {
+  it("gives the same state as without, reusing unchanged chains and sets", () => {
+    const ir = compileModel(loadModel(readInputs(["fixtures/cases/demo-shop"]).files).model, { node: "node-1" }).ir;
+    const first = { previous: new Map<string, unknown>(), next: new Map<string, unknown>() };
+    const plain = desiredIptablesState(ir);
+    expect(desiredIptablesState(ir, first)).toEqual(plain);
+    const second = { previous: first.next, next: new Map<string, unknown>() };
+    const again = desiredIptablesState(structuredClone(ir), second);
+    expect(again).toEqual(plain);
+    expect(again.v4[0]?.chains[0]).toBe(desiredIptablesState(ir, { previous: first.next, next: new Map() }).v4[0]?.chains[0]);
+    expect([...second.next.keys()]).toEqual([...first.next.keys()]);
+  });
+});

@@ -34,7 +34,26 @@ function desiredHooks(table: Table, ctx: RenderContext): HookRules[] {
   });
 }
 
-function desiredTable(table: Table, familyIr: FamilyIr): DesiredTable {
+/**
+ * Renderings of earlier calls, for an agent that applies again and again: a chain's rules depend
+ * only on the family and the chain's own IR (jump targets and set names are fixed functions of
+ * the names it mentions), and a set's members only on its members, so both are looked up by
+ * their JSON. Each call keeps only what it used (`next`), so the memo never outgrows one ruleset.
+ */
+export interface RenderMemo {
+  readonly previous: ReadonlyMap<string, unknown>;
+  readonly next: Map<string, unknown>;
+}
+
+function memoized<T>(memo: RenderMemo | undefined, key: () => string, make: () => T): T {
+  if (memo === undefined) return make();
+  const k = key();
+  const value = (memo.previous.get(k) as T | undefined) ?? make();
+  memo.next.set(k, value);
+  return value;
+}
+
+function desiredTable(table: Table, familyIr: FamilyIr, memo?: RenderMemo): DesiredTable {
   const chainNames = chainNameMap(table.chains.map((c) => c.name));
   const ctx: RenderContext = {
     family: familyIr.family,
@@ -42,33 +61,39 @@ function desiredTable(table: Table, familyIr: FamilyIr): DesiredTable {
     setNames: ipsetNameMap(familyIr),
     setTypes: new Map(familyIr.sets.map((s) => [s.id, s.type] as const)),
   };
-  const chains: ChainRules[] = table.chains.map((chain) => {
-    const name = chainNames.get(chain.name) ?? chain.name;
-    const parts = chain.rules.map((rule) => renderRuleParts(rule, ctx));
-    return { name, rules: ownedRules(name, renderRuleLines(name, name, parts, () => `-A ${name}`)) };
-  });
+  const chains: ChainRules[] = table.chains.map((chain) =>
+    memoized(
+      memo,
+      () => `chain ${familyIr.family} ${JSON.stringify(chain)}`,
+      () => {
+        const name = chainNames.get(chain.name) ?? chain.name;
+        const parts = chain.rules.map((rule) => renderRuleParts(rule, ctx));
+        return { name, rules: ownedRules(name, renderRuleLines(name, name, parts, () => `-A ${name}`)) };
+      },
+    ),
+  );
   return { name: table.name, chains, hooks: desiredHooks(table, ctx) };
 }
 
-function desiredSets(familyIr: FamilyIr): SetState[] {
+function desiredSets(familyIr: FamilyIr, memo?: RenderMemo): SetState[] {
   const names = ipsetNameMap(familyIr);
   return familyIr.sets.map((set) => ({
     name: names.get(set.id) ?? set.id,
     type: ipsetType(set.type),
     family: set.family === 4 ? "inet" : "inet6",
     maxelem: MAX_IPSET_SIZE,
-    members: [...new Set(set.members.map(normalizeMember))].sort(),
+    members: memoized(memo, () => `members ${set.members.join(" ")}`, () => [...new Set(set.members.map(normalizeMember))].sort()),
   }));
 }
 
 /**
  * What the iptables backend wants on the node for `ir`: our chains and hooks per table and
- * family, and our sets. Pure. Throws only on a broken IR invariant, as the backend does.
+ * family, and our sets. Pure apart from filling `memo.next`. Throws only on a broken IR invariant, as the backend does.
  */
-export function desiredIptablesState(ir: Ir): DesiredIptablesState {
+export function desiredIptablesState(ir: Ir, memo?: RenderMemo): DesiredIptablesState {
   return {
-    v4: ir.v4.tables.map((t) => desiredTable(t, ir.v4)),
-    v6: ir.v6.tables.map((t) => desiredTable(t, ir.v6)),
-    sets: [...desiredSets(ir.v4), ...desiredSets(ir.v6)],
+    v4: ir.v4.tables.map((t) => desiredTable(t, ir.v4, memo)),
+    v6: ir.v6.tables.map((t) => desiredTable(t, ir.v6, memo)),
+    sets: [...desiredSets(ir.v4, memo), ...desiredSets(ir.v6, memo)],
   };
 }
