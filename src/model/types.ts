@@ -5,15 +5,15 @@
  * - Plain, readonly, JSON-serializable data; no classes, Maps or functions.
  * - One interface per kind we compile, discriminated by `kind`. Kinds from different API groups
  *   that share a name are told apart by prefix (`K8sNetworkPolicy` vs `NetworkPolicy`, `V1Profile`).
- * - Every resource carries an `origin`: the document's span plus a span for every field, keyed by
- *   its dotted path in the document (`spec.ingress.0.source.selector`), so a later stage can point
- *   at any field with `spanOf`.
+ * - Every resource carries an `origin`: the document's span and positioned tree, so a later stage
+ *   can point at any field by its dotted path (`spec.ingress.0.source.selector`) with `spanOf`.
  * - Selectors are parsed during validation; the model holds the AST and the text as written.
  * - Defaults are applied here (e.g. Calico policy `types`, `tier: default`), so the compiler does
  *   not re-derive them.
  */
 import type { Span } from "../diagnostics/span.js";
 import type { Labels, Selector } from "./selector/ast.js";
+import type { YNode } from "./yamlTree.js";
 
 export type { Labels, Selector } from "./selector/ast.js";
 
@@ -24,22 +24,54 @@ export interface Origin {
   readonly document: number;
   /** Span of the whole document (or List item). */
   readonly span: Span;
-  /** Span of every field's value, by dotted path relative to the resource (`metadata.name`). */
-  readonly spans: Readonly<Record<string, Span>>;
-  /** Span of every mapping key, by the same dotted path. */
-  readonly keySpans: Readonly<Record<string, Span>>;
+  /**
+   * The document's positioned tree, so any field's span can be found by its dotted path (see
+   * `spanOf`). Kept as the tree rather than flattened into a table of paths: flattening every
+   * field of 250,000 pods cost more memory and time than the rest of validation.
+   * Absent for resources that were not loaded from text.
+   */
+  readonly node?: YNode;
+}
+
+/** The node at `path` and the span of the mapping key that leads to it, as far as the path exists. */
+function walk(origin: Origin, path: string): { node: YNode; keySpan?: Span; complete: boolean } | undefined {
+  let node = origin.node;
+  if (!node) return undefined;
+  let keySpan: Span | undefined;
+  let rest = path;
+  while (rest !== "") {
+    let next: { node: YNode; keySpan?: Span; rest: string } | undefined;
+    if (node.kind === "map") {
+      // Keys may contain dots (`app.kubernetes.io/name`): take the longest key the path starts with.
+      for (const e of node.entries) {
+        if ((rest === e.key || rest.startsWith(`${e.key}.`)) && (!next || e.key.length > rest.length - next.rest.length)) {
+          next = { node: e.value, keySpan: e.keySpan, rest: rest.slice(e.key.length + 1) };
+        }
+      }
+    } else if (node.kind === "seq") {
+      const cut = rest.indexOf(".");
+      const index = cut < 0 ? rest : rest.slice(0, cut);
+      const item = /^\d+$/.test(index) ? node.items[Number(index)] : undefined;
+      if (item) next = { node: item, rest: cut < 0 ? "" : rest.slice(cut + 1) };
+    }
+    if (!next) return { node, ...(keySpan ? { keySpan } : {}), complete: false };
+    node = next.node;
+    keySpan = next.keySpan;
+    rest = next.rest;
+  }
+  return { node, ...(keySpan ? { keySpan } : {}), complete: true };
 }
 
 /** The most specific known span for `path` (or the nearest ancestor's, or the document's). */
 export function spanOf(origin: Origin, path: string): Span {
-  let p = path;
-  for (;;) {
-    const s = origin.spans[p];
-    if (s) return s;
-    const cut = p.lastIndexOf(".");
-    if (cut < 0) return origin.spans[""] ?? origin.span;
-    p = p.slice(0, cut);
-  }
+  return walk(origin, path)?.node.span ?? origin.span;
+}
+
+/** The span of the mapping key at `path` (the value's span when there is no such key). */
+export function keySpanOf(origin: Origin, path: string): Span {
+  const found = walk(origin, path);
+  if (found?.complete && found.keySpan) return found.keySpan;
+  return found?.node.span ?? origin.span;
 }
 
 /** A selector as written plus its parsed form. */

@@ -43,7 +43,7 @@ const FILE = "test.yaml";
 
 export function origin(): Origin {
   const span = { file: FILE, start: 0, end: 0 };
-  return { file: FILE, document: 0, span, spans: {}, keySpans: {} };
+  return { file: FILE, document: 0, span };
 }
 
 /** A parsed selector field; throws on a syntax error (a test bug). */

@@ -32,7 +32,7 @@ import type {
   WorkloadEndpoint,
 } from "../../model/types.js";
 
-export const dummyOrigin: Origin = { file: "test.yaml", document: 0, span: { file: "test.yaml", start: 0, end: 0 }, spans: {}, keySpans: {} };
+export const dummyOrigin: Origin = { file: "test.yaml", document: 0, span: { file: "test.yaml", start: 0, end: 0 } };
 
 function meta(name: string, namespace?: string, labels: Labels = {}): Metadata {
   return { name, ...(namespace !== undefined ? { namespace } : {}), labels, annotations: {} };

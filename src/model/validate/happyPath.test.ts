@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { spanOf, type Resource } from "../types.js";
+import { keySpanOf, spanOf, type Resource } from "../types.js";
 import { lineColumn } from "../../diagnostics/span.js";
 import { validateYaml, yaml } from "./testSupport.js";
 
@@ -317,8 +317,7 @@ describe("a realistic multi-kind file", () => {
     expect(gnp.origin.document).toBe(5);
     expect(at(gnp.origin.span)).toEqual({ line: 52, column: 1 });
     expect(at(spanOf(gnp.origin, "spec.ingress.0.source.namespaceSelector"))).toEqual({ line: 63, column: 26 });
-    const key = gnp.origin.keySpans["spec.ingress.0.source.namespaceSelector"];
-    expect(key && at(key)).toEqual({ line: 63, column: 7 });
+    expect(at(keySpanOf(gnp.origin, "spec.ingress.0.source.namespaceSelector"))).toEqual({ line: 63, column: 7 });
     expect(at(spanOf(gnp.origin, "spec.ingress.0.destination.ports.2"))).toEqual({ line: 65, column: 44 });
     // A path that does not exist falls back to its nearest ancestor.
     expect(at(spanOf(gnp.origin, "spec.ingress.1.source.nets"))).toEqual({ line: 66, column: 5 });

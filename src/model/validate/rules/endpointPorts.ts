@@ -2,6 +2,7 @@
  * invalid-port: named ports of endpoints and pods. Names must be valid Kubernetes port names and
  * numbers 1-65535 (a port 0 cannot be matched by iptables' --dport).
  */
+import type { YNode } from "../../yamlTree.js";
 import { error } from "../../../diagnostics/diagnostic.js";
 import { spanOf, type Resource } from "../../types.js";
 import { isK8sPortName } from "../names.js";
@@ -27,7 +28,7 @@ export const endpointPorts: ResourceRule = {
         return;
       case "Pod": {
         // Pod ports are flattened over containers; recover each one's path from the origin.
-        const paths = Object.keys(resource.origin.spans).filter((k) => /^spec\.containers\.\d+\.ports\.\d+$/.test(k));
+        const paths = containerPortPaths(resource.origin.node);
         resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.containerPort, paths[i] ?? "spec", "containerPort"));
         return;
       }
@@ -36,3 +37,17 @@ export const endpointPorts: ResourceRule = {
     }
   },
 };
+
+/** Dotted paths of every `spec.containers.N.ports.M` entry, in document order. */
+function containerPortPaths(doc: YNode | undefined): string[] {
+  const paths: string[] = [];
+  const child = (node: YNode | undefined, key: string): YNode | undefined =>
+    node?.kind === "map" ? node.entries.find((e) => e.key === key)?.value : undefined;
+  const containers = child(child(doc, "spec"), "containers");
+  if (containers?.kind !== "seq") return paths;
+  containers.items.forEach((container, i) => {
+    const ports = child(container, "ports");
+    if (ports?.kind === "seq") ports.items.forEach((_, j) => paths.push(`spec.containers.${i}.ports.${j}`));
+  });
+  return paths;
+}

@@ -1,8 +1,7 @@
 /**
  * Helpers shared by the semantic rules.
  */
-import type { Span } from "../../../diagnostics/span.js";
-import { spanOf, type EntityRule, type Origin, type Resource, type Rule } from "../../types.js";
+import type { EntityRule, Resource, Rule } from "../../types.js";
 
 /** Every Calico rule of a resource (v3 policies and profiles, v1 policies and profiles). */
 export function rulesOf(r: Resource): readonly Rule[] {
@@ -26,10 +25,7 @@ export function sidesOf(rule: Rule): readonly { readonly entity: EntityRule; rea
   ];
 }
 
-/** The span of a mapping key at `path` (the value's span when there is no key). */
-export function keySpanOf(origin: Origin, path: string): Span {
-  return origin.keySpans[path] ?? spanOf(origin, path);
-}
+export { keySpanOf } from "../../types.js";
 
 /** Whether the resource came from a calicoctl v1 document. */
 export function isV1(r: Resource): boolean {
