@@ -8,7 +8,7 @@ import type { ProfileInfo } from "./profiles.js";
 import { namespaceProfile, namespaceProfileName, serviceAccountProfile, serviceAccountProfileName } from "./profiles.js";
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from "./selectors/selectorOps.js";
 
-/** Something selectors can match: a workload endpoint or a network set. */
+/** Something selectors can match: a workload endpoint, a host endpoint or a network set. */
 export interface SelectableMember {
   /** Unique and sortable: `<kind>/<namespace>/<name>`. */
   readonly key: string;
@@ -30,7 +30,7 @@ export interface EndpointInfo extends SelectableMember {
 }
 
 export interface ResolvedEndpoints {
-  /** Workload endpoints then network sets, in input order. */
+  /** Workload endpoints then network sets and host endpoints, in input order. */
   readonly members: readonly SelectableMember[];
   /** Local workload endpoints, sorted by key. */
   readonly local: readonly EndpointInfo[];
@@ -97,7 +97,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     local: boolean;
   }
   const raws: Raw[] = [];
-  const netSets: { key: string; own: Labels; automatic: Labels; profiles: string[]; nets: readonly string[] }[] = [];
+  const netSets: { key: string; own: Labels; automatic: Labels; profiles: readonly string[]; nets: readonly string[]; ports?: readonly NamedPort[] }[] = [];
   for (const r of model.resources) {
     switch (r.kind) {
       case "Pod": {
@@ -168,6 +168,19 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
       case "GlobalNetworkSet":
         netSets.push({ key: `GlobalNetworkSet//${r.metadata.name}`, own: r.metadata.labels, automatic: {}, profiles: [], nets: r.nets.map(hostCidr) });
         break;
+      case "HostEndpoint":
+      case "V1HostEndpoint":
+        // Selectors match host endpoints by their expected IPs (calico-model.md section 2.6),
+        // so they are set members like network sets; they get no chains of their own here.
+        netSets.push({
+          key: `${r.kind}//${r.metadata.name}`,
+          own: r.metadata.labels,
+          automatic: {},
+          profiles: r.profiles,
+          nets: r.expectedIPs.map(hostCidr),
+          ports: r.kind === "HostEndpoint" ? r.ports : [],
+        });
+        break;
       default:
         break;
     }
@@ -186,7 +199,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     profiles: r.profiles,
   }));
   // Member order never shows in the output (set members are sorted); only local endpoints are.
-  const sets: SelectableMember[] = netSets.map((s) => ({ key: s.key, labels: effectiveLabels(s.own, s.automatic, s.profiles, profiles, false), nets: s.nets, ports: [] }));
+  const sets: SelectableMember[] = netSets.map((s) => ({ key: s.key, labels: effectiveLabels(s.own, s.automatic, s.profiles, profiles, false), nets: s.nets, ports: s.ports ?? [] }));
   const local = endpoints.filter((e) => e.local).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // Referenced but undefined profiles resolve to empty ones (no labels, no rules).
   for (const e of local) {
