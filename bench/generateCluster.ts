@@ -83,7 +83,7 @@ export function generateResources(shape: ClusterShape): object[] {
           },
         ],
       },
-      status: dual ? { podIP: ip, podIPs: [{ ip }, { ip: `fd00::${q.toString(16)}` }] } : { podIP: ip },
+      status: dual ? { podIP: ip, podIPs: [{ ip }, { ip: `fd00::${(q >> 16).toString(16)}:${(q & 0xffff).toString(16)}` }] } : { podIP: ip },
     });
   }
   for (let i = 0; i < shape.policies; i++) {

@@ -1,8 +1,8 @@
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { loadDocuments } from "./load/index.js";
+import { loadDocuments, plainToNode } from "./load/index.js";
 import type { Model } from "./types.js";
 import { validateDocuments } from "./validate/index.js";
-import type { SourceFile } from "./yamlTree.js";
+import type { LoadedDocument, SourceFile } from "./yamlTree.js";
 
 export interface LoadModelResult {
   readonly model: Model;
@@ -18,4 +18,21 @@ export function loadModel(files: readonly SourceFile[]): LoadModelResult {
   const loaded = loadDocuments(files);
   const validated = validateDocuments(loaded.documents, files);
   return { model: validated.model, diagnostics: sortDiagnostics([...loaded.diagnostics, ...validated.diagnostics]) };
+}
+
+/**
+ * The front end for resources already in memory (what a node agent holds after reading the
+ * Kubernetes and Calico APIs): validates plain objects into the model. Diagnostics point at
+ * `source` with no line or column; resources keep no positioned tree, so the model stays as small
+ * as the objects themselves. `List` wrappers are not unwrapped here; pass their items.
+ */
+export function loadModelFromObjects(objects: readonly unknown[], source = "<memory>"): LoadModelResult {
+  const span = { file: source, start: 0, end: 0 };
+  const documents: LoadedDocument[] = objects.map((o, index) => ({ file: source, index, node: plainToNode(o, span) }));
+  const validated = validateDocuments(documents, []);
+  const resources = validated.model.resources.map((r) => {
+    const { node: _tree, ...origin } = r.origin;
+    return { ...r, origin };
+  });
+  return { model: { resources }, diagnostics: sortDiagnostics(validated.diagnostics) };
 }

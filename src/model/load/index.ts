@@ -6,3 +6,4 @@ export { loadDocuments, type LoadResult } from "./loadDocuments.js";
 export { scalarValueSpan } from "./scalarValueSpan.js";
 export { toPlain } from "./toPlain.js";
 export { decodeScalar, type DecodedScalar } from "./decodeScalar.js";
+export { plainToNode } from "./plainToNode.js";
