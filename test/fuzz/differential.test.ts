@@ -9,7 +9,7 @@ import { clusterArb, clusterYaml, flowsArb, FUZZ_NODE } from "./randomCluster.js
 import { compileYaml, disagreements } from "./differential.js";
 
 const seed = Number(process.env.POLICYC_FUZZ_SEED ?? 20261121);
-const runs = Number(process.env.POLICYC_FUZZ_RUNS ?? 300);
+const runs = Number(process.env.POLICYC_FUZZ_RUNS ?? 500);
 
 describe("IR interpreter vs reference evaluator on random clusters", () => {
   it(`agrees on every flow (${runs} clusters, seed ${seed})`, { timeout: 120_000 }, () => {
