@@ -352,3 +352,21 @@ describe("loadDocuments: large mappings", () => {
     expect(Object.keys(toPlain(r.documents[0]!.node) as object)).toHaveLength(40);
   });
 });
+
+describe("large files", () => {
+  it("parses a file of many megabytes in batches with the same positions, and recovers from a broken document", () => {
+    const doc = (i: number) => `apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ns-${i}\n  labels:\n    filler: "${"x".repeat(60)}"\n`;
+    const docs = Array.from({ length: 40_000 }, (_, i) => (i === 30_000 ? "metadata: [unclosed\n" : doc(i)));
+    const text = docs.join("---\n");
+    expect(text.length).toBeGreaterThan(4 << 20);
+    const { documents, diagnostics } = loadDocuments([{ path: "big.yaml", text }]);
+    expect(documents).toHaveLength(39_999);
+    expect(diagnostics.map((d) => d.code)).toEqual(["yaml-syntax"]);
+    const brokenAt = text.indexOf("metadata: [unclosed");
+    expect(diagnostics[0]!.span!.start).toBeGreaterThanOrEqual(brokenAt);
+    // Spans stay absolute offsets into the whole file.
+    const last = documents[documents.length - 1]!;
+    expect(text.slice(last.node.span.start, last.node.span.start + 10)).toBe("apiVersion");
+    expect(last.index).toBe(39_998);
+  });
+});

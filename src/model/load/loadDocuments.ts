@@ -31,13 +31,44 @@ export function loadDocuments(files: readonly SourceFile[]): LoadResult {
   return { documents, diagnostics };
 }
 
+/**
+ * Text above this size is parsed in batches of documents of about this size, so that the parser's
+ * event list (several objects per scalar) never holds a whole 100 MB file at once. Batches are cut
+ * only at document markers, where cutting is always safe (see `splitDocuments`).
+ */
+const BATCH_CHARS = 1 << 20;
+
 function parseFile(file: SourceFile, diagnostics: Diagnostic[]): DocumentRoot[] {
-  const whole = parseChunk(file.path, file.text, 0);
-  if (whole.ok) return eventsToNodes(whole.events, { file: file.path, source: file.text, base: 0 }, diagnostics);
+  if (file.text.length <= 4 * BATCH_CHARS) return parseText(file.path, file.text, 0, diagnostics);
+  const roots: DocumentRoot[] = [];
+  for (const batch of batches(splitDocuments(file.text))) {
+    roots.push(...parseText(file.path, file.text.slice(batch.start, batch.end), batch.start, diagnostics));
+  }
+  return roots;
+}
+
+/** Consecutive documents grouped into runs of about BATCH_CHARS characters. */
+function batches(chunks: readonly { readonly text: string; readonly start: number }[]): { start: number; end: number }[] {
+  const out: { start: number; end: number }[] = [];
+  for (const chunk of chunks) {
+    const last = out[out.length - 1];
+    const end = chunk.start + chunk.text.length;
+    if (last && end - last.start <= BATCH_CHARS) last.end = end;
+    else out.push({ start: chunk.start, end });
+  }
+  return out;
+}
+
+/** Parses a piece of a file that starts at offset `base`; on failure, document by document. */
+function parseText(path: string, text: string, base: number, diagnostics: Diagnostic[]): DocumentRoot[] {
+  const whole = parseChunk(path, text, base);
+  if (whole.ok) return eventsToNodes(whole.events, { file: path, source: text, base }, diagnostics);
   // The common case is a file that parses; only a broken one pays for splitting.
+  const file = { path, text };
   const roots: DocumentRoot[] = [];
   let failed = false;
-  for (const chunk of splitDocuments(file.text)) {
+  for (const piece of splitDocuments(text)) {
+    const chunk = { text: piece.text, start: base + piece.start };
     const parsed = parseChunk(file.path, chunk.text, chunk.start);
     if (parsed.ok) {
       roots.push(...eventsToNodes(parsed.events, { file: file.path, source: chunk.text, base: chunk.start }, diagnostics));
