@@ -64,3 +64,12 @@ export function mergeSummaries(summaries: readonly PlanSummary[]): PlanSummary {
 export function isEmptyPlan(plan: Plan): boolean {
   return plan.steps.length === 0;
 }
+
+/**
+ * Appends `items` to `target` in place. `target.push(...items)` passes every item as an argument
+ * and overflows the call stack past roughly 100,000 items (a set of a large cluster), so plans
+ * are built with this instead.
+ */
+export function append<T>(target: T[], items: Iterable<T>): void {
+  for (const item of items) target.push(item);
+}

@@ -164,6 +164,12 @@ describe("planSets", () => {
     expect(plan.after).toEqual(["destroy cali40s:old"]);
     expect(plan.summary.setsChanged).toEqual(["cali40s:b"]);
   });
+  it("handles sets far larger than the call stack allows for spread arguments", () => {
+    const members = Array.from({ length: 300_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`);
+    const plan = planSets([set("cali40s:big", members)], []);
+    expect(plan.before).toHaveLength(300_001);
+    expect(planSets([set("cali40s:big", members)], [set("cali40s:big", members.slice(1))]).before).toEqual([`add cali40s:big ${members[0]}`]);
+  });
   it("swaps in a temporary set when metadata changes compatibly, and refuses an incompatible change", () => {
     const swap = planSets([set("cali40s:a", ["10.0.0.1"])], [set("cali40s:a", ["10.0.0.1"], "hash:net", 65536), set("cali4t0", [])]);
     expect(swap.before).toEqual(["create cali4t1 hash:net family inet maxelem 1048576", "add cali4t1 10.0.0.1", "swap cali40s:a cali4t1"]);

@@ -19,7 +19,7 @@
 import type { ChainRules, DesiredIptablesState, DesiredTable, HookRules, KernelIptablesState, KernelTable, OwnedRule, SetState } from "./iptablesState.js";
 import { IPTABLES_TABLES } from "./iptablesState.js";
 import type { Plan, PlanStep, PlanSummary } from "./plan.js";
-import { emptySummary, mergeSummaries } from "./plan.js";
+import { append, emptySummary, mergeSummaries } from "./plan.js";
 
 /** The programs a plan runs, already resolved for the node's iptables variant. */
 export interface IptablesTools {
@@ -84,7 +84,7 @@ export function planTable(name: string, want: DesiredTable | undefined, have: Ke
     const existing = haveChains.get(chain.name);
     const lines = existing === undefined ? chain.rules.map((r) => `-A ${chain.name} ${r.spec}`) : chainDiff(chain.name, chain.rules, existing.rules);
     if (existing !== undefined && lines.length > 0) changed.push(chain.name);
-    body.push(...lines);
+    append(body, lines);
   }
   const builtins = new Map((have?.builtins ?? []).map((c) => [c.name, c.rules] as const));
   const wantHooks = new Map((want?.hooks ?? []).map((h) => [h.kernelChain, h] as const));
@@ -93,7 +93,7 @@ export function planTable(name: string, want: DesiredTable | undefined, have: Ke
   for (const kernelChain of hookChains) {
     const lines = hookLines(kernelChain, wantHooks.get(kernelChain) ?? { kernelChain, insert: [], append: [] }, builtins.get(kernelChain) ?? []);
     if (lines.length > 0) hooksChanged.push(`${name}/${kernelChain}`);
-    body.push(...lines);
+    append(body, lines);
   }
   const summary: PlanSummary = {
     ...emptySummary,
@@ -147,25 +147,29 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
     const old = haveByName.get(set.name);
     if (old === undefined) {
       created.push(set.name);
-      before.push(createLine(set), ...set.members.map((m) => `add ${set.name} ${m}`));
+      before.push(createLine(set));
+      append(before, set.members.map((m) => `add ${set.name} ${m}`));
     } else if (old.type === set.type && old.family === set.family && old.maxelem === set.maxelem) {
       const oldMembers = new Set(old.members);
       const newMembers = new Set(set.members);
       const dels = old.members.filter((m) => !newMembers.has(m)).map((m) => `del ${set.name} ${m}`);
       const adds = set.members.filter((m) => !oldMembers.has(m)).map((m) => `add ${set.name} ${m}`);
       if (dels.length + adds.length > 0) changed.push(set.name);
-      before.push(...dels, ...adds);
+      append(before, dels);
+      append(before, adds);
     } else if (features(old.type) === features(set.type) && old.family === set.family) {
       const temp = tempName(set.family);
       changed.push(set.name);
-      before.push(createLine(set, temp), ...set.members.map((m) => `add ${temp} ${m}`), `swap ${set.name} ${temp}`);
+      before.push(createLine(set, temp));
+      append(before, set.members.map((m) => `add ${temp} ${m}`));
+      before.push(`swap ${set.name} ${temp}`);
       after.push(`destroy ${temp}`);
     } else {
       refusals.push(`set ${set.name} exists as ${old.type} family ${old.family}; it must be ${set.type} family ${set.family}, which ipset cannot swap in while rules use it`);
     }
   }
   const removed = have.filter((s) => !wantNames.has(s.name)).map((s) => s.name);
-  after.push(...removed.map((name) => `destroy ${name}`));
+  append(after, removed.map((name) => `destroy ${name}`));
   return { before, after, refusals, summary: { ...emptySummary, setsCreated: created, setsChanged: changed, setsRemoved: removed } };
 }
 

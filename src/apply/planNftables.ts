@@ -12,7 +12,7 @@
  */
 import type { NftChain, NftSet, NftTable } from "./nftState.js";
 import type { Plan, PlanStep, PlanSummary } from "./plan.js";
-import { emptySummary, mergeSummaries } from "./plan.js";
+import { append, emptySummary, mergeSummaries } from "./plan.js";
 
 /** Our table name in each family (the nftables backend's `NFT_TABLE_NAME`). */
 export const NFT_TABLE = "policyc";
@@ -104,7 +104,7 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
       (chain.header === undefined ? changed : hooksChanged).push(`${t}/${chain.name}`);
       chainLines.push(`flush chain ${t} ${chain.name}`);
     }
-    chainLines.push(...chain.rules.map((r) => `add rule ${t} ${chain.name} ${r.text}`));
+    append(chainLines, chain.rules.map((r) => `add rule ${t} ${chain.name} ${r.text}`));
   }
   const lines = [
     ...declare,
@@ -149,7 +149,7 @@ export function planNftables(want: readonly NftTable[], have: readonly NftTable[
     }
     const table = planNftTable(w, h);
     if (table.recreated !== undefined && h !== undefined) notes.push(`# ${family} ${NFT_TABLE} re-created: ${table.recreated}`);
-    lines.push(...table.lines);
+    append(lines, table.lines);
     summaries.push(table.summary);
   }
   const steps: PlanStep[] =

@@ -235,7 +235,7 @@ export function canonicalDump(text: string): string {
     const decls = block.filter((l) => l.startsWith(":")).map((l) => l.replace(/\[\d+:\d+\]$/, "")).sort();
     const rules = block.filter((l) => l.startsWith("-A "));
     const chains = [...new Set(rules.map((l) => l.split(" ")[1] ?? ""))].sort();
-    out.push(...decls, ...chains.flatMap((c) => rules.filter((l) => l.split(" ")[1] === c)));
+    for (const line of [...decls, ...chains.flatMap((c) => rules.filter((l) => l.split(" ")[1] === c))]) out.push(line);
     block = [];
   };
   const sets = new Map<string, string[]>();
