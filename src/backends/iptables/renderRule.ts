@@ -11,6 +11,7 @@
  * negated catch-all, two protocol or same-direction interface matches, an unknown chain or set,
  * more than 15 multiport slots) are internal errors and throw.
  */
+import { orderMatches } from "../orderMatches.js";
 import type { Action, Family, Match, PortRange, Rule } from "../../compiler/ir/types.js";
 import { cidrRange } from "./cidrRange.js";
 import { escapeComment, escapeLogPrefix } from "./escapeComment.js";
@@ -111,27 +112,6 @@ export function renderMatch(match: Match, ctx: RenderContext): string {
   }
 }
 
-/** Position of a policy match kind in Felix's order; negated ones come after all positive ones. */
-const POLICY_ORDER: Readonly<Record<string, number>> = {
-  protocol: 0, "addr:src": 1, "set:src": 2, "ports:src": 3, "addrPortSet:src": 4,
-  "addr:dst": 5, "set:dst": 6, "ports:dst": 7, "addrPortSet:dst": 8, icmp: 9,
-};
-
-function matchRank(match: Match): number {
-  switch (match.kind) {
-    case "iface":
-      return match.dir === "in" ? 0 : 1;
-    case "mark":
-      return 100;
-    case "ctstate":
-      return 101;
-    default: {
-      const key = "dir" in match ? `${match.kind}:${match.dir}` : match.kind;
-      return 10 + (match.negate ? 20 : 0) + (POLICY_ORDER[key] ?? 0);
-    }
-  }
-}
-
 /**
  * iptables takes each of `-p`, `-i`, `-o` at most once per rule ("multiple -i flags not
  * allowed"), negated or not; a rule needing more is an IR bug.
@@ -184,10 +164,8 @@ export function renderMatches(matches: readonly Match[], ctx: RenderContext): st
     seen.add(key);
   }
   const extra = extraAddressMatches(matches);
-  return matches
-    .map((match, index) => ({ match, index, rank: matchRank(match) }))
-    .sort((a, b) => a.rank - b.rank || a.index - b.index)
-    .map(({ match }) => (match.kind === "addr" && extra.has(match) ? renderAddressRange(match) : renderMatch(match, ctx)))
+  return orderMatches(matches)
+    .map((match) => (match.kind === "addr" && extra.has(match) ? renderAddressRange(match) : renderMatch(match, ctx)))
     .filter((text) => text !== "")
     .join(" ");
 }

@@ -14,6 +14,7 @@
  * a changed human comment still changes the hash. The comment is `cali:<hash>;` plus the human
  * comments joined by `;`, cut to nft's 128 bytes.
  */
+import { orderMatches } from "../orderMatches.js";
 import type { Action, Family, Match, Rule } from "../../compiler/ir/types.js";
 import { escapeComment, ruleHashes } from "../iptables/index.js";
 import { addressExpression, portsExpression } from "./elements.js";
@@ -107,33 +108,10 @@ export function renderMatch(match: Match, ctx: RenderContext): string {
   }
 }
 
-/** Position of a match kind in the rendered rule; negated policy matches follow positive ones. */
-const POLICY_ORDER: Readonly<Record<string, number>> = {
-  protocol: 0, "addr:src": 1, "set:src": 2, "ports:src": 3, "addrPortSet:src": 4,
-  "addr:dst": 5, "set:dst": 6, "ports:dst": 7, "addrPortSet:dst": 8, icmp: 9,
-};
-
-function matchRank(match: Match): number {
-  switch (match.kind) {
-    case "iface":
-      return match.dir === "in" ? 0 : 1;
-    case "mark":
-      return 100;
-    case "ctstate":
-      return 101;
-    default: {
-      const key = "dir" in match ? `${match.kind}:${match.dir}` : match.kind;
-      return 10 + (match.negate ? 20 : 0) + (POLICY_ORDER[key] ?? 0);
-    }
-  }
-}
-
 /** All matches of a rule in a stable order, joined by spaces. */
 export function renderMatches(matches: readonly Match[], ctx: RenderContext): string {
-  return matches
-    .map((match, index) => ({ match, index, rank: matchRank(match) }))
-    .sort((a, b) => a.rank - b.rank || a.index - b.index)
-    .map(({ match }) => renderMatch(match, ctx))
+  return orderMatches(matches)
+    .map((match) => renderMatch(match, ctx))
     .join(" ");
 }
 
