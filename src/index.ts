@@ -20,7 +20,7 @@ export {
 } from "./model/selector/index.js";
 export { loadDocuments } from "./model/load/index.js";
 export { validateDocuments } from "./model/validate/index.js";
-export { loadModel, type LoadModelResult } from "./model/loadModel.js";
+export { loadModel, loadModelFromObjects, type LoadModelResult } from "./model/loadModel.js";
 export { compileModel, type CompileOptions, type CompileResult } from "./compiler/compile.js";
 export type * as ir from "./compiler/ir/types.js";
 export type { Ir } from "./compiler/ir/types.js";
