@@ -34,13 +34,15 @@ function parseV6(addr: string): bigint {
     for (const part of ipaddr.IPv6.parse(addr).parts) v = (v << 16n) | BigInt(part);
     return v;
   }
+  // Eight zero-padded hex groups make one 32-digit hex literal: a single BigInt conversion.
   const gap = addr.indexOf("::");
-  const head = gap < 0 ? addr.split(":") : addr.slice(0, gap) === "" ? [] : addr.slice(0, gap).split(":");
-  const tail = gap < 0 ? [] : addr.slice(gap + 2) === "" ? [] : addr.slice(gap + 2).split(":");
-  const groups = [...head, ...Array<string>(8 - head.length - tail.length).fill("0"), ...tail];
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(parseInt(g, 16));
-  return v;
+  const head = gap < 0 ? addr.split(":") : gap === 0 ? [] : addr.slice(0, gap).split(":");
+  const tail = gap < 0 || gap + 2 === addr.length ? [] : addr.slice(gap + 2).split(":");
+  let hex = "0x";
+  for (const g of head) hex += g.padStart(4, "0");
+  for (let i = head.length + tail.length; i < 8; i++) hex += "0000";
+  for (const g of tail) hex += g.padStart(4, "0");
+  return BigInt(hex);
 }
 
 function formatV6(v: bigint): string {
@@ -62,48 +64,57 @@ export function cidrInterval(cidr: string): { interval: Interval; bits: 32 | 128
   return { interval: { start, end: start + size - 1n }, bits };
 }
 
-/** Parses `a.b.c.d[/p]` by character codes into [start, end] (host bits masked); fast path. */
-function v4Interval(c: string): [number, number] {
-  let addr = 0;
-  let octet = 0;
-  let prefix = 32;
-  let i = 0;
-  for (; i < c.length; i++) {
-    const ch = c.charCodeAt(i);
-    if (ch === 46) {
-      addr = addr * 256 + octet;
-      octet = 0;
-    } else if (ch === 47) break;
-    else octet = octet * 10 + (ch - 48);
-  }
-  addr = addr * 256 + octet;
-  if (i < c.length) prefix = Number(c.slice(i + 1));
-  const size = 2 ** (32 - prefix);
-  const start = Math.floor(addr / size) * size;
-  return [start, start + size - 1];
-}
-
 /**
  * The minimal CIDR cover of v4 CIDRs. Returns `cidrs` itself when it is already minimal and in
- * address order (the common case for endpoint sets), to avoid reformatting.
+ * address order (the common case for endpoint sets), to avoid reformatting. The check reads the
+ * list once into typed arrays (no per-member allocation: sets hold hundreds of thousands).
  */
 function coverV4(cidrs: readonly string[]): readonly string[] {
-  const ivs = cidrs.map(v4Interval);
+  const n = cidrs.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
   let minimal = true;
-  for (let k = 1; k < ivs.length && minimal; k++) {
-    const prev = ivs[k - 1]!;
-    const cur = ivs[k]!;
+  let sorted = true;
+  for (let k = 0; k < n; k++) {
+    const c = cidrs[k]!;
+    let addr = 0;
+    let octet = 0;
+    let prefix = 32;
+    let i = 0;
+    for (; i < c.length; i++) {
+      const ch = c.charCodeAt(i);
+      if (ch === 46) {
+        addr = addr * 256 + octet;
+        octet = 0;
+      } else if (ch === 47) break;
+      else octet = octet * 10 + (ch - 48);
+    }
+    addr = addr * 256 + octet;
+    if (i < c.length) {
+      prefix = 0;
+      for (i++; i < c.length; i++) prefix = prefix * 10 + (c.charCodeAt(i) - 48);
+    }
+    const size = 2 ** (32 - prefix);
+    const start = Math.floor(addr / size) * size;
+    starts[k] = start;
+    ends[k] = start + size - 1;
+    if (k > 0 && start < starts[k - 1]!) sorted = false;
     // Sorted, disjoint and not adjacent-mergeable (two equal-size aligned siblings would merge).
-    if (cur[0] <= prev[1] + 1) minimal = cur[0] > prev[1] && !mergeable(prev, cur);
+    if (minimal && k > 0 && start <= ends[k - 1]! + 1) {
+      const prevSize = ends[k - 1]! - starts[k - 1]! + 1;
+      minimal = start > ends[k - 1]! && !(prevSize === size && starts[k - 1]! % (size * 2) === 0);
+    }
   }
   // Input text is trusted to be canonical (the model canonicalizes CIDRs; sets format them).
   if (minimal) return cidrs;
-  ivs.sort((a, b) => a[0] - b[0]);
+  // Sets arrive in address order; other lists are short.
+  const order = Array.from({ length: n }, (_, k) => k);
+  if (!sorted) order.sort((x, y) => starts[x]! - starts[y]!);
   const merged: [number, number][] = [];
-  for (const iv of ivs) {
+  for (const k of order) {
     const top = merged[merged.length - 1];
-    if (top && iv[0] <= top[1] + 1) top[1] = Math.max(top[1], iv[1]);
-    else merged.push([iv[0], iv[1]]);
+    if (top && starts[k]! <= top[1] + 1) top[1] = Math.max(top[1], ends[k]!);
+    else merged.push([starts[k]!, ends[k]!]);
   }
   const out: string[] = [];
   for (const [start, end] of merged) {
@@ -122,27 +133,29 @@ function coverV4(cidrs: readonly string[]): readonly string[] {
   return out;
 }
 
-/** Whether two adjacent blocks are aligned siblings of one parent prefix. */
-function mergeable(a: [number, number], b: [number, number]): boolean {
-  const size = a[1] - a[0] + 1;
-  return b[1] - b[0] + 1 === size && a[0] % (size * 2) === 0;
-}
-
-/** As coverV4; IPv6 input is trusted to be canonical text (the model canonicalizes CIDRs). */
+/**
+ * As coverV4; IPv6 input is trusted to be canonical text (the model canonicalizes CIDRs), so a
+ * list that is minimal once put in address order is returned reordered, not reformatted (sets
+ * list IPv6 members in text order, which is not address order).
+ */
 function coverV6(cidrs: readonly string[]): readonly string[] {
   const parsed = cidrs.map((c) => cidrInterval(c).interval);
-  let minimal = true;
-  for (let k = 1; k < parsed.length && minimal; k++) {
-    const prev = parsed[k - 1]!;
-    const cur = parsed[k]!;
-    if (cur.start <= prev.end + 1n) {
-      const size = prev.end - prev.start + 1n;
-      const siblings = cur.end - cur.start + 1n === size && prev.start % (size * 2n) === 0n;
-      minimal = cur.start > prev.end && !siblings;
+  const minimalIn = (ivs: readonly Interval[]): boolean => {
+    for (let k = 1; k < ivs.length; k++) {
+      const prev = ivs[k - 1]!;
+      const cur = ivs[k]!;
+      if (cur.start <= prev.end + 1n) {
+        const size = prev.end - prev.start + 1n;
+        const siblings = cur.end - cur.start + 1n === size && prev.start % (size * 2n) === 0n;
+        if (!(cur.start > prev.end && !siblings)) return false;
+      }
     }
-  }
-  if (minimal) return cidrs;
-  const intervals = parsed.sort((a, b) => (a.start < b.start ? -1 : a.start > b.start ? 1 : 0));
+    return true;
+  };
+  if (minimalIn(parsed)) return cidrs;
+  const order = Array.from({ length: cidrs.length }, (_, k) => k).sort((x, y) => (parsed[x]!.start < parsed[y]!.start ? -1 : parsed[x]!.start > parsed[y]!.start ? 1 : 0));
+  const intervals = order.map((k) => parsed[k]!);
+  if (minimalIn(intervals)) return order.map((k) => cidrs[k]!);
   const merged: Interval[] = [];
   for (const iv of intervals) {
     const top = merged[merged.length - 1];

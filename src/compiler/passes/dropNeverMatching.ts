@@ -23,7 +23,21 @@ function isEmpty(m: Match, sets: ReadonlyMap<string, IpSet>): boolean {
   }
 }
 
+/**
+ * Whether a rule needs no change: no empty list and at most one protocol match. Checked first
+ * because it holds for nearly every rule, and then the rule is kept as it is (not copied).
+ */
+function unchanged(rule: Rule, sets: ReadonlyMap<string, IpSet>): boolean {
+  let protocols = 0;
+  for (const m of rule.matches) {
+    if (m.kind === "protocol" && ++protocols > 1) return false;
+    if (isEmpty(m, sets)) return false;
+  }
+  return true;
+}
+
 function simplify(rule: Rule, sets: ReadonlyMap<string, IpSet>): Rule | undefined {
+  if (unchanged(rule, sets)) return rule;
   const kept: Match[] = [];
   for (const m of rule.matches) {
     if (isEmpty(m, sets)) {
@@ -57,18 +71,21 @@ export function dropNeverMatching(ir: Ir): Ir {
     const chain = (c: Chain): Chain => {
       const out: Rule[] = [];
       let pending: string[] = [];
+      let same = true;
       for (const r of c.rules) {
         const s = simplify(r, sets);
         if (!s) {
           pending.push(...r.comments);
+          same = false;
           continue;
         }
+        if (s !== r) same = false;
         out.push(pending.length > 0 ? { ...s, comments: [...pending, ...s.comments] } : s);
         pending = [];
       }
       // Comments of dropped trailing rules (or of every rule) stay on a no-op rule.
       if (pending.length > 0) out.push({ matches: [], action: { kind: "none" }, comments: pending });
-      return { ...c, rules: out };
+      return same ? c : { ...c, rules: out };
     };
     return { ...fam, tables: fam.tables.map((t) => ({ ...t, chains: t.chains.map(chain) })) };
   });
