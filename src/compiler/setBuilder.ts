@@ -40,13 +40,19 @@ function identify(selector: Selector): { id: string; text: string } {
 
 /**
  * Every member CIDR of one family in compressed-row form: member i's CIDRs are
- * texts[offsets[i] .. offsets[i + 1]), with numeric sort keys (IPv4: address * 64 + prefix
- * length, exact in a double) so that sets sort numbers, not strings.
+ * texts[offsets[i] .. offsets[i + 1]). Each CIDR also has a RANK in set order (IPv4 by address
+ * then prefix length, IPv6 by text), equal CIDRs sharing one rank, so that a set's members are
+ * sorted as an Int32Array of ranks (no comparator calls, no new strings: `byRank` holds one text
+ * per distinct CIDR, shared by every set). Sets hold up to hundreds of thousands of members.
  */
 interface FamilyNets {
   readonly offsets: Int32Array;
   readonly texts: readonly string[];
+  /** Per CIDR: IPv4 `address * 64 + prefix length` (exact in a double); unused for IPv6. */
   readonly keys: Float64Array;
+  readonly rank: Int32Array;
+  /** Canonical text per rank. */
+  readonly byRank: readonly string[];
 }
 
 /** Parses by character codes (no splitting): this runs once per endpoint address. */
@@ -73,6 +79,34 @@ function v4Text(key: number): string {
   return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}/${prefix}`;
 }
 
+/** Index of `x` in the ascending, distinct `sorted` (present by construction). */
+function search(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Ranks of `values` among their distinct values (ascending), and the distinct values. */
+function rankNumbers(values: Float64Array): { rank: Int32Array; distinct: Float64Array } {
+  const sorted = Float64Array.from(values).sort();
+  let w = 0;
+  for (let r = 0; r < sorted.length; r++) if (r === 0 || sorted[r] !== sorted[w - 1]) sorted[w++] = sorted[r]!;
+  const distinct = sorted.subarray(0, w);
+  return { rank: Int32Array.from(values, (v) => search(distinct, v)), distinct };
+}
+
+/** Ranks of `texts` among their distinct values in string order, and the distinct values. */
+function rankTexts(texts: readonly string[]): { rank: Int32Array; distinct: string[] } {
+  const distinct = [...new Set(texts)].sort();
+  const at = new Map(distinct.map((t, r) => [t, r]));
+  return { rank: Int32Array.from(texts, (t) => at.get(t)!), distinct };
+}
+
 function familyNets(members: readonly SelectableMember[], family: Family): FamilyNets {
   const offsets = new Int32Array(members.length + 1);
   const texts: string[] = [];
@@ -80,22 +114,64 @@ function familyNets(members: readonly SelectableMember[], family: Family): Famil
     for (const n of m.nets) if (n.includes(":") === (family === 6)) texts.push(n);
     offsets[i + 1] = texts.length;
   });
-  return { offsets, texts, keys: family === 4 ? Float64Array.from(texts, v4Key) : new Float64Array(0) };
+  if (family === 6) {
+    const { rank, distinct } = rankTexts(texts);
+    return { offsets, texts, keys: new Float64Array(0), rank, byRank: distinct };
+  }
+  const keys = Float64Array.from(texts, v4Key);
+  const { rank, distinct } = rankNumbers(keys);
+  const byRank: string[] = Array.from(distinct, (k) => v4Text(k));
+  // Reuse the endpoints' own strings where they are already canonical (they normally are).
+  texts.forEach((t, p) => {
+    if (byRank[rank[p]!] === t) byRank[rank[p]!] = t;
+  });
+  return { offsets, texts, keys, rank, byRank };
 }
 
-/** Sorted, de-duplicated members: by address for IPv4 (numeric keys), by text for IPv6. */
-function sortedCidrs(fn: FamilyNets, family: Family, positions: readonly number[]): string[] {
-  if (family === 6) return [...new Set(positions.map((p) => fn.texts[p]!))].sort();
-  const keys = Float64Array.from(positions, (p) => fn.keys[p]!).sort();
+/** The set's members: the distinct CIDRs of `members`' nets in rank order. */
+function sortedCidrs(fn: FamilyNets, list: readonly number[]): string[] {
+  let n = 0;
+  for (const i of list) n += fn.offsets[i + 1]! - fn.offsets[i]!;
+  const ranks = new Int32Array(n);
+  let w = 0;
+  for (const i of list) for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) ranks[w++] = fn.rank[k]!;
+  ranks.sort();
   const out: string[] = [];
-  for (let r = 0; r < keys.length; r++) if (r === 0 || keys[r] !== keys[r - 1]) out.push(v4Text(keys[r]!));
+  for (let r = 0; r < ranks.length; r++) if (r === 0 || ranks[r] !== ranks[r - 1]) out.push(fn.byRank[ranks[r]!]!);
   return out;
+}
+
+/**
+ * Ranks for named-port members, which sort by address text without the prefix length (IPv6) or
+ * by address key (IPv4), with the address text per rank.
+ */
+interface AddrRanks {
+  readonly rank: Int32Array;
+  readonly addr: readonly string[];
+}
+
+function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
+  const bare = (cidr: string): string => {
+    const slash = cidr.indexOf("/");
+    return slash < 0 ? cidr : cidr.slice(0, slash);
+  };
+  if (family === 6) {
+    const { rank, distinct } = rankTexts(fn.texts.map(bare));
+    return { rank, addr: distinct };
+  }
+  // IPv4 keys already order by address; a rank per distinct key, as for net members.
+  const addr: string[] = [];
+  fn.rank.forEach((r, p) => {
+    addr[r] ??= bare(fn.texts[p]!);
+  });
+  return { rank: fn.rank, addr };
 }
 
 export function createSetBuilder(members: readonly SelectableMember[]): SetBuilder {
   let index: LabelIndex | undefined;
   const matched = new Map<string, readonly number[]>();
   const nets: Partial<Record<Family, FamilyNets>> = {};
+  const addrRanksOf: Partial<Record<Family, AddrRanks>> = {};
   const netsOf = (f: Family): FamilyNets => (nets[f] ??= familyNets(members, f));
   const registered: Record<Family, Map<string, IpSet>> = { 4: new Map(), 6: new Map() };
   // Scratch marks (one byte per member) for intersecting a member list with port holders.
@@ -131,10 +207,7 @@ export function createSetBuilder(members: readonly SelectableMember[]): SetBuild
       const { id, text } = identify(selector);
       const existing = registered[family].get(id);
       if (existing) return existing;
-      const fn = netsOf(family);
-      const positions: number[] = [];
-      for (const i of matching(selector, id)) for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) positions.push(k);
-      const set: IpSet = { id, type: "net", family, members: sortedCidrs(fn, family, positions), comment: text };
+      const set: IpSet = { id, type: "net", family, members: sortedCidrs(netsOf(family), matching(selector, id)), comment: text };
       registered[family].set(id, set);
       return set;
     },
@@ -148,25 +221,40 @@ export function createSetBuilder(members: readonly SelectableMember[]): SetBuild
       const holders = withPort(portName);
       mark ??= new Uint8Array(members.length);
       for (const i of list) mark[i] = 1;
-      const entries: { key: number; addr: string; suffix: string }[] = [];
+      // Entries sort by (address rank, `proto:port` text): encoded as rank * suffixes + suffix
+      // rank in one double, so the sort compares numbers. Suffixes are few (one port name).
+      const ar = (addrRanksOf[family] ??= addrRanks(fn, family));
+      const suffixIds = new Map<string, number>();
+      const entryAddr: number[] = [];
+      const entrySuffix: number[] = [];
       for (const i of holders) {
         if (mark[i] !== 1) continue;
         for (const p of members[i]!.ports) {
+          if (p.name !== portName) continue;
           const proto = p.protocol.toLowerCase();
-          if (p.name !== portName || (protocol !== undefined && proto !== protocol)) continue;
+          if (protocol !== undefined && proto !== protocol) continue;
+          const suffix = `${proto}:${p.port}`;
+          let sid = suffixIds.get(suffix);
+          if (sid === undefined) suffixIds.set(suffix, (sid = suffixIds.size));
           for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) {
-            const cidr = fn.texts[k]!;
-            const slash = cidr.indexOf("/");
-            entries.push({ key: family === 4 ? fn.keys[k]! : 0, addr: slash < 0 ? cidr : cidr.slice(0, slash), suffix: `${proto}:${p.port}` });
+            entryAddr.push(ar.rank[k]!);
+            entrySuffix.push(sid);
           }
         }
       }
       for (const i of list) mark[i] = 0;
-      const cmp = (x: string, y: string): number => (x < y ? -1 : x > y ? 1 : 0);
-      entries.sort((a, b) => a.key - b.key || cmp(a.addr, b.addr) || cmp(a.suffix, b.suffix));
+      const suffixes = [...suffixIds.keys()].sort();
+      const suffixRank = new Int32Array(suffixes.length);
+      suffixes.forEach((t, r) => (suffixRank[suffixIds.get(t)!] = r));
+      const width = suffixes.length;
+      const codes = Float64Array.from(entryAddr, (a, e) => a * width + suffixRank[entrySuffix[e]!]!).sort();
       const out: string[] = [];
-      for (const e of entries) {
-        const m = `${e.addr},${e.suffix}`;
+      for (let e = 0; e < codes.length; e++) {
+        if (e > 0 && codes[e] === codes[e - 1]) continue;
+        const c = codes[e]!;
+        const r = c % width;
+        const m = `${ar.addr[(c - r) / width]!},${suffixes[r]!}`;
+        // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
         if (out[out.length - 1] !== m) out.push(m);
       }
       const set: IpSet = { id, type: "addrPort", family, members: out, comment: `${text} ${protocol ?? "any"}:${portName}` };
