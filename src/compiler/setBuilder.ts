@@ -172,6 +172,7 @@ export function createSetBuilder(members: readonly SelectableMember[]): SetBuild
   const matched = new Map<string, readonly number[]>();
   const nets: Partial<Record<Family, FamilyNets>> = {};
   const addrRanksOf: Partial<Record<Family, AddrRanks>> = {};
+  const namedIds = new Map<string, string>();
   const netsOf = (f: Family): FamilyNets => (nets[f] ??= familyNets(members, f));
   const registered: Record<Family, Map<string, IpSet>> = { 4: new Map(), 6: new Map() };
   // Scratch marks (one byte per member) for intersecting a member list with port holders.
@@ -213,7 +214,10 @@ export function createSetBuilder(members: readonly SelectableMember[]): SetBuild
     },
     namedPortSet(selector, protocol, portName, family) {
       const { id: selId, text } = identify(selector);
-      const id = uniqueId("n", `${selId},${protocol ?? ""},${portName}`);
+      // The id is a SHA-224 hash: computed once per (selector, protocol, port), not per rule.
+      const idKey = `${selId},${protocol ?? ""},${portName}`;
+      let id = namedIds.get(idKey);
+      if (id === undefined) namedIds.set(idKey, (id = uniqueId("n", idKey)));
       const existing = registered[family].get(id);
       if (existing) return existing;
       const fn = netsOf(family);

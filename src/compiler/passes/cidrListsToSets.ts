@@ -5,8 +5,8 @@
  * lists share one set.
  */
 import { uniqueId } from "../../model/selector/index.js";
-import type { IpSet, Ir, Match } from "../ir/types.js";
-import { mapFamilies } from "./irMap.js";
+import type { IpSet, Ir, Match, Rule } from "../ir/types.js";
+import { mapFamilies, mapMatches } from "./irMap.js";
 
 export function cidrListsToSets(ir: Ir): Ir {
   return mapFamilies(ir, (fam) => {
@@ -18,7 +18,20 @@ export function cidrListsToSets(ir: Ir): Ir {
       if (!added.has(id)) added.set(id, { id, type: "net", family: fam.family, members, comment: `anonymous: ${members.join(" ")}` });
       return { kind: "set", dir: m.dir, set: id, negate: m.negate };
     };
-    const tables = fam.tables.map((t) => ({ ...t, chains: t.chains.map((c) => ({ ...c, rules: c.rules.map((r) => ({ ...r, matches: r.matches.map(convert) })) })) }));
+    // Unchanged rules and chains are kept as they are (most rules have no CIDR list).
+    const tables = fam.tables.map((t) => ({
+      ...t,
+      chains: t.chains.map((c) => {
+        let rules: Rule[] | undefined;
+        for (let i = 0; i < c.rules.length; i++) {
+          const r = c.rules[i]!;
+          const n = mapMatches(r, convert);
+          if (n !== r) rules ??= c.rules.slice(0, i);
+          rules?.push(n);
+        }
+        return rules ? { ...c, rules } : c;
+      }),
+    }));
     if (added.size === 0) return { ...fam, tables };
     const sets = new Map(fam.sets.map((s) => [s.id, s]));
     for (const [id, s] of added) if (!sets.has(id)) sets.set(id, s);

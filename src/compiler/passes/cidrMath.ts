@@ -133,12 +133,90 @@ function coverV4(cidrs: readonly string[]): readonly string[] {
   return out;
 }
 
+/** Scratch for parseV6Groups: the eight 16-bit groups of one address. */
+const groups = new Int32Array(8);
+
+/** Parses `addr[0, end)` (hex groups, optional `::`, no embedded IPv4) into `groups`. */
+function parseV6Groups(addr: string, end: number): boolean {
+  let n = 0;
+  let gapAt = -1;
+  let v = 0;
+  let digits = 0;
+  for (let i = 0; i < end; i++) {
+    const ch = addr.charCodeAt(i);
+    if (ch === 58) {
+      if (digits > 0) {
+        if (n === 8) return false;
+        groups[n++] = v;
+      }
+      v = 0;
+      digits = 0;
+      if (i + 1 < end && addr.charCodeAt(i + 1) === 58) {
+        if (gapAt >= 0) return false;
+        gapAt = n;
+        i++;
+      }
+      continue;
+    }
+    const d = ch >= 48 && ch <= 57 ? ch - 48 : ch >= 97 && ch <= 102 ? ch - 87 : ch >= 65 && ch <= 70 ? ch - 55 : -1;
+    if (d < 0 || ++digits > 4) return false;
+    v = v * 16 + d;
+  }
+  if (digits > 0) {
+    if (n === 8) return false;
+    groups[n++] = v;
+  }
+  if (gapAt < 0) return n === 8;
+  if (n === 8) return false;
+  const zeros = 8 - n;
+  for (let k = n - 1; k >= gapAt; k--) groups[k + zeros] = groups[k]!;
+  for (let k = gapAt; k < gapAt + zeros; k++) groups[k] = 0;
+  return true;
+}
+
+/**
+ * The common IPv6 case without bigints: every member a host (`/128`), address as three exact
+ * doubles (48, 48 and 32 bits). Returns the list itself when minimal, reordered when minimal in
+ * address order, and undefined when some member is not a host or the list needs merging.
+ */
+function hostsV6(cidrs: readonly string[]): readonly string[] | undefined {
+  const n = cidrs.length;
+  const hi = new Float64Array(n);
+  const mid = new Float64Array(n);
+  const lo = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const c = cidrs[k]!;
+    if (!c.endsWith("/128") || !parseV6Groups(c, c.length - 4)) return undefined;
+    hi[k] = (groups[0]! * 65536 + groups[1]!) * 65536 + groups[2]!;
+    mid[k] = (groups[3]! * 65536 + groups[4]!) * 65536 + groups[5]!;
+    lo[k] = groups[6]! * 65536 + groups[7]!;
+  }
+  const cmp = (x: number, y: number): number => hi[x]! - hi[y]! || mid[x]! - mid[y]! || lo[x]! - lo[y]!;
+  // Minimal: strictly ascending, and no even address followed by its successor (two /128
+  // siblings would merge into a /127). An even low word has no carry into the others.
+  const minimalIn = (order: ArrayLike<number>): boolean => {
+    for (let k = 1; k < order.length; k++) {
+      const p = order[k - 1]!;
+      const q = order[k]!;
+      if (cmp(p, q) >= 0) return false;
+      if (lo[p]! % 2 === 0 && lo[q] === lo[p]! + 1 && hi[q] === hi[p] && mid[q] === mid[p]) return false;
+    }
+    return true;
+  };
+  const order = Array.from({ length: n }, (_, k) => k);
+  if (minimalIn(order)) return cidrs;
+  order.sort(cmp);
+  return minimalIn(order) ? order.map((k) => cidrs[k]!) : undefined;
+}
+
 /**
  * As coverV4; IPv6 input is trusted to be canonical text (the model canonicalizes CIDRs), so a
  * list that is minimal once put in address order is returned reordered, not reformatted (sets
  * list IPv6 members in text order, which is not address order).
  */
 function coverV6(cidrs: readonly string[]): readonly string[] {
+  const hosts = hostsV6(cidrs);
+  if (hosts) return hosts;
   const parsed = cidrs.map((c) => cidrInterval(c).interval);
   const minimalIn = (ivs: readonly Interval[]): boolean => {
     for (let k = 1; k < ivs.length; k++) {

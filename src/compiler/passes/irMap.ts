@@ -18,12 +18,13 @@ export function flatMapRules(ir: Ir, f: (rule: Rule, fam: FamilyIr, sets: Readon
     const sets = new Map(fam.sets.map((s) => [s.id, s]));
     const chain = (c: Chain): Chain => {
       let out: Rule[] | undefined;
-      c.rules.forEach((r, i) => {
+      for (let i = 0; i < c.rules.length; i++) {
+        const r = c.rules[i]!;
         const next = f(r, fam, sets);
-        if (!out && next.length === 1 && next[0] === r) return;
+        if (!out && next.length === 1 && next[0] === r) continue;
         out ??= c.rules.slice(0, i);
-        out.push(...next);
-      });
+        for (const n of next) out.push(n);
+      }
       return out ? { ...c, rules: out } : c;
     };
     return { ...fam, tables: fam.tables.map((t) => ({ ...t, chains: t.chains.map(chain) })) };
@@ -32,11 +33,13 @@ export function flatMapRules(ir: Ir, f: (rule: Rule, fam: FamilyIr, sets: Readon
 
 /** Maps each match of a rule; returns the rule itself when no match changed. */
 export function mapMatches(rule: Rule, f: (m: Match) => Match): Rule {
-  let changed = false;
-  const matches = rule.matches.map((m) => {
+  // No array is allocated until a match changes (most rules are left as they are).
+  let matches: Match[] | undefined;
+  for (let i = 0; i < rule.matches.length; i++) {
+    const m = rule.matches[i]!;
     const n = f(m);
-    if (n !== m) changed = true;
-    return n;
-  });
-  return changed ? { ...rule, matches } : rule;
+    if (n !== m) matches ??= rule.matches.slice(0, i);
+    matches?.push(n);
+  }
+  return matches ? { ...rule, matches } : rule;
 }
