@@ -160,7 +160,7 @@ function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
     return { rank, addr: distinct };
   }
   // IPv4 keys already order by address; a rank per distinct key, as for net members.
-  const addr: string[] = [];
+  const addr = new Array<string>(fn.byRank.length);
   fn.rank.forEach((r, p) => {
     addr[r] ??= bare(fn.texts[p]!);
   });
@@ -173,26 +173,9 @@ export function createSetBuilder(members: readonly SelectableMember[]): SetBuild
   const nets: Partial<Record<Family, FamilyNets>> = {};
   const addrRanksOf: Partial<Record<Family, AddrRanks>> = {};
   const namedIds = new Map<string, string>();
+  const addrPortTexts = new Map<string, string[]>();
   const netsOf = (f: Family): FamilyNets => (nets[f] ??= familyNets(members, f));
   const registered: Record<Family, Map<string, IpSet>> = { 4: new Map(), 6: new Map() };
-  // Scratch marks (one byte per member) for intersecting a member list with port holders.
-  let mark: Uint8Array | undefined;
-  let byPortName: Map<string, number[]> | undefined;
-  const withPort = (name: string): readonly number[] => {
-    if (!byPortName) {
-      const idx = new Map<string, number[]>();
-      members.forEach((m, i) => {
-        for (const p of m.ports) {
-          const l = idx.get(p.name);
-          if (!l) idx.set(p.name, [i]);
-          else if (l[l.length - 1] !== i) l.push(i);
-        }
-      });
-      byPortName = idx;
-    }
-    return byPortName.get(name) ?? [];
-  };
-
   const matching = (selector: Selector, id: string): readonly number[] => {
     let m = matched.get(id);
     if (!m) {
@@ -222,42 +205,61 @@ export function createSetBuilder(members: readonly SelectableMember[]): SetBuild
       if (existing) return existing;
       const fn = netsOf(family);
       const list = matching(selector, selId);
-      const holders = withPort(portName);
-      mark ??= new Uint8Array(members.length);
-      for (const i of list) mark[i] = 1;
       // Entries sort by (address rank, `proto:port` text): encoded as rank * suffixes + suffix
-      // rank in one double, so the sort compares numbers. Suffixes are few (one port name).
+      // rank in one double, so the sort compares numbers. Suffixes are few (one port name), so
+      // the last port's suffix id is remembered rather than looked up per endpoint.
       const ar = (addrRanksOf[family] ??= addrRanks(fn, family));
       const suffixIds = new Map<string, number>();
       const entryAddr: number[] = [];
       const entrySuffix: number[] = [];
-      for (const i of holders) {
-        if (mark[i] !== 1) continue;
+      let lastProtocol: string | undefined;
+      let lastPort = -1;
+      let lastSid = -1;
+      for (const i of list) {
         for (const p of members[i]!.ports) {
           if (p.name !== portName) continue;
-          const proto = p.protocol.toLowerCase();
-          if (protocol !== undefined && proto !== protocol) continue;
-          const suffix = `${proto}:${p.port}`;
-          let sid = suffixIds.get(suffix);
-          if (sid === undefined) suffixIds.set(suffix, (sid = suffixIds.size));
+          if (p.protocol !== lastProtocol || p.port !== lastPort) {
+            lastProtocol = p.protocol;
+            lastPort = p.port;
+            const proto = p.protocol.toLowerCase();
+            if (protocol !== undefined && proto !== protocol) lastSid = -1;
+            else {
+              const suffix = `${proto}:${p.port}`;
+              let sid = suffixIds.get(suffix);
+              if (sid === undefined) suffixIds.set(suffix, (sid = suffixIds.size));
+              lastSid = sid;
+            }
+          }
+          if (lastSid < 0) continue;
           for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) {
             entryAddr.push(ar.rank[k]!);
-            entrySuffix.push(sid);
+            entrySuffix.push(lastSid);
           }
         }
       }
-      for (const i of list) mark[i] = 0;
       const suffixes = [...suffixIds.keys()].sort();
       const suffixRank = new Int32Array(suffixes.length);
       suffixes.forEach((t, r) => (suffixRank[suffixIds.get(t)!] = r));
       const width = suffixes.length;
-      const codes = Float64Array.from(entryAddr, (a, e) => a * width + suffixRank[entrySuffix[e]!]!).sort();
+      const codes = new Float64Array(entryAddr.length);
+      for (let e = 0; e < codes.length; e++) codes[e] = entryAddr[e]! * width + suffixRank[entrySuffix[e]!]!;
+      codes.sort();
+      // Member texts are shared between sets of the same family and suffix.
+      const textsBySuffix = suffixes.map((t) => {
+        const key = `${family}/${t}`;
+        let texts = addrPortTexts.get(key);
+        // Preallocated: filling a sparse `[]` at scattered indices would make it a dictionary.
+        if (!texts) addrPortTexts.set(key, (texts = new Array<string>(ar.addr.length)));
+        return texts;
+      });
       const out: string[] = [];
       for (let e = 0; e < codes.length; e++) {
         if (e > 0 && codes[e] === codes[e - 1]) continue;
         const c = codes[e]!;
         const r = c % width;
-        const m = `${ar.addr[(c - r) / width]!},${suffixes[r]!}`;
+        const a = (c - r) / width;
+        const texts = textsBySuffix[r]!;
+        const m = (texts[a] ??= `${ar.addr[a]},${suffixes[r]}`);
         // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
         if (out[out.length - 1] !== m) out.push(m);
       }
