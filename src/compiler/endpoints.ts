@@ -64,6 +64,16 @@ function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly 
   return out;
 }
 
+/** A pod's effective labels: inherited ones, its own (without `pcns.`/`pcsa.`), Calico's automatic ones. */
+function podLabels(inherited: Labels, own: Labels, ns: string, sa: string): Labels {
+  const out: Record<string, string> = { ...inherited };
+  for (const k in own) if (!(k.startsWith("pcns.") || k.startsWith("pcsa."))) out[k] = own[k]!;
+  out[NAMESPACE_LABEL] = ns;
+  out[ORCHESTRATOR_LABEL] = "k8s";
+  out[SERVICE_ACCOUNT_LABEL] = sa;
+  return out;
+}
+
 function podPorts(pod: Pod): NamedPort[] {
   const out: NamedPort[] = [];
   for (const p of pod.ports) if (p.name) out.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
@@ -85,6 +95,8 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
 
   // Raw endpoints first, so implicit profiles exist before labels are inherited.
   interface Raw {
+    /** Where in `endpoints` it goes (input order). */
+    at: number;
     kind: EndpointInfo["kind"];
     name: string;
     namespace?: string;
@@ -97,6 +109,23 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     local: boolean;
   }
   const raws: Raw[] = [];
+  // Pods are resolved at once: their profiles (kns./ksa.) are their own, known by now. Other
+  // endpoints name arbitrary profiles, which a later pod may create implicitly: their slots are
+  // filled after the loop.
+  const endpoints: (EndpointInfo | undefined)[] = [];
+  const podBases = new Map<string, Map<string, { profiles: readonly string[]; inherited: Labels }>>();
+  const podBase = (ns: string, sa: string): { profiles: readonly string[]; inherited: Labels } => {
+    let bySa = podBases.get(ns);
+    if (!bySa) podBases.set(ns, (bySa = new Map()));
+    let base = bySa.get(sa);
+    if (!base) {
+      const ksa = serviceAccountProfileName(ns, sa);
+      if (!profiles.has(ksa)) profiles.set(ksa, serviceAccountProfile(ns, sa, {}));
+      const names = [ensureNamespace(ns), ksa];
+      bySa.set(sa, (base = { profiles: names, inherited: effectiveLabels({}, {}, names, profiles, true) }));
+    }
+    return base;
+  };
   const netSets: { key: string; own: Labels; automatic: Labels; profiles: readonly string[]; nets: readonly string[]; ports?: readonly NamedPort[] }[] = [];
   for (const r of model.resources) {
     switch (r.kind) {
@@ -104,20 +133,20 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
         if (r.hostNetwork || r.ips.length === 0) break;
         const ns = r.metadata.namespace ?? "default";
         const sa = r.serviceAccountName;
-        const ksa = serviceAccountProfileName(ns, sa);
-        if (!profiles.has(ksa)) profiles.set(ksa, serviceAccountProfile(ns, sa, {}));
-        raws.push({
+        const base = podBase(ns, sa);
+        const local = isLocal(r.nodeName);
+        endpoints.push({
           kind: "Pod",
+          key: `Pod/${ns}/${r.metadata.name}`,
           name: r.metadata.name,
           namespace: ns,
-          own: r.metadata.labels,
-          automatic: { [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: "k8s", [SERVICE_ACCOUNT_LABEL]: sa },
-          // Only local endpoints get chains, so only they need the (hashed) interface name.
-          iface: isLocal(r.nodeName) ? podInterfaceName(ns, r.metadata.name) : "",
+          labels: podLabels(base.inherited, r.metadata.labels, ns, sa),
           nets: r.ips.map(hostCidr),
-          profiles: [ensureNamespace(ns), ksa],
           ports: podPorts(r),
-          local: isLocal(r.nodeName),
+          // Only local endpoints get chains, so only they need the (hashed) interface name.
+          iface: local ? podInterfaceName(ns, r.metadata.name) : "",
+          local,
+          profiles: base.profiles,
         });
         break;
       }
@@ -127,7 +156,9 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
         const automatic: Record<string, string> = { [NAMESPACE_LABEL]: ns };
         if (r.orchestrator !== undefined) automatic[ORCHESTRATOR_LABEL] = r.orchestrator;
         if (r.serviceAccountName !== undefined) automatic[SERVICE_ACCOUNT_LABEL] = r.serviceAccountName;
+        endpoints.push(undefined);
         raws.push({
+          at: endpoints.length - 1,
           kind: "WorkloadEndpoint",
           name: r.metadata.name,
           namespace: ns,
@@ -142,7 +173,9 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
         break;
       }
       case "V1WorkloadEndpoint":
+        endpoints.push(undefined);
         raws.push({
+          at: endpoints.length - 1,
           kind: "V1WorkloadEndpoint",
           name: r.metadata.name,
           own: r.metadata.labels,
@@ -186,24 +219,27 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     }
   }
 
-  const endpoints: EndpointInfo[] = raws.map((r) => ({
-    kind: r.kind,
-    key: `${r.kind}/${r.namespace ?? ""}/${r.name}`,
-    name: r.name,
-    namespace: r.namespace,
-    labels: effectiveLabels(r.own, r.automatic, r.profiles, profiles, true),
-    nets: r.nets,
-    ports: r.ports,
-    iface: r.iface,
-    local: r.local,
-    profiles: r.profiles,
-  }));
+  for (const r of raws) {
+    endpoints[r.at] = {
+      kind: r.kind,
+      key: `${r.kind}/${r.namespace ?? ""}/${r.name}`,
+      name: r.name,
+      namespace: r.namespace,
+      labels: effectiveLabels(r.own, r.automatic, r.profiles, profiles, true),
+      nets: r.nets,
+      ports: r.ports,
+      iface: r.iface,
+      local: r.local,
+      profiles: r.profiles,
+    };
+  }
   // Member order never shows in the output (set members are sorted); only local endpoints are.
   const sets: SelectableMember[] = netSets.map((s) => ({ key: s.key, labels: effectiveLabels(s.own, s.automatic, s.profiles, profiles, false), nets: s.nets, ports: s.ports ?? [] }));
-  const local = endpoints.filter((e) => e.local).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  const all = endpoints as EndpointInfo[];
+  const local = all.filter((e) => e.local).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // Referenced but undefined profiles resolve to empty ones (no labels, no rules).
   for (const e of local) {
     for (const p of e.profiles) if (!profiles.has(p)) profiles.set(p, { name: p, labels: {}, ingress: [], egress: [] });
   }
-  return { members: [...endpoints, ...sets], local, profiles };
+  return { members: [...all, ...sets], local, profiles };
 }
