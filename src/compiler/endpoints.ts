@@ -66,7 +66,10 @@ function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly 
 
 /** A pod's effective labels: inherited ones, its own (without `pcns.`/`pcsa.`), Calico's automatic ones. */
 function podLabels(inherited: Labels, own: Labels, ns: string, sa: string): Labels {
-  const out: Record<string, string> = { ...inherited };
+  // Copied key by key: a spread copy here was several times slower (the copies ended up as
+  // dictionary-mode objects once more labels were added).
+  const out: Record<string, string> = {};
+  for (const k in inherited) out[k] = inherited[k]!;
   for (const k in own) if (!(k.startsWith("pcns.") || k.startsWith("pcsa."))) out[k] = own[k]!;
   out[NAMESPACE_LABEL] = ns;
   out[ORCHESTRATOR_LABEL] = "k8s";
