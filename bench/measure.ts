@@ -88,6 +88,9 @@ if (what === "prepare") {
   const model = JSON.parse(readFileSync(modelPath(shape), "utf8")) as Model;
   if (!gc) console.error("warning: run with --expose-gc for a clean baseline");
   gc?.();
+  // Let the collector's concurrent sweeping after gc() finish before timing (its helper threads
+  // would otherwise count in cpuMs).
+  await new Promise((resolve) => setTimeout(resolve, 500));
   extra.baseRssMiB = round(process.memoryUsage().rss / 2 ** 20);
   const r = timed(() => compileModel(model, { node: localNode }));
   ({ ms, cpuMs } = r);

@@ -77,9 +77,20 @@ function podLabels(inherited: Labels, own: Labels, ns: string, sa: string): Labe
   return out;
 }
 
-function podPorts(pod: Pod): NamedPort[] {
-  const out: NamedPort[] = [];
-  for (const p of pod.ports) if (p.name) out.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
+/**
+ * A pod's named ports. Lists are shared between pods with the same ports (the pods of one
+ * workload normally have them): with hundreds of thousands of pods, fewer long-lived objects
+ * means less garbage-collector work. `cache` is keyed by the ports' text.
+ */
+function podPorts(pod: Pod, cache: Map<string, readonly NamedPort[]>): readonly NamedPort[] {
+  let key = "";
+  for (const p of pod.ports) if (p.name) key += `${p.name}\0${p.protocol}\0${p.containerPort}\0`;
+  let out = cache.get(key);
+  if (!out) {
+    const list: NamedPort[] = [];
+    for (const p of pod.ports) if (p.name) list.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
+    cache.set(key, (out = list));
+  }
   return out;
 }
 
@@ -116,6 +127,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
   // endpoints name arbitrary profiles, which a later pod may create implicitly: their slots are
   // filled after the loop.
   const endpoints: (EndpointInfo | undefined)[] = [];
+  const portLists = new Map<string, readonly NamedPort[]>();
   const podBases = new Map<string, Map<string, { profiles: readonly string[]; inherited: Labels }>>();
   const podBase = (ns: string, sa: string): { profiles: readonly string[]; inherited: Labels } => {
     let bySa = podBases.get(ns);
@@ -145,7 +157,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
           namespace: ns,
           labels: podLabels(base.inherited, r.metadata.labels, ns, sa),
           nets: r.ips.map(hostCidr),
-          ports: podPorts(r),
+          ports: podPorts(r, portLists),
           // Only local endpoints get chains, so only they need the (hashed) interface name.
           iface: local ? podInterfaceName(ns, r.metadata.name) : "",
           local,

@@ -110,10 +110,11 @@ function rankTexts(texts: readonly string[]): { rank: Int32Array; distinct: stri
 function familyNets(members: readonly SelectableMember[], family: Family): FamilyNets {
   const offsets = new Int32Array(members.length + 1);
   const texts: string[] = [];
-  members.forEach((m, i) => {
-    for (const n of m.nets) if (n.includes(":") === (family === 6)) texts.push(n);
+  const v6 = family === 6;
+  for (let i = 0; i < members.length; i++) {
+    for (const n of members[i]!.nets) if (n.includes(":") === v6) texts.push(n);
     offsets[i + 1] = texts.length;
-  });
+  }
   if (family === 6) {
     const { rank, distinct } = rankTexts(texts);
     return { offsets, texts, keys: new Float64Array(0), rank, byRank: distinct };

@@ -35,9 +35,8 @@ function postingsOf(index: LabelIndex, key: string): ReadonlyMap<string, readonl
     const built = new Map<string, number[]>();
     const { labels } = index;
     for (let i = 0; i < labels.length; i++) {
-      const ls = labels[i]!;
-      const v: unknown = ls[key];
-      if (typeof v !== "string" || !Object.hasOwn(ls, key)) continue;
+      const v = labelValue(labels[i]!, key);
+      if (v === undefined) continue;
       const list = built.get(v);
       if (list) list.push(i);
       else built.set(v, [i]);
@@ -228,6 +227,15 @@ export function selectMembers(index: LabelIndex, selector: Selector): number[] {
   return out;
 }
 
+/**
+ * A label's value, or undefined when absent. Label sets are plain objects whose prototype has no
+ * string-valued property, so a string value is an own label (one lookup, no `hasOwn` call).
+ */
+function labelValue(labels: Labels, key: string): string | undefined {
+  const v: unknown = labels[key];
+  return typeof v === "string" ? v : undefined;
+}
+
 /** Whether one label set satisfies a selector (the index-free reference semantics). */
 export function labelsMatch(selector: Selector, labels: Labels): boolean {
   switch (selector.kind) {
@@ -235,26 +243,38 @@ export function labelsMatch(selector: Selector, labels: Labels): boolean {
     case "global":
       return true;
     case "has":
-      return Object.hasOwn(labels, selector.label);
+      return labelValue(labels, selector.label) !== undefined;
     case "eq":
-      return Object.hasOwn(labels, selector.label) && labels[selector.label] === selector.value;
+      return labelValue(labels, selector.label) === selector.value;
     case "ne":
-      return !Object.hasOwn(labels, selector.label) || labels[selector.label] !== selector.value;
-    case "in":
-      return Object.hasOwn(labels, selector.label) && selector.values.includes(labels[selector.label]!);
-    case "notIn":
-      return !Object.hasOwn(labels, selector.label) || !selector.values.includes(labels[selector.label]!);
-    case "contains":
-      return Object.hasOwn(labels, selector.label) && labels[selector.label]!.includes(selector.value);
-    case "startsWith":
-      return Object.hasOwn(labels, selector.label) && labels[selector.label]!.startsWith(selector.value);
-    case "endsWith":
-      return Object.hasOwn(labels, selector.label) && labels[selector.label]!.endsWith(selector.value);
+      return labelValue(labels, selector.label) !== selector.value;
+    case "in": {
+      const v = labelValue(labels, selector.label);
+      return v !== undefined && selector.values.includes(v);
+    }
+    case "notIn": {
+      const v = labelValue(labels, selector.label);
+      return v === undefined || !selector.values.includes(v);
+    }
+    case "contains": {
+      const v = labelValue(labels, selector.label);
+      return v !== undefined && v.includes(selector.value);
+    }
+    case "startsWith": {
+      const v = labelValue(labels, selector.label);
+      return v !== undefined && v.startsWith(selector.value);
+    }
+    case "endsWith": {
+      const v = labelValue(labels, selector.label);
+      return v !== undefined && v.endsWith(selector.value);
+    }
     case "not":
       return !labelsMatch(selector.operand, labels);
     case "and":
-      return selector.operands.every((o) => labelsMatch(o, labels));
+      for (const o of selector.operands) if (!labelsMatch(o, labels)) return false;
+      return true;
     case "or":
-      return selector.operands.some((o) => labelsMatch(o, labels));
+      for (const o of selector.operands) if (labelsMatch(o, labels)) return true;
+      return false;
   }
 }
