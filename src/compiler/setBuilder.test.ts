@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import type { NamedPort } from "../model/types.js";
+import type { SelectableMember } from "./endpoints.js";
+import { createSetBuilder } from "./setBuilder.js";
+import { ALL, eqLabel } from "./selectors/selectorOps.js";
+
+const member = (key: string, labels: Record<string, string>, nets: string[], ports: NamedPort[] = []): SelectableMember => ({ key, labels, nets, ports });
+
+const members: SelectableMember[] = [
+  member("a", { app: "x" }, ["10.0.0.10/32", "fd00::1:1/128"], [{ name: "http", protocol: "TCP", port: 8080 }]),
+  member("b", { app: "x" }, ["10.0.0.9/32", "fd00::10/128"], [
+    { name: "http", protocol: "UDP", port: 80 },
+    { name: "http", protocol: "TCP", port: 8080 },
+  ]),
+  member("c", { app: "y" }, ["10.0.0.9/32", "10.0.1.0/24", "fd00::3/128"], [{ name: "dns", protocol: "UDP", port: 53 }]),
+  member("d", { app: "x" }, ["10.0.0.10/32"], [{ name: "http", protocol: "TCP", port: 81 }]),
+];
+
+describe("createSetBuilder", () => {
+  it("lists selector set members de-duplicated, IPv4 by address, IPv6 by text", () => {
+    const sets = createSetBuilder(members);
+    expect(sets.selectorSet(ALL, 4).members).toEqual(["10.0.0.9/32", "10.0.0.10/32", "10.0.1.0/24"]);
+    expect(sets.selectorSet(ALL, 6).members).toEqual(["fd00::10/128", "fd00::1:1/128", "fd00::3/128"]);
+    expect(sets.selectorSet(eqLabel("app", "y"), 4).members).toEqual(["10.0.0.9/32", "10.0.1.0/24"]);
+  });
+
+  it("lists named-port members by address, then protocol:port text, filtered by protocol", () => {
+    const sets = createSetBuilder(members);
+    const app = eqLabel("app", "x");
+    expect(sets.namedPortSet(app, undefined, "http", 4).members).toEqual(["10.0.0.9,tcp:8080", "10.0.0.9,udp:80", "10.0.0.10,tcp:8080", "10.0.0.10,tcp:81"]);
+    expect(sets.namedPortSet(app, "tcp", "http", 6).members).toEqual(["fd00::10,tcp:8080", "fd00::1:1,tcp:8080"]);
+    expect(sets.namedPortSet(ALL, "udp", "dns", 4).members).toEqual(["10.0.0.9,udp:53", "10.0.1.0,udp:53"]);
+    // Registered once per id; the same object comes back.
+    expect(sets.namedPortSet(app, "tcp", "http", 6)).toBe(sets.namedPortSet(app, "tcp", "http", 6));
+  });
+});
