@@ -82,7 +82,7 @@ function desiredSets(familyIr: FamilyIr, memo?: RenderMemo): SetState[] {
     type: ipsetType(set.type),
     family: set.family === 4 ? "inet" : "inet6",
     maxelem: MAX_IPSET_SIZE,
-    members: memoized(memo, () => `members ${set.members.join(" ")}`, () => [...new Set(set.members.map(normalizeMember))].sort()),
+    members: memoized(memo, () => `members ${set.members.join(" ")}`, () => [...new Set(set.members.map(normalizeMember))]),
   }));
 }
 

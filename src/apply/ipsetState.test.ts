@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { normalizeMember, parseIpsetSave } from "./ipsetState.js";
+import fc from "fast-check";
+import ipaddr from "ipaddr.js";
+import { canonicalV6, normalizeMember, parseIpsetSave } from "./ipsetState.js";
 
 describe("normalizeMember", () => {
   it.each([
@@ -9,12 +11,16 @@ describe("normalizeMember", () => {
     ["2001:db8::/64", "2001:db8::/64"],
     ["10.65.0.50/32,tcp:8080", "10.65.0.50,tcp:8080"],
     ["8080", "8080"],
+    ["10.0.0.0/0", "0.0.0.0/0"],
+    ["fd00:0:0:0:0:0:0:20/128", "fd00::20"],
+    ["2001:db8:0:1:0:0:1:0", "2001:db8:0:1::1:0"],
+    ["1:0:0:2:0:0:0:3", "1:0:0:2::3"],
     ["cali12", "cali12"],
   ])("%s -> %s", (input, output) => expect(normalizeMember(input)).toBe(output));
 });
 
 describe("parseIpsetSave", () => {
-  it("keeps our sets only, with metadata and normalized sorted members", () => {
+  it("keeps our sets only, with metadata and members as the kernel prints them", () => {
     const text = [
       "create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536",
       "add KUBE-CLUSTER-IP 10.96.0.1,tcp:443",
@@ -24,8 +30,27 @@ describe("parseIpsetSave", () => {
       "create cali60s:abc hash:net family inet6 hashsize 1024 maxelem 1048576",
     ].join("\n");
     expect(parseIpsetSave(text)).toEqual([
-      { name: "cali40s:abc", type: "hash:net", family: "inet", maxelem: 1048576, members: ["10.0.0.1", "10.1.0.0/16"] },
+      { name: "cali40s:abc", type: "hash:net", family: "inet", maxelem: 1048576, members: ["10.1.0.0/16", "10.0.0.1"] },
       { name: "cali60s:abc", type: "hash:net", family: "inet6", maxelem: 1048576, members: [] },
     ]);
+  });
+});
+
+describe("canonicalV6", () => {
+  it("agrees with ipaddr.js's RFC 5952 form on any address", () => {
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), fc.boolean(), (values, upper) => {
+        const full = values.map((v) => v.toString(16).padStart(upper ? 4 : 1, "0")).join(":");
+        const text = upper ? full.toUpperCase() : full;
+        const expected = ipaddr.IPv6.parse(full).toString();
+        expect(canonicalV6(text)).toBe(expected);
+        expect(canonicalV6(expected)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it("rejects what is not a plain IPv6 address", () => {
+    for (const bad of ["1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::8", "g::1", ""]) expect(canonicalV6(bad)).toBeUndefined();
   });
 });

@@ -24,7 +24,12 @@ const ADDRESS = /^(\d{1,3}(\.\d{1,3}){3}|[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*)(\/\d{1,3}
 /** Plain dotted-quad IPv4 with an optional prefix: the common case, normalized without ipaddr.js. */
 const V4 = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})(?:\/(\d{1,2}))?$/;
 
-function normalizeV4(m: RegExpExecArray): string | undefined {
+function normalizeV4(text: string, m: RegExpExecArray): string | undefined {
+  // A plain address or a /32 (by far the most members): the kernel prints the bare address.
+  if (m[5] === undefined || m[5] === "32") {
+    if (Number(m[1]) > 255 || Number(m[2]) > 255 || Number(m[3]) > 255 || Number(m[4]) > 255) return undefined;
+    return m[5] === undefined ? text : text.slice(0, -3);
+  }
   const octets = [m[1], m[2], m[3], m[4]].map(Number);
   if (octets.some((o) => o > 255)) return undefined;
   const length = m[5] === undefined ? 32 : Number(m[5]);
@@ -35,9 +40,49 @@ function normalizeV4(m: RegExpExecArray): string | undefined {
   return `${[24, 16, 8, 0].map((shift) => Math.floor(network / 2 ** shift) % 256).join(".")}/${length}`;
 }
 
+const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
+
+/**
+ * An IPv6 address (no prefix, no embedded IPv4) as the kernel prints it: inet_ntop's RFC 5952
+ * form, lower case, leading zeros dropped, the longest run of two or more zero groups (the first
+ * on a tie) written `::`. Undefined when `text` is not such an address.
+ */
+export function canonicalV6(text: string): string | undefined {
+  const halves = text.split("::");
+  if (halves.length > 2) return undefined;
+  const head = halves[0] === "" || halves[0] === undefined ? [] : halves[0].split(":");
+  const tail = halves.length === 2 && halves[1] !== "" && halves[1] !== undefined ? halves[1].split(":") : [];
+  const missing = 8 - head.length - tail.length;
+  if (halves.length === 1 ? head.length !== 8 : missing < 1) return undefined;
+  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
+  if (!groups.every((g) => HEXTET.test(g))) return undefined;
+  const values = groups.map((g) => parseInt(g, 16));
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && values[j] === 0) j++;
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = values.map((v) => v.toString(16));
+  if (best < 0) return hex.join(":");
+  return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLength).join(":")}`;
+}
+
 function normalizeAddress(text: string): string {
   const v4 = V4.exec(text);
-  if (v4 !== null) return normalizeV4(v4) ?? text;
+  if (v4 !== null) return normalizeV4(text, v4) ?? text;
+  if (text.includes(":") && !text.includes(".")) {
+    const slash = text.indexOf("/");
+    if (slash < 0 || text.slice(slash) === "/128") {
+      const canonical = canonicalV6(slash < 0 ? text : text.slice(0, slash));
+      if (canonical !== undefined) return canonical;
+    }
+  }
   // ipaddr.js also reads `8080` as an IPv4 address (0.0.31.144); a port must stay a port.
   if (!ADDRESS.test(text)) return text;
   try {
@@ -64,17 +109,30 @@ function createOptions(words: readonly string[]): Omit<SetState, "name" | "membe
 }
 
 /**
- * Parses `ipset save` output, keeping only our sets (`cali4…`, `cali6…`). Members are
- * normalized and sorted.
+ * Parses `ipset save` output, keeping only our sets (`cali4…`, `cali6…`). Members are kept as
+ * the kernel prints them, which is already the spelling `normalizeMember` produces, in the
+ * kernel's order. (A million-member node makes this the applier's hottest loop, hence the
+ * plain string scanning.)
  */
 export function parseIpsetSave(text: string): SetState[] {
   const sets = new Map<string, { options: Omit<SetState, "name" | "members">; members: string[] }>();
-  for (const raw of text.split("\n")) {
-    const words = raw.trim().split(/\s+/);
-    const [verb, name] = words;
-    if (name === undefined || ownedSetFamily(name) === undefined) continue;
-    if (verb === "create") sets.set(name, { options: createOptions(words.slice(2)), members: [] });
-    else if (verb === "add" && words[2] !== undefined) sets.get(name)?.members.push(normalizeMember(words[2]));
+  let current: { name: string; members: string[] } | undefined;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("add ")) {
+      const end = line.indexOf(" ", 4);
+      if (end < 0) continue;
+      const name = line.slice(4, end);
+      if (current?.name !== name) {
+        const set = sets.get(name);
+        current = set === undefined ? undefined : { name, members: set.members };
+      }
+      const memberEnd = line.indexOf(" ", end + 1);
+      current?.members.push(memberEnd < 0 ? line.slice(end + 1) : line.slice(end + 1, memberEnd));
+    } else if (line.startsWith("create ")) {
+      const words = line.trim().split(/\s+/);
+      const name = words[1];
+      if (name !== undefined && ownedSetFamily(name) !== undefined) sets.set(name, { options: createOptions(words.slice(2)), members: [] });
+    }
   }
-  return [...sets].map(([name, s]) => ({ name, ...s.options, members: [...new Set(s.members)].sort() }));
+  return [...sets].map(([name, s]) => ({ name, ...s.options, members: s.members }));
 }
