@@ -82,3 +82,12 @@ describe("renderIpsetRestore", () => {
     expect(() => renderIpsetRestore(bad)).toThrow(/malformed member/);
   });
 });
+
+describe("renderIpsetRestore at scale", () => {
+  it("renders a set of a million members (shape L's largest sets) without overflowing the stack", () => {
+    const members = Array.from({ length: 1_000_000 }, (_, i) => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32`);
+    const ir: Ir = { marks, v4: { ...empty(4), sets: [{ id: "s:big", type: "net", family: 4, members, comment: "big" }] }, v6: empty(6) };
+    const text = renderIpsetRestore(ir);
+    expect(text.split("\n").filter((l) => l.startsWith("add ")).length).toBe(1_000_000);
+  });
+});

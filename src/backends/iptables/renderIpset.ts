@@ -80,7 +80,10 @@ export function renderIpsetRestore(ir: Ir): string {
   const lines = ["# policyc: input for `ipset restore`; sets cali4* are IPv4, cali6* IPv6."];
   for (const familyIr of [ir.v4, ir.v6]) {
     ipsetNameMap(familyIr);
-    familyIr.sets.forEach((set, index) => lines.push(...renderSet(set, index)));
+    familyIr.sets.forEach((set, index) => {
+      // One push per line: spreading a set of a million members as arguments overflows the stack.
+      for (const line of renderSet(set, index)) lines.push(line);
+    });
   }
   return `${lines.join("\n")}\n`;
 }

@@ -60,7 +60,7 @@ function renderTable(table: Table, base: Omit<RenderContext, "chainNames">): str
   for (const chain of table.chains) {
     const short = name(chain.name);
     const parts = chain.rules.map((rule) => renderRuleParts(rule, ctx));
-    lines.push(...renderRuleLines(short, short, parts, () => `-A ${short}`));
+    for (const line of renderRuleLines(short, short, parts, () => `-A ${short}`)) lines.push(line);
   }
   lines.push(...renderHooks(table, ctx), "COMMIT");
   return lines;
@@ -72,7 +72,10 @@ export function renderIptablesRestore(familyIr: FamilyIr): string {
   const setTypes = new Map(familyIr.sets.map((s) => [s.id, s.type] as const));
   const tool = familyIr.family === 4 ? "iptables-restore" : "ip6tables-restore";
   const lines = [`# policyc: input for \`${tool} --noflush\`; declares only cali- chains and their hooks.`];
-  for (const table of familyIr.tables) lines.push(...renderTable(table, { family: familyIr.family, setNames, setTypes }));
+  for (const table of familyIr.tables) {
+    // Appended line by line: a table of 100k+ rules spread as arguments would overflow the stack.
+    for (const line of renderTable(table, { family: familyIr.family, setNames, setTypes })) lines.push(line);
+  }
   return `${lines.join("\n")}\n`;
 }
 

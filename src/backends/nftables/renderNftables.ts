@@ -88,7 +88,9 @@ function renderSet(set: IpSet, name: string): string[] {
   else lines.push(`${INDENT}${INDENT}type ${addr} . inet_proto . inet_service`);
   const comment = nftText(set.comment, MAX_COMMENT_LENGTH);
   if (comment !== "") lines.push(`${INDENT}${INDENT}comment "${comment}"`);
-  lines.push(...elementsBlock(setElements(set), 2), `${INDENT}}`);
+  // Appended line by line: a set of a million elements spread as arguments would overflow the stack.
+  for (const line of elementsBlock(setElements(set), 2)) lines.push(line);
+  lines.push(`${INDENT}}`);
   return lines;
 }
 
@@ -154,7 +156,7 @@ function renderTable(table: Table, familyIr: FamilyIr, setNames: ReadonlyMap<str
   for (const chain of table.chains) {
     if (folded.has(chain.name)) continue;
     const name = chainNames.get(chain.name) ?? "";
-    chains.push(...renderChain(name, undefined, renderRuleLines(name, chainRules(chain, mapByRoot.get(chain.name), ctx))));
+    for (const line of renderChain(name, undefined, renderRuleLines(name, chainRules(chain, mapByRoot.get(chain.name), ctx)))) chains.push(line);
   }
   return { maps: maps.flatMap((m) => renderMap(m, ctx)), chains };
 }
