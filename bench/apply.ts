@@ -25,8 +25,6 @@ import { createApplyCache, type ApplyCache } from "../src/apply/cache.js";
 import { noLock } from "../src/apply/lock.js";
 import { renderIpsetRestore } from "../src/backends/iptables/renderIpset.js";
 import { renderIptablesRestore } from "../src/backends/iptables/renderIptablesRestore.js";
-import { desiredIptablesState } from "../src/apply/desiredIptables.js";
-import { planSets } from "../src/apply/planIptables.js";
 import { renderNftables } from "../src/backends/nftables/index.js";
 import { compileModel } from "../src/compiler/compile.js";
 import type { Ir } from "../src/compiler/ir/types.js";
@@ -105,22 +103,6 @@ async function timedApply(ir: Ir, cache?: ApplyCache) {
   return { ms, readMs: exec.readMs, writeMs: exec.writeMs, planMs: ms - exec.readMs - exec.writeMs, plan: result.plan };
 }
 
-/**
- * The backend's `ipset.restore`; on shape L its renderer overflows the call stack (it spreads a
- * set's lines into push), so then the full load is written as every set created and filled
- * (the applier's plan against an empty node), which is no more work for ipset than the backend's
- * create-temporary-and-swap file.
- */
-function ipsetFile(ir: Ir): string {
-  try {
-    return renderIpsetRestore(ir);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    fullRestoreNote = `ipset.restore: renderIpsetRestore threw ${e.message}; the full set load is the applier's create-and-fill of every set instead`;
-    return `${planSets(desiredIptablesState(ir).sets, []).before.join("\n")}\n`;
-  }
-}
-let fullRestoreNote: string | undefined;
 
 function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -148,7 +130,7 @@ try {
   console.error(JSON.stringify({ oneChangeMs: median(runs.map((r) => r.ms)), readMs: median(runs.map((r) => r.readMs)), writeMs: median(runs.map((r) => r.writeMs)), agentMs, bytes: bytesPerTool(one.plan) }));
 
   // Full restore of the variant's whole rendered output, on the node holding base.
-  const files = backend === "nftables" ? renderNftables(variant) : [{ path: "ipset.restore", contents: ipsetFile(variant) }, { path: "iptables.rules", contents: renderIptablesRestore(variant.v4) }, { path: "ip6tables.rules", contents: renderIptablesRestore(variant.v6) }];
+  const files = backend === "nftables" ? renderNftables(variant) : [{ path: "ipset.restore", contents: renderIpsetRestore(variant) }, { path: "iptables.rules", contents: renderIptablesRestore(variant.v4) }, { path: "ip6tables.rules", contents: renderIptablesRestore(variant.v6) }];
   const commands: Record<string, readonly string[]> = {
     "ipset.restore": ["ipset", "-exist", "restore"],
     "iptables.rules": ["iptables-nft-restore", "--noflush"],
@@ -185,7 +167,7 @@ try {
           summary: one.plan.summary,
         },
         agentApply: { ms: agentMs, planMs: median(agentRuns.map((r) => r.planMs)), writeMs: median(agentRuns.map((r) => r.writeMs)), bytes: bytesPerTool(agentRuns[0]?.plan ?? one.plan) },
-        fullRestore: { ms: median(fullMs), bytes: fullBytes, ...(fullRestoreNote === undefined ? {} : { note: fullRestoreNote }) },
+        fullRestore: { ms: median(fullMs), bytes: fullBytes },
         speedup: {
           cliApplyVsFullRestore: Math.round((median(fullMs) / oneMs) * 10) / 10,
           agentApplyVsFullRestore: Math.round((median(fullMs) / agentMs) * 10) / 10,
