@@ -10,6 +10,7 @@
  * the candidates only (all members when nothing narrows it, e.g. a pure negation).
  */
 import type { Labels, Selector } from "../../model/types.js";
+import { labelValue, selectorMatches } from "../../model/selector/index.js";
 
 export interface LabelIndex {
   readonly labels: readonly Labels[];
@@ -219,62 +220,11 @@ export function selectMembers(index: LabelIndex, selector: Selector): number[] {
   if (c) {
     for (let k = 0; k < c.list.length; k++) {
       const i = c.list[k]!;
-      if (labelsMatch(selector, index.labels[i]!)) out.push(i);
+      if (selectorMatches(selector, index.labels[i]!)) out.push(i);
     }
   } else {
-    for (let i = 0; i < index.labels.length; i++) if (labelsMatch(selector, index.labels[i]!)) out.push(i);
+    for (let i = 0; i < index.labels.length; i++) if (selectorMatches(selector, index.labels[i]!)) out.push(i);
   }
   return out;
 }
 
-/**
- * A label's value, or undefined when absent. Label sets are plain objects whose prototype has no
- * string-valued property, so a string value is an own label (one lookup, no `hasOwn` call).
- */
-function labelValue(labels: Labels, key: string): string | undefined {
-  const v: unknown = labels[key];
-  return typeof v === "string" ? v : undefined;
-}
-
-/** Whether one label set satisfies a selector (the index-free reference semantics). */
-export function labelsMatch(selector: Selector, labels: Labels): boolean {
-  switch (selector.kind) {
-    case "all":
-    case "global":
-      return true;
-    case "has":
-      return labelValue(labels, selector.label) !== undefined;
-    case "eq":
-      return labelValue(labels, selector.label) === selector.value;
-    case "ne":
-      return labelValue(labels, selector.label) !== selector.value;
-    case "in": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && selector.values.includes(v);
-    }
-    case "notIn": {
-      const v = labelValue(labels, selector.label);
-      return v === undefined || !selector.values.includes(v);
-    }
-    case "contains": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && v.includes(selector.value);
-    }
-    case "startsWith": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && v.startsWith(selector.value);
-    }
-    case "endsWith": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && v.endsWith(selector.value);
-    }
-    case "not":
-      return !labelsMatch(selector.operand, labels);
-    case "and":
-      for (const o of selector.operands) if (!labelsMatch(o, labels)) return false;
-      return true;
-    case "or":
-      for (const o of selector.operands) if (labelsMatch(o, labels)) return true;
-      return false;
-  }
-}

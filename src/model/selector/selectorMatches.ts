@@ -1,10 +1,13 @@
 import type { Labels, Selector } from "./ast.js";
 
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/** The value of label `key`, ignoring inherited properties such as `constructor`. */
-function labelValue(labels: Labels, key: string): string | undefined {
-  return hasOwn.call(labels, key) ? labels[key] : undefined;
+/**
+ * The value of label `key`, or undefined when absent. Only a string value counts, so inherited
+ * properties such as `constructor` (functions) or `__proto__` (an object) are never labels; one
+ * property lookup and no `hasOwnProperty` call, since the compiler runs this per endpoint.
+ */
+export function labelValue(labels: Labels, key: string): string | undefined {
+  const v: unknown = labels[key];
+  return typeof v === "string" ? v : undefined;
 }
 
 /**
@@ -18,7 +21,7 @@ export function selectorMatches(selector: Selector, labels: Labels): boolean {
     case "global":
       return true;
     case "has":
-      return hasOwn.call(labels, selector.label);
+      return labelValue(labels, selector.label) !== undefined;
     case "eq":
       return labelValue(labels, selector.label) === selector.value;
     case "ne":
