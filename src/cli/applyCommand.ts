@@ -1,12 +1,9 @@
 import { apply } from "../apply/apply.js";
 import { formatPlan, formatSummary } from "../apply/formatPlan.js";
 import { fileLock, DEFAULT_LOCK_PATH } from "../apply/lock.js";
-import { compileModel } from "../compiler/compile.js";
-import { hasErrors, sortDiagnostics } from "../diagnostics/diagnostic.js";
 import { exitCodes, type Io } from "./io.js";
-import { loadInputs } from "./loadInputs.js";
+import { compileInputs } from "./compileInputs.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
-import { renderDiagnostics } from "./printDiagnostics.js";
 
 /**
  * `policyc apply --node NAME [--backend iptables|nftables] [--backend-mode legacy|nft]
@@ -25,18 +22,11 @@ export async function applyCommand(argv: readonly string[], io: Io): Promise<num
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   const mode = values["backend-mode"] === undefined ? undefined : oneOf("backend-mode", values["backend-mode"], ["legacy", "nft"] as const, "legacy");
 
-  const loaded = loadInputs(positionals);
-  if (hasErrors(loaded.diagnostics)) {
-    io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, "text"));
-    return exitCodes.invalidInput;
-  }
-  const compiled = compileModel(loaded.model, values.node === undefined ? {} : { node: values.node });
-  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...compiled.diagnostics]);
-  if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, loaded.sources, "text"));
-  if (hasErrors(diagnostics)) return exitCodes.invalidInput;
+  const ir = compileInputs(positionals, values.node, io);
+  if (ir === undefined) return exitCodes.invalidInput;
 
   const dryRun = values["dry-run"] === true;
-  const result = await apply(compiled.ir, {
+  const result = await apply(ir, {
     backend,
     dryRun,
     lock: fileLock(values["lock-file"] ?? DEFAULT_LOCK_PATH),

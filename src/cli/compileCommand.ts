@@ -3,13 +3,10 @@ import { join } from "node:path";
 import type { OutputFile } from "../backends/iptables/index.js";
 import { renderIptables } from "../backends/iptables/index.js";
 import { renderNftables } from "../backends/nftables/index.js";
-import { compileModel } from "../compiler/compile.js";
 import { printIr } from "../compiler/ir/print.js";
-import { hasErrors, sortDiagnostics } from "../diagnostics/diagnostic.js";
 import { exitCodes, type Io } from "./io.js";
-import { loadInputs } from "./loadInputs.js";
+import { compileInputs } from "./compileInputs.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
-import { renderDiagnostics } from "./printDiagnostics.js";
 import { UsageError } from "./usageError.js";
 
 /** What an apply on an empty node feeds each file to, in order (see `--dry-run`). */
@@ -38,17 +35,10 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   if (values.out !== undefined && values["dry-run"]) throw new UsageError("--out and --dry-run exclude each other");
 
-  const loaded = loadInputs(positionals);
-  if (hasErrors(loaded.diagnostics)) {
-    io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, "text"));
-    return exitCodes.invalidInput;
-  }
-  const compiled = compileModel(loaded.model, values.node === undefined ? {} : { node: values.node });
-  const diagnostics = sortDiagnostics([...loaded.diagnostics, ...compiled.diagnostics]);
-  if (diagnostics.length > 0) io.stderr(renderDiagnostics(diagnostics, loaded.sources, "text"));
-  if (hasErrors(diagnostics)) return exitCodes.invalidInput;
+  const ir = compileInputs(positionals, values.node, io);
+  if (ir === undefined) return exitCodes.invalidInput;
 
-  const files: readonly OutputFile[] = emit === "ir" ? [{ path: "ir.txt", contents: printIr(compiled.ir) }] : backend === "nftables" ? renderNftables(compiled.ir) : renderIptables(compiled.ir);
+  const files: readonly OutputFile[] = emit === "ir" ? [{ path: "ir.txt", contents: printIr(ir) }] : backend === "nftables" ? renderNftables(ir) : renderIptables(ir);
   if (values.out !== undefined) {
     writeFilesAtomically(values.out, files);
     return exitCodes.ok;
