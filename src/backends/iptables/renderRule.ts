@@ -11,26 +11,15 @@
  * negated catch-all, two protocol or same-direction interface matches, an unknown chain or set,
  * more than 15 multiport slots) are internal errors and throw.
  */
+import { PROTOCOL_NAMES, type RenderContext } from "../renderContext.js";
 import { orderMatches } from "../orderMatches.js";
-import type { Action, Family, Match, PortRange, Rule } from "../../compiler/ir/types.js";
+import type { Action, Match, PortRange, Rule } from "../../compiler/ir/types.js";
 import { cidrRange } from "./cidrRange.js";
 import { escapeComment, escapeLogPrefix } from "./escapeComment.js";
 import { LOG_LEVEL, MAX_IFACE_NAME_LENGTH, MAX_MULTIPORT_SLOTS } from "./limits.js";
 import { HASH_PLACEHOLDER, ruleHashes } from "./ruleHash.js";
 
-/** What rendering needs besides the rule: the family and the names chosen for chains and sets. */
-export interface RenderContext {
-  readonly family: Family;
-  /** Logical chain name → iptables chain name, for every chain of the table. */
-  readonly chainNames: ReadonlyMap<string, string>;
-  /** Set ID → ipset name, for every set of the family. */
-  readonly setNames: ReadonlyMap<string, string>;
-  /** Set ID → set type, to check that `set`/`addrPortSet` matches use the right kind of set. */
-  readonly setTypes: ReadonlyMap<string, "net" | "addrPort">;
-}
-
-/** Protocol names iptables-save prints, by number; others are written as numbers. */
-const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp", 132: "sctp", 136: "udplite" };
+export type { RenderContext } from "../renderContext.js";
 
 /** `0x1a/0xff`-style hex, as Felix's `%#x`; masks are unsigned 32-bit. */
 function hex(value: number): string {

@@ -14,25 +14,14 @@
  * a changed human comment still changes the hash. The comment is `cali:<hash>;` plus the human
  * comments joined by `;`, cut to nft's 128 bytes.
  */
+import { PROTOCOL_NAMES, type RenderContext } from "../renderContext.js";
 import { orderMatches } from "../orderMatches.js";
 import type { Action, Family, Match, Rule } from "../../compiler/ir/types.js";
 import { escapeComment, ruleHashes } from "../iptables/index.js";
 import { addressExpression, portsExpression } from "./elements.js";
 import { MAX_COMMENT_LENGTH, MAX_IFACE_NAME_LENGTH, MAX_LOG_PREFIX_LENGTH } from "./limits.js";
 
-/** What rendering needs besides the rule: the family and the nft names of chains and sets. */
-export interface RenderContext {
-  readonly family: Family;
-  /** Logical chain name → nft chain name, for every chain of the logical table. */
-  readonly chainNames: ReadonlyMap<string, string>;
-  /** Set id → nft set name, for every set of the family. */
-  readonly setNames: ReadonlyMap<string, string>;
-  /** Set id → set type, to check that `set`/`addrPortSet` matches use the right kind of set. */
-  readonly setTypes: ReadonlyMap<string, "net" | "addrPort">;
-}
-
-/** Protocol names nft's `meta l4proto` understands, by number; others are written as numbers. */
-const PROTOCOL_NAMES: Readonly<Record<number, string>> = { 1: "icmp", 6: "tcp", 17: "udp", 58: "ipv6-icmp", 132: "sctp", 136: "udplite" };
+export type { RenderContext } from "../renderContext.js";
 
 /** Conntrack state keywords of nft's `ct state` (nft(8), CONNTRACK EXPRESSIONS). */
 const CT_STATES: Readonly<Record<string, string>> = {
