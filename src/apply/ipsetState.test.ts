@@ -34,6 +34,18 @@ describe("parseIpsetSave", () => {
       { name: "cali60s:abc", type: "hash:net", family: "inet6", maxelem: 1048576, members: [] },
     ]);
   });
+
+  it("takes the member word only, ignores malformed lines and copes with a trailing newline", () => {
+    const text = [
+      "create cali40s:x hash:net family inet hashsize 1024 maxelem 1048576",
+      "add cali40s:x 10.0.0.2 timeout 5",
+      "add cali40s:x",
+      "add cali4-unknown 10.0.0.9",
+      "add cali40s:x 10.0.0.3",
+      "",
+    ].join("\n");
+    expect(parseIpsetSave(text)).toEqual([{ name: "cali40s:x", type: "hash:net", family: "inet", maxelem: 1048576, members: ["10.0.0.2", "10.0.0.3"] }]);
+  });
 });
 
 describe("canonicalV6", () => {

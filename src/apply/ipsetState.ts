@@ -117,22 +117,30 @@ function createOptions(words: readonly string[]): Omit<SetState, "name" | "membe
 export function parseIpsetSave(text: string): SetState[] {
   const sets = new Map<string, { options: Omit<SetState, "name" | "members">; members: string[] }>();
   let current: { name: string; members: string[] } | undefined;
-  for (const line of text.split("\n")) {
-    if (line.startsWith("add ")) {
-      const end = line.indexOf(" ", 4);
-      if (end < 0) continue;
-      const name = line.slice(4, end);
-      if (current?.name !== name) {
-        const set = sets.get(name);
-        current = set === undefined ? undefined : { name, members: set.members };
+  // Lines are scanned in place (indexOf from an offset) rather than split out: a million lines
+  // would otherwise be a million throwaway strings.
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf("\n", start);
+    if (end < 0) end = text.length;
+    if (text.startsWith("add ", start)) {
+      const nameEnd = text.indexOf(" ", start + 4);
+      if (nameEnd >= 0 && nameEnd < end) {
+        const name = text.slice(start + 4, nameEnd);
+        if (current?.name !== name) {
+          const set = sets.get(name);
+          current = set === undefined ? undefined : { name, members: set.members };
+        }
+        if (current !== undefined) {
+          const memberEnd = text.indexOf(" ", nameEnd + 1);
+          current.members.push(text.slice(nameEnd + 1, memberEnd >= 0 && memberEnd < end ? memberEnd : end));
+        }
       }
-      const memberEnd = line.indexOf(" ", end + 1);
-      current?.members.push(memberEnd < 0 ? line.slice(end + 1) : line.slice(end + 1, memberEnd));
-    } else if (line.startsWith("create ")) {
-      const words = line.trim().split(/\s+/);
+    } else if (text.startsWith("create ", start)) {
+      const words = text.slice(start, end).trim().split(/\s+/);
       const name = words[1];
       if (name !== undefined && ownedSetFamily(name) !== undefined) sets.set(name, { options: createOptions(words.slice(2)), members: [] });
     }
+    start = end + 1;
   }
   return [...sets].map(([name, s]) => ({ name, ...s.options, members: s.members }));
 }

@@ -4,7 +4,7 @@ import { ruleHashes } from "../backends/iptables/ruleHash.js";
 import type { ChainRules, DesiredTable, HookRules, KernelTable, OwnedRule, SetState } from "./iptablesState.js";
 import { isOwnedChain, parseIptablesSave } from "./iptablesState.js";
 import type { IptablesTools } from "./planIptables.js";
-import { chainDiff, hooksInPlace, planIptables, planSets, planTable } from "./planIptables.js";
+import { chainDiff, hooksInPlace, memberDelta, planIptables, planSets, planTable } from "./planIptables.js";
 
 const tools: IptablesTools = { mode: "nft", restore4: "iptables-nft-restore", restore6: "ip6tables-nft-restore", ipset: "ipset", waitSeconds: 10 };
 
@@ -226,5 +226,23 @@ describe("planIptables", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("memberDelta", () => {
+  it("agrees with the plain two-Set difference, duplicates and order included", () => {
+    const member = fc.constantFrom("a", "b", "c", "d", "e", "f");
+    fc.assert(
+      fc.property(fc.array(member), fc.array(member), (want, have) => {
+        const wantSet = new Set(want);
+        const haveSet = new Set(have);
+        expect(memberDelta(want, have)).toEqual({ dels: have.filter((m) => !wantSet.has(m)), adds: want.filter((m) => !haveSet.has(m)) });
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("finds nothing to delete when the set only grew", () => {
+    expect(memberDelta(["x", "y", "z"], ["z", "x"])).toEqual({ dels: [], adds: ["y"] });
   });
 });
