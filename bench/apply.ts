@@ -74,19 +74,26 @@ const sh = (argv: readonly string[], input = ""): void => {
 };
 sh(["ip", "netns", "add", ns]);
 
-/** An Exec into the namespace that adds up the time spent in reading and writing tools. */
+/**
+ * An Exec into the namespace that adds up the wall-clock time during which at least one reading
+ * (or writing) tool runs: the applier runs its dumps concurrently, so summing each call's time
+ * would count the overlap twice.
+ */
 function timedExec(): Exec & { readMs: number; writeMs: number } {
   const inner = spawnExec({ prefix: ["ip", "netns", "exec", ns] });
+  const busy = { read: { running: 0, since: 0 }, write: { running: 0, since: 0 } };
   const exec = {
     readMs: 0,
     writeMs: 0,
     async run(argv: readonly string[], stdin?: string) {
-      const t = performance.now();
-      const r = await inner.run(argv, stdin);
-      const ms = performance.now() - t;
-      if (/save$/.test(argv[0] ?? "") || argv.includes("save") || argv.includes("list")) exec.readMs += ms;
-      else exec.writeMs += ms;
-      return r;
+      const kind = /save$/.test(argv[0] ?? "") || argv.includes("save") || argv.includes("list") ? "read" : "write";
+      const b = busy[kind];
+      if (b.running++ === 0) b.since = performance.now();
+      try {
+        return await inner.run(argv, stdin);
+      } finally {
+        if (--b.running === 0) exec[kind === "read" ? "readMs" : "writeMs"] += performance.now() - b.since;
+      }
     },
   };
   return exec;

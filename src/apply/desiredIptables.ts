@@ -77,23 +77,12 @@ function desiredTable(table: Table, familyIr: FamilyIr, memo?: RenderMemo): Desi
 
 function desiredSets(familyIr: FamilyIr, memo?: RenderMemo): SetState[] {
   const names = ipsetNameMap(familyIr);
-  // The same address is a member of many sets (every selector a pod matches): normalize each
-  // distinct spelling once.
-  const normalized = new Map<string, string>();
-  const normalize = (member: string): string => {
-    let n = normalized.get(member);
-    if (n === undefined) {
-      n = normalizeMember(member);
-      normalized.set(member, n);
-    }
-    return n;
-  };
   return familyIr.sets.map((set) => ({
     name: names.get(set.id) ?? set.id,
     type: ipsetType(set.type),
     family: set.family === 4 ? "inet" : "inet6",
     maxelem: MAX_IPSET_SIZE,
-    members: memoized(memo, () => `members ${set.members.join(" ")}`, () => [...new Set(set.members.map(normalize))]),
+    members: memoized(memo, () => `members ${set.members.join(" ")}`, () => [...new Set(set.members.map(normalizeMember))]),
   }));
 }
 
