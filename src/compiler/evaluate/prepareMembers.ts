@@ -8,17 +8,10 @@ import type { Cidr } from "./addresses.js";
 import { parseCidr } from "./addresses.js";
 import { podInterfaceName } from "../endpoints.js";
 import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from "./effectiveSelector.js";
-import type { MemberKind, PreparedMember } from "./types.js";
+import type { MemberKind, PreparedMember, ProfileWith } from "./types.js";
 
 /** A profile before its rules are prepared. */
-export interface RawProfile {
-  readonly name: string;
-  readonly labels: Labels;
-  readonly ingress: readonly Rule[];
-  readonly egress: readonly Rule[];
-  readonly v1: boolean;
-  readonly file?: string;
-}
+export type RawProfile = ProfileWith<Rule>;
 
 export interface ResolvedMembers {
   readonly members: readonly PreparedMember[];

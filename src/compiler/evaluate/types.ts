@@ -209,15 +209,18 @@ export interface PreparedTier {
   readonly policies: readonly PreparedPolicy[];
 }
 
-export interface PreparedProfile {
+/** A profile whose rules are of type `R` (model rules while resolving, prepared ones after). */
+export interface ProfileWith<R> {
   readonly name: string;
   readonly labels: Labels;
-  readonly ingress: readonly PreparedCalicoRule[];
-  readonly egress: readonly PreparedCalicoRule[];
+  readonly ingress: readonly R[];
+  readonly egress: readonly R[];
   /** v1 profiles treat Pass as Allow. */
   readonly v1: boolean;
   readonly file?: string;
 }
+
+export type PreparedProfile = ProfileWith<PreparedCalicoRule>;
 
 /** The model, resolved for evaluation. */
 export interface Prepared {
