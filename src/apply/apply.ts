@@ -10,6 +10,7 @@ import { applyNftables } from "./applyNftables.js";
 import type { ApplyCache } from "./cache.js";
 import type { Exec } from "./exec.js";
 import { spawnExec } from "./exec.js";
+import type { LedgerStore } from "./ledgerStore.js";
 import type { Lock } from "./lock.js";
 import { fileLock } from "./lock.js";
 import type { Plan } from "./plan.js";
@@ -34,7 +35,18 @@ export interface ApplyOptions {
    * every time (`createApplyCache()`, see cache.ts). The CLI never passes one.
    */
   readonly cache?: ApplyCache;
+  /**
+   * iptables backend: keep a ledger of what each apply wrote in this store (ledger.ts), so the
+   * next apply checks the kernel with a few cheap probes instead of dumping it whole. The CLI
+   * uses one file per network namespace under /run/policyc.
+   */
+  readonly ledger?: LedgerStore;
+  /** How long a ledger is trusted after the kernel was last read whole; default 90 s. */
+  readonly ledgerMaxAgeMs?: number;
 }
+
+/** Felix re-reads its ipsets every 90 s by default; a ledger is trusted as long. */
+export const DEFAULT_LEDGER_MAX_AGE_MS = 90_000;
 
 export interface ApplyResult {
   /** True when the kernel now matches (or, for a dry run, when planning worked). */
@@ -58,6 +70,7 @@ async function runBackend(ir: Ir, options: ApplyOptions, exec: Exec): Promise<Ba
     exec,
     dryRun,
     ...cache,
+    ...(options.ledger === undefined ? {} : { ledger: { store: options.ledger, maxAgeMs: options.ledgerMaxAgeMs ?? DEFAULT_LEDGER_MAX_AGE_MS } }),
     waitSeconds: options.xtablesWaitSeconds ?? 10,
     ...(options.backendMode === undefined ? {} : { mode: options.backendMode }),
   });

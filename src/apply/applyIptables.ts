@@ -1,6 +1,6 @@
 /**
- * `apply` for the iptables backend: read the node, plan, and (unless dry run) execute with
- * rollback to the state read at the start.
+ * `apply` for the iptables backend: read the node (whole, or through the agent's cache or the
+ * ledger), plan, and (unless dry run) execute with rollback to the state read at the start.
  */
 import type { Ir } from "../compiler/ir/types.js";
 import { desiredIptablesState } from "./desiredIptables.js";
@@ -14,6 +14,13 @@ import { detectIptablesMode, readIptablesState } from "./readIptablesState.js";
 import type { ApplyCache } from "./cache.js";
 import { freshEntry } from "./cache.js";
 import { snapshotAsDesired, stateAfter } from "./snapshot.js";
+import type { DesiredIptablesState, KernelIptablesState } from "./iptablesState.js";
+import { readNetnsId, readNftGeneration } from "./kernelProbes.js";
+import type { IptablesLedger } from "./ledger.js";
+import { ledgerAfter, parseLedger } from "./ledger.js";
+import type { LedgerStore } from "./ledgerStore.js";
+import type { IptablesTools } from "./planIptables.js";
+import { readThroughLedger } from "./readThroughLedger.js";
 
 export interface IptablesApplyOptions {
   readonly exec: Exec;
@@ -23,6 +30,8 @@ export interface IptablesApplyOptions {
   readonly waitSeconds: number;
   /** An agent's cache of the kernel state (see cache.ts); absent means always read. */
   readonly cache?: ApplyCache;
+  /** Where the ledger is kept between runs (see ledger.ts); absent means no ledger. */
+  readonly ledger?: { readonly store: LedgerStore; readonly maxAgeMs: number };
 }
 
 export interface BackendOutcome {
@@ -32,37 +41,83 @@ export interface BackendOutcome {
   readonly failure?: ExecuteFailure;
 }
 
+interface Before {
+  readonly state: KernelIptablesState;
+  readonly tools: IptablesTools;
+  /** When the kernel was last read whole (a ledger carries this over from its own read). */
+  readonly readAt: number;
+}
+
+/** The ledger for this namespace, if the store has a readable one. */
+async function loadLedger(options: IptablesApplyOptions, netns: string | undefined): Promise<IptablesLedger | undefined> {
+  if (options.ledger === undefined || netns === undefined) return undefined;
+  const text = await options.ledger.store.load(netns);
+  return text === undefined ? undefined : parseLedger(text);
+}
+
 export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Promise<BackendOutcome> {
   const { exec, cache } = options;
   const cached = freshEntry(cache, "iptables", Date.now());
   const usable = cached !== undefined && (options.mode === undefined || options.mode === cached.tools.mode) ? cached : undefined;
-  const detected = options.mode === undefined && usable === undefined ? await detectIptablesMode(exec) : undefined;
-  const mode = options.mode ?? usable?.tools.mode ?? detected ?? "legacy";
-  const notes = [
-    options.mode === undefined ? `iptables mode ${mode} (${usable === undefined ? "detected" : "cached"})` : `iptables mode ${mode} (--backend-mode)`,
-    ...(usable === undefined ? [] : ["kernel state from the agent's cache"]),
-  ];
-  const before = usable ?? { ...(await readIptablesState(exec, mode, options.waitSeconds)), readAt: Date.now() };
+  const netns = options.ledger === undefined ? undefined : await readNetnsId(exec);
+  const ledger = usable === undefined ? await loadLedger(options, netns) : undefined;
+  // The mode comes from --backend-mode, else the cache, else the ledger (checked below), else
+  // detection (which costs up to four dumps).
+  const remembered = usable?.tools.mode ?? ledger?.tools.mode;
+  let mode: IptablesMode = options.mode ?? remembered ?? (await detectIptablesMode(exec));
+  const modeNote = (how: string): string => `iptables mode ${mode} (${options.mode === undefined ? how : "--backend-mode"})`;
+  const notes = [modeNote(usable !== undefined ? "cached" : remembered !== undefined ? "from the ledger" : "detected")];
+  if (usable !== undefined) notes.push("kernel state from the agent's cache");
   const memo = cache === undefined ? undefined : { previous: cache.renders, next: new Map<string, unknown>() };
-  const desired = desiredIptablesState(ir, memo);
+  const memoOption = memo === undefined ? {} : { memo };
+
+  let before: Before | undefined = usable;
+  let desired: DesiredIptablesState | undefined;
+  if (before === undefined && ledger !== undefined && netns !== undefined && options.ledger !== undefined) {
+    const now = Date.now();
+    const reading = await readThroughLedger(ir, ledger, { exec, mode, waitSeconds: options.waitSeconds, netns, maxAgeMs: options.ledger.maxAgeMs, now, ...memoOption });
+    if ("problem" in reading) {
+      notes.push(`ledger not used: ${reading.problem}`);
+      if (options.mode === undefined) {
+        mode = await detectIptablesMode(exec);
+        notes[0] = modeNote("detected");
+      }
+    } else {
+      notes.push(reading.note);
+      before = { state: reading.state, tools: reading.tools, readAt: ledger.writtenAt };
+      desired = reading.desired;
+    }
+  }
+  before ??= { ...(await readIptablesState(exec, mode, options.waitSeconds)), readAt: Date.now() };
+  desired ??= desiredIptablesState(ir, { ...memoOption, fingerprints: options.ledger !== undefined });
   if (cache !== undefined && memo !== undefined) cache.renders = memo.next;
   const plan = planIptables(desired, before.state, before.tools);
-  const remember = (): void => {
-    if (cache !== undefined) cache.entry = { backend: "iptables", state: stateAfter(desired, before.state), tools: before.tools, readAt: before.readAt };
+  const start = before;
+  const wanted = desired;
+  const remember = async (): Promise<void> => {
+    if (cache !== undefined) cache.entry = { backend: "iptables", state: stateAfter(wanted, start.state), tools: start.tools, readAt: start.readAt };
+    if (options.ledger === undefined || netns === undefined) return;
+    const generation = start.tools.mode === "nft" ? await readNftGeneration(exec) : undefined;
+    const next = ledgerAfter(wanted, start.state, { netns, tools: start.tools, writtenAt: start.readAt, ...(generation === undefined ? {} : { generation }) }, ledger);
+    if (next === undefined || (start.tools.mode === "nft" && generation === undefined)) await options.ledger.store.clear(netns);
+    else await options.ledger.store.save(netns, JSON.stringify(next));
   };
   if (options.dryRun || plan.refusals.length > 0) return { plan, notes };
   if (plan.steps.length === 0) {
-    remember();
+    await remember();
     return { plan, notes };
   }
   const rollback = async (): Promise<void> => {
     const now = await readIptablesState(exec, mode, options.waitSeconds);
-    const back = planIptables(snapshotAsDesired(before.state), now.state, now.tools);
+    const back = planIptables(snapshotAsDesired(start.state, now.state), now.state, now.tools);
     const failure = await executePlan(back, exec, () => Promise.resolve());
     if (failure !== undefined) throw failure.error;
   };
   const failure = await executePlan(plan, exec, rollback);
-  if (failure === undefined) remember();
-  else if (cache !== undefined) cache.entry = undefined;
+  if (failure === undefined) await remember();
+  else {
+    if (cache !== undefined) cache.entry = undefined;
+    if (options.ledger !== undefined && netns !== undefined) await options.ledger.store.clear(netns);
+  }
   return failure === undefined ? { plan, notes } : { plan, notes, failure };
 }

@@ -8,3 +8,4 @@ export { fileLock, noLock, DEFAULT_LOCK_PATH, type Lock } from "./lock.js";
 export { formatPlan, formatSummary, bytesPerTool } from "./formatPlan.js";
 export type { Plan, PlanStep, PlanSummary } from "./plan.js";
 export { createApplyCache, type ApplyCache } from "./cache.js";
+export { fileLedgerStore, memoryLedgerStore, DEFAULT_STATE_DIR, type LedgerStore } from "./ledgerStore.js";

@@ -5,6 +5,7 @@
 import ipaddr from "ipaddr.js";
 import type { SetState } from "./iptablesState.js";
 import { ownedSetFamily } from "./iptablesState.js";
+import type { SetHeader } from "./ledger.js";
 
 /**
  * The kernel's spelling of a member: addresses in canonical form (IPv6 compressed, lower case),
@@ -143,4 +144,31 @@ export function parseIpsetSave(text: string): SetState[] {
     start = end + 1;
   }
   return [...sets].map(([name, s]) => ({ name, ...s.options, members: s.members }));
+}
+
+/**
+ * Parses `ipset list -t` (headers only, no members), keeping only our sets. Each set is a block
+ * of `Key: value` lines: `Name`, `Type`, `Header` (`family inet hashsize … maxelem …`) and
+ * `Number of entries`.
+ */
+export function parseIpsetHeaders(text: string): SetHeader[] {
+  const headers: SetHeader[] = [];
+  const flush = (block: Map<string, string>): void => {
+    const name = block.get("Name");
+    if (name === undefined || ownedSetFamily(name) === undefined) return;
+    const options = createOptions([block.get("Type") ?? "", ...(block.get("Header") ?? "").split(/\s+/)]);
+    headers.push({ name, ...options, entries: Number(block.get("Number of entries") ?? NaN) });
+  };
+  let block = new Map<string, string>();
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(": ");
+    const key = colon < 0 ? line.replace(/:$/, "") : line.slice(0, colon);
+    if (key === "Name" && block.size > 0) {
+      flush(block);
+      block = new Map();
+    }
+    if (key !== "") block.set(key, colon < 0 ? "" : line.slice(colon + 2).trim());
+  }
+  flush(block);
+  return headers;
 }

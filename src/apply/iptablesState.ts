@@ -9,7 +9,10 @@ import type { Family } from "../compiler/ir/types.js";
 
 /** A rule we own: the text after `-A <chain> ` as iptables-save prints it, and its `cali:` hash. */
 export interface OwnedRule {
-  /** Rule spec without the `-A <chain>` head, e.g. `-m comment --comment "cali:abc" -j ACCEPT`. */
+  /**
+   * Rule spec without the `-A <chain>` head, e.g. `-m comment --comment "cali:abc" -j ACCEPT`.
+   * Empty for a rule known only by its hash (from the ledger); such a rule is never written.
+   */
   readonly spec: string;
   /** The `cali:` hash, or "" when the rule has none. */
   readonly hash: string;
@@ -38,10 +41,16 @@ export interface HookRules {
   readonly append: readonly OwnedRule[];
 }
 
+/** A chain as we want it, with the digest of the IR it was rendered from (see ledger.ts). */
+export interface DesiredChain extends ChainRules {
+  /** `chainFingerprint` of the IR chain; present when the apply keeps a ledger or a memo. */
+  readonly fingerprint?: string;
+}
+
 /** One table as we want it: our chains whole, and our hooks. */
 export interface DesiredTable {
   readonly name: string;
-  readonly chains: readonly ChainRules[];
+  readonly chains: readonly DesiredChain[];
   readonly hooks: readonly HookRules[];
 }
 
@@ -53,6 +62,14 @@ export interface SetState {
   readonly family: "inet" | "inet6";
   readonly maxelem: number;
   readonly members: readonly string[];
+  /** Desired sets: `membersDigest` of the IR members the set was built from. */
+  readonly digest?: string;
+  /**
+   * The members are not listed (`members` is empty) because the set is known, from the ledger,
+   * to hold the same members on both sides of the plan; the planner computes no delta for it
+   * and refuses to write it.
+   */
+  readonly opaque?: boolean;
 }
 
 /** Everything the iptables backend owns on a node, per family, plus the sets. */

@@ -39,6 +39,12 @@ function sameRule(a: OwnedRule, b: OwnedRule): boolean {
   return a.hash !== "" || b.hash !== "" ? a.hash === b.hash : a.spec === b.spec;
 }
 
+/** The spec of a rule about to be written; a rule known only by its hash cannot be. */
+function writable(chain: string, rule: OwnedRule): string {
+  if (rule.spec === "") throw new Error(`internal error: rule cali:${rule.hash} of ${chain} is known only by its hash and cannot be written`);
+  return rule.spec;
+}
+
 /** Lines turning the kernel's rules of our chain `name` into the desired ones (none if equal). */
 export function chainDiff(name: string, want: readonly OwnedRule[], have: readonly OwnedRule[]): string[] {
   let first = 0;
@@ -46,7 +52,7 @@ export function chainDiff(name: string, want: readonly OwnedRule[], have: readon
   if (first === want.length && first === have.length) return [];
   const lines: string[] = [];
   for (let i = first; i < want.length; i++) {
-    const rule = want[i] as OwnedRule;
+    const rule = { ...(want[i] as OwnedRule), spec: writable(name, want[i] as OwnedRule) };
     lines.push(i < have.length ? `-R ${name} ${i + 1} ${rule.spec}` : `-A ${name} ${rule.spec}`);
   }
   for (let i = want.length; i < have.length; i++) lines.push(`-D ${name} ${want.length + 1}`);
@@ -65,9 +71,9 @@ export function hooksInPlace(want: HookRules, have: readonly OwnedRule[]): boole
 function hookLines(kernelChain: string, want: HookRules, have: readonly OwnedRule[]): string[] {
   if (hooksInPlace(want, have)) return [];
   return [
-    ...have.filter((r) => r.hash !== "").map((r) => `-D ${kernelChain} ${r.spec}`),
-    ...want.insert.map((r, i) => `-I ${kernelChain} ${i + 1} ${r.spec}`),
-    ...want.append.map((r) => `-A ${kernelChain} ${r.spec}`),
+    ...have.filter((r) => r.hash !== "").map((r) => `-D ${kernelChain} ${writable(kernelChain, r)}`),
+    ...want.insert.map((r, i) => `-I ${kernelChain} ${i + 1} ${writable(kernelChain, r)}`),
+    ...want.append.map((r) => `-A ${kernelChain} ${writable(kernelChain, r)}`),
   ];
 }
 
@@ -82,7 +88,7 @@ export function planTable(name: string, want: DesiredTable | undefined, have: Ke
   const body: string[] = [];
   for (const chain of wantChains) {
     const existing = haveChains.get(chain.name);
-    const lines = existing === undefined ? chain.rules.map((r) => `-A ${chain.name} ${r.spec}`) : chainDiff(chain.name, chain.rules, existing.rules);
+    const lines = existing === undefined ? chain.rules.map((r) => `-A ${chain.name} ${writable(chain.name, r)}`) : chainDiff(chain.name, chain.rules, existing.rules);
     if (existing !== undefined && lines.length > 0) changed.push(chain.name);
     append(body, lines);
   }
@@ -169,6 +175,12 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
   };
   for (const set of want) {
     const old = haveByName.get(set.name);
+    if (set.opaque === true || old?.opaque === true) {
+      // Known from the ledger to be unchanged on both sides; anything else is a broken invariant.
+      const same = old !== undefined && set.opaque === true && old.opaque === true && createLine(set) === createLine(old);
+      if (!same) throw new Error(`internal error: set ${set.name} is known only by its digest on one side of the plan`);
+      continue;
+    }
     if (old === undefined) {
       created.push(set.name);
       before.push(createLine(set));

@@ -62,25 +62,43 @@ async function runFirst(exec: Exec, candidates: readonly string[], args: readonl
   throw stepError("reading state", [candidates.join(" | "), ...args], { code: NOT_FOUND, stderr: "none of these programs is installed" });
 }
 
+/** Our part of both families' tables, and the restore binaries matching the save ones used. */
+export interface TablesReading {
+  readonly v4: KernelTable[];
+  readonly v6: KernelTable[];
+  readonly restore4: string;
+  readonly restore6: string;
+  readonly dumps: { readonly v4: string; readonly v6: string };
+}
+
 /**
  * Reads every table of both families (one `iptables-save` per family: it dumps each table the
- * kernel has, and unlike `-t <table>` never loads a legacy table module that was not loaded)
- * and our sets (`ipset save`), with the binaries of `mode`. Throws a StepError when a tool fails.
+ * kernel has, and unlike `-t <table>` never loads a legacy table module that was not loaded),
+ * with the binaries of `mode`. Throws a StepError when a tool fails.
  */
-export async function readIptablesState(exec: Exec, mode: IptablesMode, waitSeconds = 10): Promise<IptablesReading> {
-  // The three dumps are independent and each tool spends most of its time in the kernel, so
-  // they run at the same time: reading takes the slowest of them instead of their sum.
+export async function readIptablesTables(exec: Exec, mode: IptablesMode): Promise<TablesReading> {
   const readFamily = async (family: 4 | 6): Promise<{ restore: string; stdout: string }> => {
     const base = family === 4 ? "iptables" : "ip6tables";
     const { binary, stdout } = await runFirst(exec, [`${base}-${mode}-save`, `${base}-save`], []);
     return { restore: binary.replace(/-save$/, "-restore"), stdout };
   };
-  const [v4, v6, ipset] = await Promise.all([readFamily(4), readFamily(6), exec.run(["ipset", "save"])]);
-  if (ipset.code !== 0) throw stepError("reading state", ["ipset", "save"], ipset);
+  const [v4, v6] = await Promise.all([readFamily(4), readFamily(6)]);
   const owned = (stdout: string): KernelTable[] => parseIptablesSave(stdout).filter((t) => (IPTABLES_TABLES as readonly string[]).includes(t.name));
+  return { v4: owned(v4.stdout), v6: owned(v6.stdout), restore4: v4.restore, restore6: v6.restore, dumps: { v4: v4.stdout, v6: v6.stdout } };
+}
+
+/**
+ * Reads both families' tables (`readIptablesTables`) and our sets (`ipset save`). Throws a
+ * StepError when a tool fails.
+ */
+export async function readIptablesState(exec: Exec, mode: IptablesMode, waitSeconds = 10): Promise<IptablesReading> {
+  // The dumps are independent and each tool spends most of its time in the kernel, so they run
+  // at the same time: reading takes the slowest of them instead of their sum.
+  const [tables, ipset] = await Promise.all([readIptablesTables(exec, mode), exec.run(["ipset", "save"])]);
+  if (ipset.code !== 0) throw stepError("reading state", ["ipset", "save"], ipset);
   return {
-    state: { v4: owned(v4.stdout), v6: owned(v6.stdout), sets: parseIpsetSave(ipset.stdout) },
-    tools: { mode, restore4: v4.restore, restore6: v6.restore, ipset: "ipset", waitSeconds },
-    dumps: { v4: v4.stdout, v6: v6.stdout, ipset: ipset.stdout },
+    state: { v4: tables.v4, v6: tables.v6, sets: parseIpsetSave(ipset.stdout) },
+    tools: { mode, restore4: tables.restore4, restore6: tables.restore6, ipset: "ipset", waitSeconds },
+    dumps: { ...tables.dumps, ipset: ipset.stdout },
   };
 }

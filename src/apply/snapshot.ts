@@ -18,17 +18,26 @@ export function hooksOf(kernelChain: string, rules: readonly OwnedRule[]): HookR
   return { kernelChain, insert: [...rules.slice(0, top), ...middle], append: rules.slice(bottom) };
 }
 
-function tableAsDesired(table: KernelTable): DesiredTable {
+function tableAsDesired(table: KernelTable, now: readonly KernelTable[] | undefined): DesiredTable {
+  const current = new Map((now?.find((t) => t.name === table.name)?.chains ?? []).map((c) => [c.name, c] as const));
+  // A chain known only by its hashes (from the ledger) was not touched: it stays as it is now.
+  const chains = table.chains.flatMap((c) => (c.rules.some((r) => r.spec === "") ? [current.get(c.name)].filter((x) => x !== undefined) : [c]));
   return {
     name: table.name,
-    chains: table.chains,
+    chains,
     hooks: table.builtins.filter((c) => c.rules.some((r) => r.hash !== "")).map((c) => hooksOf(c.name, c.rules)),
   };
 }
 
-/** The part of a kernel state we own, as a desired state. */
-export function snapshotAsDesired(state: KernelIptablesState): DesiredIptablesState {
-  return { v4: state.v4.map(tableAsDesired), v6: state.v6.map(tableAsDesired), sets: state.sets };
+/**
+ * The part of a kernel state we own, as a desired state. Parts of `state` known only from the
+ * ledger (hash-only chains, opaque sets) were never touched by the apply being undone, so they
+ * are taken as they are in `now`, the kernel read after the failure.
+ */
+export function snapshotAsDesired(state: KernelIptablesState, now?: KernelIptablesState): DesiredIptablesState {
+  const current = new Map((now?.sets ?? []).map((s) => [s.name, s] as const));
+  const sets = state.sets.flatMap((s) => (s.opaque === true ? [current.get(s.name)].filter((x) => x !== undefined) : [s]));
+  return { v4: state.v4.map((t) => tableAsDesired(t, now?.v4)), v6: state.v6.map((t) => tableAsDesired(t, now?.v6)), sets };
 }
 
 /**

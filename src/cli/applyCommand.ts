@@ -1,14 +1,18 @@
-import { apply } from "../apply/apply.js";
+import { apply, DEFAULT_LEDGER_MAX_AGE_MS } from "../apply/apply.js";
+import { DEFAULT_STATE_DIR, fileLedgerStore } from "../apply/ledgerStore.js";
 import { formatPlan, formatSummary } from "../apply/formatPlan.js";
 import { fileLock, DEFAULT_LOCK_PATH } from "../apply/lock.js";
 import { exitCodes, type Io } from "./io.js";
 import { compileInputs } from "./compileInputs.js";
+import { UsageError } from "./usageError.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 
 /**
  * `policyc apply --node NAME [--backend iptables|nftables] [--backend-mode legacy|nft]
- * [--dry-run] [--lock-file PATH] PATH...`: compile, then bring the kernel of the current network
- * namespace to that state. Exit 0 applied (or nothing to do), 1 invalid input, 2 usage, 3 a tool
+ * [--dry-run] [--lock-file PATH] [--state-dir DIR] [--state-max-age SECONDS] PATH...`: compile,
+ * then bring the kernel of the current network namespace to that state. The iptables backend
+ * keeps a ledger of what it wrote in DIR (default /run/policyc) and trusts it, after cheap
+ * checks, for SECONDS (default 90; 0 turns the ledger off and always reads the kernel whole). Exit 0 applied (or nothing to do), 1 invalid input, 2 usage, 3 a tool
  * failed (the node was left as it was).
  */
 export async function applyCommand(argv: readonly string[], io: Io): Promise<number> {
@@ -18,9 +22,14 @@ export async function applyCommand(argv: readonly string[], io: Io): Promise<num
     "backend-mode": { type: "string" },
     "dry-run": { type: "boolean" },
     "lock-file": { type: "string" },
+    "state-dir": { type: "string" },
+    "state-max-age": { type: "string" },
   });
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   const mode = values["backend-mode"] === undefined ? undefined : oneOf("backend-mode", values["backend-mode"], ["legacy", "nft"] as const, "legacy");
+
+  const maxAge = values["state-max-age"] === undefined ? DEFAULT_LEDGER_MAX_AGE_MS / 1000 : Number(values["state-max-age"]);
+  if (!Number.isFinite(maxAge) || maxAge < 0) throw new UsageError(`--state-max-age must be a number of seconds, not ${JSON.stringify(values["state-max-age"])}`);
 
   const ir = compileInputs(positionals, values.node, io);
   if (ir === undefined) return exitCodes.invalidInput;
@@ -30,6 +39,7 @@ export async function applyCommand(argv: readonly string[], io: Io): Promise<num
     backend,
     dryRun,
     lock: fileLock(values["lock-file"] ?? DEFAULT_LOCK_PATH),
+    ...(maxAge === 0 ? {} : { ledger: fileLedgerStore(values["state-dir"] ?? DEFAULT_STATE_DIR), ledgerMaxAgeMs: maxAge * 1000 }),
     ...(mode === undefined ? {} : { backendMode: mode }),
   });
   for (const note of result.notes) io.stderr(`policyc apply: ${note}\n`);

@@ -17,16 +17,19 @@ warnIfKernelUnavailable(SUITE);
 
 const A = "test/kernel/apply-fixtures/shop-a";
 const B = "test/kernel/apply-fixtures/shop-b";
-const lock = join(mkdtempSync(join(tmpdir(), "policyc-cli-")), "lock");
+const scratch = mkdtempSync(join(tmpdir(), "policyc-cli-"));
+const lock = join(scratch, "lock");
+const stateDir = join(scratch, "state");
 
 function cli(ns: string, args: readonly string[]) {
-  const r = spawnSync("ip", ["netns", "exec", ns, process.execPath, "--import", "tsx", "test/kernel/applyCliMain.ts", "apply", "--lock-file", lock, ...args], { encoding: "utf8" });
+  const r = spawnSync("ip", ["netns", "exec", ns, process.execPath, "--import", "tsx", "test/kernel/applyCliMain.ts", "apply", "--lock-file", lock, "--state-dir", stateDir, ...args], { encoding: "utf8" });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 describe("policyc apply: usage", () => {
-  it("rejects a bad --backend-mode and a missing PATH with exit 2", async () => {
+  it("rejects a bad --backend-mode, --state-max-age and a missing PATH with exit 2", async () => {
     expect((await runCli(["apply", "--backend-mode", "both", A])).code).toBe(2);
+    expect((await runCli(["apply", "--node", "node-1", "--state-max-age", "soon", A])).code).toBe(2);
     expect((await runCli(["apply", "--node", "node-1"])).code).toBe(2);
   });
   it("rejects invalid input with exit 1 before touching anything", async () => {
@@ -53,6 +56,11 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
     expect(first.stdout).toMatch(/^policyc apply: applied \d+ step\(s\):\n {2}chains created/);
     const again = cli(ns, ["--node", "node-1", "--backend-mode", "nft", A]);
     expect(again).toMatchObject({ code: 0, stdout: "policyc apply: nothing to do, the kernel already matches\n" });
+    // The first apply left a ledger in --state-dir; the second checked it instead of dumping.
+    expect(again.stderr).toMatch(/^policyc apply: kernel state from the ledger \(nf_tables generation \d+ unchanged, \d+ set headers match/m);
+    const whole = cli(ns, ["--node", "node-1", "--backend-mode", "nft", "--state-max-age", "0", A]);
+    expect(whole).toMatchObject({ code: 0, stdout: "policyc apply: nothing to do, the kernel already matches\n" });
+    expect(whole.stderr).not.toMatch(/ledger/);
     const change = cli(ns, ["--node", "node-1", "--backend-mode", "nft", "--dry-run", B]);
     expect(change.stdout).toMatch(/chains changed: 2 \(filter\/cali-pi-\S+, v6:filter\/cali-pi-\S+\)/);
     expect(change.stdout).toMatch(/sets changed: 2 /);

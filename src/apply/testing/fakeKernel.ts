@@ -112,10 +112,20 @@ export interface FakeKernel extends Exec {
   ipsetSave(): string;
   /** Makes the next call whose argv (joined) matches fail with exit 1 and `stderr`, doing nothing. */
   failNext(match: RegExp, stderr?: string): void;
+  /** The nf_tables generation: committed iptables-nft transactions so far. */
+  readonly generation: () => number;
+}
+
+export interface FakeKernelOptions {
+  /** What `readlink /proc/self/ns/net` prints (default `net:[4026531840]`). */
+  readonly netns?: string;
+  /** Whether python3 exists, to read the nf_tables generation (default true). */
+  readonly python?: boolean;
 }
 
 /** A fake node with iptables-`mode` binaries, starting from iptables-save texts and ipset save text. */
-export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string } = {}, mode: "legacy" | "nft" = "nft"): FakeKernel {
+export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string } = {}, mode: "legacy" | "nft" = "nft", options: FakeKernelOptions = {}): FakeKernel {
+  let generation = 1;
   const families: Record<4 | 6, Map<string, Table>> = { 4: parseTables(initial.v4 ?? ""), 6: parseTables(initial.v6 ?? "") };
   const sets = new Map<string, IpSet>();
   for (const line of (initial.ipset ?? "").split("\n")) {
@@ -149,6 +159,7 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
       }
     }
     if (!test) for (const [n, t] of staged) families[family].set(n, t);
+    if (!test && mode === "nft") generation++;
     return { code: 0, stdout: "", stderr: "" };
   }
 
@@ -184,10 +195,25 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
     return { code: 0, stdout: "", stderr: "" };
   }
 
+  const listTerse = (): string =>
+    [...sets]
+      .map(([n, s]) => {
+        const [type = "", ...header] = s.header.split(" ");
+        return `Name: ${n}\nType: ${type}\nRevision: 7\nHeader: ${header.join(" ")}\nSize in memory: 0\nReferences: 0\nNumber of entries: ${s.members.length}\n`;
+      })
+      .join("\n");
+  const listChain = (family: 4 | 6, tableName: string, chain: string): ExecResult => {
+    const c = table(family, tableName).get(chain);
+    if (c === undefined) return { code: 1, stdout: "", stderr: `iptables: No chain/target/match by that name.\n` };
+    const head = c.policy === "-" ? `-N ${chain}` : `-P ${chain} ${c.policy}`;
+    return { code: 0, stdout: [head, ...c.rules.map((r) => `-A ${chain} ${r}`)].map((l) => `${l}\n`).join(""), stderr: "" };
+  };
+
   return {
     calls,
     save,
     ipsetSave,
+    generation: () => generation,
     failNext(match, stderr = "injected failure\n") {
       failures.push({ match, stderr });
     },
@@ -201,8 +227,21 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
       }
       const [program = "", ...args] = argv;
       const tool = /^(ip6?)tables-(legacy|nft)-(save|restore)$/.exec(program);
+      const lister = /^(ip6?)tables-(legacy|nft)$/.exec(program);
       let result: ExecResult = { code: 127, stdout: "", stderr: `${program}: not found\n` };
-      if (tool !== null && tool[2] === mode) {
+      if (lister !== null && lister[2] === mode && args.includes("-S")) {
+        const at = (flag: string): string => args[args.indexOf(flag) + 1] ?? "";
+        result = listChain(lister[1] === "ip6" ? 6 : 4, at("-t"), at("-S"));
+      } else if (program === "readlink") {
+        result = { code: 0, stdout: `${options.netns ?? "net:[4026531840]"}\n`, stderr: "" };
+      } else if (/python3$/.test(program) && options.python !== false) {
+        result = { code: 0, stdout: `${generation}\n`, stderr: "" };
+      } else if (program === "ipset" && args[0] === "list" && args[1] === "-t") {
+        result = { code: 0, stdout: listTerse(), stderr: "" };
+      } else if (program === "ipset" && args[0] === "save" && args[1] !== undefined) {
+        const set = sets.get(args[1]);
+        result = set === undefined ? { code: 1, stdout: "", stderr: "ipset v7.17: The set with the given name does not exist\n" } : { code: 0, stdout: `create ${args[1]} ${set.header}\n${set.members.map((m) => `add ${args[1]} ${m}\n`).join("")}`, stderr: "" };
+      } else if (tool !== null && tool[2] === mode) {
         const family = tool[1] === "ip6" ? 6 : 4;
         if (tool[3] === "save") {
           const t = args[0] === "-t" ? args[1] : undefined;

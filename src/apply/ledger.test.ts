@@ -1,0 +1,243 @@
+import { describe, expect, it } from "vitest";
+import { compileCases, fixtureNode } from "../../test/helpers/compileCase.js";
+import { readInputs } from "../cli/readInputs.js";
+import { compileModel } from "../compiler/compile.js";
+import type { Ir } from "../compiler/ir/types.js";
+import { loadModel } from "../model/loadModel.js";
+import type { ApplyOptions } from "./apply.js";
+import { apply } from "./apply.js";
+import { parseIpsetHeaders } from "./ipsetState.js";
+import { parseLedger } from "./ledger.js";
+import { memoryLedgerStore } from "./ledgerStore.js";
+import { noLock } from "./lock.js";
+import { MAX_CHAIN_READS } from "./readThroughLedger.js";
+import type { FakeKernel } from "./testing/fakeKernel.js";
+import { canonicalDump, fakeKernel } from "./testing/fakeKernel.js";
+
+function compile(fixture: string): Ir {
+  return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: fixtureNode }).ir;
+}
+
+const A = compile("k8s-named-ports");
+const B = compile("demo-shop");
+
+/** `ir` with one rule dropped from its first multi-rule v4 filter chain and one set member gone. */
+function oneChange(ir: Ir): Ir {
+  const copy = structuredClone(ir) as { -readonly [K in keyof Ir]: Ir[K] } & Ir;
+  const table = copy.v4.tables.find((t) => t.name === "filter");
+  const chain = table?.chains.find((c) => c.name.startsWith("cali-pi-") && c.rules.length > 1) ?? table?.chains.find((c) => c.rules.length > 1);
+  (chain?.rules as unknown[] | undefined)?.pop();
+  const set = copy.v4.sets.find((s) => s.members.length > 1);
+  (set?.members as unknown[] | undefined)?.pop();
+  return copy;
+}
+
+const FOREIGN_V4 = `*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER - [0:0]
+-A INPUT -s 1.2.3.4/32 -j DROP
+-A FORWARD -j DOCKER
+-A DOCKER -d 172.17.0.2/32 -j ACCEPT
+COMMIT
+`;
+const FOREIGN_IPSET = "create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536\nadd KUBE-CLUSTER-IP 10.96.0.1,tcp:443\n";
+
+const base = { backendMode: "nft" as const, lock: noLock };
+
+function dump(kernel: FakeKernel): string {
+  return canonicalDump(kernel.save(4) + kernel.save(6) + kernel.ipsetSave());
+}
+
+/** Whether an apply dumped the whole kernel (rather than probing it) since call `from`. */
+function dumpedWhole(kernel: FakeKernel, from: number): boolean {
+  return kernel.calls.slice(from).some((c) => /tables-(nft|legacy)-save$/.test(c.argv[0] ?? "") || (c.argv[0] === "ipset" && c.argv[1] === "save" && c.argv[2] === undefined));
+}
+
+async function applyWith(ir: Ir, kernel: FakeKernel, extra: Partial<ApplyOptions> = {}): Promise<Awaited<ReturnType<typeof apply>>> {
+  const result = await apply(ir, { ...base, exec: kernel, ...extra });
+  expect(result.error).toBeUndefined();
+  return result;
+}
+
+describe("apply through a ledger (iptables, fake kernel)", () => {
+  it("A, A', A, B: each plan equals the plan of a whole read, and a one-change apply dumps nothing", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    const ledger = memoryLedgerStore();
+    await applyWith(A, kernel, { ledger });
+    expect([...ledger.texts.keys()]).toEqual(["net:[4026531840]"]);
+    for (const ir of [oneChange(A), A, B, B]) {
+      const whole = await applyWith(ir, kernel, { dryRun: true });
+      const start = kernel.calls.length;
+      const result = await applyWith(ir, kernel, { ledger });
+      expect(result.plan?.steps).toEqual(whole.plan?.steps);
+      if (ir !== B) {
+        expect(result.notes.join("\n")).toMatch(/kernel state from the ledger/);
+        expect(dumpedWhole(kernel, start)).toBe(false);
+      }
+      expect((await applyWith(ir, kernel)).changed).toBe(false);
+    }
+  });
+
+  it("the one-change apply reads only the chain and the set it changes", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    const ledger = memoryLedgerStore();
+    await applyWith(A, kernel, { ledger });
+    const start = kernel.calls.length;
+    const result = await applyWith(oneChange(A), kernel, { ledger });
+    const reads = kernel.calls.slice(start).filter((c) => /tables-nft$/.test(c.argv[0] ?? "") || (c.argv[1] === "save" && c.argv[2] !== undefined));
+    const changed = [...(result.plan?.summary.chainsChanged ?? []).map((c) => c.replace(/^filter\//, "")), ...(result.plan?.summary.setsChanged ?? [])];
+    expect(reads.map((c) => c.argv.at(-1))).toEqual(changed);
+    expect(reads).toHaveLength(2);
+  });
+
+  it("a dry run uses the ledger but never writes it", async () => {
+    const kernel = fakeKernel();
+    const ledger = memoryLedgerStore();
+    await applyWith(A, kernel, { ledger });
+    const text = ledger.texts.get("net:[4026531840]");
+    await applyWith(B, kernel, { ledger, dryRun: true });
+    expect(ledger.texts.get("net:[4026531840]")).toBe(text);
+  });
+
+  describe("reads the kernel whole, and repairs it, when the ledger cannot be trusted", () => {
+    const cases: { name: string; why: RegExp; drift: (kernel: FakeKernel) => Promise<unknown>; extra?: Partial<ApplyOptions>; options?: Parameters<typeof fakeKernel>[2] }[] = [
+      {
+        name: "someone deleted one of our rules (the nf_tables generation moved)",
+        why: /generation moved/,
+        drift: (k) => k.run(["iptables-nft-restore", "--noflush"], `*filter\n-D ${/^-A (cali-pi-\S+)/m.exec(k.save(4))?.[1]} 1\nCOMMIT\n`),
+      },
+      {
+        name: "someone deleted a member of our set",
+        why: /members, \d+ were written/,
+        drift: (k) => k.run(["ipset", "restore"], `${/^add cali4\S+ \S+$/m.exec(k.ipsetSave())?.[0].replace(/^add/, "del")}\n`),
+      },
+      {
+        name: "a stray set of ours appeared",
+        why: /is not one it recorded/,
+        drift: (k) => k.run(["ipset", "restore"], "create cali40s:stray hash:net family inet maxelem 1048576\n"),
+      },
+      { name: "the ledger is too old", why: /s old/, drift: () => Promise.resolve(), extra: { ledgerMaxAgeMs: -1 } },
+      { name: "python3 is missing", why: /generation could not be read/, drift: () => Promise.resolve(), options: { python: false } },
+    ];
+    it.each(cases)("$name", async ({ why, drift, extra, options }) => {
+      const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET }, "nft", options);
+      const ledger = memoryLedgerStore();
+      await applyWith(A, kernel, { ledger });
+      if (options?.python === false) expect(ledger.texts.size).toBe(0);
+      await drift(kernel);
+      const start = kernel.calls.length;
+      const result = await applyWith(A, kernel, { ledger, ...extra });
+      if (options?.python !== false) expect(result.notes.join("\n")).toMatch(why);
+      expect(dumpedWhole(kernel, start)).toBe(true);
+      expect((await applyWith(A, kernel)).changed).toBe(false);
+    });
+
+    it("the ledger belongs to another network namespace", async () => {
+      const ledger = memoryLedgerStore();
+      await applyWith(A, fakeKernel({}, "nft", { netns: "net:[1]" }), { ledger });
+      const text = ledger.texts.get("net:[1]") ?? "";
+      ledger.texts.set("net:[2]", text);
+      const other = fakeKernel({}, "nft", { netns: "net:[2]" });
+      const result = await applyWith(A, other, { ledger });
+      expect(result.notes.join("\n")).toMatch(/written for network namespace net:\[1\]/);
+    });
+
+    it(`more than ${MAX_CHAIN_READS} chains change`, async () => {
+      const kernel = fakeKernel();
+      const ledger = memoryLedgerStore();
+      await applyWith(A, kernel, { ledger });
+      const many = structuredClone(A) as Ir;
+      const chains = many.v4.tables.flatMap((t) => t.chains);
+      for (let i = 0; i <= MAX_CHAIN_READS; i++) (many.v4.tables[0]?.chains as unknown[]).push({ ...chains[0], name: `cali-extra-${i}` });
+      // New chains need no read; rewriting the existing ones does.
+      const changed = structuredClone(many) as Ir;
+      for (const chain of changed.v4.tables[0]?.chains ?? []) (chain.rules as unknown[]).pop();
+      await applyWith(many, kernel, { ledger });
+      const result = await applyWith(changed, kernel, { ledger });
+      expect(result.notes.join("\n")).toMatch(/reading everything is quicker/);
+    });
+  });
+
+  it("iptables-legacy: tables are read whole every time, sets through the ledger", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET }, "legacy");
+    const ledger = memoryLedgerStore();
+    const legacy = { backendMode: "legacy" as const, ledger };
+    await applyWith(A, kernel, legacy);
+    // Drift in a chain is seen without the ledger failing.
+    await kernel.run(["iptables-legacy-restore", "--noflush"], `*filter\n-D ${/^-A (cali-pi-\S+)/m.exec(kernel.save(4))?.[1]} 1\nCOMMIT\n`);
+    const start = kernel.calls.length;
+    const result = await applyWith(oneChange(A), kernel, legacy);
+    expect(result.notes.join("\n")).toMatch(/iptables-legacy tables read/);
+    expect(kernel.calls.slice(start).some((c) => c.argv[0] === "ipset" && c.argv[1] === "save" && c.argv[2] === undefined)).toBe(false);
+    expect((await applyWith(oneChange(A), kernel, { backendMode: "legacy" })).changed).toBe(false);
+  });
+
+  it("a failure rolls back the chains and sets read for the plan, leaves the rest, and forgets the ledger", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    const ledger = memoryLedgerStore();
+    await applyWith(B, kernel, { ledger });
+    const before = dump(kernel);
+    kernel.failNext(/^ip6tables-nft-restore --noflush -w/);
+    kernel.failNext(/^iptables-nft-restore --noflush -w/);
+    const result = await apply(oneChange(B), { ...base, exec: kernel, ledger });
+    expect(result.ok).toBe(false);
+    expect(result.restored).toBe(true);
+    expect(dump(kernel)).toBe(before);
+    expect(ledger.texts.size).toBe(0);
+  });
+
+  it("every pair of fixtures: the plan through the ledger equals the plan of a whole read", async () => {
+    const cases = compileCases().map(compile);
+    for (let i = 0; i < cases.length; i++) {
+      const from = cases[i] as Ir;
+      const to = cases[(i + 1) % cases.length] as Ir;
+      const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+      const ledger = memoryLedgerStore();
+      await applyWith(from, kernel, { ledger });
+      for (const ir of [oneChange(from), to]) {
+        const whole = await applyWith(ir, kernel, { dryRun: true });
+        const through = await applyWith(ir, kernel, { dryRun: true, ledger });
+        expect(through.plan?.steps).toEqual(whole.plan?.steps);
+      }
+    }
+  });
+});
+
+describe("ledger texts", () => {
+  it("reject what is not a ledger of this version", () => {
+    expect(parseLedger("{")).toBeUndefined();
+    expect(parseLedger("null")).toBeUndefined();
+    expect(parseLedger(JSON.stringify({ version: 0, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeUndefined();
+    expect(parseLedger(JSON.stringify({ version: 1, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeDefined();
+  });
+});
+
+describe("parseIpsetHeaders", () => {
+  it("reads our sets' metadata and entry counts from `ipset list -t`", () => {
+    const text = [
+      "Name: KUBE-CLUSTER-IP",
+      "Type: hash:ip,port",
+      "Number of entries: 3",
+      "",
+      "Name: cali40s:abc",
+      "Type: hash:net",
+      "Revision: 7",
+      "Header: family inet hashsize 1024 maxelem 1048576 bucketsize 12 initval 0x1",
+      "Size in memory: 504",
+      "References: 2",
+      "Number of entries: 7",
+      "Members:",
+      "",
+      "Name: cali60n:def",
+      "Type: hash:ip,port",
+      "Header: family inet6 hashsize 1024 maxelem 65536",
+      "Number of entries: 0",
+    ].join("\n");
+    expect(parseIpsetHeaders(text)).toEqual([
+      { name: "cali40s:abc", type: "hash:net", family: "inet", maxelem: 1048576, entries: 7 },
+      { name: "cali60n:def", type: "hash:ip,port", family: "inet6", maxelem: 65536, entries: 0 },
+    ]);
+  });
+});
