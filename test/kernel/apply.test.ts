@@ -21,7 +21,7 @@ import { readInputs } from "../../src/cli/readInputs.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import type { Ir } from "../../src/compiler/ir/types.js";
 import { loadModel } from "../../src/model/loadModel.js";
-import { createNetns, destroyNetns, kernelAvailable, runInNetns, runInNetnsOk, warnIfKernelUnavailable } from "../helpers/netns.js";
+import { createNetns, destroyNetns, kernelAvailable, run, runInNetns, runInNetnsOk, warnIfKernelUnavailable } from "../helpers/netns.js";
 
 const SUITE = "policyc apply on a real kernel (test/kernel/apply.test.ts)";
 warnIfKernelUnavailable(SUITE);
@@ -206,6 +206,9 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
         const foreignBefore = n.foreign();
         const ledger = fileLedgerStore(mkdtempSync(join(tmpdir(), "policyc-ledger-")));
         const dumps = mode === "nft" ? /^(ip6?tables-\S*save|ipset save)$/ : /^ipset save$/;
+        // iptables-nft trusts a ledger only when python3 can read the nf_tables generation.
+        const probes = mode === "legacy" || run(["sh", "-c", "command -v python3"]).status === 0;
+        if (!probes) console.warn("!!! python3 is missing: the iptables-nft ledger test checks only that every apply falls back to a whole read");
         for (const [i, ir] of [A, B, A].entries()) {
           const whole = await apply(ir, { ...options(netnsExec(ns)), dryRun: true });
           const exec = netnsExec(ns);
@@ -213,7 +216,7 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
           expect(result.error).toBeUndefined();
           expect(result.plan?.steps).toEqual(whole.plan?.steps);
           expect(n.foreign()).toBe(foreignBefore);
-          if (i > 0) {
+          if (i > 0 && probes) {
             expect(result.notes.join("\n")).toMatch(/kernel state from the ledger/);
             expect(exec.calls.filter((c) => dumps.test(c))).toEqual([]);
           }
@@ -224,7 +227,7 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
         const member = /^add (cali40s:\S+) (\S+)$/m.exec(ipsetSave(ns));
         runInNetnsOk(ns, ["ipset", "del", member?.[1] ?? "", member?.[2] ?? ""]);
         const repaired = await apply(A, { ...options(netnsExec(ns)), ledger });
-        expect(repaired.notes.join("\n")).toMatch(mode === "nft" ? /ledger not used: the nf_tables generation moved/ : /ledger not used: set cali40s:\S+ has \d+ members/);
+        if (probes) expect(repaired.notes.join("\n")).toMatch(mode === "nft" ? /ledger not used: the nf_tables generation moved/ : /ledger not used: set cali40s:\S+ has \d+ members/);
         expect(repaired.plan?.summary.chainsChanged).toContain("filter/cali-pi-_2LOc554E9PoNLgGSKBk");
         expect(repaired.plan?.summary.setsChanged).toEqual([member?.[1]]);
         expect((await apply(A, options(netnsExec(ns)))).changed).toBe(false);
