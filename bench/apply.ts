@@ -14,7 +14,8 @@
  * 4. Full restore: the backend's whole rendered output for the variant fed to the tools as
  *    `policyc compile` prints it (ipset restore + iptables-restore --noflush + ip6tables-restore
  *    --noflush, or nft -f), on the same node (5 runs, median).
- * Prints one JSON object. Figures only; nothing here asserts a time.
+ * Prints one JSON object. Figures only; nothing here asserts a time. BENCH_VERBOSE=1 also prints
+ * each apply's notes and every tool call's time on stderr.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
