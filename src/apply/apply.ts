@@ -88,10 +88,12 @@ export async function apply(ir: Ir, options: ApplyOptions = {}): Promise<ApplyRe
     let outcome: BackendOutcome;
     try {
       outcome = await runBackend(ir, options, exec);
-      // A plan made from the agent's cached view failed (the node was put back): the view may be
-      // stale, so read the kernel and try once more, as Felix re-reads before retrying.
-      if (outcome.failure?.restored === true && options.cache !== undefined && outcome.notes.some((n) => n.includes("cache"))) {
-        options.cache.entry = undefined;
+      // A plan made from the agent's cached view or from the ledger failed (the node was put
+      // back, and the ledger forgotten): the view may be stale, so read the kernel whole and
+      // try once more, as Felix re-reads before retrying.
+      const remembered = outcome.notes.some((n) => n.startsWith("kernel state from the"));
+      if (outcome.failure?.restored === true && remembered) {
+        if (options.cache !== undefined) options.cache.entry = undefined;
         outcome = await runBackend(ir, options, exec);
       }
     } catch (e) {

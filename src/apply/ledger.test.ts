@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compileCases, fixtureNode } from "../../test/helpers/compileCase.js";
 import { readInputs } from "../cli/readInputs.js";
@@ -179,13 +180,26 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     const ledger = memoryLedgerStore();
     await applyWith(B, kernel, { ledger });
     const before = dump(kernel);
-    kernel.failNext(/^ip6tables-nft-restore --noflush -w/);
+    // Fails twice: through the ledger, then in the retry from a whole read.
+    kernel.failNext(/^iptables-nft-restore --noflush -w/);
     kernel.failNext(/^iptables-nft-restore --noflush -w/);
     const result = await apply(oneChange(B), { ...base, exec: kernel, ledger });
     expect(result.ok).toBe(false);
     expect(result.restored).toBe(true);
     expect(dump(kernel)).toBe(before);
     expect(ledger.texts.size).toBe(0);
+  });
+
+  it("a plan through the ledger that fails once is retried from a whole read", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    const ledger = memoryLedgerStore();
+    await applyWith(B, kernel, { ledger });
+    kernel.failNext(/^iptables-nft-restore --noflush -w/);
+    const start = kernel.calls.length;
+    await applyWith(oneChange(B), kernel, { ledger });
+    expect(dumpedWhole(kernel, start)).toBe(true);
+    expect(ledger.texts.size).toBe(1);
+    expect((await applyWith(oneChange(B), kernel)).changed).toBe(false);
   });
 
   it("every pair of fixtures: the plan through the ledger equals the plan of a whole read", async () => {
@@ -202,6 +216,42 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
         expect(through.plan?.steps).toEqual(whole.plan?.steps);
       }
     }
+  });
+});
+
+describe("plans through a ledger (property)", () => {
+  it("equal the plans of a whole read for random rule and member changes", async () => {
+    const from = B;
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    const ledger = memoryLedgerStore();
+    await applyWith(from, kernel, { ledger });
+    const chains = from.v4.tables.flatMap((t, ti) => t.chains.map((_, ci) => [ti, ci] as const));
+    const change = fc.oneof(
+      fc.record({ kind: fc.constant("dropRule" as const), at: fc.nat(chains.length - 1) }),
+      fc.record({ kind: fc.constant("dropMember" as const), set: fc.nat(from.v4.sets.length - 1) }),
+      fc.record({ kind: fc.constant("addMember" as const), set: fc.nat(from.v4.sets.length - 1), octet: fc.integer({ min: 1, max: 254 }) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(change, { minLength: 1, maxLength: 6 }), async (changes) => {
+        const ir = structuredClone(from) as Ir;
+        for (const c of changes) {
+          if (c.kind === "dropRule") {
+            const [ti, ci] = chains[c.at] ?? [0, 0];
+            (ir.v4.tables[ti]?.chains[ci]?.rules as unknown[] | undefined)?.pop();
+          } else {
+            const set = ir.v4.sets[c.set];
+            if (set?.type !== "net") continue;
+            if (c.kind === "dropMember") (set.members as unknown[]).pop();
+            else (set.members as unknown[]).push(`10.199.0.${c.octet}/32`);
+          }
+        }
+        const whole = await applyWith(ir, kernel, { dryRun: true });
+        const through = await applyWith(ir, kernel, { dryRun: true, ledger });
+        expect(through.notes.join("\n")).toMatch(/kernel state from the ledger/);
+        expect(through.plan?.steps).toEqual(whole.plan?.steps);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
 
