@@ -9,6 +9,7 @@ import { fakeExec } from "./fakeExec.js";
 import { noLock } from "./lock.js";
 import { detectIptablesMode } from "./readIptablesState.js";
 import { canonicalDump, fakeKernel } from "./testing/fakeKernel.js";
+import { FOREIGN_IPSET, FOREIGN_V4 } from "./testing/foreignState.js";
 
 function compile(fixture: string): Ir {
   const read = readInputs([`fixtures/cases/${fixture}`]);
@@ -18,25 +19,6 @@ function compile(fixture: string): Ir {
 const A = compile("k8s-named-ports");
 const B = compile("demo-shop");
 
-const FOREIGN_V4 = `*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:DOCKER - [0:0]
--A INPUT -s 1.2.3.4/32 -j DROP
--A FORWARD -j DOCKER
--A DOCKER -d 172.17.0.2/32 -j ACCEPT
-COMMIT
-*nat
-:PREROUTING ACCEPT [0:0]
-:INPUT ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:POSTROUTING ACCEPT [0:0]
-:KUBE-SERVICES - [0:0]
--A PREROUTING -j KUBE-SERVICES
-COMMIT
-`;
-const FOREIGN_IPSET = "create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536\nadd KUBE-CLUSTER-IP 10.96.0.1,tcp:443\n";
 
 const options = { backendMode: "nft" as const, lock: noLock };
 

@@ -14,6 +14,7 @@ import { noLock } from "./lock.js";
 import { MAX_CHAIN_READS } from "./readThroughLedger.js";
 import type { FakeKernel } from "./testing/fakeKernel.js";
 import { canonicalDump, fakeKernel } from "./testing/fakeKernel.js";
+import { FOREIGN_IPSET, FOREIGN_V4 } from "./testing/foreignState.js";
 
 function compile(fixture: string): Ir {
   return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: fixtureNode }).ir;
@@ -33,17 +34,6 @@ function oneChange(ir: Ir): Ir {
   return copy;
 }
 
-const FOREIGN_V4 = `*filter
-:INPUT ACCEPT [0:0]
-:FORWARD ACCEPT [0:0]
-:OUTPUT ACCEPT [0:0]
-:DOCKER - [0:0]
--A INPUT -s 1.2.3.4/32 -j DROP
--A FORWARD -j DOCKER
--A DOCKER -d 172.17.0.2/32 -j ACCEPT
-COMMIT
-`;
-const FOREIGN_IPSET = "create KUBE-CLUSTER-IP hash:ip,port family inet hashsize 1024 maxelem 65536\nadd KUBE-CLUSTER-IP 10.96.0.1,tcp:443\n";
 
 const base = { backendMode: "nft" as const, lock: noLock };
 
