@@ -142,15 +142,16 @@ try {
     }
     return runs;
   };
-  // The CLI's way: a ledger file per namespace (ledger.ts), checked with cheap probes.
+  // Without any memory: every apply reads the whole kernel (`--state-max-age 0`).
+  const wholeRuns = await oneChange({});
+  // The CLI's way: a ledger file per namespace (ledger.ts), checked with cheap probes. The
+  // nftables backend keeps no ledger, so there the CLI reads the whole kernel.
   const ledgerDir = mkdtempSync(join(tmpdir(), "policyc-bench-ledger-"));
-  const runs = await oneChange({ ledger: fileLedgerStore(ledgerDir) });
+  const runs = backend === "iptables" ? await oneChange({ ledger: fileLedgerStore(ledgerDir) }) : wholeRuns;
   rmSync(ledgerDir, { recursive: true, force: true });
   const one = runs[0];
   if (one === undefined) throw new Error("no run");
   console.error(JSON.stringify({ oneChangeMs: median(runs.map((r) => r.ms)), readMs: median(runs.map((r) => r.readMs)), writeMs: median(runs.map((r) => r.writeMs)), bytes: bytesPerTool(one.plan) }));
-  // Without any memory: every apply reads the whole kernel (`--state-max-age 0`).
-  const wholeRuns = await oneChange({});
   // The agent's way: the kernel view is remembered in memory between applies (cache.ts).
   const agentRuns = await oneChange({ cache: createApplyCache() });
   const agentMs = median(agentRuns.map((r) => r.ms));
