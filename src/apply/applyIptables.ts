@@ -99,8 +99,14 @@ export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Prom
     if (options.ledger === undefined || netns === undefined) return;
     const generation = start.tools.mode === "nft" ? await readNftGeneration(exec) : undefined;
     const next = ledgerAfter(wanted, start.state, { netns, tools: start.tools, writtenAt: start.readAt, ...(generation === undefined ? {} : { generation }) }, ledger);
-    if (next === undefined || (start.tools.mode === "nft" && generation === undefined)) await options.ledger.store.clear(netns);
-    else await options.ledger.store.save(netns, JSON.stringify(next));
+    // The kernel is already right; a ledger that cannot be written only costs the next apply a
+    // whole read, so it is reported, not fatal.
+    try {
+      if (next === undefined || (start.tools.mode === "nft" && generation === undefined)) await options.ledger.store.clear(netns);
+      else await options.ledger.store.save(netns, JSON.stringify(next));
+    } catch (e) {
+      notes.push(`ledger not written: ${(e as Error).message}`);
+    }
   };
   if (options.dryRun || plan.refusals.length > 0) return { plan, notes };
   if (plan.steps.length === 0) {

@@ -83,6 +83,14 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     expect(reads).toHaveLength(2);
   });
 
+  it("a ledger that cannot be written is reported, not fatal", async () => {
+    const kernel = fakeKernel();
+    const broken = { ...memoryLedgerStore(), save: () => Promise.reject(new Error("read-only file system")) };
+    const result = await applyWith(A, kernel, { ledger: broken });
+    expect(result.ok).toBe(true);
+    expect(result.notes).toContain("ledger not written: read-only file system");
+  });
+
   it("a dry run uses the ledger but never writes it", async () => {
     const kernel = fakeKernel();
     const ledger = memoryLedgerStore();
