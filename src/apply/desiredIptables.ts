@@ -65,6 +65,11 @@ export interface DesiredOptions {
   readonly reuse?: DesiredReuse;
 }
 
+/** Whether chains and sets get digests (needed by a memo, a ledger's reuse, or a new ledger). */
+function wantsDigests(options: DesiredOptions): boolean {
+  return options.memo !== undefined || options.reuse !== undefined || options.fingerprints === true;
+}
+
 function memoized<T>(memo: RenderMemo | undefined, key: string, make: () => T): T {
   if (memo === undefined) return make();
   const value = (memo.previous.get(key) as T | undefined) ?? make();
@@ -81,7 +86,7 @@ function desiredTable(table: Table, familyIr: FamilyIr, options: DesiredOptions)
     setTypes: new Map(familyIr.sets.map((s) => [s.id, s.type] as const)),
   };
   const { memo, reuse } = options;
-  const digests = memo !== undefined || reuse !== undefined || options.fingerprints === true;
+  const digests = wantsDigests(options);
   const chains: DesiredChain[] = table.chains.map((chain) => {
     const name = chainNames.get(chain.name) ?? chain.name;
     const render = (): OwnedRule[] => ownedRules(name, renderRuleLines(name, name, chain.rules.map((rule) => renderRuleParts(rule, ctx)), () => `-A ${name}`));
@@ -95,7 +100,7 @@ function desiredTable(table: Table, familyIr: FamilyIr, options: DesiredOptions)
 
 function desiredSets(familyIr: FamilyIr, options: DesiredOptions): SetState[] {
   const names = ipsetNameMap(familyIr);
-  const digests = options.memo !== undefined || options.reuse !== undefined || options.fingerprints === true;
+  const digests = wantsDigests(options);
   return familyIr.sets.map((set) => {
     const name = names.get(set.id) ?? set.id;
     const normalize = (): string[] => [...new Set(set.members.map(normalizeMember))];

@@ -177,8 +177,9 @@ export function kernelFromLedger(ledger: IptablesLedger, tables?: Pick<KernelIpt
   return { v4: tables?.v4 ?? family(ledger.v4), v6: tables?.v6 ?? family(ledger.v6), sets };
 }
 
-function sameHashes(a: readonly OwnedRule[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((r, i) => r.hash === b[i]);
+/** Whether `rules` carry exactly the hashes `hashes`, in order. */
+export function sameHashes(rules: readonly OwnedRule[], hashes: readonly string[]): boolean {
+  return rules.length === hashes.length && rules.every((r, i) => r.hash === hashes[i]);
 }
 
 /**

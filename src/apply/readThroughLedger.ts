@@ -11,7 +11,7 @@ import type { Exec } from "./exec.js";
 import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable } from "./iptablesState.js";
 import { readChains, readNftGeneration, readSetHeaders, readSets } from "./kernelProbes.js";
 import type { IptablesLedger } from "./ledger.js";
-import { kernelFromLedger, ledgerProblem, ledgerReuse } from "./ledger.js";
+import { kernelFromLedger, ledgerProblem, ledgerReuse, sameHashes } from "./ledger.js";
 import type { IptablesTools } from "./planIptables.js";
 import type { IptablesMode } from "./readIptablesState.js";
 import { readIptablesTables } from "./readIptablesState.js";
@@ -42,17 +42,13 @@ export interface LedgerContext {
   readonly memo?: RenderMemo;
 }
 
-function sameHashes(a: ChainRules, b: ChainRules): boolean {
-  return a.rules.length === b.rules.length && a.rules.every((r, i) => r.hash === b.rules[i]?.hash);
-}
-
 /** Per family and table, the chains the plan will rewrite or remove (all hash-only so far). */
 function touchedChains(desired: DesiredIptablesState, kernel: KernelIptablesState): { family: 4 | 6; table: string; names: string[] }[] {
   const out: { family: 4 | 6; table: string; names: string[] }[] = [];
   for (const family of [4, 6] as const) {
     for (const table of family === 4 ? kernel.v4 : kernel.v6) {
       const want = new Map(((family === 4 ? desired.v4 : desired.v6).find((t) => t.name === table.name)?.chains ?? []).map((c) => [c.name, c] as const));
-      const names = table.chains.filter((c) => want.get(c.name) === undefined || !sameHashes(want.get(c.name) as ChainRules, c)).map((c) => c.name);
+      const names = table.chains.filter((c) => !want.has(c.name) || !sameHashes(want.get(c.name)?.rules ?? [], c.rules.map((r) => r.hash))).map((c) => c.name);
       if (names.length > 0) out.push({ family, table: table.name, names });
     }
   }
@@ -87,7 +83,7 @@ export async function readThroughLedger(ir: Ir, ledger: IptablesLedger, context:
     const reads = await Promise.all(touched.map(async (t) => ({ ...t, chains: await readChains(exec, tools, t.family, t.table, t.names) })));
     for (const read of reads) {
       const before = (read.family === 4 ? kernel.v4 : kernel.v6).find((t) => t.name === read.table)?.chains ?? [];
-      const drifted = read.chains.find((c) => !sameHashes(c, before.find((b) => b.name === c.name) ?? { name: c.name, rules: [] }));
+      const drifted = read.chains.find((c) => !sameHashes(c.rules, (before.find((b) => b.name === c.name)?.rules ?? []).map((r) => r.hash)));
       if (drifted !== undefined) return { problem: `chain ${drifted.name} is not as recorded` };
       kernel = read.family === 4 ? { ...kernel, v4: withChains(kernel.v4, read.table, read.chains) } : { ...kernel, v6: withChains(kernel.v6, read.table, read.chains) };
     }
