@@ -1,7 +1,7 @@
 /**
- * `tsx bench/apply.ts [S|L] [--backend iptables|nftables]`: the one-change apply against a full
- * restore, on a real kernel in a throwaway network namespace (needs root, iptables-nft, ipset,
- * nft).
+ * `tsx bench/apply.ts [S|L] [--backend iptables|nftables] [--mode nft|legacy]`: the one-change
+ * apply against a full restore, on a real kernel in a throwaway network namespace (needs root,
+ * iptables-nft or iptables-legacy, ipset, nft). `--mode` picks the iptables variant (nft).
  *
  * 1. Generate the cluster (bench/generateCluster.ts), compile it for the local node (base), and a
  *    variant with one policy's rule changed (a port of a policy that has a chain on this node)
@@ -109,7 +109,8 @@ function timedExec(): Exec & { readMs: number; writeMs: number } {
   return exec;
 }
 
-const options: Partial<ApplyOptions> = backend === "nftables" ? { backend: "nftables" } : { backendMode: "nft" };
+const mode = args.includes("legacy") ? "legacy" : "nft";
+const options: Partial<ApplyOptions> = backend === "nftables" ? { backend: "nftables" } : { backendMode: mode };
 
 /** How the kernel state is known: read whole every time, the CLI's ledger file, or the agent's cache. */
 type Memory = { cache: ApplyCache } | { ledger: LedgerStore } | Record<string, never>;
@@ -160,8 +161,8 @@ try {
   const files = backend === "nftables" ? renderNftables(variant) : [{ path: "ipset.restore", contents: renderIpsetRestore(variant) }, { path: "iptables.rules", contents: renderIptablesRestore(variant.v4) }, { path: "ip6tables.rules", contents: renderIptablesRestore(variant.v6) }];
   const commands: Record<string, readonly string[]> = {
     "ipset.restore": ["ipset", "-exist", "restore"],
-    "iptables.rules": ["iptables-nft-restore", "--noflush"],
-    "ip6tables.rules": ["ip6tables-nft-restore", "--noflush"],
+    "iptables.rules": [`iptables-${mode}-restore`, "--noflush"],
+    "ip6tables.rules": [`ip6tables-${mode}-restore`, "--noflush"],
     "ruleset.nft": ["nft", "-f", "-"],
   };
   const fullMs: number[] = [];
@@ -180,6 +181,7 @@ try {
       {
         shape: shape.name,
         backend,
+        ...(backend === "iptables" ? { mode } : {}),
         compileMs: Math.round(compileMs),
         rules: rules(base),
         sets: base.v4.sets.length + base.v6.sets.length,
