@@ -126,12 +126,28 @@ function hookRules(hooks: readonly Hook[], ctx: RenderContext): BareRule[] {
   return ordered.map((h) => renderBareRule({ matches: h.matches, action: { kind: "jump", chain: h.target }, comments: [] } satisfies Rule, ctx));
 }
 
-interface RenderedTable {
-  readonly maps: string[];
-  readonly chains: string[];
+/**
+ * One object of our table in the script (a set, a verdict map, a chain), rendered on demand as
+ * its tab-indented lines. `source` is the one IR object the lines are a function of (with the
+ * names the table gives it), for callers that keep renderings between runs (the applier's
+ * ledger); maps, dispatch roots and base chains have none: they depend on several chains or
+ * hooks, and there are few of them.
+ */
+export interface NftPiece {
+  readonly kind: "set" | "map" | "chain";
+  /** The object's name in the table. */
+  readonly name: string;
+  readonly source?: { readonly set: IpSet } | { readonly chain: Chain };
+  render(): string[];
 }
 
-function renderTable(table: Table, familyIr: FamilyIr, setNames: ReadonlyMap<string, string>): RenderedTable {
+/** Our table of one family (`ip policyc`) as pieces, in script order. */
+export interface FamilyPieces {
+  readonly table: string;
+  readonly pieces: readonly NftPiece[];
+}
+
+function tablePieces(table: Table, familyIr: FamilyIr, setNames: ReadonlyMap<string, string>): { maps: NftPiece[]; chains: NftPiece[] } {
   const chainNames = uniqueNames(table.chains.map((c) => c.name), (logical) => nftChainName(table.name, logical), "chains");
   const ctx: RenderContext = {
     family: familyIr.family,
@@ -143,7 +159,7 @@ function renderTable(table: Table, familyIr: FamilyIr, setNames: ReadonlyMap<str
   const mapByRoot = new Map(maps.map((m) => [m.root, m]));
   const folded = new Set(maps.flatMap((m) => m.children));
 
-  const chains: string[] = [];
+  const chains: NftPiece[] = [];
   for (const kernelChain of KERNEL_CHAIN_ORDER) {
     const hooks = table.hooks.filter((h) => h.kernelChain === kernelChain);
     if (hooks.length === 0) continue;
@@ -151,31 +167,42 @@ function renderTable(table: Table, familyIr: FamilyIr, setNames: ReadonlyMap<str
     if (spec === undefined) throw internal(`table ${table.name} has no ${kernelChain} hook`);
     const name = nftBaseChainName(table.name, kernelChain);
     const header = `type ${spec.type} hook ${kernelChain.toLowerCase()} priority ${spec.priority}; policy accept;`;
-    chains.push(...renderChain(name, header, renderRuleLines(name, hookRules(hooks, ctx))));
+    chains.push({ kind: "chain", name, render: () => renderChain(name, header, renderRuleLines(name, hookRules(hooks, ctx))) });
   }
   for (const chain of table.chains) {
     if (folded.has(chain.name)) continue;
     const name = chainNames.get(chain.name) ?? "";
-    for (const line of renderChain(name, undefined, renderRuleLines(name, chainRules(chain, mapByRoot.get(chain.name), ctx)))) chains.push(line);
+    const map = mapByRoot.get(chain.name);
+    const render = (): string[] => renderChain(name, undefined, renderRuleLines(name, chainRules(chain, map, ctx)));
+    chains.push(map === undefined ? { kind: "chain", name, source: { chain }, render } : { kind: "chain", name, render });
   }
-  return { maps: maps.flatMap((m) => renderMap(m, ctx)), chains };
+  const mapPieces = maps.map((m): NftPiece => ({ kind: "map", name: chainNames.get(m.root) ?? "", render: () => renderMap(m, ctx) }));
+  return { maps: mapPieces, chains };
 }
 
-/** The script lines that (re)create our table of one family. */
-export function renderFamily(familyIr: FamilyIr): string[] {
-  const family = nftFamily(familyIr.family);
-  const table = `${family} ${NFT_TABLE_NAME}`;
+/** The pieces of our table of one family, in the order the script lists them. */
+export function familyPieces(familyIr: FamilyIr): FamilyPieces {
+  const table = `${nftFamily(familyIr.family)} ${NFT_TABLE_NAME}`;
   for (const set of familyIr.sets) {
     if (set.family !== familyIr.family) throw internal(`IPv${set.family} set ${set.id} listed under IPv${familyIr.family}`);
   }
   const setNames = uniqueNames(familyIr.sets.map((s) => s.id), (id) => nftSetName(familyIr.family, id), "sets");
-  const tables = familyIr.tables.map((t) => renderTable(t, familyIr, setNames));
-  const body = [
-    ...familyIr.sets.flatMap((s) => renderSet(s, setNames.get(s.id) ?? "")),
-    ...tables.flatMap((t) => t.maps),
-    ...tables.flatMap((t) => t.chains),
-  ];
-  return [`table ${table} {}`, `delete table ${table}`, `table ${table} {`, ...body, "}"];
+  const sets = familyIr.sets.map((set): NftPiece => {
+    const name = setNames.get(set.id) ?? "";
+    return { kind: "set", name, source: { set }, render: () => renderSet(set, name) };
+  });
+  const tables = familyIr.tables.map((t) => tablePieces(t, familyIr, setNames));
+  return { table, pieces: [...sets, ...tables.flatMap((t) => t.maps), ...tables.flatMap((t) => t.chains)] };
+}
+
+/** The script lines that (re)create our table of one family. */
+export function renderFamily(familyIr: FamilyIr): string[] {
+  const { table, pieces } = familyPieces(familyIr);
+  const lines = [`table ${table} {}`, `delete table ${table}`, `table ${table} {`];
+  // Appended line by line: a set of a million elements spread as arguments would overflow the stack.
+  for (const piece of pieces) for (const line of piece.render()) lines.push(line);
+  lines.push("}");
+  return lines;
 }
 
 /**
