@@ -19,6 +19,7 @@ import { readNetnsId, readNftGeneration } from "./kernelProbes.js";
 import type { IptablesLedger } from "./ledger.js";
 import { ledgerAfter, parseLedger } from "./ledger.js";
 import type { LedgerStore } from "./ledgerStore.js";
+import { ledgerKey } from "./ledgerStore.js";
 import type { IptablesTools } from "./planIptables.js";
 import { readThroughLedger } from "./readThroughLedger.js";
 
@@ -51,7 +52,7 @@ interface Before {
 /** The ledger for this namespace, if the store has a readable one. */
 async function loadLedger(options: IptablesApplyOptions, netns: string | undefined): Promise<IptablesLedger | undefined> {
   if (options.ledger === undefined || netns === undefined) return undefined;
-  const text = await options.ledger.store.load(netns);
+  const text = await options.ledger.store.load(ledgerKey("iptables", netns));
   return text === undefined ? undefined : parseLedger(text);
 }
 
@@ -102,8 +103,8 @@ export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Prom
     // The kernel is already right; a ledger that cannot be written only costs the next apply a
     // whole read, so it is reported, not fatal.
     try {
-      if (next === undefined || (start.tools.mode === "nft" && generation === undefined)) await options.ledger.store.clear(netns);
-      else await options.ledger.store.save(netns, JSON.stringify(next));
+      if (next === undefined || (start.tools.mode === "nft" && generation === undefined)) await options.ledger.store.clear(ledgerKey("iptables", netns));
+      else await options.ledger.store.save(ledgerKey("iptables", netns), JSON.stringify(next));
     } catch (e) {
       notes.push(`ledger not written: ${(e as Error).message}`);
     }
@@ -123,7 +124,7 @@ export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Prom
   if (failure === undefined) await remember();
   else {
     if (cache !== undefined) cache.entry = undefined;
-    if (options.ledger !== undefined && netns !== undefined) await options.ledger.store.clear(netns);
+    if (options.ledger !== undefined && netns !== undefined) await options.ledger.store.clear(ledgerKey("iptables", netns));
   }
   return failure === undefined ? { plan, notes } : { plan, notes, failure };
 }

@@ -57,7 +57,7 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
     const ledger = memoryLedgerStore();
     await applyWith(A, kernel, { ledger });
-    expect([...ledger.texts.keys()]).toEqual(["net:[4026531840]"]);
+    expect([...ledger.texts.keys()]).toEqual(["iptables-net:[4026531840]"]);
     for (const ir of [oneChange(A), A, B, B]) {
       const whole = await applyWith(ir, kernel, { dryRun: true });
       const start = kernel.calls.length;
@@ -95,9 +95,9 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     const kernel = fakeKernel();
     const ledger = memoryLedgerStore();
     await applyWith(A, kernel, { ledger });
-    const text = ledger.texts.get("net:[4026531840]");
+    const text = ledger.texts.get("iptables-net:[4026531840]");
     await applyWith(B, kernel, { ledger, dryRun: true });
-    expect(ledger.texts.get("net:[4026531840]")).toBe(text);
+    expect(ledger.texts.get("iptables-net:[4026531840]")).toBe(text);
   });
 
   describe("reads the kernel whole, and repairs it, when the ledger cannot be trusted", () => {
@@ -136,8 +136,8 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     it("the ledger belongs to another network namespace", async () => {
       const ledger = memoryLedgerStore();
       await applyWith(A, fakeKernel({}, "nft", { netns: "net:[1]" }), { ledger });
-      const text = ledger.texts.get("net:[1]") ?? "";
-      ledger.texts.set("net:[2]", text);
+      const text = ledger.texts.get("iptables-net:[1]") ?? "";
+      ledger.texts.set("iptables-net:[2]", text);
       const other = fakeKernel({}, "nft", { netns: "net:[2]" });
       const result = await applyWith(A, other, { ledger });
       expect(result.notes.join("\n")).toMatch(/written for network namespace net:\[1\]/);

@@ -9,16 +9,21 @@ import { join } from "node:path";
 
 export const DEFAULT_STATE_DIR = "/run/policyc";
 
-/** Ledger texts by key (the network namespace, `net:[4026531840]`). */
+/** Ledger texts by key (`ledgerKey`: the backend and the network namespace). */
 export interface LedgerStore {
   load(key: string): Promise<string | undefined>;
   save(key: string, text: string): Promise<void>;
   clear(key: string): Promise<void>;
 }
 
-/** `net:[4026531840]` → `iptables-net-4026531840.json`: only safe characters in file names. */
+/** The key of a backend's ledger for a namespace: `iptables-net:[4026531840]`. */
+export function ledgerKey(backend: "iptables" | "nftables", netns: string): string {
+  return `${backend}-${netns}`;
+}
+
+/** `iptables-net:[4026531840]` → `iptables-net-4026531840.json`: only safe characters in file names. */
 function fileName(key: string): string {
-  return `iptables-${key.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-|-$/g, "")}.json`;
+  return `${key.replace(/[^A-Za-z0-9_-]+/g, "-").replace(/^-|-$/g, "")}.json`;
 }
 
 export function fileLedgerStore(dir: string = DEFAULT_STATE_DIR): LedgerStore {
