@@ -145,10 +145,9 @@ try {
   };
   // Without any memory: every apply reads the whole kernel (`--state-max-age 0`).
   const wholeRuns = await oneChange({});
-  // The CLI's way: a ledger file per namespace (ledger.ts), checked with cheap probes. The
-  // nftables backend keeps no ledger, so there the CLI reads the whole kernel.
+  // The CLI's way: a ledger file per namespace (ledger.ts, nftLedger.ts), checked with cheap probes.
   const ledgerDir = mkdtempSync(join(tmpdir(), "policyc-bench-ledger-"));
-  const runs = backend === "iptables" ? await oneChange({ ledger: fileLedgerStore(ledgerDir) }) : wholeRuns;
+  const runs = await oneChange({ ledger: fileLedgerStore(ledgerDir) });
   rmSync(ledgerDir, { recursive: true, force: true });
   const one = runs[0];
   if (one === undefined) throw new Error("no run");

@@ -65,12 +65,13 @@ export interface ApplyResult {
 async function runBackend(ir: Ir, options: ApplyOptions, exec: Exec): Promise<BackendOutcome> {
   const dryRun = options.dryRun === true;
   const cache = options.cache === undefined ? {} : { cache: options.cache };
-  if (options.backend === "nftables") return applyNftables(ir, { exec, dryRun, ...cache });
+  const ledger = options.ledger === undefined ? {} : { ledger: { store: options.ledger, maxAgeMs: options.ledgerMaxAgeMs ?? DEFAULT_LEDGER_MAX_AGE_MS } };
+  if (options.backend === "nftables") return applyNftables(ir, { exec, dryRun, ...cache, ...ledger });
   return applyIptables(ir, {
     exec,
     dryRun,
     ...cache,
-    ...(options.ledger === undefined ? {} : { ledger: { store: options.ledger, maxAgeMs: options.ledgerMaxAgeMs ?? DEFAULT_LEDGER_MAX_AGE_MS } }),
+    ...ledger,
     waitSeconds: options.xtablesWaitSeconds ?? 10,
     ...(options.backendMode === undefined ? {} : { mode: options.backendMode }),
   });

@@ -1,9 +1,8 @@
 /**
- * `apply` for the nftables backend: read our two tables, plan one transaction, run it after
- * `nft --check`. The transaction is atomic, so a failure leaves the node untouched and there is
+ * `apply` for the nftables backend: read our two tables (or trust the agent's cache or the
+ * ledger, nftLedger.ts), plan one transaction, run it after `nft --check`. The transaction is atomic, so a failure leaves the node untouched and there is
  * nothing to roll back.
  */
-import { renderNftables } from "../backends/nftables/index.js";
 import type { Ir } from "../compiler/ir/types.js";
 import type { BackendOutcome } from "./applyIptables.js";
 import type { ApplyCache } from "./cache.js";
@@ -11,8 +10,14 @@ import { freshEntry } from "./cache.js";
 import type { Exec } from "./exec.js";
 import { executePlan } from "./execute.js";
 import type { NftTable } from "./nftState.js";
-import { parseNftJson, parseRenderedNft } from "./nftState.js";
-import { NFT_TABLE, planNftables } from "./planNftables.js";
+import { parseNftJson } from "./nftState.js";
+import { desiredNftTables } from "./desiredNftables.js";
+import { readNetnsId, readNftGeneration } from "./kernelProbes.js";
+import type { LedgerStore } from "./ledgerStore.js";
+import { ledgerKey } from "./ledgerStore.js";
+import type { NftLedger } from "./nftLedger.js";
+import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftLedgerReuse, parseNftLedger } from "./nftLedger.js";
+import { incompatible, NFT_TABLE, planNftables } from "./planNftables.js";
 import { stepError } from "./stepError.js";
 
 /**
@@ -33,21 +38,71 @@ export async function readNftState(exec: Exec): Promise<NftTable[]> {
   return tables.filter((t) => t !== undefined);
 }
 
-/** The desired tables: the backend's rendered script, read back (see nftState.ts). */
-export function desiredNftState(ir: Ir): NftTable[] {
-  return parseRenderedNft(renderNftables(ir).map((f) => f.contents).join("\n"));
+export interface NftablesApplyOptions {
+  readonly exec: Exec;
+  readonly dryRun: boolean;
+  readonly cache?: ApplyCache;
+  /** Where the ledger is kept between runs (see nftLedger.ts); absent means no ledger. */
+  readonly ledger?: { readonly store: LedgerStore; readonly maxAgeMs: number };
 }
 
-export async function applyNftables(ir: Ir, options: { readonly exec: Exec; readonly dryRun: boolean; readonly cache?: ApplyCache }): Promise<BackendOutcome> {
-  const { cache } = options;
+interface Reading {
+  readonly have: readonly NftTable[];
+  readonly desired: readonly NftTable[];
+  /** When the kernel was last read whole. */
+  readonly readAt: number;
+}
+
+/** The kernel and desired state through the ledger, or why the ledger cannot be used. */
+async function readThroughNftLedger(ir: Ir, ledger: NftLedger, exec: Exec, netns: string, maxAgeMs: number): Promise<Reading | { readonly problem: string }> {
+  const generation = await readNftGeneration(exec);
+  const problem = nftLedgerProblem(ledger, { netns, now: Date.now(), ...(generation === undefined ? {} : { generation }) }, maxAgeMs);
+  if (problem !== undefined) return { problem };
+  const have = nftKernelFromLedger(ledger);
+  const desired = desiredNftTables(ir, { reuse: nftLedgerReuse(ledger, have) });
+  // A table that is missing or must be re-created needs the whole script: read everything.
+  for (const want of desired) {
+    const had = have.find((t) => t.family === want.family);
+    const reason = had === undefined ? "the table is not recorded" : incompatible(want, had);
+    if (reason !== undefined) return { problem: `${want.family} ${NFT_TABLE} must be re-created: ${reason}` };
+  }
+  return { have, desired, readAt: ledger.writtenAt };
+}
+
+export async function applyNftables(ir: Ir, options: NftablesApplyOptions): Promise<BackendOutcome> {
+  const { cache, exec } = options;
   const cached = freshEntry(cache, "nftables", Date.now());
-  const readAt = cached?.readAt ?? Date.now();
-  const desired = desiredNftState(ir);
-  const plan = planNftables(desired, cached?.state ?? (await readNftState(options.exec)));
-  const notes = cached === undefined ? [] : ["kernel state from the agent's cache"];
+  const notes: string[] = cached === undefined ? [] : ["kernel state from the agent's cache"];
+  const netns = options.ledger === undefined || cached !== undefined ? undefined : await readNetnsId(exec);
+  const key = netns === undefined ? undefined : ledgerKey("nftables", netns);
+  const text = key === undefined ? undefined : await options.ledger?.store.load(key);
+  const ledger = text === undefined ? undefined : parseNftLedger(text);
+
+  let reading: Reading | undefined = cached === undefined ? undefined : { have: cached.state, desired: desiredNftTables(ir, { script: true }), readAt: cached.readAt };
+  if (reading === undefined && ledger !== undefined && netns !== undefined && options.ledger !== undefined) {
+    const through = await readThroughNftLedger(ir, ledger, exec, netns, options.ledger.maxAgeMs);
+    if ("problem" in through) notes.push(`ledger not used: ${through.problem}`);
+    else {
+      notes.push(`kernel state from the ledger (nf_tables generation ${ledger.generation} unchanged)`);
+      reading = through;
+    }
+  }
+  reading ??= { have: await readNftState(exec), desired: desiredNftTables(ir, { script: true }), readAt: Date.now() };
+  const { desired, readAt } = reading;
+  const plan = planNftables(desired, reading.have);
   if (options.dryRun) return { plan, notes };
-  const failure = plan.steps.length === 0 ? undefined : await executePlan(plan, options.exec, () => Promise.resolve());
+  const failure = plan.steps.length === 0 ? undefined : await executePlan(plan, exec, () => Promise.resolve());
   // After a successful transaction our tables are exactly the desired ones.
   if (cache !== undefined) cache.entry = failure === undefined ? { backend: "nftables", state: desired, readAt } : undefined;
+  if (key !== undefined && options.ledger !== undefined) {
+    const generation = failure === undefined ? await readNftGeneration(exec) : undefined;
+    // The kernel is already right; a ledger that cannot be written only costs a whole read.
+    try {
+      if (generation === undefined) await options.ledger.store.clear(key);
+      else await options.ledger.store.save(key, JSON.stringify(nftLedgerAfter(desired, { netns: netns ?? "", generation, writtenAt: readAt })));
+    } catch (e) {
+      notes.push(`ledger not written: ${(e as Error).message}`);
+    }
+  }
   return failure === undefined ? { plan, notes } : { plan, notes, failure };
 }

@@ -5,7 +5,7 @@
  * SHA-1 is used for speed and length, and a collision would only make a chain look unchanged.
  */
 import { createHash } from "node:crypto";
-import type { Chain, Family } from "../compiler/ir/types.js";
+import type { Chain, Family, IpSet } from "../compiler/ir/types.js";
 
 /**
  * A digest of one IR chain in one family. The chain's rendered rules depend on nothing else:
@@ -19,4 +19,9 @@ export function chainFingerprint(family: Family, chain: Chain): string {
 export function membersDigest(members: readonly string[]): string {
   // One join and one update: a native call per member would cost more than the digest.
   return createHash("sha1").update(members.join("\n")).digest("base64url");
+}
+
+/** A digest of a whole IR set: id, type, family, comment and members. */
+export function setFingerprint(set: IpSet): string {
+  return createHash("sha1").update(JSON.stringify(set)).digest("base64url");
 }

@@ -11,7 +11,10 @@
 import { normalizeMember } from "./ipsetState.js";
 
 export interface NftRule {
-  /** The rule as `add rule` takes it, e.g. `ip saddr @s counter accept comment "cali:x;"`. */
+  /**
+   * The rule as `add rule` takes it, e.g. `ip saddr @s counter accept comment "cali:x;"`. Empty
+   * for a rule known only by its hash (from the ledger); such a rule is never written.
+   */
   readonly text: string;
   /** The `cali:` hash from the comment, or "". */
   readonly hash: string;
@@ -22,6 +25,8 @@ export interface NftChain {
   /** Base chains: `type filter hook input priority 0; policy accept;`. */
   readonly header?: string;
   readonly rules: readonly NftRule[];
+  /** Desired side: the digest of the IR chain it was rendered from, when it has one (ledger). */
+  readonly fingerprint?: string;
 }
 
 export interface NftSet {
@@ -33,6 +38,8 @@ export interface NftSet {
   readonly declaration: readonly string[];
   /** Normalized elements, sorted. */
   readonly elements: readonly string[];
+  /** Desired side: the digest of the IR set it was rendered from (ledger). */
+  readonly fingerprint?: string;
 }
 
 export interface NftTable {

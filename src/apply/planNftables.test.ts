@@ -2,14 +2,14 @@ import { describe, expect, it } from "vitest";
 import { readInputs } from "../cli/readInputs.js";
 import { compileModel } from "../compiler/compile.js";
 import { loadModel } from "../model/loadModel.js";
-import { desiredNftState } from "./applyNftables.js";
+import { desiredNftTables } from "./desiredNftables.js";
 import type { NftTable } from "./nftState.js";
 import { normalizeElement, parseNftJson } from "./nftState.js";
 import { planNftables } from "./planNftables.js";
 
 function desired(fixture: string): NftTable[] {
   const read = readInputs([`fixtures/cases/${fixture}`]);
-  return desiredNftState(compileModel(loadModel(read.files).model, { node: "node-1" }).ir);
+  return desiredNftTables(compileModel(loadModel(read.files).model, { node: "node-1" }).ir, { script: true });
 }
 
 /** What `nft -j list` would give back for a desired table: the same, minus script and declarations. */

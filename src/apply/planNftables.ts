@@ -34,7 +34,8 @@ function addable(set: NftSet, element: string): string {
   return `"${element.slice(0, colon)}"${element.slice(colon)}`;
 }
 
-function incompatible(want: NftTable, have: NftTable): string | undefined {
+/** Why `want` cannot be reached from `have` in place (the table must be re-created), if so. */
+export function incompatible(want: NftTable, have: NftTable): string | undefined {
   const haveSets = new Map(have.sets.map((s) => [s.name, s] as const));
   for (const set of want.sets) {
     const old = haveSets.get(set.name);
@@ -60,7 +61,8 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
       chainsChanged: want.chains.filter((c) => existing.has(c.name)).map((c) => `${t}/${c.name}`),
       setsCreated: want.sets.map((s) => `${t}/${s.name}`),
     };
-    return { lines: [...(want.script ?? [])], summary, recreated: reason };
+    if (want.script === undefined) throw new Error(`internal error: ${t} must be re-created (${reason ?? "table missing"}) but its script was not built`);
+    return { lines: [...want.script], summary, recreated: reason };
   }
   const haveSets = new Map(have.sets.map((s) => [s.name, s] as const));
   const haveChains = new Map(have.chains.map((c) => [c.name, c] as const));
@@ -77,6 +79,8 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
   const setsChanged: string[] = [];
   for (const set of want.sets) {
     const old = haveSets.get(set.name);
+    // The same elements (a set the ledger knows unchanged): nothing to compare.
+    if (old?.elements === set.elements) continue;
     if (old === undefined) {
       setsCreated.push(`${t}/${set.name}`);
       declare.push(`add ${set.kind} ${t} ${set.name} { ${set.declaration.map((d) => `${d};`).join(" ")} }`);
@@ -104,7 +108,13 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
       (chain.header === undefined ? changed : hooksChanged).push(`${t}/${chain.name}`);
       chainLines.push(`flush chain ${t} ${chain.name}`);
     }
-    append(chainLines, chain.rules.map((r) => `add rule ${t} ${chain.name} ${r.text}`));
+    append(
+      chainLines,
+      chain.rules.map((r) => {
+        if (r.text === "") throw new Error(`internal error: rule cali:${r.hash} of ${t} ${chain.name} is known only by its hash and cannot be written`);
+        return `add rule ${t} ${chain.name} ${r.text}`;
+      }),
+    );
   }
   const lines = [
     ...declare,

@@ -1,0 +1,106 @@
+/**
+ * The nftables backend's ledger (see ledger.ts for the iptables one and the general idea): what
+ * the last successful apply left in our tables `ip policyc` and `ip6 policyc`, so the next apply
+ * needs neither `nft -j list table` (10 to 20 s per family on shape L, for a million set
+ * elements) nor a rendering of every chain and set.
+ *
+ * Recorded per table: each chain's rule hashes (and the digest of the IR chain), each set's and
+ * map's signature and elements (and the digest of the IR set). Elements are kept, not read back
+ * when a set changes, because nft fetches every set's elements for any element listing or change
+ * (about 2 s on L whatever the set's size).
+ *
+ * Trusted when it was written for this network namespace, the kernel was last read whole less
+ * than its maximum age ago, and the nf_tables generation is the one read right after our last
+ * write: every committed transaction moves it, so our tables are then exactly as recorded.
+ */
+import type { NftReuse } from "./desiredNftables.js";
+import type { NftChain, NftSet, NftTable } from "./nftState.js";
+
+export const NFT_LEDGER_VERSION = 1;
+
+export interface NftLedgerChain {
+  readonly name: string;
+  readonly header?: string;
+  readonly fingerprint?: string;
+  readonly hashes: readonly string[];
+}
+
+export interface NftLedgerSet {
+  readonly kind: "set" | "map";
+  readonly name: string;
+  readonly signature: string;
+  readonly fingerprint?: string;
+  readonly elements: readonly string[];
+}
+
+export interface NftLedger {
+  readonly version: typeof NFT_LEDGER_VERSION;
+  readonly backend: "nftables";
+  readonly netns: string;
+  readonly generation: number;
+  /** When the kernel was last read whole (ms since the epoch). */
+  readonly writtenAt: number;
+  readonly tables: readonly { readonly family: "ip" | "ip6"; readonly chains: readonly NftLedgerChain[]; readonly sets: readonly NftLedgerSet[] }[];
+}
+
+/** The ledger for our tables as `desired` (just written) holds them. */
+export function nftLedgerAfter(desired: readonly NftTable[], context: { readonly netns: string; readonly generation: number; readonly writtenAt: number }): NftLedger {
+  return {
+    version: NFT_LEDGER_VERSION,
+    backend: "nftables",
+    ...context,
+    tables: desired.map((t) => ({
+      family: t.family,
+      chains: t.chains.map((c) => ({ name: c.name, ...(c.header === undefined ? {} : { header: c.header }), ...(c.fingerprint === undefined ? {} : { fingerprint: c.fingerprint }), hashes: c.rules.map((r) => r.hash) })),
+      sets: t.sets.map((s) => ({ kind: s.kind, name: s.name, signature: s.signature, ...(s.fingerprint === undefined ? {} : { fingerprint: s.fingerprint }), elements: s.elements })),
+    })),
+  };
+}
+
+/** The ledger in `text`, or undefined when it is not one this version wrote. */
+export function parseNftLedger(text: string): NftLedger | undefined {
+  try {
+    const value = JSON.parse(text) as Partial<NftLedger> | null;
+    const ok = value !== null && typeof value === "object" && value.version === NFT_LEDGER_VERSION && value.backend === "nftables";
+    return ok && Array.isArray(value.tables) && typeof value.generation === "number" ? (value as NftLedger) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Why the ledger cannot be trusted, or undefined when it can. */
+export function nftLedgerProblem(ledger: NftLedger, probe: { readonly netns: string; readonly now: number; readonly generation?: number }, maxAgeMs: number): string | undefined {
+  if (ledger.netns !== probe.netns) return `it was written for network namespace ${ledger.netns}, this is ${probe.netns}`;
+  const age = probe.now - ledger.writtenAt;
+  if (age < 0 || age > maxAgeMs) return `it is ${Math.round(age / 1000)} s old (trusted for ${Math.round(maxAgeMs / 1000)} s)`;
+  if (probe.generation === undefined) return "the nf_tables generation could not be read";
+  if (probe.generation !== ledger.generation) return `the nf_tables generation moved from ${ledger.generation} to ${probe.generation} (rules changed since)`;
+  return undefined;
+}
+
+/** Our tables as the ledger records them: rules by hash only (never written), sets whole. */
+export function nftKernelFromLedger(ledger: NftLedger): NftTable[] {
+  return ledger.tables.map((t) => ({
+    family: t.family,
+    chains: t.chains.map((c): NftChain => ({ name: c.name, ...(c.header === undefined ? {} : { header: c.header }), rules: c.hashes.map((hash) => ({ text: "", hash })) })),
+    sets: t.sets.map((s): NftSet => ({ kind: s.kind, name: s.name, signature: s.signature, declaration: [], elements: s.elements })),
+  }));
+}
+
+/**
+ * Pieces whose IR digest is the recorded one are the kernel's own objects (`kernel`, from
+ * `nftKernelFromLedger`): the planner sees them equal and writes nothing for them.
+ */
+export function nftLedgerReuse(ledger: NftLedger, kernel: readonly NftTable[]): NftReuse {
+  const recorded = new Map<string, string | undefined>();
+  for (const t of ledger.tables) {
+    for (const c of t.chains) recorded.set(`${t.family} chain ${c.name}`, c.fingerprint);
+    for (const s of t.sets) recorded.set(`${t.family} set ${s.name}`, s.fingerprint);
+  }
+  const chains = new Map(kernel.flatMap((t) => t.chains.map((c) => [`${t.family} chain ${c.name}`, c] as const)));
+  const sets = new Map(kernel.flatMap((t) => t.sets.map((s) => [`${t.family} set ${s.name}`, s] as const)));
+  return {
+    chain: (family, name, fingerprint) => (recorded.get(`${family} chain ${name}`) === fingerprint ? chains.get(`${family} chain ${name}`) : undefined),
+    set: (family, name, fingerprint) => (recorded.get(`${family} set ${name}`) === fingerprint ? sets.get(`${family} set ${name}`) : undefined),
+  };
+}
