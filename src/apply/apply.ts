@@ -36,9 +36,10 @@ export interface ApplyOptions {
    */
   readonly cache?: ApplyCache;
   /**
-   * iptables backend: keep a ledger of what each apply wrote in this store (ledger.ts), so the
-   * next apply checks the kernel with a few cheap probes instead of dumping it whole. The CLI
-   * uses one file per network namespace under /run/policyc.
+   * Keep a ledger of what each apply wrote in this store (ledger.ts for iptables, nftLedger.ts
+   * for nftables), so the next apply checks the kernel with a few cheap probes instead of
+   * reading it whole. The CLI uses one file per backend and network namespace under
+   * /run/policyc.
    */
   readonly ledger?: LedgerStore;
   /** How long a ledger is trusted after the kernel was last read whole; default 90 s. */

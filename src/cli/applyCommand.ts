@@ -10,9 +10,9 @@ import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 /**
  * `policyc apply --node NAME [--backend iptables|nftables] [--backend-mode legacy|nft]
  * [--dry-run] [--lock-file PATH] [--state-dir DIR] [--state-max-age SECONDS] PATH...`: compile,
- * then bring the kernel of the current network namespace to that state. The iptables backend
- * keeps a ledger of what it wrote in DIR (default /run/policyc) and trusts it, after cheap
- * checks, for SECONDS (default 90; 0 turns the ledger off and always reads the kernel whole).
+ * then bring the kernel of the current network namespace to that state. It keeps a ledger of
+ * what it wrote in DIR (default /run/policyc) and trusts it, after cheap checks, for SECONDS
+ * (default 90; 0 turns the ledger off and always reads the kernel whole).
  * Exit 0 applied (or nothing to do), 1 invalid input, 2 usage, 3 a tool failed (the node was
  * left as it was).
  */

@@ -22,10 +22,10 @@ Usage:
       tables ip/ip6 policyc) are touched, and every change is validated first and all or
       nothing. --backend-mode picks iptables-legacy or iptables-nft (detected by default).
       --dry-run prints the exact input each tool would get and a summary. Applies serialize
-      on a lock file (default /run/policyc.lock). The iptables backend keeps a ledger of what it
-      wrote in DIR (default /run/policyc); for SECONDS after the kernel was last read whole
-      (default 90) the next apply checks it with cheap probes (nf_tables generation, ipset
-      headers) instead of dumping every table and set. --state-max-age 0 always reads whole.
+      on a lock file (default /run/policyc.lock). A ledger of what was written is kept in DIR
+      (default /run/policyc); for SECONDS after the kernel was last read whole (default 90) the
+      next apply checks it with cheap probes (nf_tables generation, ipset headers) instead of
+      dumping every table and set. --state-max-age 0 always reads whole.
 
   policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules]
                   [--backend iptables|nftables] [--format text|json] PATH...
