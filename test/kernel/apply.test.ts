@@ -14,7 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { apply, type ApplyOptions } from "../../src/apply/apply.js";
 import type { Exec } from "../../src/apply/exec.js";
 import { spawnExec } from "../../src/apply/exec.js";
-import { fileLedgerStore } from "../../src/apply/ledgerStore.js";
+import { fileLedgerStore, type LedgerStore } from "../../src/apply/ledgerStore.js";
 import { fileLock } from "../../src/apply/lock.js";
 import { canonicalDump } from "../../src/apply/testing/fakeKernel.js";
 import { readInputs } from "../../src/cli/readInputs.js";
@@ -115,6 +115,38 @@ function node(ns: string, mode: "legacy" | "nft") {
 
 const WRITERS = /-restore --noflush|^ipset restore|^nft -f/;
 
+/** Whether python3 can read the nf_tables generation, without which no ledger is trusted on nf_tables. */
+function generationReadable(what: string): boolean {
+  const ok = run(["sh", "-c", "command -v python3"]).status === 0;
+  if (!ok) console.warn(`!!! python3 is missing: the ${what} ledger test checks only that every apply falls back to a whole read`);
+  return ok;
+}
+
+/**
+ * In `ns` (foreign state installed), applies A, B, A through a fresh file ledger: each plan must
+ * equal a whole read's, foreign state stays as it was, a whole read afterwards finds nothing to
+ * do, and (when `probes`) every apply after the first uses the ledger and runs no call matching
+ * `dumps`. Returns the ledger for more steps.
+ */
+async function applyThroughLedger(ns: string, options: (exec: Exec) => ApplyOptions, foreignOf: () => string, dumps: RegExp, probes: boolean): Promise<LedgerStore> {
+  const foreignBefore = foreignOf();
+  const ledger = fileLedgerStore(mkdtempSync(join(tmpdir(), "policyc-ledger-")));
+  for (const [i, ir] of [A, B, A].entries()) {
+    const whole = await apply(ir, { ...options(netnsExec(ns)), dryRun: true });
+    const exec = netnsExec(ns);
+    const result = await apply(ir, { ...options(exec), ledger });
+    expect(result.error).toBeUndefined();
+    expect(result.plan?.steps).toEqual(whole.plan?.steps);
+    expect(foreignOf()).toBe(foreignBefore);
+    if (i > 0 && probes) {
+      expect(result.notes.join("\n")).toMatch(/kernel state from the ledger/);
+      expect(exec.calls.filter((c) => dumps.test(c))).toEqual([]);
+    }
+    expect((await apply(ir, options(netnsExec(ns)))).changed).toBe(false);
+  }
+  return ledger;
+}
+
 describe.skipIf(!kernelAvailable())(SUITE, () => {
   for (const mode of ["legacy", "nft"] as const) {
     describe(`iptables-${mode}`, () => {
@@ -204,24 +236,10 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
         installForeign(ns, mode);
         const n = node(ns, mode);
         const foreignBefore = n.foreign();
-        const ledger = fileLedgerStore(mkdtempSync(join(tmpdir(), "policyc-ledger-")));
-        const dumps = mode === "nft" ? /^(ip6?tables-\S*save|ipset save)$/ : /^ipset save$/;
         // iptables-nft trusts a ledger only when python3 can read the nf_tables generation.
-        const probes = mode === "legacy" || run(["sh", "-c", "command -v python3"]).status === 0;
-        if (!probes) console.warn("!!! python3 is missing: the iptables-nft ledger test checks only that every apply falls back to a whole read");
-        for (const [i, ir] of [A, B, A].entries()) {
-          const whole = await apply(ir, { ...options(netnsExec(ns)), dryRun: true });
-          const exec = netnsExec(ns);
-          const result = await apply(ir, { ...options(exec), ledger });
-          expect(result.error).toBeUndefined();
-          expect(result.plan?.steps).toEqual(whole.plan?.steps);
-          expect(n.foreign()).toBe(foreignBefore);
-          if (i > 0 && probes) {
-            expect(result.notes.join("\n")).toMatch(/kernel state from the ledger/);
-            expect(exec.calls.filter((c) => dumps.test(c))).toEqual([]);
-          }
-          expect((await apply(ir, options(netnsExec(ns)))).changed).toBe(false);
-        }
+        const probes = mode === "legacy" || generationReadable("iptables-nft");
+        const dumps = mode === "nft" ? /^(ip6?tables-\S*save|ipset save)$/ : /^ipset save$/;
+        const ledger = await applyThroughLedger(ns, options, n.foreign, dumps, probes);
         // By hand: one of our rules and one member of our sets deleted.
         runInNetnsOk(ns, [`iptables-${mode}`, "-D", "cali-pi-_2LOc554E9PoNLgGSKBk", "1"]);
         const member = /^add (cali40s:\S+) (\S+)$/m.exec(ipsetSave(ns));
@@ -290,23 +308,8 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
       namespaces.push(ns);
       installForeign(ns, "nft");
       const n = node(ns, "nft");
-      const foreignBefore = n.foreign();
-      const ledger = fileLedgerStore(mkdtempSync(join(tmpdir(), "policyc-ledger-")));
-      const probes = run(["sh", "-c", "command -v python3"]).status === 0;
-      if (!probes) console.warn("!!! python3 is missing: the nftables ledger test checks only that every apply falls back to a whole read");
-      for (const [i, ir] of [A, B, A].entries()) {
-        const whole = await apply(ir, { ...options(netnsExec(ns)), dryRun: true });
-        const exec = netnsExec(ns);
-        const result = await apply(ir, { ...options(exec), ledger });
-        expect(result.error).toBeUndefined();
-        expect(result.plan?.steps).toEqual(whole.plan?.steps);
-        expect(n.foreign()).toBe(foreignBefore);
-        if (i > 0 && probes) {
-          expect(result.notes.join("\n")).toMatch(/kernel state from the ledger/);
-          expect(exec.calls.filter((c) => c.startsWith("nft -j list"))).toEqual([]);
-        }
-        expect((await apply(ir, options(netnsExec(ns)))).changed).toBe(false);
-      }
+      const probes = generationReadable("nftables");
+      const ledger = await applyThroughLedger(ns, options, n.foreign, /^nft -j list/, probes);
       const handle = /comment "cali:[^"]*" # handle (\d+)/.exec(runInNetnsOk(ns, ["nft", "-a", "list", "chain", "ip", "policyc", "filter-cali-pi-knp/shop/api-from-frontend"]))?.[1];
       runInNetnsOk(ns, ["nft", "delete", "rule", "ip", "policyc", "filter-cali-pi-knp/shop/api-from-frontend", "handle", handle ?? ""]);
       const repaired = await apply(A, { ...options(netnsExec(ns)), ledger });
