@@ -16,7 +16,7 @@ import { readNetnsId, readNftGeneration } from "./kernelProbes.js";
 import type { LedgerStore } from "./ledgerStore.js";
 import { ledgerKey } from "./ledgerStore.js";
 import type { NftLedger } from "./nftLedger.js";
-import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftLedgerReuse, parseNftLedger } from "./nftLedger.js";
+import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./nftLedger.js";
 import { incompatible, NFT_TABLE, planNftables } from "./planNftables.js";
 import { stepError } from "./stepError.js";
 
@@ -53,20 +53,28 @@ interface Reading {
   readonly readAt: number;
 }
 
+/**
+ * The desired tables rendering only what changed against `known` (our tables as the last apply
+ * wrote them), or undefined when a table must be re-created (that needs the whole script).
+ */
+function desiredAgainst(ir: Ir, known: readonly NftTable[]): { desired: NftTable[] } | { problem: string } {
+  const desired = desiredNftTables(ir, { reuse: nftReuse(known) });
+  for (const want of desired) {
+    const had = known.find((t) => t.family === want.family);
+    const reason = had === undefined ? "the table is not there" : incompatible(want, had);
+    if (reason !== undefined) return { problem: `${want.family} ${NFT_TABLE} must be re-created: ${reason}` };
+  }
+  return { desired };
+}
+
 /** The kernel and desired state through the ledger, or why the ledger cannot be used. */
 async function readThroughNftLedger(ir: Ir, ledger: NftLedger, exec: Exec, netns: string, maxAgeMs: number): Promise<Reading | { readonly problem: string }> {
   const generation = await readNftGeneration(exec);
   const problem = nftLedgerProblem(ledger, { netns, now: Date.now(), ...(generation === undefined ? {} : { generation }) }, maxAgeMs);
   if (problem !== undefined) return { problem };
   const have = nftKernelFromLedger(ledger);
-  const desired = desiredNftTables(ir, { reuse: nftLedgerReuse(ledger, have) });
-  // A table that is missing or must be re-created needs the whole script: read everything.
-  for (const want of desired) {
-    const had = have.find((t) => t.family === want.family);
-    const reason = had === undefined ? "the table is not recorded" : incompatible(want, had);
-    if (reason !== undefined) return { problem: `${want.family} ${NFT_TABLE} must be re-created: ${reason}` };
-  }
-  return { have, desired, readAt: ledger.writtenAt };
+  const against = desiredAgainst(ir, have);
+  return "problem" in against ? against : { have, desired: against.desired, readAt: ledger.writtenAt };
 }
 
 export async function applyNftables(ir: Ir, options: NftablesApplyOptions): Promise<BackendOutcome> {
@@ -78,7 +86,11 @@ export async function applyNftables(ir: Ir, options: NftablesApplyOptions): Prom
   const text = key === undefined ? undefined : await options.ledger?.store.load(key);
   const ledger = text === undefined ? undefined : parseNftLedger(text);
 
-  let reading: Reading | undefined = cached === undefined ? undefined : { have: cached.state, desired: desiredNftTables(ir, { script: true }), readAt: cached.readAt };
+  let reading: Reading | undefined;
+  if (cached !== undefined) {
+    const against = desiredAgainst(ir, cached.state);
+    reading = { have: cached.state, desired: "problem" in against ? desiredNftTables(ir, { script: true }) : against.desired, readAt: cached.readAt };
+  }
   if (reading === undefined && ledger !== undefined && netns !== undefined && options.ledger !== undefined) {
     const through = await readThroughNftLedger(ir, ledger, exec, netns, options.ledger.maxAgeMs);
     if ("problem" in through) notes.push(`ledger not used: ${through.problem}`);

@@ -5,7 +5,7 @@ import { compileModel } from "../compiler/compile.js";
 import type { Ir } from "../compiler/ir/types.js";
 import { loadModel } from "../model/loadModel.js";
 import { desiredNftTables } from "./desiredNftables.js";
-import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftLedgerReuse, parseNftLedger } from "./nftLedger.js";
+import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./nftLedger.js";
 import { planNftables } from "./planNftables.js";
 
 function compile(fixture: string): Ir {
@@ -23,12 +23,12 @@ describe("nftables ledger", () => {
       for (const ir of [cases[i] as Ir, next]) {
         const whole = planNftables(desiredNftTables(ir, { script: true }), written);
         const kernel = nftKernelFromLedger(ledger);
-        const desired = desiredNftTables(ir, { reuse: nftLedgerReuse(ledger, kernel) });
+        const desired = desiredNftTables(ir, { reuse: nftReuse(kernel) });
         // Fixtures whose tables must be re-created need the whole script: the applier reads whole then.
         if (whole.steps.some((s) => s.stdin.includes("delete table"))) continue;
         expect(planNftables(desired, kernel).steps).toEqual(whole.steps);
       }
-      expect(planNftables(desiredNftTables(cases[i] as Ir, { reuse: nftLedgerReuse(ledger, nftKernelFromLedger(ledger)) }), nftKernelFromLedger(ledger)).steps).toEqual([]);
+      expect(planNftables(desiredNftTables(cases[i] as Ir, { reuse: nftReuse(nftKernelFromLedger(ledger)) }), nftKernelFromLedger(ledger)).steps).toEqual([]);
     }
   });
 

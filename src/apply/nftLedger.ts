@@ -82,25 +82,32 @@ export function nftLedgerProblem(ledger: NftLedger, probe: { readonly netns: str
 export function nftKernelFromLedger(ledger: NftLedger): NftTable[] {
   return ledger.tables.map((t) => ({
     family: t.family,
-    chains: t.chains.map((c): NftChain => ({ name: c.name, ...(c.header === undefined ? {} : { header: c.header }), rules: c.hashes.map((hash) => ({ text: "", hash })) })),
-    sets: t.sets.map((s): NftSet => ({ kind: s.kind, name: s.name, signature: s.signature, declaration: [], elements: s.elements })),
+    chains: t.chains.map((c): NftChain => ({
+      name: c.name,
+      ...(c.header === undefined ? {} : { header: c.header }),
+      rules: c.hashes.map((hash) => ({ text: "", hash })),
+      ...(c.fingerprint === undefined ? {} : { fingerprint: c.fingerprint }),
+    })),
+    sets: t.sets.map((s): NftSet => ({ kind: s.kind, name: s.name, signature: s.signature, declaration: [], elements: s.elements, ...(s.fingerprint === undefined ? {} : { fingerprint: s.fingerprint }) })),
   }));
 }
 
 /**
- * Pieces whose IR digest is the recorded one are the kernel's own objects (`kernel`, from
- * `nftKernelFromLedger`): the planner sees them equal and writes nothing for them.
+ * Pieces whose IR digest is the one recorded on `kernel`'s objects (tables known to be what the
+ * last apply wrote: from the ledger, or an agent's cache) are taken as those objects: the
+ * planner sees them equal and writes nothing for them.
  */
-export function nftLedgerReuse(ledger: NftLedger, kernel: readonly NftTable[]): NftReuse {
-  const recorded = new Map<string, string | undefined>();
-  for (const t of ledger.tables) {
-    for (const c of t.chains) recorded.set(`${t.family} chain ${c.name}`, c.fingerprint);
-    for (const s of t.sets) recorded.set(`${t.family} set ${s.name}`, s.fingerprint);
-  }
-  const chains = new Map(kernel.flatMap((t) => t.chains.map((c) => [`${t.family} chain ${c.name}`, c] as const)));
-  const sets = new Map(kernel.flatMap((t) => t.sets.map((s) => [`${t.family} set ${s.name}`, s] as const)));
+export function nftReuse(kernel: readonly NftTable[]): NftReuse {
+  const chains = new Map(kernel.flatMap((t) => t.chains.map((c) => [`${t.family} ${c.name}`, c] as const)));
+  const sets = new Map(kernel.flatMap((t) => t.sets.map((s) => [`${t.family} ${s.name}`, s] as const)));
   return {
-    chain: (family, name, fingerprint) => (recorded.get(`${family} chain ${name}`) === fingerprint ? chains.get(`${family} chain ${name}`) : undefined),
-    set: (family, name, fingerprint) => (recorded.get(`${family} set ${name}`) === fingerprint ? sets.get(`${family} set ${name}`) : undefined),
+    chain: (family, name, fingerprint) => {
+      const known = chains.get(`${family} ${name}`);
+      return known?.fingerprint === fingerprint ? known : undefined;
+    },
+    set: (family, name, fingerprint) => {
+      const known = sets.get(`${family} ${name}`);
+      return known?.fingerprint === fingerprint ? known : undefined;
+    },
   };
 }

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { apply, type ApplyOptions } from "../../src/apply/apply.js";
 import type { Exec } from "../../src/apply/exec.js";
 import { spawnExec } from "../../src/apply/exec.js";
+import { createApplyCache } from "../../src/apply/cache.js";
 import { fileLedgerStore, type LedgerStore } from "../../src/apply/ledgerStore.js";
 import { fileLock } from "../../src/apply/lock.js";
 import { canonicalDump } from "../../src/apply/testing/fakeKernel.js";
@@ -316,6 +317,19 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
       if (probes) expect(repaired.notes.join("\n")).toMatch(/ledger not used: the nf_tables generation moved/);
       expect(repaired.plan?.summary.chainsChanged).toEqual(["ip policyc/filter-cali-pi-knp/shop/api-from-frontend"]);
       expect((await apply(A, options(netnsExec(ns)))).changed).toBe(false);
+    });
+
+    it("with an agent's cache: the plans of a whole read, rendering only what changed", async () => {
+      const ns = createNetns();
+      namespaces.push(ns);
+      const cache = createApplyCache();
+      for (const ir of [A, B, A]) {
+        const whole = await apply(ir, { ...options(netnsExec(ns)), dryRun: true });
+        const result = await apply(ir, { ...options(netnsExec(ns)), cache });
+        expect(result.error).toBeUndefined();
+        expect(result.plan?.steps).toEqual(whole.plan?.steps);
+        expect((await apply(ir, options(netnsExec(ns)))).changed).toBe(false);
+      }
     });
 
     it("B after A flushes and refills only the changed chain and updates only the changed set", async () => {
