@@ -23,6 +23,13 @@ describe("splitDocuments", () => {
     expect(splitDocuments("---\na: 1")).toEqual([{ start: 0, text: "---\na: 1" }]);
   });
 
+  it("ends on a directive line right after a leading newline (once an endless loop, found by the property below)", () => {
+    expect(splitDocuments("\n%\n---")).toEqual([
+      { start: 0, text: "\n" },
+      { start: 1, text: "%\n---" },
+    ]);
+  });
+
   it("chunks concatenate to the text at their offsets", () => {
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom("-", "\n", "a", " ", "%", "\r") }), (text) => {

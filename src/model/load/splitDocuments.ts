@@ -18,8 +18,10 @@ export function splitDocuments(text: string): TextChunk[] {
     let cut = m.index;
     // Move the cut back over directive lines.
     for (;;) {
-      const previousStart = text.lastIndexOf("\n", cut - 2) + 1;
-      if (cut === 0 || text[previousStart] !== "%") break;
+      // The line before `cut` ends with the newline at cut - 1; with cut < 2 it starts at 0
+      // (lastIndexOf with a negative start would find that very newline and never move on).
+      const previousStart = cut < 2 ? 0 : text.lastIndexOf("\n", cut - 2) + 1;
+      if (cut === 0 || previousStart >= cut || text[previousStart] !== "%") break;
       cut = previousStart;
     }
     if (cut > (cuts[cuts.length - 1] ?? 0)) cuts.push(cut);
