@@ -54,8 +54,8 @@ interface Reading {
 }
 
 /**
- * The desired tables rendering only what changed against `known` (our tables as the last apply
- * wrote them), or undefined when a table must be re-created (that needs the whole script).
+ * The desired tables, rendering only what changed against `known` (our tables as the last apply
+ * wrote them), or the problem when a table must be re-created (that needs the whole script).
  */
 function desiredAgainst(ir: Ir, known: readonly NftTable[]): { desired: NftTable[] } | { problem: string } {
   const desired = desiredNftTables(ir, { reuse: nftReuse(known) });
@@ -108,7 +108,8 @@ export async function applyNftables(ir: Ir, options: NftablesApplyOptions): Prom
   if (cache !== undefined) cache.entry = failure === undefined ? { backend: "nftables", state: desired, readAt } : undefined;
   if (key !== undefined && options.ledger !== undefined) {
     const generation = failure === undefined ? await readNftGeneration(exec) : undefined;
-    // The kernel is already right; a ledger that cannot be written only costs a whole read.
+    // A ledger that cannot be written or cleared costs the next apply a whole read (a stale one
+    // is caught by its generation), so it is reported, not fatal.
     try {
       if (generation === undefined) await options.ledger.store.clear(key);
       else await options.ledger.store.save(key, JSON.stringify(nftLedgerAfter(desired, { netns: netns ?? "", generation, writtenAt: readAt })));
