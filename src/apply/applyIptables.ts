@@ -124,7 +124,10 @@ export async function applyIptables(ir: Ir, options: IptablesApplyOptions): Prom
   if (failure === undefined) await remember();
   else {
     if (cache !== undefined) cache.entry = undefined;
-    if (options.ledger !== undefined && netns !== undefined) await options.ledger.store.clear(ledgerKey("iptables", netns));
+    if (options.ledger !== undefined && netns !== undefined) {
+      // Best effort: the rollback put back what the ledger describes (and moved the generation).
+      await options.ledger.store.clear(ledgerKey("iptables", netns)).catch((e: unknown) => notes.push(`ledger not cleared: ${(e as Error).message}`));
+    }
   }
   return failure === undefined ? { plan, notes } : { plan, notes, failure };
 }
