@@ -54,13 +54,17 @@ export interface DesiredTable {
   readonly hooks: readonly HookRules[];
 }
 
-/** An ipset as the kernel has it or as we want it. Members are normalized (see ipsetState.ts). */
-export interface SetState {
+/** What `ipset create` fixes about a set: its name, type, family and maximum size. */
+export interface SetMeta {
   readonly name: string;
   /** ipset type, e.g. `hash:net`. */
   readonly type: string;
   readonly family: "inet" | "inet6";
   readonly maxelem: number;
+}
+
+/** An ipset as the kernel has it or as we want it. Members are normalized (see ipsetState.ts). */
+export interface SetState extends SetMeta {
   readonly members: readonly string[];
   /** Desired sets: `membersDigest` of the IR members the set was built from. */
   readonly digest?: string;

@@ -21,7 +21,7 @@
  * Anything else, and the apply reads everything, as without a ledger.
  */
 import type { Family } from "../compiler/ir/types.js";
-import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable, OwnedRule, SetState } from "./iptablesState.js";
+import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable, OwnedRule, SetMeta, SetState } from "./iptablesState.js";
 import type { DesiredReuse } from "./desiredIptables.js";
 import type { IptablesTools } from "./planIptables.js";
 import { stateAfter } from "./snapshot.js";
@@ -44,11 +44,7 @@ export interface LedgerTable {
   readonly allChains: readonly string[];
 }
 
-export interface LedgerSet {
-  readonly name: string;
-  readonly type: string;
-  readonly family: "inet" | "inet6";
-  readonly maxelem: number;
+export interface LedgerSet extends SetMeta {
   /** Members in the kernel (after normalization and de-duplication). */
   readonly count: number;
   /** `membersDigest` of the IR members. */
@@ -71,11 +67,7 @@ export interface IptablesLedger {
 }
 
 /** A set as `ipset list -t` shows it: no members, but their number. */
-export interface SetHeader {
-  readonly name: string;
-  readonly type: string;
-  readonly family: "inet" | "inet6";
-  readonly maxelem: number;
+export interface SetHeader extends SetMeta {
   readonly entries: number;
 }
 
