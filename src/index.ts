@@ -25,7 +25,7 @@ export { compileModel, type CompileOptions, type CompileResult } from "./compile
 export type * as ir from "./compiler/ir/types.js";
 export type { Ir } from "./compiler/ir/types.js";
 export { printIr } from "./compiler/ir/print.js";
-export { prepareModel, evaluateFlow, reachabilityMatrix, formatVerdict } from "./compiler/evaluate/index.js";
-export type { Flow, Verdict as FlowVerdict, Step as DecisionStep } from "./compiler/evaluate/types.js";
+export { prepareModel, evaluateFlow, reachabilityMatrix, formatVerdict } from "./semantics/index.js";
+export type { Flow, Verdict as FlowVerdict, Step as DecisionStep } from "./semantics/types.js";
 export { renderIptables, type OutputFile } from "./backends/iptables/index.js";
 export { renderNftables } from "./backends/nftables/index.js";

@@ -1,8 +1,8 @@
 /**
  * The order in which both backends write a rule's matches, so rules read the same in iptables and
  * nft: interfaces first, then the policy matches in Felix's order (protocol, source address, set,
- * ports, named-port set, then the same for the destination, then ICMP; calico-dataplane.md
- * section 3), the negated policy matches after all positive ones, then mark and conntrack state.
+ * ports, named-port set, then the same for the destination, then ICMP: felix/rules/policy.go,
+ * `CalculateRuleMatch`), the negated policy matches after all positive ones, then mark and conntrack state.
  * Matches of equal rank keep their IR order.
  */
 import type { Match } from "../compiler/ir/types.js";

@@ -1,6 +1,6 @@
 import { compileModel } from "../compiler/compile.js";
-import type { Flow, FlowEnd, Verdict } from "../compiler/evaluate/index.js";
-import { evaluateFlow, formatVerdict } from "../compiler/evaluate/index.js";
+import type { Flow, FlowEnd, Verdict } from "../semantics/index.js";
+import { evaluateFlow, formatVerdict } from "../semantics/index.js";
 import { traceInterpret } from "../compiler/ir/interpret.js";
 import { packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";

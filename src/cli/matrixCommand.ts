@@ -1,5 +1,5 @@
-import type { MatrixPort, PortMatrix, ReachabilityMatrix } from "../compiler/evaluate/index.js";
-import { reachabilityMatrix } from "../compiler/evaluate/index.js";
+import type { MatrixPort, PortMatrix, ReachabilityMatrix } from "../semantics/index.js";
+import { reachabilityMatrix } from "../semantics/index.js";
 import type { Model } from "../model/types.js";
 import { EXPLAIN_SOURCE_PORT } from "./explainCommand.js";
 import { exitCodes, type Io } from "./io.js";

@@ -1,5 +1,5 @@
-import type { FlowEnd, Prepared } from "../compiler/evaluate/index.js";
-import { parseAddress } from "../compiler/evaluate/addresses.js";
+import type { FlowEnd, Prepared } from "../semantics/index.js";
+import { parseAddress } from "../semantics/addresses.js";
 import { UsageError } from "./usageError.js";
 
 /** A parsed `--from`/`--to`: an endpoint id, or an address with its family. */

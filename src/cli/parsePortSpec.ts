@@ -43,7 +43,7 @@ export function parsePortSpec(text: string): PortSpec {
   const icmp = first.toLowerCase() === "icmp" ? 4 : first.toLowerCase() === "icmpv6" ? 6 : undefined;
   if (icmp !== undefined) {
     if (parts.length > 3) throw new UsageError(`bad --port '${text}': expected ${first}[/TYPE[/CODE]]`);
-    // ICMP type 255 is reserved and Calico's icmp.type stops at 254 (calico-model.md section 2.4).
+    // ICMP type 255 is reserved and Calico's icmp.type stops at 254 (api/pkg/apis/projectcalico/v3/policy_common.go, `ICMPFields.Type`: lte=254).
     const icmpType = parts[1] === undefined ? ECHO_REQUEST[icmp] : integer(parts[1], 0, 254, "the ICMP type", text);
     const icmpCode = parts[2] === undefined ? 0 : integer(parts[2], 0, 255, "the ICMP code", text);
     return { protocol: icmp === 4 ? "ICMP" : "ICMPv6", number: icmp === 4 ? 1 : 58, icmpType, icmpCode, family: icmp };

@@ -1,5 +1,5 @@
-import type { Prepared } from "../compiler/evaluate/index.js";
-import { prepareModel } from "../compiler/evaluate/index.js";
+import type { Prepared } from "../semantics/index.js";
+import { prepareModel } from "../semantics/index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import type { SourceTexts } from "../diagnostics/format.js";
 import type { Model } from "../model/types.js";

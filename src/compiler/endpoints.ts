@@ -2,11 +2,12 @@
  * Endpoints and network sets: everything a selector can match, with the labels Calico indexes
  * (own labels, Calico's automatic labels, inherited profile labels) and its addresses.
  */
-import { createHash } from "node:crypto";
 import type { Labels, Model, NamedPort, Pod } from "../model/types.js";
 import type { ProfileInfo } from "./profiles.js";
 import { namespaceProfile, namespaceProfileName, serviceAccountProfile, serviceAccountProfileName } from "./profiles.js";
-import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from "./selectors/selectorOps.js";
+import { isReservedEndpointLabel, K8S_ORCHESTRATOR, NAMESPACE_LABEL, ORCHESTRATOR_LABEL, podInterfaceName, SERVICE_ACCOUNT_LABEL } from "../calico/index.js";
+
+export { podInterfaceName } from "../calico/index.js";
 
 /** Something selectors can match: a workload endpoint, a host endpoint or a network set. */
 export interface SelectableMember {
@@ -38,11 +39,6 @@ export interface ResolvedEndpoints {
   readonly profiles: ReadonlyMap<string, ProfileInfo>;
 }
 
-/** Calico CNI's host-side interface name for a pod: `cali` + 11 hex chars of SHA-1(`ns.pod`). */
-export function podInterfaceName(namespace: string, pod: string): string {
-  return "cali" + createHash("sha1").update(`${namespace}.${pod}`).digest("hex").slice(0, 11);
-}
-
 /** A bare address as a host CIDR; CIDRs pass through. */
 export function hostCidr(addr: string): string {
   if (addr.includes("/")) return addr;
@@ -59,7 +55,7 @@ function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly 
     const p = profiles.get(profileNames[i]!);
     if (p) for (const k in p.labels) out[k] = p.labels[k]!;
   }
-  for (const k in own) if (!strip || !(k.startsWith("pcns.") || k.startsWith("pcsa."))) out[k] = own[k]!;
+  for (const k in own) if (!strip || !isReservedEndpointLabel(k)) out[k] = own[k]!;
   for (const k in automatic) out[k] = automatic[k]!;
   return out;
 }
@@ -70,9 +66,9 @@ function podLabels(inherited: Labels, own: Labels, ns: string, sa: string): Labe
   // dictionary-mode objects once more labels were added).
   const out: Record<string, string> = {};
   for (const k in inherited) out[k] = inherited[k]!;
-  for (const k in own) if (!(k.startsWith("pcns.") || k.startsWith("pcsa."))) out[k] = own[k]!;
+  for (const k in own) if (!isReservedEndpointLabel(k)) out[k] = own[k]!;
   out[NAMESPACE_LABEL] = ns;
-  out[ORCHESTRATOR_LABEL] = "k8s";
+  out[ORCHESTRATOR_LABEL] = K8S_ORCHESTRATOR;
   out[SERVICE_ACCOUNT_LABEL] = sa;
   return out;
 }
@@ -218,7 +214,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
         break;
       case "HostEndpoint":
       case "V1HostEndpoint":
-        // Selectors match host endpoints by their expected IPs (calico-model.md section 2.6),
+        // Selectors match host endpoints by their expected IPs (api/pkg/apis/projectcalico/v3/hostendpoint.go, `ExpectedIPs`),
         // so they are set members like network sets; they get no chains of their own here.
         netSets.push({
           key: `${r.kind}//${r.metadata.name}`,

@@ -3,7 +3,7 @@ import { printSelector } from "../model/selector/index.js";
 import { convertK8sPolicy, labelSelectorToCalico } from "./k8sPolicy.js";
 import { k8sPeer, k8sPolicy, k8sRule, labelSelector } from "./testing/builders.js";
 
-describe("Kubernetes NetworkPolicy conversion (calico-model.md 4)", () => {
+describe("Kubernetes NetworkPolicy conversion (libcalico-go k8s/conversion/conversion.go)", () => {
   it("translates label selectors with the orchestrator term first", () => {
     const s = labelSelector({ role: "db", app: "x" }, [
       { key: "tier", operator: "In", values: ["b", "a"] },

@@ -1,6 +1,6 @@
 /**
  * Kubernetes NetworkPolicy to Calico policy, as Calico's converter does it
- * (calico-model.md section 4): order 1000 in the default tier, one Allow rule per
+ * (libcalico-go/lib/backend/k8s/conversion/conversion.go, `K8sNetworkPolicyToCalico`): order 1000 in the default tier, one Allow rule per
  * (protocol, peer), pod selectors starting with `projectcalico.org/orchestrator == 'k8s'`.
  */
 import type {

@@ -1,31 +1,16 @@
 /**
- * One Calico rule to IR rules for one IP family, as Felix renders it (calico-dataplane.md
- * section 3): IP-version filtering, match order, and the action pattern (set a mark bit, then
+ * One Calico rule to IR rules for one IP family, as Felix renders it (felix/rules/policy.go):
+ * IP-version filtering, match order, and the action pattern (set a mark bit, then
  * return/drop on it).
  */
-import type { EntityRule, Protocol, Rule as CalicoRule, Selector } from "../model/types.js";
+import type { EntityRule, Rule as CalicoRule, Selector } from "../model/types.js";
 import type { Family, Match, MarkBits, PortRange, Rule } from "./ir/types.js";
 import { DROP, markSet, RETURN, rule, setBits } from "./ir/build.js";
 import type { PortProtocol, SetBuilder } from "./setBuilder.js";
 import { entitySelectors } from "./selectors/effectiveSelector.js";
 import { ALL } from "./selectors/selectorOps.js";
+import { protocolNumber } from "../calico/index.js";
 
-/** Calico protocol names to IP protocol numbers (IANA). */
-const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
-  TCP: 6,
-  UDP: 17,
-  ICMP: 1,
-  ICMPv6: 58,
-  SCTP: 132,
-  UDPLite: 136,
-};
-
-/** A protocol's number, or undefined for an unknown name (validation rejects those). */
-export function protocolNumber(p: Protocol): number | undefined {
-  if (typeof p === "number") return p;
-  if (/^[0-9]+$/.test(p)) return Number(p);
-  return PROTOCOL_NUMBERS[p];
-}
 
 const PORT_PROTOCOLS: Readonly<Record<number, PortProtocol>> = { 6: "tcp", 17: "udp", 132: "sctp" };
 

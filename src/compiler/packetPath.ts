@@ -2,16 +2,16 @@
  * `packetPath`: where a flow between endpoints meets the node's netfilter, so the compiled IR can
  * be run on it (`interpret`) and compared with the reference evaluator, or traced for `explain`.
  *
- * The node is Calico's routed node (calico-dataplane.md section 1): every local workload sits
+ * The node is Calico's routed node (cni-plugin/pkg/dataplane/linux/dataplane_linux.go and felix/rules/static.go): every local workload sits
  * behind its own host-side `cali…` interface; everything else (remote pods, outside addresses)
  * is reached through the uplink.
  * - pod → pod, pod → outside, outside → pod: routed, so the filter table's FORWARD hook, with
  *   `iif`/`oif` the pods' interfaces (the uplink for a non-local end);
  * - pod → host (an address of a host endpoint): delivered locally, so INPUT with the pod's `iif`.
  */
-import type { EvaluateOptions } from "./evaluate/evaluateFlow.js";
-import { resolvePeer } from "./evaluate/evaluateFlow.js";
-import type { Flow, Prepared, PreparedMember } from "./evaluate/types.js";
+import type { EvaluateOptions } from "../semantics/evaluateFlow.js";
+import { resolvePeer } from "../semantics/evaluateFlow.js";
+import type { Flow, Prepared, PreparedMember } from "../semantics/types.js";
 import type { Packet } from "./ir/interpret.js";
 import type { KernelChain } from "./ir/types.js";
 

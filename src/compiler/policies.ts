@@ -3,6 +3,17 @@
  * selector), and the tier order Felix evaluates them in.
  */
 import type { Model, Origin, PolicyType, Rule, Selector } from "../model/types.js";
+import {
+  comparePolicyOrder,
+  compareTierOrder,
+  DEFAULT_TIER,
+  definedTier,
+  K8S_NETWORK_POLICY_ORDER,
+  NAMESPACE_LABEL_PREFIX,
+  SERVICE_ACCOUNT_LABEL_PREFIX,
+  undefinedTier,
+  type TierFacts,
+} from "../calico/index.js";
 import { convertK8sPolicy } from "./k8sPolicy.js";
 import {
   andSelectors,
@@ -32,17 +43,8 @@ export interface PolicyInfo {
   readonly origin: Origin;
 }
 
-export interface TierInfo {
-  readonly name: string;
-  readonly order?: number;
-  readonly defaultAction: "Deny" | "Pass";
-}
-
-/** Calico's `default` tier: order 1e6, default action Deny ([M] reserved tiers). */
-export const DEFAULT_TIER: TierInfo = { name: "default", order: 1e6, defaultAction: "Deny" };
-
-const pcns = (l: string): string => "pcns." + l;
-const pcsa = (l: string): string => "pcsa." + l;
+const pcns = (l: string): string => NAMESPACE_LABEL_PREFIX + l;
+const pcsa = (l: string): string => SERVICE_ACCOUNT_LABEL_PREFIX + l;
 
 /** Normalizes every policy of the model (Calico v3, Kubernetes and v1). */
 export function collectPolicies(model: Model): PolicyInfo[] {
@@ -95,7 +97,7 @@ export function collectPolicies(model: Model): PolicyInfo[] {
           id: `gnp/${r.metadata.name}`,
           kind: "GlobalNetworkPolicy",
           name: r.metadata.name,
-          tier: "default",
+          tier: DEFAULT_TIER.name,
           ...(r.order !== undefined ? { order: r.order } : {}),
           selector: r.selector.ast,
           types: r.types,
@@ -112,8 +114,8 @@ export function collectPolicies(model: Model): PolicyInfo[] {
           kind: "KubernetesNetworkPolicy",
           name: r.metadata.name,
           namespace: ns,
-          tier: "default",
-          order: 1000,
+          tier: DEFAULT_TIER.name,
+          order: K8S_NETWORK_POLICY_ORDER,
           selector: andSelectors(c.selector, eqLabel(NAMESPACE_LABEL, ns)),
           types: r.policyTypes.length > 0 ? r.policyTypes : ["Ingress"],
           ingress: c.ingress,
@@ -130,54 +132,25 @@ export function collectPolicies(model: Model): PolicyInfo[] {
 }
 
 /** Tiers by name; `default` exists implicitly. */
-export function collectTiers(model: Model): Map<string, TierInfo> {
-  const tiers = new Map<string, TierInfo>([[DEFAULT_TIER.name, DEFAULT_TIER]]);
+export function collectTiers(model: Model): Map<string, TierFacts> {
+  const tiers = new Map<string, TierFacts>([[DEFAULT_TIER.name, DEFAULT_TIER]]);
   for (const r of model.resources) {
-    if (r.kind !== "Tier") continue;
-    const order = r.order ?? (r.metadata.name === "default" ? DEFAULT_TIER.order : undefined);
-    tiers.set(r.metadata.name, { name: r.metadata.name, ...(order !== undefined ? { order } : {}), defaultAction: r.defaultAction });
+    if (r.kind === "Tier") tiers.set(r.metadata.name, definedTier(r.metadata.name, r.order, r.defaultAction));
   }
   return tiers;
 }
 
-/** Orders by `order` ascending, absent last. */
-function compareOrder(a: number | undefined, b: number | undefined): number {
-  if (a === b) return 0;
-  if (a === undefined) return 1;
-  if (b === undefined) return -1;
-  return a - b;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Felix's tier order: by order (absent last), ties by name. */
-export function compareTiers(a: TierInfo, b: TierInfo): number {
-  return compareOrder(a.order, b.order) || compareText(a.name, b.name);
-}
-
-/** Felix's policy order within a tier: by order (absent last), ties by name, namespace, kind. */
-export function comparePolicies(a: PolicyInfo, b: PolicyInfo): number {
-  return (
-    compareOrder(a.order, b.order) ||
-    compareText(a.name, b.name) ||
-    compareText(a.namespace ?? "", b.namespace ?? "") ||
-    compareText(a.kind, b.kind)
-  );
-}
-
 /** A tier and its policies, both in evaluation order. */
 export interface OrderedTier {
-  readonly tier: TierInfo;
+  readonly tier: TierFacts;
   readonly policies: readonly PolicyInfo[];
 }
 
 /**
- * Groups policies by tier in evaluation order. A policy naming an undefined tier goes to a tier
- * of that name with no order (sorted last) and default action Deny.
+ * Groups policies by tier in Felix's evaluation order. A policy naming an undefined tier goes to a
+ * tier of that name that sorts after the defined ones and denies by default.
  */
-export function orderTiers(policies: readonly PolicyInfo[], tiers: ReadonlyMap<string, TierInfo>): OrderedTier[] {
+export function orderTiers(policies: readonly PolicyInfo[], tiers: ReadonlyMap<string, TierFacts>): OrderedTier[] {
   const byTier = new Map<string, PolicyInfo[]>();
   for (const p of policies) {
     const list = byTier.get(p.tier);
@@ -185,7 +158,7 @@ export function orderTiers(policies: readonly PolicyInfo[], tiers: ReadonlyMap<s
     else byTier.set(p.tier, [p]);
   }
   return [...byTier.entries()]
-    .map(([name, ps]) => ({ tier: tiers.get(name) ?? { name, defaultAction: "Deny" as const }, policies: [...ps].sort(comparePolicies) }))
-    .sort((a, b) => compareTiers(a.tier, b.tier));
+    .map(([name, ps]) => ({ tier: tiers.get(name) ?? undefinedTier(name), policies: [...ps].sort(comparePolicyOrder) }))
+    .sort((a, b) => compareTierOrder(a.tier, b.tier));
 }
 

@@ -4,7 +4,15 @@
  * (`ksa.<ns>.<sa>`).
  */
 import type { EntityRule, Labels, Model, Origin, Rule } from "../model/types.js";
-import { NAME_LABEL } from "./selectors/selectorOps.js";
+import {
+  NAME_LABEL,
+  NAMESPACE_LABEL_PREFIX,
+  namespaceProfileName,
+  SERVICE_ACCOUNT_LABEL_PREFIX,
+  serviceAccountProfileName,
+} from "../calico/index.js";
+
+export { namespaceProfileName, serviceAccountProfileName } from "../calico/index.js";
 
 /** A resolved profile: the labels it gives its endpoints and its rules. */
 export interface ProfileInfo {
@@ -21,19 +29,11 @@ export const EMPTY_ENTITY: EntityRule = { nets: [], notNets: [], ports: [], notP
 /** An unconditional Allow rule (the namespace profile's only rule in each direction). */
 export const ALLOW_ALL: Rule = { action: "Allow", source: EMPTY_ENTITY, destination: EMPTY_ENTITY, path: "" };
 
-export function namespaceProfileName(ns: string): string {
-  return `kns.${ns}`;
-}
-
-export function serviceAccountProfileName(ns: string, sa: string): string {
-  return `ksa.${ns}.${sa}`;
-}
-
 /** `kns.<ns>`: the namespace's labels under `pcns.` plus `pcns.projectcalico.org/name`; allows all. */
 export function namespaceProfile(ns: string, labels: Labels): ProfileInfo {
   return {
     name: namespaceProfileName(ns),
-    labels: prefixLabels("pcns.", { ...labels, [NAME_LABEL]: ns }),
+    labels: prefixLabels(NAMESPACE_LABEL_PREFIX, { ...labels, [NAME_LABEL]: ns }),
     ingress: [ALLOW_ALL],
     egress: [ALLOW_ALL],
   };
@@ -43,7 +43,7 @@ export function namespaceProfile(ns: string, labels: Labels): ProfileInfo {
 export function serviceAccountProfile(ns: string, sa: string, labels: Labels): ProfileInfo {
   return {
     name: serviceAccountProfileName(ns, sa),
-    labels: prefixLabels("pcsa.", { ...labels, [NAME_LABEL]: sa }),
+    labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, { ...labels, [NAME_LABEL]: sa }),
     ingress: [],
     egress: [],
   };

@@ -14,9 +14,9 @@ describe("policyc explain", () => {
       from 10.65.0.52 (web/client)
       to   10.65.0.50 (web/server-a)
       egress at web/client: allow
-        tier default: K8sNetworkPolicy web/knp.default.client-egress-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.egress.0) -> Allow
+        tier default: K8sNetworkPolicy web/client-egress-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.egress.0) -> Allow
       ingress at web/server-a: allow
-        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+        tier default: K8sNetworkPolicy web/server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
       "
     `);
   });
@@ -31,7 +31,7 @@ describe("policyc explain", () => {
       egress at web/client: deny
         tier default: no rule decided -> tier default action Deny
       ingress at web/server-a: allow
-        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+        tier default: K8sNetworkPolicy web/server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
       "
     `);
   });
@@ -44,9 +44,9 @@ describe("policyc explain", () => {
       from 10.65.0.52 (web/client)
       to   10.65.0.50 (web/server-a)
       egress at web/client: allow
-        tier default: K8sNetworkPolicy web/knp.default.client-egress-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.egress.0) -> Allow
+        tier default: K8sNetworkPolicy web/client-egress-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.egress.0) -> Allow
       ingress at web/server-a: allow
-        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+        tier default: K8sNetworkPolicy web/server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
       rules traversed (iptables, filter FORWARD):
         -A FORWARD --jump cali-FORWARD
         -A cali-FORWARD --jump MARK --set-mark 0x0/0x1e0000
@@ -79,7 +79,7 @@ describe("policyc explain", () => {
       from 10.65.1.51 (web/server-b)
       to   10.65.0.50 (web/server-a)
       ingress at web/server-a: allow
-        tier default: K8sNetworkPolicy web/knp.default.server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
+        tier default: K8sNetworkPolicy web/server-http rule 0 (fixtures/cases/k8s-named-ports/all.yaml: spec.ingress.0) -> Allow
       rules traversed (nftables, filter FORWARD):
         filter-FORWARD: counter jump filter-cali-FORWARD
         filter-cali-FORWARD: counter meta mark set meta mark & 0xffe1ffff
@@ -106,6 +106,24 @@ describe("policyc explain", () => {
     expect(json.rules.verdict).toBe("accept");
     expect(json.rules.hook).toBe("FORWARD");
     expect(json.rules.traversed[0]).toEqual({ chain: "FORWARD", index: 0, text: "-A FORWARD --jump cali-FORWARD" });
+  });
+
+  it("orders equal-order policies as Felix does, and the compiled rules agree (no disagreement warning)", async () => {
+    const dir = "fixtures/conformance/felix-order-ties";
+    const files = [`${dir}/pods.yaml`, `${dir}/policy.yaml`];
+    const expectations: [string, boolean, string][] = [
+      ["ot/srv1", true, "NetworkPolicy ot/web-allow rule 0"],
+      ["ot/srv2", true, "K8sNetworkPolicy ot/aaa rule 0"],
+      ["ot/srv3", false, "GlobalNetworkPolicy gx rule 0"],
+      ["ot/srv4", true, "K8sNetworkPolicy ot/dup rule 0"],
+    ];
+    for (const [to, allowed, decidedBy] of expectations) {
+      const r = await runCli(["explain", "--node", "node-1", "--from", "ot/c", "--to", to, "--port", "80/TCP", "--rules", ...files]);
+      expect(r.code, to).toBe(0);
+      expect(r.stdout.split("\n")[0], to).toMatch(allowed ? /^ALLOW/ : /^DENY/);
+      expect(r.stdout, to).toContain(decidedBy);
+      expect(r.stdout, to).not.toContain("disagree");
+    }
   });
 
   it("exits 2 on an unknown endpoint, a bad --port or a family clash", async () => {

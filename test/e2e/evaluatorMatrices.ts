@@ -27,12 +27,12 @@ export interface EvaluatorFlow {
 }
 
 /** Where the evaluator's entry points may live, tried in order. */
-const candidates = ["../../src/compiler/evaluate/index.js", "../../src/compiler/evaluate/evaluateFlow.js"];
+const candidates = ["../../src/semantics/index.js", "../../src/semantics/evaluateFlow.js"];
 
 /** The evaluator, or a note saying why it is not available. */
 export async function loadEvaluator(): Promise<Evaluator | string> {
   const found: Partial<Evaluator> = {};
-  for (const spec of [...candidates, "../../src/compiler/evaluate/prepareModel.js"]) {
+  for (const spec of [...candidates, "../../src/semantics/prepareModel.js"]) {
     try {
       const m = (await import(/* @vite-ignore */ spec)) as Partial<Evaluator>;
       found.prepareModel ??= m.prepareModel;

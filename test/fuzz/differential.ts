@@ -5,8 +5,8 @@
  * is wrong (the evaluator's decision path and the rules the packet hit).
  */
 import { compileModel } from "../../src/compiler/compile.js";
-import type { Flow, Prepared } from "../../src/compiler/evaluate/index.js";
-import { formatVerdict, evaluateFlow, prepareModel } from "../../src/compiler/evaluate/index.js";
+import type { Flow, Prepared } from "../../src/semantics/index.js";
+import { formatVerdict, evaluateFlow, prepareModel } from "../../src/semantics/index.js";
 import { traceInterpret } from "../../src/compiler/ir/interpret.js";
 import { printRule } from "../../src/compiler/ir/print.js";
 import type { Ir } from "../../src/compiler/ir/types.js";

@@ -9,7 +9,7 @@
  * Every generated resource is meant to be valid; the fuzz test counts the ones that are not.
  */
 import fc from "fast-check";
-import type { Flow } from "../../src/compiler/evaluate/index.js";
+import type { Flow } from "../../src/semantics/index.js";
 
 /** The node the fuzz cases compile for; pods elsewhere are remote. */
 export const FUZZ_NODE = "node-1";
@@ -161,7 +161,7 @@ const NETS: Readonly<Record<Fam, readonly string[]>> = {
 
 const entityArb = (fam: Fam | undefined, withPorts: boolean): fc.Arbitrary<object> => {
   const nets = fam === undefined ? fc.constant(undefined) : optional(fc.subarray([...NETS[fam]], { minLength: 1, maxLength: 2 }));
-  // notNets may not hold the whole address space (calico-model.md section 2.4).
+  // notNets may not hold the whole address space (libcalico-go/lib/validator/v3/validator.go).
   const notNets = fam === undefined ? fc.constant(undefined) : optional(fc.subarray(NETS[fam].filter((n) => !n.endsWith("/0")), { minLength: 1, maxLength: 2 }));
   const ports = withPorts ? optional(fc.subarray<number | string>([80, 53, "80:90", 8080, "http", "dns"], { minLength: 1, maxLength: 3 })) : fc.constant(undefined);
   const notPorts = withPorts ? optional(fc.subarray<number | string>([85, "http", "1:79"], { minLength: 1, maxLength: 2 })) : fc.constant(undefined);
@@ -191,7 +191,7 @@ const calicoRuleArb: fc.Arbitrary<object> = fc
     icmpType: optional(fc.constantFrom(8, 128, 0)),
   })
   .chain((r) => {
-    // Keep the cross-field rules of calico-model.md section 2.4: ports need TCP/UDP/SCTP,
+    // Keep the cross-field rules of libcalico-go/lib/validator/v3/validator.go `validateRule`: ports need TCP/UDP/SCTP,
     // ICMP needs IPv4 and ICMPv6 IPv6, icmp needs an ICMP protocol.
     const icmp4 = r.protocol === "ICMP";
     const icmp6 = r.protocol === "ICMPv6";

@@ -1,10 +1,10 @@
 /**
  * Disagreements the differential fuzzer found, each reduced to a minimal case, with the side that
- * was wrong (decided from ../shared/reference/calico-model.md) and how it was fixed.
+ * was wrong (decided from Calico's source) and how it was fixed.
  */
 import { describe, expect, it } from "vitest";
-import type { Flow } from "../../src/compiler/evaluate/index.js";
-import { evaluateFlow } from "../../src/compiler/evaluate/index.js";
+import type { Flow } from "../../src/semantics/index.js";
+import { evaluateFlow } from "../../src/semantics/index.js";
 import { compileYaml, disagreements, irAllows } from "./differential.js";
 
 function compiled(yaml: string): Exclude<ReturnType<typeof compileYaml>, string> {
@@ -15,7 +15,7 @@ function compiled(yaml: string): Exclude<ReturnType<typeof compileYaml>, string>
 
 describe("fuzz regressions", () => {
   // Compiler bug: selectors ignored host endpoints, so an egress rule to `role == 'host'` never
-  // matched the host's address. calico-model.md 2.6: selectors match a HostEndpoint by its
+  // matched the host's address. api/pkg/apis/projectcalico/v3/hostendpoint.go: selectors match a HostEndpoint by its
   // expectedIPs. Fixed in src/compiler/endpoints.ts (host endpoints are selector set members).
   it("a selector matches a host endpoint by its expected IPs", () => {
     const c = compiled(`

@@ -1,4 +1,4 @@
-/** Felix's logical chain names (calico-dataplane.md section 1); backends shorten them. */
+/** Felix's logical chain names (felix/rules/rule_defs.go); backends shorten them. */
 
 export const FORWARD_CHAIN = "cali-FORWARD";
 export const INPUT_CHAIN = "cali-INPUT";

@@ -1,6 +1,6 @@
 /**
  * Workload dispatch chains: Felix's one-level prefix tree over interface names
- * (calico-dataplane.md section 1, `sortAndDivideEndpointNamesToPrefixTree`).
+ * (felix/rules/dispatch.go, `sortAndDivideEndpointNamesToPrefixTree`).
  */
 import type { Chain, Match } from "../ir/types.js";
 import { DROP, goto, ifaceIn, ifaceOut, rule } from "../ir/build.js";

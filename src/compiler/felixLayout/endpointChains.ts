@@ -1,6 +1,6 @@
 /**
  * Per-workload chains `cali-tw-<iface>` (ingress, to the workload) and `cali-fw-<iface>`
- * (egress, from the workload) in Felix's rule order (calico-dataplane.md section 2).
+ * (egress, from the workload) in Felix's rule order (felix/rules/endpoints.go).
  */
 import type { Chain, MarkBits, Rule } from "../ir/types.js";
 import { ACCEPT, clearBits, ctstate, DROP, jump, markClear, markSet, RETURN, rule } from "../ir/build.js";

@@ -1,5 +1,5 @@
 /**
- * Felix's static filter chains for workloads (calico-dataplane.md section 1, "Top-level filter
+ * Felix's static filter chains for workloads (felix/rules/static.go, "Top-level filter
  * flow"), without host-endpoint chains, and the hooks from the kernel chains.
  */
 import type { Chain, Family, Hook, MarkBits } from "../ir/types.js";

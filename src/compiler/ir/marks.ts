@@ -1,6 +1,6 @@
 /**
  * Felix's mark bits with the default `IptablesMarkMask` 0xffff0000: allocated from the lowest bit
- * in the order accept, pass, drop, scratch0, scratch1 (calico-dataplane.md section 2).
+ * in the order accept, pass, drop, scratch0, scratch1 (felix/markbits/mark_bits.go, allocated by felix/dataplane/linux/int_dataplane.go).
  */
 import type { MarkBits } from "./types.js";
 

@@ -5,7 +5,7 @@ import { endpointSelector, entitySelectors } from "./effectiveSelector.js";
 
 const text = (s: ReturnType<typeof endpointSelector>): string | undefined => (s ? printSelector(s) : undefined);
 
-describe("effective EntityRule selectors (calico-model.md 2.5)", () => {
+describe("effective EntityRule selectors (libcalico-go updateprocessors/rules.go)", () => {
   it("combines namespaceSelector and serviceAccounts as Calico's update processor does", () => {
     const e = entity({ namespaceSelector: sel("nskey == 'nsvalue'"), serviceAccounts: { names: ["sa3"], selector: sel("key == 'value2'") } });
     expect(text(endpointSelector(e, "ns1"))).toBe('(pcns.nskey == "nsvalue" && (pcsa.key == "value2" && projectcalico.org/serviceaccount in {"sa3"}))');

@@ -1,6 +1,6 @@
 /**
  * The selectors a rule's EntityRule really matches, built as Calico does
- * (calico-model.md section 2.5, Felix's rule_scanner): namespace part with `pcns.` labels,
+ * (libcalico-go/lib/backend/syncersv1/updateprocessors/rules.go, then felix/calc/rule_scanner.go): namespace part with `pcns.` labels,
  * service-account part with `pcsa.` labels, v1 tags as `has(tag)`, and `notSelector` folded
  * into a positive selector as `(sel) && (!(notSel))`.
  */

@@ -5,11 +5,9 @@
  * a parenthesized group stays a nested node.
  */
 import type { Selector } from "../../model/types.js";
+import { compareUtf8 } from "../../calico/index.js";
 
-export const NAMESPACE_LABEL = "projectcalico.org/namespace";
-export const SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount";
-export const ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator";
-export const NAME_LABEL = "projectcalico.org/name";
+export { NAME_LABEL, NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from "../../calico/index.js";
 
 export const ALL: Selector = { kind: "all" };
 
@@ -77,18 +75,4 @@ export function mapLabels(
 /** Sorts strings by UTF-8 byte order (Go's string order), not UTF-16 code units. */
 export function sortUtf8(values: string[]): string[] {
   return values.sort(compareUtf8);
-}
-
-/** Compares two strings by UTF-8 bytes (equivalently, by code point). */
-export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const ca = [...a];
-  const cb = [...b];
-  const n = Math.min(ca.length, cb.length);
-  for (let i = 0; i < n; i++) {
-    const x = ca[i]!.codePointAt(0)!;
-    const y = cb[i]!.codePointAt(0)!;
-    if (x !== y) return x - y;
-  }
-  return ca.length - cb.length;
 }

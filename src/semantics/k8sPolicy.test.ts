@@ -61,7 +61,7 @@ describe("Kubernetes NetworkPolicy", () => {
     expect(allowed(p, "dev/tool", "prod/db")).toBe(false);
     const v = verdict(p, "prod/api", "prod/db");
     expect(v.ingress?.steps).toEqual([
-      { kind: "rule", tier: "default", policyKind: "K8sNetworkPolicy", policy: "prod/knp.default.from-api", ruleIndex: 0, action: "Allow", file: "test.yaml", path: "spec.ingress.0" },
+      { kind: "rule", tier: "default", policyKind: "K8sNetworkPolicy", policy: "prod/from-api", ruleIndex: 0, action: "Allow", file: "test.yaml", path: "spec.ingress.0" },
     ]);
   });
 

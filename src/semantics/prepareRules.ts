@@ -2,28 +2,18 @@
  * Rules in the form the evaluator matches: Calico rules with their effective selectors resolved to
  * member sets and their networks parsed; Kubernetes rules with their peers resolved likewise.
  */
-import type { K8sPolicyRule, Labels, Protocol, Rule, Selector } from "../../model/types.js";
-import { printSelector, selectorMatches } from "../../model/selector/index.js";
+import type { K8sPolicyRule, Labels, Protocol, Rule, Selector } from "../model/types.js";
+import { printSelector, selectorMatches } from "../model/selector/index.js";
 import type { Cidr, Family } from "./addresses.js";
 import { parseCidr } from "./addresses.js";
-import { entityNotSelectors, entitySelector, ORCHESTRATOR_LABEL } from "./effectiveSelector.js";
+import { entityNotSelectors, entitySelector } from "./effectiveSelector.js";
+import { K8S_ORCHESTRATOR, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
 import type { Membership, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule, PreparedMember } from "./types.js";
 
-/** IP protocol numbers of the names Calico accepts (case-sensitive, as Calico matches them). */
-const PROTOCOL_NUMBERS: Readonly<Record<string, number>> = {
-  TCP: 6,
-  UDP: 17,
-  ICMP: 1,
-  ICMPv6: 58,
-  SCTP: 132,
-  UDPLite: 136,
-};
-
 /** The number of a protocol as written; NaN for an unknown name (validation rejects those). */
 export function protocolNumber(p: Protocol): number {
-  if (typeof p === "number") return p;
-  return Object.prototype.hasOwnProperty.call(PROTOCOL_NUMBERS, p) ? (PROTOCOL_NUMBERS[p] ?? NaN) : NaN;
+  return calicoProtocolNumber(p) ?? NaN;
 }
 
 /** Computes (once per printed selector) which members a selector matches. */
@@ -111,7 +101,7 @@ export function prepareK8sRule(rule: K8sPolicyRule, namespace: string, members: 
       return { members: members.map(() => false) };
     }
     const selected = members.map((m) => {
-      if (m.labels[ORCHESTRATOR_LABEL] !== "k8s" || m.namespace === undefined) return false;
+      if (m.labels[ORCHESTRATOR_LABEL] !== K8S_ORCHESTRATOR || m.namespace === undefined) return false;
       if (peer.namespaceSelector) {
         if (!labelSelectorMatches(peer.namespaceSelector, namespaceLabels(m.labels))) return false;
       } else if (m.namespace !== namespace) {
@@ -127,6 +117,6 @@ export function prepareK8sRule(rule: K8sPolicyRule, namespace: string, members: 
 /** The labels of a member's namespace, recovered from its inherited `pcns.` labels. */
 function namespaceLabels(labels: Labels): Labels {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (k.startsWith("pcns.")) out[k.slice("pcns.".length)] = v;
+  for (const [k, v] of Object.entries(labels)) if (k.startsWith(NAMESPACE_LABEL_PREFIX)) out[k.slice(NAMESPACE_LABEL_PREFIX.length)] = v;
   return out;
 }

@@ -1,6 +1,8 @@
 /**
  * The reference evaluator: Calico and Kubernetes policy semantics implemented directly on the
- * model, independent of the IR and the backends, so compiled rules can be checked against it.
+ * model, independent of the compiler, the IR and the backends, so compiled rules can be checked
+ * against it. It imports the model and the shared Calico facts (`src/calico/`) only; lint
+ * enforces that.
  *
  * Semantics in brief
  * - Members: pods with an address and not on the host network (labels + Calico's automatic labels,
@@ -25,7 +27,7 @@ export type {
   Step,
   Verdict,
 } from "./types.js";
-export { prepareModel, DEFAULT_TIER, type PrepareOptions } from "./prepareModel.js";
+export { prepareModel, type PrepareOptions } from "./prepareModel.js";
 export { evaluateFlow, endpointById, type EvaluateOptions } from "./evaluateFlow.js";
 export { reachabilityMatrix, type MatrixPort, type PortMatrix, type ReachabilityMatrix } from "./reachabilityMatrix.js";
 export { formatVerdict, formatStep } from "./formatVerdict.js";

@@ -3,40 +3,31 @@
  * members and their labels, profiles, tiers in evaluation order, and for every selector the set of
  * members it matches.
  */
-import type { Model, PolicyType, Resource, Selector } from "../../model/types.js";
-import { selectorMatches } from "../../model/selector/index.js";
+import type { Model, PolicyType, Resource, Selector } from "../model/types.js";
+import { selectorMatches } from "../model/selector/index.js";
 import { policySelector } from "./effectiveSelector.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
-import { compareText, resolveMembers } from "./prepareMembers.js";
+import { resolveMembers } from "./prepareMembers.js";
 import { membershipCache, prepareCalicoRule, prepareK8sRule } from "./prepareRules.js";
 import type { Prepared, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
-import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL } from "./effectiveSelector.js";
+import {
+  comparePolicyOrder,
+  compareTierOrder,
+  DEFAULT_TIER,
+  definedTier,
+  K8S_NETWORK_POLICY_ORDER,
+  K8S_ORCHESTRATOR,
+  NAMESPACE_LABEL,
+  ORCHESTRATOR_LABEL,
+  undefinedTier,
+} from "../calico/index.js";
 
 export interface PrepareOptions {
   /** The node whose endpoints are local (policed). Undefined: every workload endpoint is local. */
   readonly node?: string;
 }
 
-/** The tier every policy without a tier belongs to; it exists even when not defined. */
-export const DEFAULT_TIER = "default";
-/** The default tier's order when it is not defined ([M] reserved tiers: order 1e6, Deny). */
-const DEFAULT_TIER_ORDER = 1e6;
-/** Kubernetes NetworkPolicies become Calico policies of order 1000 in the default tier. */
-const K8S_POLICY_ORDER = 1000;
-
 type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" }>;
-
-/** Orders by `order` (missing = +infinity), then by the tie-breakers, in code-unit order. */
-function compareOrder(a: number | undefined, b: number | undefined, ...ties: readonly [string, string][]): number {
-  const x = a ?? Infinity;
-  const y = b ?? Infinity;
-  if (x !== y) return x < y ? -1 : 1;
-  for (const [p, q] of ties) {
-    const c = compareText(p, q);
-    if (c !== 0) return c;
-  }
-  return 0;
-}
 
 /**
  * Prepares `model` for `evaluateFlow` and `reachabilityMatrix`. The model is not modified and the
@@ -50,21 +41,15 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   const policies: PreparedPolicy[] = [];
   for (const r of model.resources) {
     if (r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || r.kind === "GlobalNetworkPolicy" || r.kind === "V1Policy") {
+      if (!appliesToWorkloads(r)) continue;
       policies.push(preparePolicy(r, members, cache, selects));
     }
   }
 
   const tierDefs = new Map<string, PreparedTier>();
-  tierDefs.set(DEFAULT_TIER, { name: DEFAULT_TIER, order: DEFAULT_TIER_ORDER, defaultAction: "Deny", policies: [] });
+  tierDefs.set(DEFAULT_TIER.name, { ...DEFAULT_TIER, policies: [] });
   for (const r of model.resources) {
-    if (r.kind === "Tier") {
-      tierDefs.set(r.metadata.name, {
-        name: r.metadata.name,
-        ...(r.order !== undefined ? { order: r.order } : r.metadata.name === DEFAULT_TIER ? { order: DEFAULT_TIER_ORDER } : {}),
-        defaultAction: r.defaultAction,
-        policies: [],
-      });
-    }
+    if (r.kind === "Tier") tierDefs.set(r.metadata.name, { ...definedTier(r.metadata.name, r.order, r.defaultAction), policies: [] });
   }
   const tiers = new Map<string, PreparedPolicy[]>();
   for (const p of policies) {
@@ -76,11 +61,11 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   const sortedTiers = [...tierNames]
     .map((name): PreparedTier => {
       // A tier used but not defined (validation reports it) sorts last and denies by default.
-      const def = tierDefs.get(name) ?? { name, defaultAction: "Deny", policies: [] };
-      const list = [...(tiers.get(name) ?? [])].sort((a, b) => compareOrder(a.order, b.order, [a.name, b.name], [a.namespace ?? "", b.namespace ?? ""]));
+      const def = tierDefs.get(name) ?? { ...undefinedTier(name), policies: [] };
+      const list = [...(tiers.get(name) ?? [])].sort((a, b) => comparePolicyOrder(a.key, b.key));
       return { ...def, policies: list };
     })
-    .sort((a, b) => compareOrder(a.order, b.order, [a.name, b.name]));
+    .sort(compareTierOrder);
 
   // fromEntries defines own properties, so a name such as `__proto__` stays an ordinary key.
   const profiles = Object.fromEntries(
@@ -100,6 +85,15 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   return { members, memberIndexById, tiers: sortedTiers, profiles };
 }
 
+/**
+ * Whether a policy takes part in the tiers of workload endpoints. Felix puts doNotTrack and
+ * preDNAT policies in tiers of their own that only host endpoints use
+ * (felix/calc/event_sequencer.go, `tierInfoToProtoTierInfo`), so workloads never see them.
+ */
+function appliesToWorkloads(r: PolicyResource): boolean {
+  return r.kind !== "GlobalNetworkPolicy" || (!r.preDNAT && !r.doNotTrack);
+}
+
 function preparePolicy(
   r: PolicyResource,
   members: readonly PreparedMember[],
@@ -111,18 +105,20 @@ function preparePolicy(
   switch (r.kind) {
     case "K8sNetworkPolicy": {
       const ns = r.metadata.namespace ?? "default";
-      const knpName = `knp.default.${name}`;
       return {
         kind: r.kind,
-        name: knpName,
-        namespace: ns,
-        display: `${ns}/${knpName}`,
-        tier: DEFAULT_TIER,
-        order: K8S_POLICY_ORDER,
+        key: { name, namespace: ns, kind: "KubernetesNetworkPolicy", order: K8S_NETWORK_POLICY_ORDER },
+        display: `${ns}/${name}`,
+        tier: DEFAULT_TIER.name,
         types: r.policyTypes,
         // The pods of the policy's namespace that podSelector matches.
         selects: members.map(
-          (m) => m.workload && m.namespace === ns && m.labels[NAMESPACE_LABEL] === ns && m.labels[ORCHESTRATOR_LABEL] === "k8s" && labelSelectorMatches(r.podSelector, m.labels),
+          (m) =>
+            m.workload &&
+            m.namespace === ns &&
+            m.labels[NAMESPACE_LABEL] === ns &&
+            m.labels[ORCHESTRATOR_LABEL] === K8S_ORCHESTRATOR &&
+            labelSelectorMatches(r.podSelector, m.labels),
         ),
         ingress: r.ingress.map((rule) => prepareK8sRule(rule, ns, members)),
         egress: r.egress.map((rule) => prepareK8sRule(rule, ns, members)),
@@ -133,11 +129,9 @@ function preparePolicy(
       const ns = r.metadata.namespace ?? "default";
       return {
         kind: r.kind,
-        name,
-        namespace: ns,
+        key: { name, namespace: ns, kind: "NetworkPolicy", ...(r.order !== undefined ? { order: r.order } : {}) },
         display: `${ns}/${name}`,
         tier: r.tier,
-        ...(r.order !== undefined ? { order: r.order } : {}),
         types: r.types,
         selects: selects(policySelector(r)),
         ingress: r.ingress.map((rule) => prepareCalicoRule(rule, ns, cache)),
@@ -148,10 +142,9 @@ function preparePolicy(
     case "GlobalNetworkPolicy":
       return {
         kind: r.kind,
-        name,
+        key: { name, kind: "GlobalNetworkPolicy", ...(r.order !== undefined ? { order: r.order } : {}) },
         display: name,
         tier: r.tier,
-        ...(r.order !== undefined ? { order: r.order } : {}),
         types: r.types,
         selects: selects(policySelector(r)),
         ingress: r.ingress.map((rule) => prepareCalicoRule(rule, undefined, cache)),
@@ -162,10 +155,9 @@ function preparePolicy(
       // v1 policies are global policies of the default tier.
       return {
         kind: r.kind,
-        name,
+        key: { name, kind: "GlobalNetworkPolicy", ...(r.order !== undefined ? { order: r.order } : {}) },
         display: name,
-        tier: DEFAULT_TIER,
-        ...(r.order !== undefined ? { order: r.order } : {}),
+        tier: DEFAULT_TIER.name,
         types: r.types,
         selects: selects(r.selector.ast),
         ingress: r.ingress.map((rule) => prepareCalicoRule(rule, undefined, cache)),

@@ -11,7 +11,8 @@ import type {
   PolicyType,
   Port,
   RuleAction,
-} from "../../model/types.js";
+} from "../model/types.js";
+import type { PolicyOrderKey } from "../calico/index.js";
 import type { Address, Cidr, Family } from "./addresses.js";
 
 export type { Family } from "./addresses.js";
@@ -47,7 +48,7 @@ export type Step =
       readonly kind: "rule";
       readonly tier: string;
       readonly policyKind: PolicyKind;
-      /** Display name: `ns/name` for namespaced kinds (`ns/knp.default.name` for Kubernetes). */
+      /** Display name: `ns/name` for namespaced kinds, `name` for global ones. */
       readonly policy: string;
       readonly ruleIndex: number;
       readonly action: RuleAction;
@@ -187,12 +188,11 @@ export type PreparedRule = PreparedCalicoRule | PreparedK8sRule;
 
 export interface PreparedPolicy {
   readonly kind: PolicyKind;
-  readonly name: string;
-  readonly namespace?: string;
+  /** What Felix orders the policy by: order, name, namespace and Calico's kind. */
+  readonly key: PolicyOrderKey;
   /** The display name used in steps. */
   readonly display: string;
   readonly tier: string;
-  readonly order?: number;
   readonly types: readonly PolicyType[];
   /** Members the policy applies to. */
   readonly selects: Membership;
@@ -205,7 +205,9 @@ export interface PreparedTier {
   readonly name: string;
   readonly order?: number;
   readonly defaultAction: "Deny" | "Pass";
-  /** Sorted by order (missing last), then name, then namespace. */
+  /** Defined by a Tier resource (or the implicit default tier); undefined tiers sort last. */
+  readonly defined: boolean;
+  /** In Felix's order (`comparePolicyOrder`). */
   readonly policies: readonly PreparedPolicy[];
 }
 

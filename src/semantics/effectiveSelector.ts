@@ -1,15 +1,12 @@
 /**
  * The selectors Calico actually evaluates, built from the written ones exactly as the reference
- * describes (calico-model.md §2.5, "How the effective selector is built" and "Policy-level
+ * builds them (libcalico-go/lib/backend/syncersv1/updateprocessors/rules.go, `GetEntityRuleSelector`, for rules; networkpolicyprocessor.go and globalnetworkpolicyprocessor.go for the "policy-level
  * selector"). Label matching then happens against members' effective labels, which carry the
  * `pcns.`/`pcsa.` labels inherited from the namespace and service-account profiles.
  */
-import type { CalicoNetworkPolicy, EntityRule, GlobalNetworkPolicy, Selector } from "../../model/types.js";
-import { andSelectors, mapLabels } from "../../model/selector/index.js";
-
-export const NAMESPACE_LABEL = "projectcalico.org/namespace";
-export const SERVICE_ACCOUNT_LABEL = "projectcalico.org/serviceaccount";
-export const ORCHESTRATOR_LABEL = "projectcalico.org/orchestrator";
+import type { CalicoNetworkPolicy, EntityRule, GlobalNetworkPolicy, Selector } from "../model/types.js";
+import { andSelectors, mapLabels } from "../model/selector/index.js";
+import { NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, SERVICE_ACCOUNT_LABEL, SERVICE_ACCOUNT_LABEL_PREFIX } from "../calico/index.js";
 
 const prefixed = (prefix: string) => (label: string) => prefix + label;
 
@@ -36,7 +33,7 @@ const hasServiceAccount: Selector = { kind: "has", label: SERVICE_ACCOUNT_LABEL 
 
 /** A namespaceSelector as Calico evaluates it: `pcns.` labels; all() = namespaced, global() = not. */
 export function namespaceSelectorOf(selector: Selector): Selector {
-  return replacePseudo(mapLabels(selector, prefixed("pcns.")), hasNamespace, noNamespace);
+  return replacePseudo(mapLabels(selector, prefixed(NAMESPACE_LABEL_PREFIX)), hasNamespace, noNamespace);
 }
 
 /** `projectcalico.org/namespace == "<ns>"`. */
@@ -53,11 +50,11 @@ export function policySelector(policy: CalicoNetworkPolicy | GlobalNetworkPolicy
   const parts: Selector[] = [policy.selector.ast];
   if (policy.kind === "NetworkPolicy") parts.push(inNamespace(policy.metadata.namespace ?? "default"));
   if (policy.kind === "GlobalNetworkPolicy" && policy.namespaceSelector) {
-    parts.push(replacePseudo(mapLabels(policy.namespaceSelector.ast, prefixed("pcns.")), hasNamespace, hasNamespace));
+    parts.push(replacePseudo(mapLabels(policy.namespaceSelector.ast, prefixed(NAMESPACE_LABEL_PREFIX)), hasNamespace, hasNamespace));
   }
   if (policy.serviceAccountSelector) {
     const sa = policy.serviceAccountSelector.ast;
-    parts.push(replacePseudo(mapLabels(sa, prefixed("pcsa.")), hasServiceAccount, hasServiceAccount));
+    parts.push(replacePseudo(mapLabels(sa, prefixed(SERVICE_ACCOUNT_LABEL_PREFIX)), hasServiceAccount, hasServiceAccount));
   }
   return andSelectors(...parts);
 }
@@ -75,7 +72,7 @@ export function entitySelector(entity: EntityRule, namespace: string | undefined
   let saSel: Selector | undefined;
   if (entity.serviceAccounts) {
     const parts: Selector[] = [];
-    if (entity.serviceAccounts.selector) parts.push(mapLabels(entity.serviceAccounts.selector.ast, prefixed("pcsa.")));
+    if (entity.serviceAccounts.selector) parts.push(mapLabels(entity.serviceAccounts.selector.ast, prefixed(SERVICE_ACCOUNT_LABEL_PREFIX)));
     if (entity.serviceAccounts.names.length > 0) {
       parts.push({ kind: "in", label: SERVICE_ACCOUNT_LABEL, values: [...new Set(entity.serviceAccounts.names)].sort() });
     }

@@ -36,8 +36,8 @@ import type {
   V1Profile,
   V1WorkloadEndpoint,
   WorkloadEndpoint,
-} from "../../model/types.js";
-import { parseSelector } from "../../model/selector/index.js";
+} from "../model/types.js";
+import { parseSelector } from "../model/selector/index.js";
 
 const FILE = "test.yaml";
 

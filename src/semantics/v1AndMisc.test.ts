@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { printSelector } from "../../model/selector/index.js";
+import { printSelector } from "../model/selector/index.js";
 import { entitySelector, policySelector } from "./effectiveSelector.js";
 import { formatVerdict } from "./formatVerdict.js";
 import { prepareModel } from "./prepareModel.js";
@@ -53,7 +53,7 @@ describe("Calico v1 (tags)", () => {
   });
 });
 
-describe("effective selectors (calico-model.md §2.5)", () => {
+describe("effective selectors (libcalico-go updateprocessors/rules.go)", () => {
   it("builds the reference's example", () => {
     const e = entity({ namespaceSelector: "nskey == 'nsvalue'", serviceAccounts: { names: ["sa3"], selector: "key == 'value2'" } });
     expect(printSelector(entitySelector(e, "ns1")!)).toBe('(pcns.nskey == "nsvalue" && (pcsa.key == "value2" && projectcalico.org/serviceaccount in {"sa3"}))');
@@ -108,7 +108,7 @@ describe("reachabilityMatrix and formatVerdict", () => {
         "",
       ].join("\n"),
     );
-    expect(formatVerdict(verdict(p, "prod/a", "prod/b"))).toContain("tier default: K8sNetworkPolicy prod/knp.default.b-from-a rule 0 (test.yaml: spec.ingress.0) -> Allow");
+    expect(formatVerdict(verdict(p, "prod/a", "prod/b"))).toContain("tier default: K8sNetworkPolicy prod/b-from-a rule 0 (test.yaml: spec.ingress.0) -> Allow");
     expect(formatVerdict(verdict(prepareModel(m, { node: "elsewhere" }), "prod/a", "192.0.2.1"))).toContain("not policed on this node");
   });
 

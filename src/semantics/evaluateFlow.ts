@@ -3,7 +3,7 @@
  * the policy semantics: egress policy at a local source endpoint, ingress policy at a local
  * destination endpoint; in each, the tiers in order, then the endpoint's profiles.
  */
-import type { PolicyType } from "../../model/types.js";
+import type { PolicyType } from "../model/types.js";
 import type { Address } from "./addresses.js";
 import { cidrAddress, cidrContains, parseAddress } from "./addresses.js";
 import type { Packet } from "./matchRule.js";

@@ -3,7 +3,7 @@
  * every matchLabels pair and every matchExpressions requirement must hold; an empty selector
  * matches everything.
  */
-import type { Labels, LabelSelector } from "../../model/types.js";
+import type { Labels, LabelSelector } from "../model/types.js";
 
 const hasOwn = Object.prototype.hasOwnProperty;
 

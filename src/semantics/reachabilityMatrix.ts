@@ -2,7 +2,7 @@
  * `reachabilityMatrix`: for each destination port, which workload endpoint may open a connection
  * to which other one.
  */
-import type { Protocol } from "../../model/types.js";
+import type { Protocol } from "../model/types.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
 import { evaluatePacket, resolvePeer } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";

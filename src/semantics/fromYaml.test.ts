@@ -2,7 +2,7 @@
  * The evaluator on models loaded from YAML through the real front end (load + validate).
  */
 import { describe, expect, it } from "vitest";
-import { loadModel } from "../../model/loadModel.js";
+import { loadModel } from "../model/loadModel.js";
 import { prepareModel } from "./prepareModel.js";
 import type { Prepared } from "./types.js";
 import { allowed, verdict } from "./testFlows.js";

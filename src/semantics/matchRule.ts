@@ -2,7 +2,7 @@
  * Whether one rule matches one packet, for Calico rules (policies and profiles) and Kubernetes
  * NetworkPolicy rules. The packet's two ends are already resolved to members and network sets.
  */
-import type { IcmpMatch, K8sPolicyPort, Port } from "../../model/types.js";
+import type { IcmpMatch, K8sPolicyPort, Port } from "../model/types.js";
 import { cidrContains } from "./addresses.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Family, Membership, Peer, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule } from "./types.js";

@@ -3,11 +3,23 @@
  * endpoints), host endpoints and network sets, with their effective labels; and the profiles,
  * including the implicit ones Calico derives from namespaces and service accounts.
  */
-import type { Labels, Model, NamedPort, Rule } from "../../model/types.js";
+import type { Labels, Model, NamedPort, Rule } from "../model/types.js";
 import type { Cidr } from "./addresses.js";
 import { parseCidr } from "./addresses.js";
-import { podInterfaceName } from "../endpoints.js";
-import { NAMESPACE_LABEL, ORCHESTRATOR_LABEL, SERVICE_ACCOUNT_LABEL } from "./effectiveSelector.js";
+import {
+  DEFAULT_ALLOW_PROFILE,
+  isReservedEndpointLabel,
+  K8S_ORCHESTRATOR,
+  NAME_LABEL,
+  NAMESPACE_LABEL,
+  NAMESPACE_LABEL_PREFIX,
+  namespaceProfileName,
+  ORCHESTRATOR_LABEL,
+  podInterfaceName,
+  SERVICE_ACCOUNT_LABEL,
+  SERVICE_ACCOUNT_LABEL_PREFIX,
+  serviceAccountProfileName,
+} from "../calico/index.js";
 import type { MemberKind, PreparedMember, ProfileWith } from "./types.js";
 
 /** A profile before its rules are prepared. */
@@ -19,18 +31,6 @@ export interface ResolvedMembers {
   readonly profiles: ReadonlyMap<string, RawProfile>;
 }
 
-/** The profile Calico gives every endpoint of namespace `ns`. */
-export function namespaceProfileName(ns: string): string {
-  return `kns.${ns}`;
-}
-
-export function serviceAccountProfileName(ns: string, sa: string): string {
-  return `ksa.${ns}.${sa}`;
-}
-
-/** Calico's built-in profile that allows everything. */
-export const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
-
 const ALLOW_ALL: Rule = {
   action: "Allow",
   source: { nets: [], notNets: [], ports: [], notPorts: [] },
@@ -41,7 +41,7 @@ const ALLOW_ALL: Rule = {
 function prefixLabels(prefix: string, labels: Labels, name: string): Labels {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) out[prefix + k] = v;
-  out[`${prefix}projectcalico.org/name`] = name;
+  out[prefix + NAME_LABEL] = name;
   return out;
 }
 
@@ -49,7 +49,7 @@ function prefixLabels(prefix: string, labels: Labels, name: string): Labels {
 function withoutReserved(labels: Labels): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(labels)) {
-    if (!k.startsWith("pcns.") && !k.startsWith("pcsa.")) out[k] = v;
+    if (!isReservedEndpointLabel(k)) out[k] = v;
   }
   return out;
 }
@@ -89,11 +89,11 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
   for (const r of model.resources) {
     if (r.kind === "Namespace") {
       const name = namespaceProfileName(r.metadata.name);
-      profiles.set(name, { name, labels: prefixLabels("pcns.", r.metadata.labels, r.metadata.name), ingress: [ALLOW_ALL], egress: [ALLOW_ALL], v1: false });
+      profiles.set(name, { name, labels: prefixLabels(NAMESPACE_LABEL_PREFIX, r.metadata.labels, r.metadata.name), ingress: [ALLOW_ALL], egress: [ALLOW_ALL], v1: false });
     } else if (r.kind === "ServiceAccount") {
       const ns = r.metadata.namespace ?? "default";
       const name = serviceAccountProfileName(ns, r.metadata.name);
-      profiles.set(name, { name, labels: prefixLabels("pcsa.", r.metadata.labels, r.metadata.name), ingress: [], egress: [], v1: false });
+      profiles.set(name, { name, labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, r.metadata.labels, r.metadata.name), ingress: [], egress: [], v1: false });
     }
   }
   for (const r of model.resources) {
@@ -113,12 +113,12 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
   }
   const ensureNamespace = (ns: string): string => {
     const name = namespaceProfileName(ns);
-    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels("pcns.", {}, ns), ingress: [ALLOW_ALL], egress: [ALLOW_ALL], v1: false });
+    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels(NAMESPACE_LABEL_PREFIX, {}, ns), ingress: [ALLOW_ALL], egress: [ALLOW_ALL], v1: false });
     return name;
   };
   const ensureServiceAccount = (ns: string, sa: string): string => {
     const name = serviceAccountProfileName(ns, sa);
-    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels("pcsa.", {}, sa), ingress: [], egress: [], v1: false });
+    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, {}, sa), ingress: [], egress: [], v1: false });
     return name;
   };
 
@@ -134,7 +134,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
           kind: "Pod",
           id: `${ns}/${r.metadata.name}`,
           namespace: ns,
-          own: { ...withoutReserved(r.metadata.labels), [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: "k8s", [SERVICE_ACCOUNT_LABEL]: sa },
+          own: { ...withoutReserved(r.metadata.labels), [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: K8S_ORCHESTRATOR, [SERVICE_ACCOUNT_LABEL]: sa },
           nets: cidrs(r.ips),
           ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
           profiles: [ensureNamespace(ns), ensureServiceAccount(ns, sa)],

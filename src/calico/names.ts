@@ -1,0 +1,27 @@
+/**
+ * Names Calico derives: the profiles it makes for Kubernetes namespaces and service accounts, its
+ * built-in allow profile, and the host-side interface name of a pod's veth.
+ */
+import { createHash } from "node:crypto";
+
+/** `kns.<ns>`: libcalico-go/lib/backend/k8s/conversion/constants.go `NamespaceProfileNamePrefix`. */
+export function namespaceProfileName(ns: string): string {
+  return `kns.${ns}`;
+}
+
+/** `ksa.<ns>.<sa>`: libcalico-go/lib/backend/k8s/conversion/constants.go `ServiceAccountProfileNamePrefix`. */
+export function serviceAccountProfileName(ns: string, sa: string): string {
+  return `ksa.${ns}.${sa}`;
+}
+
+/** Calico's built-in profile that allows everything (api/pkg/apis/projectcalico/v3/profile.go). */
+export const DEFAULT_ALLOW_PROFILE = "projectcalico-default-allow";
+
+/**
+ * Calico CNI's host-side interface name for a pod: `cali` + the first 11 hex digits of
+ * SHA-1(`<namespace>.<pod>`) (libcalico-go/lib/backend/k8s/conversion/workload_endpoint_default.go,
+ * `VethNameForWorkload`, with the default prefix `cali`).
+ */
+export function podInterfaceName(namespace: string, pod: string): string {
+  return "cali" + createHash("sha1").update(`${namespace}.${pod}`).digest("hex").slice(0, 11);
+}
