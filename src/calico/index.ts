@@ -13,3 +13,4 @@ export * from "./names.js";
 export * from "./policyOrder.js";
 export * from "./protocols.js";
 export * from "./tiers.js";
+export * from "./pods.js";

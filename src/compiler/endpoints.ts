@@ -141,7 +141,8 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
   for (const r of model.resources) {
     switch (r.kind) {
       case "Pod": {
-        if (r.hostNetwork || r.ips.length === 0) break;
+        // Calico's workload endpoints: pods with an address, not on the host network, not finished.
+        if (r.hostNetwork || r.ips.length === 0 || r.finished) break;
         const ns = r.metadata.namespace ?? "default";
         const sa = r.serviceAccountName;
         const base = podBase(ns, sa);

@@ -71,7 +71,8 @@ export function collectPolicies(model: Model): PolicyInfo[] {
         break;
       }
       case "GlobalNetworkPolicy": {
-        // Felix never renders preDNAT/doNotTrack policies into the normal filter chains.
+        // Felix never renders preDNAT/doNotTrack policies into workload chains: they live in
+        // tiers of their own, for host endpoints only (felix/calc/event_sequencer.go).
         if (r.preDNAT || r.doNotTrack) break;
         const parts: Selector[] = [r.selector.ast];
         if (r.namespaceSelector) {
@@ -93,11 +94,12 @@ export function collectPolicies(model: Model): PolicyInfo[] {
         break;
       }
       case "V1Policy":
+        if (r.preDNAT || r.doNotTrack) break;
         out.push({
           id: `gnp/${r.metadata.name}`,
           kind: "GlobalNetworkPolicy",
           name: r.metadata.name,
-          tier: DEFAULT_TIER.name,
+          tier: r.tier,
           ...(r.order !== undefined ? { order: r.order } : {}),
           selector: r.selector.ast,
           types: r.types,

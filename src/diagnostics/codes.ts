@@ -10,7 +10,10 @@ export const diagnosticCodes = {
   "yaml-duplicate-key": "a mapping has the same key twice",
   "document-not-object": "a document is not a mapping",
   "missing-kind": "a document has no apiVersion or kind",
-  "unknown-kind": "a document's apiVersion/kind is not one policyc compiles (warning)",
+  "unknown-kind": "documents of a kind that has nothing to do with policy were skipped (note, one per kind)",
+  "uncompiled-policy-kind":
+    "a kind that enforces policy in some cluster (AdminNetworkPolicy, CiliumNetworkPolicy, ...) is not compiled (error for compile and apply, warning for lint)",
+  "staged-policy": "a Calico staged policy: Felix only reports what it would do, nothing is enforced (note)",
   // Structure (schema stage).
   "invalid-type": "a field has the wrong type",
   "invalid-value": "a field has a value outside its allowed set or range",
@@ -31,7 +34,10 @@ export const diagnosticCodes = {
   "icmp-version-mismatch": "the ICMP protocol does not match the rule's ipVersion",
   "invalid-icmp": "an ICMP type or code is out of range, or a code without a type",
   "invalid-cidr": "a CIDR or IP address is not valid",
-  "cidr-host-bits": "a CIDR has host bits set and was masked (warning)",
+  "cidr-host-bits": "a CIDR has host bits set: masked, with a warning, in rules; an error for an IPPool",
+  "invalid-service-match": "a rule's services match is placed or combined where Calico does not allow it",
+  "invalid-http-match": "an HTTP match where Calico does not allow it (egress, not Allow, not TCP)",
+  "http-match": "an HTTP match, which Felix leaves to application-layer policy: the rule is compiled without it (note)",
   "mixed-ip-families": "a rule mixes IPv4 and IPv6 addresses, or they contradict ipVersion",
   "catch-all-not-net": "notNets contains 0.0.0.0/0 or ::/0, which matches nothing",
   "invalid-action": "a rule action is not one of the allowed actions",
@@ -39,10 +45,14 @@ export const diagnosticCodes = {
   "unknown-tier": "a policy names a tier that is not defined (warning)",
   "invalid-tag": "a v1 tag does not have the required format",
   "conflicting-options": "fields that exclude each other are both set",
-  "unsupported-field": "a valid Calico field policyc cannot compile (HTTP matches, service matches)",
+  "unsupported-field": "no longer emitted (HTTP matches are compiled as Felix compiles them, service matches are compiled)",
+  unsupported:
+    "a field or kind that Felix acts on and policyc does not compile yet (preDNAT, doNotTrack, host endpoint protection, NAT, FelixConfiguration); warning, error with --strict",
   // Compilation.
   "unresolved-named-port": "a named port resolves on no endpoint (warning)",
   "no-local-endpoints": "the node has no local endpoints (warning)",
+  "duplicate-endpoint-ip": "two live endpoints claim the same address (warning)",
+  "unmatched-service": "a rule's services match names a service with no EndpointSlice in the input (note)",
   "internal-error": "a bug in policyc; please report it",
   // Command line.
   "usage": "the command line is not valid",

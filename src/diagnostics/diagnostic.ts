@@ -1,7 +1,10 @@
 import type { DiagnosticCode } from "./codes.js";
 import type { Span } from "./span.js";
 
-/** How bad a diagnostic is. Errors stop compilation; warnings do not (unless `--strict`). */
+/**
+ * How bad a diagnostic is. Errors stop compilation; warnings do not (unless `--strict`); notes are
+ * information (what was skipped, what the cluster does differently from what one might expect).
+ */
 export type Severity = "error" | "warning" | "note";
 
 /** A secondary message that points somewhere else, e.g. at the first of two duplicates. */
@@ -33,8 +36,18 @@ export function warning(code: DiagnosticCode, message: string, span?: Span, note
   return withOptional({ code, severity: "warning", message }, span, notes);
 }
 
+/** Builds a note (information; never fails a run, not even with `--strict`). */
+export function note(code: DiagnosticCode, message: string, span?: Span, notes?: readonly DiagnosticNote[]): Diagnostic {
+  return withOptional({ code, severity: "note", message }, span, notes);
+}
+
 function withOptional(base: Diagnostic, span?: Span, notes?: readonly DiagnosticNote[]): Diagnostic {
   return { ...base, ...(span ? { span } : {}), ...(notes && notes.length > 0 ? { notes } : {}) };
+}
+
+/** The diagnostics with every one of the given codes raised to an error (for commands that must fail closed). */
+export function escalate(diagnostics: readonly Diagnostic[], codes: readonly DiagnosticCode[]): Diagnostic[] {
+  return diagnostics.map((d) => (d.severity !== "error" && codes.includes(d.code) ? { ...d, severity: "error" } : d));
 }
 
 /** True when any diagnostic is an error (or, with `strict`, a warning). */

@@ -136,6 +136,16 @@ export interface EntityRule {
   /** v1 only: matches endpoints whose profiles carry this tag. */
   readonly tag?: string;
   readonly notTag?: string;
+  /**
+   * A Kubernetes Service: the addresses (source) or address-port pairs (destination) of its
+   * EndpointSlices. `namespace` is as written ("" when absent, which Felix looks up as is).
+   */
+  readonly services?: ServiceMatch;
+}
+
+export interface ServiceMatch {
+  readonly name: string;
+  readonly namespace: string;
 }
 
 export type RuleAction = "Allow" | "Deny" | "Log" | "Pass";
@@ -183,6 +193,25 @@ export interface Pod extends ResourceBase {
   readonly ports: readonly ContainerPort[];
   /** `status.podIPs` (or `status.podIP`), canonical addresses, IPv4 and IPv6 as given. */
   readonly ips: readonly string[];
+  /** Finished (Succeeded, Failed) or deleted and unplugged: not an endpoint (`isFinishedPod`). */
+  readonly finished: boolean;
+}
+
+/** A discovery.k8s.io/v1 EndpointSlice: what Felix matches a rule's `services` against. */
+export interface EndpointSlice extends ResourceBase {
+  readonly kind: "EndpointSlice";
+  /** The `kubernetes.io/service-name` label ("" when absent). */
+  readonly service: string;
+  /** Every endpoint's addresses, canonical; FQDN slices have none. */
+  readonly addresses: readonly string[];
+  readonly ports: readonly EndpointSlicePort[];
+}
+
+export interface EndpointSlicePort {
+  /** Absent: "all ports", which Felix treats as no port at all. */
+  readonly port?: number;
+  /** Defaults to TCP. */
+  readonly protocol: "TCP" | "UDP" | "SCTP";
 }
 
 export interface LabelSelectorRequirement {
@@ -333,11 +362,17 @@ export interface V1Profile extends ResourceBase {
 
 export interface V1Policy extends ResourceBase {
   readonly kind: "V1Policy";
+  /** `metadata.tier` (libcalico-go/lib/apis/v1/policy.go); defaults to `default`. */
+  readonly tier: string;
   readonly order?: number;
   readonly selector: SelectorField;
   readonly types: readonly PolicyType[];
   readonly ingress: readonly Rule[];
   readonly egress: readonly Rule[];
+  /** The v1 flags (libcalico-go/lib/apis/v1/policy.go), with the meaning of the v3 ones. */
+  readonly doNotTrack: boolean;
+  readonly preDNAT: boolean;
+  readonly applyOnForward: boolean;
 }
 
 export interface V1WorkloadEndpoint extends ResourceBase {
@@ -373,6 +408,7 @@ export type Resource =
   | Namespace
   | ServiceAccount
   | Pod
+  | EndpointSlice
   | K8sNetworkPolicy
   | CalicoNetworkPolicy
   | GlobalNetworkPolicy

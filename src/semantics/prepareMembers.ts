@@ -127,7 +127,8 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
   for (const r of model.resources) {
     switch (r.kind) {
       case "Pod": {
-        if (r.hostNetwork || r.ips.length === 0) break;
+        // A finished pod (Succeeded, Failed) is no endpoint: its address may already be reused.
+        if (r.hostNetwork || r.ips.length === 0 || r.finished) break;
         const ns = r.metadata.namespace ?? "default";
         const sa = r.serviceAccountName;
         workloads.push({

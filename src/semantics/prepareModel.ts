@@ -91,7 +91,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
  * (felix/calc/event_sequencer.go, `tierInfoToProtoTierInfo`), so workloads never see them.
  */
 function appliesToWorkloads(r: PolicyResource): boolean {
-  return r.kind !== "GlobalNetworkPolicy" || (!r.preDNAT && !r.doNotTrack);
+  return r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || (!r.preDNAT && !r.doNotTrack);
 }
 
 function preparePolicy(
@@ -152,12 +152,12 @@ function preparePolicy(
         file,
       };
     case "V1Policy":
-      // v1 policies are global policies of the default tier.
+      // v1 policies are global policies (of the default tier unless they name one).
       return {
         kind: r.kind,
         key: { name, kind: "GlobalNetworkPolicy", ...(r.order !== undefined ? { order: r.order } : {}) },
         display: name,
-        tier: DEFAULT_TIER.name,
+        tier: r.tier,
         types: r.types,
         selects: selects(r.selector.ast),
         ingress: r.ingress.map((rule) => prepareCalicoRule(rule, undefined, cache)),

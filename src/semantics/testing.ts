@@ -88,6 +88,7 @@ export function pod(ns: string, name: string, o: PodOptions): Pod {
     hostNetwork: o.hostNetwork ?? false,
     ports: o.ports ?? [],
     ips: o.ips,
+    finished: false,
   };
 }
 
@@ -316,6 +317,10 @@ export function v1Policy(name: string, p: { order?: number; selector?: string; t
     kind: "V1Policy",
     metadata: meta(name, undefined),
     origin: origin(),
+    tier: "default",
+    doNotTrack: false,
+    preDNAT: false,
+    applyOnForward: false,
     ...(p.order !== undefined ? { order: p.order } : {}),
     selector: sel(p.selector ?? "", "v1"),
     types: p.types ?? defaultTypes(ingress, egress),

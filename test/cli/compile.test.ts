@@ -45,6 +45,19 @@ describe("policyc compile", () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it("refuses a policy kind it does not compile (lint only warns), and writes nothing", async () => {
+    const out = join(tempDir(), "rules");
+    const file = "fixtures/invalid/uncompiled-policy-kind.yaml";
+    const run = await runCli(["compile", "--out", out, file]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file}:4:7: error[uncompiled-policy-kind]: policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy enforces policy`);
+    expect(run.stderr).toContain(`${file}:18:7: error[uncompiled-policy-kind]: cilium.io/v2 CiliumNetworkPolicy`);
+    expect(existsSync(out)).toBe(false);
+    const lint = await runCli(["lint", file]);
+    expect(lint.code).toBe(0);
+    expect(lint.stderr).toContain(`${file}:4:7: warning[uncompiled-policy-kind]`);
+  });
+
   it("rejects bad flags with exit 2", async () => {
     expect((await runCli(["compile", "--backend", "pf", "fixtures/cases/demo-shop"])).code).toBe(2);
     expect((await runCli(["compile", "--bogus", "fixtures/cases/demo-shop"])).code).toBe(2);

@@ -71,6 +71,7 @@ export function pod(
     hostNetwork: opts.hostNetwork ?? false,
     ports: opts.ports ?? [],
     ips: opts.ips ?? [],
+    finished: false,
   };
 }
 
@@ -184,6 +185,10 @@ export function v1Policy(name: string, o: PolicyOpts = {}): V1Policy {
     kind: "V1Policy",
     metadata: meta(name),
     origin: dummyOrigin,
+    tier: "default",
+    doNotTrack: false,
+    preDNAT: false,
+    applyOnForward: false,
     ...(o.order !== undefined ? { order: o.order } : {}),
     selector: sel(o.selector ?? "", "v1"),
     types: policyTypes(o),

@@ -13,7 +13,9 @@ import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource } from "../types.js";
 import type { LoadedDocument, SourceFile } from "../yamlTree.js";
 import { modelRules } from "./rules/index.js";
-import { validateDocument } from "./validateDocument.js";
+import { validateDocument, type SkippedDocument } from "./validateDocument.js";
+import { note, warning } from "../../diagnostics/diagnostic.js";
+import { assertNever } from "../../diagnostics/assertNever.js";
 
 export interface ValidateResult {
   readonly model: Model;
@@ -28,11 +30,14 @@ export function validateDocuments(documents: readonly LoadedDocument[], files: r
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const diagnostics: Diagnostic[] = [];
   const candidates: Resource[] = [];
+  const skipped: SkippedDocument[] = [];
   for (const doc of documents) {
     const result = validateDocument(doc, texts.get(doc.file) ?? "");
     diagnostics.push(...result.diagnostics);
     if (result.resource) candidates.push(result.resource);
+    if (result.skipped) skipped.push(result.skipped);
   }
+  diagnostics.push(...reportSkipped(skipped));
   const rejected = new Set<number>();
   for (const rule of modelRules) {
     rule.check(candidates, (d, i) => {
@@ -41,4 +46,47 @@ export function validateDocuments(documents: readonly LoadedDocument[], files: r
     });
   }
   return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics };
+}
+
+/**
+ * Diagnostics for the documents of kinds policyc does not compile. A kind that enforces policy
+ * (or shapes Felix's ruleset) is reported at every document: the result of compiling without it
+ * is not what the cluster enforces. Kinds unrelated to policy (a Deployment in the same
+ * repository) get one note per kind, at the first document, with the count.
+ */
+function reportSkipped(skipped: readonly SkippedDocument[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const byKind = new Map<string, SkippedDocument[]>();
+  for (const s of skipped) {
+    const what = `${s.apiVersion} ${s.kind}`;
+    switch (s.class.class) {
+      case "uncompiled-policy":
+        out.push(warning("uncompiled-policy-kind", `${what} enforces policy, and policyc does not compile it: ${s.class.why}`, s.node.span));
+        break;
+      case "unsupported":
+        out.push(warning("unsupported", `${what} is not read by policyc yet: ${s.class.why}`, s.node.span));
+        break;
+      case "staged":
+      case "other": {
+        const key = `${s.class.class} ${what}`;
+        const list = byKind.get(key);
+        if (list) list.push(s);
+        else byKind.set(key, [s]);
+        break;
+      }
+      default:
+        assertNever(s.class, "kind class");
+    }
+  }
+  for (const list of byKind.values()) {
+    const first = list[0]!;
+    const what = `${first.apiVersion} ${first.kind}`;
+    const count = list.length === 1 ? "1 document" : `${list.length} documents`;
+    out.push(
+      first.class.class === "staged"
+        ? note("staged-policy", `${count} of ${what}: staged, not enforced (Felix only reports what a staged policy would do)`, first.node.span)
+        : note("unknown-kind", `skipped ${count} of ${what}: not a kind that policyc compiles`, first.node.span),
+    );
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 /**
- * Which documents policyc compiles: (apiVersion, kind) to a schema and a builder.
+ * What policyc does with each (apiVersion, kind): compile it (a schema and a builder), report it
+ * as a policy kind it does not enforce, or skip it as a kind that has nothing to do with policy.
  *
  * Kubernetes core kinds and calicoctl's legacy kinds share `apiVersion: v1`; they are told apart by
  * case (Kubernetes kinds are capitalized, calicoctl v1 kinds are lower camel case).
@@ -13,41 +14,133 @@ import * as v1 from "./build/calicoV1.js";
 import * as ks from "./schemas/kubernetes.js";
 import * as s3 from "./schemas/calicoV3.js";
 import * as s1 from "./schemas/calicoV1.js";
+import { fromCrdV1 } from "./crdV1.js";
+
+/**
+ * Who decodes the kind in a real cluster, which decides how a number in a string field is read
+ * (see `goDecode`): the API server rejects it; calicoctl turns it into a string.
+ */
+export type Reader = "apiserver" | "calicoctl";
 
 /** How to validate and build one kind. */
 export interface KindHandler {
   readonly schema: z.ZodType;
   readonly build: (ctx: BuildContext, data: unknown) => Resource | undefined;
+  readonly reader: Reader;
+  /** Rewrites the plain document before the schema sees it (crd.projectcalico.org/v1 metadata). */
+  readonly prepare?: (plain: unknown) => unknown;
 }
 
-function handler<S extends z.ZodType>(schema: S, build: (ctx: BuildContext, data: z.output<S>) => Resource | undefined): KindHandler {
-  return { schema, build: (ctx, data) => build(ctx, data as z.output<S>) };
+/** What a document's kind means to policyc. */
+export type KindClass =
+  | { readonly class: "compiled"; readonly handler: KindHandler }
+  /** A Calico staged policy: Felix only reports what it would do (flow logs); nothing is enforced. */
+  | { readonly class: "staged" }
+  /** A kind that enforces policy in some cluster, which policyc does not compile. */
+  | { readonly class: "uncompiled-policy"; readonly why: string }
+  /** A Calico kind that shapes the dataplane, which policyc does not read yet. */
+  | { readonly class: "unsupported"; readonly why: string }
+  /** Anything else (Deployments, Services, ConfigMaps, CRDs, ...): nothing to do with policy. */
+  | { readonly class: "other" };
+
+function handler<S extends z.ZodType>(
+  schema: S,
+  build: (ctx: BuildContext, data: z.output<S>) => Resource | undefined,
+  reader: Reader,
+): KindHandler {
+  return { schema, build: (ctx, data) => build(ctx, data as z.output<S>), reader };
 }
 
 const calico = "projectcalico.org/v3";
+/** What `kubectl get <kind>.crd.projectcalico.org` returns on clusters without Calico's API server. */
+const calicoCrd = "crd.projectcalico.org/v1";
 
-const handlers: Readonly<Record<string, KindHandler>> = {
-  "v1/Namespace": handler(ks.namespaceSchema, k8s.buildNamespace),
-  "v1/Pod": handler(ks.podSchema, k8s.buildPod),
-  "v1/ServiceAccount": handler(ks.serviceAccountSchema, k8s.buildServiceAccount),
-  "networking.k8s.io/v1/NetworkPolicy": handler(ks.k8sNetworkPolicySchema, k8s.buildK8sNetworkPolicy),
-  [`${calico}/NetworkPolicy`]: handler(s3.networkPolicySchema, v3.buildNetworkPolicy),
-  [`${calico}/GlobalNetworkPolicy`]: handler(s3.globalNetworkPolicySchema, v3.buildGlobalNetworkPolicy),
-  [`${calico}/Tier`]: handler(s3.tierSchema, v3.buildTier),
-  [`${calico}/Profile`]: handler(s3.profileSchema, v3.buildProfile),
-  [`${calico}/NetworkSet`]: handler(s3.networkSetSchema, v3.buildNetworkSet),
-  [`${calico}/GlobalNetworkSet`]: handler(s3.globalNetworkSetSchema, v3.buildGlobalNetworkSet),
-  [`${calico}/HostEndpoint`]: handler(s3.hostEndpointSchema, v3.buildHostEndpoint),
-  [`${calico}/WorkloadEndpoint`]: handler(s3.workloadEndpointSchema, v3.buildWorkloadEndpoint),
-  [`${calico}/IPPool`]: handler(s3.ipPoolSchema, v3.buildIpPool),
-  "v1/profile": handler(s1.v1ProfileSchema, v1.buildV1Profile),
-  "v1/policy": handler(s1.v1PolicySchema, v1.buildV1Policy),
-  "v1/workloadEndpoint": handler(s1.v1WorkloadEndpointSchema, v1.buildV1WorkloadEndpoint),
-  "v1/hostEndpoint": handler(s1.v1HostEndpointSchema, v1.buildV1HostEndpoint),
-  "v1/ipPool": handler(s1.v1IpPoolSchema, v1.buildV1IpPool),
+/** Calico's v3 kinds; each is also read as its crd.projectcalico.org/v1 twin (same schema). */
+const calicoKinds: Readonly<Record<string, KindHandler>> = {
+  NetworkPolicy: handler(s3.networkPolicySchema, v3.buildNetworkPolicy, "calicoctl"),
+  GlobalNetworkPolicy: handler(s3.globalNetworkPolicySchema, v3.buildGlobalNetworkPolicy, "calicoctl"),
+  Tier: handler(s3.tierSchema, v3.buildTier, "calicoctl"),
+  Profile: handler(s3.profileSchema, v3.buildProfile, "calicoctl"),
+  NetworkSet: handler(s3.networkSetSchema, v3.buildNetworkSet, "calicoctl"),
+  GlobalNetworkSet: handler(s3.globalNetworkSetSchema, v3.buildGlobalNetworkSet, "calicoctl"),
+  HostEndpoint: handler(s3.hostEndpointSchema, v3.buildHostEndpoint, "calicoctl"),
+  WorkloadEndpoint: handler(s3.workloadEndpointSchema, v3.buildWorkloadEndpoint, "calicoctl"),
+  IPPool: handler(s3.ipPoolSchema, v3.buildIpPool, "calicoctl"),
 };
 
-/** The handler for a document's apiVersion and kind, or undefined for kinds policyc ignores. */
+const handlers: Readonly<Record<string, KindHandler>> = {
+  "v1/Namespace": handler(ks.namespaceSchema, k8s.buildNamespace, "apiserver"),
+  "v1/Pod": handler(ks.podSchema, k8s.buildPod, "apiserver"),
+  "v1/ServiceAccount": handler(ks.serviceAccountSchema, k8s.buildServiceAccount, "apiserver"),
+  "networking.k8s.io/v1/NetworkPolicy": handler(ks.k8sNetworkPolicySchema, k8s.buildK8sNetworkPolicy, "apiserver"),
+  "discovery.k8s.io/v1/EndpointSlice": handler(ks.endpointSliceSchema, k8s.buildEndpointSlice, "apiserver"),
+  ...Object.fromEntries(Object.entries(calicoKinds).map(([kind, h]) => [`${calico}/${kind}`, h])),
+  ...Object.fromEntries(
+    Object.entries(calicoKinds).map(([kind, h]) => [`${calicoCrd}/${kind}`, { ...h, reader: "apiserver" as const, prepare: fromCrdV1 }]),
+  ),
+  "v1/profile": handler(s1.v1ProfileSchema, v1.buildV1Profile, "calicoctl"),
+  "v1/policy": handler(s1.v1PolicySchema, v1.buildV1Policy, "calicoctl"),
+  "v1/workloadEndpoint": handler(s1.v1WorkloadEndpointSchema, v1.buildV1WorkloadEndpoint, "calicoctl"),
+  "v1/hostEndpoint": handler(s1.v1HostEndpointSchema, v1.buildV1HostEndpoint, "calicoctl"),
+  "v1/ipPool": handler(s1.v1IpPoolSchema, v1.buildV1IpPool, "calicoctl"),
+};
+
+/**
+ * Calico's staged kinds (api/pkg/apis/projectcalico/v3/staged*.go): Felix evaluates them only to
+ * report what they would do, never to allow or drop a packet.
+ */
+const stagedKinds: readonly string[] = ["StagedNetworkPolicy", "StagedGlobalNetworkPolicy", "StagedKubernetesNetworkPolicy"];
+
+/**
+ * Kinds that enforce network policy in clusters that run them, which policyc does not compile.
+ * Each is an error for `compile` and `apply` (the result would not be what the cluster enforces)
+ * and a warning for `lint`. Keyed by API group (apiVersion without the version) and kind.
+ */
+const uncompiledPolicyKinds: Readonly<Record<string, string>> = {
+  "policy.networking.k8s.io/AdminNetworkPolicy": "the cluster-scoped admin tier is not compiled yet",
+  "policy.networking.k8s.io/BaselineAdminNetworkPolicy": "the cluster-scoped baseline tier is not compiled yet",
+  "policy.networking.k8s.io/ClusterNetworkPolicy": "cluster-scoped policy is not compiled yet",
+  "cilium.io/CiliumNetworkPolicy": "Cilium's policy is enforced by Cilium, not by Calico",
+  "cilium.io/CiliumClusterwideNetworkPolicy": "Cilium's policy is enforced by Cilium, not by Calico",
+  "crd.antrea.io/NetworkPolicy": "Antrea's policy is enforced by Antrea, not by Calico",
+  "crd.antrea.io/ClusterNetworkPolicy": "Antrea's policy is enforced by Antrea, not by Calico",
+};
+
+/** Calico kinds that change what Felix programs, which policyc does not read yet. */
+const unsupportedCalicoKinds: Readonly<Record<string, string>> = {
+  FelixConfiguration:
+    "it shapes Felix's ruleset (failsafe ports, the endpoint-to-host action, marks, log prefix); policyc compiles Felix's defaults",
+  Node: "Felix takes the addresses of known hosts (for IPIP and VXLAN) and automatic host endpoints from it; policyc does not compile the host side yet",
+};
+
+function group(apiVersion: string): string {
+  const slash = apiVersion.lastIndexOf("/");
+  return slash < 0 ? "" : apiVersion.slice(0, slash);
+}
+
+/** What to do with a document of this apiVersion and kind. */
+export function classifyKind(apiVersion: string, kind: string): KindClass {
+  const key = `${apiVersion}/${kind}`;
+  if (Object.hasOwn(handlers, key)) return { class: "compiled", handler: handlers[key]! };
+  const g = group(apiVersion);
+  const calicoGroup = apiVersion === calico || apiVersion === calicoCrd;
+  if (calicoGroup && stagedKinds.includes(kind)) return { class: "staged" };
+  const policyKey = `${g}/${kind}`;
+  if (Object.hasOwn(uncompiledPolicyKinds, policyKey)) return { class: "uncompiled-policy", why: uncompiledPolicyKinds[policyKey]! };
+  if (calicoGroup && Object.hasOwn(unsupportedCalicoKinds, kind)) return { class: "unsupported", why: unsupportedCalicoKinds[kind]! };
+  return { class: "other" };
+}
+
+/** The handler for a document's apiVersion and kind, or undefined for kinds policyc does not compile. */
 export function kindHandler(apiVersion: string, kind: string): KindHandler | undefined {
-  return Object.hasOwn(handlers, `${apiVersion}/${kind}`) ? handlers[`${apiVersion}/${kind}`] : undefined;
+  const c = classifyKind(apiVersion, kind);
+  return c.class === "compiled" ? c.handler : undefined;
+}
+
+/** Every compiled (apiVersion, kind), for tests that walk the schemas. */
+export function compiledKinds(): readonly { readonly apiVersion: string; readonly kind: string; readonly handler: KindHandler }[] {
+  return Object.entries(handlers).map(([key, h]) => {
+    const cut = key.lastIndexOf("/");
+    return { apiVersion: key.slice(0, cut), kind: key.slice(cut + 1), handler: h };
+  });
 }

@@ -2,11 +2,89 @@ import { describe, expect, test } from "vitest";
 import { codesAt, gnpYaml, validateYaml, yaml } from "./testSupport.js";
 
 describe("kinds", () => {
-  test("unknown kinds are a warning and the document is skipped", () => {
-    const text = yaml("apiVersion: apps/v1", "kind: Deployment", "metadata: {name: x}");
+  test("kinds unrelated to policy get one note per kind, with the count, at the first document", () => {
+    const text = yaml(
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata: {name: x}",
+      "---",
+      "apiVersion: v1",
+      "kind: Service",
+      "metadata: {name: s}",
+      "---",
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata: {name: y}",
+    );
     const r = validateYaml(text);
-    expect(r.found).toEqual([{ code: "unknown-kind", severity: "warning", line: 2, column: 7 }]);
+    expect(r.found).toEqual([
+      { code: "unknown-kind", severity: "note", line: 2, column: 7 },
+      { code: "unknown-kind", severity: "note", line: 6, column: 7 },
+    ]);
+    expect(r.diagnostics[0]?.message).toBe("skipped 2 documents of apps/v1 Deployment: not a kind that policyc compiles");
     expect(r.model.resources).toEqual([]);
+  });
+
+  test("policy kinds policyc does not compile are warnings at every document; staged kinds are a note", () => {
+    const text = yaml(
+      "apiVersion: policy.networking.k8s.io/v1alpha1",
+      "kind: AdminNetworkPolicy",
+      "metadata: {name: a}",
+      "---",
+      "apiVersion: cilium.io/v2",
+      "kind: CiliumNetworkPolicy",
+      "metadata: {name: c, namespace: x}",
+      "---",
+      "apiVersion: projectcalico.org/v3",
+      "kind: StagedNetworkPolicy",
+      "metadata: {name: s, namespace: x}",
+      "---",
+      "apiVersion: crd.projectcalico.org/v1",
+      "kind: StagedGlobalNetworkPolicy",
+      "metadata: {name: g}",
+      "---",
+      "apiVersion: projectcalico.org/v3",
+      "kind: FelixConfiguration",
+      "metadata: {name: default}",
+    );
+    expect(validateYaml(text).found).toEqual([
+      { code: "uncompiled-policy-kind", severity: "warning", line: 2, column: 7 },
+      { code: "uncompiled-policy-kind", severity: "warning", line: 6, column: 7 },
+      { code: "staged-policy", severity: "note", line: 10, column: 7 },
+      { code: "staged-policy", severity: "note", line: 14, column: 7 },
+      { code: "unsupported", severity: "warning", line: 18, column: 7 },
+    ]);
+  });
+
+  test("crd.projectcalico.org/v1 kinds are read as their projectcalico.org/v3 twins, with the v3 metadata", () => {
+    const text = yaml(
+      "apiVersion: crd.projectcalico.org/v1",
+      "kind: GlobalNetworkPolicy",
+      "metadata:",
+      "  name: default.allow-dns",
+      "  labels: {team: a}",
+      "  annotations:",
+      `    projectcalico.org/metadata: '{"creationTimestamp":null,"labels":{"owner":"x"},"annotations":{"note":"n"}}'`,
+      "  resourceVersion: '12'",
+      "spec:",
+      "  selector: all()",
+      "  egress: [{action: Allow, protocol: UDP, destination: {ports: [53]}}]",
+      "---",
+      "apiVersion: crd.projectcalico.org/v1",
+      "kind: NetworkPolicy",
+      "metadata:",
+      "  name: t1.p",
+      "  namespace: x",
+      "  annotations:",
+      `    projectcalico.org/metadata: '{"name":"t1.p"}'`,
+      "spec: {tier: t1}",
+    );
+    const r = validateYaml(text);
+    expect(r.found.filter((f) => f.code !== "unknown-tier")).toEqual([]);
+    const [gnp, np] = r.model.resources;
+    expect(gnp?.kind).toBe("GlobalNetworkPolicy");
+    expect(gnp?.metadata).toEqual({ name: "allow-dns", labels: { team: "a", owner: "x" }, annotations: { note: "n" } });
+    expect(np?.metadata.name).toBe("t1.p");
   });
 
   test("Kubernetes v1 kinds are capitalized, calicoctl v1 kinds are not", () => {
@@ -41,12 +119,41 @@ describe("structure", () => {
     expect(r.model.resources).toHaveLength(1);
   });
 
-  test("HTTP and service matches are errors rather than silently widened rules", () => {
-    expect(codesAt(gnpYaml("ingress:", "- action: Allow", "  http: {methods: [GET]}", "  source:", "    services: {name: s}"))).toEqual([
-      { code: "unsupported-field", line: 8, column: 11 },
-      { code: "unsupported-field", line: 10, column: 17 },
+  test("an HTTP match is compiled as Felix compiles it (without it), with a note; services are compiled", () => {
+    const r = validateYaml(gnpYaml("ingress:", "- action: Allow", "  http: {methods: [GET]}", "  source:", "    services: {name: s, namespace: x}"));
+    expect(r.found).toEqual([{ code: "http-match", severity: "note", line: 8, column: 11 }]);
+    expect(r.model.resources).toHaveLength(1);
+  });
+
+  test("HTTP and service matches only where Calico allows them", () => {
+    expect(
+      codesAt(
+        gnpYaml(
+          "egress:",
+          "- action: Deny",
+          "  protocol: UDP",
+          "  http: {methods: [GET]}",
+          "  source:",
+          "    services: {name: s}",
+          "  destination:",
+          "    services: {name: s}",
+          "    ports: [80]",
+          "    selector: a == 'b'",
+        ),
+      ),
+    ).toEqual([
+      { code: "http-match", line: 9, column: 11 },
+      { code: "invalid-http-match", line: 9, column: 11 },
+      { code: "invalid-http-match", line: 9, column: 11 },
+      { code: "invalid-http-match", line: 9, column: 11 },
+      { code: "invalid-service-match", line: 11, column: 7 },
+      { code: "invalid-service-match", line: 11, column: 7 },
+      { code: "invalid-service-match", line: 13, column: 7 },
+      { code: "invalid-service-match", line: 13, column: 7 },
+      { code: "invalid-service-match", line: 13, column: 7 },
     ]);
   });
+
 });
 
 describe("selectors", () => {

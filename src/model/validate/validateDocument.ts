@@ -1,26 +1,38 @@
 /**
- * Validation of one document: identify its kind, check its structure with zod, build the model
- * resource, and run the per-resource semantic rules.
+ * Validation of one document: identify its kind, decode it as the cluster's Go decoders would,
+ * check its structure with zod, build the model resource, and run the per-resource semantic rules.
  */
-import { error, warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { toPlain } from "../load/index.js";
 import type { Resource } from "../types.js";
 import type { LoadedDocument, YMap, YNode } from "../yamlTree.js";
 import { buildContext } from "./build/context.js";
-import { kindHandler } from "./kinds.js";
+import { goDecode } from "./goDecode.js";
+import { classifyKind, type KindClass } from "./kinds.js";
 import { buildOrigin } from "./origin.js";
 import { parseWithSchema } from "./parseWithSchema.js";
 import { resourceRules } from "./rules/index.js";
+import { unsupportedFields } from "./unsupportedFields.js";
 
 export interface DocumentResult {
-  /** The resource, unless the document has errors or is of a kind policyc ignores. */
+  /** The resource, unless the document has errors or is of a kind policyc does not compile. */
   readonly resource?: Resource;
   readonly diagnostics: readonly Diagnostic[];
+  /** For a kind policyc does not compile: its apiVersion, kind and class (the caller reports it once per kind). */
+  readonly skipped?: SkippedDocument;
+}
+
+export interface SkippedDocument {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly class: Exclude<KindClass, { class: "compiled" }>;
+  readonly node: YNode;
 }
 
 /**
- * Validates one loaded document. Codes: missing-kind, unknown-kind (warning), the structural codes
- * of parseWithSchema, and those of the builders and resource rules.
+ * Validates one loaded document. Codes: missing-kind, the structural codes of parseWithSchema,
+ * unsupported, and those of the builders and resource rules. Kinds policyc does not compile come
+ * back as `skipped`, to be reported once per kind by `validateDocuments`.
  */
 export function validateDocument(doc: LoadedDocument, text: string): DocumentResult {
   const node = doc.node;
@@ -31,18 +43,21 @@ export function validateDocument(doc: LoadedDocument, text: string): DocumentRes
   if (typeof apiVersion?.value !== "string" || typeof kind?.value !== "string") {
     return { diagnostics: [error("missing-kind", "the document needs string apiVersion and kind fields", (kind ?? apiVersion ?? node).span)] };
   }
-  const handler = kindHandler(apiVersion.value, kind.value);
-  if (!handler) {
-    const msg = `policyc does not compile ${apiVersion.value} ${kind.value}; the document is skipped`;
-    return { diagnostics: [warning("unknown-kind", msg, kind.span)] };
+  const classified = classifyKind(apiVersion.value, kind.value);
+  if (classified.class !== "compiled") {
+    return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, node: kind } };
   }
-  const structural = parseWithSchema(handler.schema, node, toPlain(node));
+  const handler = classified.handler;
+  const prepared = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
+  const plain = goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
+  const structural = parseWithSchema(handler.schema, node, plain);
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
   const ctx = buildContext(text, node, buildOrigin(doc));
   const resource = handler.build(ctx, structural.data);
   const diagnostics = [...structural.diagnostics, ...ctx.diagnostics];
   if (resource) {
     for (const rule of resourceRules) rule.check(resource, (d) => diagnostics.push(d));
+    for (const d of unsupportedFields(resource)) diagnostics.push(d);
   }
   const failed = diagnostics.some((d) => d.severity === "error");
   return failed || !resource ? { diagnostics } : { resource, diagnostics };
@@ -52,3 +67,4 @@ function scalarEntry(node: YMap, key: string): (YNode & { kind: "scalar" }) | un
   const e = node.entries.find((x) => x.key === key);
   return e && e.value.kind === "scalar" ? e.value : undefined;
 }
+

@@ -39,11 +39,15 @@ export function buildV1Policy(ctx: BuildContext, input: In<typeof s.v1PolicySche
     kind: "V1Policy",
     metadata: meta(input.metadata.name, undefined, input.metadata.annotations),
     origin: ctx.origin,
+    tier: input.metadata.tier !== undefined && input.metadata.tier !== "" ? input.metadata.tier : "default",
     ...(spec.order !== undefined ? { order: spec.order } : {}),
     selector: buildSelector(ctx, spec.selector ?? "", "spec.selector", "v1") ?? { text: "", ast: { kind: "all" } },
     types: spec.types ? spec.types.map((t) => (t === "ingress" ? "Ingress" : "Egress")) : defaultTypes(ingress, egress),
     ingress,
     egress,
+    doNotTrack: spec.doNotTrack ?? false,
+    preDNAT: spec.preDNAT ?? false,
+    applyOnForward: spec.applyOnForward ?? false,
   };
 }
 

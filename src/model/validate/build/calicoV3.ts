@@ -16,7 +16,8 @@ import type {
   WorkloadEndpoint,
 } from "../../types.js";
 import type * as s from "../schemas/calicoV3.js";
-import { buildAddresses, buildCidr, buildCidrs, buildEndpointNets, buildSelector, type BuildContext } from "./context.js";
+import { parseCidr } from "../cidr.js";
+import { buildAddresses, buildCidrs, buildEndpointNets, buildSelector, reportError, type BuildContext } from "./context.js";
 import { buildMetadata } from "./kubernetes.js";
 import { buildRules } from "./rule.js";
 
@@ -142,10 +143,32 @@ export function buildWorkloadEndpoint(ctx: BuildContext, input: In<typeof s.work
   };
 }
 
+/**
+ * An IPPool, checked as Calico checks it (libcalico-go/lib/validator/v3/validator.go,
+ * `validateIPPoolSpec`, and the CEL rules on api/pkg/apis/projectcalico/v3/ippool.go): the CIDR
+ * must be a network address (host bits are an error here, not masked), `blockSize` is 0 (the
+ * default) or 20-32 for IPv4 and 116-128 for IPv6, and an enabled pool is at least one block.
+ */
 export function buildIpPool(ctx: BuildContext, input: In<typeof s.ipPoolSchema>): IPPool | undefined {
   const spec = input.spec;
-  const cidr = buildCidr(ctx, spec.cidr, "spec.cidr");
-  if (cidr === undefined) return undefined;
+  const parsed = parseCidr(spec.cidr);
+  if (!parsed.ok) {
+    reportError(ctx, "invalid-cidr", parsed.reason, "spec.cidr");
+    return undefined;
+  }
+  if (parsed.hostBits) {
+    reportError(ctx, "cidr-host-bits", `the pool CIDR "${spec.cidr}" has host bits set; Calico requires the network address (${parsed.canonical})`, "spec.cidr");
+    return undefined;
+  }
+  const cidr = parsed.canonical;
+  const [lo, hi, defaultBlock] = parsed.family === 4 ? [20, 32, 26] : [116, 128, 122];
+  const blockSize = spec.blockSize ?? 0;
+  if (blockSize !== 0 && (blockSize < lo || blockSize > hi)) {
+    reportError(ctx, "invalid-value", `blockSize must be between ${lo} and ${hi} for an IPv${parsed.family} pool`, "spec.blockSize");
+  } else if (!(spec.disabled ?? false) && parsed.prefix > (blockSize || defaultBlock)) {
+    const what = blockSize ? `its blockSize ${blockSize}` : `the default block size /${defaultBlock}`;
+    reportError(ctx, "invalid-value", `the pool /${parsed.prefix} is smaller than ${what}; Calico requires at least one block`, "spec.cidr");
+  }
   return {
     kind: "IPPool",
     metadata: buildMetadata(input.metadata, false),

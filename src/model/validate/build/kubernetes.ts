@@ -3,6 +3,7 @@
  */
 import type {
   ContainerPort,
+  EndpointSlice,
   K8sNetworkPolicy,
   K8sPeer,
   K8sPolicyRule,
@@ -15,8 +16,9 @@ import type {
 } from "../../types.js";
 import type { z } from "zod";
 import type { objectMeta } from "../schemas/common.js";
-import type { K8sNetworkPolicyInput, LabelSelectorInput, PodInput } from "../schemas/kubernetes.js";
-import { canonicalAddress } from "../cidr.js";
+import type { EndpointSliceInput, K8sNetworkPolicyInput, LabelSelectorInput, PodInput } from "../schemas/kubernetes.js";
+import { isFinishedPod, K8S_NAMESPACE_NAME_LABEL } from "../../../calico/index.js";
+import { canonicalAddress, parseCidr } from "../cidr.js";
 import { at, buildCidr, reportError, type BuildContext } from "./context.js";
 
 type MetaInput = z.output<typeof objectMeta>;
@@ -31,8 +33,19 @@ export function buildMetadata(m: MetaInput, namespaced: boolean): Metadata {
   };
 }
 
+/**
+ * A Namespace as the API server stores it: with the label `kubernetes.io/metadata.name` set to its
+ * name, whatever the input says (kubernetes pkg/registry/core/namespace/strategy.go). A GitOps
+ * repository's Namespace objects lack it; selectors that the Kubernetes docs recommend (DNS
+ * egress to `kubernetes.io/metadata.name: kube-system`) depend on it.
+ */
 export function buildNamespace(ctx: BuildContext, input: { metadata: MetaInput }): Namespace {
-  return { kind: "Namespace", metadata: buildMetadata(input.metadata, false), origin: ctx.origin };
+  const metadata = buildMetadata(input.metadata, false);
+  return {
+    kind: "Namespace",
+    metadata: { ...metadata, labels: { ...metadata.labels, [K8S_NAMESPACE_NAME_LABEL]: metadata.name } },
+    origin: ctx.origin,
+  };
 }
 
 export function buildServiceAccount(ctx: BuildContext, input: { metadata: MetaInput }): ServiceAccount {
@@ -57,6 +70,35 @@ export function buildPod(ctx: BuildContext, input: PodInput): Pod {
     hostNetwork: spec.hostNetwork ?? false,
     ports,
     ips: podIps(ctx, input),
+    finished: isFinishedPod({
+      ...(input.status?.phase !== undefined ? { phase: input.status.phase } : {}),
+      deleting: input.metadata.deletionTimestamp !== undefined,
+      annotations: input.metadata.annotations ?? {},
+    }),
+  };
+}
+
+/**
+ * An EndpointSlice, as Felix's service index reads it (felix/serviceindex/serviceindex.go): the
+ * service is the `kubernetes.io/service-name` label, every endpoint's addresses count (whatever
+ * its conditions), and addresses that are not IPs (FQDN slices) are skipped.
+ */
+export function buildEndpointSlice(ctx: BuildContext, input: EndpointSliceInput): EndpointSlice {
+  const metadata = buildMetadata(input.metadata, true);
+  const addresses: string[] = [];
+  for (const e of input.endpoints ?? []) {
+    for (const a of e.addresses) {
+      const c = canonicalAddress(a);
+      if (c) addresses.push(c.text);
+    }
+  }
+  return {
+    kind: "EndpointSlice",
+    metadata,
+    origin: ctx.origin,
+    service: metadata.labels["kubernetes.io/service-name"] ?? "",
+    addresses,
+    ports: (input.ports ?? []).map((p) => ({ ...(p.port !== undefined ? { port: p.port } : {}), protocol: p.protocol ?? "TCP" })),
   };
 }
 
@@ -121,6 +163,13 @@ function buildK8sRule(
 function buildPeer(ctx: BuildContext, p: PeerInput, path: string): K8sPeer {
   let ipBlock: K8sPeer["ipBlock"];
   if (p.ipBlock) {
+    // The API server parses ipBlock.cidr and except with ParseCIDR, which needs a prefix length
+    // (kubernetes pkg/apis/networking/validation/validation.go, ValidateIPBlock).
+    const bare = [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])].findIndex((c) => parseCidr(c).ok && !c.includes("/"));
+    if (bare >= 0) {
+      const where = bare === 0 ? at(path, "ipBlock.cidr") : at(path, "ipBlock.except", bare - 1);
+      reportError(ctx, "invalid-cidr", "an ipBlock CIDR needs a prefix length (write 10.0.0.1/32 for one address)", where);
+    }
     const cidr = buildCidr(ctx, p.ipBlock.cidr, at(path, "ipBlock.cidr"));
     const except = (p.ipBlock.except ?? []).map((e, i) => buildCidr(ctx, e, at(path, "ipBlock.except", i)));
     if (cidr !== undefined) ipBlock = { cidr, except: except.filter((e): e is string => e !== undefined) };

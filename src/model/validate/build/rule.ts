@@ -6,7 +6,8 @@
 import type { EntityRule, Port, Protocol, Rule, RuleAction } from "../../types.js";
 import type { EntityRuleInput, RuleInput } from "../schemas/calicoRule.js";
 import type { V1EntityRuleInput, V1RuleInput } from "../schemas/calicoV1.js";
-import { at, buildCidrs, buildSelector, reportError, type BuildContext } from "./context.js";
+import { note } from "../../../diagnostics/diagnostic.js";
+import { at, buildCidrs, buildSelector, reportError, spanAt, type BuildContext } from "./context.js";
 
 /** A port as written: digits are a port, `a:b` a range, anything else a port name. */
 export function toPort(value: number | string): Port {
@@ -31,7 +32,22 @@ export function buildRules(ctx: BuildContext, rules: readonly RuleInput[] | unde
 
 function buildRule(ctx: BuildContext, r: RuleInput, path: string): Rule {
   if (r.http !== undefined) {
-    reportError(ctx, "unsupported-field", "HTTP matches need an application-layer proxy; policyc cannot compile them", at(path, "http"));
+    // Where Calico allows an HTTP match (libcalico-go/lib/validator/v3/validator.go,
+    // `ruleUsesAppLayerPolicy` and the CEL rules on policy_common.go `Rule`).
+    const httpAt = at(path, "http");
+    if (/(^|\.)egress\.\d+$/.test(path)) reportError(ctx, "invalid-http-match", "HTTP matches are not allowed in egress rules", httpAt);
+    if (r.action !== "Allow") reportError(ctx, "invalid-http-match", "an HTTP match needs action Allow", httpAt);
+    if (r.protocol !== undefined && r.protocol !== "TCP" && r.protocol !== 6) reportError(ctx, "invalid-http-match", "an HTTP match needs protocol TCP (or none)", httpAt);
+    // Felix's iptables and nftables rules ignore the HTTP match (felix/rules/policy.go renders
+    // none; only Dikastes, the application-layer policy sidecar, reads it), so the rule is
+    // compiled as if it were absent, as Felix does.
+    ctx.diagnostics.push(
+      note(
+        "http-match",
+        "the HTTP match is enforced only by application-layer policy (Dikastes); Felix's rules, and policyc's, match this rule on addresses and ports alone",
+        spanAt(ctx, at(path, "http")),
+      ),
+    );
   }
   return {
     action: r.action,
@@ -48,9 +64,6 @@ function buildRule(ctx: BuildContext, r: RuleInput, path: string): Rule {
 
 function buildEntity(ctx: BuildContext, e: EntityRuleInput | undefined, path: string): EntityRule {
   if (!e) return emptyEntity();
-  if (e.services !== undefined) {
-    reportError(ctx, "unsupported-field", "Kubernetes service matches are not supported by policyc", at(path, "services"));
-  }
   const selector = buildSelector(ctx, e.selector, at(path, "selector"));
   const notSelector = buildSelector(ctx, e.notSelector, at(path, "notSelector"));
   const namespaceSelector = buildSelector(ctx, e.namespaceSelector, at(path, "namespaceSelector"));
@@ -65,6 +78,7 @@ function buildEntity(ctx: BuildContext, e: EntityRuleInput | undefined, path: st
     ...(sa ? { serviceAccounts: { names: [...(sa.names ?? [])], ...(saSelector ? { selector: saSelector } : {}) } } : {}),
     ports: (e.ports ?? []).map(toPort),
     notPorts: (e.notPorts ?? []).map(toPort),
+    ...(e.services ? { services: { name: e.services.name, namespace: e.services.namespace ?? "" } } : {}),
   };
 }
 

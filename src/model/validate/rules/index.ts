@@ -20,6 +20,7 @@ import { protocolNames } from "./protocolNames.js";
 import { resourceNames } from "./resourceNames.js";
 import { rulePorts } from "./rulePorts.js";
 import { selectorGlobal } from "./selectorGlobal.js";
+import { serviceMatches } from "./serviceMatches.js";
 import type { ModelRule, ResourceRule } from "./types.js";
 import { unknownTier } from "./unknownTier.js";
 import { v1Tags } from "./v1Tags.js";
@@ -45,6 +46,7 @@ export const resourceRules: readonly ResourceRule[] = [
   ipBlockExcept,
   endpointPorts,
   hostEndpointAddress,
+  serviceMatches,
 ];
 
 export const modelRules: readonly ModelRule[] = [duplicateResources, unknownTier];

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { codesAt, yaml } from "../testSupport.js";
+import { codesAt, validateYaml, yaml } from "../testSupport.js";
 
 const calico = (kind: string, name: string, ...spec: string[]) =>
   yaml("apiVersion: projectcalico.org/v3", `kind: ${kind}`, "metadata:", `  name: ${name}`, ...spec);
@@ -48,8 +48,12 @@ describe("labelSyntax (metadata and labelsToApply)", () => {
     ]);
   });
 
-  test("label values must be strings", () => {
-    expect(codesAt(calico("Profile", "p", "  labels: {version: 1}"))).toEqual([{ code: "invalid-type", line: 5, column: 21 }]);
+  test("label values must be strings: the API server rejects a number, calicoctl reads it as a string", () => {
+    const ns = yaml("apiVersion: v1", "kind: Namespace", "metadata:", "  name: n", "  labels: {version: 1}");
+    expect(codesAt(ns)).toEqual([{ code: "invalid-type", line: 5, column: 21 }]);
+    const profile = validateYaml(calico("Profile", "p", "  labels: {version: 1, ratio: 0.5}"));
+    expect(profile.found).toEqual([]);
+    expect(profile.model.resources[0]?.metadata.labels).toEqual({ version: "1", ratio: "0.5" });
   });
 });
 

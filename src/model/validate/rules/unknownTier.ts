@@ -4,16 +4,18 @@
  */
 import { warning } from "../../../diagnostics/diagnostic.js";
 import { spanOf } from "../../types.js";
+import { DEFAULT_TIER } from "../../../calico/index.js";
 import type { ModelRule } from "./types.js";
 
 export const unknownTier: ModelRule = {
   name: "unknownTier",
   check(resources, report) {
-    const tiers = new Set(["default"]);
+    const tiers = new Set([DEFAULT_TIER.name]);
     for (const r of resources) if (r.kind === "Tier") tiers.add(r.metadata.name);
     resources.forEach((r, i) => {
-      if ((r.kind === "NetworkPolicy" || r.kind === "GlobalNetworkPolicy") && !tiers.has(r.tier)) {
-        report(warning("unknown-tier", `tier "${r.tier}" is not defined`, spanOf(r.origin, "spec.tier")), i);
+      if ((r.kind === "NetworkPolicy" || r.kind === "GlobalNetworkPolicy" || r.kind === "V1Policy") && !tiers.has(r.tier)) {
+        const at = r.kind === "V1Policy" ? "metadata.tier" : "spec.tier";
+        report(warning("unknown-tier", `tier "${r.tier}" is not defined (Felix still applies its policies, after every defined tier)`, spanOf(r.origin, at)), i);
       }
     });
   },

@@ -1,6 +1,5 @@
 /**
- * Schemas of Calico v3 rules and entity rules (api/policy_common.go). `services` and `http` are
- * accepted here so they can be reported as unsupported rather than silently dropped.
+ * Schemas of Calico v3 rules and entity rules (api/pkg/apis/projectcalico/v3/policy_common.go).
  */
 import { z } from "zod";
 import { icmpFields, ipVersion, portValue, protocolValue, stringMap } from "./common.js";
@@ -16,7 +15,16 @@ export const entityRuleSchema = z.strictObject({
     .optional(),
   ports: z.array(portValue).optional(),
   notPorts: z.array(portValue).optional(),
-  services: z.unknown().optional(),
+  services: z.strictObject({ name: z.string(), namespace: z.string().optional() }).optional(),
+});
+
+/** An HTTP match (application-layer policy): at most 20 methods and 20 paths (policy_common.go). */
+const httpMatchSchema = z.strictObject({
+  methods: z.array(z.string()).max(20).optional(),
+  paths: z
+    .array(z.union([z.strictObject({ exact: z.string() }), z.strictObject({ prefix: z.string() })]))
+    .max(20)
+    .optional(),
 });
 
 export const ruleSchema = z.strictObject({
@@ -28,7 +36,7 @@ export const ruleSchema = z.strictObject({
   notICMP: icmpFields.optional(),
   source: entityRuleSchema.optional(),
   destination: entityRuleSchema.optional(),
-  http: z.unknown().optional(),
+  http: httpMatchSchema.optional(),
   metadata: z.strictObject({ annotations: stringMap.optional() }).optional(),
 });
 

@@ -49,12 +49,16 @@ export const v1ProfileSchema = v1Resource(
 );
 
 export const v1PolicySchema = v1Resource(
-  z.strictObject({ name: z.string(), annotations: stringMap.optional() }),
+  z.strictObject({ name: z.string(), tier: z.string().optional(), annotations: stringMap.optional() }),
   z
     .strictObject({
       order: z.number().optional(),
       selector: z.string().optional(),
       types: z.array(z.enum(["ingress", "egress"])).min(1).max(2).optional(),
+      // libcalico-go/lib/apis/v1/policy.go; applyOnForward came with calicoctl v2.5.
+      doNotTrack: z.boolean().optional(),
+      preDNAT: z.boolean().optional(),
+      applyOnForward: z.boolean().optional(),
       ...rules,
     })
     .optional(),

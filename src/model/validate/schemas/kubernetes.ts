@@ -33,9 +33,26 @@ export const podSchema = z.looseObject({
     .optional(),
   status: z
     .looseObject({
+      phase: z.string().optional(),
       podIP: z.string().optional(),
       podIPs: z.array(z.looseObject({ ip: z.string() })).optional(),
     })
+    .optional(),
+});
+
+/** discovery.k8s.io/v1 EndpointSlice: only what Felix reads for a rule's `services`. */
+export const endpointSliceSchema = z.looseObject({
+  ...envelope,
+  addressType: z.string(),
+  endpoints: z.array(z.looseObject({ addresses: z.array(z.string()) })).optional(),
+  ports: z
+    .array(
+      z.looseObject({
+        name: z.string().optional(),
+        port: z.number().int().optional(),
+        protocol: z.enum(["TCP", "UDP", "SCTP"]).optional(),
+      }),
+    )
     .optional(),
 });
 
@@ -78,3 +95,4 @@ export const k8sNetworkPolicySchema = z.strictObject({
 export type K8sNetworkPolicyInput = z.output<typeof k8sNetworkPolicySchema>;
 export type LabelSelectorInput = z.output<typeof labelSelectorSchema>;
 export type PodInput = z.output<typeof podSchema>;
+export type EndpointSliceInput = z.output<typeof endpointSliceSchema>;

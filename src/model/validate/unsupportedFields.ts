@@ -1,0 +1,70 @@
+/**
+ * `unsupported`: fields the schema accepts and Felix acts on, which policyc does not compile yet.
+ * Every such field is reported where it is written, so that nobody relies on a compiled ruleset
+ * that leaves it out (a warning; `--strict` makes it fail). What they are and why:
+ *
+ * - GlobalNetworkPolicy (and v1 policy) `preDNAT` and `doNotTrack`: Felix puts these policies in
+ *   tiers of their own that only host endpoints use, in the mangle and raw tables
+ *   (felix/calc/event_sequencer.go, `tierInfoToProtoTierInfo`); workloads never see them, so the
+ *   workload ruleset is right without them, but the host's protection is missing.
+ * - `applyOnForward`: the policy also governs traffic forwarded through host endpoints (the same
+ *   place); for workloads it is an ordinary policy and is compiled as one.
+ * - HostEndpoint: its addresses are matched by selectors (compiled), but the policy that protects
+ *   the host interface itself (felix/rules/endpoints.go, host endpoint chains) is not.
+ * - IPPool (and v1 pool) `natOutgoing`, `ipipMode`/`ipip`, `vxlanMode`: Felix's NAT and
+ *   encapsulation rules (felix/rules/nat.go, static.go) are not compiled.
+ *
+ * `fieldCoverage.test.ts` proves that every field of every schema is compiled, reported here, or
+ * documented as having no effect on the ruleset.
+ */
+import { assertNever } from "../../diagnostics/assertNever.js";
+import { warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { keySpanOf, type Resource } from "../types.js";
+
+/** The unsupported fields of one resource, as diagnostics. */
+export function unsupportedFields(r: Resource): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (path: string, message: string): void => {
+    out.push(warning("unsupported", message, keySpanOf(r.origin, path)));
+  };
+  switch (r.kind) {
+    case "GlobalNetworkPolicy":
+    case "V1Policy":
+      if (r.preDNAT) report("spec.preDNAT", "preDNAT policy applies to host endpoints before DNAT, which policyc does not compile yet; it is left out (workloads never see it in Felix either)");
+      if (r.doNotTrack) report("spec.doNotTrack", "doNotTrack policy applies to host endpoints in the raw table, which policyc does not compile yet; it is left out (workloads never see it in Felix either)");
+      if (r.applyOnForward && !r.preDNAT && !r.doNotTrack) {
+        report("spec.applyOnForward", "applyOnForward also governs traffic forwarded through host endpoints, which policyc does not compile yet; the policy is compiled for workloads only");
+      }
+      break;
+    case "HostEndpoint":
+    case "V1HostEndpoint":
+      report("spec", "host endpoint protection is not compiled yet: selectors match the endpoint's expectedIPs, but no policy guards the host interface");
+      break;
+    case "IPPool":
+      if (r.natOutgoing) report("spec.natOutgoing", "NAT outgoing is not compiled yet: no masquerade rules are generated for this pool");
+      if (r.ipipMode !== "Never") report("spec.ipipMode", "IPIP encapsulation rules (accepting IPIP from known hosts only) are not compiled yet");
+      if (r.vxlanMode !== "Never") report("spec.vxlanMode", "VXLAN encapsulation rules (accepting VXLAN from known hosts only) are not compiled yet");
+      break;
+    case "V1IPPool":
+      if (r.natOutgoing) report("spec.nat-outgoing", "NAT outgoing is not compiled yet: no masquerade rules are generated for this pool");
+      if (r.ipip) report("spec.ipip", "IPIP encapsulation rules (accepting IPIP from known hosts only) are not compiled yet");
+      break;
+    case "Namespace":
+    case "ServiceAccount":
+    case "Pod":
+    case "EndpointSlice":
+    case "K8sNetworkPolicy":
+    case "NetworkPolicy":
+    case "Tier":
+    case "Profile":
+    case "NetworkSet":
+    case "GlobalNetworkSet":
+    case "WorkloadEndpoint":
+    case "V1Profile":
+    case "V1WorkloadEndpoint":
+      break;
+    default:
+      assertNever(r, "resource");
+  }
+  return out;
+}
