@@ -3,7 +3,7 @@
  * chains for local endpoints, and chains for the policies and profiles they use.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { warning } from "../diagnostics/diagnostic.js";
+import { note, warning } from "../diagnostics/diagnostic.js";
 import type { Model, Origin, Rule as CalicoRule } from "../model/types.js";
 import { spanOf } from "../model/types.js";
 import type { Chain, Family, FamilyIr, Ir } from "./ir/types.js";
@@ -15,6 +15,7 @@ import type { OrderedTier, PolicyInfo } from "./policies.js";
 import { collectPolicies, collectTiers, orderTiers } from "./policies.js";
 import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
 import { createSetBuilder } from "./setBuilder.js";
+import { serviceMembers } from "./serviceSets.js";
 import type { RuleContext } from "./lowerRule.js";
 import { staticChains, staticHooks } from "./felixLayout/staticChains.js";
 import { dispatchChains } from "./felixLayout/dispatch.js";
@@ -69,7 +70,13 @@ export function buildIr(model: Model, node: string | undefined): BuildResult {
     diagnostics.push(warning("no-local-endpoints", node === undefined ? "the model has no workload endpoints" : `node ${node} has no local workload endpoints`));
   }
   const applicable = applicablePolicies(local, tiers);
-  const sets = createSetBuilder(resolved.members);
+  const services = serviceMembers(model);
+  const sets = createSetBuilder(resolved.members, services.lookup);
+  // Services a rule names that no EndpointSlice of the input belongs to (reported once each).
+  const unmatchedServices = new Map<string, { origin: Origin | undefined; path: string }>();
+  const onService = (service: string, side: "source" | "destination", rule: CalicoRule): void => {
+    if (!services.known.has(service) && !unmatchedServices.has(service)) unmatchedServices.set(service, { origin: currentOrigin, path: `${rule.path}.${side}.services` });
+  };
 
   // Named ports: remember every use; warn afterwards for those empty in both families.
   const namedUses = new Map<string, { name: string; origin: Origin | undefined; path: string }[]>();
@@ -89,7 +96,7 @@ export function buildIr(model: Model, node: string | undefined): BuildResult {
   });
 
   const family = (f: Family): FamilyIr => {
-    const ctx = (namespace: string | undefined): RuleContext => ({ namespace, family: f, marks, sets, onNamedPort });
+    const ctx = (namespace: string | undefined): RuleContext => ({ namespace, family: f, marks, sets, onNamedPort, onService });
     const chains: Chain[] = [
       ...staticChains(f, marks),
       ...dispatchChains(FROM_WL_DISPATCH, local.map((e) => e.iface), "in", fromWorkloadChain),
@@ -127,6 +134,13 @@ export function buildIr(model: Model, node: string | undefined): BuildResult {
     for (const u of uses) {
       diagnostics.push(warning("unresolved-named-port", `named port "${u.name}" matches no port of any selected endpoint`, u.origin ? spanOf(u.origin, u.path) : undefined));
     }
+  }
+  for (const [service, use] of unmatchedServices) {
+    const empty = service.startsWith("/");
+    const message = empty
+      ? `the service "${service.slice(1)}" has no namespace: Felix looks it up in the empty namespace, where no EndpointSlice is, so this rule matches nothing (give services.namespace)`
+      : `no EndpointSlice of service ${service} is in the input: this rule matches no traffic until one is`;
+    diagnostics.push(note("unmatched-service", message, use.origin ? spanOf(use.origin, use.path) : undefined));
   }
   return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics };
 }

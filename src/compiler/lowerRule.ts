@@ -23,6 +23,8 @@ export interface RuleContext {
   readonly sets: SetBuilder;
   /** Called for each named-port set a rule uses (to report ports that resolve nowhere). */
   readonly onNamedPort?: (setId: string, portName: string, rule: CalicoRule) => void;
+  /** Called for each service a rule matches (to report services with no EndpointSlice). */
+  readonly onService?: (service: string, side: "source" | "destination", rule: CalicoRule) => void;
 }
 
 const isV6 = (cidr: string): boolean => cidr.includes(":");
@@ -71,6 +73,14 @@ function lowerSide(entity: EntityRule, dir: "src" | "dst", protocol: number | un
   const portProto = protocol !== undefined ? PORT_PROTOCOLS[protocol] : undefined;
   const base: Match[] = [];
   if (nets.length > 0) base.push({ kind: "addr", dir, cidrs: nets, negate: false });
+  if (entity.services) {
+    // Felix's service sets: a source service is a set of addresses, a destination service a set
+    // of address-port pairs (felix/calc/rule_scanner.go). The namespace is used as written.
+    const service = `${entity.services.namespace}/${entity.services.name}`;
+    ctx.onService?.(service, dir === "src" ? "source" : "destination", rule);
+    const set = ctx.sets.serviceSet(service, dir === "dst", ctx.family);
+    base.push(dir === "dst" ? { kind: "addrPortSet", dir, set: set.id, negate: false } : { kind: "set", dir, set: set.id, negate: false });
+  }
   const positiveSet: Match[] = sel.positive ? [{ kind: "set", dir, set: ctx.sets.selectorSet(sel.positive, ctx.family).id, negate: false }] : [];
 
   const alternatives: Alternative[] = [];

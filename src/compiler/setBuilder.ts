@@ -12,6 +12,7 @@ import type { Selector } from "../model/types.js";
 import { printSelector, uniqueId } from "../model/selector/index.js";
 import type { SelectableMember } from "./endpoints.js";
 import type { LabelIndex } from "./selectors/labelIndex.js";
+import type { ServiceLookup } from "./serviceSets.js";
 import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
 
 /** Lower-case protocol names as ipset's hash:ip,port members spell them. */
@@ -22,6 +23,12 @@ export interface SetBuilder {
   selectorSet(selector: Selector, family: Family): IpSet;
   /** Registers the `addrPort` set of a named port on endpoints matching `selector`. */
   namedPortSet(selector: Selector, protocol: PortProtocol | undefined, portName: string, family: Family): IpSet;
+  /**
+   * Registers a Kubernetes Service's set (`<namespace>/<name>`): its address-port pairs for a
+   * rule's destination (`addrPort`, id `svc:`), its addresses for a rule's source (`net`, id
+   * `svcnoport:`), as felix/calc/rule_scanner.go names them.
+   */
+  serviceSet(service: string, withPorts: boolean, family: Family): IpSet;
   /** Every set registered for `family`, sorted by id. */
   sets(family: Family): IpSet[];
 }
@@ -168,7 +175,7 @@ function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
   return { rank: fn.rank, addr };
 }
 
-export function createSetBuilder(members: readonly SelectableMember[]): SetBuilder {
+export function createSetBuilder(members: readonly SelectableMember[], services: ServiceLookup = () => ({ nets: { 4: [], 6: [] }, addrPorts: { 4: [], 6: [] } })): SetBuilder {
   let index: LabelIndex | undefined;
   const matched = new Map<string, readonly number[]>();
   const nets: Partial<Record<Family, FamilyNets>> = {};
@@ -265,6 +272,17 @@ export function createSetBuilder(members: readonly SelectableMember[]): SetBuild
         if (out[out.length - 1] !== m) out.push(m);
       }
       const set: IpSet = { id, type: "addrPort", family, members: out, comment: `${text} ${protocol ?? "any"}:${portName}` };
+      registered[family].set(id, set);
+      return set;
+    },
+    serviceSet(service, withPorts, family) {
+      const id = uniqueId(withPorts ? "svc" : "svcnoport", service);
+      const existing = registered[family].get(id);
+      if (existing) return existing;
+      const found = services(service);
+      const set: IpSet = withPorts
+        ? { id, type: "addrPort", family, members: found.addrPorts[family], comment: `service ${service}` }
+        : { id, type: "net", family, members: found.nets[family], comment: `service ${service} (addresses)` };
       registered[family].set(id, set);
       return set;
     },

@@ -5,6 +5,7 @@
 import type { IcmpMatch, K8sPolicyPort, Port } from "../model/types.js";
 import { cidrContains } from "./addresses.js";
 import { protocolNumber } from "./prepareRules.js";
+import { addressPortKey } from "./services.js";
 import type { Family, Membership, Peer, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule } from "./types.js";
 
 /** A new connection's first packet, resolved. */
@@ -52,8 +53,18 @@ function namedPortMatches(peer: Peer, name: string, protocol: number, port: numb
   return peer.member?.ports.some((np) => np.name === name && protocolNumber(np.protocol) === protocol && np.port === port) ?? false;
 }
 
+/**
+ * The peer belongs to the service: in a source, by address; in a destination, by address,
+ * protocol and port together.
+ */
+function serviceMatches(service: NonNullable<PreparedEntity["service"]>, side: "source" | "destination", peer: Peer, protocol: number): boolean {
+  if (side === "source") return service.endpoints.addresses.has(peer.address.text);
+  return peer.port !== undefined && service.endpoints.addressPorts.has(addressPortKey(peer.address.text, protocol, peer.port));
+}
+
 /** All criteria of an entity rule hold for the peer (an empty entity matches everything). */
-function entityMatches(e: PreparedEntity, peer: Peer, protocol: number): boolean {
+function entityMatches(e: PreparedEntity, side: "source" | "destination", peer: Peer, protocol: number): boolean {
+  if (e.service && !serviceMatches(e.service, side, peer, protocol)) return false;
   if (e.nets.length > 0 && !e.nets.some((c) => cidrContains(c, peer.address))) return false;
   if (e.notNets.some((c) => cidrContains(c, peer.address))) return false;
   if (e.selector && !peerMatches(e.selector.members, peer)) return false;
@@ -70,7 +81,7 @@ export function calicoRuleMatches(rule: PreparedCalicoRule, pkt: Packet): boolea
   if (rule.notProtocol !== undefined && rule.notProtocol === pkt.protocol) return false;
   if (rule.icmp && !icmpMatches(rule.icmp, pkt)) return false;
   if (rule.notICMP && icmpMatches(rule.notICMP, pkt)) return false;
-  return entityMatches(rule.source, pkt.src, pkt.protocol) && entityMatches(rule.destination, pkt.dst, pkt.protocol);
+  return entityMatches(rule.source, "source", pkt.src, pkt.protocol) && entityMatches(rule.destination, "destination", pkt.dst, pkt.protocol);
 }
 
 function k8sPeerMatches(peer: PreparedK8sPeer, end: Peer): boolean {

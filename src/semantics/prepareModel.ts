@@ -8,6 +8,7 @@ import { selectorMatches } from "../model/selector/index.js";
 import { policySelector } from "./effectiveSelector.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
 import { resolveMembers } from "./prepareMembers.js";
+import { indexServices } from "./services.js";
 import { membershipCache, prepareCalicoRule, prepareK8sRule } from "./prepareRules.js";
 import type { Prepared, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
 import {
@@ -35,7 +36,7 @@ type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPol
  */
 export function prepareModel(model: Model, options: PrepareOptions = {}): Prepared {
   const { members, profiles: rawProfiles } = resolveMembers(model, options.node);
-  const cache = membershipCache(members);
+  const cache = membershipCache(members, indexServices(model));
   const selects = (selector: Selector) => members.map((m) => m.workload && selectorMatches(selector, m.labels));
 
   const policies: PreparedPolicy[] = [];

@@ -9,6 +9,7 @@ import { parseCidr } from "./addresses.js";
 import { entityNotSelectors, entitySelector } from "./effectiveSelector.js";
 import { K8S_ORCHESTRATOR, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
+import type { ServiceEndpoints } from "./services.js";
 import type { Membership, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule, PreparedMember } from "./types.js";
 
 /** The number of a protocol as written; NaN for an unknown name (validation rejects those). */
@@ -16,14 +17,19 @@ export function protocolNumber(p: Protocol): number {
   return calicoProtocolNumber(p) ?? NaN;
 }
 
-/** Computes (once per printed selector) which members a selector matches. */
+/**
+ * Computes (once per printed selector) which members a selector matches; and looks up the
+ * endpoints of a Kubernetes Service.
+ */
 export interface MembershipCache {
   readonly of: (selector: Selector) => { readonly text: string; readonly members: Membership };
+  readonly service: (namespace: string, name: string) => ServiceEndpoints;
 }
 
-export function membershipCache(members: readonly PreparedMember[]): MembershipCache {
+export function membershipCache(members: readonly PreparedMember[], service: MembershipCache["service"]): MembershipCache {
   const cache = new Map<string, Membership>();
   return {
+    service,
     of(selector) {
       const text = printSelector(selector);
       let m = cache.get(text);
@@ -66,6 +72,7 @@ export function prepareCalicoRule(rule: Rule, namespace: string | undefined, cac
       notSelectors: entityNotSelectors(e).map((s) => cache.of(s)),
       ports: e.ports,
       notPorts: e.notPorts,
+      ...(e.services ? { service: { name: `${e.services.namespace}/${e.services.name}`, endpoints: cache.service(e.services.namespace, e.services.name) } } : {}),
     };
   };
   const source = entity("source");

@@ -14,6 +14,7 @@ import type {
 } from "../model/types.js";
 import type { PolicyOrderKey } from "../calico/index.js";
 import type { Address, Cidr, Family } from "./addresses.js";
+import type { ServiceEndpoints } from "./services.js";
 
 export type { Family } from "./addresses.js";
 
@@ -152,6 +153,8 @@ export interface PreparedEntity {
   readonly notSelectors: readonly { readonly text: string; readonly members: Membership }[];
   readonly ports: readonly Port[];
   readonly notPorts: readonly Port[];
+  /** A Kubernetes Service the peer must belong to (its endpoints, see `services.ts`). */
+  readonly service?: { readonly name: string; readonly endpoints: ServiceEndpoints };
 }
 
 export interface PreparedCalicoRule {
