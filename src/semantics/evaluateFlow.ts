@@ -50,14 +50,21 @@ export function resolvePeer(prepared: Prepared, end: FlowEnd, family: 4 | 6, por
     if (parsed.family !== family) throw new Error(`"${end.ip}" is not an IPv${family} address`);
     address = parsed;
     let best = -1;
+    const owners: PreparedMember[] = [];
     for (const m of prepared.members) {
       if (m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet") continue;
       for (const c of m.nets) {
         if (c.prefix > best && cidrContains(c, address)) {
           best = c.prefix;
           member = m;
+          owners.length = 0;
         }
+        if (c.prefix === best && m.workload && cidrContains(c, address) && !owners.includes(m)) owners.push(m);
       }
+    }
+    // Two live workload endpoints with one address (validation warns): never pick one silently.
+    if (owners.length > 1) {
+      throw new Error(`"${end.ip}" belongs to ${owners.length} workload endpoints (${owners.map((m) => m.id).join(", ")}); name the endpoint instead`);
     }
   }
   const networkSets: number[] = [];

@@ -126,6 +126,16 @@ describe("policyc explain", () => {
     }
   });
 
+  it("never picks one of two endpoints that claim the same address; a finished pod is no endpoint", async () => {
+    const file = "fixtures/invalid/duplicate-endpoint-ip.yaml";
+    const r = await runCli(["explain", "--from", "192.0.2.1", "--to", "10.65.0.7", "--port", "80/TCP", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('"10.65.0.7" belongs to 2 workload endpoints (shop/web-1, shop/web-2); name the endpoint instead');
+    const finished = await runCli(["explain", "--from", "jobs/report-28914", "--to", "shop/web-1", "--port", "80/TCP", file]);
+    expect(finished.code).toBe(2);
+    expect(finished.stderr).toContain("--from: unknown endpoint 'jobs/report-28914'");
+  });
+
   it("exits 2 on an unknown endpoint, a bad --port or a family clash", async () => {
     for (const args of [
       ["--from", "web/nope", "--to", "web/client", "--port", "80"],

@@ -3,6 +3,7 @@
  * rules run afterwards over the resources that passed.
  */
 import { catchAllNotNets } from "./catchAllNotNets.js";
+import { duplicateEndpointIps } from "./duplicateEndpointIps.js";
 import { duplicateResources } from "./duplicateResources.js";
 import { endpointPorts } from "./endpointPorts.js";
 import { gnpOptions } from "./gnpOptions.js";
@@ -49,4 +50,4 @@ export const resourceRules: readonly ResourceRule[] = [
   serviceMatches,
 ];
 
-export const modelRules: readonly ModelRule[] = [duplicateResources, unknownTier];
+export const modelRules: readonly ModelRule[] = [duplicateResources, unknownTier, duplicateEndpointIps];
