@@ -62,6 +62,11 @@ function prefixLabels(prefix: string, labels: Labels): Labels {
  */
 export function collectProfiles(model: Model): Map<string, ProfileInfo> {
   const out = new Map<string, ProfileInfo>();
+  const derivedNames = new Set<string>();
+  for (const r of model.resources) {
+    if (r.kind === "Namespace") derivedNames.add(namespaceProfileName(r.metadata.name));
+    else if (r.kind === "ServiceAccount") derivedNames.add(serviceAccountProfileName(r.metadata.namespace ?? "default", r.metadata.name));
+  }
   for (const r of model.resources) {
     switch (r.kind) {
       case "Namespace":
@@ -73,13 +78,20 @@ export function collectProfiles(model: Model): Map<string, ProfileInfo> {
         break;
       }
       case "Profile":
-        out.set(r.metadata.name, { name: r.metadata.name, labels: r.labelsToApply, ingress: r.ingress, egress: r.egress, origin: r.origin });
+        // A namespace's or service account's own profile wins over a hand-written one of the same
+        // name (kube-controllers writes `kns.`/`ksa.` profiles from the Kubernetes objects and
+        // overwrites any other), and the first of two Profiles wins (validation reports the second).
+        if (!out.has(r.metadata.name) && !derivedNames.has(r.metadata.name)) {
+          out.set(r.metadata.name, { name: r.metadata.name, labels: r.labelsToApply, ingress: r.ingress, egress: r.egress, origin: r.origin });
+        }
         break;
       case "V1Profile": {
         const labels: Record<string, string> = {};
         for (const tag of [r.metadata.name, ...r.tags]) labels[tag] = "";
         Object.assign(labels, r.metadata.labels);
-        out.set(r.metadata.name, { name: r.metadata.name, labels, ingress: r.ingress, egress: r.egress, origin: r.origin });
+        if (!out.has(r.metadata.name) && !derivedNames.has(r.metadata.name)) {
+          out.set(r.metadata.name, { name: r.metadata.name, labels, ingress: r.ingress, egress: r.egress, origin: r.origin });
+        }
         break;
       }
       default:

@@ -338,6 +338,8 @@ export interface WorkloadEndpoint extends ResourceBase {
   readonly profiles: readonly string[];
   readonly serviceAccountName?: string;
   readonly ports: readonly NamedPort[];
+  /** Source prefixes the workload may send from besides its own (Felix's anti-spoofing exceptions). */
+  readonly allowSpoofedSourcePrefixes: readonly string[];
 }
 
 export interface IPPool extends ResourceBase {

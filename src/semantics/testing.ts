@@ -284,6 +284,7 @@ export function workloadEndpoint(
 ): WorkloadEndpoint {
   return {
     kind: "WorkloadEndpoint",
+    allowSpoofedSourcePrefixes: [],
     metadata: meta(name, ns, o.labels),
     origin: origin(),
     node: o.node ?? "node1",

@@ -204,6 +204,7 @@ export function workloadEndpoint(
 ): WorkloadEndpoint {
   return {
     kind: "WorkloadEndpoint",
+    allowSpoofedSourcePrefixes: [],
     metadata: meta(name, ns, o.labels ?? {}),
     origin: dummyOrigin,
     node: o.node ?? "node-1",

@@ -11,6 +11,8 @@
  *   place); for workloads it is an ordinary policy and is compiled as one.
  * - HostEndpoint: its addresses are matched by selectors (compiled), but the policy that protects
  *   the host interface itself (felix/rules/endpoints.go, host endpoint chains) is not.
+ * - WorkloadEndpoint `allowSpoofedSourcePrefixes`: exceptions to Felix's anti-spoofing check in the
+ *   raw table (felix/rules/static.go, the RPF check), which policyc does not compile.
  * - IPPool (and v1 pool) `natOutgoing`, `ipipMode`/`ipip`, `vxlanMode`: Felix's NAT and
  *   encapsulation rules (felix/rules/nat.go, static.go) are not compiled.
  *
@@ -45,6 +47,11 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
       if (r.ipipMode !== "Never") report("spec.ipipMode", "IPIP encapsulation rules (accepting IPIP from known hosts only) are not compiled yet");
       if (r.vxlanMode !== "Never") report("spec.vxlanMode", "VXLAN encapsulation rules (accepting VXLAN from known hosts only) are not compiled yet");
       break;
+    case "WorkloadEndpoint":
+      if (r.allowSpoofedSourcePrefixes.length > 0) {
+        report("spec.allowSpoofedSourcePrefixes", "allowSpoofedSourcePrefixes are exceptions to Felix's anti-spoofing check in the raw table, which policyc does not compile yet");
+      }
+      break;
     case "V1IPPool":
       if (r.natOutgoing) report("spec.nat-outgoing", "NAT outgoing is not compiled yet: no masquerade rules are generated for this pool");
       if (r.ipip) report("spec.ipip", "IPIP encapsulation rules (accepting IPIP from known hosts only) are not compiled yet");
@@ -59,7 +66,6 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
     case "Profile":
     case "NetworkSet":
     case "GlobalNetworkSet":
-    case "WorkloadEndpoint":
     case "V1Profile":
     case "V1WorkloadEndpoint":
       break;

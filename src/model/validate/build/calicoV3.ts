@@ -140,6 +140,7 @@ export function buildWorkloadEndpoint(ctx: BuildContext, input: In<typeof s.work
     ipNetworks: buildEndpointNets(ctx, spec.ipNetworks, "spec.ipNetworks"),
     profiles: [...(spec.profiles ?? [])],
     ports: (spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })),
+    allowSpoofedSourcePrefixes: buildCidrs(ctx, spec.allowSpoofedSourcePrefixes, "spec.allowSpoofedSourcePrefixes"),
   };
 }
 

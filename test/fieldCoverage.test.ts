@@ -1,0 +1,644 @@
+/**
+ * Nothing the schema accepts is dropped in silence. Every field of every kind policyc reads (every
+ * leaf of its zod schema) is classified here as
+ * - `compiled`: setting it to the sample value changes the compiled ruleset;
+ * - `ignored`: Felix does not use it for the dataplane either (a reason is given); setting it
+ *   changes nothing;
+ * - `unsupported`: Felix acts on it, policyc does not yet, and lint reports it (code `unsupported`);
+ * - `identity`: it names the resource (apiVersion, kind, metadata.name, ...), covered by the
+ *   validation tests.
+ * The test walks the schemas, fails on a field that is missing here (or listed but gone), and
+ * checks each claim by compiling a small cluster with and without the field.
+ */
+import { describe, expect, it } from "vitest";
+import type { z } from "zod";
+import { compileModel } from "../src/compiler/compile.js";
+import { printIr } from "../src/compiler/ir/print.js";
+import { loadModel } from "../src/model/loadModel.js";
+import { compiledKinds } from "../src/model/validate/kinds.js";
+import { ruleSchema } from "../src/model/validate/schemas/calicoRule.js";
+import { v1RuleSchema } from "../src/model/validate/schemas/calicoV1.js";
+
+type Doc = Record<string, unknown>;
+
+type Entry =
+  | { readonly c: "compiled"; readonly set: unknown; readonly with?: Doc; readonly ctx?: readonly Doc[] }
+  | { readonly c: "ignored"; readonly why: string; readonly set: unknown; readonly with?: Doc; readonly ctx?: readonly Doc[] }
+  | { readonly c: "unsupported"; readonly set: unknown; readonly with?: Doc }
+  | { readonly c: "identity"; readonly why: string };
+
+const compiled = (set: unknown, extra: { with?: Doc; ctx?: readonly Doc[] } = {}): Entry => ({ c: "compiled", set, ...extra });
+const ignored = (why: string, set: unknown, extra: { with?: Doc; ctx?: readonly Doc[] } = {}): Entry => ({ c: "ignored", why, set, ...extra });
+const unsupported = (set: unknown, extra: { with?: Doc } = {}): Entry => ({ c: "unsupported", set, ...extra });
+const identity = (why: string): Entry => ({ c: "identity", why });
+
+// ---------------------------------------------------------------------------------------------
+// Enumerating the schemas' leaves
+
+type Def = { type: string } & Record<string, unknown>;
+const defOf = (s: z.ZodType): Def => (s as unknown as { _zod: { def: Def } })._zod.def;
+
+/** Leaf paths of a schema; Calico rules (v3 and v1) are one leaf `<rule>` / `<v1rule>` each. */
+function leaves(s: z.ZodType, prefix: string, out: string[]): void {
+  if (prefix !== "" && s === ruleSchema) return void out.push(`${prefix}.<rule>`);
+  if (prefix !== "" && s === v1RuleSchema) return void out.push(`${prefix}.<v1rule>`);
+  const d = defOf(s);
+  switch (d.type) {
+    case "optional":
+    case "default":
+    case "nullable":
+      return leaves(d.innerType as z.ZodType, prefix, out);
+    case "object": {
+      const shape = d.shape as Record<string, z.ZodType>;
+      for (const k of Object.keys(shape)) leaves(shape[k]!, prefix ? `${prefix}.${k}` : k, out);
+      const catchall = d.catchall as z.ZodType | undefined;
+      if (catchall && defOf(catchall).type !== "never") out.push(`${prefix}.*`);
+      return;
+    }
+    case "array":
+      return leaves(d.element as z.ZodType, `${prefix}[]`, out);
+    case "union": {
+      const objects = (d.options as z.ZodType[]).filter((o) => defOf(o).type === "object");
+      if (objects.length === 0) return void out.push(prefix);
+      for (const o of objects) leaves(o, prefix, out);
+      return;
+    }
+    default:
+      out.push(prefix);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cluster every sample is compiled in: pods a (app=a, named port http) and b, in namespace
+// ns, on node-1, and a policy on each that makes their chains reference selectors.
+
+const ns = { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns", labels: { team: "x" } } };
+const podA = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "a", namespace: "ns", labels: { app: "a" } },
+  spec: { nodeName: "node-1", containers: [{ name: "c", ports: [{ name: "http", containerPort: 80 }] }] },
+  status: { podIPs: [{ ip: "10.0.0.1" }, { ip: "fd00::1" }] },
+};
+const podB = {
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name: "b", namespace: "ns", labels: { app: "b" } },
+  spec: { nodeName: "node-1", containers: [{ name: "c" }] },
+  status: { podIPs: [{ ip: "10.0.0.2" }] },
+};
+/** Makes every selector of interest show in the ruleset: who may reach pods, by label. */
+const watcher = {
+  apiVersion: "projectcalico.org/v3",
+  kind: "GlobalNetworkPolicy",
+  metadata: { name: "watch" },
+  spec: {
+    order: 1,
+    selector: "all()",
+    ingress: [
+      { action: "Pass", source: { selector: "app == 'a' || role == 'probe' || has(tagged)" } },
+      { action: "Pass", source: { namespaceSelector: "team == 'x' || env == 'prod'" } },
+      { action: "Pass", source: { serviceAccounts: { selector: "tier == 'gold'" } } },
+      { action: "Pass", source: { serviceAccounts: { names: ["robot"] } } },
+      { action: "Pass", protocol: "TCP", destination: { ports: ["http", "web"] } },
+    ],
+  },
+};
+const CLUSTER: readonly Doc[] = [ns, podA, podB, watcher];
+
+// Base documents per kind (`apiVersion/kind`), each valid on its own in the cluster.
+const rule = { action: "Allow", protocol: "TCP" };
+const BASES: Readonly<Record<string, Doc>> = {
+  "v1/Namespace": { apiVersion: "v1", kind: "Namespace", metadata: { name: "ns2" } },
+  "v1/Pod": {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "p", namespace: "ns" },
+    spec: { nodeName: "node-1", containers: [{ name: "c" }] },
+    status: { podIPs: [{ ip: "10.0.0.9" }] },
+  },
+  "v1/ServiceAccount": { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "ns" } },
+  "networking.k8s.io/v1/NetworkPolicy": {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: "k", namespace: "ns" },
+    spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"], ingress: [{}], egress: [{}] },
+  },
+  "discovery.k8s.io/v1/EndpointSlice": {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: "s-1", namespace: "ns", labels: { "kubernetes.io/service-name": "s" } },
+    addressType: "IPv4",
+    endpoints: [{ addresses: ["10.0.0.5"] }],
+    ports: [{ port: 80 }],
+  },
+  "projectcalico.org/v3/NetworkPolicy": { apiVersion: "projectcalico.org/v3", kind: "NetworkPolicy", metadata: { name: "p", namespace: "ns" }, spec: { selector: "all()", ingress: [rule], egress: [rule] } },
+  "projectcalico.org/v3/GlobalNetworkPolicy": { apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "g" }, spec: { selector: "all()", ingress: [rule], egress: [rule] } },
+  "projectcalico.org/v3/Tier": { apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "t" }, spec: {} },
+  "projectcalico.org/v3/Profile": { apiVersion: "projectcalico.org/v3", kind: "Profile", metadata: { name: "prof" }, spec: {} },
+  "projectcalico.org/v3/NetworkSet": { apiVersion: "projectcalico.org/v3", kind: "NetworkSet", metadata: { name: "n", namespace: "ns", labels: { role: "probe" } }, spec: { nets: ["10.5.0.0/16"] } },
+  "projectcalico.org/v3/GlobalNetworkSet": { apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkSet", metadata: { name: "n", labels: { role: "probe" } }, spec: { nets: ["10.5.0.0/16"] } },
+  "projectcalico.org/v3/HostEndpoint": { apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "h", labels: { role: "probe" } }, spec: { node: "node-1", interfaceName: "eth0" } },
+  "projectcalico.org/v3/WorkloadEndpoint": {
+    apiVersion: "projectcalico.org/v3",
+    kind: "WorkloadEndpoint",
+    metadata: { name: "w", namespace: "ns" },
+    spec: { node: "node-1", interfaceName: "caliw", ipNetworks: ["10.0.0.7/32"] },
+  },
+  "projectcalico.org/v3/IPPool": { apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name: "pool" }, spec: { cidr: "10.0.0.0/16" } },
+  "v1/profile": { apiVersion: "v1", kind: "profile", metadata: { name: "v1p" }, spec: { ingress: [{ action: "allow", protocol: "tcp" }], egress: [{ action: "allow", protocol: "tcp" }] } },
+  "v1/policy": { apiVersion: "v1", kind: "policy", metadata: { name: "v1pol" }, spec: { selector: "all()", ingress: [{ action: "allow", protocol: "tcp" }], egress: [{ action: "allow", protocol: "tcp" }] } },
+  "v1/workloadEndpoint": {
+    apiVersion: "v1",
+    kind: "workloadEndpoint",
+    metadata: { name: "eth0", node: "node-1", workload: "c1", orchestrator: "libnetwork" },
+    spec: { interfaceName: "caliv1", ipNetworks: ["10.0.0.8/32"], profiles: ["v1p"] },
+  },
+  "v1/hostEndpoint": { apiVersion: "v1", kind: "hostEndpoint", metadata: { name: "h1", node: "node-1", labels: { role: "probe" } }, spec: { interfaceName: "eth0" } },
+  "v1/ipPool": { apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/16" }, spec: {} },
+};
+/** The v1 profile that v1 workload endpoints reference, added when a v1 endpoint is under test. */
+const v1Profile = BASES["v1/profile"]!;
+
+// ---------------------------------------------------------------------------------------------
+// The classification
+
+const SERVER_FIELDS = ["uid", "resourceVersion", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "generateName", "ownerReferences", "finalizers", "managedFields", "selfLink"];
+const server = Object.fromEntries(
+  SERVER_FIELDS.map((f): [string, Entry] => [`metadata.${f}`, ignored("set by the API server; Felix never sees it", f === "deletionTimestamp" ? "2026-01-01T00:00:00Z" : f.endsWith("s") || f === "ownerReferences" ? [] : "x")]),
+);
+const notPolicy = "not used for policy by Felix";
+const meta = (labels: Entry, annotations: Entry = ignored("annotations carry no policy meaning", { a: "b" })): Record<string, Entry> => ({
+  apiVersion: identity("selects the kind"),
+  kind: identity("selects the kind"),
+  "metadata.name": identity("names the resource"),
+  "metadata.namespace": identity("scopes the resource"),
+  "metadata.labels": labels,
+  "metadata.annotations": annotations,
+  ...server,
+});
+const policyLabels = ignored("a policy's own labels select nothing", { x: "y" });
+
+/** Rule fields (v3), checked in a GlobalNetworkPolicy's ingress[0] (`{action: Allow, protocol: TCP}`). */
+const RULE: Record<string, Entry> = {
+  action: compiled("Deny"),
+  ipVersion: compiled(6),
+  protocol: compiled("UDP"),
+  notProtocol: compiled("UDP"),
+  "icmp.type": compiled(8, { with: { protocol: "ICMP" } }),
+  "icmp.code": compiled(0, { with: { protocol: "ICMP", icmp: { type: 8 } } }),
+  "notICMP.type": compiled(8, { with: { protocol: "ICMP" } }),
+  "notICMP.code": compiled(0, { with: { protocol: "ICMP", notICMP: { type: 8 } } }),
+  "source.nets[]": compiled({ source: { nets: ["10.1.0.0/16"] } }),
+  "source.notNets[]": compiled({ source: { notNets: ["10.1.0.0/16"] } }),
+  "source.selector": compiled({ source: { selector: "app == 'b'" } }),
+  "source.notSelector": compiled({ source: { notSelector: "app == 'b'" } }),
+  "source.namespaceSelector": compiled({ source: { namespaceSelector: "team == 'y'" } }),
+  "source.serviceAccounts.names[]": compiled({ source: { serviceAccounts: { names: ["robot"] } } }),
+  "source.serviceAccounts.selector": compiled({ source: { serviceAccounts: { selector: "tier == 'gold'" } } }),
+  "source.ports[]": compiled({ source: { ports: [1234] } }),
+  "source.notPorts[]": compiled({ source: { notPorts: [1234] } }),
+  "source.services.name": compiled({ source: { services: { name: "s", namespace: "ns" } } }),
+  "source.services.namespace": compiled({ source: { services: { name: "s", namespace: "ns" } } }),
+  "destination.nets[]": compiled({ destination: { nets: ["10.1.0.0/16"] } }),
+  "destination.notNets[]": compiled({ destination: { notNets: ["10.1.0.0/16"] } }),
+  "destination.selector": compiled({ destination: { selector: "app == 'b'" } }),
+  "destination.notSelector": compiled({ destination: { notSelector: "app == 'b'" } }),
+  "destination.namespaceSelector": compiled({ destination: { namespaceSelector: "team == 'y'" } }),
+  "destination.serviceAccounts.names[]": compiled({ destination: { serviceAccounts: { names: ["robot"] } } }),
+  "destination.serviceAccounts.selector": compiled({ destination: { serviceAccounts: { selector: "tier == 'gold'" } } }),
+  "destination.ports[]": compiled({ destination: { ports: [1234] } }),
+  "destination.notPorts[]": compiled({ destination: { notPorts: [1234] } }),
+  // Services belong in the destination of egress rules; checked with an egress rule below.
+  "destination.services.name": compiled({ destination: { services: { name: "s", namespace: "ns" } } }),
+  "destination.services.namespace": compiled({ destination: { services: { name: "s", namespace: "ns" } } }),
+  "http.methods[]": ignored("Felix's iptables and nftables rules ignore HTTP matches (felix/rules/policy.go)", { http: { methods: ["GET"] } }),
+  "http.paths[].exact": ignored("as http.methods", { http: { paths: [{ exact: "/a" }] } }),
+  "http.paths[].prefix": ignored("as http.methods", { http: { paths: [{ prefix: "/a" }] } }),
+  "metadata.annotations": ignored("rule annotations are comments", { metadata: { annotations: { a: "b" } } }),
+};
+
+/** v1 rule fields, checked in a v1 policy's ingress[0] (`{action: allow, protocol: tcp}`). */
+const V1RULE: Record<string, Entry> = {
+  action: compiled("deny"),
+  ipVersion: compiled(6),
+  protocol: compiled("udp"),
+  notProtocol: compiled("udp"),
+  "icmp.type": compiled(8, { with: { protocol: "icmp" } }),
+  "icmp.code": compiled(0, { with: { protocol: "icmp", icmp: { type: 8 } } }),
+  "notICMP.type": compiled(8, { with: { protocol: "icmp" } }),
+  "notICMP.code": compiled(0, { with: { protocol: "icmp", notICMP: { type: 8 } } }),
+  ...Object.fromEntries(
+    (["source", "destination"] as const).flatMap((side) => [
+      [`${side}.tag`, compiled({ [side]: { tag: "tagged" } })],
+      // Every pod has the label (tag) `app`; nothing is tagged `tagged`.
+      [`${side}.notTag`, compiled({ [side]: { notTag: "app" } })],
+      [`${side}.net`, compiled({ [side]: { net: "10.1.0.0/16" } })],
+      [`${side}.nets[]`, compiled({ [side]: { nets: ["10.1.0.0/16"] } })],
+      [`${side}.notNet`, compiled({ [side]: { notNet: "10.1.0.0/16" } })],
+      [`${side}.notNets[]`, compiled({ [side]: { notNets: ["10.1.0.0/16"] } })],
+      [`${side}.selector`, compiled({ [side]: { selector: "app == 'b'" } })],
+      [`${side}.notSelector`, compiled({ [side]: { notSelector: "app == 'b'" } })],
+      [`${side}.ports[]`, compiled({ [side]: { ports: [1234] } })],
+      [`${side}.notPorts[]`, compiled({ [side]: { notPorts: [1234] } })],
+    ]),
+  ),
+};
+
+const endpointPorts = (prefix: string): Record<string, Entry> => ({
+  [`${prefix}[].name`]: compiled([{ name: "web", protocol: "TCP", port: 81 }]),
+  [`${prefix}[].protocol`]: compiled([{ name: "web", protocol: "TCP", port: 81 }]),
+  [`${prefix}[].port`]: compiled([{ name: "web", protocol: "TCP", port: 81 }]),
+});
+
+const k8sPeerFields = (dir: "ingress" | "egress", key: "from" | "to"): Record<string, Entry> => {
+  const at = `spec.${dir}[].${key}[]`;
+  const peer = (p: Doc): Entry => compiled([{ [key]: [p] }]);
+  const port = (p: Doc): Entry => compiled([{ ports: [p] }]);
+  return {
+    [`${at}.podSelector.matchLabels`]: peer({ podSelector: { matchLabels: { app: "b" } } }),
+    [`${at}.podSelector.matchExpressions[].key`]: peer({ podSelector: { matchExpressions: [{ key: "app", operator: "Exists" }] } }),
+    [`${at}.podSelector.matchExpressions[].operator`]: peer({ podSelector: { matchExpressions: [{ key: "app", operator: "DoesNotExist" }] } }),
+    [`${at}.podSelector.matchExpressions[].values[]`]: peer({ podSelector: { matchExpressions: [{ key: "app", operator: "In", values: ["b"] }] } }),
+    [`${at}.namespaceSelector.matchLabels`]: peer({ namespaceSelector: { matchLabels: { team: "y" } } }),
+    [`${at}.namespaceSelector.matchExpressions[].key`]: peer({ namespaceSelector: { matchExpressions: [{ key: "team", operator: "Exists" }] } }),
+    [`${at}.namespaceSelector.matchExpressions[].operator`]: peer({ namespaceSelector: { matchExpressions: [{ key: "team", operator: "DoesNotExist" }] } }),
+    [`${at}.namespaceSelector.matchExpressions[].values[]`]: peer({ namespaceSelector: { matchExpressions: [{ key: "team", operator: "In", values: ["y"] }] } }),
+    [`${at}.ipBlock.cidr`]: peer({ ipBlock: { cidr: "10.1.0.0/16" } }),
+    [`${at}.ipBlock.except[]`]: peer({ ipBlock: { cidr: "10.0.0.0/8", except: ["10.1.0.0/16"] } }),
+    [`spec.${dir}[].ports[].protocol`]: port({ protocol: "UDP" }),
+    [`spec.${dir}[].ports[].port`]: port({ port: 80 }),
+    [`spec.${dir}[].ports[].endPort`]: port({ port: 80, endPort: 90 }),
+  };
+};
+
+const COVERAGE: Readonly<Record<string, Record<string, Entry>>> = {
+  "v1/Namespace": {
+    ...meta(compiled({ env: "prod" }, { ctx: [{ ...podB, metadata: { name: "in-ns2", namespace: "ns2" }, status: { podIPs: [{ ip: "10.0.0.3" }] } }] })),
+    ".*": ignored("spec and status of a Namespace carry no policy", { phase: "Active" }),
+  },
+  "v1/Pod": {
+    ...meta(compiled({ app: "a" }), compiled({ "cni.projectcalico.org/podIP": "" }, { with: { metadata: { name: "p", namespace: "ns", deletionTimestamp: "2026-01-01T00:00:00Z" } } })),
+    "metadata.deletionTimestamp": compiled("2026-01-01T00:00:00Z", { with: { metadata: { name: "p", namespace: "ns", annotations: { "cni.projectcalico.org/podIP": "" } } } }),
+    "spec.nodeName": compiled("node-2"),
+    "spec.serviceAccountName": compiled("robot"),
+    "spec.serviceAccount": compiled("robot"),
+    "spec.hostNetwork": compiled(true),
+    "spec.containers[].name": ignored("container names are not endpoint data", [{ name: "other" }]),
+    "spec.containers[].ports[].name": compiled([{ name: "c", ports: [{ name: "web", containerPort: 81 }] }]),
+    "spec.containers[].ports[].containerPort": compiled([{ name: "c", ports: [{ name: "web", containerPort: 81 }] }]),
+    "spec.containers[].ports[].protocol": compiled([{ name: "c", ports: [{ name: "web", containerPort: 81, protocol: "TCP" }] }]),
+    "spec.containers[].ports[].*": ignored("hostPort, hostIP: kube-proxy's and the CNI's, not policy", [{ name: "c", ports: [{ containerPort: 81, hostPort: 8081 }] }]),
+    "spec.containers[].*": ignored("images, commands, resources: not policy", [{ name: "c", image: "nginx" }]),
+    "spec.*": ignored("the rest of the pod spec is not policy", { nodeName: "node-1", containers: [{ name: "c" }], restartPolicy: "Never" }),
+    "status.phase": compiled("Succeeded"),
+    "status.podIP": compiled("10.0.0.9", { with: { status: { podIPs: null } } }),
+    "status.podIPs[].ip": compiled([{ ip: "10.0.0.10" }]),
+    "status.podIPs[].*": ignored("nothing else is in a PodIP", [{ ip: "10.0.0.9" }]),
+    "status.*": ignored("conditions and container statuses are not policy", { podIPs: [{ ip: "10.0.0.9" }], qosClass: "BestEffort" }),
+    ".*": ignored("no other top-level field matters", "x"),
+  },
+  "v1/ServiceAccount": {
+    ...meta(compiled({ tier: "gold" })),
+    ".*": ignored("secrets and image pull secrets are not policy", []),
+  },
+  "networking.k8s.io/v1/NetworkPolicy": {
+    ...meta(policyLabels),
+    "spec.podSelector.matchLabels": compiled({ app: "a" }),
+    "spec.podSelector.matchExpressions[].key": compiled([{ key: "role", operator: "Exists" }]),
+    "spec.podSelector.matchExpressions[].operator": compiled([{ key: "app", operator: "DoesNotExist" }]),
+    "spec.podSelector.matchExpressions[].values[]": compiled([{ key: "app", operator: "In", values: ["a"] }]),
+    "spec.policyTypes[]": compiled(["Ingress"]),
+    ...k8sPeerFields("ingress", "from"),
+    ...k8sPeerFields("egress", "to"),
+    status: ignored("the status is the API server's", {}),
+  },
+  "discovery.k8s.io/v1/EndpointSlice": {
+    ...meta(compiled({ "kubernetes.io/service-name": "s" }, { with: { metadata: { labels: { "kubernetes.io/service-name": "other" } } } })),
+    addressType: ignored("Felix reads the addresses themselves (felix/serviceindex/serviceindex.go)", "IPv4"),
+    "endpoints[].addresses[]": compiled([{ addresses: ["10.0.0.6"] }]),
+    "endpoints[].*": ignored("Felix counts every endpoint of a slice, whatever its conditions", [{ addresses: ["10.0.0.5"], conditions: { ready: false } }]),
+    "ports[].name": ignored("a slice port's name is not matched", [{ name: "x", port: 80 }]),
+    "ports[].port": compiled([{ port: 81 }]),
+    "ports[].protocol": compiled([{ port: 80, protocol: "UDP" }]),
+    "ports[].*": ignored("appProtocol is not matched", [{ port: 80, appProtocol: "http" }]),
+    ".*": ignored("no other top-level field matters", "x"),
+  },
+  "projectcalico.org/v3/NetworkPolicy": {
+    ...meta(policyLabels),
+    "spec.tier": compiled("t", { ctx: [BASES["projectcalico.org/v3/Tier"]!] }),
+    "spec.order": compiled(0.5),
+    "spec.selector": compiled("app == 'a'"),
+    "spec.serviceAccountSelector": compiled("tier == 'gold'"),
+    "spec.types[]": compiled(["Egress"]),
+    "spec.ingress[].<rule>": compiled([]),
+    "spec.egress[].<rule>": compiled([]),
+    "spec.performanceHints[]": ignored("a hint for Felix's calculation graph, not for the ruleset", ["AssumeNeededOnEveryNode"]),
+  },
+  "projectcalico.org/v3/GlobalNetworkPolicy": {
+    ...meta(policyLabels),
+    "spec.tier": compiled("t", { ctx: [BASES["projectcalico.org/v3/Tier"]!] }),
+    "spec.order": compiled(0.5),
+    "spec.selector": compiled("app == 'a'"),
+    "spec.serviceAccountSelector": compiled("tier == 'gold'"),
+    "spec.namespaceSelector": compiled("team == 'y'"),
+    "spec.types[]": compiled(["Egress"]),
+    "spec.ingress[].<rule>": compiled([]),
+    "spec.egress[].<rule>": compiled([]),
+    "spec.performanceHints[]": ignored("a hint for Felix's calculation graph, not for the ruleset", ["AssumeNeededOnEveryNode"]),
+    "spec.doNotTrack": unsupported(true, { with: { spec: { applyOnForward: true, egress: [] } } }),
+    "spec.preDNAT": unsupported(true, { with: { spec: { applyOnForward: true, egress: [] } } }),
+    "spec.applyOnForward": unsupported(true),
+  },
+  "projectcalico.org/v3/Tier": {
+    ...meta(ignored("a tier's labels select nothing", { x: "y" })),
+    "spec.order": compiled(1, { ctx: [{ ...BASES["projectcalico.org/v3/GlobalNetworkPolicy"]!, metadata: { name: "t.g" }, spec: { tier: "t", selector: "all()", ingress: [rule] } }] }),
+    "spec.defaultAction": compiled("Pass", { ctx: [{ ...BASES["projectcalico.org/v3/GlobalNetworkPolicy"]!, metadata: { name: "t.g" }, spec: { tier: "t", selector: "all()", ingress: [rule] } }] }),
+  },
+  "projectcalico.org/v3/Profile": {
+    ...meta(ignored("a profile's own metadata labels select nothing (labelsToApply do)", { x: "y" })),
+    "spec.ingress[].<rule>": compiled([{ action: "Deny" }]),
+    "spec.egress[].<rule>": compiled([{ action: "Deny" }]),
+    "spec.labelsToApply": compiled({ role: "probe" }),
+  },
+  "projectcalico.org/v3/NetworkSet": { ...meta(compiled({ role: "other" })), "spec.nets[]": compiled(["10.9.0.0/16"]) },
+  "projectcalico.org/v3/GlobalNetworkSet": { ...meta(compiled({ role: "other" })), "spec.nets[]": compiled(["10.9.0.0/16"]) },
+  "projectcalico.org/v3/HostEndpoint": {
+    ...meta(unsupported({ role: "probe" })),
+    "spec.node": unsupported("node-1"),
+    "spec.interfaceName": unsupported("eth1"),
+    "spec.expectedIPs[]": unsupported(["10.0.9.1"]),
+    "spec.profiles[]": unsupported(["p"]),
+    ...Object.fromEntries(Object.entries(endpointPorts("spec.ports")).map(([k]) => [k, unsupported([{ name: "web", protocol: "TCP", port: 81 }])])),
+    "spec.ports[].hostPort": unsupported([{ name: "web", protocol: "TCP", port: 81, hostPort: 1 }]),
+    "spec.ports[].hostIP": unsupported([{ name: "web", protocol: "TCP", port: 81, hostIP: "10.0.0.1" }]),
+  },
+  "projectcalico.org/v3/WorkloadEndpoint": {
+    ...meta(compiled({ role: "probe" })),
+    "spec.node": compiled("node-2"),
+    "spec.orchestrator": compiled("k8s", { ctx: [{ apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", metadata: { name: "all", namespace: "ns" }, spec: { podSelector: {} } }] }),
+    "spec.workload": ignored("part of the endpoint's identity, not of its policy", "wl"),
+    "spec.pod": ignored("part of the endpoint's identity, not of its policy", "pod"),
+    "spec.endpoint": ignored("part of the endpoint's identity, not of its policy", "eth0"),
+    "spec.containerID": ignored("part of the endpoint's identity, not of its policy", "1337"),
+    "spec.interfaceName": compiled("caliother"),
+    "spec.mac": ignored("Felix's MAC filtering is not policy", "ee:ee:ee:ee:ee:ee"),
+    // Felix's endpoint chains hold no address; the address shows where a selector matches.
+    "spec.ipNetworks[]": compiled(["10.0.0.17/32"], { with: { metadata: { labels: { role: "probe" } } } }),
+    "spec.ipNATs": ignored("floating IPs are DNAT, which policyc does not program (and no policy refers to)", []),
+    "spec.ipv4Gateway": ignored("routing, not policy", "169.254.1.1"),
+    "spec.ipv6Gateway": ignored("routing, not policy", "fe80::1"),
+    "spec.profiles[]": compiled(["kns.ns"]),
+    "spec.serviceAccountName": compiled("robot"),
+    ...endpointPorts("spec.ports"),
+    "spec.ports[].hostPort": ignored("the CNI's port mapping, not policy", [{ name: "web", protocol: "TCP", port: 81, hostPort: 8081 }], { with: { spec: { node: "node-1", interfaceName: "caliw", ipNetworks: ["10.0.0.7/32"], ports: [{ name: "web", protocol: "TCP", port: 81 }] } } }),
+    "spec.ports[].hostIP": ignored("the CNI's port mapping, not policy", [{ name: "web", protocol: "TCP", port: 81, hostIP: "10.0.0.1" }], { with: { spec: { node: "node-1", interfaceName: "caliw", ipNetworks: ["10.0.0.7/32"], ports: [{ name: "web", protocol: "TCP", port: 81 }] } } }),
+    "spec.allowSpoofedSourcePrefixes[]": unsupported(["10.9.0.0/16"]),
+  },
+  "projectcalico.org/v3/IPPool": {
+    ...meta(ignored("a pool's labels select nothing", { x: "y" })),
+    "spec.cidr": ignored("pools shape no filter rule until NAT or encapsulation is on", "10.1.0.0/16"),
+    "spec.ipipMode": unsupported("Always"),
+    "spec.vxlanMode": unsupported("Always"),
+    "spec.natOutgoing": unsupported(true),
+    "spec.disabled": ignored("IPAM, not policy", true),
+    "spec.blockSize": ignored("IPAM, not policy", 26),
+    "spec.nodeSelector": ignored("IPAM, not policy", "all()"),
+    "spec.allowedUses[]": ignored("IPAM, not policy", ["Workload"]),
+    "spec.disableBGPExport": ignored("routing, not policy", true),
+    "spec.assignmentMode": ignored("IPAM, not policy", "Automatic"),
+  },
+  "v1/profile": {
+    apiVersion: identity("selects the kind"),
+    kind: identity("selects the kind"),
+    "metadata.name": compiled("v1q", { ctx: [{ ...BASES["v1/workloadEndpoint"]!, spec: { interfaceName: "caliv1", ipNetworks: ["10.0.0.8/32"], profiles: ["v1p", "v1q"] } }] }),
+    "metadata.labels": compiled({ role: "probe" }, { ctx: [BASES["v1/workloadEndpoint"]!] }),
+    "metadata.tags[]": compiled(["tagged"], { ctx: [BASES["v1/workloadEndpoint"]!] }),
+    "spec.ingress[].<v1rule>": compiled([{ action: "deny" }], { ctx: [BASES["v1/workloadEndpoint"]!] }),
+    "spec.egress[].<v1rule>": compiled([{ action: "deny" }], { ctx: [BASES["v1/workloadEndpoint"]!] }),
+  },
+  "v1/policy": {
+    apiVersion: identity("selects the kind"),
+    kind: identity("selects the kind"),
+    "metadata.name": identity("names the resource"),
+    "metadata.tier": compiled("t", { ctx: [BASES["projectcalico.org/v3/Tier"]!] }),
+    "metadata.annotations": ignored("annotations carry no policy meaning", { a: "b" }),
+    "spec.order": compiled(0.5),
+    "spec.selector": compiled("app == 'a'"),
+    "spec.types[]": compiled(["egress"]),
+    "spec.doNotTrack": unsupported(true, { with: { spec: { applyOnForward: true, egress: [] } } }),
+    "spec.preDNAT": unsupported(true, { with: { spec: { applyOnForward: true, egress: [] } } }),
+    "spec.applyOnForward": unsupported(true),
+    "spec.ingress[].<v1rule>": compiled([]),
+    "spec.egress[].<v1rule>": compiled([]),
+  },
+  "v1/workloadEndpoint": {
+    apiVersion: identity("selects the kind"),
+    kind: identity("selects the kind"),
+    "metadata.name": identity("names the resource"),
+    "metadata.workload": identity("names the resource"),
+    "metadata.orchestrator": identity("names the resource"),
+    "metadata.node": compiled("node-2"),
+    "metadata.labels": compiled({ role: "probe" }),
+    "metadata.activeInstanceID": ignored("identity, not policy", "abc"),
+    "spec.interfaceName": compiled("caliother"),
+    "spec.ipNetworks[]": compiled(["10.0.0.18/32"], { with: { metadata: { labels: { role: "probe" } } } }),
+    "spec.profiles[]": compiled([]),
+    "spec.mac": ignored("Felix's MAC filtering is not policy", "ee:ee:ee:ee:ee:ee"),
+    "spec.ipNATs": ignored("floating IPs are DNAT, not policy", []),
+    "spec.ipv4Gateway": ignored("routing, not policy", "169.254.1.1"),
+    "spec.ipv6Gateway": ignored("routing, not policy", "fe80::1"),
+    "spec.ports[].name": compiled([{ name: "web", protocol: "tcp", port: 81 }]),
+    "spec.ports[].protocol": compiled([{ name: "web", protocol: "tcp", port: 81 }]),
+    "spec.ports[].port": compiled([{ name: "web", protocol: "tcp", port: 81 }]),
+  },
+  "v1/hostEndpoint": {
+    apiVersion: identity("selects the kind"),
+    kind: identity("selects the kind"),
+    "metadata.name": identity("names the resource"),
+    "metadata.node": unsupported("node-1"),
+    "metadata.labels": unsupported({ role: "probe" }),
+    "spec.interfaceName": unsupported("eth1"),
+    "spec.expectedIPs[]": unsupported(["10.0.9.1"]),
+    "spec.profiles[]": unsupported(["p"]),
+    "spec.ports[].name": unsupported([{ name: "web", protocol: "tcp", port: 81 }]),
+    "spec.ports[].protocol": unsupported([{ name: "web", protocol: "tcp", port: 81 }]),
+    "spec.ports[].port": unsupported([{ name: "web", protocol: "tcp", port: 81 }]),
+  },
+  "v1/ipPool": {
+    apiVersion: identity("selects the kind"),
+    kind: identity("selects the kind"),
+    "metadata.cidr": ignored("pools shape no filter rule until NAT or encapsulation is on", "10.1.0.0/16"),
+    "spec.ipip.enabled": unsupported(true),
+    "spec.ipip.mode": unsupported("always", { with: { spec: { ipip: { enabled: true } } } }),
+    "spec.nat-outgoing": unsupported(true),
+    "spec.disabled": ignored("IPAM, not policy", true),
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Checking the claims
+
+/** `doc` with `value` at the dotted path (`[]` steps address element 0); objects merge. */
+function setAt(doc: Doc, path: string, value: unknown): Doc {
+  const steps = path.split(".");
+  const go = (node: unknown, i: number): unknown => {
+    const raw = steps[i]!;
+    const isArray = raw.endsWith("[]");
+    const key = isArray ? raw.slice(0, -2) : raw;
+    const obj = (typeof node === "object" && node !== null ? node : {}) as Doc;
+    if (i === steps.length - 1) {
+      const merged = isArray && !Array.isArray(value) && typeof value === "object" && value !== null ? [{ ...((obj[key] as Doc[] | undefined)?.[0] ?? {}), ...(value as Doc) }] : value;
+      return { ...obj, [key]: merged };
+    }
+    if (isArray) {
+      const list = [...((obj[key] as unknown[] | undefined) ?? [{}])];
+      list[0] = go(list[0], i + 1);
+      return { ...obj, [key]: list };
+    }
+    return { ...obj, [key]: go(obj[key], i + 1) };
+  };
+  return go(doc, 0) as Doc;
+}
+
+/** Deep merge of plain objects (arrays and scalars replace). */
+function merge(a: Doc, b: Doc): Doc {
+  const out: Doc = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = typeof v === "object" && v !== null && !Array.isArray(v) && typeof cur === "object" && cur !== null && !Array.isArray(cur) ? merge(cur as Doc, v as Doc) : v;
+  }
+  return out;
+}
+
+function compile(docs: readonly Doc[]): { ir: string; codes: string[] } {
+  const { model, diagnostics } = loadModel([{ path: "cluster.yaml", text: docs.map((d) => JSON.stringify(d)).join("\n---\n") }]);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map((d) => `${d.code}: ${d.message}`).join("\n"));
+  return { ir: printIr(compileModel(model, { node: "node-1" }).ir), codes: diagnostics.map((d) => d.code) };
+}
+
+interface Case {
+  readonly kindKey: string;
+  readonly path: string;
+  readonly entry: Entry;
+  /** The document under test without the field, and with it. */
+  readonly without: Doc;
+  readonly withField: Doc;
+  readonly ctx: readonly Doc[];
+}
+
+/** The documents of a case: the field set in the kind's base, or in a rule of a policy. */
+function caseOf(kindKey: string, path: string, entry: Entry): Case | undefined {
+  if (entry.c === "identity") return undefined;
+  const ruleMatch = /^<(v1)?rule>\.(.+)$/.exec(path);
+  const extra = "with" in entry && entry.with ? entry.with : {};
+  const ctx = "ctx" in entry && entry.ctx ? entry.ctx : [];
+  if (ruleMatch) {
+    const v1 = ruleMatch[1] === "v1";
+    const field = ruleMatch[2]!;
+    const base = BASES[v1 ? "v1/policy" : "projectcalico.org/v3/GlobalNetworkPolicy"]!;
+    // Destination services belong in egress rules, source services in ingress rules.
+    const direction = field.startsWith("destination.services") ? "egress" : "ingress";
+    const ruleBase = merge({ ...(v1 ? { action: "allow", protocol: "tcp" } : rule) }, extra);
+    const fieldTop = field.split(".")[0]!;
+    const value = typeof entry.set === "object" && entry.set !== null && !Array.isArray(entry.set) && fieldTop in (entry.set as Doc) ? entry.set : setAt({}, field, entry.set);
+    const withRule = merge(ruleBase, value as Doc);
+    const spec = (r: Doc): Doc => ({ ...(base.spec as Doc), ingress: direction === "ingress" ? [r] : [], egress: direction === "egress" ? [r] : [] });
+    const services = field.includes("services") ? [BASES["discovery.k8s.io/v1/EndpointSlice"]!] : [];
+    return { kindKey, path, entry, without: { ...base, spec: spec(ruleBase) }, withField: { ...base, spec: spec(withRule) }, ctx: [...ctx, ...services] };
+  }
+  const base = merge(BASES[kindKey]!, extra);
+  const needs = [...(NEEDS[kindKey] ?? []), ...(kindKey.includes("EndpointSlice") ? [servicePolicy] : [])];
+  // `set` replaces the first array on the path (all of it), or the field itself; `.*` merges.
+  const firstArray = path.indexOf("[]");
+  let withField: Doc;
+  if (path === ".*") withField = { ...base, extraField: entry.set };
+  else if (firstArray >= 0) withField = setPlain(base, path.slice(0, firstArray), entry.set);
+  else if (path.endsWith(".*")) withField = setPlain(base, path.slice(0, -2), merge((getAt(base, path.slice(0, -2)) as Doc | undefined) ?? {}, entry.set as Doc));
+  else withField = setPlain(base, path, entry.set);
+  return { kindKey, path, entry, without: base, withField, ctx: [...needs, ...ctx] };
+}
+
+/** `doc` with `value` at the dotted path (objects on the way are created or copied). */
+function setPlain(doc: Doc, path: string, value: unknown): Doc {
+  const [head, ...rest] = path.split(".");
+  if (rest.length === 0) return { ...doc, [head!]: value };
+  const inner = doc[head!];
+  return { ...doc, [head!]: setPlain(typeof inner === "object" && inner !== null ? (inner as Doc) : {}, rest.join("."), value) };
+}
+
+function getAt(doc: Doc, path: string): unknown {
+  let node: unknown = doc;
+  for (const step of path.split(".")) node = typeof node === "object" && node !== null ? (node as Doc)[step.replace(/\[\]$/, "")] : undefined;
+  return node;
+}
+
+/** What a kind under test needs around it to show in the ruleset. */
+const NEEDS: Readonly<Record<string, readonly Doc[]>> = {
+  "v1/workloadEndpoint": [v1Profile],
+  "projectcalico.org/v3/Profile": [
+    { apiVersion: "projectcalico.org/v3", kind: "WorkloadEndpoint", metadata: { name: "wp", namespace: "ns" }, spec: { node: "node-1", interfaceName: "calip", ipNetworks: ["10.0.0.11/32"], profiles: ["prof"] } },
+  ],
+};
+
+/** Egress to service s, so that EndpointSlice fields show in the ruleset. */
+const servicePolicy = {
+  apiVersion: "projectcalico.org/v3",
+  kind: "GlobalNetworkPolicy",
+  metadata: { name: "to-s" },
+  spec: { selector: "all()", egress: [{ action: "Allow", destination: { services: { name: "s", namespace: "ns" } } }] },
+};
+
+describe("every field the schemas accept is compiled, reported as unsupported, or has no effect", () => {
+  const schemaLeaves = new Map<string, string[]>();
+  for (const k of compiledKinds()) {
+    if (k.apiVersion.startsWith("crd.projectcalico.org")) continue; // the same schemas as projectcalico.org/v3
+    const out: string[] = [];
+    leaves(k.handler.schema, "", out);
+    schemaLeaves.set(`${k.apiVersion}/${k.kind}`, out);
+  }
+  const ruleLeaves: string[] = [];
+  leaves(ruleSchema, "", ruleLeaves);
+  const v1RuleLeaves: string[] = [];
+  leaves(v1RuleSchema, "", v1RuleLeaves);
+
+  it("classifies every leaf of every schema, and nothing that is not one", () => {
+    expect([...schemaLeaves.keys()].sort()).toEqual(Object.keys(COVERAGE).sort());
+    for (const [kind, list] of schemaLeaves) expect(Object.keys(COVERAGE[kind]!).sort(), kind).toEqual([...new Set(list)].sort());
+    expect(Object.keys(RULE).sort()).toEqual(ruleLeaves.sort());
+    expect(Object.keys(V1RULE).sort()).toEqual(v1RuleLeaves.sort());
+  });
+
+  const cases: Case[] = [];
+  for (const [kindKey, table] of Object.entries(COVERAGE)) {
+    for (const [path, entry] of Object.entries(table)) {
+      if (path.endsWith("<rule>") || path.endsWith("<v1rule>")) {
+        // Covered below, field by field.
+        if (entry.c !== "compiled") throw new Error(`${kindKey} ${path}`);
+      }
+      const c = caseOf(kindKey, path, entry);
+      if (c) cases.push(c);
+    }
+  }
+  for (const [path, entry] of Object.entries(RULE)) cases.push(caseOf("projectcalico.org/v3 rule", `<rule>.${path}`, entry)!);
+  for (const [path, entry] of Object.entries(V1RULE)) cases.push(caseOf("v1 rule", `<v1rule>.${path}`, entry)!);
+
+  it.each(cases.map((c) => [`${c.kindKey} ${c.path} (${c.entry.c})`, c] as const))("%s", (_name, c) => {
+    const without = compile([...CLUSTER, ...c.ctx, c.without]);
+    const withField = compile([...CLUSTER, ...c.ctx, c.withField]);
+    switch (c.entry.c) {
+      case "compiled":
+        expect(withField.ir, "setting the field changes the ruleset").not.toBe(without.ir);
+        break;
+      case "ignored":
+        expect(withField.ir, "setting the field changes nothing").toBe(without.ir);
+        break;
+      case "unsupported":
+        expect(withField.codes, "the field is reported").toContain("unsupported");
+        break;
+      case "identity":
+        break;
+    }
+  });
+});
