@@ -167,7 +167,6 @@ const SERVER_FIELDS = ["uid", "resourceVersion", "creationTimestamp", "deletionT
 const server = Object.fromEntries(
   SERVER_FIELDS.map((f): [string, Entry] => [`metadata.${f}`, ignored("set by the API server; Felix never sees it", f === "deletionTimestamp" ? "2026-01-01T00:00:00Z" : f.endsWith("s") || f === "ownerReferences" ? [] : "x")]),
 );
-const notPolicy = "not used for policy by Felix";
 const meta = (labels: Entry, annotations: Entry = ignored("annotations carry no policy meaning", { a: "b" })): Record<string, Entry> => ({
   apiVersion: identity("selects the kind"),
   kind: identity("selects the kind"),
