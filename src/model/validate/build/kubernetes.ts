@@ -125,14 +125,15 @@ export function buildK8sNetworkPolicy(ctx: BuildContext, input: K8sNetworkPolicy
     buildK8sRule(ctx, r.from, r.ports, at("spec.ingress", i), "from"),
   );
   const egress = (spec.egress ?? []).map((r, i) => buildK8sRule(ctx, r.to, r.ports, at("spec.egress", i), "to"));
-  // Kubernetes defaults policyTypes to Ingress, plus Egress when the policy has egress rules.
+  // Kubernetes defaults an empty policyTypes (absent, null or []) to Ingress, plus Egress when the
+  // policy has egress rules (pkg/apis/networking/v1/defaults.go, SetDefaults_NetworkPolicySpec).
   const defaultTypes: PolicyType[] = egress.length > 0 ? ["Ingress", "Egress"] : ["Ingress"];
   return {
     kind: "K8sNetworkPolicy",
     metadata: buildMetadata(input.metadata, true),
     origin: ctx.origin,
     podSelector: toLabelSelector(spec.podSelector),
-    policyTypes: spec.policyTypes ? [...spec.policyTypes] : defaultTypes,
+    policyTypes: spec.policyTypes && spec.policyTypes.length > 0 ? [...spec.policyTypes] : defaultTypes,
     ingress,
     egress,
   };
@@ -165,11 +166,12 @@ function buildPeer(ctx: BuildContext, p: PeerInput, path: string): K8sPeer {
   if (p.ipBlock) {
     // The API server parses ipBlock.cidr and except with ParseCIDR, which needs a prefix length
     // (kubernetes pkg/apis/networking/validation/validation.go, ValidateIPBlock).
-    const bare = [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])].findIndex((c) => parseCidr(c).ok && !c.includes("/"));
-    if (bare >= 0) {
-      const where = bare === 0 ? at(path, "ipBlock.cidr") : at(path, "ipBlock.except", bare - 1);
-      reportError(ctx, "invalid-cidr", "an ipBlock CIDR needs a prefix length (write 10.0.0.1/32 for one address)", where);
-    }
+    [p.ipBlock.cidr, ...(p.ipBlock.except ?? [])].forEach((c, i) => {
+      const parsed = parseCidr(c);
+      if (!parsed.ok || c.includes("/")) return;
+      const where = i === 0 ? at(path, "ipBlock.cidr") : at(path, "ipBlock.except", i - 1);
+      reportError(ctx, "invalid-cidr", `an ipBlock CIDR needs a prefix length: write ${c}/${parsed.family === 4 ? 32 : 128} for one address`, where);
+    });
     const cidr = buildCidr(ctx, p.ipBlock.cidr, at(path, "ipBlock.cidr"));
     const except = (p.ipBlock.except ?? []).map((e, i) => buildCidr(ctx, e, at(path, "ipBlock.except", i)));
     if (cidr !== undefined) ipBlock = { cidr, except: except.filter((e): e is string => e !== undefined) };
