@@ -79,7 +79,11 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
     }
     const resolved = resolveScalar(text, style === "plain", tag);
     if (!resolved.ok) report(resolved.message, spanOf(e.tagStart, e.tagEnd));
-    return { kind: "scalar", value: resolved.value, style, span };
+    const value = resolved.value;
+    if (style === "plain" && tag === undefined && typeof value !== "string" && text !== "" && String(value) !== text) {
+      return { kind: "scalar", value, style, span, written: text };
+    }
+    return { kind: "scalar", value, style, span };
   };
 
   const checkCollectionTag = (e: { tagStart: number; tagEnd: number }, expected: string): void => {

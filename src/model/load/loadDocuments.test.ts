@@ -84,7 +84,7 @@ describe("loadDocuments: positions", () => {
     expect(at(root, "b")).toMatchObject({ value: "" });
   });
 
-  it("resolves plain scalars under the core schema and keeps quoted ones strings", () => {
+  it("resolves plain scalars as go-yaml v2 does (YAML 1.1) and keeps quoted ones strings", () => {
     const text = "a: 80\nb: '80'\nc: true\nd: yes\ne: ~\nf: null\ng: 1.5\nh: 0x10\ni: .inf\nj: !!str 80\nk: !!int '12'\nl: 0o17\nm: on\n";
     const r = load(text);
     expect(r.diagnostics).toEqual([]);
@@ -92,7 +92,7 @@ describe("loadDocuments: positions", () => {
       a: 80,
       b: "80",
       c: true,
-      d: "yes",
+      d: true,
       e: null,
       f: null,
       g: 1.5,
@@ -101,7 +101,7 @@ describe("loadDocuments: positions", () => {
       j: "80",
       k: 12,
       l: 15,
-      m: "on",
+      m: true,
     });
   });
 
