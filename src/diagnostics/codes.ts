@@ -8,6 +8,7 @@ export const diagnosticCodes = {
   "file-unreadable": "a path given on the command line cannot be read",
   "yaml-syntax": "the YAML (or JSON) text does not parse",
   "yaml-duplicate-key": "a mapping has the same key twice",
+  "yaml-merge-override": "a merge key (<<) replaces a key written before it, as Kubernetes reads it (warning)",
   "document-not-object": "a document is not a mapping",
   "missing-kind": "a document has no apiVersion or kind",
   "unknown-kind": "a document's apiVersion/kind is not one policyc compiles (warning)",

@@ -8,6 +8,23 @@ export interface Span {
   readonly file: string;
   readonly start: number;
   readonly end: number;
+  /**
+   * Only on a span that a path walker (`spanOf`, `pathToSpan`, ...) found through a YAML merge key:
+   * where the field was merged into the document (the `*anchor` after `<<`), while the span itself
+   * is the anchored text. `error()` and `warning()` turn it into the diagnostic's position plus a
+   * "merged from here" note, so a diagnostic's own spans never carry it.
+   */
+  readonly mergedAt?: Span;
+}
+
+/** `span` as reached through a merge at `mergedAt` (the outermost merge wins); as is when undefined. */
+export function viaMerge(span: Span, mergedAt: Span | undefined): Span {
+  return mergedAt === undefined ? span : { ...span, mergedAt };
+}
+
+/** The span without `mergedAt`. */
+export function plainSpan(s: Span): Span {
+  return s.mergedAt === undefined ? s : { file: s.file, start: s.start, end: s.end };
 }
 
 /** A 1-based line and column. */

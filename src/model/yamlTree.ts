@@ -28,6 +28,12 @@ export interface YMapEntry {
   readonly key: string;
   readonly keySpan: Span;
   readonly value: YNode;
+  /**
+   * Set on an entry a merge key (`<<: *anchor`) brought into this mapping: the span of the alias
+   * it came through (of the `<<` key for a mapping written inline). `keySpan` and `value` are the
+   * anchored ones. The path walkers hand it on in `Span.mergedAt`, so diagnostics point at both.
+   */
+  readonly mergedAt?: Span;
 }
 
 export interface YMap {

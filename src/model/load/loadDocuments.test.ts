@@ -315,11 +315,11 @@ describe("loadDocuments: aliases and merge keys", () => {
     expect(toPlain(r.documents[0]!.node)).toEqual({ a: null });
   });
 
-  it("treats << as an ordinary key", () => {
+  it("applies << as a merge key (more in mergeKeys.test.ts)", () => {
     const text = "base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n";
     const r = load(text);
     expect(r.diagnostics).toEqual([]);
-    expect(toPlain(r.documents[0]!.node)).toEqual({ base: { x: 1 }, derived: { "<<": { x: 1 }, y: 2 } });
+    expect(toPlain(r.documents[0]!.node)).toEqual({ base: { x: 1 }, derived: { x: 1, y: 2 } });
   });
 });
 
