@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Span } from "../../diagnostics/span.js";
 import type { YMapEntry, YNode } from "../yamlTree.js";
+import { loadModel } from "../loadModel.js";
 import { loadDocuments } from "./loadDocuments.js";
 import { toPlain } from "./toPlain.js";
 
@@ -154,10 +155,48 @@ describe("loadDocuments: documents", () => {
     const r = load(text);
     expect(r.documents).toEqual([]);
     expect(r.diagnostics.map((d) => [d.code, cover(text, d.span!)])).toEqual([
-      ["document-not-object", "- a"],
+      ["document-not-object", "a"],
       ["document-not-object", "hello"],
       ["document-not-object", "'x'"],
     ]);
+  });
+
+  it("takes each item of a top-level sequence as a resource, as calicoctl does", () => {
+    const text = [
+      "- apiVersion: projectcalico.org/v3",
+      "  kind: GlobalNetworkPolicy",
+      "  metadata: {name: a}",
+      "- {kind: B}",
+      "- 7",
+      "- [x]",
+      "- ~",
+      "- kind: List",
+      "  items: [{kind: C}]",
+      "---",
+      "kind: D",
+      "---",
+      "[]",
+      "",
+    ].join("\n");
+    const r = load(text);
+    expect(r.documents.map((d) => [d.index, toPlain(d.node)])).toEqual([
+      [0, { apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "a" } }],
+      [1, { kind: "B" }],
+      [2, { kind: "C" }],
+      [3, { kind: "D" }],
+    ]);
+    expect(cover(text, r.documents[1]!.node.span)).toBe("{kind: B}");
+    expect(r.diagnostics.map((d) => [d.code, cover(text, d.span!), d.message])).toEqual([
+      ["document-not-object", "7", "an item of a top-level sequence must be a mapping (a Kubernetes or Calico resource), not the scalar 7"],
+      ["document-not-object", "[x]", "an item of a top-level sequence must be a mapping (a Kubernetes or Calico resource), not a sequence"],
+      ["document-not-object", "~", "an item of a top-level sequence must be a mapping (a Kubernetes or Calico resource), not null"],
+    ]);
+  });
+
+  it("loads list wrappers with null, empty or no items as zero resources, silently", () => {
+    const text = ["apiVersion: v1", "kind: List", "items:", "---", "kind: List", "items: []", "---", "kind: NetworkPolicyList", "items: null", "---", "kind: PodList", "metadata: {}", ""].join("\n");
+    expect(load(text)).toEqual({ documents: [], diagnostics: [] });
+    expect(loadModel([{ path: "f.yaml", text }])).toEqual({ model: { resources: [] }, diagnostics: [] });
   });
 
   it("unwraps kind: List and *List wrappers, counting resources after unwrapping", () => {
