@@ -59,7 +59,17 @@ export function lineColumnAt(starts: readonly number[], offset: number): LineCol
   return { line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
 }
 
-/** The 1-based line and column of `offset` in `text`. */
+/**
+ * The 1-based line and column of `offset` in `text`. A byte order mark that starts a line is not
+ * part of what an editor shows, so it takes no column (see `displayColumn`).
+ */
 export function lineColumn(text: string, offset: number): LineColumn {
-  return lineColumnAt(lineStarts(text), offset);
+  const starts = lineStarts(text);
+  const lc = lineColumnAt(starts, offset);
+  return { line: lc.line, column: displayColumn(text, starts[lc.line - 1] ?? 0, lc.column) };
+}
+
+/** `column` (1-based, counted from `lineStart`) without a BOM that starts the line. */
+export function displayColumn(text: string, lineStart: number, column: number): number {
+  return text.charCodeAt(lineStart) === 0xfeff ? Math.max(1, column - 1) : column;
 }

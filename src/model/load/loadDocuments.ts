@@ -1,6 +1,7 @@
 import { parseEvents, type Event } from "js-yaml";
 import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { LoadedDocument, SourceFile, YMap, YNode } from "../yamlTree.js";
+import { hideByteOrderMarks } from "./byteOrderMarks.js";
 import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
 import { splitDocuments } from "./splitDocuments.js";
 
@@ -39,11 +40,17 @@ export function loadDocuments(files: readonly SourceFile[]): LoadResult {
  */
 const BATCH_CHARS = 1 << 20;
 
+/**
+ * Parses one file. CRLF line breaks need nothing here (YAML reads `\r\n` as one break, and spans
+ * are offsets, so a `\r` is never inside one); BOMs that start documents are hidden first, with
+ * every offset kept (see `hideByteOrderMarks`).
+ */
 function parseFile(file: SourceFile, diagnostics: Diagnostic[]): DocumentRoot[] {
-  if (file.text.length <= 4 * BATCH_CHARS) return parseText(file.path, file.text, 0, diagnostics);
+  const text = hideByteOrderMarks(file.text);
+  if (text.length <= 4 * BATCH_CHARS) return parseText(file.path, text, 0, diagnostics);
   const roots: DocumentRoot[] = [];
-  for (const batch of batches(splitDocuments(file.text))) {
-    roots.push(...parseText(file.path, file.text.slice(batch.start, batch.end), batch.start, diagnostics));
+  for (const batch of batches(splitDocuments(text))) {
+    roots.push(...parseText(file.path, text.slice(batch.start, batch.end), batch.start, diagnostics));
   }
   return roots;
 }
