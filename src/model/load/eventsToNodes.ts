@@ -2,7 +2,7 @@ import { COLLECTION_STYLE, EVENT_ID, getScalarValue, SCALAR_STYLE, type Event, t
 import { error, warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/span.js";
 import type { ScalarStyle, YMap, YMapEntry, YNode, YScalar, YSeq } from "../yamlTree.js";
-import { expandTag, resolveScalar } from "./resolveScalar.js";
+import { expandTag, plainKey, resolveScalar } from "./resolveScalar.js";
 
 /** Where the events came from: `source` is the parsed text, which starts at `base` in `file`. */
 export interface EventSource {
@@ -149,7 +149,19 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
   };
 
   /**
-   * Reads a key node; keys are scalars, kept as their text (`80:` is the key "80"). `merge` marks
+   * A plain key as Kubernetes reads it: resolved like any plain scalar, then made a string again
+   * by sigs.k8s.io/yaml (`yes:` is the key "true", `0x10:` is "16"; see `plainKey`). A key that has
+   * no string form there (null) is reported and kept as its text.
+   */
+  const plainMapKey = (text: string, keySpan: Span): { key: string; keySpan: Span } => {
+    const resolved = plainKey(text);
+    if (!resolved.ok) report(resolved.message, keySpan);
+    return { key: resolved.key, keySpan };
+  };
+
+  /**
+   * Reads a key node; keys are scalars, kept as the JSON key Kubernetes makes of them: quoted keys
+   * as their text, plain ones as `plainMapKey` says (`80:` is the key "80", `y:` is "true"). `merge` marks
    * a merge key: a plain `<<`, or one tagged `!!merge` (go-yaml v2 decode.go `isMerge`: a quoted
    * "<<" without the tag is an ordinary key).
    */
@@ -168,19 +180,24 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
           return { key: text, keySpan: spanOf(e.valueStart - quoted, lastEnd), merge: true };
         }
       }
-      // Keys are kept as their text, so the common case skips type resolution entirely.
       if (e.anchorStart !== -1 || e.tagStart !== -1 || e.valueStart === -1) {
         const built = scalar(e);
         register(e, built);
+        if (built.style === "plain" && e.tagStart === -1) {
+          const text = typeof built.value === "string" ? built.value : (built.written ?? (built.value === null ? "" : String(built.value)));
+          return plainMapKey(text, built.span);
+        }
         return { key: built.value === null ? "" : String(built.value), keySpan: built.span };
       }
+      // The common case: no scalar node is built for a key, only its text and span.
       const style = styleName(e.style);
       const quoted = style === "single" || style === "double" ? 1 : 0;
       const start = style === "literal" || style === "folded" ? blockIndicator(source, lastEnd, e.valueStart) : e.valueStart - quoted;
       lastEnd = e.valueEnd + quoted;
       const text = e.fast ? source.slice(e.valueStart, e.valueEnd) : getScalarValue(source, e);
       const keySpan = spanOf(start, lastEnd);
-      return style === "plain" && text === "<<" ? { key: text, keySpan, merge: true } : { key: text, keySpan };
+      if (style !== "plain") return { key: text, keySpan };
+      return text === "<<" ? { key: text, keySpan, merge: true } : plainMapKey(text, keySpan);
     }
     const start = pos;
     const key = node();

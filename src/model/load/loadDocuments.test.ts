@@ -129,6 +129,36 @@ describe("loadDocuments: positions", () => {
     expect(toPlain(load(text).documents[0]!.node)).toEqual({ "80": "a", true: "b", q: "c" });
   });
 
+  it("makes plain keys the JSON keys Kubernetes makes of them (go-yaml v2, then sigs.k8s.io/yaml)", () => {
+    const text = "y: a\nOff: b\n0x10: c\n1_000: d\n1.0: e\n1e6: f\n0.1: g\n.inf: h\n'y': i\n\"on\": j\n2001-12-14: k\n";
+    const r = load(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(toPlain(r.documents[0]!.node)).toEqual({
+      true: "a",
+      false: "b",
+      "16": "c",
+      "1000": "d",
+      "1": "e",
+      "1e+06": "f",
+      "0.1": "g",
+      ".inf": "h",
+      y: "i",
+      on: "j",
+      "2001-12-14": "k",
+    });
+  });
+
+  it("reports keys Kubernetes cannot make a JSON key of, and keys that collide once converted", () => {
+    const text = "~: a\nnull: b\n18446744073709551615: c\nyes: d\ntrue: e\n";
+    const r = load(text);
+    expect(r.diagnostics.map((d) => [d.code, cover(text, d.span!)])).toEqual([
+      ["yaml-syntax", "~"],
+      ["yaml-syntax", "null"],
+      ["yaml-syntax", "18446744073709551615"],
+      ["yaml-duplicate-key", "true"],
+    ]);
+  });
+
   it("handles CRLF line ends", () => {
     const text = "a: 1\r\nb: |\r\n  x\r\n  y\r\nc: z\r\n";
     const root = load(text).documents[0]!.node;
@@ -355,10 +385,10 @@ describe("loadDocuments: aliases and merge keys", () => {
   });
 
   it("applies << as a merge key (more in mergeKeys.test.ts)", () => {
-    const text = "base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n";
+    const text = "base: &b {x: 1}\nderived:\n  <<: *b\n  z: 2\n";
     const r = load(text);
     expect(r.diagnostics).toEqual([]);
-    expect(toPlain(r.documents[0]!.node)).toEqual({ base: { x: 1 }, derived: { x: 1, y: 2 } });
+    expect(toPlain(r.documents[0]!.node)).toEqual({ base: { x: 1 }, derived: { x: 1, z: 2 } });
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { resolvePlain, resolveScalar, resolveTyped, type ScalarValue } from "./resolveScalar.js";
+import { goFormatFloat32, plainKey, resolvePlain, resolveScalar, resolveTyped, type ScalarValue } from "./resolveScalar.js";
 
 /**
  * Cases from go-yaml v2's own tests (decode_test.go, `unmarshalTests`, decoded into
@@ -166,6 +166,41 @@ describe("resolveScalar", () => {
     expect(resolveScalar("x", true, "!!bool")).toMatchObject({ ok: false });
     expect(resolveScalar("x", true, "!custom")).toMatchObject({ ok: false });
     expect(resolveScalar("x", true, "!!binary")).toMatchObject({ ok: false });
+  });
+});
+
+describe("plainKey", () => {
+  // Each checked against go-yaml v2 and Go's strconv.FormatFloat(f, 'g', -1, 32), the conversion
+  // sigs.k8s.io/yaml's convertToJSONableObject applies to float keys.
+  it.each([
+    [1e6, "1e+06"],
+    [123456, "123456"],
+    [1234567, "1.234567e+06"],
+    [0.0001, "0.0001"],
+    [0.00001, "1e-05"],
+    [3.14159265358979, "3.1415927"],
+    [1e39, ".inf"],
+    [-0, "-0"],
+    [16777217, "1.6777216e+07"],
+    [0.000244140625, "0.00024414062"],
+    [2900810.1498382287, "2.9008102e+06"],
+    [1.2379400392853803e27, "1.2379401e+27"],
+    [NaN, ".nan"],
+    [-Infinity, "-.inf"],
+  ])("formats the float %d as Go does for a 32-bit float: %s", (f, text) => {
+    expect(goFormatFloat32(f)).toBe(text);
+  });
+
+  it("makes booleans, ints and floats strings again, and refuses null and uint64 keys", () => {
+    expect(plainKey("name")).toEqual({ ok: true, key: "name" });
+    expect(plainKey("y")).toEqual({ ok: true, key: "true" });
+    expect(plainKey("OFF")).toEqual({ ok: true, key: "false" });
+    expect(plainKey("0o17")).toEqual({ ok: true, key: "15" });
+    expect(plainKey("9223372036854775807")).toEqual({ ok: true, key: "9223372036854775807" });
+    expect(plainKey("1.50")).toEqual({ ok: true, key: "1.5" });
+    expect(plainKey("~")).toMatchObject({ ok: false, key: "~" });
+    expect(plainKey("")).toMatchObject({ ok: false, key: "" });
+    expect(plainKey("9223372036854775808")).toMatchObject({ ok: false });
   });
 });
 

@@ -57,6 +57,8 @@ export type ScalarType = "str" | "bool" | "int" | "float" | "null";
 export interface TypedScalar {
   readonly type: ScalarType;
   readonly value: ScalarValue;
+  /** For an int: its exact value. */
+  readonly integer?: bigint;
 }
 
 /** The value of a plain, untagged scalar: go-yaml v2's implicit resolution. */
@@ -113,7 +115,81 @@ export function resolveTyped(text: string): TypedScalar {
  */
 function intScalar(value: bigint, text: string): TypedScalar {
   const n = Number(value);
-  return { type: "int", value: Number.isSafeInteger(n) ? n : text };
+  return { type: "int", value: Number.isSafeInteger(n) ? n : text, integer: value };
+}
+
+/** The key a plain mapping key becomes, or why Kubernetes refuses it. */
+export type PlainKey = { readonly ok: true; readonly key: string } | { readonly ok: false; readonly key: string; readonly message: string };
+
+/**
+ * The JSON key of a plain, untagged mapping key. go-yaml v2 resolves keys like any other scalar,
+ * and sigs.k8s.io/yaml (`convertToJSONableObject`, yaml.go) then turns the non-string ones into
+ * strings: a boolean into "true"/"false" (so the key `y:` is "true"), an int into its decimal
+ * digits (`0x10:` is "16"), a float as Go's `strconv.FormatFloat(f, 'g', -1, 32)` prints it, with
+ * `.inf`, `-.inf` and `.nan` for the special values. A null key (`~:`, `null:`, an empty key) and
+ * an int beyond int64 (a Go uint64) have no string form there: the whole document is refused.
+ */
+export function plainKey(text: string): PlainKey {
+  const typed = resolveTyped(text);
+  switch (typed.type) {
+    case "str":
+      return { ok: true, key: text };
+    case "bool":
+      return { ok: true, key: String(typed.value) };
+    case "null":
+      return { ok: false, key: text, message: `the key ${JSON.stringify(text)} is null in YAML 1.1, and Kubernetes cannot convert a null key to JSON; quote it` };
+    case "int": {
+      const integer = typed.integer ?? 0n;
+      if (integer > int64Max) {
+        return { ok: false, key: text, message: `the key ${text} is an integer beyond int64, which Kubernetes cannot convert to JSON; quote it` };
+      }
+      return { ok: true, key: integer.toString() };
+    }
+    case "float":
+      return { ok: true, key: goFormatFloat32(Number(typed.value)) };
+  }
+}
+
+/**
+ * Go's `strconv.FormatFloat(f, 'g', -1, 32)` with sigs.k8s.io/yaml's spellings of the special
+ * values: the shortest digits that read back as the same float32, in %e form when the decimal
+ * exponent is below -4 or at least 6 (the precision 'g' uses for shortest output), else in %f form.
+ */
+export function goFormatFloat32(f: number): string {
+  const x = Math.fround(f);
+  if (Number.isNaN(x)) return ".nan";
+  if (x === Infinity) return ".inf";
+  if (x === -Infinity) return "-.inf";
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  const abs = Math.abs(x);
+  if (abs === 0) return `${sign}0`;
+  // The exact decimal digits of the float32 (every one has a finite expansion; 100 digits cover
+  // all but the smallest subnormals), then the fewest of them, rounded half to even as Go does,
+  // that read back as the same float32.
+  const [exactMantissa = "0", exactExp = "0"] = abs.toExponential(99).split("e");
+  const exact = exactMantissa.replace(".", "");
+  let digits = exact;
+  let e = Number(exactExp);
+  // At a power of two the interval that reads back is wider above than below, so when the nearest
+  // candidate falls short, the one above it may still fit.
+  search: for (let n = 1; n <= 9; n++) {
+    for (const rounded of [roundHalfEven(exact, n), roundUp(exact, n)]) {
+      const exp = e + rounded.carry;
+      if (Math.fround(Number(`${rounded.digits}e${exp - rounded.digits.length + 1}`)) === abs) {
+        digits = rounded.digits.replace(/0+$/, "") || "0";
+        e = exp;
+        break search;
+      }
+    }
+  }
+  if (e < -4 || e >= 6) {
+    const fraction = digits.length > 1 ? `.${digits.slice(1)}` : "";
+    return `${sign}${digits.charAt(0)}${fraction}e${e < 0 ? "-" : "+"}${String(Math.abs(e)).padStart(2, "0")}`;
+  }
+  const point = e + 1;
+  if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 function describeType(type: ScalarType): string {
@@ -226,4 +302,22 @@ const radixPrefix: Readonly<Record<number, string>> = { 2: "0b", 8: "0o", 10: ""
 function goParseDigits(s: string, base: 2 | 8 | 10 | 16): bigint | undefined {
   if (!digitPatterns[base]?.test(s)) return undefined;
   return BigInt(`${radixPrefix[base] ?? ""}${s}`);
+}
+
+/** `digits` (a decimal digit string) rounded to its first `n`, half to even; `carry` is 1 when that added a digit (9.99 -> 10.0). */
+function roundHalfEven(digits: string, n: number): { digits: string; carry: number } {
+  const head = digits.slice(0, n);
+  const rest = digits.slice(n);
+  const first = rest.charAt(0);
+  const beyondHalf = /[1-9]/.test(rest.slice(1));
+  const last = Number(head.charAt(head.length - 1));
+  const up = first > "5" || (first === "5" && (beyondHalf || last % 2 === 1));
+  return up ? roundUp(digits, n) : { digits: head, carry: 0 };
+}
+
+/** The first `n` of `digits` plus one in the last place. */
+function roundUp(digits: string, n: number): { digits: string; carry: number } {
+  const head = digits.slice(0, n);
+  const bumped = (BigInt(head) + 1n).toString();
+  return bumped.length > head.length ? { digits: bumped.slice(0, n), carry: 1 } : { digits: bumped, carry: 0 };
 }
