@@ -130,7 +130,7 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
         while (!peekIsPop()) {
           const key = mapKey();
           if (key?.merge) {
-            for (const source of mergeSources(key.keySpan)) entries.merge(source.map, source.at, report);
+            entries.merge(mergeSources(key.keySpan), report);
             continue;
           }
           const value = node();
@@ -351,29 +351,40 @@ class EntryList {
     this.list[at] = entry;
   }
 
-  /** Adds the entries of `map`, merged through `at` (a merge key's alias, or the key itself). */
-  merge(map: YMap, at: Span, report: Report): void {
-    for (const e of map.entries) {
-      const entry: YMapEntry = { key: e.key, keySpan: e.keySpan, value: e.value, mergedAt: at };
-      const i = this.find(e.key);
-      if (i === undefined) {
-        this.index?.set(e.key, this.list.length);
-        this.list.push(entry);
-        continue;
+  /**
+   * Adds the entries of one merge key's mappings, in the order `mergeSources` gives them; each is
+   * merged through its `at` (the alias, or the `<<` key itself).
+   */
+  merge(sources: readonly { readonly map: YMap; readonly at: Span }[], report: Report): void {
+    // Keys written before this merge key that it replaces: reported once each, at the end, with
+    // the merged entry that won.
+    const replaced = new Map<string, YMapEntry>();
+    for (const { map, at } of sources) {
+      for (const e of map.entries) {
+        const entry: YMapEntry = { key: e.key, keySpan: e.keySpan, value: e.value, mergedAt: at };
+        const i = this.find(e.key);
+        if (i === undefined) {
+          this.index?.set(e.key, this.list.length);
+          this.list.push(entry);
+          continue;
+        }
+        const old = this.list[i];
+        if (old !== undefined && old.mergedAt === undefined) replaced.set(e.key, old);
+        this.list[i] = entry;
       }
-      const old = this.list[i];
-      if (old !== undefined && old.mergedAt === undefined) {
-        report(
-          `${JSON.stringify(e.key)} is written before this merge key, so the merged value replaces it (go-yaml v2, and so Kubernetes, applies << where it stands); write the key after <<`,
-          at,
-          "yaml-merge-override",
-          [
-            { message: "written here", span: old.keySpan },
-            { message: "merged from here", span: e.keySpan },
-          ],
-        );
-      }
-      this.list[i] = entry;
+    }
+    for (const [key, old] of replaced) {
+      const winner = this.list[this.find(key) ?? -1];
+      if (winner?.mergedAt === undefined) continue;
+      report(
+        `${JSON.stringify(key)} is written before this merge key, so the merged value replaces it (go-yaml v2, and so Kubernetes, applies << where it stands); write the key after <<`,
+        winner.mergedAt,
+        "yaml-merge-override",
+        [
+          { message: "written here", span: old.keySpan },
+          { message: "merged from here", span: winner.keySpan },
+        ],
+      );
     }
   }
 }

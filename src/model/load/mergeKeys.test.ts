@@ -79,6 +79,23 @@ describe("merge keys", () => {
     expect(plain("<<: {}\na: 1\n")).toEqual({ value: [{ a: 1 }], diagnostics: [] });
   });
 
+  it("warns once, at the merged value that won, when << replaces a key written before it", () => {
+    const text = "x: &x {a: 1}\nz: &z {a: 2}\nw:\n  a: 0\n  <<: [*x, *z]\n";
+    const r = load(text);
+    expect(toPlain(r.documents[0]!.node)).toEqual({ x: { a: 1 }, z: { a: 2 }, w: { a: 1 } });
+    expect(r.diagnostics.map((d) => [d.code, d.severity, cover(text, d.span), d.notes?.map((n) => [n.message, n.span?.start])])).toEqual([
+      [
+        "yaml-merge-override",
+        "warning",
+        "*x",
+        [
+          ["written here", text.indexOf("a: 0")],
+          ["merged from here", text.indexOf("a: 1")],
+        ],
+      ],
+    ]);
+  });
+
   it("merges through nested merges, and keeps the anchor unchanged", () => {
     const text = "base: &base {a: 1, b: 1}\nmid: &mid\n  <<: *base\n  b: 2\ntop:\n  <<: *mid\n  c: 3\n";
     expect(plain(text)).toEqual({ value: [{ base: { a: 1, b: 1 }, mid: { a: 1, b: 2 }, top: { a: 1, b: 2, c: 3 } }], diagnostics: [] });
