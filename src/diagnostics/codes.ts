@@ -9,7 +9,7 @@ export const diagnosticCodes = {
   "yaml-syntax": "the YAML (or JSON) text does not parse",
   "yaml-duplicate-key": "a mapping has the same key twice",
   "yaml-merge-override": "a merge key (<<) replaces a key written before it, as Kubernetes reads it (warning)",
-  "document-not-object": "a document is not a mapping",
+  "document-not-object": "a document, or an item of a top-level sequence, is not a mapping",
   "missing-kind": "a document has no apiVersion or kind",
   "unknown-kind": "a document's apiVersion/kind is not one policyc compiles (warning)",
   // Structure (schema stage).
