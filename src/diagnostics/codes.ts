@@ -8,7 +8,8 @@ export const diagnosticCodes = {
   "file-unreadable": "a path given on the command line cannot be read",
   "yaml-syntax": "the YAML (or JSON) text does not parse",
   "yaml-duplicate-key": "a mapping has the same key twice",
-  "document-not-object": "a document is not a mapping",
+  "yaml-merge-override": "a merge key (<<) replaces a key written before it, as Kubernetes reads it (warning)",
+  "document-not-object": "a document, or an item of a top-level sequence, is not a mapping",
   "missing-kind": "a document has no apiVersion or kind",
   "unknown-kind": "documents of a kind that has nothing to do with policy were skipped (note, one per kind)",
   "uncompiled-policy-kind":

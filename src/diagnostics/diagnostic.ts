@@ -1,5 +1,5 @@
 import type { DiagnosticCode } from "./codes.js";
-import type { Span } from "./span.js";
+import { plainSpan, type Span } from "./span.js";
 
 /**
  * How bad a diagnostic is. Errors stop compilation; warnings do not (unless `--strict`); notes are
@@ -41,8 +41,23 @@ export function note(code: DiagnosticCode, message: string, span?: Span, notes?:
   return withOptional({ code, severity: "note", message }, span, notes);
 }
 
+/**
+ * Adds the span and notes. A span found through a YAML merge key (`Span.mergedAt`) is placed at the
+ * merge, where the document uses the field, with a first note at the anchored text it came from; a
+ * note's span the same way (the note at the merge, then "merged from here").
+ */
 function withOptional(base: Diagnostic, span?: Span, notes?: readonly DiagnosticNote[]): Diagnostic {
-  return { ...base, ...(span ? { span } : {}), ...(notes && notes.length > 0 ? { notes } : {}) };
+  const placed: DiagnosticNote[] = [];
+  if (span?.mergedAt) placed.push({ message: "merged from here", span: plainSpan(span) });
+  for (const note of notes ?? []) {
+    if (note.span?.mergedAt) {
+      placed.push({ message: note.message, span: plainSpan(note.span.mergedAt) }, { message: "merged from here", span: plainSpan(note.span) });
+    } else {
+      placed.push(note);
+    }
+  }
+  const at = span?.mergedAt ? plainSpan(span.mergedAt) : span;
+  return { ...base, ...(at ? { span: at } : {}), ...(placed.length > 0 ? { notes: placed } : {}) };
 }
 
 /** The diagnostics with every one of the given codes raised to an error (for commands that must fail closed). */

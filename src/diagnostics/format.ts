@@ -1,5 +1,5 @@
 import type { Diagnostic } from "./diagnostic.js";
-import { lineColumnAt, lineStarts, type Span } from "./span.js";
+import { displayColumn, lineColumn, lineColumnAt, lineStarts, type Span } from "./span.js";
 
 /** The texts of the files that diagnostics point into, by file name. */
 export type SourceTexts = Readonly<Record<string, string>>;
@@ -58,7 +58,7 @@ function position(s: Span | undefined, sources: SourceTexts): { file?: string; l
   if (!s) return {};
   const text = sources[s.file];
   if (text === undefined) return { file: s.file };
-  const lc = lineColumnAt(lineStarts(text), s.start);
+  const lc = lineColumn(text, s.start);
   return { file: s.file, line: lc.line, column: lc.column };
 }
 
@@ -72,11 +72,15 @@ function excerpt(s: Span, sources: SourceTexts): string[] {
   const text = sources[s.file];
   if (text === undefined) return [];
   const starts = lineStarts(text);
-  const { line, column } = lineColumnAt(starts, s.start);
-  const lineStart = starts[line - 1] ?? 0;
+  const { line, column: rawColumn } = lineColumnAt(starts, s.start);
   const next = starts[line];
-  const lineEnd = next === undefined ? text.length : next - 1;
-  const source = text.slice(lineStart, lineEnd).replace(/\r$/, "");
+  // The line as an editor shows it: without a `\r` before its line break or a BOM at its start.
+  let lineEnd = next === undefined ? text.length : next - 1;
+  if (text.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+  let lineStart = starts[line - 1] ?? 0;
+  const column = displayColumn(text, lineStart, rawColumn);
+  if (text.charCodeAt(lineStart) === 0xfeff) lineStart++;
+  const source = text.slice(lineStart, lineEnd);
   // The caret covers the span on its first line only, and at least one column.
   const width = Math.max(1, Math.min(s.end, lineEnd) - s.start);
   const gutter = String(line).length;

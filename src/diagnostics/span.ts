@@ -8,6 +8,23 @@ export interface Span {
   readonly file: string;
   readonly start: number;
   readonly end: number;
+  /**
+   * Only on a span that a path walker (`spanOf`, `pathToSpan`, ...) found through a YAML merge key:
+   * where the field was merged into the document (the `*anchor` after `<<`), while the span itself
+   * is the anchored text. `error()` and `warning()` turn it into the diagnostic's position plus a
+   * "merged from here" note, so a diagnostic's own spans never carry it.
+   */
+  readonly mergedAt?: Span;
+}
+
+/** `span` as reached through a merge at `mergedAt` (the outermost merge wins); as is when undefined. */
+export function viaMerge(span: Span, mergedAt: Span | undefined): Span {
+  return mergedAt === undefined ? span : { ...span, mergedAt };
+}
+
+/** The span without `mergedAt`. */
+export function plainSpan(s: Span): Span {
+  return s.mergedAt === undefined ? s : { file: s.file, start: s.start, end: s.end };
 }
 
 /** A 1-based line and column. */
@@ -42,7 +59,17 @@ export function lineColumnAt(starts: readonly number[], offset: number): LineCol
   return { line: lo + 1, column: offset - (starts[lo] ?? 0) + 1 };
 }
 
-/** The 1-based line and column of `offset` in `text`. */
+/**
+ * The 1-based line and column of `offset` in `text`. A byte order mark that starts a line is not
+ * part of what an editor shows, so it takes no column (see `displayColumn`).
+ */
 export function lineColumn(text: string, offset: number): LineColumn {
-  return lineColumnAt(lineStarts(text), offset);
+  const starts = lineStarts(text);
+  const lc = lineColumnAt(starts, offset);
+  return { line: lc.line, column: displayColumn(text, starts[lc.line - 1] ?? 0, lc.column) };
+}
+
+/** `column` (1-based, counted from `lineStart`) without a BOM that starts the line. */
+export function displayColumn(text: string, lineStart: number, column: number): number {
+  return text.charCodeAt(lineStart) === 0xfeff ? Math.max(1, column - 1) : column;
 }

@@ -11,7 +11,7 @@
  * - Defaults are applied here (e.g. Calico policy `types`, `tier: default`), so the compiler does
  *   not re-derive them.
  */
-import type { Span } from "../diagnostics/span.js";
+import { viaMerge, type Span } from "../diagnostics/span.js";
 import type { Labels, Selector } from "./selector/ast.js";
 import type { YNode } from "./yamlTree.js";
 
@@ -33,19 +33,30 @@ export interface Origin {
   readonly node?: YNode;
 }
 
+interface Walked {
+  readonly node: YNode;
+  readonly keySpan?: Span;
+  readonly complete: boolean;
+  /** The first (outermost) merge key the walk went through (see `YMapEntry.mergedAt`). */
+  readonly mergedAt?: Span;
+}
+
 /** The node at `path` and the span of the mapping key that leads to it, as far as the path exists. */
-function walk(origin: Origin, path: string): { node: YNode; keySpan?: Span; complete: boolean } | undefined {
-  let node = origin.node;
-  if (!node) return undefined;
+function walk(origin: Origin, path: string): Walked | undefined {
+  const root = origin.node;
+  if (!root) return undefined;
+  let node: YNode = root;
   let keySpan: Span | undefined;
+  let mergedAt: Span | undefined;
   let rest = path;
+  const walked = (complete: boolean): Walked => ({ node, ...(keySpan ? { keySpan } : {}), complete, ...(mergedAt ? { mergedAt } : {}) });
   while (rest !== "") {
-    let next: { node: YNode; keySpan?: Span; rest: string } | undefined;
+    let next: { node: YNode; keySpan?: Span; mergedAt?: Span; rest: string } | undefined;
     if (node.kind === "map") {
       // Keys may contain dots (`app.kubernetes.io/name`): take the longest key the path starts with.
       for (const e of node.entries) {
         if ((rest === e.key || rest.startsWith(`${e.key}.`)) && (!next || e.key.length > rest.length - next.rest.length)) {
-          next = { node: e.value, keySpan: e.keySpan, rest: rest.slice(e.key.length + 1) };
+          next = { node: e.value, keySpan: e.keySpan, ...(e.mergedAt ? { mergedAt: e.mergedAt } : {}), rest: rest.slice(e.key.length + 1) };
         }
       }
     } else if (node.kind === "seq") {
@@ -54,24 +65,29 @@ function walk(origin: Origin, path: string): { node: YNode; keySpan?: Span; comp
       const item = /^\d+$/.test(index) ? node.items[Number(index)] : undefined;
       if (item) next = { node: item, rest: cut < 0 ? "" : rest.slice(cut + 1) };
     }
-    if (!next) return { node, ...(keySpan ? { keySpan } : {}), complete: false };
+    if (!next) return walked(false);
     node = next.node;
     keySpan = next.keySpan;
+    mergedAt ??= next.mergedAt;
     rest = next.rest;
   }
-  return { node, ...(keySpan ? { keySpan } : {}), complete: true };
+  return walked(true);
 }
 
-/** The most specific known span for `path` (or the nearest ancestor's, or the document's). */
+/**
+ * The most specific known span for `path` (or the nearest ancestor's, or the document's). Through
+ * a merge key it carries `mergedAt`, which `error()`/`warning()` turn into position and note.
+ */
 export function spanOf(origin: Origin, path: string): Span {
-  return walk(origin, path)?.node.span ?? origin.span;
+  const found = walk(origin, path);
+  return found ? viaMerge(found.node.span, found.mergedAt) : origin.span;
 }
 
 /** The span of the mapping key at `path` (the value's span when there is no such key). */
 export function keySpanOf(origin: Origin, path: string): Span {
   const found = walk(origin, path);
-  if (found?.complete && found.keySpan) return found.keySpan;
-  return found?.node.span ?? origin.span;
+  if (!found) return origin.span;
+  return viaMerge(found.complete && found.keySpan ? found.keySpan : found.node.span, found.mergedAt);
 }
 
 /** A selector as written plus its parsed form. */

@@ -8,9 +8,18 @@ export type ScalarStyle = "plain" | "single" | "double" | "literal" | "folded";
 
 export interface YScalar {
   readonly kind: "scalar";
-  /** The resolved value under YAML 1.2's core schema (`"80"` stays a string, `80` is a number). */
+  /**
+   * The resolved value under YAML 1.1's implicit types as go-yaml v2 applies them, which is how
+   * Kubernetes and calicoctl read YAML (see `load/resolveScalar.ts`): `"80"` stays a string, `80`
+   * is a number, `yes` is true. An integer too large for a JavaScript number keeps its text.
+   */
   readonly value: string | number | boolean | null;
   readonly style: ScalarStyle;
+  /**
+   * For a plain scalar that did not resolve to a string: its text as written, only when that is
+   * not `String(value)` (`yes`, `0x50`, `~`; not the empty text), so diagnostics can quote it.
+   */
+  readonly written?: string;
   /** Span of the scalar as written, including quotes or block indicators. */
   readonly span: Span;
 }
@@ -19,6 +28,12 @@ export interface YMapEntry {
   readonly key: string;
   readonly keySpan: Span;
   readonly value: YNode;
+  /**
+   * Set on an entry a merge key (`<<: *anchor`) brought into this mapping: the span of the alias
+   * it came through (of the `<<` key for a mapping written inline). `keySpan` and `value` are the
+   * anchored ones. The path walkers hand it on in `Span.mergedAt`, so diagnostics point at both.
+   */
+  readonly mergedAt?: Span;
 }
 
 export interface YMap {

@@ -1,8 +1,8 @@
 import { COLLECTION_STYLE, EVENT_ID, getScalarValue, SCALAR_STYLE, type Event, type ScalarEvent } from "js-yaml";
-import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import { error, warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/span.js";
 import type { ScalarStyle, YMap, YMapEntry, YNode, YScalar, YSeq } from "../yamlTree.js";
-import { expandTag, resolveScalar } from "./resolveScalar.js";
+import { expandTag, plainKey, resolveScalar } from "./resolveScalar.js";
 
 /** Where the events came from: `source` is the parsed text, which starts at `base` in `file`. */
 export interface EventSource {
@@ -17,8 +17,10 @@ export type DocumentRoot = YNode | null;
 /**
  * Builds positioned trees from js-yaml parser events, one root per document. Every node and map
  * key gets a span (offsets shifted by `base`). Aliases resolve to the anchored node itself (trees
- * are immutable, so sharing is a copy that keeps the anchor's spans). Duplicate keys, unknown
- * aliases, non-scalar keys and unsupported tags are reported into `diagnostics`. Work is linear in
+ * are immutable, so sharing is a copy that keeps the anchor's spans). Merge keys (`<<`) are applied
+ * as go-yaml v2 applies them (see `EntryList`); merged entries share the anchor's nodes and record
+ * where they were merged (`YMapEntry.mergedAt`). Duplicate keys, unknown aliases, non-scalar keys,
+ * bad merges and unsupported tags are reported into `diagnostics`. Work is linear in
  * the number of events; the text is only looked at near each event.
  */
 export function eventsToNodes(events: readonly Event[], where: EventSource, diagnostics: Diagnostic[]): DocumentRoot[] {
@@ -31,8 +33,8 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
   let anchors = new Map<string, YNode>();
 
   const spanOf = (start: number, end: number): Span => ({ file, start: base + start, end: base + end });
-  const report = (message: string, at: Span, code: "yaml-syntax" | "yaml-duplicate-key" = "yaml-syntax", notes?: Diagnostic["notes"]): void => {
-    diagnostics.push(error(code, message, at, notes));
+  const report: Report = (message, at, code = "yaml-syntax", notes) => {
+    diagnostics.push(code === "yaml-merge-override" ? warning(code, message, at, notes) : error(code, message, at, notes));
   };
   const next = (): Event => {
     const event = events[pos++];
@@ -79,7 +81,11 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
     }
     const resolved = resolveScalar(text, style === "plain", tag);
     if (!resolved.ok) report(resolved.message, spanOf(e.tagStart, e.tagEnd));
-    return { kind: "scalar", value: resolved.value, style, span };
+    const value = resolved.value;
+    if (style === "plain" && tag === undefined && typeof value !== "string" && text !== "" && String(value) !== text) {
+      return { kind: "scalar", value, style, span, written: text };
+    }
+    return { kind: "scalar", value, style, span };
   };
 
   const checkCollectionTag = (e: { tagStart: number; tagEnd: number }, expected: string): void => {
@@ -120,28 +126,21 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
         checkCollectionTag(e, "map");
         // A block mapping starts at its first key, so nothing is consumed yet; a flow one at `{`.
         if (e.style === COLLECTION_STYLE.FLOW) lastEnd = Math.max(lastEnd, e.start + 1);
-        const entries: YMapEntry[] = [];
-        let index: Map<string, Span> | undefined;
+        const entries = new EntryList();
         while (!peekIsPop()) {
           const key = mapKey();
-          const value = node();
-          if (key === undefined) continue;
-          // Resource mappings are small, so a linear scan beats a hash map until a mapping grows.
-          if (index === undefined && entries.length >= 16) index = new Map(entries.map((x) => [x.key, x.keySpan]));
-          const first = index ? index.get(key.key) : entries.find((x) => x.key === key.key)?.keySpan;
-          if (first !== undefined) {
-            report(`duplicate key ${JSON.stringify(key.key)} (the first one is kept)`, key.keySpan, "yaml-duplicate-key", [
-              { message: "first defined here", span: first },
-            ]);
+          if (key?.merge) {
+            entries.merge(mergeSources(key.keySpan), report);
             continue;
           }
-          entries.push({ key: key.key, keySpan: key.keySpan, value });
-          index?.set(key.key, key.keySpan);
+          const value = node();
+          if (key === undefined) continue;
+          entries.put({ key: key.key, keySpan: key.keySpan, value }, report);
         }
         next();
         const end = e.style === COLLECTION_STYLE.FLOW ? flowEnd(source, lastEnd, "}") : lastEnd;
         lastEnd = end;
-        const map: YMap = { kind: "map", entries, span: spanOf(e.start, end) };
+        const map: YMap = { kind: "map", entries: entries.list, span: spanOf(e.start, end) };
         return register(e, map);
       }
       default:
@@ -149,23 +148,56 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
     }
   };
 
-  /** Reads a key node; keys are scalars, kept as their text (`80:` is the key "80"). */
-  const mapKey = (): { key: string; keySpan: Span } | undefined => {
+  /**
+   * A plain key as Kubernetes reads it: resolved like any plain scalar, then made a string again
+   * by sigs.k8s.io/yaml (`yes:` is the key "true", `0x10:` is "16"; see `plainKey`). A key that has
+   * no string form there (null) is reported and kept as its text.
+   */
+  const plainMapKey = (text: string, keySpan: Span): { key: string; keySpan: Span } => {
+    const resolved = plainKey(text);
+    if (!resolved.ok) report(resolved.message, keySpan);
+    return { key: resolved.key, keySpan };
+  };
+
+  /**
+   * Reads a key node; keys are scalars, kept as the JSON key Kubernetes makes of them: quoted keys
+   * as their text, plain ones as `plainMapKey` says (`80:` is the key "80", `y:` is "true"). `merge` marks
+   * a merge key: a plain `<<`, or one tagged `!!merge` (go-yaml v2 decode.go `isMerge`: a quoted
+   * "<<" without the tag is an ordinary key).
+   */
+  const mapKey = (): { key: string; keySpan: Span; merge?: true } | undefined => {
     const e = events[pos];
     if (e?.type === EVENT_ID.SCALAR) {
       pos++;
-      // Keys are kept as their text, so the common case skips type resolution entirely.
+      const tag = tagOf(e);
+      if (tag !== undefined && expandTag(tag) === mergeTag && e.valueStart !== -1) {
+        const style = styleName(e.style);
+        const text = e.fast ? source.slice(e.valueStart, e.valueEnd) : getScalarValue(source, e);
+        if (text === "<<" && style !== "literal" && style !== "folded") {
+          consumeProperties(e);
+          const quoted = style === "plain" ? 0 : 1;
+          lastEnd = e.valueEnd + quoted;
+          return { key: text, keySpan: spanOf(e.valueStart - quoted, lastEnd), merge: true };
+        }
+      }
       if (e.anchorStart !== -1 || e.tagStart !== -1 || e.valueStart === -1) {
         const built = scalar(e);
         register(e, built);
+        if (built.style === "plain" && e.tagStart === -1) {
+          const text = typeof built.value === "string" ? built.value : (built.written ?? (built.value === null ? "" : String(built.value)));
+          return plainMapKey(text, built.span);
+        }
         return { key: built.value === null ? "" : String(built.value), keySpan: built.span };
       }
+      // The common case: no scalar node is built for a key, only its text and span.
       const style = styleName(e.style);
       const quoted = style === "single" || style === "double" ? 1 : 0;
       const start = style === "literal" || style === "folded" ? blockIndicator(source, lastEnd, e.valueStart) : e.valueStart - quoted;
       lastEnd = e.valueEnd + quoted;
       const text = e.fast ? source.slice(e.valueStart, e.valueEnd) : getScalarValue(source, e);
-      return { key: text, keySpan: spanOf(start, lastEnd) };
+      const keySpan = spanOf(start, lastEnd);
+      if (style !== "plain") return { key: text, keySpan };
+      return text === "<<" ? { key: text, keySpan, merge: true } : plainMapKey(text, keySpan);
     }
     const start = pos;
     const key = node();
@@ -174,6 +206,47 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
     }
     report("a mapping key must be a scalar; this entry is ignored", key.span);
     return undefined;
+  };
+
+  /**
+   * Reads the value of a merge key and returns the mappings to merge, in the order go-yaml v2
+   * applies them (decode.go `merge`): one mapping (inline or through an alias), or the items of a
+   * sequence from last to first, so that where two of them share a key the earlier one wins. Each
+   * comes with the span diagnostics point at: the alias that names it, or the `<<` key for a
+   * mapping written inline. Anything else is an error (go-yaml v2: "map merge requires map or
+   * sequence of maps as the value"); so is an alias that names a sequence, even of mappings.
+   */
+  const mergeSources = (keySpan: Span): { map: YMap; at: Span }[] => {
+    const start = pos;
+    const value = node();
+    const first = events[start];
+    const aliasSpan = (i: number): Span | undefined => {
+      const ev = events[i];
+      return ev?.type === EVENT_ID.ALIAS ? spanOf(ev.anchorStart - 1, ev.anchorEnd) : undefined;
+    };
+    const refuse = (at: Span): [] => {
+      report("a merge key (<<) needs a mapping or a sequence of mappings; go-yaml v2 rejects this document", at);
+      return [];
+    };
+    if (value.kind === "map") return [{ map: value, at: aliasSpan(start) ?? keySpan }];
+    if (value.kind !== "seq" || first?.type !== EVENT_ID.SEQUENCE) return refuse(aliasSpan(start) ?? value.span);
+    // Pair each item with the event it starts at, to know whether it was written as an alias.
+    const itemStarts: number[] = [];
+    let depth = 0;
+    for (let i = start + 1; i < pos - 1; i++) {
+      const ev = events[i];
+      if (depth === 0) itemStarts.push(i);
+      if (ev?.type === EVENT_ID.SEQUENCE || ev?.type === EVENT_ID.MAPPING) depth++;
+      else if (ev?.type === EVENT_ID.POP) depth--;
+    }
+    const sources: { map: YMap; at: Span }[] = [];
+    value.items.forEach((item, i) => {
+      const itemStart = itemStarts[i];
+      const alias = itemStart === undefined ? undefined : aliasSpan(itemStart);
+      if (item.kind === "map") sources.push({ map: item, at: alias ?? keySpan });
+      else refuse(alias ?? item.span);
+    });
+    return sources.reverse();
   };
 
   while (pos < events.length) {
@@ -234,4 +307,84 @@ function flowEnd(source: string, from: number, close: "]" | "}"): number {
     }
   }
   return from;
+}
+
+const mergeTag = "tag:yaml.org,2002:merge";
+
+type Report = (message: string, at: Span, code?: "yaml-syntax" | "yaml-duplicate-key" | "yaml-merge-override", notes?: Diagnostic["notes"]) => void;
+
+/**
+ * The entries of a mapping being built, in the order go-yaml v2 writes them into a Go map
+ * (decode.go `mapping`): keys in document order, a merge key's entries at its place. So a key
+ * written after `<<` replaces the merged one silently, and a merged key replaces one written
+ * before `<<` (reported as a warning, since the YAML merge spec and most other tools keep the
+ * written key there). A key written twice is a duplicate: the first one is kept.
+ */
+class EntryList {
+  readonly list: YMapEntry[] = [];
+  // Resource mappings are small, so a linear scan beats a hash map until a mapping grows.
+  private index: Map<string, number> | undefined;
+
+  private find(key: string): number | undefined {
+    if (this.index === undefined && this.list.length >= 16) this.index = new Map(this.list.map((x, i) => [x.key, i]));
+    if (this.index) return this.index.get(key);
+    const i = this.list.findIndex((x) => x.key === key);
+    return i < 0 ? undefined : i;
+  }
+
+  /** Adds an entry written in the mapping itself. */
+  put(entry: YMapEntry, report: Report): void {
+    const at = this.find(entry.key);
+    if (at === undefined) {
+      this.index?.set(entry.key, this.list.length);
+      this.list.push(entry);
+      return;
+    }
+    const old = this.list[at];
+    if (old === undefined) return;
+    if (old.mergedAt === undefined) {
+      report(`duplicate key ${JSON.stringify(entry.key)} (the first one is kept)`, entry.keySpan, "yaml-duplicate-key", [
+        { message: "first defined here", span: old.keySpan },
+      ]);
+      return;
+    }
+    this.list[at] = entry;
+  }
+
+  /**
+   * Adds the entries of one merge key's mappings, in the order `mergeSources` gives them; each is
+   * merged through its `at` (the alias, or the `<<` key itself).
+   */
+  merge(sources: readonly { readonly map: YMap; readonly at: Span }[], report: Report): void {
+    // Keys written before this merge key that it replaces: reported once each, at the end, with
+    // the merged entry that won.
+    const replaced = new Map<string, YMapEntry>();
+    for (const { map, at } of sources) {
+      for (const e of map.entries) {
+        const entry: YMapEntry = { key: e.key, keySpan: e.keySpan, value: e.value, mergedAt: at };
+        const i = this.find(e.key);
+        if (i === undefined) {
+          this.index?.set(e.key, this.list.length);
+          this.list.push(entry);
+          continue;
+        }
+        const old = this.list[i];
+        if (old !== undefined && old.mergedAt === undefined) replaced.set(e.key, old);
+        this.list[i] = entry;
+      }
+    }
+    for (const [key, old] of replaced) {
+      const winner = this.list[this.find(key) ?? -1];
+      if (winner?.mergedAt === undefined) continue;
+      report(
+        `${JSON.stringify(key)} is written before this merge key, so the merged value replaces it (go-yaml v2, and so Kubernetes, applies << where it stands); write the key after <<`,
+        winner.mergedAt,
+        "yaml-merge-override",
+        [
+          { message: "written here", span: old.keySpan },
+          { message: "merged from here", span: winner.keySpan },
+        ],
+      );
+    }
+  }
 }

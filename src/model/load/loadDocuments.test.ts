@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Span } from "../../diagnostics/span.js";
 import type { YMapEntry, YNode } from "../yamlTree.js";
+import { loadModel } from "../loadModel.js";
 import { loadDocuments } from "./loadDocuments.js";
 import { toPlain } from "./toPlain.js";
 
@@ -84,7 +85,7 @@ describe("loadDocuments: positions", () => {
     expect(at(root, "b")).toMatchObject({ value: "" });
   });
 
-  it("resolves plain scalars under the core schema and keeps quoted ones strings", () => {
+  it("resolves plain scalars as go-yaml v2 does (YAML 1.1) and keeps quoted ones strings", () => {
     const text = "a: 80\nb: '80'\nc: true\nd: yes\ne: ~\nf: null\ng: 1.5\nh: 0x10\ni: .inf\nj: !!str 80\nk: !!int '12'\nl: 0o17\nm: on\n";
     const r = load(text);
     expect(r.diagnostics).toEqual([]);
@@ -92,7 +93,7 @@ describe("loadDocuments: positions", () => {
       a: 80,
       b: "80",
       c: true,
-      d: "yes",
+      d: true,
       e: null,
       f: null,
       g: 1.5,
@@ -101,7 +102,7 @@ describe("loadDocuments: positions", () => {
       j: "80",
       k: 12,
       l: 15,
-      m: "on",
+      m: true,
     });
   });
 
@@ -126,6 +127,36 @@ describe("loadDocuments: positions", () => {
   it("keeps keys as their text", () => {
     const text = "80: a\ntrue: b\n'q': c\n";
     expect(toPlain(load(text).documents[0]!.node)).toEqual({ "80": "a", true: "b", q: "c" });
+  });
+
+  it("makes plain keys the JSON keys Kubernetes makes of them (go-yaml v2, then sigs.k8s.io/yaml)", () => {
+    const text = "y: a\nOff: b\n0x10: c\n1_000: d\n1.0: e\n1e6: f\n0.1: g\n.inf: h\n'y': i\n\"on\": j\n2001-12-14: k\n";
+    const r = load(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(toPlain(r.documents[0]!.node)).toEqual({
+      true: "a",
+      false: "b",
+      "16": "c",
+      "1000": "d",
+      "1": "e",
+      "1e+06": "f",
+      "0.1": "g",
+      ".inf": "h",
+      y: "i",
+      on: "j",
+      "2001-12-14": "k",
+    });
+  });
+
+  it("reports keys Kubernetes cannot make a JSON key of, and keys that collide once converted", () => {
+    const text = "~: a\nnull: b\n18446744073709551615: c\nyes: d\ntrue: e\n";
+    const r = load(text);
+    expect(r.diagnostics.map((d) => [d.code, cover(text, d.span!)])).toEqual([
+      ["yaml-syntax", "~"],
+      ["yaml-syntax", "null"],
+      ["yaml-syntax", "18446744073709551615"],
+      ["yaml-duplicate-key", "true"],
+    ]);
   });
 
   it("handles CRLF line ends", () => {
@@ -154,10 +185,48 @@ describe("loadDocuments: documents", () => {
     const r = load(text);
     expect(r.documents).toEqual([]);
     expect(r.diagnostics.map((d) => [d.code, cover(text, d.span!)])).toEqual([
-      ["document-not-object", "- a"],
+      ["document-not-object", "a"],
       ["document-not-object", "hello"],
       ["document-not-object", "'x'"],
     ]);
+  });
+
+  it("takes each item of a top-level sequence as a resource, as calicoctl does", () => {
+    const text = [
+      "- apiVersion: projectcalico.org/v3",
+      "  kind: GlobalNetworkPolicy",
+      "  metadata: {name: a}",
+      "- {kind: B}",
+      "- 7",
+      "- [x]",
+      "- ~",
+      "- kind: List",
+      "  items: [{kind: C}]",
+      "---",
+      "kind: D",
+      "---",
+      "[]",
+      "",
+    ].join("\n");
+    const r = load(text);
+    expect(r.documents.map((d) => [d.index, toPlain(d.node)])).toEqual([
+      [0, { apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "a" } }],
+      [1, { kind: "B" }],
+      [2, { kind: "C" }],
+      [3, { kind: "D" }],
+    ]);
+    expect(cover(text, r.documents[1]!.node.span)).toBe("{kind: B}");
+    expect(r.diagnostics.map((d) => [d.code, cover(text, d.span!), d.message])).toEqual([
+      ["document-not-object", "7", "an item of a top-level sequence must be a mapping (a Kubernetes or Calico resource), not the scalar 7"],
+      ["document-not-object", "[x]", "an item of a top-level sequence must be a mapping (a Kubernetes or Calico resource), not a sequence"],
+      ["document-not-object", "~", "an item of a top-level sequence must be a mapping (a Kubernetes or Calico resource), not null"],
+    ]);
+  });
+
+  it("loads list wrappers with null, empty or no items as zero resources, silently", () => {
+    const text = ["apiVersion: v1", "kind: List", "items:", "---", "kind: List", "items: []", "---", "kind: NetworkPolicyList", "items: null", "---", "kind: PodList", "metadata: {}", ""].join("\n");
+    expect(load(text)).toEqual({ documents: [], diagnostics: [] });
+    expect(loadModel([{ path: "f.yaml", text }])).toEqual({ model: { resources: [] }, diagnostics: [] });
   });
 
   it("unwraps kind: List and *List wrappers, counting resources after unwrapping", () => {
@@ -315,11 +384,11 @@ describe("loadDocuments: aliases and merge keys", () => {
     expect(toPlain(r.documents[0]!.node)).toEqual({ a: null });
   });
 
-  it("treats << as an ordinary key", () => {
-    const text = "base: &b {x: 1}\nderived:\n  <<: *b\n  y: 2\n";
+  it("applies << as a merge key (more in mergeKeys.test.ts)", () => {
+    const text = "base: &b {x: 1}\nderived:\n  <<: *b\n  z: 2\n";
     const r = load(text);
     expect(r.diagnostics).toEqual([]);
-    expect(toPlain(r.documents[0]!.node)).toEqual({ base: { x: 1 }, derived: { "<<": { x: 1 }, y: 2 } });
+    expect(toPlain(r.documents[0]!.node)).toEqual({ base: { x: 1 }, derived: { x: 1, z: 2 } });
   });
 });
 

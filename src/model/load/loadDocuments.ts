@@ -1,6 +1,7 @@
 import { parseEvents, type Event } from "js-yaml";
 import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { LoadedDocument, SourceFile, YMap, YNode } from "../yamlTree.js";
+import { hideByteOrderMarks } from "./byteOrderMarks.js";
 import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
 import { splitDocuments } from "./splitDocuments.js";
 
@@ -11,7 +12,8 @@ export interface LoadResult {
 
 /**
  * Parses every file (multi-document YAML or JSON) into positioned trees, unwraps `kind: List` and
- * other `*List` wrappers with an `items` sequence, and keeps going after a bad document. Codes:
+ * other `*List` wrappers with an `items` sequence, takes the items of a document that is a sequence
+ * as resources, and keeps going after a bad document. Codes:
  * yaml-syntax (with a zero-width span at the error), yaml-duplicate-key, document-not-object.
  * Empty (null) documents are skipped silently. `index` counts the resources loaded from a file.
  *
@@ -38,11 +40,17 @@ export function loadDocuments(files: readonly SourceFile[]): LoadResult {
  */
 const BATCH_CHARS = 1 << 20;
 
+/**
+ * Parses one file. CRLF line breaks need nothing here (YAML reads `\r\n` as one break, and spans
+ * are offsets, so a `\r` is never inside one); BOMs that start documents are hidden first, with
+ * every offset kept (see `hideByteOrderMarks`).
+ */
 function parseFile(file: SourceFile, diagnostics: Diagnostic[]): DocumentRoot[] {
-  if (file.text.length <= 4 * BATCH_CHARS) return parseText(file.path, file.text, 0, diagnostics);
+  const text = hideByteOrderMarks(file.text);
+  if (text.length <= 4 * BATCH_CHARS) return parseText(file.path, text, 0, diagnostics);
   const roots: DocumentRoot[] = [];
-  for (const batch of batches(splitDocuments(file.text))) {
-    roots.push(...parseText(file.path, file.text.slice(batch.start, batch.end), batch.start, diagnostics));
+  for (const batch of batches(splitDocuments(text))) {
+    roots.push(...parseText(file.path, text.slice(batch.start, batch.end), batch.start, diagnostics));
   }
   return roots;
 }
@@ -98,8 +106,28 @@ function parseChunk(path: string, text: string, base: number): Parsed {
   }
 }
 
-/** Adds a document root: skips null, reports non-mappings, unwraps lists. */
+/**
+ * Adds a document root: skips null, unwraps lists, and takes each item of a top-level sequence as
+ * a resource of its own (calicoctl reads a file whose root is a sequence of resources that way).
+ * Anything else that is not a mapping is reported.
+ */
 function addRoot(root: DocumentRoot, add: (node: YNode) => void, diagnostics: Diagnostic[]): void {
+  if (root?.kind !== "seq") {
+    addResource(root, add, diagnostics);
+    return;
+  }
+  for (const item of root.items) {
+    if (item.kind === "map") {
+      addResource(item, add, diagnostics);
+    } else {
+      const what = item.kind === "seq" ? "a sequence" : item.value === null ? "null" : `the scalar ${JSON.stringify(item.value)}`;
+      diagnostics.push(error("document-not-object", `an item of a top-level sequence must be a mapping (a Kubernetes or Calico resource), not ${what}`, item.span));
+    }
+  }
+}
+
+/** Adds one resource (a document, or an item of a list or of a top-level sequence). */
+function addResource(root: DocumentRoot, add: (node: YNode) => void, diagnostics: Diagnostic[]): void {
   if (root === null || (root.kind === "scalar" && root.value === null)) return;
   if (root.kind !== "map") {
     const what = root.kind === "seq" ? "a sequence" : `the scalar ${JSON.stringify(root.value)}`;
@@ -111,16 +139,18 @@ function addRoot(root: DocumentRoot, add: (node: YNode) => void, diagnostics: Di
     add(root);
     return;
   }
-  for (const item of items) addRoot(item, add, diagnostics);
+  for (const item of items) addResource(item, add, diagnostics);
 }
 
 /**
  * The items of a list wrapper (`kind: List`, `kind: NetworkPolicyList`, ...): a mapping whose
- * `kind` is a string ending in "List" and whose `items` is a sequence. Undefined otherwise.
+ * `kind` is a string ending in "List" and whose `items` is a sequence, or null or absent (an empty
+ * list, as `kubectl get -o yaml` prints one that found nothing). Undefined otherwise.
  */
 function listItems(map: YMap): readonly YNode[] | undefined {
   const kind = map.entries.find((e) => e.key === "kind")?.value;
   if (kind?.kind !== "scalar" || typeof kind.value !== "string" || !kind.value.endsWith("List")) return undefined;
   const items = map.entries.find((e) => e.key === "items")?.value;
-  return items?.kind === "seq" ? items.items : undefined;
+  if (items === undefined || (items.kind === "scalar" && items.value === null)) return [];
+  return items.kind === "seq" ? items.items : undefined;
 }

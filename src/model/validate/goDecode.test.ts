@@ -76,7 +76,7 @@ describe("a null anywhere means what the spelled-out form means (property)", () 
             if (got === "<absent>") return undefined;
             return nulled ? got : x === "null" ? (spelled.startsWith("{") ? "{}" : "[]") : got;
           };
-          const out = ["apiVersion: networking.k8s.io/v1", "kind: NetworkPolicy", "metadata:", "  name: p", "  namespace: n"];
+          const out = ["apiVersion: networking.k8s.io/v1", "kind: NetworkPolicy", "metadata:", "  name: p", "  namespace: ns"];
           const labels = v(f.labels, "{a: b}");
           if (labels !== undefined) out.push(`  labels: ${labels}`);
           out.push("spec:");

@@ -57,7 +57,28 @@ export function issueToDiagnostic(issue: z.core.$ZodIssue, node: YNode): Diagnos
   const last = path[path.length - 1];
   const code: DiagnosticCode =
     last === "action" ? "invalid-action" : issue.code === "invalid_type" || isTypeUnion(issue) ? "invalid-type" : "invalid-value";
+  // A plain scalar that YAML 1.1 reads as a boolean, number or null where a string is expected:
+  // say why (`yes`, `on`, `1.10` and `~` are not strings to Kubernetes) and how to fix it.
+  const scalar = target.node;
+  if (scalar.kind === "scalar" && scalar.style === "plain" && typeof scalar.value !== "string" && expectsString(issue)) {
+    const text = scalar.written ?? String(scalar.value);
+    if (text !== "") {
+      const what =
+        typeof scalar.value === "boolean"
+          ? "a boolean"
+          : scalar.value === null
+            ? "null"
+            : `a number${scalar.written === undefined ? "" : ` (${String(scalar.value)})`}`;
+      return error(code, `${field}: ${text} is ${what} in YAML 1.1, which is how Kubernetes reads it; quote it: ${JSON.stringify(text)}`, span);
+    }
+  }
   return error(code, `${field}: ${issue.message}`, span);
+}
+
+/** The issue says a string was expected here: directly, or by a union branch that wanted one. */
+function expectsString(issue: z.core.$ZodIssue): boolean {
+  if (issue.code === "invalid_type") return issue.expected === "string";
+  return issue.code === "invalid_union" && issue.errors.some((branch) => branch.some((i) => i.path.length === 0 && i.code === "invalid_type" && i.expected === "string"));
 }
 
 /** A union whose every branch failed on type (e.g. a map where a number or string was expected). */

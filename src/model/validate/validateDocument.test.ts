@@ -110,6 +110,28 @@ describe("structure", () => {
     expect(codesAt(gnpYaml("ingress:", "- action: Allow", "  ipVersion: 5"))).toEqual([{ code: "invalid-value", line: 8, column: 16 }]);
   });
 
+  test("a plain scalar that YAML 1.1 reads as a boolean or number where a string is expected says why", () => {
+    const text = yaml(
+      "apiVersion: networking.k8s.io/v1",
+      "kind: NetworkPolicy",
+      "metadata:",
+      "  name: p",
+      "  labels: {env: yes, on: 'x', version: 1.10, build: 0x1F, id: 7, q: ~}",
+      "spec:",
+      "  podSelector: {matchLabels: {tier: Off}}",
+    );
+    const r = validateYaml(text);
+    expect(r.diagnostics.map((d) => [d.code, d.message])).toEqual([
+      ["invalid-type", 'metadata.labels.env: yes is a boolean in YAML 1.1, which is how Kubernetes reads it; quote it: "yes"'],
+      ["invalid-type", 'metadata.labels.version: 1.10 is a number (1.1) in YAML 1.1, which is how Kubernetes reads it; quote it: "1.10"'],
+      ["invalid-type", 'metadata.labels.build: 0x1F is a number (31) in YAML 1.1, which is how Kubernetes reads it; quote it: "0x1F"'],
+      ["invalid-type", 'metadata.labels.id: 7 is a number in YAML 1.1, which is how Kubernetes reads it; quote it: "7"'],
+      ["invalid-type", 'spec.podSelector.matchLabels.tier: Off is a boolean in YAML 1.1, which is how Kubernetes reads it; quote it: "Off"'],
+    ]);
+    // `q: ~` is no error: a null label value is the empty string to Go's decoder (see goDecode).
+    expect(r.found.map((f) => [f.line, f.column])).toEqual([[5, 17], [5, 40], [5, 53], [5, 63], [7, 37]]);
+  });
+
   test("unknown fields are warnings at the key, and the resource is kept", () => {
     const r = validateYaml(gnpYaml("selector: all()", "ingres: []", "egress:", "- action: Allow", "  destinaton: {}"));
     expect(r.found).toEqual([

@@ -4,7 +4,7 @@
  */
 import { error, warning, type Diagnostic } from "../../../diagnostics/diagnostic.js";
 import type { DiagnosticCode } from "../../../diagnostics/codes.js";
-import type { Span } from "../../../diagnostics/span.js";
+import { viaMerge, type Span } from "../../../diagnostics/span.js";
 import { scalarValueSpan } from "../../load/index.js";
 import { parseSelector } from "../../selector/index.js";
 import type { Origin, SelectorField } from "../../types.js";
@@ -54,7 +54,7 @@ export function buildSelector(
   const target = resolvePath(ctx.node, splitDotted(path));
   const scalar = target.complete && target.node.kind === "scalar" ? target.node : undefined;
   const toSpan = (start: number, end: number): Span =>
-    scalar ? scalarValueSpan(ctx.text, scalar, start + lead, end + lead) : spanAt(ctx, path);
+    scalar ? viaMerge(scalarValueSpan(ctx.text, scalar, start + lead, end + lead), target.mergedAt) : spanAt(ctx, path);
   const result = parseSelector(trimmed, { dialect, location: { toSpan } });
   if (!result.ok) {
     ctx.diagnostics.push(...result.diagnostics);

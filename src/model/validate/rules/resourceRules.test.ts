@@ -49,7 +49,7 @@ describe("labelSyntax (metadata and labelsToApply)", () => {
   });
 
   test("label values must be strings: the API server rejects a number, calicoctl reads it as a string", () => {
-    const ns = yaml("apiVersion: v1", "kind: Namespace", "metadata:", "  name: n", "  labels: {version: 1}");
+    const ns = yaml("apiVersion: v1", "kind: Namespace", "metadata:", "  name: ns", "  labels: {version: 1}");
     expect(codesAt(ns)).toEqual([{ code: "invalid-type", line: 5, column: 21 }]);
     const profile = validateYaml(calico("Profile", "p", "  labels: {version: 1, ratio: 0.5}"));
     expect(profile.found).toEqual([]);
