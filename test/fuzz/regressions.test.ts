@@ -46,4 +46,27 @@ spec:
     expect(irAllows(c, elsewhere)).toBe(false);
     expect(disagreements(c, [toHost, elsewhere])).toEqual([]);
   });
+
+  // Compiler bug: a WorkloadEndpoint naming the built-in `projectcalico-default-allow` profile
+  // got an empty profile chain (the compiler treated it as undefined), so its traffic fell to
+  // "Drop if no profiles matched". libcalico-go/lib/resources/static.go `DefaultAllowProfile`:
+  // every datastore serves it with one Allow rule each way. Fixed in src/compiler/profiles.ts
+  // (`collectProfiles` starts with the built-in profile).
+  it("the built-in projectcalico-default-allow profile allows", () => {
+    const c = compiled(`
+apiVersion: v1
+kind: Pod
+metadata: {name: p0, namespace: a}
+spec: {nodeName: node-2}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata: {name: wep1, namespace: a}
+spec: {node: node-1, interfaceName: caliwep1, ipNetworks: [10.0.0.2/32], profiles: [projectcalico-default-allow]}
+`);
+    const flow: Flow = { family: 4, src: { endpoint: "a/p0" }, dst: { endpoint: "a/wep1" }, protocol: 6, srcPort: 40000, dstPort: 53 };
+    expect(evaluateFlow(c.prepared, flow).allowed).toBe(true);
+    expect(irAllows(c, flow)).toBe(true);
+  });
 });
