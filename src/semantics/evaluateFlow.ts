@@ -105,9 +105,11 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
     if (!profile) continue;
     for (const [ruleIndex, rule] of profile[direction].entries()) {
       if (!calicoRuleMatches(rule, pkt)) continue;
-      // In a v1 profile, Pass ("next-tier") means allow. In a v3 profile it ends the profile, and
-      // the next profile is evaluated (Felix checks only the accept mark after a profile).
-      const action = profile.v1 && rule.action === "Pass" ? "Allow" : rule.action;
+      // Pass (v1 `pass` / `next-tier` too) ends the profile and the next one is evaluated:
+      // Felix renders it in a profile as in a policy, setting the pass mark and returning, and
+      // after a profile checks only the accept mark (felix/rules/policy.go
+      // `CombineMatchAndActionsForProtoRule`, felix/rules/endpoints.go "Return if profile accepted").
+      const action = rule.action;
       steps.push({
         kind: "profile",
         profile: name,

@@ -58,7 +58,7 @@ export type Step =
     }
   /** The tier applied to the endpoint but no rule gave a verdict: its default action. */
   | { readonly kind: "tier-default"; readonly tier: string; readonly action: "Deny" | "Pass" }
-  /** A profile rule matched (Pass in a v1 profile counts as Allow, and is reported as Allow). */
+  /** A profile rule matched. Log continues; Allow/Deny end the direction; Pass leaves the profile. */
   | {
       readonly kind: "profile";
       readonly profile: string;
@@ -217,8 +217,6 @@ export interface ProfileWith<R> {
   readonly labels: Labels;
   readonly ingress: readonly R[];
   readonly egress: readonly R[];
-  /** v1 profiles treat Pass as Allow. */
-  readonly v1: boolean;
   readonly file?: string;
 }
 

@@ -38,11 +38,24 @@ describe("Calico v1 (tags)", () => {
     expect(allowed(p, "libnetwork/c3/c", "libnetwork/c4/d")).toBe(false);
   });
 
-  it("Pass in a v1 profile means allow", () => {
-    const p = prepareModel(model(v1Profile("p", { ingress: [rule("Pass")] }), v1WorkloadEndpoint("d", { workload: "w", nets: ["10.2.0.4/32"], profiles: ["p"] })));
+  // Felix renders a profile's pass (`next-tier`) like a policy's, and checks only the accept mark
+  // after a profile (felix/rules/policy.go, felix/rules/endpoints.go).
+  it("Pass in a v1 profile ends that profile; the next one decides", () => {
+    const p = prepareModel(
+      model(
+        v1Profile("p", { ingress: [rule("Pass"), rule("Allow")] }),
+        v1Profile("q", { ingress: [rule("Allow")] }),
+        v1WorkloadEndpoint("d", { workload: "w", nets: ["10.2.0.4/32"], profiles: ["p"] }),
+        v1WorkloadEndpoint("e", { workload: "x", nets: ["10.2.0.5/32"], profiles: ["p", "q"] }),
+      ),
+    );
     const v = verdict(p, "192.0.2.1", "libnetwork/w/d");
-    expect(v.allowed).toBe(true);
-    expect(v.ingress?.steps).toEqual([{ kind: "profile", profile: "p", ruleIndex: 0, action: "Allow", file: "test.yaml", path: "spec.ingress.0" }]);
+    expect(v.allowed).toBe(false);
+    expect(v.ingress?.steps).toEqual([
+      { kind: "profile", profile: "p", ruleIndex: 0, action: "Pass", file: "test.yaml", path: "spec.ingress.0" },
+      { kind: "no-profile-matched", profiles: ["p"] },
+    ]);
+    expect(allowed(p, "192.0.2.1", "libnetwork/x/e")).toBe(true);
   });
 
   it("v1 policies are global policies of the default tier, before profiles", () => {

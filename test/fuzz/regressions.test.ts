@@ -69,4 +69,34 @@ spec: {node: node-1, interfaceName: caliwep1, ipNetworks: [10.0.0.2/32], profile
     expect(evaluateFlow(c.prepared, flow).allowed).toBe(true);
     expect(irAllows(c, flow)).toBe(true);
   });
+
+  // Evaluator bug: it took `next-tier` (pass) in a v1 profile for allow; the compiled ruleset
+  // set the pass mark and went on to the next profile, here none, so "Drop if no profiles
+  // matched". Felix renders a profile's pass like a policy's and looks only at the accept mark
+  // after a profile (felix/rules/policy.go `CombineMatchAndActionsForProtoRule`,
+  // felix/rules/endpoints.go "Return if profile accepted"); nothing treats v1 profiles apart.
+  // Fixed in src/semantics/evaluateFlow.ts (Pass ends any profile).
+  it("next-tier in a v1 profile ends the profile, it does not allow", () => {
+    const c = compiled(`
+apiVersion: v1
+kind: profile
+metadata: {name: v1-b}
+spec:
+  egress: [{action: next-tier, ipVersion: 4}]
+---
+apiVersion: v1
+kind: workloadEndpoint
+metadata: {name: eth0, workload: w0, orchestrator: docker, node: node-1}
+spec: {interfaceName: caliv1w0, ipNetworks: [10.0.0.1/32], profiles: [v1-b]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p1, namespace: a}
+spec: {nodeName: node-2}
+status: {podIP: 10.0.0.2}
+`);
+    const flow: Flow = { family: 4, src: { endpoint: "docker/w0/eth0" }, dst: { endpoint: "a/p1" }, protocol: 6, srcPort: 40000, dstPort: 53 };
+    expect(evaluateFlow(c.prepared, flow).allowed).toBe(false);
+    expect(irAllows(c, flow)).toBe(false);
+  });
 });
