@@ -44,7 +44,9 @@ export function inNamespace(namespace: string): Selector {
 /**
  * The selector of the endpoints a Calico policy applies to: the written selector, scoped to the
  * policy's namespace (NetworkPolicy) or narrowed by its namespaceSelector (GNP), and by the
- * `pcsa.`-prefixed serviceAccountSelector (in which all() means "has a service account").
+ * `pcsa.`-prefixed serviceAccountSelector. Only the GlobalNetworkPolicy processor rewrites
+ * all() there to "has a service account" (globalnetworkpolicyprocessor.go); the NetworkPolicy
+ * processor appends the prefixed selector as it is (networkpolicyprocessor.go), so all() stays all().
  */
 export function policySelector(policy: CalicoNetworkPolicy | GlobalNetworkPolicy): Selector {
   const parts: Selector[] = [policy.selector.ast];
@@ -53,8 +55,8 @@ export function policySelector(policy: CalicoNetworkPolicy | GlobalNetworkPolicy
     parts.push(replacePseudo(mapLabels(policy.namespaceSelector.ast, prefixed(NAMESPACE_LABEL_PREFIX)), hasNamespace, hasNamespace));
   }
   if (policy.serviceAccountSelector) {
-    const sa = policy.serviceAccountSelector.ast;
-    parts.push(replacePseudo(mapLabels(sa, prefixed(SERVICE_ACCOUNT_LABEL_PREFIX)), hasServiceAccount, hasServiceAccount));
+    const sa = mapLabels(policy.serviceAccountSelector.ast, prefixed(SERVICE_ACCOUNT_LABEL_PREFIX));
+    parts.push(policy.kind === "GlobalNetworkPolicy" ? replacePseudo(sa, hasServiceAccount, hasServiceAccount) : sa);
   }
   return andSelectors(...parts);
 }

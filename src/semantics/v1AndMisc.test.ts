@@ -81,10 +81,14 @@ describe("effective selectors (libcalico-go updateprocessors/rules.go)", () => {
   });
 
   it("policy selectors", () => {
-    const np = networkPolicy("ns1", "p", { selector: "app == 'a'", serviceAccountSelector: "" });
-    expect(printSelector(policySelector(np))).toBe('(app == "a" && projectcalico.org/namespace == "ns1" && has(projectcalico.org/serviceaccount))');
+    // all() in a serviceAccountSelector means "has an account" in a GNP only
+    // (globalnetworkpolicyprocessor.go vs networkpolicyprocessor.go).
+    const np = networkPolicy("ns1", "p", { selector: "app == 'a'", serviceAccountSelector: "all()" });
+    expect(printSelector(policySelector(np))).toBe('(app == "a" && projectcalico.org/namespace == "ns1" && all())');
     const gnp = globalPolicy("g", { namespaceSelector: "all()" });
     expect(printSelector(policySelector(gnp))).toBe("(all() && has(projectcalico.org/namespace))");
+    const gnpSa = globalPolicy("g", { serviceAccountSelector: "all()" });
+    expect(printSelector(policySelector(gnpSa))).toBe("(all() && has(projectcalico.org/serviceaccount))");
   });
 });
 

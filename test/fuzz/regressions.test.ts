@@ -99,4 +99,35 @@ status: {podIP: 10.0.0.2}
     expect(evaluateFlow(c.prepared, flow).allowed).toBe(false);
     expect(irAllows(c, flow)).toBe(false);
   });
+
+  // Evaluator bug: it read all() in a namespaced NetworkPolicy's serviceAccountSelector as "has
+  // a service account", so the policy skipped a WorkloadEndpoint without one; the compiled
+  // ruleset applied it. Only globalnetworkpolicyprocessor.go rewrites all() that way;
+  // networkpolicyprocessor.go appends the prefixed selector as it is
+  // (libcalico-go/lib/backend/syncersv1/updateprocessors). Fixed in
+  // src/semantics/effectiveSelector.ts (`policySelector`).
+  it("serviceAccountSelector all() in a NetworkPolicy selects endpoints without an account", () => {
+    const c = compiled(`
+apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata: {name: wep0, namespace: b}
+spec: {node: node-1, interfaceName: caliwep0, ipNetworks: [10.0.0.1/32]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p1, namespace: a}
+spec: {nodeName: node-2}
+status: {podIP: 10.0.0.2}
+---
+apiVersion: projectcalico.org/v3
+kind: NetworkPolicy
+metadata: {name: web, namespace: b}
+spec:
+  serviceAccountSelector: all()
+  egress: [{action: Allow}]
+`);
+    const flow: Flow = { family: 4, src: { endpoint: "b/wep0" }, dst: { endpoint: "a/p1" }, protocol: 6, srcPort: 40000, dstPort: 53 };
+    expect(evaluateFlow(c.prepared, flow).allowed).toBe(true);
+    expect(irAllows(c, flow)).toBe(true);
+  });
 });
