@@ -109,6 +109,10 @@ export function lowerRule(r: CalicoRule, ctx: RuleContext): Rule[] {
   const notProtocol = r.notProtocol !== undefined ? protocolNumber(r.notProtocol) : undefined;
   // ICMP exists only in IPv4, ICMPv6 only in IPv6.
   if ((protocol === 1 && ctx.family === 6) || (protocol === 58 && ctx.family === 4)) return [];
+  // Beside a protocol, notProtocol is implied (another protocol) or contradicts it (the same),
+  // so it is folded here: a rule may carry one protocol match only (iptables refuses a second
+  // `-p`, "multiple -p flags not allowed", which is what felix/rules/policy.go would emit).
+  if (protocol !== undefined && notProtocol === protocol) return [];
 
   const src = lowerSide(r.source, "src", protocol, r, ctx);
   const dst = lowerSide(r.destination, "dst", protocol, r, ctx);
@@ -117,7 +121,7 @@ export function lowerRule(r: CalicoRule, ctx: RuleContext): Rule[] {
   const head: Match[] = protocol !== undefined ? [{ kind: "protocol", protocol, negate: false }] : [];
   const tail: Match[] = [];
   if (r.icmp?.type !== undefined) tail.push({ kind: "icmp", type: r.icmp.type, ...(r.icmp.code !== undefined ? { code: r.icmp.code } : {}), negate: false });
-  if (notProtocol !== undefined) tail.push({ kind: "protocol", protocol: notProtocol, negate: true });
+  if (notProtocol !== undefined && protocol === undefined) tail.push({ kind: "protocol", protocol: notProtocol, negate: true });
   tail.push(...src.negated, ...dst.negated);
   if (r.notICMP?.type !== undefined) tail.push({ kind: "icmp", type: r.notICMP.type, ...(r.notICMP.code !== undefined ? { code: r.notICMP.code } : {}), negate: true });
 

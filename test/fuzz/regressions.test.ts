@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import type { Flow } from "../../src/semantics/index.js";
 import { evaluateFlow } from "../../src/semantics/index.js";
+import { renderIptables } from "../../src/backends/iptables/index.js";
 import { compileYaml, disagreements, irAllows } from "./differential.js";
 
 function compiled(yaml: string): Exclude<ReturnType<typeof compileYaml>, string> {
@@ -129,5 +130,35 @@ spec:
     const flow: Flow = { family: 4, src: { endpoint: "b/wep0" }, dst: { endpoint: "a/p1" }, protocol: 6, srcPort: 40000, dstPort: 53 };
     expect(evaluateFlow(c.prepared, flow).allowed).toBe(true);
     expect(irAllows(c, flow)).toBe(true);
+  });
+
+  // Compiler bug, found by the kernel leg: a rule with both protocol and notProtocol lowered to
+  // two protocol matches, which the interpreter accepts but the iptables backend (like
+  // iptables: "multiple -p flags not allowed") refuses. The negation is implied by another
+  // protocol and contradicts the same one; Calico's validator allows the pair
+  // (libcalico-go/lib/validator/v3/validator.go `validateRule`). Fixed in
+  // src/compiler/lowerRule.ts (notProtocol folded when a protocol is given).
+  it("protocol with notProtocol renders one protocol match", () => {
+    const c = compiled(`
+apiVersion: v1
+kind: Pod
+metadata: {name: p0, namespace: a}
+spec: {nodeName: node-1}
+status: {podIP: 10.0.0.1}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: web}
+spec:
+  egress:
+  - {action: Deny, protocol: UDP, notProtocol: 17}
+  - {action: Allow, protocol: TCP, notProtocol: UDP}
+`);
+    expect(() => renderIptables(c.ir)).not.toThrow();
+    const tcp: Flow = { family: 4, src: { endpoint: "a/p0" }, dst: { ip: "192.168.1.7" }, protocol: 6, srcPort: 40000, dstPort: 80 };
+    const udp: Flow = { ...tcp, protocol: 17 };
+    expect(evaluateFlow(c.prepared, tcp).allowed).toBe(true);
+    expect(evaluateFlow(c.prepared, udp).allowed).toBe(false);
+    expect(disagreements(c, [tcp, udp])).toEqual([]);
   });
 });
