@@ -64,6 +64,11 @@ export type Step =
       readonly profile: string;
       readonly ruleIndex: number;
       readonly action: RuleAction;
+      /**
+       * Set when a Pass rule ended the profile without matching: the packet still carried the
+       * pass mark of an earlier Pass (see `evaluateDirection`).
+       */
+      readonly byPassMark?: true;
       /** Absent for implicit profiles (`kns.<ns>`, `projectcalico-default-allow`). */
       readonly file?: string;
       readonly path?: string;
@@ -159,6 +164,13 @@ export interface PreparedCalicoRule {
   readonly action: RuleAction;
   /** The only family the rule can match (from ipVersion, nets or ICMP), if restricted. */
   readonly family?: Family;
+  /**
+   * The only family Felix renders the rule in, if restricted: by ipVersion, nets, or an ICMP
+   * protocol written by name (felix/calc/rule_convert.go `ipVersionToProtoIPVersion`; a number
+   * such as 1 leaves the rule in both families, where it matches nothing in the other one). A
+   * rule rendered in a family can end a profile there without matching (see `evaluateDirection`).
+   */
+  readonly renderedIn?: Family;
   readonly protocol?: number;
   readonly notProtocol?: number;
   readonly icmp?: IcmpMatch;

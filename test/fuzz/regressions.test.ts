@@ -161,4 +161,39 @@ spec:
     expect(evaluateFlow(c.prepared, udp).allowed).toBe(false);
     expect(disagreements(c, [tcp, udp])).toEqual([]);
   });
+
+  // Evaluator bug: after a Pass in the last tier, it evaluated a profile's rules as if fresh;
+  // the compiled ruleset returned from the profile at its first Pass rule even though that rule
+  // did not match. felix/rules/policy.go `CombineMatchAndActionsForProtoRule` renders a Pass rule
+  // as "match: set the pass mark" plus "pass mark set: return", and felix/rules/endpoints.go
+  // clears the pass mark only at the start of each tier, so a mark set by the tiers reaches the
+  // profiles. Fixed in src/semantics/evaluateFlow.ts (the pass mark).
+  describe("the pass mark of a tier's Pass reaches the profiles", () => {
+    const cluster = (profileRule: string) =>
+      compiled(`
+apiVersion: projectcalico.org/v3
+kind: Profile
+metadata: {name: pp}
+spec:
+  egress: [${profileRule}, {action: Allow}]
+---
+apiVersion: projectcalico.org/v3
+kind: WorkloadEndpoint
+metadata: {name: wep0, namespace: a}
+spec: {node: node-1, interfaceName: caliwep0, ipNetworks: [10.0.0.1/32, fd00::1/128], profiles: [pp]}
+---
+apiVersion: projectcalico.org/v3
+kind: GlobalNetworkPolicy
+metadata: {name: pass-all}
+spec:
+  egress: [{action: Pass}]
+`);
+    const tcp4: Flow = { family: 4, src: { endpoint: "a/wep0" }, dst: { ip: "192.168.1.7" }, protocol: 6, srcPort: 40000, dstPort: 80 };
+
+    it("an unmatched Pass rule in a profile ends it", () => {
+      const c = cluster("{action: Pass, protocol: UDP}");
+      expect(evaluateFlow(c.prepared, tcp4).allowed).toBe(false);
+      expect(irAllows(c, tcp4)).toBe(false);
+    });
+  });
 });
