@@ -167,7 +167,10 @@ spec:
   // did not match. felix/rules/policy.go `CombineMatchAndActionsForProtoRule` renders a Pass rule
   // as "match: set the pass mark" plus "pass mark set: return", and felix/rules/endpoints.go
   // clears the pass mark only at the start of each tier, so a mark set by the tiers reaches the
-  // profiles. Fixed in src/semantics/evaluateFlow.ts (the pass mark).
+  // profiles. Fixed in src/semantics/evaluateFlow.ts (the pass mark); the compiler, already
+  // Felix's layout, now also keeps the mark check of a rule that is rendered but can match
+  // nothing (src/compiler/lowerRule.ts: a protocol number 1 in IPv6, which Felix renders, unlike
+  // ICMP by name, which felix/calc/rule_convert.go confines to IPv4).
   describe("the pass mark of a tier's Pass reaches the profiles", () => {
     const cluster = (profileRule: string) =>
       compiled(`
@@ -189,11 +192,22 @@ spec:
   egress: [{action: Pass}]
 `);
     const tcp4: Flow = { family: 4, src: { endpoint: "a/wep0" }, dst: { ip: "192.168.1.7" }, protocol: 6, srcPort: 40000, dstPort: 80 };
+    const tcp6: Flow = { ...tcp4, family: 6, dst: { ip: "2001:db8::1" } };
 
     it("an unmatched Pass rule in a profile ends it", () => {
       const c = cluster("{action: Pass, protocol: UDP}");
       expect(evaluateFlow(c.prepared, tcp4).allowed).toBe(false);
       expect(irAllows(c, tcp4)).toBe(false);
+    });
+
+    it("unless Felix does not render the rule in the packet's family", () => {
+      const named = cluster("{action: Pass, protocol: ICMP}");
+      expect(evaluateFlow(named.prepared, tcp6).allowed).toBe(true);
+      expect(irAllows(named, tcp6)).toBe(true);
+      const numbered = cluster("{action: Pass, protocol: 1}");
+      expect(evaluateFlow(numbered.prepared, tcp6).allowed).toBe(false);
+      expect(irAllows(numbered, tcp6)).toBe(false);
+      expect(disagreements(numbered, [tcp4, tcp6])).toEqual([]);
     });
   });
 });
