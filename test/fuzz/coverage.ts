@@ -32,6 +32,8 @@ export const FEATURES = [
   "rule serviceAccounts names",
   "rule serviceAccounts selector",
   "host endpoint",
+  "v1 host endpoint",
+  "IP pool",
   "preDNAT GlobalNetworkPolicy",
   "doNotTrack GlobalNetworkPolicy",
   "applyOnForward-only GlobalNetworkPolicy",
@@ -159,6 +161,14 @@ export function clusterFeatures(resources: readonly object[]): Set<Feature> {
         break;
       case "projectcalico.org/v3/HostEndpoint":
         out.add("host endpoint");
+        break;
+      case "v1/hostEndpoint":
+        out.add("host endpoint");
+        out.add("v1 host endpoint");
+        break;
+      case "projectcalico.org/v3/IPPool":
+      case "v1/ipPool":
+        out.add("IP pool");
         break;
       case "projectcalico.org/v3/GlobalNetworkPolicy":
         has("preDNAT GlobalNetworkPolicy", spec["preDNAT"] === true);

@@ -190,17 +190,47 @@ export const serviceAccountsArb: fc.Arbitrary<object[]> = fc
         ),
   );
 
-/** The node's host endpoint: labels, its addresses, maybe named ports and profiles. */
-export const hostEndpointArb: fc.Arbitrary<object> = fc
-  .record({ ports: fc.boolean(), profiles: optional(fc.shuffledSubarray([V3_PROFILES[0], DEFAULT_ALLOW_PROFILE, V1_PROFILES[0]], { minLength: 1, maxLength: 2 })) })
-  .map((h) => ({
-    apiVersion: "projectcalico.org/v3",
-    kind: "HostEndpoint",
-    metadata: { name: "node-1-eth0", labels: { app: "db", role: "host" } },
-    spec: compact({
-      node: FUZZ_NODE,
-      expectedIPs: [HOST_V4, HOST_V6],
-      profiles: h.profiles,
-      ports: h.ports ? [{ name: "http", protocol: "TCP", port: 8080 }] : undefined,
-    }),
-  }));
+/**
+ * The node's host endpoint: labels, its addresses, maybe named ports and profiles; in a cluster
+ * with v1 resources it may be a calicoctl v1 `hostEndpoint` instead (which has no named ports).
+ */
+export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
+  fc
+    .record({
+      v1: v1 ? fc.boolean() : fc.constant(false),
+      ports: fc.boolean(),
+      profiles: optional(fc.shuffledSubarray([V3_PROFILES[0], DEFAULT_ALLOW_PROFILE, V1_PROFILES[0]], { minLength: 1, maxLength: 2 })),
+    })
+    .map((h) =>
+      h.v1
+        ? {
+            apiVersion: "v1",
+            kind: "hostEndpoint",
+            metadata: { name: "eth0", node: FUZZ_NODE, labels: { app: "db", role: "host" } },
+            spec: compact({ expectedIPs: [HOST_V4, HOST_V6], profiles: h.profiles }),
+          }
+        : {
+            apiVersion: "projectcalico.org/v3",
+            kind: "HostEndpoint",
+            metadata: { name: "node-1-eth0", labels: { app: "db", role: "host" } },
+            spec: compact({
+              node: FUZZ_NODE,
+              expectedIPs: [HOST_V4, HOST_V6],
+              profiles: h.profiles,
+              ports: h.ports ? [{ name: "http", protocol: "TCP", port: 8080 }] : undefined,
+            }),
+          },
+    );
+
+/**
+ * IP pools, which the schema accepts and policy ignores: none, a v3 IPPool over the endpoints'
+ * range, or (with v1 resources) a v1 ipPool.
+ */
+export const ipPoolsArb = (v1: boolean): fc.Arbitrary<object[]> =>
+  fc.constantFrom(...(["none", "none", "v3", ...(v1 ? ["v1"] : [])] as const)).map((kind) =>
+    kind === "none"
+      ? []
+      : kind === "v3"
+        ? [{ apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name: "pods" }, spec: { cidr: "10.0.0.0/24", natOutgoing: true, ipipMode: "CrossSubnet" } }]
+        : [{ apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/24" }, spec: { "nat-outgoing": true, ipip: { enabled: true, mode: "always" } } }],
+  );

@@ -17,7 +17,7 @@
 import fc from "fast-check";
 import type { Flow } from "../../src/semantics/index.js";
 import { calicoPolicyArb, profileArb, tiersArb, usableTiers } from "./calicoArbs.js";
-import { hostEndpointArb, podArb, type RandomEndpoint, serviceAccountsArb, v1WepArb, wepArb } from "./endpointArbs.js";
+import { hostEndpointArb, ipPoolsArb, podArb, type RandomEndpoint, serviceAccountsArb, v1WepArb, wepArb } from "./endpointArbs.js";
 import { k8sPolicyArb } from "./k8sArbs.js";
 import { v1PolicyArb, v1ProfileArb } from "./v1Arbs.js";
 import { compact, type Fam, HOST_V4, HOST_V6, NAMESPACES, optional, OUTSIDE_V4, OUTSIDE_V6, V1_PROFILES, V3_PROFILES } from "./vocabulary.js";
@@ -104,8 +104,9 @@ export function clusterArb(maxEndpoints = 6, maxPolicies = 5): fc.Arbitrary<Rand
         // Profiles matter to endpoints that name them (WorkloadEndpoints, v1 endpoints, the host).
         profiles: c.weps || c.v1 || c.hostEndpoint ? fc.tuple(...V3_PROFILES.map((n) => optional(profileArb(n)))) : fc.constant([]),
         v1Profiles: c.v1 ? fc.tuple(...V1_PROFILES.map((n) => optional(v1ProfileArb(n)))) : fc.constant([]),
-        host: c.hostEndpoint ? hostEndpointArb.map((h): object[] => [h]) : fc.constant([]),
-      }).map(({ endpoints, policies, profiles, v1Profiles, host }): RandomCluster => {
+        host: c.hostEndpoint ? hostEndpointArb(c.v1).map((h): object[] => [h]) : fc.constant([]),
+        pools: ipPoolsArb(c.v1),
+      }).map(({ endpoints, policies, profiles, v1Profiles, host, pools }): RandomCluster => {
         const resources: object[] = NAMESPACES.map((ns, i) => ({
           apiVersion: "v1",
           kind: "Namespace",
@@ -120,7 +121,7 @@ export function clusterArb(maxEndpoints = 6, maxPolicies = 5): fc.Arbitrary<Rand
             spec: { nets: ["192.168.1.0/24", "2001:db8::/64"] },
           });
         }
-        resources.push(...host);
+        resources.push(...host, ...pools);
         for (const p of [...profiles, ...v1Profiles]) if (p !== undefined) resources.push(p);
         for (const e of endpoints) resources.push(e.resource);
         resources.push(...uniqueNames(policies));
