@@ -86,9 +86,25 @@ describe("effective selectors (libcalico-go updateprocessors/rules.go)", () => {
     const np = networkPolicy("ns1", "p", { selector: "app == 'a'", serviceAccountSelector: "all()" });
     expect(printSelector(policySelector(np))).toBe('(app == "a" && projectcalico.org/namespace == "ns1" && all())');
     const gnp = globalPolicy("g", { namespaceSelector: "all()" });
-    expect(printSelector(policySelector(gnp))).toBe("(all() && has(projectcalico.org/namespace))");
+    expect(printSelector(policySelector(gnp))).toBe("has(projectcalico.org/namespace)");
     const gnpSa = globalPolicy("g", { serviceAccountSelector: "all()" });
-    expect(printSelector(policySelector(gnpSa))).toBe("(all() && has(projectcalico.org/serviceaccount))");
+    expect(printSelector(policySelector(gnpSa))).toBe("has(projectcalico.org/serviceaccount)");
+    // globalnetworkpolicyprocessor.go replaces all() in the whole selector text built so far,
+    // the written selector included; an empty written selector is not part of it.
+    const written = globalPolicy("g", { selector: "all()", namespaceSelector: "!has(team)", serviceAccountSelector: "role != 'x'" });
+    expect(printSelector(policySelector(written))).toBe(
+      '((has(projectcalico.org/namespace) && !has(pcns.team)) && pcsa.role != "x")',
+    );
+    const unwritten = globalPolicy("g", { namespaceSelector: "!has(team)" });
+    expect(printSelector(policySelector(unwritten))).toBe("!has(pcns.team)");
+  });
+
+  it("a GNP with selector all() and a namespaceSelector leaves endpoints without a namespace alone", () => {
+    const open = v1Profile("open", { ingress: [rule("Allow")], egress: [rule("Allow")] });
+    const ep = v1WorkloadEndpoint("a", { workload: "c1", nets: ["10.2.0.1/32"], profiles: ["open"] });
+    const deny = (selector?: string) => globalPolicy("deny", { ...(selector !== undefined ? { selector } : {}), namespaceSelector: "!has(team)", ingress: [rule("Deny")] });
+    expect(allowed(prepareModel(model(open, ep, deny("all()"))), "192.0.2.1", "libnetwork/c1/a")).toBe(true);
+    expect(allowed(prepareModel(model(open, ep, deny())), "192.0.2.1", "libnetwork/c1/a")).toBe(false);
   });
 });
 
