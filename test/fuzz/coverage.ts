@@ -43,6 +43,7 @@ export const FEATURES = [
   "tier named but not defined",
   "named port with different numbers on different endpoints",
   "named ports on a WorkloadEndpoint",
+  "documents in random order",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -197,5 +198,7 @@ export function clusterFeatures(resources: readonly object[]): Set<Feature> {
     }
   }
   has("named port with different numbers on different endpoints", [...meanings.values()].some((m) => m.size > 1));
+  // Unshuffled clusters start with their namespaces.
+  has("documents in random order", docs.slice(0, 3).some((d) => d.kind !== "Namespace"));
   return out;
 }

@@ -127,7 +127,20 @@ export function clusterArb(maxEndpoints = 6, maxPolicies = 5): fc.Arbitrary<Rand
         resources.push(...uniqueNames(policies));
         return { endpoints, resources, hostEndpoint: c.hostEndpoint };
       });
-    });
+    })
+    .chain(shuffledSometimes);
+}
+
+/**
+ * A third of the clusters list their documents in a random order: neither side may depend on
+ * the order (a WorkloadEndpoint before the Profile it names, a policy before its Tier).
+ */
+function shuffledSometimes(cluster: RandomCluster): fc.Arbitrary<RandomCluster> {
+  const n = cluster.resources.length;
+  return fc
+    .integer({ min: 0, max: 2 })
+    .chain((k) => (k === 0 ? fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }) : fc.constant(undefined)))
+    .map((order) => (order ? { ...cluster, resources: order.map((i) => cluster.resources[i]!) } : cluster));
 }
 
 /** The cluster as one multi-document YAML text (JSON documents, which YAML accepts). */
