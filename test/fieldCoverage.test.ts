@@ -183,7 +183,8 @@ const RULE: Record<string, Entry> = {
   action: compiled("Deny"),
   ipVersion: compiled(6),
   protocol: compiled("UDP"),
-  notProtocol: compiled("UDP"),
+  // With a protocol, a notProtocol naming another one is redundant (and folded away).
+  notProtocol: compiled("UDP", { with: { protocol: null } }),
   "icmp.type": compiled(8, { with: { protocol: "ICMP" } }),
   "icmp.code": compiled(0, { with: { protocol: "ICMP", icmp: { type: 8 } } }),
   "notICMP.type": compiled(8, { with: { protocol: "ICMP" } }),
@@ -222,7 +223,7 @@ const V1RULE: Record<string, Entry> = {
   action: compiled("deny"),
   ipVersion: compiled(6),
   protocol: compiled("udp"),
-  notProtocol: compiled("udp"),
+  notProtocol: compiled("udp", { with: { protocol: null } }),
   "icmp.type": compiled(8, { with: { protocol: "icmp" } }),
   "icmp.code": compiled(0, { with: { protocol: "icmp", icmp: { type: 8 } } }),
   "notICMP.type": compiled(8, { with: { protocol: "icmp" } }),

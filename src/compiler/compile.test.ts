@@ -3,6 +3,8 @@ import { compileModel } from "./compile.js";
 import { printIr } from "./ir/print.js";
 import type { Ir } from "./ir/types.js";
 import { podInterfaceName } from "./endpoints.js";
+import { collectPolicies } from "./policies.js";
+import { printSelector } from "../model/selector/index.js";
 import * as b from "./testing/builders.js";
 import { verdict } from "./testing/packets.js";
 
@@ -204,6 +206,35 @@ describe("compileModel: Calico semantics", () => {
     expect(verdict(ir, { src: "10.1.0.2", dst: "10.1.0.1", iif: "caliw2", oif: "caliw1" })).toBe("accept");
     expect(verdict(ir, { src: "10.1.0.1", dst: "10.1.0.1", iif: "caliw1", oif: "caliw1" })).toBe("drop"); // p1 denies team a first
     expect(printIr(ir)).toContain("jump cali-po-gnp/sel-own");
+  });
+});
+
+describe("compileModel: GlobalNetworkPolicy selectors (globalnetworkpolicyprocessor.go)", () => {
+  it("turns every all() into has(namespace) / has(serviceaccount), the written selector's too", () => {
+    const gnp = (o: Parameters<typeof b.globalPolicy>[1], sa?: string) => ({
+      ...b.globalPolicy("g", o),
+      ...(sa !== undefined ? { serviceAccountSelector: b.sel(sa) } : {}),
+    });
+    const selectorOf = (p: ReturnType<typeof gnp>) => printSelector(collectPolicies(b.model(p))[0]!.selector);
+    expect(selectorOf(gnp({ selector: "all()", namespaceSelector: "!has(team)" }, "role != 'x'"))).toBe(
+      '((has(projectcalico.org/namespace) && !has(pcns.team)) && pcsa.role != "x")',
+    );
+    expect(selectorOf(gnp({ selector: "all()" }, "all()"))).toBe("(has(projectcalico.org/serviceaccount) && has(projectcalico.org/serviceaccount))");
+    // An empty written selector is no part of the text.
+    expect(selectorOf(gnp({ namespaceSelector: "!has(team)" }))).toBe("!has(pcns.team)");
+    expect(selectorOf(gnp({ selector: "all()" }))).toBe("all()");
+  });
+
+  it("so a selector all() with a namespaceSelector leaves endpoints without a namespace alone", () => {
+    const ir = compileModel(
+      b.model(
+        b.v1Profile("open", { ingress: [b.rule()], egress: [b.rule()] }),
+        b.v1WorkloadEndpoint("a1", { iface: "calia1", nets: ["10.2.0.1/32"], profiles: ["open"] }),
+        b.globalPolicy("deny", { selector: "all()", namespaceSelector: "!has(team)", ingress: [b.rule({ action: "Deny" })] }),
+      ),
+      { node: "node-1" },
+    ).ir;
+    expect(verdict(ir, { src: "10.2.9.9", dst: "10.2.0.1", iif: "eth0", oif: "calia1" })).toBe("accept");
   });
 });
 

@@ -117,8 +117,19 @@ export function lowerRule(r: CalicoRule, ctx: RuleContext): Rule[] {
   if (r.ipVersion !== undefined && r.ipVersion !== ctx.family) return [];
   const protocol = r.protocol !== undefined ? protocolNumber(r.protocol) : undefined;
   const notProtocol = r.notProtocol !== undefined ? protocolNumber(r.notProtocol) : undefined;
-  // ICMP exists only in IPv4, ICMPv6 only in IPv6.
-  if ((protocol === 1 && ctx.family === 6) || (protocol === 58 && ctx.family === 4)) return [];
+  // ICMP exists only in IPv4, ICMPv6 only in IPv6. Felix's calculation graph gives a rule with
+  // ICMP / ICMPv6 by name that IP version (felix/calc/rule_convert.go `ipVersionToProtoIPVersion`),
+  // so the other family does not render it; a protocol number (1, 58) leaves the rule in both
+  // families, matching nothing in the other one.
+  const icmpElsewhere = (protocol === 1 && ctx.family === 6) || (protocol === 58 && ctx.family === 4);
+  if (icmpElsewhere && typeof r.protocol === "string") return [];
+  // Beside a protocol, notProtocol is implied (another protocol) or contradicts it (the same),
+  // so it is folded here: a rule may carry one protocol match only (iptables refuses a second
+  // `-p`, "multiple -p flags not allowed", which is what felix/rules/policy.go would emit).
+  // A rendered rule that can match nothing keeps its action's mark check below: with the pass
+  // mark already set, a Pass rule's "return" acts unmatched (felix/rules/endpoints.go clears the
+  // pass mark only at the start of a tier, so it reaches the profiles).
+  const never = icmpElsewhere || (protocol !== undefined && notProtocol === protocol);
 
   const src = lowerSide(r.source, "src", protocol, r, ctx);
   const dst = lowerSide(r.destination, "dst", protocol, r, ctx);
@@ -127,12 +138,12 @@ export function lowerRule(r: CalicoRule, ctx: RuleContext): Rule[] {
   const head: Match[] = protocol !== undefined ? [{ kind: "protocol", protocol, negate: false }] : [];
   const tail: Match[] = [];
   if (r.icmp?.type !== undefined) tail.push({ kind: "icmp", type: r.icmp.type, ...(r.icmp.code !== undefined ? { code: r.icmp.code } : {}), negate: false });
-  if (notProtocol !== undefined) tail.push({ kind: "protocol", protocol: notProtocol, negate: true });
+  if (notProtocol !== undefined && protocol === undefined) tail.push({ kind: "protocol", protocol: notProtocol, negate: true });
   tail.push(...src.negated, ...dst.negated);
   if (r.notICMP?.type !== undefined) tail.push({ kind: "icmp", type: r.notICMP.type, ...(r.notICMP.code !== undefined ? { code: r.notICMP.code } : {}), negate: true });
 
   const matchLists: Match[][] = [];
-  for (const s of src.alternatives) for (const d of dst.alternatives) matchLists.push([...head, ...s, ...d, ...tail]);
+  if (!never) for (const s of src.alternatives) for (const d of dst.alternatives) matchLists.push([...head, ...s, ...d, ...tail]);
 
   const { marks } = ctx;
   switch (r.action) {

@@ -21,7 +21,6 @@ import {
   hasLabel,
   mapLabels,
   NAMESPACE_LABEL,
-  notSelector,
   SERVICE_ACCOUNT_LABEL,
 } from "./selectors/selectorOps.js";
 
@@ -74,18 +73,22 @@ export function collectPolicies(model: Model): PolicyInfo[] {
         // Felix never renders preDNAT/doNotTrack policies into workload chains: they live in
         // tiers of their own, for host endpoints only (felix/calc/event_sequencer.go).
         if (r.preDNAT || r.doNotTrack) break;
-        const parts: Selector[] = [r.selector.ast];
-        if (r.namespaceSelector) {
-          parts.push(mapLabels(r.namespaceSelector.ast, pcns, () => hasLabel(NAMESPACE_LABEL), () => notSelector(hasLabel(NAMESPACE_LABEL))));
-        }
-        if (r.serviceAccountSelector) parts.push(mapLabels(r.serviceAccountSelector.ast, pcsa, () => hasLabel(SERVICE_ACCOUNT_LABEL)));
+        // globalnetworkpolicyprocessor.go appends the prefixed namespaceSelector to the selector
+        // text and then replaces every all() in it, the written selector's too, with
+        // has(projectcalico.org/namespace); then likewise the serviceAccountSelector, with
+        // has(projectcalico.org/serviceaccount). An empty written selector is not in that text.
+        const replaceAll = (sel: Selector, all: Selector): Selector => mapLabels(sel, (l) => l, () => all);
+        const append = (sel: Selector | undefined, part: Selector): Selector => (sel ? andSelectors(sel, part) : part);
+        let selector: Selector | undefined = r.selector.text.trim() === "" ? undefined : r.selector.ast;
+        if (r.namespaceSelector) selector = replaceAll(append(selector, mapLabels(r.namespaceSelector.ast, pcns)), hasLabel(NAMESPACE_LABEL));
+        if (r.serviceAccountSelector) selector = replaceAll(append(selector, mapLabels(r.serviceAccountSelector.ast, pcsa)), hasLabel(SERVICE_ACCOUNT_LABEL));
         out.push({
           id: `gnp/${r.metadata.name}`,
           kind: "GlobalNetworkPolicy",
           name: r.metadata.name,
           tier: r.tier,
           ...(r.order !== undefined ? { order: r.order } : {}),
-          selector: andSelectors(...parts),
+          selector: selector ?? r.selector.ast,
           types: r.types,
           ingress: r.ingress,
           egress: r.egress,

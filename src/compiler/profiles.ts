@@ -5,6 +5,7 @@
  */
 import type { EntityRule, Labels, Model, Origin, Rule } from "../model/types.js";
 import {
+  DEFAULT_ALLOW_PROFILE,
   NAME_LABEL,
   NAMESPACE_LABEL_PREFIX,
   namespaceProfileName,
@@ -56,12 +57,20 @@ function prefixLabels(prefix: string, labels: Labels): Labels {
 }
 
 /**
- * Every explicitly defined profile by name: Namespaces, ServiceAccounts, Profiles and V1Profiles.
+ * Calico's built-in `projectcalico-default-allow`: one Allow rule each way, served by every
+ * datastore without a resource behind it (libcalico-go/lib/resources/static.go
+ * `DefaultAllowProfile`; libcalico-go/lib/clientv3/profile.go refuses to create or change it).
+ */
+export const DEFAULT_ALLOW: ProfileInfo = { name: DEFAULT_ALLOW_PROFILE, labels: {}, ingress: [ALLOW_ALL], egress: [ALLOW_ALL] };
+
+/**
+ * Every profile by name: the built-in default-allow one, then Namespaces, ServiceAccounts,
+ * Profiles and V1Profiles.
  * A v1 profile gives its endpoints each of its tags, and its own name (every v1 profile carries
  * a tag equal to its name), as a label with an empty value, as Felix's tag indexing did.
  */
 export function collectProfiles(model: Model): Map<string, ProfileInfo> {
-  const out = new Map<string, ProfileInfo>();
+  const out = new Map<string, ProfileInfo>([[DEFAULT_ALLOW_PROFILE, DEFAULT_ALLOW]]);
   const derivedNames = new Set<string>();
   for (const r of model.resources) {
     if (r.kind === "Namespace") derivedNames.add(namespaceProfileName(r.metadata.name));

@@ -393,4 +393,30 @@ describe("profiles and endpoints", () => {
     );
     expect(verdict(p, "192.0.2.1", "ns/a").ingress?.steps.map((s) => s.kind === "profile" && `${s.profile}:${s.action}`)).toEqual(["p1:Pass", "p2:Deny"]);
   });
+
+  // Felix clears the pass mark only at the start of a tier and renders a Pass rule's return as
+  // a check of the mark alone (felix/rules/endpoints.go, felix/rules/policy.go).
+  it("after a Pass, each later profile ends at its first Pass rule, matched or not", () => {
+    const p = prepareModel(
+      model(
+        profile("p1", { ingress: [rule("Pass", { protocol: "UDP" }), rule("Allow")] }),
+        profile("p2", { ingress: [rule("Pass"), rule("Allow")] }),
+        profile("p3", { ingress: [rule("Pass", { protocol: "UDP" }), rule("Allow")] }),
+        workloadEndpoint("ns", "a", { nets: ["10.1.0.1/32"], profiles: ["p1"] }),
+        workloadEndpoint("ns", "b", { nets: ["10.1.0.2/32"], profiles: ["p2", "p3"] }),
+        workloadEndpoint("ns", "c", { nets: ["10.1.0.3/32"], profiles: ["p1"], labels: { pass: "yes" } }),
+        globalPolicy("pass", { selector: "pass == 'yes'", ingress: [rule("Pass")] }),
+      ),
+    );
+    // No Pass before p1: its UDP Pass rule does not match a TCP packet, the Allow does.
+    expect(allowed(p, "192.0.2.1", "ns/a")).toBe(true);
+    // p2's Pass sets the mark, so p3 ends at its unmatched Pass rule.
+    expect(verdict(p, "192.0.2.1", "ns/b").ingress?.steps).toEqual([
+      { kind: "profile", profile: "p2", ruleIndex: 0, action: "Pass", file: "test.yaml", path: "spec.ingress.0" },
+      { kind: "profile", profile: "p3", ruleIndex: 0, action: "Pass", byPassMark: true, file: "test.yaml", path: "spec.ingress.0" },
+      { kind: "no-profile-matched", profiles: ["p2", "p3"] },
+    ]);
+    // The tier's Pass sets the mark too.
+    expect(allowed(p, "192.0.2.1", "ns/c")).toBe(false);
+  });
 });

@@ -42,21 +42,28 @@ export function inNamespace(namespace: string): Selector {
 }
 
 /**
- * The selector of the endpoints a Calico policy applies to: the written selector, scoped to the
- * policy's namespace (NetworkPolicy) or narrowed by its namespaceSelector (GNP), and by the
- * `pcsa.`-prefixed serviceAccountSelector (in which all() means "has a service account").
+ * The selector of the endpoints a Calico policy applies to, as the update processors build it
+ * (libcalico-go/lib/backend/syncersv1/updateprocessors):
+ * - NetworkPolicy (networkpolicyprocessor.go): the written selector, the policy's namespace, and
+ *   the `pcsa.`-prefixed serviceAccountSelector as it is (its all() stays all()).
+ * - GlobalNetworkPolicy (globalnetworkpolicyprocessor.go): the written selector; then, if given,
+ *   the `pcns.`-prefixed namespaceSelector is appended and every all() of the selector so far
+ *   (the written one's too) becomes "has a namespace"; then the `pcsa.`-prefixed
+ *   serviceAccountSelector likewise, every remaining all() becoming "has a service account". An
+ *   empty written selector is no part of that text, so it gets no such restriction.
  */
 export function policySelector(policy: CalicoNetworkPolicy | GlobalNetworkPolicy): Selector {
-  const parts: Selector[] = [policy.selector.ast];
-  if (policy.kind === "NetworkPolicy") parts.push(inNamespace(policy.metadata.namespace ?? "default"));
-  if (policy.kind === "GlobalNetworkPolicy" && policy.namespaceSelector) {
-    parts.push(replacePseudo(mapLabels(policy.namespaceSelector.ast, prefixed(NAMESPACE_LABEL_PREFIX)), hasNamespace, hasNamespace));
+  const sa = policy.serviceAccountSelector && mapLabels(policy.serviceAccountSelector.ast, prefixed(SERVICE_ACCOUNT_LABEL_PREFIX));
+  if (policy.kind === "NetworkPolicy") {
+    return andSelectors(policy.selector.ast, inNamespace(policy.metadata.namespace ?? "default"), ...(sa ? [sa] : []));
   }
-  if (policy.serviceAccountSelector) {
-    const sa = policy.serviceAccountSelector.ast;
-    parts.push(replacePseudo(mapLabels(sa, prefixed(SERVICE_ACCOUNT_LABEL_PREFIX)), hasServiceAccount, hasServiceAccount));
-  }
-  return andSelectors(...parts);
+  const keepGlobal: Selector = { kind: "global" };
+  const appendReplacingAll = (sel: Selector | undefined, part: Selector, all: Selector): Selector =>
+    replacePseudo(sel ? andSelectors(sel, part) : part, all, keepGlobal);
+  let sel: Selector | undefined = policy.selector.text.trim() === "" ? undefined : policy.selector.ast;
+  if (policy.namespaceSelector) sel = appendReplacingAll(sel, mapLabels(policy.namespaceSelector.ast, prefixed(NAMESPACE_LABEL_PREFIX)), hasNamespace);
+  if (sa) sel = appendReplacingAll(sel, sa, hasServiceAccount);
+  return sel ?? policy.selector.ast;
 }
 
 /**

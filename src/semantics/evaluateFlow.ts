@@ -78,16 +78,26 @@ function ruleMatches(rule: PreparedRule, direction: Direction, pkt: Packet): boo
   return rule.kind === "k8s" ? k8sRuleMatches(rule, direction, pkt) : calicoRuleMatches(rule, pkt);
 }
 
-/** Evaluates the policy of `endpoint` in one direction. */
+/**
+ * Evaluates the policy of `endpoint` in one direction.
+ *
+ * The pass mark: Felix renders a Pass rule as two, "match: set the pass mark" and "pass mark
+ * set: return" (felix/rules/policy.go `CombineMatchAndActionsForProtoRule`), and clears the mark
+ * only at the start of each tier (felix/rules/endpoints.go), not before the profiles. So once a
+ * Pass has fired (the last tier's, or a profile's), every later profile ends at its first Pass
+ * rule rendered in the packet's family, whether that rule matches or not.
+ */
 export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, direction: Direction, pkt: Packet): DirectionResult {
   const steps: Step[] = [];
   const done = (allowed: boolean): DirectionResult => ({ endpoint: endpoint.id, allowed, steps });
+  let passMark = false;
 
   for (const tier of prepared.tiers) {
     // A tier takes part only if one of its policies applies to the endpoint in this direction.
     const applicable = tier.policies.filter((p) => p.selects[endpoint.index] === true && p.types.includes(TYPE_OF[direction]));
     if (applicable.length === 0) continue;
     let passed = false;
+    passMark = false;
     tier: for (const policy of applicable) {
       for (const [ruleIndex, rule] of policy[direction].entries()) {
         if (!ruleMatches(rule, direction, pkt)) continue;
@@ -96,6 +106,7 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
         if (rule.action === "Deny") return done(false);
         if (rule.action === "Pass") {
           passed = true;
+          passMark = true;
           break tier;
         }
         // Log: the packet carries on to the next rule.
@@ -111,20 +122,28 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
     const profile = profileNamed(prepared, name);
     if (!profile) continue;
     for (const [ruleIndex, rule] of profile[direction].entries()) {
-      if (!calicoRuleMatches(rule, pkt)) continue;
-      // In a v1 profile, Pass ("next-tier") means allow. In a v3 profile it ends the profile, and
-      // the next profile is evaluated (Felix checks only the accept mark after a profile).
-      const action = profile.v1 && rule.action === "Pass" ? "Allow" : rule.action;
+      const matches = calicoRuleMatches(rule, pkt);
+      // With the pass mark set, a Pass rule rendered in this family ends the profile unmatched.
+      const byPassMark = !matches && passMark && rule.action === "Pass" && (rule.renderedIn === undefined || rule.renderedIn === pkt.family);
+      if (!matches && !byPassMark) continue;
+      // Pass (v1 `pass` / `next-tier` too) ends the profile and the next one is evaluated:
+      // Felix renders it in a profile as in a policy, setting the pass mark and returning, and
+      // after a profile checks only the accept mark (felix/rules/endpoints.go "Return if profile accepted").
+      const action = rule.action;
       steps.push({
         kind: "profile",
         profile: name,
         ruleIndex,
         action,
+        ...(byPassMark ? { byPassMark: true as const } : {}),
         ...(profile.file !== undefined ? { file: profile.file, path: rule.path } : {}),
       });
       if (action === "Allow") return done(true);
       if (action === "Deny") return done(false);
-      if (action === "Pass") break;
+      if (action === "Pass") {
+        passMark = true;
+        break;
+      }
     }
   }
   steps.push({ kind: "no-profile-matched", profiles: endpoint.profiles });

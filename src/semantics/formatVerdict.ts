@@ -16,7 +16,9 @@ export function formatStep(step: Step): string {
     case "tier-default":
       return `tier ${step.tier}: no rule decided -> tier default action ${step.action}`;
     case "profile":
-      return `profile ${step.profile} rule ${step.ruleIndex}${step.file !== undefined ? ` (${step.file}: ${step.path ?? ""})` : ""} -> ${step.action}`;
+      return `profile ${step.profile} rule ${step.ruleIndex}${step.file !== undefined ? ` (${step.file}: ${step.path ?? ""})` : ""} -> ${step.action}${
+        step.byPassMark ? " (not matched: the pass mark of an earlier Pass ends the profile)" : ""
+      }`;
     case "no-profile-matched":
       return `no profile accepted the packet (profiles: ${step.profiles.length > 0 ? step.profiles.join(", ") : "none"}) -> drop`;
   }

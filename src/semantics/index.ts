@@ -11,7 +11,9 @@
  * - A flow is policed at its local ends: egress at the source, ingress at the destination.
  * - Per direction: tiers in order (only tiers with a policy applying to the endpoint), policies in
  *   order, rules in order (Allow/Deny final, Pass to the next tier, Log continues), the tier's
- *   default action, then the endpoint's profiles; nothing accepting means drop.
+ *   default action, then the endpoint's profiles (Pass ends a profile; after any Pass, a profile
+ *   also ends at its first Pass rule, matched or not: Felix's pass mark); nothing accepting
+ *   means drop.
  * - Selectors match a peer when the endpoint owning its address matches, or a matching network
  *   set contains the address (as Felix's IP sets do).
  */

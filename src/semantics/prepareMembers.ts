@@ -89,11 +89,11 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
   for (const r of model.resources) {
     if (r.kind === "Namespace") {
       const name = namespaceProfileName(r.metadata.name);
-      profiles.set(name, { name, labels: prefixLabels(NAMESPACE_LABEL_PREFIX, r.metadata.labels, r.metadata.name), ingress: [ALLOW_ALL], egress: [ALLOW_ALL], v1: false });
+      profiles.set(name, { name, labels: prefixLabels(NAMESPACE_LABEL_PREFIX, r.metadata.labels, r.metadata.name), ingress: [ALLOW_ALL], egress: [ALLOW_ALL] });
     } else if (r.kind === "ServiceAccount") {
       const ns = r.metadata.namespace ?? "default";
       const name = serviceAccountProfileName(ns, r.metadata.name);
-      profiles.set(name, { name, labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, r.metadata.labels, r.metadata.name), ingress: [], egress: [], v1: false });
+      profiles.set(name, { name, labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, r.metadata.labels, r.metadata.name), ingress: [], egress: [] });
     }
   }
   for (const r of model.resources) {
@@ -102,23 +102,23 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
     const name = r.metadata.name;
     if (profiles.has(name)) continue;
     if (r.kind === "Profile") {
-      profiles.set(name, { name, labels: r.labelsToApply, ingress: r.ingress, egress: r.egress, v1: false, file: r.origin.file });
+      profiles.set(name, { name, labels: r.labelsToApply, ingress: r.ingress, egress: r.egress, file: r.origin.file });
     } else {
       // v1: the profile's name and every tag are labels with an empty value; real labels win.
       const labels: Record<string, string> = { [name]: "" };
       for (const tag of r.tags) labels[tag] = "";
       Object.assign(labels, r.metadata.labels);
-      profiles.set(name, { name, labels, ingress: r.ingress, egress: r.egress, v1: true, file: r.origin.file });
+      profiles.set(name, { name, labels, ingress: r.ingress, egress: r.egress, file: r.origin.file });
     }
   }
   const ensureNamespace = (ns: string): string => {
     const name = namespaceProfileName(ns);
-    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels(NAMESPACE_LABEL_PREFIX, {}, ns), ingress: [ALLOW_ALL], egress: [ALLOW_ALL], v1: false });
+    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels(NAMESPACE_LABEL_PREFIX, {}, ns), ingress: [ALLOW_ALL], egress: [ALLOW_ALL] });
     return name;
   };
   const ensureServiceAccount = (ns: string, sa: string): string => {
     const name = serviceAccountProfileName(ns, sa);
-    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, {}, sa), ingress: [], egress: [], v1: false });
+    if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, {}, sa), ingress: [], egress: [] });
     return name;
   };
 
@@ -224,7 +224,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
   }
   for (const d of [...workloads, ...others]) {
     if (d.profiles.includes(DEFAULT_ALLOW_PROFILE) && !profiles.has(DEFAULT_ALLOW_PROFILE)) {
-      profiles.set(DEFAULT_ALLOW_PROFILE, { name: DEFAULT_ALLOW_PROFILE, labels: {}, ingress: [ALLOW_ALL], egress: [ALLOW_ALL], v1: false });
+      profiles.set(DEFAULT_ALLOW_PROFILE, { name: DEFAULT_ALLOW_PROFILE, labels: {}, ingress: [ALLOW_ALL], egress: [ALLOW_ALL] });
     }
   }
 

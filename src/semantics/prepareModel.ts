@@ -77,7 +77,6 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
       labels: p.labels,
       ingress: p.ingress.map((r) => prepareCalicoRule(r, undefined, cache)),
       egress: p.egress.map((r) => prepareCalicoRule(r, undefined, cache)),
-      v1: p.v1,
       ...(p.file !== undefined ? { file: p.file } : {}),
       },
     ]),

@@ -60,6 +60,22 @@ function ruleFamily(rule: Rule, nets: readonly Cidr[], protocol: number | undefi
   return undefined;
 }
 
+/**
+ * The one family Felix renders a rule in, if restricted: ipVersion, else the family of its nets,
+ * else the one Felix's calculation graph derives from an ICMP protocol written by name
+ * (felix/calc/rule_convert.go `ipVersionToProtoIPVersion` reads "icmp" / "icmpv6" only; a
+ * protocol number leaves the rule in both families). felix/rules/policy.go
+ * `FilterRuleToIPVersion` then leaves the rule out of the other family's chains.
+ */
+function renderedFamily(rule: Rule, nets: readonly Cidr[]): Family | undefined {
+  if (rule.ipVersion !== undefined) return rule.ipVersion;
+  const first = nets[0];
+  if (first) return first.family;
+  if (rule.protocol === "ICMP") return 4;
+  if (rule.protocol === "ICMPv6") return 6;
+  return undefined;
+}
+
 /** Prepares a Calico (or normalized v1) rule; `namespace` scopes selectors of namespaced policies. */
 export function prepareCalicoRule(rule: Rule, namespace: string | undefined, cache: MembershipCache): PreparedCalicoRule {
   const entity = (side: "source" | "destination"): PreparedEntity => {
@@ -78,11 +94,14 @@ export function prepareCalicoRule(rule: Rule, namespace: string | undefined, cac
   const source = entity("source");
   const destination = entity("destination");
   const protocol = rule.protocol === undefined ? undefined : protocolNumber(rule.protocol);
-  const family = ruleFamily(rule, [...source.nets, ...source.notNets, ...destination.nets, ...destination.notNets], protocol);
+  const nets = [...source.nets, ...source.notNets, ...destination.nets, ...destination.notNets];
+  const family = ruleFamily(rule, nets, protocol);
+  const renderedIn = renderedFamily(rule, nets);
   return {
     kind: "calico",
     action: rule.action,
     ...(family !== undefined ? { family } : {}),
+    ...(renderedIn !== undefined ? { renderedIn } : {}),
     ...(protocol !== undefined ? { protocol } : {}),
     ...(rule.notProtocol !== undefined ? { notProtocol: protocolNumber(rule.notProtocol) } : {}),
     ...(rule.icmp ? { icmp: rule.icmp } : {}),

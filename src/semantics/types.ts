@@ -59,12 +59,17 @@ export type Step =
     }
   /** The tier applied to the endpoint but no rule gave a verdict: its default action. */
   | { readonly kind: "tier-default"; readonly tier: string; readonly action: "Deny" | "Pass" }
-  /** A profile rule matched (Pass in a v1 profile counts as Allow, and is reported as Allow). */
+  /** A profile rule matched. Log continues; Allow/Deny end the direction; Pass leaves the profile. */
   | {
       readonly kind: "profile";
       readonly profile: string;
       readonly ruleIndex: number;
       readonly action: RuleAction;
+      /**
+       * Set when a Pass rule ended the profile without matching: the packet still carried the
+       * pass mark of an earlier Pass (see `evaluateDirection`).
+       */
+      readonly byPassMark?: true;
       /** Absent for implicit profiles (`kns.<ns>`, `projectcalico-default-allow`). */
       readonly file?: string;
       readonly path?: string;
@@ -162,6 +167,13 @@ export interface PreparedCalicoRule {
   readonly action: RuleAction;
   /** The only family the rule can match (from ipVersion, nets or ICMP), if restricted. */
   readonly family?: Family;
+  /**
+   * The only family Felix renders the rule in, if restricted: by ipVersion, nets, or an ICMP
+   * protocol written by name (felix/calc/rule_convert.go `ipVersionToProtoIPVersion`; a number
+   * such as 1 leaves the rule in both families, where it matches nothing in the other one). A
+   * rule rendered in a family can end a profile there without matching (see `evaluateDirection`).
+   */
+  readonly renderedIn?: Family;
   readonly protocol?: number;
   readonly notProtocol?: number;
   readonly icmp?: IcmpMatch;
@@ -220,8 +232,6 @@ export interface ProfileWith<R> {
   readonly labels: Labels;
   readonly ingress: readonly R[];
   readonly egress: readonly R[];
-  /** v1 profiles treat Pass as Allow. */
-  readonly v1: boolean;
   readonly file?: string;
 }
 

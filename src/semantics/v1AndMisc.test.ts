@@ -38,11 +38,24 @@ describe("Calico v1 (tags)", () => {
     expect(allowed(p, "libnetwork/c3/c", "libnetwork/c4/d")).toBe(false);
   });
 
-  it("Pass in a v1 profile means allow", () => {
-    const p = prepareModel(model(v1Profile("p", { ingress: [rule("Pass")] }), v1WorkloadEndpoint("d", { workload: "w", nets: ["10.2.0.4/32"], profiles: ["p"] })));
+  // Felix renders a profile's pass (`next-tier`) like a policy's, and checks only the accept mark
+  // after a profile (felix/rules/policy.go, felix/rules/endpoints.go).
+  it("Pass in a v1 profile ends that profile; the next one decides", () => {
+    const p = prepareModel(
+      model(
+        v1Profile("p", { ingress: [rule("Pass"), rule("Allow")] }),
+        v1Profile("q", { ingress: [rule("Allow")] }),
+        v1WorkloadEndpoint("d", { workload: "w", nets: ["10.2.0.4/32"], profiles: ["p"] }),
+        v1WorkloadEndpoint("e", { workload: "x", nets: ["10.2.0.5/32"], profiles: ["p", "q"] }),
+      ),
+    );
     const v = verdict(p, "192.0.2.1", "libnetwork/w/d");
-    expect(v.allowed).toBe(true);
-    expect(v.ingress?.steps).toEqual([{ kind: "profile", profile: "p", ruleIndex: 0, action: "Allow", file: "test.yaml", path: "spec.ingress.0" }]);
+    expect(v.allowed).toBe(false);
+    expect(v.ingress?.steps).toEqual([
+      { kind: "profile", profile: "p", ruleIndex: 0, action: "Pass", file: "test.yaml", path: "spec.ingress.0" },
+      { kind: "no-profile-matched", profiles: ["p"] },
+    ]);
+    expect(allowed(p, "192.0.2.1", "libnetwork/x/e")).toBe(true);
   });
 
   it("v1 policies are global policies of the default tier, before profiles", () => {
@@ -68,10 +81,30 @@ describe("effective selectors (libcalico-go updateprocessors/rules.go)", () => {
   });
 
   it("policy selectors", () => {
-    const np = networkPolicy("ns1", "p", { selector: "app == 'a'", serviceAccountSelector: "" });
-    expect(printSelector(policySelector(np))).toBe('(app == "a" && projectcalico.org/namespace == "ns1" && has(projectcalico.org/serviceaccount))');
+    // all() in a serviceAccountSelector means "has an account" in a GNP only
+    // (globalnetworkpolicyprocessor.go vs networkpolicyprocessor.go).
+    const np = networkPolicy("ns1", "p", { selector: "app == 'a'", serviceAccountSelector: "all()" });
+    expect(printSelector(policySelector(np))).toBe('(app == "a" && projectcalico.org/namespace == "ns1" && all())');
     const gnp = globalPolicy("g", { namespaceSelector: "all()" });
-    expect(printSelector(policySelector(gnp))).toBe("(all() && has(projectcalico.org/namespace))");
+    expect(printSelector(policySelector(gnp))).toBe("has(projectcalico.org/namespace)");
+    const gnpSa = globalPolicy("g", { serviceAccountSelector: "all()" });
+    expect(printSelector(policySelector(gnpSa))).toBe("has(projectcalico.org/serviceaccount)");
+    // globalnetworkpolicyprocessor.go replaces all() in the whole selector text built so far,
+    // the written selector included; an empty written selector is not part of it.
+    const written = globalPolicy("g", { selector: "all()", namespaceSelector: "!has(team)", serviceAccountSelector: "role != 'x'" });
+    expect(printSelector(policySelector(written))).toBe(
+      '((has(projectcalico.org/namespace) && !has(pcns.team)) && pcsa.role != "x")',
+    );
+    const unwritten = globalPolicy("g", { namespaceSelector: "!has(team)" });
+    expect(printSelector(policySelector(unwritten))).toBe("!has(pcns.team)");
+  });
+
+  it("a GNP with selector all() and a namespaceSelector leaves endpoints without a namespace alone", () => {
+    const open = v1Profile("open", { ingress: [rule("Allow")], egress: [rule("Allow")] });
+    const ep = v1WorkloadEndpoint("a", { workload: "c1", nets: ["10.2.0.1/32"], profiles: ["open"] });
+    const deny = (selector?: string) => globalPolicy("deny", { ...(selector !== undefined ? { selector } : {}), namespaceSelector: "!has(team)", ingress: [rule("Deny")] });
+    expect(allowed(prepareModel(model(open, ep, deny("all()"))), "192.0.2.1", "libnetwork/c1/a")).toBe(true);
+    expect(allowed(prepareModel(model(open, ep, deny())), "192.0.2.1", "libnetwork/c1/a")).toBe(false);
   });
 });
 

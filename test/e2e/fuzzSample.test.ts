@@ -21,7 +21,12 @@ import { kernelAvailable, pingAvailable, warnKernelSkipped } from "./kernel.js";
 import { parsePortKey, probeAll, startAgents } from "./probe.js";
 import { createTopology, destroyTopology } from "./topology.js";
 
-const SEEDS = (process.env["POLICYC_E2E_FUZZ_SEEDS"] ?? "101,102,103,104,105").split(",").map((s) => Number(s.trim()));
+/**
+ * The fixed seeds: 101-105, plus 112, 118 and 139, picked because their clusters put calicoctl v1
+ * workload endpoints (112, 118, 139) and Calico WorkloadEndpoints (104, 105, 139) on the node,
+ * beside pods; `test/fuzz/coverage.ts` lists what else each cluster exercises.
+ */
+const SEEDS = (process.env["POLICYC_E2E_FUZZ_SEEDS"] ?? "101,102,103,104,105,112,118,139").split(",").map((s) => Number(s.trim()));
 const PORTS = ["tcp/80", "tcp/8080", "udp/53", "icmp"].map(parsePortKey);
 /** Two outside hosts: one inside the generated network set, one outside every set. */
 const OUTSIDE = [

@@ -1,18 +1,20 @@
 /**
- * Differential fuzzing: random clusters and policies, compiled; the IR interpreter and the
- * reference evaluator must agree on every random flow. Seeded, so a run is reproducible; set
- * POLICYC_FUZZ_SEED / POLICYC_FUZZ_RUNS to explore further.
+ * Differential fuzzing: random clusters and policies, compiled; both backends must render the
+ * IR, and the IR interpreter and the reference evaluator must agree on every random flow. Seeded, so a run is reproducible: CI runs
+ * the fixed seed; FUZZ_SEED / FUZZ_RUNS (or POLICYC_FUZZ_SEED / POLICYC_FUZZ_RUNS) explore
+ * further, and POLICYC_FUZZ_SHRINK=1 shrinks a failure to a minimal cluster.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { clusterArb, clusterYaml, flowsArb, FUZZ_NODE } from "./randomCluster.js";
-import { compileYaml, disagreements } from "./differential.js";
+import { compileYaml, disagreements, renderProblem } from "./differential.js";
+import { fuzzRuns, fuzzSeed } from "./settings.js";
 
-const seed = Number(process.env.POLICYC_FUZZ_SEED ?? 20261121);
-const runs = Number(process.env.POLICYC_FUZZ_RUNS ?? 500);
+const seed = fuzzSeed();
+const runs = fuzzRuns();
 
 describe("IR interpreter vs reference evaluator on random clusters", () => {
-  it(`agrees on every flow (${runs} clusters, seed ${seed})`, { timeout: 120_000 }, () => {
+  it(`agrees on every flow (${runs} clusters, seed ${seed})`, { timeout: Math.max(120_000, runs * 200) }, () => {
     let invalid = 0;
     let flowsChecked = 0;
     const firstInvalid: string[] = [];
@@ -26,6 +28,9 @@ describe("IR interpreter vs reference evaluator on random clusters", () => {
           if (firstInvalid.length < 3) firstInvalid.push(`${compiled}\n${yaml}`);
           return;
         }
+        // Every backend must render what the interpreter runs.
+        const problem = renderProblem(compiled);
+        if (problem !== undefined) throw new Error(`${problem}\n${yaml}`);
         flowsChecked += flows.length;
         const found = disagreements(compiled, flows);
         if (found.length > 0) throw new Error(`${found.length} disagreement(s)\n${yaml}\n${found[0]!.explanation}`);

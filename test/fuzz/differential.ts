@@ -4,6 +4,8 @@
  * report every flow on which they disagree, with the evidence a person needs to decide which one
  * is wrong (the evaluator's decision path and the rules the packet hit).
  */
+import { renderIptables } from "../../src/backends/iptables/index.js";
+import { renderNftables } from "../../src/backends/nftables/index.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import type { Flow, Prepared } from "../../src/semantics/index.js";
 import { formatVerdict, evaluateFlow, prepareModel } from "../../src/semantics/index.js";
@@ -42,6 +44,21 @@ export interface Disagreement {
 export function irAllows(c: Compiled, flow: Flow): boolean {
   const { hook, packet } = packetPath(c.prepared, flow);
   return traceInterpret(flow.family === 4 ? c.ir.v4 : c.ir.v6, "filter", hook, packet).verdict === "accept";
+}
+
+/**
+ * Why a backend cannot render the compiled IR (an IR the interpreter runs but a backend refuses,
+ * e.g. two protocol matches in one iptables rule), or undefined when both render it.
+ */
+export function renderProblem(c: Compiled): string | undefined {
+  for (const [name, render] of [["iptables", renderIptables], ["nftables", renderNftables]] as const) {
+    try {
+      render(c.ir);
+    } catch (e) {
+      return `${name} backend: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+  return undefined;
 }
 
 /** The flows on which the evaluator and the compiled IR disagree. */

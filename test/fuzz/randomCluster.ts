@@ -1,268 +1,118 @@
 /**
- * fast-check arbitraries for differential fuzzing: small random clusters (namespaces, pods with
- * labels, named ports and dual-stack addresses on two nodes, network sets, a tier) with random
- * Kubernetes NetworkPolicies and Calico (Global)NetworkPolicies, and random flows between their
- * endpoints and outside addresses.
+ * fast-check arbitraries for differential fuzzing: small random clusters and random flows between
+ * their endpoints and outside addresses.
  *
- * The vocabulary is deliberately tiny (two label keys with two or three values, a handful of
- * ports) so that selectors, ports and CIDRs actually hit the generated endpoints and flows.
- * Every generated resource is meant to be valid; the fuzz test counts the ones that are not.
+ * A cluster has namespaces (with labels), service accounts, workload endpoints of every kind
+ * (pods, Calico v3 WorkloadEndpoints with explicit profiles, calicoctl v1 workload endpoints),
+ * maybe the node's host endpoint and a network set, Profiles and v1 profiles, tiers (some
+ * defaulting to Pass, one named but never defined), and policies of every kind: Kubernetes
+ * NetworkPolicies, Calico NetworkPolicies and GlobalNetworkPolicies (preDNAT, doNotTrack and
+ * applyOnForward included) and v1 policies, with names and orders drawn from tiny pools so that
+ * names are shared across kinds and orders tie.
+ *
+ * The pieces live in vocabulary.ts, endpointArbs.ts, k8sArbs.ts, calicoArbs.ts and v1Arbs.ts;
+ * coverage.ts counts which features a cluster exercises. Every generated resource is meant to be
+ * valid; the fuzz test counts the ones that are not.
  */
 import fc from "fast-check";
 import type { Flow } from "../../src/semantics/index.js";
+import { calicoPolicyArb, profileArb, tiersArb, usableTiers } from "./calicoArbs.js";
+import { hostEndpointArb, ipPoolsArb, podArb, type RandomEndpoint, serviceAccountsArb, v1WepArb, wepArb } from "./endpointArbs.js";
+import { k8sPolicyArb } from "./k8sArbs.js";
+import { v1PolicyArb, v1ProfileArb } from "./v1Arbs.js";
+import { compact, type Fam, HOST_V4, HOST_V6, NAMESPACES, optional, OUTSIDE_V4, OUTSIDE_V6, V1_PROFILES, V3_PROFILES } from "./vocabulary.js";
 
-/** The node the fuzz cases compile for; pods elsewhere are remote. */
-export const FUZZ_NODE = "node-1";
-
-export interface RandomPod {
-  readonly namespace: string;
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly node: string;
-  readonly ipv4: string;
-  readonly ipv6?: string;
-  readonly ports: readonly { readonly name: string; readonly containerPort: number; readonly protocol: "TCP" | "UDP" }[];
-  readonly serviceAccount: string;
-}
+export { FUZZ_NODE, HOST_V4, HOST_V6, OUTSIDE_V4, OUTSIDE_V6 } from "./vocabulary.js";
+export type { RandomEndpoint } from "./endpointArbs.js";
 
 export interface RandomCluster {
-  readonly pods: readonly RandomPod[];
+  /** The workload endpoints, as flows address them. */
+  readonly endpoints: readonly RandomEndpoint[];
   /** Every resource as a plain object (the shape of the YAML documents). */
   readonly resources: readonly object[];
   /** Whether the node has a host endpoint (flows may then go to `HOST_V4`/`HOST_V6`). */
   readonly hostEndpoint: boolean;
 }
 
-/** The host endpoint's addresses: a pod sending to them is delivered locally (INPUT). */
-export const HOST_V4 = "10.0.9.1";
-export const HOST_V6 = "fd00::901";
+type PolicyKind = "k8s" | "calico" | "v1";
 
-const NAMESPACES = ["a", "b", "c"] as const;
-const APPS = ["web", "db", "api"] as const;
-const ENVS = ["prod", "dev"] as const;
-
-/** Outside addresses flows may use: in a network set, in no set, in the pod range but unused. */
-export const OUTSIDE_V4 = ["192.168.1.7", "172.16.0.1", "10.0.0.200"] as const;
-export const OUTSIDE_V6 = ["fd00::200", "2001:db8::1", "fd01::7"] as const;
-
-const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined });
-
-/** Removes undefined fields so the JSON documents stay minimal. */
-function compact<T extends object>(o: T): T {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+interface Meta {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly metadata: { name: string; namespace?: string };
 }
 
-const labelsArb = fc.record({ app: optional(fc.constantFrom(...APPS)), env: optional(fc.constantFrom(...ENVS)) }).map((l) => compact(l) as Record<string, string>);
-
-const podPortsArb = fc.subarray([
-  { name: "http", containerPort: 80, protocol: "TCP" as const },
-  { name: "web", containerPort: 8080, protocol: "TCP" as const },
-  { name: "dns", containerPort: 53, protocol: "UDP" as const },
-]).chain((ports) =>
-  // Sometimes the same name means another port on this pod, as named ports resolve per pod.
-  fc.boolean().map((moved) => ports.map((p) => (moved && p.name === "http" ? { ...p, containerPort: 85 } : p))),
-);
-
-const podArb = (i: number): fc.Arbitrary<RandomPod> =>
-  fc.record({
-    namespace: fc.constantFrom(...NAMESPACES),
-    labels: labelsArb,
-    remote: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
-    dual: fc.boolean(),
-    ports: podPortsArb,
-    serviceAccount: fc.constantFrom("default", "robot"),
-  }).map((p) => ({
-    namespace: p.namespace,
-    name: `p${i}`,
-    labels: p.labels,
-    node: p.remote ? "node-2" : FUZZ_NODE,
-    ipv4: `10.0.0.${i + 1}`,
-    ...(p.dual ? { ipv6: `fd00::${(i + 1).toString(16)}` } : {}),
-    ports: p.ports,
-    serviceAccount: p.serviceAccount,
-  }));
-
-// ---------------------------------------------------------------------------------------------
-// Kubernetes NetworkPolicy
-
-const labelSelectorArb: fc.Arbitrary<object> = fc.oneof(
-  fc.constant({}),
-  fc.record({ matchLabels: fc.record({ app: optional(fc.constantFrom(...APPS)), env: optional(fc.constantFrom(...ENVS)) }).map(compact) }),
-  fc.record({
-    matchExpressions: fc.array(
-      fc.oneof(
-        fc.record({ key: fc.constantFrom("app", "env"), operator: fc.constantFrom("In", "NotIn"), values: fc.subarray([...APPS, ...ENVS], { minLength: 1, maxLength: 2 }) }),
-        fc.record({ key: fc.constantFrom("app", "env"), operator: fc.constantFrom("Exists", "DoesNotExist") }),
-      ),
-      { minLength: 1, maxLength: 2 },
-    ),
-  }),
-);
-
-const ipBlockArb = fc.oneof(
-  fc.constant({ cidr: "10.0.0.0/29" }),
-  fc.constant({ cidr: "10.0.0.0/24", except: ["10.0.0.0/30"] }),
-  fc.constant({ cidr: "192.168.0.0/16", except: ["192.168.1.0/24"] }),
-  fc.constant({ cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] }),
-  fc.constant({ cidr: "fd00::/120" }),
-  fc.constant({ cidr: "::/0", except: ["fd00::/64"] }),
-);
-
-const k8sPeerArb: fc.Arbitrary<object> = fc.oneof(
-  fc.record({ podSelector: labelSelectorArb }),
-  fc.record({ namespaceSelector: fc.oneof(fc.constant({}), fc.record({ matchLabels: fc.record({ team: fc.constantFrom("x", "y") }) })) }),
-  fc.record({ podSelector: labelSelectorArb, namespaceSelector: fc.constant({}) }),
-  fc.record({ ipBlock: ipBlockArb }),
-);
-
-const k8sPortArb: fc.Arbitrary<object> = fc.oneof(
-  fc.record({ protocol: optional(fc.constantFrom("TCP", "UDP")), port: fc.constantFrom(80, 53, 8080) }).map(compact),
-  fc.record({ protocol: fc.constantFrom("TCP", "UDP"), port: fc.constantFrom("http", "dns", "web") }),
-  fc.record({ protocol: optional(fc.constant("TCP")), port: fc.constant(80), endPort: fc.constantFrom(85, 443) }).map(compact),
-  fc.record({ protocol: fc.constantFrom("TCP", "UDP", "SCTP") }),
-);
-
-const k8sRuleArb = (peerKey: "from" | "to"): fc.Arbitrary<object> =>
-  fc.record({ peers: optional(fc.array(k8sPeerArb, { maxLength: 2 })), ports: optional(fc.array(k8sPortArb, { maxLength: 2 })) })
-    .map((r) => compact({ [peerKey]: r.peers, ports: r.ports }));
-
-const k8sPolicyArb = (i: number): fc.Arbitrary<object> =>
-  fc.record({
-    namespace: fc.constantFrom(...NAMESPACES),
-    podSelector: labelSelectorArb,
-    types: optional(fc.subarray(["Ingress", "Egress"], { minLength: 1 })),
-    ingress: optional(fc.array(k8sRuleArb("from"), { maxLength: 2 })),
-    egress: optional(fc.array(k8sRuleArb("to"), { maxLength: 2 })),
-  }).map((p) => ({
-    apiVersion: "networking.k8s.io/v1",
-    kind: "NetworkPolicy",
-    metadata: { name: `knp-${i}`, namespace: p.namespace },
-    spec: compact({ podSelector: p.podSelector, policyTypes: p.types, ingress: p.ingress, egress: p.egress }),
-  }));
-
-// ---------------------------------------------------------------------------------------------
-// Calico policies
-
-const selectorTermArb = fc.oneof(
-  fc.constantFrom(...APPS).map((a) => `app == '${a}'`),
-  fc.constantFrom(...ENVS).map((e) => `env != '${e}'`),
-  fc.constantFrom("has(app)", "!has(env)", "all()", "app in {'web', 'db'}", "env not in {'prod'}", "projectcalico.org/serviceaccount == 'robot'"),
-);
-const selectorArb: fc.Arbitrary<string> = fc.oneof(
-  { weight: 3, arbitrary: selectorTermArb },
-  { weight: 1, arbitrary: fc.tuple(selectorTermArb, selectorTermArb, fc.constantFrom("&&", "||")).map(([a, b, op]) => `${a} ${op} ${b}`) },
-);
-
-type Fam = 4 | 6;
-const NETS: Readonly<Record<Fam, readonly string[]>> = {
-  4: ["10.0.0.0/30", "10.0.0.4/31", "192.168.1.0/24", "172.16.0.0/12", "0.0.0.0/0", "10.0.0.3/32"],
-  6: ["fd00::/120", "fd00::2/128", "2001:db8::/32", "::/0"],
-};
-
-const entityArb = (fam: Fam | undefined, withPorts: boolean): fc.Arbitrary<object> => {
-  const nets = fam === undefined ? fc.constant(undefined) : optional(fc.subarray([...NETS[fam]], { minLength: 1, maxLength: 2 }));
-  // notNets may not hold the whole address space (libcalico-go/lib/validator/v3/validator.go).
-  const notNets = fam === undefined ? fc.constant(undefined) : optional(fc.subarray(NETS[fam].filter((n) => !n.endsWith("/0")), { minLength: 1, maxLength: 2 }));
-  const ports = withPorts ? optional(fc.subarray<number | string>([80, 53, "80:90", 8080, "http", "dns"], { minLength: 1, maxLength: 3 })) : fc.constant(undefined);
-  const notPorts = withPorts ? optional(fc.subarray<number | string>([85, "http", "1:79"], { minLength: 1, maxLength: 2 })) : fc.constant(undefined);
-  const fields = {
-    selector: selectorArb,
-    notSelector: selectorArb,
-    namespaceSelector: fc.constantFrom("team == 'x'", "all()", "has(team)"),
-    serviceAccounts: fc.oneof(fc.constant({ names: ["robot"] }), fc.constant({ selector: "has(projectcalico.org/name)" })),
-    nets,
-    notNets,
-    ports,
-    notPorts,
-  };
-  // At most two criteria per side, so that rules still match a fair share of flows.
-  return fc
-    .subarray(Object.keys(fields) as (keyof typeof fields)[], { maxLength: 2 })
-    .chain((keys) => fc.record(Object.fromEntries(keys.map((k) => [k, fields[k]])) as Record<string, fc.Arbitrary<unknown>>))
-    .map(compact);
-};
-
-const calicoRuleArb: fc.Arbitrary<object> = fc
-  .record({
-    action: fc.constantFrom("Allow", "Allow", "Deny", "Pass", "Log"),
-    protocol: optional(fc.constantFrom("TCP", "UDP", "ICMP", "ICMPv6", "SCTP")),
-    notProtocol: fc.constantFrom(undefined, undefined, undefined, "UDP", "TCP"),
-    fam: fc.constantFrom<Fam | undefined>(undefined, undefined, 4, 6),
-    icmpType: optional(fc.constantFrom(8, 128, 0)),
-  })
-  .chain((r) => {
-    // Keep the cross-field rules of libcalico-go/lib/validator/v3/validator.go `validateRule`: ports need TCP/UDP/SCTP,
-    // ICMP needs IPv4 and ICMPv6 IPv6, icmp needs an ICMP protocol.
-    const icmp4 = r.protocol === "ICMP";
-    const icmp6 = r.protocol === "ICMPv6";
-    const fam: Fam | undefined = icmp4 ? (r.fam === undefined ? undefined : 4) : icmp6 ? (r.fam === undefined ? undefined : 6) : r.fam;
-    const withPorts = r.protocol === "TCP" || r.protocol === "UDP" || r.protocol === "SCTP";
-    const notProtocol = r.notProtocol === r.protocol ? undefined : r.notProtocol;
-    const icmp = (icmp4 || icmp6) && r.icmpType !== undefined ? { type: icmp4 ? (r.icmpType === 128 ? 8 : r.icmpType) : 128 } : undefined;
-    return fc.record({ source: entityArb(fam, withPorts), destination: entityArb(fam, withPorts) }).map((e) =>
-      compact({
-        action: r.action,
-        protocol: r.protocol,
-        notProtocol,
-        ipVersion: fam,
-        icmp,
-        source: Object.keys(e.source).length > 0 ? e.source : undefined,
-        destination: Object.keys(e.destination).length > 0 ? e.destination : undefined,
-      }),
-    );
+/**
+ * Policies named from the shared pool may clash within one kind and namespace (a duplicate
+ * resource, which is invalid input); the later one gets its index appended (`web-3`).
+ *
+ * A v1 policy counts as a GlobalNetworkPolicy here: both the compiler and the evaluator take a
+ * v1 policy for the GlobalNetworkPolicy of that name in the default tier, so the two are one
+ * policy to Felix (model.PolicyKey{Name, Kind: GlobalNetworkPolicy}). Validation does not report
+ * the pair as duplicates yet; with both present the compiler renders one chain for the two and
+ * the evaluator evaluates each (found by this fuzzer, left open: a validation matter).
+ */
+function uniqueNames(policies: readonly object[]): object[] {
+  const seen = new Set<string>();
+  return policies.map((p, i) => {
+    const m = p as Meta;
+    const v1Policy = m.apiVersion === "v1" && m.kind === "policy";
+    const kind = v1Policy || m.kind === "GlobalNetworkPolicy" ? "GlobalNetworkPolicy" : `${m.apiVersion}/${m.kind}`;
+    const key = (name: string) => JSON.stringify([kind, m.metadata.namespace ?? "", name]);
+    if (!seen.has(key(m.metadata.name))) {
+      seen.add(key(m.metadata.name));
+      return p;
+    }
+    const name = `${m.metadata.name}-${i}`;
+    seen.add(key(name));
+    return { ...p, metadata: { ...m.metadata, name } };
   });
+}
 
-const calicoPolicyArb = (i: number, hasTier: boolean): fc.Arbitrary<object> =>
-  fc.record({
-    global: fc.boolean(),
-    namespace: fc.constantFrom(...NAMESPACES),
-    tier: hasTier ? optional(fc.constant("t1")) : fc.constant(undefined),
-    order: optional(fc.constantFrom(1, 5, 10)),
-    selector: optional(selectorArb),
-    types: optional(fc.subarray(["Ingress", "Egress"], { minLength: 1 })),
-    ingress: optional(fc.array(calicoRuleArb, { maxLength: 3 })),
-    egress: optional(fc.array(calicoRuleArb, { maxLength: 3 })),
-    namespaceSelector: optional(fc.constantFrom("team == 'x'", "all()")),
-  }).map((p) => ({
-    apiVersion: "projectcalico.org/v3",
-    kind: p.global ? "GlobalNetworkPolicy" : "NetworkPolicy",
-    metadata: compact({ name: p.tier !== undefined ? `t1.np-${i}` : `np-${i}`, namespace: p.global ? undefined : p.namespace }),
-    spec: compact({
-      tier: p.tier,
-      order: p.order,
-      selector: p.selector,
-      types: p.types,
-      ingress: p.ingress,
-      egress: p.egress,
-      namespaceSelector: p.global ? p.namespaceSelector : undefined,
-    }),
-  }));
-
-// ---------------------------------------------------------------------------------------------
-// Clusters
-
-/** A random cluster of 2 to `maxPods` pods and up to `maxPolicies` policies. */
-export function clusterArb(maxPods = 6, maxPolicies = 4): fc.Arbitrary<RandomCluster> {
+/** A random cluster of 2 to `maxEndpoints` workload endpoints and up to `maxPolicies` policies. */
+export function clusterArb(maxEndpoints = 6, maxPolicies = 5): fc.Arbitrary<RandomCluster> {
   return fc
     .record({
-      podCount: fc.integer({ min: 2, max: maxPods }),
+      v1: fc.integer({ min: 0, max: 3 }).map((n) => n === 0),
+      weps: fc.integer({ min: 0, max: 2 }).map((n) => n === 0),
+      endpointCount: fc.integer({ min: 2, max: maxEndpoints }),
       teams: fc.tuple(...NAMESPACES.map(() => optional(fc.constantFrom("x", "y")))),
-      tier: optional(fc.record({ order: fc.constantFrom(1, 100), defaultAction: optional(fc.constantFrom("Deny", "Pass")) })),
+      tiers: tiersArb,
+      undefinedTier: fc.integer({ min: 0, max: 2 }).map((n) => n === 0),
       networkSet: fc.constantFrom("none", "namespaced", "global"),
       hostEndpoint: fc.boolean(),
-      policyKinds: fc.array(fc.constantFrom("k8s", "calico"), { maxLength: maxPolicies }),
+      serviceAccounts: serviceAccountsArb,
     })
-    .chain((c) =>
-      fc.record({
-        pods: fc.tuple(...Array.from({ length: c.podCount }, (_, i) => podArb(i))),
-        policies: c.policyKinds.length === 0 ? fc.constant([] as object[]) : fc.tuple(...c.policyKinds.map((k, i) => (k === "k8s" ? k8sPolicyArb(i) : calicoPolicyArb(i, c.tier !== undefined)))),
-      }).map(({ pods, policies }): RandomCluster => {
+    .chain((c) => {
+      const kinds: fc.Arbitrary<"pod" | "wep" | "v1wep"> = fc.oneof(
+        { weight: 4, arbitrary: fc.constant("pod" as const) },
+        { weight: c.weps ? 3 : 0, arbitrary: fc.constant("wep" as const) },
+        { weight: c.v1 ? 2 : 0, arbitrary: fc.constant("v1wep" as const) },
+      );
+      const policyKinds: fc.Arbitrary<PolicyKind> = fc.oneof(
+        { weight: 2, arbitrary: fc.constant("k8s" as const) },
+        { weight: 3, arbitrary: fc.constant("calico" as const) },
+        { weight: c.v1 ? 2 : 0, arbitrary: fc.constant("v1" as const) },
+      );
+      const tierNames = usableTiers(c.tiers, c.undefinedTier);
+      const policyArb = (k: PolicyKind): fc.Arbitrary<object> => (k === "k8s" ? k8sPolicyArb : k === "calico" ? calicoPolicyArb(tierNames) : v1PolicyArb);
+      return fc.record({
+        endpoints: fc.array(kinds, { minLength: c.endpointCount, maxLength: c.endpointCount }).chain((ks) =>
+          fc.tuple(...ks.map((k, i) => (k === "pod" ? podArb(i) : k === "wep" ? wepArb(i) : v1WepArb(i)))),
+        ),
+        policies: fc.array(policyKinds, { maxLength: maxPolicies }).chain((ks): fc.Arbitrary<object[]> => (ks.length === 0 ? fc.constant([]) : fc.tuple(...ks.map(policyArb)))),
+        // Profiles matter to endpoints that name them (WorkloadEndpoints, v1 endpoints, the host).
+        profiles: c.weps || c.v1 || c.hostEndpoint ? fc.tuple(...V3_PROFILES.map((n) => optional(profileArb(n)))) : fc.constant([]),
+        v1Profiles: c.v1 ? fc.tuple(...V1_PROFILES.map((n) => optional(v1ProfileArb(n)))) : fc.constant([]),
+        host: c.hostEndpoint ? hostEndpointArb(c.v1).map((h): object[] => [h]) : fc.constant([]),
+        pools: ipPoolsArb(c.v1),
+      }).map(({ endpoints, policies, profiles, v1Profiles, host, pools }): RandomCluster => {
         const resources: object[] = NAMESPACES.map((ns, i) => ({
           apiVersion: "v1",
           kind: "Namespace",
           metadata: { name: ns, labels: c.teams[i] !== undefined ? { team: c.teams[i] } : {} },
         }));
-        if (c.tier) resources.push({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "t1" }, spec: compact({ order: c.tier.order, defaultAction: c.tier.defaultAction }) });
+        resources.push(...c.serviceAccounts, ...c.tiers);
         if (c.networkSet !== "none") {
           resources.push({
             apiVersion: "projectcalico.org/v3",
@@ -271,29 +121,26 @@ export function clusterArb(maxPods = 6, maxPolicies = 4): fc.Arbitrary<RandomClu
             spec: { nets: ["192.168.1.0/24", "2001:db8::/64"] },
           });
         }
-        if (c.hostEndpoint) {
-          resources.push({
-            apiVersion: "projectcalico.org/v3",
-            kind: "HostEndpoint",
-            metadata: { name: "node-1-eth0", labels: { app: "db", role: "host" } },
-            spec: { node: FUZZ_NODE, expectedIPs: [HOST_V4, HOST_V6] },
-          });
-        }
-        for (const p of pods) resources.push(podResource(p));
-        resources.push(...policies);
-        return { pods, resources, hostEndpoint: c.hostEndpoint };
-      }),
-    );
+        resources.push(...host, ...pools);
+        for (const p of [...profiles, ...v1Profiles]) if (p !== undefined) resources.push(p);
+        for (const e of endpoints) resources.push(e.resource);
+        resources.push(...uniqueNames(policies));
+        return { endpoints, resources, hostEndpoint: c.hostEndpoint };
+      });
+    })
+    .chain(shuffledSometimes);
 }
 
-function podResource(p: RandomPod): object {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: p.name, namespace: p.namespace, labels: p.labels },
-    spec: { nodeName: p.node, serviceAccountName: p.serviceAccount, containers: [{ name: "main", image: "x", ports: p.ports }] },
-    status: { podIPs: [{ ip: p.ipv4 }, ...(p.ipv6 !== undefined ? [{ ip: p.ipv6 }] : [])] },
-  };
+/**
+ * A third of the clusters list their documents in a random order: neither side may depend on
+ * the order (a WorkloadEndpoint before the Profile it names, a policy before its Tier).
+ */
+function shuffledSometimes(cluster: RandomCluster): fc.Arbitrary<RandomCluster> {
+  const n = cluster.resources.length;
+  return fc
+    .integer({ min: 0, max: 2 })
+    .chain((k) => (k === 0 ? fc.shuffledSubarray([...Array(n).keys()], { minLength: n, maxLength: n }) : fc.constant(undefined)))
+    .map((order) => (order ? { ...cluster, resources: order.map((i) => cluster.resources[i]!) } : cluster));
 }
 
 /** The cluster as one multi-document YAML text (JSON documents, which YAML accepts). */
@@ -304,21 +151,22 @@ export function clusterYaml(cluster: RandomCluster): string {
 // ---------------------------------------------------------------------------------------------
 // Flows
 
-/** Random flows over the cluster's pods (by id) and outside addresses, both families. */
+/** Random flows over the cluster's endpoints (by id) and outside addresses, both families. */
 export function flowsArb(cluster: RandomCluster, max = 50): fc.Arbitrary<Flow[]> {
   const flow = fc
     .record({
       family: fc.constantFrom<Fam>(4, 4, 6),
       src: fc.nat(),
       dst: fc.nat(),
-      proto: fc.constantFrom("tcp", "tcp", "udp", "icmp", "sctp"),
+      proto: fc.constantFrom("tcp", "tcp", "udp", "icmp", "sctp", "udplite"),
       dport: fc.constantFrom(53, 80, 85, 443, 8080),
       sport: fc.constantFrom(40000, 53, 80),
-      icmpType: fc.constantFrom(8, 0, 128),
+      icmpType: fc.constantFrom(8, 0, 3, 128, 129, 1),
+      icmpCode: fc.constantFrom(0, 0, 1),
     })
     .map((f): Flow | undefined => {
       const ends = [
-        ...cluster.pods.filter((p) => f.family === 4 || p.ipv6 !== undefined).map((p) => ({ endpoint: `${p.namespace}/${p.name}` })),
+        ...cluster.endpoints.filter((e) => f.family === 4 || e.ipv6 !== undefined).map((e) => ({ endpoint: e.id })),
         ...(f.family === 4 ? OUTSIDE_V4 : OUTSIDE_V6).map((ip) => ({ ip })),
       ];
       // The host only as a destination: traffic from the host to a pod leaves through OUTPUT,
@@ -329,10 +177,13 @@ export function flowsArb(cluster: RandomCluster, max = 50): fc.Arbitrary<Flow[]>
       if (src === dst) return undefined;
       const base = { family: f.family, src, dst };
       if (f.proto === "icmp") {
-        const icmpType = f.family === 4 ? (f.icmpType === 128 ? 8 : f.icmpType) : f.icmpType === 0 ? 129 : 128;
-        return { ...base, protocol: f.family === 4 ? 1 : 58, icmpType, icmpCode: 0 };
+        const v4 = [8, 0, 3];
+        const v6 = [128, 129, 1];
+        const icmpType = f.family === 4 ? (v4.includes(f.icmpType) ? f.icmpType : 8) : v6.includes(f.icmpType) ? f.icmpType : 128;
+        return { ...base, protocol: f.family === 4 ? 1 : 58, icmpType, icmpCode: f.icmpCode };
       }
-      return { ...base, protocol: f.proto === "tcp" ? 6 : f.proto === "udp" ? 17 : 132, srcPort: f.sport, dstPort: f.dport };
+      const protocol = { tcp: 6, udp: 17, sctp: 132, udplite: 136 }[f.proto];
+      return { ...base, protocol, srcPort: f.sport, dstPort: f.dport };
     });
   return fc.array(flow, { minLength: Math.min(20, max), maxLength: max }).map((fs) => fs.filter((f): f is Flow => f !== undefined));
 }

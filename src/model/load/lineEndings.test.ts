@@ -24,7 +24,11 @@ function filesUnder(dir: string): string[] {
     });
 }
 
-const fixtures = filesUnder("fixtures").map((path) => ({ path, text: readFileSync(path, "utf8") }));
+// The fixtures written with CRLF or byte order marks already are the converted form; the test
+// converts the others.
+const fixtures = filesUnder("fixtures")
+  .map((path) => ({ path, text: readFileSync(path, "utf8") }))
+  .filter((f) => !f.text.includes("\r") && !f.text.includes("\ufeff"));
 
 interface Variant {
   readonly text: string;

@@ -8,6 +8,7 @@ import { error } from "../../../diagnostics/diagnostic.js";
 import { spanOf, type Resource } from "../../types.js";
 import { isDnsLabel, isDnsSubdomain, isGlobalNetworkPolicyName, isNetworkPolicyName, isV1Name } from "../names.js";
 import type { ResourceRule } from "./types.js";
+import { DEFAULT_ALLOW_PROFILE } from "../../../calico/index.js";
 
 function nameRule(r: Resource): { ok: (name: string) => boolean; format: string } | undefined {
   switch (r.kind) {
@@ -33,6 +34,11 @@ function nameRule(r: Resource): { ok: (name: string) => boolean; format: string 
 export const resourceNames: ResourceRule = {
   name: "resourceNames",
   check(r, report) {
+    // Calico serves its built-in allow-all profile itself and refuses to create or change one of
+    // that name (libcalico-go/lib/clientv3/profile.go).
+    if ((r.kind === "Profile" || r.kind === "V1Profile") && r.metadata.name === DEFAULT_ALLOW_PROFILE) {
+      report(error("invalid-name", `${DEFAULT_ALLOW_PROFILE} is Calico's built-in profile, which cannot be defined`, spanOf(r.origin, "metadata.name")));
+    }
     const rule = nameRule(r);
     if (rule && !rule.ok(r.metadata.name)) {
       report(error("invalid-name", `${r.kind} name "${r.metadata.name}" must be ${rule.format}`, spanOf(r.origin, "metadata.name")));

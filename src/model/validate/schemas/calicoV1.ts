@@ -19,7 +19,7 @@ export const v1EntityRuleSchema = z.strictObject({
 });
 
 export const v1RuleSchema = z.strictObject({
-  // `next-tier` is how v1 stores `pass`; in a profile it means allow (etcd data model).
+  // `next-tier` is the backend's spelling of `pass` (libcalico-go updateprocessors/rules.go).
   action: z.enum(["allow", "deny", "log", "pass", "next-tier"]),
   ipVersion: ipVersion.optional(),
   protocol: protocolValue.optional(),

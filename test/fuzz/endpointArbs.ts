@@ -1,0 +1,236 @@
+/**
+ * Arbitraries for what policies select: pods, Calico v3 WorkloadEndpoints with explicit profiles,
+ * calicoctl v1 workload endpoints, service accounts and the node's host endpoint.
+ *
+ * Endpoints share one address space (endpoint i has 10.0.0.(i+1) and maybe fd00::(i+1)), and
+ * named ports with the same name carry different numbers on different endpoints (named ports
+ * resolve per endpoint).
+ */
+import fc from "fast-check";
+import { DEFAULT_ALLOW_PROFILE } from "../../src/calico/index.js";
+import {
+  compact,
+  FUZZ_NODE,
+  HOST_V4,
+  HOST_V6,
+  labelsArb,
+  MISSING_PROFILE,
+  NAMESPACES,
+  optional,
+  PORT_NAMES,
+  REMOTE_NODE,
+  SA_ROLES,
+  SERVICE_ACCOUNTS,
+  V1_PROFILES,
+  V3_PROFILES,
+} from "./vocabulary.js";
+
+export type EndpointKind = "pod" | "wep" | "v1wep";
+
+/** A workload endpoint of the cluster, as flows address it. */
+export interface RandomEndpoint {
+  readonly kind: EndpointKind;
+  /** The evaluator's id (`<ns>/<name>`, or `<orchestrator>/<workload>/<name>` for v1). */
+  readonly id: string;
+  readonly node: string;
+  readonly ipv4: string;
+  readonly ipv6?: string;
+  /** The resource document. */
+  readonly resource: object;
+}
+
+interface NamedPort {
+  readonly name: string;
+  readonly port: number;
+  readonly protocol: "TCP" | "UDP";
+}
+
+/** Each name's possible meanings: `http` is 80 or 85, `web` 8080 or 80, `dns` UDP or TCP 53. */
+const PORT_MEANINGS: Readonly<Record<(typeof PORT_NAMES)[number], readonly NamedPort[]>> = {
+  http: [{ name: "http", port: 80, protocol: "TCP" }, { name: "http", port: 85, protocol: "TCP" }],
+  web: [{ name: "web", port: 8080, protocol: "TCP" }, { name: "web", port: 80, protocol: "TCP" }],
+  dns: [{ name: "dns", port: 53, protocol: "UDP" }, { name: "dns", port: 53, protocol: "TCP" }],
+};
+
+const namedPortsArb: fc.Arbitrary<NamedPort[]> = fc
+  .subarray([...PORT_NAMES])
+  .chain((names) => (names.length === 0 ? fc.constant([]) : fc.tuple(...names.map((n) => fc.constantFrom(...PORT_MEANINGS[n])))));
+
+/**
+ * An endpoint's own labels: `app` / `env`, and now and then a label only Calico may set (a
+ * `pcns.` / `pcsa.` one, which Calico strips, or the namespace label, which it overwrites).
+ */
+const ownLabelsArb: fc.Arbitrary<Record<string, string>> = fc
+  .tuple(labelsArb, fc.constantFrom<Record<string, string>>({}, {}, {}, {}, { "pcns.team": "x" }, { "projectcalico.org/namespace": "b" }, { "pcsa.role": "ci" }))
+  .map(([l, spoof]) => ({ ...l, ...spoof }));
+
+const addresses = (i: number, dual: boolean): { ipv4: string; ipv6?: string } => ({
+  ipv4: `10.0.0.${i + 1}`,
+  ...(dual ? { ipv6: `fd00::${(i + 1).toString(16)}` } : {}),
+});
+
+const common = fc.record({
+  labels: ownLabelsArb,
+  remote: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+  dual: fc.boolean(),
+  ports: namedPortsArb,
+});
+
+/** Pod i: namespace, labels, node, addresses, container ports and service account. */
+export const podArb = (i: number): fc.Arbitrary<RandomEndpoint> =>
+  fc.record({ c: common, namespace: fc.constantFrom(...NAMESPACES), serviceAccount: optional(fc.constantFrom(...SERVICE_ACCOUNTS)) }).map(({ c, namespace, serviceAccount }) => {
+    const name = `p${i}`;
+    const a = addresses(i, c.dual);
+    const node = c.remote ? REMOTE_NODE : FUZZ_NODE;
+    return {
+      kind: "pod",
+      id: `${namespace}/${name}`,
+      node,
+      ...a,
+      resource: {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name, namespace, labels: c.labels },
+        spec: compact({
+          nodeName: node,
+          serviceAccountName: serviceAccount,
+          containers: [{ name: "main", image: "x", ports: c.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) }],
+        }),
+        status: { podIPs: [{ ip: a.ipv4 }, ...(a.ipv6 !== undefined ? [{ ip: a.ipv6 }] : [])] },
+      },
+    };
+  });
+
+/**
+ * Calico v3 WorkloadEndpoint i, with explicit profiles in a random order: Profiles (defined or
+ * not), the namespace and service-account profiles Calico derives, and the built-in
+ * `projectcalico-default-allow`.
+ */
+export const wepArb = (i: number): fc.Arbitrary<RandomEndpoint> =>
+  fc
+    .record({
+      c: common,
+      namespace: fc.constantFrom(...NAMESPACES),
+      serviceAccount: optional(fc.constantFrom(...SERVICE_ACCOUNTS)),
+      orchestrator: fc.constantFrom(undefined, "k8s", "openstack"),
+      profileSa: fc.constantFrom(...SERVICE_ACCOUNTS),
+      pick: fc.shuffledSubarray([0, 1, 2, 3, 4, 5], { maxLength: 3 }),
+    })
+    .map(({ c, namespace, serviceAccount, orchestrator, profileSa, pick }) => {
+      const candidates = [...V3_PROFILES, `kns.${namespace}`, `ksa.${namespace}.${profileSa}`, DEFAULT_ALLOW_PROFILE, MISSING_PROFILE];
+      const name = `wep${i}`;
+      const a = addresses(i, c.dual);
+      const node = c.remote ? REMOTE_NODE : FUZZ_NODE;
+      return {
+        kind: "wep",
+        id: `${namespace}/${name}`,
+        node,
+        ...a,
+        resource: {
+          apiVersion: "projectcalico.org/v3",
+          kind: "WorkloadEndpoint",
+          metadata: { name, namespace, labels: c.labels },
+          spec: compact({
+            node,
+            orchestrator,
+            workload: `w${i}`,
+            endpoint: "eth0",
+            interfaceName: `caliwep${i}`,
+            ipNetworks: [`${a.ipv4}/32`, ...(a.ipv6 !== undefined ? [`${a.ipv6}/128`] : [])],
+            profiles: pick.map((k) => candidates[k]!),
+            serviceAccountName: serviceAccount,
+            ports: c.ports.length > 0 ? c.ports : undefined,
+          }),
+        },
+      };
+    });
+
+/** calicoctl v1 workload endpoint i (Docker's `eth0`), with v1 profiles and lower-case port protocols. */
+export const v1WepArb = (i: number): fc.Arbitrary<RandomEndpoint> =>
+  fc
+    .record({ c: common, pick: fc.shuffledSubarray([0, 1, 2, 3], { maxLength: 2 }), orchestrator: fc.constantFrom("docker", "cni") })
+    .map(({ c, pick, orchestrator }) => {
+      const candidates = [...V1_PROFILES, MISSING_PROFILE, V3_PROFILES[0]];
+      const workload = `w${i}`;
+      const a = addresses(i, c.dual);
+      const node = c.remote ? REMOTE_NODE : FUZZ_NODE;
+      return {
+        kind: "v1wep",
+        id: `${orchestrator}/${workload}/eth0`,
+        node,
+        ...a,
+        resource: {
+          apiVersion: "v1",
+          kind: "workloadEndpoint",
+          metadata: { name: "eth0", workload, orchestrator, node, labels: c.labels },
+          spec: compact({
+            interfaceName: `caliv1w${i}`,
+            ipNetworks: [`${a.ipv4}/32`, ...(a.ipv6 !== undefined ? [`${a.ipv6}/128`] : [])],
+            profiles: pick.map((k) => candidates[k]!),
+            ports: c.ports.length > 0 ? c.ports.map((p) => ({ ...p, protocol: p.protocol.toLowerCase() })) : undefined,
+          }),
+        },
+      };
+    });
+
+/** ServiceAccount objects: some accounts of some namespaces, with a `role` label or none. */
+export const serviceAccountsArb: fc.Arbitrary<object[]> = fc
+  .subarray(NAMESPACES.flatMap((ns) => SERVICE_ACCOUNTS.map((sa) => [ns, sa] as const)), { maxLength: 5 })
+  .chain((pairs) =>
+    pairs.length === 0
+      ? fc.constant([])
+      : fc.tuple(
+          ...pairs.map(([namespace, name]) =>
+            optional(fc.constantFrom(...SA_ROLES)).map((role) => ({
+              apiVersion: "v1",
+              kind: "ServiceAccount",
+              metadata: { name, namespace, labels: role !== undefined ? { role } : {} },
+            })),
+          ),
+        ),
+  );
+
+/**
+ * The node's host endpoint: labels, its addresses, maybe named ports and profiles; in a cluster
+ * with v1 resources it may be a calicoctl v1 `hostEndpoint` instead (which has no named ports).
+ */
+export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
+  fc
+    .record({
+      v1: v1 ? fc.boolean() : fc.constant(false),
+      ports: fc.boolean(),
+      profiles: optional(fc.shuffledSubarray([V3_PROFILES[0], DEFAULT_ALLOW_PROFILE, V1_PROFILES[0]], { minLength: 1, maxLength: 2 })),
+    })
+    .map((h) =>
+      h.v1
+        ? {
+            apiVersion: "v1",
+            kind: "hostEndpoint",
+            metadata: { name: "eth0", node: FUZZ_NODE, labels: { app: "db", role: "host" } },
+            spec: compact({ expectedIPs: [HOST_V4, HOST_V6], profiles: h.profiles }),
+          }
+        : {
+            apiVersion: "projectcalico.org/v3",
+            kind: "HostEndpoint",
+            metadata: { name: "node-1-eth0", labels: { app: "db", role: "host" } },
+            spec: compact({
+              node: FUZZ_NODE,
+              expectedIPs: [HOST_V4, HOST_V6],
+              profiles: h.profiles,
+              ports: h.ports ? [{ name: "http", protocol: "TCP", port: 8080 }] : undefined,
+            }),
+          },
+    );
+
+/**
+ * IP pools, which the schema accepts and policy ignores: none, a v3 IPPool over the endpoints'
+ * range, or (with v1 resources) a v1 ipPool.
+ */
+export const ipPoolsArb = (v1: boolean): fc.Arbitrary<object[]> =>
+  fc.constantFrom(...(["none", "none", "v3", ...(v1 ? ["v1"] : [])] as const)).map((kind) =>
+    kind === "none"
+      ? []
+      : kind === "v3"
+        ? [{ apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name: "pods" }, spec: { cidr: "10.0.0.0/24", natOutgoing: true, ipipMode: "CrossSubnet" } }]
+        : [{ apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/24" }, spec: { "nat-outgoing": true, ipip: { enabled: true, mode: "always" } } }],
+  );
