@@ -7,6 +7,7 @@ import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { parseFlowEnd } from "./parseFlowEnd.js";
 import { formatPortSpec, parsePortSpec, type PortSpec } from "./parsePortSpec.js";
+import { inputFlags, inputRequest } from "./commandInputs.js";
 import { prepareInputs } from "./prepareInputs.js";
 import { traceRules, type TracedRule } from "./traceRules.js";
 import { UsageError } from "./usageError.js";
@@ -38,13 +39,14 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     rules: { type: "boolean" },
     backend: { type: "string" },
     format: { type: "string" },
+    ...inputFlags,
   });
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   if (values.from === undefined || values.to === undefined || values.port === undefined) throw new UsageError("--from, --to and --port are required");
   const port = parsePortSpec(values.port);
 
-  const inputs = prepareInputs(positionals, values.node, io);
+  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io);
   if (!inputs) return exitCodes.invalidInput;
   const src = parseFlowEnd("from", values.from, inputs.prepared);
   const dst = parseFlowEnd("to", values.to, inputs.prepared);

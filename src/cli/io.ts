@@ -1,19 +1,38 @@
-/** Where a command writes; tests pass their own to capture output. */
+import { readFileSync } from "node:fs";
+
+/**
+ * What a command may touch besides the file system: its output streams, standard input, the
+ * environment. Tests pass their own to capture output and to play a terminal or a pipe.
+ */
 export interface Io {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
+  /** Reads all of standard input (for the path `-`); absent means there is none. */
+  readonly readStdin?: () => string;
+  /** Whether stdout / stderr is a terminal (colour, progress); absent means not. */
+  readonly stdoutIsTty?: boolean;
+  readonly stderrIsTty?: boolean;
+  /** Environment variables (NO_COLOR); absent means none. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where `.policyc.yaml` is looked for (and upward); absent means the process's directory. */
+  readonly cwd?: string;
 }
 
 /** The process's own streams. */
 export const processIo: Io = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  readStdin: () => readFileSync(0, "utf8"),
+  stdoutIsTty: process.stdout.isTTY === true,
+  stderrIsTty: process.stderr.isTTY === true,
+  env: process.env,
+  cwd: process.cwd(),
 };
 
 /** Exit codes shared by every command. */
 export const exitCodes = {
   ok: 0,
-  /** The input has errors (or warnings under --strict). */
+  /** The input has errors (or warnings under --strict); or policyc itself failed. */
   invalidInput: 1,
   /** The command line is wrong. */
   usage: 2,

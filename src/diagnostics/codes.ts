@@ -6,6 +6,7 @@
 export const diagnosticCodes = {
   // Input files and YAML (load stage).
   "file-unreadable": "a path given on the command line cannot be read",
+  "skipped-file": "a file found in a directory is not a Kubernetes resource (a template, Chart.yaml, values.yaml) and was skipped (note)",
   "yaml-syntax": "the YAML (or JSON) text does not parse",
   "yaml-duplicate-key": "a mapping has the same key twice",
   "yaml-merge-override": "a merge key (<<) replaces a key written before it, as Kubernetes reads it (warning)",

@@ -13,29 +13,35 @@ import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource } from "../types.js";
 import type { LoadedDocument, SourceFile } from "../yamlTree.js";
 import { modelRules } from "./rules/index.js";
-import { validateDocument, type SkippedDocument } from "./validateDocument.js";
+import { validateDocument, type SkippedDocument, type ValidateOptions } from "./validateDocument.js";
 import { note, warning } from "../../diagnostics/diagnostic.js";
 import { assertNever } from "../../diagnostics/assertNever.js";
 
 export interface ValidateResult {
   readonly model: Model;
   readonly diagnostics: readonly Diagnostic[];
+  /** Documents left out: kinds policyc does not compile, and kinds the run skips. */
+  readonly skipped: number;
 }
+
+export type { ValidateOptions } from "./validateDocument.js";
 
 /**
  * Validates documents into the model. Resources with errors are left out of the model; every
  * problem is reported. `files` gives the texts, so selector errors can point inside scalars.
  */
-export function validateDocuments(documents: readonly LoadedDocument[], files: readonly SourceFile[]): ValidateResult {
+export function validateDocuments(documents: readonly LoadedDocument[], files: readonly SourceFile[], options: ValidateOptions = {}): ValidateResult {
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const diagnostics: Diagnostic[] = [];
   const candidates: Resource[] = [];
   const skipped: SkippedDocument[] = [];
+  let skippedByRequest = 0;
   for (const doc of documents) {
-    const result = validateDocument(doc, texts.get(doc.file) ?? "");
+    const result = validateDocument(doc, texts.get(doc.file) ?? "", options);
     diagnostics.push(...result.diagnostics);
     if (result.resource) candidates.push(result.resource);
     if (result.skipped) skipped.push(result.skipped);
+    if (result.skippedByRequest) skippedByRequest++;
   }
   diagnostics.push(...reportSkipped(skipped));
   const rejected = new Set<number>();
@@ -45,7 +51,7 @@ export function validateDocuments(documents: readonly LoadedDocument[], files: r
       if (d.severity === "error") rejected.add(i);
     });
   }
-  return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics };
+  return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics, skipped: skipped.length + skippedByRequest };
 }
 
 /**

@@ -20,6 +20,8 @@ export interface DocumentResult {
   readonly diagnostics: readonly Diagnostic[];
   /** For a kind policyc does not compile: its apiVersion, kind and class (the caller reports it once per kind). */
   readonly skipped?: SkippedDocument;
+  /** Left out because the run asked for it (`--skip-kinds`). */
+  readonly skippedByRequest?: true;
 }
 
 export interface SkippedDocument {
@@ -34,7 +36,15 @@ export interface SkippedDocument {
  * unsupported, and those of the builders and resource rules. Kinds policyc does not compile come
  * back as `skipped`, to be reported once per kind by `validateDocuments`.
  */
-export function validateDocument(doc: LoadedDocument, text: string): DocumentResult {
+/** Settings of a run that change how documents are read. */
+export interface ValidateOptions {
+  /** The namespace of namespaced resources that name none (kubectl's and calicoctl's `-n`); default `default`. */
+  readonly defaultNamespace?: string;
+  /** Kinds (as written in `kind`) to leave out, unread. */
+  readonly skipKinds?: readonly string[];
+}
+
+export function validateDocument(doc: LoadedDocument, text: string, options: ValidateOptions = {}): DocumentResult {
   const node = doc.node;
   // The loader reports documents that are not mappings.
   if (node.kind !== "map") return { diagnostics: [] };
@@ -43,12 +53,14 @@ export function validateDocument(doc: LoadedDocument, text: string): DocumentRes
   if (typeof apiVersion?.value !== "string" || typeof kind?.value !== "string") {
     return { diagnostics: [error("missing-kind", "the document needs string apiVersion and kind fields", (kind ?? apiVersion ?? node).span)] };
   }
+  if (options.skipKinds?.includes(kind.value)) return { diagnostics: [], skippedByRequest: true };
   const classified = classifyKind(apiVersion.value, kind.value);
   if (classified.class !== "compiled") {
     return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, node: kind } };
   }
   const handler = classified.handler;
-  const prepared = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
+  const given = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
+  const prepared = handler.namespaced && options.defaultNamespace !== undefined ? withDefaultNamespace(given, options.defaultNamespace) : given;
   const plain = goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
   const structural = parseWithSchema(handler.schema, node, plain);
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
@@ -61,6 +73,17 @@ export function validateDocument(doc: LoadedDocument, text: string): DocumentRes
   }
   const failed = diagnostics.some((d) => d.severity === "error");
   return failed || !resource ? { diagnostics } : { resource, diagnostics };
+}
+
+/** The document with `metadata.namespace` set when it has none (a null one counts as none). */
+function withDefaultNamespace(plain: unknown, namespace: string): unknown {
+  if (typeof plain !== "object" || plain === null || Array.isArray(plain)) return plain;
+  const doc = plain as Record<string, unknown>;
+  const meta = doc.metadata;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return plain;
+  const m = meta as Record<string, unknown>;
+  if (m.namespace !== undefined && m.namespace !== null && m.namespace !== "") return plain;
+  return { ...doc, metadata: { ...m, namespace } };
 }
 
 function scalarEntry(node: YMap, key: string): (YNode & { kind: "scalar" }) | undefined {
