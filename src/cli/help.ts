@@ -4,7 +4,7 @@
  * against these (test/cli/help.test.ts).
  */
 
-export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "codes"] as const;
+export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "datastore", "codes"] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface CommandHelp {
@@ -72,6 +72,16 @@ them.`,
     description: `Which workload endpoint may connect to which, per port, for every pair of endpoints with an
 address of the family (default 4). Without --port: every distinct port and protocol the endpoints
 declare (container ports), or 80/TCP if none.`,
+  },
+  datastore: {
+    synopsis: `policyc datastore apply|delete|get [-f PATH]... --etcd-endpoints URL[,URL] [--etcd-ca FILE] [--etcd-cert FILE] [--etcd-key FILE] [--etcd-prefix PREFIX] [-o yaml|json] ${INPUT_FLAGS}`,
+    description: `Write, delete or read resources in Calico's etcdv3 datastore, as calicoctl does with the etcd
+datastore: keys /calico/resources/v3/projectcalico.org/<plural>/[<namespace>/]<name>, the resource
+as JSON. Kubernetes objects are stored as Calico's etcd mode stores them: a Namespace as the
+profile kns.<ns>, a ServiceAccount as ksa.<ns>.<sa>, a pod as its WorkloadEndpoint, a
+NetworkPolicy as the Calico NetworkPolicy knp.default.<name>. get without -f prints every stored
+resource. The etcd flags default to calicoctl's variables ETCD_ENDPOINTS, ETCD_CA_CERT_FILE,
+ETCD_CERT_FILE and ETCD_KEY_FILE; --etcd-cert and --etcd-key give a client certificate for TLS.`,
   },
   codes: {
     synopsis: "policyc codes [--format text|json|markdown]",

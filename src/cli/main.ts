@@ -1,6 +1,7 @@
 import { applyCommand } from "./applyCommand.js";
 import { codesCommand } from "./codesCommand.js";
 import { compileCommand } from "./compileCommand.js";
+import { datastoreCommand } from "./datastoreCommand.js";
 import { explainCommand } from "./explainCommand.js";
 import { commandNames, helpFor, overviewHelp, type CommandName } from "./help.js";
 import { exitCodes, processIo, type Io } from "./io.js";
@@ -17,6 +18,7 @@ const commands: Readonly<Record<CommandName, Command>> = {
   apply: applyCommand,
   explain: explainCommand,
   matrix: matrixCommand,
+  datastore: datastoreCommand,
   codes: codesCommand,
 };
 

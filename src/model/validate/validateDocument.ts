@@ -8,7 +8,7 @@ import type { Resource } from "../types.js";
 import type { LoadedDocument, YMap, YNode } from "../yamlTree.js";
 import { buildContext } from "./build/context.js";
 import { goDecode } from "./goDecode.js";
-import { classifyKind, type KindClass } from "./kinds.js";
+import { classifyKind, type KindClass, type KindHandler } from "./kinds.js";
 import { buildOrigin } from "./origin.js";
 import { parseWithSchema } from "./parseWithSchema.js";
 import { resourceRules } from "./rules/index.js";
@@ -59,9 +59,7 @@ export function validateDocument(doc: LoadedDocument, text: string, options: Val
     return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, node: kind } };
   }
   const handler = classified.handler;
-  const given = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
-  const prepared = handler.namespaced && options.defaultNamespace !== undefined ? withDefaultNamespace(given, options.defaultNamespace) : given;
-  const plain = goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
+  const plain = decodedPlain(handler, node, options);
   const structural = parseWithSchema(handler.schema, node, plain);
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
   const ctx = buildContext(text, node, buildOrigin(doc));
@@ -73,6 +71,29 @@ export function validateDocument(doc: LoadedDocument, text: string, options: Val
   }
   const failed = diagnostics.some((d) => d.severity === "error");
   return failed || !resource ? { diagnostics } : { resource, diagnostics };
+}
+
+/** A document's plain value as the cluster's decoder reads it (see `goDecode`), before any schema check. */
+function decodedPlain(handler: KindHandler, node: YNode, options: ValidateOptions): unknown {
+  const given = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
+  const prepared = handler.namespaced && options.defaultNamespace !== undefined ? withDefaultNamespace(given, options.defaultNamespace) : given;
+  return goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
+}
+
+/**
+ * The plain value of a document of a kind policyc compiles, decoded as `validateDocument` reads
+ * it (nulls as Go reads them, calicoctl's number coercion, crd.projectcalico.org/v1 metadata, the
+ * default namespace); undefined for other documents. For writers that store what was read, such as
+ * `policyc datastore apply`.
+ */
+export function decodeDocument(doc: LoadedDocument, options: ValidateOptions = {}): { apiVersion: string; kind: string; plain: unknown } | undefined {
+  if (doc.node.kind !== "map") return undefined;
+  const apiVersion = scalarEntry(doc.node, "apiVersion")?.value;
+  const kind = scalarEntry(doc.node, "kind")?.value;
+  if (typeof apiVersion !== "string" || typeof kind !== "string") return undefined;
+  const classified = classifyKind(apiVersion, kind);
+  if (classified.class !== "compiled") return undefined;
+  return { apiVersion, kind, plain: decodedPlain(classified.handler, doc.node, options) };
 }
 
 /** The document with `metadata.namespace` set when it has none (a null one counts as none). */
