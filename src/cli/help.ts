@@ -4,7 +4,7 @@
  * against these (test/cli/help.test.ts).
  */
 
-export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "datastore", "codes"] as const;
+export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "datastore", "agent", "codes"] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface CommandHelp {
@@ -83,6 +83,18 @@ NetworkPolicy as the Calico NetworkPolicy knp.default.<name>. get without -f pri
 resource. The etcd flags default to calicoctl's variables ETCD_ENDPOINTS, ETCD_CA_CERT_FILE,
 ETCD_CERT_FILE and ETCD_KEY_FILE; --etcd-cert and --etcd-key give a client certificate for TLS.`,
   },
+  agent: {
+    synopsis:
+      "policyc agent --node NAME --etcd-endpoints URL[,URL] [--etcd-ca FILE] [--etcd-cert FILE] [--etcd-key FILE] [--etcd-prefix PREFIX] [--backend iptables|nftables] [--backend-mode legacy|nft] [--coalesce-ms N] [--resync-seconds N] [--health-listen HOST:PORT] [--log-format text|json] [--log-level LEVEL] [--lock-file PATH] [--once]",
+    description: `Run as the node agent: list every Calico resource in etcd at one revision, program the kernel
+with that complete snapshot, then watch from the next revision and apply each burst of changes
+(coalesced for --coalesce-ms, default 20). Failed applies are retried with backoff; every
+--resync-seconds (default 90) the kernel is read whole and drift repaired. When etcd goes away the
+last good state stays in place and the agent reconnects; a watch behind compaction re-lists. Bad
+resources are reported with their key and left out. --health-listen serves /healthz, /readyz and
+/metrics (Prometheus). SIGTERM stops it and leaves the rules. --once syncs and exits (0 in sync,
+3 when the apply failed).`,
+  },
   codes: {
     synopsis: "policyc codes [--format text|json|markdown]",
     description: `Every diagnostic code policyc can report, with its severity, what it means and an example
@@ -100,7 +112,7 @@ const configHelp = `Configuration: .policyc.yaml (found upward from the current 
 /** `policyc COMMAND --help`. */
 export function helpFor(name: CommandName): string {
   const h = commandHelp[name];
-  const reads = name !== "codes";
+  const reads = name !== "codes" && name !== "agent";
   return `Usage:\n  ${h.synopsis}\n\n${h.description}\n${reads ? `\n${inputFlagsHelp}\n` : ""}\n${exitCodesHelp}\n`;
 }
 

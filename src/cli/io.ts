@@ -16,6 +16,8 @@ export interface Io {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where `.policyc.yaml` is looked for (and upward); absent means the process's directory. */
   readonly cwd?: string;
+  /** Calls `handler` on SIGTERM or SIGINT (a long-running command stops cleanly); returns how to stop listening. */
+  readonly onStopSignal?: (handler: () => void) => () => void;
 }
 
 /** The process's own streams. */
@@ -27,6 +29,14 @@ export const processIo: Io = {
   stderrIsTty: process.stderr.isTTY === true,
   env: process.env,
   cwd: process.cwd(),
+  onStopSignal: (handler) => {
+    process.on("SIGTERM", handler);
+    process.on("SIGINT", handler);
+    return () => {
+      process.off("SIGTERM", handler);
+      process.off("SIGINT", handler);
+    };
+  },
 };
 
 /** Exit codes shared by every command. */

@@ -1,3 +1,4 @@
+import { agentCommand } from "./agentCommand.js";
 import { applyCommand } from "./applyCommand.js";
 import { codesCommand } from "./codesCommand.js";
 import { compileCommand } from "./compileCommand.js";
@@ -19,6 +20,7 @@ const commands: Readonly<Record<CommandName, Command>> = {
   explain: explainCommand,
   matrix: matrixCommand,
   datastore: datastoreCommand,
+  agent: agentCommand,
   codes: codesCommand,
 };
 
