@@ -1,7 +1,4 @@
-import { chainNameMap } from "../backends/iptables/chainNames.js";
-import { ipsetNameMap } from "../backends/iptables/renderIpset.js";
-import type { RenderContext as IptablesContext } from "../backends/iptables/renderRule.js";
-import { renderRuleParts } from "../backends/iptables/renderRule.js";
+import type { IptablesFamilyLayout, IptablesRule } from "../backends/iptables/index.js";
 import type { DispatchMap } from "../backends/nftables/index.js";
 import { findDispatchMaps, nftBaseChainName, nftChainName, nftSetName } from "../backends/nftables/index.js";
 import { uniqueNames } from "../backends/nftables/names.js";
@@ -20,16 +17,25 @@ export interface TracedRule {
   readonly text: string;
 }
 
-type Backend = "iptables" | "nftables";
-
-function iptablesRules(fam: FamilyIr, table: Table, hits: readonly RuleHit[]): TracedRule[] {
-  const chainNames = chainNameMap(table.chains.map((c) => c.name));
-  const ctx: IptablesContext = { family: fam.family, chainNames, setNames: ipsetNameMap(fam), setTypes: new Map(fam.sets.map((s) => [s.id, s.type] as const)) };
-  return hits.map((h) => {
-    const chain = h.hook ? h.chain : (chainNames.get(h.chain) ?? h.chain);
-    const parts = renderRuleParts(h.rule, ctx);
-    const text = ["-A", chain, ...parts.comments, parts.match, parts.action].filter((p) => p !== "").join(" ");
-    return { chain, index: h.index, text };
+/**
+ * The iptables rules a packet traversed (`traceInterpret`'s hits on the filter table), from the
+ * backend's layout of the packet's family: `-A <chain> <rule>` as the restore file writes it,
+ * without the hash comment. A hook rule is shown as appended to its kernel chain.
+ */
+export function traceIptablesRules(fam: IptablesFamilyLayout, hits: readonly RuleHit[]): TracedRule[] {
+  const table = fam.tables.find((t) => t.name === "filter");
+  if (table === undefined) return [];
+  const chains = new Map(table.chains.map((c) => [c.logical, c]));
+  const line = (chain: string, rule: IptablesRule): string => ["-A", chain, rule.body()].filter((p) => p !== "").join(" ");
+  return hits.flatMap((h): TracedRule[] => {
+    if (h.hook) {
+      const rule = table.hooks.find((k) => k.kernelChain === h.chain)?.rules.find((r) => r.source === h.index);
+      return rule === undefined ? [] : [{ chain: h.chain, index: h.index, text: line(h.chain, rule) }];
+    }
+    const chain = chains.get(h.chain);
+    const index = chain?.rules.findIndex((r) => r.source === h.index) ?? -1;
+    const rule = chain?.rules[index];
+    return chain === undefined || rule === undefined ? [] : [{ chain: chain.name, index, text: line(chain.name, rule) }];
   });
 }
 
@@ -84,12 +90,12 @@ function ifaceOf(rule: Rule): string {
 }
 
 /**
- * The rules a packet traversed (`traceInterpret`'s hits on the filter table of `fam`), rendered
- * as the backend writes them: iptables-restore lines for iptables, nft rule text for nftables,
- * where the interface dispatch chains are a single verdict-map lookup.
+ * The nft rules a packet traversed (`traceInterpret`'s hits on the filter table of `fam`), as
+ * the nftables backend writes them, where the interface dispatch chains are a single
+ * verdict-map lookup.
  */
-export function traceRules(fam: FamilyIr, hits: readonly RuleHit[], backend: Backend): TracedRule[] {
+export function traceNftRules(fam: FamilyIr, hits: readonly RuleHit[]): TracedRule[] {
   const table = fam.tables.find((t) => t.name === "filter");
   if (table === undefined) return [];
-  return backend === "iptables" ? iptablesRules(fam, table, hits) : nftRules(fam, table, hits);
+  return nftRules(fam, table, hits);
 }

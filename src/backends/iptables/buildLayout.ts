@@ -1,0 +1,110 @@
+/**
+ * Building the iptables layout (layout.ts) from the IR.
+ *
+ * Per table: chain names shortened to 28 characters (chainNames.ts), each IR rule rendered
+ * (renderRule.ts) and hashed with Felix's chained hash seeded by the chain name (ruleHash.ts);
+ * hooks grouped per kernel chain and hashed with the kernel chain as seed. Per family: ipset
+ * names (`cali40…`, cut to 31 characters) and sorted members.
+ */
+import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, KernelChain, Table, TableName } from "../../compiler/ir/types.js";
+import { chainNameMap } from "./chainNames.js";
+import { escapeComment } from "./escapeComment.js";
+import type { IptablesFamilyLayout, IptablesLayout } from "./layout.js";
+import { IptablesChain, IptablesHookRule, IptablesHooks, IptablesRule, IptablesTable, Ipset } from "./layout.js";
+import { MAX_IPSET_SIZE } from "./limits.js";
+import { ipsetNameMap, ipsetType } from "./renderIpset.js";
+import type { RenderContext } from "./renderRule.js";
+import { hashRules, renderRuleParts } from "./renderRule.js";
+
+/** Kernel chains of each table (iptables(8), TABLES). */
+const KERNEL_CHAINS: Readonly<Record<TableName, readonly KernelChain[]>> = {
+  filter: ["INPUT", "FORWARD", "OUTPUT"],
+  raw: ["PREROUTING", "OUTPUT"],
+  mangle: ["PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"],
+  nat: ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"],
+};
+
+function internal(message: string): Error {
+  return new Error(`internal error (iptables backend): ${message}`);
+}
+
+/**
+ * Objects built earlier that a build may take instead of building them again. Each answer must
+ * be what the build would produce for the IR object it is asked about (the caller vouches for
+ * it, e.g. by a digest of the IR object, as the applier does); undefined means build it.
+ */
+export interface IptablesLayoutReuse {
+  /** Chain `chain` of table `table` in `family`. */
+  chain?(family: Family, table: TableName, chain: Chain): IptablesChain | undefined;
+  /** Set `set`. */
+  set?(set: IpSet): Ipset | undefined;
+}
+
+/** A chain's rules: each IR rule rendered, then the chain hashed. */
+function buildChain(chain: Chain, name: string, ctx: RenderContext): IptablesChain {
+  const rules = hashRules(name, name, chain.rules.map((rule) => renderRuleParts(rule, ctx))).map(({ hash, spec }, source) => new IptablesRule(hash, spec, source));
+  return new IptablesChain(name, chain.name, rules);
+}
+
+/** The table's hooks, per kernel chain in the order the IR first names each one. */
+function buildHooks(table: Table, ctx: RenderContext): IptablesHooks[] {
+  const byKernelChain = new Map<KernelChain, Hook[]>();
+  for (const hook of table.hooks) {
+    if (!KERNEL_CHAINS[table.name].includes(hook.kernelChain)) throw internal(`table ${table.name} has no ${hook.kernelChain} chain`);
+    const hooks = byKernelChain.get(hook.kernelChain) ?? [];
+    hooks.push(hook);
+    byKernelChain.set(hook.kernelChain, hooks);
+  }
+  return [...byKernelChain].map(([kernelChain, hooks]) => {
+    const parts = hooks.map((hook) => renderRuleParts({ matches: hook.matches, action: { kind: "jump", chain: hook.target }, comments: [] }, ctx));
+    const rules = hashRules(kernelChain, kernelChain, parts).map(({ hash, spec }, i) => new IptablesHookRule(hash, spec, i, hooks[i]?.position ?? "insert"));
+    return new IptablesHooks(kernelChain, rules);
+  });
+}
+
+type SetContext = Omit<RenderContext, "chainNames">;
+
+function buildTable(table: Table, base: SetContext, reuse: IptablesLayoutReuse): IptablesTable {
+  const chainNames = chainNameMap(table.chains.map((c) => c.name));
+  const ctx: RenderContext = { ...base, chainNames };
+  const chains = table.chains.map((chain) => reuse.chain?.(base.family, table.name, chain) ?? buildChain(chain, chainNames.get(chain.name) ?? chain.name, ctx));
+  return new IptablesTable(table.name, chains, buildHooks(table, ctx));
+}
+
+/** A member must be one token on an `add` line; anything else is a bug upstream. */
+function checkedMember(set: IpSet, member: string): string {
+  if (member === "" || /\s/.test(member)) throw internal(`set ${set.id} has a malformed member ${JSON.stringify(member)}`);
+  return member;
+}
+
+/** The members sorted and de-duplicated; the IR's own array when it already is (the usual case). */
+function sortedMembers(set: IpSet): readonly string[] {
+  let ordered = true;
+  for (let i = 0; i < set.members.length; i++) {
+    const member = checkedMember(set, set.members[i] ?? "");
+    if (i > 0 && !((set.members[i - 1] ?? "") < member)) ordered = false;
+  }
+  return ordered ? set.members : [...new Set(set.members)].sort();
+}
+
+function buildSet(set: IpSet, name: string): Ipset {
+  return new Ipset(name, ipsetType(set.type), set.family, MAX_IPSET_SIZE, escapeComment(set.comment), sortedMembers(set));
+}
+
+function buildFamily(fam: FamilyIr, reuse: IptablesLayoutReuse): IptablesFamilyLayout {
+  const setNames = ipsetNameMap(fam);
+  const base: SetContext = { family: fam.family, setNames, setTypes: new Map(fam.sets.map((s) => [s.id, s.type] as const)) };
+  return {
+    family: fam.family,
+    tables: fam.tables.map((table) => buildTable(table, base, reuse)),
+    sets: fam.sets.map((set) => reuse.set?.(set) ?? buildSet(set, setNames.get(set.id) ?? set.id)),
+  };
+}
+
+/**
+ * The layout of `ir`. With `reuse`, objects it supplies are taken as they are. Throws only on a
+ * broken IR invariant (an internal error), e.g. a jump to a chain the table does not have.
+ */
+export function buildIptablesLayout(ir: Ir, reuse: IptablesLayoutReuse = {}): IptablesLayout {
+  return { v4: buildFamily(ir.v4, reuse), v6: buildFamily(ir.v6, reuse) };
+}
