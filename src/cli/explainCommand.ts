@@ -65,7 +65,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     const fam = family === 4 ? ir.v4 : ir.v6;
     const { hook, packet } = packetPath(inputs.prepared, flow);
     const traced = traceInterpret(fam, "filter", hook, packet);
-    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[family === 4 ? "v4" : "v6"], traced.hits) : traceNftRules(fam, traced.hits);
+    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[family === 4 ? "v4" : "v6"], traced.hits, packet) : traceNftRules(fam, traced.hits);
     trace = { verdict: traced.verdict, hook, rules };
   }
 

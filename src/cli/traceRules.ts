@@ -4,7 +4,8 @@ import { findDispatchMaps, nftBaseChainName, nftChainName, nftSetName } from "..
 import { uniqueNames } from "../backends/nftables/names.js";
 import type { RenderContext as NftContext } from "../backends/nftables/renderRule.js";
 import { renderBareRule } from "../backends/nftables/renderRule.js";
-import type { RuleHit } from "../compiler/ir/interpret.js";
+import type { Packet, RuleHit } from "../compiler/ir/interpret.js";
+import { matchHolds } from "../compiler/ir/interpret.js";
 import type { FamilyIr, Rule, Table } from "../compiler/ir/types.js";
 
 /** One traversed rule as `explain --rules` shows it. */
@@ -18,11 +19,25 @@ export interface TracedRule {
 }
 
 /**
+ * The iptables rule that stands for an IR rule the packet matched: the only one, or, when the
+ * backend split the rule's port lists over several rules (multiport's 15 slots), the copy whose
+ * ports the packet has (the copies are disjoint, so exactly one).
+ */
+function iptablesRuleFor(rules: readonly IptablesRule[], source: number, packet: Packet): { rule: IptablesRule; index: number } | undefined {
+  let found: { rule: IptablesRule; index: number } | undefined;
+  rules.forEach((rule, index) => {
+    if (found !== undefined || rule.source !== source) return;
+    if ((rule.split ?? []).every((m) => matchHolds(m, packet, packet.mark, new Map()))) found = { rule, index };
+  });
+  return found;
+}
+
+/**
  * The iptables rules a packet traversed (`traceInterpret`'s hits on the filter table), from the
  * backend's layout of the packet's family: `-A <chain> <rule>` as the restore file writes it,
  * without the hash comment. A hook rule is shown as appended to its kernel chain.
  */
-export function traceIptablesRules(fam: IptablesFamilyLayout, hits: readonly RuleHit[]): TracedRule[] {
+export function traceIptablesRules(fam: IptablesFamilyLayout, hits: readonly RuleHit[], packet: Packet): TracedRule[] {
   const table = fam.tables.find((t) => t.name === "filter");
   if (table === undefined) return [];
   const chains = new Map(table.chains.map((c) => [c.logical, c]));
@@ -33,9 +48,8 @@ export function traceIptablesRules(fam: IptablesFamilyLayout, hits: readonly Rul
       return rule === undefined ? [] : [{ chain: h.chain, index: h.index, text: line(h.chain, rule) }];
     }
     const chain = chains.get(h.chain);
-    const index = chain?.rules.findIndex((r) => r.source === h.index) ?? -1;
-    const rule = chain?.rules[index];
-    return chain === undefined || rule === undefined ? [] : [{ chain: chain.name, index, text: line(chain.name, rule) }];
+    const found = chain === undefined ? undefined : iptablesRuleFor(chain.rules, h.index, packet);
+    return chain === undefined || found === undefined ? [] : [{ chain: chain.name, index: found.index, text: line(chain.name, found.rule) }];
   });
 }
 

@@ -76,6 +76,16 @@ describe("buildIptablesLayout", () => {
     expect(ipsets).toContain("\ncreate cali40s:a hash:net family inet maxelem 1048576 -exist\ncreate cali4t0 ");
   });
 
+  it("splits a port list over multiport's 15 slots into copies that record their IR rule and their ports", () => {
+    const ports = Array.from({ length: 20 }, (_, i) => ({ first: 100 + 2 * i, last: 100 + 2 * i }));
+    const chain = { name: "cali-FORWARD", rules: [{ matches: [{ kind: "protocol" as const, protocol: 6, negate: false }, { kind: "ports" as const, dir: "dst" as const, ranges: ports, negate: false }], action: { kind: "accept" as const }, comments: [] }] };
+    const split = buildIptablesLayout({ ...ir, v4: { ...ir.v4, tables: [{ name: "filter", hooks: [], chains: [chain] }] } }).v4.tables[0]?.chains[0]?.rules ?? [];
+    expect(split.map((r) => r.source)).toEqual([0, 0]);
+    expect(split.map((r) => r.split?.map((m) => m.ranges.length))).toEqual([[15], [5]]);
+    expect(split[1]?.body()).toBe("-p tcp -m multiport --destination-ports 130,132,134,136,138 --jump ACCEPT");
+    expect(filter?.chains[0]?.rules[0]?.split).toBeUndefined();
+  });
+
   it("takes the chains and sets a reuse supplies, as they are", () => {
     const earlier = new IptablesChain("cali-FORWARD", "cali-FORWARD", []);
     const reused = buildIptablesLayout(ir, { chain: (_f, _t, chain) => (chain.name === "cali-FORWARD" ? earlier : undefined), set: () => layout.v4.sets[0] });

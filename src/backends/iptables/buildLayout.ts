@@ -1,19 +1,21 @@
 /**
  * Building the iptables layout (layout.ts) from the IR.
  *
- * Per table: chain names shortened to 28 characters (chainNames.ts), each IR rule rendered
- * (renderRule.ts) and hashed with Felix's chained hash seeded by the chain name (ruleHash.ts);
- * hooks grouped per kernel chain and hashed with the kernel chain as seed. Per family: ipset
- * names (`cali40…`, cut to 31 characters) and sorted members.
+ * Per table: chain names shortened to 28 characters (chainNames.ts), each IR rule legalized for
+ * multiport (multiport.ts: a port list over 15 slots split into several rules or matches),
+ * rendered (renderRule.ts) and hashed with Felix's chained hash seeded by the chain name
+ * (ruleHash.ts); hooks grouped per kernel chain and hashed with the kernel chain as seed. Per
+ * family: ipset names (`cali40…`, cut to 31 characters) and sorted members.
  */
 import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, KernelChain, Table, TableName } from "../../compiler/ir/types.js";
 import { chainNameMap } from "./chainNames.js";
 import { escapeComment } from "./escapeComment.js";
-import type { IptablesFamilyLayout, IptablesLayout } from "./layout.js";
+import type { IptablesFamilyLayout, IptablesLayout, PortsMatch } from "./layout.js";
 import { IptablesChain, IptablesHookRule, IptablesHooks, IptablesRule, IptablesTable, Ipset } from "./layout.js";
 import { MAX_IPSET_SIZE } from "./limits.js";
+import { splitForMultiport } from "./multiport.js";
 import { ipsetNameMap, ipsetType } from "./renderIpset.js";
-import type { RenderContext } from "./renderRule.js";
+import type { RenderContext, RenderedRule } from "./renderRule.js";
 import { hashRules, renderRuleParts } from "./renderRule.js";
 
 /** Kernel chains of each table (iptables(8), TABLES). */
@@ -40,9 +42,21 @@ export interface IptablesLayoutReuse {
   set?(set: IpSet): Ipset | undefined;
 }
 
-/** A chain's rules: each IR rule rendered, then the chain hashed. */
+/** A chain's rules: each IR rule split for multiport, rendered, then the chain hashed. */
 function buildChain(chain: Chain, name: string, ctx: RenderContext): IptablesChain {
-  const rules = hashRules(name, name, chain.rules.map((rule) => renderRuleParts(rule, ctx))).map(({ hash, spec }, source) => new IptablesRule(hash, spec, source));
+  const parts: RenderedRule[] = [];
+  const origins: { source: number; split?: readonly PortsMatch[] }[] = [];
+  chain.rules.forEach((rule, source) => {
+    const copies = splitForMultiport(rule);
+    for (const copy of copies) {
+      parts.push(renderRuleParts(copy, ctx));
+      origins.push(copies.length === 1 ? { source } : { source, split: copy.matches.filter((m): m is PortsMatch => m.kind === "ports") });
+    }
+  });
+  const rules = hashRules(name, name, parts).map(({ hash, spec }, i) => {
+    const origin = origins[i] ?? { source: -1 };
+    return origin.split === undefined ? new IptablesRule(hash, spec, origin.source) : new IptablesRule(hash, spec, origin.source, origin.split);
+  });
   return new IptablesChain(name, chain.name, rules);
 }
 

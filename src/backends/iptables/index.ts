@@ -37,7 +37,7 @@ export function renderIptables(ir: Ir): readonly OutputFile[] {
 
 export { buildIptablesLayout, type IptablesLayoutReuse } from "./buildLayout.js";
 export { IptablesChain, IptablesHookRule, IptablesHooks, IptablesRule, IptablesTable, Ipset } from "./layout.js";
-export type { IptablesFamilyLayout, IptablesLayout } from "./layout.js";
+export type { IptablesFamilyLayout, IptablesLayout, PortsMatch } from "./layout.js";
 export { iptablesChainName, lengthLimitedId, KNOWN_CHAIN_PREFIXES } from "./chainNames.js";
 export { ipsetName } from "./renderIpset.js";
 export { ruleHashes } from "./ruleHash.js";

@@ -13,8 +13,11 @@
  * lines. A layout built from a delta shares every object that did not change with the layout it
  * was built from, so identity (`===`) means "unchanged".
  */
-import type { Family, KernelChain, TableName } from "../../compiler/ir/types.js";
+import type { Family, KernelChain, Match, TableName } from "../../compiler/ir/types.js";
 import { hashComment } from "./renderRule.js";
+
+/** A `ports` match: the part of a split copy that differs from its siblings. */
+export type PortsMatch = Extract<Match, { kind: "ports" }>;
 
 /** One rule of one of our chains (Felix's generictables `Rule`, rendered). */
 export class IptablesRule {
@@ -28,6 +31,11 @@ export class IptablesRule {
     readonly spec: string,
     /** The position, in its IR chain, of the IR rule this one renders. */
     readonly source: number,
+    /**
+     * When the IR rule's port lists overflowed multiport and were split into several rules
+     * (multiport.ts): this copy's `ports` matches, to tell the copies apart. Absent otherwise.
+     */
+    readonly split?: readonly PortsMatch[],
   ) {}
 
   /** The spec without its hash comment: what `explain --rules` shows. */

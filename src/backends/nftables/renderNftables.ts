@@ -21,7 +21,8 @@
  *   order. nft resolves references within the transaction, so order is only for reading.
  * - Dispatch trees become verdict maps (dispatchMaps.ts); the vmap rule's hash covers its text,
  *   not the map's elements (as in Felix, where map elements are diffed on their own).
- * - The IR's multiport splits are folded back into one anonymous set (mergePortSplits.ts).
+ * - A port list of any length is one anonymous set (`th dport { 80, 443, 1000-2000 }`): the IR
+ *   keeps port lists whole; only the iptables backend splits them for multiport.
  * - Semantics differ from iptables in one inherent way: `accept` ends only our base chain, so
  *   other tables' chains on the same hook still see the packet (a drop anywhere is final).
  * - Deterministic: the output depends on the IR alone.
@@ -31,7 +32,6 @@ import type { DispatchMap } from "./dispatchMaps.js";
 import { findDispatchMaps } from "./dispatchMaps.js";
 import { setElements } from "./elements.js";
 import { MAX_COMMENT_LENGTH } from "./limits.js";
-import { mergePortSplits } from "./mergePortSplits.js";
 import { NFT_TABLE_NAME, nftBaseChainName, nftChainName, nftFamily, nftSetName, uniqueNames } from "./names.js";
 import type { BareRule, RenderContext } from "./renderRule.js";
 import { ifaceString, nftText, renderBareRule, renderRuleLines } from "./renderRule.js";
@@ -115,7 +115,7 @@ function missing(chain: string): never {
 
 /** The rules of one of our chains: the vmap rule + final rule for a dispatch root. */
 function chainRules(chain: Chain, map: DispatchMap | undefined, ctx: RenderContext): BareRule[] {
-  if (map === undefined) return mergePortSplits(chain.rules).map((r) => renderBareRule(r, ctx));
+  if (map === undefined) return chain.rules.map((r) => renderBareRule(r, ctx));
   const mapName = ctx.chainNames.get(map.root) ?? "";
   const key = map.dir === "in" ? "iifname" : "oifname";
   return [{ text: `counter ${key} vmap @${mapName}`, comments: [] }, renderBareRule(map.final, ctx)];
