@@ -1,4 +1,5 @@
 import { buildIptablesLayout } from "../backends/iptables/index.js";
+import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, Verdict } from "../semantics/index.js";
 import { evaluateFlow, formatVerdict } from "../semantics/index.js";
@@ -65,7 +66,9 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     const fam = family === 4 ? ir.v4 : ir.v6;
     const { hook, packet } = packetPath(inputs.prepared, flow);
     const traced = traceInterpret(fam, "filter", hook, packet);
-    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[family === 4 ? "v4" : "v6"], traced.hits, packet) : traceNftRules(fam, traced.hits);
+    // The rules as the backend lays them out for this IR (the packet's family).
+    const key = family === 4 ? "v4" : "v6";
+    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], traced.hits, packet) : traceNftRules(buildNftLayout(ir)[key], traced.hits);
     trace = { verdict: traced.verdict, hook, rules };
   }
 
