@@ -1,12 +1,21 @@
 /**
- * Building the iptables layout (layout.ts) from the IR.
+ * Building the iptables layout (layout.ts) from the IR, whole or from an IR delta.
  *
  * Per table: chain names shortened to 28 characters (chainNames.ts), each IR rule legalized for
  * multiport (multiport.ts: a port list over 15 slots split into several rules or matches),
  * rendered (renderRule.ts) and hashed with Felix's chained hash seeded by the chain name
  * (ruleHash.ts); hooks grouped per kernel chain and hashed with the kernel chain as seed. Per
  * family: ipset names (`cali40…`, cut to 31 characters) and sorted members.
+ *
+ * Incremental (`iptablesLayoutFromDelta`): an object's content is a function of the IR object
+ * it renders alone (a chain's rules of the chain, since jump targets and set names are fixed
+ * functions of the names it mentions; a table's hooks of its hooks; a set of the set), so
+ * everything the delta does not name is taken from the previous layout as it is, and only the
+ * chains and hooks it names are rendered and hashed, only the sets it names built. Names are
+ * worked out again for every chain and set of a changed table or family (cheap), so that a
+ * collision is caught exactly as in a whole build.
  */
+import type { FamilyDelta, IrDelta, TableDelta } from "../../compiler/ir/delta.js";
 import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, KernelChain, Table, TableName } from "../../compiler/ir/types.js";
 import { chainNameMap } from "./chainNames.js";
 import { escapeComment } from "./escapeComment.js";
@@ -14,7 +23,7 @@ import type { IptablesFamilyLayout, IptablesLayout, PortsMatch } from "./layout.
 import { IptablesChain, IptablesHookRule, IptablesHooks, IptablesRule, IptablesTable, Ipset } from "./layout.js";
 import { MAX_IPSET_SIZE } from "./limits.js";
 import { splitForMultiport } from "./multiport.js";
-import { ipsetNameMap, ipsetType } from "./renderIpset.js";
+import { ipsetName, ipsetNameMap, ipsetType } from "./renderIpset.js";
 import type { RenderContext, RenderedRule } from "./renderRule.js";
 import { hashRules, renderRuleParts } from "./renderRule.js";
 
@@ -40,6 +49,12 @@ export interface IptablesLayoutReuse {
   chain?(family: Family, table: TableName, chain: Chain): IptablesChain | undefined;
   /** Set `set`. */
   set?(set: IpSet): Ipset | undefined;
+}
+
+/** What a delta build may also take whole: a table, or a table's hooks. */
+interface Reuse extends IptablesLayoutReuse {
+  table?(table: Table): IptablesTable | undefined;
+  hooks?(table: Table): readonly IptablesHooks[] | undefined;
 }
 
 /** A chain's rules: each IR rule split for multiport, rendered, then the chain hashed. */
@@ -78,11 +93,13 @@ function buildHooks(table: Table, ctx: RenderContext): IptablesHooks[] {
 
 type SetContext = Omit<RenderContext, "chainNames">;
 
-function buildTable(table: Table, base: SetContext, reuse: IptablesLayoutReuse): IptablesTable {
+function buildTable(table: Table, base: SetContext, reuse: Reuse): IptablesTable {
+  const whole = reuse.table?.(table);
+  if (whole !== undefined) return whole;
   const chainNames = chainNameMap(table.chains.map((c) => c.name));
   const ctx: RenderContext = { ...base, chainNames };
   const chains = table.chains.map((chain) => reuse.chain?.(base.family, table.name, chain) ?? buildChain(chain, chainNames.get(chain.name) ?? chain.name, ctx));
-  return new IptablesTable(table.name, chains, buildHooks(table, ctx));
+  return new IptablesTable(table.name, chains, reuse.hooks?.(table) ?? buildHooks(table, ctx));
 }
 
 /** A member must be one token on an `add` line; anything else is a bug upstream. */
@@ -105,7 +122,7 @@ function buildSet(set: IpSet, name: string): Ipset {
   return new Ipset(name, ipsetType(set.type), set.family, MAX_IPSET_SIZE, escapeComment(set.comment), sortedMembers(set));
 }
 
-function buildFamily(fam: FamilyIr, reuse: IptablesLayoutReuse): IptablesFamilyLayout {
+function buildFamily(fam: FamilyIr, reuse: Reuse): IptablesFamilyLayout {
   const setNames = ipsetNameMap(fam);
   const base: SetContext = { family: fam.family, setNames, setTypes: new Map(fam.sets.map((s) => [s.id, s.type] as const)) };
   return {
@@ -121,4 +138,43 @@ function buildFamily(fam: FamilyIr, reuse: IptablesLayoutReuse): IptablesFamilyL
  */
 export function buildIptablesLayout(ir: Ir, reuse: IptablesLayoutReuse = {}): IptablesLayout {
   return { v4: buildFamily(ir.v4, reuse), v6: buildFamily(ir.v6, reuse) };
+}
+
+function isEmpty(d: FamilyDelta): boolean {
+  return d.tables.length === 0 && d.setsAdded.length === 0 && d.setsRemoved.length === 0 && d.setsChanged.length === 0 && d.setsRecommented.length === 0;
+}
+
+/** What the previous layout of a family offers for what `delta` leaves unchanged. */
+function deltaReuse(previous: IptablesFamilyLayout, delta: FamilyDelta): Reuse {
+  const tableDeltas = new Map<TableName, TableDelta>(delta.tables.map((t) => [t.table, t]));
+  const tables = new Map(previous.tables.map((t) => [t.name, t]));
+  const chains = new Map<TableName, { readonly touched: ReadonlySet<string>; readonly before: ReadonlyMap<string, IptablesChain> }>();
+  for (const d of delta.tables) {
+    chains.set(d.table, { touched: new Set([...d.chainsAdded, ...d.chainsChanged]), before: new Map((tables.get(d.table)?.chains ?? []).map((c) => [c.logical, c])) });
+  }
+  const changedSets = new Set([...delta.setsAdded, ...delta.setsChanged.map((s) => s.id), ...delta.setsRecommented]);
+  const sets = new Map(previous.sets.map((s) => [s.name, s]));
+  return {
+    table: (table) => (tableDeltas.has(table.name) ? undefined : tables.get(table.name)),
+    hooks: (table) => (tableDeltas.get(table.name)?.hooksChanged === false ? tables.get(table.name)?.hooks : undefined),
+    chain: (_family, table, chain) => {
+      const c = chains.get(table);
+      return c === undefined || c.touched.has(chain.name) ? undefined : c.before.get(chain.name);
+    },
+    set: (set) => (changedSets.has(set.id) ? undefined : sets.get(ipsetName(set.family, set.id))),
+  };
+}
+
+/**
+ * The layout of `ir`, given the layout `previous` of the IR that `delta` was computed from
+ * (`delta` = `diffIr(before, ir)`, or an incremental compiler's equal delta). Equal to
+ * `buildIptablesLayout(ir)`; everything the delta does not name is the previous layout's own
+ * object (a family or table without changes too), and only chains and hooks the delta names
+ * are rendered and hashed, only sets it names are built. New mark bits change every rule: then
+ * everything is built again.
+ */
+export function iptablesLayoutFromDelta(previous: IptablesLayout, ir: Ir, delta: IrDelta): IptablesLayout {
+  if (delta.marksChanged) return buildIptablesLayout(ir);
+  const family = (before: IptablesFamilyLayout, fam: FamilyIr, d: FamilyDelta): IptablesFamilyLayout => (isEmpty(d) ? before : buildFamily(fam, deltaReuse(before, d)));
+  return { v4: family(previous.v4, ir.v4, delta.v4), v6: family(previous.v6, ir.v6, delta.v6) };
 }

@@ -35,7 +35,7 @@ export function renderIptables(ir: Ir): readonly OutputFile[] {
   return printIptablesLayout(buildIptablesLayout(ir));
 }
 
-export { buildIptablesLayout, type IptablesLayoutReuse } from "./buildLayout.js";
+export { buildIptablesLayout, iptablesLayoutFromDelta, type IptablesLayoutReuse } from "./buildLayout.js";
 export { IptablesChain, IptablesHookRule, IptablesHooks, IptablesRule, IptablesTable, Ipset } from "./layout.js";
 export type { IptablesFamilyLayout, IptablesLayout, PortsMatch } from "./layout.js";
 export { iptablesChainName, lengthLimitedId, KNOWN_CHAIN_PREFIXES } from "./chainNames.js";

@@ -1,12 +1,21 @@
 /**
- * Building the nftables layout (layout.ts) from the IR.
+ * Building the nftables layout (layout.ts) from the IR, whole or from an IR delta.
  *
  * Per family: set names (names.ts) and elements (elements.ts: minimal prefix lists for `net`
  * sets, `address . protocol . port` concatenations for named ports). Per logical table: chain
  * names, the dispatch trees that become verdict maps (dispatchMaps.ts), one base chain per
  * kernel chain the IR hooks into, then each IR chain rule for rule (renderRule.ts), hashed with
  * Felix's chained hash seeded by the nft chain name.
+ *
+ * Incremental (`nftLayoutFromDelta`): a set depends on the IR set alone, a chain rendered rule
+ * for rule on its IR chain alone, a base chain on its table's hooks alone; a verdict map and
+ * its root chain depend on the dispatch tree (the root and its children) and on which chains
+ * refer to the children, so the dispatch trees of a changed table are found again (a walk
+ * over its rules that renders nothing) and a map is taken from the previous layout only when
+ * its tree is unchanged and flattens to the same map. Everything else the delta does not name
+ * is taken from the previous layout as it is; only what it names is rendered and hashed.
  */
+import type { FamilyDelta, IrDelta, TableDelta } from "../../compiler/ir/delta.js";
 import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, KernelChain, Rule, Table, TableName } from "../../compiler/ir/types.js";
 import type { DispatchMap } from "./dispatchMaps.js";
 import { findDispatchMaps } from "./dispatchMaps.js";
@@ -62,6 +71,14 @@ export interface NftLayoutReuse {
   set?(set: IpSet): NftSet | undefined;
 }
 
+/** What a delta build may also take whole: a logical table, a base chain, a map and its root. */
+interface Reuse extends NftLayoutReuse {
+  table?(): NftTable | undefined;
+  part?(table: Table): NftTablePart | undefined;
+  baseChain?(table: Table, kernelChain: KernelChain): NftChain | undefined;
+  dispatch?(table: Table, map: DispatchMap): { readonly map: NftMap; readonly root: NftChain } | undefined;
+}
+
 function buildSet(set: IpSet, name: string): NftSet {
   const addr = set.family === 4 ? "ipv4_addr" : "ipv6_addr";
   const elements = setElements(set).map((e) => new NftElement(e));
@@ -112,26 +129,29 @@ function buildBaseChain(table: TableName, kernelChain: KernelChain, hooks: reado
 
 type SetContext = Omit<RenderContext, "chainNames">;
 
-function buildPart(table: Table, base: SetContext, reuse: NftLayoutReuse): NftTablePart {
+function buildPart(table: Table, base: SetContext, reuse: Reuse): NftTablePart {
+  const whole = reuse.part?.(table);
+  if (whole !== undefined) return whole;
   const chainNames = uniqueNames(table.chains.map((c) => c.name), (logical) => nftChainName(table.name, logical), "chains");
   const ctx: RenderContext = { ...base, chainNames };
   const dispatch = findDispatchMaps(table);
-  const byRoot = new Map(dispatch.map((m) => [m.root, m]));
+  const maps = new Map(dispatch.map((m) => [m.root, reuse.dispatch?.(table, m) ?? { map: buildMap(m, table.name, ctx), root: undefined }]));
   const folded = new Set(dispatch.flatMap((m) => m.children));
   const chains: NftChain[] = [];
   for (const kernelChain of KERNEL_CHAIN_ORDER) {
     const hooks = table.hooks.filter((h) => h.kernelChain === kernelChain);
-    if (hooks.length > 0) chains.push(buildBaseChain(table.name, kernelChain, hooks, ctx));
+    if (hooks.length > 0) chains.push(reuse.baseChain?.(table, kernelChain) ?? buildBaseChain(table.name, kernelChain, hooks, ctx));
   }
   for (const chain of table.chains) {
     if (folded.has(chain.name)) continue;
-    const map = byRoot.get(chain.name);
-    chains.push(map !== undefined ? buildDispatchRoot(chain, map, table.name, ctx) : (reuse.chain?.(base.family, table.name, chain) ?? buildChain(chain, table.name, ctx)));
+    const map = maps.get(chain.name);
+    if (map !== undefined) chains.push(map.root ?? buildDispatchRoot(chain, map.map.dispatch, table.name, ctx));
+    else chains.push(reuse.chain?.(base.family, table.name, chain) ?? buildChain(chain, table.name, ctx));
   }
-  return { name: table.name, maps: dispatch.map((m) => buildMap(m, table.name, ctx)), chains };
+  return { name: table.name, maps: [...maps.values()].map((m) => m.map), chains };
 }
 
-function buildFamily(fam: FamilyIr, reuse: NftLayoutReuse): NftFamilyLayout {
+function buildFamily(fam: FamilyIr, reuse: Reuse): NftFamilyLayout {
   for (const set of fam.sets) {
     if (set.family !== fam.family) throw internal(`IPv${set.family} set ${set.id} listed under IPv${fam.family}`);
   }
@@ -139,7 +159,7 @@ function buildFamily(fam: FamilyIr, reuse: NftLayoutReuse): NftFamilyLayout {
   const base: SetContext = { family: fam.family, setNames, setTypes: new Map(fam.sets.map((s) => [s.id, s.type] as const)) };
   return {
     family: fam.family,
-    table: new NftTable(nftFamily(fam.family), NFT_TABLE_NAME),
+    table: reuse.table?.() ?? new NftTable(nftFamily(fam.family), NFT_TABLE_NAME),
     sets: fam.sets.map((set) => reuse.set?.(set) ?? buildSet(set, setNames.get(set.id) ?? set.id)),
     parts: fam.tables.map((table) => buildPart(table, base, reuse)),
   };
@@ -151,4 +171,78 @@ function buildFamily(fam: FamilyIr, reuse: NftLayoutReuse): NftFamilyLayout {
  */
 export function buildNftLayout(ir: Ir, reuse: NftLayoutReuse = {}): NftLayout {
   return { v4: buildFamily(ir.v4, reuse), v6: buildFamily(ir.v6, reuse) };
+}
+
+function isEmpty(d: FamilyDelta): boolean {
+  return d.tables.length === 0 && d.setsAdded.length === 0 && d.setsRemoved.length === 0 && d.setsChanged.length === 0 && d.setsRecommented.length === 0;
+}
+
+/** A logical table of the previous layout, its objects by what they render. */
+interface PreviousPart {
+  readonly touched: ReadonlySet<string>;
+  readonly hooksChanged: boolean;
+  readonly base: ReadonlyMap<KernelChain, NftChain>;
+  readonly plain: ReadonlyMap<string, NftChain>;
+  readonly roots: ReadonlyMap<string, NftChain>;
+  readonly maps: ReadonlyMap<string, NftMap>;
+}
+
+function previousPart(part: NftTablePart | undefined, delta: TableDelta): PreviousPart {
+  const base = new Map<KernelChain, NftChain>();
+  const plain = new Map<string, NftChain>();
+  const roots = new Map<string, NftChain>();
+  for (const chain of part?.chains ?? []) {
+    const o = chain.origin;
+    if (o.kind === "hooks") base.set(o.kernelChain, chain);
+    else (o.kind === "chain" ? plain : roots).set(o.logical, chain);
+  }
+  const maps = new Map((part?.maps ?? []).map((m) => [m.dispatch.root, m]));
+  return { touched: new Set([...delta.chainsAdded, ...delta.chainsChanged]), hooksChanged: delta.hooksChanged, base, plain, roots, maps };
+}
+
+/** The same dispatch tree flattened to the same map (the previous map's record of it). */
+function sameDispatch(before: NftMap, map: DispatchMap, table: TableName): boolean {
+  return JSON.stringify(before.dispatch) === JSON.stringify({ ...map, table });
+}
+
+/** What the previous layout of a family offers for what `delta` leaves unchanged. */
+function deltaReuse(previous: NftFamilyLayout, delta: FamilyDelta): Reuse {
+  const parts = new Map(previous.parts.map((p) => [p.name, p]));
+  const changed = new Map(delta.tables.map((d) => [d.table, previousPart(parts.get(d.table), d)]));
+  const changedSets = new Set([...delta.setsAdded, ...delta.setsChanged.map((s) => s.id), ...delta.setsRecommented]);
+  const sets = new Map(previous.sets.map((s) => [s.name, s]));
+  return {
+    table: () => previous.table,
+    part: (table) => (changed.has(table.name) ? undefined : parts.get(table.name)),
+    baseChain: (table, kernelChain) => {
+      const p = changed.get(table.name);
+      return p === undefined || p.hooksChanged ? undefined : p.base.get(kernelChain);
+    },
+    dispatch: (table, map) => {
+      const p = changed.get(table.name);
+      const before = p?.maps.get(map.root);
+      const root = p?.roots.get(map.root);
+      if (p === undefined || before === undefined || root === undefined) return undefined;
+      if ([map.root, ...map.children].some((name) => p.touched.has(name)) || !sameDispatch(before, map, table.name)) return undefined;
+      return { map: before, root };
+    },
+    chain: (_family, table, chain) => {
+      const p = changed.get(table);
+      return p === undefined || p.touched.has(chain.name) ? undefined : p.plain.get(chain.name);
+    },
+    set: (set) => (changedSets.has(set.id) ? undefined : sets.get(nftSetName(set.family, set.id))),
+  };
+}
+
+/**
+ * The layout of `ir`, given the layout `previous` of the IR that `delta` was computed from
+ * (`delta` = `diffIr(before, ir)`, or an incremental compiler's equal delta). Equal to
+ * `buildNftLayout(ir)`; everything the delta leaves unchanged is the previous layout's own
+ * object (a family or logical table without changes too), and only what it changes is rendered
+ * and hashed. New mark bits change every rule: then everything is built again.
+ */
+export function nftLayoutFromDelta(previous: NftLayout, ir: Ir, delta: IrDelta): NftLayout {
+  if (delta.marksChanged) return buildNftLayout(ir);
+  const family = (before: NftFamilyLayout, fam: FamilyIr, d: FamilyDelta): NftFamilyLayout => (isEmpty(d) ? before : buildFamily(fam, deltaReuse(before, d)));
+  return { v4: family(previous.v4, ir.v4, delta.v4), v6: family(previous.v6, ir.v6, delta.v6) };
 }

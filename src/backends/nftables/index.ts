@@ -22,7 +22,7 @@ export function renderNftables(ir: Ir): readonly OutputFile[] {
   return printNftablesLayout(buildNftLayout(ir));
 }
 
-export { buildNftLayout, type NftLayoutReuse } from "./buildLayout.js";
+export { buildNftLayout, nftLayoutFromDelta, type NftLayoutReuse } from "./buildLayout.js";
 export { layoutChains, layoutMaps, printNftFamily, type NftFamilyLayout, type NftLayout, type NftTablePart } from "./layout.js";
 export { NftChain, NftElement, NftMap, NftRule, NftSet, NftTable, type NftChainOrigin, type NftFamily, type NftHook, type NftMapDispatch } from "./objects.js";
 export { NFT_TABLE_NAME, nftChainName, nftSetName, nftBaseChainName } from "./names.js";
