@@ -7,8 +7,8 @@
  *
  * What the applier already knows is handed to the layout builder as reuse, so it is neither
  * rendered nor hashed again:
- * - a memo (an agent's cache): chains and normalized members of earlier applies, by the digest
- *   of the IR they came from (fingerprint.ts);
+ * - a memo (an agent's cache): chains, sets and normalized members of earlier applies, by the
+ *   digest of the IR they came from (fingerprint.ts);
  * - a ledger (ledger.ts): chains and sets whose IR digest is the one recorded, which the kernel
  *   still holds as written. Their rules are known by hash only (or as last read), so the builder
  *   is given a stand-in chain and the state takes the known rules instead; the planner never
@@ -27,8 +27,9 @@ import type { DesiredChain, DesiredIptablesState, DesiredTable, HookRules, Owned
 
 /**
  * Results of earlier calls, for an agent that applies again and again: layout chains by the
- * digest of their IR chain (a chain's rules depend on the family and the chain alone), members
- * in the kernel's spelling by the digest of the IR members. Each call keeps only what it used
+ * digest of their IR chain (a chain's rules depend on the family and the chain alone), layout
+ * sets by their IR set (its members by digest), members in the kernel's spelling by the digest
+ * of the IR members. Each call keeps only what it used
  * (`next`), so the memo never outgrows one ruleset.
  */
 export interface RenderMemo {
@@ -71,6 +72,8 @@ interface Known {
   readonly chains: Map<IptablesChain, readonly OwnedRule[]>;
   /** Stand-ins given to the builder → the set state the ledger knows. */
   readonly sets: Map<Ipset, SetState>;
+  /** Set name (per family) → the memo key of the built set. */
+  readonly memoKeys: Map<string, string>;
 }
 
 function chainKey(family: Family, table: string, logical: string): string {
@@ -99,10 +102,17 @@ function layoutReuse(options: DesiredOptions, known: Known): IptablesLayoutReuse
       const digest = membersDigest(set.members);
       known.digests.set(`${set.family} ${name}`, digest);
       const state = reuse?.set(name, digest);
-      if (state === undefined) return undefined;
-      const standIn = new Ipset(name, "hash:net", set.family, 0, "", []);
-      known.sets.set(standIn, { ...state, digest });
-      return standIn;
+      if (state !== undefined) {
+        const standIn = new Ipset(name, "hash:net", set.family, 0, "", []);
+        known.sets.set(standIn, { ...state, digest });
+        return standIn;
+      }
+      if (memo === undefined) return undefined;
+      // A built set depends on its id, type, comment and members alone.
+      const key = `set ${set.family} ${set.id} ${set.type} ${digest} ${JSON.stringify(set.comment)}`;
+      known.memoKeys.set(`${set.family} ${name}`, key);
+      const earlier = memo.previous.get(key);
+      return earlier instanceof Ipset ? earlier : undefined;
     },
   };
 }
@@ -131,6 +141,8 @@ function desiredSets(fam: IptablesFamilyLayout, known: Known | undefined, memo: 
   return fam.sets.map((set) => {
     const state = known?.sets.get(set);
     if (state !== undefined) return state;
+    const key = known?.memoKeys.get(`${fam.family} ${set.name}`);
+    if (key !== undefined) memo?.next.set(key, set);
     const normalize = (): string[] => [...new Set(set.members.map(normalizeMember))];
     const meta = { name: set.name, type: set.type, family: set.familyKeyword(), maxelem: set.maxelem };
     const digest = known?.digests.get(`${fam.family} ${set.name}`);
@@ -147,7 +159,7 @@ function desiredSets(fam: IptablesFamilyLayout, known: Known | undefined, memo: 
 export function desiredIptablesState(ir: Ir, options: DesiredOptions = {}): DesiredIptablesState {
   // Digests are needed by a memo, a ledger's reuse, or a new ledger.
   const digests = options.memo !== undefined || options.reuse !== undefined || options.fingerprints === true;
-  const known: Known | undefined = digests ? { fingerprints: new Map(), digests: new Map(), chains: new Map(), sets: new Map() } : undefined;
+  const known: Known | undefined = digests ? { fingerprints: new Map(), digests: new Map(), chains: new Map(), sets: new Map(), memoKeys: new Map() } : undefined;
   const layout = buildIptablesLayout(ir, known === undefined ? {} : layoutReuse(options, known));
   const { memo } = options;
   return {
