@@ -1,3 +1,5 @@
+import { buildIptablesLayout } from "../backends/iptables/index.js";
+import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, Verdict } from "../semantics/index.js";
 import { evaluateFlow, formatVerdict } from "../semantics/index.js";
@@ -9,7 +11,7 @@ import { parseFlowEnd } from "./parseFlowEnd.js";
 import { formatPortSpec, parsePortSpec, type PortSpec } from "./parsePortSpec.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { prepareInputs } from "./prepareInputs.js";
-import { traceRules, type TracedRule } from "./traceRules.js";
+import { traceIptablesRules, traceNftRules, type TracedRule } from "./traceRules.js";
 import { UsageError } from "./usageError.js";
 
 /** The source port of explained flows: an ephemeral one (Linux's default range is 32768-60999). */
@@ -66,7 +68,10 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     const fam = family === 4 ? ir.v4 : ir.v6;
     const { hook, packet } = packetPath(inputs.prepared, flow);
     const traced = traceInterpret(fam, "filter", hook, packet);
-    trace = { verdict: traced.verdict, hook, rules: traceRules(fam, traced.hits, backend) };
+    // The rules as the backend lays them out for this IR (the packet's family).
+    const key = family === 4 ? "v4" : "v6";
+    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], traced.hits, packet) : traceNftRules(buildNftLayout(ir)[key], traced.hits);
+    trace = { verdict: traced.verdict, hook, rules };
   }
 
   const what = `${describeEnd(flow.src)} -> ${describeEnd(flow.dst)} ${formatPortSpec(port)} (IPv${family})`;

@@ -14,24 +14,23 @@ import { cidrListsToSets } from "./cidrListsToSets.js";
 import { dropNeverMatching } from "./dropNeverMatching.js";
 import { dropUnreferencedChains, dropUnusedSets } from "./dropUnreferenced.js";
 import { mergePortRanges } from "./mergePortRanges.js";
-import { splitPorts } from "./splitPorts.js";
 
 export type IrPass = (ir: Ir) => Ir;
 
-export { aggregateCidrs, cidrListsToSets, dropNeverMatching, dropUnreferencedChains, dropUnusedSets, mergePortRanges, splitPorts };
+export { aggregateCidrs, cidrListsToSets, dropNeverMatching, dropUnreferencedChains, dropUnusedSets, mergePortRanges };
 
 /**
- * Passes that make the IR legal for every backend (single CIDR per addr match, multiport's 15
- * slots) and keep only referenced chains and sets; they run even without optimization.
+ * Passes that make the IR legal for every backend (a single CIDR per address match) and keep
+ * only referenced chains and sets; they run even without optimization. Limits of one backend
+ * alone stay out of the IR: the iptables backend splits port lists for multiport's 15 slots.
  */
-export const requiredPasses: readonly IrPass[] = [splitPorts, cidrListsToSets, dropUnreferencedChains, dropUnusedSets];
+export const requiredPasses: readonly IrPass[] = [cidrListsToSets, dropUnreferencedChains, dropUnusedSets];
 
 /** The full pipeline: optimizations first, then the legalizing passes. */
 export const optimizationPasses: readonly IrPass[] = [
   aggregateCidrs,
   mergePortRanges,
   dropNeverMatching,
-  splitPorts,
   cidrListsToSets,
   dropUnreferencedChains,
   dropUnusedSets,
