@@ -12,24 +12,27 @@ import type { Ir, Match, Rule } from "../ir/types.js";
 import { flatMapRules } from "./irMap.js";
 import { mergeRanges, MULTIPORT_SLOTS, slots, splitRanges } from "./portRanges.js";
 
-export function splitPorts(ir: Ir): Ir {
-  return flatMapRules(ir, (rule) => {
-    if (!rule.matches.some((m) => m.kind === "ports" && slots(m.ranges) > MULTIPORT_SLOTS)) return [rule];
-    // Each match position becomes a list of alternatives; the rule is their cross product.
-    let variants: Match[][] = [[]];
-    for (const m of rule.matches) {
-      if (m.kind !== "ports" || slots(m.ranges) <= MULTIPORT_SLOTS) {
-        variants = variants.map((v) => [...v, m]);
-        continue;
-      }
-      const chunks = splitRanges(mergeRanges(m.ranges));
-      if (m.negate) {
-        const parts: Match[] = chunks.map((ranges) => ({ ...m, ranges }));
-        variants = variants.map((v) => [...v, ...parts]);
-      } else {
-        variants = variants.flatMap((v) => chunks.map((ranges) => [...v, { ...m, ranges }]));
-      }
+/** The rule as one or more rules whose port lists fit multiport (`[rule]` itself when it fits). */
+export function splitRulePorts(rule: Rule): readonly Rule[] {
+  if (!rule.matches.some((m) => m.kind === "ports" && slots(m.ranges) > MULTIPORT_SLOTS)) return [rule];
+  // Each match position becomes a list of alternatives; the rule is their cross product.
+  let variants: Match[][] = [[]];
+  for (const m of rule.matches) {
+    if (m.kind !== "ports" || slots(m.ranges) <= MULTIPORT_SLOTS) {
+      variants = variants.map((v) => [...v, m]);
+      continue;
     }
-    return variants.map((matches): Rule => ({ ...rule, matches }));
-  });
+    const chunks = splitRanges(mergeRanges(m.ranges));
+    if (m.negate) {
+      const parts: Match[] = chunks.map((ranges) => ({ ...m, ranges }));
+      variants = variants.map((v) => [...v, ...parts]);
+    } else {
+      variants = variants.flatMap((v) => chunks.map((ranges) => [...v, { ...m, ranges }]));
+    }
+  }
+  return variants.map((matches): Rule => ({ ...rule, matches }));
+}
+
+export function splitPorts(ir: Ir): Ir {
+  return flatMapRules(ir, splitRulePorts);
 }
