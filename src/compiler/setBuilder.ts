@@ -9,7 +9,7 @@
  */
 import type { Family, IpSet } from "./ir/types.js";
 import type { Selector } from "../model/types.js";
-import { printSelector, uniqueId } from "../model/selector/index.js";
+import { namedPortSetComment, namedPortSetId, selectorIdentity as identify, serviceSetComment, serviceSetId } from "./setIds.js";
 import type { SelectableMember } from "./endpoints.js";
 import type { LabelIndex } from "./selectors/labelIndex.js";
 import type { ServiceLookup } from "./serviceSets.js";
@@ -31,18 +31,6 @@ export interface SetBuilder {
   serviceSet(service: string, withPorts: boolean, family: Family): IpSet;
   /** Every set registered for `family`, sorted by id. */
   sets(family: Family): IpSet[];
-}
-
-const ids = new WeakMap<Selector, { id: string; text: string }>();
-
-/** Canonical text and Calico id of a selector, memoized per tree object. */
-function identify(selector: Selector): { id: string; text: string } {
-  let v = ids.get(selector);
-  if (!v) {
-    const text = printSelector(selector);
-    ids.set(selector, (v = { id: uniqueId("s", text), text }));
-  }
-  return v;
 }
 
 /**
@@ -180,7 +168,6 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
   const matched = new Map<string, readonly number[]>();
   const nets: Partial<Record<Family, FamilyNets>> = {};
   const addrRanksOf: Partial<Record<Family, AddrRanks>> = {};
-  const namedIds = new Map<string, string>();
   const addrPortTexts = new Map<string, string[]>();
   const netsOf = (f: Family): FamilyNets => (nets[f] ??= familyNets(members, f));
   const registered: Record<Family, Map<string, IpSet>> = { 4: new Map(), 6: new Map() };
@@ -205,10 +192,7 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
     },
     namedPortSet(selector, protocol, portName, family) {
       const { id: selId, text } = identify(selector);
-      // The id is a SHA-224 hash: computed once per (selector, protocol, port), not per rule.
-      const idKey = `${selId},${protocol ?? ""},${portName}`;
-      let id = namedIds.get(idKey);
-      if (id === undefined) namedIds.set(idKey, (id = uniqueId("n", idKey)));
+      const id = namedPortSetId(selId, protocol, portName);
       const existing = registered[family].get(id);
       if (existing) return existing;
       const fn = netsOf(family);
@@ -271,18 +255,18 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
         // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
         if (out[out.length - 1] !== m) out.push(m);
       }
-      const set: IpSet = { id, type: "addrPort", family, members: out, comment: `${text} ${protocol ?? "any"}:${portName}` };
+      const set: IpSet = { id, type: "addrPort", family, members: out, comment: namedPortSetComment(text, protocol, portName) };
       registered[family].set(id, set);
       return set;
     },
     serviceSet(service, withPorts, family) {
-      const id = uniqueId(withPorts ? "svc" : "svcnoport", service);
+      const id = serviceSetId(service, withPorts);
       const existing = registered[family].get(id);
       if (existing) return existing;
       const found = services(service);
       const set: IpSet = withPorts
-        ? { id, type: "addrPort", family, members: found.addrPorts[family], comment: `service ${service}` }
-        : { id, type: "net", family, members: found.nets[family], comment: `service ${service} (addresses)` };
+        ? { id, type: "addrPort", family, members: found.addrPorts[family], comment: serviceSetComment(service, true) }
+        : { id, type: "net", family, members: found.nets[family], comment: serviceSetComment(service, false) };
       registered[family].set(id, set);
       return set;
     },
