@@ -14,6 +14,7 @@ import type { SelectableMember } from "./endpoints.js";
 import type { LabelIndex } from "./selectors/labelIndex.js";
 import type { ServiceLookup } from "./serviceSets.js";
 import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
+import { v4SortKey } from "./passes/cidrMath.js";
 
 /** Lower-case protocol names as ipset's hash:ip,port members spell them. */
 export type PortProtocol = "tcp" | "udp" | "sctp";
@@ -48,24 +49,6 @@ interface FamilyNets {
   readonly rank: Int32Array;
   /** Canonical text per rank. */
   readonly byRank: readonly string[];
-}
-
-/** Parses by character codes (no splitting): this runs once per endpoint address. */
-function v4Key(cidr: string): number {
-  let v = 0;
-  let octet = 0;
-  let prefix = 0;
-  let inPrefix = false;
-  for (let i = 0; i < cidr.length; i++) {
-    const ch = cidr.charCodeAt(i);
-    if (ch === 46) {
-      v = v * 256 + octet;
-      octet = 0;
-    } else if (ch === 47) inPrefix = true;
-    else if (inPrefix) prefix = prefix * 10 + (ch - 48);
-    else octet = octet * 10 + (ch - 48);
-  }
-  return (v * 256 + octet) * 64 + (inPrefix ? prefix : 32);
 }
 
 function v4Text(key: number): string {
@@ -114,7 +97,7 @@ function familyNets(members: readonly SelectableMember[], family: Family): Famil
     const { rank, distinct } = rankTexts(texts);
     return { offsets, texts, keys: new Float64Array(0), rank, byRank: distinct };
   }
-  const keys = Float64Array.from(texts, v4Key);
+  const keys = Float64Array.from(texts, v4SortKey);
   const { rank, distinct } = rankNumbers(keys);
   const byRank: string[] = Array.from(distinct, (k) => v4Text(k));
   // Reuse the endpoints' own strings where they are already canonical (they normally are).

@@ -1,0 +1,145 @@
+/**
+ * One IR set kept by the incremental compiler: its members as a sorted multiset, for an
+ * aggregated `net` set also their cover (cidrCover.ts), the IR object last handed out, and what
+ * changed in it since. Members change by count deltas (`change`), collected until `flush`.
+ */
+import type { Family, IpSet, SetType } from "../ir/types.js";
+import { aggregateCidrs } from "../passes/cidrMath.js";
+import { CidrCover, type CoverLog } from "./cidrCover.js";
+import { addressOrder, memberOrder, sortMembers } from "./memberOrder.js";
+import { SortedMembers } from "./sortedMembers.js";
+
+export interface SetDefinition {
+  readonly id: string;
+  readonly type: SetType;
+  readonly family: Family;
+  readonly comment: string;
+}
+
+/** What changed in a set's IR members since the IR object handed out before, in IR order. */
+export interface MembersDelta {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+}
+
+/** The IR set (keys in the order the full compile writes them). */
+function withMembers(d: SetDefinition, members: readonly string[]): IpSet {
+  return { id: d.id, type: d.type, family: d.family, members, comment: d.comment };
+}
+
+/** Whether a CIDR is wider than one address. */
+function isWide(cidr: string): boolean {
+  return !cidr.endsWith(cidr.includes(":") ? "/128" : "/32");
+}
+
+/** Members of `before` missing from `after` and the other way round, each in its list's order. */
+export function diffMembers(before: readonly string[], after: readonly string[]): MembersDelta {
+  const a = new Set(before);
+  const b = new Set(after);
+  return { added: after.filter((m) => !a.has(m)), removed: before.filter((m) => !b.has(m)) };
+}
+
+export class SetState {
+  private readonly raw: SortedMembers;
+  private readonly cover: CidrCover | undefined;
+  /** Members wider than one address (aggregated sets only: they may cover others). */
+  private wide = 0;
+  private pending = new Map<string, number>();
+  private current: IpSet;
+  private delta: MembersDelta | undefined;
+
+  constructor(
+    readonly definition: SetDefinition,
+    aggregated: boolean,
+  ) {
+    const { type, family } = definition;
+    const agg = aggregated && type === "net";
+    this.raw = new SortedMembers(agg ? addressOrder(family) : memberOrder(type, family, false));
+    this.cover = agg ? new CidrCover(family, this.raw) : undefined;
+    this.current = withMembers(definition, []);
+  }
+
+  get isEmpty(): boolean {
+    return this.raw.list.length === 0;
+  }
+
+  /** The IR set as of the last flush. */
+  get ir(): IpSet {
+    return this.current;
+  }
+
+  /** What the last flush changed, relative to the IR set before it. */
+  get lastDelta(): MembersDelta | undefined {
+    return this.delta;
+  }
+
+  /** Adds (`count` > 0) or removes copies of a member, applied at the next flush. */
+  change(member: string, count: number): void {
+    this.pending.set(member, (this.pending.get(member) ?? 0) + count);
+  }
+
+  /** Replaces every member (pending changes are dropped); returns whether the IR set changed. */
+  reset(members: readonly string[]): boolean {
+    this.pending.clear();
+    this.raw.reset(members);
+    if (this.cover) {
+      this.wide = this.raw.list.reduce((n, m) => n + (isWide(m) ? 1 : 0), 0);
+      this.cover.reset(this.aggregate());
+    }
+    return this.publish(undefined);
+  }
+
+  /** Applies the pending changes; returns whether the IR set changed. */
+  flush(): boolean {
+    if (this.pending.size === 0) {
+      this.delta = { added: [], removed: [] };
+      return false;
+    }
+    const deltas = this.pending;
+    this.pending = new Map();
+    const { entered, left } = this.raw.apply(deltas);
+    if (entered.length === 0 && left.length === 0) {
+      this.delta = { added: [], removed: [] };
+      return false;
+    }
+    if (!this.cover) return this.publish({ added: entered, removed: left });
+    for (const m of entered) if (isWide(m)) this.wide++;
+    for (const m of left) if (isWide(m)) this.wide--;
+    // Many changes at once: one pass over the members is cheaper than one step per change.
+    if ((entered.length + left.length) * 16 > this.raw.list.length && entered.length + left.length > 64) {
+      this.cover.reset(this.aggregate());
+      return this.publish(undefined);
+    }
+    const log: CoverLog = new Map();
+    for (const m of left) this.cover.removed(m, log, this.wide > 0);
+    for (const m of entered) this.cover.added(m, log);
+    const added: string[] = [];
+    const removed: string[] = [];
+    for (const [b, n] of log) {
+      if (n > 0) added.push(b);
+      else if (n < 0) removed.push(b);
+    }
+    if (added.length === 0 && removed.length === 0) {
+      this.delta = { added: [], removed: [] };
+      return false;
+    }
+    const order = memberOrder("net", this.definition.family, true);
+    return this.publish({ added: sortMembers(added, order), removed: sortMembers(removed, order) });
+  }
+
+  /** aggregateCidrs of the members, as a list of its own (it may hand back its input). */
+  private aggregate(): string[] {
+    const out = aggregateCidrs(this.raw.list);
+    return out === this.raw.list ? [...out] : (out as string[]);
+  }
+
+  /** A new IR object with the current members; `delta` undefined means "compare the lists". */
+  private publish(delta: MembersDelta | undefined): boolean {
+    const members = this.cover ? [...this.cover.blocks] : [...this.raw.list];
+    const before = this.current.members;
+    this.delta = delta ?? diffMembers(before, members);
+    if (this.delta.added.length === 0 && this.delta.removed.length === 0) return false;
+    this.current = withMembers(this.definition, members);
+    return true;
+  }
+}
