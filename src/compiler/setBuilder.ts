@@ -19,7 +19,14 @@ import { v4SortKey } from "./passes/cidrMath.js";
 /** Lower-case protocol names as ipset's hash:ip,port members spell them. */
 export type PortProtocol = "tcp" | "udp" | "sctp";
 
-export interface SetBuilder {
+/** Where lowering registers the sets a rule matches on (the full compile's builder, or the incremental compiler's table). */
+export interface SetRegistry {
+  selectorSet(selector: Selector, family: Family): { readonly id: string };
+  namedPortSet(selector: Selector, protocol: PortProtocol | undefined, portName: string, family: Family): { readonly id: string };
+  serviceSet(service: string, withPorts: boolean, family: Family): { readonly id: string };
+}
+
+export interface SetBuilder extends SetRegistry {
   /** Registers (once) the `net` set of a selector in `family`. */
   selectorSet(selector: Selector, family: Family): IpSet;
   /** Registers the `addrPort` set of a named port on endpoints matching `selector`. */

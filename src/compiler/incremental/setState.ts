@@ -46,6 +46,7 @@ export class SetState {
   private wide = 0;
   private pending = new Map<string, number>();
   private current: IpSet;
+  private prior: IpSet;
   private delta: MembersDelta | undefined;
 
   constructor(
@@ -57,6 +58,7 @@ export class SetState {
     this.raw = new SortedMembers(agg ? addressOrder(family) : memberOrder(type, family, false));
     this.cover = agg ? new CidrCover(family, this.raw) : undefined;
     this.current = withMembers(definition, []);
+    this.prior = this.current;
   }
 
   get isEmpty(): boolean {
@@ -68,7 +70,12 @@ export class SetState {
     return this.current;
   }
 
-  /** What the last flush changed, relative to the IR set before it. */
+  /** The IR set before the last flush (`ir` itself when that flush changed nothing). */
+  get previous(): IpSet {
+    return this.prior;
+  }
+
+  /** What the last flush changed, relative to `previous`. */
   get lastDelta(): MembersDelta | undefined {
     return this.delta;
   }
@@ -80,6 +87,7 @@ export class SetState {
 
   /** Replaces every member (pending changes are dropped); returns whether the IR set changed. */
   reset(members: readonly string[]): boolean {
+    this.prior = this.current;
     this.pending.clear();
     this.raw.reset(members);
     if (this.cover) {
@@ -91,6 +99,7 @@ export class SetState {
 
   /** Applies the pending changes; returns whether the IR set changed. */
   flush(): boolean {
+    this.prior = this.current;
     if (this.pending.size === 0) {
       this.delta = { added: [], removed: [] };
       return false;
