@@ -27,11 +27,12 @@ const op = <T>(member: fc.Arbitrary<T>) => fc.record({ member, count: fc.constan
 
 function check(type: SetType, family: Family, member: fc.Arbitrary<string>, batch = 6, runs = 400): void {
   fc.assert(
-    fc.property(fc.boolean(), fc.array(fc.array(op(member), { maxLength: batch }), { maxLength: 25 }), (aggregated, batches) => {
+    fc.property(fc.boolean(), fc.array(fc.array(op(member), { maxLength: batch }), { maxLength: 60 }), (aggregated, batches) => {
       const state = new SetState({ id: "s:x", type, family, comment: "" }, aggregated);
       const counts = new Map<string, number>();
-      for (const batch of batches) {
-        const before = state.ir.members;
+      const history: { ir: typeof state.ir; members: readonly string[] }[] = [];
+      batches.forEach((batch, step) => {
+        const beforeIr = state.ir;
         for (const { member: m, count } of batch) {
           // Never below zero, as the compiler never removes what it did not add.
           const c = Math.max(-(counts.get(m) ?? 0), count);
@@ -40,11 +41,18 @@ function check(type: SetType, family: Family, member: fc.Arbitrary<string>, batc
         }
         const changed = state.flush();
         const live = [...counts].flatMap(([m, n]) => (n > 0 ? [m] : []));
-        expect(state.ir.members).toEqual(reference(live, type, family, aggregated));
-        expect(state.lastDelta).toEqual(diffMembers(before, state.ir.members));
-        expect(changed).toBe(state.ir.members !== before);
+        const want = reference(live, type, family, aggregated);
+        history.push({ ir: state.ir, members: want });
+        expect(changed).toBe(state.ir !== beforeIr);
         expect(state.isEmpty).toBe(live.length === 0);
-      }
+        // Versions are built when read: some now, the others at the end.
+        if (step % 3 === 0) {
+          expect(state.ir.members).toEqual(want);
+          expect(state.lastDelta).toEqual(diffMembers(history[step - 1]?.members ?? [], want));
+        }
+      });
+      // Every version stays readable as it was.
+      for (const h of history) expect(h.ir.members).toEqual(h.members);
     }),
     { numRuns: runs },
   );

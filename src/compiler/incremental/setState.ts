@@ -8,6 +8,7 @@ import { aggregateCidrs } from "../passes/cidrMath.js";
 import { CidrCover, type CoverLog } from "./cidrCover.js";
 import { addressOrder, memberOrder, sortMembers } from "./memberOrder.js";
 import { SortedMembers } from "./sortedMembers.js";
+import { ListVersions, type MembersView } from "./listVersions.js";
 
 export interface SetDefinition {
   readonly id: string;
@@ -22,10 +23,24 @@ export interface MembersDelta {
   readonly removed: readonly string[];
 }
 
-/** The IR set (keys in the order the full compile writes them). */
-function withMembers(d: SetDefinition, members: readonly string[]): IpSet {
-  return { id: d.id, type: d.type, family: d.family, members, comment: d.comment };
+/**
+ * The IR set (keys in the order the full compile writes them). Its members are read through a
+ * getter, built from the version on first read (listVersions.ts): to everyone reading it, a
+ * plain readonly array.
+ */
+function withMembers(d: SetDefinition, members: MembersView): IpSet {
+  return {
+    id: d.id,
+    type: d.type,
+    family: d.family,
+    get members() {
+      return members();
+    },
+    comment: d.comment,
+  };
 }
+
+const NO_MEMBERS: MembersView = () => [];
 
 /** Whether a CIDR is wider than one address. */
 function isWide(cidr: string): boolean {
@@ -42,6 +57,8 @@ export function diffMembers(before: readonly string[], after: readonly string[])
 export class SetState {
   private readonly raw: SortedMembers;
   private readonly cover: CidrCover | undefined;
+  /** The IR's members, version by version. */
+  private readonly versions: ListVersions;
   /** Members wider than one address (aggregated sets only: they may cover others). */
   private wide = 0;
   private pending = new Map<string, number>();
@@ -57,7 +74,8 @@ export class SetState {
     const agg = aggregated && type === "net";
     this.raw = new SortedMembers(agg ? addressOrder(family) : memberOrder(type, family, false));
     this.cover = agg ? new CidrCover(family, this.raw) : undefined;
-    this.current = withMembers(definition, []);
+    this.versions = new ListVersions(memberOrder(type, family, agg));
+    this.current = withMembers(definition, NO_MEMBERS);
     this.prior = this.current;
   }
 
@@ -142,13 +160,23 @@ export class SetState {
     return out === this.raw.list ? [...out] : (out as string[]);
   }
 
+  /** The IR's members as they now are (changed in place). */
+  private get live(): readonly string[] {
+    return this.cover ? this.cover.blocks : this.raw.list;
+  }
+
   /** A new IR object with the current members; `delta` undefined means "compare the lists". */
   private publish(delta: MembersDelta | undefined): boolean {
-    const members = this.cover ? [...this.cover.blocks] : [...this.raw.list];
-    const before = this.current.members;
-    this.delta = delta ?? diffMembers(before, members);
-    if (this.delta.added.length === 0 && this.delta.removed.length === 0) return false;
-    this.current = withMembers(this.definition, members);
+    if (delta) this.versions.change(delta.added, delta.removed, this.live);
+    else {
+      const before = this.current.members;
+      const after = this.live.slice();
+      delta = diffMembers(before, after);
+      this.versions.reset(after);
+    }
+    this.delta = delta;
+    if (delta.added.length === 0 && delta.removed.length === 0) return false;
+    this.current = withMembers(this.definition, this.versions.view());
     return true;
   }
 }
