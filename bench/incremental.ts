@@ -26,6 +26,8 @@ export interface ChangeStats {
   readonly p90CpuMs: number;
   readonly maxCpuMs: number;
   readonly medianMs: number;
+  /** The same over the changes that changed the IR (most new policies select no local endpoint). */
+  readonly changedIr?: Omit<ChangeStats, "changedIr">;
 }
 
 type ChangeType = "podLabel" | "podAdd" | "podDelete" | "policyAdd" | "policyEdit";
@@ -40,9 +42,9 @@ function validated(doc: object): Resource {
 
 const round = (x: number): number => Math.round(x * 100) / 100;
 
-function stats(cpu: number[], wall: number[]): ChangeStats {
+function stats(cpu: number[], wall: number[]): Omit<ChangeStats, "changedIr"> {
   const at = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))] ?? 0;
-  return { changes: cpu.length, medianCpuMs: round(at(cpu, 0.5)), p90CpuMs: round(at(cpu, 0.9)), maxCpuMs: round(Math.max(...cpu)), medianMs: round(at(wall, 0.5)) };
+  return { changes: cpu.length, medianCpuMs: round(at(cpu, 0.5)), p90CpuMs: round(at(cpu, 0.9)), maxCpuMs: round(Math.max(0, ...cpu)), medianMs: round(at(wall, 0.5)) };
 }
 
 /** Loads `model` into a new incremental compiler and times `count` changes of each type. */
@@ -98,15 +100,16 @@ export function measureIncremental(model: Model, shape: ClusterShape, count: num
     }
   };
 
-  const timed = (type: ChangeType): { cpuMs: number; ms: number } => {
+  const timed = (type: ChangeType): { cpuMs: number; ms: number; changedIr: boolean } => {
     const { change, done } = draw(type);
+    const before = compiler.ir;
     const c = process.cpuUsage();
     const t = performance.now();
-    compiler.update(change);
+    const { ir } = compiler.update(change);
     const ms = performance.now() - t;
     const d = process.cpuUsage(c);
     done();
-    return { cpuMs: (d.user + d.system) / 1000, ms };
+    return { cpuMs: (d.user + d.system) / 1000, ms, changedIr: ir !== before };
   };
 
   for (let k = 0; k < warmUp; k++) for (const type of TYPES) timed(type);
@@ -114,12 +117,18 @@ export function measureIncremental(model: Model, shape: ClusterShape, count: num
   for (const type of TYPES) {
     const cpu: number[] = [];
     const wall: number[] = [];
+    const changedCpu: number[] = [];
+    const changedWall: number[] = [];
     for (let k = 0; k < count; k++) {
       const r = timed(type);
       cpu.push(r.cpuMs);
       wall.push(r.ms);
+      if (r.changedIr) {
+        changedCpu.push(r.cpuMs);
+        changedWall.push(r.ms);
+      }
     }
-    out[type] = stats(cpu, wall);
+    out[type] = { ...stats(cpu, wall), changedIr: stats(changedCpu, changedWall) } satisfies ChangeStats;
   }
   out.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
   // BENCH_CHECK=1: the IR after every change must still be the full compile's.

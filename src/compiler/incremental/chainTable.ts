@@ -59,15 +59,36 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** The distinct set ids and jump targets of rules. */
-function references(rules: readonly Rule[]): { sets: string[]; targets: string[] } {
-  const sets = new Set<string>();
-  const targets = new Set<string>();
-  for (const r of rules) {
-    for (const m of r.matches) if (m.kind === "set" || m.kind === "addrPortSet") sets.add(m.set);
-    if (r.action.kind === "jump" || r.action.kind === "goto") targets.add(r.action.chain);
+interface References {
+  readonly sets: readonly string[];
+  readonly targets: readonly string[];
+}
+
+const referenced = new WeakMap<Chain, References>();
+
+/** The distinct set ids and jump targets of a chain (memoized: families share chains). */
+function references(chain: Chain): References {
+  let refs = referenced.get(chain);
+  if (!refs) {
+    const sets = new Set<string>();
+    const targets = new Set<string>();
+    for (const r of chain.rules) {
+      for (const m of r.matches) if (m.kind === "set" || m.kind === "addrPortSet") sets.add(m.set);
+      if (r.action.kind === "jump" || r.action.kind === "goto") targets.add(r.action.chain);
+    }
+    referenced.set(chain, (refs = { sets: [...sets], targets: [...targets] }));
   }
-  return { sets: [...sets], targets: [...targets] };
+  return refs;
+}
+
+/**
+ * Passes on chains that match on no set and no CIDR list (layout chains: endpoint, dispatch,
+ * static) do not depend on the family or on any set: both families share the result.
+ */
+const familyFree = new WeakMap<Chain, { optimized?: Chain; legal?: Chain }>();
+
+function matchesFamilyData(chain: Chain): boolean {
+  return chain.rules.some((r) => r.matches.some((m) => m.kind === "set" || m.kind === "addrPortSet" || m.kind === "addr"));
 }
 
 export class ChainTable<U> {
@@ -86,6 +107,8 @@ export class ChainTable<U> {
   /** Touched since the last takeDelta: the IR's chain (or none) before. */
   private readonly before = new Map<string, Chain | undefined>();
   private readonly touchedSets = new Set<string>();
+  /** Chains the last flush gave a structurally different result (so changed, if in the IR before and after). */
+  private readonly replaced = new Set<string>();
   /** The IR's chain names, sorted. */
   private readonly names: string[] = [];
   private irChains: readonly Chain[] = [];
@@ -115,6 +138,11 @@ export class ChainTable<U> {
   /** Every chain's lowering facts. */
   *uses(): IterableIterator<U> {
     for (const rec of this.chains.values()) if (rec.uses !== undefined) yield rec.uses;
+  }
+
+  /** A chain's lowering facts. */
+  usesOf(name: string): U | undefined {
+    return this.chains.get(name)?.uses;
   }
 
   /** Renders `name` as `pre` (matching on `sets`). */
@@ -171,28 +199,53 @@ export class ChainTable<U> {
 
   private contribute(rec: ChainRecord<U>, sign: number): void {
     for (const t of rec.targets) this.ref(t, sign);
-    for (const s of rec.postSets) {
-      this.setRefs.set(s, (this.setRefs.get(s) ?? 0) + sign);
-      if (this.setRefs.get(s) === 0) this.setRefs.delete(s);
-      this.touchedSets.add(s);
-    }
+    for (const s of rec.postSets) this.countSet(s, sign);
+  }
+
+  /** A chain in the IR now refers to `refs` instead: only what differs moves the counts. */
+  private recontribute(rec: ChainRecord<U>, refs: References): void {
+    const move = (before: readonly string[], after: readonly string[], count: (id: string, n: number) => void): void => {
+      const old = new Set(before);
+      const now = new Set(after);
+      for (const id of after) if (!old.has(id)) count(id, +1);
+      for (const id of before) if (!now.has(id)) count(id, -1);
+    };
+    move(rec.targets, refs.targets, (t, n) => this.ref(t, n));
+    move(rec.postSets, refs.sets, (s, n) => this.countSet(s, n));
+  }
+
+  private countSet(id: string, n: number): void {
+    const c = (this.setRefs.get(id) ?? 0) + n;
+    if (c === 0) this.setRefs.delete(id);
+    else this.setRefs.set(id, c);
+    this.touchedSets.add(id);
   }
 
   /** Runs the passes where needed, then settles reachability and set use. */
   flush(emptySet: (id: string) => boolean): void {
+    const onSet = (s: IpSet): void => {
+      if (!this.anonymous.has(s.id)) this.anonymous.set(s.id, s);
+    };
     for (const rec of this.pending) {
-      const post = runChainPasses(rec.pre, this.family, this.optimize, emptySet, (s) => {
-        if (!this.anonymous.has(s.id)) this.anonymous.set(s.id, s);
-      });
-      if (rec.post !== undefined && sameRules(rec.post.rules, post.rules)) continue;
+      let post: Chain;
+      if (matchesFamilyData(rec.pre)) post = runChainPasses(rec.pre, this.family, this.optimize, emptySet, onSet);
+      else {
+        let shared = familyFree.get(rec.pre);
+        if (!shared) familyFree.set(rec.pre, (shared = {}));
+        const slot = this.optimize ? "optimized" : "legal";
+        post = shared[slot] ??= runChainPasses(rec.pre, this.family, this.optimize, emptySet, onSet);
+      }
+      if (rec.post !== undefined) {
+        if (sameRules(rec.post.rules, post.rules)) continue;
+        this.replaced.add(rec.name);
+      }
       this.touch(rec.name);
       this.stale = true;
-      if (rec.kept) this.contribute(rec, -1);
+      const refs = references(post);
+      if (rec.kept) this.recontribute(rec, refs);
       rec.post = post;
-      const refs = references(post.rules);
       rec.postSets = refs.sets;
       rec.targets = refs.targets;
-      if (rec.kept) this.contribute(rec, +1);
     }
     this.pending.clear();
     // Presence follows the counts; a chain entering or leaving the IR moves its targets' counts.
@@ -253,9 +306,12 @@ export class ChainTable<U> {
       if (old === now) continue;
       if (old === undefined) added.push(name);
       else if (now === undefined) removed.push(name);
-      else if (JSON.stringify(old.rules) !== JSON.stringify(now.rules)) changed.push(name);
+      // The IR holds no undefined-valued properties, so structural equality is diffIr's JSON
+      // equality; a chain replaced once, in the flush, by a different one has changed.
+      else if (this.replaced.has(name) || !sameRules(old.rules, now.rules)) changed.push(name);
     }
     this.before.clear();
+    this.replaced.clear();
     const sets = new Set(this.touchedSets);
     this.touchedSets.clear();
     return { chains: { added: added.sort(byName), changed: changed.sort(byName), removed: removed.sort(byName) }, sets };

@@ -51,7 +51,7 @@ import { MemberPostings } from "./memberPostings.js";
 import { ProfileTable } from "./profileTable.js";
 import { changedLabels } from "./selectorIndex.js";
 import { SetTable } from "./setTable.js";
-import { orderedTiers, type PolicyState, samePlacement, type Workload, Workloads } from "./workloads.js";
+import { BOTH_DIRECTIONS, type ChainInputs, DIRECTION_BIT, directionsOf, orderedTiers, policyOrder, type PolicyState, sameInputs, samePlacement, type Workload, Workloads } from "./workloads.js";
 
 /** One change to the model: a resource added or replaced (by key), or removed. */
 export type ModelChange = { readonly upsert: Resource } | { readonly delete: ResourceRef };
@@ -88,6 +88,10 @@ const FAMILIES: readonly Family[] = [4, 6];
 const MEMBER_KINDS = new Set(["Pod", "WorkloadEndpoint", "V1WorkloadEndpoint", "NetworkSet", "GlobalNetworkSet", "HostEndpoint", "V1HostEndpoint"]);
 const POLICY_KINDS = new Set(["NetworkPolicy", "GlobalNetworkPolicy", "V1Policy", "K8sNetworkPolicy"]);
 
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
 /** A member and the profiles it inherits labels from. */
 interface MemberEntry {
   member: SelectableMember;
@@ -122,7 +126,15 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   const dirtyPolicies = new Set<string>();
   const tierResources = new Map<string, TierFacts>();
   let tiersDirty = false;
-  const tierOf = (name: string): TierFacts => tierResources.get(name) ?? (name === DEFAULT_TIER.name ? DEFAULT_TIER : undefinedTier(name));
+  // Undefined tiers' facts are kept, so that an unchanged tier is the same object (see sameInputs).
+  const undefinedTiers = new Map<string, TierFacts>();
+  const tierOf = (name: string): TierFacts => {
+    const defined = tierResources.get(name) ?? (name === DEFAULT_TIER.name ? DEFAULT_TIER : undefined);
+    if (defined) return defined;
+    let t = undefinedTiers.get(name);
+    if (!t) undefinedTiers.set(name, (t = undefinedTier(name)));
+    return t;
+  };
 
   const usedPolicies = new Map<RuleChainKey, { count: number; policy: PolicyState; direction: PolicyDirection }>();
   const usedProfiles = new Map<string, number>();
@@ -255,7 +267,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
         continue;
       }
       if (!state) {
-        const fresh: PolicyState = { info, workloads: new Set() };
+        const fresh: PolicyState = { info, order: policyOrder(info), workloads: new Set() };
         policies.set(key, fresh);
         workloads.policies.add(info.id, info.selector, fresh);
         workloads.evaluatePolicy(fresh, info.selector);
@@ -264,11 +276,13 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
       const before = state.info;
       if (before === info) continue;
       state.info = info;
+      state.order = policyOrder(info);
+      // Where it sat before and where it sits now, in the workloads it applied to before.
+      if (!samePlacement(before, info)) for (const w of state.workloads) w.dirty |= directionsOf(before) | directionsOf(info);
       if (before.selector !== info.selector) {
         workloads.policies.add(info.id, info.selector, state);
         workloads.evaluatePolicy(state, info.selector);
       }
-      if (!samePlacement(before, info)) for (const w of state.workloads) w.dirty = true;
       for (const d of DIRECTIONS) if (usedPolicies.has(policyKey(d, info.id))) dirtyRuleChains.add(policyKey(d, info.id));
     }
     dirtyPolicies.clear();
@@ -307,20 +321,30 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   }
 
   function renderWorkload(w: Workload): void {
-    const rendered: Record<PolicyDirection, readonly PolicyState[]> = { ingress: [], egress: [] };
+    const rendered: Record<PolicyDirection, readonly PolicyState[]> = { ...w.rendered };
+    const inputs = { ...w.inputs } as Record<PolicyDirection, ChainInputs>;
     for (const d of DIRECTIONS) {
+      if ((w.dirty & DIRECTION_BIT[d]) === 0 && w.inputs) continue;
       const { tiers, policies: used } = orderedTiers(w.applicable, d, tierOf);
       rendered[d] = used;
+      inputs[d] = { policies: used.map((p) => p.info), tiers: tiers.map((t) => t.tier), profiles: w.endpoint.profiles };
+      if (sameInputs(w.inputs?.[d], inputs[d])) continue;
       const chain = endpointChain(w.iface, d, tiers, w.endpoint.profiles, marks);
       for (const f of FAMILIES) chains[f].set(chain.name, chain, []);
     }
-    // Counted up before down, so that a policy staying in use keeps its chain.
-    for (const d of DIRECTIONS) for (const p of rendered[d]) usePolicy(d, p, +1);
-    for (const name of w.endpoint.profiles) useProfile(name, +1);
-    unrender(w);
+    w.inputs = inputs;
+    // Only what the chains stopped or started jumping to moves the counts.
+    const move = <T>(before: readonly T[], after: readonly T[], use: (x: T, sign: number) => void): void => {
+      const old = new Set(before);
+      const now = new Set(after);
+      for (const x of after) if (!old.has(x)) use(x, +1);
+      for (const x of before) if (!now.has(x)) use(x, -1);
+    };
+    for (const d of DIRECTIONS) if (!sameList(w.rendered[d], rendered[d])) move(w.rendered[d], rendered[d], (p, sign) => usePolicy(d, p, sign));
+    if (!sameList(w.renderedProfiles, w.endpoint.profiles)) move(w.renderedProfiles, w.endpoint.profiles, useProfile);
     w.rendered = rendered;
     w.renderedProfiles = w.endpoint.profiles;
-    w.dirty = false;
+    w.dirty = 0;
   }
 
   function renderDispatch(): void {
@@ -334,7 +358,11 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     dispatchNames = [...names];
   }
 
+  /** Whether lowering facts bear on the diagnostics. */
+  const reported = (uses: ChainUses | undefined): boolean => uses !== undefined && (uses.namedPorts.length > 0 || uses.services.length > 0);
+
   function dropLowered(f: Family, name: string): void {
+    if (reported(chains[f].usesOf(name))) diagnosticsDirty = true;
     const held = chainSets.get(`${f}|${name}`);
     if (held) for (const id of held.ids) sets.release(f, id);
     chainSets.delete(`${f}|${name}`);
@@ -358,7 +386,9 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     const held = chainSets.get(`${f}|${name}`);
     chainSets.set(`${f}|${name}`, { family: f, ids: [...ids] });
     if (held) for (const id of held.ids) sets.release(f, id);
-    chains[f].set(name, chain, [...ids], { namedPorts, services });
+    const uses: ChainUses = { namedPorts, services };
+    if (reported(uses) || reported(chains[f].usesOf(name))) diagnosticsDirty = true;
+    chains[f].set(name, chain, [...ids], uses);
   }
 
   function renderRuleChain(key: RuleChainKey): void {
@@ -402,11 +432,13 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
         chains[f].delete(fromWorkloadChain(w.iface));
       }
     }
-    for (const w of workloads.values()) if (w.dirty || tiersDirty) renderWorkload(w);
+    for (const w of workloads.values()) {
+      if (tiersDirty) w.dirty = BOTH_DIRECTIONS;
+      if (w.dirty !== 0) renderWorkload(w);
+    }
     tiersDirty = false;
     if (ifacesChanged || dispatchDirty) renderDispatch();
     dispatchDirty = false;
-    if (dirtyRuleChains.size > 0) diagnosticsDirty = true;
     for (const key of dirtyRuleChains) renderRuleChain(key);
     dirtyRuleChains.clear();
   }
@@ -418,7 +450,8 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     const setFlush = sets.flush();
     for (const f of FAMILIES) {
       const flipped = setFlush.flipped.get(f)!;
-      if (flipped.size > 0) diagnosticsDirty = true;
+      // Named-port sets' emptiness is reported (unresolved-named-port).
+      for (const id of flipped) if (id.startsWith("n:")) diagnosticsDirty = true;
       chains[f].emptinessChanged(flipped);
       chains[f].flush((id) => sets.isEmpty(f, id));
     }

@@ -8,7 +8,7 @@
  */
 import type { Labels, Selector } from "../../model/types.js";
 import { selectorMatches } from "../../model/selector/index.js";
-import { comparePolicyOrder, compareTierOrder, type TierFacts } from "../../calico/index.js";
+import { compareTierOrder, compareUtf8, policyTieKey, type TierFacts } from "../../calico/index.js";
 import type { EndpointInfo } from "../endpoints.js";
 import type { PolicyDirection } from "../felixLayout/endpointChains.js";
 import type { OrderedTier, PolicyInfo } from "../policies.js";
@@ -17,7 +17,19 @@ import { changedLabels, SelectorIndex } from "./selectorIndex.js";
 /** A policy of the model, and the workloads it applies to. */
 export interface PolicyState {
   info: PolicyInfo;
+  /** `comparePolicyOrder`'s keys of `info`, computed once (a workload sorts hundreds of policies). */
+  order: PolicyOrder;
   readonly workloads: Set<Workload>;
+}
+
+export interface PolicyOrder {
+  readonly order: number;
+  readonly tie: string;
+}
+
+/** The keys `comparePolicyOrder` compares (calico/policyOrder.ts). */
+export function policyOrder(p: PolicyInfo): PolicyOrder {
+  return { order: p.order ?? Infinity, tie: policyTieKey(p) };
 }
 
 /** A local workload endpoint that owns its interface. */
@@ -27,14 +39,48 @@ export interface Workload {
   owner: string;
   endpoint: EndpointInfo;
   readonly applicable: Set<PolicyState>;
-  /** Its endpoint chains need rendering. */
-  dirty: boolean;
+  /** Which of its endpoint chains need rendering (see `directionsOf`). */
+  dirty: number;
   /** What its rendered chains jump to: policies per direction, and profiles. */
   rendered: Record<PolicyDirection, readonly PolicyState[]>;
   renderedProfiles: readonly string[];
+  /** What each rendered endpoint chain was built from (a chain whose inputs are unchanged is not built again). */
+  inputs?: Record<PolicyDirection, ChainInputs>;
+}
+
+/** What an endpoint chain is a function of, besides the interface and the marks. */
+export interface ChainInputs {
+  readonly policies: readonly PolicyInfo[];
+  readonly tiers: readonly TierFacts[];
+  readonly profiles: readonly string[];
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+export function sameInputs(a: ChainInputs | undefined, b: ChainInputs): boolean {
+  return a !== undefined && sameList(a.policies, b.policies) && sameList(a.tiers, b.tiers) && sameList(a.profiles, b.profiles);
 }
 
 const TYPE: Record<PolicyDirection, "Ingress" | "Egress"> = { ingress: "Ingress", egress: "Egress" };
+
+/** Directions as bits: which endpoint chains a change touches. */
+export const DIRECTION_BIT: Record<PolicyDirection, number> = { ingress: 1, egress: 2 };
+export const BOTH_DIRECTIONS = 3;
+
+/** The endpoint chains a policy sits in: those of its types. */
+export function directionsOf(p: PolicyInfo): number {
+  return (p.types.includes("Ingress") ? 1 : 0) | (p.types.includes("Egress") ? 2 : 0);
+}
+
+/** comparePolicyOrder, on the policies' computed keys. */
+function comparePolicies(a: PolicyState, b: PolicyState): number {
+  const x = a.order;
+  const y = b.order;
+  if (x.order !== y.order) return x.order < y.order ? -1 : 1;
+  return compareUtf8(x.tie, y.tie);
+}
 
 /** Whether policy info changes where it sits in a workload's chains (not its rules). */
 export function samePlacement(a: PolicyInfo, b: PolicyInfo): boolean {
@@ -106,7 +152,7 @@ export class Workloads {
       }
       if (!w || w.owner !== owner.key) {
         if (w) for (const p of w.applicable) p.workloads.delete(w);
-        const fresh: Workload = { iface, owner: owner.key, endpoint: owner, applicable: new Set(), dirty: true, rendered: w?.rendered ?? { ingress: [], egress: [] }, renderedProfiles: w?.renderedProfiles ?? [] };
+        const fresh: Workload = { iface, owner: owner.key, endpoint: owner, applicable: new Set(), dirty: BOTH_DIRECTIONS, rendered: w?.rendered ?? { ingress: [], egress: [] }, renderedProfiles: w?.renderedProfiles ?? [] };
         this.byIface.set(iface, fresh);
         this.fresh.add(fresh);
         if (w) this.relabelled.delete(w);
@@ -115,7 +161,7 @@ export class Workloads {
       }
       if (w.endpoint === owner) continue;
       if (!this.fresh.has(w) && !this.relabelled.has(w)) this.relabelled.set(w, w.endpoint.labels);
-      if (w.endpoint.profiles.length !== owner.profiles.length || w.endpoint.profiles.some((p, i) => p !== owner.profiles[i])) w.dirty = true;
+      if (w.endpoint.profiles.length !== owner.profiles.length || w.endpoint.profiles.some((p, i) => p !== owner.profiles[i])) w.dirty = BOTH_DIRECTIONS;
       w.endpoint = owner;
     }
     this.dirtyIfaces.clear();
@@ -131,7 +177,7 @@ export class Workloads {
       w.applicable.delete(p);
       p.workloads.delete(w);
     }
-    w.dirty = true;
+    w.dirty |= directionsOf(p.info);
   }
 
   /** A policy is new or its selector may have changed: tries it on every workload but the fresh ones. */
@@ -143,7 +189,7 @@ export class Workloads {
   dropPolicy(p: PolicyState): void {
     for (const w of p.workloads) {
       w.applicable.delete(p);
-      w.dirty = true;
+      w.dirty |= directionsOf(p.info);
     }
     p.workloads.clear();
   }
@@ -172,7 +218,7 @@ export function orderedTiers(applicable: Iterable<PolicyState>, direction: Polic
     if (list) list.push(p);
     else byTier.set(p.info.tier, [p]);
   }
-  const groups = [...byTier].map(([name, ps]) => ({ tier: tierOf(name), states: ps.sort((a, b) => comparePolicyOrder(a.info, b.info)) }));
+  const groups = [...byTier].map(([name, ps]) => ({ tier: tierOf(name), states: ps.sort(comparePolicies) }));
   groups.sort((a, b) => compareTierOrder(a.tier, b.tier));
   return {
     tiers: groups.map((g) => ({ tier: g.tier, policies: g.states.map((s) => s.info) })),

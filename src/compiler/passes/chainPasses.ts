@@ -27,10 +27,27 @@ function flatMapChain(c: Chain, f: (r: Rule) => readonly Rule[]): Chain {
 }
 
 /**
+ * Whether no pass can change the chain: its rules match on marks, interfaces and (non-empty)
+ * conntrack states only, as the layout's chains do (endpoint, dispatch and static chains).
+ * Checked first because it is much cheaper than running the passes that would keep it.
+ */
+function passesKeep(chain: Chain): boolean {
+  for (const r of chain.rules) {
+    for (const m of r.matches) {
+      if (m.kind === "mark" || m.kind === "iface") continue;
+      if (m.kind === "ctstate" && m.states.length > 0) continue;
+      return false;
+    }
+  }
+  return true;
+}
+
+/**
  * One chain after the chain-local passes (the optimizing ones only with `optimize`). `emptySet`
  * tells which of the family's sets are empty; `onSet` receives each anonymous CIDR set used.
  */
 export function runChainPasses(chain: Chain, family: Family, optimize: boolean, emptySet: IsEmptySet, onSet: (set: IpSet) => void): Chain {
+  if (passesKeep(chain)) return chain;
   let c = chain;
   if (optimize) {
     c = flatMapChain(c, (r) => {
