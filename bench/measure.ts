@@ -1,6 +1,6 @@
 /**
  * One measurement, run in its own process so that its peak memory is its own:
- *   node --import tsx --expose-gc bench/measure.ts <prepare|lint-lib|lint-cli|compile-lib|compile-cli> <shape>
+ *   node --import tsx --expose-gc bench/measure.ts <prepare|lint-lib|lint-cli|compile-lib|compile-cli|incremental> <shape>
  * Prints one JSON line: {what, shape, ms, cpuMs, maxRssMiB, ...}.
  *
  * - `prepare` generates the shape, validates it (loadModelFromObjects) and writes the model as
@@ -11,6 +11,9 @@
  *   `maxRssMiB` the peak up to the end of that first compile. Then it compiles once more
  *   (`warmMs`, `warmCpuMs`, `warmMainThreadCpuMs`: the compiler already optimized by the JIT, as
  *   in a long-running agent); BENCH_WARM=0 skips that.
+ * - `incremental` loads that model into the incremental compiler and times single changes of
+ *   each type (see incremental.ts): per type, the median, 90th percentile and maximum CPU time
+ *   of one update. BENCH_CHANGES (default 100) sets how many of each type.
  *
  * `cpuMs` is user + system CPU time of the timed section (process.cpuUsage, all threads);
  * `mainThreadCpuMs` the JavaScript thread's alone (Linux). The machine this runs on is often
@@ -23,11 +26,12 @@ import { compileModel } from "../src/compiler/compile.js";
 import type { Model } from "../src/model/types.js";
 import { loadModel, loadModelFromObjects } from "../src/model/loadModel.js";
 import { generateResources, generateYaml, localNode, shapes, type ClusterShape } from "./generateCluster.js";
+import { measureIncremental } from "./incremental.js";
 
 const [what, shapeName] = process.argv.slice(2);
 const shape: ClusterShape | undefined = (shapes as Record<string, ClusterShape>)[shapeName ?? ""];
 if (!what || !shape) {
-  console.error("usage: measure.ts <prepare|lint-lib|lint-cli|compile-lib|compile-cli> <lint|S|L>");
+  console.error("usage: measure.ts <prepare|lint-lib|lint-cli|compile-lib|compile-cli|incremental> <lint|S|L>");
   process.exit(2);
 }
 
@@ -117,6 +121,14 @@ if (what === "prepare") {
     if (extra.mainThreadCpuMs !== undefined) extra.warmMainThreadCpuMs = extra.mainThreadCpuMs;
     if (mainCold !== undefined) extra.mainThreadCpuMs = mainCold;
   }
+} else if (what === "incremental") {
+  if (!existsSync(modelPath(shape))) {
+    console.error(`${modelPath(shape)} is missing: run measure.ts prepare ${shapeName} first`);
+    process.exit(2);
+  }
+  const model = JSON.parse(readFileSync(modelPath(shape), "utf8")) as Model;
+  gc?.();
+  Object.assign(extra, measureIncremental(model, shape, Number(process.env.BENCH_CHANGES ?? 100), 10));
 } else if (what === "lint-cli" || what === "compile-cli") {
   const yaml = generateYaml(shape);
   extra.yamlMiB = round(yaml.length / 2 ** 20);
