@@ -1,10 +1,11 @@
 /** The agent's loop against fakes: an in-memory etcd, a recording applier, a manual clock. */
 import { describe, expect, it } from "vitest";
+import type { IrDelta } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
 import type { RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
 import { resourceKey, resourcesPrefix } from "../datastore/keys.js";
 import { startAgent, type AgentApplier, type AgentClock, type AgentEtcd } from "./agent.js";
-import { fullCompiler } from "./compilers.js";
+import { fullCompiler, incrementalCompiler } from "./compilers.js";
 import { createLogger } from "./logger.js";
 
 class FakeEtcd implements AgentEtcd {
@@ -87,12 +88,14 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
 }
 
-function recordingApplier(): AgentApplier & { irs: Ir[]; failNext: number; invalidations: string[] } {
+function recordingApplier(): AgentApplier & { irs: Ir[]; deltas: (IrDelta | undefined)[]; failNext: number; invalidations: string[] } {
   const a = {
     irs: [] as Ir[],
     failNext: 0,
     invalidations: [] as string[],
-    async apply(ir: Ir) {
+    deltas: [] as (IrDelta | undefined)[],
+    async apply(ir: Ir, delta: IrDelta | undefined) {
+      a.deltas.push(delta);
       if (a.failNext > 0) {
         a.failNext--;
         return { ok: false, changed: false, notes: [], error: "iptables-restore: line 3 failed" };
@@ -126,13 +129,16 @@ function setup() {
   return { etcd, clock, applier, logs, logger };
 }
 
-describe("the agent", () => {
+describe.each([
+  ["incremental", incrementalCompiler],
+  ["full", fullCompiler],
+] as const)("the agent (%s compile)", (_name, compilerFor) => {
   it("applies a complete snapshot first, then coalesced changes as they come", async () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
     etcd.put(...wep("b", "10.0.0.2", { app: "db" }));
     etcd.put(...gnp("db", "app == 'db'", "app == 'web'"));
-    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 20 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 20 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
     await clock.advance(0);
     expect(applier.irs).toHaveLength(1);
     expect(agent.status()).toMatchObject({ ready: true, revision: 4 });
@@ -155,7 +161,7 @@ describe("the agent", () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
     applier.failNext = 2;
-    const agent = startAgent({ node: "node-1", prefix: P, backoffInitialMs: 100, backoffMaxMs: 1000 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P, backoffInitialMs: 100, backoffMaxMs: 1000 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
     await clock.advance(0);
     expect(applier.irs).toHaveLength(0);
     expect(agent.status().ready).toBe(false);
@@ -164,6 +170,8 @@ describe("the agent", () => {
     await clock.advance(200);
     expect(applier.irs).toHaveLength(1);
     expect(agent.metrics.render()).toMatch(/^policyc_apply_failures_total 2$/m);
+    // The retries plan from the whole IR: the kernel never received the first delta.
+    expect(applier.deltas.slice(1)).toEqual([undefined, undefined]);
     await agent.stop();
   });
 
@@ -172,7 +180,7 @@ describe("the agent", () => {
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
     etcd.put(resourceKey("GlobalNetworkPolicy", "broken", undefined, P), "{not json");
     etcd.put(...gnp("bad-selector", "app = 'web'", "all()"));
-    const agent = startAgent({ node: "node-1", prefix: P }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
     await clock.advance(0);
     expect(applier.irs).toHaveLength(1);
     expect(logs.some((l) => l.includes(`"key":"${resourceKey("GlobalNetworkPolicy", "broken", undefined, P)}"`))).toBe(true);
@@ -184,7 +192,7 @@ describe("the agent", () => {
   it("keeps the last good state when etcd goes away, and re-lists when it is back", async () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
-    const agent = startAgent({ node: "node-1", prefix: P, backoffInitialMs: 100 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P, backoffInitialMs: 100 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
     await clock.advance(0);
     etcd.crash();
     await clock.advance(1000);
@@ -202,7 +210,7 @@ describe("the agent", () => {
   it("re-lists when its watch fell behind compaction", async () => {
     const { etcd, clock, applier, logger, logs } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
-    const agent = startAgent({ node: "node-1", prefix: P }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
     await clock.advance(0);
     const lists = etcd.lists;
     // Others wrote and etcd compacted past our watch's revision.
@@ -218,7 +226,7 @@ describe("the agent", () => {
   it("reads the kernel whole at every resync, and stops cleanly", async () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
-    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
     await clock.advance(0);
     await clock.advance(2500);
     expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(2);
@@ -233,7 +241,7 @@ describe("the agent", () => {
   it("with once, syncs and ends", async () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
-    const agent = startAgent({ node: "node-1", prefix: P, once: true }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P, once: true }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
     await clock.advance(0);
     await agent.done;
     expect(applier.irs).toHaveLength(1);
@@ -254,7 +262,7 @@ describe("the agent", () => {
         return { ok: true, changed: true, notes: [] };
       },
     });
-    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 10 }, { etcd, compiler: fullCompiler("node-1"), applier: slow, clock, logger });
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 10 }, { etcd, compiler: compilerFor("node-1"), applier: slow, clock, logger });
     await clock.advance(0);
     etcd.put(...wep("b", "10.0.0.2", { app: "web" }));
     await clock.advance(10); // the second apply starts and blocks

@@ -29,10 +29,20 @@ export interface AgentEtcd {
   watchPrefix(prefix: string, startRevision: number, onMessage: (m: WatchMessage) => void): Watch;
 }
 
-/** A compiler that follows the store: a full load, then updates. */
+/** The agent's store as a compiler reads it: valid resources by etcd key. */
+export interface AgentStore {
+  get(key: string): Resource | undefined;
+  /** Every valid resource, in key order. */
+  resources(): Resource[];
+}
+
+/** A compiler that follows the store. */
 export interface AgentCompiler {
-  /** Compiles `resources` (the whole store); the delta is against the previous IR. */
-  compile(resources: readonly Resource[], changed: ReadonlySet<string>): { ir: Ir; delta: IrDelta; diagnostics: readonly Diagnostic[] };
+  /**
+   * Compiles the store, given the etcd keys changed (put, deleted, or now invalid) since the last
+   * call; the delta is against the IR the previous call returned.
+   */
+  compile(store: AgentStore, changed: ReadonlySet<string>): { ir: Ir; delta: IrDelta; diagnostics: readonly Diagnostic[] };
 }
 
 /** What the agent needs of the applier. */
@@ -122,6 +132,9 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   let resyncTimer: unknown;
   let backoff = backoffInitial;
   let compactedInARow = 0;
+  let lastApplyFailed = false;
+  /** The compile findings already logged. */
+  let reported = new Set<string>();
   /** Keys changed since the last successful apply, and when the oldest change arrived. */
   let pending = new Set<string>();
   let pendingSince: number | undefined;
@@ -169,10 +182,22 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
 
   /** Compiles the store and applies it; on failure keeps the changes pending for a retry. */
   const compileAndApply = async (changed: ReadonlySet<string>, atRevision: number): Promise<boolean> => {
-    const compiled = compiler.compile(store.resources(), changed);
-    report(compiled.diagnostics.filter((d) => d.severity !== "note"));
-    const result = await applier.apply(compiled.ir, compiled.delta);
+    const compiled = compiler.compile(store, changed);
+    // Each finding once, when it first appears (not again on every later apply).
+    const seen = new Set<string>();
+    const fresh: Diagnostic[] = [];
+    for (const d of compiled.diagnostics) {
+      const id = `${d.code}\0${d.span?.file ?? ""}\0${d.message}`;
+      seen.add(id);
+      if (!reported.has(id)) fresh.push(d);
+    }
+    reported = seen;
+    report(fresh);
+    // A delta is relative to the IR compiled before it; after a failed apply the kernel holds an
+    // older one, so the applier plans from the whole IR until an apply succeeds again.
+    const result = await applier.apply(compiled.ir, lastApplyFailed ? undefined : compiled.delta);
     for (const n of result.notes) logger.log("debug", n);
+    lastApplyFailed = !result.ok;
     if (!result.ok) {
       failures.inc();
       scheduleRetry(result.error ?? "apply failed");

@@ -4,7 +4,7 @@
  * left out while the rest still applies, as Felix does.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { error } from "../diagnostics/diagnostic.js";
+import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
 import { plainToNode } from "../model/load/index.js";
 import type { Resource } from "../model/types.js";
@@ -26,18 +26,47 @@ export interface StoredEntry {
  */
 export function parseEntry(key: string, value: string, prefix: string): StoredEntry {
   const at = { file: key, start: 0, end: 0 };
-  if (!parseResourceKey(key, prefix)) return { value, diagnostics: [] };
+  const parsed = parseResourceKey(key, prefix);
+  if (!parsed) return { value, diagnostics: [] };
+  const diagnostics: Diagnostic[] = [];
   let plain: unknown;
   try {
     plain = JSON.parse(value);
   } catch (e) {
     return { value, diagnostics: [error("yaml-syntax", `the value is not JSON: ${e instanceof Error ? e.message : String(e)}`, at)] };
   }
-  const named = fromCrdV1(plain);
+  const named = keyedAs(plain, fromCrdV1(plain), parsed, (message) => diagnostics.push(warning("key-mismatch", message, at)));
   const result = validateDocuments([{ file: key, index: 0, node: plainToNode(named, at) }], []);
   const resource = result.model.resources[0];
   const withoutTree = resource ? { ...resource, origin: (({ node: _node, ...o }) => o)(resource.origin) } : undefined;
-  return { value, ...(withoutTree ? { resource: withoutTree as Resource } : {}), diagnostics: result.diagnostics };
+  return { value, ...(withoutTree ? { resource: withoutTree as Resource } : {}), diagnostics: [...diagnostics, ...result.diagnostics] };
+}
+
+/**
+ * The value with the identity its key gives it. Felix keys every resource by its etcd key (the
+ * KVPair key libcalico-go/lib/backend/etcdv3/conversion.go `etcdToKVPair` builds from the path)
+ * and names policies by that key (libcalico-go/lib/backend/syncersv1/updateprocessors/
+ * networkpolicyprocessor.go uses `v3key.Name`), so a value that says otherwise is read as its
+ * key says, with a warning. Two keys then never hold one resource.
+ */
+function keyedAs(raw: unknown, plain: unknown, key: { kind: string; namespace?: string; name: string }, warn: (message: string) => void): unknown {
+  if (!isObject(plain)) return plain;
+  const identity = (doc: unknown): string => {
+    const d = isObject(doc) ? doc : {};
+    const m = isObject(d.metadata) ? d.metadata : {};
+    return `${String(d.kind)} ${m.namespace === undefined ? "" : `${String(m.namespace)}/`}${String(m.name)}`;
+  };
+  const is = `${key.kind} ${key.namespace === undefined ? "" : `${key.namespace}/`}${key.name}`;
+  // As written, or as renamed from an old `default.` name or the CRD annotation (fromCrdV1).
+  if (identity(raw) !== is && identity(plain) !== is) warn(`the value names ${identity(raw)} but is stored at the key of ${is}; read as ${is}`);
+  const metadata: Record<string, unknown> = { ...(isObject(plain.metadata) ? plain.metadata : {}), name: key.name };
+  if (key.namespace === undefined) delete metadata.namespace;
+  else metadata.namespace = key.namespace;
+  return { ...plain, kind: key.kind, metadata };
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
 /** The keyed store. */
@@ -57,6 +86,11 @@ export class EtcdModel {
     const entry = parseEntry(key, value, this.prefix);
     this.entries.set(key, entry);
     return entry;
+  }
+
+  /** The valid resource at `key`. */
+  get(key: string): Resource | undefined {
+    return this.entries.get(key)?.resource;
   }
 
   delete(key: string): boolean {

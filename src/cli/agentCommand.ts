@@ -5,7 +5,7 @@
  */
 import type { Server } from "node:http";
 import { startAgent } from "../agent/agent.js";
-import { fullCompiler } from "../agent/compilers.js";
+import { incrementalCompiler } from "../agent/compilers.js";
 import { serveHealth } from "../agent/healthServer.js";
 import { kernelApplier } from "../agent/kernelApplier.js";
 import { createLogger } from "../agent/logger.js";
@@ -57,7 +57,7 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
     { node, prefix: settings.prefix, coalesceMs, resyncMs: resyncSeconds * 1000, ...(values.once ? { once: true } : {}) },
     {
       etcd,
-      compiler: fullCompiler(node),
+      compiler: incrementalCompiler(node),
       applier: kernelApplier({ backend, lock: fileLock(values["lock-file"] ?? DEFAULT_LOCK_PATH), ...(mode ? { backendMode: mode } : {}) }),
       clock: { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout) },
       logger,

@@ -63,6 +63,7 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
   "no-local-endpoints": { stage: "compile", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" },
   "duplicate-endpoint-ip": { stage: "lint", yaml: `${pod("a", "10.0.0.1")}---\n${pod("b", "10.0.0.1")}` },
   "unmatched-service": { stage: "compile", yaml: `${pod("web", "10.0.0.1")}---\n${gnp("  selector: all()\n  egress:\n  - {action: Allow, destination: {services: {name: s, namespace: shop}}}")}` },
+  "key-mismatch": { stage: "none", how: "`policyc agent` reading an etcd value whose metadata.name is not its key's name" },
   "not-stored": { stage: "none", how: "`policyc datastore apply` of an EndpointSlice or a calicoctl v1 resource" },
   "internal-error": { stage: "none", how: "a bug in policyc: please report it with the input" },
   usage: { stage: "none", how: "a bad command line, e.g. an unknown flag or `policyc apply` without --node" },

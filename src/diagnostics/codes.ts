@@ -54,6 +54,8 @@ export const diagnosticCodes = {
   "unresolved-named-port": "a named port resolves on no endpoint (warning)",
   "no-local-endpoints": "the node has no local endpoints (warning)",
   "duplicate-endpoint-ip": "two live endpoints claim the same address (warning)",
+  "key-mismatch":
+    "an etcd value names another resource (kind, namespace or name) than its key; the key's is used, as Felix keys resources by their etcd key (warning)",
   "not-stored": "policyc datastore apply leaves a resource out of etcd, which Calico's etcd mode does not read (note)",
   "unmatched-service": "a rule's services match names a service with no EndpointSlice in the input (note)",
   "internal-error": "a bug in policyc; please report it",
