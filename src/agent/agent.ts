@@ -182,7 +182,9 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
 
   /** Compiles the store and applies it; on failure keeps the changes pending for a retry. */
   const compileAndApply = async (changed: ReadonlySet<string>, atRevision: number): Promise<boolean> => {
+    const t0 = clock.now();
     const compiled = compiler.compile(store, changed);
+    const t1 = clock.now();
     // Each finding once, when it first appears (not again on every later apply).
     const seen = new Set<string>();
     const fresh: Diagnostic[] = [];
@@ -197,6 +199,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     // older one, so the applier plans from the whole IR until an apply succeeds again.
     const result = await applier.apply(compiled.ir, lastApplyFailed ? undefined : compiled.delta);
     for (const n of result.notes) logger.log("debug", n);
+    logger.log("debug", "applied", { ok: result.ok, changed: result.changed, keys: changed.size, compile_ms: t1 - t0, apply_ms: clock.now() - t1 });
     lastApplyFailed = !result.ok;
     if (!result.ok) {
       failures.inc();

@@ -1,0 +1,260 @@
+/**
+ * `npm run bench:agent [-- S|L ...]`: the node agent on a real etcd and a real kernel (needs root,
+ * etcd, iptables, ipset). For each shape:
+ *
+ * 1. Generate the cluster (generateCluster.ts) plus a probe namespace: a client and a server pod
+ *    on the local node and a NetworkPolicy letting `access: yes` pods reach the server's
+ *    TCP 8080. Build the node (a netns with Calico-style veths to the two pod namespaces, and a
+ *    "world" netns behind its uplink, test/e2e/topology.ts). etcd runs in the world netns, on an
+ *    address the node routes to, so the agent reaches it as it would across a fabric.
+ * 2. Load the cluster into etcd with `policyc datastore apply -f` (timed: the load).
+ * 3. Start `policyc agent --node node-local` in the node netns (timed: start-up to its "in sync"
+ *    log line; the kernel then holds the complete snapshot).
+ * 4. 100 changes, alternating the client's `access` label (a pod label change) and the policy's
+ *    port (a policy rule change, 8080 <-> 8081), each flipping the client's verdict. Latency is
+ *    from just before the etcd put to the first probe that sees the new verdict (confirmed by a
+ *    second probe). A denied probe costs its timeout (PROBE_TIMEOUT_MS), which bounds the
+ *    resolution of a change towards deny.
+ * 5. The agent's peak memory (VmHWM of its process) and its own latency histogram.
+ *
+ * Prints one JSON object per shape. Figures only; nothing here asserts a time.
+ * This file runs twice: outside (building and removing the namespaces), and inside the world
+ * netns (`BENCH_AGENT_INSIDE`), where etcd and every etcd client live.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { dump } from "js-yaml";
+import { podInterfaceName } from "../src/calico/names.js";
+import { EtcdClient } from "../src/datastore/etcd.js";
+import { toStoredResources } from "../src/datastore/toStored.js";
+import { loadModelFromObjects } from "../src/model/loadModel.js";
+import { createTopology, destroyTopology, UPLINK, type Topology } from "../test/e2e/topology.js";
+import { startEtcd } from "../test/helpers/etcd.js";
+import { generateResources, localNode, shapes, type ClusterShape } from "./generateCluster.js";
+
+const PROBE_NS = "bench-probe";
+const CLIENT_IP = "10.99.0.1";
+const SERVER_IP = "10.99.0.2";
+/** etcd's address in the world netns (the node routes everything beyond its pods there). */
+const ETCD_HOST = "10.98.0.1";
+const NODE_IP = "10.98.0.254";
+const PORT = 8080;
+const PROBE_TIMEOUT_MS = 20;
+const CHANGES = 100;
+const CHANGE_TIMEOUT_MS = 30_000;
+
+const pod = (name: string, ip: string, labels: Record<string, string>): object => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, namespace: PROBE_NS, labels },
+  spec: { nodeName: localNode, containers: [{ name: "main", image: "x" }] },
+  status: { podIP: ip },
+});
+const policy = (port: number): object => ({
+  apiVersion: "networking.k8s.io/v1",
+  kind: "NetworkPolicy",
+  metadata: { name: "server", namespace: PROBE_NS },
+  spec: {
+    podSelector: { matchLabels: { role: "server" } },
+    policyTypes: ["Ingress"],
+    ingress: [{ from: [{ podSelector: { matchLabels: { access: "yes" } } }], ports: [{ protocol: "TCP", port }] }],
+  },
+});
+const client = (access: string): object => pod("client", CLIENT_IP, { role: "client", access });
+const probeResources = (): object[] => [
+  { apiVersion: "v1", kind: "Namespace", metadata: { name: PROBE_NS } },
+  client("yes"),
+  pod("server", SERVER_IP, { role: "server" }),
+  policy(PORT),
+];
+
+/** The etcd key and value of one resource, as `policyc datastore apply` writes it. */
+function stored(doc: object): { key: string; value: string } {
+  const { model } = loadModelFromObjects([doc]);
+  const s = toStoredResources(model.resources, () => doc, "/calico").resources[0]!;
+  return { key: s.key, value: JSON.stringify(s.value) };
+}
+
+function quantile(xs: readonly number[], q: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] ?? NaN;
+}
+const round = (x: number): number => Math.round(x * 10) / 10;
+
+/** A prober in the client's netns (test/e2e/agent.mjs serve, fed probe batches on stdin). */
+function startProber(netns: string): { probe: () => Promise<boolean>; stop: () => void } {
+  const child = spawn("ip", ["netns", "exec", netns, process.execPath, "test/e2e/agent.mjs", "serve"], { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  const waiting = new Map<number, (r: boolean) => void>();
+  lines.on("line", (line) => {
+    if (line === "ready") return;
+    const { id, results } = JSON.parse(line) as { id: number; results: boolean[] };
+    waiting.get(id)?.(results[0] === true);
+    waiting.delete(id);
+  });
+  let next = 0;
+  return {
+    probe: () =>
+      new Promise<boolean>((resolve) => {
+        const id = next++;
+        waiting.set(id, resolve);
+        child.stdin!.write(`${JSON.stringify({ id, probes: [{ ip: SERVER_IP, port: PORT, proto: "tcp" }], timeoutMs: PROBE_TIMEOUT_MS })}\n`);
+      }),
+    stop: () => child.kill("SIGKILL"),
+  };
+}
+
+/** Probes until two probes in a row give `want`; returns the time of the first of them. */
+async function until(probe: () => Promise<boolean>, want: boolean, deadline: number): Promise<number | undefined> {
+  let first: number | undefined;
+  while (performance.now() < deadline) {
+    const at = performance.now();
+    const got = await probe();
+    if (got === want) {
+      if (first !== undefined) return first;
+      first = at;
+    } else first = undefined;
+  }
+  return undefined;
+}
+
+function peakRssMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? round(Number(m[1]) / 1024) : NaN;
+}
+
+async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "policyc-bench-agent-"));
+  const etcd = await startEtcd({ host: ETCD_HOST, flags: ["--quota-backend-bytes", String(8 * 2 ** 30)] });
+  let agent: ChildProcess | undefined;
+  let prober: ReturnType<typeof startProber> | undefined;
+  const serverNs = topology.hosts.find((h) => h.id === `${PROBE_NS}/server`)!.netns;
+  const clientNs = topology.hosts.find((h) => h.id === `${PROBE_NS}/client`)!.netns;
+  const server = spawn("ip", ["netns", "exec", serverNs, process.execPath, "test/e2e/agent.mjs", "serve", "--tcp", String(PORT)], {
+    // Its standard input stays open: agent.mjs serve ends when it closes.
+    stdio: ["pipe", "ignore", "inherit"],
+  });
+  try {
+    const file = join(dir, "cluster.yaml");
+    const docs = [...generateResources(shape), ...probeResources()];
+    writeFileSync(file, docs.map((d) => dump(d, { lineWidth: -1, noRefs: true })).join("---\n"));
+    const t0 = performance.now();
+    const load = spawnSync(process.execPath, ["bin/policyc.js", "datastore", "apply", "-f", file, "--etcd-endpoints", etcd.endpoint], { encoding: "utf8", maxBuffer: 2 ** 28 });
+    const loadMs = performance.now() - t0;
+    if (load.status !== 0) throw new Error(`datastore apply failed: ${load.stderr}`);
+
+    const t1 = performance.now();
+    agent = spawn("ip", ["netns", "exec", topology.node, process.execPath, "bin/policyc.js", "agent", "--node", localNode, "--etcd-endpoints", etcd.endpoint, "--log-format", "json", "--lock-file", join(dir, "lock"), "--health-listen", "127.0.0.1:9099", ...(process.env.BENCH_VERBOSE ? ["--log-level", "debug"] : [])], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    const log: string[] = [];
+    const inSync = new Promise<number>((resolve, reject) => {
+      createInterface({ input: agent!.stderr! }).on("line", (line) => {
+        log.push(line);
+        if (line.includes('"in sync"')) resolve(performance.now());
+      });
+      agent!.once("exit", (code) => reject(new Error(`the agent exited with ${code}:\n${log.join("\n")}`)));
+    });
+    const startupMs = (await inSync) - t1;
+    const startupRssMiB = peakRssMiB(agent.pid!);
+
+    prober = startProber(clientNs);
+    const client0 = new EtcdClient({ endpoints: [etcd.endpoint] });
+    if ((await until(prober.probe, true, performance.now() + 10_000)) === undefined) {
+      const rules = spawnSync("ip", ["netns", "exec", topology.node, "iptables-save", "-c"], { encoding: "utf8" }).stdout;
+      const curl = spawnSync("ip", ["netns", "exec", clientNs, "curl", "-sS", "-m", "2", `http://${SERVER_IP}:${PORT}/`], { encoding: "utf8" });
+      throw new Error(`the client cannot reach the server after start-up (curl: ${curl.stderr}${curl.stdout})\n${rules}\n${log.join("\n")}`);
+    }
+    const latencies: Record<"label" | "policy", number[]> = { label: [], policy: [] };
+    let access = "yes";
+    let port = PORT;
+    let missed = 0;
+    for (let i = 0; i < CHANGES; i++) {
+      const kind = i % 2 === 0 ? "label" : "policy";
+      if (kind === "label") access = access === "yes" ? "no" : "yes";
+      else port = port === PORT ? PORT + 1 : PORT;
+      const want = access === "yes" && port === PORT;
+      const { key, value } = stored(kind === "label" ? client(access) : policy(port));
+      const start = performance.now();
+      await client0.put(key, value);
+      const seen = await until(prober.probe, want, start + CHANGE_TIMEOUT_MS);
+      if (seen === undefined) missed++;
+      else latencies[kind].push(seen - start);
+    }
+    const all = [...latencies.label, ...latencies.policy];
+    const metrics = spawnSync("ip", ["netns", "exec", topology.node, "curl", "-s", "http://127.0.0.1:9099/metrics"], { encoding: "utf8" }).stdout;
+    const count = /policyc_programming_latency_seconds_count (\d+)/.exec(metrics)?.[1];
+    const sum = /policyc_programming_latency_seconds_sum ([\d.e+-]+)/.exec(metrics)?.[1];
+    client0.close();
+    if (process.env.BENCH_VERBOSE) console.error(log.join("\n"));
+    console.log(
+      JSON.stringify({
+        shape: shape.name,
+        documents: docs.length,
+        loadIntoEtcdMs: Math.round(loadMs),
+        startupMs: Math.round(startupMs),
+        startupPeakRssMiB: startupRssMiB,
+        latencyMs: {
+          changes: all.length,
+          missed,
+          p50: round(quantile(all, 0.5)),
+          p99: round(quantile(all, 0.99)),
+          label: { p50: round(quantile(latencies.label, 0.5)), p99: round(quantile(latencies.label, 0.99)) },
+          policy: { p50: round(quantile(latencies.policy, 0.5)), p99: round(quantile(latencies.policy, 0.99)) },
+          probeTimeoutMs: PROBE_TIMEOUT_MS,
+        },
+        agentMeanProgrammingMs: count && sum ? round((Number(sum) / Number(count)) * 1000) : undefined,
+        agentPeakRssMiB: peakRssMiB(agent.pid!),
+      }),
+    );
+  } finally {
+    prober?.stop();
+    server.kill("SIGKILL");
+    agent?.kill("SIGTERM");
+    await etcd.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The probe pods alone with a small cluster: a quick check that the bench itself works. */
+const XS: ClusterShape = { name: "XS", namespaces: 3, pods: 30, localPods: 3, policies: 10 };
+const shapeNamed = (name: string): ClusterShape | undefined => (name === "XS" ? XS : (shapes as Record<string, ClusterShape>)[name]);
+
+async function outside(names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    const shape = shapeNamed(name);
+    if (!shape) throw new Error(`unknown shape ${name}; S, L or XS`);
+    const topology = await createTopology({
+      local: [
+        { id: `${PROBE_NS}/client`, iface: podInterfaceName(PROBE_NS, "client"), ipv4: CLIENT_IP },
+        { id: `${PROBE_NS}/server`, iface: podInterfaceName(PROBE_NS, "server"), ipv4: SERVER_IP },
+      ],
+      remote: [{ id: "etcd", ipv4: ETCD_HOST }],
+    });
+    try {
+      // The node's own address, from which the agent reaches etcd (pod-facing links have none).
+      spawnSync("ip", ["-n", topology.node, "addr", "add", `${NODE_IP}/32`, "dev", UPLINK], { stdio: "inherit" });
+      const run = spawnSync("ip", ["netns", "exec", topology.world, process.execPath, "--import", "tsx", "--max-old-space-size=6000", "bench/agent.ts", name], {
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...process.env, BENCH_AGENT_INSIDE: JSON.stringify(topology) },
+      });
+      if (run.status !== 0) console.log(JSON.stringify({ shape: name, failed: run.status }));
+    } finally {
+      await destroyTopology(topology);
+    }
+  }
+}
+
+const args = process.argv.slice(2);
+if (process.env.BENCH_AGENT_INSIDE) {
+  await inside(shapeNamed(args[0]!)!, JSON.parse(process.env.BENCH_AGENT_INSIDE) as Topology);
+} else {
+  if (process.getuid?.() !== 0) {
+    console.error("bench:agent needs root (network namespaces, iptables) and etcd");
+    process.exit(2);
+  }
+  await outside(args.length > 0 ? args : ["S", "L"]);
+}
