@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import ipaddr from "ipaddr.js";
 import { describe, expect, test } from "vitest";
 import { canonicalAddress, isStrictSubnet, parseCidr } from "./cidr.js";
 
@@ -44,5 +45,17 @@ describe("parseCidr", () => {
   test("canonicalAddress", () => {
     expect(canonicalAddress("fd00:0::5")).toEqual({ text: "fd00::5", family: 6 });
     expect(canonicalAddress("10.0.0.5/32")).toBeUndefined();
+  });
+
+  test("canonicalAddress's IPv4 shortcut agrees with ipaddr.js on dotted texts (property)", () => {
+    const part = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom("00", "01", "010", "255", "256", "0x1", "", " 1", "1 ", "+1"));
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 3, maxLength: 5 }), (parts) => {
+        const text = parts.join(".");
+        const valid = ipaddr.IPv4.isValidFourPartDecimal(text);
+        expect(canonicalAddress(text)).toEqual(valid ? { text: ipaddr.IPv4.parse(text).toString(), family: 4 } : undefined);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

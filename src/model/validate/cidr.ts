@@ -50,8 +50,14 @@ export function parseCidr(text: string): CidrResult {
   };
 }
 
+/** An IPv4 address already in canonical form: four decimal parts 0-255 without leading zeros. */
+const canonicalV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 /** Parses a single address to its canonical text, or undefined. */
 export function canonicalAddress(text: string): { text: string; family: 4 | 6 } | undefined {
+  // The common case, without ipaddr.js (every pod address goes through here): such an address
+  // is valid, and ipaddr.js prints it as written.
+  if (canonicalV4.test(text)) return { text, family: 4 };
   const addr = parseAddress(text);
   if (!addr) return undefined;
   return { text: addr.toString(), family: addr.kind() === "ipv4" ? 4 : 6 };
