@@ -3,14 +3,16 @@
  * check its structure with zod, build the model resource, and run the per-resource semantic rules.
  */
 import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../diagnostics/span.js";
 import { toPlain } from "../load/index.js";
 import type { Resource } from "../types.js";
-import type { LoadedDocument, YMap, YNode } from "../yamlTree.js";
-import { buildContext } from "./build/context.js";
+import type { FastDocument, LoadedDocument, YMap, YNode } from "../yamlTree.js";
+import { buildContext, sharedBuildState, type SharedBuildState } from "./build/context.js";
+import { fastCheck } from "./fastCheck.js";
 import { goDecode } from "./goDecode.js";
-import { classifyKind, type KindClass } from "./kinds.js";
+import { classifyKind, type KindClass, type KindHandler } from "./kinds.js";
 import { buildOrigin } from "./origin.js";
-import { parseWithSchema } from "./parseWithSchema.js";
+import { parseWithSchema, schemaIssues } from "./parseWithSchema.js";
 import { resourceRules } from "./rules/index.js";
 import { unsupportedFields } from "./unsupportedFields.js";
 
@@ -26,15 +28,21 @@ export interface SkippedDocument {
   readonly apiVersion: string;
   readonly kind: string;
   readonly class: Exclude<KindClass, { class: "compiled" }>;
-  readonly node: YNode;
+  /** The span of the document's `kind` value (computed on demand: most are never reported). */
+  readonly at: () => Span;
 }
 
 /**
  * Validates one loaded document. Codes: missing-kind, the structural codes of parseWithSchema,
  * unsupported, and those of the builders and resource rules. Kinds policyc does not compile come
  * back as `skipped`, to be reported once per kind by `validateDocuments`.
+ *
+ * A document of the loader's fast path (`doc.fast`) is validated from its plain value, and its
+ * positioned tree is read only where a diagnostic needs a position; everything else is the same
+ * code, so the result is the same as for the document's positioned form.
  */
-export function validateDocument(doc: LoadedDocument, text: string): DocumentResult {
+export function validateDocument(doc: LoadedDocument, text: string, shared: SharedBuildState = sharedBuildState()): DocumentResult {
+  if (doc.fast !== undefined) return validateFast(doc, doc.fast, text, shared);
   const node = doc.node;
   // The loader reports documents that are not mappings.
   if (node.kind !== "map") return { diagnostics: [] };
@@ -45,16 +53,52 @@ export function validateDocument(doc: LoadedDocument, text: string): DocumentRes
   }
   const classified = classifyKind(apiVersion.value, kind.value);
   if (classified.class !== "compiled") {
-    return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, node: kind } };
+    return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, at: () => kind.span } };
   }
   const handler = classified.handler;
   const prepared = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
   const plain = goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
   const structural = parseWithSchema(handler.schema, node, plain);
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
-  const ctx = buildContext(text, node, buildOrigin(doc));
-  const resource = handler.build(ctx, structural.data);
-  const diagnostics = [...structural.diagnostics, ...ctx.diagnostics];
+  return build(doc, text, handler, structural.data, structural.diagnostics, shared);
+}
+
+/** `validateDocument` for a document of the fast path. */
+function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, shared: SharedBuildState): DocumentResult {
+  const plain = fast.plain;
+  const apiVersion = plain.apiVersion;
+  const kind = plain.kind;
+  // Reported with a position: the positioned path does that.
+  if (typeof apiVersion !== "string" || typeof kind !== "string") return validateDocument({ file: doc.file, index: doc.index, node: doc.node }, text, shared);
+  const classified = classifyKind(apiVersion, kind);
+  if (classified.class !== "compiled") {
+    return { diagnostics: [], skipped: { apiVersion, kind, class: classified, at: () => scalarEntry(doc.node as YMap, "kind")?.span ?? doc.node.span } };
+  }
+  const handler = classified.handler;
+  const prepared = handler.prepare ? handler.prepare(plain) : plain;
+  // The exact fast check (the common kinds, plain data): zod would accept the value as is.
+  if (!fast.exotic && fastCheck(handler, prepared)) return build(doc, text, handler, prepared, [], shared);
+  const decoded = goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
+  const parsed = handler.schema.safeParse(decoded);
+  if (parsed.success) return build(doc, text, handler, parsed.data, [], shared);
+  const structural = schemaIssues(handler.schema, doc.node, decoded, parsed.error);
+  if (structural.data === undefined) return { diagnostics: structural.diagnostics };
+  return build(doc, text, handler, structural.data, structural.diagnostics, shared);
+}
+
+/** Builds the resource from the schema's output and runs the per-resource rules. */
+function build(
+  doc: LoadedDocument,
+  text: string,
+  handler: KindHandler,
+  data: unknown,
+  structural: readonly Diagnostic[],
+  shared: SharedBuildState,
+): DocumentResult {
+  const origin = buildOrigin(doc);
+  const ctx = buildContext(text, () => doc.node, origin, shared);
+  const resource = handler.build(ctx, data);
+  const diagnostics = [...structural, ...ctx.diagnostics];
   if (resource) {
     for (const rule of resourceRules) rule.check(resource, (d) => diagnostics.push(d));
     for (const d of unsupportedFields(resource)) diagnostics.push(d);
@@ -67,4 +111,3 @@ function scalarEntry(node: YMap, key: string): (YNode & { kind: "scalar" }) | un
   const e = node.entries.find((x) => x.key === key);
   return e && e.value.kind === "scalar" ? e.value : undefined;
 }
-

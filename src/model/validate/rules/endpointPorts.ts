@@ -8,12 +8,13 @@ import { spanOf, type Resource } from "../../types.js";
 import { isK8sPortName } from "../names.js";
 import type { Report, ResourceRule } from "./types.js";
 
-function checkPort(resource: Resource, report: Report, name: string | undefined, port: number, path: string, portKey: string): void {
+/** `path` gives the port's path; it is asked for only when there is something to report. */
+function checkPort(resource: Resource, report: Report, name: string | undefined, port: number, path: () => string, portKey: string): void {
   if (name !== undefined && !isK8sPortName(name)) {
-    report(error("invalid-port", `"${name}" is not a valid port name`, spanOf(resource.origin, `${path}.name`)));
+    report(error("invalid-port", `"${name}" is not a valid port name`, spanOf(resource.origin, `${path()}.name`)));
   }
   if (port < 1 || port > 65535) {
-    report(error("invalid-port", `port ${port} is out of range 1-65535`, spanOf(resource.origin, `${path}.${portKey}`)));
+    report(error("invalid-port", `port ${port} is out of range 1-65535`, spanOf(resource.origin, `${path()}.${portKey}`)));
   }
 }
 
@@ -24,12 +25,14 @@ export const endpointPorts: ResourceRule = {
       case "HostEndpoint":
       case "WorkloadEndpoint":
       case "V1WorkloadEndpoint":
-        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.port, `spec.ports.${i}`, "port"));
+        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.port, () => `spec.ports.${i}`, "port"));
         return;
       case "Pod": {
-        // Pod ports are flattened over containers; recover each one's path from the origin.
-        const paths = containerPortPaths(resource.origin.node);
-        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.containerPort, paths[i] ?? "spec", "containerPort"));
+        // Pod ports are flattened over containers; recover each one's path from the origin's
+        // tree, which is read only for a port that is reported.
+        let paths: string[] | undefined;
+        const pathOf = (i: number) => (): string => (paths ??= containerPortPaths(resource.origin.node))[i] ?? "spec";
+        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.containerPort, pathOf(i), "containerPort"));
         return;
       }
       default:
