@@ -48,6 +48,27 @@ export type PlainDocument =
   /** The document needs the positioned path: events `[from, to)` are its DOCUMENT event to its POP. */
   | { readonly ok: false; readonly from: number; readonly to: number };
 
+/**
+ * One copy of each short string value in flight. A cluster repeats a few values a great many
+ * times (`TCP`, port names, label values, namespaces), and the model keeps most of them: without
+ * this, each of 250,000 pods holds its own copies, which the collector copies again and again.
+ * The table is cleared when it fills, so unique values (names, addresses) cannot grow it.
+ */
+export class StringTable {
+  private readonly table = new Map<string, string>();
+
+  constructor(private readonly capacity = 1 << 14) {}
+
+  intern(s: string): string {
+    if (s.length > 32) return s;
+    const known = this.table.get(s);
+    if (known !== undefined) return known;
+    if (this.table.size >= this.capacity) this.table.clear();
+    this.table.set(s, s);
+    return s;
+  }
+}
+
 /** Thrown (and caught here) when a document leaves the fast path. */
 const BAIL = Symbol("bail");
 
@@ -55,7 +76,7 @@ const BAIL = Symbol("bail");
  * Builds every document of `events` (parsed from `source`, which starts at offset `base` of its
  * file) on the fast path, or marks it for the positioned one. Documents come back in order.
  */
-export function eventsToPlain(events: readonly Event[], source: string, base: number): PlainDocument[] {
+export function eventsToPlain(events: readonly Event[], source: string, base: number, strings = new StringTable()): PlainDocument[] {
   const out: PlainDocument[] = [];
   let pos = 0;
   // As in `eventsToNodes`: the furthest offset consumed, since collections have no end offset.
@@ -83,10 +104,10 @@ export function eventsToPlain(events: readonly Event[], source: string, base: nu
       lastEnd = e.valueEnd;
       const value = resolvePlain(text);
       if (value === null) oddities++;
-      return value;
+      return typeof value === "string" ? strings.intern(value) : value;
     }
     lastEnd = e.style === SCALAR_STYLE.SINGLE_QUOTED || e.style === SCALAR_STYLE.DOUBLE_QUOTED ? e.valueEnd + 1 : e.valueEnd;
-    return text;
+    return strings.intern(text);
   };
 
   /**

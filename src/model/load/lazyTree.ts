@@ -13,6 +13,7 @@
  */
 import { parseEvents } from "js-yaml";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../diagnostics/span.js";
 import type { TreeLocator, YMap, YNode } from "../yamlTree.js";
 import { eventsToNodes } from "./eventsToNodes.js";
 import type { ResourceStep } from "./eventsToPlain.js";
@@ -43,24 +44,38 @@ export interface ResourcePlace {
  * known). `place` may be computed on first use (JSON keeps no offsets while parsing).
  */
 export function lazyLocator(file: LazyFile, index: number, place: ResourcePlace | (() => ResourcePlace)): TreeLocator {
-  let known = typeof place === "function" ? undefined : place;
-  const where = (): ResourcePlace => (known ??= (place as () => ResourcePlace)());
+  return new LazyLocator(file, index, place);
+}
+
+/** One object per resource (the model keeps one for each): its closures would cost more. */
+class LazyLocator implements TreeLocator {
   // The tree while anything uses it; the collector may take it back (a tree per resource for
   // every resource of a big input is what the fast path exists to avoid).
-  let cached: WeakRef<YNode> | undefined;
-  return {
-    span: () => {
-      const p = where();
-      return { file: file.path, start: p.start, end: p.end };
-    },
-    node: () => {
-      const hit = cached?.deref();
-      if (hit !== undefined) return hit;
-      const built = buildTree(file, index, where());
-      cached = new WeakRef(built);
-      return built;
-    },
-  };
+  private cached: WeakRef<YNode> | undefined = undefined;
+
+  constructor(
+    private readonly file: LazyFile,
+    private readonly index: number,
+    private place: ResourcePlace | (() => ResourcePlace),
+  ) {}
+
+  private where(): ResourcePlace {
+    if (typeof this.place === "function") this.place = this.place();
+    return this.place;
+  }
+
+  span(): Span {
+    const p = this.where();
+    return { file: this.file.path, start: p.start, end: p.end };
+  }
+
+  node(): YNode {
+    const hit = this.cached?.deref();
+    if (hit !== undefined) return hit;
+    const built = buildTree(this.file, this.index, this.where());
+    this.cached = new WeakRef(built);
+    return built;
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { LoadedDocument, SourceFile, YMap, YNode } from "../yamlTree.js";
 import { hideByteOrderMarks } from "./byteOrderMarks.js";
 import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
-import { eventsToPlain, type PlainResource } from "./eventsToPlain.js";
+import { eventsToPlain, StringTable, type PlainResource } from "./eventsToPlain.js";
 import { jsonPlaces, jsonResources } from "./jsonFast.js";
 import { lazyLocator, type LazyFile, type ResourcePlace } from "./lazyTree.js";
 import { splitDocuments } from "./splitDocuments.js";
@@ -62,6 +62,7 @@ export function streamDocuments(
   diagnostics: Diagnostic[],
 ): void {
   const lazy = options.positions === "lazy";
+  const strings = new StringTable();
   files.forEach((file, fileIndex) => {
     let index = 0;
     const add = (node: YNode): void => sink({ file: file.path, index: index++, node });
@@ -91,7 +92,7 @@ export function streamDocuments(
         return;
       }
       const where = { file: file.path, source: batch.text, base: batch.start };
-      for (const doc of eventsToPlain(parsed.events, batch.text, batch.start)) {
+      for (const doc of eventsToPlain(parsed.events, batch.text, batch.start, strings)) {
         if (doc.ok) {
           for (const r of doc.resources) addFast(r.value, r.exotic, placeOf(r, doc));
         } else {
@@ -134,7 +135,7 @@ function lazyFileOf(file: SourceFile, text: string): LazyFile {
  * event list (several objects per scalar) never holds a whole 100 MB file at once. Batches are cut
  * only at document markers, where cutting is always safe (see `splitDocuments`).
  */
-const BATCH_CHARS = 1 << 20;
+const BATCH_CHARS = Number(process.env.BATCH_CHARS ?? 1 << 20);
 
 /**
  * Parses one file's text. CRLF line breaks need nothing here (YAML reads `\r\n` as one break, and

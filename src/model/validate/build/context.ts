@@ -38,15 +38,23 @@ export function sharedBuildState(): SharedBuildState {
 
 /** A new context for one document; `node` gives its tree when a diagnostic needs it. */
 export function buildContext(text: string, node: () => YNode, origin: Origin, shared: SharedBuildState = sharedBuildState()): BuildContext {
-  return {
-    text,
-    get node() {
-      return node();
-    },
-    origin,
-    diagnostics: [],
-    shared,
-  };
+  return new Context(text, node, origin, shared);
+}
+
+/** A class, so that the `node` getter is shared rather than made (with its own shape) per document. */
+class Context implements BuildContext {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly text: string,
+    private readonly tree: () => YNode,
+    readonly origin: Origin,
+    readonly shared: SharedBuildState,
+  ) {}
+
+  get node(): YNode {
+    return this.tree();
+  }
 }
 
 /** The span of the value at a dotted path. */
