@@ -135,7 +135,7 @@ function lazyFileOf(file: SourceFile, text: string): LazyFile {
  * event list (several objects per scalar) never holds a whole 100 MB file at once. Batches are cut
  * only at document markers, where cutting is always safe (see `splitDocuments`).
  */
-const BATCH_CHARS = Number(process.env.BATCH_CHARS ?? 1 << 20);
+const BATCH_CHARS = 1 << 20;
 
 /**
  * Parses one file's text. CRLF line breaks need nothing here (YAML reads `\r\n` as one break, and
