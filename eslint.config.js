@@ -1,6 +1,8 @@
 // Lint rules, including the architecture: dependencies point one way,
-// diagnostics <- calico <- model <- semantics <- compiler <- backends <- apply <- cli, and only
-// src/apply and src/cli may start processes or touch the file system.
+// diagnostics <- calico <- model <- semantics <- compiler <- backends <- apply <- datastore <- agent
+// <- cli, and only src/apply and src/cli may start processes or touch the file system.
+// - datastore: Calico's etcd layout and an etcd client (network I/O, injected endpoints).
+// - agent: the node agent's loop (etcd in, incremental compile, apply out).
 // - calico: facts about Calico that the compiler and the evaluator share (naming, order, tiers).
 // - semantics: the reference evaluator. It may import the model and the facts only, never the
 //   compiler; and the compiler uses it in one place only (packetPath, which places an evaluator
@@ -8,7 +10,7 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-const layers = ["diagnostics", "calico", "model", "semantics", "compiler", "backends", "apply", "cli"];
+const layers = ["diagnostics", "calico", "model", "semantics", "compiler", "backends", "apply", "datastore", "agent", "cli"];
 const sideEffectModules = ["node:child_process", "child_process", "node:fs", "fs", "node:fs/promises", "fs/promises"];
 
 /** no-restricted-imports for a layer: nothing from the layers above it. */

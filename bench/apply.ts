@@ -30,8 +30,7 @@ import { bytesPerTool } from "../src/apply/formatPlan.js";
 import { createApplyCache, type ApplyCache } from "../src/apply/cache.js";
 import { fileLedgerStore, type LedgerStore } from "../src/apply/ledgerStore.js";
 import { noLock } from "../src/apply/lock.js";
-import { renderIpsetRestore } from "../src/backends/iptables/renderIpset.js";
-import { renderIptablesRestore } from "../src/backends/iptables/renderIptablesRestore.js";
+import { renderIptables } from "../src/backends/iptables/index.js";
 import { renderNftables } from "../src/backends/nftables/index.js";
 import { compileModel } from "../src/compiler/compile.js";
 import type { Ir } from "../src/compiler/ir/types.js";
@@ -157,7 +156,7 @@ try {
   const agentMs = median(agentRuns.map((r) => r.ms));
 
   // Full restore of the variant's whole rendered output, on the node holding base.
-  const files = backend === "nftables" ? renderNftables(variant) : [{ path: "ipset.restore", contents: renderIpsetRestore(variant) }, { path: "iptables.rules", contents: renderIptablesRestore(variant.v4) }, { path: "ip6tables.rules", contents: renderIptablesRestore(variant.v6) }];
+  const files = backend === "nftables" ? renderNftables(variant) : renderIptables(variant);
   const commands: Record<string, readonly string[]> = {
     "ipset.restore": ["ipset", "-exist", "restore"],
     "iptables.rules": [`iptables-${mode}-restore`, "--noflush"],

@@ -43,7 +43,7 @@ function rng(seed: number): () => number {
 /** The cluster as plain resource objects (the shape of the YAML documents). */
 export function generateResources(shape: ClusterShape): object[] {
   const rand = rng(shape.seed ?? 1);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const pick = picker(rand);
   const out: object[] = [];
   for (let n = 0; n < shape.namespaces; n++) {
     out.push({
@@ -54,46 +54,69 @@ export function generateResources(shape: ClusterShape): object[] {
   }
   out.push({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "security" }, spec: { order: 100 } });
   out.push({ apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "platform" }, spec: { order: 200, defaultAction: "Pass" } });
-  for (let p = 0; p < shape.pods; p++) {
-    const ns = `ns-${p % shape.namespaces}`;
-    const local = p < shape.localPods;
-    const q = p + 1;
-    const ip = `10.${64 + (q >> 16)}.${(q >> 8) & 255}.${q & 255}`;
-    const dual = p % 4 === 0;
-    out.push({
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: {
-        name: `pod-${p}`,
-        namespace: ns,
-        labels: { app: pick(apps), tier: pick(tiersOfApp), env: pick(envs), version: `v${p % 5}` },
-      },
-      spec: {
-        nodeName: local ? localNode : `node-${1 + (p % 500)}`,
-        serviceAccountName: p % 3 === 0 ? "default" : `sa-${p % 7}`,
-        containers: [
-          {
-            name: "main",
-            image: "registry.example/app:1",
-            ports: [
-              { name: "http", containerPort: 8080, protocol: "TCP" },
-              { name: "metrics", containerPort: 9090 },
-              { name: "dns", containerPort: 5353, protocol: "UDP" },
-            ],
-          },
-        ],
-      },
-      status: dual ? { podIP: ip, podIPs: [{ ip }, { ip: `fd00::${(q >> 16).toString(16)}:${(q & 0xffff).toString(16)}` }] } : { podIP: ip },
-    });
-  }
-  for (let i = 0; i < shape.policies; i++) {
-    const ns = `ns-${i % shape.namespaces}`;
-    const r = i % 10;
-    if (r < 6) out.push(k8sPolicy(i, ns, pick, rand));
-    else if (r < 9) out.push(calicoPolicy(i, ns, pick));
-    else out.push(globalPolicy(i, pick));
-  }
+  for (let p = 0; p < shape.pods; p++) out.push(generatePod(shape, p, pick));
+  for (let i = 0; i < shape.policies; i++) out.push(generatePolicy(shape, i, rand));
   return out;
+}
+
+/** A PRNG's picker. */
+function picker(rand: () => number): <T>(xs: readonly T[]) => T {
+  return <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+}
+
+/**
+ * Pod number `p` of the shape (name, namespace, node and addresses follow from `p`; labels are
+ * drawn with `pick`). Pods beyond the shape's count are remote, with addresses after the others'.
+ */
+export function generatePod(shape: ClusterShape, p: number, pick: <T>(xs: readonly T[]) => T): object {
+  const ns = `ns-${p % shape.namespaces}`;
+  const local = p < shape.localPods;
+  const q = p + 1;
+  const ip = `10.${64 + (q >> 16)}.${(q >> 8) & 255}.${q & 255}`;
+  const dual = p % 4 === 0;
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: {
+      name: `pod-${p}`,
+      namespace: ns,
+      labels: { app: pick(apps), tier: pick(tiersOfApp), env: pick(envs), version: `v${p % 5}` },
+    },
+    spec: {
+      nodeName: local ? localNode : `node-${1 + (p % 500)}`,
+      serviceAccountName: p % 3 === 0 ? "default" : `sa-${p % 7}`,
+      containers: [
+        {
+          name: "main",
+          image: "registry.example/app:1",
+          ports: [
+            { name: "http", containerPort: 8080, protocol: "TCP" },
+            { name: "metrics", containerPort: 9090 },
+            { name: "dns", containerPort: 5353, protocol: "UDP" },
+          ],
+        },
+      ],
+    },
+    status: dual ? { podIP: ip, podIPs: [{ ip }, { ip: `fd00::${(q >> 16).toString(16)}:${(q & 0xffff).toString(16)}` }] } : { podIP: ip },
+  };
+}
+
+/** Policy number `i` of the shape: its kind and namespace follow from `i`, the rest is drawn with `rand`. */
+export function generatePolicy(shape: ClusterShape, i: number, rand: () => number): object {
+  const pick = picker(rand);
+  const ns = `ns-${i % shape.namespaces}`;
+  const r = i % 10;
+  if (r < 6) return k8sPolicy(i, ns, pick, rand);
+  if (r < 9) return calicoPolicy(i, ns, pick);
+  return globalPolicy(i, pick);
+}
+
+/** The labels pods draw from, for changes to them. */
+export const podLabelValues: Readonly<Record<string, readonly string[]>> = { app: apps, tier: tiersOfApp, env: envs, version: ["v0", "v1", "v2", "v3", "v4"] };
+
+/** The shape's PRNG, for drawing changes (a different seed than the cluster's). */
+export function changeRng(seed: number): () => number {
+  return rng(seed);
 }
 
 function k8sPolicy(i: number, ns: string, pick: <T>(xs: readonly T[]) => T, rand: () => number): object {

@@ -10,8 +10,8 @@
  *   newer than the generator. The other measurements that read files write them first if needed.
  * - `floor-yaml`, `floor-json`: what any tool pays for the input file: reading it and parsing it
  *   with js-yaml's `loadAll` (the YAML parser policyc uses), or with `JSON.parse`.
- * - `front-yaml`, `front-json`: the CLI's front end on the same file (`loadInputs`: reading,
- *   loading and validating into the model), without compiling.
+ * - `front-yaml`, `front-json`: the CLI's front end on the same file (`loadCommandInputs`:
+ *   reading, loading and validating into the model), without compiling.
  * - `compile-cli`, `compile-cli-json`, `lint-cli`: the CLI commands on the file, in process
  *   (`main`), as a user runs them.
  * - `compile-lib` is the library path with the objects already in memory: it reads that JSON,
@@ -20,6 +20,9 @@
  *   `maxRssMiB` the peak up to the end of that first compile. Then it compiles once more
  *   (`warmMs`, `warmCpuMs`, `warmMainThreadCpuMs`: the compiler already optimized by the JIT, as
  *   in a long-running agent); BENCH_WARM=0 skips that.
+ * - `incremental` loads that model into the incremental compiler and times single changes of
+ *   each type (see incremental.ts): per type, the median, 90th percentile and maximum CPU time
+ *   of one update. BENCH_CHANGES (default 100) sets how many of each type.
  *
  * The file measurements record `baseRssMiB`, the RSS just before the timed section, so that
  * `maxRssMiB - baseRssMiB` is what the work itself added.
@@ -31,18 +34,18 @@
  */
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { loadAll } from "js-yaml";
-import { loadInputs } from "../src/cli/loadInputs.js";
+import { inputRequest, loadCommandInputs } from "../src/cli/commandInputs.js";
 import { main } from "../src/cli/main.js";
-import { noProgress } from "../src/cli/progress.js";
 import { compileModel } from "../src/compiler/compile.js";
 import type { Model } from "../src/model/types.js";
 import { loadModel, loadModelFromObjects } from "../src/model/loadModel.js";
 import { generateJson, generateResources, generateYaml, localNode, shapes, type ClusterShape } from "./generateCluster.js";
+import { measureIncremental } from "./incremental.js";
 
 const [what, shapeName] = process.argv.slice(2);
 const shape: ClusterShape | undefined = (shapes as Record<string, ClusterShape>)[shapeName ?? ""];
 if (!what || !shape) {
-  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json> <lint|S|L>");
+  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|incremental> <lint|S|L>");
   process.exit(2);
 }
 
@@ -152,6 +155,14 @@ if (what === "prepare") {
     if (extra.mainThreadCpuMs !== undefined) extra.warmMainThreadCpuMs = extra.mainThreadCpuMs;
     if (mainCold !== undefined) extra.mainThreadCpuMs = mainCold;
   }
+} else if (what === "incremental") {
+  if (!existsSync(modelPath(shape))) {
+    console.error(`${modelPath(shape)} is missing: run measure.ts prepare ${shapeName} first`);
+    process.exit(2);
+  }
+  const model = JSON.parse(readFileSync(modelPath(shape), "utf8")) as Model;
+  gc?.();
+  Object.assign(extra, measureIncremental(model, shape, Number(process.env.BENCH_CHANGES ?? 100), 10));
 } else if (what === "inputs") {
   extra.yamlMiB = round(statSync(inputPath(shape, "yaml")).size / 2 ** 20);
   extra.jsonMiB = round(statSync(inputPath(shape, "json")).size / 2 ** 20);
@@ -167,7 +178,7 @@ if (what === "prepare") {
 } else if (what === "front-yaml" || what === "front-json") {
   const path = inputPath(shape, what === "front-yaml" ? "yaml" : "json");
   baseline();
-  const r = timed(() => loadInputs([path], { progress: noProgress }));
+  const r = timed(() => loadCommandInputs(inputRequest({}, [path], silent), silent));
   ({ ms, cpuMs } = r);
   extra.resources = r.value.model.resources.length;
   extra.diagnostics = r.value.diagnostics.length;

@@ -1,8 +1,10 @@
 /**
  * `npm run bench [-- NAME...]`: runs each measurement in its own process and prints the figures.
  * Measurements (see measure.ts): lint (10,000 pods and 1,000 policies, library and CLI paths),
- * compile on Felix's shapes S and L (library path: the validated model already in memory; CLI
- * path: YAML files), and the front end against its floors (group `frontend`).
+ * compile on Felix's shapes S and L (library path: the validated model already in memory, read
+ * from bench/out/<shape>/model.json, which `prepare` writes when it is missing; CLI path: YAML
+ * files), incremental compile on S and L (single changes after loading that model;
+ * incremental.ts), and the front end against its floors (group `frontend`).
  *
  * The `frontend` group measures, for S and L, in one run: reading and parsing the YAML file with
  * js-yaml and the JSON export with JSON.parse (the floors), the CLI's front end on each, and
@@ -27,6 +29,8 @@ const classic: readonly Measurement[] = [
   ["compile-cli", "S"],
   ["compile-lib", "L"],
   ["compile-cli", "L"],
+  ["incremental", "S"],
+  ["incremental", "L"],
 ];
 
 const frontendOf = (shape: string): Measurement[] => [
@@ -78,15 +82,17 @@ function measure(what: string, shape: string, heapMiB = 6000): Result {
   return { ...result, heapMiB };
 }
 
+/** Measurements that read the validated model `prepare` writes, not the input files. */
+const fromModel = new Set(["compile-lib", "incremental", "prepare"]);
 const results: Result[] = [];
 // Write the input files once, outside the timed processes.
-for (const shape of new Set(selected.filter(([what]) => what !== "lint-lib" && what !== "compile-lib" && what !== "prepare").map(([, s]) => s))) {
+for (const shape of new Set(selected.filter(([what]) => !fromModel.has(what) && what !== "lint-lib").map(([, s]) => s))) {
   measure("inputs", shape);
 }
 for (let round = 0; round < repeat; round++) {
   for (const [what, shape, heapMiB] of selected) {
     const s: ClusterShape | undefined = (shapes as Record<string, ClusterShape>)[shape];
-    if (what === "compile-lib" && s && !existsSync(`bench/out/${s.name}/model.json`)) measure("prepare", shape);
+    if (fromModel.has(what) && s && !existsSync(`bench/out/${s.name}/model.json`)) measure("prepare", shape);
     results.push(measure(what, shape, heapMiB));
   }
 }

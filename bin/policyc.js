@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Entry point for `npx policyc`: runs the compiled CLI (built by `npm run build`, which `npm ci` runs through `prepare`).
-import { main } from "../dist/cli/main.js";
+import { runProcess } from "../dist/cli/runProcess.js";
 
-process.exitCode = await main(process.argv.slice(2));
+await runProcess();

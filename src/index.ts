@@ -1,6 +1,7 @@
 /**
  * policyc's library API, for a node agent that embeds the compiler. Everything exported here
- * except `apply` is pure: plain data in, plain data out, no processes and no file system.
+ * except `apply` (and what it takes: `spawnExec`, `fileLock`, `fileLedgerStore`) is pure: plain
+ * data in, plain data out, no processes and no file system.
  *
  *   const { model, diagnostics } = loadModel([{ path: "policy.yaml", text }]);
  *   const { ir } = compileModel(model, { node: "node-1" });
@@ -29,3 +30,27 @@ export { prepareModel, evaluateFlow, reachabilityMatrix, formatVerdict } from ".
 export type { Flow, Verdict as FlowVerdict, Step as DecisionStep } from "./semantics/types.js";
 export { renderIptables, type OutputFile } from "./backends/iptables/index.js";
 export { renderNftables } from "./backends/nftables/index.js";
+export {
+  apply,
+  createApplyCache,
+  fileLedgerStore,
+  memoryLedgerStore,
+  spawnExec,
+  fileLock,
+  noLock,
+  formatPlan,
+  formatSummary,
+  DEFAULT_STATE_DIR,
+  DEFAULT_LOCK_PATH,
+  type ApplyOptions,
+  type ApplyResult,
+  type ApplyCache,
+  type LedgerStore,
+  type Exec,
+  type ExecResult,
+  type Lock,
+  type Plan,
+  type PlanStep,
+  type PlanSummary,
+} from "./apply/index.js";
+export { DEFAULT_LEDGER_MAX_AGE_MS } from "./apply/apply.js";

@@ -5,6 +5,10 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
+  apply,
+  createApplyCache,
+  memoryLedgerStore,
+  noLock,
   compileModel,
   loadModel,
   parseSelector,
@@ -43,6 +47,19 @@ describe("public API", () => {
     const { ir } = compileModel(model, { node: "node-1" });
     expect(renderIptables(ir).map((f) => f.path)).toEqual(["ipset.restore", "iptables.rules", "ip6tables.rules"]);
     expect(renderNftables(ir).map((f) => f.path)).toEqual(["ruleset.nft"]);
+  });
+});
+
+describe("the library's apply", () => {
+  it("is exported, with its cache and ledger options, and plans through an injected exec", async () => {
+    const { ir } = compileModel(loadModel([{ path: "p.yaml", text }]).model, { node: "node-1" });
+    const calls: string[] = [];
+    // A node with nothing on it: every read answers empty; a dry run writes nothing.
+    const exec = { run: async (argv: readonly string[]) => (calls.push(argv.join(" ")), { code: 0, stdout: "", stderr: "" }) };
+    const result = await apply(ir, { dryRun: true, backendMode: "nft", exec, lock: noLock, cache: createApplyCache(), ledger: memoryLedgerStore() });
+    expect(result.ok).toBe(true);
+    expect(result.plan?.steps.length).toBeGreaterThan(0);
+    expect(calls.some((c) => c.includes("restore") && !c.includes("--test"))).toBe(false);
   });
 });
 

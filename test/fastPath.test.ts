@@ -9,7 +9,8 @@
  * unknown fields, awkward scalars) and spelled in random YAML styles (YAML 1.1 scalars left
  * plain, anchors, aliases, merge keys, tags, duplicate keys, block scalars, flow collections) or
  * as JSON (kubectl's List with JSON-level damage: duplicate keys, -0, big integers, escapes),
- * with CRLF line breaks and byte order marks.
+ * with CRLF line breaks and byte order marks. The run's settings (a default namespace, kinds to
+ * skip) are applied alike on both paths, and `decodeDocument` reads a fast document as its tree.
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -18,14 +19,15 @@ import { sortDiagnostics } from "../src/diagnostics/diagnostic.js";
 import { loadDocuments } from "../src/model/load/loadDocuments.js";
 import { lazyTreeCounts } from "../src/model/load/lazyTree.js";
 import { toPlain } from "../src/model/load/toPlain.js";
-import { loadModel } from "../src/model/loadModel.js";
+import { loadModel, type LoadOptions } from "../src/model/loadModel.js";
+import { decodeDocument } from "../src/model/validate/validateDocument.js";
 import type { SourceFile } from "../src/model/yamlTree.js";
 import { clusterArb } from "./fuzz/randomCluster.js";
 import { fuzzRuns, fuzzSeed } from "./fuzz/settings.js";
 import { damageJson, emitYaml, lineForms, mutate, rng } from "./helpers/yamlForms.js";
 
-/** Asserts that both paths load `files` the same way. */
-function expectSamePaths(files: readonly SourceFile[]): void {
+/** Asserts that both paths load `files` the same way (with the run's `settings`). */
+function expectSamePaths(files: readonly SourceFile[], settings: Pick<LoadOptions, "defaultNamespace" | "skipKinds"> = {}): void {
   const eager = loadDocuments(files);
   const lazy = loadDocuments(files, { positions: "lazy" });
   expect(sortDiagnostics(lazy.diagnostics)).toEqual(sortDiagnostics(eager.diagnostics));
@@ -37,11 +39,13 @@ function expectSamePaths(files: readonly SourceFile[]): void {
       expect(doc.fast.plain).toEqual(toPlain(reference.node));
       expect(doc.fast.locator.span()).toEqual(reference.node.span);
     }
+    expect(decodeDocument(doc, settings)).toEqual(decodeDocument(reference, settings));
     expect(doc.node).toEqual(reference.node);
   });
-  const eagerModel = loadModel(files, { positions: "eager" });
-  const lazyModel = loadModel(files, { positions: "lazy" });
+  const eagerModel = loadModel(files, { ...settings, positions: "eager" });
+  const lazyModel = loadModel(files, { ...settings, positions: "lazy" });
   expect(lazyModel.diagnostics).toEqual(eagerModel.diagnostics);
+  expect(lazyModel.skipped).toBe(eagerModel.skipped);
   // Reads every origin's `span` and `node`, building each lazy tree.
   expect(lazyModel.model).toEqual(eagerModel.model);
 }
@@ -71,16 +75,31 @@ function render(resources: readonly object[], form: Form, seed: number, damage: 
 
 const seed = fuzzSeed();
 const runs = Math.max(20, Math.round(fuzzRuns() / 10));
+/** The run's settings (`-n`, `--skip-kinds`), none in half the runs. */
+const runSettings: readonly Pick<LoadOptions, "defaultNamespace" | "skipKinds">[] = [
+  {},
+  {},
+  { defaultNamespace: "team-b" },
+  { skipKinds: ["Pod", "GlobalNetworkPolicy"] },
+  { defaultNamespace: "ns-1", skipKinds: ["Namespace", "NetworkPolicy"] },
+];
 const forms: readonly Form[] = ["yaml-stream", "yaml-list", "yaml-sequence", "json-list", "json-stream", "json-array"];
 
 describe("the fast path loads as the positioned path does", () => {
   it(`on random clusters in every form, valid and damaged (${runs} runs, seed ${seed})`, { timeout: Math.max(120_000, runs * 1000) }, () => {
     const before = { ...lazyTreeCounts };
     fc.assert(
-      fc.property(clusterArb(), fc.constantFrom(...forms), fc.integer(), fc.constantFrom(0, 0.2, 0.6), (cluster, form, styleSeed, damage) => {
-        const text = render(cluster.resources, form, styleSeed, damage);
-        expectSamePaths([{ path: `cluster.${form.startsWith("json") ? "json" : "yaml"}`, text }]);
-      }),
+      fc.property(
+        clusterArb(),
+        fc.constantFrom(...forms),
+        fc.integer(),
+        fc.constantFrom(0, 0.2, 0.6),
+        fc.constantFrom(...runSettings),
+        (cluster, form, styleSeed, damage, settings) => {
+          const text = render(cluster.resources, form, styleSeed, damage);
+          expectSamePaths([{ path: `cluster.${form.startsWith("json") ? "json" : "yaml"}`, text }], settings);
+        },
+      ),
       { seed, numRuns: runs },
     );
     // The resources' own text parses alone: the last resort (a whole file again) is never needed.

@@ -154,14 +154,19 @@ describe("apply with an agent's cache", () => {
 });
 
 describe("detectIptablesMode", () => {
-  it("prefers kube's hint chain on the nft side, then on the legacy side, then rule counts (legacy on a tie)", async () => {
+  it("prefers kube's hint chain on the nft side, then on the legacy side, then rule counts (legacy on a tie, nft without legacy tables)", async () => {
     const hint = "*mangle\n:KUBE-IPTABLES-HINT - [0:0]\nCOMMIT\n";
     expect(await detectIptablesMode(fakeExec().on("iptables-nft-save -t mangle", { stdout: hint }))).toBe("nft");
-    expect(await detectIptablesMode(fakeExec().on("iptables-legacy-save -t mangle", { stdout: hint }))).toBe("legacy");
-    expect(await detectIptablesMode(fakeExec().on("iptables-nft-save", { stdout: "-A INPUT -j ACCEPT\n" }))).toBe("nft");
-    expect(await detectIptablesMode(fakeExec())).toBe("legacy");
-    // The legacy side is not asked when its modules are not loaded.
-    const noLegacy = fakeExec().on("cat /proc/net/ip_tables_names", { code: 1 }).on("iptables-legacy-save", { stdout: hint + "-A INPUT -j ACCEPT\n-A INPUT -j DROP\n" });
-    expect(await detectIptablesMode(noLegacy.on("iptables-nft-save", { stdout: "-A INPUT -j ACCEPT\n" }))).toBe("nft");
+    const legacyUsed = (): ReturnType<typeof fakeExec> => fakeExec().on("cat /proc/net/ip_tables_names", { stdout: "mangle\nfilter\n" });
+    expect(await detectIptablesMode(legacyUsed().on("iptables-legacy-save -t mangle", { stdout: hint }))).toBe("legacy");
+    expect(await detectIptablesMode(legacyUsed().on("iptables-nft-save", { stdout: "-A INPUT -j ACCEPT\n" }))).toBe("nft");
+    expect(await detectIptablesMode(legacyUsed())).toBe("legacy");
+    // Without a legacy table, the legacy side is never asked (asking creates its tables), and
+    // choosing it would create them too: nft.
+    for (const names of [{ code: 1 }, { stdout: "" }]) {
+      const noLegacy = fakeExec().on("cat /proc/net/ip_tables_names", names).on("cat /proc/net/ip6_tables_names", names);
+      expect(await detectIptablesMode(noLegacy)).toBe("nft");
+      expect(noLegacy.calls.some((c) => c.argv[0]?.startsWith("iptables-legacy") || c.argv[0]?.startsWith("ip6tables-legacy"))).toBe(false);
+    }
   });
 });

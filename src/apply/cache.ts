@@ -18,7 +18,10 @@ export type CachedState =
 export interface ApplyCache {
   readonly maxAgeMs: number;
   entry: CachedState | undefined;
-  /** Chain and set renderings of the last apply, reused when unchanged (desiredIptables.ts). */
+  /**
+   * The iptables layout's chains and sets of the last apply, and members in the kernel's
+   * spelling, reused while their IR is unchanged (desiredIptables.ts).
+   */
   renders: ReadonlyMap<string, unknown>;
 }
 

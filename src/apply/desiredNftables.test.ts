@@ -1,27 +1,44 @@
 import { describe, expect, it } from "vitest";
 import { compileCases, fixtureNode } from "../../test/helpers/compileCase.js";
-import { renderNftables } from "../backends/nftables/index.js";
+import { buildNftLayout, layoutChains, layoutMaps, renderNftables } from "../backends/nftables/index.js";
 import { readInputs } from "../cli/readInputs.js";
 import { compileModel } from "../compiler/compile.js";
 import { loadModel } from "../model/loadModel.js";
 import { desiredNftTables } from "./desiredNftables.js";
-import type { NftTable } from "./nftState.js";
-import { parseRenderedNft } from "./nftState.js";
 
-/** The tables without the digests the piecewise builder adds. */
-function withoutDigests(tables: readonly NftTable[]): NftTable[] {
-  return tables.map((t) => ({ ...t, chains: t.chains.map(({ fingerprint: _f, ...c }) => c), sets: t.sets.map(({ fingerprint: _f, ...s }) => s) }));
-}
-
-describe("desiredNftTables", () => {
-  it.each(compileCases())("%s: piece by piece equals the rendered script read back", (name) => {
+describe("desiredNftTables is the backend's layout", () => {
+  it.each(compileCases())("%s", (name) => {
     const ir = compileModel(loadModel(readInputs([`fixtures/cases/${name}`]).files).model, { node: fixtureNode }).ir;
-    const whole = parseRenderedNft(renderNftables(ir).map((f) => f.contents).join("\n"));
-    const pieces = desiredNftTables(ir, { script: true });
-    expect(withoutDigests(pieces)).toEqual(whole);
+    const tables = desiredNftTables(ir, { script: true });
+    const layout = buildNftLayout(ir);
+    const script = renderNftables(ir)[0]?.contents ?? "";
+    tables.forEach((table, i) => {
+      const fam = i === 0 ? layout.v4 : layout.v6;
+      expect(table.family).toBe(fam.table.family);
+      expect(table.chains.map((c) => [c.name, c.header, c.rules.map((r) => r.hash)])).toEqual(layoutChains(fam).map((c) => [c.name, c.header(), c.rules.map((r) => r.hash)]));
+      expect(table.sets.map((s) => [s.kind, s.name, s.elements.length])).toEqual([...fam.sets, ...layoutMaps(fam)].map((s) => [s.kind, s.name, s.elements.length]));
+      // Every rule as the script writes it, and the table's creation script is that part of it.
+      for (const chain of table.chains) for (const rule of chain.rules) expect(script).toContain(`\t\t${rule.text}\n`);
+      expect(script).toContain(`${table.script?.join("\n")}\n`);
+    });
     // Every set and every chain that is not a dispatch root or a base chain has a digest.
-    for (const table of pieces) expect(table.sets.every((s) => s.kind === "map" || s.fingerprint !== undefined)).toBe(true);
+    for (const table of tables) {
+      expect(table.sets.every((s) => s.kind === "map" || s.fingerprint !== undefined)).toBe(true);
+      expect(table.chains.every((c) => c.header !== undefined || c.rules[0]?.text.includes(" vmap @") === true || c.fingerprint !== undefined)).toBe(true);
+    }
     // Without the script, the same tables.
-    expect(desiredNftTables(ir).map(({ script: _s, ...t }) => t)).toEqual(pieces.map(({ script: _s, ...t }) => t));
+    expect(desiredNftTables(ir).map(({ script: _s, ...t }) => t)).toEqual(tables.map(({ script: _s, ...t }) => t));
+  });
+
+  it("spells signatures and elements as nft -j list is read", () => {
+    const ir = compileModel(loadModel(readInputs(["fixtures/cases/k8s-named-ports"]).files).model, { node: fixtureNode }).ir;
+    const [ip] = desiredNftTables(ir);
+    const map = ip?.sets.find((s) => s.kind === "map");
+    expect(map?.signature).toBe("map:ifname : verdict|");
+    expect(map?.elements[0]).toMatch(/^cali\w+ : goto filter-cali-fw-/);
+    const named = ip?.sets.find((s) => s.kind === "set");
+    expect(named?.signature).toBe("set:ipv4_addr . inet_proto . inet_service|");
+    expect(named?.declaration[0]).toBe("type ipv4_addr . inet_proto . inet_service");
+    expect(named?.elements[0]).toMatch(/^10\.65\.\d+\.\d+ \. tcp \. \d+$/);
   });
 });

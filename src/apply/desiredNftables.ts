@@ -1,18 +1,31 @@
 /**
- * The desired nftables state of a node, built piece by piece with the backend's own renderer
- * (`familyPieces`): each set and chain is rendered as the script renders it and read back with
- * the script's parser, so the result equals `parseRenderedNft(renderNftables(ir))` (checked in
- * desiredNftables.test.ts). Pieces that stand for one IR object carry that object's digest;
- * with `reuse` (a ledger), a piece whose digest is unchanged since the last apply is not
- * rendered at all.
+ * The desired nftables state of a node: the nftables backend's layout
+ * (backends/nftables/layout.ts) as the planner reads it. Nothing is rendered or parsed here: a
+ * chain's rules are the layout's rule objects printed (`text()`, with their hash), a set's or
+ * map's signature and declaration come from the object's type, flags and properties, its
+ * elements are the objects' elements in the kernel's spelling (nftState.ts `normalizeElement`,
+ * the same spelling `nft -j list` is read into), and a table's creation script is the layout
+ * printed.
+ *
+ * Every set, and every chain that renders one IR chain, carries the digest of that IR object
+ * (fingerprint.ts). With `reuse` (a ledger, or an agent's cache), an object whose digest is the
+ * one recorded is known as the kernel holds it: the builder is given a stand-in, and the state
+ * takes the known object instead, so it is neither rendered nor hashed again. Maps, dispatch
+ * roots and base chains depend on several IR objects and are always built (there are few).
  */
-import { familyPieces, type NftPiece } from "../backends/nftables/renderNftables.js";
-import type { FamilyIr, Ir } from "../compiler/ir/types.js";
+import type { NftLayoutReuse } from "../backends/nftables/buildLayout.js";
+import { buildNftLayout } from "../backends/nftables/buildLayout.js";
+import type { NftFamilyLayout } from "../backends/nftables/layout.js";
+import { layoutChains, layoutMaps, printNftFamily } from "../backends/nftables/layout.js";
+import { nftChainName, nftSetName } from "../backends/nftables/names.js";
+import type { NftMap as LayoutMap } from "../backends/nftables/objects.js";
+import { NftChain as LayoutChain, NftSet as LayoutSet } from "../backends/nftables/objects.js";
+import type { Family, Ir } from "../compiler/ir/types.js";
 import { chainFingerprint, setFingerprint } from "./fingerprint.js";
 import type { NftChain, NftSet, NftTable } from "./nftState.js";
-import { parseRenderedNft } from "./nftState.js";
+import { normalizeElement } from "./nftState.js";
 
-/** What a ledger already knows: pieces whose IR digest is unchanged, as the kernel holds them. */
+/** What a ledger already knows: objects whose IR digest is unchanged, as the kernel holds them. */
 export interface NftReuse {
   chain(family: "ip" | "ip6", name: string, fingerprint: string): NftChain | undefined;
   set(family: "ip" | "ip6", name: string, fingerprint: string): NftSet | undefined;
@@ -24,44 +37,86 @@ export interface NftDesiredOptions {
   readonly script?: boolean;
 }
 
-function fingerprintOf(piece: NftPiece, familyIr: FamilyIr): string | undefined {
-  if (piece.source === undefined) return undefined;
-  return "set" in piece.source ? setFingerprint(piece.source.set) : chainFingerprint(familyIr.family, piece.source.chain);
+/** Digests of the IR objects the layout was built from, and what the reuse supplied. */
+interface Known {
+  /** `family name` (nft names) → digest of the IR chain or set. */
+  readonly fingerprints: Map<string, string>;
+  /** Stand-ins given to the builder → the objects the reuse knows. */
+  readonly chains: Map<LayoutChain, NftChain>;
+  readonly sets: Map<LayoutSet, NftSet>;
 }
 
-/** One rendered piece read back with the script parser. */
-function parsePiece(family: "ip" | "ip6", table: string, lines: readonly string[]): { chain?: NftChain; set?: NftSet } {
-  const [parsed] = parseRenderedNft([`table ${table} {`, ...lines, "}"].join("\n"));
-  if (parsed?.family !== family) throw new Error(`internal error: nft piece of ${table} did not parse`);
-  return { ...(parsed.chains[0] === undefined ? {} : { chain: parsed.chains[0] }), ...(parsed.sets[0] === undefined ? {} : { set: parsed.sets[0] }) };
+function familyName(family: Family): "ip" | "ip6" {
+  return family === 4 ? "ip" : "ip6";
 }
 
-function desiredTable(familyIr: FamilyIr, options: NftDesiredOptions): NftTable {
-  const { table, pieces } = familyPieces(familyIr);
-  const family = familyIr.family === 4 ? "ip" : "ip6";
-  const chains: NftChain[] = [];
-  const sets: NftSet[] = [];
-  const script = options.script === true ? [`table ${table} {}`, `delete table ${table}`, `table ${table} {`] : undefined;
-  for (const piece of pieces) {
-    const fingerprint = fingerprintOf(piece, familyIr);
-    const reused = fingerprint === undefined || script !== undefined ? undefined : piece.kind === "chain" ? options.reuse?.chain(family, piece.name, fingerprint) : options.reuse?.set(family, piece.name, fingerprint);
-    if (reused !== undefined) {
-      if (piece.kind === "chain") chains.push(reused as NftChain);
-      else sets.push(reused as NftSet);
-      continue;
-    }
-    const lines = piece.render();
-    if (script !== undefined) for (const line of lines) script.push(line);
-    const parsed = parsePiece(family, table, lines);
-    const digest = fingerprint === undefined ? {} : { fingerprint };
-    if (parsed.chain !== undefined) chains.push({ ...parsed.chain, ...digest });
-    if (parsed.set !== undefined) sets.push({ ...parsed.set, ...digest });
-  }
-  script?.push("}");
-  return { family, chains, sets, ...(script === undefined ? {} : { script }) };
+function layoutReuse(reuse: NftReuse | undefined, known: Known): NftLayoutReuse {
+  return {
+    chain(family, table, chain) {
+      const name = nftChainName(table, chain.name);
+      const fingerprint = chainFingerprint(family, chain);
+      known.fingerprints.set(`${family} ${name}`, fingerprint);
+      const have = reuse?.chain(familyName(family), name, fingerprint);
+      if (have === undefined) return undefined;
+      const standIn = new LayoutChain(name, [], { kind: "chain", table, logical: chain.name });
+      known.chains.set(standIn, have);
+      return standIn;
+    },
+    set(set) {
+      const name = nftSetName(set.family, set.id);
+      const fingerprint = setFingerprint(set);
+      known.fingerprints.set(`${set.family} ${name}`, fingerprint);
+      const have = reuse?.set(familyName(set.family), name, fingerprint);
+      if (have === undefined) return undefined;
+      const standIn = new LayoutSet(name, "", [], "", []);
+      known.sets.set(standIn, have);
+      return standIn;
+    },
+  };
 }
 
-/** Our two tables as `ir` wants them. Pure; throws only on a broken IR invariant. */
+function chainState(chain: LayoutChain, fingerprint: string | undefined): NftChain {
+  const header = chain.header();
+  return {
+    name: chain.name,
+    ...(header === undefined ? {} : { header }),
+    rules: chain.rules.map((r) => ({ text: r.text(), hash: r.hash })),
+    ...(fingerprint === undefined ? {} : { fingerprint }),
+  };
+}
+
+function setState(set: LayoutSet | LayoutMap, fingerprint: string | undefined): NftSet {
+  const flags = set.kind === "set" ? [...set.flags].sort() : [];
+  return {
+    kind: set.kind,
+    name: set.name,
+    signature: `${set.kind}:${set.type}|${flags.join(",")}`,
+    declaration: set.properties(),
+    elements: [...new Set(set.elements.map((e) => normalizeElement(e.text())))].sort(),
+    ...(fingerprint === undefined ? {} : { fingerprint }),
+  };
+}
+
+function desiredTable(fam: NftFamilyLayout, known: Known, script: boolean): NftTable {
+  const fingerprint = (name: string): string | undefined => known.fingerprints.get(`${fam.family} ${name}`);
+  const sets = [
+    ...fam.sets.map((s) => known.sets.get(s) ?? setState(s, fingerprint(s.name))),
+    ...layoutMaps(fam).map((m) => setState(m, undefined)),
+  ];
+  const chains = layoutChains(fam).map((c) => known.chains.get(c) ?? chainState(c, c.origin.kind === "chain" ? fingerprint(c.name) : undefined));
+  const table: NftTable = { family: fam.table.family, chains, sets };
+  if (!script) return table;
+  const lines: string[] = [];
+  printNftFamily(fam, lines);
+  return { ...table, script: lines };
+}
+
+/**
+ * Our two tables as `ir` wants them. Pure; throws only on a broken IR invariant. A creation
+ * script needs every object printed, so `script` turns `reuse` off.
+ */
 export function desiredNftTables(ir: Ir, options: NftDesiredOptions = {}): NftTable[] {
-  return [desiredTable(ir.v4, options), desiredTable(ir.v6, options)];
+  const known: Known = { fingerprints: new Map(), chains: new Map(), sets: new Map() };
+  const layout = buildNftLayout(ir, layoutReuse(options.script === true ? undefined : options.reuse, known));
+  return [desiredTable(layout.v4, known, options.script === true), desiredTable(layout.v6, known, options.script === true)];
 }

@@ -1,12 +1,8 @@
 /**
- * The nftables side: our tables (`ip policyc`, `ip6 policyc`) as plain data, parsed either from
- * the backend's rendered script (what we want) or from `nft -j list table` (what the kernel has).
- *
- * The desired side is read back from `renderNftables` output rather than rebuilt from the IR:
- * the backend folds dispatch chains into verdict maps and merges port splits while it renders,
- * and that logic is not exported; parsing its own regular output (one object per line, tab
- * indented) keeps a single source of truth. Elements of both sides are brought to one spelling
- * (`normalizeElement`) so they compare equal.
+ * The nftables side: our tables (`ip policyc`, `ip6 policyc`) as plain data, as the planner
+ * compares them: what we want (desiredNftables.ts, from the backend's layout) and what the
+ * kernel has (`parseNftJson`, from `nft -j list table`). Elements of both sides are brought to
+ * one spelling (`normalizeElement`) so they compare equal.
  */
 import { normalizeMember } from "./ipsetState.js";
 
@@ -70,65 +66,6 @@ export function normalizeElement(element: string): string {
 
 function unquote(text: string): string {
   return text.startsWith('"') && text.endsWith('"') && text.length >= 2 ? text.slice(1, -1) : text;
-}
-
-function signatureOf(kind: "set" | "map", declaration: readonly string[]): string {
-  const type = declaration.find((l) => l.startsWith("type "))?.slice(5).trim() ?? "";
-  const flags = (declaration.find((l) => l.startsWith("flags "))?.slice(6) ?? "").split(",").map((f) => f.trim()).filter((f) => f !== "").sort();
-  return `${kind}:${type}|${flags.join(",")}`;
-}
-
-/**
- * Parses the backend's rendered script (`renderNftables`) into one NftTable per family.
- * Relies on its layout: `table <fam> policyc {` opens a table, one tab indents an object
- * (`set`, `map`, `chain`), two tabs its lines, and `elements = {` … `}` lists elements.
- */
-export function parseRenderedNft(script: string): NftTable[] {
-  const tables: { family: "ip" | "ip6"; chains: NftChain[]; sets: NftSet[]; script: string[] }[] = [];
-  let table: (typeof tables)[number] | undefined;
-  let object: { kind: "set" | "map" | "chain"; name: string; lines: string[]; elements: string[] } | undefined;
-  let inElements = false;
-  for (const line of script.split("\n")) {
-    const opened = /^table (ip6?) (\S+) \{$/.exec(line);
-    if (opened !== null) {
-      const family = opened[1] as "ip" | "ip6";
-      const name = opened[2] ?? "";
-      // Creating the table from scratch inside one transaction, whether or not it exists.
-      table = { family, chains: [], sets: [], script: [`table ${family} ${name} {}`, `delete table ${family} ${name}`, line] };
-      tables.push(table);
-      continue;
-    }
-    if (table === undefined) continue;
-    table.script.push(line);
-    const start = /^\t(set|map|chain) (\S+) \{$/.exec(line);
-    if (start !== null) {
-      object = { kind: start[1] as "set" | "map" | "chain", name: start[2] ?? "", lines: [], elements: [] };
-    } else if (line === "\t}" && object !== undefined) {
-      if (object.kind === "chain") {
-        const header = object.lines[0]?.startsWith("type ") ? object.lines[0] : undefined;
-        const rules = object.lines.slice(header === undefined ? 0 : 1).map((text) => ({ text, hash: nftRuleHash(/comment "([^"]*)"/.exec(text)?.[1] ?? "") }));
-        table.chains.push(header === undefined ? { name: object.name, rules } : { name: object.name, header, rules });
-      } else {
-        table.sets.push({
-          kind: object.kind,
-          name: object.name,
-          signature: signatureOf(object.kind, object.lines),
-          declaration: object.lines,
-          elements: [...new Set(object.elements.map(normalizeElement))].sort(),
-        });
-      }
-      object = undefined;
-    } else if (line === "}") {
-      table = undefined;
-    } else if (object !== undefined) {
-      const text = line.trim();
-      if (text === "elements = {") inElements = true;
-      else if (inElements && text === "}") inElements = false;
-      else if (inElements) object.elements.push(text.replace(/,$/, ""));
-      else object.lines.push(text);
-    }
-  }
-  return tables;
 }
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -17,8 +17,8 @@ function asKernel(tables: readonly NftTable[]): NftTable[] {
   return tables.map((t) => ({ family: t.family, chains: t.chains, sets: t.sets.map((s) => ({ ...s, declaration: [] })) }));
 }
 
-describe("parseRenderedNft / parseNftJson", () => {
-  it("reads both families' chains, hashes, sets and maps from the rendered script", () => {
+describe("desired tables and parseNftJson", () => {
+  it("holds both families' chains, hashes, sets and maps, and each table's creation script", () => {
     const [ip, ip6] = desired("k8s-named-ports");
     expect([ip?.family, ip6?.family]).toEqual(["ip", "ip6"]);
     const input = ip?.chains.find((c) => c.name === "filter-INPUT");

@@ -23,20 +23,32 @@ async function saveOutput(exec: Exec, argv: readonly string[]): Promise<string> 
   return result.code === 0 ? result.stdout : "";
 }
 
+/** The legacy tables the kernel has in this namespace (`/proc/net/ip_tables_names` or the ip6 one). */
+async function legacyTables(exec: Exec, family: 4 | 6): Promise<string[]> {
+  const result = await exec.run(["cat", family === 4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names"]);
+  return result.code === 0 ? result.stdout.split("\n").filter((l) => l !== "") : [];
+}
+
 /**
- * Felix's `DetectBackend`: nft when the nft side's mangle table has kube's hint chains, else
- * legacy when the legacy side has them (the legacy side is only asked when
- * `/proc/net/ip_tables_names` exists, so that asking does not load the legacy modules), else the
- * side with more rules (v4 + v6), legacy on a tie.
+ * Felix's `DetectBackend` (felix/environment/feature_detect_linux.go): nft when the nft side's
+ * mangle table has kube's hint chains, else legacy when the legacy side has them, else the side
+ * with more rules (v4 + v6), legacy on a tie, except that without any legacy table it is nft.
+ *
+ * It leaves no trace: the legacy side is asked only about tables the kernel already lists in
+ * `/proc/net/ip_tables_names` (`ip6_tables_names`). With `ip_tables` built into the kernel that
+ * file exists even when nothing uses legacy iptables, and `iptables-legacy-save -t mangle` would
+ * create a legacy mangle table, after which every `iptables-save` on the node warns that legacy
+ * tables are present. A plain `iptables-legacy-save` only dumps the tables that exist.
  */
 export async function detectIptablesMode(exec: Exec): Promise<IptablesMode> {
   if (HINT_CHAINS.test(await saveOutput(exec, ["iptables-nft-save", "-t", "mangle"]))) return "nft";
-  const legacyLoaded = (await exec.run(["cat", "/proc/net/ip_tables_names"])).code === 0;
-  if (legacyLoaded && HINT_CHAINS.test(await saveOutput(exec, ["iptables-legacy-save", "-t", "mangle"]))) return "legacy";
-  const count = async (mode: IptablesMode): Promise<number> =>
-    ruleCount(await saveOutput(exec, [`iptables-${mode}-save`])) + ruleCount(await saveOutput(exec, [`ip6tables-${mode}-save`]));
-  const legacy = legacyLoaded ? await count("legacy") : 0;
-  const nft = await count("nft");
+  const [legacy4, legacy6] = await Promise.all([legacyTables(exec, 4), legacyTables(exec, 6)]);
+  if (legacy4.includes("mangle") && HINT_CHAINS.test(await saveOutput(exec, ["iptables-legacy-save", "-t", "mangle"]))) return "legacy";
+  // No legacy table at all: legacy is not in use, and choosing it would create its tables (Felix
+  // picks legacy on a tie of 0 against 0 rules, which leaves exactly that trace).
+  if (legacy4.length === 0 && legacy6.length === 0) return "nft";
+  const legacy = (legacy4.length > 0 ? ruleCount(await saveOutput(exec, ["iptables-legacy-save"])) : 0) + (legacy6.length > 0 ? ruleCount(await saveOutput(exec, ["ip6tables-legacy-save"])) : 0);
+  const nft = ruleCount(await saveOutput(exec, ["iptables-nft-save"])) + ruleCount(await saveOutput(exec, ["ip6tables-nft-save"]));
   return nft > legacy ? "nft" : "legacy";
 }
 

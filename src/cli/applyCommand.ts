@@ -3,9 +3,10 @@ import { DEFAULT_STATE_DIR, fileLedgerStore } from "../apply/ledgerStore.js";
 import { formatPlan, formatSummary } from "../apply/formatPlan.js";
 import { fileLock, DEFAULT_LOCK_PATH } from "../apply/lock.js";
 import { exitCodes, type Io } from "./io.js";
+import { inputFlags, inputRequest } from "./commandInputs.js";
 import { compileInputs } from "./compileInputs.js";
 import { UsageError } from "./usageError.js";
-import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
+import { integerFlag, nonEmptyFlag, oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 
 /**
  * `policyc apply --node NAME [--backend iptables|nftables] [--backend-mode legacy|nft]
@@ -25,22 +26,29 @@ export async function applyCommand(argv: readonly string[], io: Io): Promise<num
     "lock-file": { type: "string" },
     "state-dir": { type: "string" },
     "state-max-age": { type: "string" },
+    "allow-empty": { type: "boolean" },
+    ...inputFlags,
   });
+  // Without --node every endpoint of the cluster would be treated as local to this node.
+  const node = nonEmptyFlag("node", values.node);
+  if (node === undefined) throw new UsageError("--node NAME is required: the node whose endpoints this kernel guards");
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   const mode = values["backend-mode"] === undefined ? undefined : oneOf("backend-mode", values["backend-mode"], ["legacy", "nft"] as const, "legacy");
 
-  const maxAge = values["state-max-age"] === undefined ? DEFAULT_LEDGER_MAX_AGE_MS / 1000 : Number(values["state-max-age"]);
-  if (!Number.isFinite(maxAge) || maxAge < 0) throw new UsageError(`--state-max-age must be a number of seconds, not ${JSON.stringify(values["state-max-age"])}`);
+  // At most a day: the ledger stands for the kernel only as long as nobody else changes it.
+  const maxAge = integerFlag("state-max-age", values["state-max-age"], 0, 86_400, DEFAULT_LEDGER_MAX_AGE_MS / 1000);
+  const lockFile = nonEmptyFlag("lock-file", values["lock-file"]);
+  const stateDir = nonEmptyFlag("state-dir", values["state-dir"]);
 
-  const ir = compileInputs(positionals, values.node, io);
+  const ir = compileInputs(inputRequest(values, positionals, io), node, values["allow-empty"] === true, io);
   if (ir === undefined) return exitCodes.invalidInput;
 
   const dryRun = values["dry-run"] === true;
   const result = await apply(ir, {
     backend,
     dryRun,
-    lock: fileLock(values["lock-file"] ?? DEFAULT_LOCK_PATH),
-    ...(maxAge === 0 ? {} : { ledger: fileLedgerStore(values["state-dir"] ?? DEFAULT_STATE_DIR), ledgerMaxAgeMs: maxAge * 1000 }),
+    lock: fileLock(lockFile ?? DEFAULT_LOCK_PATH),
+    ...(maxAge === 0 ? {} : { ledger: fileLedgerStore(stateDir ?? DEFAULT_STATE_DIR), ledgerMaxAgeMs: maxAge * 1000 }),
     ...(mode === undefined ? {} : { backendMode: mode }),
   });
   for (const note of result.notes) io.stderr(`policyc apply: ${note}\n`);

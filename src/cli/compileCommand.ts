@@ -1,12 +1,12 @@
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
 import type { OutputFile } from "../backends/iptables/index.js";
 import { renderIptables } from "../backends/iptables/index.js";
 import { renderNftables } from "../backends/nftables/index.js";
 import { printIr } from "../compiler/ir/print.js";
 import { exitCodes, type Io } from "./io.js";
+import { inputFlags, inputRequest } from "./commandInputs.js";
 import { compileInputs } from "./compileInputs.js";
-import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
+import { nonEmptyFlag, oneOf, parseCommandArgs } from "./parseCommandArgs.js";
+import { writeFilesAtomically } from "./outputDir.js";
 import { UsageError } from "./usageError.js";
 
 /** What an apply on an empty node feeds each file to, in order (see `--dry-run`). */
@@ -19,7 +19,7 @@ const applyCommands: Readonly<Record<string, string>> = {
 
 /**
  * `policyc compile [--node NAME] [--backend iptables|nftables] [--out DIR] [--dry-run] [--emit ir]
- * [--format text|json] PATH...`
+ * [--format text|json] [--allow-empty] [input flags] PATH...`
  */
 export async function compileCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
@@ -29,18 +29,22 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
     "dry-run": { type: "boolean" },
     emit: { type: "string" },
     format: { type: "string" },
+    "allow-empty": { type: "boolean" },
+    ...inputFlags,
   });
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   const emit = oneOf("emit", values.emit, ["rules", "ir"] as const, "rules");
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   if (values.out !== undefined && values["dry-run"]) throw new UsageError("--out and --dry-run exclude each other");
+  const node = nonEmptyFlag("node", values.node);
+  const out = nonEmptyFlag("out", values.out);
 
-  const ir = compileInputs(positionals, values.node, io);
+  const ir = compileInputs(inputRequest(values, positionals, io), node, values["allow-empty"] === true, io);
   if (ir === undefined) return exitCodes.invalidInput;
 
   const files: readonly OutputFile[] = emit === "ir" ? [{ path: "ir.txt", contents: printIr(ir) }] : backend === "nftables" ? renderNftables(ir) : renderIptables(ir);
-  if (values.out !== undefined) {
-    writeFilesAtomically(values.out, files);
+  if (out !== undefined) {
+    writeFilesAtomically(out, files);
     return exitCodes.ok;
   }
   if (format === "json") {
@@ -55,18 +59,4 @@ function section(file: OutputFile, dryRun: boolean): string {
   const command = applyCommands[file.path];
   const header = dryRun && command ? `# ==> ${file.path}: ${command} < ${file.path} <==` : `# ==> ${file.path} <==`;
   return `${header}\n${file.contents}`;
-}
-
-/**
- * Writes every file into `dir` under a temporary name first and renames them only when all were
- * written, so a failure never leaves a mix of old and new outputs.
- */
-function writeFilesAtomically(dir: string, files: readonly OutputFile[]): void {
-  mkdirSync(dir, { recursive: true });
-  const temps = files.map((f) => {
-    const temp = join(dir, `.${f.path}.tmp-${process.pid}`);
-    writeFileSync(temp, f.contents);
-    return { temp, final: join(dir, f.path) };
-  });
-  for (const { temp, final } of temps) renameSync(temp, final);
 }

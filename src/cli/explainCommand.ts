@@ -1,3 +1,5 @@
+import { buildIptablesLayout } from "../backends/iptables/index.js";
+import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, Verdict } from "../semantics/index.js";
 import { evaluateFlow, formatVerdict } from "../semantics/index.js";
@@ -7,8 +9,9 @@ import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { parseFlowEnd } from "./parseFlowEnd.js";
 import { formatPortSpec, parsePortSpec, type PortSpec } from "./parsePortSpec.js";
+import { inputFlags, inputRequest } from "./commandInputs.js";
 import { prepareInputs } from "./prepareInputs.js";
-import { traceRules, type TracedRule } from "./traceRules.js";
+import { traceIptablesRules, traceNftRules, type TracedRule } from "./traceRules.js";
 import { UsageError } from "./usageError.js";
 
 /** The source port of explained flows: an ephemeral one (Linux's default range is 32768-60999). */
@@ -38,13 +41,14 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     rules: { type: "boolean" },
     backend: { type: "string" },
     format: { type: "string" },
+    ...inputFlags,
   });
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   if (values.from === undefined || values.to === undefined || values.port === undefined) throw new UsageError("--from, --to and --port are required");
   const port = parsePortSpec(values.port);
 
-  const inputs = prepareInputs(positionals, values.node, io);
+  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io);
   if (!inputs) return exitCodes.invalidInput;
   const src = parseFlowEnd("from", values.from, inputs.prepared);
   const dst = parseFlowEnd("to", values.to, inputs.prepared);
@@ -64,7 +68,10 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     const fam = family === 4 ? ir.v4 : ir.v6;
     const { hook, packet } = packetPath(inputs.prepared, flow);
     const traced = traceInterpret(fam, "filter", hook, packet);
-    trace = { verdict: traced.verdict, hook, rules: traceRules(fam, traced.hits, backend) };
+    // The rules as the backend lays them out for this IR (the packet's family).
+    const key = family === 4 ? "v4" : "v6";
+    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], traced.hits, packet) : traceNftRules(buildNftLayout(ir)[key], traced.hits);
+    trace = { verdict: traced.verdict, hook, rules };
   }
 
   const what = `${describeEnd(flow.src)} -> ${describeEnd(flow.dst)} ${formatPortSpec(port)} (IPv${family})`;

@@ -5,6 +5,7 @@ import { EXPLAIN_SOURCE_PORT } from "./explainCommand.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { formatPortSpec, parsePortSpec, type PortSpec } from "./parsePortSpec.js";
+import { inputFlags, inputRequest } from "./commandInputs.js";
 import { prepareInputs } from "./prepareInputs.js";
 import { UsageError } from "./usageError.js";
 
@@ -97,15 +98,16 @@ export async function matrixCommand(argv: readonly string[], io: Io): Promise<nu
     node: { type: "string" },
     family: { type: "string" },
     format: { type: "string" },
+    ...inputFlags,
   });
   const format: Format = oneOf("format", values.format, ["text", "json", "csv", "markdown"] as const, "text");
   const family = Number(oneOf("family", values.family, ["4", "6"] as const, "4")) as 4 | 6;
-  const given = (values.port as unknown as readonly string[] | undefined)?.map(parsePortSpec);
+  const given = values.port?.map(parsePortSpec);
   for (const p of given ?? []) {
     if (p.family !== undefined && p.family !== family) throw new UsageError(`--port ${formatPortSpec(p)} is for IPv${p.family}; add --family ${p.family}`);
   }
 
-  const inputs = prepareInputs(positionals, values.node, io);
+  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io);
   if (!inputs) return exitCodes.invalidInput;
   const specs = given ?? declaredPorts(inputs.model);
   const ports: MatrixPort[] = specs.map((s) => ({

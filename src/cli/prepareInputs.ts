@@ -3,9 +3,10 @@ import { prepareModel } from "../semantics/index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import type { SourceTexts } from "../diagnostics/format.js";
 import type { Model } from "../model/types.js";
+import { loadCommandInputs, type InputRequest } from "./commandInputs.js";
+import { painter } from "./formats/color.js";
+import { renderText } from "./formats/text.js";
 import type { Io } from "./io.js";
-import { loadInputs } from "./loadInputs.js";
-import { renderDiagnostics } from "./printDiagnostics.js";
 
 export interface PreparedInputs {
   readonly model: Model;
@@ -14,13 +15,14 @@ export interface PreparedInputs {
 }
 
 /**
- * Loads PATHs and prepares the model for the reference evaluator (`node` undefined: every
- * endpoint local). Diagnostics go to stderr as `lint` prints them; with errors the result is
- * undefined (exit code 1 for the caller).
+ * Loads what `request` names and prepares the model for the reference evaluator (`node`
+ * undefined: every endpoint local). Diagnostics go to stderr (only errors with --quiet); with
+ * errors the result is undefined (exit code 1 for the caller).
  */
-export function prepareInputs(paths: readonly string[], node: string | undefined, io: Io): PreparedInputs | undefined {
-  const loaded = loadInputs(paths);
-  if (loaded.diagnostics.length > 0) io.stderr(renderDiagnostics(loaded.diagnostics, loaded.sources, "text"));
+export function prepareInputs(request: InputRequest, node: string | undefined, io: Io): PreparedInputs | undefined {
+  const loaded = loadCommandInputs(request, io);
+  const shown = request.quiet ? loaded.diagnostics.filter((d) => d.severity === "error") : loaded.diagnostics;
+  if (shown.length > 0) io.stderr(renderText(shown, loaded.sources, undefined, painter(io, "stderr")));
   if (hasErrors(loaded.diagnostics)) return undefined;
   return { model: loaded.model, prepared: prepareModel(loaded.model, node === undefined ? {} : { node }), sources: loaded.sources };
 }

@@ -3,9 +3,7 @@
  * chains for local endpoints, and chains for the policies and profiles they use.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { note, warning } from "../diagnostics/diagnostic.js";
 import type { Model, Origin, Rule as CalicoRule } from "../model/types.js";
-import { spanOf } from "../model/types.js";
 import type { Chain, Family, FamilyIr, Ir } from "./ir/types.js";
 import { FELIX_MARKS } from "./ir/marks.js";
 import type { EndpointInfo } from "./endpoints.js";
@@ -15,6 +13,7 @@ import type { OrderedTier, PolicyInfo } from "./policies.js";
 import { collectPolicies, collectTiers, orderTiers } from "./policies.js";
 import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
 import { createSetBuilder } from "./setBuilder.js";
+import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "./compileDiagnostics.js";
 import { serviceMembers } from "./serviceSets.js";
 import type { RuleContext } from "./lowerRule.js";
 import { staticChains, staticHooks } from "./felixLayout/staticChains.js";
@@ -58,7 +57,6 @@ function byName(a: Chain, b: Chain): number {
 
 /** The model's IR before any pass. */
 export function buildIr(model: Model, node: string | undefined): BuildResult {
-  const diagnostics: Diagnostic[] = [];
   const marks = FELIX_MARKS;
   const resolved = resolveEndpoints(model, collectProfiles(model), node);
   const tiers = orderTiers(collectPolicies(model), collectTiers(model));
@@ -66,25 +64,18 @@ export function buildIr(model: Model, node: string | undefined): BuildResult {
   // One chain per interface: the first endpoint (by key) claims a duplicated name.
   const seen = new Set<string>();
   const local = resolved.local.filter((e) => !seen.has(e.iface) && (seen.add(e.iface), true));
-  if (local.length === 0) {
-    diagnostics.push(warning("no-local-endpoints", node === undefined ? "the model has no workload endpoints" : `node ${node} has no local workload endpoints`));
-  }
   const applicable = applicablePolicies(local, tiers);
   const services = serviceMembers(model);
   const sets = createSetBuilder(resolved.members, services.lookup);
-  // Services a rule names that no EndpointSlice of the input belongs to (reported once each).
-  const unmatchedServices = new Map<string, { origin: Origin | undefined; path: string }>();
-  const onService = (service: string, side: "source" | "destination", rule: CalicoRule): void => {
-    if (!services.known.has(service) && !unmatchedServices.has(service)) unmatchedServices.set(service, { origin: currentOrigin, path: `${rule.path}.${side}.services` });
-  };
-
-  // Named ports: remember every use; warn afterwards for those empty in both families.
-  const namedUses = new Map<string, { name: string; origin: Origin | undefined; path: string }[]>();
+  // What the rules use, for the diagnostics (see compileDiagnostics.ts).
   let currentOrigin: Origin | undefined;
+  const serviceUses: ServiceUse[] = [];
+  const namedPortUses: NamedPortUse[] = [];
+  const onService = (service: string, side: "source" | "destination", rule: CalicoRule): void => {
+    serviceUses.push({ service, origin: currentOrigin, path: `${rule.path}.${side}.services` });
+  };
   const onNamedPort = (setId: string, name: string, rule: CalicoRule): void => {
-    const list = namedUses.get(setId) ?? [];
-    if (!list.some((u) => u.origin === currentOrigin && u.path === rule.path && u.name === name)) list.push({ name, origin: currentOrigin, path: rule.path });
-    namedUses.set(setId, list);
+    namedPortUses.push({ setId, name, origin: currentOrigin, path: rule.path });
   };
 
   // Which policy / profile chains are used, per direction.
@@ -129,18 +120,13 @@ export function buildIr(model: Model, node: string | undefined): BuildResult {
   const withSets = (fi: FamilyIr): FamilyIr => ({ ...fi, sets: sets.sets(fi.family) });
 
   const nonEmpty = new Set([...sets.sets(4), ...sets.sets(6)].filter((s) => s.members.length > 0).map((s) => s.id));
-  for (const [id, uses] of [...namedUses.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    if (nonEmpty.has(id)) continue;
-    for (const u of uses) {
-      diagnostics.push(warning("unresolved-named-port", `named port "${u.name}" matches no port of any selected endpoint`, u.origin ? spanOf(u.origin, u.path) : undefined));
-    }
-  }
-  for (const [service, use] of unmatchedServices) {
-    const empty = service.startsWith("/");
-    const message = empty
-      ? `the service "${service.slice(1)}" has no namespace: Felix looks it up in the empty namespace, where no EndpointSlice is, so this rule matches nothing (give services.namespace)`
-      : `no EndpointSlice of service ${service} is in the input: this rule matches no traffic until one is`;
-    diagnostics.push(note("unmatched-service", message, use.origin ? spanOf(use.origin, use.path) : undefined));
-  }
+  const diagnostics = compileDiagnostics({
+    node,
+    localEndpoints: local.length,
+    namedPortUses,
+    namedPortSetEmpty: (id) => !nonEmpty.has(id),
+    serviceUses,
+    knownService: (service) => services.known.has(service),
+  });
   return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics };
 }

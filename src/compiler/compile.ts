@@ -6,7 +6,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Model } from "../model/types.js";
 import type { Ir } from "./ir/types.js";
 import { buildIr } from "./buildIr.js";
-import { optimizationPasses, requiredPasses, runPasses } from "./passes/index.js";
+import { runPipeline } from "./passes/index.js";
 
 export interface CompileOptions {
   /** Node whose endpoints are local; absent means every endpoint is local. */
@@ -27,6 +27,5 @@ export interface CompileResult {
  */
 export function compileModel(model: Model, options: CompileOptions = {}): CompileResult {
   const { ir, diagnostics } = buildIr(model, options.node);
-  const passes = options.optimize === false ? requiredPasses : optimizationPasses;
-  return { ir: runPasses(ir, passes), diagnostics };
+  return { ir: runPipeline(ir, options.optimize !== false), diagnostics };
 }

@@ -1,8 +1,11 @@
 /**
  * Endpoints and network sets: everything a selector can match, with the labels Calico indexes
  * (own labels, Calico's automatic labels, inherited profile labels) and its addresses.
+ *
+ * Per resource (`memberSource`, `podEndpoint`), so that the incremental compiler derives one
+ * member exactly as `resolveEndpoints` derives them all.
  */
-import type { Labels, Model, NamedPort, Pod } from "../model/types.js";
+import type { Labels, Model, NamedPort, Pod, Resource } from "../model/types.js";
 import type { ProfileInfo } from "./profiles.js";
 import { namespaceProfile, namespaceProfileName, serviceAccountProfile, serviceAccountProfileName } from "./profiles.js";
 import { isReservedEndpointLabel, K8S_ORCHESTRATOR, NAMESPACE_LABEL, ORCHESTRATOR_LABEL, podInterfaceName, SERVICE_ACCOUNT_LABEL } from "../calico/index.js";
@@ -11,7 +14,7 @@ export { podInterfaceName } from "../calico/index.js";
 
 /** Something selectors can match: a workload endpoint, a host endpoint or a network set. */
 export interface SelectableMember {
-  /** Unique and sortable: `<kind>/<namespace>/<name>`. */
+  /** Unique and sortable: `<kind>/<namespace>/<name>` (v1 workloads: `<kind>/<node>/<orchestrator>/<workload>/<name>`). */
   readonly key: string;
   /** Effective labels: inherited profile labels overlaid with the member's own. */
   readonly labels: Labels;
@@ -31,7 +34,7 @@ export interface EndpointInfo extends SelectableMember {
 }
 
 export interface ResolvedEndpoints {
-  /** Workload endpoints then network sets and host endpoints, in input order. */
+  /** Workload endpoints, network sets and host endpoints (order carries no meaning). */
   readonly members: readonly SelectableMember[];
   /** Local workload endpoints, sorted by key. */
   readonly local: readonly EndpointInfo[];
@@ -46,13 +49,14 @@ export function hostCidr(addr: string): string {
 }
 
 /**
- * Effective labels in one object: profile labels (earlier profiles win), then the endpoint's own
- * labels without `pcns.`/`pcsa.` ones (Calico strips those), then Calico's automatic labels.
+ * Effective labels in one object: profile labels (earlier profiles win), then the member's own
+ * labels (without `pcns.`/`pcsa.` ones when `strip`: Calico strips those from workloads), then
+ * Calico's automatic labels.
  */
-function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly string[], profiles: ReadonlyMap<string, ProfileInfo>, strip: boolean): Labels {
+export function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly string[], profiles: (name: string) => ProfileInfo | undefined, strip: boolean): Labels {
   const out: Record<string, string> = {};
   for (let i = profileNames.length - 1; i >= 0; i--) {
-    const p = profiles.get(profileNames[i]!);
+    const p = profiles(profileNames[i]!);
     if (p) for (const k in p.labels) out[k] = p.labels[k]!;
   }
   for (const k in own) if (!strip || !isReservedEndpointLabel(k)) out[k] = own[k]!;
@@ -90,168 +94,182 @@ function podPorts(pod: Pod, cache: Map<string, readonly NamedPort[]>): readonly 
   return out;
 }
 
+/** Calico's workload endpoints: pods with an address, not on the host network, not finished. */
+export function isEndpointPod(pod: Pod): boolean {
+  return !pod.hostNetwork && pod.ips.length > 0 && !pod.finished;
+}
+
+/** What every pod of one namespace and service account shares: its profiles and the labels they give. */
+export interface PodBase {
+  readonly profiles: readonly string[];
+  readonly inherited: Labels;
+}
+
+/** The base of pods in `ns` running as `sa`, given the profiles (the implicit ones included). */
+export function podBase(ns: string, sa: string, profiles: (name: string) => ProfileInfo | undefined): PodBase {
+  const names = [namespaceProfileName(ns), serviceAccountProfileName(ns, sa)];
+  return { profiles: names, inherited: effectiveLabels({}, {}, names, profiles, true) };
+}
+
+/** An endpoint pod (see `isEndpointPod`) as an endpoint. `portLists` shares equal port lists. */
+export function podEndpoint(pod: Pod, base: PodBase, local: boolean, portLists: Map<string, readonly NamedPort[]>): EndpointInfo {
+  const ns = pod.metadata.namespace ?? "default";
+  return {
+    kind: "Pod",
+    key: `Pod/${ns}/${pod.metadata.name}`,
+    name: pod.metadata.name,
+    namespace: ns,
+    labels: podLabels(base.inherited, pod.metadata.labels, ns, pod.serviceAccountName),
+    nets: pod.ips.map(hostCidr),
+    ports: podPorts(pod, portLists),
+    // Only local endpoints get chains, so only they need the (hashed) interface name.
+    iface: local ? podInterfaceName(ns, pod.metadata.name) : "",
+    local,
+    profiles: base.profiles,
+  };
+}
+
+/** A member other than a pod, before profile labels are inherited. */
+export interface MemberSource {
+  readonly key: string;
+  readonly own: Labels;
+  /** Labels Calico stamps on it, over its own. */
+  readonly automatic: Labels;
+  /** The profiles it inherits labels from (earlier wins); a workload's are also its profile chains. */
+  readonly profiles: readonly string[];
+  readonly nets: readonly string[];
+  readonly ports: readonly NamedPort[];
+  /** Set for workload endpoints, which get chains when local. */
+  readonly workload?: {
+    readonly kind: "WorkloadEndpoint" | "V1WorkloadEndpoint";
+    readonly name: string;
+    readonly namespace?: string;
+    readonly iface: string;
+    readonly node: string;
+  };
+}
+
+/**
+ * What a resource other than a Pod contributes as a member: WorkloadEndpoints and v1 workload
+ * endpoints, network sets and host endpoints; undefined for every other kind (and for pods, see
+ * `podEndpoint`).
+ */
+export function memberSource(r: Resource): MemberSource | undefined {
+  switch (r.kind) {
+    case "WorkloadEndpoint": {
+      // Calico's client stamps these labels on every WorkloadEndpoint it stores.
+      const ns = r.metadata.namespace ?? "default";
+      const automatic: Record<string, string> = { [NAMESPACE_LABEL]: ns };
+      if (r.orchestrator !== undefined) automatic[ORCHESTRATOR_LABEL] = r.orchestrator;
+      if (r.serviceAccountName !== undefined) automatic[SERVICE_ACCOUNT_LABEL] = r.serviceAccountName;
+      return {
+        key: `WorkloadEndpoint/${ns}/${r.metadata.name}`,
+        own: r.metadata.labels,
+        automatic,
+        profiles: r.profiles,
+        nets: r.ipNetworks.map(hostCidr),
+        ports: r.ports,
+        workload: { kind: r.kind, name: r.metadata.name, namespace: ns, iface: r.interfaceName, node: r.node },
+      };
+    }
+    case "V1WorkloadEndpoint":
+      // Named like a Docker container's endpoint (`eth0`): the key needs the resource's whole identity.
+      return {
+        key: `V1WorkloadEndpoint/${r.node}/${r.orchestrator ?? ""}/${r.workload ?? ""}/${r.metadata.name}`,
+        own: r.metadata.labels,
+        automatic: {},
+        profiles: r.profiles,
+        nets: r.ipNetworks.map(hostCidr),
+        ports: r.ports,
+        workload: { kind: r.kind, name: r.metadata.name, iface: r.interfaceName, node: r.node },
+      };
+    case "NetworkSet": {
+      const ns = r.metadata.namespace ?? "default";
+      return { key: `NetworkSet/${ns}/${r.metadata.name}`, own: r.metadata.labels, automatic: { [NAMESPACE_LABEL]: ns }, profiles: [namespaceProfileName(ns)], nets: r.nets.map(hostCidr), ports: [] };
+    }
+    case "GlobalNetworkSet":
+      return { key: `GlobalNetworkSet//${r.metadata.name}`, own: r.metadata.labels, automatic: {}, profiles: [], nets: r.nets.map(hostCidr), ports: [] };
+    case "HostEndpoint":
+    case "V1HostEndpoint":
+      // Selectors match host endpoints by their expected IPs (api/pkg/apis/projectcalico/v3/hostendpoint.go, `ExpectedIPs`),
+      // so they are set members like network sets; they get no chains of their own here.
+      return {
+        key: r.kind === "HostEndpoint" ? `HostEndpoint//${r.metadata.name}` : `V1HostEndpoint/${r.node}/${r.metadata.name}`,
+        own: r.metadata.labels,
+        automatic: {},
+        profiles: r.profiles,
+        nets: r.expectedIPs.map(hostCidr),
+        ports: r.kind === "HostEndpoint" ? r.ports : [],
+      };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The member of a source, with its labels resolved against `profiles`. Workloads strip their own
+ * `pcns.`/`pcsa.` labels; network sets and host endpoints keep them.
+ */
+export function resolveMember(src: MemberSource, profiles: (name: string) => ProfileInfo | undefined, isLocal: (node: string) => boolean): SelectableMember | EndpointInfo {
+  const w = src.workload;
+  const labels = effectiveLabels(src.own, src.automatic, src.profiles, profiles, w !== undefined);
+  const member = { key: src.key, labels, nets: src.nets, ports: src.ports };
+  if (!w) return member;
+  return { ...member, kind: w.kind, name: w.name, namespace: w.namespace, iface: w.iface, local: isLocal(w.node), profiles: src.profiles };
+}
+
+/** Whether a member is a workload endpoint. */
+export function isEndpoint(m: SelectableMember): m is EndpointInfo {
+  return "iface" in m;
+}
+
 /**
  * Resolves every endpoint and network set of the model. `node` undefined makes every endpoint
  * local. Pods without an address or on the host network are not workload endpoints.
  */
 export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<string, ProfileInfo>, node: string | undefined): ResolvedEndpoints {
   const profiles = new Map(definedProfiles);
-  const ensureNamespace = (ns: string): string => {
-    const name = namespaceProfileName(ns);
-    if (!profiles.has(name)) profiles.set(name, namespaceProfile(ns, {}));
-    return name;
-  };
+  const lookup = (name: string): ProfileInfo | undefined => profiles.get(name);
   const isLocal = (n: string | undefined): boolean => node === undefined || n === node;
-
-  // Raw endpoints first, so implicit profiles exist before labels are inherited.
-  interface Raw {
-    /** Where in `endpoints` it goes (input order). */
-    at: number;
-    kind: EndpointInfo["kind"];
-    name: string;
-    namespace?: string;
-    own: Labels;
-    automatic: Labels;
-    iface: string;
-    nets: string[];
-    profiles: string[];
-    ports: readonly NamedPort[];
-    local: boolean;
-  }
-  const raws: Raw[] = [];
-  // Pods are resolved at once: their profiles (kns./ksa.) are their own, known by now. Other
-  // endpoints name arbitrary profiles, which a later pod may create implicitly: their slots are
-  // filled after the loop.
-  const endpoints: (EndpointInfo | undefined)[] = [];
-  const portLists = new Map<string, readonly NamedPort[]>();
-  const podBases = new Map<string, Map<string, { profiles: readonly string[]; inherited: Labels }>>();
-  const podBase = (ns: string, sa: string): { profiles: readonly string[]; inherited: Labels } => {
-    let bySa = podBases.get(ns);
-    if (!bySa) podBases.set(ns, (bySa = new Map()));
-    let base = bySa.get(sa);
-    if (!base) {
-      const ksa = serviceAccountProfileName(ns, sa);
-      if (!profiles.has(ksa)) profiles.set(ksa, serviceAccountProfile(ns, sa, {}));
-      const names = [ensureNamespace(ns), ksa];
-      bySa.set(sa, (base = { profiles: names, inherited: effectiveLabels({}, {}, names, profiles, true) }));
-    }
-    return base;
+  // A pod or NetworkSet brings its namespace's profile into being (and a pod its service
+  // account's) when the input does not define it.
+  const ensure = (name: string, make: () => ProfileInfo): void => {
+    if (!profiles.has(name)) profiles.set(name, make());
   };
-  const netSets: { key: string; own: Labels; automatic: Labels; profiles: readonly string[]; nets: readonly string[]; ports?: readonly NamedPort[] }[] = [];
+  const members: SelectableMember[] = [];
+  // Other members name arbitrary profiles, which a later pod may bring into being: they are
+  // resolved after every pod.
+  const deferred: MemberSource[] = [];
+  const portLists = new Map<string, readonly NamedPort[]>();
+  const bases = new Map<string, PodBase>();
   for (const r of model.resources) {
-    switch (r.kind) {
-      case "Pod": {
-        // Calico's workload endpoints: pods with an address, not on the host network, not finished.
-        if (r.hostNetwork || r.ips.length === 0 || r.finished) break;
-        const ns = r.metadata.namespace ?? "default";
-        const sa = r.serviceAccountName;
-        const base = podBase(ns, sa);
-        const local = isLocal(r.nodeName);
-        endpoints.push({
-          kind: "Pod",
-          key: `Pod/${ns}/${r.metadata.name}`,
-          name: r.metadata.name,
-          namespace: ns,
-          labels: podLabels(base.inherited, r.metadata.labels, ns, sa),
-          nets: r.ips.map(hostCidr),
-          ports: podPorts(r, portLists),
-          // Only local endpoints get chains, so only they need the (hashed) interface name.
-          iface: local ? podInterfaceName(ns, r.metadata.name) : "",
-          local,
-          profiles: base.profiles,
-        });
-        break;
+    if (r.kind === "Pod") {
+      if (!isEndpointPod(r)) continue;
+      const ns = r.metadata.namespace ?? "default";
+      const sa = r.serviceAccountName;
+      const baseKey = `${ns}\0${sa}`;
+      let base = bases.get(baseKey);
+      if (!base) {
+        ensure(namespaceProfileName(ns), () => namespaceProfile(ns, {}));
+        ensure(serviceAccountProfileName(ns, sa), () => serviceAccountProfile(ns, sa, {}));
+        bases.set(baseKey, (base = podBase(ns, sa, lookup)));
       }
-      case "WorkloadEndpoint": {
-        // Calico's client stamps these labels on every WorkloadEndpoint it stores.
-        const ns = r.metadata.namespace ?? "default";
-        const automatic: Record<string, string> = { [NAMESPACE_LABEL]: ns };
-        if (r.orchestrator !== undefined) automatic[ORCHESTRATOR_LABEL] = r.orchestrator;
-        if (r.serviceAccountName !== undefined) automatic[SERVICE_ACCOUNT_LABEL] = r.serviceAccountName;
-        endpoints.push(undefined);
-        raws.push({
-          at: endpoints.length - 1,
-          kind: "WorkloadEndpoint",
-          name: r.metadata.name,
-          namespace: ns,
-          own: r.metadata.labels,
-          automatic,
-          iface: r.interfaceName,
-          nets: r.ipNetworks.map(hostCidr),
-          profiles: [...r.profiles],
-          ports: r.ports,
-          local: isLocal(r.node),
-        });
-        break;
-      }
-      case "V1WorkloadEndpoint":
-        endpoints.push(undefined);
-        raws.push({
-          at: endpoints.length - 1,
-          kind: "V1WorkloadEndpoint",
-          name: r.metadata.name,
-          own: r.metadata.labels,
-          automatic: {},
-          iface: r.interfaceName,
-          nets: r.ipNetworks.map(hostCidr),
-          profiles: [...r.profiles],
-          ports: r.ports,
-          local: isLocal(r.node),
-        });
-        break;
-      case "NetworkSet": {
-        const ns = r.metadata.namespace ?? "default";
-        netSets.push({
-          key: `NetworkSet/${ns}/${r.metadata.name}`,
-          own: r.metadata.labels,
-          automatic: { [NAMESPACE_LABEL]: ns },
-          profiles: [ensureNamespace(ns)],
-          nets: r.nets.map(hostCidr),
-        });
-        break;
-      }
-      case "GlobalNetworkSet":
-        netSets.push({ key: `GlobalNetworkSet//${r.metadata.name}`, own: r.metadata.labels, automatic: {}, profiles: [], nets: r.nets.map(hostCidr) });
-        break;
-      case "HostEndpoint":
-      case "V1HostEndpoint":
-        // Selectors match host endpoints by their expected IPs (api/pkg/apis/projectcalico/v3/hostendpoint.go, `ExpectedIPs`),
-        // so they are set members like network sets; they get no chains of their own here.
-        netSets.push({
-          key: `${r.kind}//${r.metadata.name}`,
-          own: r.metadata.labels,
-          automatic: {},
-          profiles: r.profiles,
-          nets: r.expectedIPs.map(hostCidr),
-          ports: r.kind === "HostEndpoint" ? r.ports : [],
-        });
-        break;
-      default:
-        break;
+      members.push(podEndpoint(r, base, isLocal(r.nodeName), portLists));
+      continue;
     }
+    const src = memberSource(r);
+    if (!src) continue;
+    if (r.kind === "NetworkSet") {
+      const ns = r.metadata.namespace ?? "default";
+      ensure(namespaceProfileName(ns), () => namespaceProfile(ns, {}));
+    }
+    deferred.push(src);
   }
-
-  for (const r of raws) {
-    endpoints[r.at] = {
-      kind: r.kind,
-      key: `${r.kind}/${r.namespace ?? ""}/${r.name}`,
-      name: r.name,
-      namespace: r.namespace,
-      labels: effectiveLabels(r.own, r.automatic, r.profiles, profiles, true),
-      nets: r.nets,
-      ports: r.ports,
-      iface: r.iface,
-      local: r.local,
-      profiles: r.profiles,
-    };
-  }
-  // Member order never shows in the output (set members are sorted); only local endpoints are.
-  const sets: SelectableMember[] = netSets.map((s) => ({ key: s.key, labels: effectiveLabels(s.own, s.automatic, s.profiles, profiles, false), nets: s.nets, ports: s.ports ?? [] }));
-  const all = endpoints as EndpointInfo[];
-  const local = all.filter((e) => e.local).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const src of deferred) members.push(resolveMember(src, lookup, isLocal));
+  const local = members.filter((m): m is EndpointInfo => isEndpoint(m) && m.local).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // Referenced but undefined profiles resolve to empty ones (no labels, no rules).
   for (const e of local) {
     for (const p of e.profiles) if (!profiles.has(p)) profiles.set(p, { name: p, labels: {}, ingress: [], egress: [] });
   }
-  return { members: [...all, ...sets], local, profiles };
+  return { members, local, profiles };
 }

@@ -6,7 +6,7 @@
 import type { EntityRule, Rule as CalicoRule, Selector } from "../model/types.js";
 import type { Family, Match, MarkBits, PortRange, Rule } from "./ir/types.js";
 import { DROP, markSet, RETURN, rule, setBits } from "./ir/build.js";
-import type { PortProtocol, SetBuilder } from "./setBuilder.js";
+import type { PortProtocol, SetRegistry } from "./setBuilder.js";
 import { entitySelectors } from "./selectors/effectiveSelector.js";
 import { ALL } from "./selectors/selectorOps.js";
 import { protocolNumber } from "../calico/index.js";
@@ -20,7 +20,7 @@ export interface RuleContext {
   readonly namespace: string | undefined;
   readonly family: Family;
   readonly marks: MarkBits;
-  readonly sets: SetBuilder;
+  readonly sets: SetRegistry;
   /** Called for each named-port set a rule uses (to report ports that resolve nowhere). */
   readonly onNamedPort?: (setId: string, portName: string, rule: CalicoRule) => void;
   /** Called for each service a rule matches (to report services with no EndpointSlice). */

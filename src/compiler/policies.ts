@@ -2,7 +2,7 @@
  * Every policy kind normalized to one shape (a Calico policy with its effective policy-level
  * selector), and the tier order Felix evaluates them in.
  */
-import type { Model, Origin, PolicyType, Rule, Selector } from "../model/types.js";
+import type { Model, Origin, PolicyType, Resource, Rule, Selector } from "../model/types.js";
 import {
   comparePolicyOrder,
   compareTierOrder,
@@ -49,91 +49,96 @@ const pcsa = (l: string): string => SERVICE_ACCOUNT_LABEL_PREFIX + l;
 export function collectPolicies(model: Model): PolicyInfo[] {
   const out: PolicyInfo[] = [];
   for (const r of model.resources) {
-    switch (r.kind) {
-      case "NetworkPolicy": {
-        const ns = r.metadata.namespace ?? "default";
-        let sel = andSelectors(r.selector.ast, eqLabel(NAMESPACE_LABEL, ns));
-        if (r.serviceAccountSelector) sel = andSelectors(sel, mapLabels(r.serviceAccountSelector.ast, pcsa));
-        out.push({
-          id: `np/${ns}/${r.metadata.name}`,
-          kind: "NetworkPolicy",
-          name: r.metadata.name,
-          namespace: ns,
-          tier: r.tier,
-          ...(r.order !== undefined ? { order: r.order } : {}),
-          selector: sel,
-          types: r.types,
-          ingress: r.ingress,
-          egress: r.egress,
-          origin: r.origin,
-        });
-        break;
-      }
-      case "GlobalNetworkPolicy": {
-        // Felix never renders preDNAT/doNotTrack policies into workload chains: they live in
-        // tiers of their own, for host endpoints only (felix/calc/event_sequencer.go).
-        if (r.preDNAT || r.doNotTrack) break;
-        // globalnetworkpolicyprocessor.go appends the prefixed namespaceSelector to the selector
-        // text and then replaces every all() in it, the written selector's too, with
-        // has(projectcalico.org/namespace); then likewise the serviceAccountSelector, with
-        // has(projectcalico.org/serviceaccount). An empty written selector is not in that text.
-        const replaceAll = (sel: Selector, all: Selector): Selector => mapLabels(sel, (l) => l, () => all);
-        const append = (sel: Selector | undefined, part: Selector): Selector => (sel ? andSelectors(sel, part) : part);
-        let selector: Selector | undefined = r.selector.text.trim() === "" ? undefined : r.selector.ast;
-        if (r.namespaceSelector) selector = replaceAll(append(selector, mapLabels(r.namespaceSelector.ast, pcns)), hasLabel(NAMESPACE_LABEL));
-        if (r.serviceAccountSelector) selector = replaceAll(append(selector, mapLabels(r.serviceAccountSelector.ast, pcsa)), hasLabel(SERVICE_ACCOUNT_LABEL));
-        out.push({
-          id: `gnp/${r.metadata.name}`,
-          kind: "GlobalNetworkPolicy",
-          name: r.metadata.name,
-          tier: r.tier,
-          ...(r.order !== undefined ? { order: r.order } : {}),
-          selector: selector ?? r.selector.ast,
-          types: r.types,
-          ingress: r.ingress,
-          egress: r.egress,
-          origin: r.origin,
-        });
-        break;
-      }
-      case "V1Policy":
-        if (r.preDNAT || r.doNotTrack) break;
-        out.push({
-          id: `gnp/${r.metadata.name}`,
-          kind: "GlobalNetworkPolicy",
-          name: r.metadata.name,
-          tier: r.tier,
-          ...(r.order !== undefined ? { order: r.order } : {}),
-          selector: r.selector.ast,
-          types: r.types,
-          ingress: r.ingress,
-          egress: r.egress,
-          origin: r.origin,
-        });
-        break;
-      case "K8sNetworkPolicy": {
-        const ns = r.metadata.namespace ?? "default";
-        const c = convertK8sPolicy(r);
-        out.push({
-          id: `knp/${ns}/${r.metadata.name}`,
-          kind: "KubernetesNetworkPolicy",
-          name: r.metadata.name,
-          namespace: ns,
-          tier: DEFAULT_TIER.name,
-          order: K8S_NETWORK_POLICY_ORDER,
-          selector: andSelectors(c.selector, eqLabel(NAMESPACE_LABEL, ns)),
-          types: r.policyTypes.length > 0 ? r.policyTypes : ["Ingress"],
-          ingress: c.ingress,
-          egress: c.egress,
-          origin: r.origin,
-        });
-        break;
-      }
-      default:
-        break;
-    }
+    const p = policyInfo(r);
+    if (p) out.push(p);
   }
   return out;
+}
+
+/**
+ * A policy resource normalized (Calico v3, Kubernetes and v1); undefined for other kinds and for
+ * the policies Felix never renders into workload chains.
+ */
+export function policyInfo(r: Resource): PolicyInfo | undefined {
+  switch (r.kind) {
+    case "NetworkPolicy": {
+      const ns = r.metadata.namespace ?? "default";
+      let sel = andSelectors(r.selector.ast, eqLabel(NAMESPACE_LABEL, ns));
+      if (r.serviceAccountSelector) sel = andSelectors(sel, mapLabels(r.serviceAccountSelector.ast, pcsa));
+      return {
+        id: `np/${ns}/${r.metadata.name}`,
+        kind: "NetworkPolicy",
+        name: r.metadata.name,
+        namespace: ns,
+        tier: r.tier,
+        ...(r.order !== undefined ? { order: r.order } : {}),
+        selector: sel,
+        types: r.types,
+        ingress: r.ingress,
+        egress: r.egress,
+        origin: r.origin,
+      };
+    }
+    case "GlobalNetworkPolicy": {
+      // Felix never renders preDNAT/doNotTrack policies into workload chains: they live in
+      // tiers of their own, for host endpoints only (felix/calc/event_sequencer.go).
+      if (r.preDNAT || r.doNotTrack) return undefined;
+      // globalnetworkpolicyprocessor.go appends the prefixed namespaceSelector to the selector
+      // text and then replaces every all() in it, the written selector's too, with
+      // has(projectcalico.org/namespace); then likewise the serviceAccountSelector, with
+      // has(projectcalico.org/serviceaccount). An empty written selector is not in that text.
+      const replaceAll = (sel: Selector, all: Selector): Selector => mapLabels(sel, (l) => l, () => all);
+      const append = (sel: Selector | undefined, part: Selector): Selector => (sel ? andSelectors(sel, part) : part);
+      let selector: Selector | undefined = r.selector.text.trim() === "" ? undefined : r.selector.ast;
+      if (r.namespaceSelector) selector = replaceAll(append(selector, mapLabels(r.namespaceSelector.ast, pcns)), hasLabel(NAMESPACE_LABEL));
+      if (r.serviceAccountSelector) selector = replaceAll(append(selector, mapLabels(r.serviceAccountSelector.ast, pcsa)), hasLabel(SERVICE_ACCOUNT_LABEL));
+      return {
+        id: `gnp/${r.metadata.name}`,
+        kind: "GlobalNetworkPolicy",
+        name: r.metadata.name,
+        tier: r.tier,
+        ...(r.order !== undefined ? { order: r.order } : {}),
+        selector: selector ?? r.selector.ast,
+        types: r.types,
+        ingress: r.ingress,
+        egress: r.egress,
+        origin: r.origin,
+      };
+    }
+    case "V1Policy":
+      if (r.preDNAT || r.doNotTrack) return undefined;
+      return {
+        id: `gnp/${r.metadata.name}`,
+        kind: "GlobalNetworkPolicy",
+        name: r.metadata.name,
+        tier: r.tier,
+        ...(r.order !== undefined ? { order: r.order } : {}),
+        selector: r.selector.ast,
+        types: r.types,
+        ingress: r.ingress,
+        egress: r.egress,
+        origin: r.origin,
+      };
+    case "K8sNetworkPolicy": {
+      const ns = r.metadata.namespace ?? "default";
+      const c = convertK8sPolicy(r);
+      return {
+        id: `knp/${ns}/${r.metadata.name}`,
+        kind: "KubernetesNetworkPolicy",
+        name: r.metadata.name,
+        namespace: ns,
+        tier: DEFAULT_TIER.name,
+        order: K8S_NETWORK_POLICY_ORDER,
+        selector: andSelectors(c.selector, eqLabel(NAMESPACE_LABEL, ns)),
+        types: r.policyTypes.length > 0 ? r.policyTypes : ["Ingress"],
+        ingress: c.ingress,
+        egress: c.egress,
+        origin: r.origin,
+      };
+    }
+    default:
+      return undefined;
+  }
 }
 
 /** Tiers by name; `default` exists implicitly. */

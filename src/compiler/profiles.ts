@@ -3,7 +3,7 @@
  * profiles Calico derives from Kubernetes namespaces (`kns.<ns>`) and service accounts
  * (`ksa.<ns>.<sa>`).
  */
-import type { EntityRule, Labels, Model, Origin, Rule } from "../model/types.js";
+import type { EntityRule, Labels, Model, Origin, Resource, Rule } from "../model/types.js";
 import {
   DEFAULT_ALLOW_PROFILE,
   NAME_LABEL,
@@ -63,6 +63,41 @@ function prefixLabels(prefix: string, labels: Labels): Labels {
  */
 export const DEFAULT_ALLOW: ProfileInfo = { name: DEFAULT_ALLOW_PROFILE, labels: {}, ingress: [ALLOW_ALL], egress: [ALLOW_ALL] };
 
+/** A profile a resource defines: Namespaces, ServiceAccounts, Profiles and V1Profiles; undefined for other kinds. */
+export function definedProfile(r: Resource): ProfileInfo | undefined {
+  switch (r.kind) {
+    case "Namespace":
+      return namespaceProfile(r.metadata.name, r.metadata.labels);
+    case "ServiceAccount":
+      return serviceAccountProfile(r.metadata.namespace ?? "default", r.metadata.name, r.metadata.labels);
+    case "Profile":
+      return { name: r.metadata.name, labels: r.labelsToApply, ingress: r.ingress, egress: r.egress, origin: r.origin };
+    case "V1Profile": {
+      const labels: Record<string, string> = {};
+      for (const tag of [r.metadata.name, ...r.tags]) labels[tag] = "";
+      Object.assign(labels, r.metadata.labels);
+      return { name: r.metadata.name, labels, ingress: r.ingress, egress: r.egress, origin: r.origin };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Which definition of a profile name Felix uses: the built-in default-allow one first, then the
+ * one derived from a Namespace or ServiceAccount (kube-controllers writes `kns.`/`ksa.` profiles
+ * from the Kubernetes objects and overwrites any other), then a Profile or v1 profile (one name,
+ * one resource: see resourceKey).
+ */
+export function chooseProfile(name: string, derived: ProfileInfo | undefined, written: ProfileInfo | undefined): ProfileInfo | undefined {
+  return name === DEFAULT_ALLOW_PROFILE ? DEFAULT_ALLOW : (derived ?? written);
+}
+
+/** Whether a resource's profile is derived from a Kubernetes object (see `chooseProfile`). */
+export function isDerivedProfile(r: Resource): boolean {
+  return r.kind === "Namespace" || r.kind === "ServiceAccount";
+}
+
 /**
  * Every profile by name: the built-in default-allow one, then Namespaces, ServiceAccounts,
  * Profiles and V1Profiles.
@@ -70,42 +105,19 @@ export const DEFAULT_ALLOW: ProfileInfo = { name: DEFAULT_ALLOW_PROFILE, labels:
  * a tag equal to its name), as a label with an empty value, as Felix's tag indexing did.
  */
 export function collectProfiles(model: Model): Map<string, ProfileInfo> {
-  const out = new Map<string, ProfileInfo>([[DEFAULT_ALLOW_PROFILE, DEFAULT_ALLOW]]);
-  const derivedNames = new Set<string>();
+  const derived = new Map<string, ProfileInfo>();
+  const written = new Map<string, ProfileInfo>();
   for (const r of model.resources) {
-    if (r.kind === "Namespace") derivedNames.add(namespaceProfileName(r.metadata.name));
-    else if (r.kind === "ServiceAccount") derivedNames.add(serviceAccountProfileName(r.metadata.namespace ?? "default", r.metadata.name));
+    const p = definedProfile(r);
+    if (!p) continue;
+    const byName = isDerivedProfile(r) ? derived : written;
+    // The first of two Profiles wins (validation reports the second).
+    if (!byName.has(p.name)) byName.set(p.name, p);
   }
-  for (const r of model.resources) {
-    switch (r.kind) {
-      case "Namespace":
-        out.set(namespaceProfileName(r.metadata.name), namespaceProfile(r.metadata.name, r.metadata.labels));
-        break;
-      case "ServiceAccount": {
-        const ns = r.metadata.namespace ?? "default";
-        out.set(serviceAccountProfileName(ns, r.metadata.name), serviceAccountProfile(ns, r.metadata.name, r.metadata.labels));
-        break;
-      }
-      case "Profile":
-        // A namespace's or service account's own profile wins over a hand-written one of the same
-        // name (kube-controllers writes `kns.`/`ksa.` profiles from the Kubernetes objects and
-        // overwrites any other), and the first of two Profiles wins (validation reports the second).
-        if (!out.has(r.metadata.name) && !derivedNames.has(r.metadata.name)) {
-          out.set(r.metadata.name, { name: r.metadata.name, labels: r.labelsToApply, ingress: r.ingress, egress: r.egress, origin: r.origin });
-        }
-        break;
-      case "V1Profile": {
-        const labels: Record<string, string> = {};
-        for (const tag of [r.metadata.name, ...r.tags]) labels[tag] = "";
-        Object.assign(labels, r.metadata.labels);
-        if (!out.has(r.metadata.name) && !derivedNames.has(r.metadata.name)) {
-          out.set(r.metadata.name, { name: r.metadata.name, labels, ingress: r.ingress, egress: r.egress, origin: r.origin });
-        }
-        break;
-      }
-      default:
-        break;
-    }
+  const out = new Map<string, ProfileInfo>([[DEFAULT_ALLOW_PROFILE, DEFAULT_ALLOW]]);
+  for (const name of new Set([...derived.keys(), ...written.keys()])) {
+    const p = chooseProfile(name, derived.get(name), written.get(name));
+    if (p) out.set(name, p);
   }
   return out;
 }

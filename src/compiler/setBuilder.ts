@@ -9,16 +9,24 @@
  */
 import type { Family, IpSet } from "./ir/types.js";
 import type { Selector } from "../model/types.js";
-import { printSelector, uniqueId } from "../model/selector/index.js";
+import { namedPortSetComment, namedPortSetId, selectorIdentity as identify, serviceSetComment, serviceSetId } from "./setIds.js";
 import type { SelectableMember } from "./endpoints.js";
 import type { LabelIndex } from "./selectors/labelIndex.js";
 import type { ServiceLookup } from "./serviceSets.js";
 import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
+import { v4SortKey } from "./passes/cidrMath.js";
 
 /** Lower-case protocol names as ipset's hash:ip,port members spell them. */
 export type PortProtocol = "tcp" | "udp" | "sctp";
 
-export interface SetBuilder {
+/** Where lowering registers the sets a rule matches on (the full compile's builder, or the incremental compiler's table). */
+export interface SetRegistry {
+  selectorSet(selector: Selector, family: Family): { readonly id: string };
+  namedPortSet(selector: Selector, protocol: PortProtocol | undefined, portName: string, family: Family): { readonly id: string };
+  serviceSet(service: string, withPorts: boolean, family: Family): { readonly id: string };
+}
+
+export interface SetBuilder extends SetRegistry {
   /** Registers (once) the `net` set of a selector in `family`. */
   selectorSet(selector: Selector, family: Family): IpSet;
   /** Registers the `addrPort` set of a named port on endpoints matching `selector`. */
@@ -31,18 +39,6 @@ export interface SetBuilder {
   serviceSet(service: string, withPorts: boolean, family: Family): IpSet;
   /** Every set registered for `family`, sorted by id. */
   sets(family: Family): IpSet[];
-}
-
-const ids = new WeakMap<Selector, { id: string; text: string }>();
-
-/** Canonical text and Calico id of a selector, memoized per tree object. */
-function identify(selector: Selector): { id: string; text: string } {
-  let v = ids.get(selector);
-  if (!v) {
-    const text = printSelector(selector);
-    ids.set(selector, (v = { id: uniqueId("s", text), text }));
-  }
-  return v;
 }
 
 /**
@@ -60,24 +56,6 @@ interface FamilyNets {
   readonly rank: Int32Array;
   /** Canonical text per rank. */
   readonly byRank: readonly string[];
-}
-
-/** Parses by character codes (no splitting): this runs once per endpoint address. */
-function v4Key(cidr: string): number {
-  let v = 0;
-  let octet = 0;
-  let prefix = 0;
-  let inPrefix = false;
-  for (let i = 0; i < cidr.length; i++) {
-    const ch = cidr.charCodeAt(i);
-    if (ch === 46) {
-      v = v * 256 + octet;
-      octet = 0;
-    } else if (ch === 47) inPrefix = true;
-    else if (inPrefix) prefix = prefix * 10 + (ch - 48);
-    else octet = octet * 10 + (ch - 48);
-  }
-  return (v * 256 + octet) * 64 + (inPrefix ? prefix : 32);
 }
 
 function v4Text(key: number): string {
@@ -126,7 +104,7 @@ function familyNets(members: readonly SelectableMember[], family: Family): Famil
     const { rank, distinct } = rankTexts(texts);
     return { offsets, texts, keys: new Float64Array(0), rank, byRank: distinct };
   }
-  const keys = Float64Array.from(texts, v4Key);
+  const keys = Float64Array.from(texts, v4SortKey);
   const { rank, distinct } = rankNumbers(keys);
   const byRank: string[] = Array.from(distinct, (k) => v4Text(k));
   // Reuse the endpoints' own strings where they are already canonical (they normally are).
@@ -180,7 +158,6 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
   const matched = new Map<string, readonly number[]>();
   const nets: Partial<Record<Family, FamilyNets>> = {};
   const addrRanksOf: Partial<Record<Family, AddrRanks>> = {};
-  const namedIds = new Map<string, string>();
   const addrPortTexts = new Map<string, string[]>();
   const netsOf = (f: Family): FamilyNets => (nets[f] ??= familyNets(members, f));
   const registered: Record<Family, Map<string, IpSet>> = { 4: new Map(), 6: new Map() };
@@ -205,10 +182,7 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
     },
     namedPortSet(selector, protocol, portName, family) {
       const { id: selId, text } = identify(selector);
-      // The id is a SHA-224 hash: computed once per (selector, protocol, port), not per rule.
-      const idKey = `${selId},${protocol ?? ""},${portName}`;
-      let id = namedIds.get(idKey);
-      if (id === undefined) namedIds.set(idKey, (id = uniqueId("n", idKey)));
+      const id = namedPortSetId(selId, protocol, portName);
       const existing = registered[family].get(id);
       if (existing) return existing;
       const fn = netsOf(family);
@@ -271,18 +245,18 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
         // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
         if (out[out.length - 1] !== m) out.push(m);
       }
-      const set: IpSet = { id, type: "addrPort", family, members: out, comment: `${text} ${protocol ?? "any"}:${portName}` };
+      const set: IpSet = { id, type: "addrPort", family, members: out, comment: namedPortSetComment(text, protocol, portName) };
       registered[family].set(id, set);
       return set;
     },
     serviceSet(service, withPorts, family) {
-      const id = uniqueId(withPorts ? "svc" : "svcnoport", service);
+      const id = serviceSetId(service, withPorts);
       const existing = registered[family].get(id);
       if (existing) return existing;
       const found = services(service);
       const set: IpSet = withPorts
-        ? { id, type: "addrPort", family, members: found.addrPorts[family], comment: `service ${service}` }
-        : { id, type: "net", family, members: found.nets[family], comment: `service ${service} (addresses)` };
+        ? { id, type: "addrPort", family, members: found.addrPorts[family], comment: serviceSetComment(service, true) }
+        : { id, type: "net", family, members: found.nets[family], comment: serviceSetComment(service, false) };
       registered[family].set(id, set);
       return set;
     },

@@ -6,6 +6,7 @@
 export const diagnosticCodes = {
   // Input files and YAML (load stage).
   "file-unreadable": "a path given on the command line cannot be read",
+  "skipped-file": "a file found in a directory is not a Kubernetes resource (a template, Chart.yaml, values.yaml) and was skipped (note)",
   "yaml-syntax": "the YAML (or JSON) text does not parse",
   "yaml-duplicate-key": "a mapping has the same key twice",
   "yaml-merge-override": "a merge key (<<) replaces a key written before it, as Kubernetes reads it (warning)",
@@ -53,6 +54,9 @@ export const diagnosticCodes = {
   "unresolved-named-port": "a named port resolves on no endpoint (warning)",
   "no-local-endpoints": "the node has no local endpoints (warning)",
   "duplicate-endpoint-ip": "two live endpoints claim the same address (warning)",
+  "key-mismatch":
+    "an etcd value names another resource (kind, namespace or name) than its key; the key's is used, as Felix keys resources by their etcd key (warning)",
+  "not-stored": "policyc datastore apply leaves a resource out of etcd, which Calico's etcd mode does not read (note)",
   "unmatched-service": "a rule's services match names a service with no EndpointSlice in the input (note)",
   "internal-error": "a bug in policyc; please report it",
   // Command line.

@@ -65,6 +65,24 @@ export function escalate(diagnostics: readonly Diagnostic[], codes: readonly Dia
   return diagnostics.map((d) => (d.severity !== "error" && codes.includes(d.code) ? { ...d, severity: "error" } : d));
 }
 
+/** A per-code change of severity (`off` silences), as a config file gives it. */
+export type SeverityOverrides = Readonly<Partial<Record<DiagnosticCode, Severity | "off">>>;
+
+/**
+ * Applies per-code overrides, as esbuild's per-message log overrides do. Anything may be raised
+ * to an error; an error is never lowered or silenced (the resource it concerns is already left
+ * out of the model, and a run must not look clean while it drops it).
+ */
+export function applySeverityOverrides(diagnostics: readonly Diagnostic[], overrides: SeverityOverrides): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const d of diagnostics) {
+    const wanted = Object.hasOwn(overrides, d.code) ? overrides[d.code] : undefined;
+    if (wanted === undefined || d.severity === "error") out.push(d);
+    else if (wanted !== "off") out.push(wanted === d.severity ? d : { ...d, severity: wanted });
+  }
+  return out;
+}
+
 /** True when any diagnostic is an error (or, with `strict`, a warning). */
 export function hasErrors(diagnostics: readonly Diagnostic[], strict = false): boolean {
   return diagnostics.some((d) => d.severity === "error" || (strict && d.severity === "warning"));

@@ -1,16 +1,18 @@
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { plainToNode, streamDocuments } from "./load/index.js";
 import type { Model } from "./types.js";
-import { documentValidator, validateDocuments } from "./validate/index.js";
+import { documentValidator, validateDocuments, type ValidateOptions } from "./validate/index.js";
 import type { LoadedDocument, SourceFile } from "./yamlTree.js";
 
 export interface LoadModelResult {
   readonly model: Model;
   /** Every load and validation diagnostic, sorted by file and position. */
   readonly diagnostics: readonly Diagnostic[];
+  /** Documents left out: kinds policyc does not compile, and kinds `skipKinds` names. */
+  readonly skipped: number;
 }
 
-export interface LoadModelOptions {
+export interface LoadModelOptions extends ValidateOptions {
   /**
    * "lazy" (the default): documents that are plain data skip the positioned tree, which is built
    * from the text only where a diagnostic or `spanOf` needs a position (see `load/lazyTree.ts`).
@@ -35,6 +37,9 @@ export interface FrontEndProgress {
   readonly resources: number;
 }
 
+/** The options of `loadModel`: the run's settings (`defaultNamespace`, `skipKinds`) and how it loads. */
+export type LoadOptions = LoadModelOptions;
+
 /**
  * The front end in one call: parses the files and validates every document into the model.
  * Documents are validated as the loader hands them over, batch by batch, so a big file's plain
@@ -42,7 +47,7 @@ export interface FrontEndProgress {
  */
 export function loadModel(files: readonly SourceFile[], options: LoadModelOptions = {}): LoadModelResult {
   const loadDiagnostics: Diagnostic[] = [];
-  const validator = documentValidator(files);
+  const validator = documentValidator(files, { defaultNamespace: options.defaultNamespace, skipKinds: options.skipKinds });
   // Characters in the files before each one, and in all of them.
   const before: number[] = [];
   let chars = 0;
@@ -78,7 +83,7 @@ export function loadModel(files: readonly SourceFile[], options: LoadModelOption
   );
   report?.({ phase: "checking", filesDone: files.length, files: files.length, charsDone: chars, chars, resources: documents });
   const validated = validator.finish();
-  return { model: validated.model, diagnostics: sortDiagnostics([...loadDiagnostics, ...validated.diagnostics]) };
+  return { model: validated.model, diagnostics: sortDiagnostics([...loadDiagnostics, ...validated.diagnostics]), skipped: validated.skipped };
 }
 
 /**
@@ -87,13 +92,13 @@ export function loadModel(files: readonly SourceFile[], options: LoadModelOption
  * `source` with no line or column; resources keep no positioned tree, so the model stays as small
  * as the objects themselves. `List` wrappers are not unwrapped here; pass their items.
  */
-export function loadModelFromObjects(objects: readonly unknown[], source = "<memory>"): LoadModelResult {
+export function loadModelFromObjects(objects: readonly unknown[], source = "<memory>", options: ValidateOptions = {}): LoadModelResult {
   const span = { file: source, start: 0, end: 0 };
   const documents: LoadedDocument[] = objects.map((o, index) => ({ file: source, index, node: plainToNode(o, span) }));
-  const validated = validateDocuments(documents, []);
+  const validated = validateDocuments(documents, [], options);
   const resources = validated.model.resources.map((r) => {
     const { node: _tree, ...origin } = r.origin;
     return { ...r, origin };
   });
-  return { model: { resources }, diagnostics: sortDiagnostics(validated.diagnostics) };
+  return { model: { resources }, diagnostics: sortDiagnostics(validated.diagnostics), skipped: validated.skipped };
 }

@@ -55,7 +55,7 @@ describe("policyc compile", () => {
     expect(existsSync(out)).toBe(false);
     const lint = await runCli(["lint", file]);
     expect(lint.code).toBe(0);
-    expect(lint.stderr).toContain(`${file}:4:7: warning[uncompiled-policy-kind]`);
+    expect(lint.stdout).toContain(`${file}:4:7: warning[uncompiled-policy-kind]`);
   });
 
   it("rejects bad flags with exit 2", async () => {

@@ -97,6 +97,21 @@ describe("policyc explain", () => {
     `);
   });
 
+  it("shows, of a rule split over multiport's 15 slots, the copy that holds the packet's port", async () => {
+    const run = async (port: string) => {
+      const r = await runCli(["explain", "--node", "node-1", "--from", "10.0.0.9", "--to", "ports/legacy-app", "--port", port, "--rules", "--format", "json", "fixtures/cases/many-ports"]);
+      const json = JSON.parse(r.stdout) as { rules: { traversed: { chain: string; index: number; text: string }[] } };
+      return json.rules.traversed.filter((t) => t.text.includes("multiport"));
+    };
+    const [first] = await run("22/TCP");
+    const [second] = await run("9000/TCP");
+    expect(first?.index).toBe(0);
+    expect(first?.text).toMatch(/--destination-ports 21:23,25,53,80:83,110,143,443,465,587,993,995,8000:8010 /);
+    expect(second?.index).toBe(1);
+    expect(second?.text).toMatch(/--destination-ports 8443,9000,9100:9200 /);
+    expect(second?.chain).toBe(first?.chain);
+  });
+
   it("prints JSON with the verdict and the traversed rules", async () => {
     const r = await runCli(["explain", "--node", "node-1", "--from", "web/server-a", "--to", "192.0.2.1", "--port", "ICMP", "--rules", "--format", "json", CASE]);
     expect(r.code).toBe(0);

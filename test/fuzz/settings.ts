@@ -26,3 +26,10 @@ export function fuzzSeed(): number {
 export function fuzzRuns(): number {
   return numberFrom(["FUZZ_RUNS", "POLICYC_FUZZ_RUNS"], DEFAULT_RUNS);
 }
+
+/** Change sequences the incremental compiler's property test runs by default (INCREMENTAL_RUNS scales it). */
+export const DEFAULT_INCREMENTAL_RUNS = 300;
+
+export function incrementalRuns(): number {
+  return numberFrom(["INCREMENTAL_RUNS"], DEFAULT_INCREMENTAL_RUNS);
+}

@@ -67,6 +67,22 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
     expect(change.stdout).toMatch(/sets changed: 2 /);
   });
 
+  it("detecting the iptables variant leaves no trace: the legacy tables the kernel lists stay as they were", () => {
+    const ns = createNetns();
+    namespaces.push(ns);
+    const names = (): string => runInNetnsOk(ns, ["cat", "/proc/net/ip_tables_names", "/proc/net/ip6_tables_names"]);
+    const before = names();
+    // A fresh namespace lists no legacy table even when the kernel has ip_tables built in; asking
+    // iptables-legacy-save -t mangle would create one.
+    expect(before).toBe("");
+    for (const args of [["--dry-run", A], [A], [B]]) {
+      const r = cli(ns, ["--node", "node-1", ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(names(), args.join(" ")).toBe(before);
+    }
+    expect(runInNetnsOk(ns, ["iptables-nft-save"])).toContain("cali-");
+  });
+
   it("refuses (exit 3, nothing written) when one of our set names holds a set ipset cannot swap", () => {
     const ns = createNetns();
     namespaces.push(ns);

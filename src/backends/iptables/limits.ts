@@ -1,8 +1,8 @@
 /**
  * Kernel and tool limits the iptables + ipset backend must respect, one named constant each, with
  * the header or man page that fixes it. Rendering never silently exceeds one of these: names are
- * shortened by hashing, comments and log prefixes are cut, and port lists over the limit are an
- * internal error (the IR passes split them).
+ * shortened by hashing, comments and log prefixes are cut, and port lists over the limit are split
+ * before rendering (multiport.ts), so a longer one reaching the renderer is an internal error.
  */
 
 /**

@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { FamilyIr, Ir, IpSet } from "../../compiler/ir/types.js";
-import { ipsetName, ipsetNameMap, ipsetType, renderIpsetRestore } from "./renderIpset.js";
+import { buildIptablesLayout } from "./buildLayout.js";
+import { ipsetName, ipsetNameMap, ipsetType, printIpsetRestore } from "./renderIpset.js";
+
+/** The ipset file of an IR, as renderIptables prints it. */
+const renderIpsetRestore = (ir: Ir): string => printIpsetRestore(buildIptablesLayout(ir));
 import { MAX_IPSET_NAME_LENGTH } from "./limits.js";
 
 const empty = (family: 4 | 6): FamilyIr => ({ family, tables: [], sets: [] });
@@ -32,7 +36,7 @@ describe("ipsetName", () => {
   });
 });
 
-describe("renderIpsetRestore", () => {
+describe("printIpsetRestore", () => {
   const ir: Ir = {
     marks,
     v4: {

@@ -1,5 +1,6 @@
 /**
- * `ipset restore` input for every set of both families.
+ * `ipset restore` input for every set of both families, printed from the layout (layout.ts), and
+ * the naming of sets.
  *
  * Each set is written the way Felix's full rewrite did it (ipsets.go `writeFullRewrite`): make
  * sure the set exists, fill a temporary set of the same type, `swap` the two and destroy the
@@ -8,9 +9,9 @@
  * the set ever sees it missing. `-exist` makes `create` a no-op for a set that already exists with
  * the same type and options (ipset(8)).
  */
-import type { Family, FamilyIr, Ir, IpSet, SetType } from "../../compiler/ir/types.js";
-import { escapeComment } from "./escapeComment.js";
-import { MAX_IPSET_NAME_LENGTH, MAX_IPSET_SIZE } from "./limits.js";
+import type { Family, FamilyIr, SetType } from "../../compiler/ir/types.js";
+import type { IptablesLayout } from "./layout.js";
+import { MAX_IPSET_NAME_LENGTH } from "./limits.js";
 
 /**
  * The ipset name for a set ID: `cali` + `4`|`6` + the version token `0` + the ID, cut to 31
@@ -26,7 +27,7 @@ export function tempIpsetName(family: Family, index: number): string {
 }
 
 /** ipset type for an IR set type: selector sets are `hash:net`, named-port sets `hash:ip,port`. */
-export function ipsetType(type: SetType): string {
+export function ipsetType(type: SetType): "hash:net" | "hash:ip,port" {
   return type === "net" ? "hash:net" : "hash:ip,port";
 }
 
@@ -52,38 +53,13 @@ export function ipsetNameMap(familyIr: FamilyIr): ReadonlyMap<string, string> {
   return names;
 }
 
-/** A member must be one token on an `add` line; anything else is a bug upstream. */
-function checkedMember(set: IpSet, member: string): string {
-  if (member === "" || /\s/.test(member)) {
-    throw new Error(`internal error: set ${set.id} has a malformed member ${JSON.stringify(member)}`);
-  }
-  return member;
-}
-
-/** The restore lines for one set. */
-function renderSet(set: IpSet, index: number): string[] {
-  const name = ipsetName(set.family, set.id);
-  const temp = tempIpsetName(set.family, index);
-  const options = `${ipsetType(set.type)} family ${set.family === 4 ? "inet" : "inet6"} maxelem ${MAX_IPSET_SIZE}`;
-  const members = [...new Set(set.members.map((m) => checkedMember(set, m)))].sort();
-  const lines = [`# ${escapeComment(set.comment)}`, `create ${name} ${options} -exist`, `create ${temp} ${options} -exist`, `flush ${temp}`];
-  for (const member of members) lines.push(`add ${temp} ${member}`);
-  lines.push(`swap ${name} ${temp}`, `destroy ${temp}`);
-  return lines;
-}
-
 /**
  * `ipset restore` input creating (or refilling) every set of both families, v4 first, sets in
- * the IR's order, members sorted. Pure and deterministic.
+ * the IR's order, members sorted. Each set uses the temporary set named after its position in
+ * its family (`cali4t0`, `cali4t1`, …).
  */
-export function renderIpsetRestore(ir: Ir): string {
+export function printIpsetRestore(layout: IptablesLayout): string {
   const lines = ["# policyc: input for `ipset restore`; sets cali4* are IPv4, cali6* IPv6."];
-  for (const familyIr of [ir.v4, ir.v6]) {
-    ipsetNameMap(familyIr);
-    familyIr.sets.forEach((set, index) => {
-      // One push per line: spreading a set of a million members as arguments overflows the stack.
-      for (const line of renderSet(set, index)) lines.push(line);
-    });
-  }
+  for (const fam of [layout.v4, layout.v6]) fam.sets.forEach((set, index) => set.printRestore(tempIpsetName(set.family, index), lines));
   return `${lines.join("\n")}\n`;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Action, Family, Match } from "../../compiler/ir/types.js";
 import type { RenderContext } from "./renderRule.js";
-import { renderAction, renderMatch, renderMatches, renderPortList, renderRuleLines, renderRuleParts } from "./renderRule.js";
+import { renderAction, renderMatch, renderMatches, renderPortList, renderRuleParts, hashRules } from "./renderRule.js";
 
 function context(family: Family): RenderContext {
   return {
@@ -161,27 +161,26 @@ describe("renderAction", () => {
   });
 });
 
-describe("renderRuleLines", () => {
+describe("hashRules", () => {
   it("puts the hash comment first, then human comments, matches and action", () => {
     const parts = renderRuleParts(
       { matches: [{ kind: "protocol", protocol: 6, negate: false }], action: { kind: "accept" }, comments: ['Policy "x" ingress'] },
       v4,
     );
-    const [line] = renderRuleLines("cali-x", "cali-x", [parts], () => "-A cali-x");
-    expect(line).toMatch(/^-A cali-x -m comment --comment "cali:[A-Za-z0-9_-]{16}" -m comment --comment "Policy _x_ ingress" -p tcp --jump ACCEPT$/);
+    const [rule] = hashRules("cali-x", "cali-x", [parts]);
+    expect(rule?.spec).toBe(`-m comment --comment "cali:${rule?.hash}" -m comment --comment "Policy _x_ ingress" -p tcp --jump ACCEPT`);
+    expect(rule?.hash).toMatch(/^[A-Za-z0-9_-]{16}$/);
   });
 
   it("renders a comment-only rule for action none", () => {
     const parts = renderRuleParts({ matches: [], action: { kind: "none" }, comments: ["GlobalNetworkPolicy foo ingress"] }, v4);
-    const [line] = renderRuleLines("cali-x", "cali-x", [parts], () => "-A cali-x");
-    expect(line).toMatch(/^-A cali-x -m comment --comment "cali:[^"]+" -m comment --comment "GlobalNetworkPolicy foo ingress"$/);
+    const [rule] = hashRules("cali-x", "cali-x", [parts]);
+    expect(rule?.spec).toMatch(/^-m comment --comment "cali:[^"]+" -m comment --comment "GlobalNetworkPolicy foo ingress"$/);
   });
 
   it("gives the Felix FORWARD hook its known hash", () => {
     const parts = renderRuleParts({ matches: [], action: { kind: "jump", chain: "cali-tw-cali1234" }, comments: [] }, v4);
     const hook = { ...parts, action: "--jump cali-FORWARD" };
-    expect(renderRuleLines("FORWARD", "FORWARD", [hook], () => "-I FORWARD 1")).toEqual([
-      '-I FORWARD 1 -m comment --comment "cali:wUHhoiAYhphO9Mso" --jump cali-FORWARD',
-    ]);
+    expect(hashRules("FORWARD", "FORWARD", [hook])).toEqual([{ hash: "wUHhoiAYhphO9Mso", spec: '-m comment --comment "cali:wUHhoiAYhphO9Mso" --jump cali-FORWARD' }]);
   });
 });

@@ -212,27 +212,35 @@ function join(fragments: readonly string[]): string {
   return fragments.filter((f) => f !== "").join(" ");
 }
 
+/** A rule's human comments, match and action as they follow the hash comment (may be empty). */
+export function ruleBody(rule: RenderedRule): string {
+  return join([...rule.comments, rule.match, rule.action]);
+}
+
+/** The comment that carries a rule's hash, `-m comment --comment "cali:<hash>"`. */
+export function hashComment(hash: string): string {
+  return commentFragment(`cali:${hash}`);
+}
+
 /**
  * Felix's `renderForHash`: `-A <chain> HASH <comments…> <match> <action>`, single spaces, empty
  * parts left out. Each human comment appears exactly as in the output line
  * (`-m comment --comment "<escaped>"`), so the hash covers what the kernel stores.
  */
 export function renderForHash(chain: string, rule: RenderedRule): string {
-  return join(["-A", chain, HASH_PLACEHOLDER, ...rule.comments, rule.match, rule.action]);
+  return join(["-A", chain, HASH_PLACEHOLDER, ruleBody(rule)]);
 }
 
 /**
- * The restore lines for a chain's rules. `head(i)` is what starts line i (`-A cali-x`, or
- * `-I INPUT 1` for hooks); `seed` and `chain` feed the hash (`chain` is what `-A` names).
+ * A chain's rules hashed (Felix's chained hashes, `seed` the chain name, or the kernel chain for
+ * hooks) and written as iptables-restore takes them after `-A <chain> ` / `-I <chain> <n> `:
+ * `{ hash, spec }` with spec the hash comment followed by the body. `chain` is what `-A` names
+ * in the text that is hashed.
  */
-export function renderRuleLines(
-  seed: string,
-  chain: string,
-  rules: readonly RenderedRule[],
-  head: (index: number) => string,
-): string[] {
+export function hashRules(seed: string, chain: string, rules: readonly RenderedRule[]): { readonly hash: string; readonly spec: string }[] {
   const hashes = ruleHashes(seed, rules.map((r) => renderForHash(chain, r)));
-  return rules.map((rule, i) =>
-    join([head(i), commentFragment(`cali:${hashes[i] ?? ""}`), ...rule.comments, rule.match, rule.action]),
-  );
+  return rules.map((rule, i) => {
+    const hash = hashes[i] ?? "";
+    return { hash, spec: join([hashComment(hash), ruleBody(rule)]) };
+  });
 }

@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { Chain, Ir, IpSet, Table } from "../../compiler/ir/types.js";
+import type { Chain, FamilyIr, Ir, IpSet, Table } from "../../compiler/ir/types.js";
+import { buildNftLayout } from "./buildLayout.js";
 import { renderNftables } from "./index.js";
-import { renderFamily, renderNftablesScript } from "./renderNftables.js";
+import { printNftFamily } from "./layout.js";
 import { MARKS, dropRule, emptyChain, familyIr, filterTable, gotoRule, rule, v4Ir } from "./testIr.js";
+
+/** The script lines of one family's table, as renderNftables prints them. */
+function renderFamily(fam: FamilyIr): string[] {
+  const layout = buildNftLayout({ marks: MARKS, v4: fam.family === 4 ? fam : familyIr(4, []), v6: fam.family === 6 ? fam : familyIr(6, []) });
+  const out: string[] = [];
+  printNftFamily(fam.family === 4 ? layout.v4 : layout.v6, out);
+  return out;
+}
 
 const sets: IpSet[] = [
   { id: "n:web", type: "addrPort", family: 4, members: ["10.0.0.2,tcp:8080", "10.0.0.1,tcp:8080"], comment: 'named port "http"' },
@@ -76,7 +85,7 @@ describe("renderNftables", () => {
   });
 
   it("is deterministic and does not depend on object identity", () => {
-    const again = renderNftablesScript(JSON.parse(JSON.stringify(sample())) as Ir);
+    const again = renderNftables(JSON.parse(JSON.stringify(sample())) as Ir)[0]?.contents;
     expect(again).toBe(text);
   });
 
@@ -87,7 +96,7 @@ describe("renderNftables", () => {
   });
 });
 
-describe("renderFamily", () => {
+describe("one family's table", () => {
   it("uses Felix's priorities for raw, mangle and nat base chains", () => {
     const table = (name: Table["name"], kernelChain: Table["hooks"][number]["kernelChain"]): Table => ({
       name,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Match, Rule } from "../../compiler/ir/types.js";
 import { ruleHashes } from "../iptables/index.js";
 import type { RenderContext } from "./renderRule.js";
-import { hashText, ifaceString, renderAction, renderBareRule, renderMatch, renderMatches, renderRuleLines, renderSetMark } from "./renderRule.js";
+import { hashText, ifaceString, renderAction, renderBareRule, renderMatch, renderMatches, hashRules, renderSetMark } from "./renderRule.js";
 
 const ctx = (family: 4 | 6): RenderContext => ({
   family,
@@ -91,7 +91,8 @@ describe("rule text, hashes and comments", () => {
   it("hashes like Felix's nft dataplane: filter-FORWARD + `counter drop` is DCGauXoHP5A9-AIO", () => {
     const bare = renderBareRule(drop, v4);
     expect(bare.text).toBe("counter drop");
-    expect(renderRuleLines("filter-FORWARD", [bare])).toEqual(['counter drop comment "cali:DCGauXoHP5A9-AIO;"']);
+    const [rule] = hashRules("filter-FORWARD", [bare], [0]);
+    expect([rule?.hash, rule?.comment, rule?.text()]).toEqual(["DCGauXoHP5A9-AIO", "cali:DCGauXoHP5A9-AIO;", 'counter drop comment "cali:DCGauXoHP5A9-AIO;"']);
   });
 
   it("puts counter before every verdict and renders a rule without action as just counter", () => {
@@ -101,8 +102,7 @@ describe("rule text, hashes and comments", () => {
   it("includes human comments in the hash, escaped, and cuts the whole comment to 128 bytes", () => {
     const commented = renderBareRule({ ...drop, comments: ['a "b"', "c".repeat(300)] }, v4);
     expect(hashText(commented)).toBe(`counter drop comment "a _b_;${"c".repeat(106 - 6)}"`);
-    const [line] = renderRuleLines("filter-x", [commented]);
-    const comment = /comment "(.*)"$/.exec(line ?? "")?.[1] ?? "";
+    const comment = hashRules("filter-x", [commented], [0])[0]?.comment ?? "";
     expect(comment).toHaveLength(128);
     expect(comment.startsWith(`cali:${ruleHashes("filter-x", [hashText(commented)])[0]};a _b_;`)).toBe(true);
     expect(ruleHashes("filter-x", [hashText(commented)])).not.toEqual(ruleHashes("filter-x", ["counter drop"]));
@@ -110,8 +110,8 @@ describe("rule text, hashes and comments", () => {
 
   it("chains hashes: a change at rule 0 changes every later hash", () => {
     const accept = renderBareRule({ ...drop, action: { kind: "accept" } }, v4);
-    const a = renderRuleLines("c", [renderBareRule(drop, v4), accept]);
-    const b = renderRuleLines("c", [renderBareRule({ ...drop, action: { kind: "return" } }, v4), accept]);
-    expect(a[1]).not.toBe(b[1]);
+    const a = hashRules("c", [renderBareRule(drop, v4), accept], [0, 1]);
+    const b = hashRules("c", [renderBareRule({ ...drop, action: { kind: "return" } }, v4), accept], [0, 1]);
+    expect(a[1]?.hash).not.toBe(b[1]?.hash);
   });
 });

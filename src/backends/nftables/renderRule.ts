@@ -20,6 +20,7 @@ import type { Action, Family, Match, Rule } from "../../compiler/ir/types.js";
 import { escapeComment, ruleHashes } from "../iptables/index.js";
 import { addressExpression, portsExpression } from "./elements.js";
 import { MAX_COMMENT_LENGTH, MAX_IFACE_NAME_LENGTH, MAX_LOG_PREFIX_LENGTH } from "./limits.js";
+import { NftRule } from "./objects.js";
 
 export type { RenderContext } from "../renderContext.js";
 
@@ -177,8 +178,14 @@ export function hashText(rule: BareRule): string {
   return human === "" ? rule.text : `${rule.text} comment "${human}"`;
 }
 
-/** A chain's rules as nft lines, each with its `cali:<hash>;…` comment; `seed` is the chain name. */
-export function renderRuleLines(seed: string, rules: readonly BareRule[]): string[] {
+/**
+ * A chain's rules hashed (`seed` is the chain name) as rule objects: the text without comment,
+ * and the comment `cali:<hash>;` + the human comments. `sources[i]` is what rule i renders.
+ */
+export function hashRules(seed: string, rules: readonly BareRule[], sources: readonly number[]): NftRule[] {
   const hashes = ruleHashes(seed, rules.map(hashText));
-  return rules.map((rule, i) => `${rule.text} comment "cali:${hashes[i] ?? ""};${humanComment(rule)}"`);
+  return rules.map((rule, i) => {
+    const hash = hashes[i] ?? "";
+    return new NftRule(rule.text, `cali:${hash};${humanComment(rule)}`, hash, sources[i] ?? -1);
+  });
 }

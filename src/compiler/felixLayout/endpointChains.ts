@@ -10,6 +10,24 @@ import { fromWorkloadChain, policyChain, profileChain, toWorkloadChain } from ".
 export type PolicyDirection = "ingress" | "egress";
 
 /**
+ * The two rules that call one policy (jump to its chain, return if it accepted), shared by
+ * every endpoint chain that calls it: an IR is immutable, and hundreds of endpoints calling
+ * hundreds of policies would otherwise build a rule pair each.
+ */
+const policyCalls = new WeakMap<MarkBits, WeakMap<object, Record<PolicyDirection, readonly Rule[] | undefined>>>();
+
+function policyCall(p: OrderedTier["policies"][number], direction: PolicyDirection, marks: MarkBits): readonly Rule[] {
+  let byPolicy = policyCalls.get(marks);
+  if (!byPolicy) policyCalls.set(marks, (byPolicy = new WeakMap()));
+  let calls = byPolicy.get(p);
+  if (!calls) byPolicy.set(p, (calls = { ingress: undefined, egress: undefined }));
+  return (calls[direction] ??= [
+    rule([markClear(marks.pass)], jump(policyChain(direction, p.id))),
+    rule([markSet(marks.accept)], RETURN, "Return if policy accepted"),
+  ]);
+}
+
+/**
  * The chain of one endpoint in one direction. `tiers` holds only the policies that apply to this
  * endpoint in this direction (tiers without any are left out, as Felix does).
  */
@@ -28,10 +46,7 @@ export function endpointChain(
   for (const { tier, policies } of tiers) {
     if (policies.length === 0) continue;
     rules.push(rule([], clearBits(marks.pass), `Start of tier ${tier.name}`));
-    for (const p of policies) {
-      rules.push(rule([markClear(marks.pass)], jump(policyChain(direction, p.id))));
-      rules.push(rule([markSet(marks.accept)], RETURN, "Return if policy accepted"));
-    }
+    for (const p of policies) rules.push(...policyCall(p, direction, marks));
     if (tier.defaultAction !== "Pass") {
       rules.push(rule([markClear(marks.pass)], DROP, `End of tier ${tier.name}. Drop if no policies passed packet`));
     }

@@ -6,7 +6,7 @@
  */
 import ipaddr from "ipaddr.js";
 
-interface Interval {
+export interface Interval {
   start: bigint;
   end: bigint;
 }
@@ -49,6 +49,33 @@ function formatV6(v: bigint): string {
   const parts: number[] = [];
   for (let i = 7; i >= 0; i--) parts.push(Number((v >> BigInt(i * 16)) & 0xffffn));
   return new ipaddr.IPv6(parts).toString();
+}
+
+/** The canonical text of the aligned block of `2^(bits - prefix)` addresses at `start`. */
+export function formatCidr(start: bigint, prefix: number, bits: 32 | 128): string {
+  return `${bits === 32 ? formatV4(Number(start)) : formatV6(start)}/${prefix}`;
+}
+
+/**
+ * An IPv4 CIDR as one number that sorts CIDRs by address, then prefix length (wider first):
+ * `address * 64 + prefix length`, exact in a double. Parsed by character codes (no splitting):
+ * this runs once per endpoint address.
+ */
+export function v4SortKey(cidr: string): number {
+  let v = 0;
+  let octet = 0;
+  let prefix = 0;
+  let inPrefix = false;
+  for (let i = 0; i < cidr.length; i++) {
+    const ch = cidr.charCodeAt(i);
+    if (ch === 46) {
+      v = v * 256 + octet;
+      octet = 0;
+    } else if (ch === 47) inPrefix = true;
+    else if (inPrefix) prefix = prefix * 10 + (ch - 48);
+    else octet = octet * 10 + (ch - 48);
+  }
+  return (v * 256 + octet) * 64 + (inPrefix ? prefix : 32);
 }
 
 /** Parses a CIDR (or bare address) into an inclusive address interval and its family width. */

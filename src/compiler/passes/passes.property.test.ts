@@ -9,7 +9,7 @@ import type { Packet } from "../ir/interpret.js";
 import type { Action, Chain, Ir, IpSet, Match, PortRange, Rule } from "../ir/types.js";
 import { irOf } from "../testing/irBuilders.js";
 import type { IrPass } from "./index.js";
-import { optimizationPasses, requiredPasses, runPasses } from "./index.js";
+import { optimizationPasses, requiredPasses, runPasses, runPipeline } from "./index.js";
 
 const CHAINS = 4;
 const BITS = [0x10000, 0x20000, 0x40000];
@@ -88,4 +88,15 @@ describe("passes preserve verdicts (interpreter property)", () => {
   for (const pass of optimizationPasses) it(pass.name, () => sameBehaviour(pass));
   it("the full pipeline", () => sameBehaviour((ir) => runPasses(ir, optimizationPasses)));
   it("the required pipeline", () => sameBehaviour((ir) => runPasses(ir, requiredPasses)));
+});
+
+describe("the fused pipeline", () => {
+  it("equals the passes run one after the other, optimized or not", () => {
+    fc.assert(
+      fc.property(irArb, fc.boolean(), (ir, optimize) => {
+        expect(runPipeline(ir, optimize)).toEqual(runPasses(ir, optimize ? optimizationPasses : requiredPasses));
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

@@ -226,7 +226,7 @@ describe("loadDocuments: documents", () => {
   it("loads list wrappers with null, empty or no items as zero resources, silently", () => {
     const text = ["apiVersion: v1", "kind: List", "items:", "---", "kind: List", "items: []", "---", "kind: NetworkPolicyList", "items: null", "---", "kind: PodList", "metadata: {}", ""].join("\n");
     expect(load(text)).toEqual({ documents: [], diagnostics: [] });
-    expect(loadModel([{ path: "f.yaml", text }])).toEqual({ model: { resources: [] }, diagnostics: [] });
+    expect(loadModel([{ path: "f.yaml", text }])).toEqual({ model: { resources: [] }, diagnostics: [], skipped: 0 });
   });
 
   it("unwraps kind: List and *List wrappers, counting resources after unwrapping", () => {

@@ -13,7 +13,7 @@ import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource } from "../types.js";
 import type { LoadedDocument, SourceFile } from "../yamlTree.js";
 import { modelRules } from "./rules/index.js";
-import { validateDocument, type SkippedDocument } from "./validateDocument.js";
+import { validateDocument, type SkippedDocument, type ValidateOptions } from "./validateDocument.js";
 import { sharedBuildState } from "./build/context.js";
 import { note, warning } from "../../diagnostics/diagnostic.js";
 import { assertNever } from "../../diagnostics/assertNever.js";
@@ -21,14 +21,18 @@ import { assertNever } from "../../diagnostics/assertNever.js";
 export interface ValidateResult {
   readonly model: Model;
   readonly diagnostics: readonly Diagnostic[];
+  /** Documents left out: kinds policyc does not compile, and kinds the run skips. */
+  readonly skipped: number;
 }
+
+export type { ValidateOptions } from "./validateDocument.js";
 
 /**
  * Validates documents into the model. Resources with errors are left out of the model; every
  * problem is reported. `files` gives the texts, so selector errors can point inside scalars.
  */
-export function validateDocuments(documents: readonly LoadedDocument[], files: readonly SourceFile[]): ValidateResult {
-  const validator = documentValidator(files);
+export function validateDocuments(documents: readonly LoadedDocument[], files: readonly SourceFile[], options: ValidateOptions = {}): ValidateResult {
+  const validator = documentValidator(files, options);
   for (const doc of documents) validator.add(doc);
   return validator.finish();
 }
@@ -42,18 +46,20 @@ export interface DocumentValidator {
   readonly finish: () => ValidateResult;
 }
 
-export function documentValidator(files: readonly SourceFile[]): DocumentValidator {
+export function documentValidator(files: readonly SourceFile[], options: ValidateOptions = {}): DocumentValidator {
   const texts = new Map(files.map((f) => [f.path, f.text]));
   const shared = sharedBuildState();
   const diagnostics: Diagnostic[] = [];
   const candidates: Resource[] = [];
   const skipped: SkippedDocument[] = [];
+  let skippedByRequest = 0;
   return {
     add(doc) {
-      const result = validateDocument(doc, texts.get(doc.file) ?? "", shared);
+      const result = validateDocument(doc, texts.get(doc.file) ?? "", options, shared);
       for (const d of result.diagnostics) diagnostics.push(d);
       if (result.resource) candidates.push(result.resource);
       if (result.skipped) skipped.push(result.skipped);
+      if (result.skippedByRequest) skippedByRequest++;
     },
     count: () => candidates.length,
     finish() {
@@ -65,7 +71,7 @@ export function documentValidator(files: readonly SourceFile[]): DocumentValidat
           if (d.severity === "error") rejected.add(i);
         });
       }
-      return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics };
+      return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics, skipped: skipped.length + skippedByRequest };
     },
   };
 }

@@ -29,6 +29,8 @@ export interface KindHandler {
   readonly reader: Reader;
   /** Rewrites the plain document before the schema sees it (crd.projectcalico.org/v1 metadata). */
   readonly prepare?: (plain: unknown) => unknown;
+  /** Lives in a namespace (`default` unless it names one, or the run gives another default). */
+  readonly namespaced: boolean;
 }
 
 /** What a document's kind means to policyc. */
@@ -47,8 +49,9 @@ function handler<S extends z.ZodType>(
   schema: S,
   build: (ctx: BuildContext, data: z.output<S>) => Resource | undefined,
   reader: Reader,
+  namespaced = false,
 ): KindHandler {
-  return { schema, build: (ctx, data) => build(ctx, data as z.output<S>), reader };
+  return { schema, build: (ctx, data) => build(ctx, data as z.output<S>), reader, namespaced };
 }
 
 const calico = "projectcalico.org/v3";
@@ -57,23 +60,23 @@ const calicoCrd = "crd.projectcalico.org/v1";
 
 /** Calico's v3 kinds; each is also read as its crd.projectcalico.org/v1 twin (same schema). */
 const calicoKinds: Readonly<Record<string, KindHandler>> = {
-  NetworkPolicy: handler(s3.networkPolicySchema, v3.buildNetworkPolicy, "calicoctl"),
+  NetworkPolicy: handler(s3.networkPolicySchema, v3.buildNetworkPolicy, "calicoctl", true),
   GlobalNetworkPolicy: handler(s3.globalNetworkPolicySchema, v3.buildGlobalNetworkPolicy, "calicoctl"),
   Tier: handler(s3.tierSchema, v3.buildTier, "calicoctl"),
   Profile: handler(s3.profileSchema, v3.buildProfile, "calicoctl"),
-  NetworkSet: handler(s3.networkSetSchema, v3.buildNetworkSet, "calicoctl"),
+  NetworkSet: handler(s3.networkSetSchema, v3.buildNetworkSet, "calicoctl", true),
   GlobalNetworkSet: handler(s3.globalNetworkSetSchema, v3.buildGlobalNetworkSet, "calicoctl"),
   HostEndpoint: handler(s3.hostEndpointSchema, v3.buildHostEndpoint, "calicoctl"),
-  WorkloadEndpoint: handler(s3.workloadEndpointSchema, v3.buildWorkloadEndpoint, "calicoctl"),
+  WorkloadEndpoint: handler(s3.workloadEndpointSchema, v3.buildWorkloadEndpoint, "calicoctl", true),
   IPPool: handler(s3.ipPoolSchema, v3.buildIpPool, "calicoctl"),
 };
 
 const handlers: Readonly<Record<string, KindHandler>> = {
   "v1/Namespace": handler(ks.namespaceSchema, k8s.buildNamespace, "apiserver"),
-  "v1/Pod": handler(ks.podSchema, k8s.buildPod, "apiserver"),
-  "v1/ServiceAccount": handler(ks.serviceAccountSchema, k8s.buildServiceAccount, "apiserver"),
-  "networking.k8s.io/v1/NetworkPolicy": handler(ks.k8sNetworkPolicySchema, k8s.buildK8sNetworkPolicy, "apiserver"),
-  "discovery.k8s.io/v1/EndpointSlice": handler(ks.endpointSliceSchema, k8s.buildEndpointSlice, "apiserver"),
+  "v1/Pod": handler(ks.podSchema, k8s.buildPod, "apiserver", true),
+  "v1/ServiceAccount": handler(ks.serviceAccountSchema, k8s.buildServiceAccount, "apiserver", true),
+  "networking.k8s.io/v1/NetworkPolicy": handler(ks.k8sNetworkPolicySchema, k8s.buildK8sNetworkPolicy, "apiserver", true),
+  "discovery.k8s.io/v1/EndpointSlice": handler(ks.endpointSliceSchema, k8s.buildEndpointSlice, "apiserver", true),
   ...Object.fromEntries(Object.entries(calicoKinds).map(([kind, h]) => [`${calico}/${kind}`, h])),
   ...Object.fromEntries(
     Object.entries(calicoKinds).map(([kind, h]) => [`${calicoCrd}/${kind}`, { ...h, reader: "apiserver" as const, prepare: fromCrdV1 }]),

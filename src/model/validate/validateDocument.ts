@@ -22,6 +22,8 @@ export interface DocumentResult {
   readonly diagnostics: readonly Diagnostic[];
   /** For a kind policyc does not compile: its apiVersion, kind and class (the caller reports it once per kind). */
   readonly skipped?: SkippedDocument;
+  /** Left out because the run asked for it (`--skip-kinds`). */
+  readonly skippedByRequest?: true;
 }
 
 export interface SkippedDocument {
@@ -30,6 +32,14 @@ export interface SkippedDocument {
   readonly class: Exclude<KindClass, { class: "compiled" }>;
   /** The span of the document's `kind` value (computed on demand: most are never reported). */
   readonly at: () => Span;
+}
+
+/** Settings of a run that change how documents are read. */
+export interface ValidateOptions {
+  /** The namespace of namespaced resources that name none (kubectl's and calicoctl's `-n`); default `default`. */
+  readonly defaultNamespace?: string;
+  /** Kinds (as written in `kind`) to leave out, unread. */
+  readonly skipKinds?: readonly string[];
 }
 
 /**
@@ -41,8 +51,13 @@ export interface SkippedDocument {
  * positioned tree is read only where a diagnostic needs a position; everything else is the same
  * code, so the result is the same as for the document's positioned form.
  */
-export function validateDocument(doc: LoadedDocument, text: string, shared: SharedBuildState = sharedBuildState()): DocumentResult {
-  if (doc.fast !== undefined) return validateFast(doc, doc.fast, text, shared);
+export function validateDocument(
+  doc: LoadedDocument,
+  text: string,
+  options: ValidateOptions = {},
+  shared: SharedBuildState = sharedBuildState(),
+): DocumentResult {
+  if (doc.fast !== undefined) return validateFast(doc, doc.fast, text, options, shared);
   const node = doc.node;
   // The loader reports documents that are not mappings.
   if (node.kind !== "map") return { diagnostics: [] };
@@ -51,34 +66,37 @@ export function validateDocument(doc: LoadedDocument, text: string, shared: Shar
   if (typeof apiVersion?.value !== "string" || typeof kind?.value !== "string") {
     return { diagnostics: [error("missing-kind", "the document needs string apiVersion and kind fields", (kind ?? apiVersion ?? node).span)] };
   }
+  if (options.skipKinds?.includes(kind.value)) return { diagnostics: [], skippedByRequest: true };
   const classified = classifyKind(apiVersion.value, kind.value);
   if (classified.class !== "compiled") {
     return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, at: () => kind.span } };
   }
   const handler = classified.handler;
-  const prepared = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
-  const plain = goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
+  const plain = goDecode(handler.schema, prepared(handler, toPlain(node), options), { numbersToStrings: handler.reader === "calicoctl" });
   const structural = parseWithSchema(handler.schema, node, plain);
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
   return build(doc, text, handler, structural.data, structural.diagnostics, shared);
 }
 
 /** `validateDocument` for a document of the fast path. */
-function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, shared: SharedBuildState): DocumentResult {
+function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, options: ValidateOptions, shared: SharedBuildState): DocumentResult {
   const plain = fast.plain;
   const apiVersion = plain.apiVersion;
   const kind = plain.kind;
   // Reported with a position: the positioned path does that.
-  if (typeof apiVersion !== "string" || typeof kind !== "string") return validateDocument({ file: doc.file, index: doc.index, node: doc.node }, text, shared);
+  if (typeof apiVersion !== "string" || typeof kind !== "string") {
+    return validateDocument({ file: doc.file, index: doc.index, node: doc.node }, text, options, shared);
+  }
+  if (options.skipKinds?.includes(kind)) return { diagnostics: [], skippedByRequest: true };
   const classified = classifyKind(apiVersion, kind);
   if (classified.class !== "compiled") {
     return { diagnostics: [], skipped: { apiVersion, kind, class: classified, at: () => scalarEntry(doc.node as YMap, "kind")?.span ?? doc.node.span } };
   }
   const handler = classified.handler;
-  const prepared = handler.prepare ? handler.prepare(plain) : plain;
+  const value = prepared(handler, plain, options);
   // The exact fast check (the common kinds, plain data): zod would accept the value as is.
-  if (!fast.exotic && fastCheck(handler, prepared)) return build(doc, text, handler, prepared, [], shared);
-  const decoded = goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
+  if (!fast.exotic && fastCheck(handler, value)) return build(doc, text, handler, value, [], shared);
+  const decoded = goDecode(handler.schema, value, { numbersToStrings: handler.reader === "calicoctl" });
   const parsed = handler.schema.safeParse(decoded);
   if (parsed.success) return build(doc, text, handler, parsed.data, [], shared);
   const structural = schemaIssues(handler.schema, doc.node, decoded, parsed.error);
@@ -105,6 +123,57 @@ function build(
   }
   const failed = diagnostics.some((d) => d.severity === "error");
   return failed || !resource ? { diagnostics } : { resource, diagnostics };
+}
+
+/**
+ * A document's plain value before the cluster's decoder (`goDecode`) reads it: the kind's
+ * rewrite (crd.projectcalico.org/v1 metadata), then the run's default namespace for namespaced
+ * kinds that name none. `plain` is the document's own value (`toPlain` of its tree, or the fast
+ * path's); it is not changed.
+ */
+function prepared(handler: KindHandler, plain: unknown, options: ValidateOptions): unknown {
+  const given = handler.prepare ? handler.prepare(plain) : plain;
+  return handler.namespaced && options.defaultNamespace !== undefined ? withDefaultNamespace(given, options.defaultNamespace) : given;
+}
+
+/**
+ * The plain value of a document of a kind policyc compiles, decoded as `validateDocument` reads
+ * it (nulls as Go reads them, calicoctl's number coercion, crd.projectcalico.org/v1 metadata, the
+ * default namespace); undefined for other documents. For writers that store what was read, such as
+ * `policyc datastore apply`.
+ */
+export function decodeDocument(doc: LoadedDocument, options: ValidateOptions = {}): { apiVersion: string; kind: string; plain: unknown } | undefined {
+  let apiVersion: unknown;
+  let kind: unknown;
+  let value: () => unknown;
+  if (doc.fast) {
+    // A document of the fast path: its plain value is its tree's, without building the tree.
+    const plain = doc.fast.plain;
+    ({ apiVersion, kind } = plain);
+    value = () => plain;
+  } else {
+    const node = doc.node;
+    if (node.kind !== "map") return undefined;
+    apiVersion = scalarEntry(node, "apiVersion")?.value;
+    kind = scalarEntry(node, "kind")?.value;
+    value = () => toPlain(node);
+  }
+  if (typeof apiVersion !== "string" || typeof kind !== "string") return undefined;
+  const classified = classifyKind(apiVersion, kind);
+  if (classified.class !== "compiled") return undefined;
+  const handler = classified.handler;
+  return { apiVersion, kind, plain: goDecode(handler.schema, prepared(handler, value(), options), { numbersToStrings: handler.reader === "calicoctl" }) };
+}
+
+/** The document with `metadata.namespace` set when it has none (a null one counts as none). */
+function withDefaultNamespace(plain: unknown, namespace: string): unknown {
+  if (typeof plain !== "object" || plain === null || Array.isArray(plain)) return plain;
+  const doc = plain as Record<string, unknown>;
+  const meta = doc.metadata;
+  if (typeof meta !== "object" || meta === null || Array.isArray(meta)) return plain;
+  const m = meta as Record<string, unknown>;
+  if (m.namespace !== undefined && m.namespace !== null && m.namespace !== "") return plain;
+  return { ...doc, metadata: { ...m, namespace } };
 }
 
 function scalarEntry(node: YMap, key: string): (YNode & { kind: "scalar" }) | undefined {

@@ -7,30 +7,15 @@
  */
 import { error } from "../../../diagnostics/diagnostic.js";
 import { spanOf, type Resource } from "../../types.js";
+import { resourceKey } from "../../resourceKey.js";
 import type { ModelRule } from "./types.js";
-
-/**
- * What names a resource. calicoctl v1 endpoints are keyed by their node (and, for workloads, the
- * orchestrator and workload) as well as their name: every Docker container's endpoint is `eth0`.
- */
-function identity(r: Resource): string {
-  // A v1 policy is a global policy to Felix, and a v1 profile a profile: one name, one resource.
-  const kind = r.kind === "V1Policy" ? "GlobalNetworkPolicy" : r.kind === "V1Profile" ? "Profile" : r.kind;
-  const scope =
-    r.kind === "V1WorkloadEndpoint"
-      ? [r.node, r.orchestrator ?? "", r.workload ?? ""]
-      : r.kind === "V1HostEndpoint"
-        ? [r.node]
-        : [r.metadata.namespace ?? ""];
-  return JSON.stringify([kind, ...scope, r.metadata.name]);
-}
 
 export const duplicateResources: ModelRule = {
   name: "duplicateResources",
   check(resources, report) {
     const first = new Map<string, Resource>();
     resources.forEach((r, i) => {
-      const id = identity(r);
+      const id = resourceKey(r);
       const earlier = first.get(id);
       if (!earlier) {
         first.set(id, r);

@@ -1,0 +1,276 @@
+/** The agent's loop against fakes: an in-memory etcd, a recording applier, a manual clock. */
+import { describe, expect, it } from "vitest";
+import type { IrDelta } from "../compiler/ir/delta.js";
+import type { Ir } from "../compiler/ir/types.js";
+import type { RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
+import { resourceKey, resourcesPrefix } from "../datastore/keys.js";
+import { startAgent, type AgentApplier, type AgentClock, type AgentEtcd } from "./agent.js";
+import { fullCompiler, incrementalCompiler } from "./compilers.js";
+import { createLogger } from "./logger.js";
+
+class FakeEtcd implements AgentEtcd {
+  revision = 1;
+  readonly kv = new Map<string, { value: string; mod: number }>();
+  readonly watchers = new Set<{ prefix: string; on: (m: WatchMessage) => void }>();
+  compacted = 0;
+  down = false;
+  lists = 0;
+
+  put(key: string, value: string): void {
+    this.revision++;
+    this.kv.set(key, { value, mod: this.revision });
+    for (const w of this.watchers) if (key.startsWith(w.prefix)) w.on({ kind: "events", revision: this.revision, events: [{ type: "put", kv: { key, value, modRevision: this.revision, createRevision: this.revision } }] });
+  }
+  del(key: string): void {
+    this.revision++;
+    this.kv.delete(key);
+    for (const w of this.watchers) if (key.startsWith(w.prefix)) w.on({ kind: "events", revision: this.revision, events: [{ type: "delete", key, modRevision: this.revision }] });
+  }
+  async rangePrefix(prefix: string): Promise<RangeResult> {
+    this.lists++;
+    if (this.down) throw new Error("connection refused");
+    const kvs = [...this.kv].filter(([k]) => k.startsWith(prefix)).map(([key, v]) => ({ key, value: v.value, modRevision: v.mod, createRevision: v.mod }));
+    return { revision: this.revision, kvs };
+  }
+  watchPrefix(prefix: string, start: number, on: (m: WatchMessage) => void): Watch {
+    const w = { prefix, on };
+    if (this.down) {
+      queueMicrotask(() => on({ kind: "closed", error: "connection refused" }));
+      return { close: () => {} };
+    }
+    if (start <= this.compacted) {
+      queueMicrotask(() => on({ kind: "compacted", compactRevision: this.compacted }));
+      return { close: () => {} };
+    }
+    this.watchers.add(w);
+    return { close: () => void this.watchers.delete(w) };
+  }
+  /** etcd goes away: every watch closes. */
+  crash(): void {
+    this.down = true;
+    for (const w of [...this.watchers]) w.on({ kind: "closed", error: "connection reset" });
+    this.watchers.clear();
+  }
+}
+
+class ManualClock implements AgentClock {
+  t = 0;
+  private timers: { at: number; f: () => void; id: number }[] = [];
+  private next = 1;
+  now(): number {
+    return this.t;
+  }
+  setTimeout(f: () => void, ms: number): unknown {
+    const id = this.next++;
+    this.timers.push({ at: this.t + ms, f, id });
+    return id;
+  }
+  clearTimeout(id: unknown): void {
+    this.timers = this.timers.filter((x) => x.id !== id);
+  }
+  /** Moves time on, firing due timers in order, letting the loop's promises settle in between. */
+  async advance(ms: number): Promise<void> {
+    const end = this.t + ms;
+    for (;;) {
+      await settle();
+      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((x) => x !== due);
+      this.t = due.at;
+      due.f();
+    }
+    this.t = end;
+    await settle();
+  }
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+function recordingApplier(): AgentApplier & { irs: Ir[]; deltas: (IrDelta | undefined)[]; failNext: number; invalidations: string[] } {
+  const a = {
+    irs: [] as Ir[],
+    failNext: 0,
+    invalidations: [] as string[],
+    deltas: [] as (IrDelta | undefined)[],
+    async apply(ir: Ir, delta: IrDelta | undefined) {
+      a.deltas.push(delta);
+      if (a.failNext > 0) {
+        a.failNext--;
+        return { ok: false, changed: false, notes: [], error: "iptables-restore: line 3 failed" };
+      }
+      a.irs.push(ir);
+      return { ok: true, changed: true, notes: [] };
+    },
+    invalidate(reason: string) {
+      a.invalidations.push(reason);
+    },
+  };
+  return a;
+}
+
+const P = "/calico";
+const wep = (name: string, ip: string, labels: Record<string, string>): [string, string] => [
+  resourceKey("WorkloadEndpoint", name, "shop", P),
+  JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "WorkloadEndpoint", metadata: { name, namespace: "shop", labels }, spec: { node: "node-1", interfaceName: `cali${name}`, ipNetworks: [`${ip}/32`] } }),
+];
+const gnp = (name: string, selector: string, source: string): [string, string] => [
+  resourceKey("GlobalNetworkPolicy", name, undefined, P),
+  JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name }, spec: { selector, ingress: [{ action: "Allow", source: { selector: source } }] } }),
+];
+
+function setup() {
+  const etcd = new FakeEtcd();
+  const clock = new ManualClock();
+  const applier = recordingApplier();
+  const logs: string[] = [];
+  const logger = createLogger("json", (l) => logs.push(l), () => new Date(0), "debug");
+  return { etcd, clock, applier, logs, logger };
+}
+
+describe.each([
+  ["incremental", incrementalCompiler],
+  ["full", fullCompiler],
+] as const)("the agent (%s compile)", (_name, compilerFor) => {
+  it("applies a complete snapshot first, then coalesced changes as they come", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    etcd.put(...wep("b", "10.0.0.2", { app: "db" }));
+    etcd.put(...gnp("db", "app == 'db'", "app == 'web'"));
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 20 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    expect(applier.irs).toHaveLength(1);
+    expect(agent.status()).toMatchObject({ ready: true, revision: 4 });
+    // Three changes within the window: one apply.
+    etcd.put(...wep("c", "10.0.0.3", { app: "web" }));
+    etcd.put(...wep("d", "10.0.0.4", { app: "web" }));
+    etcd.del(resourceKey("WorkloadEndpoint", "a", "shop", P));
+    await clock.advance(10);
+    expect(applier.irs).toHaveLength(1);
+    await clock.advance(20);
+    expect(applier.irs).toHaveLength(2);
+    expect(agent.status().revision).toBe(7);
+    const set = applier.irs[1]!.v4.sets.find((s) => s.members.includes("10.0.0.3/32"));
+    expect(set?.members).toEqual(["10.0.0.3/32", "10.0.0.4/32"]);
+    expect(agent.metrics.render()).toMatch(/^policyc_applies_total 2$/m);
+    await agent.stop();
+  });
+
+  it("retries a failed apply with backoff and keeps the changes", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    applier.failNext = 2;
+    const agent = startAgent({ node: "node-1", prefix: P, backoffInitialMs: 100, backoffMaxMs: 1000 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    expect(applier.irs).toHaveLength(0);
+    expect(agent.status().ready).toBe(false);
+    await clock.advance(100);
+    expect(applier.irs).toHaveLength(0);
+    await clock.advance(200);
+    expect(applier.irs).toHaveLength(1);
+    expect(agent.metrics.render()).toMatch(/^policyc_apply_failures_total 2$/m);
+    // The retries plan from the whole IR: the kernel never received the first delta.
+    expect(applier.deltas.slice(1)).toEqual([undefined, undefined]);
+    await agent.stop();
+  });
+
+  it("reports a bad resource with its key and applies the rest", async () => {
+    const { etcd, clock, applier, logger, logs } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    etcd.put(resourceKey("GlobalNetworkPolicy", "broken", undefined, P), "{not json");
+    etcd.put(...gnp("bad-selector", "app = 'web'", "all()"));
+    const agent = startAgent({ node: "node-1", prefix: P }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    expect(applier.irs).toHaveLength(1);
+    expect(logs.some((l) => l.includes(`"key":"${resourceKey("GlobalNetworkPolicy", "broken", undefined, P)}"`))).toBe(true);
+    expect(logs.some((l) => l.includes("globalnetworkpolicies/bad-selector") && l.includes("selector-syntax"))).toBe(true);
+    expect(agent.metrics.render()).toMatch(/^policyc_invalid_resources 2$/m);
+    await agent.stop();
+  });
+
+  it("keeps the last good state when etcd goes away, and re-lists when it is back", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    const agent = startAgent({ node: "node-1", prefix: P, backoffInitialMs: 100 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    etcd.crash();
+    await clock.advance(1000);
+    expect(applier.irs).toHaveLength(1);
+    expect(agent.status().ready).toBe(true);
+    // While it was away, something changed.
+    etcd.down = false;
+    etcd.kv.set(resourceKey("WorkloadEndpoint", "z", "shop", P), { value: wep("z", "10.0.0.9", { app: "web" })[1], mod: ++etcd.revision });
+    await clock.advance(2000);
+    expect(applier.irs.length).toBeGreaterThanOrEqual(2);
+    expect(agent.status().revision).toBe(etcd.revision);
+    await agent.stop();
+  });
+
+  it("re-lists when its watch fell behind compaction", async () => {
+    const { etcd, clock, applier, logger, logs } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    const agent = startAgent({ node: "node-1", prefix: P }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    const lists = etcd.lists;
+    // Others wrote and etcd compacted past our watch's revision.
+    etcd.revision += 5;
+    etcd.compacted = etcd.revision;
+    for (const w of [...etcd.watchers]) w.on({ kind: "compacted", compactRevision: etcd.compacted });
+    await clock.advance(0);
+    expect(etcd.lists).toBe(lists + 1);
+    expect(logs.some((l) => l.includes("compaction"))).toBe(true);
+    await agent.stop();
+  });
+
+  it("reads the kernel whole at every resync, and stops cleanly", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    await clock.advance(2500);
+    expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(2);
+    expect(applier.irs).toHaveLength(3);
+    await agent.stop();
+    expect(agent.status().live).toBe(false);
+    etcd.put(...wep("b", "10.0.0.2", { app: "web" }));
+    await clock.advance(5000);
+    expect(applier.irs).toHaveLength(3);
+  });
+
+  it("with once, syncs and ends", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    const agent = startAgent({ node: "node-1", prefix: P, once: true }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    await agent.done;
+    expect(applier.irs).toHaveLength(1);
+    expect(etcd.watchers.size).toBe(0);
+    expect(resourcesPrefix(P)).toBe("/calico/resources/v3/projectcalico.org/");
+  });
+
+  it("applies a change that arrived while an apply was running", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    etcd.put(...wep("z", "10.0.0.9", { app: "db" }));
+    etcd.put(...gnp("db", "app == 'db'", "app == 'web'"));
+    let release: () => void = () => {};
+    const slow: typeof applier = Object.assign(Object.create(applier) as typeof applier, {
+      async apply(ir: Ir) {
+        if (applier.irs.length === 1) await new Promise<void>((r) => (release = r));
+        applier.irs.push(ir);
+        return { ok: true, changed: true, notes: [] };
+      },
+    });
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 10 }, { etcd, compiler: compilerFor("node-1"), applier: slow, clock, logger });
+    await clock.advance(0);
+    etcd.put(...wep("b", "10.0.0.2", { app: "web" }));
+    await clock.advance(10); // the second apply starts and blocks
+    etcd.put(...wep("c", "10.0.0.7", { app: "web" }));
+    release();
+    await clock.advance(10);
+    expect(applier.irs).toHaveLength(3);
+    expect(applier.irs[2]!.v4.sets.some((x) => x.members.includes("10.0.0.7/32"))).toBe(true);
+    await agent.stop();
+  });
+});

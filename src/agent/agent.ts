@@ -1,0 +1,362 @@
+/**
+ * `policyc agent`: Felix's loop for one node. It lists every Calico resource under the etcd prefix
+ * at one revision, compiles and applies that complete snapshot (never a partial one), then watches
+ * from the next revision:
+ *
+ * - bursts of changes are coalesced for `coalesceMs`, compiled incrementally and applied;
+ * - a failed apply is retried with exponential backoff (the last good state stays in the kernel);
+ * - every `resyncMs` the kernel is read again and drift repaired (a rule deleted by hand returns);
+ * - a lost etcd keeps the last good state and reconnects with backoff; a watch that fell behind
+ *   compaction re-lists and resyncs; a bad resource is reported with its key and left out;
+ * - `stop()` (SIGTERM) ends cleanly and leaves the rules in place.
+ *
+ * Everything with an effect is injected (etcd, apply, clock, log), so the loop is tested with
+ * fakes and run for real against etcd and the kernel.
+ */
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { IrDelta } from "../compiler/ir/delta.js";
+import type { Ir } from "../compiler/ir/types.js";
+import type { Resource } from "../model/types.js";
+import type { RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
+import { resourcesPrefix } from "../datastore/keys.js";
+import { EtcdModel } from "./etcdModel.js";
+import type { Logger } from "./logger.js";
+import { Metrics } from "./metrics.js";
+
+/** What the agent needs of etcd. */
+export interface AgentEtcd {
+  rangePrefix(prefix: string, options?: { revision?: number }): Promise<RangeResult>;
+  watchPrefix(prefix: string, startRevision: number, onMessage: (m: WatchMessage) => void): Watch;
+}
+
+/** The agent's store as a compiler reads it: valid resources by etcd key. */
+export interface AgentStore {
+  get(key: string): Resource | undefined;
+  /** Every valid resource, in key order. */
+  resources(): Resource[];
+}
+
+/** A compiler that follows the store. */
+export interface AgentCompiler {
+  /**
+   * Compiles the store, given the etcd keys changed (put, deleted, or now invalid) since the last
+   * call; the delta is against the IR the previous call returned.
+   */
+  compile(store: AgentStore, changed: ReadonlySet<string>): { ir: Ir; delta: IrDelta; diagnostics: readonly Diagnostic[] };
+}
+
+/** What the agent needs of the applier. */
+export interface AgentApplier {
+  /** Brings the kernel to `ir`; `delta` names what changed since the last successful apply. */
+  apply(ir: Ir, delta: IrDelta | undefined): Promise<{ ok: boolean; changed: boolean; error?: string; notes: readonly string[] }>;
+  /** Forget any remembered kernel state, so the next apply reads the kernel (a resync). */
+  invalidate(reason: string): void;
+}
+
+export interface AgentClock {
+  now(): number;
+  setTimeout(f: () => void, ms: number): unknown;
+  clearTimeout(t: unknown): void;
+}
+
+export interface AgentOptions {
+  readonly node: string;
+  /** The etcd key prefix (`/calico`). */
+  readonly prefix: string;
+  /** Changes arriving within this window are applied together (default 20 ms). */
+  readonly coalesceMs?: number;
+  /** Re-read the kernel and repair drift this often (default 90 s). */
+  readonly resyncMs?: number;
+  /** Backoff for retries, from `initial` doubling to `max` (default 200 ms to 10 s). */
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  /** Sync once and stop (cron-style use). */
+  readonly once?: boolean;
+}
+
+export interface AgentDeps {
+  readonly etcd: AgentEtcd;
+  readonly compiler: AgentCompiler;
+  readonly applier: AgentApplier;
+  readonly clock: AgentClock;
+  readonly logger: Logger;
+  readonly metrics?: Metrics;
+}
+
+export interface AgentStatus {
+  /** The loop runs. */
+  readonly live: boolean;
+  /** The kernel holds a complete snapshot and the watch is up (or, after a loss, was). */
+  readonly ready: boolean;
+  readonly revision: number;
+  /** When the kernel was last read whole (a resync or the first apply). */
+  readonly lastResyncAt?: number;
+  readonly lastError?: string;
+}
+
+export interface AgentHandle {
+  status(): AgentStatus;
+  /** Ends the loop, leaving the rules in place; resolves when it has ended. */
+  stop(): Promise<void>;
+  /** Resolves when the loop ends (after `stop()`, or after one sync with `once`). */
+  readonly done: Promise<void>;
+  readonly metrics: Metrics;
+}
+
+export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle {
+  const { etcd, compiler, applier, clock, logger } = deps;
+  const metrics = deps.metrics ?? new Metrics();
+  const latency = metrics.histogram("policyc_programming_latency_seconds", "From receiving an etcd change to the kernel holding it");
+  const applies = metrics.counter("policyc_applies_total", "Applies that changed the kernel or found it right");
+  const failures = metrics.counter("policyc_apply_failures_total", "Applies that failed (the kernel kept its previous state)");
+  const revisionGauge = metrics.gauge("policyc_etcd_revision", "The etcd revision the kernel holds");
+  const resources = metrics.gauge("policyc_resources", "Valid resources in the store, by kind");
+  const invalid = metrics.gauge("policyc_invalid_resources", "Stored values that are not valid resources (left out)");
+  const resyncAge = metrics.gauge("policyc_resync_age_seconds", "Seconds since the kernel was last read whole");
+
+  const prefix = resourcesPrefix(options.prefix);
+  const store = new EtcdModel(options.prefix);
+  const coalesceMs = options.coalesceMs ?? 20;
+  const resyncMs = options.resyncMs ?? 90_000;
+  const backoffInitial = options.backoffInitialMs ?? 200;
+  const backoffMax = options.backoffMaxMs ?? 10_000;
+
+  let stopped = false;
+  let ready = false;
+  let revision = 0;
+  let lastResyncAt: number | undefined;
+  let lastError: string | undefined;
+  let watch: Watch | undefined;
+  let flushTimer: unknown;
+  let retryTimer: unknown;
+  let resyncTimer: unknown;
+  let backoff = backoffInitial;
+  let compactedInARow = 0;
+  let lastApplyFailed = false;
+  /** The compile findings already logged. */
+  let reported = new Set<string>();
+  /** Keys changed since the last successful apply, and when the oldest change arrived. */
+  let pending = new Set<string>();
+  let pendingSince: number | undefined;
+  let pendingRevision = 0;
+  /** One step at a time: a sync or a flush runs alone. */
+  let chain: Promise<void> = Promise.resolve();
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((r) => (resolveDone = r));
+
+  const run = (step: () => Promise<void>): void => {
+    chain = chain.then(async () => {
+      if (stopped) return;
+      try {
+        await step();
+      } catch (e) {
+        lastError = e instanceof Error ? e.message : String(e);
+        logger.log("error", "internal error in the agent loop", { error: lastError });
+      }
+    });
+  };
+
+  const report = (diagnostics: readonly Diagnostic[]): void => {
+    for (const d of diagnostics) {
+      if (d.severity === "note") continue;
+      logger.log(d.severity === "error" ? "error" : "warn", d.message, { code: d.code, ...(d.span ? { key: d.span.file } : {}) });
+    }
+  };
+
+  const updateGauges = (): void => {
+    resources.reset();
+    for (const [kind, n] of Object.entries(store.countsByKind())) resources.set(n, { kind });
+    invalid.set(store.diagnostics().filter((d) => d.severity === "error").length);
+    revisionGauge.set(revision);
+  };
+
+  const scheduleRetry = (why: string): void => {
+    lastError = why;
+    if (stopped) return;
+    const wait = backoff;
+    backoff = Math.min(backoff * 2, backoffMax);
+    logger.log("warn", "will retry", { in_ms: wait, reason: why });
+    clock.clearTimeout(retryTimer);
+    retryTimer = clock.setTimeout(() => run(flush), wait);
+  };
+
+  /** Compiles the store and applies it; on failure keeps the changes pending for a retry. */
+  const compileAndApply = async (changed: ReadonlySet<string>, atRevision: number): Promise<boolean> => {
+    const compiled = compiler.compile(store, changed);
+    // Each finding once, when it first appears (not again on every later apply).
+    const seen = new Set<string>();
+    const fresh: Diagnostic[] = [];
+    for (const d of compiled.diagnostics) {
+      const id = `${d.code}\0${d.span?.file ?? ""}\0${d.message}`;
+      seen.add(id);
+      if (!reported.has(id)) fresh.push(d);
+    }
+    reported = seen;
+    report(fresh);
+    // A delta is relative to the IR compiled before it; after a failed apply the kernel holds an
+    // older one, so the applier plans from the whole IR until an apply succeeds again.
+    const result = await applier.apply(compiled.ir, lastApplyFailed ? undefined : compiled.delta);
+    for (const n of result.notes) logger.log("debug", n);
+    lastApplyFailed = !result.ok;
+    if (!result.ok) {
+      failures.inc();
+      scheduleRetry(result.error ?? "apply failed");
+      return false;
+    }
+    applies.inc();
+    backoff = backoffInitial;
+    lastError = undefined;
+    revision = atRevision;
+    updateGauges();
+    return true;
+  };
+
+  /** Lists everything and applies it; then watches from the next revision. */
+  const sync = async (): Promise<void> => {
+    watch?.close();
+    watch = undefined;
+    let listing: RangeResult;
+    try {
+      listing = await etcd.rangePrefix(prefix);
+    } catch (e) {
+      const why = `listing etcd failed: ${e instanceof Error ? e.message : String(e)}`;
+      logger.log("warn", why);
+      lastError = why;
+      const wait = backoff;
+      backoff = Math.min(backoff * 2, backoffMax);
+      clock.clearTimeout(retryTimer);
+      retryTimer = clock.setTimeout(() => run(sync), wait);
+      return;
+    }
+    const { changed, removed } = store.replaceAll(listing.kvs);
+    report(store.diagnostics());
+    logger.log("info", "listed etcd", { revision: listing.revision, resources: store.size, changed: changed.length, removed: removed.length });
+    const since = pendingSince ?? clock.now();
+    pending = new Set([...pending, ...changed, ...removed]);
+    pendingRevision = listing.revision;
+    pendingSince = since;
+    // The whole snapshot, always through the kernel: a first start, or a re-list after a loss.
+    applier.invalidate("a full listing of etcd");
+    if (await compileAndApply(pending, listing.revision)) {
+      latency.observe((clock.now() - since) / 1000);
+      pending = new Set();
+      pendingSince = undefined;
+      lastResyncAt = clock.now();
+      ready = true;
+      logger.log("info", "in sync", { revision });
+    }
+    if (options.once) {
+      stopped = true;
+      resolveDone();
+      return;
+    }
+    startWatch(listing.revision + 1);
+  };
+
+  const startWatch = (from: number): void => {
+    if (stopped) return;
+    logger.log("debug", "watching", { from });
+    watch = etcd.watchPrefix(prefix, from, (m) => {
+      if (stopped) return;
+      switch (m.kind) {
+        case "events":
+          compactedInARow = 0;
+          for (const e of m.events) {
+            if (e.type === "put") {
+              const entry = store.put(e.kv.key, e.kv.value);
+              if (!entry) continue;
+              report(entry.diagnostics);
+              pending.add(e.kv.key);
+            } else if (store.delete(e.key)) pending.add(e.key);
+          }
+          pendingRevision = Math.max(pendingRevision, m.revision);
+          if (pending.size > 0) {
+            pendingSince ??= clock.now();
+            if (flushTimer === undefined) flushTimer = clock.setTimeout(() => ((flushTimer = undefined), run(flush)), coalesceMs);
+          } else if (m.revision > revision) {
+            revision = m.revision;
+          }
+          return;
+        case "progress":
+          if (pending.size === 0 && m.revision > revision) revision = m.revision;
+          return;
+        case "compacted":
+          logger.log("warn", "the watch fell behind etcd's compaction; listing again", { compact_revision: m.compactRevision });
+          watch = undefined;
+          // A second compaction in a row (before any event) waits for the backoff, so that a
+          // store compacting faster than we list cannot spin the loop.
+          if (compactedInARow++ === 0) run(sync);
+          else {
+            const wait = backoff;
+            backoff = Math.min(backoff * 2, backoffMax);
+            clock.clearTimeout(retryTimer);
+            retryTimer = clock.setTimeout(() => run(sync), wait);
+          }
+          return;
+        case "closed":
+          watch = undefined;
+          if (stopped) return;
+          logger.log("warn", "lost the etcd watch; the kernel keeps the last good state", { error: m.error ?? "closed" });
+          lastError = m.error;
+          {
+            const wait = backoff;
+            backoff = Math.min(backoff * 2, backoffMax);
+            clock.clearTimeout(retryTimer);
+            retryTimer = clock.setTimeout(() => run(sync), wait);
+          }
+          return;
+      }
+    });
+  };
+
+  /** Applies what changed since the last successful apply. */
+  const flush = async (): Promise<void> => {
+    if (pending.size === 0) return;
+    const since = pendingSince ?? clock.now();
+    // Changes that arrive while this apply runs are not in its IR: they start a new pending set.
+    const changed = pending;
+    pending = new Set();
+    pendingSince = undefined;
+    if (await compileAndApply(changed, pendingRevision)) {
+      latency.observe((clock.now() - since) / 1000);
+    } else {
+      pending = new Set([...changed, ...pending]);
+      pendingSince = since;
+    }
+  };
+
+  const scheduleResync = (): void => {
+    if (options.once) return;
+    resyncTimer = clock.setTimeout(() => {
+      run(async () => {
+        applier.invalidate("the periodic resync");
+        pending.add("<resync>");
+        pendingSince ??= clock.now();
+        await flush();
+        lastResyncAt = clock.now();
+      });
+      scheduleResync();
+    }, resyncMs);
+  };
+
+  run(sync);
+  scheduleResync();
+
+  return {
+    metrics,
+    done,
+    status: () => {
+      if (lastResyncAt !== undefined) resyncAge.set((clock.now() - lastResyncAt) / 1000);
+      return { live: !stopped, ready, revision, ...(lastResyncAt !== undefined ? { lastResyncAt } : {}), ...(lastError !== undefined ? { lastError } : {}) };
+    },
+    async stop() {
+      stopped = true;
+      watch?.close();
+      clock.clearTimeout(flushTimer);
+      clock.clearTimeout(retryTimer);
+      clock.clearTimeout(resyncTimer);
+      await chain;
+      resolveDone();
+    },
+  };
+}

@@ -1,0 +1,132 @@
+/**
+ * The model as etcd holds it: a store of Calico v3 resources by etcd key, each validated on its
+ * own so that a bad resource (invalid JSON, an invalid selector) is reported with its key and
+ * left out while the rest still applies, as Felix does.
+ */
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { error, warning } from "../diagnostics/diagnostic.js";
+import { parseResourceKey } from "../datastore/keys.js";
+import { plainToNode } from "../model/load/index.js";
+import type { Resource } from "../model/types.js";
+import { fromCrdV1 } from "../model/validate/crdV1.js";
+import { validateDocuments } from "../model/validate/index.js";
+
+export interface StoredEntry {
+  readonly value: string;
+  /** The validated resource, unless the value is bad (then `diagnostics` says why). */
+  readonly resource?: Resource;
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+/**
+ * One etcd value as a resource. The policy name is read as libcalico-go reads it
+ * (libcalico-go/lib/backend/model/keys.go `determinePolicyName`): the `projectcalico.org/metadata`
+ * annotation's name, else the stored name without an old `default.` prefix. Diagnostics point at
+ * the key (`span.file`).
+ */
+export function parseEntry(key: string, value: string, prefix: string): StoredEntry {
+  const at = { file: key, start: 0, end: 0 };
+  const parsed = parseResourceKey(key, prefix);
+  if (!parsed) return { value, diagnostics: [] };
+  const diagnostics: Diagnostic[] = [];
+  let plain: unknown;
+  try {
+    plain = JSON.parse(value);
+  } catch (e) {
+    return { value, diagnostics: [error("yaml-syntax", `the value is not JSON: ${e instanceof Error ? e.message : String(e)}`, at)] };
+  }
+  const named = keyedAs(plain, fromCrdV1(plain), parsed, (message) => diagnostics.push(warning("key-mismatch", message, at)));
+  const result = validateDocuments([{ file: key, index: 0, node: plainToNode(named, at) }], []);
+  const resource = result.model.resources[0];
+  const withoutTree = resource ? { ...resource, origin: (({ node: _node, ...o }) => o)(resource.origin) } : undefined;
+  return { value, ...(withoutTree ? { resource: withoutTree as Resource } : {}), diagnostics: [...diagnostics, ...result.diagnostics] };
+}
+
+/**
+ * The value with the identity its key gives it. Felix keys every resource by its etcd key (the
+ * KVPair key libcalico-go/lib/backend/etcdv3/conversion.go `etcdToKVPair` builds from the path)
+ * and names policies by that key (libcalico-go/lib/backend/syncersv1/updateprocessors/
+ * networkpolicyprocessor.go uses `v3key.Name`), so a value that says otherwise is read as its
+ * key says, with a warning. Two keys then never hold one resource.
+ */
+function keyedAs(raw: unknown, plain: unknown, key: { kind: string; namespace?: string; name: string }, warn: (message: string) => void): unknown {
+  if (!isObject(plain)) return plain;
+  const identity = (doc: unknown): string => {
+    const d = isObject(doc) ? doc : {};
+    const m = isObject(d.metadata) ? d.metadata : {};
+    return `${String(d.kind)} ${m.namespace === undefined ? "" : `${String(m.namespace)}/`}${String(m.name)}`;
+  };
+  const is = `${key.kind} ${key.namespace === undefined ? "" : `${key.namespace}/`}${key.name}`;
+  // As written, or as renamed from an old `default.` name or the CRD annotation (fromCrdV1).
+  if (identity(raw) !== is && identity(plain) !== is) warn(`the value names ${identity(raw)} but is stored at the key of ${is}; read as ${is}`);
+  const metadata: Record<string, unknown> = { ...(isObject(plain.metadata) ? plain.metadata : {}), name: key.name };
+  if (key.namespace === undefined) delete metadata.namespace;
+  else metadata.namespace = key.namespace;
+  return { ...plain, kind: key.kind, metadata };
+}
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** The keyed store. */
+export class EtcdModel {
+  private readonly entries = new Map<string, StoredEntry>();
+
+  constructor(private readonly prefix: string) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Sets a key; returns the entry, or undefined when the value did not change. */
+  put(key: string, value: string): StoredEntry | undefined {
+    const old = this.entries.get(key);
+    if (old?.value === value) return undefined;
+    const entry = parseEntry(key, value, this.prefix);
+    this.entries.set(key, entry);
+    return entry;
+  }
+
+  /** The valid resource at `key`. */
+  get(key: string): Resource | undefined {
+    return this.entries.get(key)?.resource;
+  }
+
+  delete(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  /** Replaces everything with a full listing; returns the keys that changed, were added or removed. */
+  replaceAll(kvs: readonly { readonly key: string; readonly value: string }[]): { changed: string[]; removed: string[] } {
+    const seen = new Set<string>();
+    const changed: string[] = [];
+    for (const kv of kvs) {
+      seen.add(kv.key);
+      if (this.put(kv.key, kv.value)) changed.push(kv.key);
+    }
+    const removed = [...this.entries.keys()].filter((k) => !seen.has(k));
+    for (const k of removed) this.entries.delete(k);
+    return { changed, removed };
+  }
+
+  /** Every valid resource, in key order (so a compile does not depend on arrival order). */
+  resources(): Resource[] {
+    return [...this.entries.keys()]
+      .sort()
+      .map((k) => this.entries.get(k)!.resource)
+      .filter((r): r is Resource => r !== undefined);
+  }
+
+  /** The diagnostics of every stored value. */
+  diagnostics(): Diagnostic[] {
+    return [...this.entries.values()].flatMap((e) => e.diagnostics);
+  }
+
+  /** Resources by kind, for the metrics. */
+  countsByKind(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const e of this.entries.values()) if (e.resource) out[e.resource.kind] = (out[e.resource.kind] ?? 0) + 1;
+    return out;
+  }
+}

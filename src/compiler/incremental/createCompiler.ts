@@ -1,0 +1,514 @@
+/**
+ * The incremental compiler: a keyed store of the model's resources, and the IR of one node kept
+ * up to date as resources are upserted and deleted, each update costing what the change touches.
+ *
+ *   const compiler = createCompiler({ node: "node-1" });
+ *   const first = compiler.load(model);                 // the IR of the whole model
+ *   const next = compiler.update([{ upsert: pod }, { delete: policyRef }]);
+ *   next.ir;     // what compileModel gives for the store's model, deep-equal
+ *   next.delta;  // diffIr(first.ir, next.ir)
+ *
+ * An update marks what its resources touch, then settles it layer by layer, as the full compile
+ * computes it (buildIr.ts), each layer from the layer before:
+ *  1. profiles (profileTable.ts): which names resolve differently;
+ *  2. members: re-derived where their resource or an inherited profile changed; each member's
+ *     selections follow (setTable.ts), and local workload endpoints claim interfaces
+ *     (workloads.ts);
+ *  3. policies: an edited policy is tried on every workload; a new or relabelled workload tries
+ *     the policies its labels may match;
+ *  4. endpoint chains of the workloads whose policies or profiles changed, then the dispatch
+ *     chains if interfaces came or went, then the policy and profile chains that came into use
+ *     or whose rules changed (registering the sets they match on);
+ *  5. sets: members of new sets computed, the others changed by what their members did;
+ *  6. chains: the chain-local passes on re-rendered chains and on chains whose sets became
+ *     empty or not; then reachability and set use (chainTable.ts);
+ *  7. the IR and its delta, from what was touched, and the diagnostics when their facts changed.
+ *
+ * Resources are validated model resources (loadModel / loadModelFromObjects); a resource replaces
+ * the one of the same key (resourceKey.ts), as the cluster has it.
+ */
+import type { Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Model, Resource, Rule as CalicoRule, Origin } from "../../model/types.js";
+import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
+import { DEFAULT_TIER, definedTier, undefinedTier, type TierFacts } from "../../calico/index.js";
+import type { CompileOptions } from "../compile.js";
+import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
+import type { EndpointInfo, PodBase, SelectableMember } from "../endpoints.js";
+import { isEndpoint, isEndpointPod, memberSource, podBase, podEndpoint, resolveMember } from "../endpoints.js";
+import { dispatchChains } from "../felixLayout/dispatch.js";
+import { endpointChain, type PolicyDirection } from "../felixLayout/endpointChains.js";
+import { ruleChain } from "../felixLayout/policyChains.js";
+import { staticChains, staticHooks } from "../felixLayout/staticChains.js";
+import { FROM_WL_DISPATCH, fromWorkloadChain, policyChain, profileChain, TO_WL_DISPATCH, toWorkloadChain } from "../felixLayout/chainNames.js";
+import type { IrDelta } from "../ir/delta.js";
+import { FELIX_MARKS } from "../ir/marks.js";
+import type { Family, Ir } from "../ir/types.js";
+import { policyInfo } from "../policies.js";
+import type { NamedPort } from "../../model/types.js";
+import { ChainTable } from "./chainTable.js";
+import { FamilyView } from "./familyView.js";
+import { MemberPostings } from "./memberPostings.js";
+import { ProfileTable } from "./profileTable.js";
+import { changedLabels } from "./selectorIndex.js";
+import { SetTable } from "./setTable.js";
+import { BOTH_DIRECTIONS, type ChainInputs, DIRECTION_BIT, directionsOf, orderedTiers, policyOrder, type PolicyState, sameInputs, samePlacement, type Workload, Workloads } from "./workloads.js";
+
+/** One change to the model: a resource added or replaced (by key), or removed. */
+export type ModelChange = { readonly upsert: Resource } | { readonly delete: ResourceRef };
+
+export interface UpdateResult {
+  /** The node's IR: what `compileModel` gives for the compiler's model. */
+  readonly ir: Ir;
+  /** What changed since the IR before the update (`diffIr(before, ir)`). */
+  readonly delta: IrDelta;
+  /** The compile diagnostics of the model (as `compileModel` reports them). */
+  readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface IncrementalCompiler {
+  /** The IR of the current model. */
+  readonly ir: Ir;
+  readonly diagnostics: readonly Diagnostic[];
+  /** The current model: every resource held, in the order first added. */
+  readonly model: Model;
+  /** Applies changes in order (a later change of one key wins). */
+  update(changes: Iterable<ModelChange>): UpdateResult;
+  /** Makes the model exactly `model`: its resources upserted, every other one deleted. */
+  load(model: Model): UpdateResult;
+}
+
+/** What lowering a policy or profile chain found, for the diagnostics. */
+interface ChainUses {
+  readonly namedPorts: readonly NamedPortUse[];
+  readonly services: readonly ServiceUse[];
+}
+
+const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
+const FAMILIES: readonly Family[] = [4, 6];
+const MEMBER_KINDS = new Set(["Pod", "WorkloadEndpoint", "V1WorkloadEndpoint", "NetworkSet", "GlobalNetworkSet", "HostEndpoint", "V1HostEndpoint"]);
+const POLICY_KINDS = new Set(["NetworkPolicy", "GlobalNetworkPolicy", "V1Policy", "K8sNetworkPolicy"]);
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+/** A member and the profiles it inherits labels from. */
+interface MemberEntry {
+  member: SelectableMember;
+  inherits: readonly string[];
+}
+
+/** A policy or profile chain in use: `pi|<id>`, `po|<id>` or `pr|<name>`. */
+type RuleChainKey = string;
+const policyKey = (d: PolicyDirection, id: string): RuleChainKey => `${d === "ingress" ? "pi" : "po"}|${id}`;
+const profileKey = (name: string): RuleChainKey => `pr|${name}`;
+
+export function createCompiler(options: CompileOptions = {}): IncrementalCompiler {
+  const node = options.node;
+  const optimize = options.optimize !== false;
+  const marks = FELIX_MARKS;
+  const isLocal = (n: string | undefined): boolean => node === undefined || n === node;
+
+  const store = new Map<string, Resource>();
+  const profiles = new ProfileTable();
+  const lookup = profiles.resolve.bind(profiles);
+
+  const members = new Map<string, MemberEntry>();
+  const postings = new MemberPostings<MemberEntry>();
+  const sets = new SetTable<MemberEntry>(optimize, postings, (e) => e.member);
+  const heirs = new Map<string, Set<string>>();
+  const bases = new Map<string, PodBase>();
+  const portLists = new Map<string, readonly NamedPort[]>();
+  const dirtyMembers = new Set<string>();
+
+  const workloads = new Workloads();
+  const policies = new Map<string, PolicyState>();
+  const dirtyPolicies = new Set<string>();
+  const tierResources = new Map<string, TierFacts>();
+  let tiersDirty = false;
+  // Undefined tiers' facts are kept, so that an unchanged tier is the same object (see sameInputs).
+  const undefinedTiers = new Map<string, TierFacts>();
+  const tierOf = (name: string): TierFacts => {
+    const defined = tierResources.get(name) ?? (name === DEFAULT_TIER.name ? DEFAULT_TIER : undefined);
+    if (defined) return defined;
+    let t = undefinedTiers.get(name);
+    if (!t) undefinedTiers.set(name, (t = undefinedTier(name)));
+    return t;
+  };
+
+  const usedPolicies = new Map<RuleChainKey, { count: number; policy: PolicyState; direction: PolicyDirection }>();
+  const usedProfiles = new Map<string, number>();
+  const dirtyRuleChains = new Set<RuleChainKey>();
+  let dispatchNames: readonly string[] = [];
+  let dispatchDirty = true;
+  let diagnosticsDirty = true;
+
+  const hooks = staticHooks();
+  const chains: Record<Family, ChainTable<ChainUses>> = { 4: new ChainTable(4, optimize, hooks), 6: new ChainTable(6, optimize, hooks) };
+  const views: Record<Family, FamilyView> = { 4: new FamilyView(4, hooks), 6: new FamilyView(6, hooks) };
+  /** The sets each lowered chain refers to, to release when it is rendered again or dropped. */
+  const chainSets = new Map<string, { family: Family; ids: string[] }>();
+  for (const f of FAMILIES) for (const c of staticChains(f, marks)) chains[f].set(c.name, c, []);
+
+  let ir: Ir = { marks, v4: views[4].ir, v6: views[6].ir };
+  let diagnostics: readonly Diagnostic[] = [];
+
+  // ------------------------------------------------------------------------------------------
+  // 1. Store
+
+  function applyChange(key: string, old: Resource | undefined, now: Resource | undefined): void {
+    profiles.resourceChanged(old, now);
+    const kind = (now ?? old)!.kind;
+    if (MEMBER_KINDS.has(kind)) dirtyMembers.add(key);
+    else if (POLICY_KINDS.has(kind)) dirtyPolicies.add(key);
+    else if (kind === "Tier") {
+      if (old) tierResources.delete(old.metadata.name);
+      if (now?.kind === "Tier") tierResources.set(now.metadata.name, definedTier(now.metadata.name, now.order, now.defaultAction));
+      tiersDirty = true;
+    } else if (kind === "EndpointSlice") {
+      sets.sliceChanged(key, old?.kind === "EndpointSlice" ? old : undefined, now?.kind === "EndpointSlice" ? now : undefined);
+      diagnosticsDirty = true;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // 2. Profiles and members
+
+  function settleProfiles(): void {
+    for (const c of profiles.takeChanges()) {
+      if (c.labelsChanged) {
+        for (const key of heirs.get(c.name) ?? []) dirtyMembers.add(key);
+        for (const [k, base] of bases) if (base.profiles.includes(c.name)) bases.delete(k);
+      }
+      if (c.rulesChanged && usedProfiles.has(c.name)) dirtyRuleChains.add(profileKey(c.name));
+    }
+  }
+
+  function derive(r: Resource | undefined): { member: SelectableMember; inherits: readonly string[] } | undefined {
+    if (!r) return undefined;
+    if (r.kind === "Pod") {
+      if (!isEndpointPod(r)) return undefined;
+      const ns = r.metadata.namespace ?? "default";
+      const k = `${ns}\0${r.serviceAccountName}`;
+      let base = bases.get(k);
+      if (!base) bases.set(k, (base = podBase(ns, r.serviceAccountName, lookup)));
+      return { member: podEndpoint(r, base, isLocal(r.nodeName), portLists), inherits: base.profiles };
+    }
+    const src = memberSource(r);
+    return src && { member: resolveMember(src, lookup, isLocal), inherits: src.profiles };
+  }
+
+  function inherit(key: string, names: readonly string[], sign: number): void {
+    for (const name of names) {
+      let hs = heirs.get(name);
+      if (sign > 0) {
+        if (!hs) heirs.set(name, (hs = new Set()));
+        hs.add(key);
+      } else {
+        hs?.delete(key);
+        if (hs?.size === 0) heirs.delete(name);
+      }
+    }
+  }
+
+  function settleMembers(): void {
+    for (const key of dirtyMembers) {
+      const entry = members.get(key);
+      const next = derive(store.get(key));
+      const before = entry?.member;
+      const asEndpoint = (m: SelectableMember | undefined): EndpointInfo | undefined => (m && isEndpoint(m) ? m : undefined);
+      if (!entry) {
+        if (!next) continue;
+        const fresh: MemberEntry = { member: next.member, inherits: next.inherits };
+        members.set(key, fresh);
+        postings.add(fresh, next.member.labels);
+        sets.memberChanged(fresh, undefined, next.member, []);
+        inherit(key, next.inherits, +1);
+        workloads.endpointChanged(undefined, asEndpoint(next.member));
+        continue;
+      }
+      if (!next) {
+        postings.remove(entry);
+        sets.memberChanged(entry, before, undefined, []);
+        inherit(key, entry.inherits, -1);
+        members.delete(key);
+        workloads.endpointChanged(asEndpoint(before), undefined);
+        continue;
+      }
+      if (next.member === before) continue;
+      const changed = changedLabels(before!.labels, next.member.labels);
+      entry.member = next.member;
+      if (changed.length > 0) postings.relabel(entry, next.member.labels, changed);
+      sets.memberChanged(entry, before, next.member, changed);
+      if (next.inherits !== entry.inherits) {
+        inherit(key, entry.inherits, -1);
+        inherit(key, next.inherits, +1);
+        entry.inherits = next.inherits;
+      }
+      workloads.endpointChanged(asEndpoint(before), asEndpoint(next.member));
+    }
+    dirtyMembers.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // 3. Policies
+
+  function settlePolicies(): void {
+    for (const key of dirtyPolicies) {
+      const state = policies.get(key);
+      const r = store.get(key);
+      const info = r ? policyInfo(r) : undefined;
+      if (!info) {
+        if (!state) continue;
+        workloads.policies.remove(state.info.id);
+        workloads.dropPolicy(state);
+        policies.delete(key);
+        for (const d of DIRECTIONS) if (usedPolicies.has(policyKey(d, state.info.id))) dirtyRuleChains.add(policyKey(d, state.info.id));
+        continue;
+      }
+      if (!state) {
+        const fresh: PolicyState = { info, order: policyOrder(info), workloads: new Set() };
+        policies.set(key, fresh);
+        workloads.policies.add(info.id, info.selector, fresh);
+        workloads.evaluatePolicy(fresh, info.selector);
+        continue;
+      }
+      const before = state.info;
+      if (before === info) continue;
+      state.info = info;
+      state.order = policyOrder(info);
+      // Where it sat before and where it sits now, in the workloads it applied to before.
+      if (!samePlacement(before, info)) for (const w of state.workloads) w.dirty |= directionsOf(before) | directionsOf(info);
+      if (before.selector !== info.selector) {
+        workloads.policies.add(info.id, info.selector, state);
+        workloads.evaluatePolicy(state, info.selector);
+      }
+      for (const d of DIRECTIONS) if (usedPolicies.has(policyKey(d, info.id))) dirtyRuleChains.add(policyKey(d, info.id));
+    }
+    dirtyPolicies.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // 4. Chains
+
+  function usePolicy(d: PolicyDirection, p: PolicyState, sign: number): void {
+    const key = policyKey(d, p.info.id);
+    const used = usedPolicies.get(key);
+    if (sign > 0) {
+      if (used) used.count++;
+      else {
+        usedPolicies.set(key, { count: 1, policy: p, direction: d });
+        dirtyRuleChains.add(key);
+      }
+    } else if (used && --used.count === 0) {
+      usedPolicies.delete(key);
+      dirtyRuleChains.add(key);
+    }
+  }
+
+  function useProfile(name: string, sign: number): void {
+    const n = (usedProfiles.get(name) ?? 0) + sign;
+    if (n > 0) usedProfiles.set(name, n);
+    else usedProfiles.delete(name);
+    if (n === 0 || (n === 1 && sign > 0)) dirtyRuleChains.add(profileKey(name));
+  }
+
+  function unrender(w: Workload): void {
+    for (const d of DIRECTIONS) for (const p of w.rendered[d]) usePolicy(d, p, -1);
+    for (const name of w.renderedProfiles) useProfile(name, -1);
+    w.rendered = { ingress: [], egress: [] };
+    w.renderedProfiles = [];
+  }
+
+  function renderWorkload(w: Workload): void {
+    const rendered: Record<PolicyDirection, readonly PolicyState[]> = { ...w.rendered };
+    const inputs = { ...w.inputs } as Record<PolicyDirection, ChainInputs>;
+    for (const d of DIRECTIONS) {
+      if ((w.dirty & DIRECTION_BIT[d]) === 0 && w.inputs) continue;
+      const { tiers, policies: used } = orderedTiers(w.applicable, d, tierOf);
+      rendered[d] = used;
+      inputs[d] = { policies: used.map((p) => p.info), tiers: tiers.map((t) => t.tier), profiles: w.endpoint.profiles };
+      if (sameInputs(w.inputs?.[d], inputs[d])) continue;
+      const chain = endpointChain(w.iface, d, tiers, w.endpoint.profiles, marks);
+      for (const f of FAMILIES) chains[f].set(chain.name, chain, []);
+    }
+    w.inputs = inputs;
+    // Only what the chains stopped or started jumping to moves the counts.
+    const move = <T>(before: readonly T[], after: readonly T[], use: (x: T, sign: number) => void): void => {
+      const old = new Set(before);
+      const now = new Set(after);
+      for (const x of after) if (!old.has(x)) use(x, +1);
+      for (const x of before) if (!now.has(x)) use(x, -1);
+    };
+    for (const d of DIRECTIONS) if (!sameList(w.rendered[d], rendered[d])) move(w.rendered[d], rendered[d], (p, sign) => usePolicy(d, p, sign));
+    if (!sameList(w.renderedProfiles, w.endpoint.profiles)) move(w.renderedProfiles, w.endpoint.profiles, useProfile);
+    w.rendered = rendered;
+    w.renderedProfiles = w.endpoint.profiles;
+    w.dirty = 0;
+  }
+
+  function renderDispatch(): void {
+    const ifaces = workloads.ifaces();
+    const next = [...dispatchChains(FROM_WL_DISPATCH, ifaces, "in", fromWorkloadChain), ...dispatchChains(TO_WL_DISPATCH, ifaces, "out", toWorkloadChain)];
+    const names = new Set(next.map((c) => c.name));
+    for (const f of FAMILIES) {
+      for (const name of dispatchNames) if (!names.has(name)) chains[f].delete(name);
+      for (const c of next) chains[f].set(c.name, c, []);
+    }
+    dispatchNames = [...names];
+  }
+
+  /** Whether lowering facts bear on the diagnostics. */
+  const reported = (uses: ChainUses | undefined): boolean => uses !== undefined && (uses.namedPorts.length > 0 || uses.services.length > 0);
+
+  function dropLowered(f: Family, name: string): void {
+    if (reported(chains[f].usesOf(name))) diagnosticsDirty = true;
+    const held = chainSets.get(`${f}|${name}`);
+    if (held) for (const id of held.ids) sets.release(f, id);
+    chainSets.delete(`${f}|${name}`);
+    chains[f].delete(name);
+  }
+
+  function renderLowered(f: Family, name: string, comment: string, rules: readonly CalicoRule[], namespace: string | undefined, origin: Origin | undefined): void {
+    const ids = new Set<string>();
+    const namedPorts: NamedPortUse[] = [];
+    const services: ServiceUse[] = [];
+    const registry = sets.registry((_, id) => ids.add(id));
+    const chain = ruleChain(name, comment, rules, {
+      namespace,
+      family: f,
+      marks,
+      sets: registry,
+      onNamedPort: (setId, portName, rule) => namedPorts.push({ setId, name: portName, origin, path: rule.path }),
+      onService: (service, side, rule) => services.push({ service, origin, path: `${rule.path}.${side}.services` }),
+    });
+    // Refer to the new sets before releasing the old ones, so that a set in use stays.
+    const held = chainSets.get(`${f}|${name}`);
+    chainSets.set(`${f}|${name}`, { family: f, ids: [...ids] });
+    if (held) for (const id of held.ids) sets.release(f, id);
+    const uses: ChainUses = { namedPorts, services };
+    if (reported(uses) || reported(chains[f].usesOf(name))) diagnosticsDirty = true;
+    chains[f].set(name, chain, [...ids], uses);
+  }
+
+  function renderRuleChain(key: RuleChainKey): void {
+    const [kind, id] = [key.slice(0, 2), key.slice(3)];
+    if (kind === "pr") {
+      const used = usedProfiles.has(id);
+      const prof = used ? (lookup(id) ?? { name: id, labels: {}, ingress: [], egress: [] }) : undefined;
+      for (const d of DIRECTIONS) {
+        const name = profileChain(d, id);
+        for (const f of FAMILIES) {
+          if (!prof) dropLowered(f, name);
+          else renderLowered(f, name, `Profile ${id} ${d}`, d === "ingress" ? prof.ingress : prof.egress, undefined, prof.origin);
+        }
+      }
+      return;
+    }
+    const d: PolicyDirection = kind === "pi" ? "ingress" : "egress";
+    const name = policyChain(d, id);
+    const used = usedPolicies.get(key);
+    for (const f of FAMILIES) {
+      if (!used) {
+        dropLowered(f, name);
+        continue;
+      }
+      const p = used.policy.info;
+      const display = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
+      renderLowered(f, name, `${p.kind} ${display} ${d}`, d === "ingress" ? p.ingress : p.egress, p.namespace, p.origin);
+    }
+  }
+
+  function settleChains(): void {
+    const hadWorkloads = workloads.size > 0;
+    const { removed, ifacesChanged } = workloads.settle();
+    if (hadWorkloads !== workloads.size > 0) diagnosticsDirty = true;
+    settlePolicies();
+    workloads.evaluateWorkloads();
+    for (const w of removed) {
+      unrender(w);
+      for (const f of FAMILIES) {
+        chains[f].delete(toWorkloadChain(w.iface));
+        chains[f].delete(fromWorkloadChain(w.iface));
+      }
+    }
+    for (const w of workloads.values()) {
+      if (tiersDirty) w.dirty = BOTH_DIRECTIONS;
+      if (w.dirty !== 0) renderWorkload(w);
+    }
+    tiersDirty = false;
+    if (ifacesChanged || dispatchDirty) renderDispatch();
+    dispatchDirty = false;
+    for (const key of dirtyRuleChains) renderRuleChain(key);
+    dirtyRuleChains.clear();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // 5-7. Sets, passes, IR
+
+  function settleIr(): IrDelta {
+    const setFlush = sets.flush();
+    for (const f of FAMILIES) {
+      const flipped = setFlush.flipped.get(f)!;
+      // Named-port sets' emptiness is reported (unresolved-named-port).
+      for (const id of flipped) if (id.startsWith("n:")) diagnosticsDirty = true;
+      chains[f].emptinessChanged(flipped);
+      chains[f].flush((id) => sets.isEmpty(f, id));
+    }
+    const v4 = views[4].settle(chains[4], sets, setFlush.changed.get(4)!);
+    const v6 = views[6].settle(chains[6], sets, setFlush.changed.get(6)!);
+    ir = v4.ir === ir.v4 && v6.ir === ir.v6 ? ir : { marks, v4: v4.ir, v6: v6.ir };
+    if (diagnosticsDirty) {
+      diagnostics = compileDiagnostics({
+        node,
+        localEndpoints: workloads.size,
+        namedPortUses: FAMILIES.flatMap((f) => [...chains[f].uses()].flatMap((u) => u.namedPorts)),
+        namedPortSetEmpty: (id) => FAMILIES.every((f) => sets.isEmpty(f, id)),
+        serviceUses: FAMILIES.flatMap((f) => [...chains[f].uses()].flatMap((u) => u.services)),
+        knownService: (service) => sets.knownService(service),
+      });
+      diagnosticsDirty = false;
+    }
+    return { marksChanged: false, v4: v4.delta, v6: v6.delta };
+  }
+
+  function update(changes: Iterable<ModelChange>): UpdateResult {
+    for (const change of changes) {
+      const key = resourceKey("upsert" in change ? change.upsert : change.delete);
+      const old = store.get(key);
+      const now = "upsert" in change ? change.upsert : undefined;
+      if (old === now) continue;
+      if (now) store.set(key, now);
+      else store.delete(key);
+      applyChange(key, old, now);
+    }
+    settleProfiles();
+    settleMembers();
+    settleChains();
+    const delta = settleIr();
+    return { ir, delta, diagnostics };
+  }
+
+  // The IR of the empty model.
+  update([]);
+
+  return {
+    get ir() {
+      return ir;
+    },
+    get diagnostics() {
+      return diagnostics;
+    },
+    get model() {
+      return { resources: [...store.values()] };
+    },
+    update,
+    load(model) {
+      const keep = new Set(model.resources.map(resourceKey));
+      const changes: ModelChange[] = [];
+      for (const [key, r] of store) if (!keep.has(key)) changes.push({ delete: r });
+      for (const r of model.resources) changes.push({ upsert: r });
+      return update(changes);
+    },
+  };
+}

@@ -1,0 +1,305 @@
+/**
+ * The sets the rendered chains match on, per family, with their members kept up to date.
+ *
+ * Chains register sets as lowering meets them (`registry`) and release them when re-rendered or
+ * dropped; a set lives while some chain refers to it. Selector sets and named-port sets of one
+ * selector share a SELECTION: the members the selector matches, evaluated over every member once
+ * (memberPostings.ts) and then kept by the member changes that may flip it (selectorIndex.ts):
+ * a member's selections are found by its labels' anchors, a relabelled member's by the labels
+ * that changed. Each member that joins or leaves a selection adds or removes its contribution
+ * (its addresses, or its address-port pairs) to the selection's sets. Service sets follow their
+ * EndpointSlices.
+ *
+ * Members are computed at `flush`: for a set registered since the last flush from scratch, for
+ * the others from the contributions collected.
+ */
+import type { EndpointSlice, Selector } from "../../model/types.js";
+import { selectorMatches } from "../../model/selector/index.js";
+import type { SelectableMember } from "../endpoints.js";
+import type { Family, SetType } from "../ir/types.js";
+import type { PortProtocol, SetRegistry } from "../setBuilder.js";
+import { namedPortSetComment, namedPortSetId, selectorIdentity, serviceSetComment, serviceSetId } from "../setIds.js";
+import { NO_MEMBERS, serviceSetMembers, sliceService, type ServiceMembers } from "../serviceSets.js";
+import type { MemberPostings } from "./memberPostings.js";
+import { SelectorIndex } from "./selectorIndex.js";
+import { SetState } from "./setState.js";
+
+type SetSource<M> =
+  | { readonly kind: "selector"; readonly selection: Selection<M> }
+  | { readonly kind: "namedPort"; readonly selection: Selection<M>; readonly protocol: PortProtocol | undefined; readonly portName: string }
+  | { readonly kind: "service"; readonly service: string; readonly withPorts: boolean };
+
+interface SetRecord<M> {
+  readonly family: Family;
+  readonly source: SetSource<M>;
+  readonly state: SetState;
+  /** Chains referring to it. */
+  refs: number;
+  /** Registered since the last flush: its members are computed from scratch there. */
+  fresh: boolean;
+  /** Whether it was empty at the last flush. */
+  wasEmpty: boolean;
+}
+
+/** A selector's matching members, shared by its sets. */
+interface Selection<M> {
+  readonly id: string;
+  readonly selector: Selector;
+  /** Undefined until first evaluated (at the flush after it is registered). */
+  matched: Set<M> | undefined;
+  readonly sets: Set<SetRecord<M>>;
+}
+
+/** What a flush changed, per family: sets whose IR object changed, and sets that became empty or non-empty. */
+export interface SetFlush {
+  readonly changed: ReadonlyMap<Family, ReadonlySet<string>>;
+  readonly flipped: ReadonlyMap<Family, ReadonlySet<string>>;
+}
+
+const bare = (cidr: string): string => {
+  const slash = cidr.indexOf("/");
+  return slash < 0 ? cidr : cidr.slice(0, slash);
+};
+
+const familyOf = (cidr: string): Family => (cidr.includes(":") ? 6 : 4);
+
+/** What a member puts into a selector or named-port set (the full compile's setBuilder.ts, per member). */
+function contributions<M>(rec: SetRecord<M>, m: SelectableMember): string[] {
+  const out: string[] = [];
+  const src = rec.source;
+  if (src.kind === "selector") {
+    for (const n of m.nets) if (familyOf(n) === rec.family) out.push(n);
+  } else if (src.kind === "namedPort") {
+    for (const p of m.ports) {
+      if (p.name !== src.portName) continue;
+      const proto = p.protocol.toLowerCase();
+      if (src.protocol !== undefined && proto !== src.protocol) continue;
+      for (const n of m.nets) if (familyOf(n) === rec.family) out.push(`${bare(n)},${proto}:${p.port}`);
+    }
+  }
+  return out;
+}
+
+function serviceContributions<M>(rec: SetRecord<M>, members: ServiceMembers): readonly string[] {
+  const src = rec.source;
+  if (src.kind !== "service") return [];
+  return src.withPorts ? members.addrPorts[rec.family] : members.nets[rec.family];
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
+}
+
+export class SetTable<M> {
+  private readonly records: Record<Family, Map<string, SetRecord<M>>> = { 4: new Map(), 6: new Map() };
+  private readonly selections = new SelectorIndex<Selection<M>>();
+  private readonly slices = new Map<string, Map<string, EndpointSlice>>();
+  private readonly serviceMembers = new Map<string, ServiceMembers>();
+  private readonly serviceSets = new Map<string, Set<SetRecord<M>>>();
+  private readonly dirtyServices = new Set<string>();
+  /** Records whose members may have changed since the last flush. */
+  private readonly touched = new Set<SetRecord<M>>();
+
+  constructor(
+    private readonly aggregated: boolean,
+    private readonly postings: MemberPostings<M>,
+    /** The member a key stands for now (for sets registered since the last flush). */
+    private readonly memberOf: (m: M) => SelectableMember,
+  ) {}
+
+  /** The set's state, while some chain refers to it. */
+  get(family: Family, id: string): SetState | undefined {
+    return this.records[family].get(id)?.state;
+  }
+
+  /** Whether the set is empty (an unregistered set counts as empty, as for dropNeverMatching). */
+  isEmpty(family: Family, id: string): boolean {
+    return this.records[family].get(id)?.state.isEmpty ?? true;
+  }
+
+  /** Whether a service has some EndpointSlice. */
+  knownService(service: string): boolean {
+    return this.slices.has(service);
+  }
+
+  private record(family: Family, id: string, type: SetType, comment: string, source: () => SetSource<M>): SetRecord<M> {
+    let rec = this.records[family].get(id);
+    if (!rec) {
+      rec = { family, source: source(), state: new SetState({ id, type, family, comment }, this.aggregated), refs: 0, fresh: true, wasEmpty: true };
+      this.records[family].set(id, rec);
+      this.touched.add(rec);
+      const src = rec.source;
+      if (src.kind === "service") {
+        let recs = this.serviceSets.get(src.service);
+        if (!recs) this.serviceSets.set(src.service, (recs = new Set()));
+        recs.add(rec);
+      } else src.selection.sets.add(rec);
+    }
+    rec.refs++;
+    return rec;
+  }
+
+  private selection(selector: Selector): Selection<M> {
+    const { id } = selectorIdentity(selector);
+    const found = this.selections.get(id);
+    if (found) return found.value;
+    return this.selections.add(id, selector, { id, selector, matched: undefined, sets: new Set() }).value;
+  }
+
+  /** A registry that refers to sets for one chain, calling `onRef` with each set id it refers to. */
+  registry(onRef: (family: Family, id: string) => void): SetRegistry {
+    return {
+      selectorSet: (selector, family) => {
+        const { id, text } = selectorIdentity(selector);
+        this.record(family, id, "net", text, () => ({ kind: "selector", selection: this.selection(selector) }));
+        onRef(family, id);
+        return { id };
+      },
+      namedPortSet: (selector, protocol, portName, family) => {
+        const { id: selId, text } = selectorIdentity(selector);
+        const id = namedPortSetId(selId, protocol, portName);
+        this.record(family, id, "addrPort", namedPortSetComment(text, protocol, portName), () => ({ kind: "namedPort", selection: this.selection(selector), protocol, portName }));
+        onRef(family, id);
+        return { id };
+      },
+      serviceSet: (service, withPorts, family) => {
+        const id = serviceSetId(service, withPorts);
+        this.record(family, id, withPorts ? "addrPort" : "net", serviceSetComment(service, withPorts), () => ({ kind: "service", service, withPorts }));
+        onRef(family, id);
+        return { id };
+      },
+    };
+  }
+
+  /** A chain no longer refers to the set (it goes at the next flush unless referred to again). */
+  release(family: Family, id: string): void {
+    const rec = this.records[family].get(id);
+    if (!rec || rec.refs <= 0) throw new Error(`set ${id} released more often than referred to`);
+    rec.refs--;
+    this.touched.add(rec);
+  }
+
+  private contribute(sel: Selection<M>, m: SelectableMember, sign: number): void {
+    for (const rec of sel.sets) {
+      if (rec.fresh) continue;
+      for (const text of contributions(rec, m)) rec.state.change(text, sign);
+      this.touched.add(rec);
+    }
+  }
+
+  /**
+   * A member came (`before` undefined), went (`after` undefined) or changed; `changed` lists the
+   * labels whose values differ. The postings must already hold `after`'s labels.
+   */
+  memberChanged(key: M, before: SelectableMember | undefined, after: SelectableMember | undefined, changed: readonly string[]): void {
+    const visit = (sel: Selection<M>): void => {
+      if (!sel.matched) return;
+      const was = sel.matched.has(key);
+      const now = after !== undefined && selectorMatches(sel.selector, after.labels);
+      const same = was && now && sameList(before!.nets, after.nets) && sameList(before!.ports, after.ports);
+      if (same) return;
+      if (was) {
+        sel.matched.delete(key);
+        this.contribute(sel, before!, -1);
+      }
+      if (now) {
+        sel.matched.add(key);
+        this.contribute(sel, after, +1);
+      }
+    };
+    if (before && after && sameList(before.nets, after.nets) && sameList(before.ports, after.ports)) {
+      // Only labels changed: only the selections reading them may flip.
+      if (changed.length > 0) this.selections.readersOf(changed, (e) => visit(e.value));
+      return;
+    }
+    const seen = new Set<Selection<M>>();
+    const collect = (e: { value: Selection<M> }): void => {
+      seen.add(e.value);
+    };
+    if (before) this.selections.candidates(before.labels, collect);
+    if (after) this.selections.candidates(after.labels, collect);
+    for (const sel of seen) visit(sel);
+  }
+
+  /** An EndpointSlice came, went or changed. */
+  sliceChanged(key: string, before: EndpointSlice | undefined, after: EndpointSlice | undefined): void {
+    for (const s of [before, after]) {
+      if (!s) continue;
+      const service = sliceService(s);
+      const slices = this.slices.get(service);
+      if (s === before) {
+        slices?.delete(key);
+        if (slices?.size === 0) this.slices.delete(service);
+      } else if (slices) slices.set(key, s);
+      else this.slices.set(service, new Map([[key, s]]));
+      this.dirtyServices.add(service);
+    }
+  }
+
+  private membersOfService(service: string): ServiceMembers {
+    let m = this.serviceMembers.get(service);
+    if (!m) {
+      const slices = this.slices.get(service);
+      m = slices ? serviceSetMembers(slices.values()) : NO_MEMBERS;
+      this.serviceMembers.set(service, m);
+    }
+    return m;
+  }
+
+  /** Computes the members of every set changed since the last flush, and drops released sets. */
+  flush(): SetFlush {
+    const changed = new Map<Family, Set<string>>([
+      [4, new Set()],
+      [6, new Set()],
+    ]);
+    const flipped = new Map<Family, Set<string>>([
+      [4, new Set()],
+      [6, new Set()],
+    ]);
+    for (const service of this.dirtyServices) {
+      this.serviceMembers.delete(service);
+      for (const rec of this.serviceSets.get(service) ?? []) this.touched.add(rec);
+    }
+    const dirtyServices = new Set(this.dirtyServices);
+    this.dirtyServices.clear();
+    for (const rec of this.touched) {
+      const id = rec.state.definition.id;
+      if (rec.refs === 0) {
+        this.drop(rec);
+        continue;
+      }
+      let moved: boolean;
+      const src = rec.source;
+      if (src.kind === "service") {
+        moved = rec.fresh || dirtyServices.has(src.service) ? rec.state.reset(serviceContributions(rec, this.membersOfService(src.service))) : rec.state.flush();
+      } else if (rec.fresh) {
+        const sel = src.selection;
+        sel.matched ??= this.postings.select(sel.selector);
+        const texts: string[] = [];
+        for (const m of sel.matched) for (const t of contributions(rec, this.memberOf(m))) texts.push(t);
+        moved = rec.state.reset(texts);
+      } else moved = rec.state.flush();
+      rec.fresh = false;
+      if (moved) changed.get(rec.family)!.add(id);
+      if (rec.state.isEmpty !== rec.wasEmpty) {
+        flipped.get(rec.family)!.add(id);
+        rec.wasEmpty = rec.state.isEmpty;
+      }
+    }
+    this.touched.clear();
+    return { changed, flipped };
+  }
+
+  private drop(rec: SetRecord<M>): void {
+    this.records[rec.family].delete(rec.state.definition.id);
+    const src = rec.source;
+    if (src.kind === "service") {
+      const recs = this.serviceSets.get(src.service);
+      recs?.delete(rec);
+      if (recs?.size === 0) this.serviceSets.delete(src.service);
+      return;
+    }
+    src.selection.sets.delete(rec);
+    if (src.selection.sets.size === 0) this.selections.remove(src.selection.id);
+  }
+}

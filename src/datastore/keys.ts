@@ -1,0 +1,80 @@
+/**
+ * Where Calico's etcdv3 datastore keeps each resource (libcalico-go/lib/backend/model/resource.go,
+ * `ResourceKey.defaultPath`): `<prefix>/resources/v3/projectcalico.org/<plural>/<name>` for
+ * cluster-scoped kinds and `.../<plural>/<namespace>/<name>` for namespaced ones; the value is the
+ * resource as JSON. The prefix is `/calico` unless configured otherwise.
+ */
+
+/** The plurals libcalico-go registers, for the kinds policyc reads and writes. */
+export const CALICO_PLURALS = {
+  NetworkPolicy: "networkpolicies",
+  GlobalNetworkPolicy: "globalnetworkpolicies",
+  StagedNetworkPolicy: "stagednetworkpolicies",
+  StagedGlobalNetworkPolicy: "stagedglobalnetworkpolicies",
+  StagedKubernetesNetworkPolicy: "stagedkubernetesnetworkpolicies",
+  KubernetesNetworkPolicy: "kubernetesnetworkpolicies",
+  Tier: "tiers",
+  Profile: "profiles",
+  NetworkSet: "networksets",
+  GlobalNetworkSet: "globalnetworksets",
+  HostEndpoint: "hostendpoints",
+  WorkloadEndpoint: "workloadendpoints",
+  IPPool: "ippools",
+  FelixConfiguration: "felixconfigurations",
+  Node: "nodes",
+  ClusterInformation: "clusterinformations",
+} as const satisfies Readonly<Record<string, string>>;
+
+export type CalicoKind = keyof typeof CALICO_PLURALS;
+
+/** The namespaced kinds (libcalico-go/lib/namespace). */
+const NAMESPACED: ReadonlySet<CalicoKind> = new Set<CalicoKind>([
+  "NetworkPolicy",
+  "StagedNetworkPolicy",
+  "StagedKubernetesNetworkPolicy",
+  "KubernetesNetworkPolicy",
+  "NetworkSet",
+  "WorkloadEndpoint",
+]);
+
+export const DEFAULT_PREFIX = "/calico";
+
+export function isCalicoKind(kind: string): kind is CalicoKind {
+  return Object.hasOwn(CALICO_PLURALS, kind);
+}
+
+export function isNamespacedKind(kind: CalicoKind): boolean {
+  return NAMESPACED.has(kind);
+}
+
+/** The directory holding every v3 resource. */
+export function resourcesPrefix(prefix = DEFAULT_PREFIX): string {
+  return `${prefix.replace(/\/+$/, "")}/resources/v3/projectcalico.org/`;
+}
+
+/** The key of one resource. */
+export function resourceKey(kind: CalicoKind, name: string, namespace: string | undefined, prefix = DEFAULT_PREFIX): string {
+  const plural = CALICO_PLURALS[kind];
+  return isNamespacedKind(kind) ? `${resourcesPrefix(prefix)}${plural}/${namespace ?? "default"}/${name}` : `${resourcesPrefix(prefix)}${plural}/${name}`;
+}
+
+/** What a key names, or undefined for a key that is not a v3 resource of a known kind. */
+export function parseResourceKey(key: string, prefix = DEFAULT_PREFIX): { kind: CalicoKind; namespace?: string; name: string } | undefined {
+  const base = resourcesPrefix(prefix);
+  if (!key.startsWith(base)) return undefined;
+  const parts = key.slice(base.length).split("/");
+  const kind = (Object.keys(CALICO_PLURALS) as CalicoKind[]).find((k) => CALICO_PLURALS[k] === parts[0]);
+  if (!kind) return undefined;
+  const unescape = (s: string): string => s.replace(/%2f/gi, "/").replace(/%25/g, "%");
+  if (isNamespacedKind(kind)) return parts.length === 3 && parts[1] && parts[2] ? { kind, namespace: unescape(parts[1]), name: unescape(parts[2]) } : undefined;
+  return parts.length === 2 && parts[1] ? { kind, name: unescape(parts[1]) } : undefined;
+}
+
+/**
+ * A WorkloadEndpoint's name as libcalico-go forms it (lib/names/workloadendpoint.go,
+ * `CalculateWorkloadEndpointName`): the node, the orchestrator, the pod (or workload) and the
+ * endpoint, joined by `-`, with every `-` inside a part doubled.
+ */
+export function workloadEndpointName(node: string, orchestrator: string, workload: string, endpoint: string): string {
+  return [node, orchestrator, workload, endpoint].map((p) => p.replace(/-/g, "--")).join("-");
+}
