@@ -180,3 +180,11 @@ export function generateYaml(shape: ClusterShape): string {
     .map((doc) => dump(doc, { lineWidth: -1, noRefs: true }))
     .join("---\n");
 }
+
+/**
+ * The cluster as `kubectl get ... -o json` prints it: one List of every resource, indented by
+ * four spaces.
+ */
+export function generateJson(shape: ClusterShape): string {
+  return `${JSON.stringify({ apiVersion: "v1", kind: "List", items: generateResources(shape), metadata: { resourceVersion: "" } }, null, 4)}\n`;
+}

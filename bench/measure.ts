@@ -1,10 +1,19 @@
 /**
  * One measurement, run in its own process so that its peak memory is its own:
- *   node --import tsx --expose-gc bench/measure.ts <prepare|lint-lib|lint-cli|compile-lib|compile-cli|incremental> <shape>
+ *   node --import tsx --expose-gc bench/measure.ts <what> <shape>
  * Prints one JSON line: {what, shape, ms, cpuMs, maxRssMiB, ...}.
  *
  * - `prepare` generates the shape, validates it (loadModelFromObjects) and writes the model as
  *   JSON to bench/out/<shape>/model.json (the model is plain data).
+ * - `inputs` writes the shape's input files, bench/out/<shape>/cluster.yaml (one document per
+ *   resource) and cluster.json (one List, as `kubectl get -o json` prints it), unless they are
+ *   newer than the generator. The other measurements that read files write them first if needed.
+ * - `floor-yaml`, `floor-json`: what any tool pays for the input file: reading it and parsing it
+ *   with js-yaml's `loadAll` (the YAML parser policyc uses), or with `JSON.parse`.
+ * - `front-yaml`, `front-json`: the CLI's front end on the same file (`loadCommandInputs`:
+ *   reading, loading and validating into the model), without compiling.
+ * - `compile-cli`, `compile-cli-json`, `lint-cli`: the CLI commands on the file, in process
+ *   (`main`), as a user runs them.
  * - `compile-lib` is the library path with the objects already in memory: it reads that JSON,
  *   collects garbage, then times compileModel alone. `heapUsedMiB` is measured after compile
  *   (the IR still alive), `baseRssMiB` is the RSS before compiling (the model and the runtime),
@@ -15,29 +24,45 @@
  *   each type (see incremental.ts): per type, the median, 90th percentile and maximum CPU time
  *   of one update. BENCH_CHANGES (default 100) sets how many of each type.
  *
+ * The file measurements record `baseRssMiB`, the RSS just before the timed section, so that
+ * `maxRssMiB - baseRssMiB` is what the work itself added.
+ *
  * `cpuMs` is user + system CPU time of the timed section (process.cpuUsage, all threads);
  * `mainThreadCpuMs` the JavaScript thread's alone (Linux). The machine this runs on is often
  * shared, so wall time (`ms`) includes waiting for a core; CPU time is the figure to compare
  * against targets.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { loadAll } from "js-yaml";
+import { inputRequest, loadCommandInputs } from "../src/cli/commandInputs.js";
 import { main } from "../src/cli/main.js";
 import { compileModel } from "../src/compiler/compile.js";
 import type { Model } from "../src/model/types.js";
 import { loadModel, loadModelFromObjects } from "../src/model/loadModel.js";
-import { generateResources, generateYaml, localNode, shapes, type ClusterShape } from "./generateCluster.js";
+import { generateJson, generateResources, generateYaml, localNode, shapes, type ClusterShape } from "./generateCluster.js";
 import { measureIncremental } from "./incremental.js";
 
 const [what, shapeName] = process.argv.slice(2);
 const shape: ClusterShape | undefined = (shapes as Record<string, ClusterShape>)[shapeName ?? ""];
 if (!what || !shape) {
-  console.error("usage: measure.ts <prepare|lint-lib|lint-cli|compile-lib|compile-cli|incremental> <lint|S|L>");
+  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|incremental> <lint|S|L>");
   process.exit(2);
 }
 
 /** Where `prepare` writes the validated model of a shape. */
 function modelPath(s: ClusterShape): string {
   return `bench/out/${s.name}/model.json`;
+}
+
+/** The shape's input file in `format`, written first when missing or older than the generator. */
+function inputPath(s: ClusterShape, format: "yaml" | "json"): string {
+  const path = `bench/out/${s.name}/cluster.${format}`;
+  const generator = statSync(new URL("./generateCluster.ts", import.meta.url)).mtimeMs;
+  if (!existsSync(path) || statSync(path).mtimeMs < generator) {
+    mkdirSync(`bench/out/${s.name}`, { recursive: true });
+    writeFileSync(path, format === "yaml" ? generateYaml(s) : generateJson(s));
+  }
+  return path;
 }
 
 const silent = { stdout: () => {}, stderr: () => {} };
@@ -58,6 +83,15 @@ function mainThreadCpuMs(): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Collects garbage and records the RSS before a timed section (`baseRssMiB`: the runtime, tsx and
+ * the modules, about 150 MiB, which every measurement's peak includes).
+ */
+function baseline(): void {
+  gc?.();
+  extra.baseRssMiB = round(process.memoryUsage().rss / 2 ** 20);
 }
 
 /** Times `f` in wall time, process CPU time and main-thread CPU time. */
@@ -129,19 +163,39 @@ if (what === "prepare") {
   const model = JSON.parse(readFileSync(modelPath(shape), "utf8")) as Model;
   gc?.();
   Object.assign(extra, measureIncremental(model, shape, Number(process.env.BENCH_CHANGES ?? 100), 10));
-} else if (what === "lint-cli" || what === "compile-cli") {
-  const yaml = generateYaml(shape);
-  extra.yamlMiB = round(yaml.length / 2 ** 20);
-  const path = `bench/out/${shape.name}/cluster.yaml`;
-  mkdirSync(`bench/out/${shape.name}`, { recursive: true });
-  writeFileSync(path, yaml);
+} else if (what === "inputs") {
+  extra.yamlMiB = round(statSync(inputPath(shape, "yaml")).size / 2 ** 20);
+  extra.jsonMiB = round(statSync(inputPath(shape, "json")).size / 2 ** 20);
+} else if (what === "floor-yaml" || what === "floor-json") {
+  const path = inputPath(shape, what === "floor-yaml" ? "yaml" : "json");
+  baseline();
+  const r = timed(() => {
+    const text = readFileSync(path).toString("utf8");
+    return what === "floor-yaml" ? loadAll(text).length : (JSON.parse(text) as { items: unknown[] }).items.length;
+  });
+  ({ ms, cpuMs } = r);
+  extra.documents = r.value;
+} else if (what === "front-yaml" || what === "front-json") {
+  const path = inputPath(shape, what === "front-yaml" ? "yaml" : "json");
+  baseline();
+  const r = timed(() => loadCommandInputs(inputRequest({}, [path], silent), silent));
+  ({ ms, cpuMs } = r);
+  extra.resources = r.value.model.resources.length;
+  extra.diagnostics = r.value.diagnostics.length;
+} else if (what === "lint-cli" || what === "compile-cli" || what === "compile-cli-json") {
+  const path = inputPath(shape, what === "compile-cli-json" ? "json" : "yaml");
+  extra.inputMiB = round(statSync(path).size / 2 ** 20);
   const argv = what === "lint-cli" ? ["lint", path] : ["compile", "--node", localNode, "--out", `bench/out/${shape.name}/rules`, path];
+  baseline();
+  const main0 = mainThreadCpuMs();
   const cpu = process.cpuUsage();
   const t = performance.now();
   extra.exit = await main(argv, silent);
   ms = performance.now() - t;
   const d = process.cpuUsage(cpu);
   cpuMs = (d.user + d.system) / 1000;
+  const main1 = mainThreadCpuMs();
+  if (main0 !== undefined && main1 !== undefined) extra.mainThreadCpuMs = main1 - main0;
 } else {
   console.error(`unknown measurement ${what}`);
   process.exit(2);

@@ -12,6 +12,7 @@ import { EMPTY_CONFIG, findConfig, readConfig, type Config } from "./config.js";
 import { globMatcher } from "./glob.js";
 import type { Io } from "./io.js";
 import type { FlagSpecs } from "./parseCommandArgs.js";
+import { noProgress, terminalProgress, type Progress } from "./progress.js";
 import { readInputs } from "./readInputs.js";
 import { UsageError } from "./usageError.js";
 
@@ -95,8 +96,21 @@ function notResources(text: string): string | undefined {
   return hasKind && hasApiVersion ? undefined : "not a Kubernetes resource (no apiVersion and kind)";
 }
 
-/** Reads and validates what `request` names. */
+/**
+ * Reads and validates what `request` names. A run that takes more than about two seconds shows a
+ * progress line on stderr when it is a terminal (not with --quiet), erased before anything else is
+ * printed (see `progress.ts`).
+ */
 export function loadCommandInputs(request: InputRequest, io: Io): CommandInputs {
+  const progress = request.quiet ? noProgress : terminalProgress({ isTTY: io.stderrIsTty, columns: io.stderrColumns, write: io.stderr });
+  try {
+    return loadWithProgress(request, io, progress);
+  } finally {
+    progress.done();
+  }
+}
+
+function loadWithProgress(request: InputRequest, io: Io, progress: Progress): CommandInputs {
   const named = new Set(request.paths.map((p) => p.replace(/\\/g, "/")));
   const diagnostics: Diagnostic[] = [];
   const files: SourceFile[] = [];
@@ -106,7 +120,7 @@ export function loadCommandInputs(request: InputRequest, io: Io): CommandInputs 
     if (!io.readStdin) throw new UsageError("- (standard input) is not available here");
     files.push({ path: STDIN_PATH, text: io.readStdin() });
   }
-  const read = readInputs(fromDisk);
+  const read = readInputs(fromDisk, { onProgress: (p) => progress.update({ phase: "reading", ...p }) });
   diagnostics.push(...read.diagnostics);
   const excluded = request.exclude.map(globMatcher);
   // A glob with a slash is relative to the directory PATH the file was found under.
@@ -125,7 +139,11 @@ export function loadCommandInputs(request: InputRequest, io: Io): CommandInputs 
     }
     files.push(f);
   }
-  const loaded = loadModel(files, { ...(request.namespace !== undefined ? { defaultNamespace: request.namespace } : {}), skipKinds: request.skipKinds });
+  const loaded = loadModel(files, {
+    ...(request.namespace !== undefined ? { defaultNamespace: request.namespace } : {}),
+    skipKinds: request.skipKinds,
+    onProgress: (p) => progress.update({ ...p, phase: p.phase === "parsing" ? "loading" : "checking" }),
+  });
   diagnostics.push(...loaded.diagnostics);
   const resources: Record<string, number> = {};
   for (const r of loaded.model.resources) resources[r.kind] = (resources[r.kind] ?? 0) + 1;

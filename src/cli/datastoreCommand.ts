@@ -148,7 +148,11 @@ function storedFromFiles(files: readonly string[], values: Parameters<typeof inp
   }
   if (hasErrors(loaded.diagnostics)) return null;
   // The decoded documents of Calico's kinds, by file and document index (the resource's origin).
-  const documents = loadDocuments(Object.entries(loaded.sources).map(([path, text]) => ({ path, text }))).documents;
+  // Lazily: decodeDocument reads a fast-path document's plain value, never its tree.
+  const documents = loadDocuments(
+    Object.entries(loaded.sources).map(([path, text]) => ({ path, text })),
+    { positions: "lazy" },
+  ).documents;
   const byOrigin = new Map(documents.map((d) => [`${d.file}\u0000${d.index}`, d]));
   const options = request.namespace !== undefined ? { defaultNamespace: request.namespace } : {};
   const decoded = (r: Resource): unknown => {

@@ -25,6 +25,23 @@ function scalarAt(node: YNode, key: string): string | undefined {
   return v?.kind === "scalar" && typeof v.value === "string" ? v.value : undefined;
 }
 
+/** The identity of a document of the loader's fast path, from its plain value (the same as its tree's). */
+function plainIdentity(plain: Readonly<Record<string, unknown>>): ResourceIdentity {
+  const str = (o: Readonly<Record<string, unknown>>, key: string): string | undefined => (typeof o[key] === "string" ? o[key] : undefined);
+  const m = plain.metadata;
+  const meta = typeof m === "object" && m !== null && !Array.isArray(m) ? (m as Record<string, unknown>) : undefined;
+  const out: Record<string, string> = {};
+  const apiVersion = str(plain, "apiVersion");
+  const kind = str(plain, "kind");
+  const namespace = meta ? str(meta, "namespace") : undefined;
+  const name = meta ? (str(meta, "name") ?? str(meta, "cidr")) : undefined;
+  if (apiVersion !== undefined) out.apiVersion = apiVersion;
+  if (kind !== undefined) out.kind = kind;
+  if (namespace !== undefined) out.namespace = namespace;
+  if (name !== undefined) out.name = name;
+  return out;
+}
+
 function identity(node: YNode): ResourceIdentity {
   const meta = node.kind === "map" ? node.entries.find((e) => e.key === "metadata")?.value : undefined;
   const out: Record<string, string> = {};
@@ -46,7 +63,12 @@ export function toFindings(diagnostics: readonly Diagnostic[], sources: SourceTe
     let list = documents.get(file);
     if (!list) {
       const text = sources[file];
-      list = text === undefined ? [] : loadDocuments([{ path: file, text }]).documents.map((d) => ({ start: d.node.span.start, end: d.node.span.end, id: identity(d.node) }));
+      // Lazily: a big file's documents are placed and named without building their trees.
+      const docs = text === undefined ? [] : loadDocuments([{ path: file, text }], { positions: "lazy" }).documents;
+      list = docs.map((d) => {
+        const span = d.fast ? d.fast.locator.span() : d.node.span;
+        return { start: span.start, end: span.end, id: d.fast ? plainIdentity(d.fast.plain) : identity(d.node) };
+      });
       documents.set(file, list);
     }
     return list;

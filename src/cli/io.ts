@@ -12,6 +12,8 @@ export interface Io {
   /** Whether stdout / stderr is a terminal (colour, progress); absent means not. */
   readonly stdoutIsTty?: boolean;
   readonly stderrIsTty?: boolean;
+  /** The width of the terminal on stderr, when it is one (the progress line is cut to it). */
+  readonly stderrColumns?: number;
   /** Environment variables (NO_COLOR); absent means none. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where `.policyc.yaml` is looked for (and upward); absent means the process's directory. */
@@ -27,6 +29,9 @@ export const processIo: Io = {
   readStdin: () => readFileSync(0, "utf8"),
   stdoutIsTty: process.stdout.isTTY === true,
   stderrIsTty: process.stderr.isTTY === true,
+  get stderrColumns() {
+    return process.stderr.columns;
+  },
   env: process.env,
   cwd: process.cwd(),
   onStopSignal: (handler) => {

@@ -7,6 +7,11 @@ export interface ReadInputsResult {
   readonly diagnostics: Diagnostic[];
 }
 
+export interface ReadInputsOptions {
+  /** Called before each file is read, with the files and characters read so far. */
+  readonly onProgress?: (progress: { readonly filesRead: number; readonly chars: number }) => void;
+}
+
 /** File names a directory walk picks up. */
 const inputExtension = /\.(ya?ml|json)$/i;
 
@@ -17,15 +22,21 @@ const inputExtension = /\.(ya?ml|json)$/i;
  * the user's spelling with forward slashes (they name files in diagnostics); a path read twice is
  * read once. A missing or unreadable path gives `file-unreadable` (without a span).
  */
-export function readInputs(paths: readonly string[]): ReadInputsResult {
+export function readInputs(paths: readonly string[], options: ReadInputsOptions = {}): ReadInputsResult {
   const files: SourceFile[] = [];
   const diagnostics: Diagnostic[] = [];
   const seen = new Set<string>();
+  let chars = 0;
   const read = (path: string): void => {
     if (seen.has(path)) return;
     seen.add(path);
+    options.onProgress?.({ filesRead: files.length, chars });
     try {
-      files.push({ path, text: readFileSync(path, "utf8") });
+      // Bytes, then text: for a file of hundreds of megabytes this is much faster than
+      // readFileSync(path, "utf8"), with the same result (byte order marks and bad sequences too).
+      const text = readFileSync(path).toString("utf8");
+      files.push({ path, text });
+      chars += text.length;
     } catch (e) {
       diagnostics.push(unreadable(path, e));
     }

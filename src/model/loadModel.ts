@@ -1,7 +1,7 @@
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { loadDocuments, plainToNode } from "./load/index.js";
+import { plainToNode, streamDocuments } from "./load/index.js";
 import type { Model } from "./types.js";
-import { validateDocuments, type ValidateOptions } from "./validate/index.js";
+import { documentValidator, validateDocuments, type ValidateOptions } from "./validate/index.js";
 import type { LoadedDocument, SourceFile } from "./yamlTree.js";
 
 export interface LoadModelResult {
@@ -12,16 +12,78 @@ export interface LoadModelResult {
   readonly skipped: number;
 }
 
-export type { ValidateOptions as LoadOptions } from "./validate/index.js";
+export interface LoadModelOptions extends ValidateOptions {
+  /**
+   * "lazy" (the default): documents that are plain data skip the positioned tree, which is built
+   * from the text only where a diagnostic or `spanOf` needs a position (see `load/lazyTree.ts`).
+   * "eager": every document is loaded into its positioned tree first, the reference path the
+   * fast one is tested against. Both give the same model and diagnostics.
+   */
+  readonly positions?: "lazy" | "eager";
+  /** Told how far the front end has got (for a progress line); called often, so keep it cheap. */
+  readonly onProgress?: (progress: FrontEndProgress) => void;
+}
+
+/** How far `loadModel` has got. */
+export interface FrontEndProgress {
+  readonly phase: "parsing" | "checking";
+  /** Files parsed, of `files`. */
+  readonly filesDone: number;
+  readonly files: number;
+  /** Characters parsed of all files, of `chars`. */
+  readonly charsDone: number;
+  readonly chars: number;
+  /** Resources validated so far. */
+  readonly resources: number;
+}
+
+/** The options of `loadModel`: the run's settings (`defaultNamespace`, `skipKinds`) and how it loads. */
+export type LoadOptions = LoadModelOptions;
 
 /**
  * The front end in one call: parses the files and validates every document into the model.
- * Pure: the caller reads the files (see `src/cli/readInputs.ts`).
+ * Documents are validated as the loader hands them over, batch by batch, so a big file's plain
+ * values never exist all at once. Pure: the caller reads the files (see `src/cli/readInputs.ts`).
  */
-export function loadModel(files: readonly SourceFile[], options: ValidateOptions = {}): LoadModelResult {
-  const loaded = loadDocuments(files);
-  const validated = validateDocuments(loaded.documents, files, options);
-  return { model: validated.model, diagnostics: sortDiagnostics([...loaded.diagnostics, ...validated.diagnostics]), skipped: validated.skipped };
+export function loadModel(files: readonly SourceFile[], options: LoadModelOptions = {}): LoadModelResult {
+  const loadDiagnostics: Diagnostic[] = [];
+  const validator = documentValidator(files, { defaultNamespace: options.defaultNamespace, skipKinds: options.skipKinds });
+  // Characters in the files before each one, and in all of them.
+  const before: number[] = [];
+  let chars = 0;
+  for (const f of files) {
+    before.push(chars);
+    chars += f.text.length;
+  }
+  let documents = 0;
+  const report = options.onProgress;
+  streamDocuments(
+    files,
+    {
+      positions: options.positions ?? "lazy",
+      ...(report
+        ? {
+            onProgress: (p) =>
+              report({
+                phase: "parsing",
+                filesDone: p.parsed === p.length ? p.file + 1 : p.file,
+                files: files.length,
+                charsDone: (before[p.file] ?? 0) + p.parsed,
+                chars,
+                resources: documents,
+              }),
+          }
+        : {}),
+    },
+    (doc) => {
+      validator.add(doc);
+      documents++;
+    },
+    loadDiagnostics,
+  );
+  report?.({ phase: "checking", filesDone: files.length, files: files.length, charsDone: chars, chars, resources: documents });
+  const validated = validator.finish();
+  return { model: validated.model, diagnostics: sortDiagnostics([...loadDiagnostics, ...validated.diagnostics]), skipped: validated.skipped };
 }
 
 /**

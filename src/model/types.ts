@@ -26,9 +26,11 @@ export interface Origin {
   readonly span: Span;
   /**
    * The document's positioned tree, so any field's span can be found by its dotted path (see
-   * `spanOf`). Kept as the tree rather than flattened into a table of paths: flattening every
-   * field of 250,000 pods cost more memory and time than the rest of validation.
-   * Absent for resources that were not loaded from text.
+   * `spanOf`). Absent for resources that were not loaded from text. For text loaded by
+   * `loadModel`, `span` and `node` are getters that find the document in its file's text when
+   * first read (`load/lazyTree.ts`): holding a tree for each of 250,000 pods cost more memory and
+   * time than the rest of the front end, and only diagnostics read them. Reading `node` parses
+   * the document again, so code that reads it for every resource should not.
    */
   readonly node?: YNode;
 }

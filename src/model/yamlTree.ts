@@ -61,5 +61,35 @@ export interface LoadedDocument {
   readonly file: string;
   /** 0-based index among the resources of the file, after unwrapping lists. */
   readonly index: number;
+  /**
+   * The positioned tree. For a document loaded on the fast path (`fast` is set) it is built from
+   * the text on first use (and again after the garbage collector took it), so reading it costs a
+   * parse of the document: validation reads it only to place a diagnostic.
+   */
   readonly node: YNode;
+  /** Set when the document was loaded on the fast path (see `load/eventsToPlain.ts`). */
+  readonly fast?: FastDocument;
+}
+
+/** What the fast path knows of a document without its positioned tree. */
+export interface FastDocument {
+  /** The document's plain value: exactly `toPlain(node)`. */
+  readonly plain: Record<string, unknown>;
+  /**
+   * The value holds a null or a `__proto__` key, which Go's decoding or JavaScript objects treat
+   * specially: the validators' exact checks leave such a document to zod.
+   */
+  readonly exotic: boolean;
+  /** Finds the document's span and tree in the text. */
+  readonly locator: TreeLocator;
+}
+
+/**
+ * How to find a resource's span and positioned tree again from its file's text. Both are computed
+ * on demand; a locator holds the text and a few offsets, never a tree.
+ */
+export interface TreeLocator {
+  /** The resource's span (`node().span`, without building the tree). */
+  readonly span: () => Span;
+  readonly node: () => YNode;
 }

@@ -21,12 +21,18 @@ export type DocumentRoot = YNode | null;
  * as go-yaml v2 applies them (see `EntryList`); merged entries share the anchor's nodes and record
  * where they were merged (`YMapEntry.mergedAt`). Duplicate keys, unknown aliases, non-scalar keys,
  * bad merges and unsupported tags are reported into `diagnostics`. Work is linear in
- * the number of events; the text is only looked at near each event.
+ * the number of events; the text is only looked at near each event. `range` limits the work to
+ * some whole documents of `events` (the loader's fast path hands back the ones it cannot build).
  */
-export function eventsToNodes(events: readonly Event[], where: EventSource, diagnostics: Diagnostic[]): DocumentRoot[] {
+export function eventsToNodes(
+  events: readonly Event[],
+  where: EventSource,
+  diagnostics: Diagnostic[],
+  range: { readonly from: number; readonly to: number } = { from: 0, to: events.length },
+): DocumentRoot[] {
   const { file, source, base } = where;
   const roots: DocumentRoot[] = [];
-  let pos = 0;
+  let pos = range.from;
   // The furthest source offset consumed so far (relative to `source`): collections have no end
   // offset in the event stream, so their end is derived from what their children consumed.
   let lastEnd = 0;
@@ -249,7 +255,11 @@ export function eventsToNodes(events: readonly Event[], where: EventSource, diag
     return sources.reverse();
   };
 
-  while (pos < events.length) {
+  // The documents of `range` (whole documents: from a DOCUMENT event to its POP). `lastEnd` carries
+  // over from one document to the next, but nothing in a document looks back before its own
+  // first event (a block scalar's indicator is searched from its own line, a collection starts at
+  // its own offset), so a range that starts at a later document builds the same trees.
+  while (pos < range.to) {
     const e = next();
     if (e.type !== EVENT_ID.DOCUMENT) throw new Error(`internal: expected a document event, got ${e.type}`);
     anchors = new Map();
@@ -293,7 +303,7 @@ function blockIndicator(source: string, from: number, contentStart: number): num
  * The end (after the bracket) of a flow collection whose last child ended at `from`: skips white
  * space, line breaks, commas and comments up to `close`. Falls back to `from` on anything else.
  */
-function flowEnd(source: string, from: number, close: "]" | "}"): number {
+export function flowEnd(source: string, from: number, close: "]" | "}"): number {
   let i = from;
   while (i < source.length) {
     const c = source[i];

@@ -3,11 +3,34 @@ import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { LoadedDocument, SourceFile, YMap, YNode } from "../yamlTree.js";
 import { hideByteOrderMarks } from "./byteOrderMarks.js";
 import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
+import { eventsToPlain, StringTable, type PlainResource } from "./eventsToPlain.js";
+import { jsonPlaces, jsonResources } from "./jsonFast.js";
+import { lazyLocator, type LazyFile, type ResourcePlace } from "./lazyTree.js";
 import { splitDocuments } from "./splitDocuments.js";
 
 export interface LoadResult {
   readonly documents: readonly LoadedDocument[];
   readonly diagnostics: readonly Diagnostic[];
+}
+
+export interface LoadOptions {
+  /**
+   * "eager" (the default, and the reference): every document comes with its positioned tree.
+   * "lazy": documents that are plain data come from the fast path (`LoadedDocument.fast`), their
+   * trees built only when read; the documents, their values, trees and diagnostics are the same.
+   */
+  readonly positions?: "eager" | "lazy";
+  /** Called as parsing goes: after each batch of a file, and once when a file is done. */
+  readonly onProgress?: (progress: LoadProgress) => void;
+}
+
+/** How far the loader has got. */
+export interface LoadProgress {
+  /** Files done, and the file being parsed (0-based index into the files given). */
+  readonly file: number;
+  /** Characters of that file parsed so far, and its length. */
+  readonly parsed: number;
+  readonly length: number;
 }
 
 /**
@@ -20,17 +43,91 @@ export interface LoadResult {
  * When a file does not parse as a whole, it is split at `---` markers and each document is parsed
  * on its own, so one broken document does not hide the others.
  */
-export function loadDocuments(files: readonly SourceFile[]): LoadResult {
+export function loadDocuments(files: readonly SourceFile[], options: LoadOptions = {}): LoadResult {
   const documents: LoadedDocument[] = [];
   const diagnostics: Diagnostic[] = [];
-  for (const file of files) {
-    let index = 0;
-    const add = (node: YNode): void => {
-      documents.push({ file: file.path, index: index++, node });
-    };
-    for (const root of parseFile(file, diagnostics)) addRoot(root, add, diagnostics);
-  }
+  streamDocuments(files, options, (doc) => documents.push(doc), diagnostics);
   return { documents, diagnostics };
+}
+
+/**
+ * `loadDocuments` one document at a time: each goes to `sink` as soon as its batch is parsed, in
+ * order, so a caller that is done with a document before the next batch (validation) never holds
+ * the plain values of a whole big file. Diagnostics are appended to `diagnostics`.
+ */
+export function streamDocuments(
+  files: readonly SourceFile[],
+  options: LoadOptions,
+  sink: (doc: LoadedDocument) => void,
+  diagnostics: Diagnostic[],
+): void {
+  const lazy = options.positions === "lazy";
+  const strings = new StringTable();
+  files.forEach((file, fileIndex) => {
+    let index = 0;
+    const add = (node: YNode): void => sink({ file: file.path, index: index++, node });
+    const text = hideByteOrderMarks(file.text);
+    const progress = (parsed: number): void => options.onProgress?.({ file: fileIndex, parsed, length: text.length });
+    if (!lazy) {
+      for (const root of parseFile(file.path, text, diagnostics, progress)) addRoot(root, add, diagnostics);
+      progress(text.length);
+      return;
+    }
+    const lazyFile = lazyFileOf(file, text);
+    const addFast = (value: Record<string, unknown>, exotic: boolean, place: ResourcePlace | (() => ResourcePlace)): void => {
+      const locator = lazyLocator(lazyFile, index, place);
+      sink(fastDocument(file.path, index++, { plain: value, exotic, locator }));
+    };
+    const json = jsonResources(text);
+    if (json !== undefined) {
+      let places: ResourcePlace[] | undefined;
+      json.forEach((r, i) => addFast(r.value, r.exotic, () => (places ??= jsonPlaces(text, json))[i]!));
+      progress(text.length);
+      return;
+    }
+    forEachBatch(text, progress, (batch) => {
+      const parsed = parseChunk(file.path, batch.text, batch.start);
+      if (!parsed.ok) {
+        for (const root of parseBroken(file.path, batch.text, batch.start, parsed.diagnostic, diagnostics)) addRoot(root, add, diagnostics);
+        return;
+      }
+      const where = { file: file.path, source: batch.text, base: batch.start };
+      for (const doc of eventsToPlain(parsed.events, batch.text, batch.start, strings)) {
+        if (doc.ok) {
+          for (const r of doc.resources) addFast(r.value, r.exotic, placeOf(r, doc));
+        } else {
+          for (const root of eventsToNodes(parsed.events, where, diagnostics, doc)) addRoot(root, add, diagnostics);
+        }
+      }
+    });
+    progress(text.length);
+  });
+}
+
+/** A document of the fast path: its tree is built on first read. */
+function fastDocument(file: string, index: number, fast: NonNullable<LoadedDocument["fast"]>): LoadedDocument {
+  return {
+    file,
+    index,
+    fast,
+    get node(): YNode {
+      return fast.locator.node();
+    },
+  };
+}
+
+function placeOf(r: PlainResource, doc: { readonly start: number; readonly end: number }): ResourcePlace {
+  return { start: r.start, end: r.end, rootStart: doc.start, rootEnd: doc.end, path: r.path };
+}
+
+/** The file as lazy trees see it; its last resort is the positioned load of the whole file. */
+function lazyFileOf(file: SourceFile, text: string): LazyFile {
+  let eager: YNode[] | undefined;
+  return {
+    path: file.path,
+    text,
+    eager: () => (eager ??= loadDocuments([file]).documents.map((d) => d.node)),
+  };
 }
 
 /**
@@ -41,18 +138,28 @@ export function loadDocuments(files: readonly SourceFile[]): LoadResult {
 const BATCH_CHARS = 1 << 20;
 
 /**
- * Parses one file. CRLF line breaks need nothing here (YAML reads `\r\n` as one break, and spans
- * are offsets, so a `\r` is never inside one); BOMs that start documents are hidden first, with
- * every offset kept (see `hideByteOrderMarks`).
+ * Parses one file's text. CRLF line breaks need nothing here (YAML reads `\r\n` as one break, and
+ * spans are offsets, so a `\r` is never inside one); BOMs that start documents are hidden first
+ * (by the caller), with every offset kept (see `hideByteOrderMarks`).
  */
-function parseFile(file: SourceFile, diagnostics: Diagnostic[]): DocumentRoot[] {
-  const text = hideByteOrderMarks(file.text);
-  if (text.length <= 4 * BATCH_CHARS) return parseText(file.path, text, 0, diagnostics);
+function parseFile(path: string, text: string, diagnostics: Diagnostic[], progress: (parsed: number) => void): DocumentRoot[] {
   const roots: DocumentRoot[] = [];
-  for (const batch of batches(splitDocuments(text))) {
-    roots.push(...parseText(file.path, text.slice(batch.start, batch.end), batch.start, diagnostics));
-  }
+  forEachBatch(text, progress, (batch) => {
+    roots.push(...parseText(path, batch.text, batch.start, diagnostics));
+  });
   return roots;
+}
+
+/** Calls `f` on the batches of a text: the whole text when it is small, else runs of documents. */
+function forEachBatch(text: string, progress: (parsed: number) => void, f: (batch: { text: string; start: number }) => void): void {
+  if (text.length <= 4 * BATCH_CHARS) {
+    f({ text, start: 0 });
+    return;
+  }
+  for (const batch of batches(splitDocuments(text))) {
+    f({ text: text.slice(batch.start, batch.end), start: batch.start });
+    progress(batch.end);
+  }
 }
 
 /** Consecutive documents grouped into runs of about BATCH_CHARS characters. */
@@ -71,6 +178,11 @@ function batches(chunks: readonly { readonly text: string; readonly start: numbe
 function parseText(path: string, text: string, base: number, diagnostics: Diagnostic[]): DocumentRoot[] {
   const whole = parseChunk(path, text, base);
   if (whole.ok) return eventsToNodes(whole.events, { file: path, source: text, base }, diagnostics);
+  return parseBroken(path, text, base, whole.diagnostic, diagnostics);
+}
+
+/** A piece that does not parse as a whole (`error` says why): its documents one by one. */
+function parseBroken(path: string, text: string, base: number, wholeError: Diagnostic, diagnostics: Diagnostic[]): DocumentRoot[] {
   // The common case is a file that parses; only a broken one pays for splitting.
   const file = { path, text };
   const roots: DocumentRoot[] = [];
@@ -87,7 +199,7 @@ function parseText(path: string, text: string, base: number, diagnostics: Diagno
   }
   // Every piece parsed although the whole did not (e.g. a directive without a `...` before it):
   // the stream is still invalid, so report the whole-file error.
-  if (!failed) diagnostics.push(whole.diagnostic);
+  if (!failed) diagnostics.push(wholeError);
   return roots;
 }
 

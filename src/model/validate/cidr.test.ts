@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import ipaddr from "ipaddr.js";
 import { describe, expect, test } from "vitest";
 import { canonicalAddress, isStrictSubnet, parseCidr } from "./cidr.js";
 
@@ -44,5 +45,49 @@ describe("parseCidr", () => {
   test("canonicalAddress", () => {
     expect(canonicalAddress("fd00:0::5")).toEqual({ text: "fd00::5", family: 6 });
     expect(canonicalAddress("10.0.0.5/32")).toBeUndefined();
+  });
+
+  test("canonicalAddress's IPv6 shortcut agrees with ipaddr.js (property)", () => {
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+    const spelled = fc.tuple(fc.array(group, { minLength: 8, maxLength: 8 }), fc.integer({ min: 0, max: 5 })).map(([groups, how]) => {
+      const address = ipaddr.fromByteArray(groups.flatMap((g) => [g >> 8, g & 0xff])) as ipaddr.IPv6;
+      switch (how) {
+        case 0:
+        case 1:
+          return address.toString();
+        case 2:
+          return address.toNormalizedString();
+        case 3:
+          return address
+            .toNormalizedString()
+            .split(":")
+            .map((g) => g.padStart(4, "0"))
+            .join(":");
+        case 4:
+          return address.toString().toUpperCase();
+        default:
+          return address.toString().replace("::", ":0::");
+      }
+    });
+    const odd = fc.constantFrom("::", "::1", "1::", "::ffff:1.2.3.4", "::ffff:102:304", "1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1::2::3", ":::", "1:2:3:4:5:6:7:8:9", "fe80::1%eth0", "g::1", "12345::");
+    fc.assert(
+      fc.property(fc.oneof(spelled, odd), (text) => {
+        const valid = text.includes(":") && ipaddr.IPv6.isValid(text) && !text.includes("%");
+        expect(canonicalAddress(text)).toEqual(valid ? { text: ipaddr.IPv6.parse(text).toString(), family: 6 } : undefined);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  test("canonicalAddress's IPv4 shortcut agrees with ipaddr.js on dotted texts (property)", () => {
+    const part = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom("00", "01", "010", "255", "256", "0x1", "", " 1", "1 ", "+1"));
+    fc.assert(
+      fc.property(fc.array(part, { minLength: 3, maxLength: 5 }), (parts) => {
+        const text = parts.join(".");
+        const valid = ipaddr.IPv4.isValidFourPartDecimal(text);
+        expect(canonicalAddress(text)).toEqual(valid ? { text: ipaddr.IPv4.parse(text).toString(), family: 4 } : undefined);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -50,11 +50,76 @@ export function parseCidr(text: string): CidrResult {
   };
 }
 
+/** An IPv4 address already in canonical form: four decimal parts 0-255 without leading zeros. */
+const canonicalV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
 /** Parses a single address to its canonical text, or undefined. */
 export function canonicalAddress(text: string): { text: string; family: 4 | 6 } | undefined {
+  // The common case, without ipaddr.js (every pod address goes through here): such an address
+  // is valid, and ipaddr.js prints it as written.
+  if (canonicalV4.test(text)) return { text, family: 4 };
+  if (isCanonicalV6(text)) return { text, family: 6 };
   const addr = parseAddress(text);
   if (!addr) return undefined;
   return { text: addr.toString(), family: addr.kind() === "ipv4" ? 4 : 6 };
+}
+
+/** A group of an IPv6 address as RFC 5952 writes it: lower case, no leading zeros. */
+const canonicalGroup = /^(?:0|[1-9a-f][0-9a-f]{0,3})$/;
+
+/**
+ * Whether `text` is an IPv6 address exactly as ipaddr.js prints it (RFC 5952: lower-case groups
+ * without leading zeros, the leftmost longest run of two or more zero groups written `::`).
+ * Such a text is valid, and canonical as it is; any other text is left to ipaddr.js.
+ */
+function isCanonicalV6(text: string): boolean {
+  if (text.length < 2 || text.length > 39 || !text.includes(":")) return false;
+  const halves = text.split("::");
+  if (halves.length > 2) return false;
+  const left = hexGroups(halves[0]!);
+  const right = halves.length === 2 ? hexGroups(halves[1]!) : [];
+  if (left === undefined || right === undefined) return false;
+  let groups: number[];
+  if (halves.length === 2) {
+    const zeros = 8 - left.length - right.length;
+    if (zeros < 1) return false;
+    groups = [...left, ...new Array<number>(zeros).fill(0), ...right];
+  } else {
+    if (left.length !== 8) return false;
+    groups = left;
+  }
+  return printRfc5952(groups) === text;
+}
+
+function hexGroups(part: string): number[] | undefined {
+  if (part === "") return [];
+  const groups: number[] = [];
+  for (const g of part.split(":")) {
+    if (!canonicalGroup.test(g)) return undefined;
+    groups.push(Number.parseInt(g, 16));
+  }
+  return groups;
+}
+
+/** Eight groups written as RFC 5952 (and ipaddr.js's `toRFC5952String`) writes them. */
+function printRfc5952(groups: readonly number[]): string {
+  let best = -1;
+  let bestLength = 1;
+  for (let i = 0; i < groups.length; ) {
+    if (groups[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < groups.length && groups[j] === 0) j++;
+    if (j - i > bestLength) {
+      best = i;
+      bestLength = j - i;
+    }
+    i = j;
+  }
+  const hex = groups.map((g) => g.toString(16));
+  return best < 0 ? hex.join(":") : `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLength).join(":")}`;
 }
 
 /** Whether `inner` lies inside `outer` and is strictly smaller (same family). */
@@ -74,7 +139,9 @@ export function familyOf(canonical: string): 4 | 6 {
 }
 
 function parseAddress(text: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
-  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  // Four decimal parts never hold a colon; asking ipaddr.js anyway costs an exception per
+  // IPv6 address.
+  if (!text.includes(":") && ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
   if (text.includes(":") && ipaddr.IPv6.isValid(text)) {
     // Zone indices (fe80::1%eth0) are not part of a CIDR.
     if (text.includes("%")) return undefined;

@@ -14,6 +14,7 @@ import type { Model, Resource } from "../types.js";
 import type { LoadedDocument, SourceFile } from "../yamlTree.js";
 import { modelRules } from "./rules/index.js";
 import { validateDocument, type SkippedDocument, type ValidateOptions } from "./validateDocument.js";
+import { sharedBuildState } from "./build/context.js";
 import { note, warning } from "../../diagnostics/diagnostic.js";
 import { assertNever } from "../../diagnostics/assertNever.js";
 
@@ -31,27 +32,48 @@ export type { ValidateOptions } from "./validateDocument.js";
  * problem is reported. `files` gives the texts, so selector errors can point inside scalars.
  */
 export function validateDocuments(documents: readonly LoadedDocument[], files: readonly SourceFile[], options: ValidateOptions = {}): ValidateResult {
+  const validator = documentValidator(files, options);
+  for (const doc of documents) validator.add(doc);
+  return validator.finish();
+}
+
+/** `validateDocuments` one document at a time, as the loader streams them. */
+export interface DocumentValidator {
+  readonly add: (doc: LoadedDocument) => void;
+  /** The resources that passed so far (candidates: the model rules have not run yet). */
+  readonly count: () => number;
+  /** Runs the model rules and returns the result. */
+  readonly finish: () => ValidateResult;
+}
+
+export function documentValidator(files: readonly SourceFile[], options: ValidateOptions = {}): DocumentValidator {
   const texts = new Map(files.map((f) => [f.path, f.text]));
+  const shared = sharedBuildState();
   const diagnostics: Diagnostic[] = [];
   const candidates: Resource[] = [];
   const skipped: SkippedDocument[] = [];
   let skippedByRequest = 0;
-  for (const doc of documents) {
-    const result = validateDocument(doc, texts.get(doc.file) ?? "", options);
-    diagnostics.push(...result.diagnostics);
-    if (result.resource) candidates.push(result.resource);
-    if (result.skipped) skipped.push(result.skipped);
-    if (result.skippedByRequest) skippedByRequest++;
-  }
-  diagnostics.push(...reportSkipped(skipped));
-  const rejected = new Set<number>();
-  for (const rule of modelRules) {
-    rule.check(candidates, (d, i) => {
-      diagnostics.push(d);
-      if (d.severity === "error") rejected.add(i);
-    });
-  }
-  return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics, skipped: skipped.length + skippedByRequest };
+  return {
+    add(doc) {
+      const result = validateDocument(doc, texts.get(doc.file) ?? "", options, shared);
+      for (const d of result.diagnostics) diagnostics.push(d);
+      if (result.resource) candidates.push(result.resource);
+      if (result.skipped) skipped.push(result.skipped);
+      if (result.skippedByRequest) skippedByRequest++;
+    },
+    count: () => candidates.length,
+    finish() {
+      diagnostics.push(...reportSkipped(skipped));
+      const rejected = new Set<number>();
+      for (const rule of modelRules) {
+        rule.check(candidates, (d, i) => {
+          diagnostics.push(d);
+          if (d.severity === "error") rejected.add(i);
+        });
+      }
+      return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics, skipped: skipped.length + skippedByRequest };
+    },
+  };
 }
 
 /**
@@ -67,10 +89,10 @@ function reportSkipped(skipped: readonly SkippedDocument[]): Diagnostic[] {
     const what = `${s.apiVersion} ${s.kind}`;
     switch (s.class.class) {
       case "uncompiled-policy":
-        out.push(warning("uncompiled-policy-kind", `${what} enforces policy, and policyc does not compile it: ${s.class.why}`, s.node.span));
+        out.push(warning("uncompiled-policy-kind", `${what} enforces policy, and policyc does not compile it: ${s.class.why}`, s.at()));
         break;
       case "unsupported":
-        out.push(warning("unsupported", `${what} is not read by policyc yet: ${s.class.why}`, s.node.span));
+        out.push(warning("unsupported", `${what} is not read by policyc yet: ${s.class.why}`, s.at()));
         break;
       case "staged":
       case "other": {
@@ -90,8 +112,8 @@ function reportSkipped(skipped: readonly SkippedDocument[]): Diagnostic[] {
     const count = list.length === 1 ? "1 document" : `${list.length} documents`;
     out.push(
       first.class.class === "staged"
-        ? note("staged-policy", `${count} of ${what}: staged, not enforced (Felix only reports what a staged policy would do)`, first.node.span)
-        : note("unknown-kind", `skipped ${count} of ${what}: not a kind that policyc compiles`, first.node.span),
+        ? note("staged-policy", `${count} of ${what}: staged, not enforced (Felix only reports what a staged policy would do)`, first.at())
+        : note("unknown-kind", `skipped ${count} of ${what}: not a kind that policyc compiles`, first.at()),
     );
   }
   return out;

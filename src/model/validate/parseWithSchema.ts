@@ -22,6 +22,12 @@ export interface SchemaResult<T> {
 export function parseWithSchema<S extends z.ZodType>(schema: S, node: YNode, plain: unknown): SchemaResult<z.output<S>> {
   const first = schema.safeParse(plain);
   if (first.success) return { data: first.data, diagnostics: [] };
+  return schemaIssues(schema, node, plain, first.error);
+}
+
+/** `parseWithSchema` after a first parse of `plain` failed with `failure`. */
+export function schemaIssues<S extends z.ZodType>(schema: S, node: YNode, plain: unknown, failure: z.ZodError): SchemaResult<z.output<S>> {
+  const first = { error: failure };
   const diagnostics: Diagnostic[] = [];
   const unknown: { path: Path; key: string }[] = [];
   let errors = 0;

@@ -2,6 +2,7 @@
  * Test support for the validate stage: runs load + validate over a YAML snippet and reduces the
  * diagnostics to `{code, severity, line, column}` for exact assertions.
  */
+import { deepStrictEqual } from "node:assert";
 import { sortDiagnostics, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { lineColumn } from "../../diagnostics/span.js";
 import { loadDocuments } from "../load/index.js";
@@ -21,12 +22,20 @@ export interface ValidatedYaml {
   readonly found: readonly Found[];
 }
 
-/** Loads and validates `yaml` as file `test.yaml`; load diagnostics are included. */
+/**
+ * Loads and validates `yaml` as file `test.yaml`; load diagnostics are included. The loader's
+ * fast path (`positions: "lazy"`) must give the same model and diagnostics as the positioned
+ * path; this throws when it does not, so every test of validation also tests the fast path.
+ */
 export function validateYaml(yaml: string, file = "test.yaml"): ValidatedYaml {
   const files = [{ path: file, text: yaml }];
   const loaded = loadDocuments(files);
   const result = validateDocuments(loaded.documents, files);
   const diagnostics = sortDiagnostics([...loaded.diagnostics, ...result.diagnostics]);
+  const fastLoaded = loadDocuments(files, { positions: "lazy" });
+  const fast = validateDocuments(fastLoaded.documents, files);
+  deepStrictEqual(sortDiagnostics([...fastLoaded.diagnostics, ...fast.diagnostics]), diagnostics, "the fast path's diagnostics differ");
+  deepStrictEqual(fast.model, result.model, "the fast path's model differs");
   const found = diagnostics.map((d) => {
     const lc = d.span ? lineColumn(yaml, d.span.start) : { line: 0, column: 0 };
     return { code: d.code, severity: d.severity, line: lc.line, column: lc.column };

@@ -3,14 +3,16 @@
  * check its structure with zod, build the model resource, and run the per-resource semantic rules.
  */
 import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
+import type { Span } from "../../diagnostics/span.js";
 import { toPlain } from "../load/index.js";
 import type { Resource } from "../types.js";
-import type { LoadedDocument, YMap, YNode } from "../yamlTree.js";
-import { buildContext } from "./build/context.js";
+import type { FastDocument, LoadedDocument, YMap, YNode } from "../yamlTree.js";
+import { buildContext, sharedBuildState, type SharedBuildState } from "./build/context.js";
+import { fastCheck } from "./fastCheck.js";
 import { goDecode } from "./goDecode.js";
 import { classifyKind, type KindClass, type KindHandler } from "./kinds.js";
 import { buildOrigin } from "./origin.js";
-import { parseWithSchema } from "./parseWithSchema.js";
+import { parseWithSchema, schemaIssues } from "./parseWithSchema.js";
 import { resourceRules } from "./rules/index.js";
 import { unsupportedFields } from "./unsupportedFields.js";
 
@@ -28,14 +30,10 @@ export interface SkippedDocument {
   readonly apiVersion: string;
   readonly kind: string;
   readonly class: Exclude<KindClass, { class: "compiled" }>;
-  readonly node: YNode;
+  /** The span of the document's `kind` value (computed on demand: most are never reported). */
+  readonly at: () => Span;
 }
 
-/**
- * Validates one loaded document. Codes: missing-kind, the structural codes of parseWithSchema,
- * unsupported, and those of the builders and resource rules. Kinds policyc does not compile come
- * back as `skipped`, to be reported once per kind by `validateDocuments`.
- */
 /** Settings of a run that change how documents are read. */
 export interface ValidateOptions {
   /** The namespace of namespaced resources that name none (kubectl's and calicoctl's `-n`); default `default`. */
@@ -44,7 +42,22 @@ export interface ValidateOptions {
   readonly skipKinds?: readonly string[];
 }
 
-export function validateDocument(doc: LoadedDocument, text: string, options: ValidateOptions = {}): DocumentResult {
+/**
+ * Validates one loaded document. Codes: missing-kind, the structural codes of parseWithSchema,
+ * unsupported, and those of the builders and resource rules. Kinds policyc does not compile come
+ * back as `skipped`, to be reported once per kind by `validateDocuments`.
+ *
+ * A document of the loader's fast path (`doc.fast`) is validated from its plain value, and its
+ * positioned tree is read only where a diagnostic needs a position; everything else is the same
+ * code, so the result is the same as for the document's positioned form.
+ */
+export function validateDocument(
+  doc: LoadedDocument,
+  text: string,
+  options: ValidateOptions = {},
+  shared: SharedBuildState = sharedBuildState(),
+): DocumentResult {
+  if (doc.fast !== undefined) return validateFast(doc, doc.fast, text, options, shared);
   const node = doc.node;
   // The loader reports documents that are not mappings.
   if (node.kind !== "map") return { diagnostics: [] };
@@ -56,15 +69,54 @@ export function validateDocument(doc: LoadedDocument, text: string, options: Val
   if (options.skipKinds?.includes(kind.value)) return { diagnostics: [], skippedByRequest: true };
   const classified = classifyKind(apiVersion.value, kind.value);
   if (classified.class !== "compiled") {
-    return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, node: kind } };
+    return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, at: () => kind.span } };
   }
   const handler = classified.handler;
-  const plain = decodedPlain(handler, node, options);
+  const plain = goDecode(handler.schema, prepared(handler, toPlain(node), options), { numbersToStrings: handler.reader === "calicoctl" });
   const structural = parseWithSchema(handler.schema, node, plain);
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
-  const ctx = buildContext(text, node, buildOrigin(doc));
-  const resource = handler.build(ctx, structural.data);
-  const diagnostics = [...structural.diagnostics, ...ctx.diagnostics];
+  return build(doc, text, handler, structural.data, structural.diagnostics, shared);
+}
+
+/** `validateDocument` for a document of the fast path. */
+function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, options: ValidateOptions, shared: SharedBuildState): DocumentResult {
+  const plain = fast.plain;
+  const apiVersion = plain.apiVersion;
+  const kind = plain.kind;
+  // Reported with a position: the positioned path does that.
+  if (typeof apiVersion !== "string" || typeof kind !== "string") {
+    return validateDocument({ file: doc.file, index: doc.index, node: doc.node }, text, options, shared);
+  }
+  if (options.skipKinds?.includes(kind)) return { diagnostics: [], skippedByRequest: true };
+  const classified = classifyKind(apiVersion, kind);
+  if (classified.class !== "compiled") {
+    return { diagnostics: [], skipped: { apiVersion, kind, class: classified, at: () => scalarEntry(doc.node as YMap, "kind")?.span ?? doc.node.span } };
+  }
+  const handler = classified.handler;
+  const value = prepared(handler, plain, options);
+  // The exact fast check (the common kinds, plain data): zod would accept the value as is.
+  if (!fast.exotic && fastCheck(handler, value)) return build(doc, text, handler, value, [], shared);
+  const decoded = goDecode(handler.schema, value, { numbersToStrings: handler.reader === "calicoctl" });
+  const parsed = handler.schema.safeParse(decoded);
+  if (parsed.success) return build(doc, text, handler, parsed.data, [], shared);
+  const structural = schemaIssues(handler.schema, doc.node, decoded, parsed.error);
+  if (structural.data === undefined) return { diagnostics: structural.diagnostics };
+  return build(doc, text, handler, structural.data, structural.diagnostics, shared);
+}
+
+/** Builds the resource from the schema's output and runs the per-resource rules. */
+function build(
+  doc: LoadedDocument,
+  text: string,
+  handler: KindHandler,
+  data: unknown,
+  structural: readonly Diagnostic[],
+  shared: SharedBuildState,
+): DocumentResult {
+  const origin = buildOrigin(doc);
+  const ctx = buildContext(text, () => doc.node, origin, shared);
+  const resource = handler.build(ctx, data);
+  const diagnostics = [...structural, ...ctx.diagnostics];
   if (resource) {
     for (const rule of resourceRules) rule.check(resource, (d) => diagnostics.push(d));
     for (const d of unsupportedFields(resource)) diagnostics.push(d);
@@ -73,11 +125,15 @@ export function validateDocument(doc: LoadedDocument, text: string, options: Val
   return failed || !resource ? { diagnostics } : { resource, diagnostics };
 }
 
-/** A document's plain value as the cluster's decoder reads it (see `goDecode`), before any schema check. */
-function decodedPlain(handler: KindHandler, node: YNode, options: ValidateOptions): unknown {
-  const given = handler.prepare ? handler.prepare(toPlain(node)) : toPlain(node);
-  const prepared = handler.namespaced && options.defaultNamespace !== undefined ? withDefaultNamespace(given, options.defaultNamespace) : given;
-  return goDecode(handler.schema, prepared, { numbersToStrings: handler.reader === "calicoctl" });
+/**
+ * A document's plain value before the cluster's decoder (`goDecode`) reads it: the kind's
+ * rewrite (crd.projectcalico.org/v1 metadata), then the run's default namespace for namespaced
+ * kinds that name none. `plain` is the document's own value (`toPlain` of its tree, or the fast
+ * path's); it is not changed.
+ */
+function prepared(handler: KindHandler, plain: unknown, options: ValidateOptions): unknown {
+  const given = handler.prepare ? handler.prepare(plain) : plain;
+  return handler.namespaced && options.defaultNamespace !== undefined ? withDefaultNamespace(given, options.defaultNamespace) : given;
 }
 
 /**
@@ -87,13 +143,26 @@ function decodedPlain(handler: KindHandler, node: YNode, options: ValidateOption
  * `policyc datastore apply`.
  */
 export function decodeDocument(doc: LoadedDocument, options: ValidateOptions = {}): { apiVersion: string; kind: string; plain: unknown } | undefined {
-  if (doc.node.kind !== "map") return undefined;
-  const apiVersion = scalarEntry(doc.node, "apiVersion")?.value;
-  const kind = scalarEntry(doc.node, "kind")?.value;
+  let apiVersion: unknown;
+  let kind: unknown;
+  let value: () => unknown;
+  if (doc.fast) {
+    // A document of the fast path: its plain value is its tree's, without building the tree.
+    const plain = doc.fast.plain;
+    ({ apiVersion, kind } = plain);
+    value = () => plain;
+  } else {
+    const node = doc.node;
+    if (node.kind !== "map") return undefined;
+    apiVersion = scalarEntry(node, "apiVersion")?.value;
+    kind = scalarEntry(node, "kind")?.value;
+    value = () => toPlain(node);
+  }
   if (typeof apiVersion !== "string" || typeof kind !== "string") return undefined;
   const classified = classifyKind(apiVersion, kind);
   if (classified.class !== "compiled") return undefined;
-  return { apiVersion, kind, plain: decodedPlain(classified.handler, doc.node, options) };
+  const handler = classified.handler;
+  return { apiVersion, kind, plain: goDecode(handler.schema, prepared(handler, value(), options), { numbersToStrings: handler.reader === "calicoctl" }) };
 }
 
 /** The document with `metadata.namespace` set when it has none (a null one counts as none). */
@@ -111,4 +180,3 @@ function scalarEntry(node: YMap, key: string): (YNode & { kind: "scalar" }) | un
   const e = node.entries.find((x) => x.key === key);
   return e && e.value.kind === "scalar" ? e.value : undefined;
 }
-

@@ -7,22 +7,54 @@ import type { DiagnosticCode } from "../../../diagnostics/codes.js";
 import { viaMerge, type Span } from "../../../diagnostics/span.js";
 import { scalarValueSpan } from "../../load/index.js";
 import { parseSelector } from "../../selector/index.js";
-import type { Origin, SelectorField } from "../../types.js";
+import type { Origin, Selector, SelectorField } from "../../types.js";
 import type { YNode } from "../../yamlTree.js";
 import { parseCidr, canonicalAddress } from "../cidr.js";
 import { pathToSpan, resolvePath, splitDotted } from "../pathToSpan.js";
 
 export interface BuildContext {
   readonly text: string;
+  /** The document's positioned tree; read only to place a diagnostic (it may be built on read). */
   readonly node: YNode;
   readonly origin: Origin;
   /** Diagnostics found while building; any error drops the resource. */
   readonly diagnostics: Diagnostic[];
+  /** Shared by the documents of one validation run. */
+  readonly shared: SharedBuildState;
 }
 
-/** A new context for one document. */
-export function buildContext(text: string, node: YNode, origin: Origin): BuildContext {
-  return { text, node, origin, diagnostics: [] };
+/**
+ * What the documents of one validation run share: the selectors parsed so far, by dialect and
+ * trimmed text (a cluster's policies repeat a few selectors many times; a selector's tree is
+ * immutable, so resources can share one).
+ */
+export interface SharedBuildState {
+  readonly selectors: Map<string, Selector>;
+}
+
+export function sharedBuildState(): SharedBuildState {
+  return { selectors: new Map() };
+}
+
+/** A new context for one document; `node` gives its tree when a diagnostic needs it. */
+export function buildContext(text: string, node: () => YNode, origin: Origin, shared: SharedBuildState = sharedBuildState()): BuildContext {
+  return new Context(text, node, origin, shared);
+}
+
+/** A class, so that the `node` getter is shared rather than made (with its own shape) per document. */
+class Context implements BuildContext {
+  readonly diagnostics: Diagnostic[] = [];
+
+  constructor(
+    readonly text: string,
+    private readonly tree: () => YNode,
+    readonly origin: Origin,
+    readonly shared: SharedBuildState,
+  ) {}
+
+  get node(): YNode {
+    return this.tree();
+  }
 }
 
 /** The span of the value at a dotted path. */
@@ -51,15 +83,21 @@ export function buildSelector(
   if (text === undefined) return undefined;
   const lead = text.length - text.trimStart().length;
   const trimmed = text.trim();
-  const target = resolvePath(ctx.node, splitDotted(path));
-  const scalar = target.complete && target.node.kind === "scalar" ? target.node : undefined;
-  const toSpan = (start: number, end: number): Span =>
-    scalar ? viaMerge(scalarValueSpan(ctx.text, scalar, start + lead, end + lead), target.mergedAt) : spanAt(ctx, path);
+  // Only an invalid selector asks for a span.
+  const toSpan = (start: number, end: number): Span => {
+    const target = resolvePath(ctx.node, splitDotted(path));
+    const scalar = target.complete && target.node.kind === "scalar" ? target.node : undefined;
+    return scalar ? viaMerge(scalarValueSpan(ctx.text, scalar, start + lead, end + lead), target.mergedAt) : spanAt(ctx, path);
+  };
+  const key = `${dialect} ${trimmed}`;
+  const known = ctx.shared.selectors.get(key);
+  if (known !== undefined) return { text, ast: known };
   const result = parseSelector(trimmed, { dialect, location: { toSpan } });
   if (!result.ok) {
     ctx.diagnostics.push(...result.diagnostics);
     return undefined;
   }
+  ctx.shared.selectors.set(key, result.selector);
   return { text, ast: result.selector };
 }
 

@@ -25,12 +25,9 @@ type MetaInput = z.output<typeof objectMeta>;
 
 /** Model metadata; namespaced kinds default to the `default` namespace as kubectl does. */
 export function buildMetadata(m: MetaInput, namespaced: boolean): Metadata {
-  return {
-    name: m.name,
-    ...(namespaced ? { namespace: m.namespace ?? "default" } : {}),
-    labels: { ...(m.labels ?? {}) },
-    annotations: { ...(m.annotations ?? {}) },
-  };
+  const labels = { ...(m.labels ?? {}) };
+  const annotations = { ...(m.annotations ?? {}) };
+  return namespaced ? { name: m.name, namespace: m.namespace ?? "default", labels, annotations } : { name: m.name, labels, annotations };
 }
 
 /**
@@ -52,30 +49,32 @@ export function buildServiceAccount(ctx: BuildContext, input: { metadata: MetaIn
   return { kind: "ServiceAccount", metadata: buildMetadata(input.metadata, true), origin: ctx.origin };
 }
 
+/**
+ * A Pod. Written without object spreads, with one object literal per shape: this runs for every
+ * pod of a cluster, and spreading optional fields costs more than the rest of it.
+ */
 export function buildPod(ctx: BuildContext, input: PodInput): Pod {
   const spec = input.spec ?? {};
   const ports: ContainerPort[] = [];
   for (const c of spec.containers ?? []) {
     for (const p of c.ports ?? []) {
-      ports.push({ ...(p.name !== undefined ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? "TCP" });
+      const protocol = p.protocol ?? "TCP";
+      ports.push(p.name !== undefined ? { name: p.name, containerPort: p.containerPort, protocol } : { containerPort: p.containerPort, protocol });
     }
   }
-  return {
-    kind: "Pod",
-    metadata: buildMetadata(input.metadata, true),
-    origin: ctx.origin,
-    ...(spec.nodeName !== undefined ? { nodeName: spec.nodeName } : {}),
-    // `serviceAccount` is the deprecated spelling Kubernetes still honours.
-    serviceAccountName: spec.serviceAccountName ?? spec.serviceAccount ?? "default",
-    hostNetwork: spec.hostNetwork ?? false,
-    ports,
-    ips: podIps(ctx, input),
-    finished: isFinishedPod({
-      ...(input.status?.phase !== undefined ? { phase: input.status.phase } : {}),
-      deleting: input.metadata.deletionTimestamp !== undefined,
-      annotations: input.metadata.annotations ?? {},
-    }),
-  };
+  const metadata = buildMetadata(input.metadata, true);
+  // `serviceAccount` is the deprecated spelling Kubernetes still honours.
+  const serviceAccountName = spec.serviceAccountName ?? spec.serviceAccount ?? "default";
+  const hostNetwork = spec.hostNetwork ?? false;
+  const ips = podIps(ctx, input);
+  const phase = input.status?.phase;
+  const deleting = input.metadata.deletionTimestamp !== undefined;
+  const annotations = input.metadata.annotations ?? {};
+  const finished = isFinishedPod(phase !== undefined ? { phase, deleting, annotations } : { deleting, annotations });
+  const origin = ctx.origin;
+  return spec.nodeName !== undefined
+    ? { kind: "Pod", metadata, origin, nodeName: spec.nodeName, serviceAccountName, hostNetwork, ports, ips, finished }
+    : { kind: "Pod", metadata, origin, serviceAccountName, hostNetwork, ports, ips, finished };
 }
 
 /**

@@ -8,13 +8,22 @@ import { spanOf, type Resource } from "../../types.js";
 import { isK8sPortName } from "../names.js";
 import type { Report, ResourceRule } from "./types.js";
 
-function checkPort(resource: Resource, report: Report, name: string | undefined, port: number, path: string, portKey: string): void {
-  if (name !== undefined && !isK8sPortName(name)) {
-    report(error("invalid-port", `"${name}" is not a valid port name`, spanOf(resource.origin, `${path}.name`)));
-  }
-  if (port < 1 || port > 65535) {
-    report(error("invalid-port", `port ${port} is out of range 1-65535`, spanOf(resource.origin, `${path}.${portKey}`)));
-  }
+/** Checks port `i` of the resource; its path is worked out only when there is something to report. */
+function checkPort(resource: Resource, report: Report, name: string | undefined, port: number, i: number, portKey: string): void {
+  const badName = name !== undefined && !isK8sPortName(name);
+  const badNumber = port < 1 || port > 65535;
+  if (!badName && !badNumber) return;
+  const path = portPath(resource, i);
+  if (badName) report(error("invalid-port", `"${name}" is not a valid port name`, spanOf(resource.origin, `${path}.name`)));
+  if (badNumber) report(error("invalid-port", `port ${port} is out of range 1-65535`, spanOf(resource.origin, `${path}.${portKey}`)));
+}
+
+/**
+ * The path of port `i`. Pod ports are flattened over containers; each one's path is recovered
+ * from the origin's tree, which is read only here.
+ */
+function portPath(resource: Resource, i: number): string {
+  return resource.kind === "Pod" ? (containerPortPaths(resource.origin.node)[i] ?? "spec") : `spec.ports.${i}`;
 }
 
 export const endpointPorts: ResourceRule = {
@@ -24,14 +33,11 @@ export const endpointPorts: ResourceRule = {
       case "HostEndpoint":
       case "WorkloadEndpoint":
       case "V1WorkloadEndpoint":
-        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.port, `spec.ports.${i}`, "port"));
+        for (let i = 0; i < resource.ports.length; i++) checkPort(resource, report, resource.ports[i]!.name, resource.ports[i]!.port, i, "port");
         return;
-      case "Pod": {
-        // Pod ports are flattened over containers; recover each one's path from the origin.
-        const paths = containerPortPaths(resource.origin.node);
-        resource.ports.forEach((p, i) => checkPort(resource, report, p.name, p.containerPort, paths[i] ?? "spec", "containerPort"));
+      case "Pod":
+        for (let i = 0; i < resource.ports.length; i++) checkPort(resource, report, resource.ports[i]!.name, resource.ports[i]!.containerPort, i, "containerPort");
         return;
-      }
       default:
         return;
     }
