@@ -28,4 +28,20 @@ describe("parseEntry", () => {
     expect(entry.resource?.metadata.namespace).toBe("shop");
     expect(entry.diagnostics.map((d) => d.code)).toEqual(["key-mismatch"]);
   });
+
+  it("checks an entry on its own: no whole-model rules such as tier references", () => {
+    const key = resourceKey("GlobalNetworkPolicy", "security.p", undefined, "/calico");
+    const value = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "security.p" }, spec: { tier: "security", selector: "all()" } });
+    const entry = parseEntry(key, value, "/calico");
+    expect(entry.resource).toBeDefined();
+    expect(entry.diagnostics).toEqual([]);
+  });
+
+  it("reports a kind policyc does not read at the entry", () => {
+    const key = resourceKey("FelixConfiguration", "default", undefined, "/calico");
+    const value = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "FelixConfiguration", metadata: { name: "default" }, spec: {} });
+    const entry = parseEntry(key, value, "/calico");
+    expect(entry.resource).toBeUndefined();
+    expect(entry.diagnostics.map((d) => [d.code, d.span?.file])).toEqual([["unsupported", key]]);
+  });
 });

@@ -6,10 +6,10 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
-import { plainToNode } from "../model/load/index.js";
+import { plainDocument } from "../model/load/index.js";
 import type { Resource } from "../model/types.js";
 import { fromCrdV1 } from "../model/validate/crdV1.js";
-import { validateDocuments } from "../model/validate/index.js";
+import { sharedBuildState, validateAlone, type SharedBuildState } from "../model/validate/index.js";
 
 export interface StoredEntry {
   readonly value: string;
@@ -24,7 +24,7 @@ export interface StoredEntry {
  * annotation's name, else the stored name without an old `default.` prefix. Diagnostics point at
  * the key (`span.file`).
  */
-export function parseEntry(key: string, value: string, prefix: string): StoredEntry {
+export function parseEntry(key: string, value: string, prefix: string, shared: SharedBuildState = sharedBuildState()): StoredEntry {
   const at = { file: key, start: 0, end: 0 };
   const parsed = parseResourceKey(key, prefix);
   if (!parsed) return { value, diagnostics: [] };
@@ -36,9 +36,11 @@ export function parseEntry(key: string, value: string, prefix: string): StoredEn
     return { value, diagnostics: [error("yaml-syntax", `the value is not JSON: ${e instanceof Error ? e.message : String(e)}`, at)] };
   }
   const named = keyedAs(plain, fromCrdV1(plain), parsed, (message) => diagnostics.push(warning("key-mismatch", message, at)));
-  const result = validateDocuments([{ file: key, index: 0, node: plainToNode(named, at) }], []);
-  const resource = result.model.resources[0];
-  const withoutTree = resource ? { ...resource, origin: (({ node: _node, ...o }) => o)(resource.origin) } : undefined;
+  if (shared.selectors.size > MAX_SHARED_SELECTORS) shared.selectors.clear();
+  const result = validateAlone(plainDocument(key, 0, named, at), shared);
+  const resource = result.resource;
+  // The origin without its tree (reading `node` would build it): the key is all a report needs.
+  const withoutTree = resource ? { ...resource, origin: { file: key, document: 0, span: at } } : undefined;
   return { value, ...(withoutTree ? { resource: withoutTree as Resource } : {}), diagnostics: [...diagnostics, ...result.diagnostics] };
 }
 
@@ -69,9 +71,16 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
+/**
+ * Parsed selectors shared between entries are dropped past this many, so that a long-lived store
+ * with policy churn does not keep every selector it ever saw.
+ */
+const MAX_SHARED_SELECTORS = 50_000;
+
 /** The keyed store. */
 export class EtcdModel {
   private readonly entries = new Map<string, StoredEntry>();
+  private readonly shared = sharedBuildState();
 
   constructor(private readonly prefix: string) {}
 
@@ -83,7 +92,7 @@ export class EtcdModel {
   put(key: string, value: string): StoredEntry | undefined {
     const old = this.entries.get(key);
     if (old?.value === value) return undefined;
-    const entry = parseEntry(key, value, this.prefix);
+    const entry = parseEntry(key, value, this.prefix, this.shared);
     this.entries.set(key, entry);
     return entry;
   }

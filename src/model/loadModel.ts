@@ -1,5 +1,5 @@
 import { sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
-import { plainToNode, streamDocuments } from "./load/index.js";
+import { plainDocument, streamDocuments } from "./load/index.js";
 import type { Model } from "./types.js";
 import { documentValidator, validateDocuments, type ValidateOptions } from "./validate/index.js";
 import type { LoadedDocument, SourceFile } from "./yamlTree.js";
@@ -94,11 +94,9 @@ export function loadModel(files: readonly SourceFile[], options: LoadModelOption
  */
 export function loadModelFromObjects(objects: readonly unknown[], source = "<memory>", options: ValidateOptions = {}): LoadModelResult {
   const span = { file: source, start: 0, end: 0 };
-  const documents: LoadedDocument[] = objects.map((o, index) => ({ file: source, index, node: plainToNode(o, span) }));
+  const documents: LoadedDocument[] = objects.map((o, index) => plainDocument(source, index, o, span));
   const validated = validateDocuments(documents, [], options);
-  const resources = validated.model.resources.map((r) => {
-    const { node: _tree, ...origin } = r.origin;
-    return { ...r, origin };
-  });
+  // Origins without trees; read field by field, since reading `node` would build the tree.
+  const resources = validated.model.resources.map((r) => ({ ...r, origin: { file: r.origin.file, document: r.origin.document, span } }));
   return { model: { resources }, diagnostics: sortDiagnostics(validated.diagnostics), skipped: validated.skipped };
 }

@@ -7,3 +7,4 @@ export { scalarValueSpan } from "./scalarValueSpan.js";
 export { toPlain } from "./toPlain.js";
 export { decodeScalar, type DecodedScalar } from "./decodeScalar.js";
 export { plainToNode } from "./plainToNode.js";
+export { plainDocument } from "./plainDocument.js";

@@ -14,7 +14,8 @@ import type { Model, Resource } from "../types.js";
 import type { LoadedDocument, SourceFile } from "../yamlTree.js";
 import { modelRules } from "./rules/index.js";
 import { validateDocument, type SkippedDocument, type ValidateOptions } from "./validateDocument.js";
-import { sharedBuildState } from "./build/context.js";
+import { sharedBuildState, type SharedBuildState } from "./build/context.js";
+export { sharedBuildState, type SharedBuildState };
 import { note, warning } from "../../diagnostics/diagnostic.js";
 import { assertNever } from "../../diagnostics/assertNever.js";
 
@@ -74,6 +75,18 @@ export function documentValidator(files: readonly SourceFile[], options: Validat
       return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics, skipped: skipped.length + skippedByRequest };
     },
   };
+}
+
+/**
+ * One document on its own, as a store of independent resources reads it (a node agent's etcd
+ * entries): the document's own checks and the report of a kind policyc does not compile, but no
+ * model rules, which are about a whole set of resources (duplicates, tier references) and would
+ * misreport a resource alone. `shared` is kept across calls (parsed selectors are reused).
+ */
+export function validateAlone(doc: LoadedDocument, shared: SharedBuildState, options: ValidateOptions = {}): { resource?: Resource; diagnostics: Diagnostic[] } {
+  const result = validateDocument(doc, "", options, shared);
+  const diagnostics = [...result.diagnostics, ...(result.skipped ? reportSkipped([result.skipped]) : [])];
+  return { ...(result.resource ? { resource: result.resource } : {}), diagnostics };
 }
 
 /**
