@@ -607,6 +607,13 @@ export async function iptablesState(netns: string): Promise<string> {
   ].join("\n");
 }
 
+/** The lines only in `a` (`-`) and only in `b` (`+`), for a failure message. */
+export function lineDiff(a: string, b: string): string {
+  const left = new Set(a.split("\n"));
+  const right = new Set(b.split("\n"));
+  return [...[...left].filter((l) => !right.has(l)).map((l) => `- ${l}`), ...[...right].filter((l) => !left.has(l)).map((l) => `+ ${l}`)].join("\n");
+}
+
 /** Packets received on the node's `vxlan.calico` (decapsulated). */
 export async function vxlanRxPackets(netns: string): Promise<number> {
   const r = await inNetns(netns, "cat", [`/sys/class/net/${VXLAN_DEVICE}/statistics/rx_packets`]);
@@ -672,8 +679,11 @@ export interface RunningCluster {
   apply(docs: readonly Doc[]): Promise<void>;
   /** `policyc datastore delete -f -` with these documents. */
   delete(docs: readonly Doc[]): Promise<void>;
-  /** Replaces a node's agent by a new process (after a kill); waits for its first sync. */
-  restartAgent(node: string): Promise<NodeAgent>;
+  /**
+   * Replaces a node's agent by a new process (after a kill); waits for its first sync. `options`
+   * change the new agent's (a long resync, say, so that nothing but its first sync writes).
+   */
+  restartAgent(node: string, options?: Partial<AgentOptions>): Promise<NodeAgent>;
   /** Every agent's last log lines, for failure messages. */
   logs(): string;
   teardown(): Promise<void>;
@@ -749,9 +759,9 @@ export async function startCluster(spec: RunningClusterSpec): Promise<RunningClu
       agentOptions,
       apply: (docs) => datastore("apply", docs),
       delete: (docs) => datastore("delete", docs),
-      async restartAgent(node) {
+      async restartAgent(node, options = {}) {
         await agents.get(node)?.kill("SIGKILL");
-        const agent = new NodeAgent(node, cluster.names.node(node), agentOptions);
+        const agent = new NodeAgent(node, cluster.names.node(node), { ...agentOptions, ...options });
         agents.set(node, agent);
         history.push(agent);
         await agent.waitForLog(inSync, 30_000, "the first sync after a restart");

@@ -79,8 +79,8 @@ export interface TestEtcd {
   readonly tls?: TestTls;
   /** With `unixSocket`: the socket etcd also serves its clients on (reachable from any netns). */
   readonly socketPath?: string;
-  /** Stops etcd (SIGTERM, then SIGKILL) and removes its data unless `keepData`. */
-  stop(keepData?: boolean): Promise<void>;
+  /** Stops etcd (`signal`, default SIGTERM, then SIGKILL) and removes its data unless `keepData`. */
+  stop(keepData?: boolean, signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same ports and data (after `stop(true)`). */
   restart(): Promise<void>;
 }
@@ -142,12 +142,12 @@ export async function startEtcd(spec: EtcdSpec = {}): Promise<TestEtcd> {
     }
   };
   await launch();
-  const stopChild = async (): Promise<void> => {
+  const stopChild = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     const c = child;
     // A process ended by a signal has a null exitCode and a signalCode (etcd re-raises SIGTERM).
     if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise<void>((r) => c.once("exit", () => r()));
-    c.kill("SIGTERM");
+    c.kill(signal);
     const timer = setTimeout(() => c.kill("SIGKILL"), 5000);
     await exited;
     clearTimeout(timer);
@@ -157,8 +157,8 @@ export async function startEtcd(spec: EtcdSpec = {}): Promise<TestEtcd> {
     dataDir: dir,
     ...(tls ? { tls: tls.client } : {}),
     ...(socketPath ? { socketPath } : {}),
-    async stop(keepData = false) {
-      await stopChild();
+    async stop(keepData = false, signal: NodeJS.Signals = "SIGTERM") {
+      await stopChild(signal);
       if (!keepData) rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
