@@ -199,6 +199,24 @@ describe("the agent", () => {
     await agent.stop();
   });
 
+  it("started while etcd is away, writes nothing until it has listed a complete snapshot", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    etcd.down = true;
+    // The kernel still holds what the agent before this one applied: an empty store must not replace it.
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000, backoffInitialMs: 100, backoffMaxMs: 400 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    await clock.advance(3500);
+    expect(etcd.lists).toBeGreaterThan(2);
+    expect(applier.irs).toHaveLength(0);
+    expect(agent.status().ready).toBe(false);
+    etcd.down = false;
+    await clock.advance(500);
+    expect(applier.irs.length).toBeGreaterThanOrEqual(1);
+    expect(applier.irs.every((ir) => ir.v4.tables.some((t) => t.chains.some((c) => c.name.includes("calia"))))).toBe(true);
+    expect(agent.status().ready).toBe(true);
+    await agent.stop();
+  });
+
   it("re-lists when its watch fell behind compaction", async () => {
     const { etcd, clock, applier, logger, logs } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));

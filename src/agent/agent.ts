@@ -8,6 +8,8 @@
  * - every `resyncMs` the kernel is read again and drift repaired (a rule deleted by hand returns);
  * - a lost etcd keeps the last good state and reconnects with backoff; a watch that fell behind
  *   compaction re-lists and resyncs; a bad resource is reported with its key and left out;
+ * - nothing is applied before the first complete listing: an agent started while etcd is away
+ *   leaves the kernel as the previous agent left it;
  * - `stop()` (SIGTERM) ends cleanly and leaves the rules in place.
  *
  * Everything with an effect is injected (etcd, apply, clock, log), so the loop is tested with
@@ -112,6 +114,8 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   const backoffMax = options.backoffMaxMs ?? 10_000;
 
   let stopped = false;
+  /** The store holds a complete listing of etcd (until then it is empty, and nothing is applied). */
+  let listed = false;
   let ready = false;
   let revision = 0;
   let lastResyncAt: number | undefined;
@@ -204,6 +208,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       return;
     }
     const { changed, removed } = store.replaceAll(listing.kvs);
+    listed = true;
     report(store.diagnostics());
     logger.log("info", "listed etcd", { revision: listing.revision, resources: store.size, changed: changed.length, removed: removed.length });
     const since = pendingSince ?? clock.now();
@@ -286,7 +291,9 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
 
   /** Applies what changed since the last successful apply. */
   const flush = async (): Promise<void> => {
-    if (pending.size === 0) return;
+    // Before the first complete listing the store is empty, not the cluster: applying it would
+    // replace what the kernel holds (a previous agent's last good state) with nothing.
+    if (pending.size === 0 || !listed) return;
     const since = pendingSince ?? clock.now();
     // Changes that arrive while this apply runs are not in its IR: they start a new pending set.
     const changed = pending;
@@ -304,6 +311,8 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     if (options.once) return;
     resyncTimer = clock.setTimeout(() => {
       run(async () => {
+        // Nothing to repair the kernel towards before the first listing (see flush).
+        if (!listed) return;
         applier.invalidate("the periodic resync");
         pending.add("<resync>");
         pendingSince ??= clock.now();
