@@ -684,6 +684,8 @@ export interface RunningCluster {
    * change the new agent's (a long resync, say, so that nothing but its first sync writes).
    */
   restartAgent(node: string, options?: Partial<AgentOptions>): Promise<NodeAgent>;
+  /** Like `restartAgent` without waiting for the first sync. */
+  replaceAgent(node: string, options?: Partial<AgentOptions>): Promise<NodeAgent>;
   /** Every agent's last log lines, for failure messages. */
   logs(): string;
   teardown(): Promise<void>;
@@ -759,11 +761,15 @@ export async function startCluster(spec: RunningClusterSpec): Promise<RunningClu
       agentOptions,
       apply: (docs) => datastore("apply", docs),
       delete: (docs) => datastore("delete", docs),
-      async restartAgent(node, options = {}) {
+      async replaceAgent(node, options = {}) {
         await agents.get(node)?.kill("SIGKILL");
         const agent = new NodeAgent(node, cluster.names.node(node), { ...agentOptions, ...options });
         agents.set(node, agent);
         history.push(agent);
+        return agent;
+      },
+      async restartAgent(node, options = {}) {
+        const agent = await running.replaceAgent(node, options);
         await agent.waitForLog(inSync, 30_000, "the first sync after a restart");
         return agent;
       },

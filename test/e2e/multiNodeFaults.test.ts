@@ -9,6 +9,7 @@ import { resourcesPrefix } from "../../src/datastore/keys.js";
 import { inNetns, iptablesTools } from "./kernel.js";
 import {
   FABRIC_PREFIX,
+  inSync,
   iptablesState,
   lineDiff,
   multiNodeAvailability,
@@ -77,6 +78,17 @@ describe.skipIf(!available.ok)(SUITE, () => {
     await expectVerdicts("etcd down", verdicts(DB_LOCKED), 5_000);
     for (const n of NODES) expect(agent(n).running, agent(n).tail()).toBe(true);
 
+    // An agent that starts while etcd is away has nothing to apply: it must leave the kernel as
+    // the agent before it left it, through its resyncs too, until it can list etcd.
+    const kernel = await iptablesState(c.cluster.names.node("node-2"));
+    const newcomer = await c.replaceAgent("node-2");
+    await newcomer.waitForLog((e) => e.msg.startsWith("listing etcd failed"), 15_000, "a failed first listing");
+    await sleep(2 * RESYNC_SECONDS * 1000 + 500);
+    expect(newcomer.find(inSync)).toEqual([]);
+    const untouched = await iptablesState(c.cluster.names.node("node-2"));
+    expect(untouched === kernel, `node-2's kernel changed before its new agent could list etcd (- before, + after):\n${lineDiff(kernel, untouched)}`).toBe(true);
+    await expectVerdicts("etcd down, node-2's agent restarted", verdicts(DB_LOCKED), 5_000);
+
     const restarted = Date.now();
     await c.etcd.restart();
     await c.apply([DB_FROM_CACHE_80]);
@@ -90,7 +102,7 @@ describe.skipIf(!available.ok)(SUITE, () => {
       `),
     );
     timings.push(`etcd back to the change applied: ${Date.now() - restarted} ms`);
-    for (const n of NODES) expect(agent(n).find((e) => e.msg === "in sync", before.get(n)).length, agent(n).tail()).toBeGreaterThan(0);
+    for (const n of NODES) expect(agent(n).find(inSync, agent(n) === newcomer ? 0 : before.get(n)).length, agent(n).tail()).toBeGreaterThan(0);
     await c.delete([DB_FROM_CACHE_80]);
     await expectVerdicts("db-from-cache deleted", verdicts(DB_LOCKED));
   });
