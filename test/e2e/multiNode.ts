@@ -365,7 +365,7 @@ export class Probers {
 }
 
 /** A denied probe costs this much; an allowed one a millisecond or so. */
-export const PROBE_TIMEOUT_MS = 500;
+export const PROBE_TIMEOUT_MS = 400;
 
 export interface WaitOptions {
   /** Give up after this long (default 30 s). */
@@ -718,6 +718,13 @@ export async function startCluster(spec: RunningClusterSpec): Promise<RunningClu
   try {
     const cluster = await createCluster(spec);
     undo.push(() => cluster.destroy());
+    const probers = new Probers(cluster.names);
+    undo.push(() => probers.stop());
+    // The probers start (Node, one per pod) while etcd and the agents do; an error waits its turn.
+    const probersStarted = probers.add(cluster.pods()).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     const etcd = await startEtcd({ netns: cluster.names.fabric, host: FABRIC_GATEWAY, unixSocket: true });
     undo.push(() => etcd.stop());
     const door = await forwardToUnixSocket(etcd.socketPath!);
@@ -726,14 +733,11 @@ export async function startCluster(spec: RunningClusterSpec): Promise<RunningClu
     undo.push(() => client.close());
     const state = stateDirectory();
     undo.push(() => state.remove());
-    const probers = new Probers(cluster.names);
-    undo.push(() => probers.stop());
     const datastore = async (action: "apply" | "delete", docs: readonly Doc[]): Promise<void> => {
       const r = await runCli(["datastore", action, "-f", "-", "--etcd-endpoints", door.endpoint], { readStdin: () => yamlStream(docs) });
       if (r.code !== 0) throw new Error(`policyc datastore ${action} exited ${r.code}:\n${r.stderr}`);
     };
     await datastore("apply", spec.initial);
-    await probers.add(cluster.pods());
     const agentOptions: AgentOptions = { etcdEndpoint: etcd.endpoint, backend: spec.backend, resyncSeconds: spec.resyncSeconds, stateDir: state.dir };
     const agents = new Map<string, NodeAgent>();
     /** Every agent process started, restarted ones too (for POLICYC_E2E_LOGS). */
@@ -750,6 +754,8 @@ export async function startCluster(spec: RunningClusterSpec): Promise<RunningClu
       agents.set(node, agent);
       history.push(agent);
     }
+    const probersFailed = await probersStarted;
+    if (probersFailed !== undefined) throw probersFailed;
     const logs = (): string => [...agents.values()].map((a) => a.tail()).join("\n");
     const running: RunningCluster = {
       cluster,
