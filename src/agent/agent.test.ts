@@ -259,6 +259,18 @@ describe("the agent", () => {
     expect(resourcesPrefix(P)).toBe("/calico/resources/v3/projectcalico.org/");
   });
 
+  it("with once, ends when etcd cannot be listed, having applied nothing", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.down = true;
+    const agent = startAgent({ node: "node-1", prefix: P, once: true }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    await agent.done;
+    expect(etcd.lists).toBe(1);
+    expect(applier.irs).toHaveLength(0);
+    expect(agent.status()).toMatchObject({ live: false, listed: false, ready: false });
+    expect(agent.status().lastError).toMatch(/^listing etcd failed/);
+  });
+
   it("applies a change that arrived while an apply was running", async () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));

@@ -62,7 +62,7 @@ export interface AgentOptions {
   /** Backoff for retries, from `initial` doubling to `max` (default 200 ms to 10 s). */
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
-  /** Sync once and stop (cron-style use). */
+  /** Sync once and stop (cron-style use); a failed listing of etcd ends it too. */
   readonly once?: boolean;
 }
 
@@ -78,6 +78,8 @@ export interface AgentDeps {
 export interface AgentStatus {
   /** The loop runs. */
   readonly live: boolean;
+  /** A complete listing of etcd has been read (nothing is applied before). */
+  readonly listed: boolean;
   /** The kernel holds a complete snapshot and the watch is up (or, after a loss, was). */
   readonly ready: boolean;
   readonly revision: number;
@@ -199,8 +201,14 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       listing = await etcd.rangePrefix(prefix);
     } catch (e) {
       const why = `listing etcd failed: ${e instanceof Error ? e.message : String(e)}`;
-      logger.log("warn", why);
+      logger.log(options.once ? "error" : "warn", why);
       lastError = why;
+      // A one-shot sync that cannot list etcd is over (a cron job must not pile up waiting).
+      if (options.once) {
+        stopped = true;
+        resolveDone();
+        return;
+      }
       const wait = backoff;
       backoff = Math.min(backoff * 2, backoffMax);
       clock.clearTimeout(retryTimer);
@@ -331,7 +339,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     done,
     status: () => {
       if (lastResyncAt !== undefined) resyncAge.set((clock.now() - lastResyncAt) / 1000);
-      return { live: !stopped, ready, revision, ...(lastResyncAt !== undefined ? { lastResyncAt } : {}), ...(lastError !== undefined ? { lastError } : {}) };
+      return { live: !stopped, listed, ready, revision, ...(lastResyncAt !== undefined ? { lastResyncAt } : {}), ...(lastError !== undefined ? { lastError } : {}) };
     },
     async stop() {
       stopped = true;
