@@ -716,7 +716,11 @@ export async function startCluster(spec: RunningClusterSpec): Promise<RunningClu
     undo.length = 0;
   };
   try {
-    const cluster = await createCluster(spec);
+    // A tag no namespace of this machine has yet (another suite's, or a killed run's).
+    const taken = (await run("ip", ["netns", "list"])).stdout;
+    let names = clusterNames();
+    for (let i = 0; i < 20 && taken.includes(`pcm${names.tag}-`); i++) names = clusterNames();
+    const cluster = await createCluster(spec, names);
     undo.push(() => cluster.destroy());
     const probers = new Probers(cluster.names);
     undo.push(() => probers.stop());
