@@ -217,6 +217,27 @@ describe("the agent", () => {
     await agent.stop();
   });
 
+  it("logs a lasting warning of the compiler once, not at every change and resync", async () => {
+    const { etcd, clock, applier, logger, logs } = setup();
+    // No endpoint on node-1: the compiler warns at every compile.
+    const other = wep("a", "10.0.0.1", { app: "web" });
+    etcd.put(other[0], other[1].replace("node-1", "node-2"));
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    etcd.put(...gnp("x", "all()", "all()"));
+    await clock.advance(3500);
+    expect(applier.irs.length).toBeGreaterThanOrEqual(4);
+    const warned = () => logs.filter((l) => l.includes("no-local-endpoints")).length;
+    expect(warned()).toBe(1);
+    // Gone, then back: said again.
+    etcd.put(...wep("b", "10.0.0.2", { app: "web" }));
+    await clock.advance(100);
+    etcd.del(resourceKey("WorkloadEndpoint", "b", "shop", P));
+    await clock.advance(100);
+    expect(warned()).toBe(2);
+    await agent.stop();
+  });
+
   it("re-lists when its watch fell behind compaction", async () => {
     const { etcd, clock, applier, logger, logs } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));

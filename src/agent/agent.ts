@@ -127,6 +127,8 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   let retryTimer: unknown;
   let resyncTimer: unknown;
   let backoff = backoffInitial;
+  /** The compiler's diagnostics of the last compile, as reported (see compileAndApply). */
+  let lastCompileDiagnostics = new Set<string>();
   let compactedInARow = 0;
   /** Keys changed since the last successful apply, and when the oldest change arrived. */
   let pending = new Set<string>();
@@ -176,7 +178,12 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   /** Compiles the store and applies it; on failure keeps the changes pending for a retry. */
   const compileAndApply = async (changed: ReadonlySet<string>, atRevision: number): Promise<boolean> => {
     const compiled = compiler.compile(store.resources(), changed);
-    report(compiled.diagnostics.filter((d) => d.severity !== "note"));
+    // What the compiler says of the whole store: only what it did not say last time, so that a
+    // lasting warning is not logged again at every change and every resync.
+    const said = compiled.diagnostics.filter((d) => d.severity !== "note");
+    const identity = (d: Diagnostic): string => JSON.stringify([d.severity, d.code, d.message, d.span?.file ?? ""]);
+    report(said.filter((d) => !lastCompileDiagnostics.has(identity(d))));
+    lastCompileDiagnostics = new Set(said.map(identity));
     const result = await applier.apply(compiled.ir, compiled.delta);
     for (const n of result.notes) logger.log("debug", n);
     if (!result.ok) {
