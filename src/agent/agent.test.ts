@@ -207,6 +207,45 @@ describe.each([
     await agent.stop();
   });
 
+  it("started while etcd is away, writes nothing until it has listed a complete snapshot", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    etcd.down = true;
+    // The kernel still holds what the agent before this one applied: an empty store must not replace it.
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000, backoffInitialMs: 100, backoffMaxMs: 400 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    await clock.advance(3500);
+    expect(etcd.lists).toBeGreaterThan(2);
+    expect(applier.irs).toHaveLength(0);
+    expect(agent.status().ready).toBe(false);
+    etcd.down = false;
+    await clock.advance(500);
+    expect(applier.irs.length).toBeGreaterThanOrEqual(1);
+    expect(applier.irs.every((ir) => ir.v4.tables.some((t) => t.chains.some((c) => c.name.includes("calia"))))).toBe(true);
+    expect(agent.status().ready).toBe(true);
+    await agent.stop();
+  });
+
+  it("logs a lasting warning of the compiler once, not at every change and resync", async () => {
+    const { etcd, clock, applier, logger, logs } = setup();
+    // No endpoint on node-1: the compiler warns at every compile.
+    const other = wep("a", "10.0.0.1", { app: "web" });
+    etcd.put(other[0], other[1].replace("node-1", "node-2"));
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000 }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    etcd.put(...gnp("x", "all()", "all()"));
+    await clock.advance(3500);
+    expect(applier.irs.length).toBeGreaterThanOrEqual(4);
+    const warned = () => logs.filter((l) => l.includes("no-local-endpoints")).length;
+    expect(warned()).toBe(1);
+    // Gone, then back: said again.
+    etcd.put(...wep("b", "10.0.0.2", { app: "web" }));
+    await clock.advance(100);
+    etcd.del(resourceKey("WorkloadEndpoint", "b", "shop", P));
+    await clock.advance(100);
+    expect(warned()).toBe(2);
+    await agent.stop();
+  });
+
   it("re-lists when its watch fell behind compaction", async () => {
     const { etcd, clock, applier, logger, logs } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
@@ -247,6 +286,18 @@ describe.each([
     expect(applier.irs).toHaveLength(1);
     expect(etcd.watchers.size).toBe(0);
     expect(resourcesPrefix(P)).toBe("/calico/resources/v3/projectcalico.org/");
+  });
+
+  it("with once, ends when etcd cannot be listed, having applied nothing", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.down = true;
+    const agent = startAgent({ node: "node-1", prefix: P, once: true }, { etcd, compiler: fullCompiler("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    await agent.done;
+    expect(etcd.lists).toBe(1);
+    expect(applier.irs).toHaveLength(0);
+    expect(agent.status()).toMatchObject({ live: false, listed: false, ready: false });
+    expect(agent.status().lastError).toMatch(/^listing etcd failed/);
   });
 
   it("applies a change that arrived while an apply was running", async () => {

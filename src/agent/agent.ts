@@ -8,6 +8,8 @@
  * - every `resyncMs` the kernel is read again and drift repaired (a rule deleted by hand returns);
  * - a lost etcd keeps the last good state and reconnects with backoff; a watch that fell behind
  *   compaction re-lists and resyncs; a bad resource is reported with its key and left out;
+ * - nothing is applied before the first complete listing: an agent started while etcd is away
+ *   leaves the kernel as the previous agent left it;
  * - `stop()` (SIGTERM) ends cleanly and leaves the rules in place.
  *
  * Everything with an effect is injected (etcd, apply, clock, log), so the loop is tested with
@@ -70,7 +72,7 @@ export interface AgentOptions {
   /** Backoff for retries, from `initial` doubling to `max` (default 200 ms to 10 s). */
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
-  /** Sync once and stop (cron-style use). */
+  /** Sync once and stop (cron-style use); a failed listing of etcd ends it too. */
   readonly once?: boolean;
 }
 
@@ -86,6 +88,8 @@ export interface AgentDeps {
 export interface AgentStatus {
   /** The loop runs. */
   readonly live: boolean;
+  /** A complete listing of etcd has been read (nothing is applied before). */
+  readonly listed: boolean;
   /** The kernel holds a complete snapshot and the watch is up (or, after a loss, was). */
   readonly ready: boolean;
   readonly revision: number;
@@ -122,6 +126,8 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   const backoffMax = options.backoffMaxMs ?? 10_000;
 
   let stopped = false;
+  /** The store holds a complete listing of etcd (until then it is empty, and nothing is applied). */
+  let listed = false;
   let ready = false;
   let revision = 0;
   let lastResyncAt: number | undefined;
@@ -223,8 +229,14 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       listing = await etcd.rangePrefix(prefix);
     } catch (e) {
       const why = `listing etcd failed: ${e instanceof Error ? e.message : String(e)}`;
-      logger.log("warn", why);
+      logger.log(options.once ? "error" : "warn", why);
       lastError = why;
+      // A one-shot sync that cannot list etcd is over (a cron job must not pile up waiting).
+      if (options.once) {
+        stopped = true;
+        resolveDone();
+        return;
+      }
       const wait = backoff;
       backoff = Math.min(backoff * 2, backoffMax);
       clock.clearTimeout(retryTimer);
@@ -232,6 +244,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       return;
     }
     const { changed, removed } = store.replaceAll(listing.kvs);
+    listed = true;
     report(store.diagnostics());
     logger.log("info", "listed etcd", { revision: listing.revision, resources: store.size, changed: changed.length, removed: removed.length });
     const since = pendingSince ?? clock.now();
@@ -314,7 +327,9 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
 
   /** Applies what changed since the last successful apply. */
   const flush = async (): Promise<void> => {
-    if (pending.size === 0) return;
+    // Before the first complete listing the store is empty, not the cluster: applying it would
+    // replace what the kernel holds (a previous agent's last good state) with nothing.
+    if (pending.size === 0 || !listed) return;
     const since = pendingSince ?? clock.now();
     // Changes that arrive while this apply runs are not in its IR: they start a new pending set.
     const changed = pending;
@@ -332,6 +347,8 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     if (options.once) return;
     resyncTimer = clock.setTimeout(() => {
       run(async () => {
+        // Nothing to repair the kernel towards before the first listing (see flush).
+        if (!listed) return;
         applier.invalidate("the periodic resync");
         pending.add("<resync>");
         pendingSince ??= clock.now();
@@ -350,7 +367,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     done,
     status: () => {
       if (lastResyncAt !== undefined) resyncAge.set((clock.now() - lastResyncAt) / 1000);
-      return { live: !stopped, ready, revision, ...(lastResyncAt !== undefined ? { lastResyncAt } : {}), ...(lastError !== undefined ? { lastError } : {}) };
+      return { live: !stopped, listed, ready, revision, ...(lastResyncAt !== undefined ? { lastResyncAt } : {}), ...(lastError !== undefined ? { lastError } : {}) };
     },
     async stop() {
       stopped = true;

@@ -1,7 +1,8 @@
 /**
  * `policyc agent --node NAME --etcd-endpoints URL[,URL] ...`: the node agent (see src/agent/).
  * Runs until SIGTERM or SIGINT (then ends cleanly, leaving the rules in place, exit 0), or, with
- * `--once`, until one complete sync (exit 0 when the kernel is in sync, 3 when the apply failed).
+ * `--once`, until one complete sync (exit 0 when the kernel is in sync, 1 when etcd could not be
+ * listed, 3 when the apply failed).
  */
 import type { Server } from "node:http";
 import { startAgent } from "../agent/agent.js";
@@ -81,6 +82,6 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
   server?.close();
   etcd.close();
   const status = agent.status();
-  if (values.once) return status.ready ? exitCodes.ok : exitCodes.applyFailed;
+  if (values.once) return status.ready ? exitCodes.ok : status.listed ? exitCodes.applyFailed : exitCodes.invalidInput;
   return exitCodes.ok;
 }

@@ -93,7 +93,7 @@ with that complete snapshot, then watch from the next revision and apply each bu
 last good state stays in place and the agent reconnects; a watch behind compaction re-lists. Bad
 resources are reported with their key and left out. --health-listen serves /healthz, /readyz and
 /metrics (Prometheus). SIGTERM stops it and leaves the rules. --once syncs and exits (0 in sync,
-3 when the apply failed).`,
+1 when etcd cannot be listed, 3 when the apply failed).`,
   },
   codes: {
     synopsis: "policyc codes [--format text|json|markdown]",

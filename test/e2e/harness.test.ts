@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { compareMatrices, formatMismatches } from "./compareMatrices.js";
 import { calicoPodInterface } from "./conformance.js";
 import { expectedMatrices, parseExpected } from "./expected.js";
+import { clusterNames, clusterScript, verdictMatrices, verdicts } from "./multiNode.js";
 import { parsePortKey, probedPairs } from "./probe.js";
 import { GATEWAY4, GATEWAY6, namespaceNames, topologyScript, type Host, type TopologySpec } from "./topology.js";
 
@@ -122,5 +123,56 @@ describe("topology script", () => {
     expect(() => topologyScript(long, namespaceNames(long))).toThrow(/bad interface name/);
     const dup = { local: [{ id: "a/x", iface: "calia", ipv4: "10.0.0.1" }], remote: [{ id: "w", ipv4: "10.0.0.1" }] };
     expect(() => topologyScript(dup, namespaceNames(dup))).toThrow(/used twice/);
+  });
+});
+
+describe("multi-node cluster script", () => {
+  const pods = [
+    { namespace: "shop", name: "api", node: "node-1", ip: "10.65.1.2", labels: {} },
+    { namespace: "shop", name: "db", node: "node-2", ip: "10.65.2.2", labels: {} },
+  ];
+  const names = clusterNames("beef");
+
+  it("routes other nodes' blocks via their fabric address in BGP mode", () => {
+    const script = clusterScript({ mode: "bgp", nodes: ["node-1", "node-2"], pods }, names);
+    expect(names.node("node-1")).toBe("pcmbeef-n1");
+    expect(script).toContain("ip -n pcmbeef-f link add br0 type bridge");
+    expect(script).toContain("ip -n pcmbeef-n1 link add eth0 type veth peer name n1 netns pcmbeef-f");
+    expect(script).toContain("ip -n pcmbeef-n1 route add 10.65.2.0/26 via 192.168.100.2 dev eth0 proto bird");
+    expect(script).toContain("ip -n pcmbeef-n2 route add blackhole 10.65.2.0/26 proto bird");
+    const iface = calicoPodInterface("shop", "db");
+    expect(script).toContain(`ip -n pcmbeef-n2 link add ${iface} address ee:ee:ee:ee:ee:ee type veth peer name eth0 netns pcmbeef-p-shop-db`);
+    expect(script).toContain(`ip -n pcmbeef-n2 route add 10.65.2.2/32 dev ${iface}`);
+    expect(script).not.toContain("vxlan");
+  });
+
+  it("routes them over vxlan.calico in VXLAN mode, as Calico does", () => {
+    const script = clusterScript({ mode: "vxlan", nodes: ["node-1", "node-2"], pods }, names);
+    expect(script).toContain("ip -n pcmbeef-n1 link add vxlan.calico address 66:cc:00:00:00:01 type vxlan id 4096 dstport 4789 local 192.168.100.1 dev eth0 nolearning");
+    expect(script).toContain("ip -n pcmbeef-n1 neigh add 10.65.2.0 lladdr 66:cc:00:00:00:02 dev vxlan.calico nud permanent");
+    expect(script).toContain("bridge -n pcmbeef-n1 fdb add 66:cc:00:00:00:02 dev vxlan.calico dst 192.168.100.2");
+    expect(script).toContain("ip -n pcmbeef-n1 route add 10.65.2.0/26 via 10.65.2.0 dev vxlan.calico onlink");
+    expect(script).toMatch(/type veth peer name eth0 mtu 1450 netns pcmbeef-p-shop-api/);
+    expect(script).not.toContain("via 192.168.100.2 dev eth0");
+  });
+
+  it("refuses pods on unknown nodes and reused addresses", () => {
+    expect(() => clusterScript({ mode: "bgp", nodes: ["node-1"], pods }, names)).toThrow(/not a node/);
+    expect(() => clusterScript({ mode: "bgp", nodes: ["node-1", "node-2"], pods: [...pods, { ...pods[0]!, name: "other" }] }, names)).toThrow(/used twice/);
+  });
+
+  it("reads hand-written verdict tables", () => {
+    const table = verdicts(`
+      shop/api -> shop/db tcp/80,udp/53 allow   # a comment
+      shop/db  -> shop/api tcp/8080 deny
+    `);
+    expect(table).toEqual([
+      { from: "shop/api", to: "shop/db", port: { protocol: "tcp", port: 80 }, allowed: true },
+      { from: "shop/api", to: "shop/db", port: { protocol: "udp", port: 53 }, allowed: true },
+      { from: "shop/db", to: "shop/api", port: { protocol: "tcp", port: 8080 }, allowed: false },
+    ]);
+    expect(verdictMatrices(table)["v4 udp/53"]).toEqual({ "shop/api": { "shop/db": true } });
+    expect(() => verdicts("shop/api -> shop/db tcp/80 maybe")).toThrow(/bad verdict line/);
+    expect(() => verdictMatrices(verdicts("a/b -> a/c tcp/80 allow\na/b -> a/c tcp/80 deny"))).toThrow(/contradictory/);
   });
 });

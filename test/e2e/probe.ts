@@ -83,7 +83,7 @@ interface Agent {
  * Starts one agent per netns with a host in it, listening on every TCP and UDP port of `ports`,
  * and waits until each has printed "ready".
  */
-export async function startAgents(topology: Topology, ports: readonly PortSpec[], readyTimeoutMs = 15_000): Promise<Agents> {
+export async function startAgents(topology: Pick<Topology, "hosts">, ports: readonly PortSpec[], readyTimeoutMs = 15_000): Promise<Agents> {
   const tcp = [...new Set(ports.filter((p) => p.protocol === "tcp").map((p) => p.port))].join(",");
   const udp = [...new Set(ports.filter((p) => p.protocol === "udp").map((p) => p.port))].join(",");
   const namespaces = [...new Set(topology.hosts.map((h) => h.netns))];

@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { connect, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -77,8 +77,10 @@ export interface TestEtcd {
   readonly endpoint: string;
   readonly dataDir: string;
   readonly tls?: TestTls;
-  /** Stops etcd (SIGTERM, then SIGKILL) and removes its data unless `keepData`. */
-  stop(keepData?: boolean): Promise<void>;
+  /** With `unixSocket`: the socket etcd also serves its clients on (reachable from any netns). */
+  readonly socketPath?: string;
+  /** Stops etcd (`signal`, default SIGTERM, then SIGKILL) and removes its data unless `keepData`. */
+  stop(keepData?: boolean, signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same ports and data (after `stop(true)`). */
   restart(): Promise<void>;
 }
@@ -91,6 +93,12 @@ export interface EtcdSpec {
   readonly netns?: string;
   /** Extra etcd flags. */
   readonly flags?: readonly string[];
+  /**
+   * Also serve clients on a Unix socket in the data directory (`socketPath`). A socket file is
+   * reached through the file system, so a test process outside `netns` can still talk to an etcd
+   * that listens only on a test network's address (see `forwardToUnixSocket`).
+   */
+  readonly unixSocket?: boolean;
 }
 
 /** Starts an etcd and waits until it answers. */
@@ -101,10 +109,13 @@ export async function startEtcd(spec: EtcdSpec = {}): Promise<TestEtcd> {
   const scheme = spec.tls ? "https" : "http";
   const tls = spec.tls ? makeTls(dir, host) : undefined;
   const endpoint = `${scheme}://${host}:${clientPort}`;
+  // etcd takes a Unix URL as unix://<path>:<port>, the path relative to its working directory
+  // (the socket file is then named "etcd.sock:0").
+  const socketPath = spec.unixSocket ? join(dir, "etcd.sock:0") : undefined;
   const args = [
     "--name", "test",
     "--data-dir", join(dir, "data"),
-    "--listen-client-urls", endpoint,
+    "--listen-client-urls", spec.unixSocket ? `${endpoint},unix://etcd.sock:0` : endpoint,
     "--advertise-client-urls", endpoint,
     "--listen-peer-urls", `http://${host}:${peerPort}`,
     "--initial-advertise-peer-urls", `http://${host}:${peerPort}`,
@@ -116,7 +127,9 @@ export async function startEtcd(spec: EtcdSpec = {}): Promise<TestEtcd> {
   let child: ChildProcess | undefined;
   const launch = async (): Promise<void> => {
     const [cmd, cmdArgs] = spec.netns ? ["ip", ["netns", "exec", spec.netns, "etcd", ...args]] : ["etcd", args];
-    child = spawn(cmd, cmdArgs as string[], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? "" } });
+    // A socket left by a killed etcd would stop the next one from listening.
+    if (socketPath) rmSync(socketPath, { force: true });
+    child = spawn(cmd, cmdArgs as string[], { cwd: dir, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, ETCD_UNSUPPORTED_ARCH: process.env.ETCD_UNSUPPORTED_ARCH ?? "" } });
     let stderr = "";
     child.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
     const deadline = Date.now() + 20_000;
@@ -129,11 +142,12 @@ export async function startEtcd(spec: EtcdSpec = {}): Promise<TestEtcd> {
     }
   };
   await launch();
-  const stopChild = async (): Promise<void> => {
+  const stopChild = async (signal: NodeJS.Signals = "SIGTERM"): Promise<void> => {
     const c = child;
-    if (!c || c.exitCode !== null) return;
+    // A process ended by a signal has a null exitCode and a signalCode (etcd re-raises SIGTERM).
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise<void>((r) => c.once("exit", () => r()));
-    c.kill("SIGTERM");
+    c.kill(signal);
     const timer = setTimeout(() => c.kill("SIGKILL"), 5000);
     await exited;
     clearTimeout(timer);
@@ -142,13 +156,59 @@ export async function startEtcd(spec: EtcdSpec = {}): Promise<TestEtcd> {
     endpoint,
     dataDir: dir,
     ...(tls ? { tls: tls.client } : {}),
-    async stop(keepData = false) {
-      await stopChild();
+    ...(socketPath ? { socketPath } : {}),
+    async stop(keepData = false, signal: NodeJS.Signals = "SIGTERM") {
+      await stopChild(signal);
       if (!keepData) rmSync(dir, { recursive: true, force: true });
     },
     async restart() {
       await stopChild();
       await launch();
     },
+  };
+}
+
+/** A local TCP door to a Unix socket: an endpoint on 127.0.0.1 whose connections are piped to `path`. */
+export interface UnixForward {
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Forwards `http://127.0.0.1:<port>` to the Unix socket `path` (an etcd started with
+ * `unixSocket`), so clients that take a URL (EtcdClient, `policyc datastore`) reach an etcd in
+ * another network namespace. Each connection is piped as is; when either end closes or fails, so
+ * does the other (a stopped etcd looks stopped through the door).
+ */
+export async function forwardToUnixSocket(path: string): Promise<UnixForward> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect({ path });
+    sockets.add(client);
+    sockets.add(upstream);
+    const end = (): void => {
+      client.destroy();
+      upstream.destroy();
+      sockets.delete(client);
+      sockets.delete(upstream);
+    };
+    client.on("error", end).on("close", end);
+    upstream.on("error", end).on("close", end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
