@@ -3,8 +3,7 @@
  * writer of its chains between resyncs, as Felix assumes), dropped on `invalidate` so that the next
  * apply reads the kernel whole and repairs any drift.
  */
-import { apply, type ApplyOptions } from "../apply/apply.js";
-import { createApplyCache } from "../apply/cache.js";
+import { apply, createApplyCache, type ApplyOptions } from "../apply/index.js";
 import type { AgentApplier } from "./agent.js";
 
 export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun">): AgentApplier {

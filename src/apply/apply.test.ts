@@ -4,10 +4,10 @@ import { compileModel } from "../compiler/compile.js";
 import type { Ir } from "../compiler/ir/types.js";
 import { loadModel } from "../model/loadModel.js";
 import { apply } from "./apply.js";
-import { createApplyCache } from "./cache.js";
-import { fakeExec } from "./fakeExec.js";
-import { noLock } from "./lock.js";
-import { detectIptablesMode } from "./readIptablesState.js";
+import { createApplyCache } from "./memory/cache.js";
+import { fakeExec } from "./testing/fakeExec.js";
+import { noLock } from "./execution/lock.js";
+import { detectIptablesMode } from "./kernel/readIptablesState.js";
 import { canonicalDump, fakeKernel } from "./testing/fakeKernel.js";
 import { FOREIGN_IPSET, FOREIGN_V4 } from "./testing/foreignState.js";
 

@@ -7,15 +7,15 @@ import type { Ir } from "../compiler/ir/types.js";
 import type { BackendOutcome } from "./applyIptables.js";
 import { applyIptables } from "./applyIptables.js";
 import { applyNftables } from "./applyNftables.js";
-import type { ApplyCache } from "./cache.js";
-import type { Exec } from "./exec.js";
-import { spawnExec } from "./exec.js";
-import type { LedgerStore } from "./ledgerStore.js";
-import type { Lock } from "./lock.js";
-import { fileLock } from "./lock.js";
-import type { Plan } from "./plan.js";
-import type { IptablesMode } from "./readIptablesState.js";
-import { StepError } from "./stepError.js";
+import type { ApplyCache } from "./memory/cache.js";
+import type { Exec } from "./execution/exec.js";
+import { spawnExec } from "./execution/exec.js";
+import type { LedgerStore } from "./memory/ledgerStore.js";
+import type { Lock } from "./execution/lock.js";
+import { fileLock } from "./execution/lock.js";
+import type { Plan } from "./planning/plan.js";
+import type { IptablesMode } from "./state/iptablesState.js";
+import { StepError } from "./execution/stepError.js";
 
 export interface ApplyOptions {
   /** Default `iptables`. */

@@ -3,25 +3,25 @@
  * ledger), plan, and (unless dry run) execute with rollback to the state read at the start.
  */
 import type { Ir } from "../compiler/ir/types.js";
-import { desiredIptablesState } from "./desiredIptables.js";
-import type { Exec } from "./exec.js";
-import type { ExecuteFailure } from "./execute.js";
-import { executePlan } from "./execute.js";
-import type { Plan } from "./plan.js";
-import { planIptables } from "./planIptables.js";
-import type { IptablesMode } from "./readIptablesState.js";
-import { detectIptablesMode, readIptablesState } from "./readIptablesState.js";
-import type { ApplyCache } from "./cache.js";
-import { freshEntry } from "./cache.js";
-import { snapshotAsDesired, stateAfter } from "./snapshot.js";
-import type { DesiredIptablesState, KernelIptablesState } from "./iptablesState.js";
-import { readNetnsId, readNftGeneration } from "./kernelProbes.js";
-import type { IptablesLedger } from "./ledger.js";
-import { ledgerAfter, parseLedger } from "./ledger.js";
-import type { LedgerStore } from "./ledgerStore.js";
-import { ledgerKey } from "./ledgerStore.js";
-import type { IptablesTools } from "./planIptables.js";
-import { readThroughLedger } from "./readThroughLedger.js";
+import { desiredIptablesState } from "./state/desiredIptables.js";
+import type { Exec } from "./execution/exec.js";
+import type { ExecuteFailure } from "./execution/execute.js";
+import { executePlan } from "./execution/execute.js";
+import type { Plan } from "./planning/plan.js";
+import { planIptables } from "./planning/planIptables.js";
+import type { IptablesMode } from "./state/iptablesState.js";
+import { detectIptablesMode, readIptablesState } from "./kernel/readIptablesState.js";
+import type { ApplyCache } from "./memory/cache.js";
+import { freshEntry } from "./memory/cache.js";
+import { snapshotAsDesired, stateAfter } from "./state/snapshot.js";
+import type { DesiredIptablesState, KernelIptablesState } from "./state/iptablesState.js";
+import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
+import type { IptablesLedger } from "./memory/ledger.js";
+import { ledgerAfter, parseLedger } from "./memory/ledger.js";
+import type { LedgerStore } from "./memory/ledgerStore.js";
+import { ledgerKey } from "./memory/ledgerStore.js";
+import type { IptablesTools } from "./state/iptablesState.js";
+import { readThroughLedger } from "./memory/readThroughLedger.js";
 
 export interface IptablesApplyOptions {
   readonly exec: Exec;

@@ -5,20 +5,20 @@
  */
 import type { Ir } from "../compiler/ir/types.js";
 import type { BackendOutcome } from "./applyIptables.js";
-import type { ApplyCache } from "./cache.js";
-import { freshEntry } from "./cache.js";
-import type { Exec } from "./exec.js";
-import { executePlan } from "./execute.js";
-import type { NftTable } from "./nftState.js";
-import { parseNftJson } from "./nftState.js";
-import { desiredNftTables } from "./desiredNftables.js";
-import { readNetnsId, readNftGeneration } from "./kernelProbes.js";
-import type { LedgerStore } from "./ledgerStore.js";
-import { ledgerKey } from "./ledgerStore.js";
-import type { NftLedger } from "./nftLedger.js";
-import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./nftLedger.js";
-import { incompatible, NFT_TABLE, planNftables } from "./planNftables.js";
-import { stepError } from "./stepError.js";
+import type { ApplyCache } from "./memory/cache.js";
+import { freshEntry } from "./memory/cache.js";
+import type { Exec } from "./execution/exec.js";
+import { executePlan } from "./execution/execute.js";
+import type { NftTable } from "./state/nftState.js";
+import { parseNftJson } from "./state/nftState.js";
+import { desiredNftTables } from "./state/desiredNftables.js";
+import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
+import type { LedgerStore } from "./memory/ledgerStore.js";
+import { ledgerKey } from "./memory/ledgerStore.js";
+import type { NftLedger } from "./memory/nftLedger.js";
+import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
+import { incompatible, NFT_TABLE, planNftables } from "./planning/planNftables.js";
+import { stepError } from "./execution/stepError.js";
 
 /**
  * Reads `nft -j list table <family> policyc` for both families at once (each listing takes

@@ -6,9 +6,9 @@
  * ipsets every 90 s by default) and dropped after any failure, so drift (someone deleting our
  * rules by hand) is repaired at the next refresh. The CLI never uses a cache: it always reads.
  */
-import type { KernelIptablesState } from "./iptablesState.js";
-import type { NftTable } from "./nftState.js";
-import type { IptablesTools } from "./planIptables.js";
+import type { KernelIptablesState } from "../state/iptablesState.js";
+import type { NftTable } from "../state/nftState.js";
+import type { IptablesTools } from "../state/iptablesState.js";
 
 export type CachedState =
   | { readonly backend: "iptables"; readonly state: KernelIptablesState; readonly tools: IptablesTools; readonly readAt: number }

@@ -10,7 +10,7 @@
  * A family whose table is missing, or where a set's type or a base chain's hook changed (which
  * nft cannot alter in place), gets its whole table re-created inside the same transaction.
  */
-import type { NftChain, NftSet, NftTable } from "./nftState.js";
+import type { NftChain, NftSet, NftTable } from "../state/nftState.js";
 import type { Plan, PlanStep, PlanSummary } from "./plan.js";
 import { append, emptySummary, mergeSummaries } from "./plan.js";
 

@@ -14,14 +14,14 @@
  *   is given a stand-in chain and the state takes the known rules instead; the planner never
  *   writes such rules (planIptables.ts).
  */
-import type { IptablesLayoutReuse } from "../backends/iptables/buildLayout.js";
-import { buildIptablesLayout } from "../backends/iptables/buildLayout.js";
-import { iptablesChainName } from "../backends/iptables/chainNames.js";
-import type { IptablesFamilyLayout, IptablesHooks, IptablesTable } from "../backends/iptables/layout.js";
-import { IptablesChain, Ipset } from "../backends/iptables/layout.js";
-import { ipsetName } from "../backends/iptables/renderIpset.js";
-import type { Family, Ir } from "../compiler/ir/types.js";
-import { chainFingerprint, membersDigest } from "./fingerprint.js";
+import type { IptablesLayoutReuse } from "../../backends/iptables/buildLayout.js";
+import { buildIptablesLayout } from "../../backends/iptables/buildLayout.js";
+import { iptablesChainName } from "../../backends/iptables/chainNames.js";
+import type { IptablesFamilyLayout, IptablesHooks, IptablesTable } from "../../backends/iptables/layout.js";
+import { IptablesChain, Ipset } from "../../backends/iptables/layout.js";
+import { ipsetName } from "../../backends/iptables/renderIpset.js";
+import type { Family, Ir } from "../../compiler/ir/types.js";
+import { chainFingerprint, membersDigest } from "../memory/fingerprint.js";
 import { normalizeMember } from "./ipsetState.js";
 import type { DesiredChain, DesiredIptablesState, DesiredTable, HookRules, OwnedRule, SetState } from "./iptablesState.js";
 

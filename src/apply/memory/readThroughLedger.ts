@@ -4,17 +4,17 @@
  * change (so the plan's rollback has their real contents). Falls back (returns a `problem`)
  * whenever the ledger cannot be trusted; the caller then reads the kernel whole.
  */
-import type { Ir } from "../compiler/ir/types.js";
-import type { RenderMemo } from "./desiredIptables.js";
-import { desiredIptablesState } from "./desiredIptables.js";
-import type { Exec } from "./exec.js";
-import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable } from "./iptablesState.js";
-import { readChains, readNftGeneration, readSetHeaders, readSets } from "./kernelProbes.js";
+import type { Ir } from "../../compiler/ir/types.js";
+import type { RenderMemo } from "../state/desiredIptables.js";
+import { desiredIptablesState } from "../state/desiredIptables.js";
+import type { Exec } from "../execution/exec.js";
+import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable } from "../state/iptablesState.js";
+import { readChains, readNftGeneration, readSetHeaders, readSets } from "../kernel/kernelProbes.js";
 import type { IptablesLedger } from "./ledger.js";
 import { kernelFromLedger, ledgerProblem, ledgerReuse, sameHashes } from "./ledger.js";
-import type { IptablesTools } from "./planIptables.js";
-import type { IptablesMode } from "./readIptablesState.js";
-import { readIptablesTables } from "./readIptablesState.js";
+import type { IptablesTools } from "../state/iptablesState.js";
+import type { IptablesMode } from "../state/iptablesState.js";
+import { readIptablesTables } from "../kernel/readIptablesState.js";
 
 /**
  * Above this many changed or removed chains, one `iptables-save` per family (about 1.2 s on a

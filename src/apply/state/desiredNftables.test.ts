@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { compileCases, fixtureNode } from "../../test/helpers/compileCase.js";
-import { buildNftLayout, layoutChains, layoutMaps, renderNftables } from "../backends/nftables/index.js";
-import { readInputs } from "../cli/readInputs.js";
-import { compileModel } from "../compiler/compile.js";
-import { loadModel } from "../model/loadModel.js";
+import { compileCases, fixtureNode } from "../../../test/helpers/compileCase.js";
+import { buildNftLayout, layoutChains, layoutMaps, renderNftables } from "../../backends/nftables/index.js";
+import { readInputs } from "../../cli/readInputs.js";
+import { compileModel } from "../../compiler/compile.js";
+import { loadModel } from "../../model/loadModel.js";
 import { desiredNftTables } from "./desiredNftables.js";
 
 describe("desiredNftTables is the backend's layout", () => {

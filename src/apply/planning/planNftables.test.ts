@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { readInputs } from "../cli/readInputs.js";
-import { compileModel } from "../compiler/compile.js";
-import { loadModel } from "../model/loadModel.js";
-import { desiredNftTables } from "./desiredNftables.js";
-import type { NftTable } from "./nftState.js";
-import { normalizeElement, parseNftJson } from "./nftState.js";
+import { readInputs } from "../../cli/readInputs.js";
+import { compileModel } from "../../compiler/compile.js";
+import { loadModel } from "../../model/loadModel.js";
+import { desiredNftTables } from "../state/desiredNftables.js";
+import type { NftTable } from "../state/nftState.js";
+import { normalizeElement, parseNftJson } from "../state/nftState.js";
 import { planNftables } from "./planNftables.js";
 
 function desired(fixture: string): NftTable[] {

@@ -13,15 +13,15 @@
  * takes the known object instead, so it is neither rendered nor hashed again. Maps, dispatch
  * roots and base chains depend on several IR objects and are always built (there are few).
  */
-import type { NftLayoutReuse } from "../backends/nftables/buildLayout.js";
-import { buildNftLayout } from "../backends/nftables/buildLayout.js";
-import type { NftFamilyLayout } from "../backends/nftables/layout.js";
-import { layoutChains, layoutMaps, printNftFamily } from "../backends/nftables/layout.js";
-import { nftChainName, nftSetName } from "../backends/nftables/names.js";
-import type { NftMap as LayoutMap } from "../backends/nftables/objects.js";
-import { NftChain as LayoutChain, NftSet as LayoutSet } from "../backends/nftables/objects.js";
-import type { Family, Ir } from "../compiler/ir/types.js";
-import { chainFingerprint, setFingerprint } from "./fingerprint.js";
+import type { NftLayoutReuse } from "../../backends/nftables/buildLayout.js";
+import { buildNftLayout } from "../../backends/nftables/buildLayout.js";
+import type { NftFamilyLayout } from "../../backends/nftables/layout.js";
+import { layoutChains, layoutMaps, printNftFamily } from "../../backends/nftables/layout.js";
+import { nftChainName, nftSetName } from "../../backends/nftables/names.js";
+import type { NftMap as LayoutMap } from "../../backends/nftables/objects.js";
+import { NftChain as LayoutChain, NftSet as LayoutSet } from "../../backends/nftables/objects.js";
+import type { Family, Ir } from "../../compiler/ir/types.js";
+import { chainFingerprint, setFingerprint } from "../memory/fingerprint.js";
 import type { NftChain, NftSet, NftTable } from "./nftState.js";
 import { normalizeElement } from "./nftState.js";
 

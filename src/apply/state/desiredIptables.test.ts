@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { compileCases } from "../../test/helpers/compileCase.js";
-import { readInputs } from "../cli/readInputs.js";
-import { compileModel } from "../compiler/compile.js";
-import type { Ir } from "../compiler/ir/types.js";
-import { loadModel } from "../model/loadModel.js";
-import { buildIptablesLayout, printIptablesLayout } from "../backends/iptables/index.js";
+import { compileCases } from "../../../test/helpers/compileCase.js";
+import { readInputs } from "../../cli/readInputs.js";
+import { compileModel } from "../../compiler/compile.js";
+import type { Ir } from "../../compiler/ir/types.js";
+import { loadModel } from "../../model/loadModel.js";
+import { buildIptablesLayout, printIptablesLayout } from "../../backends/iptables/index.js";
 import { desiredIptablesState } from "./desiredIptables.js";
 import type { DesiredIptablesState, DesiredTable } from "./iptablesState.js";
 
