@@ -11,7 +11,7 @@ import { parseIpsetHeaders } from "../state/ipsetState.js";
 import { parseLedger } from "./ledger.js";
 import { memoryLedgerStore } from "./ledgerStore.js";
 import { noLock } from "../execution/lock.js";
-import { MAX_CHAIN_READS } from "./readThroughLedger.js";
+import { MAX_CHAIN_READS } from "./iptablesLedgerView.js";
 import type { FakeKernel } from "../testing/fakeKernel.js";
 import { canonicalDump, fakeKernel } from "../testing/fakeKernel.js";
 import { FOREIGN_IPSET, FOREIGN_V4 } from "../testing/foreignState.js";

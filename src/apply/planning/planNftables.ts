@@ -10,12 +10,13 @@
  * A family whose table is missing, or where a set's type or a base chain's hook changed (which
  * nft cannot alter in place), gets its whole table re-created inside the same transaction.
  */
+import { NFT_TABLE_NAME } from "../../backends/nftables/names.js";
 import type { NftChain, NftSet, NftTable } from "../state/nftState.js";
 import type { Plan, PlanStep, PlanSummary } from "./plan.js";
 import { append, emptySummary, mergeSummaries } from "./plan.js";
 
-/** Our table name in each family (the nftables backend's `NFT_TABLE_NAME`). */
-export const NFT_TABLE = "policyc";
+/** Our table name in each family. */
+export const NFT_TABLE = NFT_TABLE_NAME;
 
 function sameRules(a: NftChain, b: NftChain): boolean {
   return a.rules.length === b.rules.length && a.rules.every((r, i) => r.hash !== "" && r.hash === b.rules[i]?.hash);

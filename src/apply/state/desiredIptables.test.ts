@@ -5,8 +5,9 @@ import { compileModel } from "../../compiler/compile.js";
 import type { Ir } from "../../compiler/ir/types.js";
 import { loadModel } from "../../model/loadModel.js";
 import { buildIptablesLayout, printIptablesLayout } from "../../backends/iptables/index.js";
-import { desiredIptablesState } from "./desiredIptables.js";
-import type { DesiredIptablesState, DesiredTable } from "./iptablesState.js";
+import { iptablesChainName } from "../../backends/iptables/chainNames.js";
+import { diffIr } from "../../compiler/ir/delta.js";
+import { buildDesiredIptables, desiredIptablesState } from "./desiredIptables.js";
 
 function compile(fixture: string): Ir {
   return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: "node-1" }).ir;
@@ -41,23 +42,36 @@ describe("desiredIptablesState is the backend's layout", () => {
   });
 });
 
-/** The state without the digests a memo or ledger adds. */
-function withoutDigests(state: DesiredIptablesState): DesiredIptablesState {
-  const tables = (ts: readonly DesiredTable[]): DesiredTable[] => ts.map((t) => ({ ...t, chains: t.chains.map(({ name, rules }) => ({ name, rules })) }));
-  return { v4: tables(state.v4), v6: tables(state.v6), sets: state.sets.map(({ digest: _digest, ...set }) => set) };
-}
+describe("buildDesiredIptables from a delta", () => {
+  const cases = compileCases().map(compile);
+  it("gives the state a whole build gives, for every pair of fixtures, with and without digests", () => {
+    for (let i = 0; i < cases.length; i++) {
+      const from = cases[i] as Ir;
+      const to = cases[(i + 1) % cases.length] as Ir;
+      for (const fingerprints of [false, true]) {
+        const first = buildDesiredIptables(from, { fingerprints });
+        const next = buildDesiredIptables(to, { fingerprints, from: { build: first, delta: diffIr(from, to) } });
+        expect(next.desired).toEqual(buildDesiredIptables(to, { fingerprints }).desired);
+        expect(next.ir).toBe(to);
+      }
+    }
+  });
 
-describe("desiredIptablesState with a memo", () => {
-  it("gives the same state as without, reusing unchanged chains and sets", () => {
+  it("takes what the delta leaves alone from the earlier build, as it is", () => {
     const ir = compile("demo-shop");
-    const first = { previous: new Map<string, unknown>(), next: new Map<string, unknown>() };
-    const plain = desiredIptablesState(ir);
-    expect(withoutDigests(desiredIptablesState(ir, { memo: first }))).toEqual(plain);
-    const second = { previous: first.next, next: new Map<string, unknown>() };
-    const again = desiredIptablesState(structuredClone(ir), { memo: second });
-    expect(withoutDigests(again)).toEqual(plain);
-    // The same chain objects, not built again.
-    expect(again.v4[0]?.chains[0]?.rules).toBe(desiredIptablesState(ir, { memo: { previous: first.next, next: new Map() } }).v4[0]?.chains[0]?.rules);
-    expect([...second.next.keys()]).toEqual([...first.next.keys()]);
+    const first = buildDesiredIptables(ir);
+    const copy = structuredClone(ir);
+    const chain = copy.v4.tables[0]?.chains.find((c) => c.rules.length > 0);
+    (chain?.rules as unknown[] | undefined)?.pop();
+    const next = buildDesiredIptables(copy, { from: { build: first, delta: diffIr(ir, copy) } });
+    expect(next.desired).toEqual(buildDesiredIptables(copy).desired);
+    const changed = next.desired.v4[0]?.chains.find((c) => c.name === iptablesChainName(chain?.name ?? ""));
+    expect(changed).not.toBe(first.desired.v4[0]?.chains.find((c) => c.name === changed?.name));
+    // Every other chain, every set and the other family: the earlier build's own objects.
+    const kept = next.desired.v4[0]?.chains.filter((c) => c !== changed) ?? [];
+    expect(kept.length).toBeGreaterThan(0);
+    for (const c of kept) expect(first.desired.v4[0]?.chains).toContain(c);
+    next.desired.sets.forEach((s, i) => expect(s).toBe(first.desired.sets[i]));
+    next.desired.v6.forEach((t, i) => expect(t).toBe(first.desired.v6[i]));
   });
 });

@@ -103,6 +103,12 @@ export interface IptablesTools {
   readonly waitSeconds: number;
 }
 
+/** What the iptables backend knows of the kernel: our part of it, and the tools that change it. */
+export interface IptablesKernel {
+  readonly state: KernelIptablesState;
+  readonly tools: IptablesTools;
+}
+
 /** Felix's prefixes (rule_defs.go / rulesdefs.go): chains starting with one of these are ours. */
 export const OWNED_CHAIN_PREFIXES: readonly string[] = ["cali-", "califw-", "calitw-", "califh-", "calith-", "calipi-", "calipo-", "felix-"];
 
