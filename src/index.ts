@@ -52,5 +52,5 @@ export {
   type Plan,
   type PlanStep,
   type PlanSummary,
+  DEFAULT_LEDGER_MAX_AGE_MS,
 } from "./apply/index.js";
-export { DEFAULT_LEDGER_MAX_AGE_MS } from "./apply/apply.js";

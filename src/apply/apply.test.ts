@@ -4,10 +4,11 @@ import { compileModel } from "../compiler/compile.js";
 import type { Ir } from "../compiler/ir/types.js";
 import { loadModel } from "../model/loadModel.js";
 import { apply } from "./apply.js";
-import { createApplyCache } from "./cache.js";
-import { fakeExec } from "./fakeExec.js";
-import { noLock } from "./lock.js";
-import { detectIptablesMode } from "./readIptablesState.js";
+import { createApplyCache } from "./memory/cache.js";
+import { memoryLedgerStore } from "./memory/ledgerStore.js";
+import { fakeExec } from "./testing/fakeExec.js";
+import { noLock } from "./execution/lock.js";
+import { detectIptablesMode } from "./kernel/readIptablesState.js";
 import { canonicalDump, fakeKernel } from "./testing/fakeKernel.js";
 import { FOREIGN_IPSET, FOREIGN_V4 } from "./testing/foreignState.js";
 
@@ -150,6 +151,31 @@ describe("apply with an agent's cache", () => {
     const result = await apply(B, { ...options, exec: kernel, cache });
     expect(result.ok).toBe(true);
     expect((await apply(B, { ...options, exec: kernel })).changed).toBe(false);
+  });
+});
+
+describe("apply's clock", () => {
+  /** A clock the test moves. */
+  const manual = (): { now: () => number; at: number } => {
+    const clock = { at: 1_000_000, now: () => clock.at };
+    return clock;
+  };
+
+  it("is the one that says whether the cache and the ledger are still fresh", async () => {
+    const clock = manual();
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    const cache = createApplyCache(1000);
+    const ledger = memoryLedgerStore();
+    await apply(A, { ...options, exec: kernel, clock, cache, ledger, ledgerMaxAgeMs: 5000 });
+    clock.at += 999;
+    expect((await apply(A, { ...options, exec: kernel, clock, cache, ledger, ledgerMaxAgeMs: 5000 })).notes).toContain("kernel state from the agent's cache");
+    clock.at += 2;
+    const throughLedger = await apply(A, { ...options, exec: kernel, clock, cache, ledger, ledgerMaxAgeMs: 5000 });
+    expect(throughLedger.notes.join("\n")).toMatch(/kernel state from the ledger/);
+    // The ledger keeps the time of the last whole read: 6 s after it, it is too old.
+    clock.at += 5000;
+    const old = await apply(A, { ...options, exec: kernel, clock, ledger, ledgerMaxAgeMs: 5000 });
+    expect(old.notes.join("\n")).toMatch(/ledger not used: it is 6 s old \(trusted for 5 s\)/);
   });
 });
 

@@ -2,20 +2,30 @@
  * `apply(ir, options)`: brings the node's kernel to the state the IR describes, changing only
  * what differs and only what we own, all or nothing. The library call a node agent makes on every
  * cluster change, and what `policyc apply` runs.
+ *
+ * Both backends go through the same steps (applyBackend.ts): recall what we wrote (the agent's
+ * cache, the ledger) or read the kernel, work out the desired state, plan, commit, verify. A plan
+ * made from a remembered view that fails is tried once more from a whole read.
  */
+import { assertNever } from "../diagnostics/assertNever.js";
 import type { Ir } from "../compiler/ir/types.js";
-import type { BackendOutcome } from "./applyIptables.js";
-import { applyIptables } from "./applyIptables.js";
-import { applyNftables } from "./applyNftables.js";
-import type { ApplyCache } from "./cache.js";
-import type { Exec } from "./exec.js";
-import { spawnExec } from "./exec.js";
-import type { LedgerStore } from "./ledgerStore.js";
-import type { Lock } from "./lock.js";
-import { fileLock } from "./lock.js";
-import type { Plan } from "./plan.js";
-import type { IptablesMode } from "./readIptablesState.js";
-import { StepError } from "./stepError.js";
+import type { ApplyBackend, BackendContext } from "./applyBackend.js";
+import type { Clock } from "./execution/clock.js";
+import { systemClock } from "./execution/clock.js";
+import type { Exec } from "./execution/exec.js";
+import { spawnExec } from "./execution/exec.js";
+import type { ExecuteFailure } from "./execution/execute.js";
+import type { Lock } from "./execution/lock.js";
+import { fileLock } from "./execution/lock.js";
+import { StepError } from "./execution/stepError.js";
+import { iptablesBackend } from "./iptablesBackend.js";
+import type { ApplyCache, IrChange } from "./memory/cache.js";
+import type { LedgerStore } from "./memory/ledgerStore.js";
+import { nftablesBackend } from "./nftablesBackend.js";
+import type { Plan } from "./planning/plan.js";
+import type { IptablesMode } from "./state/iptablesState.js";
+import type { KernelSource } from "./state/kernelView.js";
+import { worthRereading } from "./state/kernelView.js";
 
 export interface ApplyOptions {
   /** Default `iptables`. */
@@ -26,20 +36,29 @@ export interface ApplyOptions {
   readonly dryRun?: boolean;
   /** How processes are run (default: spawn them here). */
   readonly exec?: Exec;
+  /** The time (default: the system's clock). */
+  readonly clock?: Clock;
   /** The lock serializing applies (default: flock(1) on /run/policyc.lock). */
   readonly lock?: Lock;
   /** Seconds iptables-restore waits for the xtables lock (`-w`); default 10, as Felix. */
   readonly xtablesWaitSeconds?: number;
   /**
    * For a long-running agent: remember the kernel state between calls instead of re-reading it
-   * every time (`createApplyCache()`, see cache.ts). The CLI never passes one.
+   * every time, and the last desired state, to build the next from the IR delta
+   * (`createApplyCache()`, see memory/cache.ts). The CLI never passes one.
    */
   readonly cache?: ApplyCache;
   /**
-   * Keep a ledger of what each apply wrote in this store (ledger.ts for iptables, nftLedger.ts
-   * for nftables), so the next apply checks the kernel with a few cheap probes instead of
-   * reading it whole. The CLI uses one file per backend and network namespace under
-   * /run/policyc.
+   * What changed since an earlier IR (`delta` = `diffIr(from, ir)`, as an incremental compiler's
+   * update gives it). With a cache whose last desired state was built for `from`, only what the
+   * delta names is rendered: the IR is not compared or digested whole. Otherwise ignored.
+   */
+  readonly delta?: IrChange;
+  /**
+   * Keep a ledger of what each apply wrote in this store (memory/ledger.ts for iptables,
+   * memory/nftLedger.ts for nftables), so the next apply checks the kernel with a few cheap
+   * probes instead of reading it whole. The CLI uses one file per backend and network namespace
+   * under /run/policyc.
    */
   readonly ledger?: LedgerStore;
   /** How long a ledger is trusted after the kernel was last read whole; default 90 s. */
@@ -63,19 +82,56 @@ export interface ApplyResult {
   readonly restored?: boolean;
 }
 
-async function runBackend(ir: Ir, options: ApplyOptions, exec: Exec): Promise<BackendOutcome> {
-  const dryRun = options.dryRun === true;
-  const cache = options.cache === undefined ? {} : { cache: options.cache };
-  const ledger = options.ledger === undefined ? {} : { ledger: { store: options.ledger, maxAgeMs: options.ledgerMaxAgeMs ?? DEFAULT_LEDGER_MAX_AGE_MS } };
-  if (options.backend === "nftables") return applyNftables(ir, { exec, dryRun, ...cache, ...ledger });
-  return applyIptables(ir, {
+/** One attempt: the plan, where the view it was made from came from, and how the commit went. */
+interface Attempt {
+  readonly plan: Plan;
+  readonly source: KernelSource;
+  readonly notes: readonly string[];
+  readonly failure?: ExecuteFailure;
+}
+
+/** The steps of applyBackend.ts, in order. `remembered`: whether the cache and the ledger may be used. */
+async function attempt<K, D>(backend: ApplyBackend<K, D>, ir: Ir, dryRun: boolean, remembered: boolean): Promise<Attempt> {
+  let view = remembered ? await backend.recall() : undefined;
+  let desired: D | undefined;
+  if (view !== undefined) {
+    desired = backend.desire(ir, view);
+    view = await backend.readChanges(view, desired);
+  }
+  if (view === undefined) {
+    view = await backend.read();
+    desired = backend.desire(ir, view);
+  }
+  if (desired === undefined) throw new Error("internal error: no desired state");
+  const plan = backend.plan(desired, view);
+  const done = { plan, source: view.source };
+  if (dryRun || plan.refusals.length > 0) return { ...done, notes: backend.report() };
+  const failure = plan.steps.length === 0 ? undefined : await backend.commit(plan, view);
+  if (failure === undefined) await backend.verify(desired, view);
+  else await backend.forget();
+  return failure === undefined ? { ...done, notes: backend.report() } : { ...done, notes: backend.report(), failure };
+}
+
+function run(ir: Ir, options: ApplyOptions, exec: Exec, remembered: boolean): Promise<Attempt> {
+  const context: BackendContext = {
     exec,
-    dryRun,
-    ...cache,
-    ...ledger,
-    waitSeconds: options.xtablesWaitSeconds ?? 10,
-    ...(options.backendMode === undefined ? {} : { mode: options.backendMode }),
-  });
+    clock: options.clock ?? systemClock,
+    ...(options.cache === undefined ? {} : { cache: options.cache }),
+    ...(options.ledger === undefined ? {} : { ledger: { store: options.ledger, maxAgeMs: options.ledgerMaxAgeMs ?? DEFAULT_LEDGER_MAX_AGE_MS } }),
+    ...(options.delta === undefined ? {} : { change: options.delta }),
+  };
+  const dryRun = options.dryRun === true;
+  const backend = options.backend ?? "iptables";
+  switch (backend) {
+    case "iptables": {
+      const mode = options.backendMode === undefined ? {} : { mode: options.backendMode };
+      return attempt(iptablesBackend(context, { waitSeconds: options.xtablesWaitSeconds ?? 10, ...mode }), ir, dryRun, remembered);
+    }
+    case "nftables":
+      return attempt(nftablesBackend(context), ir, dryRun, remembered);
+    default:
+      return assertNever(backend, "backend");
+  }
 }
 
 /**
@@ -87,17 +143,13 @@ export async function apply(ir: Ir, options: ApplyOptions = {}): Promise<ApplyRe
   const exec = options.exec ?? spawnExec();
   const release = await (options.lock ?? fileLock())();
   try {
-    let outcome: BackendOutcome;
+    let outcome: Attempt;
     try {
-      outcome = await runBackend(ir, options, exec);
+      outcome = await run(ir, options, exec, true);
       // A plan made from the agent's cached view or from the ledger failed (the node was put
-      // back, and the ledger forgotten): the view may be stale, so read the kernel whole and
+      // back, and the memory forgotten): the view may be stale, so read the kernel whole and
       // try once more, as Felix re-reads before retrying.
-      const remembered = outcome.notes.some((n) => n.startsWith("kernel state from the"));
-      if (outcome.failure?.restored === true && remembered) {
-        if (options.cache !== undefined) options.cache.entry = undefined;
-        outcome = await runBackend(ir, options, exec);
-      }
+      if (outcome.failure?.restored === true && worthRereading(outcome.source)) outcome = await run(ir, options, exec, false);
     } catch (e) {
       if (options.cache !== undefined) options.cache.entry = undefined;
       if (e instanceof StepError) return { ok: false, changed: false, notes: [], error: e.message, restored: true };

@@ -10,7 +10,7 @@ import { incrementalCompiler } from "../agent/compilers.js";
 import { serveHealth } from "../agent/healthServer.js";
 import { kernelApplier } from "../agent/kernelApplier.js";
 import { createLogger } from "../agent/logger.js";
-import { fileLock, DEFAULT_LOCK_PATH } from "../apply/lock.js";
+import { fileLock, DEFAULT_LOCK_PATH } from "../apply/index.js";
 import { EtcdClient } from "../datastore/etcd.js";
 import { etcdFlags, etcdSettings } from "./datastoreCommand.js";
 import { exitCodes, type Io } from "./io.js";

@@ -1,7 +1,4 @@
-import { apply, DEFAULT_LEDGER_MAX_AGE_MS } from "../apply/apply.js";
-import { DEFAULT_STATE_DIR, fileLedgerStore } from "../apply/ledgerStore.js";
-import { formatPlan, formatSummary } from "../apply/formatPlan.js";
-import { fileLock, DEFAULT_LOCK_PATH } from "../apply/lock.js";
+import { apply, DEFAULT_LEDGER_MAX_AGE_MS, DEFAULT_LOCK_PATH, DEFAULT_STATE_DIR, fileLedgerStore, fileLock, formatPlan, formatSummary } from "../apply/index.js";
 import { exitCodes, type Io } from "./io.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { compileInputs } from "./compileInputs.js";

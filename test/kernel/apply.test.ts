@@ -11,14 +11,10 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { apply, type ApplyOptions } from "../../src/apply/apply.js";
-import type { Exec } from "../../src/apply/exec.js";
-import { spawnExec } from "../../src/apply/exec.js";
-import { createApplyCache } from "../../src/apply/cache.js";
-import { fileLedgerStore, type LedgerStore } from "../../src/apply/ledgerStore.js";
-import { fileLock } from "../../src/apply/lock.js";
+import { apply, createApplyCache, fileLedgerStore, fileLock, spawnExec, type ApplyOptions, type Exec, type LedgerStore } from "../../src/apply/index.js";
 import { canonicalDump } from "../../src/apply/testing/fakeKernel.js";
 import { readInputs } from "../../src/cli/readInputs.js";
+import { fixtureNode } from "../helpers/compileCase.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import type { Ir } from "../../src/compiler/ir/types.js";
 import { loadModel } from "../../src/model/loadModel.js";
@@ -340,6 +336,19 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
       const script = result.plan?.steps[0]?.stdin ?? "";
       expect(script.split("\n").filter((l) => l.startsWith("flush chain"))).toEqual(["flush chain ip policyc filter-cali-pi-knp/shop/api-from-frontend", "flush chain ip6 policyc filter-cali-pi-knp/shop/api-from-frontend"]);
       expect(script).toMatch(/^add element ip policyc cali40s-\S+ \{ 10\.65\.1\.20 \}$/m);
+    });
+
+    it("to a node without local endpoints: the dispatch maps go before the chains they went to, which the kernel holds until then", async () => {
+      const ns = createNetns();
+      namespaces.push(ns);
+      const fixture = (name: string): Ir => compileModel(loadModel(readInputs([`fixtures/cases/${name}`]).files).model, { node: fixtureNode }).ir;
+      await apply(fixture("many-ports"), options(netnsExec(ns)));
+      expect(runInNetnsOk(ns, ["nft", "list", "table", "ip", "policyc"])).toMatch(/^\tmap filter-cali-from-wl-dispatch \{/m);
+      const none = fixture("node-no-local-endpoints");
+      const result = await apply(none, options(netnsExec(ns)));
+      expect(result.error).toBeUndefined();
+      expect(runInNetnsOk(ns, ["nft", "list", "table", "ip", "policyc"])).not.toMatch(/map |chain filter-cali-fw-/);
+      expect((await apply(none, options(netnsExec(ns)))).changed).toBe(false);
     });
 
     it("a failing transaction changes nothing", async () => {

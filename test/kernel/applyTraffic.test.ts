@@ -6,9 +6,7 @@
  * without root and the tools.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apply, type ApplyOptions } from "../../src/apply/apply.js";
-import { spawnExec } from "../../src/apply/exec.js";
-import { noLock } from "../../src/apply/lock.js";
+import { apply, noLock, spawnExec, type ApplyOptions } from "../../src/apply/index.js";
 import { readInputs } from "../../src/cli/readInputs.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import { loadModel } from "../../src/model/loadModel.js";

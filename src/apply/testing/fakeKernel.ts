@@ -6,8 +6,8 @@
  * it applied. Not a full emulator: it checks only what the applier could get wrong (missing
  * chains, out-of-range positions, deleting a referenced or non-empty chain, missing sets).
  */
-import type { Exec, ExecResult } from "../exec.js";
-import type { ExecCall } from "../fakeExec.js";
+import type { Exec, ExecResult } from "../execution/exec.js";
+import type { ExecCall } from "./fakeExec.js";
 
 interface Chain {
   policy: string;

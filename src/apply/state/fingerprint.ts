@@ -5,7 +5,7 @@
  * SHA-1 is used for speed and length, and a collision would only make a chain look unchanged.
  */
 import { createHash } from "node:crypto";
-import type { Chain, Family, IpSet } from "../compiler/ir/types.js";
+import type { Chain, Family, IpSet } from "../../compiler/ir/types.js";
 
 /**
  * A digest of one IR chain in one family. The chain's rendered rules depend on nothing else:

@@ -1,20 +1,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileCases, fixtureNode } from "../../test/helpers/compileCase.js";
-import { readInputs } from "../cli/readInputs.js";
-import { compileModel } from "../compiler/compile.js";
-import type { Ir } from "../compiler/ir/types.js";
-import { loadModel } from "../model/loadModel.js";
-import type { ApplyOptions } from "./apply.js";
-import { apply } from "./apply.js";
-import { parseIpsetHeaders } from "./ipsetState.js";
+import { compileCases, fixtureNode } from "../../../test/helpers/compileCase.js";
+import { readInputs } from "../../cli/readInputs.js";
+import { compileModel } from "../../compiler/compile.js";
+import type { Ir } from "../../compiler/ir/types.js";
+import { loadModel } from "../../model/loadModel.js";
+import type { ApplyOptions } from "../apply.js";
+import { apply } from "../apply.js";
+import { parseIpsetHeaders } from "../state/ipsetState.js";
 import { parseLedger } from "./ledger.js";
 import { memoryLedgerStore } from "./ledgerStore.js";
-import { noLock } from "./lock.js";
-import { MAX_CHAIN_READS } from "./readThroughLedger.js";
-import type { FakeKernel } from "./testing/fakeKernel.js";
-import { canonicalDump, fakeKernel } from "./testing/fakeKernel.js";
-import { FOREIGN_IPSET, FOREIGN_V4 } from "./testing/foreignState.js";
+import { noLock } from "../execution/lock.js";
+import { MAX_CHAIN_READS } from "./iptablesLedgerView.js";
+import type { FakeKernel } from "../testing/fakeKernel.js";
+import { canonicalDump, fakeKernel } from "../testing/fakeKernel.js";
+import { FOREIGN_IPSET, FOREIGN_V4 } from "../testing/foreignState.js";
 
 function compile(fixture: string): Ir {
   return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: fixtureNode }).ir;

@@ -2,7 +2,7 @@
  * A scripted `Exec` for unit tests: records every call (argv and stdin) and answers with the
  * first matching scripted reply, or with exit 0 and no output.
  */
-import type { Exec, ExecResult } from "./exec.js";
+import type { Exec, ExecResult } from "../execution/exec.js";
 
 export interface ExecCall {
   readonly argv: readonly string[];

@@ -3,9 +3,13 @@
  * (`10.0.0.1/32`, from the IR) and what the kernel prints (`10.0.0.1`) compare equal.
  */
 import ipaddr from "ipaddr.js";
-import type { SetState } from "./iptablesState.js";
+import type { SetMeta, SetState } from "./iptablesState.js";
 import { ownedSetFamily } from "./iptablesState.js";
-import type { SetHeader } from "./ledger.js";
+
+/** A set as `ipset list -t` shows it: no members, but their number. */
+export interface SetHeader extends SetMeta {
+  readonly entries: number;
+}
 
 /**
  * The kernel's spelling of a member: addresses in canonical form (IPv6 compressed, lower case),

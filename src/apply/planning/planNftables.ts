@@ -6,16 +6,20 @@
  * 3. new chains added, stale chains flushed (severing their jumps);
  * 4. each changed chain flushed and refilled (nft has no in-place rule replace by position);
  * 5. new elements added (after the chains that map entries jump to);
- * 6. stale chains, then stale sets and maps, deleted.
+ * 6. stale sets and maps, then stale chains, deleted: a map's element that goes to a chain
+ *    holds a reference on it, and the kernel refuses to delete a chain still referenced
+ *    (EBUSY), so a stale dispatch map goes before the chains it went to. (Rules that used a
+ *    stale set are gone by then: their chains were flushed in 3 or 4.)
  * A family whose table is missing, or where a set's type or a base chain's hook changed (which
  * nft cannot alter in place), gets its whole table re-created inside the same transaction.
  */
-import type { NftChain, NftSet, NftTable } from "./nftState.js";
+import { NFT_TABLE_NAME } from "../../backends/nftables/names.js";
+import type { NftChain, NftSet, NftTable } from "../state/nftState.js";
 import type { Plan, PlanStep, PlanSummary } from "./plan.js";
 import { append, emptySummary, mergeSummaries } from "./plan.js";
 
-/** Our table name in each family (the nftables backend's `NFT_TABLE_NAME`). */
-export const NFT_TABLE = "policyc";
+/** Our table name in each family. */
+export const NFT_TABLE = NFT_TABLE_NAME;
 
 function sameRules(a: NftChain, b: NftChain): boolean {
   return a.rules.length === b.rules.length && a.rules.every((r, i) => r.hash !== "" && r.hash === b.rules[i]?.hash);
@@ -123,8 +127,8 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
     ...setAdds,
     ...chainLines,
     ...mapAdds,
-    ...staleChains.map((c) => `delete chain ${t} ${c.name}`),
     ...staleSets.map((s) => `delete ${s.kind} ${t} ${s.name}`),
+    ...staleChains.map((c) => `delete chain ${t} ${c.name}`),
   ];
   const summary: PlanSummary = {
     ...emptySummary,

@@ -20,11 +20,12 @@
  *   keeps the count; that drift is repaired when the ledger expires.)
  * Anything else, and the apply reads everything, as without a ledger.
  */
-import type { Family } from "../compiler/ir/types.js";
-import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable, OwnedRule, SetMeta, SetState } from "./iptablesState.js";
-import type { DesiredReuse } from "./desiredIptables.js";
-import type { IptablesTools } from "./planIptables.js";
-import { stateAfter } from "./snapshot.js";
+import type { Family } from "../../compiler/ir/types.js";
+import type { SetHeader } from "../state/ipsetState.js";
+import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable, OwnedRule, SetMeta, SetState } from "../state/iptablesState.js";
+import type { DesiredReuse } from "../state/desiredIptables.js";
+import type { IptablesTools } from "../state/iptablesState.js";
+import { stateAfter } from "../state/snapshot.js";
 
 export const LEDGER_VERSION = 1;
 
@@ -64,11 +65,6 @@ export interface IptablesLedger {
   readonly v4: readonly LedgerTable[];
   readonly v6: readonly LedgerTable[];
   readonly sets: readonly LedgerSet[];
-}
-
-/** A set as `ipset list -t` shows it: no members, but their number. */
-export interface SetHeader extends SetMeta {
-  readonly entries: number;
 }
 
 /**

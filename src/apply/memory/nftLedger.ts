@@ -13,8 +13,8 @@
  * than its maximum age ago, and the nf_tables generation is the one read right after our last
  * write: every committed transaction moves it, so our tables are then exactly as recorded.
  */
-import type { NftReuse } from "./desiredNftables.js";
-import type { NftChain, NftSet, NftTable } from "./nftState.js";
+import type { NftReuse } from "../state/desiredNftables.js";
+import type { NftChain, NftSet, NftTable } from "../state/nftState.js";
 
 export const NFT_LEDGER_VERSION = 1;
 

@@ -16,24 +16,10 @@
  * metadata changes, a temporary set is filled and `swap`ped in (the kernel only swaps sets of the
  * same features and family); stale sets and temporaries are destroyed after the rules.
  */
-import type { ChainRules, DesiredIptablesState, DesiredTable, HookRules, KernelIptablesState, KernelTable, OwnedRule, SetState } from "./iptablesState.js";
-import { IPTABLES_TABLES } from "./iptablesState.js";
+import type { ChainRules, DesiredIptablesState, DesiredTable, HookRules, IptablesTools, KernelIptablesState, KernelTable, OwnedRule, SetState } from "../state/iptablesState.js";
+import { IPTABLES_TABLES } from "../state/iptablesState.js";
 import type { Plan, PlanStep, PlanSummary } from "./plan.js";
 import { append, emptySummary, mergeSummaries } from "./plan.js";
-
-/** The programs a plan runs, already resolved for the node's iptables variant. */
-export interface IptablesTools {
-  readonly mode: "legacy" | "nft";
-  /** `iptables-legacy-restore`, `iptables-nft-restore` or plain `iptables-restore`. */
-  readonly restore4: string;
-  readonly restore6: string;
-  readonly ipset: string;
-  /**
-   * Seconds to wait for the xtables lock (`-w`), as Felix's `--wait` (legacy iptables serializes
-   * writers with /run/xtables.lock; iptables-nft takes and ignores the option).
-   */
-  readonly waitSeconds: number;
-}
 
 function sameRule(a: OwnedRule, b: OwnedRule): boolean {
   return a.hash !== "" || b.hash !== "" ? a.hash === b.hash : a.spec === b.spec;

@@ -2,14 +2,14 @@
  * Small, cheap reads of the kernel, for an apply that trusts its ledger (ledger.ts) and wants to
  * confirm it, or to read only the chains and sets it is about to change.
  */
-import type { Exec } from "./exec.js";
-import { NOT_FOUND } from "./exec.js";
-import { parseIpsetHeaders, parseIpsetSave } from "./ipsetState.js";
-import type { ChainRules, OwnedRule, SetState } from "./iptablesState.js";
-import { ruleHashOf } from "./iptablesState.js";
-import type { SetHeader } from "./ledger.js";
-import type { IptablesTools } from "./planIptables.js";
-import { stepError } from "./stepError.js";
+import type { Exec } from "../execution/exec.js";
+import { NOT_FOUND } from "../execution/exec.js";
+import type { SetHeader } from "../state/ipsetState.js";
+import { parseIpsetHeaders, parseIpsetSave } from "../state/ipsetState.js";
+import type { ChainRules, OwnedRule, SetState } from "../state/iptablesState.js";
+import { ruleHashOf } from "../state/iptablesState.js";
+import type { IptablesTools } from "../state/iptablesState.js";
+import { stepError } from "../execution/stepError.js";
 
 /** The network namespace the tools run in, e.g. `net:[4026531840]`; undefined if unreadable. */
 export async function readNetnsId(exec: Exec): Promise<string | undefined> {

@@ -5,7 +5,7 @@
  * it failed too).
  */
 import type { Exec } from "./exec.js";
-import type { Plan, PlanStep } from "./plan.js";
+import type { Plan, PlanStep } from "../planning/plan.js";
 import { StepError, stepError } from "./stepError.js";
 
 /** Puts the node back as it was before the plan started; may throw a StepError. */

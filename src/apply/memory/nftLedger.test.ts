@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { compileCases, fixtureNode } from "../../test/helpers/compileCase.js";
-import { readInputs } from "../cli/readInputs.js";
-import { compileModel } from "../compiler/compile.js";
-import type { Ir } from "../compiler/ir/types.js";
-import { loadModel } from "../model/loadModel.js";
-import { desiredNftTables } from "./desiredNftables.js";
+import { compileCases, fixtureNode } from "../../../test/helpers/compileCase.js";
+import { readInputs } from "../../cli/readInputs.js";
+import { compileModel } from "../../compiler/compile.js";
+import type { Ir } from "../../compiler/ir/types.js";
+import { loadModel } from "../../model/loadModel.js";
+import { desiredNftTables } from "../state/desiredNftables.js";
 import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./nftLedger.js";
-import { planNftables } from "./planNftables.js";
+import { planNftables } from "../planning/planNftables.js";
 
 function compile(fixture: string): Ir {
   return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: fixtureNode }).ir;

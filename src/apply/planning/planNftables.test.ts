@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { readInputs } from "../cli/readInputs.js";
-import { compileModel } from "../compiler/compile.js";
-import { loadModel } from "../model/loadModel.js";
-import { desiredNftTables } from "./desiredNftables.js";
-import type { NftTable } from "./nftState.js";
-import { normalizeElement, parseNftJson } from "./nftState.js";
+import { readInputs } from "../../cli/readInputs.js";
+import { compileModel } from "../../compiler/compile.js";
+import { loadModel } from "../../model/loadModel.js";
+import { desiredNftTables } from "../state/desiredNftables.js";
+import type { NftTable } from "../state/nftState.js";
+import { normalizeElement, parseNftJson } from "../state/nftState.js";
 import { planNftables } from "./planNftables.js";
 
 function desired(fixture: string): NftTable[] {
@@ -65,7 +65,7 @@ describe("planNftables", () => {
   it("writes nothing when the kernel matches", () => {
     expect(planNftables(a, asKernel(a)).steps).toEqual([]);
   });
-  it("from A to B: declarations, element deletes, flushes, element adds, chain refills, deletes last", () => {
+  it("from A to B: declarations, element deletes, flushes, element adds, chain refills, deletes last (sets and maps before chains)", () => {
     const plan = planNftables(b, asKernel(a));
     const all = (plan.steps[0]?.stdin ?? "").split("\n").filter((l) => l !== "");
     // Order is per family; look at the IPv4 table's part.
@@ -76,8 +76,8 @@ describe("planNftables", () => {
     expect(kinds.every((k) => /^(add|delete|flush)/.test(k))).toBe(true);
     expect(lastIndex("add set")).toBeLessThan(firstIndex("delete element"));
     expect(lastIndex("delete element")).toBeLessThan(firstIndex("flush chain"));
-    expect(lastIndex("add rule")).toBeLessThan(firstIndex("delete chain"));
-    expect(lastIndex("delete chain")).toBeLessThan(firstIndex("delete set"));
+    expect(lastIndex("add rule")).toBeLessThan(firstIndex("delete set"));
+    expect(lastIndex("delete set")).toBeLessThan(firstIndex("delete chain"));
     // Chains both sides have with the same rules are not touched.
     expect(lines.some((l) => l.includes(" filter-cali-FORWARD"))).toBe(false);
     expect(plan.summary.chainsRemoved.length).toBeGreaterThan(0);

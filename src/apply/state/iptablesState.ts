@@ -5,7 +5,7 @@
  * (`OWNED_CHAIN_PREFIXES`); a rule in a built-in (kernel) chain is ours (a hook) when it carries a
  * `cali:<hash>` comment. Everything else is foreign and is never written.
  */
-import type { Family } from "../compiler/ir/types.js";
+import type { Family } from "../../compiler/ir/types.js";
 
 /** A rule we own: the text after `-A <chain> ` as iptables-save prints it, and its `cali:` hash. */
 export interface OwnedRule {
@@ -85,6 +85,29 @@ export interface IptablesWorld<T> {
 
 export type KernelIptablesState = IptablesWorld<KernelTable>;
 export type DesiredIptablesState = IptablesWorld<DesiredTable>;
+
+/** The iptables variant: iptables-legacy (x_tables) or iptables-nft (nf_tables underneath). */
+export type IptablesMode = "legacy" | "nft";
+
+/** The programs a plan runs, already resolved for the node's iptables variant. */
+export interface IptablesTools {
+  readonly mode: IptablesMode;
+  /** `iptables-legacy-restore`, `iptables-nft-restore` or plain `iptables-restore`. */
+  readonly restore4: string;
+  readonly restore6: string;
+  readonly ipset: string;
+  /**
+   * Seconds to wait for the xtables lock (`-w`), as Felix's `--wait` (legacy iptables serializes
+   * writers with /run/xtables.lock; iptables-nft takes and ignores the option).
+   */
+  readonly waitSeconds: number;
+}
+
+/** What the iptables backend knows of the kernel: our part of it, and the tools that change it. */
+export interface IptablesKernel {
+  readonly state: KernelIptablesState;
+  readonly tools: IptablesTools;
+}
 
 /** Felix's prefixes (rule_defs.go / rulesdefs.go): chains starting with one of these are ours. */
 export const OWNED_CHAIN_PREFIXES: readonly string[] = ["cali-", "califw-", "calitw-", "califh-", "calith-", "calipi-", "calipo-", "felix-"];

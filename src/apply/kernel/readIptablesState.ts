@@ -1,15 +1,13 @@
 /**
  * Reading the node: which iptables variant it uses, and what it has (our chains, hooks, sets).
  */
-import type { Exec } from "./exec.js";
-import { NOT_FOUND } from "./exec.js";
-import { parseIpsetSave } from "./ipsetState.js";
-import type { KernelIptablesState, KernelTable } from "./iptablesState.js";
-import { IPTABLES_TABLES, parseIptablesSave } from "./iptablesState.js";
-import type { IptablesTools } from "./planIptables.js";
-import { stepError } from "./stepError.js";
-
-export type IptablesMode = "legacy" | "nft";
+import type { Exec } from "../execution/exec.js";
+import { NOT_FOUND } from "../execution/exec.js";
+import { parseIpsetSave } from "../state/ipsetState.js";
+import type { KernelIptablesState, KernelTable } from "../state/iptablesState.js";
+import { IPTABLES_TABLES, parseIptablesSave } from "../state/iptablesState.js";
+import type { IptablesMode, IptablesTools } from "../state/iptablesState.js";
+import { stepError } from "../execution/stepError.js";
 
 /** Chains kube-proxy / kubelet create to say which variant the node uses (Felix's DetectBackend). */
 const HINT_CHAINS = /^:(KUBE-IPTABLES-HINT|KUBE-KUBELET-CANARY) /m;

@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ruleHashes } from "../backends/iptables/ruleHash.js";
-import type { ChainRules, DesiredTable, HookRules, KernelTable, OwnedRule, SetState } from "./iptablesState.js";
-import { isOwnedChain, parseIptablesSave } from "./iptablesState.js";
-import type { IptablesTools } from "./planIptables.js";
+import { ruleHashes } from "../../backends/iptables/ruleHash.js";
+import type { ChainRules, DesiredTable, HookRules, KernelTable, OwnedRule, SetState } from "../state/iptablesState.js";
+import { isOwnedChain, parseIptablesSave } from "../state/iptablesState.js";
+import type { IptablesTools } from "../state/iptablesState.js";
 import { chainDiff, hooksInPlace, memberDelta, planIptables, planSets, planTable } from "./planIptables.js";
 
 const tools: IptablesTools = { mode: "nft", restore4: "iptables-nft-restore", restore6: "ip6tables-nft-restore", ipset: "ipset", waitSeconds: 10 };

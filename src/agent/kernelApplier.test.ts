@@ -1,0 +1,38 @@
+import { describe, expect, it, vi } from "vitest";
+import { fixtureNode } from "../../test/helpers/compileCase.js";
+import { noLock } from "../apply/index.js";
+import { fakeKernel } from "../apply/testing/fakeKernel.js";
+import { readInputs } from "../cli/readInputs.js";
+import { compileModel } from "../compiler/compile.js";
+import * as deltaModule from "../compiler/ir/delta.js";
+import type { Ir } from "../compiler/ir/types.js";
+import { loadModel } from "../model/loadModel.js";
+import { kernelApplier } from "./kernelApplier.js";
+
+vi.mock("../compiler/ir/delta.js", async (original) => {
+  const actual = await original<typeof deltaModule>();
+  return { ...actual, diffIr: vi.fn(actual.diffIr) };
+});
+
+function compile(fixture: string): Ir {
+  return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: fixtureNode }).ir;
+}
+
+describe("kernelApplier", () => {
+  it("hands each compile's delta to the applier, which then compares no IR itself", async () => {
+    const kernel = fakeKernel();
+    const applier = kernelApplier({ exec: kernel, lock: noLock, backendMode: "nft" });
+    const [a, b] = [compile("demo-shop"), compile("k8s-named-ports")];
+    expect((await applier.apply(a, deltaModule.diffIr(a, a))).ok).toBe(true);
+    const delta = deltaModule.diffIr(a, b);
+    vi.mocked(deltaModule.diffIr).mockClear();
+    const result = await applier.apply(b, delta);
+    expect(result).toMatchObject({ ok: true, changed: true });
+    expect(vi.mocked(deltaModule.diffIr)).not.toHaveBeenCalled();
+    // After a resync the kernel is read again; the delta still spares the rendering.
+    applier.invalidate("a test");
+    const start = kernel.calls.length;
+    expect((await applier.apply(a, deltaModule.diffIr(b, a))).changed).toBe(true);
+    expect(kernel.calls.slice(start).map((c) => c.argv[0])).toContain("iptables-nft-save");
+  });
+});

@@ -1,0 +1,142 @@
+/**
+ * The iptables + ipset backend of the applier (applyBackend.ts): reads `iptables-save` of both
+ * families and `ipset save`, or recalls them from the agent's cache or the ledger; plans
+ * `ipset restore` and one `iptables-restore --noflush` per changed table; commits with a
+ * rollback to the state read at the start.
+ */
+import type { ApplyBackend, BackendContext } from "./applyBackend.js";
+import { executePlan } from "./execution/execute.js";
+import { detectIptablesMode, readIptablesState } from "./kernel/readIptablesState.js";
+import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
+import { cachedBuild, cachedView, deltaSince } from "./memory/cache.js";
+import type { IptablesLedger } from "./memory/ledger.js";
+import { ledgerAfter, ledgerReuse, parseLedger } from "./memory/ledger.js";
+import { ledgerKey } from "./memory/ledgerStore.js";
+import { iptablesLedgerView, readLedgerChanges } from "./memory/iptablesLedgerView.js";
+import { planIptables } from "./planning/planIptables.js";
+import { buildDesiredIptables, desiredIptablesState } from "./state/desiredIptables.js";
+import type { DesiredIptablesState, IptablesKernel, IptablesMode } from "./state/iptablesState.js";
+import type { KernelView } from "./state/kernelView.js";
+import { snapshotAsDesired, stateAfter } from "./state/snapshot.js";
+
+export interface IptablesBackendOptions {
+  /** The iptables variant given (`--backend-mode`); detected, Felix's way, when absent. */
+  readonly mode?: IptablesMode;
+  /** Seconds iptables-restore waits for the xtables lock (`-w`). */
+  readonly waitSeconds: number;
+}
+
+export function iptablesBackend(context: BackendContext, options: IptablesBackendOptions): ApplyBackend<IptablesKernel, DesiredIptablesState> {
+  const { exec, clock, cache } = context;
+  const notes: string[] = [];
+  /** The variant, once known, and how it came to be known (for the report). */
+  let mode: { readonly mode: IptablesMode; readonly how: string } | undefined = options.mode === undefined ? undefined : { mode: options.mode, how: "--backend-mode" };
+  /** The ledger recalled from, and what its probes checked (a ledger view only). */
+  let ledger: { readonly ledger: IptablesLedger; readonly checked: string } | undefined;
+  /** The namespace, read once (it keys the ledger). */
+  let netns: Promise<string | undefined> | undefined;
+
+  const namespace = (): Promise<string | undefined> => (netns ??= context.ledger === undefined ? Promise.resolve(undefined) : readNetnsId(exec));
+  const settleMode = async (): Promise<IptablesMode> => {
+    mode ??= { mode: await detectIptablesMode(exec), how: "detected" };
+    return mode.mode;
+  };
+  const distrust = (problem: string): undefined => {
+    notes.push(`ledger not used: ${problem}`);
+    ledger = undefined;
+    // A variant taken from the ledger is detected again.
+    if (options.mode === undefined) mode = undefined;
+    return undefined;
+  };
+
+  const recallLedger = async (): Promise<KernelView<IptablesKernel> | undefined> => {
+    const id = await namespace();
+    if (context.ledger === undefined || id === undefined) return undefined;
+    const text = await context.ledger.store.load(ledgerKey("iptables", id));
+    const recorded = text === undefined ? undefined : parseLedger(text);
+    if (recorded === undefined) return undefined;
+    mode ??= { mode: recorded.tools.mode, how: "from the ledger" };
+    const through = await iptablesLedgerView(recorded, { exec, mode: mode.mode, waitSeconds: options.waitSeconds, netns: id, maxAgeMs: context.ledger.maxAgeMs, now: clock.now() });
+    if ("problem" in through) return distrust(through.problem);
+    ledger = { ledger: recorded, checked: through.checked };
+    return through.view;
+  };
+
+  return {
+    name: "iptables",
+
+    async read() {
+      const reading = await readIptablesState(exec, await settleMode(), options.waitSeconds);
+      return { source: "read", kernel: { state: reading.state, tools: reading.tools }, readAt: clock.now() };
+    },
+
+    async recall() {
+      const cached = cachedView(cache, "iptables", clock.now());
+      if (cached !== undefined && (mode === undefined || mode.mode === cached.kernel.tools.mode)) {
+        mode ??= { mode: cached.kernel.tools.mode, how: "cached" };
+        notes.push("kernel state from the agent's cache");
+        return cached;
+      }
+      return recallLedger();
+    },
+
+    desire(ir, view) {
+      const fingerprints = context.ledger !== undefined;
+      if (view.source === "ledger" && ledger !== undefined) return desiredIptablesState(ir, { fingerprints, reuse: ledgerReuse(ledger.ledger, view.kernel.state) });
+      const previous = cachedBuild(cache, "iptables");
+      const build = buildDesiredIptables(ir, { fingerprints, ...(previous === undefined ? {} : { from: { build: previous, delta: deltaSince(previous, ir, context.change) } }) });
+      if (cache !== undefined) cache.build = { backend: "iptables", build };
+      return build.desired;
+    },
+
+    async readChanges(view, desired) {
+      if (view.source !== "ledger") return view;
+      const read = await readLedgerChanges(view, desired, exec);
+      if ("problem" in read) return distrust(read.problem);
+      notes.push(`kernel state from the ledger (${ledger?.checked ?? ""}; ${read.read})`);
+      return read.view;
+    },
+
+    plan(desired, view) {
+      return planIptables(desired, view.kernel.state, view.kernel.tools);
+    },
+
+    commit(plan, view) {
+      return executePlan(plan, exec, async () => {
+        const now = await readIptablesState(exec, view.kernel.tools.mode, options.waitSeconds);
+        const back = planIptables(snapshotAsDesired(view.kernel.state, now.state), now.state, now.tools);
+        const failure = await executePlan(back, exec, () => Promise.resolve());
+        if (failure !== undefined) throw failure.error;
+      });
+    },
+
+    async verify(desired, view) {
+      const { state, tools } = view.kernel;
+      if (cache !== undefined) cache.entry = { backend: "iptables", kernel: { state: stateAfter(desired, state), tools }, readAt: view.readAt };
+      const id = await namespace();
+      if (context.ledger === undefined || id === undefined) return;
+      const generation = tools.mode === "nft" ? await readNftGeneration(exec) : undefined;
+      const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...(generation === undefined ? {} : { generation }) }, ledger?.ledger);
+      // The kernel is already right; a ledger that cannot be written only costs the next apply a
+      // whole read, so it is reported, not fatal.
+      try {
+        if (next === undefined || (tools.mode === "nft" && generation === undefined)) await context.ledger.store.clear(ledgerKey("iptables", id));
+        else await context.ledger.store.save(ledgerKey("iptables", id), JSON.stringify(next));
+      } catch (e) {
+        notes.push(`ledger not written: ${(e as Error).message}`);
+      }
+    },
+
+    async forget() {
+      if (cache !== undefined) cache.entry = undefined;
+      const id = await namespace();
+      if (context.ledger === undefined || id === undefined) return;
+      // Best effort: the rollback put back what the ledger describes (and moved the generation).
+      await context.ledger.store.clear(ledgerKey("iptables", id)).catch((e: unknown) => notes.push(`ledger not cleared: ${(e as Error).message}`));
+    },
+
+    report() {
+      return [...(mode === undefined ? [] : [`iptables mode ${mode.mode} (${mode.how})`]), ...notes];
+    },
+  };
+}

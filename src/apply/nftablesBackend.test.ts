@@ -1,0 +1,173 @@
+import { describe, expect, it } from "vitest";
+import { compileCases, fixtureNode } from "../../test/helpers/compileCase.js";
+import { renderNftables } from "../backends/nftables/index.js";
+import { readInputs } from "../cli/readInputs.js";
+import { compileModel } from "../compiler/compile.js";
+import type { Ir } from "../compiler/ir/types.js";
+import { loadModel } from "../model/loadModel.js";
+import type { ApplyOptions } from "./apply.js";
+import { apply } from "./apply.js";
+import { noLock } from "./execution/lock.js";
+import { createApplyCache } from "./memory/cache.js";
+import { memoryLedgerStore } from "./memory/ledgerStore.js";
+import type { FakeNftables } from "./testing/fakeNftables.js";
+import { fakeNftables } from "./testing/fakeNftables.js";
+
+function compile(fixture: string): Ir {
+  return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: fixtureNode }).ir;
+}
+
+const A = compile("k8s-named-ports");
+const B = compile("demo-shop");
+
+/** An administrator's table, which applies must leave alone. */
+const FOREIGN = "table inet admin {\n\tchain input {\n\t\ttype filter hook input priority 10; policy accept;\n\t\ttcp dport 2222 counter drop\n\t}\n}\n";
+
+const options = { backend: "nftables" as const, lock: noLock };
+
+async function applyWith(ir: Ir, kernel: FakeNftables, extra: Partial<ApplyOptions> = {}): Promise<Awaited<ReturnType<typeof apply>>> {
+  const result = await apply(ir, { ...options, exec: kernel, ...extra });
+  expect(result.error).toBeUndefined();
+  return result;
+}
+
+/** Our tables as a fresh node holds them after loading `ir`'s ruleset.nft whole. */
+function loaded(ir: Ir): string {
+  return ours(fakeNftables(renderNftables(ir)[0]?.contents ?? ""));
+}
+
+function ours(kernel: FakeNftables): string {
+  return kernel.list().split(/^(?=table )/m).filter((t) => / policyc\n/.test(t.split("\n")[0] ?? "") || /^table ip6? policyc$/m.test(t)).join("");
+}
+
+function foreign(kernel: FakeNftables): string {
+  return kernel.list().split(/^(?=table )/m).filter((t) => t.startsWith("table inet admin")).join("");
+}
+
+function writes(kernel: FakeNftables, from: number): string[] {
+  return kernel.calls.slice(from).map((c) => c.argv.join(" ")).filter((c) => c === "nft -f -");
+}
+
+describe("the nftables fake", () => {
+  it("loads our whole ruleset and lists it back as the planner reads it", async () => {
+    const kernel = fakeNftables(renderNftables(A)[0]?.contents ?? "");
+    const start = kernel.calls.length;
+    const result = await applyWith(A, kernel, { dryRun: true });
+    expect(result.plan?.steps).toEqual([]);
+    expect(kernel.calls.slice(start).map((c) => c.argv.join(" "))).toEqual(["nft -j list table ip policyc", "nft -j list table ip6 policyc"]);
+  });
+
+  it("refuses what nft refuses, at the line, changing nothing", async () => {
+    const kernel = fakeNftables("table ip t {\n\tset s {\n\t\ttype ipv4_addr\n\t}\n\tset i {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\telements = {\n\t\t\t10.0.0.0/24\n\t\t}\n\t}\n\tchain c {\n\t\tip saddr @s accept\n\t}\n\tchain d {\n\t\tjump c\n\t}\n}\n");
+    const before = kernel.list();
+    const refused = async (script: string, why: RegExp): Promise<void> => {
+      const result = await kernel.run(["nft", "-f", "-"], script);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(why);
+      expect(kernel.list()).toBe(before);
+    };
+    await refused("add element ip t s { 10.0.0.1 }\nadd element ip t s { 10.1.0.0/16 }\n", /^\/dev\/stdin:2:.*missing interval flag/);
+    await refused("add element ip t i { 10.0.0.128/25 }\n", /conflicting intervals/);
+    await refused("delete element ip t i { 10.0.0.1 }\n", /No such file or directory/);
+    await refused("delete chain ip t c\n", /Device or resource busy/);
+    await refused("flush chain ip t d\ndelete set ip t s\n", /^\/dev\/stdin:2:.*Device or resource busy/);
+    await refused("add rule ip t c jump nowhere\n", /No such file or directory/);
+    await refused("add set ip t s { type ipv6_addr; }\n", /File exists/);
+    expect((await kernel.run(["nft", "--check", "-f", "-"], "flush chain ip t d\ndelete chain ip t c\n")).code).toBe(1);
+    expect((await kernel.run(["nft", "-f", "-"], "flush chain ip t d\nflush chain ip t c\ndelete chain ip t c\n")).code).toBe(0);
+    expect(kernel.list()).not.toContain("chain c");
+  });
+});
+
+describe("apply (nftables, fake kernel)", () => {
+  it("A, B, A: each time our tables as a fresh load of the ruleset has them, foreign tables untouched, a repeat writes nothing", async () => {
+    const kernel = fakeNftables(FOREIGN);
+    const foreignBefore = foreign(kernel);
+    for (const ir of [A, B, A]) {
+      const start = kernel.calls.length;
+      const result = await applyWith(ir, kernel);
+      expect(result.changed).toBe(true);
+      expect(writes(kernel, start)).toEqual(["nft -f -"]);
+      expect(ours(kernel)).toBe(loaded(ir));
+      expect(foreign(kernel)).toBe(foreignBefore);
+      const again = kernel.calls.length;
+      expect((await applyWith(ir, kernel)).changed).toBe(false);
+      expect(kernel.calls.slice(again).map((c) => c.argv.join(" "))).toEqual(["nft -j list table ip policyc", "nft -j list table ip6 policyc"]);
+    }
+  });
+
+  it("every pair of fixtures: from one to the other in place, as a fresh load", async () => {
+    const cases = compileCases().map(compile);
+    for (let i = 0; i < cases.length; i++) {
+      const kernel = fakeNftables(FOREIGN);
+      const to = cases[(i + 1) % cases.length] as Ir;
+      await applyWith(cases[i] as Ir, kernel);
+      await applyWith(to, kernel);
+      expect(ours(kernel)).toBe(loaded(to));
+    }
+  });
+
+  it("a failing transaction changes nothing and names the line", async () => {
+    const kernel = fakeNftables(FOREIGN);
+    await applyWith(A, kernel);
+    const before = kernel.list();
+    kernel.failNext(/^nft -f -$/, "/dev/stdin:3:1-20: Error: Could not process rule: No such file or directory\n");
+    const result = await apply(B, { ...options, exec: kernel });
+    expect(result.ok).toBe(false);
+    expect(result.restored).toBe(true);
+    expect(result.error).toMatch(/^nft: `nft -f -` failed \(exit 1\) at line 3 of its input: /);
+    expect(kernel.list()).toBe(before);
+  });
+
+  it("through a ledger: the plans of a whole read without listing our tables; drift by hand is noticed and repaired", async () => {
+    const kernel = fakeNftables(FOREIGN);
+    const ledger = memoryLedgerStore();
+    await applyWith(A, kernel, { ledger });
+    expect([...ledger.texts.keys()]).toEqual(["nftables-net:[4026531840]"]);
+    for (const ir of [B, A]) {
+      const whole = await applyWith(ir, kernel, { dryRun: true });
+      const start = kernel.calls.length;
+      const result = await applyWith(ir, kernel, { ledger });
+      expect(result.notes.join("\n")).toMatch(/kernel state from the ledger \(nf_tables generation \d+ unchanged\)/);
+      expect(result.plan?.steps).toEqual(whole.plan?.steps);
+      expect(kernel.calls.slice(start).some((c) => c.argv.includes("list"))).toBe(false);
+      expect(ours(kernel)).toBe(loaded(ir));
+    }
+    // By hand: one of our chains emptied.
+    const chain = /^ {2}chain (filter-cali-pi-\S+)/m.exec(ours(kernel))?.[1] ?? "";
+    expect((await kernel.run(["nft", "-f", "-"], `flush chain ip policyc ${chain}\n`)).code).toBe(0);
+    const repaired = await applyWith(A, kernel, { ledger });
+    expect(repaired.notes.join("\n")).toMatch(/ledger not used: the nf_tables generation moved/);
+    expect(repaired.plan?.summary.chainsChanged).toEqual([`ip policyc/${chain}`]);
+    expect(ours(kernel)).toBe(loaded(A));
+  });
+
+  it("without python3 the ledger is never trusted, and every apply reads", async () => {
+    const kernel = fakeNftables("", { python: false });
+    const ledger = memoryLedgerStore();
+    await applyWith(A, kernel, { ledger });
+    expect(ledger.texts.size).toBe(0);
+    const start = kernel.calls.length;
+    await applyWith(B, kernel, { ledger });
+    expect(kernel.calls.slice(start).some((c) => c.argv.includes("list"))).toBe(true);
+  });
+
+  it("with an agent's cache: the plans of a whole read, nothing read; a failed cached plan is retried from a read", async () => {
+    const kernel = fakeNftables(FOREIGN);
+    const cache = createApplyCache();
+    await applyWith(A, kernel, { cache });
+    for (const ir of [B, A, B]) {
+      const whole = await applyWith(ir, kernel, { dryRun: true });
+      const start = kernel.calls.length;
+      const result = await applyWith(ir, kernel, { cache });
+      expect(result.plan?.steps).toEqual(whole.plan?.steps);
+      expect(kernel.calls.slice(start).some((c) => c.argv.includes("list"))).toBe(false);
+      expect(ours(kernel)).toBe(loaded(ir));
+    }
+    // Someone deletes our tables behind the agent's back: the cached plan fails, a read repairs.
+    expect((await kernel.run(["nft", "-f", "-"], "delete table ip policyc\n")).code).toBe(0);
+    const result = await applyWith(A, kernel, { cache });
+    expect(result.ok).toBe(true);
+    expect(ours(kernel)).toBe(loaded(A));
+  });
+});

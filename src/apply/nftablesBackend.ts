@@ -1,0 +1,117 @@
+/**
+ * The nftables backend of the applier (applyBackend.ts): reads our two tables (`nft -j list
+ * table`), or recalls them from the agent's cache or the ledger (memory/nftLedger.ts); plans one
+ * transaction and runs it after `nft --check`. The transaction is atomic, so a failure leaves
+ * the node untouched and there is nothing to roll back.
+ */
+import type { ApplyBackend, BackendContext } from "./applyBackend.js";
+import { executePlan } from "./execution/execute.js";
+import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
+import { readNftState } from "./kernel/readNftState.js";
+import { cachedBuild, cachedView, deltaSince } from "./memory/cache.js";
+import { ledgerKey } from "./memory/ledgerStore.js";
+import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
+import { incompatible, planNftables } from "./planning/planNftables.js";
+import { buildDesiredNft, desiredNftTables, withScripts } from "./state/desiredNftables.js";
+import type { KernelView } from "./state/kernelView.js";
+import type { NftTable } from "./state/nftState.js";
+
+/** Whether `want` can only be reached by creating its table anew (missing, or changed beyond `nft` in place). */
+function mustCreate(want: NftTable, have: readonly NftTable[]): boolean {
+  const had = have.find((t) => t.family === want.family);
+  return had === undefined || incompatible(want, had) !== undefined;
+}
+
+export function nftablesBackend(context: BackendContext): ApplyBackend<readonly NftTable[], readonly NftTable[]> {
+  const { exec, clock, cache } = context;
+  const notes: string[] = [];
+  let netns: Promise<string | undefined> | undefined;
+  const namespace = (): Promise<string | undefined> => (netns ??= context.ledger === undefined ? Promise.resolve(undefined) : readNetnsId(exec));
+
+  const recallLedger = async (): Promise<KernelView<readonly NftTable[]> | undefined> => {
+    const id = await namespace();
+    if (context.ledger === undefined || id === undefined) return undefined;
+    const text = await context.ledger.store.load(ledgerKey("nftables", id));
+    const ledger = text === undefined ? undefined : parseNftLedger(text);
+    if (ledger === undefined) return undefined;
+    const generation = await readNftGeneration(exec);
+    const problem = nftLedgerProblem(ledger, { netns: id, now: clock.now(), ...(generation === undefined ? {} : { generation }) }, context.ledger.maxAgeMs);
+    if (problem !== undefined) {
+      notes.push(`ledger not used: ${problem}`);
+      return undefined;
+    }
+    notes.push(`kernel state from the ledger (nf_tables generation ${ledger.generation} unchanged)`);
+    return { source: "ledger", kernel: nftKernelFromLedger(ledger), readAt: ledger.writtenAt };
+  };
+
+  return {
+    name: "nftables",
+
+    async read() {
+      return { source: "read", kernel: await readNftState(exec), readAt: clock.now() };
+    },
+
+    async recall() {
+      const cached = cachedView(cache, "nftables", clock.now());
+      if (cached !== undefined) {
+        notes.push("kernel state from the agent's cache");
+        return cached;
+      }
+      return recallLedger();
+    },
+
+    desire(ir, view) {
+      const fingerprints = context.ledger !== undefined;
+      if (view.source === "ledger") {
+        // Objects the ledger vouches for are taken from it; a table that must be created anew
+        // needs every object printed, so then nothing is taken.
+        const desired = desiredNftTables(ir, { reuse: nftReuse(view.kernel), fingerprints });
+        if (!desired.some((t) => mustCreate(t, view.kernel))) return desired;
+      }
+      const previous = cachedBuild(cache, "nftables");
+      const build = buildDesiredNft(ir, { fingerprints, ...(previous === undefined ? {} : { from: { build: previous, delta: deltaSince(previous, ir, context.change) } }) });
+      if (cache !== undefined) cache.build = { backend: "nftables", build };
+      return withScripts(build.layout, build.tables, (t) => mustCreate(t, view.kernel));
+    },
+
+    readChanges(view) {
+      // The ledger records every element and every rule's hash: a plan needs nothing more.
+      return Promise.resolve(view);
+    },
+
+    plan(desired, view) {
+      return planNftables(desired, view.kernel);
+    },
+
+    commit(plan) {
+      return executePlan(plan, exec, () => Promise.resolve());
+    },
+
+    async verify(desired, view) {
+      // After a successful transaction our tables are exactly the desired ones.
+      if (cache !== undefined) cache.entry = { backend: "nftables", kernel: desired.map(({ script: _script, ...table }) => table), readAt: view.readAt };
+      const id = await namespace();
+      if (context.ledger === undefined || id === undefined) return;
+      const generation = await readNftGeneration(exec);
+      // A ledger that cannot be written or cleared costs the next apply a whole read (a stale one
+      // is caught by its generation), so it is reported, not fatal.
+      try {
+        if (generation === undefined) await context.ledger.store.clear(ledgerKey("nftables", id));
+        else await context.ledger.store.save(ledgerKey("nftables", id), JSON.stringify(nftLedgerAfter(desired, { netns: id, generation, writtenAt: view.readAt })));
+      } catch (e) {
+        notes.push(`ledger not written: ${(e as Error).message}`);
+      }
+    },
+
+    async forget() {
+      if (cache !== undefined) cache.entry = undefined;
+      const id = await namespace();
+      if (context.ledger === undefined || id === undefined) return;
+      await context.ledger.store.clear(ledgerKey("nftables", id)).catch((e: unknown) => notes.push(`ledger not cleared: ${(e as Error).message}`));
+    },
+
+    report() {
+      return notes;
+    },
+  };
+}
