@@ -78,20 +78,41 @@ function podLabels(inherited: Labels, own: Labels, ns: string, sa: string): Labe
 }
 
 /**
- * A pod's named ports. Lists are shared between pods with the same ports (the pods of one
- * workload normally have them): with hundreds of thousands of pods, fewer long-lived objects
- * means less garbage-collector work. `cache` is keyed by the ports' text.
+ * Equal named-port lists, shared between pods (the pods of one workload normally have the same
+ * ports): with hundreds of thousands of pods, fewer long-lived objects means less
+ * garbage-collector work. Lists are found by their first port's name and compared field by
+ * field (building a text key per pod cost more than the rest of the pod's endpoint).
  */
-function podPorts(pod: Pod, cache: Map<string, readonly NamedPort[]>): readonly NamedPort[] {
-  let key = "";
-  for (const p of pod.ports) if (p.name) key += `${p.name}\0${p.protocol}\0${p.containerPort}\0`;
-  let out = cache.get(key);
-  if (!out) {
-    const list: NamedPort[] = [];
-    for (const p of pod.ports) if (p.name) list.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
-    cache.set(key, (out = list));
+export type PortLists = Map<string, (readonly NamedPort[])[]>;
+
+/** Lists kept per first port name: sharing is a saving, not a guarantee. */
+const PORT_LISTS_PER_NAME = 16;
+
+/** Whether `list` holds exactly the named ones of `ports` (`named` of them), in order. */
+function samePorts(list: readonly NamedPort[], ports: Pod["ports"], named: number): boolean {
+  if (list.length !== named) return false;
+  let i = 0;
+  for (const p of ports) {
+    if (!p.name) continue;
+    const q = list[i++]!;
+    if (q.name !== p.name || q.protocol !== p.protocol || q.port !== p.containerPort) return false;
   }
-  return out;
+  return true;
+}
+
+/** A pod's named ports, shared through `cache` with the pods that have the same ones. */
+function podPorts(pod: Pod, cache: PortLists): readonly NamedPort[] {
+  let first = "";
+  let named = 0;
+  for (const p of pod.ports) if (p.name && named++ === 0) first = p.name;
+  let lists = cache.get(first);
+  if (lists) for (const list of lists) if (samePorts(list, pod.ports, named)) return list;
+  const list: NamedPort[] = [];
+  for (const p of pod.ports) if (p.name) list.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
+  if (!lists) cache.set(first, (lists = []));
+  lists.push(list);
+  if (lists.length > PORT_LISTS_PER_NAME) lists.shift();
+  return list;
 }
 
 /** Calico's workload endpoints: pods with an address, not on the host network, not finished. */
@@ -112,7 +133,7 @@ export function podBase(ns: string, sa: string, profiles: (name: string) => Prof
 }
 
 /** An endpoint pod (see `isEndpointPod`) as an endpoint. `portLists` shares equal port lists. */
-export function podEndpoint(pod: Pod, base: PodBase, local: boolean, portLists: Map<string, readonly NamedPort[]>): EndpointInfo {
+export function podEndpoint(pod: Pod, base: PodBase, local: boolean, portLists: PortLists): EndpointInfo {
   const ns = pod.metadata.namespace ?? "default";
   return {
     kind: "Pod",
@@ -240,19 +261,21 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
   // Other members name arbitrary profiles, which a later pod may bring into being: they are
   // resolved after every pod.
   const deferred: MemberSource[] = [];
-  const portLists = new Map<string, readonly NamedPort[]>();
-  const bases = new Map<string, PodBase>();
+  const portLists: PortLists = new Map();
+  // Namespace -> service account -> base (nested: no key text per pod).
+  const bases = new Map<string, Map<string, PodBase>>();
   for (const r of model.resources) {
     if (r.kind === "Pod") {
       if (!isEndpointPod(r)) continue;
       const ns = r.metadata.namespace ?? "default";
       const sa = r.serviceAccountName;
-      const baseKey = `${ns}\0${sa}`;
-      let base = bases.get(baseKey);
+      let inNs = bases.get(ns);
+      if (!inNs) bases.set(ns, (inNs = new Map()));
+      let base = inNs.get(sa);
       if (!base) {
         ensure(namespaceProfileName(ns), () => namespaceProfile(ns, {}));
         ensure(serviceAccountProfileName(ns, sa), () => serviceAccountProfile(ns, sa, {}));
-        bases.set(baseKey, (base = podBase(ns, sa, lookup)));
+        inNs.set(sa, (base = podBase(ns, sa, lookup)));
       }
       members.push(podEndpoint(r, base, isLocal(r.nodeName), portLists));
       continue;

@@ -64,6 +64,32 @@ function v4Text(key: number): string {
   return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}/${prefix}`;
 }
 
+/**
+ * Whether `t` is an IPv4 CIDR as `v4Text` writes it: four decimal octets up to 255 and a prefix
+ * length up to 32, without leading zeros. Checked by character codes: this runs per address.
+ */
+function isV4Text(t: string): boolean {
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  let leadingZero = false;
+  for (let i = 0; i < t.length; i++) {
+    const ch = t.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      if (digits === 0) leadingZero = ch === 48;
+      else if (leadingZero) return false;
+      value = value * 10 + (ch - 48);
+      if (++digits > 3) return false;
+      continue;
+    }
+    if (digits === 0 || value > 255 || ch !== (part < 3 ? 46 : 47) || part > 3) return false;
+    part++;
+    digits = 0;
+    value = 0;
+  }
+  return part === 4 && digits > 0 && value <= 32;
+}
+
 /** Index of `x` in the ascending, distinct `sorted` (present by construction). */
 function search(sorted: Float64Array, x: number): number {
   let lo = 0;
@@ -82,7 +108,9 @@ function rankNumbers(values: Float64Array): { rank: Int32Array; distinct: Float6
   let w = 0;
   for (let r = 0; r < sorted.length; r++) if (r === 0 || sorted[r] !== sorted[w - 1]) sorted[w++] = sorted[r]!;
   const distinct = sorted.subarray(0, w);
-  return { rank: Int32Array.from(values, (v) => search(distinct, v)), distinct };
+  const rank = new Int32Array(values.length);
+  for (let p = 0; p < values.length; p++) rank[p] = search(distinct, values[p]!);
+  return { rank, distinct };
 }
 
 /** Ranks of `texts` among their distinct values in string order, and the distinct values. */
@@ -104,13 +132,18 @@ function familyNets(members: readonly SelectableMember[], family: Family): Famil
     const { rank, distinct } = rankTexts(texts);
     return { offsets, texts, keys: new Float64Array(0), rank, byRank: distinct };
   }
-  const keys = Float64Array.from(texts, v4SortKey);
+  const keys = new Float64Array(texts.length);
+  for (let p = 0; p < texts.length; p++) keys[p] = v4SortKey(texts[p]!);
   const { rank, distinct } = rankNumbers(keys);
-  const byRank: string[] = Array.from(distinct, (k) => v4Text(k));
-  // Reuse the endpoints' own strings where they are already canonical (they normally are).
-  texts.forEach((t, p) => {
-    if (byRank[rank[p]!] === t) byRank[rank[p]!] = t;
-  });
+  // The endpoints' own strings where they are canonical (they normally are), so that sets share
+  // them; formatted from the key otherwise.
+  const byRank = new Array<string>(distinct.length).fill("");
+  for (let p = 0; p < texts.length; p++) {
+    const r = rank[p]!;
+    if (byRank[r] !== "") continue;
+    const t = texts[p]!;
+    byRank[r] = isV4Text(t) ? t : v4Text(distinct[r]!);
+  }
   return { offsets, texts, keys, rank, byRank };
 }
 
@@ -129,28 +162,30 @@ function sortedCidrs(fn: FamilyNets, list: readonly number[]): string[] {
 
 /**
  * Ranks for named-port members, which sort by address text without the prefix length (IPv6) or
- * by address key (IPv4), with the address text per rank.
+ * by address key (IPv4), with the address text of a rank (IPv4: the first CIDR of that rank
+ * without its prefix length, made when a set first needs it).
  */
 interface AddrRanks {
   readonly rank: Int32Array;
-  readonly addr: readonly string[];
+  /** How many distinct ranks. */
+  readonly size: number;
+  addr(rank: number): string;
+}
+
+function bare(cidr: string): string {
+  const slash = cidr.indexOf("/");
+  return slash < 0 ? cidr : cidr.slice(0, slash);
 }
 
 function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
-  const bare = (cidr: string): string => {
-    const slash = cidr.indexOf("/");
-    return slash < 0 ? cidr : cidr.slice(0, slash);
-  };
   if (family === 6) {
     const { rank, distinct } = rankTexts(fn.texts.map(bare));
-    return { rank, addr: distinct };
+    return { rank, size: distinct.length, addr: (r) => distinct[r]! };
   }
   // IPv4 keys already order by address; a rank per distinct key, as for net members.
-  const addr = new Array<string>(fn.byRank.length);
-  fn.rank.forEach((r, p) => {
-    addr[r] ??= bare(fn.texts[p]!);
-  });
-  return { rank: fn.rank, addr };
+  const first = new Int32Array(fn.byRank.length).fill(-1);
+  for (let p = 0; p < fn.rank.length; p++) if (first[fn.rank[p]!] === -1) first[fn.rank[p]!] = p;
+  return { rank: fn.rank, size: first.length, addr: (r) => bare(fn.texts[first[r]!]!) };
 }
 
 export function createSetBuilder(members: readonly SelectableMember[], services: ServiceLookup = () => ({ nets: { 4: [], 6: [] }, addrPorts: { 4: [], 6: [] } })): SetBuilder {
@@ -231,7 +266,7 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
         const key = `${family}/${t}`;
         let texts = addrPortTexts.get(key);
         // Preallocated: filling a sparse `[]` at scattered indices would make it a dictionary.
-        if (!texts) addrPortTexts.set(key, (texts = new Array<string>(ar.addr.length)));
+        if (!texts) addrPortTexts.set(key, (texts = new Array<string>(ar.size)));
         return texts;
       });
       const out: string[] = [];
@@ -241,7 +276,7 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
         const r = c % width;
         const a = (c - r) / width;
         const texts = textsBySuffix[r]!;
-        const m = (texts[a] ??= `${ar.addr[a]},${suffixes[r]}`);
+        const m = (texts[a] ??= `${ar.addr(a)},${suffixes[r]}`);
         // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
         if (out[out.length - 1] !== m) out.push(m);
       }
