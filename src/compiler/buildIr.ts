@@ -11,7 +11,8 @@ import { resolveEndpoints } from "./endpoints.js";
 import { collectProfiles } from "./profiles.js";
 import type { OrderedTier, PolicyInfo } from "./policies.js";
 import { collectPolicies, collectTiers, orderTiers } from "./policies.js";
-import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
+import { LabelColumns } from "./selectors/labelColumns.js";
+import { labelValue } from "../model/selector/index.js";
 import { createSetBuilder } from "./setBuilder.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "./compileDiagnostics.js";
 import { serviceMembers } from "./serviceSets.js";
@@ -32,13 +33,14 @@ const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
 
 /** Per local endpoint and direction, the applicable policies grouped by tier in order. */
 function applicablePolicies(local: readonly EndpointInfo[], tiers: readonly OrderedTier[]): Record<PolicyDirection, OrderedTier[]>[] {
-  const index = buildLabelIndex(local.map((e) => e.labels));
+  const index = new LabelColumns((i, label) => labelValue(local[i]!.labels, label));
+  local.forEach((_, i) => index.added(i));
   const out = local.map((): Record<PolicyDirection, OrderedTier[]> => ({ ingress: [], egress: [] }));
   for (const t of tiers) {
     for (const p of t.policies) {
       const dirs = DIRECTIONS.filter((d) => p.types.includes(d === "ingress" ? "Ingress" : "Egress"));
       if (dirs.length === 0) continue;
-      for (const i of selectMembers(index, p.selector)) {
+      for (const i of index.select(p.selector)) {
         for (const d of dirs) {
           const list = out[i]![d];
           const last = list[list.length - 1];

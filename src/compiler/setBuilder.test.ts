@@ -1,20 +1,19 @@
 import { describe, expect, it } from "vitest";
 import type { NamedPort } from "../model/types.js";
-import type { SelectableMember } from "./endpoints.js";
+import { MemberTable } from "./memberTable.js";
 import { createSetBuilder } from "./setBuilder.js";
 import { ALL, eqLabel } from "./selectors/selectorOps.js";
 
-const member = (key: string, labels: Record<string, string>, nets: string[], ports: NamedPort[] = []): SelectableMember => ({ key, labels, nets, ports });
+const members = new MemberTable();
+const member = (labels: Record<string, string>, nets: string[], ports: NamedPort[] = []): number => members.add(labels, { inherited: {}, automatic: {}, strip: false }, nets, ports);
 
-const members: SelectableMember[] = [
-  member("a", { app: "x" }, ["10.0.0.10/32", "fd00::1:1/128"], [{ name: "http", protocol: "TCP", port: 8080 }]),
-  member("b", { app: "x" }, ["10.0.0.9/32", "fd00::10/128"], [
-    { name: "http", protocol: "UDP", port: 80 },
-    { name: "http", protocol: "TCP", port: 8080 },
-  ]),
-  member("c", { app: "y" }, ["10.0.0.9/32", "10.0.1.0/24", "fd00::3/128"], [{ name: "dns", protocol: "UDP", port: 53 }]),
-  member("d", { app: "x" }, ["10.0.0.10/32"], [{ name: "http", protocol: "TCP", port: 81 }]),
-];
+member({ app: "x" }, ["10.0.0.10/32", "fd00::1:1/128"], [{ name: "http", protocol: "TCP", port: 8080 }]);
+member({ app: "x" }, ["10.0.0.9/32", "fd00::10/128"], [
+  { name: "http", protocol: "UDP", port: 80 },
+  { name: "http", protocol: "TCP", port: 8080 },
+]);
+member({ app: "y" }, ["10.0.0.9/32", "10.0.1.0/24", "fd00::3/128"], [{ name: "dns", protocol: "UDP", port: 53 }]);
+member({ app: "x" }, ["10.0.0.10/32"], [{ name: "http", protocol: "TCP", port: 81 }]);
 
 describe("createSetBuilder", () => {
   it("lists selector set members de-duplicated, IPv4 by address, IPv6 by text", () => {

@@ -10,10 +10,8 @@
 import type { Family, IpSet } from "./ir/types.js";
 import type { Selector } from "../model/types.js";
 import { namedPortSetComment, namedPortSetId, selectorIdentity as identify, serviceSetComment, serviceSetId } from "./setIds.js";
-import type { SelectableMember } from "./endpoints.js";
-import type { LabelIndex } from "./selectors/labelIndex.js";
+import type { MemberTable } from "./memberTable.js";
 import type { ServiceLookup } from "./serviceSets.js";
-import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
 import { v4SortKey } from "./passes/cidrMath.js";
 
 /** Lower-case protocol names as ipset's hash:ip,port members spell them. */
@@ -120,12 +118,12 @@ function rankTexts(texts: readonly string[]): { rank: Int32Array; distinct: stri
   return { rank: Int32Array.from(texts, (t) => at.get(t)!), distinct };
 }
 
-function familyNets(members: readonly SelectableMember[], family: Family): FamilyNets {
-  const offsets = new Int32Array(members.length + 1);
+function familyNets(members: MemberTable, family: Family): FamilyNets {
+  const offsets = new Int32Array(members.slots + 1);
   const texts: string[] = [];
   const v6 = family === 6;
-  for (let i = 0; i < members.length; i++) {
-    for (const n of members[i]!.nets) if (n.includes(":") === v6) texts.push(n);
+  for (let i = 0; i < members.slots; i++) {
+    for (const n of members.nets(i)) if (n.includes(":") === v6) texts.push(n);
     offsets[i + 1] = texts.length;
   }
   if (family === 6) {
@@ -188,8 +186,7 @@ function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
   return { rank: fn.rank, size: first.length, addr: (r) => bare(fn.texts[first[r]!]!) };
 }
 
-export function createSetBuilder(members: readonly SelectableMember[], services: ServiceLookup = () => ({ nets: { 4: [], 6: [] }, addrPorts: { 4: [], 6: [] } })): SetBuilder {
-  let index: LabelIndex | undefined;
+export function createSetBuilder(members: MemberTable, services: ServiceLookup = () => ({ nets: { 4: [], 6: [] }, addrPorts: { 4: [], 6: [] } })): SetBuilder {
   const matched = new Map<string, readonly number[]>();
   const nets: Partial<Record<Family, FamilyNets>> = {};
   const addrRanksOf: Partial<Record<Family, AddrRanks>> = {};
@@ -199,8 +196,7 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
   const matching = (selector: Selector, id: string): readonly number[] => {
     let m = matched.get(id);
     if (!m) {
-      index ??= buildLabelIndex(members.map((x) => x.labels));
-      m = selectMembers(index, selector);
+      m = members.select(selector);
       matched.set(id, m);
     }
     return m;
@@ -233,7 +229,7 @@ export function createSetBuilder(members: readonly SelectableMember[], services:
       let lastPort = -1;
       let lastSid = -1;
       for (const i of list) {
-        for (const p of members[i]!.ports) {
+        for (const p of members.ports(i)) {
           if (p.name !== portName) continue;
           if (p.protocol !== lastProtocol || p.port !== lastPort) {
             lastProtocol = p.protocol;
