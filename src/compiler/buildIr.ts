@@ -8,6 +8,7 @@ import type { Chain, Family, FamilyIr, Ir } from "./ir/types.js";
 import { FELIX_MARKS } from "./ir/marks.js";
 import type { EndpointInfo } from "./endpoints.js";
 import { resolveEndpoints } from "./endpoints.js";
+import { partitionModel } from "./modelParts.js";
 import { collectProfiles } from "./profiles.js";
 import type { OrderedTier, PolicyInfo } from "./policies.js";
 import { collectPolicies, collectTiers, orderTiers } from "./policies.js";
@@ -60,14 +61,15 @@ function byName(a: Chain, b: Chain): number {
 /** The model's IR before any pass. */
 export function buildIr(model: Model, node: string | undefined): BuildResult {
   const marks = FELIX_MARKS;
-  const resolved = resolveEndpoints(model, collectProfiles(model), node);
-  const tiers = orderTiers(collectPolicies(model), collectTiers(model));
+  const parts = partitionModel(model);
+  const resolved = resolveEndpoints(parts.members, collectProfiles(parts.profiles), node);
+  const tiers = orderTiers(collectPolicies(parts.policies), collectTiers(parts.tiers));
 
   // One chain per interface: the first endpoint (by key) claims a duplicated name.
   const seen = new Set<string>();
   const local = resolved.local.filter((e) => !seen.has(e.iface) && (seen.add(e.iface), true));
   const applicable = applicablePolicies(local, tiers);
-  const services = serviceMembers(model);
+  const services = serviceMembers(parts.slices);
   const sets = createSetBuilder(resolved.members, services.lookup);
   // What the rules use, for the diagnostics (see compileDiagnostics.ts).
   let currentOrigin: Origin | undefined;

@@ -10,6 +10,7 @@
  * free slots.
  */
 import type { Labels, NamedPort, Selector } from "../model/types.js";
+import { selectorLabels } from "../model/selector/index.js";
 import { flattenLabels, labelOf, type LabelBase } from "./memberLabels.js";
 import { LabelColumns } from "./selectors/labelColumns.js";
 
@@ -81,6 +82,13 @@ export class MemberTable {
 
   ports(slot: number): readonly NamedPort[] {
     return this.portLists[slot]!;
+  }
+
+  /** Indexes every label the selectors read that is not indexed yet, in one pass over the members. */
+  prepare(selectors: Iterable<Selector>): void {
+    const labels = new Set<string>();
+    for (const s of selectors) for (const l of selectorLabels(s)) labels.add(l);
+    this.columns.prepare(labels);
   }
 
   /** The live slots whose members `selector` matches, ascending. */

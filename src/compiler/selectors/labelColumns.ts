@@ -12,7 +12,8 @@
  * own semantics of a leaf) as a TABLE over value ids, absent first. The selector is first narrowed to CANDIDATES: a leaf whose
  * absent label fails gives the slots holding the values its table accepts (slots grouped by
  * value, built on demand); an AND takes its smallest operand's, an OR the union of its
- * operands'. Negations give no narrowing: then every live slot is a candidate. Each candidate is
+ * operands'. Negations give no narrowing, nor do candidates of more than a quarter of the
+ * slots (testing every slot is cheaper): then every live slot is a candidate. Each candidate is
  * then tested on the whole selector through the tables.
  */
 import type { Selector } from "../../model/types.js";
@@ -79,7 +80,7 @@ export class LabelColumns {
     if (slot >= this.live.length) this.grow(slot + 1);
     this.live[slot] = 1;
     if (slot >= this.count) this.count = slot + 1;
-    for (const [label, col] of this.columns) this.assign(col, slot, this.valueOf(slot, label));
+    if (this.columns.size > 0) for (const [label, col] of this.columns) this.assign(col, slot, this.valueOf(slot, label));
   }
 
   /** A live slot's labels may have changed. */
@@ -128,11 +129,28 @@ export class LabelColumns {
   private column(label: string): Column {
     let col = this.columns.get(label);
     if (!col) {
-      col = { ids: new Int32Array(this.live.length).fill(-1), values: [], index: new Map(), counts: [], groups: undefined };
-      for (let slot = 0; slot < this.count; slot++) if (this.live[slot] === 1) this.assign(col, slot, this.valueOf(slot, label));
-      this.columns.set(label, col);
+      this.prepare([label]);
+      col = this.columns.get(label)!;
     }
     return col;
+  }
+
+  /**
+   * Builds the columns of the labels not indexed yet, in one pass over the slots: reading a
+   * member's labels is a cache miss, so each member is visited once for all of them.
+   */
+  prepare(labels: Iterable<string>): void {
+    const fresh: [string, Column][] = [];
+    for (const label of labels) {
+      if (this.columns.has(label) || fresh.some(([l]) => l === label)) continue;
+      fresh.push([label, { ids: new Int32Array(this.live.length).fill(-1), values: [], index: new Map(), counts: [], groups: undefined }]);
+    }
+    if (fresh.length === 0) return;
+    for (let slot = 0; slot < this.count; slot++) {
+      if (this.live[slot] !== 1) continue;
+      for (const [label, col] of fresh) this.assign(col, slot, this.valueOf(slot, label));
+    }
+    for (const [label, col] of fresh) this.columns.set(label, col);
   }
 
   private groups(col: Column): { readonly slots: Int32Array; readonly starts: Int32Array } {
@@ -239,12 +257,17 @@ export class LabelColumns {
     }
   }
 
+  /** Whether so many candidates would cost more to gather (a union, a sort) than testing every slot. */
+  private wide(estimate: number | undefined): boolean {
+    return estimate === undefined || estimate * 4 > this.count;
+  }
+
   /** Ascending slots that include every match; undefined: every live slot is a candidate. */
   private candidates(s: Selector): Int32Array | undefined {
     if (isLeaf(s)) {
       const col = this.column(s.label);
       const t = this.table(s, col);
-      if (t[0] === 1) return undefined;
+      if (t[0] === 1 || this.wide(this.estimate(s))) return undefined;
       const { slots, starts } = this.groups(col);
       const lists: Int32Array[] = [];
       for (let v = 0; v < col.values.length; v++) if (t[v + 1] === 1 && starts[v + 1]! > starts[v]!) lists.push(slots.subarray(starts[v]!, starts[v + 1]!));
@@ -263,7 +286,7 @@ export class LabelColumns {
             if (e === 0) break;
           }
         }
-        return best && this.candidates(best);
+        return best && !this.wide(size) ? this.candidates(best) : undefined;
       }
       case "or": {
         const lists: Int32Array[] = [];
