@@ -39,12 +39,25 @@ export function policyTieKey(key: PolicyOrderKey): string {
   return `${key.name}/${key.namespace ?? ""}/${key.kind}`;
 }
 
+/** What `comparePolicyOrder` compares, made once per policy (a sort compares each many times). */
+export interface PolicySortKey {
+  readonly order: number;
+  readonly tie: string;
+}
+
+export function policySortKey(key: PolicyOrderKey): PolicySortKey {
+  return { order: key.order ?? Infinity, tie: policyTieKey(key) };
+}
+
+/** `comparePolicyOrder` on sort keys. */
+export function comparePolicySortKeys(a: PolicySortKey, b: PolicySortKey): number {
+  if (a.order !== b.order) return a.order < b.order ? -1 : 1;
+  return compareUtf8(a.tie, b.tie);
+}
+
 /** Felix's order of policies within a tier: `order` ascending (absent last), then the tie key. */
 export function comparePolicyOrder(a: PolicyOrderKey, b: PolicyOrderKey): number {
-  const x = a.order ?? Infinity;
-  const y = b.order ?? Infinity;
-  if (x !== y) return x < y ? -1 : 1;
-  return compareUtf8(policyTieKey(a), policyTieKey(b));
+  return comparePolicySortKeys(policySortKey(a), policySortKey(b));
 }
 
 /** Felix's order of tiers: defined before undefined, then `order` ascending (absent last), then name. */

@@ -8,10 +8,12 @@ import type { Chain, Family, FamilyIr, Ir } from "./ir/types.js";
 import { FELIX_MARKS } from "./ir/marks.js";
 import type { EndpointInfo } from "./endpoints.js";
 import { resolveEndpoints } from "./endpoints.js";
+import { partitionModel } from "./modelParts.js";
 import { collectProfiles } from "./profiles.js";
 import type { OrderedTier, PolicyInfo } from "./policies.js";
 import { collectPolicies, collectTiers, orderTiers } from "./policies.js";
-import { buildLabelIndex, selectMembers } from "./selectors/labelIndex.js";
+import { LabelColumns } from "./selectors/labelColumns.js";
+import { labelValue } from "../model/selector/index.js";
 import { createSetBuilder } from "./setBuilder.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "./compileDiagnostics.js";
 import { serviceMembers } from "./serviceSets.js";
@@ -32,13 +34,14 @@ const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
 
 /** Per local endpoint and direction, the applicable policies grouped by tier in order. */
 function applicablePolicies(local: readonly EndpointInfo[], tiers: readonly OrderedTier[]): Record<PolicyDirection, OrderedTier[]>[] {
-  const index = buildLabelIndex(local.map((e) => e.labels));
+  const index = new LabelColumns((i, label) => labelValue(local[i]!.labels, label));
+  local.forEach((_, i) => index.added(i));
   const out = local.map((): Record<PolicyDirection, OrderedTier[]> => ({ ingress: [], egress: [] }));
   for (const t of tiers) {
     for (const p of t.policies) {
       const dirs = DIRECTIONS.filter((d) => p.types.includes(d === "ingress" ? "Ingress" : "Egress"));
       if (dirs.length === 0) continue;
-      for (const i of selectMembers(index, p.selector)) {
+      for (const i of index.select(p.selector)) {
         for (const d of dirs) {
           const list = out[i]![d];
           const last = list[list.length - 1];
@@ -58,14 +61,15 @@ function byName(a: Chain, b: Chain): number {
 /** The model's IR before any pass. */
 export function buildIr(model: Model, node: string | undefined): BuildResult {
   const marks = FELIX_MARKS;
-  const resolved = resolveEndpoints(model, collectProfiles(model), node);
-  const tiers = orderTiers(collectPolicies(model), collectTiers(model));
+  const parts = partitionModel(model);
+  const resolved = resolveEndpoints(parts.members, collectProfiles(parts.profiles), node);
+  const tiers = orderTiers(collectPolicies(parts.policies), collectTiers(parts.tiers));
 
   // One chain per interface: the first endpoint (by key) claims a duplicated name.
   const seen = new Set<string>();
   const local = resolved.local.filter((e) => !seen.has(e.iface) && (seen.add(e.iface), true));
   const applicable = applicablePolicies(local, tiers);
-  const services = serviceMembers(model);
+  const services = serviceMembers(parts.slices);
   const sets = createSetBuilder(resolved.members, services.lookup);
   // What the rules use, for the diagnostics (see compileDiagnostics.ts).
   let currentOrigin: Origin | undefined;

@@ -1,14 +1,17 @@
 /**
  * Endpoints and network sets: everything a selector can match, with the labels Calico indexes
- * (own labels, Calico's automatic labels, inherited profile labels) and its addresses.
+ * (own labels, Calico's automatic labels, inherited profile labels, in layers: memberLabels.ts)
+ * and its addresses.
  *
- * Per resource (`memberSource`, `podEndpoint`), so that the incremental compiler derives one
- * member exactly as `resolveEndpoints` derives them all.
+ * Per resource (`memberSource`, `podBase`, `podEndpoint`), so that the incremental compiler
+ * derives one member exactly as `resolveEndpoints` derives them all.
  */
 import type { Labels, Model, NamedPort, Pod, Resource } from "../model/types.js";
 import type { ProfileInfo } from "./profiles.js";
 import { namespaceProfile, namespaceProfileName, serviceAccountProfile, serviceAccountProfileName } from "./profiles.js";
-import { isReservedEndpointLabel, K8S_ORCHESTRATOR, NAMESPACE_LABEL, ORCHESTRATOR_LABEL, podInterfaceName, SERVICE_ACCOUNT_LABEL } from "../calico/index.js";
+import { K8S_ORCHESTRATOR, NAMESPACE_LABEL, ORCHESTRATOR_LABEL, podInterfaceName, SERVICE_ACCOUNT_LABEL } from "../calico/index.js";
+import { flattenLabels, type LabelBase } from "./memberLabels.js";
+import { MemberTable } from "./memberTable.js";
 
 export { podInterfaceName } from "../calico/index.js";
 
@@ -35,7 +38,7 @@ export interface EndpointInfo extends SelectableMember {
 
 export interface ResolvedEndpoints {
   /** Workload endpoints, network sets and host endpoints (order carries no meaning). */
-  readonly members: readonly SelectableMember[];
+  readonly members: MemberTable;
   /** Local workload endpoints, sorted by key. */
   readonly local: readonly EndpointInfo[];
   /** Profiles, including the implicit `kns.`/`ksa.` ones endpoints reference. */
@@ -48,50 +51,52 @@ export function hostCidr(addr: string): string {
   return addr.includes(":") ? `${addr}/128` : `${addr}/32`;
 }
 
-/**
- * Effective labels in one object: profile labels (earlier profiles win), then the member's own
- * labels (without `pcns.`/`pcsa.` ones when `strip`: Calico strips those from workloads), then
- * Calico's automatic labels.
- */
-export function effectiveLabels(own: Labels, automatic: Labels, profileNames: readonly string[], profiles: (name: string) => ProfileInfo | undefined, strip: boolean): Labels {
+/** The labels a list of profiles gives (earlier profiles win). */
+export function inheritedLabels(profileNames: readonly string[], profiles: (name: string) => ProfileInfo | undefined): Labels {
   const out: Record<string, string> = {};
   for (let i = profileNames.length - 1; i >= 0; i--) {
     const p = profiles(profileNames[i]!);
     if (p) for (const k in p.labels) out[k] = p.labels[k]!;
   }
-  for (const k in own) if (!strip || !isReservedEndpointLabel(k)) out[k] = own[k]!;
-  for (const k in automatic) out[k] = automatic[k]!;
-  return out;
-}
-
-/** A pod's effective labels: inherited ones, its own (without `pcns.`/`pcsa.`), Calico's automatic ones. */
-function podLabels(inherited: Labels, own: Labels, ns: string, sa: string): Labels {
-  // Copied key by key: a spread copy here was several times slower (the copies ended up as
-  // dictionary-mode objects once more labels were added).
-  const out: Record<string, string> = {};
-  for (const k in inherited) out[k] = inherited[k]!;
-  for (const k in own) if (!isReservedEndpointLabel(k)) out[k] = own[k]!;
-  out[NAMESPACE_LABEL] = ns;
-  out[ORCHESTRATOR_LABEL] = K8S_ORCHESTRATOR;
-  out[SERVICE_ACCOUNT_LABEL] = sa;
   return out;
 }
 
 /**
- * A pod's named ports. Lists are shared between pods with the same ports (the pods of one
- * workload normally have them): with hundreds of thousands of pods, fewer long-lived objects
- * means less garbage-collector work. `cache` is keyed by the ports' text.
+ * Equal named-port lists, shared between pods (the pods of one workload normally have the same
+ * ports): with hundreds of thousands of pods, fewer long-lived objects means less
+ * garbage-collector work. Lists are found by their first port's name and compared field by
+ * field (building a text key per pod cost more than the rest of the pod's endpoint).
  */
-function podPorts(pod: Pod, cache: Map<string, readonly NamedPort[]>): readonly NamedPort[] {
-  let key = "";
-  for (const p of pod.ports) if (p.name) key += `${p.name}\0${p.protocol}\0${p.containerPort}\0`;
-  let out = cache.get(key);
-  if (!out) {
-    const list: NamedPort[] = [];
-    for (const p of pod.ports) if (p.name) list.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
-    cache.set(key, (out = list));
+export type PortLists = Map<string, (readonly NamedPort[])[]>;
+
+/** Lists kept per first port name: sharing is a saving, not a guarantee. */
+const PORT_LISTS_PER_NAME = 16;
+
+/** Whether `list` holds exactly the named ones of `ports` (`named` of them), in order. */
+function samePorts(list: readonly NamedPort[], ports: Pod["ports"], named: number): boolean {
+  if (list.length !== named) return false;
+  let i = 0;
+  for (const p of ports) {
+    if (!p.name) continue;
+    const q = list[i++]!;
+    if (q.name !== p.name || q.protocol !== p.protocol || q.port !== p.containerPort) return false;
   }
-  return out;
+  return true;
+}
+
+/** A pod's named ports, shared through `cache` with the pods that have the same ones. */
+export function podPorts(pod: Pod, cache: PortLists): readonly NamedPort[] {
+  let first = "";
+  let named = 0;
+  for (const p of pod.ports) if (p.name && named++ === 0) first = p.name;
+  let lists = cache.get(first);
+  if (lists) for (const list of lists) if (samePorts(list, pod.ports, named)) return list;
+  const list: NamedPort[] = [];
+  for (const p of pod.ports) if (p.name) list.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
+  if (!lists) cache.set(first, (lists = []));
+  lists.push(list);
+  if (lists.length > PORT_LISTS_PER_NAME) lists.shift();
+  return list;
 }
 
 /** Calico's workload endpoints: pods with an address, not on the host network, not finished. */
@@ -99,28 +104,34 @@ export function isEndpointPod(pod: Pod): boolean {
   return !pod.hostNetwork && pod.ips.length > 0 && !pod.finished;
 }
 
-/** What every pod of one namespace and service account shares: its profiles and the labels they give. */
+/** What every pod of one namespace and service account shares: its profiles and its label layers. */
 export interface PodBase {
   readonly profiles: readonly string[];
-  readonly inherited: Labels;
+  readonly labels: LabelBase;
 }
 
 /** The base of pods in `ns` running as `sa`, given the profiles (the implicit ones included). */
 export function podBase(ns: string, sa: string, profiles: (name: string) => ProfileInfo | undefined): PodBase {
   const names = [namespaceProfileName(ns), serviceAccountProfileName(ns, sa)];
-  return { profiles: names, inherited: effectiveLabels({}, {}, names, profiles, true) };
+  const automatic = { [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: K8S_ORCHESTRATOR, [SERVICE_ACCOUNT_LABEL]: sa };
+  return { profiles: names, labels: { inherited: inheritedLabels(names, profiles), automatic, strip: true } };
+}
+
+/** A pod's addresses as CIDRs. */
+export function podNets(pod: Pod): string[] {
+  return pod.ips.map(hostCidr);
 }
 
 /** An endpoint pod (see `isEndpointPod`) as an endpoint. `portLists` shares equal port lists. */
-export function podEndpoint(pod: Pod, base: PodBase, local: boolean, portLists: Map<string, readonly NamedPort[]>): EndpointInfo {
+export function podEndpoint(pod: Pod, base: PodBase, local: boolean, portLists: PortLists): EndpointInfo {
   const ns = pod.metadata.namespace ?? "default";
   return {
     kind: "Pod",
     key: `Pod/${ns}/${pod.metadata.name}`,
     name: pod.metadata.name,
     namespace: ns,
-    labels: podLabels(base.inherited, pod.metadata.labels, ns, pod.serviceAccountName),
-    nets: pod.ips.map(hostCidr),
+    labels: flattenLabels(pod.metadata.labels, base.labels),
+    nets: podNets(pod),
     ports: podPorts(pod, portLists),
     // Only local endpoints get chains, so only they need the (hashed) interface name.
     iface: local ? podInterfaceName(ns, pod.metadata.name) : "",
@@ -207,12 +218,17 @@ export function memberSource(r: Resource): MemberSource | undefined {
 }
 
 /**
- * The member of a source, with its labels resolved against `profiles`. Workloads strip their own
+ * A source's label layers, resolved against `profiles`. Workloads strip their own
  * `pcns.`/`pcsa.` labels; network sets and host endpoints keep them.
  */
+export function memberBase(src: MemberSource, profiles: (name: string) => ProfileInfo | undefined): LabelBase {
+  return { inherited: inheritedLabels(src.profiles, profiles), automatic: src.automatic, strip: src.workload !== undefined };
+}
+
+/** The member of a source, with its labels resolved against `profiles`. */
 export function resolveMember(src: MemberSource, profiles: (name: string) => ProfileInfo | undefined, isLocal: (node: string) => boolean): SelectableMember | EndpointInfo {
   const w = src.workload;
-  const labels = effectiveLabels(src.own, src.automatic, src.profiles, profiles, w !== undefined);
+  const labels = flattenLabels(src.own, memberBase(src, profiles));
   const member = { key: src.key, labels, nets: src.nets, ports: src.ports };
   if (!w) return member;
   return { ...member, kind: w.kind, name: w.name, namespace: w.namespace, iface: w.iface, local: isLocal(w.node), profiles: src.profiles };
@@ -236,25 +252,30 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
   const ensure = (name: string, make: () => ProfileInfo): void => {
     if (!profiles.has(name)) profiles.set(name, make());
   };
-  const members: SelectableMember[] = [];
+  const members = new MemberTable();
+  const local: EndpointInfo[] = [];
   // Other members name arbitrary profiles, which a later pod may bring into being: they are
   // resolved after every pod.
   const deferred: MemberSource[] = [];
-  const portLists = new Map<string, readonly NamedPort[]>();
-  const bases = new Map<string, PodBase>();
+  const portLists: PortLists = new Map();
+  // Namespace -> service account -> base (nested: no key text per pod).
+  const bases = new Map<string, Map<string, PodBase>>();
   for (const r of model.resources) {
     if (r.kind === "Pod") {
       if (!isEndpointPod(r)) continue;
       const ns = r.metadata.namespace ?? "default";
       const sa = r.serviceAccountName;
-      const baseKey = `${ns}\0${sa}`;
-      let base = bases.get(baseKey);
+      let inNs = bases.get(ns);
+      if (!inNs) bases.set(ns, (inNs = new Map()));
+      let base = inNs.get(sa);
       if (!base) {
         ensure(namespaceProfileName(ns), () => namespaceProfile(ns, {}));
         ensure(serviceAccountProfileName(ns, sa), () => serviceAccountProfile(ns, sa, {}));
-        bases.set(baseKey, (base = podBase(ns, sa, lookup)));
+        inNs.set(sa, (base = podBase(ns, sa, lookup)));
       }
-      members.push(podEndpoint(r, base, isLocal(r.nodeName), portLists));
+      members.add(r.metadata.labels, base.labels, podNets(r), podPorts(r, portLists));
+      // Only local pods are endpoints of their own (chains); the others are members only.
+      if (isLocal(r.nodeName)) local.push(podEndpoint(r, base, true, portLists));
       continue;
     }
     const src = memberSource(r);
@@ -265,8 +286,11 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
     }
     deferred.push(src);
   }
-  for (const src of deferred) members.push(resolveMember(src, lookup, isLocal));
-  const local = members.filter((m): m is EndpointInfo => isEndpoint(m) && m.local).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const src of deferred) {
+    members.add(src.own, memberBase(src, lookup), src.nets, src.ports);
+    if (src.workload && isLocal(src.workload.node)) local.push(resolveMember(src, lookup, isLocal) as EndpointInfo);
+  }
+  local.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   // Referenced but undefined profiles resolve to empty ones (no labels, no rules).
   for (const e of local) {
     for (const p of e.profiles) if (!profiles.has(p)) profiles.set(p, { name: p, labels: {}, ingress: [], egress: [] });

@@ -4,12 +4,13 @@
  */
 import type { Model, Origin, PolicyType, Resource, Rule, Selector } from "../model/types.js";
 import {
-  comparePolicyOrder,
+  comparePolicySortKeys,
   compareTierOrder,
   DEFAULT_TIER,
   definedTier,
   K8S_NETWORK_POLICY_ORDER,
   NAMESPACE_LABEL_PREFIX,
+  policySortKey,
   SERVICE_ACCOUNT_LABEL_PREFIX,
   undefinedTier,
   type TierFacts,
@@ -156,6 +157,13 @@ export interface OrderedTier {
   readonly policies: readonly PolicyInfo[];
 }
 
+/** Policies in `comparePolicyOrder`'s order, each policy's tie key made once (not per comparison). */
+function inPolicyOrder(policies: readonly PolicyInfo[]): PolicyInfo[] {
+  const keyed = policies.map((p) => ({ p, key: policySortKey(p) }));
+  keyed.sort((a, b) => comparePolicySortKeys(a.key, b.key));
+  return keyed.map((k) => k.p);
+}
+
 /**
  * Groups policies by tier in Felix's evaluation order. A policy naming an undefined tier goes to a
  * tier of that name that sorts after the defined ones and denies by default.
@@ -168,7 +176,7 @@ export function orderTiers(policies: readonly PolicyInfo[], tiers: ReadonlyMap<s
     else byTier.set(p.tier, [p]);
   }
   return [...byTier.entries()]
-    .map(([name, ps]) => ({ tier: tiers.get(name) ?? undefinedTier(name), policies: [...ps].sort(comparePolicyOrder) }))
+    .map(([name, ps]) => ({ tier: tiers.get(name) ?? undefinedTier(name), policies: inPolicyOrder(ps) }))
     .sort((a, b) => compareTierOrder(a.tier, b.tier));
 }
 

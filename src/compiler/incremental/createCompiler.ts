@@ -33,7 +33,7 @@ import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
 import { DEFAULT_TIER, definedTier, undefinedTier, type TierFacts } from "../../calico/index.js";
 import type { CompileOptions } from "../compile.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
-import type { EndpointInfo, PodBase, SelectableMember } from "../endpoints.js";
+import type { EndpointInfo, PodBase, PortLists, SelectableMember } from "../endpoints.js";
 import { isEndpoint, isEndpointPod, memberSource, podBase, podEndpoint, resolveMember } from "../endpoints.js";
 import { dispatchChains } from "../felixLayout/dispatch.js";
 import { endpointChain, type PolicyDirection } from "../felixLayout/endpointChains.js";
@@ -44,7 +44,6 @@ import type { IrDelta } from "../ir/delta.js";
 import { FELIX_MARKS } from "../ir/marks.js";
 import type { Family, Ir } from "../ir/types.js";
 import { policyInfo } from "../policies.js";
-import type { NamedPort } from "../../model/types.js";
 import { ChainTable } from "./chainTable.js";
 import { FamilyView } from "./familyView.js";
 import { MemberPostings } from "./memberPostings.js";
@@ -118,7 +117,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   const sets = new SetTable<MemberEntry>(optimize, postings, (e) => e.member);
   const heirs = new Map<string, Set<string>>();
   const bases = new Map<string, PodBase>();
-  const portLists = new Map<string, readonly NamedPort[]>();
+  const portLists: PortLists = new Map();
   const dirtyMembers = new Set<string>();
 
   const workloads = new Workloads();

@@ -8,7 +8,7 @@
  */
 import type { Labels, Selector } from "../../model/types.js";
 import { selectorMatches } from "../../model/selector/index.js";
-import { compareTierOrder, compareUtf8, policyTieKey, type TierFacts } from "../../calico/index.js";
+import { comparePolicySortKeys, compareTierOrder, policySortKey, type PolicySortKey, type TierFacts } from "../../calico/index.js";
 import type { EndpointInfo } from "../endpoints.js";
 import type { PolicyDirection } from "../felixLayout/endpointChains.js";
 import type { OrderedTier, PolicyInfo } from "../policies.js";
@@ -22,14 +22,11 @@ export interface PolicyState {
   readonly workloads: Set<Workload>;
 }
 
-export interface PolicyOrder {
-  readonly order: number;
-  readonly tie: string;
-}
+export type PolicyOrder = PolicySortKey;
 
 /** The keys `comparePolicyOrder` compares (calico/policyOrder.ts). */
 export function policyOrder(p: PolicyInfo): PolicyOrder {
-  return { order: p.order ?? Infinity, tie: policyTieKey(p) };
+  return policySortKey(p);
 }
 
 /** A local workload endpoint that owns its interface. */
@@ -76,10 +73,7 @@ export function directionsOf(p: PolicyInfo): number {
 
 /** comparePolicyOrder, on the policies' computed keys. */
 function comparePolicies(a: PolicyState, b: PolicyState): number {
-  const x = a.order;
-  const y = b.order;
-  if (x.order !== y.order) return x.order < y.order ? -1 : 1;
-  return compareUtf8(x.tie, y.tie);
+  return comparePolicySortKeys(a.order, b.order);
 }
 
 /** Whether policy info changes where it sits in a workload's chains (not its rules). */

@@ -10,10 +10,38 @@ export function labelValue(labels: Labels, key: string): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+/** A selector that reads one label and nothing else. */
+export type LabelTest = Extract<Selector, { readonly label: string }>;
+
 /**
- * Whether `labels` satisfy `selector`, with Calico's semantics: `==`, `in`, `contains`,
- * `starts with` and `ends with` need the label present; `!=` and `not in` are true when it is
- * absent; `all()` and `global()` are always true. An and/or with no operands is true/false.
+ * Whether a one-label selector holds for the label's value (undefined: absent), with Calico's
+ * semantics: `==`, `in`, `contains`, `starts with` and `ends with` need the label present; `!=`
+ * and `not in` are true when it is absent.
+ */
+export function labelTestMatches(test: LabelTest, v: string | undefined): boolean {
+  switch (test.kind) {
+    case "has":
+      return v !== undefined;
+    case "eq":
+      return v === test.value;
+    case "ne":
+      return v !== test.value;
+    case "contains":
+      return v !== undefined && v.includes(test.value);
+    case "startsWith":
+      return v !== undefined && v.startsWith(test.value);
+    case "endsWith":
+      return v !== undefined && v.endsWith(test.value);
+    case "in":
+      return v !== undefined && test.values.includes(v);
+    case "notIn":
+      return v === undefined || !test.values.includes(v);
+  }
+}
+
+/**
+ * Whether `labels` satisfy `selector` (see `labelTestMatches`); `all()` and `global()` are
+ * always true. An and/or with no operands is true/false.
  */
 export function selectorMatches(selector: Selector, labels: Labels): boolean {
   switch (selector.kind) {
@@ -21,31 +49,14 @@ export function selectorMatches(selector: Selector, labels: Labels): boolean {
     case "global":
       return true;
     case "has":
-      return labelValue(labels, selector.label) !== undefined;
     case "eq":
-      return labelValue(labels, selector.label) === selector.value;
     case "ne":
-      return labelValue(labels, selector.label) !== selector.value;
-    case "contains": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && v.includes(selector.value);
-    }
-    case "startsWith": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && v.startsWith(selector.value);
-    }
-    case "endsWith": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && v.endsWith(selector.value);
-    }
-    case "in": {
-      const v = labelValue(labels, selector.label);
-      return v !== undefined && selector.values.includes(v);
-    }
-    case "notIn": {
-      const v = labelValue(labels, selector.label);
-      return v === undefined || !selector.values.includes(v);
-    }
+    case "contains":
+    case "startsWith":
+    case "endsWith":
+    case "in":
+    case "notIn":
+      return labelTestMatches(selector, labelValue(labels, selector.label));
     case "not":
       return !selectorMatches(selector.operand, labels);
     case "and":

@@ -1,0 +1,272 @@
+/**
+ * The members of selector and named-port sets, from every member's CIDRs of one family in
+ * compressed-row form with a RANK per CIDR in set order: a set's members are sorted as numbers
+ * (sets hold up to hundreds of thousands of members), and its texts are the members' own
+ * strings, shared by every set.
+ *
+ * Orders: `net` members IPv4 by address then prefix length (numerically; also the order CIDR
+ * aggregation produces), IPv6 by text; `addrPort` members by address, then `proto:port` text.
+ */
+import type { NamedPort } from "../model/types.js";
+import type { Family } from "./ir/types.js";
+import type { MemberTable } from "./memberTable.js";
+import { v4SortKey } from "./passes/cidrMath.js";
+import type { PortProtocol } from "./setBuilder.js";
+
+/**
+ * Every member CIDR of one family in compressed-row form: member i's CIDRs are
+ * texts[offsets[i] .. offsets[i + 1]). Each CIDR also has a RANK in set order (IPv4 by address
+ * then prefix length, IPv6 by text), equal CIDRs sharing one rank, so that a set's members are
+ * sorted as an Int32Array of ranks (no comparator calls, no new strings: `byRank` holds one text
+ * per distinct CIDR, shared by every set). Sets hold up to hundreds of thousands of members.
+ */
+export interface FamilyNets {
+  readonly offsets: Int32Array;
+  readonly texts: readonly string[];
+  /** Per CIDR: IPv4 `address * 64 + prefix length` (exact in a double); unused for IPv6. */
+  readonly keys: Float64Array;
+  readonly rank: Int32Array;
+  /** Canonical text per rank. */
+  readonly byRank: readonly string[];
+}
+
+function v4Text(key: number): string {
+  const prefix = key % 64;
+  const v = (key - prefix) / 64;
+  return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}/${prefix}`;
+}
+
+/**
+ * Whether `t` is an IPv4 CIDR as `v4Text` writes it: four decimal octets up to 255 and a prefix
+ * length up to 32, without leading zeros. Checked by character codes: this runs per address.
+ */
+function isV4Text(t: string): boolean {
+  let part = 0;
+  let digits = 0;
+  let value = 0;
+  let leadingZero = false;
+  for (let i = 0; i < t.length; i++) {
+    const ch = t.charCodeAt(i);
+    if (ch >= 48 && ch <= 57) {
+      if (digits === 0) leadingZero = ch === 48;
+      else if (leadingZero) return false;
+      value = value * 10 + (ch - 48);
+      if (++digits > 3) return false;
+      continue;
+    }
+    if (digits === 0 || value > 255 || ch !== (part < 3 ? 46 : 47) || part > 3) return false;
+    part++;
+    digits = 0;
+    value = 0;
+  }
+  return part === 4 && digits > 0 && value <= 32;
+}
+
+/** Index of `x` in the ascending, distinct `sorted` (present by construction). */
+function search(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Ranks of `values` among their distinct values (ascending), and the distinct values. */
+function rankNumbers(values: Float64Array): { rank: Int32Array; distinct: Float64Array } {
+  const sorted = Float64Array.from(values).sort();
+  let w = 0;
+  for (let r = 0; r < sorted.length; r++) if (r === 0 || sorted[r] !== sorted[w - 1]) sorted[w++] = sorted[r]!;
+  const distinct = sorted.subarray(0, w);
+  const rank = new Int32Array(values.length);
+  for (let p = 0; p < values.length; p++) rank[p] = search(distinct, values[p]!);
+  return { rank, distinct };
+}
+
+/** Ranks of `texts` among their distinct values in string order, and the distinct values. */
+function rankTexts(texts: readonly string[]): { rank: Int32Array; distinct: string[] } {
+  const distinct = [...new Set(texts)].sort();
+  const at = new Map(distinct.map((t, r) => [t, r]));
+  return { rank: Int32Array.from(texts, (t) => at.get(t)!), distinct };
+}
+
+/** Both families' nets of every member, from one pass over the members' CIDRs. */
+export function familyNets(members: MemberTable): Readonly<Record<Family, FamilyNets>> {
+  const offsets4 = new Int32Array(members.slots + 1);
+  const offsets6 = new Int32Array(members.slots + 1);
+  const texts4: string[] = [];
+  const texts6: string[] = [];
+  const keys: number[] = [];
+  for (let i = 0; i < members.slots; i++) {
+    for (const n of members.nets(i)) {
+      if (n.includes(":")) texts6.push(n);
+      else {
+        texts4.push(n);
+        keys.push(v4SortKey(n));
+      }
+    }
+    offsets4[i + 1] = texts4.length;
+    offsets6[i + 1] = texts6.length;
+  }
+  return { 4: v4Nets(offsets4, texts4, Float64Array.from(keys)), 6: v6Nets(offsets6, texts6) };
+}
+
+function v6Nets(offsets: Int32Array, texts: readonly string[]): FamilyNets {
+  const { rank, distinct } = rankTexts(texts);
+  return { offsets, texts, keys: new Float64Array(0), rank, byRank: distinct };
+}
+
+function v4Nets(offsets: Int32Array, texts: readonly string[], keys: Float64Array): FamilyNets {
+  const { rank, distinct } = rankNumbers(keys);
+  // The endpoints' own strings where they are canonical (they normally are), so that sets share
+  // them; formatted from the key otherwise.
+  const byRank = new Array<string>(distinct.length).fill("");
+  for (let p = 0; p < texts.length; p++) {
+    const r = rank[p]!;
+    if (byRank[r] !== "") continue;
+    const t = texts[p]!;
+    byRank[r] = isV4Text(t) ? t : v4Text(distinct[r]!);
+  }
+  return { offsets, texts, keys, rank, byRank };
+}
+
+/** A `net` set's members: the distinct CIDRs of the listed members' nets, in rank order. */
+export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>): string[] {
+  let n = 0;
+  for (let j = 0; j < list.length; j++) n += fn.offsets[list[j]! + 1]! - fn.offsets[list[j]!]!;
+  const ranks = new Int32Array(n);
+  let w = 0;
+  for (let j = 0; j < list.length; j++) {
+    const i = list[j]!;
+    for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) ranks[w++] = fn.rank[k]!;
+  }
+  ranks.sort();
+  const out: string[] = [];
+  for (let r = 0; r < ranks.length; r++) if (r === 0 || ranks[r] !== ranks[r - 1]) out.push(fn.byRank[ranks[r]!]!);
+  return out;
+}
+
+/**
+ * Ranks for named-port members, which sort by address text without the prefix length (IPv6) or
+ * by address key (IPv4), with the address text of a rank (made when a set first needs it,
+ * then shared by the sets of the family).
+ */
+export interface AddrRanks {
+  readonly rank: Int32Array;
+  /** How many distinct ranks. */
+  readonly size: number;
+  addr(rank: number): string;
+}
+
+function bare(cidr: string): string {
+  const slash = cidr.indexOf("/");
+  return slash < 0 ? cidr : cidr.slice(0, slash);
+}
+
+/**
+ * IPv6 address ranks from the CIDR ranks (text order): the addresses of CIDRs in text order are
+ * normally in text order too, so a rank is a run of CIDRs with one address. Undefined when they
+ * are not (an address followed by `.`, as in `::1.2.3.4`, sorts before its own `/`).
+ */
+function v6AddrRanks(fn: FamilyNets): { rank: Int32Array; distinct: string[] } | undefined {
+  const ofCidrRank = new Int32Array(fn.byRank.length);
+  const distinct: string[] = [];
+  for (let r = 0; r < fn.byRank.length; r++) {
+    const a = bare(fn.byRank[r]!);
+    const last = distinct[distinct.length - 1];
+    if (last === undefined || a > last) distinct.push(a);
+    else if (a !== last) return undefined;
+    ofCidrRank[r] = distinct.length - 1;
+  }
+  return { rank: Int32Array.from(fn.rank, (r) => ofCidrRank[r]!), distinct };
+}
+
+export function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
+  if (family === 6) {
+    const { rank, distinct } = v6AddrRanks(fn) ?? rankTexts(fn.texts.map(bare));
+    return { rank, size: distinct.length, addr: (r) => distinct[r]! };
+  }
+  // IPv4 keys already order by address; a rank per distinct key, as for net members. The
+  // address is the first CIDR's of that rank.
+  const first = new Int32Array(fn.byRank.length).fill(-1);
+  for (let p = 0; p < fn.rank.length; p++) if (first[fn.rank[p]!] === -1) first[fn.rank[p]!] = p;
+  const addrs = new Array<string>(first.length).fill("");
+  return { rank: fn.rank, size: first.length, addr: (r) => (addrs[r] ||= bare(fn.texts[first[r]!]!)) };
+}
+
+/** Member texts of one family and `proto:port` suffix, by address rank, shared by that family's sets. */
+export type AddrPortTexts = Map<string, string[]>;
+
+/**
+ * A named-port set's members: `address,proto:port` for each port named `portName` (of
+ * `protocol`, when given) of each listed member and each of its addresses, sorted by address
+ * rank, then suffix text.
+ */
+export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<number>, portsOf: (member: number) => readonly NamedPort[], protocol: PortProtocol | undefined, portName: string, texts: AddrPortTexts, family: Family): string[] {
+  // The suffix ids of a port list, computed once per list (pods of a workload share theirs).
+  const suffixIds = new Map<string, number>();
+  const ofList = new Map<readonly NamedPort[], readonly number[]>();
+  let lastList: readonly NamedPort[] | undefined;
+  let lastIds: readonly number[] = [];
+  const suffixesOf = (ports: readonly NamedPort[]): readonly number[] => {
+    if (ports === lastList) return lastIds;
+    let ids = ofList.get(ports);
+    if (!ids) {
+      const found: number[] = [];
+      for (const p of ports) {
+        if (p.name !== portName) continue;
+        const proto = p.protocol.toLowerCase();
+        if (protocol !== undefined && proto !== protocol) continue;
+        const suffix = `${proto}:${p.port}`;
+        let sid = suffixIds.get(suffix);
+        if (sid === undefined) suffixIds.set(suffix, (sid = suffixIds.size));
+        found.push(sid);
+      }
+      ofList.set(ports, (ids = found));
+    }
+    lastList = ports;
+    return (lastIds = ids);
+  };
+  // Entries sort by (address rank, `proto:port` text): encoded as rank * suffixes + suffix rank
+  // in one double, so the sort compares numbers. The suffixes are known after a first pass.
+  let entries = 0;
+  for (let j = 0; j < list.length; j++) {
+    const i = list[j]!;
+    entries += suffixesOf(portsOf(i)).length * (fn.offsets[i + 1]! - fn.offsets[i]!);
+  }
+  const suffixes = [...suffixIds.keys()].sort();
+  const suffixRank = new Int32Array(suffixes.length);
+  suffixes.forEach((t, r) => (suffixRank[suffixIds.get(t)!] = r));
+  const width = suffixes.length;
+  const codes = new Float64Array(entries);
+  let w = 0;
+  for (let j = 0; j < list.length; j++) {
+    const i = list[j]!;
+    const sids = suffixesOf(portsOf(i));
+    if (sids.length === 0) continue;
+    for (const sid of sids) for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) codes[w++] = ar.rank[k]! * width + suffixRank[sid]!;
+  }
+  codes.sort();
+  const bySuffix = suffixes.map((t) => {
+    const key = `${family}/${t}`;
+    let known = texts.get(key);
+    // Preallocated: filling a sparse `[]` at scattered indices would make it a dictionary.
+    if (!known) texts.set(key, (known = new Array<string>(ar.size).fill("")));
+    return known;
+  });
+  const tails = suffixes.map((t) => `,${t}`);
+  const out: string[] = [];
+  for (let e = 0; e < codes.length; e++) {
+    if (e > 0 && codes[e] === codes[e - 1]) continue;
+    const c = codes[e]!;
+    const r = c % width;
+    const a = (c - r) / width;
+    const known = bySuffix[r]!;
+    const m = (known[a] ||= ar.addr(a) + tails[r]!);
+    // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
+    if (out[out.length - 1] !== m) out.push(m);
+  }
+  return out;
+}

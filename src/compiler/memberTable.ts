@@ -1,0 +1,98 @@
+/**
+ * Every member selectors can match (workload endpoints, network sets, host endpoints) as a
+ * SLOT: its own labels and its base (memberLabels.ts), its addresses and its named ports, with
+ * its labels indexed by label for selection (selectors/labelColumns.ts). A member is no object
+ * of its own: with hundreds of thousands of pods, the garbage collector's work grows with the
+ * objects that live through a compile, and a pod's own labels, its base and its port list are
+ * already objects of the model or shared.
+ *
+ * The full compile fills a table once; the incremental compiler keeps one up to date, reusing
+ * free slots.
+ */
+import type { Labels, NamedPort, Selector } from "../model/types.js";
+import { selectorLabels } from "../model/selector/index.js";
+import { flattenLabels, labelOf, type LabelBase } from "./memberLabels.js";
+import { LabelColumns } from "./selectors/labelColumns.js";
+
+/** The base of a free slot. */
+const FREE: LabelBase = { inherited: {}, automatic: {}, strip: false };
+const NONE: readonly never[] = [];
+
+export class MemberTable {
+  private readonly own: Labels[] = [];
+  private readonly bases: LabelBase[] = [];
+  private readonly netLists: (readonly string[])[] = [];
+  private readonly portLists: (readonly NamedPort[])[] = [];
+  private readonly free: number[] = [];
+  private readonly columns = new LabelColumns((slot, label) => labelOf(this.own[slot]!, this.bases[slot]!, label));
+
+  /** Every slot, live or free, is below this bound. */
+  get slots(): number {
+    return this.own.length;
+  }
+
+  isLive(slot: number): boolean {
+    return this.bases[slot] !== FREE;
+  }
+
+  /** A new member (`nets`: CIDRs of both families); returns its slot. */
+  add(own: Labels, base: LabelBase, nets: readonly string[], ports: readonly NamedPort[]): number {
+    const slot = this.free.pop() ?? this.own.length;
+    this.own[slot] = own;
+    this.bases[slot] = base;
+    this.netLists[slot] = nets;
+    this.portLists[slot] = ports;
+    this.columns.added(slot);
+    return slot;
+  }
+
+  /** The member of a slot is now as given. */
+  set(slot: number, own: Labels, base: LabelBase, nets: readonly string[], ports: readonly NamedPort[]): void {
+    const relabelled = own !== this.own[slot] || base !== this.bases[slot];
+    this.own[slot] = own;
+    this.bases[slot] = base;
+    this.netLists[slot] = nets;
+    this.portLists[slot] = ports;
+    if (relabelled) this.columns.changed(slot);
+  }
+
+  /** The slot's member is gone (the slot will be reused). */
+  remove(slot: number): void {
+    this.columns.removed(slot);
+    this.own[slot] = {};
+    this.bases[slot] = FREE;
+    this.netLists[slot] = NONE;
+    this.portLists[slot] = NONE;
+    this.free.push(slot);
+  }
+
+  /** One of the member's effective labels. */
+  label(slot: number, key: string): string | undefined {
+    return labelOf(this.own[slot]!, this.bases[slot]!, key);
+  }
+
+  /** The member's effective label set (built on each call). */
+  labels(slot: number): Labels {
+    return flattenLabels(this.own[slot]!, this.bases[slot]!);
+  }
+
+  nets(slot: number): readonly string[] {
+    return this.netLists[slot]!;
+  }
+
+  ports(slot: number): readonly NamedPort[] {
+    return this.portLists[slot]!;
+  }
+
+  /** Indexes every label the selectors read that is not indexed yet, in one pass over the members. */
+  prepare(selectors: Iterable<Selector>): void {
+    const labels = new Set<string>();
+    for (const s of selectors) for (const l of selectorLabels(s)) labels.add(l);
+    this.columns.prepare(labels);
+  }
+
+  /** The live slots whose members `selector` matches, ascending. */
+  select(selector: Selector): number[] {
+    return this.columns.select(selector);
+  }
+}

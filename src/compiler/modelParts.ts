@@ -1,0 +1,58 @@
+/**
+ * What the compiler reads each kind of resource for. The full compile splits the model by it in
+ * one pass (`partitionModel`): a pass over hundreds of thousands of resources reads each one
+ * from memory, so each stage reads its own part only. The incremental compiler routes changes
+ * by it.
+ */
+import type { Model, ResourceKind } from "../model/types.js";
+import { assertNever } from "../diagnostics/assertNever.js";
+
+export type ModelPart = "profiles" | "members" | "policies" | "tiers" | "slices" | "ignored";
+
+/**
+ * The part a kind belongs to: profiles (profiles.ts `definedProfile`), members (endpoints.ts),
+ * policies (policies.ts `policyInfo`), tiers, EndpointSlices (serviceSets.ts); IP pools are not
+ * compiled.
+ */
+export function modelPart(kind: ResourceKind): ModelPart {
+  switch (kind) {
+    case "Namespace":
+    case "ServiceAccount":
+    case "Profile":
+    case "V1Profile":
+      return "profiles";
+    case "Pod":
+    case "WorkloadEndpoint":
+    case "V1WorkloadEndpoint":
+    case "NetworkSet":
+    case "GlobalNetworkSet":
+    case "HostEndpoint":
+    case "V1HostEndpoint":
+      return "members";
+    case "NetworkPolicy":
+    case "GlobalNetworkPolicy":
+    case "V1Policy":
+    case "K8sNetworkPolicy":
+      return "policies";
+    case "Tier":
+      return "tiers";
+    case "EndpointSlice":
+      return "slices";
+    case "IPPool":
+    case "V1IPPool":
+      return "ignored";
+    default:
+      return assertNever(kind, "resource kind");
+  }
+}
+
+/** The model's resources by part, each part in input order. */
+export function partitionModel(model: Model): Readonly<Record<Exclude<ModelPart, "ignored">, Model>> {
+  const parts = { profiles: [], members: [], policies: [], tiers: [], slices: [], ignored: [] } as Record<ModelPart, Model["resources"][number][]>;
+  const { resources } = model;
+  for (let i = 0; i < resources.length; i++) {
+    const r = resources[i]!;
+    parts[modelPart(r.kind)].push(r);
+  }
+  return { profiles: { resources: parts.profiles }, members: { resources: parts.members }, policies: { resources: parts.policies }, tiers: { resources: parts.tiers }, slices: { resources: parts.slices } };
+}
