@@ -51,6 +51,10 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
       return { source: "read", kernel: await readNftState(exec), readAt: clock.now() };
     },
 
+    empty() {
+      return { source: "empty", kernel: [], readAt: clock.now() };
+    },
+
     async recall() {
       const cached = cachedView(cache, "nftables", clock.now());
       if (cached !== undefined) {
