@@ -112,6 +112,21 @@ async function attempt<K, D>(backend: ApplyBackend<K, D>, ir: Ir, dryRun: boolea
   return failure === undefined ? { ...done, notes: backend.report() } : { ...done, notes: backend.report(), failure };
 }
 
+/** The backend `options` names, handed to `use`. */
+function withBackend<T>(options: ApplyOptions, context: BackendContext, use: <K, D>(backend: ApplyBackend<K, D>) => T): T {
+  const backend = options.backend ?? "iptables";
+  switch (backend) {
+    case "iptables": {
+      const mode = options.backendMode === undefined ? {} : { mode: options.backendMode };
+      return use(iptablesBackend(context, { waitSeconds: options.xtablesWaitSeconds ?? 10, ...mode }));
+    }
+    case "nftables":
+      return use(nftablesBackend(context));
+    default:
+      return assertNever(backend, "backend");
+  }
+}
+
 function run(ir: Ir, options: ApplyOptions, exec: Exec, remembered: boolean): Promise<Attempt> {
   const context: BackendContext = {
     exec,
@@ -120,18 +135,24 @@ function run(ir: Ir, options: ApplyOptions, exec: Exec, remembered: boolean): Pr
     ...(options.ledger === undefined ? {} : { ledger: { store: options.ledger, maxAgeMs: options.ledgerMaxAgeMs ?? DEFAULT_LEDGER_MAX_AGE_MS } }),
     ...(options.delta === undefined ? {} : { change: options.delta }),
   };
-  const dryRun = options.dryRun === true;
-  const backend = options.backend ?? "iptables";
-  switch (backend) {
-    case "iptables": {
-      const mode = options.backendMode === undefined ? {} : { mode: options.backendMode };
-      return attempt(iptablesBackend(context, { waitSeconds: options.xtablesWaitSeconds ?? 10, ...mode }), ir, dryRun, remembered);
-    }
-    case "nftables":
-      return attempt(nftablesBackend(context), ir, dryRun, remembered);
-    default:
-      return assertNever(backend, "backend");
-  }
+  return withBackend(options, context, (backend) => attempt(backend, ir, options.dryRun === true, remembered));
+}
+
+/** An Exec for what must run nothing. */
+const NO_PROCESSES: Exec = { run: () => Promise.reject(new Error("internal error: planning for an empty node ran a process")) };
+
+/**
+ * The plan an apply makes on a node where nothing is written yet: the planner run against an
+ * empty kernel view, so exactly what `apply --dry-run` prints on a fresh node (and what
+ * `policyc compile --dry-run` prints). Pure: reads nothing, runs nothing. Without
+ * `backendMode`, the iptables tools are iptables-nft's, as detection picks on a node without
+ * legacy tables.
+ */
+export function planForEmptyNode(ir: Ir, options: Pick<ApplyOptions, "backend" | "backendMode" | "xtablesWaitSeconds"> = {}): Plan {
+  return withBackend(options, { exec: NO_PROCESSES, clock: { now: () => 0 } }, (backend) => {
+    const view = backend.empty();
+    return backend.plan(backend.desire(ir, view), view);
+  });
 }
 
 /**

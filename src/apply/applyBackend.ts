@@ -35,6 +35,8 @@ export interface ApplyBackend<K, D> {
   readonly name: "iptables" | "nftables";
   /** Reads the kernel whole (a view of source `read`). Throws a StepError when a tool fails. */
   read(): Promise<KernelView<K>>;
+  /** The view of a node where nothing is written yet (source `empty`), without reading it. */
+  empty(): KernelView<K>;
   /**
    * Recalls what we wrote: the agent's cache while it is fresh, else the ledger once cheap
    * probes confirm it. Undefined when nothing is remembered or trusted (the report says why).

@@ -2,7 +2,7 @@
  * The apply stage: the only code that runs processes. Read the kernel, plan the difference
  * (pure), execute it with validation and rollback.
  */
-export { apply, DEFAULT_LEDGER_MAX_AGE_MS, type ApplyOptions, type ApplyResult } from "./apply.js";
+export { apply, planForEmptyNode, DEFAULT_LEDGER_MAX_AGE_MS, type ApplyOptions, type ApplyResult } from "./apply.js";
 export { spawnExec, type Exec, type ExecResult } from "./execution/exec.js";
 export { fileLock, noLock, DEFAULT_LOCK_PATH, type Lock } from "./execution/lock.js";
 export { formatPlan, formatSummary, bytesPerTool } from "./planning/formatPlan.js";

@@ -16,6 +16,7 @@ import { iptablesLedgerView, readLedgerChanges } from "./memory/iptablesLedgerVi
 import { planIptables } from "./planning/planIptables.js";
 import { buildDesiredIptables, desiredIptablesState } from "./state/desiredIptables.js";
 import type { DesiredIptablesState, IptablesKernel, IptablesMode } from "./state/iptablesState.js";
+import { variantTools } from "./state/iptablesState.js";
 import type { KernelView } from "./state/kernelView.js";
 import { snapshotAsDesired, stateAfter } from "./state/snapshot.js";
 
@@ -68,6 +69,12 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     async read() {
       const reading = await readIptablesState(exec, await settleMode(), options.waitSeconds);
       return { source: "read", kernel: { state: reading.state, tools: reading.tools }, readAt: clock.now() };
+    },
+
+    empty() {
+      // On a node without legacy tables, detection finds nft (kernel/readIptablesState.ts).
+      const tools = variantTools(options.mode ?? "nft", options.waitSeconds);
+      return { source: "empty", kernel: { state: { v4: [], v6: [], sets: [] }, tools }, readAt: clock.now() };
     },
 
     async recall() {

@@ -107,6 +107,28 @@ describe("apply (nftables, fake kernel)", () => {
     }
   });
 
+  it("a set that comes to hold a prefix is replaced in place with `flags interval`, the chains that look it up refilled, and back", async () => {
+    const plain = B.v4.sets.find((s) => s.type === "net" && s.members.length > 0);
+    expect(plain).toBeDefined();
+    const widened = structuredClone(B) as Ir;
+    const set = widened.v4.sets.find((s) => s.id === plain?.id);
+    (set?.members as string[]).push("10.200.0.0/16");
+    for (const extra of [{}, { cache: createApplyCache() }, { ledger: memoryLedgerStore() }]) {
+      const kernel = fakeNftables(FOREIGN);
+      await applyWith(B, kernel, extra);
+      for (const ir of [widened, B]) {
+        const whole = await applyWith(ir, kernel, { dryRun: true });
+        const result = await applyWith(ir, kernel, extra);
+        expect(result.plan?.steps).toEqual(whole.plan?.steps);
+        const script = result.plan?.steps[0]?.stdin ?? "";
+        expect(script).not.toMatch(/^delete table/m);
+        expect(script).toMatch(/^delete set ip policyc cali40s-\S+\nadd set ip policyc cali40s-\S+ \{ type ipv4_addr;( flags interval;)? comment /m);
+        expect(script).toMatch(/^flush chain ip policyc filter-cali-pi-/m);
+        expect(ours(kernel)).toBe(loaded(ir));
+      }
+    }
+  });
+
   it("a failing transaction changes nothing and names the line", async () => {
     const kernel = fakeNftables(FOREIGN);
     await applyWith(A, kernel);

@@ -11,7 +11,7 @@ import { readNftState } from "./kernel/readNftState.js";
 import { cachedBuild, cachedView, deltaSince } from "./memory/cache.js";
 import { ledgerKey } from "./memory/ledgerStore.js";
 import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
-import { incompatible, planNftables } from "./planning/planNftables.js";
+import { incompatible, planNftables, replacedSets } from "./planning/planNftables.js";
 import { buildDesiredNft, desiredNftTables, withScripts } from "./state/desiredNftables.js";
 import type { KernelView } from "./state/kernelView.js";
 import type { NftTable } from "./state/nftState.js";
@@ -20,6 +20,12 @@ import type { NftTable } from "./state/nftState.js";
 function mustCreate(want: NftTable, have: readonly NftTable[]): boolean {
   const had = have.find((t) => t.family === want.family);
   return had === undefined || incompatible(want, had) !== undefined;
+}
+
+/** Whether reaching `want` rewrites chains whatever their digest says (a set they look up is replaced). */
+function replacesSets(want: NftTable, have: readonly NftTable[]): boolean {
+  const had = have.find((t) => t.family === want.family);
+  return had !== undefined && replacedSets(want, had).length > 0;
 }
 
 export function nftablesBackend(context: BackendContext): ApplyBackend<readonly NftTable[], readonly NftTable[]> {
@@ -51,6 +57,10 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
       return { source: "read", kernel: await readNftState(exec), readAt: clock.now() };
     },
 
+    empty() {
+      return { source: "empty", kernel: [], readAt: clock.now() };
+    },
+
     async recall() {
       const cached = cachedView(cache, "nftables", clock.now());
       if (cached !== undefined) {
@@ -63,10 +73,11 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
     desire(ir, view) {
       const fingerprints = context.ledger !== undefined;
       if (view.source === "ledger") {
-        // Objects the ledger vouches for are taken from it; a table that must be created anew
-        // needs every object printed, so then nothing is taken.
+        // Objects the ledger vouches for are taken from it, their rules known by hash. A table
+        // that must be created anew needs every object printed, and a set replaced needs the
+        // rules that look it up written again: then nothing is taken.
         const desired = desiredNftTables(ir, { reuse: nftReuse(view.kernel), fingerprints });
-        if (!desired.some((t) => mustCreate(t, view.kernel))) return desired;
+        if (!desired.some((t) => mustCreate(t, view.kernel) || replacesSets(t, view.kernel))) return desired;
       }
       const previous = cachedBuild(cache, "nftables");
       const build = buildDesiredNft(ir, { fingerprints, ...(previous === undefined ? {} : { from: { build: previous, delta: deltaSince(previous, ir, context.change) } }) });

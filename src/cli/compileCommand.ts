@@ -1,3 +1,4 @@
+import { formatPlan, planForEmptyNode } from "../apply/index.js";
 import type { OutputFile } from "../backends/iptables/index.js";
 import { renderIptables } from "../backends/iptables/index.js";
 import { renderNftables } from "../backends/nftables/index.js";
@@ -9,22 +10,19 @@ import { nonEmptyFlag, oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { writeFilesAtomically } from "./outputDir.js";
 import { UsageError } from "./usageError.js";
 
-/** What an apply on an empty node feeds each file to, in order (see `--dry-run`). */
-const applyCommands: Readonly<Record<string, string>> = {
-  "ipset.restore": "ipset restore",
-  "iptables.rules": "iptables-restore --noflush",
-  "ip6tables.rules": "ip6tables-restore --noflush",
-  "ruleset.nft": "nft -f",
-};
-
 /**
- * `policyc compile [--node NAME] [--backend iptables|nftables] [--out DIR] [--dry-run] [--emit ir]
- * [--format text|json] [--allow-empty] [input flags] PATH...`
+ * `policyc compile [--node NAME] [--backend iptables|nftables] [--backend-mode legacy|nft]
+ * [--out DIR] [--dry-run] [--emit ir] [--format text|json] [--allow-empty] [input flags] PATH...`
+ *
+ * `--dry-run` prints what `policyc apply --dry-run` prints on a node where nothing is written
+ * yet: the applier's own planner run against an empty kernel view (`planForEmptyNode`), so the
+ * two cannot disagree.
  */
 export async function compileCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     node: { type: "string" },
     backend: { type: "string" },
+    "backend-mode": { type: "string" },
     out: { type: "string" },
     "dry-run": { type: "boolean" },
     emit: { type: "string" },
@@ -35,13 +33,21 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   const emit = oneOf("emit", values.emit, ["rules", "ir"] as const, "rules");
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
-  if (values.out !== undefined && values["dry-run"]) throw new UsageError("--out and --dry-run exclude each other");
+  const mode = values["backend-mode"] === undefined ? undefined : oneOf("backend-mode", values["backend-mode"], ["legacy", "nft"] as const, "nft");
+  const dryRun = values["dry-run"] === true;
+  if (values.out !== undefined && dryRun) throw new UsageError("--out and --dry-run exclude each other");
+  if (emit === "ir" && dryRun) throw new UsageError("--emit ir and --dry-run exclude each other: --dry-run prints the tools' input");
   const node = nonEmptyFlag("node", values.node);
   const out = nonEmptyFlag("out", values.out);
 
   const ir = compileInputs(inputRequest(values, positionals, io), node, values["allow-empty"] === true, io);
   if (ir === undefined) return exitCodes.invalidInput;
 
+  if (dryRun) {
+    const plan = planForEmptyNode(ir, { backend, ...(mode === undefined ? {} : { backendMode: mode }) });
+    io.stdout(format === "json" ? `${JSON.stringify(plan, null, 2)}\n` : formatPlan(plan));
+    return exitCodes.ok;
+  }
   const files: readonly OutputFile[] = emit === "ir" ? [{ path: "ir.txt", contents: printIr(ir) }] : backend === "nftables" ? renderNftables(ir) : renderIptables(ir);
   if (out !== undefined) {
     writeFilesAtomically(out, files);
@@ -50,13 +56,7 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
   if (format === "json") {
     io.stdout(`${JSON.stringify({ files: files.map((f) => ({ path: f.path, contents: f.contents })) }, null, 2)}\n`);
   } else {
-    io.stdout(files.map((f) => section(f, values["dry-run"] === true)).join("\n"));
+    io.stdout(files.map((f) => `# ==> ${f.path} <==\n${f.contents}`).join("\n"));
   }
   return exitCodes.ok;
-}
-
-function section(file: OutputFile, dryRun: boolean): string {
-  const command = applyCommands[file.path];
-  const header = dryRun && command ? `# ==> ${file.path}: ${command} < ${file.path} <==` : `# ==> ${file.path} <==`;
-  return `${header}\n${file.contents}`;
 }

@@ -36,13 +36,15 @@ file:line:col: severity[code]: message, with the source line and a caret, then a
 are (or, with --strict, warnings), 2 on a usage error.`,
   },
   compile: {
-    synopsis: `policyc compile [--node NAME] [--backend iptables|nftables] [--out DIR] [--dry-run] [--emit ir] [--format text|json] [--allow-empty] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc compile [--node NAME] [--backend iptables|nftables] [--backend-mode legacy|nft] [--out DIR] [--dry-run] [--emit ir] [--format text|json] [--allow-empty] ${INPUT_FLAGS} PATH...`,
     description: `Compile the node's complete filter ruleset. Without --node every endpoint is local.
 With --out DIR write ipset.restore, iptables.rules and ip6tables.rules into DIR; otherwise print
 them; --backend nftables writes (or prints) one ruleset.nft for \`nft -f\` instead. --dry-run prints
-exactly what an apply on an empty node would feed to each tool. --emit ir prints the optimized
-intermediate representation instead. No resources at all is an error (it would program an empty
-ruleset) unless --allow-empty.`,
+exactly what \`policyc apply --dry-run\` prints on a node where nothing is written yet: each tool's
+command and input, in order, and a summary (the tools of --backend-mode, default nft, as an apply
+detects on a node without legacy tables). --emit ir prints the optimized intermediate
+representation instead. No resources at all is an error (it would program an empty ruleset)
+unless --allow-empty.`,
   },
   apply: {
     synopsis: `policyc apply --node NAME [--backend iptables|nftables] [--backend-mode legacy|nft] [--dry-run] [--lock-file PATH] [--state-dir DIR] [--state-max-age SECONDS] [--allow-empty] ${INPUT_FLAGS} PATH...`,

@@ -2,6 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { apply, formatPlan, noLock } from "../../src/apply/index.js";
+import { emptySummary } from "../../src/apply/planning/plan.js";
+import { readInputs } from "../../src/cli/readInputs.js";
+import { compileModel } from "../../src/compiler/compile.js";
+import { loadModel } from "../../src/model/loadModel.js";
 import { runCli } from "../helpers/runCli.js";
 
 const dirs: string[] = [];
@@ -23,12 +28,26 @@ describe("policyc compile", () => {
     expect(readFileSync(join(out, "iptables.rules"), "utf8")).toBe(readFileSync("test/golden/cases/demo-shop/iptables.rules", "utf8"));
   });
 
-  it("prints what each tool would be fed with --dry-run", async () => {
+  it("prints with --dry-run what apply --dry-run prints on a node where nothing is written yet", async () => {
     const run = await runCli(["compile", "--node", "node-1", "--dry-run", "fixtures/cases/demo-shop"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("# ==> ipset.restore: ipset restore < ipset.restore <==");
-    expect(run.stdout).toContain("# ==> iptables.rules: iptables-restore --noflush < iptables.rules <==");
-    expect(run.stdout).toContain("# ==> ip6tables.rules: ip6tables-restore --noflush < ip6tables.rules <==");
+    expect(run.stdout).toMatch(/^# ==> step 1\/3 \[sets\] ipset: ipset restore <==\ncreate cali40/);
+    expect(run.stdout).toContain("# ==> step 2/3 [rules] iptables filter: iptables-nft-restore --noflush -w 10 (checked first with: iptables-nft-restore --test --noflush -w 10) <==\n*filter\n");
+    expect(run.stdout).toContain("[rules] ip6tables filter: ip6tables-nft-restore --noflush -w 10");
+    expect(run.stdout).toMatch(/^# summary \(iptables, nft\):\n {2}chains created: \d+/m);
+    // The same as the applier's plan against a node that reads back empty (the kernel test
+    // compares it with apply --dry-run in a fresh network namespace).
+    const empty = { run: () => Promise.resolve({ code: 0, stdout: "", stderr: "" }) };
+    const ir = compileModel(loadModel(readInputs(["fixtures/cases/demo-shop"]).files).model, { node: "node-1" }).ir;
+    const applied = await apply(ir, { exec: empty, lock: noLock, dryRun: true });
+    expect(run.stdout).toBe(formatPlan(applied.plan ?? { backend: "iptables", steps: [], summary: emptySummary, refusals: [] }));
+    const legacy = await runCli(["compile", "--node", "node-1", "--backend-mode", "legacy", "--dry-run", "fixtures/cases/demo-shop"]);
+    expect(legacy.stdout).toContain("iptables-legacy-restore --noflush -w 10");
+    const nft = await runCli(["compile", "--node", "node-1", "--backend", "nftables", "--dry-run", "fixtures/cases/demo-shop"]);
+    expect(nft.stdout).toMatch(/^# ==> step 1\/1 \[rules\] nft: nft -f - \(checked first with: nft --check -f -\) <==\ntable ip policyc \{\}\ndelete table ip policyc\n/);
+    const json = await runCli(["compile", "--node", "node-1", "--dry-run", "--format", "json", "fixtures/cases/demo-shop"]);
+    expect((JSON.parse(json.stdout) as { steps: unknown[] }).steps).toHaveLength(3);
+    expect((await runCli(["compile", "--dry-run", "--emit", "ir", "fixtures/cases/demo-shop"])).code).toBe(2);
   });
 
   it("prints ruleset.nft for the nftables backend", async () => {

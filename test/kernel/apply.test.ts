@@ -351,6 +351,28 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
       expect((await apply(none, options(netnsExec(ns)))).changed).toBe(false);
     });
 
+    it("a set of addresses that comes to hold a prefix is replaced in place with flags interval, in one transaction, and back", async () => {
+      const ns = createNetns();
+      namespaces.push(ns);
+      const plain = B.v4.sets.find((s) => s.type === "net" && s.members.length > 0);
+      const widened = structuredClone(B) as Ir;
+      (widened.v4.sets.find((s) => s.id === plain?.id)?.members as string[]).push("10.200.0.0/16");
+      await apply(B, options(netnsExec(ns)));
+      const name = /^\tset (cali40s-\S+) \{\n\t\ttype ipv4_addr\n\t\tcomment/m.exec(runInNetnsOk(ns, ["nft", "list", "table", "ip", "policyc"]))?.[1];
+      expect(name).toBeDefined();
+      for (const [ir, flags] of [[widened, true], [B, false]] as const) {
+        const exec = netnsExec(ns);
+        const result = await apply(ir, options(exec));
+        expect(result.error).toBeUndefined();
+        expect(exec.calls.filter((c) => WRITERS.test(c))).toEqual(["nft -f -"]);
+        expect(result.plan?.steps[0]?.stdin).not.toMatch(/^delete table/m);
+        const set = runInNetnsOk(ns, ["nft", "list", "set", "ip", "policyc", name ?? ""]);
+        expect(set.includes("flags interval")).toBe(flags);
+        expect(set.includes("10.200.0.0/16")).toBe(flags);
+        expect((await apply(ir, options(netnsExec(ns)))).changed).toBe(false);
+      }
+    });
+
     it("a failing transaction changes nothing", async () => {
       const ns = createNetns();
       namespaces.push(ns);

@@ -67,6 +67,20 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
     expect(change.stdout).toMatch(/sets changed: 2 /);
   });
 
+  it("compile --dry-run prints exactly what apply --dry-run prints in a fresh network namespace", async () => {
+    for (const backend of [["--backend-mode", "nft"], [], ["--backend-mode", "legacy"], ["--backend", "nftables"]]) {
+      const ns = createNetns();
+      namespaces.push(ns);
+      for (const input of [A, B]) {
+        const applied = cli(ns, ["--node", "node-1", "--state-max-age", "0", ...backend, "--dry-run", input]);
+        expect(applied.code, applied.stderr).toBe(0);
+        const compiled = await runCli(["compile", "--node", "node-1", ...backend, "--dry-run", input]);
+        expect(compiled.code).toBe(0);
+        expect(compiled.stdout, `${backend.join(" ")} ${input}`).toBe(applied.stdout);
+      }
+    }
+  }, 300_000);
+
   it("detecting the iptables variant leaves no trace: the legacy tables the kernel lists stay as they were", () => {
     const ns = createNetns();
     namespaces.push(ns);

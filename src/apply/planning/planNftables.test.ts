@@ -83,8 +83,24 @@ describe("planNftables", () => {
     expect(plan.summary.chainsRemoved.length).toBeGreaterThan(0);
     expect(plan.summary.setsChanged).toContain("ip policyc/filter-cali-from-wl-dispatch");
   });
-  it("re-creates a family's table when a set changes type", () => {
-    const kernel = asKernel(a).map((t) => ({ ...t, sets: t.sets.map((s) => ({ ...s, signature: `${s.signature}x` })) }));
+  it("replaces a set whose type or flags change: the chains that look it up flushed first and refilled after", () => {
+    const [ip] = a;
+    const set = ip?.sets.find((s) => s.kind === "set");
+    const kernel = asKernel(a).map((t) => ({ ...t, sets: t.sets.map((s) => (s.name === set?.name ? { ...s, signature: `${s.signature}x` } : s)) }));
+    const lines = (planNftables(a, kernel).steps[0]?.stdin ?? "").split("\n").filter((l) => l !== "");
+    const users = ip?.chains.filter((c) => c.rules.some((r) => r.text.includes(`@${set?.name} `))).map((c) => c.name) ?? [];
+    expect(users.length).toBeGreaterThan(0);
+    const at = (line: string): number => lines.indexOf(line);
+    expect(at(`delete set ip policyc ${set?.name}`)).toBeGreaterThan(Math.max(...users.map((c) => at(`flush chain ip policyc ${c}`))));
+    expect(at(`add set ip policyc ${set?.name} { ${set?.declaration.map((d) => `${d};`).join(" ")} }`)).toBe(at(`delete set ip policyc ${set?.name}`) + 1);
+    const adds = lines.findIndex((l) => l.startsWith(`add element ip policyc ${set?.name} `));
+    expect(adds).toBeGreaterThan(at(`delete set ip policyc ${set?.name}`));
+    for (const c of users) expect(lines.findIndex((l) => l.startsWith(`add rule ip policyc ${c} `))).toBeGreaterThan(adds);
+    expect(lines.some((l) => l.startsWith("delete table"))).toBe(false);
+  });
+
+  it("re-creates a family's table when a base chain's hook changes", () => {
+    const kernel = asKernel(a).map((t) => ({ ...t, chains: t.chains.map((c) => (c.header === undefined ? c : { ...c, header: c.header.replace("priority 0", "priority 1") })) }));
     const text = planNftables(a, kernel).steps[0]?.stdin ?? "";
     expect(text).toMatch(/^# ip policyc re-created: /m);
     expect(text).toContain("delete table ip policyc\ntable ip policyc {");

@@ -1,17 +1,21 @@
 /**
  * The pure nftables planner: one `nft -f` transaction holding only what differs, so the update
  * is all or nothing (the dataplane reference §6, Felix's order):
- * 1. new sets and maps (declared empty);
+ * 1. new sets and maps (declared empty) and new chains;
  * 2. stale elements deleted;
- * 3. new chains added, stale chains flushed (severing their jumps);
- * 4. each changed chain flushed and refilled (nft has no in-place rule replace by position);
- * 5. new elements added (after the chains that map entries jump to);
- * 6. stale sets and maps, then stale chains, deleted: a map's element that goes to a chain
+ * 3. chains flushed: stale ones (severing their jumps), changed ones (nft has no in-place rule
+ *    replace by position), and those that look up a set being replaced;
+ * 4. sets whose type or flags change replaced: deleted (nothing refers to them any more) and
+ *    declared anew, since nft cannot change a set's type or flags in place;
+ * 5. new set elements added;
+ * 6. the flushed chains that stay, and the new ones, filled;
+ * 7. new map elements added (after the chains they go to);
+ * 8. stale sets and maps, then stale chains, deleted: a map's element that goes to a chain
  *    holds a reference on it, and the kernel refuses to delete a chain still referenced
  *    (EBUSY), so a stale dispatch map goes before the chains it went to. (Rules that used a
- *    stale set are gone by then: their chains were flushed in 3 or 4.)
- * A family whose table is missing, or where a set's type or a base chain's hook changed (which
- * nft cannot alter in place), gets its whole table re-created inside the same transaction.
+ *    stale set are gone by then: their chains were flushed in 3.)
+ * A family whose table is missing, or where a base chain's hook changed (which nft cannot
+ * alter in place), gets its whole table re-created inside the same transaction.
  */
 import { NFT_TABLE_NAME } from "../../backends/nftables/names.js";
 import type { NftChain, NftSet, NftTable } from "../state/nftState.js";
@@ -40,17 +44,38 @@ function addable(set: NftSet, element: string): string {
 
 /** Why `want` cannot be reached from `have` in place (the table must be re-created), if so. */
 export function incompatible(want: NftTable, have: NftTable): string | undefined {
-  const haveSets = new Map(have.sets.map((s) => [s.name, s] as const));
-  for (const set of want.sets) {
-    const old = haveSets.get(set.name);
-    if (old !== undefined && (old.kind !== set.kind || old.signature !== set.signature)) return `${set.kind} ${set.name} changes type`;
-  }
   const haveChains = new Map(have.chains.map((c) => [c.name, c] as const));
   for (const chain of want.chains) {
     const old = haveChains.get(chain.name);
     if (old !== undefined && old.header !== chain.header) return `chain ${chain.name} changes its hook`;
   }
   return undefined;
+}
+
+/** The sets and maps of `want` that `have` holds with another kind, type or flags. */
+export function replacedSets(want: NftTable, have: NftTable): NftSet[] {
+  const haveSets = new Map(have.sets.map((s) => [s.name, s] as const));
+  return want.sets.filter((set) => {
+    const old = haveSets.get(set.name);
+    return old !== undefined && (old.kind !== set.kind || old.signature !== set.signature);
+  });
+}
+
+/** Whether a rule's text looks up set or map `name` (`@name`, then a space or the end). */
+function looksUp(text: string, name: string): boolean {
+  const at = `@${name}`;
+  for (let i = text.indexOf(at); i >= 0; i = text.indexOf(at, i + 1)) {
+    const next = text[i + at.length];
+    if (next === undefined || next === " " || next === "}" || next === ",") return true;
+  }
+  return false;
+}
+
+function writable(t: string, chain: NftChain): string[] {
+  return chain.rules.map((r) => {
+    if (r.text === "") throw new Error(`internal error: rule cali:${r.hash} of ${t} ${chain.name} is known only by its hash and cannot be written`);
+    return `add rule ${t} ${chain.name} ${r.text}`;
+  });
 }
 
 /** The transaction lines for one family, and what they change. */
@@ -74,20 +99,28 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
   const wantChains = new Set(want.chains.map((c) => c.name));
   const staleChains = have.chains.filter((c) => !wantChains.has(c.name));
   const staleSets = have.sets.filter((s) => !wantSets.has(s.name));
+  const replaced = replacedSets(want, have);
+  const replacing = new Set(replaced.map((s) => s.name));
 
   const declare: string[] = [];
   const dels: string[] = [];
+  const replace: string[] = [];
   const setAdds: string[] = [];
   const mapAdds: string[] = [];
   const setsCreated: string[] = [];
   const setsChanged: string[] = [];
   for (const set of want.sets) {
-    const old = haveSets.get(set.name);
-    // The same elements (a set the ledger knows unchanged): nothing to compare.
-    if (old?.elements === set.elements) continue;
-    if (old === undefined) {
+    const known = haveSets.get(set.name);
+    // The same elements (a set the ledger or the cache knows unchanged): nothing to compare.
+    if (known?.elements === set.elements && !replacing.has(set.name)) continue;
+    const declaration = `add ${set.kind} ${t} ${set.name} { ${set.declaration.map((d) => `${d};`).join(" ")} }`;
+    const old = replacing.has(set.name) ? undefined : known;
+    if (known === undefined) {
       setsCreated.push(`${t}/${set.name}`);
-      declare.push(`add ${set.kind} ${t} ${set.name} { ${set.declaration.map((d) => `${d};`).join(" ")} }`);
+      declare.push(declaration);
+    } else if (old === undefined) {
+      setsChanged.push(`${t}/${set.name}`);
+      replace.push(`delete ${known.kind} ${t} ${set.name}`, declaration);
     }
     const oldElements = new Set(old?.elements ?? []);
     const newElements = new Set(set.elements);
@@ -98,34 +131,32 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
     if (added.length > 0) (set.kind === "map" ? mapAdds : setAdds).push(`add element ${t} ${set.name} { ${added.map((e) => addable(set, e)).join(", ")} }`);
   }
 
-  const chainLines: string[] = [];
+  const flushes: string[] = [];
+  const fills: string[] = [];
   const created: string[] = [];
   const changed: string[] = [];
   const hooksChanged: string[] = [];
   for (const chain of want.chains) {
     const old = haveChains.get(chain.name);
-    if (old !== undefined && sameRules(chain, old)) continue;
+    const refills = replaced.length > 0 && chain.rules.some((r) => replaced.some((s) => looksUp(r.text, s.name)));
+    if (old !== undefined && sameRules(chain, old) && !refills) continue;
     if (old === undefined) {
       created.push(`${t}/${chain.name}`);
       declare.push(chain.header === undefined ? `add chain ${t} ${chain.name}` : `add chain ${t} ${chain.name} { ${chain.header} }`);
     } else {
       (chain.header === undefined ? changed : hooksChanged).push(`${t}/${chain.name}`);
-      chainLines.push(`flush chain ${t} ${chain.name}`);
+      flushes.push(`flush chain ${t} ${chain.name}`);
     }
-    append(
-      chainLines,
-      chain.rules.map((r) => {
-        if (r.text === "") throw new Error(`internal error: rule cali:${r.hash} of ${t} ${chain.name} is known only by its hash and cannot be written`);
-        return `add rule ${t} ${chain.name} ${r.text}`;
-      }),
-    );
+    append(fills, writable(t, chain));
   }
   const lines = [
     ...declare,
     ...dels,
     ...staleChains.map((c) => `flush chain ${t} ${c.name}`),
+    ...flushes,
+    ...replace,
     ...setAdds,
-    ...chainLines,
+    ...fills,
     ...mapAdds,
     ...staleSets.map((s) => `delete ${s.kind} ${t} ${s.name}`),
     ...staleChains.map((c) => `delete chain ${t} ${c.name}`),

@@ -103,6 +103,15 @@ export interface IptablesTools {
   readonly waitSeconds: number;
 }
 
+/**
+ * The tools of `mode` where the variant's own binaries are installed (Debian, Ubuntu, RHEL and
+ * Felix's image all have them): `iptables-nft-restore`, …. An apply that reads the kernel finds
+ * the binaries it has, plain `iptables-restore` when those are missing (kernel/readIptablesState.ts).
+ */
+export function variantTools(mode: IptablesMode, waitSeconds: number): IptablesTools {
+  return { mode, restore4: `iptables-${mode}-restore`, restore6: `ip6tables-${mode}-restore`, ipset: "ipset", waitSeconds };
+}
+
 /** What the iptables backend knows of the kernel: our part of it, and the tools that change it. */
 export interface IptablesKernel {
   readonly state: KernelIptablesState;

@@ -4,11 +4,13 @@
  * - `read`: the kernel was read whole just now;
  * - `cache`: the agent's memory of what its last apply left (memory/cache.ts), not re-read;
  * - `ledger`: what the last apply recorded (memory/ledger.ts, memory/nftLedger.ts), checked with
- *   cheap probes; the parts a plan changes are read before planning, the rest is known by digest.
+ *   cheap probes; the parts a plan changes are read before planning, the rest is known by digest;
+ * - `empty`: nothing read, a node where nothing is written yet (what `compile --dry-run` plans
+ *   against).
  */
 import { assertNever } from "../../diagnostics/assertNever.js";
 
-export type KernelSource = "read" | "cache" | "ledger";
+export type KernelSource = "read" | "cache" | "ledger" | "empty";
 
 export interface KernelView<K> {
   readonly source: KernelSource;
@@ -27,6 +29,7 @@ export interface KernelView<K> {
 export function worthRereading(source: KernelSource): boolean {
   switch (source) {
     case "read":
+    case "empty":
       return false;
     case "cache":
     case "ledger":

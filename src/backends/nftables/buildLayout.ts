@@ -19,7 +19,7 @@ import type { FamilyDelta, IrDelta, TableDelta } from "../../compiler/ir/delta.j
 import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, KernelChain, Rule, Table, TableName } from "../../compiler/ir/types.js";
 import type { DispatchMap } from "./dispatchMaps.js";
 import { findDispatchMaps } from "./dispatchMaps.js";
-import { setElements } from "./elements.js";
+import { needsInterval, setElements } from "./elements.js";
 import type { NftFamilyLayout, NftLayout, NftTablePart } from "./layout.js";
 import { MAX_COMMENT_LENGTH } from "./limits.js";
 import { NFT_TABLE_NAME, nftBaseChainName, nftChainName, nftFamily, nftSetName, uniqueNames } from "./names.js";
@@ -84,7 +84,7 @@ function buildSet(set: IpSet, name: string): NftSet {
   const elements = setElements(set).map((e) => new NftElement(e));
   const comment = nftText(set.comment, MAX_COMMENT_LENGTH);
   return set.type === "net"
-    ? new NftSet(name, addr, ["interval"], comment, elements)
+    ? new NftSet(name, addr, needsInterval(set) ? ["interval"] : [], comment, elements)
     : new NftSet(name, `${addr} . inet_proto . inet_service`, [], comment, elements);
 }
 

@@ -1,6 +1,22 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { addrPortElement, addressExpression, intervalElements, normalizeRanges, portsExpression, rangesDisjoint, setElements } from "./elements.js";
+import { addrPortElement, addressElements, addressExpression, intervalElements, needsInterval, normalizeRanges, portsExpression, rangesDisjoint, setElements } from "./elements.js";
+
+describe("sets of single addresses", () => {
+  it("need no interval flag, and list their addresses without the full-length prefix", () => {
+    const set = (members: string[], family: 4 | 6 = 4) => ({ id: "s:x", type: "net" as const, family, members, comment: "" });
+    expect(needsInterval(set(["10.0.0.1/32", "10.0.0.2"]))).toBe(false);
+    expect(needsInterval(set([]))).toBe(false);
+    expect(needsInterval(set(["10.0.0.1/32", "10.0.1.0/24"]))).toBe(true);
+    expect(needsInterval(set(["fd00::1/128"], 6))).toBe(false);
+    expect(needsInterval(set(["fd00::/64"], 6))).toBe(true);
+    expect(setElements(set(["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32"]))).toEqual(["10.0.0.1", "10.0.0.2", "10.0.0.3"]);
+    // With a prefix among them, the minimal prefix list (adjacent addresses merged).
+    expect(setElements(set(["10.0.0.2/32", "10.0.0.3/32", "10.0.1.0/24"]))).toEqual(["10.0.0.2/31", "10.0.1.0/24"]);
+    expect(addressElements(["fd00::1/128", "fd00::2"], 6, "t")).toEqual(["fd00::1", "fd00::2"]);
+    expect(() => addressElements(["10.0.0.1"], 6, "set s:x")).toThrow(/set s:x holds 10.0.0.1, which is not IPv6/);
+  });
+});
 
 describe("intervalElements", () => {
   it("drops contained prefixes and merges adjacent ones (nft rejects overlapping intervals)", () => {

@@ -28,6 +28,39 @@ export function intervalElements(cidrs: readonly string[], family: Family, owner
   return aggregateCidrs(cidrs);
 }
 
+/** Whether a `net` member is one address: no prefix, or a full-length one (`/32`, `/128`). */
+export function isSingleAddress(member: string): boolean {
+  const slash = member.indexOf("/");
+  return slash < 0 || member.slice(slash + 1) === (member.includes(":") ? "128" : "32");
+}
+
+/**
+ * The members of a `net` set that holds single addresses only, as addresses (a full-length
+ * prefix dropped): the elements of a set without `flags interval`, which nft rejects prefixes
+ * in. Throws (an internal error) on a member of the other family.
+ */
+export function addressElements(members: readonly string[], family: Family, owner: string): readonly string[] {
+  const out: string[] = [];
+  for (const member of members) {
+    if (familyOfAddress(member) !== family) throw internal(`${owner} holds ${member}, which is not IPv${family}`);
+    const slash = member.indexOf("/");
+    const address = slash < 0 ? member : member.slice(0, slash);
+    if (out[out.length - 1] !== address) out.push(address);
+  }
+  return out;
+}
+
+/**
+ * Whether a `net` set needs `flags interval`: only when it holds a prefix shorter than one
+ * address. A set of single addresses is a plain hash set, which nft 1.0.6 changes cheaply: for
+ * an element added to or deleted from any interval set, nft first fetches the elements of every
+ * interval set of the table (on shape L, seconds for the pod sets), and for one of a plain set
+ * nothing. A set that comes to hold a prefix (or loses its last) is replaced by the applier.
+ */
+export function needsInterval(set: IpSet): boolean {
+  return set.type === "net" && !set.members.every(isSingleAddress);
+}
+
 /** Protocol names valid both in nft's `inet_proto` type and in ipset's hash:ip,port members. */
 const PORT_PROTOCOLS: ReadonlySet<string> = new Set(["tcp", "udp", "sctp"]);
 
@@ -46,10 +79,13 @@ export function addrPortElement(member: string, family: Family, owner: string): 
   return `${address} . ${protocol} . ${portNumber}`;
 }
 
-/** A set's elements in nft syntax: prefixes for `net` sets, concatenations for `addrPort`. */
+/**
+ * A set's elements in nft syntax: for `net` sets prefixes (`needsInterval`) or addresses, for
+ * `addrPort` concatenations.
+ */
 export function setElements(set: IpSet): readonly string[] {
   const owner = `set ${set.id}`;
-  if (set.type === "net") return intervalElements(set.members, set.family, owner);
+  if (set.type === "net") return needsInterval(set) ? intervalElements(set.members, set.family, owner) : addressElements(set.members, set.family, owner);
   return [...new Set(set.members.map((m) => addrPortElement(m, set.family, owner)))].sort();
 }
 

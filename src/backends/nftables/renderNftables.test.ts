@@ -59,10 +59,10 @@ describe("renderNftables", () => {
     expect(text).not.toMatch(/flush ruleset/);
   });
 
-  it("declares every set, empty ones without elements, with nft types", () => {
+  it("declares every set, empty ones without elements, with nft types; `flags interval` only for a set holding a prefix", () => {
     expect(text).toContain("\tset cali40n-web {\n\t\ttype ipv4_addr . inet_proto . inet_service\n\t\tcomment \"named port _http_\"\n\t\telements = {\n\t\t\t10.0.0.1 . tcp . 8080,\n\t\t\t10.0.0.2 . tcp . 8080\n\t\t}\n\t}");
     expect(text).toContain("\tset cali40s-db {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t\tcomment \"role == db\"\n\t\telements = {\n\t\t\t10.0.0.0/24\n\t\t}\n\t}");
-    expect(text).toContain("\tset cali40s-none {\n\t\ttype ipv4_addr\n\t\tflags interval\n\t}");
+    expect(text).toContain("\tset cali40s-none {\n\t\ttype ipv4_addr\n\t}");
   });
 
   it("turns the dispatch tree into a verdict map and drops the child chain", () => {
