@@ -58,8 +58,11 @@ function byName(a: Chain, b: Chain): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** The model's IR before any pass. */
-export function buildIr(model: Model, node: string | undefined): BuildResult {
+/**
+ * The model's IR before any pass; with `aggregateSets`, `net` sets already as the CIDR
+ * aggregation pass makes them (the optimizing pipeline follows).
+ */
+export function buildIr(model: Model, node: string | undefined, aggregateSets = false): BuildResult {
   const marks = FELIX_MARKS;
   const parts = partitionModel(model);
   const resolved = resolveEndpoints(parts.members, collectProfiles(parts.profiles), node);
@@ -70,7 +73,7 @@ export function buildIr(model: Model, node: string | undefined): BuildResult {
   const local = resolved.local.filter((e) => !seen.has(e.iface) && (seen.add(e.iface), true));
   const applicable = applicablePolicies(local, tiers);
   const services = serviceMembers(parts.slices);
-  const sets = createSetBuilder(resolved.members, services.lookup);
+  const sets = createSetBuilder(resolved.members, services.lookup, aggregateSets);
   // What the rules use, for the diagnostics (see compileDiagnostics.ts).
   let currentOrigin: Origin | undefined;
   const serviceUses: ServiceUse[] = [];

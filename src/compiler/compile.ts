@@ -26,6 +26,7 @@ export interface CompileResult {
  * `unresolved-named-port`.
  */
 export function compileModel(model: Model, options: CompileOptions = {}): CompileResult {
-  const { ir, diagnostics } = buildIr(model, options.node);
-  return { ir: runPipeline(ir, options.optimize !== false), diagnostics };
+  const optimize = options.optimize !== false;
+  const { ir, diagnostics } = buildIr(model, options.node, optimize);
+  return { ir: runPipeline(ir, optimize), diagnostics };
 }

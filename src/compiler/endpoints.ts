@@ -252,7 +252,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
   const ensure = (name: string, make: () => ProfileInfo): void => {
     if (!profiles.has(name)) profiles.set(name, make());
   };
-  const members = new MemberTable();
+  const members = new MemberTable(model.resources.length);
   const local: EndpointInfo[] = [];
   // Other members name arbitrary profiles, which a later pod may bring into being: they are
   // resolved after every pod.
@@ -273,7 +273,7 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
         ensure(serviceAccountProfileName(ns, sa), () => serviceAccountProfile(ns, sa, {}));
         inNs.set(sa, (base = podBase(ns, sa, lookup)));
       }
-      members.add(r.metadata.labels, base.labels, podNets(r), podPorts(r, portLists));
+      members.add(r.metadata.labels, base.labels, r.ips, podPorts(r, portLists));
       // Only local pods are endpoints of their own (chains); the others are members only.
       if (isLocal(r.nodeName)) local.push(podEndpoint(r, base, true, portLists));
       continue;

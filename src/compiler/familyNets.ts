@@ -10,24 +10,28 @@
 import type { NamedPort } from "../model/types.js";
 import type { Family } from "./ir/types.js";
 import type { MemberTable } from "./memberTable.js";
-import { v4SortKey } from "./passes/cidrMath.js";
+import { hostCidr } from "./endpoints.js";
+import { aggregateV4Keys, v4SortKey } from "./passes/cidrMath.js";
 import type { PortProtocol } from "./setBuilder.js";
 
 /**
- * Every member CIDR of one family in compressed-row form: member i's CIDRs are
- * texts[offsets[i] .. offsets[i + 1]). Each CIDR also has a RANK in set order (IPv4 by address
- * then prefix length, IPv6 by text), equal CIDRs sharing one rank, so that a set's members are
- * sorted as an Int32Array of ranks (no comparator calls, no new strings: `byRank` holds one text
- * per distinct CIDR, shared by every set). Sets hold up to hundreds of thousands of members.
+ * Every member net of one family in compressed-row form: member i's nets are entries
+ * offsets[i] .. offsets[i + 1], as the member gives them (`raw`: an address or a CIDR). Each
+ * entry also has a RANK in set order (IPv4 by address then prefix length, IPv6 by CIDR text),
+ * equal CIDRs sharing one rank, so that a set's members are sorted as an Int32Array of ranks
+ * (no comparator calls). A rank's CIDR text is made once, when a set first lists it, and shared
+ * by every set: the member's own string where it already is that text.
  */
 export interface FamilyNets {
   readonly offsets: Int32Array;
-  readonly texts: readonly string[];
-  /** Per CIDR: IPv4 `address * 64 + prefix length` (exact in a double); unused for IPv6. */
-  readonly keys: Float64Array;
+  readonly raw: readonly string[];
   readonly rank: Int32Array;
-  /** Canonical text per rank. */
-  readonly byRank: readonly string[];
+  /** Per rank: its first entry. */
+  readonly first: Int32Array;
+  /** Per rank, IPv4: its `v4SortKey` (ascending); empty for IPv6. */
+  readonly keys: Float64Array;
+  /** The canonical CIDR text of a rank. */
+  cidr(rank: number): string;
 }
 
 function v4Text(key: number): string {
@@ -37,10 +41,11 @@ function v4Text(key: number): string {
 }
 
 /**
- * Whether `t` is an IPv4 CIDR as `v4Text` writes it: four decimal octets up to 255 and a prefix
- * length up to 32, without leading zeros. Checked by character codes: this runs per address.
+ * How `t` stands to `v4Text`'s form (four decimal octets up to 255, no leading zeros, then a
+ * prefix length up to 32): "cidr" when it is that text, "address" when it is that text but for
+ * the `/prefix`, undefined otherwise. Checked by character codes: this runs per address.
  */
-function isV4Text(t: string): boolean {
+function v4Form(t: string): "cidr" | "address" | undefined {
   let part = 0;
   let digits = 0;
   let value = 0;
@@ -49,17 +54,27 @@ function isV4Text(t: string): boolean {
     const ch = t.charCodeAt(i);
     if (ch >= 48 && ch <= 57) {
       if (digits === 0) leadingZero = ch === 48;
-      else if (leadingZero) return false;
+      else if (leadingZero) return undefined;
       value = value * 10 + (ch - 48);
-      if (++digits > 3) return false;
+      if (++digits > 3) return undefined;
       continue;
     }
-    if (digits === 0 || value > 255 || ch !== (part < 3 ? 46 : 47) || part > 3) return false;
+    if (digits === 0 || value > 255 || ch !== (part < 3 ? 46 : 47) || part > 3) return undefined;
     part++;
     digits = 0;
     value = 0;
   }
-  return part === 4 && digits > 0 && value <= 32;
+  if (digits === 0) return undefined;
+  if (part === 3) return value <= 255 ? "address" : undefined;
+  return part === 4 && value <= 32 ? "cidr" : undefined;
+}
+
+/** The canonical CIDR text of an IPv4 entry with sort key `key`: `t` itself, or made. */
+function v4Cidr(t: string, key: number): string {
+  const form = v4Form(t);
+  if (form === "cidr") return t;
+  // A bare address is a host (`/32`, key % 64 === 32).
+  return form === "address" ? `${t}/32` : v4Text(key);
 }
 
 /** Index of `x` in the ascending, distinct `sorted` (present by construction). */
@@ -92,48 +107,60 @@ function rankTexts(texts: readonly string[]): { rank: Int32Array; distinct: stri
   return { rank: Int32Array.from(texts, (t) => at.get(t)!), distinct };
 }
 
-/** Both families' nets of every member, from one pass over the members' CIDRs. */
+/** Per rank, its first entry. */
+function firstEntries(rank: Int32Array, ranks: number): Int32Array {
+  const first = new Int32Array(ranks).fill(-1);
+  for (let p = 0; p < rank.length; p++) if (first[rank[p]!] === -1) first[rank[p]!] = p;
+  return first;
+}
+
+/** Both families' nets of every member, from one pass over the members' nets. */
 export function familyNets(members: MemberTable): Readonly<Record<Family, FamilyNets>> {
   const offsets4 = new Int32Array(members.slots + 1);
   const offsets6 = new Int32Array(members.slots + 1);
-  const texts4: string[] = [];
-  const texts6: string[] = [];
-  const keys: number[] = [];
+  const raw4: string[] = [];
+  const raw6: string[] = [];
+  let keys = new Float64Array(1024);
   for (let i = 0; i < members.slots; i++) {
-    for (const n of members.nets(i)) {
-      if (n.includes(":")) texts6.push(n);
+    const nets = members.nets(i);
+    for (let j = 0; j < nets.length; j++) {
+      const n = nets[j]!;
+      const key = v4SortKey(n);
+      if (Number.isNaN(key)) raw6.push(n);
       else {
-        texts4.push(n);
-        keys.push(v4SortKey(n));
+        if (raw4.length === keys.length) {
+          const grown = new Float64Array(keys.length * 2);
+          grown.set(keys);
+          keys = grown;
+        }
+        keys[raw4.length] = key;
+        raw4.push(n);
       }
     }
-    offsets4[i + 1] = texts4.length;
-    offsets6[i + 1] = texts6.length;
+    offsets4[i + 1] = raw4.length;
+    offsets6[i + 1] = raw6.length;
   }
-  return { 4: v4Nets(offsets4, texts4, Float64Array.from(keys)), 6: v6Nets(offsets6, texts6) };
+  return { 4: v4Nets(offsets4, raw4, keys.subarray(0, raw4.length)), 6: v6Nets(offsets6, raw6) };
 }
 
-function v6Nets(offsets: Int32Array, texts: readonly string[]): FamilyNets {
-  const { rank, distinct } = rankTexts(texts);
-  return { offsets, texts, keys: new Float64Array(0), rank, byRank: distinct };
+function v6Nets(offsets: Int32Array, raw: readonly string[]): FamilyNets {
+  const { rank, distinct } = rankTexts(raw.map(hostCidr));
+  return { offsets, raw, rank, first: firstEntries(rank, distinct.length), keys: new Float64Array(0), cidr: (r) => distinct[r]! };
 }
 
-function v4Nets(offsets: Int32Array, texts: readonly string[], keys: Float64Array): FamilyNets {
+function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array): FamilyNets {
   const { rank, distinct } = rankNumbers(keys);
-  // The endpoints' own strings where they are canonical (they normally are), so that sets share
-  // them; formatted from the key otherwise.
-  const byRank = new Array<string>(distinct.length).fill("");
-  for (let p = 0; p < texts.length; p++) {
-    const r = rank[p]!;
-    if (byRank[r] !== "") continue;
-    const t = texts[p]!;
-    byRank[r] = isV4Text(t) ? t : v4Text(distinct[r]!);
-  }
-  return { offsets, texts, keys, rank, byRank };
+  const first = firstEntries(rank, distinct.length);
+  const texts = new Array<string>(distinct.length).fill("");
+  return { offsets, raw, rank, first, keys: distinct, cidr: (r) => (texts[r] ||= v4Cidr(raw[first[r]!]!, distinct[r]!)) };
 }
 
-/** A `net` set's members: the distinct CIDRs of the listed members' nets, in rank order. */
-export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>): string[] {
+/**
+ * A `net` set's members: the distinct CIDRs of the listed members' nets, in rank order; with
+ * `aggregate`, IPv4 sets come as `aggregateCidrs` makes them, from the ranks' keys (the CIDR
+ * aggregation pass then finds them aggregated already).
+ */
+export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean): readonly string[] {
   let n = 0;
   for (let j = 0; j < list.length; j++) n += fn.offsets[list[j]! + 1]! - fn.offsets[list[j]!]!;
   const ranks = new Int32Array(n);
@@ -143,8 +170,15 @@ export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>): string[]
     for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) ranks[w++] = fn.rank[k]!;
   }
   ranks.sort();
-  const out: string[] = [];
-  for (let r = 0; r < ranks.length; r++) if (r === 0 || ranks[r] !== ranks[r - 1]) out.push(fn.byRank[ranks[r]!]!);
+  let distinct = 0;
+  for (let r = 0; r < ranks.length; r++) if (r === 0 || ranks[r] !== ranks[r - 1]) ranks[distinct++] = ranks[r]!;
+  if (aggregate && fn.keys.length > 0) {
+    const keys = new Float64Array(distinct);
+    for (let r = 0; r < distinct; r++) keys[r] = fn.keys[ranks[r]!]!;
+    return aggregateV4Keys(keys, (k) => fn.cidr(ranks[k]!));
+  }
+  const out = new Array<string>(distinct);
+  for (let r = 0; r < distinct; r++) out[r] = fn.cidr(ranks[r]!);
   return out;
 }
 
@@ -171,10 +205,10 @@ function bare(cidr: string): string {
  * are not (an address followed by `.`, as in `::1.2.3.4`, sorts before its own `/`).
  */
 function v6AddrRanks(fn: FamilyNets): { rank: Int32Array; distinct: string[] } | undefined {
-  const ofCidrRank = new Int32Array(fn.byRank.length);
+  const ofCidrRank = new Int32Array(fn.first.length);
   const distinct: string[] = [];
-  for (let r = 0; r < fn.byRank.length; r++) {
-    const a = bare(fn.byRank[r]!);
+  for (let r = 0; r < fn.first.length; r++) {
+    const a = bare(fn.cidr(r));
     const last = distinct[distinct.length - 1];
     if (last === undefined || a > last) distinct.push(a);
     else if (a !== last) return undefined;
@@ -185,15 +219,13 @@ function v6AddrRanks(fn: FamilyNets): { rank: Int32Array; distinct: string[] } |
 
 export function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
   if (family === 6) {
-    const { rank, distinct } = v6AddrRanks(fn) ?? rankTexts(fn.texts.map(bare));
+    const { rank, distinct } = v6AddrRanks(fn) ?? rankTexts(fn.raw.map(bare));
     return { rank, size: distinct.length, addr: (r) => distinct[r]! };
   }
   // IPv4 keys already order by address; a rank per distinct key, as for net members. The
-  // address is the first CIDR's of that rank.
-  const first = new Int32Array(fn.byRank.length).fill(-1);
-  for (let p = 0; p < fn.rank.length; p++) if (first[fn.rank[p]!] === -1) first[fn.rank[p]!] = p;
-  const addrs = new Array<string>(first.length).fill("");
-  return { rank: fn.rank, size: first.length, addr: (r) => (addrs[r] ||= bare(fn.texts[first[r]!]!)) };
+  // address is the first entry's of that rank (a pod's own address string).
+  const addrs = new Array<string>(fn.first.length).fill("");
+  return { rank: fn.rank, size: fn.first.length, addr: (r) => (addrs[r] ||= bare(fn.raw[fn.first[r]!]!)) };
 }
 
 /** Member texts of one family and `proto:port` suffix, by address rank, shared by that family's sets. */

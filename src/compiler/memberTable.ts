@@ -19,25 +19,42 @@ const FREE: LabelBase = { inherited: {}, automatic: {}, strip: false };
 const NONE: readonly never[] = [];
 
 export class MemberTable {
-  private readonly own: Labels[] = [];
-  private readonly bases: LabelBase[] = [];
-  private readonly netLists: (readonly string[])[] = [];
-  private readonly portLists: (readonly NamedPort[])[] = [];
+  private readonly own: Labels[];
+  private readonly bases: LabelBase[];
+  private readonly netLists: (readonly string[])[];
+  private readonly portLists: (readonly NamedPort[])[];
   private readonly free: number[] = [];
-  private readonly columns = new LabelColumns((slot, label) => labelOf(this.own[slot]!, this.bases[slot]!, label));
+  private readonly columns: LabelColumns;
+  private used = 0;
+
+  /**
+   * `capacity`: how many members to make room for at once (the lists grow past it, but growing
+   * a list of hundreds of thousands copies it into freshly mapped memory, which costs more than
+   * filling it).
+   */
+  constructor(capacity = 0) {
+    this.own = new Array<Labels>(capacity);
+    this.bases = new Array<LabelBase>(capacity);
+    this.netLists = new Array<readonly string[]>(capacity);
+    this.portLists = new Array<readonly NamedPort[]>(capacity);
+    this.columns = new LabelColumns((slot, label) => labelOf(this.own[slot]!, this.bases[slot]!, label), capacity);
+  }
 
   /** Every slot, live or free, is below this bound. */
   get slots(): number {
-    return this.own.length;
+    return this.used;
   }
 
   isLive(slot: number): boolean {
     return this.bases[slot] !== FREE;
   }
 
-  /** A new member (`nets`: CIDRs of both families); returns its slot. */
+  /**
+   * A new member; returns its slot. `nets`: its addresses and CIDRs, both families (a pod's
+   * addresses as the model has them: `hostCidr` makes each a CIDR).
+   */
   add(own: Labels, base: LabelBase, nets: readonly string[], ports: readonly NamedPort[]): number {
-    const slot = this.free.pop() ?? this.own.length;
+    const slot = this.free.pop() ?? this.used++;
     this.own[slot] = own;
     this.bases[slot] = base;
     this.netLists[slot] = nets;
@@ -76,6 +93,7 @@ export class MemberTable {
     return flattenLabels(this.own[slot]!, this.bases[slot]!);
   }
 
+  /** The member's addresses and CIDRs (see `add`). */
   nets(slot: number): readonly string[] {
     return this.netLists[slot]!;
   }
@@ -92,7 +110,7 @@ export class MemberTable {
   }
 
   /** The live slots whose members `selector` matches, ascending. */
-  select(selector: Selector): number[] {
+  select(selector: Selector): Int32Array {
     return this.columns.select(selector);
   }
 }

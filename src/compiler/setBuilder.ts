@@ -48,7 +48,11 @@ type Registration =
 
 const byId = (a: IpSet, b: IpSet): number => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
-export function createSetBuilder(members: MemberTable, services: ServiceLookup = () => ({ nets: { 4: [], 6: [] }, addrPorts: { 4: [], 6: [] } })): SetBuilder {
+/**
+ * `aggregate`: `net` sets come with their members aggregated (as the CIDR aggregation pass
+ * makes them, which then leaves them as they are), computed from the members' numeric keys.
+ */
+export function createSetBuilder(members: MemberTable, services: ServiceLookup = () => ({ nets: { 4: [], 6: [] }, addrPorts: { 4: [], 6: [] } }), aggregate = false): SetBuilder {
   const registered: Record<Family, Map<string, Registration>> = { 4: new Map(), 6: new Map() };
   const built: Partial<Record<Family, readonly IpSet[]>> = {};
   const register = (family: Family, r: Registration): { readonly id: string } => {
@@ -75,7 +79,7 @@ export function createSetBuilder(members: MemberTable, services: ServiceLookup =
   const build = (family: Family, r: Registration): IpSet => {
     switch (r.kind) {
       case "selector":
-        return { id: r.id, type: "net", family, members: netSetMembers(netsOf(family), matching(r.selector)), comment: r.comment };
+        return { id: r.id, type: "net", family, members: netSetMembers(netsOf(family), matching(r.selector), aggregate), comment: r.comment };
       case "namedPort": {
         const fn = netsOf(family);
         const ar = (addrRanksOf[family] ??= addrRanks(fn, family));

@@ -57,9 +57,10 @@ export function formatCidr(start: bigint, prefix: number, bits: 32 | 128): strin
 }
 
 /**
- * An IPv4 CIDR as one number that sorts CIDRs by address, then prefix length (wider first):
- * `address * 64 + prefix length`, exact in a double. Parsed by character codes (no splitting):
- * this runs once per endpoint address.
+ * An IPv4 CIDR (or address: a `/32`) as one number that sorts CIDRs by address, then prefix
+ * length (wider first): `address * 64 + prefix length`, exact in a double; NaN for an IPv6 text
+ * (one with a `:`). Parsed by character codes (no splitting): this runs once per endpoint
+ * address.
  */
 export function v4SortKey(cidr: string): number {
   let v = 0;
@@ -68,6 +69,7 @@ export function v4SortKey(cidr: string): number {
   let inPrefix = false;
   for (let i = 0; i < cidr.length; i++) {
     const ch = cidr.charCodeAt(i);
+    if (ch === 58) return NaN;
     if (ch === 46) {
       v = v * 256 + octet;
       octet = 0;
@@ -91,49 +93,30 @@ export function cidrInterval(cidr: string): { interval: Interval; bits: 32 | 128
   return { interval: { start, end: start + size - 1n }, bits };
 }
 
+/** Per power of two: 2 ** i, i = 0..32 (block sizes by `32 - prefix`). */
+const POW2 = Float64Array.from({ length: 33 }, (_, i) => 2 ** i);
+
 /**
- * The minimal CIDR cover of v4 CIDRs. Returns `cidrs` itself when it is already minimal and in
- * address order (the common case for endpoint sets), to avoid reformatting. The check reads the
- * list once into typed arrays (no per-member allocation: sets hold hundreds of thousands).
+ * Whether the aligned blocks [starts[k], ends[k]], in list order, are sorted by start and a
+ * minimal cover (disjoint, and no two adjacent equal-size aligned siblings, which would merge).
  */
-function coverV4(cidrs: readonly string[]): readonly string[] {
-  const n = cidrs.length;
-  const starts = new Float64Array(n);
-  const ends = new Float64Array(n);
+function v4Order(starts: Float64Array, ends: Float64Array, n: number): { sorted: boolean; minimal: boolean } {
   let minimal = true;
   let sorted = true;
-  for (let k = 0; k < n; k++) {
-    const c = cidrs[k]!;
-    let addr = 0;
-    let octet = 0;
-    let prefix = 32;
-    let i = 0;
-    for (; i < c.length; i++) {
-      const ch = c.charCodeAt(i);
-      if (ch === 46) {
-        addr = addr * 256 + octet;
-        octet = 0;
-      } else if (ch === 47) break;
-      else octet = octet * 10 + (ch - 48);
-    }
-    addr = addr * 256 + octet;
-    if (i < c.length) {
-      prefix = 0;
-      for (i++; i < c.length; i++) prefix = prefix * 10 + (c.charCodeAt(i) - 48);
-    }
-    const size = 2 ** (32 - prefix);
-    const start = Math.floor(addr / size) * size;
-    starts[k] = start;
-    ends[k] = start + size - 1;
-    if (k > 0 && start < starts[k - 1]!) sorted = false;
-    // Sorted, disjoint and not adjacent-mergeable (two equal-size aligned siblings would merge).
-    if (minimal && k > 0 && start <= ends[k - 1]! + 1) {
+  for (let k = 1; k < n; k++) {
+    const start = starts[k]!;
+    if (start < starts[k - 1]!) sorted = false;
+    if (minimal && start <= ends[k - 1]! + 1) {
+      const size = ends[k]! - start + 1;
       const prevSize = ends[k - 1]! - starts[k - 1]! + 1;
       minimal = start > ends[k - 1]! && !(prevSize === size && starts[k - 1]! % (size * 2) === 0);
     }
   }
-  // Input text is trusted to be canonical (the model canonicalizes CIDRs; sets format them).
-  if (minimal) return cidrs;
+  return { sorted, minimal };
+}
+
+/** The greedy split into the largest aligned blocks of the union of blocks [starts[k], ends[k]]. */
+function v4Blocks(starts: Float64Array, ends: Float64Array, n: number, sorted: boolean): string[] {
   // Sets arrive in address order; other lists are short.
   const order = Array.from({ length: n }, (_, k) => k);
   if (!sorted) order.sort((x, y) => starts[x]! - starts[y]!);
@@ -157,6 +140,86 @@ function coverV4(cidrs: readonly string[]): readonly string[] {
       cur += size;
     }
   }
+  return out;
+}
+
+/** Scratch block bounds, kept between calls (sets hold hundreds of thousands of members). */
+let starts = new Float64Array(0);
+let ends = new Float64Array(0);
+
+function scratch(n: number): void {
+  if (starts.length >= n) return;
+  starts = new Float64Array(Math.max(n, starts.length * 2));
+  ends = new Float64Array(starts.length);
+}
+
+/**
+ * The minimal CIDR cover of v4 CIDRs. Returns `cidrs` itself when it is already minimal and in
+ * address order (the common case for endpoint sets), to avoid reformatting. The check reads the
+ * list once into typed arrays (no per-member allocation: sets hold hundreds of thousands).
+ */
+function coverV4(cidrs: readonly string[]): readonly string[] {
+  const n = cidrs.length;
+  scratch(n);
+  for (let k = 0; k < n; k++) {
+    const c = cidrs[k]!;
+    let addr = 0;
+    let octet = 0;
+    let prefix = 32;
+    let i = 0;
+    for (; i < c.length; i++) {
+      const ch = c.charCodeAt(i);
+      if (ch === 46) {
+        addr = addr * 256 + octet;
+        octet = 0;
+      } else if (ch === 47) break;
+      else octet = octet * 10 + (ch - 48);
+    }
+    addr = addr * 256 + octet;
+    if (i < c.length) {
+      prefix = 0;
+      for (i++; i < c.length; i++) prefix = prefix * 10 + (c.charCodeAt(i) - 48);
+    }
+    const size = POW2[32 - prefix] ?? 2 ** (32 - prefix);
+    const start = Math.floor(addr / size) * size;
+    starts[k] = start;
+    ends[k] = start + size - 1;
+  }
+  const { sorted, minimal } = v4Order(starts, ends, n);
+  // Input text is trusted to be canonical (the model canonicalizes CIDRs; sets format them).
+  return minimal ? cidrs : v4Blocks(starts, ends, n, sorted);
+}
+
+/**
+ * Lists `aggregateCidrs` returned: it returns each of them unchanged (an aggregated list is
+ * minimal and in address order), so it need not read them again. A cache of a pure function.
+ */
+const aggregated = new WeakSet<readonly string[]>();
+
+/**
+ * `aggregateCidrs` of the IPv4 CIDRs `textOf(0..n-1)`, given their `v4SortKey`s ascending and
+ * distinct: what a set builder that already has the keys uses, without formatting or parsing
+ * the members (only the blocks that merge are formatted).
+ */
+export function aggregateV4Keys(keys: ArrayLike<number>, textOf: (k: number) => string): readonly string[] {
+  const n = keys.length;
+  if (n === 0) return [];
+  scratch(n);
+  for (let k = 0; k < n; k++) {
+    const key = keys[k]!;
+    const prefix = key % 64;
+    const size = POW2[32 - prefix] ?? 2 ** (32 - prefix);
+    const start = Math.floor((key - prefix) / 64 / size) * size;
+    starts[k] = start;
+    ends[k] = start + size - 1;
+  }
+  const { sorted, minimal } = v4Order(starts, ends, n);
+  let out: string[];
+  if (minimal) {
+    out = new Array<string>(n);
+    for (let k = 0; k < n; k++) out[k] = textOf(k);
+  } else out = v4Blocks(starts, ends, n, sorted);
+  aggregated.add(out);
   return out;
 }
 
@@ -288,7 +351,10 @@ function coverV6(cidrs: readonly string[]): readonly string[] {
 /** The minimal CIDR list (sorted by address) covering the union of `cidrs`, all of one family. */
 export function aggregateCidrs(cidrs: readonly string[]): readonly string[] {
   if (cidrs.length === 0) return [];
-  return cidrs[0]!.includes(":") ? coverV6(cidrs) : coverV4(cidrs);
+  if (aggregated.has(cidrs)) return cidrs;
+  const out = cidrs[0]!.includes(":") ? coverV6(cidrs) : coverV4(cidrs);
+  aggregated.add(out);
+  return out;
 }
 
 /** Whether `addr` (an address or CIDR) lies in `cidr`; false across families. */

@@ -66,14 +66,21 @@ function union(lists: readonly Int32Array[]): Int32Array {
 }
 
 export class LabelColumns {
-  private live = new Uint8Array(16);
+  private live: Uint8Array;
   /** Slots below this bound may be live. */
   private count = 0;
   private readonly columns = new Map<string, Column>();
   /** Leaf tables, per leaf object (a leaf always reads the same label). */
   private readonly tables = new WeakMap<Selector, LeafTable>();
+  private scratch = new Int32Array(0);
 
-  constructor(private readonly valueOf: ValueOf) {}
+  /** `capacity`: slots to make room for at once. */
+  constructor(
+    private readonly valueOf: ValueOf,
+    capacity = 16,
+  ) {
+    this.live = new Uint8Array(Math.max(16, capacity));
+  }
 
   /** A slot became live (with the labels `valueOf` now gives). */
   added(slot: number): void {
@@ -303,16 +310,20 @@ export class LabelColumns {
   }
 
   /** The live slots whose labels match `selector`, ascending. */
-  select(selector: Selector): number[] {
-    const out: number[] = [];
+  select(selector: Selector): Int32Array {
     const c = this.candidates(selector);
     const test = this.test(selector);
+    // Matches go to a scratch list kept between calls, then to a list of their exact length.
+    const bound = c ? c.length : this.count;
+    if (this.scratch.length < bound) this.scratch = new Int32Array(Math.max(bound, this.scratch.length * 2));
+    const out = this.scratch;
+    let n = 0;
     if (c) {
-      for (let k = 0; k < c.length; k++) if (test(c[k]!)) out.push(c[k]!);
+      for (let k = 0; k < c.length; k++) if (test(c[k]!)) out[n++] = c[k]!;
     } else {
       const { live } = this;
-      for (let slot = 0; slot < this.count; slot++) if (live[slot] === 1 && test(slot)) out.push(slot);
+      for (let slot = 0; slot < this.count; slot++) if (live[slot] === 1 && test(slot)) out[n++] = slot;
     }
-    return out;
+    return out.slice(0, n);
   }
 }
