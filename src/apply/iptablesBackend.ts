@@ -98,7 +98,8 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
 
     async readChanges(view, desired) {
       if (view.source !== "ledger") return view;
-      const read = await readLedgerChanges(view, desired, exec);
+      if (ledger === undefined) return undefined;
+      const read = await readLedgerChanges(view, ledger.ledger, desired, exec);
       if ("problem" in read) return distrust(read.problem);
       notes.push(`kernel state from the ledger (${ledger?.checked ?? ""}; ${read.read})`);
       return read.view;
