@@ -74,6 +74,8 @@ export function planTable(name: string, want: DesiredTable | undefined, have: Ke
   const body: string[] = [];
   for (const chain of wantChains) {
     const existing = haveChains.get(chain.name);
+    // The same rules object on both sides (an agent's cache): nothing to compare.
+    if (existing?.rules === chain.rules) continue;
     const lines = existing === undefined ? chain.rules.map((r) => `-A ${chain.name} ${writable(chain.name, r)}`) : chainDiff(chain.name, chain.rules, existing.rules);
     if (existing !== undefined && lines.length > 0) changed.push(chain.name);
     append(body, lines);
@@ -161,6 +163,8 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
   };
   for (const set of want) {
     const old = haveByName.get(set.name);
+    // The same object on both sides (an agent's cache): nothing to compare.
+    if (old === set) continue;
     if (set.opaque === true || old?.opaque === true) {
       // Known from the ledger to be unchanged on both sides; anything else is a broken invariant.
       const same = old !== undefined && set.opaque === true && old.opaque === true && createLine(set) === createLine(old);

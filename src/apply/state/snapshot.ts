@@ -59,7 +59,8 @@ export function stateAfter(desired: DesiredIptablesState, before: KernelIptables
         return { name: kernelChain, rules: [...(hook?.insert ?? []), ...foreign, ...(hook?.append ?? [])] };
       });
       const chains = w?.chains ?? [];
-      const foreignChains = (h?.allChains ?? []).filter((c) => !builtinNames.includes(c) && !(h?.chains ?? []).some((x) => x.name === c));
+      const notForeign = new Set([...builtinNames, ...(h?.chains ?? []).map((x) => x.name)]);
+      const foreignChains = (h?.allChains ?? []).filter((c) => !notForeign.has(c));
       return { name, chains, builtins, allChains: [...builtinNames, ...foreignChains, ...chains.map((c) => c.name)] };
     });
   };
