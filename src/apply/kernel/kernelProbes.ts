@@ -1,5 +1,5 @@
 /**
- * Small, cheap reads of the kernel, for an apply that trusts its ledger (ledger.ts) and wants to
+ * Small, cheap reads of the kernel, for an apply that trusts its ledger (memory/ledger.ts) and wants to
  * confirm it, or to read only the chains and sets it is about to change.
  */
 import type { Exec } from "../execution/exec.js";

@@ -43,7 +43,7 @@ export function snapshotAsDesired(state: KernelIptablesState, now?: KernelIptabl
 /**
  * What the kernel holds after `desired` was applied on top of `before`: our chains and sets as
  * desired, each kernel chain's foreign rules as they were with our hooks placed around them.
- * Used as the cached state of an agent between refreshes (see cache.ts).
+ * Used as the cached state of an agent between refreshes (see memory/cache.ts).
  */
 export function stateAfter(desired: DesiredIptablesState, before: KernelIptablesState): KernelIptablesState {
   const family = (want: readonly DesiredTable[], had: readonly KernelTable[]): KernelTable[] => {
