@@ -8,9 +8,12 @@
  *    and one pod's label changed (a remote pod's `tier`, which peer selectors use).
  * 2. Apply base to an empty namespace (the initial full apply).
  * 3. One-change apply: variant, then base, then variant… (5 each way, 3 on L); report the median, the
- *    bytes fed to each tool and the split between reading the kernel, planning and writing. Three
- *    ways: as the CLI does (a ledger file, checked with cheap probes), reading the whole kernel
- *    every time (`--state-max-age 0`), and as an agent with its in-memory cache.
+ *    bytes fed to each tool and the split between reading the kernel, planning (the desired
+ *    state and the plan: the apply's compile side) and writing. Four ways: as the CLI does (a
+ *    ledger file, checked with cheap probes), reading the whole kernel every time
+ *    (`--state-max-age 0`), and as an agent with its in-memory cache, given the IR delta (as the
+ *    incremental compiler hands it over; `diffIr`, worked out before the clock starts) or not
+ *    (then the applier compares the two IRs itself).
  * 4. Full restore: the backend's whole rendered output for the variant fed to the tools as
  *    `policyc compile` prints it (ipset restore + iptables-restore --noflush + ip6tables-restore
  *    --noflush, or nft -f), on the same node (5 runs, median).
@@ -23,10 +26,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { dump } from "js-yaml";
-import { apply, bytesPerTool, createApplyCache, fileLedgerStore, noLock, spawnExec, type ApplyCache, type ApplyOptions, type Exec, type LedgerStore } from "../src/apply/index.js";
+import { apply, bytesPerTool, createApplyCache, fileLedgerStore, noLock, spawnExec, type ApplyCache, type ApplyOptions, type Exec, type IrChange, type LedgerStore } from "../src/apply/index.js";
 import { renderIptables } from "../src/backends/iptables/index.js";
 import { renderNftables } from "../src/backends/nftables/index.js";
 import { compileModel } from "../src/compiler/compile.js";
+import { diffIr } from "../src/compiler/ir/delta.js";
 import type { Ir } from "../src/compiler/ir/types.js";
 import { loadModel } from "../src/model/loadModel.js";
 import { generateResources, localNode, shapes, type ClusterShape } from "./generateCluster.js";
@@ -105,13 +109,21 @@ function timedExec(): Exec & { readMs: number; writeMs: number } {
 const mode = args.includes("legacy") ? "legacy" : "nft";
 const options: Partial<ApplyOptions> = backend === "nftables" ? { backend: "nftables" } : { backendMode: mode };
 
-/** How the kernel state is known: read whole every time, the CLI's ledger file, or the agent's cache. */
-type Memory = { cache: ApplyCache } | { ledger: LedgerStore } | Record<string, never>;
+/** How the kernel state is known: read whole every time, the CLI's ledger file, or the agent's cache (with the IR deltas, or not). */
+type Memory = { cache: ApplyCache; deltas?: boolean } | { ledger: LedgerStore } | Record<string, never>;
+
+/** The deltas between base and variant, both ways, as an incremental compiler would hand them over. */
+const deltas = new Map<Ir, IrChange>([
+  [variant, { from: base, delta: diffIr(base, variant) }],
+  [base, { from: variant, delta: diffIr(variant, base) }],
+]);
 
 async function timedApply(ir: Ir, memory: Memory = {}) {
   const exec = timedExec();
+  const { deltas: withDeltas, ...kept } = { deltas: false, ...memory };
+  const change = withDeltas ? deltas.get(ir) : undefined;
   const t = performance.now();
-  const result = await apply(ir, { exec, lock: noLock, ...options, ...memory });
+  const result = await apply(ir, { exec, lock: noLock, ...options, ...kept, ...(change === undefined ? {} : { delta: change }) });
   const ms = performance.now() - t;
   if (!result.ok || result.plan === undefined) throw new Error(result.error);
   if (process.env.BENCH_VERBOSE !== undefined) console.error(`${Math.round(ms)} ms: ${result.notes.join("; ")}`);
@@ -145,7 +157,11 @@ try {
   const one = runs[0];
   if (one === undefined) throw new Error("no run");
   console.error(JSON.stringify({ oneChangeMs: median(runs.map((r) => r.ms)), readMs: median(runs.map((r) => r.readMs)), writeMs: median(runs.map((r) => r.writeMs)), bytes: bytesPerTool(one.plan) }));
-  // The agent's way: the kernel view is remembered in memory between applies (cache.ts).
+  // The agent's way: the kernel view is remembered in memory between applies (memory/cache.ts),
+  // and each apply is given the IR delta (the first apply of the run has none to go with).
+  const deltaRuns = await oneChange({ cache: createApplyCache(), deltas: true });
+  const deltaMs = median(deltaRuns.map((r) => r.ms));
+  // The same without the deltas: the applier compares the IRs itself.
   const agentRuns = await oneChange({ cache: createApplyCache() });
   const agentMs = median(agentRuns.map((r) => r.ms));
 
@@ -193,11 +209,13 @@ try {
           planMs: median(wholeRuns.map((r) => r.planMs)),
           writeMs: median(wholeRuns.map((r) => r.writeMs)),
         },
+        deltaApply: { ms: deltaMs, planMs: median(deltaRuns.map((r) => r.planMs)), writeMs: median(deltaRuns.map((r) => r.writeMs)), bytes: bytesPerTool(deltaRuns[0]?.plan ?? one.plan) },
         agentApply: { ms: agentMs, planMs: median(agentRuns.map((r) => r.planMs)), writeMs: median(agentRuns.map((r) => r.writeMs)), bytes: bytesPerTool(agentRuns[0]?.plan ?? one.plan) },
         fullRestore: { ms: median(fullMs), bytes: fullBytes },
         speedup: {
           cliApplyVsFullRestore: Math.round((median(fullMs) / oneMs) * 10) / 10,
           wholeReadApplyVsFullRestore: Math.round((median(fullMs) / median(wholeRuns.map((r) => r.ms))) * 10) / 10,
+          deltaApplyVsFullRestore: Math.round((median(fullMs) / deltaMs) * 10) / 10,
           agentApplyVsFullRestore: Math.round((median(fullMs) / agentMs) * 10) / 10,
           writesOnlyVsFullRestore: Math.round((median(fullMs) / Math.max(1, median(runs.map((r) => r.writeMs)))) * 10) / 10,
         },

@@ -32,6 +32,7 @@ export { renderIptables, type OutputFile } from "./backends/iptables/index.js";
 export { renderNftables } from "./backends/nftables/index.js";
 export {
   apply,
+  planForEmptyNode,
   createApplyCache,
   fileLedgerStore,
   memoryLedgerStore,
@@ -45,6 +46,8 @@ export {
   type ApplyOptions,
   type ApplyResult,
   type ApplyCache,
+  type IrChange,
+  type Clock,
   type LedgerStore,
   type Exec,
   type ExecResult,

@@ -8,7 +8,7 @@ import type { ApplyBackend, BackendContext } from "./applyBackend.js";
 import { executePlan } from "./execution/execute.js";
 import { detectIptablesMode, readIptablesState } from "./kernel/readIptablesState.js";
 import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
-import { cachedBuild, cachedView, deltaSince } from "./memory/cache.js";
+import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
 import type { IptablesLedger } from "./memory/ledger.js";
 import { ledgerAfter, ledgerReuse, parseLedger } from "./memory/ledger.js";
 import { ledgerKey } from "./memory/ledgerStore.js";
@@ -91,14 +91,20 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
       const fingerprints = context.ledger !== undefined;
       if (view.source === "ledger" && ledger !== undefined) return desiredIptablesState(ir, { fingerprints, reuse: ledgerReuse(ledger.ledger, view.kernel.state) });
       const previous = cachedBuild(cache, "iptables");
-      const build = buildDesiredIptables(ir, { fingerprints, ...(previous === undefined ? {} : { from: { build: previous, delta: deltaSince(previous, ir, context.change) } }) });
+      const change = previous === undefined ? {} : usableDelta(previous, context.change);
+      // Digests for a ledger, and for an agent without deltas: its next build takes by digest.
+      const build = buildDesiredIptables(ir, {
+        fingerprints: fingerprints || (cache !== undefined && change.delta === undefined),
+        ...(previous === undefined ? {} : { from: { build: previous, ...change } }),
+      });
       if (cache !== undefined) cache.build = { backend: "iptables", build };
       return build.desired;
     },
 
     async readChanges(view, desired) {
       if (view.source !== "ledger") return view;
-      const read = await readLedgerChanges(view, desired, exec);
+      if (ledger === undefined) return undefined;
+      const read = await readLedgerChanges(view, ledger.ledger, desired, exec);
       if ("problem" in read) return distrust(read.problem);
       notes.push(`kernel state from the ledger (${ledger?.checked ?? ""}; ${read.read})`);
       return read.view;

@@ -8,8 +8,9 @@ import type { ApplyBackend, BackendContext } from "./applyBackend.js";
 import { executePlan } from "./execution/execute.js";
 import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
 import { readNftState } from "./kernel/readNftState.js";
-import { cachedBuild, cachedView, deltaSince } from "./memory/cache.js";
+import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
 import { ledgerKey } from "./memory/ledgerStore.js";
+import type { NftLedger } from "./memory/nftLedger.js";
 import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
 import { incompatible, planNftables, replacedSets } from "./planning/planNftables.js";
 import { buildDesiredNft, desiredNftTables, withScripts } from "./state/desiredNftables.js";
@@ -31,6 +32,8 @@ function replacesSets(want: NftTable, have: readonly NftTable[]): boolean {
 export function nftablesBackend(context: BackendContext): ApplyBackend<readonly NftTable[], readonly NftTable[]> {
   const { exec, clock, cache } = context;
   const notes: string[] = [];
+  /** The ledger recalled from (a ledger view only). */
+  let recalled: NftLedger | undefined;
   let netns: Promise<string | undefined> | undefined;
   const namespace = (): Promise<string | undefined> => (netns ??= context.ledger === undefined ? Promise.resolve(undefined) : readNetnsId(exec));
 
@@ -47,6 +50,7 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
       return undefined;
     }
     notes.push(`kernel state from the ledger (nf_tables generation ${ledger.generation} unchanged)`);
+    recalled = ledger;
     return { source: "ledger", kernel: nftKernelFromLedger(ledger), readAt: ledger.writtenAt };
   };
 
@@ -80,7 +84,12 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
         if (!desired.some((t) => mustCreate(t, view.kernel) || replacesSets(t, view.kernel))) return desired;
       }
       const previous = cachedBuild(cache, "nftables");
-      const build = buildDesiredNft(ir, { fingerprints, ...(previous === undefined ? {} : { from: { build: previous, delta: deltaSince(previous, ir, context.change) } }) });
+      const change = previous === undefined ? {} : usableDelta(previous, context.change);
+      // Digests for a ledger, and for an agent without deltas: its next build takes by digest.
+      const build = buildDesiredNft(ir, {
+        fingerprints: fingerprints || (cache !== undefined && change.delta === undefined),
+        ...(previous === undefined ? {} : { from: { build: previous, ...change } }),
+      });
       if (cache !== undefined) cache.build = { backend: "nftables", build };
       return withScripts(build.layout, build.tables, (t) => mustCreate(t, view.kernel));
     },
@@ -108,7 +117,7 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
       // is caught by its generation), so it is reported, not fatal.
       try {
         if (generation === undefined) await context.ledger.store.clear(ledgerKey("nftables", id));
-        else await context.ledger.store.save(ledgerKey("nftables", id), JSON.stringify(nftLedgerAfter(desired, { netns: id, generation, writtenAt: view.readAt })));
+        else await context.ledger.store.save(ledgerKey("nftables", id), JSON.stringify(nftLedgerAfter(desired, { netns: id, generation, writtenAt: view.readAt }, view.source === "ledger" ? recalled : undefined)));
       } catch (e) {
         notes.push(`ledger not written: ${(e as Error).message}`);
       }

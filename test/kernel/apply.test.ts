@@ -201,7 +201,10 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
 
       it.each([
         ["the IPv6 commit, after IPv4 committed", A, (argv: readonly string[]) => /^ip6tables-.*restore$/.test(argv[0] ?? "") && !argv.includes("--test")],
-        ["the IPv4 validation", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(argv[0] ?? "") && argv.includes("--test")],
+        // iptables-nft validates every table first; iptables-legacy commits straight in (planIptables.ts `validatesFirst`).
+        mode === "nft"
+          ? (["the IPv4 validation", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(argv[0] ?? "") && argv.includes("--test")] as const)
+          : (["the IPv4 commit", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(argv[0] ?? "") && !argv.includes("--test")] as const),
         ["the set cleanup, after both tables committed", C, (argv: readonly string[], stdin: string) => argv.join(" ") === "ipset restore" && stdin.startsWith("destroy")],
       ] as const)("a failure in %s leaves iptables-save and ipset save as before (exit-3 error names tool and line)", async (what, target, when) => {
         const ns = createNetns();

@@ -1,7 +1,8 @@
 /**
  * The only door to the outside world: every process the applier runs goes through an `Exec`.
  * The real one spawns processes; tests pass a fake that records argv and stdin and answers from a
- * script (see fakeExec.ts), so planning and ordering are tested without a kernel.
+ * script (see testing/fakeExec.ts; testing/fakeKernel.ts and testing/fakeNftables.ts are whole
+ * in-memory kernels), so planning and ordering are tested without a kernel.
  */
 import { spawn } from "node:child_process";
 

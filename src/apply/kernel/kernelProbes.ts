@@ -1,14 +1,13 @@
 /**
- * Small, cheap reads of the kernel, for an apply that trusts its ledger (ledger.ts) and wants to
+ * Small, cheap reads of the kernel, for an apply that trusts its ledger (memory/ledger.ts) and wants to
  * confirm it, or to read only the chains and sets it is about to change.
  */
 import type { Exec } from "../execution/exec.js";
 import { NOT_FOUND } from "../execution/exec.js";
 import type { SetHeader } from "../state/ipsetState.js";
-import { parseIpsetHeaders, parseIpsetSave } from "../state/ipsetState.js";
-import type { ChainRules, OwnedRule, SetState } from "../state/iptablesState.js";
+import { parseIpsetHeaders } from "../state/ipsetState.js";
+import type { ChainRules, IptablesTools, OwnedRule } from "../state/iptablesState.js";
 import { ruleHashOf } from "../state/iptablesState.js";
-import type { IptablesTools } from "../state/iptablesState.js";
 import { stepError } from "../execution/stepError.js";
 
 /** The network namespace the tools run in, e.g. `net:[4026531840]`; undefined if unreadable. */
@@ -64,19 +63,6 @@ export async function readSetHeaders(exec: Exec, ipset: string): Promise<SetHead
   const result = await exec.run(argv);
   if (result.code !== 0) throw stepError("reading state", argv, result);
   return parseIpsetHeaders(result.stdout);
-}
-
-/** The members of the named sets (`ipset save NAME`, one call each, run together). */
-export async function readSets(exec: Exec, ipset: string, names: readonly string[]): Promise<SetState[]> {
-  const texts = await Promise.all(
-    names.map(async (name) => {
-      const argv = [ipset, "save", name];
-      const result = await exec.run(argv);
-      if (result.code !== 0) throw stepError("reading state", argv, result);
-      return result.stdout;
-    }),
-  );
-  return texts.flatMap(parseIpsetSave);
 }
 
 /**

@@ -6,12 +6,12 @@
  *   iptables every 180 s and ipsets every 90 s by default) and dropped after any failure, so
  *   drift (someone deleting our rules by hand) is repaired at the next refresh;
  * - the last desired state built, with its layout and IR: the next apply builds its desired
- *   state from the IR delta since (the one it is given, else `diffIr`), rendering only what
- *   changed. A build depends on the IR alone, so it is kept whatever became of its apply.
+ *   state from the IR delta since, when it is given one, rendering only what changed; else it
+ *   digests the IR and takes what the last build made of the same IR objects. A build depends
+ *   on the IR alone, so it is kept whatever became of its apply.
  * The CLI never uses a cache: it always reads, or trusts its ledger.
  */
 import type { IrDelta } from "../../compiler/ir/delta.js";
-import { diffIr } from "../../compiler/ir/delta.js";
 import type { Ir } from "../../compiler/ir/types.js";
 import type { IptablesBuild } from "../state/desiredIptables.js";
 import type { NftBuild } from "../state/desiredNftables.js";
@@ -64,10 +64,9 @@ export interface IrChange {
 }
 
 /**
- * The delta from the IR `build` was made from to `ir`: `given` when it starts there (an
- * incremental compiler's, nothing to compute), else `diffIr`, which compares the two IRs (by
- * identity first, so objects an incremental compiler shares cost nothing).
+ * The delta to build from after `build`: `given`, when it starts at the IR `build` was made
+ * from. Otherwise none: the next build takes what it can from `build` by digests.
  */
-export function deltaSince(build: { readonly ir: Ir }, ir: Ir, given: IrChange | undefined): IrDelta {
-  return given !== undefined && given.from === build.ir ? given.delta : diffIr(build.ir, ir);
+export function usableDelta(build: { readonly ir: Ir }, given: IrChange | undefined): { readonly delta?: IrDelta } {
+  return given !== undefined && given.from === build.ir ? { delta: given.delta } : {};
 }

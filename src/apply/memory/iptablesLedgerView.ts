@@ -2,17 +2,19 @@
  * The kernel as an iptables ledger (ledger.ts) describes it, in two steps around the desired
  * state: `iptablesLedgerView` checks the ledger with cheap probes and gives the view it records
  * (our chains by hash only, sets opaque); `readLedgerChanges` then reads from the kernel only the
- * chains and sets a plan from that view will change, so that the plan, and its rollback, have
- * their real contents. Either answers a `problem` whenever the ledger cannot be trusted; the
- * apply then reads the kernel whole.
+ * chains a plan from that view will change, so that the plan, and its rollback, have their real
+ * contents, and takes the members of the sets it changes from the ledger (the probes found each
+ * set with the number of members written; a member swapped by hand would make the plan's
+ * `ipset restore` fail, and the apply then retries from a whole read). Either answers a
+ * `problem` whenever the ledger cannot be trusted; the apply then reads the kernel whole.
  */
 import type { Exec } from "../execution/exec.js";
-import { readChains, readNftGeneration, readSetHeaders, readSets } from "../kernel/kernelProbes.js";
+import { readChains, readNftGeneration, readSetHeaders } from "../kernel/kernelProbes.js";
 import { readIptablesTables } from "../kernel/readIptablesState.js";
 import type { ChainRules, DesiredIptablesState, IptablesKernel, IptablesMode, IptablesTools, KernelIptablesState, KernelTable } from "../state/iptablesState.js";
 import type { KernelView } from "../state/kernelView.js";
 import type { IptablesLedger } from "./ledger.js";
-import { kernelFromLedger, ledgerProblem, sameHashes } from "./ledger.js";
+import { kernelFromLedger, ledgerProblem, recordedMembers, sameHashes } from "./ledger.js";
 
 /**
  * Above this many changed or removed chains, one `iptables-save` per family (about 1.2 s on a
@@ -74,10 +76,11 @@ function withChains(tables: readonly KernelTable[], table: string, read: readonl
 }
 
 /**
- * `view` (through the ledger) with the chains and sets a plan to `desired` changes read from
- * the kernel: their real contents, checked against the ledger's hashes. Or why it cannot be.
+ * `view` (through `ledger`) with the chains a plan to `desired` changes read from the kernel
+ * (their real contents, checked against the ledger's hashes) and the members of the sets it
+ * changes as the ledger recorded them. Or why it cannot be.
  */
-export async function readLedgerChanges(view: KernelView<IptablesKernel>, desired: DesiredIptablesState, exec: Exec): Promise<{ readonly view: KernelView<IptablesKernel>; readonly read: string } | { readonly problem: string }> {
+export async function readLedgerChanges(view: KernelView<IptablesKernel>, ledger: IptablesLedger, desired: DesiredIptablesState, exec: Exec): Promise<{ readonly view: KernelView<IptablesKernel>; readonly read: string } | { readonly problem: string }> {
   const { tools } = view.kernel;
   let kernel = view.kernel.state;
   // iptables-nft: our chains are known by hash only; read the ones the plan will change. (With
@@ -93,12 +96,12 @@ export async function readLedgerChanges(view: KernelView<IptablesKernel>, desire
     kernel = read.family === 4 ? { ...kernel, v4: withChains(kernel.v4, read.table, read.chains) } : { ...kernel, v6: withChains(kernel.v6, read.table, read.chains) };
   }
 
-  // Sets whose members change: read their members (the others stay opaque on both sides).
+  // Sets whose members change: their members as recorded (the others stay opaque on both sides).
   const recorded = new Set(kernel.sets.map((s) => s.name));
   const changing = desired.sets.filter((s) => s.opaque !== true && recorded.has(s.name)).map((s) => s.name);
-  const read = new Map((await readSets(exec, tools.ipset, changing)).map((s) => [s.name, s] as const));
-  const missing = changing.find((name) => !read.has(name));
-  if (missing !== undefined) return { problem: `set ${missing} could not be read` };
-  kernel = { ...kernel, sets: kernel.sets.map((s) => read.get(s.name) ?? s) };
-  return { view: { ...view, kernel: { state: kernel, tools } }, read: `read ${changing.length} set(s) in full` };
+  const members = new Map(changing.map((name) => [name, recordedMembers(ledger, name)] as const));
+  const missing = changing.find((name) => members.get(name) === undefined);
+  if (missing !== undefined) return { problem: `set ${missing} is not in it` };
+  kernel = { ...kernel, sets: kernel.sets.map((s) => members.get(s.name) ?? s) };
+  return { view: { ...view, kernel: { state: kernel, tools } }, read: `${changing.length} changing set(s) as recorded` };
 }

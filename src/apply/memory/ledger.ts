@@ -6,7 +6,9 @@
  *
  * What is recorded: per table, our chains (the IR fingerprint each was rendered from and the
  * `cali:` hash of each rule), the kernel chains with all their rules (to place hooks), and per
- * set its metadata, member count and the digest of the IR members it was built from.
+ * set its metadata, its members as written (so that a set about to change need not be read:
+ * `ipset save` of one set costs about 40 µs a member, seconds for a pod set of shape L), their
+ * number and the digest of the IR members it was built from.
  *
  * When the ledger is trusted (`ledgerProblem` finds nothing):
  * - the network namespace is the one it was written for, and it is younger than its maximum age
@@ -27,7 +29,7 @@ import type { DesiredReuse } from "../state/desiredIptables.js";
 import type { IptablesTools } from "../state/iptablesState.js";
 import { stateAfter } from "../state/snapshot.js";
 
-export const LEDGER_VERSION = 1;
+export const LEDGER_VERSION = 2;
 
 export interface LedgerChain {
   readonly name: string;
@@ -48,6 +50,11 @@ export interface LedgerTable {
 export interface LedgerSet extends SetMeta {
   /** Members in the kernel (after normalization and de-duplication). */
   readonly count: number;
+  /**
+   * Those members as written, one a line (one string, not an array: a million members parse
+   * and print as one string in milliseconds; only the sets that change are split).
+   */
+  readonly members: string;
   /** `membersDigest` of the IR members. */
   readonly digest: string;
 }
@@ -70,7 +77,7 @@ export interface IptablesLedger {
 /**
  * The ledger describing the kernel after `desired` was written on top of `before`, or undefined
  * when `desired` lacks fingerprints or digests (it was built without them). `previous` supplies
- * the member counts of sets that were carried over unchanged (opaque).
+ * the members of sets that were carried over unchanged (opaque).
  */
 export function ledgerAfter(
   desired: DesiredIptablesState,
@@ -93,12 +100,12 @@ export function ledgerAfter(
   };
   const v4 = tables(desired.v4, after.v4);
   const v6 = tables(desired.v6, after.v6);
-  const counts = new Map((previous?.sets ?? []).map((s) => [s.name, s.count] as const));
+  const recorded = new Map((previous?.sets ?? []).map((s) => [s.name, s] as const));
   const sets: LedgerSet[] = [];
   for (const set of desired.sets) {
-    const count = set.opaque === true ? counts.get(set.name) : set.members.length;
-    if (set.digest === undefined || count === undefined) return undefined;
-    sets.push({ name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, count, digest: set.digest });
+    const members = set.opaque === true ? recorded.get(set.name) : { count: set.members.length, members: set.members.join("\n") };
+    if (set.digest === undefined || members === undefined) return undefined;
+    sets.push({ name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, count: members.count, members: members.members, digest: set.digest });
   }
   if (v4 === undefined || v6 === undefined) return undefined;
   const generation = context.generation === undefined ? {} : { generation: context.generation };
@@ -163,6 +170,13 @@ export function kernelFromLedger(ledger: IptablesLedger, tables?: Pick<KernelIpt
     ts.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, rules: c.hashes.map(hashOnly) })), builtins: t.builtins, allChains: t.allChains }));
   const sets: SetState[] = ledger.sets.map((s) => ({ name: s.name, type: s.type, family: s.family, maxelem: s.maxelem, members: [], opaque: true }));
   return { v4: tables?.v4 ?? family(ledger.v4), v6: tables?.v6 ?? family(ledger.v6), sets };
+}
+
+/** The members the ledger recorded for set `name`, in the kernel's spelling, or undefined. */
+export function recordedMembers(ledger: IptablesLedger, name: string): SetState | undefined {
+  const set = ledger.sets.find((s) => s.name === name);
+  if (set === undefined) return undefined;
+  return { name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, members: set.members === "" ? [] : set.members.split("\n") };
 }
 
 /** Whether `rules` carry exactly the hashes `hashes`, in order. */

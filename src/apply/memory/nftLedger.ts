@@ -5,9 +5,9 @@
  * elements) nor a rendering of every chain and set.
  *
  * Recorded per table: each chain's rule hashes (and the digest of the IR chain), each set's and
- * map's signature and elements (and the digest of the IR set). Elements are kept, not read back
- * when a set changes, because nft fetches every set's elements for any element listing or change
- * (about 2 s on L whatever the set's size).
+ * map's signature and elements (and the digest of the IR set). Elements are kept, so that the
+ * sets a plan changes need not be listed back from the kernel; each set's as one string, one
+ * element a line, which parses and prints far faster than an array of a million strings.
  *
  * Trusted when it was written for this network namespace, the kernel was last read whole less
  * than its maximum age ago, and the nf_tables generation is the one read right after our last
@@ -16,7 +16,7 @@
 import type { NftReuse } from "../state/desiredNftables.js";
 import type { NftChain, NftSet, NftTable } from "../state/nftState.js";
 
-export const NFT_LEDGER_VERSION = 1;
+export const NFT_LEDGER_VERSION = 2;
 
 export interface NftLedgerChain {
   readonly name: string;
@@ -30,7 +30,8 @@ export interface NftLedgerSet {
   readonly name: string;
   readonly signature: string;
   readonly fingerprint?: string;
-  readonly elements: readonly string[];
+  /** Normalized elements, sorted, one a line. */
+  readonly elements: string;
 }
 
 export interface NftLedger {
@@ -43,8 +44,16 @@ export interface NftLedger {
   readonly tables: readonly { readonly family: "ip" | "ip6"; readonly chains: readonly NftLedgerChain[]; readonly sets: readonly NftLedgerSet[] }[];
 }
 
-/** The ledger for our tables as `desired` (just written) holds them. */
-export function nftLedgerAfter(desired: readonly NftTable[], context: { readonly netns: string; readonly generation: number; readonly writtenAt: number }): NftLedger {
+/**
+ * The ledger for our tables as `desired` (just written) holds them. A set whose IR digest
+ * `previous` recorded keeps the elements recorded there (the same, not joined again).
+ */
+export function nftLedgerAfter(desired: readonly NftTable[], context: { readonly netns: string; readonly generation: number; readonly writtenAt: number }, previous?: NftLedger): NftLedger {
+  const recorded = new Map<string, NftLedgerSet>((previous?.tables ?? []).flatMap((t) => t.sets.map((s) => [`${t.family} ${s.name}`, s] as const)));
+  const elements = (family: string, s: NftSet): string => {
+    const before = recorded.get(`${family} ${s.name}`);
+    return before !== undefined && s.fingerprint !== undefined && before.fingerprint === s.fingerprint && before.signature === s.signature ? before.elements : s.elements.join("\n");
+  };
   return {
     version: NFT_LEDGER_VERSION,
     backend: "nftables",
@@ -52,7 +61,7 @@ export function nftLedgerAfter(desired: readonly NftTable[], context: { readonly
     tables: desired.map((t) => ({
       family: t.family,
       chains: t.chains.map((c) => ({ name: c.name, ...(c.header === undefined ? {} : { header: c.header }), ...(c.fingerprint === undefined ? {} : { fingerprint: c.fingerprint }), hashes: c.rules.map((r) => r.hash) })),
-      sets: t.sets.map((s) => ({ kind: s.kind, name: s.name, signature: s.signature, ...(s.fingerprint === undefined ? {} : { fingerprint: s.fingerprint }), elements: s.elements })),
+      sets: t.sets.map((s) => ({ kind: s.kind, name: s.name, signature: s.signature, ...(s.fingerprint === undefined ? {} : { fingerprint: s.fingerprint }), elements: elements(t.family, s) })),
     })),
   };
 }
@@ -78,6 +87,26 @@ export function nftLedgerProblem(ledger: NftLedger, probe: { readonly netns: str
   return undefined;
 }
 
+/**
+ * A set as the ledger records it. Its elements are split out of their line only when read: a
+ * plan reads those of the sets it changes, and leaves the others (the same objects on both
+ * sides) alone.
+ */
+function recordedSet(s: NftLedgerSet): NftSet {
+  let elements: readonly string[] | undefined;
+  return {
+    kind: s.kind,
+    name: s.name,
+    signature: s.signature,
+    declaration: [],
+    get elements(): readonly string[] {
+      elements ??= s.elements === "" ? [] : s.elements.split("\n");
+      return elements;
+    },
+    ...(s.fingerprint === undefined ? {} : { fingerprint: s.fingerprint }),
+  };
+}
+
 /** Our tables as the ledger records them: rules by hash only (never written), sets whole. */
 export function nftKernelFromLedger(ledger: NftLedger): NftTable[] {
   return ledger.tables.map((t) => ({
@@ -88,7 +117,7 @@ export function nftKernelFromLedger(ledger: NftLedger): NftTable[] {
       rules: c.hashes.map((hash) => ({ text: "", hash })),
       ...(c.fingerprint === undefined ? {} : { fingerprint: c.fingerprint }),
     })),
-    sets: t.sets.map((s): NftSet => ({ kind: s.kind, name: s.name, signature: s.signature, declaration: [], elements: s.elements, ...(s.fingerprint === undefined ? {} : { fingerprint: s.fingerprint }) })),
+    sets: t.sets.map(recordedSet),
   }));
 }
 

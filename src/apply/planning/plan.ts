@@ -1,6 +1,7 @@
 /**
  * The plan: what an apply would run, in order, as plain data. Produced by the pure planners
- * (planIptables.ts, planNftables.ts), printed by `--dry-run` (formatPlan.ts), run by execute.ts.
+ * (planIptables.ts, planNftables.ts), printed by `--dry-run` (formatPlan.ts), run by
+ * execution/execute.ts.
  */
 
 /** One tool invocation with its input. */

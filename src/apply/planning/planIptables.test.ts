@@ -191,6 +191,13 @@ describe("planIptables", () => {
     ]);
     const same = planIptables(want, { v4: [kernel(simulate(FOREIGN, plan.steps[1]?.stdin ?? ""))], v6: [kernel(FOREIGN)], sets: want.sets }, tools);
     expect(same.steps).toEqual([]);
+    // iptables-legacy commits without testing first (each test would read the whole table).
+    const legacy = planIptables(want, have, { ...tools, mode: "legacy", restore4: "iptables-legacy-restore", restore6: "ip6tables-legacy-restore" });
+    expect(legacy.steps.map((s) => [s.argv.join(" "), s.checkArgv])).toEqual([
+      ["ipset restore", undefined],
+      ["iptables-legacy-restore --noflush -w 10", undefined],
+      ["ipset restore", undefined],
+    ]);
   });
 
   it("property: from any of our states to any other, touches only ours, reaches the target, and is then idempotent", () => {

@@ -111,8 +111,8 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
   const setsChanged: string[] = [];
   for (const set of want.sets) {
     const known = haveSets.get(set.name);
-    // The same elements (a set the ledger or the cache knows unchanged): nothing to compare.
-    if (known?.elements === set.elements && !replacing.has(set.name)) continue;
+    // The same set or elements (one the ledger or the cache knows unchanged): nothing to compare.
+    if ((known === set || known?.elements === set.elements) && !replacing.has(set.name)) continue;
     const declaration = `add ${set.kind} ${t} ${set.name} { ${set.declaration.map((d) => `${d};`).join(" ")} }`;
     const old = replacing.has(set.name) ? undefined : known;
     if (known === undefined) {
@@ -139,7 +139,7 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
   for (const chain of want.chains) {
     const old = haveChains.get(chain.name);
     const refills = replaced.length > 0 && chain.rules.some((r) => replaced.some((s) => looksUp(r.text, s.name)));
-    if (old !== undefined && sameRules(chain, old) && !refills) continue;
+    if (old !== undefined && (old === chain || sameRules(chain, old)) && !refills) continue;
     if (old === undefined) {
       created.push(`${t}/${chain.name}`);
       declare.push(chain.header === undefined ? `add chain ${t} ${chain.name}` : `add chain ${t} ${chain.name} { ${chain.header} }`);

@@ -53,8 +53,19 @@ describe("buildDesiredIptables from a delta", () => {
         const next = buildDesiredIptables(to, { fingerprints, from: { build: first, delta: diffIr(from, to) } });
         expect(next.desired).toEqual(buildDesiredIptables(to, { fingerprints }).desired);
         expect(next.ir).toBe(to);
+        // Without the delta, by digests (a build with them), the same state.
+        const byDigests = buildDesiredIptables(to, { from: { build: first } });
+        expect(byDigests.desired).toEqual(buildDesiredIptables(to, { fingerprints: first.fingerprints }).desired);
       }
     }
+  });
+
+  it("without a delta, takes every chain and set whose IR digest is unchanged from the earlier build", () => {
+    const ir = compile("demo-shop");
+    const first = buildDesiredIptables(ir, { fingerprints: true });
+    const again = buildDesiredIptables(structuredClone(ir), { from: { build: first } });
+    again.desired.v4.forEach((t, i) => t.chains.forEach((c, j) => expect(c).toBe(first.desired.v4[i]?.chains[j])));
+    again.desired.sets.forEach((s, i) => expect(s).toBe(first.desired.sets[i]));
   });
 
   it("takes what the delta leaves alone from the earlier build, as it is", () => {

@@ -6,11 +6,15 @@
  * in the kernel's spelling (ipsetState.ts `normalizeMember`).
  *
  * Built in one of two ways, each rendering only what it must:
- * - `buildDesiredIptables`: from the IR whole, or, given an earlier build and the IR delta
- *   since, from the delta: the layout comes from `iptablesLayoutFromDelta`, which keeps every
- *   object the delta does not name, and the state of a kept object is the earlier build's own
- *   (by identity), so it is neither rendered, hashed, normalized nor digested again. Builds are
- *   what an agent's cache keeps (memory/cache.ts).
+ * - `buildDesiredIptables`: from the IR whole, or given an earlier build (what an agent's cache
+ *   keeps, memory/cache.ts):
+ *   - with the IR delta since, from the delta: the layout comes from `iptablesLayoutFromDelta`,
+ *     which keeps every object the delta does not name, and the state of a kept object is the
+ *     earlier build's own (by identity), so it is neither rendered, hashed, normalized nor
+ *     digested again;
+ *   - without one, by digests: every IR chain and set is digested, and one whose digest the
+ *     earlier build recorded is taken from it, object and state (a digest of the IR costs far
+ *     less than rendering it: about a second on shape L against several).
  * - `desiredIptablesState` with a ledger's reuse (memory/ledger.ts): chains and sets whose IR
  *   digest (fingerprint.ts) is the one recorded are still as written in the kernel. Their rules
  *   are known by hash only, so the builder is given a stand-in chain and the state takes the
@@ -23,7 +27,8 @@ import { buildIptablesLayout, iptablesLayoutFromDelta } from "../../backends/ipt
 import { iptablesChainName } from "../../backends/iptables/chainNames.js";
 import type { IptablesFamilyLayout, IptablesHooks, IptablesLayout, IptablesTable } from "../../backends/iptables/layout.js";
 import { IptablesChain, Ipset } from "../../backends/iptables/layout.js";
-import { ipsetName } from "../../backends/iptables/renderIpset.js";
+import { escapeComment } from "../../backends/iptables/escapeComment.js";
+import { ipsetName, ipsetType } from "../../backends/iptables/renderIpset.js";
 import type { IrDelta } from "../../compiler/ir/delta.js";
 import type { Chain, Family, IpSet, Ir } from "../../compiler/ir/types.js";
 import { chainFingerprint, membersDigest } from "./fingerprint.js";
@@ -151,17 +156,20 @@ function irDigests(ir: Ir): Pick<Known, "fingerprint" | "digest"> {
 
 /**
  * What the iptables backend wants on the node for `ir`, with what it was built from. Given
- * `from` (an earlier build and `delta` = `diffIr(from.ir, ir)`), built from the delta. Pure.
- * Throws only on a broken IR invariant, as the backend does.
+ * `from`, an earlier build: with `delta` = `diffIr(from.build.ir, ir)`, built from the delta;
+ * without, by digests (and then with them) when the earlier build recorded them. Pure. Throws
+ * only on a broken IR invariant, as the backend does.
  */
-export function buildDesiredIptables(ir: Ir, options: { readonly fingerprints?: boolean; readonly from?: { readonly build: IptablesBuild; readonly delta: IrDelta } } = {}): IptablesBuild {
+export function buildDesiredIptables(ir: Ir, options: { readonly fingerprints?: boolean; readonly from?: { readonly build: IptablesBuild; readonly delta?: IrDelta } } = {}): IptablesBuild {
+  const { from } = options;
+  if (from !== undefined && from.delta === undefined && from.build.fingerprints) return buildByDigests(ir, from.build);
   const fingerprints = options.fingerprints === true;
-  const from = options.from;
   // A state made without digests cannot lend its parts to one that needs them.
-  const previous = from !== undefined && (from.build.fingerprints || !fingerprints) ? from : undefined;
-  const layout = previous === undefined ? buildIptablesLayout(ir) : iptablesLayoutFromDelta(previous.build.layout, ir, previous.delta);
+  const delta = from !== undefined && (from.build.fingerprints || !fingerprints) ? from.delta : undefined;
+  const previous = delta === undefined ? undefined : from?.build;
+  const layout = previous === undefined || delta === undefined ? buildIptablesLayout(ir) : iptablesLayoutFromDelta(previous.layout, ir, delta);
   const digests = fingerprints ? irDigests(ir) : undefined;
-  const kept = previous?.build.parts;
+  const kept = previous?.parts;
   const known: Known = {
     chain: (_family, _table, chain) => kept?.chains.get(chain),
     set: (set) => kept?.sets.get(set),
@@ -170,6 +178,64 @@ export function buildDesiredIptables(ir: Ir, options: { readonly fingerprints?: 
   };
   const { desired, parts } = stateOf(layout, known, kept);
   return { ir, layout, desired, parts, fingerprints };
+}
+
+/** The layout objects of `build` by the digest of the IR object each was made from. */
+function byDigest(build: IptablesBuild): { chains: Map<string, IptablesChain>; sets: Map<string, Ipset> } {
+  const chains = new Map<string, IptablesChain>();
+  const sets = new Map<string, Ipset>();
+  for (const family of [build.layout.v4, build.layout.v6]) {
+    for (const table of family.tables) {
+      for (const chain of table.chains) {
+        const fingerprint = build.parts.chains.get(chain)?.fingerprint;
+        if (fingerprint !== undefined) chains.set(`${table.name} ${fingerprint}`, chain);
+      }
+    }
+    for (const set of family.sets) {
+      const digest = build.parts.sets.get(set)?.digest;
+      if (digest !== undefined) sets.set(setKey(family.family, set.name, set.type, set.comment, digest), set);
+    }
+  }
+  return { chains, sets };
+}
+
+/** What a built set depends on: its name (id and family), type, comment and members. */
+function setKey(family: Family, name: string, type: string, comment: string, digest: string): string {
+  return `${family} ${name} ${type} ${digest} ${JSON.stringify(comment)}`;
+}
+
+/**
+ * `ir`'s build, taking from `previous` (built with digests) every chain and set whose IR digest
+ * it recorded: a chain's rules depend on the family and the IR chain alone (jump targets and set
+ * names are fixed functions of the names it mentions), a set on its id, type, comment and
+ * members.
+ */
+function buildByDigests(ir: Ir, previous: IptablesBuild): IptablesBuild {
+  const earlier = byDigest(previous);
+  const fingerprints = new Map<string, string>();
+  const digests = new Map<string, string>();
+  const reuse: IptablesLayoutReuse = {
+    chain(family, table, chain) {
+      const fingerprint = chainFingerprint(family, chain);
+      fingerprints.set(chainKey(family, table, chain.name), fingerprint);
+      return earlier.chains.get(`${table} ${fingerprint}`);
+    },
+    set(set) {
+      const name = ipsetName(set.family, set.id);
+      const digest = membersDigest(set.members);
+      digests.set(`${set.family} ${name}`, digest);
+      return earlier.sets.get(setKey(set.family, name, ipsetType(set.type), escapeComment(set.comment), digest));
+    },
+  };
+  const layout = buildIptablesLayout(ir, reuse);
+  const known: Known = {
+    chain: (_family, _table, chain) => previous.parts.chains.get(chain),
+    set: (set) => previous.parts.sets.get(set),
+    fingerprint: (family, table, chain) => fingerprints.get(chainKey(family, table, chain.logical)),
+    digest: (family, set) => digests.get(`${family} ${set.name}`),
+  };
+  const { desired, parts } = stateOf(layout, known);
+  return { ir, layout, desired, parts, fingerprints: true };
 }
 
 function chainKey(family: Family, table: string, logical: string): string {

@@ -57,8 +57,20 @@ describe("buildDesiredNft from a delta", () => {
         const first = buildDesiredNft(from, { fingerprints });
         const next = buildDesiredNft(to, { fingerprints, from: { build: first, delta: diffIr(from, to) } });
         expect(next.tables).toEqual(buildDesiredNft(to, { fingerprints }).tables);
+        // Without the delta, by digests (a build with them), the same tables.
+        const byDigests = buildDesiredNft(to, { from: { build: first } });
+        expect(byDigests.tables).toEqual(buildDesiredNft(to, { fingerprints: first.fingerprints }).tables);
       }
     }
+  });
+
+  it("without a delta, takes every chain and set whose IR digest is unchanged from the earlier build", () => {
+    const ir = compile("demo-shop");
+    const first = buildDesiredNft(ir, { fingerprints: true });
+    const again = buildDesiredNft(structuredClone(ir), { from: { build: first } });
+    const plain = (t: (typeof first.tables)[number]) => t.chains.filter((c) => c.fingerprint !== undefined);
+    again.tables.forEach((t, i) => plain(t).forEach((c, j) => expect(c).toBe(plain(first.tables[i] as (typeof first.tables)[number])[j])));
+    again.tables.forEach((t, i) => t.sets.filter((s) => s.kind === "set").forEach((s, j) => expect(s).toBe(first.tables[i]?.sets.filter((x) => x.kind === "set")[j])));
   });
 
   it("takes what the delta leaves alone from the earlier build, as it is", () => {

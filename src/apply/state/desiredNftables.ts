@@ -8,9 +8,9 @@
  * printed (`withScripts`, only for a table that must be created or re-created).
  *
  * Built in one of two ways, each rendering only what it must (see desiredIptables.ts):
- * - `buildDesiredNft`: from the IR whole, or from an earlier build and the IR delta since
- *   (`nftLayoutFromDelta`); the state of every layout object the delta leaves alone is the
- *   earlier build's own. Builds are what an agent's cache keeps.
+ * - `buildDesiredNft`: from the IR whole, or from an earlier build (what an agent's cache
+ *   keeps) and the IR delta since (`nftLayoutFromDelta`; the state of every layout object the
+ *   delta leaves alone is the earlier build's own), or without a delta by digests.
  * - `desiredNftTables` with a ledger's reuse: an object whose IR digest (fingerprint.ts) is the
  *   one recorded is known as the kernel holds it; the builder is given a stand-in, and the state
  *   takes the known object instead. Maps, dispatch roots and base chains depend on several IR
@@ -119,16 +119,19 @@ function irDigests(ir: Ir): Known["fingerprint"] {
 }
 
 /**
- * Our two tables as `ir` wants them, with what they were built from. Given `from` (an earlier
- * build and `delta` = `diffIr(from.ir, ir)`), built from the delta. Pure; throws only on a
- * broken IR invariant.
+ * Our two tables as `ir` wants them, with what they were built from. Given `from`, an earlier
+ * build: with `delta` = `diffIr(from.build.ir, ir)`, built from the delta; without, by digests
+ * (and then with them) when the earlier build recorded them. Pure; throws only on a broken IR
+ * invariant.
  */
-export function buildDesiredNft(ir: Ir, options: { readonly fingerprints?: boolean; readonly from?: { readonly build: NftBuild; readonly delta: IrDelta } } = {}): NftBuild {
+export function buildDesiredNft(ir: Ir, options: { readonly fingerprints?: boolean; readonly from?: { readonly build: NftBuild; readonly delta?: IrDelta } } = {}): NftBuild {
+  const { from } = options;
+  if (from !== undefined && from.delta === undefined && from.build.fingerprints) return buildByDigests(ir, from.build);
   const fingerprints = options.fingerprints === true;
-  const from = options.from;
-  const previous = from !== undefined && (from.build.fingerprints || !fingerprints) ? from : undefined;
-  const layout = previous === undefined ? buildNftLayout(ir) : nftLayoutFromDelta(previous.build.layout, ir, previous.delta);
-  const kept = previous?.build.parts;
+  const delta = from !== undefined && (from.build.fingerprints || !fingerprints) ? from.delta : undefined;
+  const previous = delta === undefined ? undefined : from?.build;
+  const layout = previous === undefined || delta === undefined ? buildNftLayout(ir) : nftLayoutFromDelta(previous.layout, ir, delta);
+  const kept = previous?.parts;
   const digest = fingerprints ? irDigests(ir) : undefined;
   const known: Known = {
     chain: (chain) => kept?.chains.get(chain),
@@ -136,6 +139,45 @@ export function buildDesiredNft(ir: Ir, options: { readonly fingerprints?: boole
     fingerprint: (family, object) => digest?.(family, object),
   };
   return { ir, layout, ...stateOf(layout, known), fingerprints };
+}
+
+/**
+ * `ir`'s build, taking from `previous` (built with digests) every chain that renders one IR chain
+ * and every set whose IR digest it recorded (each depends on that IR object alone, and its name
+ * on the IR object's name).
+ */
+function buildByDigests(ir: Ir, previous: NftBuild): NftBuild {
+  const earlier = new Map<string, LayoutChain | LayoutSet>();
+  for (const [chain, state] of previous.parts.chains) {
+    if (state.fingerprint !== undefined && chain.origin.kind === "chain") earlier.set(`${state.fingerprint} ${chain.name}`, chain);
+  }
+  for (const [set, state] of previous.parts.sets) {
+    if (state.fingerprint !== undefined && set.kind === "set") earlier.set(`${state.fingerprint} ${set.name}`, set);
+  }
+  const fingerprints = new Map<string, string>();
+  const reuse: NftLayoutReuse = {
+    chain(fam, table, chain) {
+      const name = nftChainName(table, chain.name);
+      const fingerprint = chainFingerprint(fam, chain);
+      fingerprints.set(`${fam} ${name}`, fingerprint);
+      const found = earlier.get(`${fingerprint} ${name}`);
+      return found instanceof LayoutChain ? found : undefined;
+    },
+    set(set) {
+      const name = nftSetName(set.family, set.id);
+      const fingerprint = setFingerprint(set);
+      fingerprints.set(`${set.family} ${name}`, fingerprint);
+      const found = earlier.get(`${fingerprint} ${name}`);
+      return found instanceof LayoutSet ? found : undefined;
+    },
+  };
+  const layout = buildNftLayout(ir, reuse);
+  const known: Known = {
+    chain: (chain) => previous.parts.chains.get(chain),
+    set: (set) => previous.parts.sets.get(set),
+    fingerprint: (fam, object) => fingerprints.get(`${fam} ${object.name}`),
+  };
+  return { ir, layout, ...stateOf(layout, known), fingerprints: true };
 }
 
 /** `tables` with the creation script of each family `needed` says must be (re-)created. */

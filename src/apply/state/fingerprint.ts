@@ -21,7 +21,10 @@ export function membersDigest(members: readonly string[]): string {
   return createHash("sha1").update(members.join("\n")).digest("base64url");
 }
 
-/** A digest of a whole IR set: id, type, family, comment and members. */
+/**
+ * A digest of a whole IR set: id, type, family, comment and members (the members joined, not
+ * serialized: a set of a million members digests in a fraction of the time).
+ */
 export function setFingerprint(set: IpSet): string {
-  return createHash("sha1").update(JSON.stringify(set)).digest("base64url");
+  return createHash("sha1").update(JSON.stringify([set.id, set.type, set.family, set.comment])).update("\n").update(set.members.join("\n")).digest("base64url");
 }

@@ -41,7 +41,7 @@ export interface HookRules {
   readonly append: readonly OwnedRule[];
 }
 
-/** A chain as we want it, with the digest of the IR it was rendered from (see ledger.ts). */
+/** A chain as we want it, with the digest of the IR it was rendered from (see memory/ledger.ts). */
 export interface DesiredChain extends ChainRules {
   /** `chainFingerprint` of the IR chain; present when the apply keeps a ledger or a memo. */
   readonly fingerprint?: string;

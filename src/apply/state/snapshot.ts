@@ -43,7 +43,7 @@ export function snapshotAsDesired(state: KernelIptablesState, now?: KernelIptabl
 /**
  * What the kernel holds after `desired` was applied on top of `before`: our chains and sets as
  * desired, each kernel chain's foreign rules as they were with our hooks placed around them.
- * Used as the cached state of an agent between refreshes (see cache.ts).
+ * Used as the cached state of an agent between refreshes (see memory/cache.ts).
  */
 export function stateAfter(desired: DesiredIptablesState, before: KernelIptablesState): KernelIptablesState {
   const family = (want: readonly DesiredTable[], had: readonly KernelTable[]): KernelTable[] => {
@@ -59,7 +59,8 @@ export function stateAfter(desired: DesiredIptablesState, before: KernelIptables
         return { name: kernelChain, rules: [...(hook?.insert ?? []), ...foreign, ...(hook?.append ?? [])] };
       });
       const chains = w?.chains ?? [];
-      const foreignChains = (h?.allChains ?? []).filter((c) => !builtinNames.includes(c) && !(h?.chains ?? []).some((x) => x.name === c));
+      const notForeign = new Set([...builtinNames, ...(h?.chains ?? []).map((x) => x.name)]);
+      const foreignChains = (h?.allChains ?? []).filter((c) => !notForeign.has(c));
       return { name, chains, builtins, allChains: [...builtinNames, ...foreignChains, ...chains.map((c) => c.name)] };
     });
   };
