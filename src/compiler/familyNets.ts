@@ -30,6 +30,8 @@ export interface FamilyNets {
   readonly first: Int32Array;
   /** Per rank, IPv4: its `v4SortKey` (ascending); empty for IPv6. */
   readonly keys: Float64Array;
+  /** Per entry, IPv4: 1 when it is a bare address (no `/`); empty for IPv6. */
+  readonly bare: Uint8Array;
   /** The canonical CIDR text of a rank. */
   cidr(rank: number): string;
 }
@@ -121,6 +123,7 @@ export function familyNets(members: MemberTable): Readonly<Record<Family, Family
   const raw4: string[] = [];
   const raw6: string[] = [];
   let keys = new Float64Array(1024);
+  let bare = new Uint8Array(1024);
   for (let i = 0; i < members.slots; i++) {
     const nets = members.nets(i);
     for (let j = 0; j < nets.length; j++) {
@@ -129,30 +132,35 @@ export function familyNets(members: MemberTable): Readonly<Record<Family, Family
       if (Number.isNaN(key)) raw6.push(n);
       else {
         if (raw4.length === keys.length) {
-          const grown = new Float64Array(keys.length * 2);
-          grown.set(keys);
-          keys = grown;
+          const grownKeys = new Float64Array(keys.length * 2);
+          grownKeys.set(keys);
+          keys = grownKeys;
+          const grownBare = new Uint8Array(keys.length);
+          grownBare.set(bare);
+          bare = grownBare;
         }
         keys[raw4.length] = key;
+        // Read while the text is at hand (reading it again later would be a cache miss).
+        bare[raw4.length] = n.indexOf("/") < 0 ? 1 : 0;
         raw4.push(n);
       }
     }
     offsets4[i + 1] = raw4.length;
     offsets6[i + 1] = raw6.length;
   }
-  return { 4: v4Nets(offsets4, raw4, keys.subarray(0, raw4.length)), 6: v6Nets(offsets6, raw6) };
+  return { 4: v4Nets(offsets4, raw4, keys.subarray(0, raw4.length), bare.subarray(0, raw4.length)), 6: v6Nets(offsets6, raw6) };
 }
 
 function v6Nets(offsets: Int32Array, raw: readonly string[]): FamilyNets {
   const { rank, distinct } = rankTexts(raw.map(hostCidr));
-  return { offsets, raw, rank, first: firstEntries(rank, distinct.length), keys: new Float64Array(0), cidr: (r) => distinct[r]! };
+  return { offsets, raw, rank, first: firstEntries(rank, distinct.length), keys: new Float64Array(0), bare: new Uint8Array(0), cidr: (r) => distinct[r]! };
 }
 
-function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array): FamilyNets {
+function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array, bare: Uint8Array): FamilyNets {
   const { rank, distinct } = rankNumbers(keys);
   const first = firstEntries(rank, distinct.length);
   const texts = new Array<string>(distinct.length).fill("");
-  return { offsets, raw, rank, first, keys: distinct, cidr: (r) => (texts[r] ||= v4Cidr(raw[first[r]!]!, distinct[r]!)) };
+  return { offsets, raw, rank, first, keys: distinct, bare, cidr: (r) => (texts[r] ||= v4Cidr(raw[first[r]!]!, distinct[r]!)) };
 }
 
 /**
@@ -224,8 +232,14 @@ export function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
   }
   // IPv4 keys already order by address; a rank per distinct key, as for net members. The
   // address is the first entry's of that rank (a pod's own address string).
-  const addrs = new Array<string>(fn.first.length).fill("");
-  return { rank: fn.rank, size: fn.first.length, addr: (r) => (addrs[r] ||= bare(fn.raw[fn.first[r]!]!)) };
+  return {
+    rank: fn.rank,
+    size: fn.first.length,
+    addr: (r) => {
+      const p = fn.first[r]!;
+      return fn.bare[p] === 1 ? fn.raw[p]! : bare(fn.raw[p]!);
+    },
+  };
 }
 
 /** Member texts of one family and `proto:port` suffix, by address rank, shared by that family's sets. */
@@ -289,16 +303,19 @@ export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<
     return known;
   });
   const tails = suffixes.map((t) => `,${t}`);
-  const out: string[] = [];
-  for (let e = 0; e < codes.length; e++) {
-    if (e > 0 && codes[e] === codes[e - 1]) continue;
+  let distinct = 0;
+  for (let e = 0; e < codes.length; e++) if (e === 0 || codes[e] !== codes[e - 1]) codes[distinct++] = codes[e]!;
+  const out = new Array<string>(distinct);
+  let n = 0;
+  for (let e = 0; e < distinct; e++) {
     const c = codes[e]!;
     const r = c % width;
     const a = (c - r) / width;
     const known = bySuffix[r]!;
     const m = (known[a] ||= ar.addr(a) + tails[r]!);
     // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
-    if (out[out.length - 1] !== m) out.push(m);
+    if (n === 0 || out[n - 1] !== m) out[n++] = m;
   }
+  out.length = n;
   return out;
 }

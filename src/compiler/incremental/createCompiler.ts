@@ -43,7 +43,7 @@ import { FROM_WL_DISPATCH, fromWorkloadChain, policyChain, profileChain, TO_WL_D
 import type { IrDelta } from "../ir/delta.js";
 import { FELIX_MARKS } from "../ir/marks.js";
 import type { Family, Ir } from "../ir/types.js";
-import { policyInfo } from "../policies.js";
+import { policyInfo, policyRules } from "../policies.js";
 import { ChainTable } from "./chainTable.js";
 import { FamilyView } from "./familyView.js";
 import { MemberPostings } from "./memberPostings.js";
@@ -414,7 +414,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
       }
       const p = used.policy.info;
       const display = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
-      renderLowered(f, name, `${p.kind} ${display} ${d}`, d === "ingress" ? p.ingress : p.egress, p.namespace, p.origin);
+      renderLowered(f, name, `${p.kind} ${display} ${d}`, policyRules(p, d), p.namespace, p.origin);
     }
   }
 
