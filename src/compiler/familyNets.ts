@@ -151,16 +151,63 @@ export function familyNets(members: MemberTable): Readonly<Record<Family, Family
   return { 4: v4Nets(offsets4, raw4, keys.subarray(0, raw4.length), bare.subarray(0, raw4.length)), 6: v6Nets(offsets6, raw6) };
 }
 
+/**
+ * `a`'s order against `b` as CIDR texts (`hostCidr`: a bare address is a host), without making
+ * them: as texts, but for a bare address that is a prefix of the other text.
+ */
+function compareAsCidrs(a: string, b: string): number {
+  const x = a.indexOf("/") < 0 ? "/128" : "";
+  const y = b.indexOf("/") < 0 ? "/128" : "";
+  const n = Math.max(a.length + x.length, b.length + y.length);
+  for (let i = 0; i < n; i++) {
+    const ca = i < a.length ? a.charCodeAt(i) : i - a.length < x.length ? x.charCodeAt(i - a.length) : -1;
+    const cb = i < b.length ? b.charCodeAt(i) : i - b.length < y.length ? y.charCodeAt(i - b.length) : -1;
+    if (ca !== cb) return ca - cb;
+  }
+  return 0;
+}
+
+/**
+ * Ranks of IPv6 entries in CIDR text order. The entries are sorted as they are (a pods'
+ * addresses are the model's own strings: no CIDR text is made to sort them); that is CIDR text
+ * order unless a bare address is a prefix of another entry followed by a character below `/`,
+ * which the check of neighbours finds (then the CIDR texts are sorted).
+ */
+function rankV6(raw: readonly string[]): { rank: Int32Array; ranks: number } {
+  const order = Array.from({ length: raw.length }, (_, k) => k);
+  order.sort((x, y) => {
+    const a = raw[x]!;
+    const b = raw[y]!;
+    return a < b ? -1 : a > b ? 1 : 0;
+  });
+  const rank = new Int32Array(raw.length);
+  let r = -1;
+  for (let k = 0; k < order.length; k++) {
+    const c = k === 0 ? -1 : compareAsCidrs(raw[order[k - 1]!]!, raw[order[k]!]!);
+    if (c > 0) {
+      const { rank: byText, distinct } = rankTexts(raw.map(hostCidr));
+      return { rank: byText, ranks: distinct.length };
+    }
+    if (c !== 0) r++;
+    rank[order[k]!] = r;
+  }
+  return { rank, ranks: r + 1 };
+}
+
 function v6Nets(offsets: Int32Array, raw: readonly string[]): FamilyNets {
-  const { rank, distinct } = rankTexts(raw.map(hostCidr));
-  return { offsets, raw, rank, first: firstEntries(rank, distinct.length), keys: new Float64Array(0), bare: new Uint8Array(0), cidr: (r) => distinct[r]! };
+  const { rank, ranks } = rankV6(raw);
+  const first = firstEntries(rank, ranks);
+  const texts = new Array<string | undefined>(ranks);
+  return { offsets, raw, rank, first, keys: new Float64Array(0), bare: new Uint8Array(0), cidr: (r) => (texts[r] ??= hostCidr(raw[first[r]!]!)) };
 }
 
 function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array, bare: Uint8Array): FamilyNets {
   const { rank, distinct } = rankNumbers(keys);
   const first = firstEntries(rank, distinct.length);
-  const texts = new Array<string>(distinct.length).fill("");
-  return { offsets, raw, rank, first, keys: distinct, bare, cidr: (r) => (texts[r] ||= v4Cidr(raw[first[r]!]!, distinct[r]!)) };
+  // Holey until filled: storing into a list filled with a placeholder first measured several
+  // times slower.
+  const texts = new Array<string | undefined>(distinct.length);
+  return { offsets, raw, rank, first, keys: distinct, bare, cidr: (r) => (texts[r] ??= v4Cidr(raw[first[r]!]!, distinct[r]!)) };
 }
 
 /**
@@ -216,7 +263,7 @@ function v6AddrRanks(fn: FamilyNets): { rank: Int32Array; distinct: string[] } |
   const ofCidrRank = new Int32Array(fn.first.length);
   const distinct: string[] = [];
   for (let r = 0; r < fn.first.length; r++) {
-    const a = bare(fn.cidr(r));
+    const a = bare(fn.raw[fn.first[r]!]!);
     const last = distinct[distinct.length - 1];
     if (last === undefined || a > last) distinct.push(a);
     else if (a !== last) return undefined;
@@ -243,7 +290,7 @@ export function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
 }
 
 /** Member texts of one family and `proto:port` suffix, by address rank, shared by that family's sets. */
-export type AddrPortTexts = Map<string, string[]>;
+export type AddrPortTexts = Map<string, (string | undefined)[]>;
 
 /**
  * A named-port set's members: `address,proto:port` for each port named `portName` (of
@@ -292,14 +339,18 @@ export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<
     const i = list[j]!;
     const sids = suffixesOf(portsOf(i));
     if (sids.length === 0) continue;
-    for (const sid of sids) for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) codes[w++] = ar.rank[k]! * width + suffixRank[sid]!;
+    for (let q = 0; q < sids.length; q++) {
+      const suffix = suffixRank[sids[q]!]!;
+      for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) codes[w++] = ar.rank[k]! * width + suffix;
+    }
   }
   codes.sort();
   const bySuffix = suffixes.map((t) => {
     const key = `${family}/${t}`;
     let known = texts.get(key);
-    // Preallocated: filling a sparse `[]` at scattered indices would make it a dictionary.
-    if (!known) texts.set(key, (known = new Array<string>(ar.size).fill("")));
+    // Preallocated (filling a sparse `[]` at scattered indices would make it a dictionary), and
+    // holey: storing into a list filled with a placeholder first measured several times slower.
+    if (!known) texts.set(key, (known = new Array<string | undefined>(ar.size)));
     return known;
   });
   const tails = suffixes.map((t) => `,${t}`);
@@ -307,14 +358,19 @@ export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<
   for (let e = 0; e < codes.length; e++) if (e === 0 || codes[e] !== codes[e - 1]) codes[distinct++] = codes[e]!;
   const out = new Array<string>(distinct);
   let n = 0;
+  let lastAddr = "";
+  let lastSuffix = -1;
   for (let e = 0; e < distinct; e++) {
     const c = codes[e]!;
     const r = c % width;
     const a = (c - r) / width;
-    const known = bySuffix[r]!;
-    const m = (known[a] ||= ar.addr(a) + tails[r]!);
-    // Equal text from different prefix lengths of one address (adjacent only if no other suffix sorts between).
-    if (n === 0 || out[n - 1] !== m) out[n++] = m;
+    const addr = ar.addr(a);
+    // Equal text from different prefix lengths of one address (adjacent only if no other suffix
+    // sorts between). Compared by its parts: comparing the joined texts would flatten them.
+    if (r === lastSuffix && addr === lastAddr) continue;
+    lastAddr = addr;
+    lastSuffix = r;
+    out[n++] = bySuffix[r]![a] ??= addr + tails[r]!;
   }
   out.length = n;
   return out;

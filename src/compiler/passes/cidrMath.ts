@@ -118,16 +118,12 @@ function v4Order(starts: Float64Array, ends: Float64Array, n: number): { sorted:
 /** The greedy split into the largest aligned blocks of the union of blocks [starts[k], ends[k]]. */
 function v4Blocks(starts: Float64Array, ends: Float64Array, n: number, sorted: boolean): string[] {
   // Sets arrive in address order; other lists are short.
-  const order = Array.from({ length: n }, (_, k) => k);
-  if (!sorted) order.sort((x, y) => starts[x]! - starts[y]!);
-  const merged: [number, number][] = [];
-  for (const k of order) {
-    const top = merged[merged.length - 1];
-    if (top && starts[k]! <= top[1] + 1) top[1] = Math.max(top[1], ends[k]!);
-    else merged.push([starts[k]!, ends[k]!]);
-  }
+  let order: ArrayLike<number> | undefined;
+  if (!sorted) order = Array.from({ length: n }, (_, k) => k).sort((x, y) => starts[x]! - starts[y]!);
   const out: string[] = [];
-  for (const [start, end] of merged) {
+  let start = -1;
+  let end = -1;
+  const emit = (): void => {
     let cur = start;
     while (cur <= end) {
       let size = 1;
@@ -139,7 +135,17 @@ function v4Blocks(starts: Float64Array, ends: Float64Array, n: number, sorted: b
       out.push(`${formatV4(cur)}/${prefix}`);
       cur += size;
     }
+  };
+  for (let j = 0; j < n; j++) {
+    const k = order ? order[j]! : j;
+    if (start >= 0 && starts[k]! <= end + 1) end = Math.max(end, ends[k]!);
+    else {
+      if (start >= 0) emit();
+      start = starts[k]!;
+      end = ends[k]!;
+    }
   }
+  if (start >= 0) emit();
   return out;
 }
 

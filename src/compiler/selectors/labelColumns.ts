@@ -263,7 +263,14 @@ export class LabelColumns {
       const t = this.table(s, col);
       if (t[0] === 1) return undefined;
       let n = 0;
-      for (const v of this.passing(s, col, t)) n += col.counts[v]!;
+      const only = labelTestValues(s);
+      if (only) {
+        // Summed per listed value: a value listed twice counts twice (an upper bound is enough).
+        for (const v of only) {
+          const id = col.index.get(v);
+          if (id !== undefined && t[id + 1] === 1) n += col.counts[id]!;
+        }
+      } else for (let v = 0; v < col.counts.length; v++) if (t[v + 1] === 1) n += col.counts[v]!;
       return n;
     }
     switch (s.kind) {
