@@ -30,8 +30,8 @@ export interface FamilyNets {
   readonly first: Int32Array;
   /** Per rank, IPv4: its `v4SortKey` (ascending); empty for IPv6. */
   readonly keys: Float64Array;
-  /** Per entry, IPv4: 1 when it is a bare address (no `/`); empty for IPv6. */
-  readonly bare: Uint8Array;
+  /** Per entry, IPv4: its text's form (see `V4_FORM`); empty for IPv6. */
+  readonly forms: Uint8Array;
   /** The canonical CIDR text of a rank. */
   cidr(rank: number): string;
 }
@@ -42,12 +42,14 @@ function v4Text(key: number): string {
   return `${Math.floor(v / 16777216) % 256}.${Math.floor(v / 65536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}/${prefix}`;
 }
 
+/** How an IPv4 text stands to `v4Text`'s form: that text, that text but for the `/prefix`, or neither. */
+const V4_FORM = { other: 0, cidr: 1, address: 2 } as const;
+
 /**
- * How `t` stands to `v4Text`'s form (four decimal octets up to 255, no leading zeros, then a
- * prefix length up to 32): "cidr" when it is that text, "address" when it is that text but for
- * the `/prefix`, undefined otherwise. Checked by character codes: this runs per address.
+ * `t`'s form: four decimal octets up to 255 without leading zeros, then (`cidr`) a prefix length
+ * up to 32. Checked by character codes: this runs per address.
  */
-function v4Form(t: string): "cidr" | "address" | undefined {
+function v4Form(t: string): number {
   let part = 0;
   let digits = 0;
   let value = 0;
@@ -56,27 +58,26 @@ function v4Form(t: string): "cidr" | "address" | undefined {
     const ch = t.charCodeAt(i);
     if (ch >= 48 && ch <= 57) {
       if (digits === 0) leadingZero = ch === 48;
-      else if (leadingZero) return undefined;
+      else if (leadingZero) return V4_FORM.other;
       value = value * 10 + (ch - 48);
-      if (++digits > 3) return undefined;
+      if (++digits > 3) return V4_FORM.other;
       continue;
     }
-    if (digits === 0 || value > 255 || ch !== (part < 3 ? 46 : 47) || part > 3) return undefined;
+    if (digits === 0 || value > 255 || ch !== (part < 3 ? 46 : 47) || part > 3) return V4_FORM.other;
     part++;
     digits = 0;
     value = 0;
   }
-  if (digits === 0) return undefined;
-  if (part === 3) return value <= 255 ? "address" : undefined;
-  return part === 4 && value <= 32 ? "cidr" : undefined;
+  if (digits === 0) return V4_FORM.other;
+  if (part === 3) return value <= 255 ? V4_FORM.address : V4_FORM.other;
+  return part === 4 && value <= 32 ? V4_FORM.cidr : V4_FORM.other;
 }
 
-/** The canonical CIDR text of an IPv4 entry with sort key `key`: `t` itself, or made. */
-function v4Cidr(t: string, key: number): string {
-  const form = v4Form(t);
-  if (form === "cidr") return t;
+/** The canonical CIDR text of an IPv4 entry of form `form` and sort key `key`: `t` itself, or made. */
+function v4Cidr(t: string, form: number, key: number): string {
+  if (form === V4_FORM.cidr) return t;
   // A bare address is a host (`/32`, key % 64 === 32).
-  return form === "address" ? `${t}/32` : v4Text(key);
+  return form === V4_FORM.address ? `${t}/32` : v4Text(key);
 }
 
 /** Index of `x` in the ascending, distinct `sorted` (present by construction). */
@@ -123,7 +124,7 @@ export function familyNets(members: MemberTable): Readonly<Record<Family, Family
   const raw4: string[] = [];
   const raw6: string[] = [];
   let keys = new Float64Array(1024);
-  let bare = new Uint8Array(1024);
+  let forms = new Uint8Array(1024);
   for (let i = 0; i < members.slots; i++) {
     const nets = members.nets(i);
     for (let j = 0; j < nets.length; j++) {
@@ -135,20 +136,20 @@ export function familyNets(members: MemberTable): Readonly<Record<Family, Family
           const grownKeys = new Float64Array(keys.length * 2);
           grownKeys.set(keys);
           keys = grownKeys;
-          const grownBare = new Uint8Array(keys.length);
-          grownBare.set(bare);
-          bare = grownBare;
+          const grownForms = new Uint8Array(keys.length);
+          grownForms.set(forms);
+          forms = grownForms;
         }
         keys[raw4.length] = key;
         // Read while the text is at hand (reading it again later would be a cache miss).
-        bare[raw4.length] = n.indexOf("/") < 0 ? 1 : 0;
+        forms[raw4.length] = v4Form(n);
         raw4.push(n);
       }
     }
     offsets4[i + 1] = raw4.length;
     offsets6[i + 1] = raw6.length;
   }
-  return { 4: v4Nets(offsets4, raw4, keys.subarray(0, raw4.length), bare.subarray(0, raw4.length)), 6: v6Nets(offsets6, raw6) };
+  return { 4: v4Nets(offsets4, raw4, keys.subarray(0, raw4.length), forms.subarray(0, raw4.length)), 6: v6Nets(offsets6, raw6) };
 }
 
 /**
@@ -198,16 +199,16 @@ function v6Nets(offsets: Int32Array, raw: readonly string[]): FamilyNets {
   const { rank, ranks } = rankV6(raw);
   const first = firstEntries(rank, ranks);
   const texts = new Array<string | undefined>(ranks);
-  return { offsets, raw, rank, first, keys: new Float64Array(0), bare: new Uint8Array(0), cidr: (r) => (texts[r] ??= hostCidr(raw[first[r]!]!)) };
+  return { offsets, raw, rank, first, keys: new Float64Array(0), forms: new Uint8Array(0), cidr: (r) => (texts[r] ??= hostCidr(raw[first[r]!]!)) };
 }
 
-function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array, bare: Uint8Array): FamilyNets {
+function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array, forms: Uint8Array): FamilyNets {
   const { rank, distinct } = rankNumbers(keys);
   const first = firstEntries(rank, distinct.length);
   // Holey until filled: storing into a list filled with a placeholder first measured several
   // times slower.
   const texts = new Array<string | undefined>(distinct.length);
-  return { offsets, raw, rank, first, keys: distinct, bare, cidr: (r) => (texts[r] ??= v4Cidr(raw[first[r]!]!, distinct[r]!)) };
+  return { offsets, raw, rank, first, keys: distinct, forms, cidr: (r) => (texts[r] ??= v4Cidr(raw[first[r]!]!, forms[first[r]!]!, distinct[r]!)) };
 }
 
 /**
@@ -247,6 +248,8 @@ export interface AddrRanks {
   /** How many distinct ranks. */
   readonly size: number;
   addr(rank: number): string;
+  /** A number equal for ranks whose address texts are equal (IPv4: the address; IPv6: the rank). */
+  addrKey(rank: number): number;
 }
 
 function bare(cidr: string): string {
@@ -275,7 +278,7 @@ function v6AddrRanks(fn: FamilyNets): { rank: Int32Array; distinct: string[] } |
 export function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
   if (family === 6) {
     const { rank, distinct } = v6AddrRanks(fn) ?? rankTexts(fn.raw.map(bare));
-    return { rank, size: distinct.length, addr: (r) => distinct[r]! };
+    return { rank, size: distinct.length, addr: (r) => distinct[r]!, addrKey: (r) => r };
   }
   // IPv4 keys already order by address; a rank per distinct key, as for net members. The
   // address is the first entry's of that rank (a pod's own address string).
@@ -284,8 +287,9 @@ export function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
     size: fn.first.length,
     addr: (r) => {
       const p = fn.first[r]!;
-      return fn.bare[p] === 1 ? fn.raw[p]! : bare(fn.raw[p]!);
+      return fn.forms[p] === V4_FORM.address ? fn.raw[p]! : bare(fn.raw[p]!);
     },
+    addrKey: (r) => Math.floor(fn.keys[r]! / 64),
   };
 }
 
@@ -359,16 +363,20 @@ export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<
   const out = new Array<string>(distinct);
   let n = 0;
   let lastAddr = "";
+  let lastKey = -1;
   let lastSuffix = -1;
   for (let e = 0; e < distinct; e++) {
     const c = codes[e]!;
     const r = c % width;
     const a = (c - r) / width;
     const addr = ar.addr(a);
+    const key = ar.addrKey(a);
     // Equal text from different prefix lengths of one address (adjacent only if no other suffix
-    // sorts between). Compared by its parts: comparing the joined texts would flatten them.
-    if (r === lastSuffix && addr === lastAddr) continue;
+    // sorts between). Compared by its parts (comparing the joined texts would flatten them), the
+    // texts only when the addresses are equal.
+    if (r === lastSuffix && key === lastKey && addr === lastAddr) continue;
     lastAddr = addr;
+    lastKey = key;
     lastSuffix = r;
     out[n++] = bySuffix[r]![a] ??= addr + tails[r]!;
   }
