@@ -211,12 +211,16 @@ function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array,
   return { offsets, raw, rank, first, keys: distinct, forms, cidr: (r) => (texts[r] ??= v4Cidr(raw[first[r]!]!, forms[first[r]!]!, distinct[r]!)) };
 }
 
+/** Copies of a set member beyond the first (two members with one address), by member text. */
+export type Copies = Map<string, number>;
+
 /**
  * A `net` set's members: the distinct CIDRs of the listed members' nets, in rank order; with
  * `aggregate`, IPv4 sets come as `aggregateCidrs` makes them, from the ranks' keys (the CIDR
- * aggregation pass then finds them aggregated already).
+ * aggregation pass then finds them aggregated already). `copies` receives the members listed
+ * more than once (unaggregated).
  */
-export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean): readonly string[] {
+export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean, copies?: Copies): readonly string[] {
   let n = 0;
   for (let j = 0; j < list.length; j++) n += fn.offsets[list[j]! + 1]! - fn.offsets[list[j]!]!;
   const ranks = new Int32Array(n);
@@ -227,7 +231,13 @@ export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate
   }
   ranks.sort();
   let distinct = 0;
-  for (let r = 0; r < ranks.length; r++) if (r === 0 || ranks[r] !== ranks[r - 1]) ranks[distinct++] = ranks[r]!;
+  for (let r = 0; r < ranks.length; r++) {
+    if (r === 0 || ranks[r] !== ranks[r - 1]) ranks[distinct++] = ranks[r]!;
+    else if (copies) {
+      const text = fn.cidr(ranks[r]!);
+      copies.set(text, (copies.get(text) ?? 0) + 1);
+    }
+  }
   if (aggregate && fn.keys.length > 0) {
     const keys = new Float64Array(distinct);
     for (let r = 0; r < distinct; r++) keys[r] = fn.keys[ranks[r]!]!;
@@ -301,7 +311,7 @@ export type AddrPortTexts = Map<string, (string | undefined)[]>;
  * `protocol`, when given) of each listed member and each of its addresses, sorted by address
  * rank, then suffix text.
  */
-export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<number>, portsOf: (member: number) => readonly NamedPort[], protocol: PortProtocol | undefined, portName: string, texts: AddrPortTexts, family: Family): string[] {
+export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<number>, portsOf: (member: number) => readonly NamedPort[], protocol: PortProtocol | undefined, portName: string, texts: AddrPortTexts, family: Family, copies?: Copies): string[] {
   // The suffix ids of a port list, computed once per list (pods of a workload share theirs).
   const suffixIds = new Map<string, number>();
   const ofList = new Map<readonly NamedPort[], readonly number[]>();
@@ -358,8 +368,13 @@ export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<
     return known;
   });
   const tails = suffixes.map((t) => `,${t}`);
+  // Each distinct code once, with how many entries have it (for `copies`).
   let distinct = 0;
-  for (let e = 0; e < codes.length; e++) if (e === 0 || codes[e] !== codes[e - 1]) codes[distinct++] = codes[e]!;
+  const runs = copies ? new Int32Array(codes.length) : undefined;
+  for (let e = 0; e < codes.length; e++) {
+    if (e === 0 || codes[e] !== codes[e - 1]) codes[distinct++] = codes[e]!;
+    if (runs) runs[distinct - 1]!++;
+  }
   const out = new Array<string>(distinct);
   let n = 0;
   let lastAddr = "";
@@ -374,11 +389,15 @@ export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<
     // Equal text from different prefix lengths of one address (adjacent only if no other suffix
     // sorts between). Compared by its parts (comparing the joined texts would flatten them), the
     // texts only when the addresses are equal.
-    if (r === lastSuffix && key === lastKey && addr === lastAddr) continue;
-    lastAddr = addr;
-    lastKey = key;
-    lastSuffix = r;
-    out[n++] = bySuffix[r]![a] ??= addr + tails[r]!;
+    const same = r === lastSuffix && key === lastKey && addr === lastAddr;
+    if (!same) {
+      lastAddr = addr;
+      lastKey = key;
+      lastSuffix = r;
+      out[n++] = bySuffix[r]![a] ??= addr + tails[r]!;
+    }
+    const extra = runs ? runs[e]! - (same ? 0 : 1) : 0;
+    if (extra > 0) copies!.set(out[n - 1]!, (copies!.get(out[n - 1]!) ?? 0) + extra);
   }
   out.length = n;
   return out;

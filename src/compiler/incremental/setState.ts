@@ -49,6 +49,7 @@ function isWide(cidr: string): boolean {
 
 /** Members of `before` missing from `after` and the other way round, each in its list's order. */
 export function diffMembers(before: readonly string[], after: readonly string[]): MembersDelta {
+  if (before.length === 0 || after.length === 0) return { added: after, removed: before };
   const a = new Set(before);
   const b = new Set(after);
   return { added: after.filter((m) => !a.has(m)), removed: before.filter((m) => !b.has(m)) };
@@ -108,6 +109,23 @@ export class SetState {
     this.prior = this.current;
     this.pending.clear();
     this.raw.reset(members);
+    if (this.cover) {
+      this.wide = this.raw.list.reduce((n, m) => n + (isWide(m) ? 1 : 0), 0);
+      this.cover.reset(this.aggregate());
+    }
+    return this.publish(undefined);
+  }
+
+  /**
+   * `reset` with the members already sorted and counted: `distinct` in the order of the
+   * unaggregated IR set, each once (the list is taken as is), `copies` the copies beyond the first.
+   */
+  resetSorted(distinct: string[], copies: ReadonlyMap<string, number>): boolean {
+    this.prior = this.current;
+    this.pending.clear();
+    // Aggregation reads IPv6 members by address, not text.
+    const { family } = this.definition;
+    this.raw.resetSorted(this.cover && family === 6 ? sortMembers(distinct, addressOrder(6)) : distinct, copies);
     if (this.cover) {
       this.wide = this.raw.list.reduce((n, m) => n + (isWide(m) ? 1 : 0), 0);
       this.cover.reset(this.aggregate());

@@ -23,6 +23,7 @@ import type { PortProtocol, SetRegistry } from "../setBuilder.js";
 import { namedPortSetComment, namedPortSetId, selectorIdentity, serviceSetComment, serviceSetId } from "../setIds.js";
 import { NO_MEMBERS, serviceSetMembers, sliceService, type ServiceMembers } from "../serviceSets.js";
 import { changedLabels, SelectorIndex } from "./selectorIndex.js";
+import { addrRanks, familyNets, namedPortMembers, netSetMembers, type AddrPortTexts, type AddrRanks, type Copies } from "../familyNets.js";
 import { SetState } from "./setState.js";
 
 type SetSource =
@@ -63,6 +64,7 @@ const bare = (cidr: string): string => {
 };
 
 const familyOf = (cidr: string): Family => (cidr.includes(":") ? 6 : 4);
+
 
 /** What a member puts into a selector or named-port set (the full compile's familyNets.ts, per member). */
 function contributions(rec: SetRecord, m: MemberParts): string[] {
@@ -270,6 +272,7 @@ export class SetTable {
     }
     const dirtyServices = new Set(this.dirtyServices);
     this.dirtyServices.clear();
+    const bulk = this.freshInBulk();
     for (const rec of this.touched) {
       const id = rec.state.definition.id;
       if (rec.refs === 0) {
@@ -281,11 +284,15 @@ export class SetTable {
       if (src.kind === "service") {
         moved = rec.fresh || dirtyServices.has(src.service) ? rec.state.reset(serviceContributions(rec, this.membersOfService(src.service))) : rec.state.flush();
       } else if (rec.fresh) {
-        const sel = src.selection;
-        sel.matched ??= new Set(this.members.select(sel.selector));
-        const texts: string[] = [];
-        for (const slot of sel.matched) for (const t of contributions(rec, this.members.parts(slot))) texts.push(t);
-        moved = rec.state.reset(texts);
+        const built = bulk?.get(rec);
+        if (built) moved = rec.state.resetSorted(built.members, built.copies);
+        else {
+          const sel = src.selection;
+          sel.matched ??= new Set(this.members.select(sel.selector));
+          const texts: string[] = [];
+          for (const slot of sel.matched) for (const t of contributions(rec, this.members.parts(slot))) texts.push(t);
+          moved = rec.state.reset(texts);
+        }
       } else moved = rec.state.flush();
       rec.fresh = false;
       if (moved) changed.get(rec.family)!.add(id);
@@ -296,6 +303,43 @@ export class SetTable {
     }
     this.touched.clear();
     return { changed, flipped };
+  }
+
+  /**
+   * The members of the selector and named-port sets registered since the last flush, computed
+   * together as the full compile computes its sets (familyNets.ts: every member's nets ranked
+   * once, each set sorted as numbers) when their selections hold many of the members, as after
+   * a first load; undefined when they are few (each is then computed from its members'
+   * contributions).
+   */
+  private freshInBulk(): Map<SetRecord, { members: string[]; copies: Copies }> | undefined {
+    const fresh: SetRecord[] = [];
+    for (const rec of this.touched) if (rec.fresh && rec.refs > 0 && rec.source.kind !== "service") fresh.push(rec);
+    if (fresh.length === 0) return undefined;
+    // Every label the new selections read, indexed in one pass over the members.
+    const selections = new Set(fresh.map((rec) => (rec.source as { selection: Selection }).selection));
+    this.members.prepare([...selections].filter((sel) => !sel.matched).map((sel) => sel.selector));
+    let size = 0;
+    for (const sel of selections) size += (sel.matched ??= new Set(this.members.select(sel.selector))).size;
+    // Ranking every member's nets costs about what a set of a quarter of them does from contributions.
+    if (size * 4 < this.members.slots) return undefined;
+    const nets = familyNets(this.members);
+    const ranks: Partial<Record<Family, AddrRanks>> = {};
+    const texts: AddrPortTexts = new Map();
+    const out = new Map<SetRecord, { members: string[]; copies: Copies }>();
+    for (const rec of fresh) {
+      const src = rec.source;
+      if (src.kind === "service") continue;
+      const list = Array.from(src.selection.matched!);
+      const copies: Copies = new Map();
+      const fn = nets[rec.family];
+      const members =
+        src.kind === "selector"
+          ? (netSetMembers(fn, list, false, copies) as string[])
+          : namedPortMembers(fn, (ranks[rec.family] ??= addrRanks(fn, rec.family)), list, (slot) => this.members.ports(slot), src.protocol, src.portName, texts, rec.family, copies);
+      out.set(rec, { members, copies });
+    }
+    return out;
   }
 
   private drop(rec: SetRecord): void {
