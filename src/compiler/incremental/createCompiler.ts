@@ -484,21 +484,29 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     return { marksChanged: false, v4: v4.delta, v6: v6.delta };
   }
 
-  function update(changes: Iterable<ModelChange>): UpdateResult {
-    for (const change of changes) {
-      const key = resourceKey("upsert" in change ? change.upsert : change.delete);
-      const old = store.get(key);
-      const now = "upsert" in change ? change.upsert : undefined;
-      if (old === now) continue;
-      if (now) store.set(key, now);
-      else store.delete(key);
-      applyChange(key, old, now);
-    }
+  /** The resource of a key is now `now` (undefined: deleted). */
+  function put(key: string, now: Resource | undefined): void {
+    const old = store.get(key);
+    if (old === now) return;
+    if (now) store.set(key, now);
+    else store.delete(key);
+    applyChange(key, old, now);
+  }
+
+  function settle(): UpdateResult {
     settleProfiles();
     settleMembers();
     settleChains();
     const delta = settleIr();
     return { ir, delta, diagnostics };
+  }
+
+  function update(changes: Iterable<ModelChange>): UpdateResult {
+    for (const change of changes) {
+      if ("upsert" in change) put(resourceKey(change.upsert), change.upsert);
+      else put(resourceKey(change.delete), undefined);
+    }
+    return settle();
   }
 
   // The IR of the empty model.
@@ -516,11 +524,15 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     },
     update,
     load(model) {
-      const keep = new Set(model.resources.map(resourceKey));
-      const changes: ModelChange[] = [];
-      for (const [key, r] of store) if (!keep.has(key)) changes.push({ delete: r });
-      for (const r of model.resources) changes.push({ upsert: r });
-      return update(changes);
+      // One update: the resources gone, then every resource (each key computed once).
+      const { resources } = model;
+      const keys = resources.map(resourceKey);
+      if (store.size > 0) {
+        const keep = new Set(keys);
+        for (const key of [...store.keys()]) if (!keep.has(key)) put(key, undefined);
+      }
+      for (let i = 0; i < resources.length; i++) put(keys[i]!, resources[i]);
+      return settle();
     },
   };
 }

@@ -43,8 +43,15 @@ function withMembers(d: SetDefinition, members: MembersView): IpSet {
 const NO_MEMBERS: MembersView = () => [];
 
 /** Whether a CIDR is wider than one address. */
-function isWide(cidr: string): boolean {
-  return !cidr.endsWith(cidr.includes(":") ? "/128" : "/32");
+function isWide(cidr: string, family: Family): boolean {
+  return !cidr.endsWith(family === 4 ? "/32" : "/128");
+}
+
+/** How many of a family's CIDRs are wider than one address. */
+function countWide(cidrs: readonly string[], family: Family): number {
+  let n = 0;
+  for (let i = 0; i < cidrs.length; i++) if (isWide(cidrs[i]!, family)) n++;
+  return n;
 }
 
 /** Members of `before` missing from `after` and the other way round, each in its list's order. */
@@ -110,7 +117,7 @@ export class SetState {
     this.pending.clear();
     this.raw.reset(members);
     if (this.cover) {
-      this.wide = this.raw.list.reduce((n, m) => n + (isWide(m) ? 1 : 0), 0);
+      this.wide = countWide(this.raw.list, this.definition.family);
       this.cover.reset(this.aggregate());
     }
     return this.publish(undefined);
@@ -127,7 +134,7 @@ export class SetState {
     const { family } = this.definition;
     this.raw.resetSorted(this.cover && family === 6 ? sortMembers(distinct, addressOrder(6)) : distinct, copies);
     if (this.cover) {
-      this.wide = this.raw.list.reduce((n, m) => n + (isWide(m) ? 1 : 0), 0);
+      this.wide = countWide(this.raw.list, this.definition.family);
       this.cover.reset(this.aggregate());
     }
     return this.publish(undefined);
@@ -148,8 +155,7 @@ export class SetState {
       return false;
     }
     if (!this.cover) return this.publish({ added: entered, removed: left });
-    for (const m of entered) if (isWide(m)) this.wide++;
-    for (const m of left) if (isWide(m)) this.wide--;
+    this.wide += countWide(entered, this.definition.family) - countWide(left, this.definition.family);
     // Many changes at once: one pass over the members is cheaper than one step per change.
     if ((entered.length + left.length) * 16 > this.raw.list.length && entered.length + left.length > 64) {
       this.cover.reset(this.aggregate());

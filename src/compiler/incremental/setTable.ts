@@ -43,12 +43,18 @@ interface SetRecord {
   wasEmpty: boolean;
 }
 
-/** A selector's matching member slots, shared by its sets. */
+/**
+ * A selector, shared by its sets. The members it matches are not kept: a member matches it as
+ * its labels do, before a change and after.
+ */
 interface Selection {
   readonly id: string;
   readonly selector: Selector;
-  /** Undefined until first evaluated (at the flush after it is registered). */
-  matched: Set<number> | undefined;
+  /**
+   * Whether its sets were computed (at the flush after it was registered): from then on they
+   * follow member changes.
+   */
+  evaluated: boolean;
   readonly sets: Set<SetRecord>;
 }
 
@@ -145,7 +151,7 @@ export class SetTable {
     const { id } = selectorIdentity(selector);
     const found = this.selections.get(id);
     if (found) return found.value;
-    return this.selections.add(id, selector, { id, selector, matched: undefined, sets: new Set() }).value;
+    return this.selections.add(id, selector, { id, selector, evaluated: false, sets: new Set() }).value;
   }
 
   /** A registry that refers to sets for one chain, calling `onRef` with each set id it refers to. */
@@ -202,18 +208,12 @@ export class SetTable {
     const labelsAfter = (): Labels => (afterLabels ??= flattenLabels(after!.own, after!.base));
     const sameAddresses = before !== undefined && after !== undefined && sameList(before.nets, after.nets) && sameList(before.ports, after.ports);
     const visit = (sel: Selection): void => {
-      if (!sel.matched) return;
-      const was = sel.matched.has(slot);
+      if (!sel.evaluated) return;
+      const was = before !== undefined && selectorMatches(sel.selector, labelsBefore());
       const now = after !== undefined && selectorMatches(sel.selector, labelsAfter());
       if (was && now && sameAddresses) return;
-      if (was) {
-        sel.matched.delete(slot);
-        this.contribute(sel, before!, -1);
-      }
-      if (now) {
-        sel.matched.add(slot);
-        this.contribute(sel, after, +1);
-      }
+      if (was) this.contribute(sel, before, -1);
+      if (now) this.contribute(sel, after, +1);
     };
     if (sameAddresses) {
       // Only labels changed: only the selections reading them may flip.
@@ -272,7 +272,7 @@ export class SetTable {
     }
     const dirtyServices = new Set(this.dirtyServices);
     this.dirtyServices.clear();
-    const bulk = this.freshInBulk();
+    const fresh = this.freshMembers();
     for (const rec of this.touched) {
       const id = rec.state.definition.id;
       if (rec.refs === 0) {
@@ -284,15 +284,8 @@ export class SetTable {
       if (src.kind === "service") {
         moved = rec.fresh || dirtyServices.has(src.service) ? rec.state.reset(serviceContributions(rec, this.membersOfService(src.service))) : rec.state.flush();
       } else if (rec.fresh) {
-        const built = bulk?.get(rec);
-        if (built) moved = rec.state.resetSorted(built.members, built.copies);
-        else {
-          const sel = src.selection;
-          sel.matched ??= new Set(this.members.select(sel.selector));
-          const texts: string[] = [];
-          for (const slot of sel.matched) for (const t of contributions(rec, this.members.parts(slot))) texts.push(t);
-          moved = rec.state.reset(texts);
-        }
+        const built = fresh.get(rec)!;
+        moved = "copies" in built ? rec.state.resetSorted(built.members, built.copies) : rec.state.reset(built.texts);
       } else moved = rec.state.flush();
       rec.fresh = false;
       if (moved) changed.get(rec.family)!.add(id);
@@ -306,31 +299,44 @@ export class SetTable {
   }
 
   /**
-   * The members of the selector and named-port sets registered since the last flush, computed
-   * together as the full compile computes its sets (familyNets.ts: every member's nets ranked
-   * once, each set sorted as numbers) when their selections hold many of the members, as after
-   * a first load; undefined when they are few (each is then computed from its members'
-   * contributions).
+   * The members of the selector and named-port sets registered since the last flush: with
+   * `copies`, sorted and counted, computed together as the full compile computes its sets
+   * (familyNets.ts: every member's nets ranked once, each set sorted as numbers) when their
+   * selections hold many of the members, as after a first load; otherwise each set's members'
+   * contributions (`texts`).
    */
-  private freshInBulk(): Map<SetRecord, { members: string[]; copies: Copies }> | undefined {
+  private freshMembers(): Map<SetRecord, { members: string[]; copies: Copies } | { texts: string[] }> {
+    const out = new Map<SetRecord, { members: string[]; copies: Copies } | { texts: string[] }>();
     const fresh: SetRecord[] = [];
     for (const rec of this.touched) if (rec.fresh && rec.refs > 0 && rec.source.kind !== "service") fresh.push(rec);
-    if (fresh.length === 0) return undefined;
+    if (fresh.length === 0) return out;
     // Every label the new selections read, indexed in one pass over the members.
     const selections = new Set(fresh.map((rec) => (rec.source as { selection: Selection }).selection));
-    this.members.prepare([...selections].filter((sel) => !sel.matched).map((sel) => sel.selector));
+    this.members.prepare([...selections].map((sel) => sel.selector));
+    const slots = new Map<Selection, Int32Array>();
     let size = 0;
-    for (const sel of selections) size += (sel.matched ??= new Set(this.members.select(sel.selector))).size;
+    for (const sel of selections) {
+      const matched = this.members.select(sel.selector);
+      slots.set(sel, matched);
+      size += matched.length;
+      sel.evaluated = true;
+    }
     // Ranking every member's nets costs about what a set of a quarter of them does from contributions.
-    if (size * 4 < this.members.slots) return undefined;
+    if (size * 4 < this.members.slots) {
+      for (const rec of fresh) {
+        const texts: string[] = [];
+        for (const slot of slots.get((rec.source as { selection: Selection }).selection)!) for (const t of contributions(rec, this.members.parts(slot))) texts.push(t);
+        out.set(rec, { texts });
+      }
+      return out;
+    }
     const nets = familyNets(this.members);
     const ranks: Partial<Record<Family, AddrRanks>> = {};
     const texts: AddrPortTexts = new Map();
-    const out = new Map<SetRecord, { members: string[]; copies: Copies }>();
     for (const rec of fresh) {
       const src = rec.source;
       if (src.kind === "service") continue;
-      const list = Array.from(src.selection.matched!);
+      const list = slots.get(src.selection)!;
       const copies: Copies = new Map();
       const fn = nets[rec.family];
       const members =
