@@ -218,9 +218,9 @@ export type Copies = Map<string, number>;
  * A `net` set's members: the distinct CIDRs of the listed members' nets, in rank order; with
  * `aggregate`, IPv4 sets come as `aggregateCidrs` makes them, from the ranks' keys (the CIDR
  * aggregation pass then finds them aggregated already). `copies` receives the members listed
- * more than once (unaggregated).
+ * more than once, `counts.wide` how many are wider than one address (unaggregated).
  */
-export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean, copies?: Copies): readonly string[] {
+export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean, copies?: Copies, counts?: { wide: number }): readonly string[] {
   let n = 0;
   for (let j = 0; j < list.length; j++) n += fn.offsets[list[j]! + 1]! - fn.offsets[list[j]!]!;
   const ranks = new Int32Array(n);
@@ -245,6 +245,13 @@ export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate
   }
   const out = new Array<string>(distinct);
   for (let r = 0; r < distinct; r++) out[r] = fn.cidr(ranks[r]!);
+  if (counts) {
+    // Members wider than one address: IPv4 by key, IPv6 by text.
+    let wide = 0;
+    if (fn.keys.length > 0) for (let r = 0; r < distinct; r++) wide += fn.keys[ranks[r]!]! % 64 < 32 ? 1 : 0;
+    else for (let r = 0; r < distinct; r++) wide += out[r]!.endsWith("/128") ? 0 : 1;
+    counts.wide = wide;
+  }
   return out;
 }
 

@@ -125,16 +125,17 @@ export class SetState {
 
   /**
    * `reset` with the members already sorted and counted: `distinct` in the order of the
-   * unaggregated IR set, each once (the list is taken as is), `copies` the copies beyond the first.
+   * unaggregated IR set, each once (the list is taken as is), `copies` the copies beyond the
+   * first, `wide` (when known) how many are wider than one address.
    */
-  resetSorted(distinct: string[], copies: ReadonlyMap<string, number>): boolean {
+  resetSorted(distinct: string[], copies: ReadonlyMap<string, number>, wide?: number): boolean {
     this.prior = this.current;
     this.pending.clear();
     // Aggregation reads IPv6 members by address, not text.
     const { family } = this.definition;
     this.raw.resetSorted(this.cover && family === 6 ? sortMembers(distinct, addressOrder(6)) : distinct, copies);
     if (this.cover) {
-      this.wide = countWide(this.raw.list, this.definition.family);
+      this.wide = wide ?? countWide(this.raw.list, this.definition.family);
       this.cover.reset(this.aggregate());
     }
     return this.publish(undefined);

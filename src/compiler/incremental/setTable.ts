@@ -43,6 +43,9 @@ interface SetRecord {
   wasEmpty: boolean;
 }
 
+/** A new set's members: sorted and counted, or its members' contributions (see `SetTable.freshMembers`). */
+type FreshMembers = { readonly members: string[]; readonly copies: Copies; readonly wide: number | undefined } | { readonly texts: string[] };
+
 /**
  * A selector, shared by its sets. The members it matches are not kept: a member matches it as
  * its labels do, before a change and after.
@@ -285,7 +288,7 @@ export class SetTable {
         moved = rec.fresh || dirtyServices.has(src.service) ? rec.state.reset(serviceContributions(rec, this.membersOfService(src.service))) : rec.state.flush();
       } else if (rec.fresh) {
         const built = fresh.get(rec)!;
-        moved = "copies" in built ? rec.state.resetSorted(built.members, built.copies) : rec.state.reset(built.texts);
+        moved = "copies" in built ? rec.state.resetSorted(built.members, built.copies, built.wide) : rec.state.reset(built.texts);
       } else moved = rec.state.flush();
       rec.fresh = false;
       if (moved) changed.get(rec.family)!.add(id);
@@ -305,8 +308,8 @@ export class SetTable {
    * selections hold many of the members, as after a first load; otherwise each set's members'
    * contributions (`texts`).
    */
-  private freshMembers(): Map<SetRecord, { members: string[]; copies: Copies } | { texts: string[] }> {
-    const out = new Map<SetRecord, { members: string[]; copies: Copies } | { texts: string[] }>();
+  private freshMembers(): Map<SetRecord, FreshMembers> {
+    const out = new Map<SetRecord, FreshMembers>();
     const fresh: SetRecord[] = [];
     for (const rec of this.touched) if (rec.fresh && rec.refs > 0 && rec.source.kind !== "service") fresh.push(rec);
     if (fresh.length === 0) return out;
@@ -338,12 +341,13 @@ export class SetTable {
       if (src.kind === "service") continue;
       const list = slots.get(src.selection)!;
       const copies: Copies = new Map();
+      const counts = { wide: 0 };
       const fn = nets[rec.family];
       const members =
         src.kind === "selector"
-          ? (netSetMembers(fn, list, false, copies) as string[])
+          ? (netSetMembers(fn, list, false, copies, counts) as string[])
           : namedPortMembers(fn, (ranks[rec.family] ??= addrRanks(fn, rec.family)), list, (slot) => this.members.ports(slot), src.protocol, src.portName, texts, rec.family, copies);
-      out.set(rec, { members, copies });
+      out.set(rec, { members, copies, wide: src.kind === "selector" ? counts.wide : undefined });
     }
     return out;
   }

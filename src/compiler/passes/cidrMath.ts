@@ -271,6 +271,29 @@ function parseV6Groups(addr: string, end: number): boolean {
 }
 
 /**
+ * An IPv6 CIDR (or address: a `/128`) as a string that sorts CIDRs by network address, then
+ * prefix length: nine UTF-16 code units, the address's eight 16-bit groups (host bits masked)
+ * and the prefix length, compared unit by unit. Parsed by character codes, without bigints but
+ * for an embedded IPv4 tail: sets hold tens of thousands of IPv6 members.
+ */
+export function v6AddressKey(cidr: string): string {
+  const slash = cidr.indexOf("/");
+  const end = slash < 0 ? cidr.length : slash;
+  const prefix = slash < 0 ? 128 : Number(cidr.slice(slash + 1));
+  if (!parseV6Groups(cidr, end)) {
+    const { start } = cidrInterval(cidr).interval;
+    for (let i = 0; i < 8; i++) groups[i] = Number((start >> BigInt(112 - 16 * i)) & 0xffffn);
+  } else {
+    for (let i = 0; i < 8; i++) {
+      const bits = prefix - 16 * i;
+      if (bits <= 0) groups[i] = 0;
+      else if (bits < 16) groups[i] = groups[i]! & ((0xffff << (16 - bits)) & 0xffff);
+    }
+  }
+  return String.fromCharCode(groups[0]!, groups[1]!, groups[2]!, groups[3]!, groups[4]!, groups[5]!, groups[6]!, groups[7]!, prefix);
+}
+
+/**
  * The common IPv6 case without bigints: every member a host (`/128`), address as three exact
  * doubles (48, 48 and 32 bits). Returns the list itself when minimal, reordered when minimal in
  * address order, and undefined when some member is not a host or the list needs merging.
