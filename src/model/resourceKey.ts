@@ -27,14 +27,11 @@ export interface ResourceRef {
 /** The resource's key, a JSON array text: `["Pod","shop","web"]`, `["GlobalNetworkPolicy","","deny"]`. */
 export function resourceKey(r: ResourceRef): string {
   const kind = r.kind === "V1Policy" ? "GlobalNetworkPolicy" : r.kind === "V1Profile" ? "Profile" : r.kind;
-  // The JSON text of [kind, ...scope, name], element by element (no array per key: an agent
-  // keys hundreds of thousands of resources).
-  const q = JSON.stringify;
   const scope =
     r.kind === "V1WorkloadEndpoint"
-      ? `${q(r.node ?? "")},${q(r.orchestrator ?? "")},${q(r.workload ?? "")}`
+      ? [r.node ?? "", r.orchestrator ?? "", r.workload ?? ""]
       : r.kind === "V1HostEndpoint"
-        ? q(r.node ?? "")
-        : q(r.metadata.namespace ?? "");
-  return `[${q(kind)},${scope},${q(r.metadata.name)}]`;
+        ? [r.node ?? ""]
+        : [r.metadata.namespace ?? ""];
+  return JSON.stringify([kind, ...scope, r.metadata.name]);
 }
