@@ -214,13 +214,8 @@ function v4Nets(offsets: Int32Array, raw: readonly string[], keys: Float64Array,
 /** Copies of a set member beyond the first (two members with one address), by member text. */
 export type Copies = Map<string, number>;
 
-/**
- * A `net` set's members: the distinct CIDRs of the listed members' nets, in rank order; with
- * `aggregate`, IPv4 sets come as `aggregateCidrs` makes them, from the ranks' keys (the CIDR
- * aggregation pass then finds them aggregated already). `copies` receives the members listed
- * more than once, `counts.wide` how many are wider than one address (unaggregated).
- */
-export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean, copies?: Copies, counts?: { wide: number }): readonly string[] {
+/** The distinct ranks of the listed members' nets, ascending; `copies` receives the repeated ones. */
+function distinctRanks(fn: FamilyNets, list: ArrayLike<number>, copies: Copies | undefined): Int32Array {
   let n = 0;
   for (let j = 0; j < list.length; j++) n += fn.offsets[list[j]! + 1]! - fn.offsets[list[j]!]!;
   const ranks = new Int32Array(n);
@@ -238,21 +233,49 @@ export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate
       copies.set(text, (copies.get(text) ?? 0) + 1);
     }
   }
-  if (aggregate && fn.keys.length > 0) {
-    const keys = new Float64Array(distinct);
-    for (let r = 0; r < distinct; r++) keys[r] = fn.keys[ranks[r]!]!;
-    return aggregateV4Keys(keys, (k) => fn.cidr(ranks[k]!));
-  }
-  const out = new Array<string>(distinct);
-  for (let r = 0; r < distinct; r++) out[r] = fn.cidr(ranks[r]!);
-  if (counts) {
-    // Members wider than one address: IPv4 by key, IPv6 by text.
-    let wide = 0;
-    if (fn.keys.length > 0) for (let r = 0; r < distinct; r++) wide += fn.keys[ranks[r]!]! % 64 < 32 ? 1 : 0;
-    else for (let r = 0; r < distinct; r++) wide += out[r]!.endsWith("/128") ? 0 : 1;
-    counts.wide = wide;
-  }
+  return ranks.subarray(0, distinct);
+}
+
+/** IPv4 ranks' `aggregateCidrs`, from their keys. */
+function aggregateRanks(fn: FamilyNets, ranks: Int32Array): readonly string[] {
+  const keys = new Float64Array(ranks.length);
+  for (let r = 0; r < ranks.length; r++) keys[r] = fn.keys[ranks[r]!]!;
+  return aggregateV4Keys(keys, (k) => fn.cidr(ranks[k]!));
+}
+
+/**
+ * A `net` set's members: the distinct CIDRs of the listed members' nets, in rank order; with
+ * `aggregate`, IPv4 sets come as `aggregateCidrs` makes them, from the ranks' keys (the CIDR
+ * aggregation pass then finds them aggregated already).
+ */
+export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean): readonly string[] {
+  const ranks = distinctRanks(fn, list, undefined);
+  if (aggregate && fn.keys.length > 0) return aggregateRanks(fn, ranks);
+  const out = new Array<string>(ranks.length);
+  for (let r = 0; r < ranks.length; r++) out[r] = fn.cidr(ranks[r]!);
   return out;
+}
+
+/** A `net` set counted, as the incremental compiler keeps one (incremental/setState.ts). */
+export interface CountedNetSet {
+  /** Its members, unaggregated: as `netSetMembers`. */
+  readonly members: string[];
+  readonly copies: Copies;
+  /** How many members are wider than one address. */
+  readonly wide: number;
+  /** IPv4: the members aggregated (`aggregateCidrs`), from their keys; undefined for IPv6. */
+  readonly aggregated: readonly string[] | undefined;
+}
+
+export function countedNetSet(fn: FamilyNets, list: ArrayLike<number>): CountedNetSet {
+  const copies: Copies = new Map();
+  const ranks = distinctRanks(fn, list, copies);
+  const members = new Array<string>(ranks.length);
+  for (let r = 0; r < ranks.length; r++) members[r] = fn.cidr(ranks[r]!);
+  let wide = 0;
+  if (fn.keys.length > 0) for (let r = 0; r < ranks.length; r++) wide += fn.keys[ranks[r]!]! % 64 < 32 ? 1 : 0;
+  else for (let r = 0; r < ranks.length; r++) wide += members[r]!.endsWith("/128") ? 0 : 1;
+  return { members, copies, wide, aggregated: fn.keys.length > 0 ? aggregateRanks(fn, ranks) : undefined };
 }
 
 /**

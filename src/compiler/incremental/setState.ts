@@ -62,6 +62,18 @@ export function diffMembers(before: readonly string[], after: readonly string[])
   return { added: after.filter((m) => !a.has(m)), removed: before.filter((m) => !b.has(m)) };
 }
 
+/** A set's members already sorted and counted (familyNets.ts computes them in bulk). */
+export interface SortedSet {
+  /** In the order of the unaggregated IR set, each once. */
+  readonly members: string[];
+  /** Copies beyond the first. */
+  readonly copies: ReadonlyMap<string, number>;
+  /** How many members are wider than one address, when known. */
+  readonly wide: number | undefined;
+  /** `aggregateCidrs` of the members, when known. */
+  readonly aggregated: readonly string[] | undefined;
+}
+
 export class SetState {
   private readonly raw: SortedMembers;
   private readonly cover: CidrCover | undefined;
@@ -123,20 +135,16 @@ export class SetState {
     return this.publish(undefined);
   }
 
-  /**
-   * `reset` with the members already sorted and counted: `distinct` in the order of the
-   * unaggregated IR set, each once (the list is taken as is), `copies` the copies beyond the
-   * first, `wide` (when known) how many are wider than one address.
-   */
-  resetSorted(distinct: string[], copies: ReadonlyMap<string, number>, wide?: number): boolean {
+  /** `reset` with the members already sorted and counted (see `SortedSet`; its lists are taken as they are). */
+  resetSorted(set: SortedSet): boolean {
     this.prior = this.current;
     this.pending.clear();
     // Aggregation reads IPv6 members by address, not text.
     const { family } = this.definition;
-    this.raw.resetSorted(this.cover && family === 6 ? sortMembers(distinct, addressOrder(6)) : distinct, copies);
+    this.raw.resetSorted(this.cover && family === 6 ? sortMembers(set.members, addressOrder(6)) : set.members, set.copies);
     if (this.cover) {
-      this.wide = wide ?? countWide(this.raw.list, this.definition.family);
-      this.cover.reset(this.aggregate());
+      this.wide = set.wide ?? countWide(this.raw.list, family);
+      this.cover.reset(set.aggregated ?? this.aggregate());
     }
     return this.publish(undefined);
   }

@@ -23,8 +23,8 @@ import type { PortProtocol, SetRegistry } from "../setBuilder.js";
 import { namedPortSetComment, namedPortSetId, selectorIdentity, serviceSetComment, serviceSetId } from "../setIds.js";
 import { NO_MEMBERS, serviceSetMembers, sliceService, type ServiceMembers } from "../serviceSets.js";
 import { changedLabels, SelectorIndex } from "./selectorIndex.js";
-import { addrRanks, familyNets, namedPortMembers, netSetMembers, type AddrPortTexts, type AddrRanks, type Copies } from "../familyNets.js";
-import { SetState } from "./setState.js";
+import { addrRanks, countedNetSet, familyNets, namedPortMembers, type AddrPortTexts, type AddrRanks, type Copies } from "../familyNets.js";
+import { SetState, type SortedSet } from "./setState.js";
 
 type SetSource =
   | { readonly kind: "selector"; readonly selection: Selection }
@@ -44,7 +44,7 @@ interface SetRecord {
 }
 
 /** A new set's members: sorted and counted, or its members' contributions (see `SetTable.freshMembers`). */
-type FreshMembers = { readonly members: string[]; readonly copies: Copies; readonly wide: number | undefined } | { readonly texts: string[] };
+type FreshMembers = SortedSet | { readonly texts: string[] };
 
 /**
  * A selector, shared by its sets. The members it matches are not kept: a member matches it as
@@ -288,7 +288,7 @@ export class SetTable {
         moved = rec.fresh || dirtyServices.has(src.service) ? rec.state.reset(serviceContributions(rec, this.membersOfService(src.service))) : rec.state.flush();
       } else if (rec.fresh) {
         const built = fresh.get(rec)!;
-        moved = "copies" in built ? rec.state.resetSorted(built.members, built.copies, built.wide) : rec.state.reset(built.texts);
+        moved = "copies" in built ? rec.state.resetSorted(built) : rec.state.reset(built.texts);
       } else moved = rec.state.flush();
       rec.fresh = false;
       if (moved) changed.get(rec.family)!.add(id);
@@ -340,14 +340,13 @@ export class SetTable {
       const src = rec.source;
       if (src.kind === "service") continue;
       const list = slots.get(src.selection)!;
-      const copies: Copies = new Map();
-      const counts = { wide: 0 };
       const fn = nets[rec.family];
-      const members =
-        src.kind === "selector"
-          ? (netSetMembers(fn, list, false, copies, counts) as string[])
-          : namedPortMembers(fn, (ranks[rec.family] ??= addrRanks(fn, rec.family)), list, (slot) => this.members.ports(slot), src.protocol, src.portName, texts, rec.family, copies);
-      out.set(rec, { members, copies, wide: src.kind === "selector" ? counts.wide : undefined });
+      if (src.kind === "selector") out.set(rec, countedNetSet(fn, list));
+      else {
+        const copies: Copies = new Map();
+        const members = namedPortMembers(fn, (ranks[rec.family] ??= addrRanks(fn, rec.family)), list, (slot) => this.members.ports(slot), src.protocol, src.portName, texts, rec.family, copies);
+        out.set(rec, { members, copies, wide: undefined, aggregated: undefined });
+      }
     }
     return out;
   }
