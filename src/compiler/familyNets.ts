@@ -11,7 +11,7 @@ import type { NamedPort } from "../model/types.js";
 import type { Family } from "./ir/types.js";
 import type { MemberTable } from "./memberTable.js";
 import { hostCidr } from "./endpoints.js";
-import { aggregateV4Keys, v4SortKey } from "./passes/cidrMath.js";
+import { aggregated, v4CoverOfKeys, v4SortKey } from "./passes/cidrMath.js";
 import type { PortProtocol } from "./setBuilder.js";
 
 /**
@@ -236,11 +236,27 @@ function distinctRanks(fn: FamilyNets, list: ArrayLike<number>, copies: Copies |
   return ranks.subarray(0, distinct);
 }
 
-/** IPv4 ranks' `aggregateCidrs`, from their keys. */
-function aggregateRanks(fn: FamilyNets, ranks: Int32Array): readonly string[] {
+/** The CIDR texts of ranks. */
+function cidrsOf(fn: FamilyNets, ranks: Int32Array): string[] {
+  const out = new Array<string>(ranks.length);
+  for (let r = 0; r < ranks.length; r++) out[r] = fn.cidr(ranks[r]!);
+  return out;
+}
+
+/** The IPv4 keys of ranks. */
+function keysOf(fn: FamilyNets, ranks: Int32Array): Float64Array {
   const keys = new Float64Array(ranks.length);
   for (let r = 0; r < ranks.length; r++) keys[r] = fn.keys[ranks[r]!]!;
-  return aggregateV4Keys(keys, (k) => fn.cidr(ranks[k]!));
+  return keys;
+}
+
+/**
+ * IPv4 ranks' `aggregateCidrs`, from their keys; `members`: their CIDR texts, when made already.
+ * (Loops live in functions of their own: a function compiled while in one long loop bailed out,
+ * call after call, at code after the loop.)
+ */
+function aggregateRanks(fn: FamilyNets, ranks: Int32Array, members: string[] | undefined): readonly string[] {
+  return v4CoverOfKeys(keysOf(fn, ranks)) ?? aggregated(members ?? cidrsOf(fn, ranks));
 }
 
 /**
@@ -250,10 +266,8 @@ function aggregateRanks(fn: FamilyNets, ranks: Int32Array): readonly string[] {
  */
 export function netSetMembers(fn: FamilyNets, list: ArrayLike<number>, aggregate: boolean): readonly string[] {
   const ranks = distinctRanks(fn, list, undefined);
-  if (aggregate && fn.keys.length > 0) return aggregateRanks(fn, ranks);
-  const out = new Array<string>(ranks.length);
-  for (let r = 0; r < ranks.length; r++) out[r] = fn.cidr(ranks[r]!);
-  return out;
+  if (aggregate && fn.keys.length > 0) return aggregateRanks(fn, ranks, undefined);
+  return cidrsOf(fn, ranks);
 }
 
 /** A `net` set counted, as the incremental compiler keeps one (incremental/setState.ts). */
@@ -270,26 +284,30 @@ export interface CountedNetSet {
 export function countedNetSet(fn: FamilyNets, list: ArrayLike<number>): CountedNetSet {
   const copies: Copies = new Map();
   const ranks = distinctRanks(fn, list, copies);
-  const members = new Array<string>(ranks.length);
-  for (let r = 0; r < ranks.length; r++) members[r] = fn.cidr(ranks[r]!);
+  const members = cidrsOf(fn, ranks);
+  // A minimal list is its own aggregate, but the set keeps both and changes them apart.
+  return { members, copies, wide: wideCount(fn, ranks, members), aggregated: fn.keys.length > 0 ? aggregateRanks(fn, ranks, members.slice()) : undefined };
+}
+
+/** How many of the ranks' CIDRs are wider than one address: IPv4 by key, IPv6 by text. */
+function wideCount(fn: FamilyNets, ranks: Int32Array, cidrs: readonly string[]): number {
   let wide = 0;
   if (fn.keys.length > 0) for (let r = 0; r < ranks.length; r++) wide += fn.keys[ranks[r]!]! % 64 < 32 ? 1 : 0;
-  else for (let r = 0; r < ranks.length; r++) wide += members[r]!.endsWith("/128") ? 0 : 1;
-  return { members, copies, wide, aggregated: fn.keys.length > 0 ? aggregateRanks(fn, ranks) : undefined };
+  else for (let r = 0; r < ranks.length; r++) wide += cidrs[r]!.endsWith("/128") ? 0 : 1;
+  return wide;
 }
 
 /**
  * Ranks for named-port members, which sort by address text without the prefix length (IPv6) or
- * by address key (IPv4), with the address text of a rank (made when a set first needs it,
- * then shared by the sets of the family).
+ * by address key (IPv4), with the address text of each rank.
  */
 export interface AddrRanks {
+  /** Per entry: its address rank. */
   readonly rank: Int32Array;
-  /** How many distinct ranks. */
-  readonly size: number;
-  addr(rank: number): string;
-  /** A number equal for ranks whose address texts are equal (IPv4: the address; IPv6: the rank). */
-  addrKey(rank: number): number;
+  /** Per address rank: the address text (IPv4: the first entry's, a pod's own address string). */
+  readonly addrs: readonly string[];
+  /** Per address rank: a number equal for ranks whose texts are equal (IPv4: the address; IPv6: the rank). */
+  readonly keys: Float64Array;
 }
 
 function bare(cidr: string): string {
@@ -318,93 +336,125 @@ function v6AddrRanks(fn: FamilyNets): { rank: Int32Array; distinct: string[] } |
 export function addrRanks(fn: FamilyNets, family: Family): AddrRanks {
   if (family === 6) {
     const { rank, distinct } = v6AddrRanks(fn) ?? rankTexts(fn.raw.map(bare));
-    return { rank, size: distinct.length, addr: (r) => distinct[r]!, addrKey: (r) => r };
+    return { rank, addrs: distinct, keys: Float64Array.from(distinct, (_, r) => r) };
   }
-  // IPv4 keys already order by address; a rank per distinct key, as for net members. The
-  // address is the first entry's of that rank (a pod's own address string).
-  return {
-    rank: fn.rank,
-    size: fn.first.length,
-    addr: (r) => {
-      const p = fn.first[r]!;
-      return fn.forms[p] === V4_FORM.address ? fn.raw[p]! : bare(fn.raw[p]!);
-    },
-    addrKey: (r) => Math.floor(fn.keys[r]! / 64),
-  };
+  // IPv4 keys already order by address; a rank per distinct key, as for net members.
+  const ranks = fn.first.length;
+  const addrs = new Array<string>(ranks);
+  const keys = new Float64Array(ranks);
+  for (let r = 0; r < ranks; r++) {
+    const p = fn.first[r]!;
+    addrs[r] = fn.forms[p] === V4_FORM.address ? fn.raw[p]! : bare(fn.raw[p]!);
+    keys[r] = Math.floor(fn.keys[r]! / 64);
+  }
+  return { rank: fn.rank, addrs, keys };
 }
 
 /** Member texts of one family and `proto:port` suffix, by address rank, shared by that family's sets. */
 export type AddrPortTexts = Map<string, (string | undefined)[]>;
 
 /**
- * A named-port set's members: `address,proto:port` for each port named `portName` (of
- * `protocol`, when given) of each listed member and each of its addresses, sorted by address
- * rank, then suffix text.
+ * The `proto:port` suffixes of the ports named `portName` (of `protocol`, when given), numbered
+ * as met, per port list (pods of a workload share theirs: each list is read once).
  */
-export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<number>, portsOf: (member: number) => readonly NamedPort[], protocol: PortProtocol | undefined, portName: string, texts: AddrPortTexts, family: Family, copies?: Copies): string[] {
-  // The suffix ids of a port list, computed once per list (pods of a workload share theirs).
-  const suffixIds = new Map<string, number>();
-  const ofList = new Map<readonly NamedPort[], readonly number[]>();
-  let lastList: readonly NamedPort[] | undefined;
-  let lastIds: readonly number[] = [];
-  const suffixesOf = (ports: readonly NamedPort[]): readonly number[] => {
-    if (ports === lastList) return lastIds;
-    let ids = ofList.get(ports);
+class PortSuffixes {
+  readonly ids = new Map<string, number>();
+  private readonly ofList = new Map<readonly NamedPort[], readonly number[]>();
+  private lastList: readonly NamedPort[] | undefined;
+  private lastIds: readonly number[] = [];
+
+  constructor(
+    private readonly portName: string,
+    private readonly protocol: PortProtocol | undefined,
+  ) {}
+
+  of(ports: readonly NamedPort[]): readonly number[] {
+    if (ports === this.lastList) return this.lastIds;
+    let ids = this.ofList.get(ports);
     if (!ids) {
       const found: number[] = [];
       for (const p of ports) {
-        if (p.name !== portName) continue;
+        if (p.name !== this.portName) continue;
         const proto = p.protocol.toLowerCase();
-        if (protocol !== undefined && proto !== protocol) continue;
+        if (this.protocol !== undefined && proto !== this.protocol) continue;
         const suffix = `${proto}:${p.port}`;
-        let sid = suffixIds.get(suffix);
-        if (sid === undefined) suffixIds.set(suffix, (sid = suffixIds.size));
+        let sid = this.ids.get(suffix);
+        if (sid === undefined) this.ids.set(suffix, (sid = this.ids.size));
         found.push(sid);
       }
-      ofList.set(ports, (ids = found));
+      this.ofList.set(ports, (ids = found));
     }
-    lastList = ports;
-    return (lastIds = ids);
-  };
-  // Entries sort by (address rank, `proto:port` text): encoded as rank * suffixes + suffix rank
-  // in one double, so the sort compares numbers. The suffixes are known after a first pass.
+    this.lastList = ports;
+    return (this.lastIds = ids);
+  }
+}
+
+/** How many entries the listed members give: one per matching port and address. */
+function countEntries(fn: FamilyNets, list: ArrayLike<number>, members: MemberTable, suffixes: PortSuffixes): number {
   let entries = 0;
   for (let j = 0; j < list.length; j++) {
     const i = list[j]!;
-    entries += suffixesOf(portsOf(i)).length * (fn.offsets[i + 1]! - fn.offsets[i]!);
+    entries += suffixes.of(members.ports(i)).length * (fn.offsets[i + 1]! - fn.offsets[i]!);
   }
-  const suffixes = [...suffixIds.keys()].sort();
-  const suffixRank = new Int32Array(suffixes.length);
-  suffixes.forEach((t, r) => (suffixRank[suffixIds.get(t)!] = r));
-  const width = suffixes.length;
+  return entries;
+}
+
+/** The entries as `address rank * width + suffix rank`, sorted. */
+function entryCodes(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<number>, members: MemberTable, suffixes: PortSuffixes, suffixRank: Int32Array, entries: number): Float64Array {
+  const width = suffixRank.length;
   const codes = new Float64Array(entries);
   let w = 0;
   for (let j = 0; j < list.length; j++) {
     const i = list[j]!;
-    const sids = suffixesOf(portsOf(i));
-    if (sids.length === 0) continue;
+    const sids = suffixes.of(members.ports(i));
     for (let q = 0; q < sids.length; q++) {
       const suffix = suffixRank[sids[q]!]!;
       for (let k = fn.offsets[i]!; k < fn.offsets[i + 1]!; k++) codes[w++] = ar.rank[k]! * width + suffix;
     }
   }
-  codes.sort();
-  const bySuffix = suffixes.map((t) => {
-    const key = `${family}/${t}`;
-    let known = texts.get(key);
-    // Preallocated (filling a sparse `[]` at scattered indices would make it a dictionary), and
-    // holey: storing into a list filled with a placeholder first measured several times slower.
-    if (!known) texts.set(key, (known = new Array<string | undefined>(ar.size)));
-    return known;
-  });
-  const tails = suffixes.map((t) => `,${t}`);
-  // Each distinct code once, with how many entries have it (for `copies`).
+  return codes.sort();
+}
+
+/** Sorted codes de-duplicated in place; returns how many are distinct, `runs` (when given) how many of each. */
+function distinctCodes(codes: Float64Array, runs: Int32Array | undefined): number {
   let distinct = 0;
-  const runs = copies ? new Int32Array(codes.length) : undefined;
   for (let e = 0; e < codes.length; e++) {
     if (e === 0 || codes[e] !== codes[e - 1]) codes[distinct++] = codes[e]!;
     if (runs) runs[distinct - 1]!++;
   }
+  return distinct;
+}
+
+/**
+ * A named-port set's members: `address,proto:port` for each port named `portName` (of
+ * `protocol`, when given) of each listed member and each of its addresses, sorted by address
+ * rank, then suffix text. `copies` receives the members listed more than once.
+ */
+export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<number>, members: MemberTable, protocol: PortProtocol | undefined, portName: string, texts: AddrPortTexts, family: Family, copies?: Copies): string[] {
+  const suffixes = new PortSuffixes(portName, protocol);
+  const entries = countEntries(fn, list, members, suffixes);
+  // Entries sort by (address rank, `proto:port` text): encoded as rank * suffixes + suffix rank
+  // in one double, so the sort compares numbers. The suffixes are known after the first pass.
+  const sorted = [...suffixes.ids.keys()].sort();
+  const suffixRank = new Int32Array(sorted.length);
+  sorted.forEach((t, r) => (suffixRank[suffixes.ids.get(t)!] = r));
+  const codes = entryCodes(fn, ar, list, members, suffixes, suffixRank, entries);
+  const runs = copies ? new Int32Array(codes.length) : undefined;
+  const distinct = distinctCodes(codes, runs);
+  const bySuffix = sorted.map((t) => {
+    const key = `${family}/${t}`;
+    let known = texts.get(key);
+    // Preallocated (filling a sparse `[]` at scattered indices would make it a dictionary), and
+    // holey: storing into a list filled with a placeholder first measured several times slower.
+    if (!known) texts.set(key, (known = new Array<string | undefined>(ar.addrs.length)));
+    return known;
+  });
+  const tails = sorted.map((t) => `,${t}`);
+  return memberTexts(codes, distinct, runs, sorted.length, ar, bySuffix, tails, copies);
+}
+
+/** The member texts of distinct codes (see `namedPortMembers`), shared through `bySuffix`. */
+function memberTexts(codes: Float64Array, distinct: number, runs: Int32Array | undefined, width: number, ar: AddrRanks, bySuffix: readonly (string | undefined)[][], tails: readonly string[], copies: Copies | undefined): string[] {
   const out = new Array<string>(distinct);
   let n = 0;
   let lastAddr = "";
@@ -414,8 +464,8 @@ export function namedPortMembers(fn: FamilyNets, ar: AddrRanks, list: ArrayLike<
     const c = codes[e]!;
     const r = c % width;
     const a = (c - r) / width;
-    const addr = ar.addr(a);
-    const key = ar.addrKey(a);
+    const addr = ar.addrs[a]!;
+    const key = ar.keys[a]!;
     // Equal text from different prefix lengths of one address (adjacent only if no other suffix
     // sorts between). Compared by its parts (comparing the joined texts would flatten them), the
     // texts only when the addresses are equal.

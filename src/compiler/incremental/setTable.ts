@@ -344,7 +344,7 @@ export class SetTable {
       if (src.kind === "selector") out.set(rec, countedNetSet(fn, list));
       else {
         const copies: Copies = new Map();
-        const members = namedPortMembers(fn, (ranks[rec.family] ??= addrRanks(fn, rec.family)), list, (slot) => this.members.ports(slot), src.protocol, src.portName, texts, rec.family, copies);
+        const members = namedPortMembers(fn, (ranks[rec.family] ??= addrRanks(fn, rec.family)), list, this.members, src.protocol, src.portName, texts, rec.family, copies);
         out.set(rec, { members, copies, wide: undefined, aggregated: undefined });
       }
     }
