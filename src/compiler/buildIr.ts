@@ -11,7 +11,7 @@ import { resolveEndpoints } from "./endpoints.js";
 import { partitionModel } from "./modelParts.js";
 import { collectProfiles } from "./profiles.js";
 import type { OrderedTier, PolicyInfo } from "./policies.js";
-import { collectPolicies, collectTiers, orderTiers } from "./policies.js";
+import { collectPolicies, collectTiers, orderTiers, policyRules } from "./policies.js";
 import { LabelColumns } from "./selectors/labelColumns.js";
 import { labelValue } from "../model/selector/index.js";
 import { createSetBuilder } from "./setBuilder.js";
@@ -108,7 +108,7 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
       for (const p of usedPolicies[d].values()) {
         currentOrigin = p.origin;
         const display = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
-        chains.push(ruleChain(policyChain(d, p.id), `${p.kind} ${display} ${d}`, d === "ingress" ? p.ingress : p.egress, ctx(p.namespace)));
+        chains.push(ruleChain(policyChain(d, p.id), `${p.kind} ${display} ${d}`, policyRules(p, d), ctx(p.namespace)));
       }
     }
     for (const name of [...usedProfiles].sort()) {

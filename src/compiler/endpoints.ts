@@ -260,7 +260,9 @@ export function resolveEndpoints(model: Model, definedProfiles: ReadonlyMap<stri
   const portLists: PortLists = new Map();
   // Namespace -> service account -> base (nested: no key text per pod).
   const bases = new Map<string, Map<string, PodBase>>();
-  for (const r of model.resources) {
+  const { resources } = model;
+  for (let k = 0; k < resources.length; k++) {
+    const r = resources[k]!;
     if (r.kind === "Pod") {
       if (!isEndpointPod(r)) continue;
       const ns = r.metadata.namespace ?? "default";

@@ -120,10 +120,15 @@ function convertRule(rule: K8sPolicyRule, direction: "ingress" | "egress"): Rule
   return out;
 }
 
+/** A Kubernetes NetworkPolicy's selector as Calico's (namespace scoping is added later). */
+export function k8sPolicySelector(policy: K8sNetworkPolicy): Selector {
+  return labelSelectorToCalico(policy.podSelector, true);
+}
+
 /** Converts a Kubernetes NetworkPolicy to Calico rules and selector (namespace scoping is added later). */
 export function convertK8sPolicy(policy: K8sNetworkPolicy): ConvertedK8sPolicy {
   return {
-    selector: labelSelectorToCalico(policy.podSelector, true),
+    selector: k8sPolicySelector(policy),
     ingress: policy.ingress.flatMap((r) => convertRule(r, "ingress")),
     egress: policy.egress.flatMap((r) => convertRule(r, "egress")),
   };

@@ -14,6 +14,15 @@ import { selectorLabels } from "../model/selector/index.js";
 import { flattenLabels, labelOf, type LabelBase } from "./memberLabels.js";
 import { LabelColumns } from "./selectors/labelColumns.js";
 
+/** A member as the table holds it. */
+export interface MemberParts {
+  readonly own: Labels;
+  readonly base: LabelBase;
+  /** Its addresses and CIDRs, both families (see `MemberTable.add`). */
+  readonly nets: readonly string[];
+  readonly ports: readonly NamedPort[];
+}
+
 /** The base of a free slot. */
 const FREE: LabelBase = { inherited: {}, automatic: {}, strip: false };
 const NONE: readonly never[] = [];
@@ -81,6 +90,11 @@ export class MemberTable {
     this.netLists[slot] = NONE;
     this.portLists[slot] = NONE;
     this.free.push(slot);
+  }
+
+  /** The slot's member. */
+  parts(slot: number): MemberParts {
+    return { own: this.own[slot]!, base: this.bases[slot]!, nets: this.netLists[slot]!, ports: this.portLists[slot]! };
   }
 
   /** One of the member's effective labels. */

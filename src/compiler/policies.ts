@@ -2,7 +2,7 @@
  * Every policy kind normalized to one shape (a Calico policy with its effective policy-level
  * selector), and the tier order Felix evaluates them in.
  */
-import type { Model, Origin, PolicyType, Resource, Rule, Selector } from "../model/types.js";
+import type { K8sNetworkPolicy, Model, Origin, PolicyType, Resource, Rule, Selector } from "../model/types.js";
 import {
   comparePolicySortKeys,
   compareTierOrder,
@@ -15,7 +15,7 @@ import {
   undefinedTier,
   type TierFacts,
 } from "../calico/index.js";
-import { convertK8sPolicy } from "./k8sPolicy.js";
+import { convertK8sPolicy, k8sPolicySelector, type ConvertedK8sPolicy } from "./k8sPolicy.js";
 import {
   andSelectors,
   eqLabel,
@@ -38,9 +38,27 @@ export interface PolicyInfo {
   /** The effective policy-level selector (namespace and service-account parts included). */
   readonly selector: Selector;
   readonly types: readonly PolicyType[];
-  readonly ingress: readonly Rule[];
-  readonly egress: readonly Rule[];
+  /**
+   * The policy resource. Its rules come from `policyRules`, converted when a chain needs them:
+   * most policies of a cluster select no endpoint of the node.
+   */
+  readonly resource: PolicyResource;
   readonly origin: Origin;
+}
+
+/** The kinds of resource a policy comes from. */
+export type PolicyResource = Extract<Resource, { readonly kind: "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "K8sNetworkPolicy" }>;
+
+/** Kubernetes NetworkPolicies converted, by resource (both IP families render the same rule objects). */
+const converted = new WeakMap<K8sNetworkPolicy, ConvertedK8sPolicy>();
+
+/** A policy's rules in one direction (a Kubernetes NetworkPolicy's as Calico's converter makes them). */
+export function policyRules(p: PolicyInfo, direction: "ingress" | "egress"): readonly Rule[] {
+  const r = p.resource;
+  if (r.kind !== "K8sNetworkPolicy") return direction === "ingress" ? r.ingress : r.egress;
+  let c = converted.get(r);
+  if (!c) converted.set(r, (c = convertK8sPolicy(r)));
+  return direction === "ingress" ? c.ingress : c.egress;
 }
 
 const pcns = (l: string): string => NAMESPACE_LABEL_PREFIX + l;
@@ -75,8 +93,7 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
         ...(r.order !== undefined ? { order: r.order } : {}),
         selector: sel,
         types: r.types,
-        ingress: r.ingress,
-        egress: r.egress,
+        resource: r,
         origin: r.origin,
       };
     }
@@ -101,8 +118,7 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
         ...(r.order !== undefined ? { order: r.order } : {}),
         selector: selector ?? r.selector.ast,
         types: r.types,
-        ingress: r.ingress,
-        egress: r.egress,
+        resource: r,
         origin: r.origin,
       };
     }
@@ -116,13 +132,12 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
         ...(r.order !== undefined ? { order: r.order } : {}),
         selector: r.selector.ast,
         types: r.types,
-        ingress: r.ingress,
-        egress: r.egress,
+        resource: r,
         origin: r.origin,
       };
     case "K8sNetworkPolicy": {
       const ns = r.metadata.namespace ?? "default";
-      const c = convertK8sPolicy(r);
+
       return {
         id: `knp/${ns}/${r.metadata.name}`,
         kind: "KubernetesNetworkPolicy",
@@ -130,10 +145,9 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
         namespace: ns,
         tier: DEFAULT_TIER.name,
         order: K8S_NETWORK_POLICY_ORDER,
-        selector: andSelectors(c.selector, eqLabel(NAMESPACE_LABEL, ns)),
+        selector: andSelectors(k8sPolicySelector(r), eqLabel(NAMESPACE_LABEL, ns)),
         types: r.policyTypes.length > 0 ? r.policyTypes : ["Ingress"],
-        ingress: c.ingress,
-        egress: c.egress,
+        resource: r,
         origin: r.origin,
       };
     }

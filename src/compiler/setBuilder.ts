@@ -74,7 +74,6 @@ export function createSetBuilder(members: MemberTable, services: ServiceLookup =
     if (!m) matched.set(id, (m = members.select(selector)));
     return m;
   };
-  const portsOf = (i: number): ReturnType<MemberTable["ports"]> => members.ports(i);
 
   const build = (family: Family, r: Registration): IpSet => {
     switch (r.kind) {
@@ -83,7 +82,7 @@ export function createSetBuilder(members: MemberTable, services: ServiceLookup =
       case "namedPort": {
         const fn = netsOf(family);
         const ar = (addrRanksOf[family] ??= addrRanks(fn, family));
-        const list = namedPortMembers(fn, ar, matching(r.selector), portsOf, r.protocol, r.portName, addrPortTexts, family);
+        const list = namedPortMembers(fn, ar, matching(r.selector), members, r.protocol, r.portName, addrPortTexts, family);
         return { id: r.id, type: "addrPort", family, members: list, comment: r.comment };
       }
       case "service": {

@@ -33,8 +33,10 @@ import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
 import { DEFAULT_TIER, definedTier, undefinedTier, type TierFacts } from "../../calico/index.js";
 import type { CompileOptions } from "../compile.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
-import type { EndpointInfo, PodBase, PortLists, SelectableMember } from "../endpoints.js";
-import { isEndpoint, isEndpointPod, memberSource, podBase, podEndpoint, resolveMember } from "../endpoints.js";
+import type { EndpointInfo, PodBase, PortLists } from "../endpoints.js";
+import { isEndpointPod, memberBase, memberSource, podBase, podEndpoint, podPorts, resolveMember } from "../endpoints.js";
+import { MemberTable, type MemberParts } from "../memberTable.js";
+import { modelPart } from "../modelParts.js";
 import { dispatchChains } from "../felixLayout/dispatch.js";
 import { endpointChain, type PolicyDirection } from "../felixLayout/endpointChains.js";
 import { ruleChain } from "../felixLayout/policyChains.js";
@@ -43,12 +45,10 @@ import { FROM_WL_DISPATCH, fromWorkloadChain, policyChain, profileChain, TO_WL_D
 import type { IrDelta } from "../ir/delta.js";
 import { FELIX_MARKS } from "../ir/marks.js";
 import type { Family, Ir } from "../ir/types.js";
-import { policyInfo } from "../policies.js";
+import { policyInfo, policyRules } from "../policies.js";
 import { ChainTable } from "./chainTable.js";
 import { FamilyView } from "./familyView.js";
-import { MemberPostings } from "./memberPostings.js";
 import { ProfileTable } from "./profileTable.js";
-import { changedLabels } from "./selectorIndex.js";
 import { SetTable } from "./setTable.js";
 import { BOTH_DIRECTIONS, type ChainInputs, DIRECTION_BIT, directionsOf, orderedTiers, policyOrder, type PolicyState, sameInputs, samePlacement, type Workload, Workloads } from "./workloads.js";
 
@@ -84,17 +84,14 @@ interface ChainUses {
 
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
 const FAMILIES: readonly Family[] = [4, 6];
-const MEMBER_KINDS = new Set(["Pod", "WorkloadEndpoint", "V1WorkloadEndpoint", "NetworkSet", "GlobalNetworkSet", "HostEndpoint", "V1HostEndpoint"]);
-const POLICY_KINDS = new Set(["NetworkPolicy", "GlobalNetworkPolicy", "V1Policy", "K8sNetworkPolicy"]);
-
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
-/** A member and the profiles it inherits labels from. */
-interface MemberEntry {
-  member: SelectableMember;
-  inherits: readonly string[];
+/** A member as a resource derives it: its parts, the profiles it inherits labels from, and, for a local workload, its endpoint. */
+interface Derived extends MemberParts {
+  readonly inherits: readonly string[];
+  readonly endpoint: EndpointInfo | undefined;
 }
 
 /** A policy or profile chain in use: `pi|<id>`, `po|<id>` or `pr|<name>`. */
@@ -112,11 +109,16 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   const profiles = new ProfileTable();
   const lookup = profiles.resolve.bind(profiles);
 
-  const members = new Map<string, MemberEntry>();
-  const postings = new MemberPostings<MemberEntry>();
-  const sets = new SetTable<MemberEntry>(optimize, postings, (e) => e.member);
-  const heirs = new Map<string, Set<string>>();
-  const bases = new Map<string, PodBase>();
+  // Members are slots of a member table; per slot, its key and the profiles it inherits labels
+  // from; local workloads' endpoints by slot.
+  const table = new MemberTable();
+  const slots = new Map<string, number>();
+  const keyOf: string[] = [];
+  const inheritsOf: (readonly string[])[] = [];
+  const endpoints = new Map<number, EndpointInfo>();
+  const sets = new SetTable(optimize, table);
+  // Namespace -> service account -> base.
+  const bases = new Map<string, Map<string, PodBase>>();
   const portLists: PortLists = new Map();
   const dirtyMembers = new Set<string>();
 
@@ -158,8 +160,9 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   function applyChange(key: string, old: Resource | undefined, now: Resource | undefined): void {
     profiles.resourceChanged(old, now);
     const kind = (now ?? old)!.kind;
-    if (MEMBER_KINDS.has(kind)) dirtyMembers.add(key);
-    else if (POLICY_KINDS.has(kind)) dirtyPolicies.add(key);
+    const part = modelPart(kind);
+    if (part === "members") dirtyMembers.add(key);
+    else if (part === "policies") dirtyPolicies.add(key);
     else if (kind === "Tier") {
       if (old) tierResources.delete(old.metadata.name);
       if (now?.kind === "Tier") tierResources.set(now.metadata.name, definedTier(now.metadata.name, now.order, now.defaultAction));
@@ -174,77 +177,87 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   // 2. Profiles and members
 
   function settleProfiles(): void {
+    const relabelled = new Set<string>();
     for (const c of profiles.takeChanges()) {
-      if (c.labelsChanged) {
-        for (const key of heirs.get(c.name) ?? []) dirtyMembers.add(key);
-        for (const [k, base] of bases) if (base.profiles.includes(c.name)) bases.delete(k);
-      }
+      if (c.labelsChanged) relabelled.add(c.name);
       if (c.rulesChanged && usedProfiles.has(c.name)) dirtyRuleChains.add(profileKey(c.name));
+    }
+    if (relabelled.size === 0) return;
+    // The members inheriting from a relabelled profile, and the pod bases that include one.
+    const inherits = (names: readonly string[]): boolean => names.some((n) => relabelled.has(n));
+    for (let slot = 0; slot < table.slots; slot++) if (table.isLive(slot) && inherits(inheritsOf[slot]!)) dirtyMembers.add(keyOf[slot]!);
+    for (const [ns, inNs] of bases) {
+      for (const [sa, base] of inNs) if (inherits(base.profiles)) inNs.delete(sa);
+      if (inNs.size === 0) bases.delete(ns);
     }
   }
 
-  function derive(r: Resource | undefined): { member: SelectableMember; inherits: readonly string[] } | undefined {
+  function derive(r: Resource | undefined): Derived | undefined {
     if (!r) return undefined;
     if (r.kind === "Pod") {
       if (!isEndpointPod(r)) return undefined;
       const ns = r.metadata.namespace ?? "default";
-      const k = `${ns}\0${r.serviceAccountName}`;
-      let base = bases.get(k);
-      if (!base) bases.set(k, (base = podBase(ns, r.serviceAccountName, lookup)));
-      return { member: podEndpoint(r, base, isLocal(r.nodeName), portLists), inherits: base.profiles };
+      const sa = r.serviceAccountName;
+      let inNs = bases.get(ns);
+      if (!inNs) bases.set(ns, (inNs = new Map()));
+      let base = inNs.get(sa);
+      if (!base) inNs.set(sa, (base = podBase(ns, sa, lookup)));
+      const local = isLocal(r.nodeName);
+      return {
+        own: r.metadata.labels,
+        base: base.labels,
+        nets: r.ips,
+        ports: podPorts(r, portLists),
+        inherits: base.profiles,
+        endpoint: local ? podEndpoint(r, base, true, portLists) : undefined,
+      };
     }
     const src = memberSource(r);
-    return src && { member: resolveMember(src, lookup, isLocal), inherits: src.profiles };
-  }
-
-  function inherit(key: string, names: readonly string[], sign: number): void {
-    for (const name of names) {
-      let hs = heirs.get(name);
-      if (sign > 0) {
-        if (!hs) heirs.set(name, (hs = new Set()));
-        hs.add(key);
-      } else {
-        hs?.delete(key);
-        if (hs?.size === 0) heirs.delete(name);
-      }
-    }
+    if (!src) return undefined;
+    const local = src.workload !== undefined && isLocal(src.workload.node);
+    return {
+      own: src.own,
+      base: memberBase(src, lookup),
+      nets: src.nets,
+      ports: src.ports,
+      inherits: src.profiles,
+      endpoint: local ? (resolveMember(src, lookup, isLocal) as EndpointInfo) : undefined,
+    };
   }
 
   function settleMembers(): void {
     for (const key of dirtyMembers) {
-      const entry = members.get(key);
+      const slot = slots.get(key);
       const next = derive(store.get(key));
-      const before = entry?.member;
-      const asEndpoint = (m: SelectableMember | undefined): EndpointInfo | undefined => (m && isEndpoint(m) ? m : undefined);
-      if (!entry) {
+      if (slot === undefined) {
         if (!next) continue;
-        const fresh: MemberEntry = { member: next.member, inherits: next.inherits };
-        members.set(key, fresh);
-        postings.add(fresh, next.member.labels);
-        sets.memberChanged(fresh, undefined, next.member, []);
-        inherit(key, next.inherits, +1);
-        workloads.endpointChanged(undefined, asEndpoint(next.member));
+        const fresh = table.add(next.own, next.base, next.nets, next.ports);
+        slots.set(key, fresh);
+        keyOf[fresh] = key;
+        inheritsOf[fresh] = next.inherits;
+        if (next.endpoint) endpoints.set(fresh, next.endpoint);
+        sets.memberChanged(fresh, undefined, next);
+        workloads.endpointChanged(undefined, next.endpoint);
         continue;
       }
+      const before = table.parts(slot);
+      const endpoint = endpoints.get(slot);
       if (!next) {
-        postings.remove(entry);
-        sets.memberChanged(entry, before, undefined, []);
-        inherit(key, entry.inherits, -1);
-        members.delete(key);
-        workloads.endpointChanged(asEndpoint(before), undefined);
+        table.remove(slot);
+        slots.delete(key);
+        keyOf[slot] = "";
+        inheritsOf[slot] = [];
+        endpoints.delete(slot);
+        sets.memberChanged(slot, before, undefined);
+        workloads.endpointChanged(endpoint, undefined);
         continue;
       }
-      if (next.member === before) continue;
-      const changed = changedLabels(before!.labels, next.member.labels);
-      entry.member = next.member;
-      if (changed.length > 0) postings.relabel(entry, next.member.labels, changed);
-      sets.memberChanged(entry, before, next.member, changed);
-      if (next.inherits !== entry.inherits) {
-        inherit(key, entry.inherits, -1);
-        inherit(key, next.inherits, +1);
-        entry.inherits = next.inherits;
-      }
-      workloads.endpointChanged(asEndpoint(before), asEndpoint(next.member));
+      table.set(slot, next.own, next.base, next.nets, next.ports);
+      inheritsOf[slot] = next.inherits;
+      if (next.endpoint) endpoints.set(slot, next.endpoint);
+      else endpoints.delete(slot);
+      sets.memberChanged(slot, before, next);
+      workloads.endpointChanged(endpoint, next.endpoint);
     }
     dirtyMembers.clear();
   }
@@ -414,7 +427,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
       }
       const p = used.policy.info;
       const display = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
-      renderLowered(f, name, `${p.kind} ${display} ${d}`, d === "ingress" ? p.ingress : p.egress, p.namespace, p.origin);
+      renderLowered(f, name, `${p.kind} ${display} ${d}`, policyRules(p, d), p.namespace, p.origin);
     }
   }
 
@@ -471,21 +484,29 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     return { marksChanged: false, v4: v4.delta, v6: v6.delta };
   }
 
-  function update(changes: Iterable<ModelChange>): UpdateResult {
-    for (const change of changes) {
-      const key = resourceKey("upsert" in change ? change.upsert : change.delete);
-      const old = store.get(key);
-      const now = "upsert" in change ? change.upsert : undefined;
-      if (old === now) continue;
-      if (now) store.set(key, now);
-      else store.delete(key);
-      applyChange(key, old, now);
-    }
+  /** The resource of a key is now `now` (undefined: deleted). */
+  function put(key: string, now: Resource | undefined): void {
+    const old = store.get(key);
+    if (old === now) return;
+    if (now) store.set(key, now);
+    else store.delete(key);
+    applyChange(key, old, now);
+  }
+
+  function settle(): UpdateResult {
     settleProfiles();
     settleMembers();
     settleChains();
     const delta = settleIr();
     return { ir, delta, diagnostics };
+  }
+
+  function update(changes: Iterable<ModelChange>): UpdateResult {
+    for (const change of changes) {
+      if ("upsert" in change) put(resourceKey(change.upsert), change.upsert);
+      else put(resourceKey(change.delete), undefined);
+    }
+    return settle();
   }
 
   // The IR of the empty model.
@@ -503,11 +524,15 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     },
     update,
     load(model) {
-      const keep = new Set(model.resources.map(resourceKey));
-      const changes: ModelChange[] = [];
-      for (const [key, r] of store) if (!keep.has(key)) changes.push({ delete: r });
-      for (const r of model.resources) changes.push({ upsert: r });
-      return update(changes);
+      // One update: the resources gone, then every resource (each key computed once).
+      const { resources } = model;
+      const keys = resources.map(resourceKey);
+      if (store.size > 0) {
+        const keep = new Set(keys);
+        for (const key of [...store.keys()]) if (!keep.has(key)) put(key, undefined);
+      }
+      for (let i = 0; i < resources.length; i++) put(keys[i]!, resources[i]);
+      return settle();
     },
   };
 }

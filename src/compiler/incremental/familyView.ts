@@ -32,7 +32,7 @@ export class FamilyView {
    * sets (`changedSets`: whose members changed in the set table; the chain table tells which
    * sets its chains started or stopped using).
    */
-  settle<U, M>(chains: ChainTable<U>, sets: SetTable<M>, changedSets: ReadonlySet<string>): { ir: FamilyIr; delta: FamilyDelta } {
+  settle<U>(chains: ChainTable<U>, sets: SetTable, changedSets: ReadonlySet<string>): { ir: FamilyIr; delta: FamilyDelta } {
     const { chains: chainDelta, sets: usedSets } = chains.takeDelta();
     const setsAdded: string[] = [];
     const setsRemoved: string[] = [];

@@ -14,7 +14,7 @@
  *   members differ in prefix length alone.
  */
 import type { Family, SetType } from "../ir/types.js";
-import { cidrInterval, v4SortKey } from "../passes/cidrMath.js";
+import { v4SortKey, v6AddressKey } from "../passes/cidrMath.js";
 
 export type SortKey = number | string;
 
@@ -23,13 +23,8 @@ export type MemberOrder = (member: string) => SortKey;
 
 const text: MemberOrder = (m) => m;
 
-/** IPv6 by address then prefix length: 32 hex digits of the network address and 2 of the length. */
-const v6ByAddress: MemberOrder = (m) => {
-  const { interval } = cidrInterval(m);
-  const slash = m.indexOf("/");
-  const prefix = slash < 0 ? 128 : Number(m.slice(slash + 1));
-  return interval.start.toString(16).padStart(32, "0") + prefix.toString(16).padStart(2, "0");
-};
+/** IPv6 by address then prefix length (cidrMath.ts `v6AddressKey`). */
+const v6ByAddress: MemberOrder = v6AddressKey;
 
 /** IPv4 `address,proto:port`: 8 hex digits of the address, then the rest as written. */
 const v4AddrPort: MemberOrder = (m) => {

@@ -32,30 +32,47 @@ function sameList<T>(a: readonly T[] | undefined, b: readonly T[] | undefined): 
   return a === b || (a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
-/** The implicit profiles a resource brings into being, by name. */
-function implicitProfiles(r: Resource): [string, () => ProfileInfo][] {
-  if (r.kind === "Pod") {
-    if (!isEndpointPod(r)) return [];
-    const ns = r.metadata.namespace ?? "default";
-    const sa = r.serviceAccountName;
-    return [
-      [namespaceProfileName(ns), () => namespaceProfile(ns, {})],
-      [serviceAccountProfileName(ns, sa), () => serviceAccountProfile(ns, sa, {})],
-    ];
-  }
-  if (r.kind === "NetworkSet") {
-    const ns = r.metadata.namespace ?? "default";
-    return [[namespaceProfileName(ns), () => namespaceProfile(ns, {})]];
-  }
-  return [];
-}
-
 export class ProfileTable {
   private readonly derived = new Map<string, ProfileInfo>();
   private readonly written = new Map<string, ProfileInfo>();
   private readonly implicit = new Map<string, { count: number; profile: ProfileInfo }>();
   /** What each dirty name resolved to before this update's changes. */
   private readonly before = new Map<string, ProfileInfo | undefined>();
+  /** Implicit profiles' names by namespace (`ns`) and service account (`sa`), made once: pods are many. */
+  private readonly names = new Map<string, { readonly ns: string; readonly sa: Map<string, string> }>();
+
+  private namesOf(ns: string): { readonly ns: string; readonly sa: Map<string, string> } {
+    let n = this.names.get(ns);
+    if (!n) this.names.set(ns, (n = { ns: namespaceProfileName(ns), sa: new Map() }));
+    return n;
+  }
+
+  /** The implicit profiles a resource brings into being (a pod: its namespace's and service account's; a NetworkSet: its namespace's), counted up or down. */
+  private countImplicit(r: Resource, sign: number): void {
+    if (r.kind === "Pod") {
+      if (!isEndpointPod(r)) return;
+      const ns = r.metadata.namespace ?? "default";
+      const sa = r.serviceAccountName;
+      const names = this.namesOf(ns);
+      let saName = names.sa.get(sa);
+      if (saName === undefined) names.sa.set(sa, (saName = serviceAccountProfileName(ns, sa)));
+      this.countOne(names.ns, sign, ns, undefined);
+      this.countOne(saName, sign, ns, sa);
+    } else if (r.kind === "NetworkSet") {
+      const ns = r.metadata.namespace ?? "default";
+      this.countOne(this.namesOf(ns).ns, sign, ns, undefined);
+    }
+  }
+
+  /** One implicit profile (of namespace `ns`, or of its service account `sa`) counted up or down. */
+  private countOne(name: string, sign: number, ns: string, sa: string | undefined): void {
+    this.touch(name);
+    const i = this.implicit.get(name);
+    if (sign > 0) {
+      if (i) i.count++;
+      else this.implicit.set(name, { count: 1, profile: sa === undefined ? namespaceProfile(ns, {}) : serviceAccountProfile(ns, sa, {}) });
+    } else if (--i!.count === 0) this.implicit.delete(name);
+  }
 
   /** The profile Felix uses for `name`, if any. */
   resolve(name: string): ProfileInfo | undefined {
@@ -77,11 +94,7 @@ export class ProfileTable {
         this.touch(p.name);
         (isDerivedProfile(old) ? this.derived : this.written).delete(p.name);
       }
-      for (const [name] of implicitProfiles(old)) {
-        this.touch(name);
-        const i = this.implicit.get(name)!;
-        if (--i.count === 0) this.implicit.delete(name);
-      }
+      this.countImplicit(old, -1);
     }
     if (now) {
       const p = definedProfile(now);
@@ -89,12 +102,7 @@ export class ProfileTable {
         this.touch(p.name);
         (isDerivedProfile(now) ? this.derived : this.written).set(p.name, p);
       }
-      for (const [name, make] of implicitProfiles(now)) {
-        this.touch(name);
-        const i = this.implicit.get(name);
-        if (i) i.count++;
-        else this.implicit.set(name, { count: 1, profile: make() });
-      }
+      this.countImplicit(now, +1);
     }
   }
 

@@ -2,7 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Labels, Selector } from "../../model/types.js";
 import { selectorMatches } from "../../model/selector/index.js";
-import { MemberPostings } from "./memberPostings.js";
 import { changedLabels, SelectorIndex } from "./selectorIndex.js";
 
 const keys = ["a", "b", "c"];
@@ -54,34 +53,6 @@ describe("SelectorIndex", () => {
         selectors.forEach((s, i) => {
           if (selectorMatches(s, before) !== selectorMatches(s, after)) expect(offered.has(i)).toBe(true);
         });
-      }),
-      { numRuns: 400 },
-    );
-  });
-});
-
-describe("MemberPostings", () => {
-  it("selects what the reference matcher selects, as members come, go and change", () => {
-    const op = fc.record({ member: fc.integer({ min: 0, max: 7 }), labels: fc.option(labelsArb) });
-    fc.assert(
-      fc.property(fc.array(fc.tuple(op, selectorArb), { maxLength: 30 }), (steps) => {
-        const postings = new MemberPostings<number>();
-        const live = new Map<number, Labels>();
-        for (const [{ member, labels }, sel] of steps) {
-          const before = live.get(member);
-          if (labels === null) {
-            postings.remove(member);
-            live.delete(member);
-          } else if (before) {
-            postings.relabel(member, labels, changedLabels(before, labels));
-            live.set(member, labels);
-          } else {
-            postings.add(member, labels);
-            live.set(member, labels);
-          }
-          const expected = [...live].flatMap(([m, l]) => (selectorMatches(sel, l) ? [m] : [])).sort();
-          expect([...postings.select(sel)].sort()).toEqual(expected);
-        }
       }),
       { numRuns: 400 },
     );

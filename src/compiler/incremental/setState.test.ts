@@ -67,6 +67,18 @@ describe("SetState", () => {
     check("net", 6, v6, 150, 60);
   });
 
+  it("aggregates its members again after they change in place", () => {
+    // Minimal first (every other address), then the gaps fill in: many changes at once.
+    const state = new SetState({ id: "s:x", type: "net", family: 4, comment: "" }, true);
+    const evens = Array.from({ length: 100 }, (_, i) => `10.0.${i}.0/32`);
+    for (const m of evens) state.change(m, 1);
+    state.flush();
+    expect(state.ir.members).toEqual(evens);
+    for (let i = 0; i < 100; i++) state.change(`10.0.${i}.1/32`, 1);
+    state.flush();
+    expect(state.ir.members).toEqual(Array.from({ length: 100 }, (_, i) => `10.0.${i}.0/31`));
+  });
+
   it("resets to a list, reporting the difference", () => {
     const state = new SetState({ id: "s:x", type: "net", family: 4, comment: "" }, true);
     state.reset(["10.0.0.2/32", "10.0.0.3/32", "10.0.0.9/32", "10.0.0.3/32"]);

@@ -43,15 +43,35 @@ function withMembers(d: SetDefinition, members: MembersView): IpSet {
 const NO_MEMBERS: MembersView = () => [];
 
 /** Whether a CIDR is wider than one address. */
-function isWide(cidr: string): boolean {
-  return !cidr.endsWith(cidr.includes(":") ? "/128" : "/32");
+function isWide(cidr: string, family: Family): boolean {
+  return !cidr.endsWith(family === 4 ? "/32" : "/128");
+}
+
+/** How many of a family's CIDRs are wider than one address. */
+function countWide(cidrs: readonly string[], family: Family): number {
+  let n = 0;
+  for (let i = 0; i < cidrs.length; i++) if (isWide(cidrs[i]!, family)) n++;
+  return n;
 }
 
 /** Members of `before` missing from `after` and the other way round, each in its list's order. */
 export function diffMembers(before: readonly string[], after: readonly string[]): MembersDelta {
+  if (before.length === 0 || after.length === 0) return { added: after, removed: before };
   const a = new Set(before);
   const b = new Set(after);
   return { added: after.filter((m) => !a.has(m)), removed: before.filter((m) => !b.has(m)) };
+}
+
+/** A set's members already sorted and counted (familyNets.ts computes them in bulk). */
+export interface SortedSet {
+  /** In the order of the unaggregated IR set, each once. */
+  readonly members: string[];
+  /** Copies beyond the first. */
+  readonly copies: ReadonlyMap<string, number>;
+  /** How many members are wider than one address, when known. */
+  readonly wide: number | undefined;
+  /** `aggregateCidrs` of the members, when known. */
+  readonly aggregated: readonly string[] | undefined;
 }
 
 export class SetState {
@@ -109,8 +129,22 @@ export class SetState {
     this.pending.clear();
     this.raw.reset(members);
     if (this.cover) {
-      this.wide = this.raw.list.reduce((n, m) => n + (isWide(m) ? 1 : 0), 0);
+      this.wide = countWide(this.raw.list, this.definition.family);
       this.cover.reset(this.aggregate());
+    }
+    return this.publish(undefined);
+  }
+
+  /** `reset` with the members already sorted and counted (see `SortedSet`; its lists are taken as they are). */
+  resetSorted(set: SortedSet): boolean {
+    this.prior = this.current;
+    this.pending.clear();
+    // Aggregation reads IPv6 members by address, not text.
+    const { family } = this.definition;
+    this.raw.resetSorted(this.cover && family === 6 ? sortMembers(set.members, addressOrder(6)) : set.members, set.copies);
+    if (this.cover) {
+      this.wide = set.wide ?? countWide(this.raw.list, family);
+      this.cover.reset(set.aggregated ?? this.aggregate());
     }
     return this.publish(undefined);
   }
@@ -130,8 +164,7 @@ export class SetState {
       return false;
     }
     if (!this.cover) return this.publish({ added: entered, removed: left });
-    for (const m of entered) if (isWide(m)) this.wide++;
-    for (const m of left) if (isWide(m)) this.wide--;
+    this.wide += countWide(entered, this.definition.family) - countWide(left, this.definition.family);
     // Many changes at once: one pass over the members is cheaper than one step per change.
     if ((entered.length + left.length) * 16 > this.raw.list.length && entered.length + left.length > 64) {
       this.cover.reset(this.aggregate());

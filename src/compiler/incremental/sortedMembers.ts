@@ -18,7 +18,7 @@ export interface MembersChange {
 
 export class SortedMembers {
   /** The distinct members, in order. */
-  readonly list: string[] = [];
+  list: string[] = [];
   /** Copies beyond the first, for members present more than once. */
   private readonly extra = new Map<string, number>();
 
@@ -76,6 +76,16 @@ export class SortedMembers {
     const sorted = sortMembers([...counts.keys()], this.order);
     this.list.length = 0;
     for (const m of sorted) this.list.push(m);
+  }
+
+  /**
+   * Replaces the whole multiset with `distinct` (in order, each once; the list is taken as is)
+   * and `copies` (copies beyond the first).
+   */
+  resetSorted(distinct: string[], copies: ReadonlyMap<string, number>): void {
+    this.extra.clear();
+    for (const [m, n] of copies) this.extra.set(m, n);
+    this.list = distinct;
   }
 
   private splice(entered: readonly string[], left: readonly string[]): void {

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { aggregateCidrs, cidrInterval } from "./cidrMath.js";
+import { aggregateCidrs, cidrInterval, v6AddressKey } from "./cidrMath.js";
 
 /** Reference: the covered addresses as a sorted list of merged [start, end] bigint intervals. */
 function covered(cidrs: readonly string[]): string {
@@ -50,5 +50,33 @@ describe("aggregateCidrs (CIDR math)", () => {
     expect(aggregateCidrs(["fd00::1:1/128", "fd00::10/128", "fd00::3/128"])).toEqual(["fd00::3/128", "fd00::10/128", "fd00::1:1/128"]);
     expect(aggregateCidrs(["fd00::2/128", "fd00::3/128"])).toEqual(["fd00::2/127"]);
     expect(aggregateCidrs(["::/128", "::1/128", "1::/128"])).toEqual(["::/127", "1::/128"]);
+  });
+});
+
+describe("v6AddressKey", () => {
+  // Addresses with and without `::`, with an embedded IPv4 tail, bare and with host bits set.
+  const addr = fc.oneof(
+    fc.array(fc.integer({ min: 0, max: 0xffff }), { minLength: 8, maxLength: 8 }).map((g) => g.map((x) => x.toString(16)).join(":")),
+    fc.tuple(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: 0, max: 0xffff })).map(([a, b]) => `fd00::${a.toString(16)}:${b.toString(16)}`),
+    fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 })).map(([a, b]) => `::ffff:10.0.${a}.${b}`),
+  );
+  const cidr = fc.tuple(addr, fc.option(fc.integer({ min: 0, max: 128 }))).map(([a, p]) => (p === null ? a : `${a}/${p}`));
+
+  it("orders CIDRs by network address, then prefix length", () => {
+    const reference = (c: string): [bigint, number] => {
+      const slash = c.indexOf("/");
+      return [cidrInterval(c).interval.start, slash < 0 ? 128 : Number(c.slice(slash + 1))];
+    };
+    fc.assert(
+      fc.property(cidr, cidr, (a, b) => {
+        const [x, p] = reference(a);
+        const [y, q] = reference(b);
+        const want = x < y ? -1 : x > y ? 1 : p < q ? -1 : p > q ? 1 : 0;
+        const ka = v6AddressKey(a);
+        const kb = v6AddressKey(b);
+        expect(ka < kb ? -1 : ka > kb ? 1 : 0).toBe(want);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -118,16 +118,12 @@ function v4Order(starts: Float64Array, ends: Float64Array, n: number): { sorted:
 /** The greedy split into the largest aligned blocks of the union of blocks [starts[k], ends[k]]. */
 function v4Blocks(starts: Float64Array, ends: Float64Array, n: number, sorted: boolean): string[] {
   // Sets arrive in address order; other lists are short.
-  const order = Array.from({ length: n }, (_, k) => k);
-  if (!sorted) order.sort((x, y) => starts[x]! - starts[y]!);
-  const merged: [number, number][] = [];
-  for (const k of order) {
-    const top = merged[merged.length - 1];
-    if (top && starts[k]! <= top[1] + 1) top[1] = Math.max(top[1], ends[k]!);
-    else merged.push([starts[k]!, ends[k]!]);
-  }
+  let order: ArrayLike<number> | undefined;
+  if (!sorted) order = Array.from({ length: n }, (_, k) => k).sort((x, y) => starts[x]! - starts[y]!);
   const out: string[] = [];
-  for (const [start, end] of merged) {
+  let start = -1;
+  let end = -1;
+  const emit = (): void => {
     let cur = start;
     while (cur <= end) {
       let size = 1;
@@ -139,7 +135,17 @@ function v4Blocks(starts: Float64Array, ends: Float64Array, n: number, sorted: b
       out.push(`${formatV4(cur)}/${prefix}`);
       cur += size;
     }
+  };
+  for (let j = 0; j < n; j++) {
+    const k = order ? order[j]! : j;
+    if (start >= 0 && starts[k]! <= end + 1) end = Math.max(end, ends[k]!);
+    else {
+      if (start >= 0) emit();
+      start = starts[k]!;
+      end = ends[k]!;
+    }
   }
+  if (start >= 0) emit();
   return out;
 }
 
@@ -191,20 +197,23 @@ function coverV4(cidrs: readonly string[]): readonly string[] {
 }
 
 /**
- * Lists `aggregateCidrs` returned: it returns each of them unchanged (an aggregated list is
- * minimal and in address order), so it need not read them again. A cache of a pure function.
+ * Lists known to be `aggregateCidrs` results, which it returns unchanged (an aggregated list is
+ * minimal and in address order) without reading them again: a cache of a pure function, filled
+ * by set builders that aggregate from numbers (`aggregated`).
  */
-const aggregated = new WeakSet<readonly string[]>();
+const aggregatedLists = new WeakSet<readonly string[]>();
 
 /**
- * `aggregateCidrs` of the IPv4 CIDRs `textOf(0..n-1)`, given their `v4SortKey`s ascending and
- * distinct: what a set builder that already has the keys uses, without formatting or parsing
- * the members (only the blocks that merge are formatted).
+ * Records that `cidrs` is an `aggregateCidrs` result (minimal and in address order), and returns
+ * it. The list must never change afterwards (it would still be taken as aggregated).
  */
-export function aggregateV4Keys(keys: ArrayLike<number>, textOf: (k: number) => string): readonly string[] {
-  const n = keys.length;
-  if (n === 0) return [];
-  scratch(n);
+export function aggregated<T extends readonly string[]>(cidrs: T): T {
+  aggregatedLists.add(cidrs);
+  return cidrs;
+}
+
+/** Block bounds of IPv4 sort keys (`v4SortKey`) into the scratch lists. */
+function boundsOfKeys(keys: ArrayLike<number>, n: number): void {
   for (let k = 0; k < n; k++) {
     const key = keys[k]!;
     const prefix = key % 64;
@@ -213,14 +222,21 @@ export function aggregateV4Keys(keys: ArrayLike<number>, textOf: (k: number) => 
     starts[k] = start;
     ends[k] = start + size - 1;
   }
+}
+
+/**
+ * `aggregateCidrs` of IPv4 CIDRs given their `v4SortKey`s, ascending and distinct: undefined
+ * when the CIDRs are minimal already (then they are the result: see `aggregated`), else the
+ * blocks. For a set builder that has the keys: the members are neither formatted nor parsed
+ * (only blocks that merge are formatted).
+ */
+export function v4CoverOfKeys(keys: ArrayLike<number>): readonly string[] | undefined {
+  const n = keys.length;
+  if (n === 0) return undefined;
+  scratch(n);
+  boundsOfKeys(keys, n);
   const { sorted, minimal } = v4Order(starts, ends, n);
-  let out: string[];
-  if (minimal) {
-    out = new Array<string>(n);
-    for (let k = 0; k < n; k++) out[k] = textOf(k);
-  } else out = v4Blocks(starts, ends, n, sorted);
-  aggregated.add(out);
-  return out;
+  return minimal ? undefined : aggregated(v4Blocks(starts, ends, n, sorted));
 }
 
 /** Scratch for parseV6Groups: the eight 16-bit groups of one address. */
@@ -265,22 +281,52 @@ function parseV6Groups(addr: string, end: number): boolean {
 }
 
 /**
+ * An IPv6 CIDR (or address: a `/128`) as a string that sorts CIDRs by network address, then
+ * prefix length: nine UTF-16 code units, the address's eight 16-bit groups (host bits masked)
+ * and the prefix length, compared unit by unit. Parsed by character codes, without bigints but
+ * for an embedded IPv4 tail: sets hold tens of thousands of IPv6 members.
+ */
+export function v6AddressKey(cidr: string): string {
+  const slash = cidr.indexOf("/");
+  const end = slash < 0 ? cidr.length : slash;
+  const prefix = slash < 0 ? 128 : Number(cidr.slice(slash + 1));
+  if (!parseV6Groups(cidr, end)) {
+    const { start } = cidrInterval(cidr).interval;
+    for (let i = 0; i < 8; i++) groups[i] = Number((start >> BigInt(112 - 16 * i)) & 0xffffn);
+  } else {
+    for (let i = 0; i < 8; i++) {
+      const bits = prefix - 16 * i;
+      if (bits <= 0) groups[i] = 0;
+      else if (bits < 16) groups[i] = groups[i]! & ((0xffff << (16 - bits)) & 0xffff);
+    }
+  }
+  return String.fromCharCode(groups[0]!, groups[1]!, groups[2]!, groups[3]!, groups[4]!, groups[5]!, groups[6]!, groups[7]!, prefix);
+}
+
+/**
  * The common IPv6 case without bigints: every member a host (`/128`), address as three exact
  * doubles (48, 48 and 32 bits). Returns the list itself when minimal, reordered when minimal in
  * address order, and undefined when some member is not a host or the list needs merging.
  */
+/** Hosts' addresses as three exact doubles each; false when some CIDR is not a host. */
+function parseHostsV6(cidrs: readonly string[], hi: Float64Array, mid: Float64Array, lo: Float64Array): boolean {
+  for (let k = 0; k < cidrs.length; k++) {
+    const c = cidrs[k]!;
+    if (!c.endsWith("/128") || !parseV6Groups(c, c.length - 4)) return false;
+    hi[k] = (groups[0]! * 65536 + groups[1]!) * 65536 + groups[2]!;
+    mid[k] = (groups[3]! * 65536 + groups[4]!) * 65536 + groups[5]!;
+    lo[k] = groups[6]! * 65536 + groups[7]!;
+  }
+  return true;
+}
+
 function hostsV6(cidrs: readonly string[]): readonly string[] | undefined {
   const n = cidrs.length;
   const hi = new Float64Array(n);
   const mid = new Float64Array(n);
   const lo = new Float64Array(n);
-  for (let k = 0; k < n; k++) {
-    const c = cidrs[k]!;
-    if (!c.endsWith("/128") || !parseV6Groups(c, c.length - 4)) return undefined;
-    hi[k] = (groups[0]! * 65536 + groups[1]!) * 65536 + groups[2]!;
-    mid[k] = (groups[3]! * 65536 + groups[4]!) * 65536 + groups[5]!;
-    lo[k] = groups[6]! * 65536 + groups[7]!;
-  }
+  // The loop in a function of its own: compiled while in it, this one bailed out after it, call after call.
+  if (!parseHostsV6(cidrs, hi, mid, lo)) return undefined;
   const cmp = (x: number, y: number): number => hi[x]! - hi[y]! || mid[x]! - mid[y]! || lo[x]! - lo[y]!;
   // Minimal: strictly ascending, and no even address followed by its successor (two /128
   // siblings would merge into a /127). An even low word has no carry into the others.
@@ -351,10 +397,9 @@ function coverV6(cidrs: readonly string[]): readonly string[] {
 /** The minimal CIDR list (sorted by address) covering the union of `cidrs`, all of one family. */
 export function aggregateCidrs(cidrs: readonly string[]): readonly string[] {
   if (cidrs.length === 0) return [];
-  if (aggregated.has(cidrs)) return cidrs;
-  const out = cidrs[0]!.includes(":") ? coverV6(cidrs) : coverV4(cidrs);
-  aggregated.add(out);
-  return out;
+  if (aggregatedLists.has(cidrs)) return cidrs;
+  // Not recorded: a caller may change its own list once aggregated (the incremental compiler's sets do).
+  return cidrs[0]!.includes(":") ? coverV6(cidrs) : coverV4(cidrs);
 }
 
 /** Whether `addr` (an address or CIDR) lies in `cidr`; false across families. */

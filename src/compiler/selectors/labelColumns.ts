@@ -17,7 +17,7 @@
  * then tested on the whole selector through the tables.
  */
 import type { Selector } from "../../model/types.js";
-import { labelTestMatches, type LabelTest } from "../../model/selector/index.js";
+import { labelTestMatches, labelTestValues, type LabelTest } from "../../model/selector/index.js";
 import { assertNever } from "../../diagnostics/assertNever.js";
 
 /** A slot's value of a label, or undefined when it lacks the label. */
@@ -180,11 +180,36 @@ export class LabelColumns {
     const t = this.tables.get(leaf);
     if (t && t.length === col.values.length + 1) return t;
     const next = new Uint8Array(col.values.length + 1);
-    if (t) next.set(t);
-    else next[0] = labelTestMatches(leaf, undefined) ? 1 : 0;
-    for (let v = t ? t.length - 1 : 0; v < col.values.length; v++) next[v + 1] = labelTestMatches(leaf, col.values[v]!) ? 1 : 0;
+    const only = labelTestValues(leaf);
+    if (only) {
+      // Only these values can pass: looked up, not every value tried.
+      next[0] = labelTestMatches(leaf, undefined) ? 1 : 0;
+      for (const v of only) {
+        const id = col.index.get(v);
+        if (id !== undefined && labelTestMatches(leaf, v)) next[id + 1] = 1;
+      }
+    } else {
+      if (t) next.set(t);
+      else next[0] = labelTestMatches(leaf, undefined) ? 1 : 0;
+      for (let v = t ? t.length - 1 : 0; v < col.values.length; v++) next[v + 1] = labelTestMatches(leaf, col.values[v]!) ? 1 : 0;
+    }
     this.tables.set(leaf, next);
     return next;
+  }
+
+  /** The value ids the leaf's table passes, ascending (looked up when the leaf names its values). */
+  private passing(leaf: Leaf, col: Column, t: LeafTable): number[] {
+    const out: number[] = [];
+    const only = labelTestValues(leaf);
+    if (only) {
+      for (const v of only) {
+        const id = col.index.get(v);
+        if (id !== undefined && t[id + 1] === 1) out.push(id);
+      }
+      return out.sort((a, b) => a - b).filter((id, k) => k === 0 || id !== out[k - 1]);
+    }
+    for (let v = 0; v < col.values.length; v++) if (t[v + 1] === 1) out.push(v);
+    return out;
   }
 
   /** The selector as a test of one slot, through the leaf tables. */
@@ -238,7 +263,14 @@ export class LabelColumns {
       const t = this.table(s, col);
       if (t[0] === 1) return undefined;
       let n = 0;
-      for (let v = 0; v < col.counts.length; v++) if (t[v + 1] === 1) n += col.counts[v]!;
+      const only = labelTestValues(s);
+      if (only) {
+        // Summed per listed value: a value listed twice counts twice (an upper bound is enough).
+        for (const v of only) {
+          const id = col.index.get(v);
+          if (id !== undefined && t[id + 1] === 1) n += col.counts[id]!;
+        }
+      } else for (let v = 0; v < col.counts.length; v++) if (t[v + 1] === 1) n += col.counts[v]!;
       return n;
     }
     switch (s.kind) {
@@ -277,7 +309,7 @@ export class LabelColumns {
       if (t[0] === 1 || this.wide(this.estimate(s))) return undefined;
       const { slots, starts } = this.groups(col);
       const lists: Int32Array[] = [];
-      for (let v = 0; v < col.values.length; v++) if (t[v + 1] === 1 && starts[v + 1]! > starts[v]!) lists.push(slots.subarray(starts[v]!, starts[v + 1]!));
+      for (const v of this.passing(s, col, t)) if (starts[v + 1]! > starts[v]!) lists.push(slots.subarray(starts[v]!, starts[v + 1]!));
       return lists.length === 0 ? new Int32Array(0) : union(lists);
     }
     switch (s.kind) {

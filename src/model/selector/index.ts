@@ -11,7 +11,7 @@
 export type { Labels, Selector } from "./ast.js";
 export type { ParseSelectorOptions, ParseSelectorResult, SelectorLocation } from "./types.js";
 export { parseSelector, SELECTOR_PSEUDO_FILE } from "./parseSelector.js";
-export { labelTestMatches, labelValue, selectorMatches, type LabelTest } from "./selectorMatches.js";
+export { labelTestMatches, labelTestValues, labelValue, selectorMatches, type LabelTest } from "./selectorMatches.js";
 export { printSelector } from "./printSelector.js";
 export { selectorId, uniqueId } from "./selectorId.js";
 export { andSelectors } from "./andSelectors.js";

@@ -40,6 +40,21 @@ export function labelTestMatches(test: LabelTest, v: string | undefined): boolea
 }
 
 /**
+ * The only values a present label may have for the test to hold, when they are finitely many
+ * (`==`, `in`); undefined otherwise. Lets an index look the values up instead of trying each.
+ */
+export function labelTestValues(test: LabelTest): readonly string[] | undefined {
+  switch (test.kind) {
+    case "eq":
+      return [test.value];
+    case "in":
+      return test.values;
+    default:
+      return undefined;
+  }
+}
+
+/**
  * Whether `labels` satisfy `selector` (see `labelTestMatches`); `all()` and `global()` are
  * always true. An and/or with no operands is true/false.
  */
