@@ -277,6 +277,31 @@ describe.each([
     expect(applier.irs).toHaveLength(3);
   });
 
+  it("counts the resync period from the last whole read, so a slow start-up is not read again at once", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    let slow = true;
+    const slowApplier: AgentApplier = {
+      async apply(ir, delta) {
+        // The start-up apply takes 1.5 periods (a big cluster); later ones are instant.
+        if (slow) {
+          slow = false;
+          await new Promise<void>((resolve) => clock.setTimeout(resolve, 1500));
+        }
+        return applier.apply(ir, delta);
+      },
+      invalidate: (why) => applier.invalidate(why),
+    };
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000 }, { etcd, compiler: compilerFor("node-1"), applier: slowApplier, clock, logger });
+    await clock.advance(0);
+    await clock.advance(1500); // in sync at t=1500; the timer that fired at t=1000 waits
+    await clock.advance(900); // t=2400: less than a period since the listing's read
+    expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(0);
+    await clock.advance(200); // t=2600: a period after it
+    expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(1);
+    await agent.stop();
+  });
+
   it("with once, syncs and ends", async () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));

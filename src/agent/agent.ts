@@ -343,20 +343,34 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     }
   };
 
-  const scheduleResync = (): void => {
+  /**
+   * The periodic resync, `resyncMs` after the last whole read of the kernel (as Felix's
+   * `IptablesRefreshInterval` runs from its last refresh). A full listing reads the kernel whole
+   * too, so a resync that falls due during a long start-up or re-list waits its period after that
+   * read instead of reading the kernel again just after it. The next one is scheduled when this
+   * one has run, in the loop, so a slow read never makes resyncs pile up.
+   */
+  const scheduleResync = (delay: number = resyncMs): void => {
     if (options.once) return;
     resyncTimer = clock.setTimeout(() => {
       run(async () => {
+        const since = lastResyncAt === undefined ? undefined : clock.now() - lastResyncAt;
         // Nothing to repair the kernel towards before the first listing (see flush).
-        if (!listed) return;
-        applier.invalidate("the periodic resync");
-        pending.add("<resync>");
-        pendingSince ??= clock.now();
-        await flush();
-        lastResyncAt = clock.now();
+        if (!listed || (since !== undefined && since < resyncMs)) {
+          scheduleResync(since === undefined ? resyncMs : resyncMs - since);
+          return;
+        }
+        try {
+          applier.invalidate("the periodic resync");
+          pending.add("<resync>");
+          pendingSince ??= clock.now();
+          await flush();
+          lastResyncAt = clock.now();
+        } finally {
+          scheduleResync();
+        }
       });
-      scheduleResync();
-    }, resyncMs);
+    }, delay);
   };
 
   run(sync);
