@@ -397,14 +397,13 @@ describe("loadDocuments: performance", () => {
     const pod = (i: number) =>
       `apiVersion: v1\nkind: Pod\nmetadata:\n  name: pod-${i}\n  namespace: ns-${i % 10}\n  labels:\n    app: web-${i % 50}\n    tier: "frontend"\nspec:\n  nodeName: node-${i % 7}\n  containers:\n  - name: c\n    ports: [{containerPort: 80, name: http}]\nstatus:\n  podIP: 10.0.${(i >> 8) & 255}.${i & 255}\n`;
     const text = Array.from({ length: 10_000 }, (_, i) => pod(i)).join("---\n");
-    const started = performance.now();
     const r = load(text);
-    const elapsed = performance.now() - started;
     expect(r.diagnostics).toEqual([]);
     expect(r.documents).toHaveLength(10_000);
     expect(cover(text, at(r.documents[9_999]!.node, "metadata", "name").span)).toBe("pod-9999");
-    // ~3 MB; linear work takes well under a second, anything quadratic would take minutes.
-    expect(elapsed).toBeLessThan(10_000);
+    // ~3 MB: linear work takes well under a second, anything quadratic takes minutes and fails by
+    // the test's timeout. No wall-clock assertion here: figures belong to bench/, and a loaded
+    // machine made this one fail without any change to the loader.
   });
 });
 

@@ -14,7 +14,7 @@
  * Error messages are Calico's, produced through chevrotain's error message provider.
  */
 import type { IParserErrorMessageProvider, IToken, TokenType } from "chevrotain";
-import { EmbeddedActionsParser, EOF } from "chevrotain";
+import { chevrotain } from "./chevrotainLib.js";
 import type { Selector } from "./ast.js";
 import { sortedUniqueValues } from "./compareUtf8.js";
 import {
@@ -41,6 +41,8 @@ import {
   StartsWith,
   StringLit,
 } from "./tokens.js";
+
+const { EmbeddedActionsParser, EOF } = chevrotain;
 
 type ValueKind = "eq" | "ne" | "contains" | "startsWith" | "endsWith";
 /** What follows a label: a comparison with one value, or a set membership test. */

@@ -6,7 +6,9 @@
  * tokens below check that the previous token was a label.
  */
 import type { CustomPatternMatcherFunc, IToken, TokenType } from "chevrotain";
-import { createToken, Lexer } from "chevrotain";
+import { chevrotain } from "./chevrotainLib.js";
+
+const { createToken, Lexer } = chevrotain;
 
 /** Characters a label may contain (`[a-zA-Z0-9_./-]`), as a regex character class body. */
 const LABEL_CHARS = "A-Za-z0-9_./\\-";
