@@ -23,11 +23,14 @@ import { dispatchChains } from "./felixLayout/dispatch.js";
 import { endpointChain } from "./felixLayout/endpointChains.js";
 import type { PolicyDirection } from "./felixLayout/endpointChains.js";
 import { ruleChain } from "./felixLayout/policyChains.js";
+import { hostSide, type HostSide } from "./hostSide.js";
 import { FROM_WL_DISPATCH, fromWorkloadChain, policyChain, profileChain, TO_WL_DISPATCH, toWorkloadChain } from "./felixLayout/chainNames.js";
 
 export interface BuildResult {
   readonly ir: Ir;
   readonly diagnostics: readonly Diagnostic[];
+  /** The pools' and nodes' share, laid over the IR after the passes (hostSide.ts). */
+  readonly hostSide: HostSide;
 }
 
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
@@ -135,5 +138,5 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
     serviceUses,
     knownService: (service) => services.known.has(service),
   });
-  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics };
+  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics, hostSide: hostSide(parts.hosts) };
 }

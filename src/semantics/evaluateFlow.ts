@@ -4,6 +4,7 @@
  * destination endpoint; in each, the tiers in order, then the endpoint's profiles.
  */
 import type { PolicyType } from "../model/types.js";
+import { DEFAULT_VXLAN_PORT, PROTO_IPIP, PROTO_UDP } from "../calico/index.js";
 import type { Address } from "./addresses.js";
 import { cidrAddress, cidrContains, parseAddress } from "./addresses.js";
 import type { Packet } from "./matchRule.js";
@@ -91,6 +92,16 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
   const steps: Step[] = [];
   const done = (allowed: boolean): DirectionResult => ({ endpoint: endpoint.id, allowed, steps });
   let passMark = false;
+
+  // Felix drops encapsulated packets from workloads before any policy (felix/rules/endpoints.go,
+  // AllowIPIPPacketsFromWorkloads and AllowVXLANPacketsFromWorkloads off by default).
+  if (direction === "egress") {
+    const what = pkt.protocol === PROTO_IPIP ? "IPIP" : pkt.protocol === PROTO_UDP && pkt.dst.port === DEFAULT_VXLAN_PORT ? "VXLAN" : undefined;
+    if (what) {
+      steps.push({ kind: "encapsulated", what });
+      return done(false);
+    }
+  }
 
   for (const tier of prepared.tiers) {
     // A tier takes part only if one of its policies applies to the endpoint in this direction.

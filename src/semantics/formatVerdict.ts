@@ -21,6 +21,8 @@ export function formatStep(step: Step): string {
       }`;
     case "no-profile-matched":
       return `no profile accepted the packet (profiles: ${step.profiles.length > 0 ? step.profiles.join(", ") : "none"}) -> drop`;
+    case "encapsulated":
+      return `a workload may not send ${step.what} packets (they could carry traffic past its egress policy) -> drop`;
   }
 }
 

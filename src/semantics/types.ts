@@ -75,7 +75,9 @@ export type Step =
       readonly path?: string;
     }
   /** Nothing accepted the packet after the tiers: the final drop. */
-  | { readonly kind: "no-profile-matched"; readonly profiles: readonly string[] };
+  | { readonly kind: "no-profile-matched"; readonly profiles: readonly string[] }
+  /** An IPIP or VXLAN packet a workload sends: dropped before any policy. */
+  | { readonly kind: "encapsulated"; readonly what: "IPIP" | "VXLAN" };
 
 export interface DirectionResult {
   /** The endpoint whose policy was evaluated (the source for egress, the destination for ingress). */

@@ -5,9 +5,28 @@
 import type { Chain, MarkBits, Rule } from "../ir/types.js";
 import { ACCEPT, clearBits, ctstate, DROP, jump, markClear, markSet, RETURN, rule } from "../ir/build.js";
 import type { OrderedTier } from "../policies.js";
+import { DEFAULT_VXLAN_PORT, PROTO_IPIP, PROTO_UDP } from "../../calico/index.js";
 import { fromWorkloadChain, policyChain, profileChain, toWorkloadChain } from "./chainNames.js";
 
 export type PolicyDirection = "ingress" | "egress";
+
+/**
+ * Felix drops encapsulated packets a workload sends, which could carry traffic past its egress
+ * policy (felix/rules/endpoints.go, `AllowVXLANPacketsFromWorkloads` and
+ * `AllowIPIPPacketsFromWorkloads` off by default), whether or not the cluster uses IPIP or VXLAN.
+ */
+export function workloadEncapDrops(vxlanPort: number = DEFAULT_VXLAN_PORT): readonly Rule[] {
+  return [
+    rule(
+      [{ kind: "protocol", protocol: PROTO_UDP, negate: false }, { kind: "ports", dir: "dst", ranges: [{ first: vxlanPort, last: vxlanPort }], negate: false }],
+      DROP,
+      "Drop VXLAN encapped packets originating in workloads",
+    ),
+    rule([{ kind: "protocol", protocol: PROTO_IPIP, negate: false }], DROP, "Drop IPinIP encapped packets originating in workloads"),
+  ];
+}
+
+const ENCAP_DROPS = workloadEncapDrops();
 
 /**
  * The two rules that call one policy (jump to its chain, return if it accepted), shared by
@@ -42,6 +61,7 @@ export function endpointChain(
     rule([ctstate("RELATED", "ESTABLISHED")], ACCEPT),
     rule([ctstate("INVALID")], DROP),
     rule([], clearBits(marks.accept | marks.pass)),
+    ...(direction === "egress" ? ENCAP_DROPS : []),
   ];
   for (const { tier, policies } of tiers) {
     if (policies.length === 0) continue;

@@ -22,7 +22,10 @@
  *  5. sets: members of new sets computed, the others changed by what their members did;
  *  6. chains: the chain-local passes on re-rendered chains and on chains whose sets became
  *     empty or not; then reachability and set use (chainTable.ts);
- *  7. the IR and its delta, from what was touched, and the diagnostics when their facts changed.
+ *  7. the IR and its delta, from what was touched, and the diagnostics when their facts changed;
+ *     the host side (pools and nodes, hostSide.ts) is rebuilt whole when one of them changed and
+ *     laid over the filter IR, and then the delta is the reference diff (pools and nodes change
+ *     rarely, and the host side is small).
  *
  * Resources are validated model resources (loadModel / loadModelFromObjects); a resource replaces
  * the one of the same key (resourceKey.ts), as the cluster has it.
@@ -42,9 +45,10 @@ import { endpointChain, type PolicyDirection } from "../felixLayout/endpointChai
 import { ruleChain } from "../felixLayout/policyChains.js";
 import { staticChains, staticHooks } from "../felixLayout/staticChains.js";
 import { FROM_WL_DISPATCH, fromWorkloadChain, policyChain, profileChain, TO_WL_DISPATCH, toWorkloadChain } from "../felixLayout/chainNames.js";
-import type { IrDelta } from "../ir/delta.js";
+import { diffIr, type IrDelta } from "../ir/delta.js";
+import { hostSide, withHostSideFamily, type HostSide, type HostSideFamily } from "../hostSide.js";
 import { FELIX_MARKS } from "../ir/marks.js";
-import type { Family, Ir } from "../ir/types.js";
+import type { Family, FamilyIr, Ir } from "../ir/types.js";
 import { policyInfo, policyRules } from "../policies.js";
 import { ChainTable } from "./chainTable.js";
 import { FamilyView } from "./familyView.js";
@@ -151,6 +155,19 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   const chainSets = new Map<string, { family: Family; ids: string[] }>();
   for (const f of FAMILIES) for (const c of staticChains(f, marks)) chains[f].set(c.name, c, []);
 
+  // Pools and nodes by key, and the host side they make.
+  const hostResources = new Map<string, Resource>();
+  let hosts: HostSide = hostSide({ resources: [] });
+  let hostsDirty = false;
+  /** Per family, the last view IR and host side laid over each other, and the result. */
+  const overlays: Record<Family, { view?: FamilyIr; side?: HostSideFamily; ir?: FamilyIr }> = { 4: {}, 6: {} };
+  const overlay = (f: Family, view: FamilyIr): FamilyIr => {
+    const o = overlays[f];
+    const side = f === 4 ? hosts.v4 : hosts.v6;
+    if (o.view !== view || o.side !== side || o.ir === undefined) overlays[f] = { view, side, ir: withHostSideFamily(view, side) };
+    return overlays[f].ir!;
+  };
+
   let ir: Ir = { marks, v4: views[4].ir, v6: views[6].ir };
   let diagnostics: readonly Diagnostic[] = [];
 
@@ -163,6 +180,11 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     const part = modelPart(kind);
     if (part === "members") dirtyMembers.add(key);
     else if (part === "policies") dirtyPolicies.add(key);
+    else if (part === "hosts") {
+      if (now) hostResources.set(key, now);
+      else hostResources.delete(key);
+      hostsDirty = true;
+    }
     else if (kind === "Tier") {
       if (old) tierResources.delete(old.metadata.name);
       if (now?.kind === "Tier") tierResources.set(now.metadata.name, definedTier(now.metadata.name, now.order, now.defaultAction));
@@ -469,7 +491,12 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     }
     const v4 = views[4].settle(chains[4], sets, setFlush.changed.get(4)!);
     const v6 = views[6].settle(chains[6], sets, setFlush.changed.get(6)!);
-    ir = v4.ir === ir.v4 && v6.ir === ir.v6 ? ir : { marks, v4: v4.ir, v6: v6.ir };
+    const hostsChanged = hostsDirty;
+    if (hostsDirty) hosts = hostSide({ resources: [...hostResources.values()] });
+    hostsDirty = false;
+    const before = ir;
+    const [o4, o6] = [overlay(4, v4.ir), overlay(6, v6.ir)];
+    ir = o4 === ir.v4 && o6 === ir.v6 ? ir : { marks, v4: o4, v6: o6 };
     if (diagnosticsDirty) {
       diagnostics = compileDiagnostics({
         node,
@@ -481,7 +508,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
       });
       diagnosticsDirty = false;
     }
-    return { marksChanged: false, v4: v4.delta, v6: v6.delta };
+    return hostsChanged ? diffIr(before, ir) : { marksChanged: false, v4: v4.delta, v6: v6.delta };
   }
 
   /** The resource of a key is now `now` (undefined: deleted). */
