@@ -177,7 +177,8 @@ export function toStoredResources(resources: readonly Resource[], decoded: (r: R
       case "GlobalNetworkSet":
       case "HostEndpoint":
       case "WorkloadEndpoint":
-      case "IPPool": {
+      case "IPPool":
+      case "FelixConfiguration": {
         const doc = decoded(r) as Obj | undefined;
         if (!doc || !isCalicoKind(r.kind)) break;
         const meta = (doc.metadata ?? {}) as Obj;

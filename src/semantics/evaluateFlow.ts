@@ -168,13 +168,18 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   // even when egress already drops the packet.
   const egress = srcEp ? evaluateDirection(prepared, srcEp, "egress", pkt) : undefined;
   const ingress = dstEp ? evaluateDirection(prepared, dstEp, "ingress", pkt) : undefined;
+  // Workload -> node: INPUT sends it through the workload's egress chain, then applies the
+  // configured action to whatever that chain returned (felix/rules/static.go `filterWorkloadToHostChain`).
+  const dstKind = pkt.dst.member?.kind;
+  const endpointToHost = srcEp && (dstKind === "HostEndpoint" || dstKind === "V1HostEndpoint") ? prepared.settings.defaultEndpointToHostAction : undefined;
   return {
-    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true),
+    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop",
     policed: egress !== undefined || ingress !== undefined,
     src: peerInfo(pkt.src, prepared),
     dst: peerInfo(pkt.dst, prepared),
     ...(egress ? { egress } : {}),
     ...(ingress ? { ingress } : {}),
+    ...(endpointToHost ? { endpointToHost } : {}),
   };
 }
 

@@ -34,6 +34,7 @@ export function formatVerdict(v: Verdict): string {
   if (!v.policed) lines.push("not policed on this node (neither end is a local workload endpoint)");
   if (v.egress) lines.push(...formatDirection("egress", v.egress));
   if (v.ingress) lines.push(...formatDirection("ingress", v.ingress));
+  if (v.endpointToHost) lines.push(`to the node itself: DefaultEndpointToHostAction ${v.endpointToHost}${v.endpointToHost === "Drop" ? " (denied)" : ""}`);
   lines.push(`verdict: ${v.allowed ? "allow" : "deny"}`);
   return lines.join("\n") + "\n";
 }

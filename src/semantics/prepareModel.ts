@@ -3,6 +3,7 @@
  * members and their labels, profiles, tiers in evaluation order, and for every selector the set of
  * members it matches.
  */
+import { nodeFelixSettings } from "../model/felixSettings.js";
 import type { Model, PolicyType, Resource, Selector } from "../model/types.js";
 import { selectorMatches } from "../model/selector/index.js";
 import { policySelector } from "./effectiveSelector.js";
@@ -82,7 +83,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
     ]),
   );
   const memberIndexById = Object.fromEntries(members.map((m) => [m.id, m.index]));
-  return { members, memberIndexById, tiers: sortedTiers, profiles };
+  return { members, memberIndexById, tiers: sortedTiers, profiles, settings: nodeFelixSettings(model.resources, options.node) };
 }
 
 /**

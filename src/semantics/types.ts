@@ -12,7 +12,7 @@ import type {
   Port,
   RuleAction,
 } from "../model/types.js";
-import type { PolicyOrderKey } from "../calico/index.js";
+import type { FelixSettings, PolicyOrderKey } from "../calico/index.js";
 import type { Address, Cidr, Family } from "./addresses.js";
 import type { ServiceEndpoints } from "./services.js";
 
@@ -103,6 +103,11 @@ export interface Verdict {
   readonly egress?: DirectionResult;
   /** Present when the destination is a local workload endpoint. */
   readonly ingress?: DirectionResult;
+  /**
+   * Present when a local workload sends to an address of the node (a host endpoint's): Felix's
+   * `DefaultEndpointToHostAction`, applied after egress policy allowed the packet (Drop denies it).
+   */
+  readonly endpointToHost?: "Drop" | "Accept" | "Return";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +250,8 @@ export interface Prepared {
   /** Sorted by order (missing last), then name. Only tiers that have policies or are defined. */
   readonly tiers: readonly PreparedTier[];
   readonly profiles: Readonly<Record<string, PreparedProfile>>;
+  /** The node's Felix settings (FelixConfiguration `default` and `node.<node>` over Felix's defaults). */
+  readonly settings: FelixSettings;
 }
 
 /** A resolved flow end (internal). */

@@ -2,8 +2,8 @@
  * Per-workload chains `cali-tw-<iface>` (ingress, to the workload) and `cali-fw-<iface>`
  * (egress, from the workload) in Felix's rule order (felix/rules/endpoints.go).
  */
-import type { Chain, MarkBits, Rule } from "../ir/types.js";
-import { ACCEPT, clearBits, ctstate, DROP, jump, markClear, markSet, RETURN, rule } from "../ir/build.js";
+import type { Action, Chain, MarkBits, Rule } from "../ir/types.js";
+import { ACCEPT, clearBits, ctstate, DROP, jump, markClear, markSet, RETURN, rule, setBits } from "../ir/build.js";
 import type { OrderedTier } from "../policies.js";
 import { fromWorkloadChain, policyChain, profileChain, toWorkloadChain } from "./chainNames.js";
 
@@ -28,6 +28,19 @@ function policyCall(p: OrderedTier["policies"][number], direction: PolicyDirecti
 }
 
 /**
+ * The conntrack rules at the top of a tracked endpoint chain: established flows get the chain's
+ * allow action, and when that is RETURN the accept mark first, so the caller sees the verdict
+ * (felix/rules/endpoints.go `appendConntrackRules`); invalid packets are dropped.
+ */
+export function conntrackRules(marks: MarkBits, allow: Action): Rule[] {
+  return [
+    ...(allow.kind === "accept" ? [] : [rule([ctstate("RELATED", "ESTABLISHED")], setBits(marks.accept))]),
+    rule([ctstate("RELATED", "ESTABLISHED")], allow),
+    rule([ctstate("INVALID")], DROP),
+  ];
+}
+
+/**
  * The chain of one endpoint in one direction. `tiers` holds only the policies that apply to this
  * endpoint in this direction (tiers without any are left out, as Felix does).
  */
@@ -37,10 +50,10 @@ export function endpointChain(
   tiers: readonly OrderedTier[],
   profiles: readonly string[],
   marks: MarkBits,
+  allow: Action = ACCEPT,
 ): Chain {
   const rules: Rule[] = [
-    rule([ctstate("RELATED", "ESTABLISHED")], ACCEPT),
-    rule([ctstate("INVALID")], DROP),
+    ...conntrackRules(marks, allow),
     rule([], clearBits(marks.accept | marks.pass)),
   ];
   for (const { tier, policies } of tiers) {

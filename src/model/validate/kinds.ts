@@ -69,6 +69,7 @@ const calicoKinds: Readonly<Record<string, KindHandler>> = {
   HostEndpoint: handler(s3.hostEndpointSchema, v3.buildHostEndpoint, "calicoctl"),
   WorkloadEndpoint: handler(s3.workloadEndpointSchema, v3.buildWorkloadEndpoint, "calicoctl", true),
   IPPool: handler(s3.ipPoolSchema, v3.buildIpPool, "calicoctl"),
+  FelixConfiguration: handler(s3.felixConfigurationSchema, v3.buildFelixConfiguration, "calicoctl"),
 };
 
 const handlers: Readonly<Record<string, KindHandler>> = {
@@ -111,8 +112,6 @@ const uncompiledPolicyKinds: Readonly<Record<string, string>> = {
 
 /** Calico kinds that change what Felix programs, which policyc does not read yet. */
 const unsupportedCalicoKinds: Readonly<Record<string, string>> = {
-  FelixConfiguration:
-    "it shapes Felix's ruleset (failsafe ports, the endpoint-to-host action, marks, log prefix); policyc compiles Felix's defaults",
   Node: "Felix takes the addresses of known hosts (for IPIP and VXLAN) and automatic host endpoints from it; policyc does not compile the host side yet",
 };
 
