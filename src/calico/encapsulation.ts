@@ -20,8 +20,6 @@ export const ALL_VXLAN_SOURCES_SET_ID = "all-vxlan-net";
 /** IP-in-IP (felix/rules/rule_defs.go `ProtoIPIP`). */
 export const PROTO_IPIP = 4;
 export const PROTO_UDP = 17;
-/** FelixConfiguration `vxlanPort` default (felix/config/config_params.go `VXLANPort`). */
-export const DEFAULT_VXLAN_PORT = 4789;
 
 /** An encapsulation mode of a pool, as v3 spells it (`Never` turns it off). */
 export type EncapMode = "Never" | "Always" | "CrossSubnet";

@@ -15,3 +15,4 @@ export * from "./protocols.js";
 export * from "./tiers.js";
 export * from "./pods.js";
 export * from "./encapsulation.js";
+export * from "./felixSettings.js";

@@ -131,3 +131,22 @@ describe("nodes: validation", () => {
     expect(k8s.diagnostics.map((d) => [d.code, d.severity])).toEqual([["invalid-cidr", "warning"]]);
   });
 });
+
+describe("host side: the evaluator agrees", () => {
+  it("decides IPIP and VXLAN to the node before any policy, from known nodes only", async () => {
+    const { prepareModel, evaluateFlow } = await import("../semantics/index.js");
+    const hep = `apiVersion: projectcalico.org/v3
+kind: HostEndpoint
+metadata: {name: node-1-eth0}
+spec: {node: node-1, interfaceName: eth0, expectedIPs: [192.0.2.1]}`;
+    const { model } = load(pod, hep, pool("10.0.0.0/16", ", ipipMode: Always, vxlanMode: Always"), k8sNode("node-2", "192.0.2.2"), v3Node("node-3", "192.0.2.3", ", ipv4VXLANTunnelAddr: 10.0.3.1"));
+    const p = prepareModel(model, { node: "node-1" });
+    const to = (src: string, protocol: number, dstPort?: number) =>
+      evaluateFlow(p, { family: 4, src: { ip: src }, dst: { ip: "192.0.2.1" }, protocol, ...(dstPort ? { dstPort } : {}) }).hostEncapsulation;
+    expect(to("192.0.2.2", 4)).toEqual({ what: "IPIP", fromKnownNode: true });
+    expect(to("198.51.100.1", 4)).toEqual({ what: "IPIP", fromKnownNode: false });
+    expect(to("192.0.2.3", 17, 4789)).toEqual({ what: "VXLAN", fromKnownNode: true });
+    expect(to("192.0.2.2", 17, 4789)).toEqual({ what: "VXLAN", fromKnownNode: false });
+    expect(to("192.0.2.2", 17, 53)).toBeUndefined();
+  });
+});

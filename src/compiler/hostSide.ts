@@ -21,14 +21,16 @@
  *
  * Everything here is node-wide and cheap to build, so both compilers rebuild it whole when a pool
  * or node changes and lay it over the filter IR (`withHostSide`). The nat table and the sets are
- * there only when the model has a pool: without one Felix's chains are empty.
+ * there only when the model has a pool or FelixConfiguration turns an encapsulation on: without
+ * them Felix's chains are empty.
  */
 import {
   ALL_HOSTS_SET_ID,
   ALL_VXLAN_SOURCES_SET_ID,
-  DEFAULT_VXLAN_PORT,
   encapEnabled,
   type EncapMode,
+  FELIX_DEFAULTS,
+  type FelixSettings,
   MASQ_POOLS_SET_ID,
   NETWORK_POOLS_SET_ID,
   nodeHostAddress,
@@ -41,17 +43,11 @@ import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, Match, Rule, Table, Tabl
 import { FIP_SNAT_CHAIN, INPUT_CHAIN, NAT_OUTGOING_CHAIN, NAT_POSTROUTING_CHAIN, OUTPUT_CHAIN } from "./felixLayout/chainNames.js";
 import { aggregateCidrs } from "./passes/cidrMath.js";
 
-/** The FelixConfiguration settings the host side reads. */
-export interface EncapSettings {
-  /** `ipipEnabled`; absent: on when some pool uses IPIP. */
-  readonly ipipEnabled?: boolean;
-  /** `vxlanEnabled`; absent: on when some IPv4 pool uses VXLAN. */
-  readonly vxlanEnabled?: boolean;
-  readonly vxlanPort: number;
-}
-
-/** Felix's defaults (felix/config/config_params.go). */
-export const DEFAULT_ENCAP_SETTINGS: EncapSettings = { vxlanPort: DEFAULT_VXLAN_PORT };
+/**
+ * The FelixConfiguration settings the host side reads: `ipipEnabled` and `vxlanEnabled` (absent:
+ * on when some pool uses it) and `vxlanPort`.
+ */
+export type EncapSettings = Pick<FelixSettings, "ipipEnabled" | "vxlanEnabled" | "vxlanPort">;
 
 interface PoolFacts {
   readonly cidr: string;
@@ -107,13 +103,13 @@ const dport = (port: number): Match => ({ kind: "ports", dir: "dst", ranges: [{ 
 const local = (dir: "src" | "dst"): Match => ({ kind: "addrType", dir, type: "LOCAL", negate: false });
 
 function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readonly (CalicoNode | K8sNode)[], settings: EncapSettings): HostSideFamily {
-  if (all.length === 0) return { input: [], output: [], sets: [] };
   const mine = all.filter((p) => p.family === family);
   const v4 = all.filter((p) => p.family === 4);
   // IPIP is IPv4 only (felix/rules/static.go); IPv6 VXLAN has no FelixConfiguration switch.
   const ipip = family === 4 && encapEnabled(settings.ipipEnabled, v4.map((p) => p.ipipMode));
   const vxlan = encapEnabled(family === 4 ? settings.vxlanEnabled : undefined, mine.map((p) => p.vxlanMode));
   const port = settings.vxlanPort;
+  if (all.length === 0 && !ipip && !vxlan) return { input: [], output: [], sets: [] };
 
   const input: Rule[] = [];
   const output: Rule[] = [];
@@ -163,7 +159,7 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
 }
 
 /** The host side of a model's pools and nodes (`hosts`: the model's `hosts` part). */
-export function hostSide(hosts: Model, settings: EncapSettings = DEFAULT_ENCAP_SETTINGS): HostSide {
+export function hostSide(hosts: Model, settings: EncapSettings = FELIX_DEFAULTS): HostSide {
   const all = pools(hosts);
   const known = nodes(hosts);
   return { v4: hostSideFamily(4, all, known, settings), v6: hostSideFamily(6, all, known, settings) };

@@ -178,7 +178,8 @@ export function toStoredResources(resources: readonly Resource[], decoded: (r: R
       case "HostEndpoint":
       case "WorkloadEndpoint":
       case "IPPool":
-      case "Node": {
+      case "Node":
+      case "FelixConfiguration": {
         const doc = decoded(r) as Obj | undefined;
         if (!doc || !isCalicoKind(r.kind)) break;
         const meta = (doc.metadata ?? {}) as Obj;

@@ -14,6 +14,7 @@
 import { viaMerge, type Span } from "../diagnostics/span.js";
 import type { Labels, Selector } from "./selector/ast.js";
 import type { YNode } from "./yamlTree.js";
+import type { FelixSettingsOverride } from "../calico/index.js";
 
 export type { Labels, Selector } from "./selector/ast.js";
 
@@ -405,6 +406,20 @@ export interface K8sNode extends NodeCommon {
   readonly kind: "K8sNode";
 }
 
+/**
+ * A v3 FelixConfiguration: the fields that shape the ruleset, as set (unset fields are absent).
+ * Which node it configures comes from its name: `default` is every node's, `node.<name>` one
+ * node's (libcalico-go/lib/backend/syncersv1/updateprocessors/configurationprocessor.go); any
+ * other name is a selector-scoped configuration, which policyc does not read (reported).
+ */
+export interface FelixConfiguration extends ResourceBase {
+  readonly kind: "FelixConfiguration";
+  readonly scope: { readonly kind: "global" } | { readonly kind: "node"; readonly node: string } | { readonly kind: "selector" };
+  readonly settings: FelixSettingsOverride;
+  /** Spec fields set that Felix reads and policyc does not compile, in written order. */
+  readonly unsupported: readonly string[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Calico v1 (calicoctl `apiVersion: v1`, lower-case kinds; the Docker CNM model)
 
@@ -477,6 +492,7 @@ export type Resource =
   | IPPool
   | CalicoNode
   | K8sNode
+  | FelixConfiguration
   | V1Profile
   | V1Policy
   | V1WorkloadEndpoint

@@ -29,12 +29,18 @@
  *
  * Resources are validated model resources (loadModel / loadModelFromObjects); a resource replaces
  * the one of the same key (resourceKey.ts), as the cluster has it.
+ *
+ * The host side (Felix settings from FelixConfiguration, host endpoints and their policy) is not
+ * maintained incrementally: while the store holds a resource of it (`needsFullCompile`), every
+ * update compiles the whole model (`compileModel`) and diffs the IR; the incremental state is
+ * kept up to date all the same, for when the last such resource goes.
  */
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource, Rule as CalicoRule, Origin } from "../../model/types.js";
 import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
 import { DEFAULT_TIER, definedTier, undefinedTier, type TierFacts } from "../../calico/index.js";
-import type { CompileOptions } from "../compile.js";
+import { compileModel, type CompileOptions } from "../compile.js";
+import { FELIX_DEFAULTS } from "../../calico/index.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
 import type { EndpointInfo, PodBase, PortLists } from "../endpoints.js";
 import { isEndpointPod, memberBase, memberSource, podBase, podEndpoint, podPorts, resolveMember } from "../endpoints.js";
@@ -87,6 +93,11 @@ interface ChainUses {
 }
 
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
+
+/** A resource of the host side, which the incremental compiler leaves to a full compile. */
+export function needsFullCompile(r: Resource): boolean {
+  return r.kind === "FelixConfiguration";
+}
 const FAMILIES: readonly Family[] = [4, 6];
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
@@ -148,12 +159,12 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   let dispatchDirty = true;
   let diagnosticsDirty = true;
 
-  const hooks = staticHooks();
+  const hooks = staticHooks(FELIX_DEFAULTS);
   const chains: Record<Family, ChainTable<ChainUses>> = { 4: new ChainTable(4, optimize, hooks), 6: new ChainTable(6, optimize, hooks) };
   const views: Record<Family, FamilyView> = { 4: new FamilyView(4, hooks), 6: new FamilyView(6, hooks) };
   /** The sets each lowered chain refers to, to release when it is rendered again or dropped. */
   const chainSets = new Map<string, { family: Family; ids: string[] }>();
-  for (const f of FAMILIES) for (const c of staticChains(f, marks)) chains[f].set(c.name, c, []);
+  for (const f of FAMILIES) for (const c of staticChains(f, marks, FELIX_DEFAULTS)) chains[f].set(c.name, c, []);
 
   // Pools and nodes by key, and the host side they make.
   const hostResources = new Map<string, Resource>();
@@ -515,17 +526,32 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   function put(key: string, now: Resource | undefined): void {
     const old = store.get(key);
     if (old === now) return;
+    if (now && needsFullCompile(now)) fullKeys.add(key);
+    else fullKeys.delete(key);
     if (now) store.set(key, now);
     else store.delete(key);
     applyChange(key, old, now);
   }
+
+  /** Keys of the host-side resources held (`needsFullCompile`); the IR given out last. */
+  const fullKeys = new Set<string>();
+  let given: UpdateResult | undefined;
+  let givenFull = false;
 
   function settle(): UpdateResult {
     settleProfiles();
     settleMembers();
     settleChains();
     const delta = settleIr();
-    return { ir, delta, diagnostics };
+    if (fullKeys.size > 0) {
+      const full = compileModel({ resources: [...store.values()] }, options);
+      given = { ir: full.ir, delta: diffIr(given?.ir ?? full.ir, full.ir), diagnostics: full.diagnostics };
+      givenFull = true;
+      return given;
+    }
+    given = { ir, delta: givenFull && given ? diffIr(given.ir, ir) : delta, diagnostics };
+    givenFull = false;
+    return given;
   }
 
   function update(changes: Iterable<ModelChange>): UpdateResult {
@@ -541,10 +567,10 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
 
   return {
     get ir() {
-      return ir;
+      return given?.ir ?? ir;
     },
     get diagnostics() {
-      return diagnostics;
+      return given?.diagnostics ?? diagnostics;
     },
     get model() {
       return { resources: [...store.values()] };

@@ -70,6 +70,7 @@ const calicoKinds: Readonly<Record<string, KindHandler>> = {
   HostEndpoint: handler(s3.hostEndpointSchema, v3.buildHostEndpoint, "calicoctl"),
   WorkloadEndpoint: handler(s3.workloadEndpointSchema, v3.buildWorkloadEndpoint, "calicoctl", true),
   IPPool: handler(s3.ipPoolSchema, v3.buildIpPool, "calicoctl"),
+  FelixConfiguration: handler(s3.felixConfigurationSchema, v3.buildFelixConfiguration, "calicoctl"),
 };
 
 const handlers: Readonly<Record<string, KindHandler>> = {
@@ -113,11 +114,8 @@ const uncompiledPolicyKinds: Readonly<Record<string, string>> = {
   "crd.antrea.io/ClusterNetworkPolicy": "Antrea's policy is enforced by Antrea, not by Calico",
 };
 
-/** Calico kinds that change what Felix programs, which policyc does not read yet. */
-const unsupportedCalicoKinds: Readonly<Record<string, string>> = {
-  FelixConfiguration:
-    "it shapes Felix's ruleset (failsafe ports, the endpoint-to-host action, marks, log prefix); policyc compiles Felix's defaults",
-};
+/** Calico kinds that change what Felix programs, which policyc does not read yet (none today). */
+const unsupportedCalicoKinds: Readonly<Record<string, string>> = {};
 
 function group(apiVersion: string): string {
   const slash = apiVersion.lastIndexOf("/");

@@ -14,6 +14,9 @@
  * - WorkloadEndpoint `allowSpoofedSourcePrefixes`: exceptions to Felix's anti-spoofing check in the
  *   raw table (felix/rules/static.go, the RPF check), which policyc does not compile.
  *
+ * - FelixConfiguration fields other than those `FelixSettings` holds (Felix has some two hundred),
+ *   and selector-scoped FelixConfigurations (named neither `default` nor `node.<name>`).
+ *
  * `fieldCoverage.test.ts` proves that every field of every schema is compiled, reported here, or
  * documented as having no effect on the ruleset.
  */
@@ -43,6 +46,14 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
     case "WorkloadEndpoint":
       if (r.allowSpoofedSourcePrefixes.length > 0) {
         report("spec.allowSpoofedSourcePrefixes", "allowSpoofedSourcePrefixes are exceptions to Felix's anti-spoofing check in the raw table, which policyc does not compile yet");
+      }
+      break;
+    case "FelixConfiguration":
+      if (r.scope.kind === "selector") {
+        report("metadata.name", "a FelixConfiguration named other than `default` or `node.<name>` is selector-scoped, which policyc does not read; it is left out");
+      }
+      for (const field of r.unsupported) {
+        report(`spec.${field}`, `FelixConfiguration field ${field} is not compiled by policyc; the ruleset is compiled as if it were unset`);
       }
       break;
     case "Namespace":

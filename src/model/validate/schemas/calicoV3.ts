@@ -140,3 +140,29 @@ export const nodeSchema = z.strictObject({
     .optional(),
   status: z.unknown().optional(),
 });
+
+/** A failsafe entry (v3 `ProtoPort`, api/pkg/apis/projectcalico/v3/felixconfig.go). */
+const protoPort = z.strictObject({ protocol: z.string().optional(), port: z.number().int(), net: z.string().optional() });
+
+/**
+ * FelixConfiguration: the fields that shape the ruleset are typed; Felix has some two hundred
+ * others, which are accepted here and reported as unsupported by the builder (never ignored).
+ */
+export const felixConfigurationSchema = resource(
+  objectMeta,
+  z
+    .looseObject({
+      failsafeInboundHostPorts: z.array(protoPort).optional(),
+      failsafeOutboundHostPorts: z.array(protoPort).optional(),
+      defaultEndpointToHostAction: z.string().optional(),
+      iptablesMarkMask: z.number().int().optional(),
+      chainInsertMode: z.string().optional(),
+      iptablesFilterAllowAction: z.string().optional(),
+      iptablesMangleAllowAction: z.string().optional(),
+      ipipEnabled: z.boolean().optional(),
+      vxlanEnabled: z.boolean().optional(),
+      vxlanPort: z.number().int().optional(),
+      logPrefix: z.string().optional(),
+    })
+    .default({}),
+);
