@@ -114,8 +114,12 @@ const uncompiledPolicyKinds: Readonly<Record<string, string>> = {
   "crd.antrea.io/ClusterNetworkPolicy": "Antrea's policy is enforced by Antrea, not by Calico",
 };
 
-/** Calico kinds that change what Felix programs, which policyc does not read yet (none today). */
-const unsupportedCalicoKinds: Readonly<Record<string, string>> = {};
+/** Calico kinds that change what Felix programs, which policyc does not read yet. */
+const unsupportedCalicoKinds: Readonly<Record<string, string>> = {
+  // felix/calc/event_sequencer.go passes its service IP ranges to felix/dataplane/linux/service_loop_mgr.go.
+  BGPConfiguration:
+    "its advertised service IP ranges make Felix drop traffic to them that kube-proxy does not handle (ServiceLoopPrevention, cali-cidr-block), which policyc does not compile",
+};
 
 function group(apiVersion: string): string {
   const slash = apiVersion.lastIndexOf("/");

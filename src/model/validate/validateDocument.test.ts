@@ -44,8 +44,8 @@ describe("kinds", () => {
       "metadata: {name: g}",
       "---",
       "apiVersion: projectcalico.org/v3",
-      "kind: Node",
-      "metadata: {name: node-1}",
+      "kind: BGPConfiguration",
+      "metadata: {name: default}",
     );
     expect(validateYaml(text).found).toEqual([
       { code: "uncompiled-policy-kind", severity: "warning", line: 2, column: 7 },
