@@ -182,15 +182,33 @@ function withRules(chain: Chain, at: (rules: readonly Rule[]) => number, add: re
   return { name: chain.name, rules: [...chain.rules.slice(0, i), ...add, ...chain.rules.slice(i)] };
 }
 
+/** The index of chain `name` in `chains` (sorted by name), or -1. */
+function indexByName(chains: readonly Chain[], name: string): number {
+  let lo = 0;
+  let hi = chains.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const n = chains[mid]!.name;
+    if (n === name) return mid;
+    if (n < name) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
 /** One family of the IR with its host side laid over it (the IR is not changed). */
 export function withHostSideFamily(fam: FamilyIr, hs: HostSideFamily): FamilyIr {
   if (hs.input.length === 0 && hs.output.length === 0 && hs.nat === undefined && hs.sets.length === 0) return fam;
   let tables = fam.tables.map((t): Table => {
     if (t.name === "filter" && (hs.input.length > 0 || hs.output.length > 0)) {
-      return {
-        ...t,
-        chains: t.chains.map((c) => (c.name === INPUT_CHAIN ? withRules(c, () => 0, hs.input) : c.name === OUTPUT_CHAIN ? withRules(c, afterWorkloadReturns, hs.output) : c)),
-      };
+      // The incremental compiler lays the host side over every update's IR: copy the chain list
+      // (a node has hundreds of thousands of chains) and replace the two chains, found by name.
+      const chains = t.chains.slice();
+      const input = indexByName(chains, INPUT_CHAIN);
+      if (input >= 0) chains[input] = withRules(chains[input]!, () => 0, hs.input);
+      const output = indexByName(chains, OUTPUT_CHAIN);
+      if (output >= 0) chains[output] = withRules(chains[output]!, afterWorkloadReturns, hs.output);
+      return { ...t, chains };
     }
     if (t.name === "nat" && hs.nat) {
       const chains = [...t.chains, ...hs.nat.chains].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
