@@ -146,6 +146,7 @@ const BASES: Readonly<Record<string, Doc>> = {
     spec: { node: "node-1", interfaceName: "caliw", ipNetworks: ["10.0.0.7/32"] },
   },
   "projectcalico.org/v3/IPPool": { apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name: "pool" }, spec: { cidr: "10.0.0.0/16" } },
+  "projectcalico.org/v3/FelixConfiguration": { apiVersion: "projectcalico.org/v3", kind: "FelixConfiguration", metadata: { name: "default" }, spec: {} },
   "v1/profile": { apiVersion: "v1", kind: "profile", metadata: { name: "v1p" }, spec: { ingress: [{ action: "allow", protocol: "tcp" }], egress: [{ action: "allow", protocol: "tcp" }] } },
   "v1/policy": { apiVersion: "v1", kind: "policy", metadata: { name: "v1pol" }, spec: { selector: "all()", ingress: [{ action: "allow", protocol: "tcp" }], egress: [{ action: "allow", protocol: "tcp" }] } },
   "v1/workloadEndpoint": {
@@ -156,7 +157,12 @@ const BASES: Readonly<Record<string, Doc>> = {
   },
   "v1/hostEndpoint": { apiVersion: "v1", kind: "hostEndpoint", metadata: { name: "h1", node: "node-1", labels: { role: "probe" } }, spec: { interfaceName: "eth0" } },
   "v1/ipPool": { apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/16" }, spec: {} },
+  "projectcalico.org/v3/Node": { apiVersion: "projectcalico.org/v3", kind: "Node", metadata: { name: "node-2" }, spec: { bgp: { ipv4Address: "10.9.0.2/24", ipv6Address: "fd09::2/64" } } },
+  "v1/Node": { apiVersion: "v1", kind: "Node", metadata: { name: "node-2" }, status: { addresses: [{ type: "InternalIP", address: "10.9.0.2" }] } },
 };
+/** A Calico Node whose BGP spec has no address (but is not empty): Felix falls back to the address list. */
+const noBgpAddress: Doc = { spec: { bgp: { asNumber: 64512, ipv4Address: "", ipv6Address: "" } } };
+
 /** The v1 profile that v1 workload endpoints reference, added when a v1 endpoint is under test. */
 const v1Profile = BASES["v1/profile"]!;
 
@@ -397,16 +403,37 @@ const COVERAGE: Readonly<Record<string, Record<string, Entry>>> = {
   },
   "projectcalico.org/v3/IPPool": {
     ...meta(ignored("a pool's labels select nothing", { x: "y" })),
-    "spec.cidr": ignored("pools shape no filter rule until NAT or encapsulation is on", "10.1.0.0/16"),
-    "spec.ipipMode": unsupported("Always"),
-    "spec.vxlanMode": unsupported("Always"),
-    "spec.natOutgoing": unsupported(true),
-    "spec.disabled": ignored("IPAM, not policy", true),
+    "spec.cidr": compiled("10.1.0.0/16"),
+    "spec.ipipMode": compiled("Always"),
+    "spec.vxlanMode": compiled("Always"),
+    "spec.natOutgoing": compiled(true),
+    "spec.disabled": ignored("IPAM only: Felix masquerades and encapsulates for a disabled pool as for any other", true),
     "spec.blockSize": ignored("IPAM, not policy", 26),
     "spec.nodeSelector": ignored("IPAM, not policy", "all()"),
     "spec.allowedUses[]": ignored("IPAM, not policy", ["Workload"]),
     "spec.disableBGPExport": ignored("routing, not policy", true),
     "spec.assignmentMode": ignored("IPAM, not policy", "Automatic"),
+  },
+  "projectcalico.org/v3/FelixConfiguration": {
+    ...meta(ignored("a configuration's labels select nothing", { x: "y" })),
+    "spec.failsafeInboundHostPorts[].protocol": ignored("failsafes guard host endpoints, compiled with them", [{ protocol: "UDP", port: 22 }]),
+    "spec.failsafeInboundHostPorts[].port": ignored("failsafes guard host endpoints, compiled with them", [{ port: 23 }]),
+    "spec.failsafeInboundHostPorts[].net": ignored("failsafes guard host endpoints, compiled with them", [{ port: 22, net: "10.0.0.0/8" }]),
+    "spec.failsafeOutboundHostPorts[].protocol": ignored("failsafes guard host endpoints, compiled with them", [{ protocol: "UDP", port: 22 }]),
+    "spec.failsafeOutboundHostPorts[].port": ignored("failsafes guard host endpoints, compiled with them", [{ port: 23 }]),
+    "spec.failsafeOutboundHostPorts[].net": ignored("failsafes guard host endpoints, compiled with them", [{ port: 22, net: "10.0.0.0/8" }]),
+    "spec.defaultEndpointToHostAction": compiled("Accept"),
+    "spec.iptablesMarkMask": compiled(0xff00),
+    "spec.chainInsertMode": compiled("Append"),
+    "spec.iptablesFilterAllowAction": compiled("Return"),
+    "spec.iptablesMangleAllowAction": ignored("used by preDNAT policy, compiled with host endpoints", "Return"),
+    "spec.ipipEnabled": compiled(true),
+    "spec.vxlanEnabled": compiled(true),
+    "spec.vxlanPort": compiled(4790),
+    "spec.logPrefix": compiled("fw-%n", {
+      ctx: [{ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name: "log" }, spec: { selector: "all()", ingress: [{ action: "Log" }] } }],
+    }),
+    "spec.*": unsupported({ bpfEnabled: true }),
   },
   "v1/profile": {
     apiVersion: identity("selects the kind"),
@@ -468,11 +495,43 @@ const COVERAGE: Readonly<Record<string, Record<string, Entry>>> = {
   "v1/ipPool": {
     apiVersion: identity("selects the kind"),
     kind: identity("selects the kind"),
-    "metadata.cidr": ignored("pools shape no filter rule until NAT or encapsulation is on", "10.1.0.0/16"),
-    "spec.ipip.enabled": unsupported(true),
-    "spec.ipip.mode": unsupported("always", { with: { spec: { ipip: { enabled: true } } } }),
-    "spec.nat-outgoing": unsupported(true),
-    "spec.disabled": ignored("IPAM, not policy", true),
+    "metadata.cidr": compiled("10.1.0.0/16"),
+    "spec.ipip.enabled": compiled(true),
+    "spec.ipip.mode": ignored("cross-subnet or always shapes routes; Felix's rules only ask whether IPIP is on", "cross-subnet", { with: { spec: { ipip: { enabled: true } } } }),
+    "spec.nat-outgoing": compiled(true),
+    "spec.disabled": ignored("IPAM only: Felix masquerades and encapsulates for a disabled pool as for any other", true),
+  },
+  "projectcalico.org/v3/Node": {
+    ...meta(ignored("a node's labels select host endpoints' nodes, not addresses", { x: "y" })),
+    "metadata.name": identity("names the resource"),
+    "spec.bgp.ipv4Address": compiled("10.9.0.3/24"),
+    "spec.bgp.ipv6Address": compiled("fd09::3/64", { with: { spec: { ipv6VXLANTunnelAddr: "fd00::9" } } }),
+    "spec.bgp.asNumber": ignored("BGP routing, not policy", 64512),
+    "spec.bgp.ipv4IPIPTunnelAddr": ignored("the tunnel device's own address: routing, not policy", "10.0.0.9"),
+    "spec.bgp.routeReflectorClusterID": ignored("BGP routing, not policy", "1.2.3.4"),
+    "spec.ipv4VXLANTunnelAddr": compiled("10.0.0.9"),
+    "spec.ipv6VXLANTunnelAddr": compiled("fd00::9"),
+    "spec.vxlanTunnelMACAddr": ignored("the VXLAN FDB, not policy", "ee:ee:ee:ee:ee:01"),
+    "spec.vxlanTunnelMACAddrV6": ignored("the VXLAN FDB, not policy", "ee:ee:ee:ee:ee:02"),
+    "spec.orchRefs[].nodeName": ignored("names the orchestrator's node, not an address", [{ nodeName: "n", orchestrator: "k8s" }]),
+    "spec.orchRefs[].orchestrator": ignored("names the orchestrator, not an address", [{ orchestrator: "k8s" }]),
+    "spec.wireguard.interfaceIPv4Address": ignored("WireGuard is off unless FelixConfiguration turns it on, and policyc does not compile it", "10.0.0.8"),
+    "spec.wireguard.interfaceIPv6Address": ignored("WireGuard is off unless FelixConfiguration turns it on, and policyc does not compile it", "fd00::8"),
+    "spec.addresses[].address": compiled([{ address: "10.9.0.4", type: "InternalIP" }], { with: noBgpAddress }),
+    "spec.addresses[].type": compiled([{ address: "10.9.0.4", type: "Hostname" }], { with: merge(noBgpAddress, { spec: { addresses: [{ address: "10.9.0.4", type: "InternalIP" }] } }) }),
+    "spec.interfaces[].name": ignored("interface lists serve host endpoint auto-creation, not the known-host sets", [{ name: "eth0" }]),
+    "spec.interfaces[].addresses[]": ignored("interface lists serve host endpoint auto-creation, not the known-host sets", [{ addresses: ["10.9.0.5"] }]),
+    status: ignored("the node's status (WireGuard keys, pod CIDRs) is not policy", { podCIDRs: ["10.0.1.0/24"] }),
+  },
+  "v1/Node": {
+    ...meta(ignored("a node's labels select host endpoints' nodes, not addresses", { x: "y" }), compiled({ "projectcalico.org/IPv4VXLANTunnelAddr": "10.0.0.9", "projectcalico.org/IPv4Address": "10.9.0.2/24" })),
+    "metadata.name": identity("names the resource"),
+    spec: ignored("podCIDR, taints: the kubelet's, not policy", { podCIDR: "10.0.1.0/24" }),
+    "status.addresses[].type": compiled([{ type: "Hostname", address: "10.9.0.2" }]),
+    "status.addresses[].address": compiled([{ type: "InternalIP", address: "10.9.0.3" }]),
+    "status.addresses[].*": ignored("nothing else is in a NodeAddress", [{ type: "InternalIP", address: "10.9.0.2", extra: 1 }]),
+    "status.*": ignored("conditions, capacity and images are not policy", { addresses: [{ type: "InternalIP", address: "10.9.0.2" }], phase: "Running" }),
+    ".*": ignored("no other top-level field matters", "x"),
   },
 };
 
@@ -574,8 +633,16 @@ function getAt(doc: Doc, path: string): unknown {
   return node;
 }
 
+/** Pools that turn IPIP and VXLAN on, so that nodes' addresses show in the ruleset. */
+const encapPools: readonly Doc[] = [
+  { apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name: "p4" }, spec: { cidr: "10.0.0.0/16", ipipMode: "Always", vxlanMode: "CrossSubnet" } },
+  { apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name: "p6" }, spec: { cidr: "fd00::/64", vxlanMode: "Always" } },
+];
+
 /** What a kind under test needs around it to show in the ruleset. */
 const NEEDS: Readonly<Record<string, readonly Doc[]>> = {
+  "projectcalico.org/v3/Node": encapPools,
+  "v1/Node": encapPools,
   "v1/workloadEndpoint": [v1Profile],
   "projectcalico.org/v3/Profile": [
     { apiVersion: "projectcalico.org/v3", kind: "WorkloadEndpoint", metadata: { name: "wp", namespace: "ns" }, spec: { node: "node-1", interfaceName: "calip", ipNetworks: ["10.0.0.11/32"], profiles: ["prof"] } },

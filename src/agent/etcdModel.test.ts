@@ -38,8 +38,8 @@ describe("parseEntry", () => {
   });
 
   it("reports a kind policyc does not read at the entry", () => {
-    const key = resourceKey("FelixConfiguration", "default", undefined, "/calico");
-    const value = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "FelixConfiguration", metadata: { name: "default" }, spec: {} });
+    const key = resourceKey("BGPConfiguration", "default", undefined, "/calico");
+    const value = JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "BGPConfiguration", metadata: { name: "default" }, spec: {} });
     const entry = parseEntry(key, value, "/calico");
     expect(entry.resource).toBeUndefined();
     expect(entry.diagnostics.map((d) => [d.code, d.span?.file])).toEqual([["unsupported", key]]);

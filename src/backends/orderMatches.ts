@@ -20,6 +20,9 @@ function matchRank(match: Match): number {
       return 100;
     case "ctstate":
       return 101;
+    case "addrType":
+      // Felix adds the address type after the policy matches (felix/rules/static.go).
+      return 60;
     default: {
       const key = "dir" in match ? `${match.kind}:${match.dir}` : match.kind;
       return 10 + (match.negate ? 20 : 0) + (POLICY_ORDER[key] ?? 0);

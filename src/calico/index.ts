@@ -14,3 +14,5 @@ export * from "./policyOrder.js";
 export * from "./protocols.js";
 export * from "./tiers.js";
 export * from "./pods.js";
+export * from "./encapsulation.js";
+export * from "./felixSettings.js";

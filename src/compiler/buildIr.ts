@@ -5,7 +5,8 @@
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Model, Origin, Rule as CalicoRule } from "../model/types.js";
 import type { Chain, Family, FamilyIr, Ir } from "./ir/types.js";
-import { FELIX_MARKS } from "./ir/marks.js";
+import { nodeFelixSettings } from "../model/felixSettings.js";
+import { logPrefixFor, settingsMarks, filterAllowAction } from "./felixLayout/settings.js";
 import type { EndpointInfo } from "./endpoints.js";
 import { resolveEndpoints } from "./endpoints.js";
 import { partitionModel } from "./modelParts.js";
@@ -23,11 +24,14 @@ import { dispatchChains } from "./felixLayout/dispatch.js";
 import { endpointChain } from "./felixLayout/endpointChains.js";
 import type { PolicyDirection } from "./felixLayout/endpointChains.js";
 import { ruleChain } from "./felixLayout/policyChains.js";
+import { hostSide, type HostSide } from "./hostSide.js";
 import { FROM_WL_DISPATCH, fromWorkloadChain, policyChain, profileChain, TO_WL_DISPATCH, toWorkloadChain } from "./felixLayout/chainNames.js";
 
 export interface BuildResult {
   readonly ir: Ir;
   readonly diagnostics: readonly Diagnostic[];
+  /** The pools' and nodes' share, laid over the IR after the passes (hostSide.ts). */
+  readonly hostSide: HostSide;
 }
 
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
@@ -63,8 +67,10 @@ function byName(a: Chain, b: Chain): number {
  * aggregation pass makes them (the optimizing pipeline follows).
  */
 export function buildIr(model: Model, node: string | undefined, aggregateSets = false): BuildResult {
-  const marks = FELIX_MARKS;
   const parts = partitionModel(model);
+  const settings = nodeFelixSettings(parts.settings.resources, node);
+  const marks = settingsMarks(settings);
+  const allow = filterAllowAction(settings);
   const resolved = resolveEndpoints(parts.members, collectProfiles(parts.profiles), node);
   const tiers = orderTiers(collectPolicies(parts.policies), collectTiers(parts.tiers));
 
@@ -94,21 +100,22 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
   });
 
   const family = (f: Family): FamilyIr => {
-    const ctx = (namespace: string | undefined): RuleContext => ({ namespace, family: f, marks, sets, onNamedPort, onService });
+    const ctx = (namespace: string | undefined, logPrefix: string): RuleContext => ({ namespace, family: f, marks, logPrefix, sets, onNamedPort, onService });
     const chains: Chain[] = [
-      ...staticChains(f, marks),
+      ...staticChains(f, marks, settings),
       ...dispatchChains(FROM_WL_DISPATCH, local.map((e) => e.iface), "in", fromWorkloadChain),
       ...dispatchChains(TO_WL_DISPATCH, local.map((e) => e.iface), "out", toWorkloadChain),
     ];
     local.forEach((e, i) => {
-      chains.push(endpointChain(e.iface, "ingress", applicable[i]!.ingress, e.profiles, marks));
-      chains.push(endpointChain(e.iface, "egress", applicable[i]!.egress, e.profiles, marks));
+      chains.push(endpointChain(e.iface, "ingress", applicable[i]!.ingress, e.profiles, marks, allow));
+      chains.push(endpointChain(e.iface, "egress", applicable[i]!.egress, e.profiles, marks, allow, settings.vxlanPort));
     });
     for (const d of DIRECTIONS) {
       for (const p of usedPolicies[d].values()) {
         currentOrigin = p.origin;
         const display = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
-        chains.push(ruleChain(policyChain(d, p.id), `${p.kind} ${display} ${d}`, policyRules(p, d), ctx(p.namespace)));
+        const logPrefix = logPrefixFor(settings.logPrefix, { tier: p.tier, kind: p.id.slice(0, p.id.indexOf("/")), name: p.name, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}) });
+        chains.push(ruleChain(policyChain(d, p.id), `${p.kind} ${display} ${d}`, policyRules(p, d), ctx(p.namespace, logPrefix)));
       }
     }
     for (const name of [...usedProfiles].sort()) {
@@ -116,11 +123,11 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
       currentOrigin = prof?.origin;
       for (const d of DIRECTIONS) {
         const rules = prof ? (d === "ingress" ? prof.ingress : prof.egress) : [];
-        chains.push(ruleChain(profileChain(d, name), `Profile ${name} ${d}`, rules, ctx(undefined)));
+        chains.push(ruleChain(profileChain(d, name), `Profile ${name} ${d}`, rules, ctx(undefined, logPrefixFor(settings.logPrefix, { tier: "", kind: "pro", name }))));
       }
     }
     chains.sort(byName);
-    return { family: f, tables: [{ name: "filter", hooks: staticHooks(), chains }], sets: [] };
+    return { family: f, tables: [{ name: "filter", hooks: staticHooks(settings), chains }], sets: [] };
   };
   const v4 = family(4);
   const v6 = family(6);
@@ -135,5 +142,5 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
     serviceUses,
     knownService: (service) => services.known.has(service),
   });
-  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics };
+  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics, hostSide: hostSide(parts.hosts, settings) };
 }

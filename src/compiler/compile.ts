@@ -7,6 +7,7 @@ import type { Model } from "../model/types.js";
 import type { Ir } from "./ir/types.js";
 import { buildIr } from "./buildIr.js";
 import { runPipeline } from "./passes/index.js";
+import { withHostSide } from "./hostSide.js";
 
 export interface CompileOptions {
   /** Node whose endpoints are local; absent means every endpoint is local. */
@@ -27,6 +28,6 @@ export interface CompileResult {
  */
 export function compileModel(model: Model, options: CompileOptions = {}): CompileResult {
   const optimize = options.optimize !== false;
-  const { ir, diagnostics } = buildIr(model, options.node, optimize);
-  return { ir: runPipeline(ir, optimize), diagnostics };
+  const built = buildIr(model, options.node, optimize);
+  return { ir: withHostSide(runPipeline(built.ir, optimize), built.hostSide), diagnostics: built.diagnostics };
 }

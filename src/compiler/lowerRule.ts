@@ -20,6 +20,8 @@ export interface RuleContext {
   readonly namespace: string | undefined;
   readonly family: Family;
   readonly marks: MarkBits;
+  /** The prefix of Log rules, `%` specifiers already replaced (see `logPrefixFor`); Felix's default when absent. */
+  readonly logPrefix?: string;
   readonly sets: SetRegistry;
   /** Called for each named-port set a rule uses (to report ports that resolve nowhere). */
   readonly onNamedPort?: (setId: string, portName: string, rule: CalicoRule) => void;
@@ -148,7 +150,7 @@ export function lowerRule(r: CalicoRule, ctx: RuleContext): Rule[] {
   const { marks } = ctx;
   switch (r.action) {
     case "Log":
-      return matchLists.map((m) => rule(m, { kind: "log", prefix: "calico-packet: " }));
+      return matchLists.map((m) => rule(m, { kind: "log", prefix: `${ctx.logPrefix ?? "calico-packet"}: ` }));
     case "Allow":
       return [...matchLists.map((m) => rule(m, setBits(marks.accept))), rule([markSet(marks.accept)], RETURN)];
     case "Pass":

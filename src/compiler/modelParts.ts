@@ -7,12 +7,13 @@
 import type { Model, ResourceKind } from "../model/types.js";
 import { assertNever } from "../diagnostics/assertNever.js";
 
-export type ModelPart = "profiles" | "members" | "policies" | "tiers" | "slices" | "ignored";
+export type ModelPart = "profiles" | "members" | "policies" | "tiers" | "slices" | "settings" | "hosts";
 
 /**
  * The part a kind belongs to: profiles (profiles.ts `definedProfile`), members (endpoints.ts),
- * policies (policies.ts `policyInfo`), tiers, EndpointSlices (serviceSets.ts); IP pools are not
- * compiled.
+ * policies (policies.ts `policyInfo`), tiers, EndpointSlices (serviceSets.ts), Felix's settings
+ * (felixSettings.ts), and the host side: IP pools and nodes (hostSide.ts, NAT outgoing and the
+ * encapsulation rules).
  */
 export function modelPart(kind: ResourceKind): ModelPart {
   switch (kind) {
@@ -38,21 +39,25 @@ export function modelPart(kind: ResourceKind): ModelPart {
       return "tiers";
     case "EndpointSlice":
       return "slices";
+    case "FelixConfiguration":
+      return "settings";
     case "IPPool":
     case "V1IPPool":
-      return "ignored";
+    case "Node":
+    case "K8sNode":
+      return "hosts";
     default:
       return assertNever(kind, "resource kind");
   }
 }
 
 /** The model's resources by part, each part in input order. */
-export function partitionModel(model: Model): Readonly<Record<Exclude<ModelPart, "ignored">, Model>> {
-  const parts = { profiles: [], members: [], policies: [], tiers: [], slices: [], ignored: [] } as Record<ModelPart, Model["resources"][number][]>;
+export function partitionModel(model: Model): Readonly<Record<ModelPart, Model>> {
+  const parts = { profiles: [], members: [], policies: [], tiers: [], slices: [], settings: [], hosts: [] } as Record<ModelPart, Model["resources"][number][]>;
   const { resources } = model;
   for (let i = 0; i < resources.length; i++) {
     const r = resources[i]!;
     parts[modelPart(r.kind)].push(r);
   }
-  return { profiles: { resources: parts.profiles }, members: { resources: parts.members }, policies: { resources: parts.policies }, tiers: { resources: parts.tiers }, slices: { resources: parts.slices } };
+  return { profiles: { resources: parts.profiles }, members: { resources: parts.members }, policies: { resources: parts.policies }, tiers: { resources: parts.tiers }, slices: { resources: parts.slices }, settings: { resources: parts.settings }, hosts: { resources: parts.hosts } };
 }

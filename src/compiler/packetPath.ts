@@ -45,7 +45,8 @@ export function packetPath(prepared: Prepared, flow: Flow, options: EvaluateOpti
     ...(flow.icmpType !== undefined ? { icmpType: flow.icmpType } : {}),
     ...(flow.icmpCode !== undefined ? { icmpCode: flow.icmpCode } : {}),
     iifname: ifaceOf(src.member),
-    ...(toHost ? {} : { oifname: ifaceOf(dst.member) }),
+    // A host endpoint's address is one of the node's own (`-m addrtype --dst-type LOCAL`).
+    ...(toHost ? { dstLocal: true } : { oifname: ifaceOf(dst.member) }),
     ctstate: "NEW",
     mark: 0,
   };

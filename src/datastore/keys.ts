@@ -22,6 +22,7 @@ export const CALICO_PLURALS = {
   IPPool: "ippools",
   FelixConfiguration: "felixconfigurations",
   Node: "nodes",
+  BGPConfiguration: "bgpconfigurations",
   ClusterInformation: "clusterinformations",
 } as const satisfies Readonly<Record<string, string>>;
 

@@ -177,7 +177,9 @@ export function toStoredResources(resources: readonly Resource[], decoded: (r: R
       case "GlobalNetworkSet":
       case "HostEndpoint":
       case "WorkloadEndpoint":
-      case "IPPool": {
+      case "IPPool":
+      case "Node":
+      case "FelixConfiguration": {
         const doc = decoded(r) as Obj | undefined;
         if (!doc || !isCalicoKind(r.kind)) break;
         const meta = (doc.metadata ?? {}) as Obj;
@@ -187,6 +189,9 @@ export function toStoredResources(resources: readonly Resource[], decoded: (r: R
         out.push(stored(r.kind, r.metadata.name, namespace, meta, isPolicy ? defaultedTypes(spec) : spec, prefix));
         break;
       }
+      case "K8sNode":
+        notes.push(note("not-stored", "Kubernetes Nodes are not stored in etcd: in etcd mode Felix reads the known hosts from Calico Nodes (projectcalico.org/v3 Node)", spanOf(r.origin, "kind")));
+        break;
       case "V1Profile":
       case "V1Policy":
       case "V1WorkloadEndpoint":

@@ -14,6 +14,7 @@
 import { viaMerge, type Span } from "../diagnostics/span.js";
 import type { Labels, Selector } from "./selector/ast.js";
 import type { YNode } from "./yamlTree.js";
+import type { FelixSettingsOverride } from "../calico/index.js";
 
 export type { Labels, Selector } from "./selector/ast.js";
 
@@ -369,6 +370,56 @@ export interface IPPool extends ResourceBase {
   readonly disabled: boolean;
 }
 
+/** One of a node's addresses: Calico's `spec.addresses` or Kubernetes' `status.addresses`. */
+export interface NodeAddress {
+  /** Canonical address (a CIDR's prefix length dropped). */
+  readonly address: string;
+  /** `CalicoNodeIP`, `InternalIP`, `ExternalIP`, ... as written. */
+  readonly type: string;
+}
+
+/**
+ * What Felix reads of a node for the host side (felix/calc/dataplane_passthru.go,
+ * felix/calc/vxlan_resolver.go): its BGP addresses, its address list and its VXLAN tunnel
+ * addresses. A Kubernetes Node carries the Calico fields as annotations
+ * (libcalico-go/lib/backend/k8s/resources/node.go); both kinds are read into this shape.
+ */
+interface NodeCommon extends ResourceBase {
+  /**
+   * `spec.bgp` (a Kubernetes Node: the `projectcalico.org/IPv4Address` and `IPv6Address`
+   * annotations); absent when there is none. Addresses are canonical, without their prefix length.
+   * `empty` is a BGP spec with nothing set, which Felix treats as a deleted node.
+   */
+  readonly bgp?: { readonly ipv4Address?: string; readonly ipv6Address?: string; readonly empty: boolean };
+  readonly addresses: readonly NodeAddress[];
+  readonly ipv4VXLANTunnelAddr?: string;
+  readonly ipv6VXLANTunnelAddr?: string;
+}
+
+/** A projectcalico.org/v3 Node. */
+export interface CalicoNode extends NodeCommon {
+  readonly kind: "Node";
+}
+
+/** A Kubernetes core v1 Node (the Kubernetes datastore's form of a Calico Node). */
+export interface K8sNode extends NodeCommon {
+  readonly kind: "K8sNode";
+}
+
+/**
+ * A v3 FelixConfiguration: the fields that shape the ruleset, as set (unset fields are absent).
+ * Which node it configures comes from its name: `default` is every node's, `node.<name>` one
+ * node's (libcalico-go/lib/backend/syncersv1/updateprocessors/configurationprocessor.go); any
+ * other name is a selector-scoped configuration, which policyc does not read (reported).
+ */
+export interface FelixConfiguration extends ResourceBase {
+  readonly kind: "FelixConfiguration";
+  readonly scope: { readonly kind: "global" } | { readonly kind: "node"; readonly node: string } | { readonly kind: "selector" };
+  readonly settings: FelixSettingsOverride;
+  /** Spec fields set that Felix reads and policyc does not compile, in written order. */
+  readonly unsupported: readonly string[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Calico v1 (calicoctl `apiVersion: v1`, lower-case kinds; the Docker CNM model)
 
@@ -439,6 +490,9 @@ export type Resource =
   | HostEndpoint
   | WorkloadEndpoint
   | IPPool
+  | CalicoNode
+  | K8sNode
+  | FelixConfiguration
   | V1Profile
   | V1Policy
   | V1WorkloadEndpoint

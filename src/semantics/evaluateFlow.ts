@@ -4,11 +4,13 @@
  * destination endpoint; in each, the tiers in order, then the endpoint's profiles.
  */
 import type { PolicyType } from "../model/types.js";
+import { PROTO_IPIP, PROTO_UDP } from "../calico/index.js";
 import type { Address } from "./addresses.js";
 import { cidrAddress, cidrContains, parseAddress } from "./addresses.js";
 import type { Packet } from "./matchRule.js";
 import { calicoRuleMatches, k8sRuleMatches } from "./matchRule.js";
 import { profileNamed } from "./prepareModel.js";
+import { hostEncapsulationVerdict } from "./hostEncapsulation.js";
 import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
 
 export interface EvaluateOptions {
@@ -92,6 +94,16 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
   const done = (allowed: boolean): DirectionResult => ({ endpoint: endpoint.id, allowed, steps });
   let passMark = false;
 
+  // Felix drops encapsulated packets from workloads before any policy (felix/rules/endpoints.go,
+  // AllowIPIPPacketsFromWorkloads and AllowVXLANPacketsFromWorkloads off by default).
+  if (direction === "egress") {
+    const what = pkt.protocol === PROTO_IPIP ? "IPIP" : pkt.protocol === PROTO_UDP && pkt.dst.port === prepared.settings.vxlanPort ? "VXLAN" : undefined;
+    if (what) {
+      steps.push({ kind: "encapsulated", what });
+      return done(false);
+    }
+  }
+
   for (const tier of prepared.tiers) {
     // A tier takes part only if one of its policies applies to the endpoint in this direction.
     const applicable = tier.policies.filter((p) => p.selects[endpoint.index] === true && p.types.includes(TYPE_OF[direction]));
@@ -164,17 +176,28 @@ function peerInfo(peer: Peer, prepared: Prepared): PeerInfo {
 export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean): Verdict {
   const srcEp = pkt.src.member?.workload && isLocal(pkt.src.member) ? pkt.src.member : undefined;
   const dstEp = pkt.dst.member?.workload && isLocal(pkt.dst.member) ? pkt.dst.member : undefined;
+  const dstKind = pkt.dst.member?.kind;
+  const toHost = dstKind === "HostEndpoint" || dstKind === "V1HostEndpoint";
+  // IPIP and VXLAN to the node are decided before any endpoint policy (felix/rules/static.go).
+  const encap = toHost ? hostEncapsulationVerdict(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.src.address.text) : undefined;
+  if (encap) {
+    return { allowed: encap.fromKnownNode, policed: srcEp !== undefined, src: peerInfo(pkt.src, prepared), dst: peerInfo(pkt.dst, prepared), hostEncapsulation: encap };
+  }
   // Both directions are evaluated when both ends are local, so that an explanation shows both
   // even when egress already drops the packet.
   const egress = srcEp ? evaluateDirection(prepared, srcEp, "egress", pkt) : undefined;
   const ingress = dstEp ? evaluateDirection(prepared, dstEp, "ingress", pkt) : undefined;
+  // Workload -> node: INPUT sends it through the workload's egress chain, then applies the
+  // configured action to whatever that chain returned (felix/rules/static.go `filterWorkloadToHostChain`).
+  const endpointToHost = srcEp && toHost ? prepared.settings.defaultEndpointToHostAction : undefined;
   return {
-    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true),
+    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop",
     policed: egress !== undefined || ingress !== undefined,
     src: peerInfo(pkt.src, prepared),
     dst: peerInfo(pkt.dst, prepared),
     ...(egress ? { egress } : {}),
     ...(ingress ? { ingress } : {}),
+    ...(endpointToHost ? { endpointToHost } : {}),
   };
 }
 

@@ -21,6 +21,8 @@ export function formatStep(step: Step): string {
       }`;
     case "no-profile-matched":
       return `no profile accepted the packet (profiles: ${step.profiles.length > 0 ? step.profiles.join(", ") : "none"}) -> drop`;
+    case "encapsulated":
+      return `a workload may not send ${step.what} packets (they could carry traffic past its egress policy) -> drop`;
   }
 }
 
@@ -32,8 +34,13 @@ function formatDirection(name: string, d: DirectionResult): string[] {
 export function formatVerdict(v: Verdict): string {
   const lines = [`from ${describePeer(v.src)}`, `to   ${describePeer(v.dst)}`];
   if (!v.policed) lines.push("not policed on this node (neither end is a local workload endpoint)");
+  if (v.hostEncapsulation) {
+    const h = v.hostEncapsulation;
+    lines.push(`${h.what} to the node: ${h.fromKnownNode ? "from a known node -> accept" : "not from a known node -> drop"} (before any endpoint policy)`);
+  }
   if (v.egress) lines.push(...formatDirection("egress", v.egress));
   if (v.ingress) lines.push(...formatDirection("ingress", v.ingress));
+  if (v.endpointToHost) lines.push(`to the node itself: DefaultEndpointToHostAction ${v.endpointToHost}${v.endpointToHost === "Drop" ? " (denied)" : ""}`);
   lines.push(`verdict: ${v.allowed ? "allow" : "deny"}`);
   return lines.join("\n") + "\n";
 }

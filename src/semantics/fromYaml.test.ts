@@ -222,3 +222,16 @@ spec: {interfaceName: cali2, ipNetworks: [10.3.0.2/32], profiles: [net1]}`,
     expect(allowed(p, "192.0.2.1", "libnetwork/w2/ep2")).toBe(false);
   });
 });
+
+describe("encapsulated packets from workloads", () => {
+  it("drops IPIP and VXLAN a workload sends, before any policy, also to an allowed peer", () => {
+    const p = load(...cluster);
+    const v = verdict(p, "prod/web", "192.0.2.1", { protocol: 17, dstPort: 4789 });
+    expect(v.allowed).toBe(false);
+    expect(v.egress?.steps).toEqual([{ kind: "encapsulated", what: "VXLAN" }]);
+    expect(verdict(p, "prod/web", "prod/db", { protocol: 4 }).egress?.steps).toEqual([{ kind: "encapsulated", what: "IPIP" }]);
+    // Into a workload, and other UDP, policy decides as usual (here: no policy, allowed).
+    expect(allowed(p, "192.0.2.1", "prod/web", { protocol: 17, dstPort: 4789 })).toBe(true);
+    expect(allowed(p, "prod/web", "192.0.2.1", { protocol: 17, dstPort: 4790 })).toBe(true);
+  });
+});

@@ -3,6 +3,8 @@
  * members and their labels, profiles, tiers in evaluation order, and for every selector the set of
  * members it matches.
  */
+import { nodeFelixSettings } from "../model/felixSettings.js";
+import { prepareHostEncapsulation } from "./hostEncapsulation.js";
 import type { Model, PolicyType, Resource, Selector } from "../model/types.js";
 import { selectorMatches } from "../model/selector/index.js";
 import { policySelector } from "./effectiveSelector.js";
@@ -82,7 +84,8 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
     ]),
   );
   const memberIndexById = Object.fromEntries(members.map((m) => [m.id, m.index]));
-  return { members, memberIndexById, tiers: sortedTiers, profiles };
+  const settings = nodeFelixSettings(model.resources, options.node);
+  return { members, memberIndexById, tiers: sortedTiers, profiles, settings, hostEncapsulation: prepareHostEncapsulation(model, settings) };
 }
 
 /**

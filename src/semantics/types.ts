@@ -12,7 +12,8 @@ import type {
   Port,
   RuleAction,
 } from "../model/types.js";
-import type { PolicyOrderKey } from "../calico/index.js";
+import type { FelixSettings, PolicyOrderKey } from "../calico/index.js";
+import type { HostEncapsulation } from "./hostEncapsulation.js";
 import type { Address, Cidr, Family } from "./addresses.js";
 import type { ServiceEndpoints } from "./services.js";
 
@@ -75,7 +76,9 @@ export type Step =
       readonly path?: string;
     }
   /** Nothing accepted the packet after the tiers: the final drop. */
-  | { readonly kind: "no-profile-matched"; readonly profiles: readonly string[] };
+  | { readonly kind: "no-profile-matched"; readonly profiles: readonly string[] }
+  /** An IPIP or VXLAN packet a workload sends: dropped before any policy. */
+  | { readonly kind: "encapsulated"; readonly what: "IPIP" | "VXLAN" };
 
 export interface DirectionResult {
   /** The endpoint whose policy was evaluated (the source for egress, the destination for ingress). */
@@ -103,6 +106,16 @@ export interface Verdict {
   readonly egress?: DirectionResult;
   /** Present when the destination is a local workload endpoint. */
   readonly ingress?: DirectionResult;
+  /**
+   * Present when the packet is IPIP or VXLAN to the node while that is filtered: accepted only
+   * from a known node, before any endpoint policy (then `egress` is absent).
+   */
+  readonly hostEncapsulation?: { readonly what: "IPIP" | "VXLAN"; readonly fromKnownNode: boolean };
+  /**
+   * Present when a local workload sends to an address of the node (a host endpoint's): Felix's
+   * `DefaultEndpointToHostAction`, applied after egress policy allowed the packet (Drop denies it).
+   */
+  readonly endpointToHost?: "Drop" | "Accept" | "Return";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -245,6 +258,10 @@ export interface Prepared {
   /** Sorted by order (missing last), then name. Only tiers that have policies or are defined. */
   readonly tiers: readonly PreparedTier[];
   readonly profiles: Readonly<Record<string, PreparedProfile>>;
+  /** The node's Felix settings (FelixConfiguration `default` and `node.<node>` over Felix's defaults). */
+  readonly settings: FelixSettings;
+  /** IPIP and VXLAN to the node: when they are filtered and whom they are accepted from. */
+  readonly hostEncapsulation: HostEncapsulation;
 }
 
 /** A resolved flow end (internal). */

@@ -11,6 +11,13 @@
 //     {"id": 1, "results": [true, false, ...]}, so the suite starts one process per netns, not
 //     one per probe round (Node takes 50-400 ms to start).
 //
+//   serve ... --tcp-peer 8081
+//     Also listens on each --tcp-peer port and answers "ok <address>" with the address the
+//     connection came from (IPv4 without its ::ffff: prefix): what the server saw after NAT.
+//
+//   peer '<json {ip, port, src?}>' --timeout-ms 400
+//     Connects to a --tcp-peer port and prints what the server saw ("" when it did not answer).
+//
 //   probe '<json [{ip, port, proto: "tcp"|"udp"|"icmp", src?}]>' --timeout-ms 400
 //     Runs every probe in parallel and prints a JSON array of booleans in the same order.
 //     TCP: connected and read the reply. UDP: the echo came back. ICMP: one `ping` (iputils)
@@ -47,6 +54,13 @@ async function serve() {
     const server = net.createServer((socket) => {
       socket.on("error", () => {});
       socket.end("ok");
+    });
+    bound.push(new Promise((resolve, reject) => server.listen({ host: "::", port, ipv6Only: false }, resolve).on("error", reject)));
+  }
+  for (const port of portList(option("tcp-peer", ""))) {
+    const server = net.createServer((socket) => {
+      socket.on("error", () => {});
+      socket.end(`ok ${(socket.remoteAddress ?? "").replace(/^::ffff:/, "")}\n`);
     });
     bound.push(new Promise((resolve, reject) => server.listen({ host: "::", port, ipv6Only: false }, resolve).on("error", reject)));
   }
@@ -137,6 +151,27 @@ function runProbes(probes, timeoutMs) {
   );
 }
 
+/** What a --tcp-peer server saw as our address, or "" when it did not answer in time. */
+function peerSeen(ip, port, src, timeoutMs) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: ip, port, ...(src ? { localAddress: src } : {}) });
+    let data = "";
+    const done = () => {
+      clearTimeout(timer);
+      socket.destroy();
+      const m = /^ok (\S+)/.exec(data);
+      resolve(m ? m[1] : "");
+    };
+    const timer = setTimeout(done, timeoutMs);
+    socket.on("data", (chunk) => {
+      data += chunk.toString();
+      if (data.includes("\n")) done();
+    });
+    socket.on("error", done);
+    socket.on("close", done);
+  });
+}
+
 async function probe() {
   const results = await runProbes(JSON.parse(rest[0] ?? "[]"), Number(option("timeout-ms", "400")));
   process.stdout.write(JSON.stringify(results) + "\n");
@@ -147,6 +182,9 @@ if (command === "serve") {
     process.stderr.write(`agent serve: ${e.message}\n`);
     process.exit(1);
   });
+} else if (command === "peer") {
+  const { ip, port, src } = JSON.parse(rest[0] ?? "{}");
+  peerSeen(ip, port, src, Number(option("timeout-ms", "400"))).then((seen) => process.stdout.write(seen + "\n"));
 } else if (command === "probe") {
   probe().catch((e) => {
     process.stderr.write(`agent probe: ${e.message}\n`);

@@ -57,7 +57,7 @@ export function probedPairs(hosts: readonly Host[], family: Family): [Host, Host
   return pairs;
 }
 
-const agentPath = fileURLToPath(new URL("./agent.mjs", import.meta.url));
+export const agentPath = fileURLToPath(new URL("./agent.mjs", import.meta.url));
 
 interface ProbeRequest {
   readonly ip: string;
@@ -83,7 +83,13 @@ interface Agent {
  * Starts one agent per netns with a host in it, listening on every TCP and UDP port of `ports`,
  * and waits until each has printed "ready".
  */
-export async function startAgents(topology: Pick<Topology, "hosts">, ports: readonly PortSpec[], readyTimeoutMs = 15_000): Promise<Agents> {
+export async function startAgents(
+  topology: Pick<Topology, "hosts">,
+  ports: readonly PortSpec[],
+  readyTimeoutMs = 15_000,
+  /** TCP ports whose servers answer with the peer address they saw (agent.mjs `--tcp-peer`). */
+  peerPorts: readonly number[] = [],
+): Promise<Agents> {
   const tcp = [...new Set(ports.filter((p) => p.protocol === "tcp").map((p) => p.port))].join(",");
   const udp = [...new Set(ports.filter((p) => p.protocol === "udp").map((p) => p.port))].join(",");
   const namespaces = [...new Set(topology.hosts.map((h) => h.netns))];
@@ -98,7 +104,7 @@ export async function startAgents(topology: Pick<Topology, "hosts">, ports: read
         (ns) =>
           new Promise<void>((resolve, reject) => {
             // `ip netns exec` execs the command, so the child's pid is node's and kill reaches it.
-            const child = spawn("ip", ["netns", "exec", ns, process.execPath, agentPath, "serve", "--tcp", tcp, "--udp", udp], {
+            const child = spawn("ip", ["netns", "exec", ns, process.execPath, agentPath, "serve", "--tcp", tcp, "--udp", udp, ...(peerPorts.length > 0 ? ["--tcp-peer", peerPorts.join(",")] : [])], {
               stdio: ["pipe", "pipe", "pipe"],
             });
             const agent: Agent = { child, pending: new Map() };

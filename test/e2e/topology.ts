@@ -38,6 +38,11 @@ export interface RemoteHost {
 export interface TopologySpec {
   readonly local: readonly LocalEndpoint[];
   readonly remote: readonly RemoteHost[];
+  /**
+   * Optional: the node's own addresses, on its uplink (/32, /128). Without one the node has no
+   * address of its own; with one it can masquerade, and be reached from the world.
+   */
+  readonly uplink?: { readonly ipv4?: string; readonly ipv6?: string };
 }
 
 /** A host of a built topology: where its processes run and its addresses. */
@@ -89,7 +94,7 @@ export function checkSpec(spec: TopologySpec): void {
   const ids = new Set<string>();
   const ips = new Set<string>();
   const ifaces = new Set<string>([UPLINK]);
-  for (const h of [...spec.local, ...spec.remote]) {
+  for (const h of [...spec.local, ...spec.remote, ...(spec.uplink ? [{ id: "(node uplink)", ...spec.uplink }] : [])]) {
     if (ids.has(h.id)) throw new Error(`duplicate host id ${h.id}`);
     ids.add(h.id);
     for (const ip of [h.ipv4, h.ipv6]) {
@@ -156,6 +161,8 @@ export function topologyScript(spec: TopologySpec, topology: Topology): string {
 
   // The world: remote hosts' addresses, reached through the node's default routes.
   attach(UPLINK, world);
+  if (spec.uplink?.ipv4 !== undefined) lines.push(`ip -n ${node} addr add ${spec.uplink.ipv4}/32 dev ${UPLINK}`);
+  if (spec.uplink?.ipv6 !== undefined) lines.push(`ip -n ${node} -6 addr add ${spec.uplink.ipv6}/128 dev ${UPLINK} nodad`);
   lines.push(`ip -n ${node} route add default dev ${UPLINK}`, `ip -n ${node} -6 route add default dev ${UPLINK}`);
   // On-link default: the node's proxy ARP on the uplink answers for the pods' addresses.
   lines.push(`ip -n ${world} route add default dev eth0`, `ip -n ${world} -6 route add default via ${GATEWAY6} dev eth0`);

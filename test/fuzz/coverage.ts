@@ -34,6 +34,11 @@ export const FEATURES = [
   "host endpoint",
   "v1 host endpoint",
   "IP pool",
+  "IPIP pool",
+  "VXLAN pool",
+  "NAT outgoing pool",
+  "Calico Node",
+  "Kubernetes Node",
   "preDNAT GlobalNetworkPolicy",
   "doNotTrack GlobalNetworkPolicy",
   "applyOnForward-only GlobalNetworkPolicy",
@@ -168,8 +173,21 @@ export function clusterFeatures(resources: readonly object[]): Set<Feature> {
         out.add("v1 host endpoint");
         break;
       case "projectcalico.org/v3/IPPool":
+        out.add("IP pool");
+        has("IPIP pool", spec["ipipMode"] !== undefined && spec["ipipMode"] !== "Never");
+        has("VXLAN pool", spec["vxlanMode"] !== undefined && spec["vxlanMode"] !== "Never");
+        has("NAT outgoing pool", spec["natOutgoing"] === true);
+        break;
       case "v1/ipPool":
         out.add("IP pool");
+        has("IPIP pool", (spec["ipip"] as { enabled?: boolean } | undefined)?.enabled === true);
+        has("NAT outgoing pool", spec["nat-outgoing"] === true);
+        break;
+      case "projectcalico.org/v3/Node":
+        out.add("Calico Node");
+        break;
+      case "v1/Node":
+        out.add("Kubernetes Node");
         break;
       case "projectcalico.org/v3/GlobalNetworkPolicy":
         has("preDNAT GlobalNetworkPolicy", spec["preDNAT"] === true);

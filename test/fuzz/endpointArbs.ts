@@ -222,15 +222,73 @@ export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
           },
     );
 
+const encapModeArb = fc.constantFrom("Never", "Never", "Always", "CrossSubnet");
+
 /**
- * IP pools, which the schema accepts and policy ignores: none, a v3 IPPool over the endpoints'
- * range, or (with v1 resources) a v1 ipPool.
+ * IP pools: none, v3 IPPools (the endpoints' IPv4 range, maybe an IPv6 one, maybe a disabled
+ * outside range) with random IPIP and VXLAN modes and natOutgoing, or (with v1 resources) a v1
+ * ipPool with random IPIP and NAT outgoing.
  */
 export const ipPoolsArb = (v1: boolean): fc.Arbitrary<object[]> =>
-  fc.constantFrom(...(["none", "none", "v3", ...(v1 ? ["v1"] : [])] as const)).map((kind) =>
-    kind === "none"
-      ? []
-      : kind === "v3"
-        ? [{ apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name: "pods" }, spec: { cidr: "10.0.0.0/24", natOutgoing: true, ipipMode: "CrossSubnet" } }]
-        : [{ apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/24" }, spec: { "nat-outgoing": true, ipip: { enabled: true, mode: "always" } } }],
+  fc
+    .record({
+      kind: fc.constantFrom(...(["none", "v3", "v3", ...(v1 ? ["v1"] : [])] as const)),
+      ipip: encapModeArb,
+      vxlan: encapModeArb,
+      vxlan6: encapModeArb,
+      nat: fc.boolean(),
+      v6: fc.boolean(),
+      disabled: fc.boolean(),
+    })
+    .map((p): object[] => {
+      if (p.kind === "none") return [];
+      if (p.kind === "v1") {
+        return [{ apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/24" }, spec: { "nat-outgoing": p.nat, ipip: { enabled: p.ipip !== "Never", mode: p.ipip === "CrossSubnet" ? "cross-subnet" : "always" } } }];
+      }
+      const pool = (name: string, spec: object): object => ({ apiVersion: "projectcalico.org/v3", kind: "IPPool", metadata: { name }, spec });
+      return [
+        pool("pods", { cidr: "10.0.0.0/24", ipipMode: p.ipip, vxlanMode: p.vxlan, natOutgoing: p.nat }),
+        ...(p.v6 ? [pool("pods-v6", { cidr: "fd00::/120", vxlanMode: p.vxlan6, natOutgoing: !p.nat })] : []),
+        ...(p.disabled ? [pool("no-snat", { cidr: "172.16.0.0/24", disabled: true })] : []),
+      ];
+    });
+
+/**
+ * Nodes Felix knows: Calico v3 Nodes (BGP addresses, maybe VXLAN tunnel addresses) and
+ * Kubernetes Nodes (an InternalIP, maybe Calico's annotations), at outside addresses that flows
+ * come from, or elsewhere.
+ */
+export const nodesArb: fc.Arbitrary<object[]> = fc
+  .array(
+    fc.record({
+      calico: fc.boolean(),
+      v4: fc.constantFrom("192.168.1.7", "172.16.0.1", "198.51.100.1"),
+      v6: optional(fc.constantFrom("2001:db8::1", "2001:db8::99")),
+      tunnel: fc.boolean(),
+    }),
+    { maxLength: 2 },
+  )
+  .map((nodes) =>
+    nodes.map((n, i): object =>
+      n.calico
+        ? {
+            apiVersion: "projectcalico.org/v3",
+            kind: "Node",
+            metadata: { name: `node-${i + 2}` },
+            spec: compact({
+              bgp: compact({ ipv4Address: `${n.v4}/24`, ipv6Address: n.v6 !== undefined ? `${n.v6}/64` : undefined }),
+              ipv4VXLANTunnelAddr: n.tunnel ? `10.0.${i + 2}.1` : undefined,
+              ipv6VXLANTunnelAddr: n.tunnel && n.v6 !== undefined ? `fd00::${i + 2}:1` : undefined,
+            }),
+          }
+        : {
+            apiVersion: "v1",
+            kind: "Node",
+            metadata: compact({
+              name: `node-${i + 2}`,
+              annotations: n.tunnel ? { "projectcalico.org/IPv4Address": `${n.v4}/24`, "projectcalico.org/IPv4VXLANTunnelAddr": `10.0.${i + 2}.1` } : undefined,
+            }),
+            status: { addresses: [{ type: "InternalIP", address: n.v4 }] },
+          },
+    ),
   );

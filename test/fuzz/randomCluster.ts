@@ -17,7 +17,7 @@
 import fc from "fast-check";
 import type { Flow } from "../../src/semantics/index.js";
 import { calicoPolicyArb, profileArb, tiersArb, usableTiers } from "./calicoArbs.js";
-import { hostEndpointArb, ipPoolsArb, podArb, type RandomEndpoint, serviceAccountsArb, v1WepArb, wepArb } from "./endpointArbs.js";
+import { hostEndpointArb, ipPoolsArb, nodesArb, podArb, type RandomEndpoint, serviceAccountsArb, v1WepArb, wepArb } from "./endpointArbs.js";
 import { k8sPolicyArb } from "./k8sArbs.js";
 import { v1PolicyArb, v1ProfileArb } from "./v1Arbs.js";
 import { compact, type Fam, HOST_V4, HOST_V6, NAMESPACES, optional, OUTSIDE_V4, OUTSIDE_V6, V1_PROFILES, V3_PROFILES } from "./vocabulary.js";
@@ -106,7 +106,8 @@ export function clusterArb(maxEndpoints = 6, maxPolicies = 5): fc.Arbitrary<Rand
         v1Profiles: c.v1 ? fc.tuple(...V1_PROFILES.map((n) => optional(v1ProfileArb(n)))) : fc.constant([]),
         host: c.hostEndpoint ? hostEndpointArb(c.v1).map((h): object[] => [h]) : fc.constant([]),
         pools: ipPoolsArb(c.v1),
-      }).map(({ endpoints, policies, profiles, v1Profiles, host, pools }): RandomCluster => {
+        nodes: nodesArb,
+      }).map(({ endpoints, policies, profiles, v1Profiles, host, pools, nodes }): RandomCluster => {
         const resources: object[] = NAMESPACES.map((ns, i) => ({
           apiVersion: "v1",
           kind: "Namespace",
@@ -121,7 +122,7 @@ export function clusterArb(maxEndpoints = 6, maxPolicies = 5): fc.Arbitrary<Rand
             spec: { nets: ["192.168.1.0/24", "2001:db8::/64"] },
           });
         }
-        resources.push(...host, ...pools);
+        resources.push(...host, ...pools, ...nodes);
         for (const p of [...profiles, ...v1Profiles]) if (p !== undefined) resources.push(p);
         for (const e of endpoints) resources.push(e.resource);
         resources.push(...uniqueNames(policies));
@@ -158,8 +159,8 @@ export function flowsArb(cluster: RandomCluster, max = 50): fc.Arbitrary<Flow[]>
       family: fc.constantFrom<Fam>(4, 4, 6),
       src: fc.nat(),
       dst: fc.nat(),
-      proto: fc.constantFrom("tcp", "tcp", "udp", "icmp", "sctp", "udplite"),
-      dport: fc.constantFrom(53, 80, 85, 443, 8080),
+      proto: fc.constantFrom("tcp", "tcp", "udp", "udp", "icmp", "sctp", "udplite", "ipip"),
+      dport: fc.constantFrom(53, 80, 85, 443, 8080, 4789),
       sport: fc.constantFrom(40000, 53, 80),
       icmpType: fc.constantFrom(8, 0, 3, 128, 129, 1),
       icmpCode: fc.constantFrom(0, 0, 1),
@@ -182,6 +183,7 @@ export function flowsArb(cluster: RandomCluster, max = 50): fc.Arbitrary<Flow[]>
         const icmpType = f.family === 4 ? (v4.includes(f.icmpType) ? f.icmpType : 8) : v6.includes(f.icmpType) ? f.icmpType : 128;
         return { ...base, protocol: f.family === 4 ? 1 : 58, icmpType, icmpCode: f.icmpCode };
       }
+      if (f.proto === "ipip") return { ...base, protocol: 4 };
       const protocol = { tcp: 6, udp: 17, sctp: 132, udplite: 136 }[f.proto];
       return { ...base, protocol, srcPort: f.sport, dstPort: f.dport };
     });

@@ -38,6 +38,12 @@ spec:
   selector: app == 'web'
   types: [Egress]
   egress: [{action: Allow, destination: {selector: role == 'host'}}]
+---
+# Felix drops workload -> host by default whatever egress policy says (DefaultEndpointToHostAction).
+apiVersion: projectcalico.org/v3
+kind: FelixConfiguration
+metadata: {name: default}
+spec: {defaultEndpointToHostAction: Accept}
 `);
     const toHost: Flow = { family: 4, src: { endpoint: "a/p0" }, dst: { ip: "10.0.9.1" }, protocol: 6, srcPort: 40000, dstPort: 80 };
     const elsewhere: Flow = { ...toHost, dst: { ip: "10.0.9.2" } };

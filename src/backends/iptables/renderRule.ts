@@ -98,6 +98,9 @@ export function renderMatch(match: Match, ctx: RenderContext): string {
     case "ctstate":
       if (match.states.length === 0) throw internal("a ctstate match needs at least one state");
       return `-m conntrack --ctstate ${match.states.join(",")}`;
+    case "addrType":
+      // Felix's `DestAddrType`/`SrcAddrType` (felix/iptables/match_builder.go).
+      return `-m addrtype ${not(match.negate)}--${match.dir}-type ${match.type}`;
   }
 }
 
@@ -187,6 +190,9 @@ export function renderAction(action: Action, ctx: RenderContext): string {
     }
     case "none":
       return "";
+    case "masquerade":
+      // Felix's MasqAction where the kernel supports fully random ports (felix/iptables/actions.go).
+      return "--jump MASQUERADE --random-fully";
   }
 }
 

@@ -95,6 +95,9 @@ export function renderMatch(match: Match, ctx: RenderContext): string {
       if (match.states.length === 0) throw internal("a ctstate match needs at least one state");
       return `ct state ${match.states.map((s) => CT_STATES[s] ?? s.toLowerCase()).join(",")}`;
     }
+    case "addrType":
+      // Felix's `DestAddrType`/`SrcAddrType` (felix/nftables/match_builder.go).
+      return `fib ${match.dir === "src" ? "saddr" : "daddr"} type ${match.negate ? "!= " : ""}${match.type.toLowerCase()}`;
   }
 }
 
@@ -149,6 +152,9 @@ export function renderAction(action: Action, ctx: RenderContext): string {
       return `log prefix "${nftText(action.prefix, MAX_LOG_PREFIX_LENGTH)}" level notice`;
     case "none":
       return "";
+    case "masquerade":
+      // Felix's MasqAction where the kernel supports fully random ports (felix/nftables/actions.go).
+      return "masquerade fully-random";
   }
 }
 

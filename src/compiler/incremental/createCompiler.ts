@@ -22,16 +22,25 @@
  *  5. sets: members of new sets computed, the others changed by what their members did;
  *  6. chains: the chain-local passes on re-rendered chains and on chains whose sets became
  *     empty or not; then reachability and set use (chainTable.ts);
- *  7. the IR and its delta, from what was touched, and the diagnostics when their facts changed.
+ *  7. the IR and its delta, from what was touched, and the diagnostics when their facts changed;
+ *     the host side (pools and nodes, hostSide.ts) is rebuilt whole when one of them changed and
+ *     laid over the filter IR, and then the delta is the reference diff (pools and nodes change
+ *     rarely, and the host side is small).
  *
  * Resources are validated model resources (loadModel / loadModelFromObjects); a resource replaces
  * the one of the same key (resourceKey.ts), as the cluster has it.
+ *
+ * The host side (Felix settings from FelixConfiguration, host endpoints and their policy) is not
+ * maintained incrementally: while the store holds a resource of it (`needsFullCompile`), every
+ * update compiles the whole model (`compileModel`) and diffs the IR; the incremental state is
+ * kept up to date all the same, for when the last such resource goes.
  */
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource, Rule as CalicoRule, Origin } from "../../model/types.js";
 import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
 import { DEFAULT_TIER, definedTier, undefinedTier, type TierFacts } from "../../calico/index.js";
-import type { CompileOptions } from "../compile.js";
+import { compileModel, type CompileOptions } from "../compile.js";
+import { FELIX_DEFAULTS } from "../../calico/index.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
 import type { EndpointInfo, PodBase, PortLists } from "../endpoints.js";
 import { isEndpointPod, memberBase, memberSource, podBase, podEndpoint, podPorts, resolveMember } from "../endpoints.js";
@@ -42,9 +51,10 @@ import { endpointChain, type PolicyDirection } from "../felixLayout/endpointChai
 import { ruleChain } from "../felixLayout/policyChains.js";
 import { staticChains, staticHooks } from "../felixLayout/staticChains.js";
 import { FROM_WL_DISPATCH, fromWorkloadChain, policyChain, profileChain, TO_WL_DISPATCH, toWorkloadChain } from "../felixLayout/chainNames.js";
-import type { IrDelta } from "../ir/delta.js";
+import { diffIr, type IrDelta } from "../ir/delta.js";
+import { hostSide, withHostSideFamily, type HostSide, type HostSideFamily } from "../hostSide.js";
 import { FELIX_MARKS } from "../ir/marks.js";
-import type { Family, Ir } from "../ir/types.js";
+import type { Family, FamilyIr, Ir } from "../ir/types.js";
 import { policyInfo, policyRules } from "../policies.js";
 import { ChainTable } from "./chainTable.js";
 import { FamilyView } from "./familyView.js";
@@ -83,6 +93,11 @@ interface ChainUses {
 }
 
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
+
+/** A resource of the host side, which the incremental compiler leaves to a full compile. */
+export function needsFullCompile(r: Resource): boolean {
+  return r.kind === "FelixConfiguration";
+}
 const FAMILIES: readonly Family[] = [4, 6];
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
   return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
@@ -144,12 +159,25 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   let dispatchDirty = true;
   let diagnosticsDirty = true;
 
-  const hooks = staticHooks();
+  const hooks = staticHooks(FELIX_DEFAULTS);
   const chains: Record<Family, ChainTable<ChainUses>> = { 4: new ChainTable(4, optimize, hooks), 6: new ChainTable(6, optimize, hooks) };
   const views: Record<Family, FamilyView> = { 4: new FamilyView(4, hooks), 6: new FamilyView(6, hooks) };
   /** The sets each lowered chain refers to, to release when it is rendered again or dropped. */
   const chainSets = new Map<string, { family: Family; ids: string[] }>();
-  for (const f of FAMILIES) for (const c of staticChains(f, marks)) chains[f].set(c.name, c, []);
+  for (const f of FAMILIES) for (const c of staticChains(f, marks, FELIX_DEFAULTS)) chains[f].set(c.name, c, []);
+
+  // Pools and nodes by key, and the host side they make.
+  const hostResources = new Map<string, Resource>();
+  let hosts: HostSide = hostSide({ resources: [] });
+  let hostsDirty = false;
+  /** Per family, the last view IR and host side laid over each other, and the result. */
+  const overlays: Record<Family, { view?: FamilyIr; side?: HostSideFamily; ir?: FamilyIr }> = { 4: {}, 6: {} };
+  const overlay = (f: Family, view: FamilyIr): FamilyIr => {
+    const o = overlays[f];
+    const side = f === 4 ? hosts.v4 : hosts.v6;
+    if (o.view !== view || o.side !== side || o.ir === undefined) overlays[f] = { view, side, ir: withHostSideFamily(view, side) };
+    return overlays[f].ir!;
+  };
 
   let ir: Ir = { marks, v4: views[4].ir, v6: views[6].ir };
   let diagnostics: readonly Diagnostic[] = [];
@@ -163,6 +191,11 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     const part = modelPart(kind);
     if (part === "members") dirtyMembers.add(key);
     else if (part === "policies") dirtyPolicies.add(key);
+    else if (part === "hosts") {
+      if (now) hostResources.set(key, now);
+      else hostResources.delete(key);
+      hostsDirty = true;
+    }
     else if (kind === "Tier") {
       if (old) tierResources.delete(old.metadata.name);
       if (now?.kind === "Tier") tierResources.set(now.metadata.name, definedTier(now.metadata.name, now.order, now.defaultAction));
@@ -469,7 +502,12 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     }
     const v4 = views[4].settle(chains[4], sets, setFlush.changed.get(4)!);
     const v6 = views[6].settle(chains[6], sets, setFlush.changed.get(6)!);
-    ir = v4.ir === ir.v4 && v6.ir === ir.v6 ? ir : { marks, v4: v4.ir, v6: v6.ir };
+    const hostsChanged = hostsDirty;
+    if (hostsDirty) hosts = hostSide({ resources: [...hostResources.values()] });
+    hostsDirty = false;
+    const before = ir;
+    const [o4, o6] = [overlay(4, v4.ir), overlay(6, v6.ir)];
+    ir = o4 === ir.v4 && o6 === ir.v6 ? ir : { marks, v4: o4, v6: o6 };
     if (diagnosticsDirty) {
       diagnostics = compileDiagnostics({
         node,
@@ -481,24 +519,39 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
       });
       diagnosticsDirty = false;
     }
-    return { marksChanged: false, v4: v4.delta, v6: v6.delta };
+    return hostsChanged ? diffIr(before, ir) : { marksChanged: false, v4: v4.delta, v6: v6.delta };
   }
 
   /** The resource of a key is now `now` (undefined: deleted). */
   function put(key: string, now: Resource | undefined): void {
     const old = store.get(key);
     if (old === now) return;
+    if (now && needsFullCompile(now)) fullKeys.add(key);
+    else fullKeys.delete(key);
     if (now) store.set(key, now);
     else store.delete(key);
     applyChange(key, old, now);
   }
+
+  /** Keys of the host-side resources held (`needsFullCompile`); the IR given out last. */
+  const fullKeys = new Set<string>();
+  let given: UpdateResult | undefined;
+  let givenFull = false;
 
   function settle(): UpdateResult {
     settleProfiles();
     settleMembers();
     settleChains();
     const delta = settleIr();
-    return { ir, delta, diagnostics };
+    if (fullKeys.size > 0) {
+      const full = compileModel({ resources: [...store.values()] }, options);
+      given = { ir: full.ir, delta: diffIr(given?.ir ?? full.ir, full.ir), diagnostics: full.diagnostics };
+      givenFull = true;
+      return given;
+    }
+    given = { ir, delta: givenFull && given ? diffIr(given.ir, ir) : delta, diagnostics };
+    givenFull = false;
+    return given;
   }
 
   function update(changes: Iterable<ModelChange>): UpdateResult {
@@ -514,10 +567,10 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
 
   return {
     get ir() {
-      return ir;
+      return given?.ir ?? ir;
     },
     get diagnostics() {
-      return diagnostics;
+      return given?.diagnostics ?? diagnostics;
     },
     get model() {
       return { resources: [...store.values()] };

@@ -21,6 +21,9 @@ export interface Packet {
   readonly oifname?: string;
   readonly ctstate: "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED";
   readonly mark: number;
+  /** The source (destination) address is one of the node's own; absent means not. */
+  readonly srcLocal?: boolean;
+  readonly dstLocal?: boolean;
 }
 
 export interface Verdict {
@@ -28,6 +31,8 @@ export interface Verdict {
   readonly mark: number;
   /** Log prefixes in the order the packet hit LOG rules. */
   readonly logs: readonly string[];
+  /** The packet was masqueraded (a nat table's MASQUERADE). */
+  readonly masquerade?: true;
 }
 
 const PORT_PROTOS: Readonly<Record<number, string>> = { 6: "tcp", 17: "udp", 132: "sctp" };
@@ -91,6 +96,9 @@ export function matchHolds(m: Match, p: Packet, mark: number, sets: ReadonlyMap<
       break;
     case "ctstate":
       return m.states.includes(p.ctstate);
+    case "addrType":
+      r = (m.dir === "src" ? p.srcLocal : p.dstLocal) === true;
+      break;
   }
   return m.negate ? !r : r;
 }
@@ -126,7 +134,7 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
   let steps = 0;
 
   /** Runs a chain; "return" means fall through to the caller. */
-  const run = (name: string): "accept" | "drop" | "return" => {
+  const run = (name: string): "accept" | "drop" | "return" | "masquerade" => {
     // Frames of [chain rules, next index]; goto replaces the top frame.
     const stack: [readonly Rule[], number, string][] = [[chains.get(name) ?? [], 0, name]];
     while (stack.length > 0) {
@@ -164,6 +172,8 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
           break;
         case "none":
           break;
+        case "masquerade":
+          return "masquerade";
       }
     }
     return "return";
@@ -176,6 +186,7 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
     if (!ruleHolds(h)) continue;
     onHit?.({ chain: hook, index: hookIndex, rule: { matches: h.matches, action: { kind: "jump", chain: h.target }, comments: [] }, hook: true });
     const v = run(h.target);
+    if (v === "masquerade") return { verdict: "accept", mark, logs, masquerade: true };
     if (v !== "return") return { verdict: v, mark, logs };
   }
   return { verdict: "accept", mark, logs };

@@ -40,6 +40,8 @@ export function printMatch(m: Match): string {
       return `mark&${hex(m.mask)}${m.negate ? "!=" : "=="}${hex(m.value)}`;
     case "ctstate":
       return `ctstate ${m.states.join(",")}`;
+    case "addrType":
+      return `${m.dir}type ${not}${m.type}`;
   }
 }
 
@@ -57,6 +59,8 @@ export function printAction(a: Action): string {
       return `setMark ${hex(a.value)}/${hex(a.mask)}`;
     case "log":
       return `log ${JSON.stringify(a.prefix)}`;
+    case "masquerade":
+      return "masquerade";
   }
 }
 

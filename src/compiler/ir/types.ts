@@ -44,7 +44,9 @@ export type Match =
   /** `(packet mark & mask) === value`, or its negation. */
   | { readonly kind: "mark"; readonly value: number; readonly mask: number; readonly negate: boolean }
   /** Connection-tracking state is one of the states. */
-  | { readonly kind: "ctstate"; readonly states: readonly ConntrackState[] };
+  | { readonly kind: "ctstate"; readonly states: readonly ConntrackState[] }
+  /** The source or destination address is (or is not) one of the node's own (`-m addrtype`, `fib ... type local`). */
+  | { readonly kind: "addrType"; readonly dir: Direction; readonly type: "LOCAL"; readonly negate: boolean };
 
 export type Action =
   | { readonly kind: "accept" }
@@ -57,7 +59,9 @@ export type Action =
   /** Log and continue (iptables LOG, nft `log`). */
   | { readonly kind: "log"; readonly prefix: string }
   /** No action: the rule only carries a comment (Felix's empty policy chain). */
-  | { readonly kind: "none" };
+  | { readonly kind: "none" }
+  /** Source NAT to the outgoing interface's address (nat table, POSTROUTING); terminal. */
+  | { readonly kind: "masquerade" };
 
 export interface Rule {
   readonly matches: readonly Match[];

@@ -11,6 +11,7 @@ import type { BuildContext } from "./build/context.js";
 import * as k8s from "./build/kubernetes.js";
 import * as v3 from "./build/calicoV3.js";
 import * as v1 from "./build/calicoV1.js";
+import { buildCalicoNode, buildK8sNode } from "./build/node.js";
 import * as ks from "./schemas/kubernetes.js";
 import * as s3 from "./schemas/calicoV3.js";
 import * as s1 from "./schemas/calicoV1.js";
@@ -69,6 +70,7 @@ const calicoKinds: Readonly<Record<string, KindHandler>> = {
   HostEndpoint: handler(s3.hostEndpointSchema, v3.buildHostEndpoint, "calicoctl"),
   WorkloadEndpoint: handler(s3.workloadEndpointSchema, v3.buildWorkloadEndpoint, "calicoctl", true),
   IPPool: handler(s3.ipPoolSchema, v3.buildIpPool, "calicoctl"),
+  FelixConfiguration: handler(s3.felixConfigurationSchema, v3.buildFelixConfiguration, "calicoctl"),
 };
 
 const handlers: Readonly<Record<string, KindHandler>> = {
@@ -77,6 +79,9 @@ const handlers: Readonly<Record<string, KindHandler>> = {
   "v1/ServiceAccount": handler(ks.serviceAccountSchema, k8s.buildServiceAccount, "apiserver", true),
   "networking.k8s.io/v1/NetworkPolicy": handler(ks.k8sNetworkPolicySchema, k8s.buildK8sNetworkPolicy, "apiserver", true),
   "discovery.k8s.io/v1/EndpointSlice": handler(ks.endpointSliceSchema, k8s.buildEndpointSlice, "apiserver", true),
+  "v1/Node": handler(ks.k8sNodeSchema, buildK8sNode, "apiserver"),
+  // Not a custom resource: Calico's API server serves it; the Kubernetes datastore keeps nodes as Kubernetes Nodes.
+  [`${calico}/Node`]: handler(s3.nodeSchema, buildCalicoNode, "calicoctl"),
   ...Object.fromEntries(Object.entries(calicoKinds).map(([kind, h]) => [`${calico}/${kind}`, h])),
   ...Object.fromEntries(
     Object.entries(calicoKinds).map(([kind, h]) => [`${calicoCrd}/${kind}`, { ...h, reader: "apiserver" as const, prepare: fromCrdV1 }]),
@@ -111,9 +116,9 @@ const uncompiledPolicyKinds: Readonly<Record<string, string>> = {
 
 /** Calico kinds that change what Felix programs, which policyc does not read yet. */
 const unsupportedCalicoKinds: Readonly<Record<string, string>> = {
-  FelixConfiguration:
-    "it shapes Felix's ruleset (failsafe ports, the endpoint-to-host action, marks, log prefix); policyc compiles Felix's defaults",
-  Node: "Felix takes the addresses of known hosts (for IPIP and VXLAN) and automatic host endpoints from it; policyc does not compile the host side yet",
+  // felix/calc/event_sequencer.go passes its service IP ranges to felix/dataplane/linux/service_loop_mgr.go.
+  BGPConfiguration:
+    "its advertised service IP ranges make Felix drop traffic to them that kube-proxy does not handle (ServiceLoopPrevention, cali-cidr-block), which policyc does not compile",
 };
 
 function group(apiVersion: string): string {

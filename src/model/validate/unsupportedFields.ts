@@ -13,8 +13,9 @@
  *   the host interface itself (felix/rules/endpoints.go, host endpoint chains) is not.
  * - WorkloadEndpoint `allowSpoofedSourcePrefixes`: exceptions to Felix's anti-spoofing check in the
  *   raw table (felix/rules/static.go, the RPF check), which policyc does not compile.
- * - IPPool (and v1 pool) `natOutgoing`, `ipipMode`/`ipip`, `vxlanMode`: Felix's NAT and
- *   encapsulation rules (felix/rules/nat.go, static.go) are not compiled.
+ *
+ * - FelixConfiguration fields other than those `FelixSettings` holds (Felix has some two hundred),
+ *   and selector-scoped FelixConfigurations (named neither `default` nor `node.<name>`).
  *
  * `fieldCoverage.test.ts` proves that every field of every schema is compiled, reported here, or
  * documented as having no effect on the ruleset.
@@ -42,19 +43,18 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
     case "V1HostEndpoint":
       report("spec", "host endpoint protection is not compiled yet: selectors match the endpoint's expectedIPs, but no policy guards the host interface");
       break;
-    case "IPPool":
-      if (r.natOutgoing) report("spec.natOutgoing", "NAT outgoing is not compiled yet: no masquerade rules are generated for this pool");
-      if (r.ipipMode !== "Never") report("spec.ipipMode", "IPIP encapsulation rules (accepting IPIP from known hosts only) are not compiled yet");
-      if (r.vxlanMode !== "Never") report("spec.vxlanMode", "VXLAN encapsulation rules (accepting VXLAN from known hosts only) are not compiled yet");
-      break;
     case "WorkloadEndpoint":
       if (r.allowSpoofedSourcePrefixes.length > 0) {
         report("spec.allowSpoofedSourcePrefixes", "allowSpoofedSourcePrefixes are exceptions to Felix's anti-spoofing check in the raw table, which policyc does not compile yet");
       }
       break;
-    case "V1IPPool":
-      if (r.natOutgoing) report("spec.nat-outgoing", "NAT outgoing is not compiled yet: no masquerade rules are generated for this pool");
-      if (r.ipip) report("spec.ipip", "IPIP encapsulation rules (accepting IPIP from known hosts only) are not compiled yet");
+    case "FelixConfiguration":
+      if (r.scope.kind === "selector") {
+        report("metadata.name", "a FelixConfiguration named other than `default` or `node.<name>` is selector-scoped, which policyc does not read; it is left out");
+      }
+      for (const field of r.unsupported) {
+        report(`spec.${field}`, `FelixConfiguration field ${field} is not compiled by policyc; the ruleset is compiled as if it were unset`);
+      }
       break;
     case "Namespace":
     case "ServiceAccount":
@@ -68,6 +68,10 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
     case "GlobalNetworkSet":
     case "V1Profile":
     case "V1WorkloadEndpoint":
+    case "IPPool":
+    case "V1IPPool":
+    case "Node":
+    case "K8sNode":
       break;
     default:
       assertNever(r, "resource");

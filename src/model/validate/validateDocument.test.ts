@@ -44,7 +44,7 @@ describe("kinds", () => {
       "metadata: {name: g}",
       "---",
       "apiVersion: projectcalico.org/v3",
-      "kind: FelixConfiguration",
+      "kind: BGPConfiguration",
       "metadata: {name: default}",
     );
     expect(validateYaml(text).found).toEqual([

@@ -2,8 +2,11 @@
  * Builders for the Calico projectcalico.org/v3 kinds.
  */
 import type { z } from "zod";
+import { FELIX_GLOBAL_CONFIG_NAME, FELIX_MARK_BITS_NEEDED, FELIX_NODE_CONFIG_PREFIX, markBitsFromMask } from "../../../calico/index.js";
+import type { FailsafePort, FelixSettingsOverride } from "../../../calico/index.js";
 import type {
   CalicoNetworkPolicy,
+  FelixConfiguration,
   GlobalNetworkPolicy,
   GlobalNetworkSet,
   HostEndpoint,
@@ -17,7 +20,7 @@ import type {
 } from "../../types.js";
 import type * as s from "../schemas/calicoV3.js";
 import { parseCidr } from "../cidr.js";
-import { buildAddresses, buildCidrs, buildEndpointNets, buildSelector, reportError, type BuildContext } from "./context.js";
+import { buildAddresses, buildCidr, buildCidrs, buildEndpointNets, buildSelector, reportError, type BuildContext } from "./context.js";
 import { buildMetadata } from "./kubernetes.js";
 import { buildRules } from "./rule.js";
 
@@ -179,5 +182,106 @@ export function buildIpPool(ctx: BuildContext, input: In<typeof s.ipPoolSchema>)
     vxlanMode: spec.vxlanMode ?? "Never",
     natOutgoing: spec.natOutgoing ?? false,
     disabled: spec.disabled ?? false,
+  };
+}
+
+/** The FelixConfiguration fields policyc compiles (the rest are reported as unsupported). */
+const FELIX_COMPILED_FIELDS: ReadonlySet<string> = new Set([
+  "failsafeInboundHostPorts",
+  "failsafeOutboundHostPorts",
+  "defaultEndpointToHostAction",
+  "iptablesMarkMask",
+  "chainInsertMode",
+  "iptablesFilterAllowAction",
+  "iptablesMangleAllowAction",
+  "ipipEnabled",
+  "vxlanEnabled",
+  "vxlanPort",
+  "logPrefix",
+]);
+
+/**
+ * One of `choices`, matched without regard to case as the CRD's patterns do (`^(?i)(Drop|Accept|
+ * Return)?$`, api/pkg/apis/projectcalico/v3/felixconfig.go); "" is unset, as the config processor
+ * reads an empty string (configurationprocessor.go).
+ */
+function oneOf<T extends string>(ctx: BuildContext, value: string | undefined, choices: readonly T[], path: string): T | undefined {
+  if (value === undefined || value === "") return undefined;
+  const found = choices.find((c) => c.toLowerCase() === value.toLowerCase());
+  if (found === undefined) reportError(ctx, "invalid-value", `must be one of ${choices.join(", ")} (any case)`, path);
+  return found;
+}
+
+type ProtoPortInput = NonNullable<In<typeof s.felixConfigurationSchema>["spec"]["failsafeInboundHostPorts"]>;
+
+/**
+ * Failsafe ports: the protocol is TCP, UDP or SCTP (libcalico-go/lib/validator/v3/validator.go,
+ * `validateProtoPort`; absent means TCP, as the field's documentation says), the port 0-65535
+ * (`uint16`), the net a CIDR or address.
+ */
+function failsafePorts(ctx: BuildContext, list: ProtoPortInput | undefined, path: string): FailsafePort[] | undefined {
+  if (list === undefined) return undefined;
+  const out: FailsafePort[] = [];
+  list.forEach((p, i) => {
+    const protocol = p.protocol === undefined || p.protocol === "" ? "tcp" : oneOf(ctx, p.protocol, ["TCP", "UDP", "SCTP"], `${path}.${i}.protocol`)?.toLowerCase();
+    if (p.port < 0 || p.port > 65535) reportError(ctx, "invalid-value", "a port is 0-65535", `${path}.${i}.port`);
+    const net = p.net === undefined || p.net === "" ? undefined : buildCidr(ctx, p.net, `${path}.${i}.net`);
+    if (protocol === undefined || (p.net !== undefined && p.net !== "" && net === undefined)) return;
+    out.push({ protocol: protocol as FailsafePort["protocol"], port: p.port, ...(net !== undefined ? { net } : {}) });
+  });
+  return out;
+}
+
+/**
+ * A FelixConfiguration, checked as Felix parses each field (felix/config/config_params.go and
+ * param_types.go): a value Felix rejects is an error here (Felix would die on it, `die-on-fail`).
+ */
+export function buildFelixConfiguration(ctx: BuildContext, input: In<typeof s.felixConfigurationSchema>): FelixConfiguration {
+  const spec = input.spec;
+  const name = input.metadata.name;
+  const settings: FelixSettingsOverride = {};
+  const inbound = failsafePorts(ctx, spec.failsafeInboundHostPorts, "spec.failsafeInboundHostPorts");
+  if (inbound) settings.failsafeInboundHostPorts = inbound;
+  const outbound = failsafePorts(ctx, spec.failsafeOutboundHostPorts, "spec.failsafeOutboundHostPorts");
+  if (outbound) settings.failsafeOutboundHostPorts = outbound;
+  const toHost = oneOf(ctx, spec.defaultEndpointToHostAction, ["Drop", "Accept", "Return"], "spec.defaultEndpointToHostAction");
+  if (toHost) settings.defaultEndpointToHostAction = toHost;
+  if (spec.iptablesMarkMask !== undefined) {
+    // MarkBitmaskParam: a 32-bit value; Felix panics when it cannot allocate its marks (driver.go).
+    if (spec.iptablesMarkMask < 0 || spec.iptablesMarkMask > 0xffffffff) {
+      reportError(ctx, "invalid-value", "iptablesMarkMask is a 32-bit mask (0 to 4294967295)", "spec.iptablesMarkMask");
+    } else if (!markBitsFromMask(spec.iptablesMarkMask)) {
+      reportError(ctx, "invalid-value", `iptablesMarkMask needs at least ${FELIX_MARK_BITS_NEEDED} bits set (accept, pass, drop and two scratch bits)`, "spec.iptablesMarkMask");
+    } else settings.iptablesMarkMask = spec.iptablesMarkMask;
+  }
+  const insert = oneOf(ctx, spec.chainInsertMode, ["Insert", "Append"], "spec.chainInsertMode");
+  if (insert) settings.chainInsertMode = insert === "Insert" ? "insert" : "append";
+  const filterAllow = oneOf(ctx, spec.iptablesFilterAllowAction, ["Accept", "Return"], "spec.iptablesFilterAllowAction");
+  if (filterAllow) settings.iptablesFilterAllowAction = filterAllow;
+  const mangleAllow = oneOf(ctx, spec.iptablesMangleAllowAction, ["Accept", "Return"], "spec.iptablesMangleAllowAction");
+  if (mangleAllow) settings.iptablesMangleAllowAction = mangleAllow;
+  if (spec.ipipEnabled !== undefined) settings.ipipEnabled = spec.ipipEnabled;
+  if (spec.vxlanEnabled !== undefined) settings.vxlanEnabled = spec.vxlanEnabled;
+  if (spec.vxlanPort !== undefined) {
+    if (spec.vxlanPort < 1 || spec.vxlanPort > 65535) reportError(ctx, "invalid-value", "vxlanPort is a UDP port (1-65535)", "spec.vxlanPort");
+    else settings.vxlanPort = spec.vxlanPort;
+  }
+  if (spec.logPrefix !== undefined && spec.logPrefix !== "") {
+    if (!/^[a-zA-Z0-9%: /_-]*$/.test(spec.logPrefix)) reportError(ctx, "invalid-value", "logPrefix may hold only letters, digits and % : / _ - and spaces", "spec.logPrefix");
+    else settings.logPrefix = spec.logPrefix;
+  }
+  const scope: FelixConfiguration["scope"] =
+    name === FELIX_GLOBAL_CONFIG_NAME
+      ? { kind: "global" }
+      : name.startsWith(FELIX_NODE_CONFIG_PREFIX)
+        ? { kind: "node", node: name.slice(FELIX_NODE_CONFIG_PREFIX.length) }
+        : { kind: "selector" };
+  return {
+    kind: "FelixConfiguration",
+    metadata: buildMetadata(input.metadata, false),
+    origin: ctx.origin,
+    scope,
+    settings,
+    unsupported: Object.keys(spec).filter((k) => !FELIX_COMPILED_FIELDS.has(k)),
   };
 }

@@ -108,3 +108,61 @@ export const ipPoolSchema = resource(
 
 export type NetworkPolicyInput = z.output<typeof networkPolicySchema>;
 export type GlobalNetworkPolicyInput = z.output<typeof globalNetworkPolicySchema>;
+
+/**
+ * A Calico Node (libcalico-go/lib/apis/internalapi/node.go). Felix reads its addresses for the
+ * known-hosts sets; the other fields (routing, WireGuard, interfaces) are accepted and listed.
+ */
+export const nodeSchema = z.strictObject({
+  apiVersion: z.string(),
+  kind: z.string(),
+  metadata: objectMeta,
+  spec: z
+    .strictObject({
+      bgp: z
+        .strictObject({
+          asNumber: z.union([z.number().int(), z.string()]).optional(),
+          ipv4Address: z.string().optional(),
+          ipv6Address: z.string().optional(),
+          ipv4IPIPTunnelAddr: z.string().optional(),
+          routeReflectorClusterID: z.string().optional(),
+        })
+        .optional(),
+      ipv4VXLANTunnelAddr: z.string().optional(),
+      vxlanTunnelMACAddr: z.string().optional(),
+      ipv6VXLANTunnelAddr: z.string().optional(),
+      vxlanTunnelMACAddrV6: z.string().optional(),
+      orchRefs: z.array(z.strictObject({ nodeName: z.string().optional(), orchestrator: z.string() })).optional(),
+      wireguard: z.strictObject({ interfaceIPv4Address: z.string().optional(), interfaceIPv6Address: z.string().optional() }).optional(),
+      addresses: z.array(z.strictObject({ address: z.string(), type: z.string().optional() })).optional(),
+      interfaces: z.array(z.strictObject({ name: z.string().optional(), addresses: z.array(z.string()).optional() })).optional(),
+    })
+    .optional(),
+  status: z.unknown().optional(),
+});
+
+/** A failsafe entry (v3 `ProtoPort`, api/pkg/apis/projectcalico/v3/felixconfig.go). */
+const protoPort = z.strictObject({ protocol: z.string().optional(), port: z.number().int(), net: z.string().optional() });
+
+/**
+ * FelixConfiguration: the fields that shape the ruleset are typed; Felix has some two hundred
+ * others, which are accepted here and reported as unsupported by the builder (never ignored).
+ */
+export const felixConfigurationSchema = resource(
+  objectMeta,
+  z
+    .looseObject({
+      failsafeInboundHostPorts: z.array(protoPort).optional(),
+      failsafeOutboundHostPorts: z.array(protoPort).optional(),
+      defaultEndpointToHostAction: z.string().optional(),
+      iptablesMarkMask: z.number().int().optional(),
+      chainInsertMode: z.string().optional(),
+      iptablesFilterAllowAction: z.string().optional(),
+      iptablesMangleAllowAction: z.string().optional(),
+      ipipEnabled: z.boolean().optional(),
+      vxlanEnabled: z.boolean().optional(),
+      vxlanPort: z.number().int().optional(),
+      logPrefix: z.string().optional(),
+    })
+    .default({}),
+);

@@ -10,6 +10,18 @@ const envelope = { apiVersion: z.string(), kind: z.string(), metadata: objectMet
 
 export const namespaceSchema = z.looseObject(envelope);
 
+/**
+ * A Kubernetes Node: Felix reads its `status.addresses` (InternalIP, ExternalIP) and the Calico
+ * annotations on it (libcalico-go/lib/backend/k8s/resources/node.go); the rest is the kubelet's.
+ */
+export const k8sNodeSchema = z.looseObject({
+  ...envelope,
+  spec: z.unknown().optional(),
+  status: z
+    .looseObject({ addresses: z.array(z.looseObject({ type: z.string(), address: z.string() })).optional() })
+    .optional(),
+});
+
 export const serviceAccountSchema = z.looseObject(envelope);
 
 const containerPort = z.looseObject({
@@ -95,4 +107,5 @@ export const k8sNetworkPolicySchema = z.strictObject({
 export type K8sNetworkPolicyInput = z.output<typeof k8sNetworkPolicySchema>;
 export type LabelSelectorInput = z.output<typeof labelSelectorSchema>;
 export type PodInput = z.output<typeof podSchema>;
+export type K8sNodeInput = z.output<typeof k8sNodeSchema>;
 export type EndpointSliceInput = z.output<typeof endpointSliceSchema>;
