@@ -14,3 +14,4 @@ export * from "./policyOrder.js";
 export * from "./protocols.js";
 export * from "./tiers.js";
 export * from "./pods.js";
+export * from "./clusterPolicy.js";

@@ -33,6 +33,7 @@ export function modelPart(kind: ResourceKind): ModelPart {
     case "GlobalNetworkPolicy":
     case "V1Policy":
     case "K8sNetworkPolicy":
+    case "ClusterNetworkPolicy":
       return "policies";
     case "Tier":
       return "tiers";

@@ -187,6 +187,9 @@ export function toStoredResources(resources: readonly Resource[], decoded: (r: R
         out.push(stored(r.kind, r.metadata.name, namespace, meta, isPolicy ? defaultedTypes(spec) : spec, prefix));
         break;
       }
+      case "ClusterNetworkPolicy":
+        notes.push(note("not-stored", `${r.apiKind} is not stored in etcd: Calico reads the cluster-scoped policy kinds only with the Kubernetes datastore`, spanOf(r.origin, "kind")));
+        break;
       case "V1Profile":
       case "V1Policy":
       case "V1WorkloadEndpoint":

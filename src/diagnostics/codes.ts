@@ -45,6 +45,12 @@ export const diagnosticCodes = {
   "invalid-action": "a rule action is not one of the allowed actions",
   "invalid-policy-types": "policy types are duplicated or contradict the policy's rules",
   "unknown-tier": "a policy names a tier that is not defined (warning)",
+  "cluster-policy-fail-closed":
+    "a cluster-scoped policy rule has a peer Calico does not convert (nodes, domainNames): Calico fails it closed, Deny and Pass rules deny everything and Accept rules are left out (warning)",
+  "cluster-policy-named-port":
+    "an AdminNetworkPolicy or BaselineAdminNetworkPolicy rule has a namedPort, which Calico v3.31 ignores: the rule matches every protocol and port (warning)",
+  "cluster-policy-priority-tie":
+    "two cluster-scoped policies of one tier share a priority: the API leaves their order open, Calico orders them by name (warning)",
   "invalid-tag": "a v1 tag does not have the required format",
   "conflicting-options": "fields that exclude each other are both set",
   "unsupported-field": "no longer emitted (HTTP matches are compiled as Felix compiles them, service matches are compiled)",
