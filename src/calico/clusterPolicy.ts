@@ -34,6 +34,18 @@ export const BASELINE_ADMIN_NETWORK_POLICY_TIER: TierFacts = {
   defined: true,
 };
 
+/**
+ * The directions a converted cluster-scoped policy applies to, as Felix reads them. The converter
+ * sets the types to the directions that have rules (`clusterNetPolicyTypes`); Felix reads no
+ * types at all as both directions (felix/calc/policy_sorter.go, "Back compatibility: no Types
+ * means Ingress and Egress"), so a policy left without rules still takes part in its tier both
+ * ways, where it decides nothing (the tier's default is Pass) but clears the pass mark.
+ */
+export function clusterPolicyTypes(hasIngressRules: boolean, hasEgressRules: boolean): ("Ingress" | "Egress")[] {
+  if (!hasIngressRules && !hasEgressRules) return ["Ingress", "Egress"];
+  return [...(hasIngressRules ? (["Ingress"] as const) : []), ...(hasEgressRules ? (["Egress"] as const) : [])];
+}
+
 /** The annotation that carries a converted rule's name. */
 export const CLUSTER_POLICY_RULE_NAME_ANNOTATION = "name";
 

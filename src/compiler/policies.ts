@@ -10,6 +10,7 @@ import {
   definedTier,
   IMPLICIT_TIERS,
   clusterPolicyPlacement,
+  clusterPolicyTypes,
   K8S_NETWORK_POLICY_ORDER,
   NAMESPACE_LABEL_PREFIX,
   policySortKey,
@@ -167,9 +168,7 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
       const place = clusterPolicyPlacement(r.apiKind, r.tier, r.metadata.name, r.priority);
       const parts = clusterPolicySelectorParts(r);
       const rules = clusterRules(r);
-      const types: PolicyType[] = [];
-      if (rules.ingress.length > 0) types.push("Ingress");
-      if (rules.egress.length > 0) types.push("Egress");
+      const types: PolicyType[] = clusterPolicyTypes(rules.ingress.length > 0, rules.egress.length > 0);
       return {
         id: place.id,
         kind: place.keyKind === "KubernetesClusterNetworkPolicy" ? "KubernetesClusterNetworkPolicy" : "GlobalNetworkPolicy",

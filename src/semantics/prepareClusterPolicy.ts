@@ -13,7 +13,7 @@
  *   Deny or Pass rule and is absent when it is an Accept rule.
  */
 import type { ClusterNetworkPolicy, ClusterPolicyPeer, ClusterPolicyRule, Labels, LabelSelector } from "../model/types.js";
-import { clusterPolicyPlacement, K8S_ORCHESTRATOR, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL } from "../calico/index.js";
+import { clusterPolicyPlacement, clusterPolicyTypes, K8S_ORCHESTRATOR, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL } from "../calico/index.js";
 import { parseCidr } from "./addresses.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
 import type { Membership, PreparedClusterPeer, PreparedClusterRule, PreparedMember, PreparedPolicy } from "./types.js";
@@ -92,8 +92,8 @@ export function prepareClusterPolicy(r: ClusterNetworkPolicy, members: readonly 
     key: { name: place.name, kind: place.keyKind, order: place.order },
     display: r.metadata.name,
     tier: place.tier.name,
-    // The tiers default to Pass, so Calico enables only the directions that have rules.
-    types: [...(ingress.length > 0 ? (["Ingress"] as const) : []), ...(egress.length > 0 ? (["Egress"] as const) : [])],
+    // The directions that have rules; none at all is both (see clusterPolicyTypes).
+    types: clusterPolicyTypes(ingress.length > 0, egress.length > 0),
     selects,
     ingress,
     egress,

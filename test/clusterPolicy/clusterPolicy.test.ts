@@ -87,3 +87,21 @@ describe("cluster-scoped policy (fixtures/cases/cluster-network-policy)", () => 
     expect(allowed("shared/dns", "tenant-a/web", 80)).toBe(false); // baseline-deny
   });
 });
+
+describe("a cluster-scoped policy without rules", () => {
+  it("takes part in its tier both ways, as Felix reads a policy without types (and decides nothing)", () => {
+    const c = compileYaml(
+      `${text}\n---\n${JSON.stringify({
+        apiVersion: "policy.networking.k8s.io/v1alpha2",
+        kind: "ClusterNetworkPolicy",
+        metadata: { name: "empty" },
+        spec: { tier: "Baseline", priority: 2, subject: { namespaces: {} }, egress: [{ action: "Accept", to: [{ nodes: {} }] }] },
+      })}`,
+      "node-1",
+    );
+    if (typeof c === "string") throw new Error(c);
+    const v = evaluateFlow(c.prepared, { family: 4, src: { endpoint: "shared/dns" }, dst: { endpoint: "tenant-b/api" }, protocol: 17, srcPort: 40000, dstPort: 53 });
+    expect(formatVerdict(v)).toContain("tier kube-baseline: no rule decided -> tier default action Pass");
+    expect(disagreements(c, flows())).toEqual([]);
+  });
+});
