@@ -14,7 +14,7 @@ export const diagnosticCodes = {
   "missing-kind": "a document has no apiVersion or kind",
   "unknown-kind": "documents of a kind that has nothing to do with policy were skipped (note, one per kind)",
   "uncompiled-policy-kind":
-    "a kind that enforces policy in some cluster (AdminNetworkPolicy, CiliumNetworkPolicy, ...) is not compiled (error for compile and apply, warning for lint)",
+    "a kind that enforces policy in some cluster (CiliumNetworkPolicy, Antrea's policies, ...) is not compiled (error for compile and apply, warning for lint)",
   "staged-policy": "a Calico staged policy: Felix only reports what it would do, nothing is enforced (note)",
   // Structure (schema stage).
   "invalid-type": "a field has the wrong type",
