@@ -69,6 +69,14 @@ function buildSubject(ctx: BuildContext, s: SubjectInput): ClusterPolicySubject 
 
 const PEER_FIELDS = ["namespaces", "pods", "nodes", "networks", "domainNames"] as const;
 
+/** `listType=set`: the API server rejects a value written twice. */
+function noDuplicates(ctx: BuildContext, values: readonly string[], path: string): boolean {
+  const i = values.findIndex((v, j) => values.indexOf(v) !== j);
+  if (i < 0) return true;
+  reportError(ctx, "invalid-value", `"${values[i]!}" is listed twice (the list is a set)`, at(path, i));
+  return false;
+}
+
 function buildPeer(ctx: BuildContext, p: PeerInput, path: string, egress: boolean): ClusterPolicyPeer | undefined {
   const keys = egress ? PEER_FIELDS.filter((k) => k !== "domainNames" || "domainNames" in p) : ["namespaces", "pods"];
   if (!exactlyOne(ctx, p, keys, path, egress ? "an egress peer" : "an ingress peer")) return undefined;
@@ -76,6 +84,7 @@ function buildPeer(ctx: BuildContext, p: PeerInput, path: string, egress: boolea
   if (p.pods) return { kind: "pods", pods: namespacedPods(p.pods), path };
   if (p.nodes) return { kind: "nodes", nodes: toLabelSelector(p.nodes), path };
   if (p.networks) {
+    if (!noDuplicates(ctx, p.networks, at(path, "networks"))) return undefined;
     const networks: string[] = [];
     p.networks.forEach((n, i) => {
       const where = at(path, "networks", i);
@@ -86,11 +95,13 @@ function buildPeer(ctx: BuildContext, p: PeerInput, path: string, egress: boolea
         return;
       }
       const c = buildCidr(ctx, n, where);
+      // Distinct as written, but maybe one CIDR once masked: kept once.
       if (c !== undefined && !networks.includes(c)) networks.push(c);
     });
     return { kind: "networks", networks, path };
   }
   if (p.domainNames) {
+    if (!noDuplicates(ctx, p.domainNames, at(path, "domainNames"))) return undefined;
     p.domainNames.forEach((d, i) => {
       if (!DOMAIN_NAME.test(d)) reportError(ctx, "invalid-value", `"${d}" is not a domain name (a leading "*." is the only wildcard)`, at(path, "domainNames", i));
     });
