@@ -8,7 +8,8 @@
  *
  * Replayed: conformance/tests/admin-network-policy-standard-gress-rules.go (CNPAdminTierGress,
  * with its cumulative rule swaps) and admin-network-policy-standard-integration.go (admin Pass
- * handing over to NetworkPolicy, then to the baseline tier).
+ * handing over to NetworkPolicy, then to the baseline tier) and
+ * admin-network-policy-standard-egress-inline-cidr-rules.go (networks peers, a namespace relabel).
  */
 import { describe, expect, it } from "vitest";
 import type { Flow } from "../../src/semantics/index.js";
@@ -23,10 +24,11 @@ type House = keyof typeof HOUSES;
 const nsOf = (house: string): string => `network-policy-conformance-${house}`;
 
 /** The upstream cluster: a namespace per house with two pods each, named ports web (TCP 80) and dns (UDP 53). */
-function cluster(): Doc[] {
+function cluster(namespaceLabels: Partial<Record<House, Record<string, string>>> = {}): Doc[] {
   const out: Doc[] = [];
   Object.entries(HOUSES).forEach(([house, pod], h) => {
-    out.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: nsOf(house), labels: { "conformance-house": house } } });
+    const labels = namespaceLabels[house as House] ?? { "conformance-house": house };
+    out.push({ apiVersion: "v1", kind: "Namespace", metadata: { name: nsOf(house), labels } });
     for (const i of [0, 1]) {
       out.push({
         apiVersion: "v1",
@@ -91,6 +93,8 @@ type Poke = readonly [from: string, to: string, proto: Proto, port: number, allo
 
 interface Stage {
   readonly name: string;
+  /** Namespace labels other than the house's own. */
+  readonly namespaceLabels?: Partial<Record<House, Record<string, string>>>;
   readonly policies: readonly Doc[];
   readonly pokes: readonly Poke[];
 }
@@ -104,7 +108,7 @@ const PROTO: Readonly<Record<Proto, number>> = { tcp: 6, udp: 17, sctp: 132 };
 
 function check(stages: readonly Stage[]): void {
   for (const stage of stages) {
-    const text = [...cluster(), ...stage.policies].map((d) => JSON.stringify(d)).join("\n---\n");
+    const text = [...cluster(stage.namespaceLabels), ...stage.policies].map((d) => JSON.stringify(d)).join("\n---\n");
     const c = compileYaml(text, "node-1");
     if (typeof c === "string") throw new Error(c);
     const failures: string[] = [];
@@ -268,6 +272,40 @@ describe("upstream conformance: admin, NetworkPolicy and baseline together (stan
       { name: "admin Pass (ingress) to the NetworkPolicy", policies: [admin("Pass", "Deny"), np, baseline], pokes: allowed(into) },
       { name: "admin Pass (egress) to the NetworkPolicy", policies: [admin("Pass", "Pass"), np, baseline], pokes: allowed(out) },
       { name: "NetworkPolicy deleted: the baseline denies", policies: [admin("Pass", "Pass"), baseline], pokes: [...into, ...out] },
+    ]);
+  });
+});
+
+describe("upstream conformance: egress to networks (standard-egress-inline-cidr-rules)", () => {
+  it("gives every connection the upstream test tries its expected outcome, through a namespace relabel and a new rule", () => {
+    const gryffindorPods = { pods: { namespaceSelector: { matchLabels: { "conformance-house": "gryffindor" } }, podSelector: { matchLabels: { "conformance-house": "gryffindor" } } } };
+    const egress = [
+      { name: "allow-egress-to-slytherin", action: "Accept", to: [{ pods: { namespaceSelector: { matchLabels: { "conformance-house": "slytherin" } }, podSelector: { matchLabels: { "conformance-house": "slytherin" } } } }] },
+      { name: "deny-egress-to-internet", action: "Deny", to: [{ networks: ["0.0.0.0/0", "::/0"] }] },
+    ];
+    const policy = (rules: Doc[]): Doc => ({
+      apiVersion: "policy.networking.k8s.io/v1alpha2",
+      kind: "ClusterNetworkPolicy",
+      metadata: { name: "inline-cidr-as-peers-example" },
+      spec: { tier: "Admin", priority: 85, subject: gryffindorPods, egress: rules },
+    });
+    // luna-lovegood-0 and cedric-diggory-0 (10.65.4.1 and 10.65.3.1 in this cluster).
+    const toPodIps = { name: "allow-egress-to-specific-podIPs", action: "Accept", to: [{ networks: ["10.65.4.1/32", "10.65.3.1/32"] }] };
+    const all = (to: string, allowed: boolean): Poke[] => [
+      ["harry-potter-1", to, "tcp", 80, allowed],
+      ["harry-potter-1", to, "udp", 53, allowed],
+      ["harry-potter-1", to, "sctp", 9003, allowed],
+    ];
+    check([
+      { name: "deny-egress", policies: [policy(egress)], pokes: [...all("luna-lovegood-0", false), ...all("cedric-diggory-0", false), ...all("draco-malfoy-0", true)] },
+      {
+        name: "slytherin's namespace relabelled",
+        namespaceLabels: { slytherin: { "conformance-house": "denied-namespace-label" } },
+        policies: [policy(egress)],
+        pokes: all("draco-malfoy-0", false),
+      },
+      { name: "and back", policies: [policy(egress)], pokes: all("draco-malfoy-0", true) },
+      { name: "allow-egress to pod addresses", policies: [policy([toPodIps, ...egress])], pokes: [...all("luna-lovegood-0", true), ...all("cedric-diggory-0", true)] },
     ]);
   });
 });
