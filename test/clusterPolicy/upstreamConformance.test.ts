@@ -9,7 +9,8 @@
  * Replayed: conformance/tests/admin-network-policy-standard-gress-rules.go (CNPAdminTierGress,
  * with its cumulative rule swaps) and admin-network-policy-standard-integration.go (admin Pass
  * handing over to NetworkPolicy, then to the baseline tier) and
- * admin-network-policy-standard-egress-inline-cidr-rules.go (networks peers, a namespace relabel).
+ * admin-network-policy-standard-egress-inline-cidr-rules.go (networks peers, a namespace relabel)
+ * and admin-network-policy-standard-priority.go (a priority change reordering the admin tier).
  */
 import { describe, expect, it } from "vitest";
 import type { Flow } from "../../src/semantics/index.js";
@@ -306,6 +307,39 @@ describe("upstream conformance: egress to networks (standard-egress-inline-cidr-
       },
       { name: "and back", policies: [policy(egress)], pokes: all("draco-malfoy-0", true) },
       { name: "allow-egress to pod addresses", policies: [policy([toPodIps, ...egress])], pokes: [...all("luna-lovegood-0", true), ...all("cedric-diggory-0", true)] },
+    ]);
+  });
+});
+
+describe("upstream conformance: priority (standard-priority-field)", () => {
+  it("gives every connection the upstream test tries its expected outcome, before and after the priority change", () => {
+    const podsOf = (h: House): Doc => ({ pods: { namespaceSelector: { matchLabels: { "conformance-house": h } }, podSelector: { matchLabels: { "conformance-house": h } } } });
+    const policy = (name: string, tier: string, priority: number, action: string): Doc => ({
+      apiVersion: "policy.networking.k8s.io/v1alpha2",
+      kind: "ClusterNetworkPolicy",
+      metadata: { name },
+      spec: {
+        tier,
+        priority,
+        subject: podsOf("gryffindor"),
+        ingress: [{ name: `${action.toLowerCase()}-all-ingress-from-slytherin`, action, from: [podsOf("slytherin")] }],
+        egress: [{ name: `${action.toLowerCase()}-all-egress-to-slytherin`, action, to: [podsOf("slytherin")] }],
+      },
+    });
+    const policies = (passPriority: number): Doc[] => [
+      policy("priority-50-example", "Admin", 50, "Deny"),
+      policy("old-priority-60-new-priority-40-example", "Admin", passPriority, "Pass"),
+      policy("default", "Baseline", 10, "Accept"),
+    ];
+    const pokes = (allowed: boolean): Poke[] => [
+      ["draco-malfoy-0", "harry-potter-0", "tcp", 80, allowed],
+      ["draco-malfoy-1", "harry-potter-0", "tcp", 8080, allowed],
+      ["harry-potter-0", "draco-malfoy-0", "tcp", 80, allowed],
+      ["harry-potter-1", "draco-malfoy-0", "tcp", 8080, allowed],
+    ];
+    check([
+      { name: "Deny at 50 before Pass at 60", policies: policies(60), pokes: pokes(false) },
+      { name: "Pass at 40 before Deny at 50: the baseline accepts", policies: policies(40), pokes: pokes(true) },
     ]);
   });
 });
