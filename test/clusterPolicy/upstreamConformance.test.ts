@@ -7,7 +7,8 @@
  * that outcome. The kernel itself is exercised by the fixtures/conformance/cnp-* cases.
  *
  * Replayed: conformance/tests/admin-network-policy-standard-gress-rules.go (CNPAdminTierGress,
- * with its cumulative rule swaps) and admin-network-policy-standard-integration.go (admin Pass
+ * with its cumulative rule swaps), its baseline-tier twin
+ * (baseline-admin-network-policy-standard-gress-rules.go) and admin-network-policy-standard-integration.go (admin Pass
  * handing over to NetworkPolicy, then to the baseline tier) and
  * admin-network-policy-standard-egress-inline-cidr-rules.go (networks peers, a namespace relabel)
  * and admin-network-policy-standard-priority.go (a priority change reordering the admin tier).
@@ -58,8 +59,16 @@ const ports = (tcp: number, udp: number, sctp: number): Doc[] => [
 ];
 const rule = (name: string, action: string, dir: "from" | "to", peer: Doc, protocols?: Doc[]): Doc => ({ name, action, [dir]: [peer], ...(protocols ? { protocols } : {}) });
 
-/** The `gress-rules` policy of standard-gress-rules-combined.yaml, as rule lists to permute. */
-function gressRules(): { egress: Doc[]; ingress: Doc[] } {
+/**
+ * The `gress-rules` policy of standard-gress-rules-combined.yaml, as rule lists to permute; the
+ * baseline tier's version (baseline_tier/standard-gress-rules-combined.yaml) has no Pass rules.
+ */
+function gressRules(baseline = false): { egress: Doc[]; ingress: Doc[] } {
+  if (baseline) {
+    const noPass = (rules: Doc[]): Doc[] => rules.filter((r) => r["action"] !== "Pass");
+    const admin = gressRules();
+    return { egress: noPass(admin.egress), ingress: noPass(admin.ingress) };
+  }
   return {
     egress: [
       rule("allow-to-ravenclaw-everything", "Accept", "to", house("ravenclaw")),
@@ -142,66 +151,7 @@ describe("upstream conformance: CNPAdminTierGress (standard-gress-rules-combined
     const s3 = { egress: swap(s2.egress, 3, 4), ingress: swap(s2.ingress, 3, 4) };
     const policy = (rules: { egress: Doc[]; ingress: Doc[] }) => [cnp("gress-rules", "Admin", 15, "gryffindor", rules)];
     check([
-      {
-        name: "allow-gress",
-        policies: policy(s0),
-        pokes: [
-          ["harry-potter-0", "luna-lovegood-0", "tcp", 80, true],
-          ["harry-potter-1", "luna-lovegood-0", "udp", 53, true],
-          ["harry-potter-0", "luna-lovegood-0", "sctp", 9003, true],
-          ["luna-lovegood-0", "harry-potter-0", "tcp", 80, true],
-          ["luna-lovegood-1", "harry-potter-0", "udp", 53, true],
-          ["luna-lovegood-1", "harry-potter-0", "sctp", 9003, true],
-        ],
-      },
-      {
-        name: "allow-gress at ports",
-        policies: policy(s0),
-        pokes: [
-          ["harry-potter-0", "cedric-diggory-1", "tcp", 8080, true],
-          ["harry-potter-1", "cedric-diggory-1", "tcp", 80, false],
-          ["harry-potter-0", "cedric-diggory-1", "udp", 5353, true],
-          ["harry-potter-1", "cedric-diggory-1", "udp", 53, false],
-          ["harry-potter-0", "cedric-diggory-1", "sctp", 9003, true],
-          ["harry-potter-1", "cedric-diggory-1", "sctp", 9005, false],
-          ["cedric-diggory-0", "harry-potter-1", "tcp", 80, true],
-          ["cedric-diggory-1", "harry-potter-1", "tcp", 8080, false],
-          ["cedric-diggory-0", "harry-potter-1", "udp", 5353, true],
-          ["cedric-diggory-1", "harry-potter-1", "udp", 53, false],
-          ["cedric-diggory-0", "harry-potter-1", "sctp", 9003, true],
-          ["cedric-diggory-1", "harry-potter-1", "sctp", 9005, false],
-        ],
-      },
-      {
-        name: "deny-gress",
-        policies: policy(s1),
-        pokes: [
-          ["harry-potter-0", "luna-lovegood-1", "tcp", 80, false],
-          ["harry-potter-1", "luna-lovegood-1", "udp", 53, false],
-          ["harry-potter-0", "luna-lovegood-1", "sctp", 9003, false],
-          ["luna-lovegood-0", "harry-potter-1", "tcp", 80, false],
-          ["luna-lovegood-1", "harry-potter-1", "udp", 53, false],
-          ["luna-lovegood-1", "harry-potter-1", "sctp", 9003, false],
-        ],
-      },
-      {
-        name: "deny-gress at ports",
-        policies: policy(s1),
-        pokes: [
-          ["harry-potter-0", "draco-malfoy-0", "tcp", 80, false],
-          ["harry-potter-1", "draco-malfoy-0", "tcp", 8080, true],
-          ["harry-potter-0", "draco-malfoy-0", "udp", 53, false],
-          ["harry-potter-1", "draco-malfoy-0", "udp", 5353, true],
-          ["harry-potter-0", "draco-malfoy-0", "sctp", 9003, false],
-          ["harry-potter-1", "draco-malfoy-0", "sctp", 9005, true],
-          ["draco-malfoy-0", "harry-potter-0", "tcp", 80, false],
-          ["draco-malfoy-1", "harry-potter-0", "tcp", 8080, true],
-          ["draco-malfoy-0", "harry-potter-0", "udp", 53, false],
-          ["draco-malfoy-1", "harry-potter-0", "udp", 5353, true],
-          ["draco-malfoy-0", "harry-potter-0", "sctp", 9003, false],
-          ["draco-malfoy-1", "harry-potter-0", "sctp", 9005, true],
-        ],
-      },
+      ...allowAndDenyStages(policy(s0), policy(s1)),
       {
         name: "pass-gress",
         policies: policy(s2),
@@ -233,6 +183,84 @@ describe("upstream conformance: CNPAdminTierGress (standard-gress-rules-combined
         ],
       },
     ]);
+  });
+});
+
+/**
+ * The first four parts of the gress tests, the same in both tiers (admin and baseline): Accept
+ * before Deny (`initial`), then Deny before Accept for ravenclaw (`swapped`).
+ */
+function allowAndDenyStages(initial: readonly Doc[], swapped: readonly Doc[]): Stage[] {
+  return [
+    {
+      name: "allow-gress",
+      policies: initial,
+      pokes: [
+        ["harry-potter-0", "luna-lovegood-0", "tcp", 80, true],
+        ["harry-potter-1", "luna-lovegood-0", "udp", 53, true],
+        ["harry-potter-0", "luna-lovegood-0", "sctp", 9003, true],
+        ["luna-lovegood-0", "harry-potter-0", "tcp", 80, true],
+        ["luna-lovegood-1", "harry-potter-0", "udp", 53, true],
+        ["luna-lovegood-1", "harry-potter-0", "sctp", 9003, true],
+      ],
+    },
+    {
+      name: "allow-gress at ports",
+      policies: initial,
+      pokes: [
+        ["harry-potter-0", "cedric-diggory-1", "tcp", 8080, true],
+        ["harry-potter-1", "cedric-diggory-1", "tcp", 80, false],
+        ["harry-potter-0", "cedric-diggory-1", "udp", 5353, true],
+        ["harry-potter-1", "cedric-diggory-1", "udp", 53, false],
+        ["harry-potter-0", "cedric-diggory-1", "sctp", 9003, true],
+        ["harry-potter-1", "cedric-diggory-1", "sctp", 9005, false],
+        ["cedric-diggory-0", "harry-potter-1", "tcp", 80, true],
+        ["cedric-diggory-1", "harry-potter-1", "tcp", 8080, false],
+        ["cedric-diggory-0", "harry-potter-1", "udp", 5353, true],
+        ["cedric-diggory-1", "harry-potter-1", "udp", 53, false],
+        ["cedric-diggory-0", "harry-potter-1", "sctp", 9003, true],
+        ["cedric-diggory-1", "harry-potter-1", "sctp", 9005, false],
+      ],
+    },
+    {
+      name: "deny-gress",
+      policies: swapped,
+      pokes: [
+        ["harry-potter-0", "luna-lovegood-1", "tcp", 80, false],
+        ["harry-potter-1", "luna-lovegood-1", "udp", 53, false],
+        ["harry-potter-0", "luna-lovegood-1", "sctp", 9003, false],
+        ["luna-lovegood-0", "harry-potter-1", "tcp", 80, false],
+        ["luna-lovegood-1", "harry-potter-1", "udp", 53, false],
+        ["luna-lovegood-1", "harry-potter-1", "sctp", 9003, false],
+      ],
+    },
+    {
+      name: "deny-gress at ports",
+      policies: swapped,
+      pokes: [
+        ["harry-potter-0", "draco-malfoy-0", "tcp", 80, false],
+        ["harry-potter-1", "draco-malfoy-0", "tcp", 8080, true],
+        ["harry-potter-0", "draco-malfoy-0", "udp", 53, false],
+        ["harry-potter-1", "draco-malfoy-0", "udp", 5353, true],
+        ["harry-potter-0", "draco-malfoy-0", "sctp", 9003, false],
+        ["harry-potter-1", "draco-malfoy-0", "sctp", 9005, true],
+        ["draco-malfoy-0", "harry-potter-0", "tcp", 80, false],
+        ["draco-malfoy-1", "harry-potter-0", "tcp", 8080, true],
+        ["draco-malfoy-0", "harry-potter-0", "udp", 53, false],
+        ["draco-malfoy-1", "harry-potter-0", "udp", 5353, true],
+        ["draco-malfoy-0", "harry-potter-0", "sctp", 9003, false],
+        ["draco-malfoy-1", "harry-potter-0", "sctp", 9005, true],
+      ],
+    },
+  ];
+}
+
+describe("upstream conformance: CNPBaselineTierGress (baseline_tier/standard-gress-rules-combined)", () => {
+  it("gives every connection the upstream test tries its expected outcome, before and after the rule swap", () => {
+    const s0 = gressRules(true);
+    const s1 = { egress: swap(s0.egress, 0, 1), ingress: swap(s0.ingress, 0, 1) };
+    const policy = (rules: { egress: Doc[]; ingress: Doc[] }) => [cnp("default", "Baseline", 10, "gryffindor", rules)];
+    check(allowAndDenyStages(policy(s0), policy(s1)));
   });
 });
 
