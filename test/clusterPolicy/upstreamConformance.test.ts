@@ -6,12 +6,14 @@
  * evaluator and the compiled IR (the interpreter, on the packet path the kernel takes) must give
  * that outcome. The kernel itself is exercised by the fixtures/conformance/cnp-* cases.
  *
- * Replayed: conformance/tests/admin-network-policy-standard-gress-rules.go (CNPAdminTierGress,
- * with its cumulative rule swaps), its baseline-tier twin
- * (baseline-admin-network-policy-standard-gress-rules.go) and admin-network-policy-standard-integration.go (admin Pass
- * handing over to NetworkPolicy, then to the baseline tier) and
- * admin-network-policy-standard-egress-inline-cidr-rules.go (networks peers, a namespace relabel)
- * and admin-network-policy-standard-priority.go (a priority change reordering the admin tier).
+ * Replayed (conformance/tests/):
+ * - admin-network-policy-standard-gress-rules.go (CNPAdminTierGress, its cumulative rule swaps)
+ *   and its baseline-tier twin baseline-admin-network-policy-standard-gress-rules.go;
+ * - admin-network-policy-standard-integration.go (admin Pass handing over to NetworkPolicy, then
+ *   to the baseline tier);
+ * - admin-network-policy-standard-egress-inline-cidr-rules.go (networks peers, a namespace
+ *   relabel, a rule prepended);
+ * - admin-network-policy-standard-priority.go (a priority change reordering the admin tier).
  */
 import { describe, expect, it } from "vitest";
 import type { Flow } from "../../src/semantics/index.js";
