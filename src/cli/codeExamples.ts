@@ -65,6 +65,10 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
     yaml:
       "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n  ingress:\n  - {action: Deny, from: [{namespaces: {}}], ports: [{namedPort: http}]}\n",
   },
+  "cluster-policy-mixed-releases": {
+    stage: "lint",
+    yaml: `${cnp("  tier: Admin\n  priority: 10\n  subject: {namespaces: {}}")}---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n`,
+  },
   "cluster-policy-priority-tie": {
     stage: "lint",
     yaml: `${cnp("  tier: Admin\n  priority: 10\n  subject: {namespaces: {}}")}---\n${cnp("  tier: Admin\n  priority: 10\n  subject: {namespaces: {}}", "q")}`,

@@ -49,6 +49,8 @@ export const diagnosticCodes = {
     "a cluster-scoped policy rule has a peer Calico does not convert (nodes, domainNames): Calico fails it closed, Deny and Pass rules deny everything and Accept rules are left out (warning)",
   "cluster-policy-named-port":
     "an AdminNetworkPolicy or BaselineAdminNetworkPolicy rule has a namedPort, which Calico v3.31 ignores: the rule matches every protocol and port (warning)",
+  "cluster-policy-mixed-releases":
+    "ClusterNetworkPolicy beside AdminNetworkPolicy or BaselineAdminNetworkPolicy: no Calico release reads both kinds, policyc compiles both (warning)",
   "cluster-policy-priority-tie":
     "two cluster-scoped policies of one tier share a priority: the API leaves their order open, Calico orders them by name (warning)",
   "invalid-tag": "a v1 tag does not have the required format",

@@ -3,6 +3,7 @@
  * rules run afterwards over the resources that passed.
  */
 import { clusterPolicyPriority } from "./clusterPolicyPriority.js";
+import { clusterPolicyReleases } from "./clusterPolicyReleases.js";
 import { catchAllNotNets } from "./catchAllNotNets.js";
 import { duplicateEndpointIps } from "./duplicateEndpointIps.js";
 import { duplicateResources } from "./duplicateResources.js";
@@ -51,4 +52,4 @@ export const resourceRules: readonly ResourceRule[] = [
   serviceMatches,
 ];
 
-export const modelRules: readonly ModelRule[] = [duplicateResources, unknownTier, duplicateEndpointIps, clusterPolicyPriority];
+export const modelRules: readonly ModelRule[] = [duplicateResources, unknownTier, duplicateEndpointIps, clusterPolicyPriority, clusterPolicyReleases];
