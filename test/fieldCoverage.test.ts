@@ -159,6 +159,24 @@ const BASES: Readonly<Record<string, Doc>> = {
   "v1/ipPool": { apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/16" }, spec: {} },
   "projectcalico.org/v3/Node": { apiVersion: "projectcalico.org/v3", kind: "Node", metadata: { name: "node-2" }, spec: { bgp: { ipv4Address: "10.9.0.2/24", ipv6Address: "fd09::2/64" } } },
   "v1/Node": { apiVersion: "v1", kind: "Node", metadata: { name: "node-2" }, status: { addresses: [{ type: "InternalIP", address: "10.9.0.2" }] } },
+  "policy.networking.k8s.io/v1alpha2/ClusterNetworkPolicy": {
+    apiVersion: "policy.networking.k8s.io/v1alpha2",
+    kind: "ClusterNetworkPolicy",
+    metadata: { name: "c" },
+    spec: { tier: "Admin", priority: 10, subject: { namespaces: {} }, ingress: [{ action: "Deny", from: [{ namespaces: {} }] }], egress: [{ action: "Deny", to: [{ namespaces: {} }] }] },
+  },
+  "policy.networking.k8s.io/v1alpha1/AdminNetworkPolicy": {
+    apiVersion: "policy.networking.k8s.io/v1alpha1",
+    kind: "AdminNetworkPolicy",
+    metadata: { name: "a" },
+    spec: { priority: 10, subject: { namespaces: {} }, ingress: [{ action: "Deny", from: [{ namespaces: {} }] }], egress: [{ action: "Deny", to: [{ namespaces: {} }] }] },
+  },
+  "policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy": {
+    apiVersion: "policy.networking.k8s.io/v1alpha1",
+    kind: "BaselineAdminNetworkPolicy",
+    metadata: { name: "default" },
+    spec: { subject: { namespaces: {} }, ingress: [{ action: "Deny", from: [{ namespaces: {} }] }], egress: [{ action: "Deny", to: [{ namespaces: {} }] }] },
+  },
 };
 /** A Calico Node whose BGP spec has no address (but is not empty): Felix falls back to the address list. */
 const noBgpAddress: Doc = { spec: { bgp: { asNumber: 64512, ipv4Address: "", ipv6Address: "" } } };
@@ -278,7 +296,86 @@ const k8sPeerFields = (dir: "ingress" | "egress", key: "from" | "to"): Record<st
   };
 };
 
+/**
+ * The four leaves of a Kubernetes LabelSelector at `prefix`, each given by `sample(selector)`:
+ * samples that select fewer of the cluster's pods (key `app`) or namespaces (key `team`).
+ */
+const labelSelectorFields = (prefix: string, sample: (sel: Doc) => Entry, key = "app"): Record<string, Entry> => ({
+  [`${prefix}.matchLabels`]: sample({ matchLabels: { [key]: "b" } }),
+  [`${prefix}.matchExpressions[].key`]: sample({ matchExpressions: [{ key: "role", operator: "Exists" }] }),
+  [`${prefix}.matchExpressions[].operator`]: sample({ matchExpressions: [{ key, operator: "DoesNotExist" }] }),
+  [`${prefix}.matchExpressions[].values[]`]: sample({ matchExpressions: [{ key, operator: "In", values: ["b"] }] }),
+});
+
+/**
+ * The fields of a cluster-scoped policy kind: `v2` for ClusterNetworkPolicy's `protocols`,
+ * otherwise v1alpha1's `ports`; `domainNames` where the kind has them; `allow` is the kind's
+ * accepting action.
+ */
+function clusterPolicyFields(v2: boolean, domainNames: boolean, allow: string): Record<string, Entry> {
+  const pods = v2 ? { podSelector: {} } : { namespaceSelector: {}, podSelector: {} };
+  const subjectPods = { with: { spec: { subject: { namespaces: null, pods } } } };
+  const out: Record<string, Entry> = {
+    ...meta(ignored("a policy's own labels select nothing", { x: "y" })),
+    ...labelSelectorFields("spec.subject.namespaces", (sel) => compiled(sel.matchLabels ?? sel.matchExpressions), "team"),
+    ...labelSelectorFields("spec.subject.pods.namespaceSelector", (sel) => compiled(sel.matchLabels ?? sel.matchExpressions, subjectPods), "team"),
+    ...labelSelectorFields("spec.subject.pods.podSelector", (sel) => compiled(sel.matchLabels ?? sel.matchExpressions, subjectPods)),
+    status: ignored("the status is the implementation's report", {}),
+  };
+  for (const [dir, key] of [["ingress", "from"], ["egress", "to"]] as const) {
+    const rules = (r: Doc): Entry => compiled([{ action: "Deny", [key]: [{ namespaces: {} }], ...r }]);
+    const peer = (p: Doc): Entry => rules({ [key]: [p] });
+    const at = `spec.${dir}[]`;
+    out[`${at}.name`] = ignored("Calico keeps a rule's name as an annotation, which renders as nothing", [{ action: "Deny", [key]: [{ namespaces: {} }], name: "r" }]);
+    out[`${at}.action`] = rules({ action: allow });
+    Object.assign(
+      out,
+      labelSelectorFields(`${at}.${key}[].namespaces`, (sel) => peer({ namespaces: sel })),
+      labelSelectorFields(`${at}.${key}[].pods.namespaceSelector`, (sel) => peer({ pods: { ...pods, namespaceSelector: sel } })),
+      labelSelectorFields(`${at}.${key}[].pods.podSelector`, (sel) => peer({ pods: { ...pods, podSelector: sel } })),
+    );
+    if (dir === "egress") {
+      // Calico does not convert a nodes or domainNames peer: the Deny rule becomes "deny everything".
+      Object.assign(out, labelSelectorFields(`${at}.to[].nodes`, (sel) => peer({ nodes: sel })));
+      out[`${at}.to[].networks[]`] = peer({ networks: ["10.1.0.0/16"] });
+      if (domainNames) out[`${at}.to[].domainNames[]`] = peer({ domainNames: ["example.com"] });
+    }
+    if (v2) {
+      for (const proto of ["tcp", "udp", "sctp"]) {
+        out[`${at}.protocols[].${proto}.destinationPort.number`] = rules({ protocols: [{ [proto]: { destinationPort: { number: 80 } } }] });
+        out[`${at}.protocols[].${proto}.destinationPort.range.start`] = rules({ protocols: [{ [proto]: { destinationPort: { range: { start: 80, end: 90 } } } }] });
+        out[`${at}.protocols[].${proto}.destinationPort.range.end`] = rules({ protocols: [{ [proto]: { destinationPort: { range: { start: 80, end: 90 } } } }] });
+      }
+      out[`${at}.protocols[].destinationNamedPort`] = rules({ protocols: [{ destinationNamedPort: "http" }] });
+    } else {
+      out[`${at}.ports[].portNumber.protocol`] = rules({ ports: [{ portNumber: { protocol: "UDP", port: 80 } }] });
+      out[`${at}.ports[].portNumber.port`] = rules({ ports: [{ portNumber: { port: 80 } }] });
+      out[`${at}.ports[].portRange.protocol`] = rules({ ports: [{ portRange: { protocol: "UDP", start: 80, end: 90 } }] });
+      out[`${at}.ports[].portRange.start`] = rules({ ports: [{ portRange: { start: 80, end: 90 } }] });
+      out[`${at}.ports[].portRange.end`] = rules({ ports: [{ portRange: { start: 80, end: 90 } }] });
+      // Calico v3.31 does not convert namedPort: the rule matches every port; so with a port
+      // number beside it the ruleset changes.
+      const port80 = { action: "Deny", [key]: [{ namespaces: {} }], ports: [{ portNumber: { port: 80 } }] };
+      out[`${at}.ports[].namedPort`] = compiled([{ ...port80, ports: [{ portNumber: { port: 80 } }, { namedPort: "http" }] }], { with: { spec: { [dir]: [port80] } } });
+    }
+  }
+  return out;
+}
+
+/** A second admin policy, so that a priority change reorders the tier. */
+const otherAdmin = (v2: boolean): Doc =>
+  v2
+    ? { apiVersion: "policy.networking.k8s.io/v1alpha2", kind: "ClusterNetworkPolicy", metadata: { name: "other" }, spec: { tier: "Admin", priority: 7, subject: { namespaces: {} }, ingress: [{ action: "Pass", from: [{ namespaces: {} }] }] } }
+    : { apiVersion: "policy.networking.k8s.io/v1alpha1", kind: "AdminNetworkPolicy", metadata: { name: "other" }, spec: { priority: 7, subject: { namespaces: {} }, ingress: [{ action: "Pass", from: [{ namespaces: {} }] }] } };
+
 const COVERAGE: Readonly<Record<string, Record<string, Entry>>> = {
+  "policy.networking.k8s.io/v1alpha2/ClusterNetworkPolicy": {
+    ...clusterPolicyFields(true, true, "Accept"),
+    "spec.tier": compiled("Baseline"),
+    "spec.priority": compiled(5, { ctx: [otherAdmin(true)] }),
+  },
+  "policy.networking.k8s.io/v1alpha1/AdminNetworkPolicy": { ...clusterPolicyFields(false, true, "Allow"), "spec.priority": compiled(5, { ctx: [otherAdmin(false)] }) },
+  "policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy": clusterPolicyFields(false, false, "Allow"),
   "v1/Namespace": {
     ...meta(compiled({ env: "prod" }, { ctx: [{ ...podB, metadata: { name: "in-ns2", namespace: "ns2" }, status: { podIPs: [{ ip: "10.0.0.3" }] } }] })),
     ".*": ignored("spec and status of a Namespace carry no policy", { phase: "Active" }),

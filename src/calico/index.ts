@@ -16,3 +16,4 @@ export * from "./tiers.js";
 export * from "./pods.js";
 export * from "./encapsulation.js";
 export * from "./felixSettings.js";
+export * from "./clusterPolicy.js";

@@ -14,6 +14,8 @@ export type CodeExample =
 const pod = (name: string, ip: string, extra = ""): string =>
   `apiVersion: v1\nkind: Pod\nmetadata: {name: ${name}, namespace: shop${extra}}\nspec: {nodeName: node-1}\nstatus: {podIP: ${ip}}\n`;
 const gnp = (spec: string): string => `apiVersion: projectcalico.org/v3\nkind: GlobalNetworkPolicy\nmetadata: {name: p}\nspec:\n${spec}\n`;
+const cnp = (spec: string, name = "p"): string =>
+  `apiVersion: policy.networking.k8s.io/v1alpha2\nkind: ClusterNetworkPolicy\nmetadata: {name: ${name}}\nspec:\n${spec}\n`;
 const rule = (r: string): string => gnp(`  selector: all()\n  ingress:\n  - ${r}`);
 
 export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
@@ -54,6 +56,23 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
   "catch-all-not-net": { stage: "lint", yaml: rule("{action: Allow, source: {notNets: [0.0.0.0/0]}}") },
   "invalid-action": { stage: "lint", yaml: rule("{action: Accept}") },
   "invalid-policy-types": { stage: "lint", yaml: gnp("  selector: all()\n  types: [Ingress, Ingress]") },
+  "cluster-policy-fail-closed": {
+    stage: "lint",
+    yaml: cnp("  tier: Admin\n  priority: 10\n  subject: {namespaces: {}}\n  egress:\n  - {action: Deny, to: [{nodes: {}}]}"),
+  },
+  "cluster-policy-named-port": {
+    stage: "lint",
+    yaml:
+      "apiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n  ingress:\n  - {action: Deny, from: [{namespaces: {}}], ports: [{namedPort: http}]}\n",
+  },
+  "cluster-policy-mixed-releases": {
+    stage: "lint",
+    yaml: `${cnp("  tier: Admin\n  priority: 10\n  subject: {namespaces: {}}")}---\napiVersion: policy.networking.k8s.io/v1alpha1\nkind: AdminNetworkPolicy\nmetadata: {name: a}\nspec:\n  priority: 10\n  subject: {namespaces: {}}\n`,
+  },
+  "cluster-policy-priority-tie": {
+    stage: "lint",
+    yaml: `${cnp("  tier: Admin\n  priority: 10\n  subject: {namespaces: {}}")}---\n${cnp("  tier: Admin\n  priority: 10\n  subject: {namespaces: {}}", "q")}`,
+  },
   "unknown-tier": { stage: "lint", yaml: gnp("  tier: security\n  selector: all()") },
   "invalid-tag": { stage: "lint", yaml: "apiVersion: v1\nkind: profile\nmetadata: {name: p, tags: ['a b']}\n" },
   "conflicting-options": { stage: "lint", yaml: gnp("  selector: all()\n  preDNAT: true\n  doNotTrack: true\n  applyOnForward: true") },

@@ -146,7 +146,11 @@ function loadWithProgress(request: InputRequest, io: Io, progress: Progress): Co
   });
   diagnostics.push(...loaded.diagnostics);
   const resources: Record<string, number> = {};
-  for (const r of loaded.model.resources) resources[r.kind] = (resources[r.kind] ?? 0) + 1;
+  for (const r of loaded.model.resources) {
+    // The cluster-scoped kinds share one model kind; the summary names the kind as written.
+    const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind;
+    resources[kind] = (resources[kind] ?? 0) + 1;
+  }
   return {
     model: loaded.model,
     diagnostics: sortDiagnostics(applySeverityOverrides(diagnostics, request.config.severity)),

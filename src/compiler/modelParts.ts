@@ -34,6 +34,7 @@ export function modelPart(kind: ResourceKind): ModelPart {
     case "GlobalNetworkPolicy":
     case "V1Policy":
     case "K8sNetworkPolicy":
+    case "ClusterNetworkPolicy":
       return "policies";
     case "Tier":
       return "tiers";

@@ -2,12 +2,15 @@
  * Every policy kind normalized to one shape (a Calico policy with its effective policy-level
  * selector), and the tier order Felix evaluates them in.
  */
-import type { K8sNetworkPolicy, Model, Origin, PolicyType, Resource, Rule, Selector } from "../model/types.js";
+import type { ClusterNetworkPolicy, K8sNetworkPolicy, Model, Origin, PolicyType, Resource, Rule, Selector } from "../model/types.js";
 import {
   comparePolicySortKeys,
   compareTierOrder,
   DEFAULT_TIER,
   definedTier,
+  IMPLICIT_TIERS,
+  clusterPolicyPlacement,
+  clusterPolicyTypes,
   K8S_NETWORK_POLICY_ORDER,
   NAMESPACE_LABEL_PREFIX,
   policySortKey,
@@ -15,6 +18,7 @@ import {
   undefinedTier,
   type TierFacts,
 } from "../calico/index.js";
+import { clusterPolicySelectorParts, convertClusterPolicy, type ConvertedClusterPolicy } from "./clusterPolicy.js";
 import { convertK8sPolicy, k8sPolicySelector, type ConvertedK8sPolicy } from "./k8sPolicy.js";
 import {
   andSelectors,
@@ -26,10 +30,10 @@ import {
 } from "./selectors/selectorOps.js";
 
 export interface PolicyInfo {
-  /** Felix's policy id: `np/<ns>/<name>`, `gnp/<name>`, `knp/<ns>/<name>`. */
+  /** Felix's policy id: `np/<ns>/<name>`, `gnp/<name>`, `knp/<ns>/<name>`, `kcnp/<name>`. */
   readonly id: string;
   /** Kind named in the chain comment. */
-  readonly kind: "NetworkPolicy" | "GlobalNetworkPolicy" | "KubernetesNetworkPolicy";
+  readonly kind: "NetworkPolicy" | "GlobalNetworkPolicy" | "KubernetesNetworkPolicy" | "KubernetesClusterNetworkPolicy";
   readonly name: string;
   /** Set for namespaced kinds: rule selectors without a namespaceSelector are scoped to it. */
   readonly namespace?: string;
@@ -47,14 +51,30 @@ export interface PolicyInfo {
 }
 
 /** The kinds of resource a policy comes from. */
-export type PolicyResource = Extract<Resource, { readonly kind: "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "K8sNetworkPolicy" }>;
+export type PolicyResource = Extract<
+  Resource,
+  { readonly kind: "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "K8sNetworkPolicy" | "ClusterNetworkPolicy" }
+>;
 
 /** Kubernetes NetworkPolicies converted, by resource (both IP families render the same rule objects). */
 const converted = new WeakMap<K8sNetworkPolicy, ConvertedK8sPolicy>();
 
-/** A policy's rules in one direction (a Kubernetes NetworkPolicy's as Calico's converter makes them). */
+/** Cluster-scoped policies converted, by resource. */
+const convertedCluster = new WeakMap<ClusterNetworkPolicy, ConvertedClusterPolicy>();
+
+function clusterRules(r: ClusterNetworkPolicy): ConvertedClusterPolicy {
+  let c = convertedCluster.get(r);
+  if (!c) convertedCluster.set(r, (c = convertClusterPolicy(r)));
+  return c;
+}
+
+/**
+ * A policy's rules in one direction (a Kubernetes NetworkPolicy's or a cluster-scoped policy's
+ * as Calico's converter makes them).
+ */
 export function policyRules(p: PolicyInfo, direction: "ingress" | "egress"): readonly Rule[] {
   const r = p.resource;
+  if (r.kind === "ClusterNetworkPolicy") return direction === "ingress" ? clusterRules(r).ingress : clusterRules(r).egress;
   if (r.kind !== "K8sNetworkPolicy") return direction === "ingress" ? r.ingress : r.egress;
   let c = converted.get(r);
   if (!c) converted.set(r, (c = convertK8sPolicy(r)));
@@ -101,15 +121,8 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
       // Felix never renders preDNAT/doNotTrack policies into workload chains: they live in
       // tiers of their own, for host endpoints only (felix/calc/event_sequencer.go).
       if (r.preDNAT || r.doNotTrack) return undefined;
-      // globalnetworkpolicyprocessor.go appends the prefixed namespaceSelector to the selector
-      // text and then replaces every all() in it, the written selector's too, with
-      // has(projectcalico.org/namespace); then likewise the serviceAccountSelector, with
-      // has(projectcalico.org/serviceaccount). An empty written selector is not in that text.
-      const replaceAll = (sel: Selector, all: Selector): Selector => mapLabels(sel, (l) => l, () => all);
-      const append = (sel: Selector | undefined, part: Selector): Selector => (sel ? andSelectors(sel, part) : part);
-      let selector: Selector | undefined = r.selector.text.trim() === "" ? undefined : r.selector.ast;
-      if (r.namespaceSelector) selector = replaceAll(append(selector, mapLabels(r.namespaceSelector.ast, pcns)), hasLabel(NAMESPACE_LABEL));
-      if (r.serviceAccountSelector) selector = replaceAll(append(selector, mapLabels(r.serviceAccountSelector.ast, pcsa)), hasLabel(SERVICE_ACCOUNT_LABEL));
+      const written: Selector | undefined = r.selector.text.trim() === "" ? undefined : r.selector.ast;
+      const selector = globalPolicySelector(written, r.namespaceSelector?.ast, r.serviceAccountSelector?.ast);
       return {
         id: `gnp/${r.metadata.name}`,
         kind: "GlobalNetworkPolicy",
@@ -151,14 +164,47 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
         origin: r.origin,
       };
     }
+    case "ClusterNetworkPolicy": {
+      const place = clusterPolicyPlacement(r.apiKind, r.tier, r.metadata.name, r.priority);
+      const parts = clusterPolicySelectorParts(r);
+      const rules = clusterRules(r);
+      const types: PolicyType[] = clusterPolicyTypes(rules.ingress.length > 0, rules.egress.length > 0);
+      return {
+        id: place.id,
+        kind: place.keyKind === "KubernetesClusterNetworkPolicy" ? "KubernetesClusterNetworkPolicy" : "GlobalNetworkPolicy",
+        name: place.name,
+        tier: place.tier.name,
+        order: place.order,
+        selector: globalPolicySelector(parts.selector, parts.namespaceSelector, undefined) ?? parts.selector,
+        types,
+        resource: r,
+        origin: r.origin,
+      };
+    }
     default:
       return undefined;
   }
 }
 
-/** Tiers by name; `default` exists implicitly. */
+/**
+ * A GlobalNetworkPolicy's effective selector. globalnetworkpolicyprocessor.go appends the
+ * prefixed namespaceSelector to the selector text and then replaces every all() in it, the
+ * written selector's too, with has(projectcalico.org/namespace); then likewise the
+ * serviceAccountSelector, with has(projectcalico.org/serviceaccount). An empty written selector
+ * is not in that text. Undefined when there is nothing but an empty selector.
+ */
+function globalPolicySelector(written: Selector | undefined, namespaceSelector: Selector | undefined, serviceAccountSelector: Selector | undefined): Selector | undefined {
+  const replaceAll = (sel: Selector, all: Selector): Selector => mapLabels(sel, (l) => l, () => all);
+  const append = (sel: Selector | undefined, part: Selector): Selector => (sel ? andSelectors(sel, part) : part);
+  let selector = written;
+  if (namespaceSelector) selector = replaceAll(append(selector, mapLabels(namespaceSelector, pcns)), hasLabel(NAMESPACE_LABEL));
+  if (serviceAccountSelector) selector = replaceAll(append(selector, mapLabels(serviceAccountSelector, pcsa)), hasLabel(SERVICE_ACCOUNT_LABEL));
+  return selector;
+}
+
+/** Tiers by name; the implicit tiers (`IMPLICIT_TIERS`: default, kube-admin, ...) exist without a Tier resource. */
 export function collectTiers(model: Model): Map<string, TierFacts> {
-  const tiers = new Map<string, TierFacts>([[DEFAULT_TIER.name, DEFAULT_TIER]]);
+  const tiers = new Map<string, TierFacts>(IMPLICIT_TIERS.map((t): [string, TierFacts] => [t.name, t]));
   for (const r of model.resources) {
     if (r.kind === "Tier") tiers.set(r.metadata.name, definedTier(r.metadata.name, r.order, r.defaultAction));
   }

@@ -192,6 +192,9 @@ export function toStoredResources(resources: readonly Resource[], decoded: (r: R
       case "K8sNode":
         notes.push(note("not-stored", "Kubernetes Nodes are not stored in etcd: in etcd mode Felix reads the known hosts from Calico Nodes (projectcalico.org/v3 Node)", spanOf(r.origin, "kind")));
         break;
+      case "ClusterNetworkPolicy":
+        notes.push(note("not-stored", `${r.apiKind} is not stored in etcd: Calico reads the cluster-scoped policy kinds only with the Kubernetes datastore`, spanOf(r.origin, "kind")));
+        break;
       case "V1Profile":
       case "V1Policy":
       case "V1WorkloadEndpoint":

@@ -14,7 +14,7 @@ export const diagnosticCodes = {
   "missing-kind": "a document has no apiVersion or kind",
   "unknown-kind": "documents of a kind that has nothing to do with policy were skipped (note, one per kind)",
   "uncompiled-policy-kind":
-    "a kind that enforces policy in some cluster (AdminNetworkPolicy, CiliumNetworkPolicy, ...) is not compiled (error for compile and apply, warning for lint)",
+    "a kind that enforces policy in some cluster (CiliumNetworkPolicy, Antrea's policies, ...) is not compiled (error for compile and apply, warning for lint)",
   "staged-policy": "a Calico staged policy: Felix only reports what it would do, nothing is enforced (note)",
   // Structure (schema stage).
   "invalid-type": "a field has the wrong type",
@@ -45,6 +45,14 @@ export const diagnosticCodes = {
   "invalid-action": "a rule action is not one of the allowed actions",
   "invalid-policy-types": "policy types are duplicated or contradict the policy's rules",
   "unknown-tier": "a policy names a tier that is not defined (warning)",
+  "cluster-policy-fail-closed":
+    "a cluster-scoped policy rule has a peer Calico does not convert (nodes, domainNames): Calico fails it closed, Deny and Pass rules deny everything and Accept rules are left out (warning)",
+  "cluster-policy-named-port":
+    "an AdminNetworkPolicy or BaselineAdminNetworkPolicy rule has a namedPort, which Calico v3.31 ignores: the rule matches every protocol and port (warning)",
+  "cluster-policy-mixed-releases":
+    "ClusterNetworkPolicy beside AdminNetworkPolicy or BaselineAdminNetworkPolicy: no Calico release reads both kinds, policyc compiles both (warning)",
+  "cluster-policy-priority-tie":
+    "two cluster-scoped policies of one tier share a priority: the API leaves their order open, Calico orders them by name (warning)",
   "invalid-tag": "a v1 tag does not have the required format",
   "conflicting-options": "fields that exclude each other are both set",
   "unsupported-field": "no longer emitted (HTTP matches are compiled as Felix compiles them, service matches are compiled)",

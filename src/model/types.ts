@@ -284,6 +284,76 @@ export interface K8sNetworkPolicy extends ResourceBase {
 }
 
 // ---------------------------------------------------------------------------------------------
+// SIG Network's cluster-scoped policy (policy.networking.k8s.io)
+
+/** Which of the three cluster-scoped kinds a `ClusterNetworkPolicy` was written as. */
+export type ClusterPolicyApiKind = "ClusterNetworkPolicy" | "AdminNetworkPolicy" | "BaselineAdminNetworkPolicy";
+
+/** Pods in namespaces: both selectors must match (an empty one matches everything). */
+export interface NamespacedPods {
+  readonly namespaceSelector: LabelSelector;
+  readonly podSelector: LabelSelector;
+}
+
+/** The pods a cluster-scoped policy applies to: exactly one of the two is set. */
+export type ClusterPolicySubject =
+  | { readonly kind: "namespaces"; readonly namespaces: LabelSelector }
+  | { readonly kind: "pods"; readonly pods: NamespacedPods };
+
+/**
+ * One peer of a rule. `nodes` and `domainNames` are peers Calico does not convert (its converter
+ * fails the whole rule closed, see `ClusterPolicyRule.failClosed`); they are kept so that tools can
+ * point at them.
+ */
+export type ClusterPolicyPeer =
+  | { readonly kind: "namespaces"; readonly namespaces: LabelSelector; readonly path: string }
+  | { readonly kind: "pods"; readonly pods: NamespacedPods; readonly path: string }
+  /** Canonical CIDRs. */
+  | { readonly kind: "networks"; readonly networks: readonly string[]; readonly path: string }
+  | { readonly kind: "nodes"; readonly nodes: LabelSelector; readonly path: string }
+  | { readonly kind: "domainNames"; readonly domainNames: readonly string[]; readonly path: string };
+
+/** A destination port match: a protocol with every port or a range (`first === last` for one), or a named port. */
+export type ClusterPolicyPort =
+  | { readonly kind: "protocol"; readonly protocol: "TCP" | "UDP" | "SCTP"; readonly ports?: { readonly first: number; readonly last: number } }
+  | { readonly kind: "named"; readonly name: string };
+
+export interface ClusterPolicyRule {
+  /** `name` as written (at most 100 characters); absent when not given. */
+  readonly name?: string;
+  /** v1alpha1's Allow is written here as Accept (the same meaning). */
+  readonly action: "Accept" | "Deny" | "Pass";
+  /** `from` (ingress) or `to` (egress): at least one. */
+  readonly peers: readonly ClusterPolicyPeer[];
+  /** `protocols` (v1alpha2) or `ports` (v1alpha1); empty: every protocol and port. */
+  readonly ports: readonly ClusterPolicyPort[];
+  /**
+   * Set when Calico's converter cannot convert the rule (a `nodes` or `domainNames` peer): it
+   * replaces a Deny or Pass rule by "deny everything" and leaves an Accept rule out
+   * (libcalico-go/lib/backend/k8s/conversion/clusternetworkpolicy.go
+   * `k8sClusterNetPolHandleFailedRules`). The text says why.
+   */
+  readonly failClosed?: string;
+  readonly path: string;
+}
+
+/**
+ * `ClusterNetworkPolicy` (policy.networking.k8s.io/v1alpha2) and its predecessors
+ * `AdminNetworkPolicy` (tier Admin) and `BaselineAdminNetworkPolicy` (tier Baseline, v1alpha1),
+ * all three in one shape.
+ */
+export interface ClusterNetworkPolicy extends ResourceBase {
+  readonly kind: "ClusterNetworkPolicy";
+  readonly apiKind: ClusterPolicyApiKind;
+  readonly tier: "Admin" | "Baseline";
+  /** 0-1000; absent for BaselineAdminNetworkPolicy, which has none. */
+  readonly priority?: number;
+  readonly subject: ClusterPolicySubject;
+  readonly ingress: readonly ClusterPolicyRule[];
+  readonly egress: readonly ClusterPolicyRule[];
+}
+
+// ---------------------------------------------------------------------------------------------
 // Calico v3
 
 interface CalicoPolicyCommon extends ResourceBase {
@@ -481,6 +551,7 @@ export type Resource =
   | Pod
   | EndpointSlice
   | K8sNetworkPolicy
+  | ClusterNetworkPolicy
   | CalicoNetworkPolicy
   | GlobalNetworkPolicy
   | Tier

@@ -8,7 +8,7 @@ import { PROTO_IPIP, PROTO_UDP } from "../calico/index.js";
 import type { Address } from "./addresses.js";
 import { cidrAddress, cidrContains, parseAddress } from "./addresses.js";
 import type { Packet } from "./matchRule.js";
-import { calicoRuleMatches, k8sRuleMatches } from "./matchRule.js";
+import { calicoRuleMatches, clusterRuleMatches, k8sRuleMatches } from "./matchRule.js";
 import { profileNamed } from "./prepareModel.js";
 import { hostEncapsulationVerdict } from "./hostEncapsulation.js";
 import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
@@ -77,7 +77,14 @@ export function resolvePeer(prepared: Prepared, end: FlowEnd, family: 4 | 6, por
 }
 
 function ruleMatches(rule: PreparedRule, direction: Direction, pkt: Packet): boolean {
-  return rule.kind === "k8s" ? k8sRuleMatches(rule, direction, pkt) : calicoRuleMatches(rule, pkt);
+  switch (rule.kind) {
+    case "k8s":
+      return k8sRuleMatches(rule, direction, pkt);
+    case "cluster":
+      return clusterRuleMatches(rule, direction, pkt);
+    case "calico":
+      return calicoRuleMatches(rule, pkt);
+  }
 }
 
 /**
@@ -113,7 +120,8 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
     tier: for (const policy of applicable) {
       for (const [ruleIndex, rule] of policy[direction].entries()) {
         if (!ruleMatches(rule, direction, pkt)) continue;
-        steps.push({ kind: "rule", tier: tier.name, policyKind: policy.kind, policy: policy.display, ruleIndex, action: rule.action, file: policy.file, path: rule.path });
+        const ruleName = rule.kind === "cluster" && rule.name !== undefined ? { ruleName: rule.name } : {};
+        steps.push({ kind: "rule", tier: tier.name, policyKind: policy.kind, policy: policy.display, ruleIndex, ...ruleName, action: rule.action, file: policy.file, path: rule.path });
         if (rule.action === "Allow") return done(true);
         if (rule.action === "Deny") return done(false);
         if (rule.action === "Pass") {

@@ -12,7 +12,7 @@ function describePeer(p: PeerInfo): string {
 export function formatStep(step: Step): string {
   switch (step.kind) {
     case "rule":
-      return `tier ${step.tier}: ${step.policyKind} ${step.policy} rule ${step.ruleIndex} (${step.file}: ${step.path}) -> ${step.action}`;
+      return `tier ${step.tier}: ${step.policyKind} ${step.policy} rule ${step.ruleIndex}${step.ruleName !== undefined ? ` "${step.ruleName}"` : ""} (${step.file}: ${step.path}) -> ${step.action}`;
     case "tier-default":
       return `tier ${step.tier}: no rule decided -> tier default action ${step.action}`;
     case "profile":

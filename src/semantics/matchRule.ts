@@ -2,11 +2,21 @@
  * Whether one rule matches one packet, for Calico rules (policies and profiles) and Kubernetes
  * NetworkPolicy rules. The packet's two ends are already resolved to members and network sets.
  */
-import type { IcmpMatch, K8sPolicyPort, Port } from "../model/types.js";
+import type { ClusterPolicyPort, IcmpMatch, K8sPolicyPort, Port } from "../model/types.js";
 import { cidrContains } from "./addresses.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
-import type { Family, Membership, Peer, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule } from "./types.js";
+import type {
+  Family,
+  Membership,
+  Peer,
+  PreparedCalicoRule,
+  PreparedClusterPeer,
+  PreparedClusterRule,
+  PreparedEntity,
+  PreparedK8sPeer,
+  PreparedK8sRule,
+} from "./types.js";
 
 /** A new connection's first packet, resolved. */
 export interface Packet {
@@ -114,4 +124,32 @@ export function k8sRuleMatches(rule: PreparedK8sRule, direction: "ingress" | "eg
   if (rule.peers.length > 0 && !rule.peers.some((p) => k8sPeerMatches(p, end))) return false;
   if (rule.ports.length > 0 && !rule.ports.some((p) => k8sPortMatches(p, pkt))) return false;
   return true;
+}
+
+function clusterPeerMatches(peer: PreparedClusterPeer, end: Peer): boolean {
+  if ("nets" in peer) return peer.nets.some((c) => cidrContains(c, end.address));
+  return peerMatches(peer.members, end);
+}
+
+/**
+ * A cluster-scoped port entry: a protocol (TCP, UDP, SCTP) with every port or a destination port
+ * range; or a named port, which resolves on the destination endpoint with its own protocol.
+ */
+function clusterPortMatches(p: ClusterPolicyPort, pkt: Packet): boolean {
+  const port = pkt.dst.port;
+  if (p.kind === "named") return port !== undefined && namedPortMatches(pkt.dst, p.name, pkt.protocol, port);
+  if (protocolNumber(p.protocol) !== pkt.protocol) return false;
+  if (!p.ports) return true;
+  return port !== undefined && p.ports.first <= port && port <= p.ports.last;
+}
+
+/**
+ * Whether a cluster-scoped policy rule matches: some peer (the source for ingress, the
+ * destination for egress) and some port entry (none: every protocol and port).
+ */
+export function clusterRuleMatches(rule: PreparedClusterRule, direction: "ingress" | "egress", pkt: Packet): boolean {
+  if (rule.matchesAll) return true;
+  const end = direction === "ingress" ? pkt.src : pkt.dst;
+  if (!rule.peers.some((p) => clusterPeerMatches(p, end))) return false;
+  return rule.ports.length === 0 || rule.ports.some((p) => clusterPortMatches(p, pkt));
 }

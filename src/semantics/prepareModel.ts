@@ -11,6 +11,7 @@ import { policySelector } from "./effectiveSelector.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
 import { resolveMembers } from "./prepareMembers.js";
 import { indexServices } from "./services.js";
+import { prepareClusterPolicy } from "./prepareClusterPolicy.js";
 import { membershipCache, prepareCalicoRule, prepareK8sRule } from "./prepareRules.js";
 import type { Prepared, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
 import {
@@ -18,6 +19,7 @@ import {
   compareTierOrder,
   DEFAULT_TIER,
   definedTier,
+  implicitTier,
   K8S_NETWORK_POLICY_ORDER,
   K8S_ORCHESTRATOR,
   NAMESPACE_LABEL,
@@ -30,7 +32,7 @@ export interface PrepareOptions {
   readonly node?: string;
 }
 
-type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" }>;
+type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "ClusterNetworkPolicy" }>;
 
 /**
  * Prepares `model` for `evaluateFlow` and `reachabilityMatrix`. The model is not modified and the
@@ -43,7 +45,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
 
   const policies: PreparedPolicy[] = [];
   for (const r of model.resources) {
-    if (r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || r.kind === "GlobalNetworkPolicy" || r.kind === "V1Policy") {
+    if (r.kind === "ClusterNetworkPolicy" || r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || r.kind === "GlobalNetworkPolicy" || r.kind === "V1Policy") {
       if (!appliesToWorkloads(r)) continue;
       policies.push(preparePolicy(r, members, cache, selects));
     }
@@ -63,8 +65,10 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   const tierNames = new Set([...tierDefs.keys(), ...tiers.keys()]);
   const sortedTiers = [...tierNames]
     .map((name): PreparedTier => {
-      // A tier used but not defined (validation reports it) sorts last and denies by default.
-      const def = tierDefs.get(name) ?? { ...undefinedTier(name), policies: [] };
+      // A tier used but not defined (validation reports it) sorts last and denies by default,
+      // unless it is one of the tiers Calico creates (kube-admin, ...).
+      const implicit = implicitTier(name);
+      const def = tierDefs.get(name) ?? (implicit ? { ...implicit, policies: [] } : { ...undefinedTier(name), policies: [] });
       const list = [...(tiers.get(name) ?? [])].sort((a, b) => comparePolicyOrder(a.key, b.key));
       return { ...def, policies: list };
     })
@@ -94,7 +98,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
  * (felix/calc/event_sequencer.go, `tierInfoToProtoTierInfo`), so workloads never see them.
  */
 function appliesToWorkloads(r: PolicyResource): boolean {
-  return r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || (!r.preDNAT && !r.doNotTrack);
+  return r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || r.kind === "ClusterNetworkPolicy" || (!r.preDNAT && !r.doNotTrack);
 }
 
 function preparePolicy(
@@ -167,6 +171,8 @@ function preparePolicy(
         egress: r.egress.map((rule) => prepareCalicoRule(rule, undefined, cache)),
         file,
       };
+    case "ClusterNetworkPolicy":
+      return prepareClusterPolicy(r, members);
   }
 }
 

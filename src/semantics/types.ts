@@ -3,6 +3,7 @@
  * it, and the prepared form of a model (computed once by `prepareModel`).
  */
 import type {
+  ClusterPolicyPort,
   IcmpMatch,
   K8sPolicyPort,
   Labels,
@@ -41,7 +42,14 @@ export interface Flow {
   readonly icmpCode?: number;
 }
 
-export type PolicyKind = "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy";
+export type PolicyKind =
+  | "K8sNetworkPolicy"
+  | "NetworkPolicy"
+  | "GlobalNetworkPolicy"
+  | "V1Policy"
+  | "ClusterNetworkPolicy"
+  | "AdminNetworkPolicy"
+  | "BaselineAdminNetworkPolicy";
 
 /** One thing that happened while a direction was evaluated, in order. */
 export type Step =
@@ -53,6 +61,8 @@ export type Step =
       /** Display name: `ns/name` for namespaced kinds, `name` for global ones. */
       readonly policy: string;
       readonly ruleIndex: number;
+      /** The rule's `name`, for the cluster-scoped kinds that name their rules. */
+      readonly ruleName?: string;
       readonly action: RuleAction;
       readonly file: string;
       /** Dotted path of the rule in its document (`spec.ingress.2`). */
@@ -212,7 +222,25 @@ export interface PreparedK8sRule {
   readonly path: string;
 }
 
-export type PreparedRule = PreparedCalicoRule | PreparedK8sRule;
+/** A peer of a cluster-scoped policy rule: members (namespaces, pods) or networks. */
+export type PreparedClusterPeer = { readonly members: Membership } | { readonly nets: readonly Cidr[] };
+
+/** A rule of a cluster-scoped policy (see prepareClusterPolicy.ts). */
+export interface PreparedClusterRule {
+  readonly kind: "cluster";
+  /** Accept as Calico spells it (Allow), Deny, Pass. */
+  readonly action: "Allow" | "Deny" | "Pass";
+  readonly name?: string;
+  /** A rule Calico failed closed: matches every packet (its action is Deny). */
+  readonly matchesAll: boolean;
+  /** At least one, unless `matchesAll`. */
+  readonly peers: readonly PreparedClusterPeer[];
+  /** Empty: any protocol and port. */
+  readonly ports: readonly ClusterPolicyPort[];
+  readonly path: string;
+}
+
+export type PreparedRule = PreparedCalicoRule | PreparedK8sRule | PreparedClusterRule;
 
 export interface PreparedPolicy {
   readonly kind: PolicyKind;

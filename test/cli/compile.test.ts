@@ -69,7 +69,7 @@ describe("policyc compile", () => {
     const file = "fixtures/invalid/uncompiled-policy-kind.yaml";
     const run = await runCli(["compile", "--out", out, file]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`${file}:4:7: error[uncompiled-policy-kind]: policy.networking.k8s.io/v1alpha1 AdminNetworkPolicy enforces policy`);
+    expect(run.stderr).toContain(`${file}:4:7: error[uncompiled-policy-kind]: policy.networking.k8s.io/v1alpha2 AdminNetworkPolicy enforces policy`);
     expect(run.stderr).toContain(`${file}:18:7: error[uncompiled-policy-kind]: cilium.io/v2 CiliumNetworkPolicy`);
     expect(existsSync(out)).toBe(false);
     const lint = await runCli(["lint", file]);

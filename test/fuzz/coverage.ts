@@ -49,6 +49,15 @@ export const FEATURES = [
   "named port with different numbers on different endpoints",
   "named ports on a WorkloadEndpoint",
   "documents in random order",
+  "ClusterNetworkPolicy in the Admin tier",
+  "ClusterNetworkPolicy in the Baseline tier",
+  "ClusterNetworkPolicy priority tie",
+  "AdminNetworkPolicy",
+  "BaselineAdminNetworkPolicy",
+  "cluster-scoped Pass rule",
+  "cluster-scoped networks peer",
+  "cluster-scoped nodes peer (failed closed)",
+  "cluster-scoped named port",
 ] as const;
 
 export type Feature = (typeof FEATURES)[number];
@@ -202,6 +211,25 @@ export function clusterFeatures(resources: readonly object[]): Set<Feature> {
     }
     if (policyKind(d) === "NetworkPolicy" || policyKind(d) === "GlobalNetworkPolicy") has("serviceAccountSelector", spec["serviceAccountSelector"] !== undefined);
   }
+
+  // The cluster-scoped kinds (policy.networking.k8s.io).
+  const cluster = docs.filter((d) => d.apiVersion.startsWith("policy.networking.k8s.io/"));
+  const clusterRules = cluster.flatMap((d) => [...((d.spec?.["ingress"] as Rule[] | undefined) ?? []), ...((d.spec?.["egress"] as Rule[] | undefined) ?? [])]);
+  const clusterPeers = clusterRules.flatMap((r) => [...((r["from"] as Rule[] | undefined) ?? []), ...((r["to"] as Rule[] | undefined) ?? [])]);
+  const cnps = cluster.filter((d) => d.kind === "ClusterNetworkPolicy");
+  has("ClusterNetworkPolicy in the Admin tier", cnps.some((d) => d.spec?.["tier"] === "Admin"));
+  has("ClusterNetworkPolicy in the Baseline tier", cnps.some((d) => d.spec?.["tier"] === "Baseline"));
+  const cnpSlots = cnps.map((d) => `${String(d.spec?.["tier"])}/${String(d.spec?.["priority"])}`);
+  has("ClusterNetworkPolicy priority tie", cnpSlots.some((s, i) => cnpSlots.indexOf(s) !== i));
+  has("AdminNetworkPolicy", cluster.some((d) => d.kind === "AdminNetworkPolicy"));
+  has("BaselineAdminNetworkPolicy", cluster.some((d) => d.kind === "BaselineAdminNetworkPolicy"));
+  has("cluster-scoped Pass rule", clusterRules.some((r) => r["action"] === "Pass"));
+  has("cluster-scoped networks peer", clusterPeers.some((p) => "networks" in p));
+  has("cluster-scoped nodes peer (failed closed)", clusterPeers.some((p) => "nodes" in p));
+  has(
+    "cluster-scoped named port",
+    clusterRules.some((r) => [...((r["protocols"] as Rule[] | undefined) ?? []), ...((r["ports"] as Rule[] | undefined) ?? [])].some((p) => "destinationNamedPort" in p || "namedPort" in p)),
+  );
 
   const tiers = new Set(docs.filter((d) => d.kind === "Tier").map((d) => d.metadata.name));
   has("several tiers", tiers.size > 1);

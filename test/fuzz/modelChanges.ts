@@ -11,6 +11,7 @@
 import fc from "fast-check";
 import { calicoPolicyArb, profileArb, tiersArb } from "./calicoArbs.js";
 import { hostEndpointArb, podArb, serviceAccountsArb, v1WepArb, wepArb } from "./endpointArbs.js";
+import { clusterPolicyArb } from "./clusterPolicyArbs.js";
 import { k8sPolicyArb } from "./k8sArbs.js";
 import { v1PolicyArb, v1ProfileArb } from "./v1Arbs.js";
 import { compact, FUZZ_NODE, labelsArb, NAMESPACES, optional, REMOTE_NODE, TIERS, UNDEFINED_TIER, V1_PROFILES, V3_PROFILES } from "./vocabulary.js";
@@ -104,12 +105,13 @@ export const recipeArb: fc.Arbitrary<Recipe> = fc.oneof(
   { weight: 6, arbitrary: upsert(endpointIndex.chain((i) => podArb(i).map((e) => e.resource))) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant("relabel" as const), kind: fc.constant("Pod"), pick: fc.nat(), labels: labelsArb }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("movePod" as const), pick: fc.nat() }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constant("delete" as const), kind: fc.constantFrom<string | undefined>("Pod", "NetworkPolicy", "GlobalNetworkPolicy", undefined), pick: fc.nat() }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant("delete" as const), kind: fc.constantFrom<string | undefined>("Pod", "NetworkPolicy", "GlobalNetworkPolicy", "ClusterNetworkPolicy", "AdminNetworkPolicy", undefined), pick: fc.nat() }) },
   { weight: 3, arbitrary: upsert(namespaceArb) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("relabel" as const), kind: fc.constant("Namespace"), pick: fc.nat(), labels: teamArb }) },
   { weight: 3, arbitrary: upsert(k8sPolicyArb) },
   { weight: 4, arbitrary: upsert(calicoPolicyArb([...TIERS, UNDEFINED_TIER])) },
   { weight: 1, arbitrary: upsert(v1PolicyArb) },
+  { weight: 3, arbitrary: upsert(clusterPolicyArb) },
   { weight: 2, arbitrary: upsert(servicePolicyArb) },
   { weight: 2, arbitrary: upsert(endpointSliceArb) },
   { weight: 2, arbitrary: upsert(tiersArb.filter((ts) => ts.length > 0).map((ts) => ts[0]!)) },

@@ -7,7 +7,8 @@
  * maybe the node's host endpoint and a network set, Profiles and v1 profiles, tiers (some
  * defaulting to Pass, one named but never defined), and policies of every kind: Kubernetes
  * NetworkPolicies, Calico NetworkPolicies and GlobalNetworkPolicies (preDNAT, doNotTrack and
- * applyOnForward included) and v1 policies, with names and orders drawn from tiny pools so that
+ * applyOnForward included), v1 policies and the cluster-scoped kinds (ClusterNetworkPolicy,
+ * AdminNetworkPolicy, BaselineAdminNetworkPolicy), with names and orders drawn from tiny pools so that
  * names are shared across kinds and orders tie.
  *
  * The pieces live in vocabulary.ts, endpointArbs.ts, k8sArbs.ts, calicoArbs.ts and v1Arbs.ts;
@@ -18,6 +19,7 @@ import fc from "fast-check";
 import type { Flow } from "../../src/semantics/index.js";
 import { calicoPolicyArb, profileArb, tiersArb, usableTiers } from "./calicoArbs.js";
 import { hostEndpointArb, ipPoolsArb, nodesArb, podArb, type RandomEndpoint, serviceAccountsArb, v1WepArb, wepArb } from "./endpointArbs.js";
+import { clusterPolicyArb } from "./clusterPolicyArbs.js";
 import { k8sPolicyArb } from "./k8sArbs.js";
 import { v1PolicyArb, v1ProfileArb } from "./v1Arbs.js";
 import { compact, type Fam, HOST_V4, HOST_V6, NAMESPACES, optional, OUTSIDE_V4, OUTSIDE_V6, V1_PROFILES, V3_PROFILES } from "./vocabulary.js";
@@ -34,7 +36,7 @@ export interface RandomCluster {
   readonly hostEndpoint: boolean;
 }
 
-type PolicyKind = "k8s" | "calico" | "v1";
+type PolicyKind = "k8s" | "calico" | "v1" | "cluster";
 
 interface Meta {
   readonly apiVersion: string;
@@ -54,7 +56,9 @@ interface Meta {
  */
 function uniqueNames(policies: readonly object[]): object[] {
   const seen = new Set<string>();
-  return policies.map((p, i) => {
+  // The baseline kind is a singleton named `default`: a second one is left out, not renamed.
+  const baselines = policies.filter((p) => (p as Meta).kind === "BaselineAdminNetworkPolicy");
+  return policies.filter((p) => (p as Meta).kind !== "BaselineAdminNetworkPolicy" || p === baselines[0]).map((p, i) => {
     const m = p as Meta;
     const v1Policy = m.apiVersion === "v1" && m.kind === "policy";
     const kind = v1Policy || m.kind === "GlobalNetworkPolicy" ? "GlobalNetworkPolicy" : `${m.apiVersion}/${m.kind}`;
@@ -93,9 +97,11 @@ export function clusterArb(maxEndpoints = 6, maxPolicies = 5): fc.Arbitrary<Rand
         { weight: 2, arbitrary: fc.constant("k8s" as const) },
         { weight: 3, arbitrary: fc.constant("calico" as const) },
         { weight: c.v1 ? 2 : 0, arbitrary: fc.constant("v1" as const) },
+        { weight: 2, arbitrary: fc.constant("cluster" as const) },
       );
       const tierNames = usableTiers(c.tiers, c.undefinedTier);
-      const policyArb = (k: PolicyKind): fc.Arbitrary<object> => (k === "k8s" ? k8sPolicyArb : k === "calico" ? calicoPolicyArb(tierNames) : v1PolicyArb);
+      const policyArb = (k: PolicyKind): fc.Arbitrary<object> =>
+        k === "k8s" ? k8sPolicyArb : k === "calico" ? calicoPolicyArb(tierNames) : k === "cluster" ? clusterPolicyArb : v1PolicyArb;
       return fc.record({
         endpoints: fc.array(kinds, { minLength: c.endpointCount, maxLength: c.endpointCount }).chain((ks) =>
           fc.tuple(...ks.map((k, i) => (k === "pod" ? podArb(i) : k === "wep" ? wepArb(i) : v1WepArb(i)))),

@@ -38,9 +38,8 @@
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource, Rule as CalicoRule, Origin } from "../../model/types.js";
 import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
-import { DEFAULT_TIER, definedTier, undefinedTier, type TierFacts } from "../../calico/index.js";
+import { definedTier, FELIX_DEFAULTS, implicitTier, undefinedTier, type TierFacts } from "../../calico/index.js";
 import { compileModel, type CompileOptions } from "../compile.js";
-import { FELIX_DEFAULTS } from "../../calico/index.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
 import type { EndpointInfo, PodBase, PortLists } from "../endpoints.js";
 import { isEndpointPod, memberBase, memberSource, podBase, podEndpoint, podPorts, resolveMember } from "../endpoints.js";
@@ -145,7 +144,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   // Undefined tiers' facts are kept, so that an unchanged tier is the same object (see sameInputs).
   const undefinedTiers = new Map<string, TierFacts>();
   const tierOf = (name: string): TierFacts => {
-    const defined = tierResources.get(name) ?? (name === DEFAULT_TIER.name ? DEFAULT_TIER : undefined);
+    const defined = tierResources.get(name) ?? implicitTier(name);
     if (defined) return defined;
     let t = undefinedTiers.get(name);
     if (!t) undefinedTiers.set(name, (t = undefinedTier(name)));

@@ -15,6 +15,8 @@ import { buildCalicoNode, buildK8sNode } from "./build/node.js";
 import * as ks from "./schemas/kubernetes.js";
 import * as s3 from "./schemas/calicoV3.js";
 import * as s1 from "./schemas/calicoV1.js";
+import * as cnp from "./build/clusterPolicy.js";
+import * as sc from "./schemas/clusterPolicy.js";
 import { fromCrdV1 } from "./crdV1.js";
 
 /**
@@ -78,6 +80,9 @@ const handlers: Readonly<Record<string, KindHandler>> = {
   "v1/Pod": handler(ks.podSchema, k8s.buildPod, "apiserver", true),
   "v1/ServiceAccount": handler(ks.serviceAccountSchema, k8s.buildServiceAccount, "apiserver", true),
   "networking.k8s.io/v1/NetworkPolicy": handler(ks.k8sNetworkPolicySchema, k8s.buildK8sNetworkPolicy, "apiserver", true),
+  "policy.networking.k8s.io/v1alpha2/ClusterNetworkPolicy": handler(sc.clusterNetworkPolicySchema, cnp.buildClusterNetworkPolicy, "apiserver"),
+  "policy.networking.k8s.io/v1alpha1/AdminNetworkPolicy": handler(sc.adminNetworkPolicySchema, cnp.buildAdminNetworkPolicy, "apiserver"),
+  "policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy": handler(sc.baselineAdminNetworkPolicySchema, cnp.buildBaselineAdminNetworkPolicy, "apiserver"),
   "discovery.k8s.io/v1/EndpointSlice": handler(ks.endpointSliceSchema, k8s.buildEndpointSlice, "apiserver", true),
   "v1/Node": handler(ks.k8sNodeSchema, buildK8sNode, "apiserver"),
   // Not a custom resource: Calico's API server serves it; the Kubernetes datastore keeps nodes as Kubernetes Nodes.
@@ -105,9 +110,10 @@ const stagedKinds: readonly string[] = ["StagedNetworkPolicy", "StagedGlobalNetw
  * and a warning for `lint`. Keyed by API group (apiVersion without the version) and kind.
  */
 const uncompiledPolicyKinds: Readonly<Record<string, string>> = {
-  "policy.networking.k8s.io/AdminNetworkPolicy": "the cluster-scoped admin tier is not compiled yet",
-  "policy.networking.k8s.io/BaselineAdminNetworkPolicy": "the cluster-scoped baseline tier is not compiled yet",
-  "policy.networking.k8s.io/ClusterNetworkPolicy": "cluster-scoped policy is not compiled yet",
+  // Other versions of the cluster-scoped kinds (the compiled ones are matched above).
+  "policy.networking.k8s.io/AdminNetworkPolicy": "only policy.networking.k8s.io/v1alpha1 is compiled",
+  "policy.networking.k8s.io/BaselineAdminNetworkPolicy": "only policy.networking.k8s.io/v1alpha1 is compiled",
+  "policy.networking.k8s.io/ClusterNetworkPolicy": "only policy.networking.k8s.io/v1alpha2 is compiled",
   "cilium.io/CiliumNetworkPolicy": "Cilium's policy is enforced by Cilium, not by Calico",
   "cilium.io/CiliumClusterwideNetworkPolicy": "Cilium's policy is enforced by Cilium, not by Calico",
   "crd.antrea.io/NetworkPolicy": "Antrea's policy is enforced by Antrea, not by Calico",

@@ -61,6 +61,7 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
     case "Pod":
     case "EndpointSlice":
     case "K8sNetworkPolicy":
+    case "ClusterNetworkPolicy":
     case "NetworkPolicy":
     case "Tier":
     case "Profile":

@@ -27,7 +27,7 @@ describe("kinds", () => {
 
   test("policy kinds policyc does not compile are warnings at every document; staged kinds are a note", () => {
     const text = yaml(
-      "apiVersion: policy.networking.k8s.io/v1alpha1",
+      "apiVersion: policy.networking.k8s.io/v1alpha2",
       "kind: AdminNetworkPolicy",
       "metadata: {name: a}",
       "---",

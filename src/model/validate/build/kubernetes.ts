@@ -183,7 +183,7 @@ function buildPeer(ctx: BuildContext, p: PeerInput, path: string): K8sPeer {
   };
 }
 
-function toLabelSelector(s: LabelSelectorInput): LabelSelector {
+export function toLabelSelector(s: LabelSelectorInput): LabelSelector {
   return {
     matchLabels: { ...(s.matchLabels ?? {}) },
     matchExpressions: (s.matchExpressions ?? []).map((e) => ({ key: e.key, operator: e.operator, values: [...(e.values ?? [])] })),

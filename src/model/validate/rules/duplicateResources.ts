@@ -22,9 +22,10 @@ export const duplicateResources: ModelRule = {
         return;
       }
       const ns = r.metadata.namespace !== undefined ? ` in namespace ${r.metadata.namespace}` : "";
+      const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind;
       const message =
         earlier.kind === r.kind
-          ? `${r.kind} "${r.metadata.name}"${ns} is defined twice`
+          ? `${kind} "${r.metadata.name}"${ns} is defined twice`
           : `${r.kind} "${r.metadata.name}" is the same resource to Felix as ${earlier.kind} "${earlier.metadata.name}"`;
       report(
         error("duplicate-resource", message, spanOf(r.origin, "metadata.name"), [

@@ -2,6 +2,8 @@
  * The semantic rules, in the order they run. Resource rules see one built resource each; model
  * rules run afterwards over the resources that passed.
  */
+import { clusterPolicyPriority } from "./clusterPolicyPriority.js";
+import { clusterPolicyReleases } from "./clusterPolicyReleases.js";
 import { catchAllNotNets } from "./catchAllNotNets.js";
 import { duplicateEndpointIps } from "./duplicateEndpointIps.js";
 import { duplicateResources } from "./duplicateResources.js";
@@ -50,4 +52,4 @@ export const resourceRules: readonly ResourceRule[] = [
   serviceMatches,
 ];
 
-export const modelRules: readonly ModelRule[] = [duplicateResources, unknownTier, duplicateEndpointIps];
+export const modelRules: readonly ModelRule[] = [duplicateResources, unknownTier, duplicateEndpointIps, clusterPolicyPriority, clusterPolicyReleases];

@@ -8,6 +8,7 @@ import { spanOf, type LabelSelector, type Labels, type Resource } from "../../ty
 import { isLabelValue, isQualifiedName } from "../names.js";
 import { keySpanOf } from "./ruleHelpers.js";
 import type { Report, ResourceRule } from "./types.js";
+import { clusterPolicySelectors } from "../build/clusterPolicy.js";
 
 function checkLabels(r: Resource, report: Report, labels: Labels, path: string): void {
   for (const [key, value] of Object.entries(labels)) {
@@ -44,6 +45,10 @@ export const labelSyntax: ResourceRule = {
   check(r, report) {
     checkLabels(r, report, r.metadata.labels, "metadata.labels");
     if (r.kind === "Profile") checkLabels(r, report, r.labelsToApply, "spec.labelsToApply");
+    if (r.kind === "ClusterNetworkPolicy") {
+      for (const { selector, path } of clusterPolicySelectors(r)) checkSelector(r, report, selector, path);
+      return;
+    }
     if (r.kind !== "K8sNetworkPolicy") return;
     checkSelector(r, report, r.podSelector, "spec.podSelector");
     for (const rule of [...r.ingress, ...r.egress]) {
