@@ -4,6 +4,7 @@
  */
 import type { IcmpMatch, K8sPolicyPort, Port } from "../model/types.js";
 import { cidrContains } from "./addresses.js";
+import { hasBit } from "./bits.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
 import type { Family, Membership, Peer, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule } from "./types.js";
@@ -24,8 +25,8 @@ export interface Packet {
  * selector's IP set, so either one makes the packet match).
  */
 export function peerMatches(members: Membership, peer: Peer): boolean {
-  if (peer.member && members[peer.member.index] === true) return true;
-  return peer.networkSets.some((i) => members[i] === true);
+  if (peer.member && hasBit(members, peer.member.index)) return true;
+  return peer.networkSets.some((i) => hasBit(members, i));
 }
 
 /** ICMP type/code match: the type (if given) and the code (if given) must be the packet's. */
@@ -89,7 +90,7 @@ function k8sPeerMatches(peer: PreparedK8sPeer, end: Peer): boolean {
     const { cidr, except } = peer.ipBlock;
     return cidrContains(cidr, end.address) && !except.some((c) => cidrContains(c, end.address));
   }
-  return end.member !== undefined && peer.members?.[end.member.index] === true;
+  return end.member !== undefined && peer.members !== undefined && hasBit(peer.members, end.member.index);
 }
 
 /**
