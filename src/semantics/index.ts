@@ -34,3 +34,11 @@ export { evaluateFlow, endpointById, type EvaluateOptions } from "./evaluateFlow
 export { reachabilityMatrix, type MatrixPort, type PortMatrix, type ReachabilityMatrix } from "./reachabilityMatrix.js";
 export { formatVerdict, formatStep } from "./formatVerdict.js";
 export { protocolNumber } from "./prepareRules.js";
+export {
+  addressInterval,
+  equivalenceClasses,
+  type AddressInterval,
+  type EndpointClass,
+  type EquivalenceClasses,
+  type PortInterval,
+} from "./equivalenceClasses.js";
