@@ -31,7 +31,16 @@ export type {
 } from "./types.js";
 export { prepareModel, type PrepareOptions } from "./prepareModel.js";
 export { evaluateFlow, endpointById, type EvaluateOptions } from "./evaluateFlow.js";
-export { reachabilityMatrix, type MatrixPort, type PortMatrix, type ReachabilityMatrix } from "./reachabilityMatrix.js";
+export {
+  compactReachability,
+  reachabilityMatrix,
+  type CompactMatrix,
+  type CompactPortMatrix,
+  type MatrixPort,
+  type PortMatrix,
+  type ReachabilityMatrix,
+} from "./reachabilityMatrix.js";
+export { classReachability, type ClassReachability, type Probe } from "./classReachability.js";
 export { formatVerdict, formatStep } from "./formatVerdict.js";
 export { protocolNumber } from "./prepareRules.js";
 export {

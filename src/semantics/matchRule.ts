@@ -30,7 +30,7 @@ export function peerMatches(members: Membership, peer: Peer): boolean {
 }
 
 /** ICMP type/code match: the type (if given) and the code (if given) must be the packet's. */
-function icmpMatches(m: IcmpMatch, pkt: Packet): boolean {
+export function icmpMatches(m: IcmpMatch, pkt: Packet): boolean {
   if (pkt.protocol !== 1 && pkt.protocol !== 58) return false;
   if (m.type !== undefined && pkt.icmpType !== m.type) return false;
   if (m.code !== undefined && pkt.icmpCode !== m.code) return false;
@@ -64,7 +64,7 @@ function serviceMatches(service: NonNullable<PreparedEntity["service"]>, side: "
 }
 
 /** All criteria of an entity rule hold for the peer (an empty entity matches everything). */
-function entityMatches(e: PreparedEntity, side: "source" | "destination", peer: Peer, protocol: number): boolean {
+export function entityMatches(e: PreparedEntity, side: "source" | "destination", peer: Peer, protocol: number): boolean {
   if (e.service && !serviceMatches(e.service, side, peer, protocol)) return false;
   if (e.nets.length > 0 && !e.nets.some((c) => cidrContains(c, peer.address))) return false;
   if (e.notNets.some((c) => cidrContains(c, peer.address))) return false;
@@ -97,7 +97,7 @@ function k8sPeerMatches(peer: PreparedK8sPeer, end: Peer): boolean {
  * A Kubernetes port entry: the protocol must be the packet's; no port means every port; a number
  * (with endPort: a range) is the destination port; a name resolves on the destination endpoint.
  */
-function k8sPortMatches(p: K8sPolicyPort, pkt: Packet): boolean {
+export function k8sPortMatches(p: K8sPolicyPort, pkt: Packet): boolean {
   if (protocolNumber(p.protocol) !== pkt.protocol) return false;
   if (p.port === undefined) return true;
   const port = pkt.dst.port;

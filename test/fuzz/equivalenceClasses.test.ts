@@ -9,7 +9,8 @@ import { describe, expect, it } from "vitest";
 import { loadModel } from "../../src/model/loadModel.js";
 import { cidrAddress } from "../../src/semantics/addresses.js";
 import { addressInterval, equivalenceClasses, type EquivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
-import { evaluateFlow, prepareModel, type Flow, type FlowEnd, type Prepared, type Verdict } from "../../src/semantics/index.js";
+import { compactReachability, evaluateFlow, prepareModel, type Flow, type FlowEnd, type MatrixPort, type Prepared, type Verdict } from "../../src/semantics/index.js";
+import { matrixDifferences } from "../helpers/bruteMatrix.js";
 import { parseAddress } from "../../src/semantics/addresses.js";
 import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster, HOST_V4, HOST_V6, OUTSIDE_V4, OUTSIDE_V6 } from "./randomCluster.js";
 import { fuzzSeed } from "./settings.js";
@@ -108,5 +109,28 @@ describe("equivalence classes", () => {
     expect(flows).toBeGreaterThan(1000);
     // The classes must actually merge endpoints somewhere, or the test proves little.
     expect(merged).toBeGreaterThan(0);
+  });
+
+  it("give the matrix every pair's verdict (classReachability against brute force)", { timeout: 300_000 }, () => {
+    let cells = 0;
+    const probeArb = fc.oneof(
+      fc.record({ port: fc.constantFrom(...PORTS), protocol: fc.constantFrom("TCP", "UDP", "SCTP" as const), srcPort: fc.constantFrom(40000, 53, 80) }),
+      fc.record({ port: fc.constant(0), protocol: fc.constantFrom("ICMP", "ICMPv6" as const), icmpType: fc.constantFrom(8, 0, 128, 1), icmpCode: fc.constantFrom(0, 1) }),
+    );
+    fc.assert(
+      fc.property(clusterArb(8, 6), fc.array(probeArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, ports: MatrixPort[], everyLocal) => {
+        const cluster = withCopies(random);
+        const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(cluster) }]);
+        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
+        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        for (const family of [4, 6] as const) {
+          const compact = compactReachability(prepared, ports, family);
+          expect(matrixDifferences(prepared, compact, ports, family), clusterYaml(cluster)).toEqual([]);
+          cells += compact.endpoints.length ** 2 * ports.length;
+        }
+      }),
+      { seed: fuzzSeed(), numRuns: Number(process.env.CLASSES_RUNS ?? 300), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+    );
+    expect(cells).toBeGreaterThan(1000);
   });
 });

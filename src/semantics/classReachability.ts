@@ -1,0 +1,330 @@
+/**
+ * `classReachability`: who may connect to whom for one probe (protocol and ports), over the
+ * equivalence classes, without evaluating each pair. For each class, each direction is evaluated
+ * once against the set of all classes at the other end: the same walk as `evaluateDirection`
+ * (tiers, policies, rules, tier defaults, profiles, the pass mark), but each rule removes from
+ * the set of still-undecided peers the classes it matches, as a bit set. What a rule matches at
+ * the other end does not depend on the evaluated endpoint, so it is computed once per rule.
+ *
+ * The result is exactly `evaluatePacket`'s verdict for every pair of endpoints (a property test
+ * checks it against brute force).
+ */
+import type { Address, Cidr } from "./addresses.js";
+import { cidrAddress, cidrContains } from "./addresses.js";
+import type { Port } from "../model/types.js";
+import type { Bits } from "./bits.js";
+import { andBits, andNotBits, bitsWhere, emptyBits, fullBits, hasBit, isEmptyBits, orBits } from "./bits.js";
+import type { EquivalenceClasses } from "./equivalenceClasses.js";
+import type { Packet } from "./matchRule.js";
+import { entityMatches, icmpMatches, k8sPortMatches } from "./matchRule.js";
+import { profileNamed } from "./prepareModel.js";
+import { protocolNumber } from "./prepareRules.js";
+import { addressPortKey } from "./services.js";
+import type { Family, Membership, Peer, Prepared, PreparedCalicoRule, PreparedEntity, PreparedK8sRule, PreparedMember, PreparedRule } from "./types.js";
+
+/** The first packet of the flows a matrix probes. */
+export interface Probe {
+  readonly protocol: number;
+  readonly srcPort?: number;
+  readonly dstPort?: number;
+  readonly icmpType?: number;
+  readonly icmpCode?: number;
+}
+
+export interface ClassReachability {
+  readonly classes: EquivalenceClasses;
+  /**
+   * Whether an endpoint of class `from` may open the probed connection to an endpoint of class
+   * `to` (egress at `from` when it is local, ingress at `to` when it is local).
+   */
+  readonly allowed: (from: number, to: number) => boolean;
+}
+
+type Direction = "ingress" | "egress";
+
+/** Bit sets over the classes for what rules test at the other end, cached. */
+class OtherEnd {
+  private readonly size: number;
+  private readonly reps: readonly Peer[];
+  private readonly byMembership = new Map<Membership, Bits>();
+  private readonly byMember = new Map<Membership, Bits>();
+  private readonly byCidr = new Map<string, Bits>();
+  private readonly byName = new Map<string, Bits>();
+  private readonly byService = new Map<object, Bits>();
+  readonly all: Bits;
+  readonly none: Bits;
+
+  constructor(reps: readonly Peer[]) {
+    this.size = reps.length;
+    this.reps = reps;
+    this.all = fullBits(this.size);
+    this.none = emptyBits(this.size);
+  }
+
+  private where(f: (peer: Peer) => boolean): Bits {
+    return bitsWhere(this.size, (c) => f(this.reps[c]!));
+  }
+
+  /** Classes whose endpoint the selector matches, directly or through a network set. */
+  peer(m: Membership): Bits {
+    let b = this.byMembership.get(m);
+    if (!b) this.byMembership.set(m, (b = this.where((p) => hasBit(m, p.member!.index) || p.networkSets.some((i) => hasBit(m, i)))));
+    return b;
+  }
+
+  /** Classes whose endpoint is in the membership (Kubernetes peers: the owning endpoint only). */
+  member(m: Membership): Bits {
+    let b = this.byMember.get(m);
+    if (!b) this.byMember.set(m, (b = this.where((p) => hasBit(m, p.member!.index))));
+    return b;
+  }
+
+  cidr(c: Cidr): Bits {
+    const key = c.text;
+    let b = this.byCidr.get(key);
+    if (!b) this.byCidr.set(key, (b = this.where((p) => cidrContains(c, p.address))));
+    return b;
+  }
+
+  named(name: string, protocol: number, port: number): Bits {
+    const key = `${name} ${protocol} ${port}`;
+    let b = this.byName.get(key);
+    if (!b) this.byName.set(key, (b = this.where((p) => p.member!.ports.some((np) => np.name === name && protocolNumber(np.protocol) === protocol && np.port === port))));
+    return b;
+  }
+
+  service(service: NonNullable<PreparedEntity["service"]>, side: "source" | "destination", protocol: number, port: number | undefined): Bits {
+    // One cache entry per service object and side (the probe is fixed for an OtherEnd).
+    const key = side === "source" ? service.endpoints.addresses : service.endpoints.addressPorts;
+    let b = this.byService.get(key);
+    if (!b) {
+      b =
+        side === "source"
+          ? this.where((p) => service.endpoints.addresses.has(p.address.text))
+          : this.where((p) => port !== undefined && service.endpoints.addressPorts.has(addressPortKey(p.address.text, protocol, port)));
+      this.byService.set(key, b);
+    }
+    return b;
+  }
+}
+
+/** Classes whose port on this side is in `ports` (see `portListMatches`). */
+function portsOver(ports: readonly Port[], protocol: number, port: number | undefined, other: OtherEnd): Bits {
+  if (port === undefined) return other.none;
+  let out = other.none;
+  for (const p of ports) {
+    if (p.kind === "range") {
+      if (p.first <= port && port <= p.last) return other.all;
+    } else {
+      out = orBits(out, other.named(p.name, protocol, port));
+    }
+  }
+  return out;
+}
+
+/** The classes an entity rule matches at the other end (see `entityMatches`). */
+function entityOver(e: PreparedEntity, side: "source" | "destination", protocol: number, port: number | undefined, other: OtherEnd): Bits {
+  let out = other.all;
+  if (e.service) out = andBits(out, other.service(e.service, side, protocol, port));
+  if (e.nets.length > 0) out = andBits(out, e.nets.reduce((acc, c) => orBits(acc, other.cidr(c)), other.none));
+  for (const c of e.notNets) out = andNotBits(out, other.cidr(c));
+  if (e.selector) out = andBits(out, other.peer(e.selector.members));
+  for (const s of e.notSelectors) out = andNotBits(out, other.peer(s.members));
+  if (e.ports.length > 0) out = andBits(out, portsOver(e.ports, protocol, port, other));
+  if (e.notPorts.length > 0) out = andNotBits(out, portsOver(e.notPorts, protocol, port, other));
+  return out;
+}
+
+/** What a Calico rule asks of the packet alone (see `calicoRuleMatches`). */
+function calicoPacketMatches(rule: PreparedCalicoRule, pkt: Packet): boolean {
+  if (rule.family !== undefined && rule.family !== pkt.family) return false;
+  if (rule.protocol !== undefined && rule.protocol !== pkt.protocol) return false;
+  if (rule.notProtocol !== undefined && rule.notProtocol === pkt.protocol) return false;
+  if (rule.icmp && !icmpMatches(rule.icmp, pkt)) return false;
+  if (rule.notICMP && icmpMatches(rule.notICMP, pkt)) return false;
+  return true;
+}
+
+/** Per direction, what each rule matches at the other end, for one probe. */
+class RuleSets {
+  private readonly cache = new Map<PreparedRule, Bits>();
+  constructor(
+    private readonly direction: Direction,
+    private readonly probe: Probe,
+    readonly other: OtherEnd,
+  ) {}
+
+  of(rule: PreparedRule): Bits {
+    let b = this.cache.get(rule);
+    if (!b) this.cache.set(rule, (b = this.compute(rule)));
+    return b;
+  }
+
+  private compute(rule: PreparedRule): Bits {
+    const { protocol } = this.probe;
+    const other = this.other;
+    // The other end: the source for ingress, the destination for egress.
+    const side = this.direction === "ingress" ? "source" : "destination";
+    const port = this.direction === "ingress" ? this.probe.srcPort : this.probe.dstPort;
+    if (rule.kind === "calico") return entityOver(rule[side], side, protocol, port, other);
+    return k8sPeersOver(rule, other);
+  }
+}
+
+function k8sPeersOver(rule: PreparedK8sRule, other: OtherEnd): Bits {
+  if (rule.peers.length === 0) return other.all;
+  let out = other.none;
+  for (const peer of rule.peers) {
+    if (peer.ipBlock) {
+      const { cidr, except } = peer.ipBlock;
+      out = orBits(out, except.reduce((acc, c) => andNotBits(acc, other.cidr(c)), other.cidr(cidr)));
+    } else if (peer.members) {
+      out = orBits(out, other.member(peer.members));
+    }
+  }
+  return out;
+}
+
+/** Kubernetes egress ports name the destination's ports: per class when a name is involved. */
+function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd): Bits {
+  if (rule.ports.length === 0) return other.all;
+  let out = other.none;
+  for (const p of rule.ports) {
+    if (protocolNumber(p.protocol) !== probe.protocol) continue;
+    if (p.port === undefined) return other.all;
+    const port = probe.dstPort;
+    if (port === undefined) continue;
+    if (typeof p.port === "number") {
+      if (p.endPort !== undefined ? p.port <= port && port <= p.endPort : p.port === port) return other.all;
+    } else {
+      out = orBits(out, other.named(p.port, probe.protocol, port));
+    }
+  }
+  return out;
+}
+
+/**
+ * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
+ * (`evaluateDirection` over a set of peers).
+ */
+function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, probe: Probe, family: Family, sets: RuleSets): Bits {
+  const other = sets.other;
+  const endpoint = fixed.member!;
+  const type = direction === "ingress" ? "Ingress" : "Egress";
+  // The fixed end of the packet; the other end is never read by the checks made here.
+  const pkt: Packet = {
+    family,
+    protocol: probe.protocol,
+    src: fixed,
+    dst: fixed,
+    ...(probe.icmpType !== undefined ? { icmpType: probe.icmpType } : {}),
+    ...(probe.icmpCode !== undefined ? { icmpCode: probe.icmpCode } : {}),
+  };
+  const fixedSide = direction === "ingress" ? "destination" : "source";
+  /** What the rule matches among the peers, given the fixed end. */
+  const matches = (rule: PreparedRule): Bits => {
+    if (rule.kind === "calico") {
+      if (!calicoPacketMatches(rule, pkt) || !entityMatches(rule[fixedSide], fixedSide, fixed, probe.protocol)) return other.none;
+      return sets.of(rule);
+    }
+    if (direction === "ingress") {
+      if (rule.ports.length > 0 && !rule.ports.some((p) => k8sPortMatches(p, pkt))) return other.none;
+      return sets.of(rule);
+    }
+    return andBits(sets.of(rule), k8sEgressPortsOver(rule, probe, other));
+  };
+
+  let remaining = other.all;
+  let allowed = other.none;
+  let passMark = other.none;
+  for (const tier of prepared.tiers) {
+    const applicable = tier.policies.filter((p) => hasBit(p.selects, endpoint.index) && p.types.includes(type));
+    if (applicable.length === 0) continue;
+    let inTier = remaining;
+    let passed = other.none;
+    for (const policy of applicable) {
+      for (const rule of policy[direction]) {
+        if (isEmptyBits(inTier)) break;
+        const hit = andBits(inTier, matches(rule));
+        if (rule.action === "Log" || isEmptyBits(hit)) continue;
+        inTier = andNotBits(inTier, hit);
+        if (rule.action === "Allow") {
+          allowed = orBits(allowed, hit);
+          remaining = andNotBits(remaining, hit);
+        } else if (rule.action === "Deny") {
+          remaining = andNotBits(remaining, hit);
+        } else {
+          passed = orBits(passed, hit);
+        }
+      }
+    }
+    // The pass mark is cleared at each tier the endpoint takes part in.
+    passMark = passed;
+    if (tier.defaultAction === "Deny") remaining = andNotBits(remaining, inTier);
+  }
+
+  for (const name of endpoint.profiles) {
+    const profile = profileNamed(prepared, name);
+    if (!profile) continue;
+    let active = remaining;
+    for (const rule of profile[direction]) {
+      if (isEmptyBits(active)) break;
+      const matched = andBits(active, matches(rule));
+      const byPassMark =
+        rule.action === "Pass" && (rule.renderedIn === undefined || rule.renderedIn === family) ? andNotBits(andBits(active, passMark), matched) : other.none;
+      const hit = orBits(matched, byPassMark);
+      if (rule.action === "Log" || isEmptyBits(hit)) continue;
+      active = andNotBits(active, hit);
+      if (rule.action === "Allow") {
+        allowed = orBits(allowed, hit);
+        remaining = andNotBits(remaining, hit);
+      } else if (rule.action === "Deny") {
+        remaining = andNotBits(remaining, hit);
+      } else {
+        passMark = orBits(passMark, hit);
+      }
+    }
+  }
+  return allowed;
+}
+
+/** An endpoint as a flow end (its first address of the family), with its network sets. */
+function endpointPeer(prepared: Prepared, member: PreparedMember, family: Family, port: number | undefined): Peer {
+  const net = member.nets.find((c) => c.family === family)!;
+  const address: Address = cidrAddress(net);
+  const networkSets: number[] = [];
+  for (const m of prepared.members) {
+    if ((m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet") && m.nets.some((c) => cidrContains(c, address))) networkSets.push(m.index);
+  }
+  return { address, member, networkSets, ...(port !== undefined ? { port } : {}) };
+}
+
+/**
+ * Reachability between the classes of `classes` for one probe. `isLocal` must be the locality
+ * the classes were computed with.
+ */
+export function classReachability(prepared: Prepared, classes: EquivalenceClasses, probe: Probe, isLocal: (m: PreparedMember) => boolean): ClassReachability {
+  const family = classes.family;
+  const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
+  const base = reps.map((m) => endpointPeer(prepared, m, family, undefined));
+  const withPort = (p: Peer, port: number | undefined): Peer => (port === undefined ? p : { ...p, port });
+  // As a source the endpoint has the probe's source port, as a destination its destination port.
+  const asSource = base.map((p) => withPort(p, probe.srcPort));
+  const asDestination = base.map((p) => withPort(p, probe.icmpType === undefined ? probe.dstPort : undefined));
+  const dstProbe: Probe = probe.icmpType === undefined ? probe : { ...probe, dstPort: undefined };
+  const egressSets = new RuleSets("egress", dstProbe, new OtherEnd(asDestination));
+  const ingressSets = new RuleSets("ingress", probe, new OtherEnd(asSource));
+
+  const egress: (Bits | undefined)[] = reps.map((m, c) => (isLocal(m) ? allowedOver(prepared, asSource[c]!, "egress", dstProbe, family, egressSets) : undefined));
+  const ingress: (Bits | undefined)[] = reps.map((m, c) =>
+    isLocal(m) ? allowedOver(prepared, asDestination[c]!, "ingress", dstProbe, family, ingressSets) : undefined,
+  );
+  return {
+    classes,
+    allowed: (from, to) => {
+      const e = egress[from];
+      const i = ingress[to];
+      return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+    },
+  };
+}
