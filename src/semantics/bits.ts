@@ -85,3 +85,56 @@ export function* bitIndexes(a: Bits): Generator<number> {
     }
   }
 }
+
+/** `out = a & b`, in place; whether the result has any member. */
+export function andInto(out: Uint32Array, a: Bits, b: Bits): boolean {
+  let any = 0;
+  for (let w = 0; w < out.length; w++) any |= out[w] = a[w]! & b[w]!;
+  return any !== 0;
+}
+
+/** `a = a & ~b`, in place. */
+export function andNotInPlace(a: Uint32Array, b: Bits): void {
+  for (let w = 0; w < a.length; w++) a[w]! &= ~b[w]!;
+}
+
+/** `a = a | b`, in place. */
+export function orInPlace(a: Uint32Array, b: Bits): void {
+  for (let w = 0; w < a.length; w++) a[w]! |= b[w]!;
+}
+
+/**
+ * Transposes a 32×32 bit block in place: bit `c` of `a[r]` becomes bit `r` of `a[c]` (Hacker's
+ * Delight, 2nd ed., §7-3, swapping ever smaller sub-blocks).
+ */
+function transpose32(a: Uint32Array): void {
+  let m = 0x0000ffff;
+  for (let j = 16; j !== 0; j >>>= 1, m = (m ^ (m << j)) >>> 0) {
+    for (let k = 0; k < 32; k = ((k | j) + 1) & ~j) {
+      const t = ((a[k]! >>> j) ^ a[k | j]!) & m;
+      a[k]! ^= t << j;
+      a[k | j]! ^= t;
+    }
+  }
+}
+
+/**
+ * The transpose of a square bit matrix given by rows (`rows[r]` has bit `c` for cell (r, c), each
+ * of `size` bits): `out[c]` has bit `r`. Works on 32×32 blocks.
+ */
+export function transposeBits(rows: readonly Bits[], size: number): Uint32Array[] {
+  const wordsPerRow = (size + 31) >>> 5;
+  const out = Array.from({ length: size }, () => new Uint32Array(wordsPerRow));
+  const block = new Uint32Array(32);
+  for (let rw = 0; rw < wordsPerRow; rw++) {
+    for (let cw = 0; cw < wordsPerRow; cw++) {
+      for (let k = 0; k < 32; k++) block[k] = rows[(rw << 5) + k]?.[cw] ?? 0;
+      transpose32(block);
+      for (let k = 0; k < 32; k++) {
+        const row = out[(cw << 5) + k];
+        if (row) row[rw] = block[k]!;
+      }
+    }
+  }
+  return out;
+}

@@ -13,14 +13,14 @@ import type { Address, Cidr } from "./addresses.js";
 import { cidrAddress, cidrContains } from "./addresses.js";
 import type { Port } from "../model/types.js";
 import type { Bits } from "./bits.js";
-import { andBits, andNotBits, bitsWhere, emptyBits, fullBits, hasBit, isEmptyBits, orBits } from "./bits.js";
+import { andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, fullBits, hasBit, orBits, orInPlace, setBit, transposeBits } from "./bits.js";
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { Packet } from "./matchRule.js";
 import { entityMatches, icmpMatches, k8sPortMatches } from "./matchRule.js";
 import { profileNamed } from "./prepareModel.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
-import type { Family, Membership, Peer, Prepared, PreparedCalicoRule, PreparedEntity, PreparedK8sRule, PreparedMember, PreparedRule } from "./types.js";
+import type { Family, Membership, Peer, Prepared, PreparedCalicoRule, PreparedEntity, PreparedK8sRule, PreparedMember, PreparedPolicy, PreparedRule } from "./types.js";
 
 /** The first packet of the flows a matrix probes. */
 export interface Probe {
@@ -38,6 +38,8 @@ export interface ClassReachability {
    * `to` (egress at `from` when it is local, ingress at `to` when it is local).
    */
   readonly allowed: (from: number, to: number) => boolean;
+  /** The classes an endpoint of class `from` may connect to (computed once per class). */
+  readonly allowedFrom: (from: number) => Bits;
 }
 
 type Direction = "ingress" | "egress";
@@ -46,6 +48,11 @@ type Direction = "ingress" | "egress";
 class OtherEnd {
   private readonly size: number;
   private readonly reps: readonly Peer[];
+  private readonly classOf: Readonly<Int32Array>;
+  /** Classes by their representative's address, ascending, for CIDR lookups. */
+  private readonly byAddress: readonly number[];
+  /** Per network set (member index), the classes whose address it contains. */
+  private readonly inNetworkSet = new Map<number, number[]>();
   private readonly byMembership = new Map<Membership, Bits>();
   private readonly byMember = new Map<Membership, Bits>();
   private readonly byCidr = new Map<string, Bits>();
@@ -54,35 +61,78 @@ class OtherEnd {
   readonly all: Bits;
   readonly none: Bits;
 
-  constructor(reps: readonly Peer[]) {
+  constructor(reps: readonly Peer[], classOf: Readonly<Int32Array>) {
     this.size = reps.length;
     this.reps = reps;
+    this.classOf = classOf;
     this.all = fullBits(this.size);
     this.none = emptyBits(this.size);
+    this.byAddress = reps.map((_, c) => c).sort((x, y) => (reps[x]!.address.value < reps[y]!.address.value ? -1 : reps[x]!.address.value > reps[y]!.address.value ? 1 : 0));
+    reps.forEach((p, c) => {
+      for (const n of p.networkSets) {
+        let list = this.inNetworkSet.get(n);
+        if (!list) this.inNetworkSet.set(n, (list = []));
+        list.push(c);
+      }
+    });
   }
 
   private where(f: (peer: Peer) => boolean): Bits {
     return bitsWhere(this.size, (c) => f(this.reps[c]!));
   }
 
+  /**
+   * Classes whose endpoint is in the membership: every member of a class is in it or none is,
+   * so the members' classes are the answer (the cost is the membership's size).
+   */
+  member(m: Membership): Bits {
+    let b = this.byMember.get(m);
+    if (!b) {
+      const out = emptyBits(this.size);
+      for (const i of bitIndexes(m)) {
+        const c = this.classOf[i]!;
+        if (c >= 0) setBit(out, c);
+      }
+      this.byMember.set(m, (b = out));
+    }
+    return b;
+  }
+
   /** Classes whose endpoint the selector matches, directly or through a network set. */
   peer(m: Membership): Bits {
     let b = this.byMembership.get(m);
-    if (!b) this.byMembership.set(m, (b = this.where((p) => hasBit(m, p.member!.index) || p.networkSets.some((i) => hasBit(m, i)))));
+    if (!b) {
+      const out = Uint32Array.from(this.member(m));
+      for (const [n, classes] of this.inNetworkSet) if (hasBit(m, n)) for (const c of classes) setBit(out, c);
+      this.byMembership.set(m, (b = out));
+    }
     return b;
   }
 
-  /** Classes whose endpoint is in the membership (Kubernetes peers: the owning endpoint only). */
-  member(m: Membership): Bits {
-    let b = this.byMember.get(m);
-    if (!b) this.byMember.set(m, (b = this.where((p) => hasBit(m, p.member!.index))));
-    return b;
-  }
-
-  cidr(c: Cidr): Bits {
-    const key = c.text;
+  cidr(cidr: Cidr): Bits {
+    const key = cidr.text;
     let b = this.byCidr.get(key);
-    if (!b) this.byCidr.set(key, (b = this.where((p) => cidrContains(c, p.address))));
+    if (!b) {
+      const out = emptyBits(this.size);
+      const bits = cidr.family === 4 ? 32 : 128;
+      const first = cidr.network;
+      const last = first + (1n << BigInt(bits - cidr.prefix)) - 1n;
+      // The first class at or after `first`, then every one up to `last`.
+      let lo = 0;
+      let hi = this.byAddress.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.reps[this.byAddress[mid]!]!.address.value < first) lo = mid + 1;
+        else hi = mid;
+      }
+      for (let k = lo; k < this.byAddress.length; k++) {
+        const c = this.byAddress[k]!;
+        const peer = this.reps[c]!;
+        if (peer.address.value > last) break;
+        if (peer.address.family === cidr.family) setBit(out, c);
+      }
+      this.byCidr.set(key, (b = out));
+    }
     return b;
   }
 
@@ -207,10 +257,9 @@ function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
  * (`evaluateDirection` over a set of peers).
  */
-function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, probe: Probe, family: Family, sets: RuleSets): Bits {
+function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, probe: Probe, family: Family, sets: RuleSets, applicableByTier: readonly (readonly PreparedPolicy[])[]): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
-  const type = direction === "ingress" ? "Ingress" : "Egress";
   // The fixed end of the packet; the other end is never read by the checks made here.
   const pkt: Packet = {
     family,
@@ -234,69 +283,90 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
     return andBits(sets.of(rule), k8sEgressPortsOver(rule, probe, other));
   };
 
-  let remaining = other.all;
-  let allowed = other.none;
-  let passMark = other.none;
-  for (const tier of prepared.tiers) {
-    const applicable = tier.policies.filter((p) => hasBit(p.selects, endpoint.index) && p.types.includes(type));
+  // Working sets, updated in place (this runs once per class and direction).
+  const remaining = Uint32Array.from(other.all);
+  const allowed = Uint32Array.from(other.none);
+  let passMark = Uint32Array.from(other.none);
+  const inTier = new Uint32Array(other.all.length);
+  const hit = new Uint32Array(other.all.length);
+  const extra = new Uint32Array(other.all.length);
+  /** Applies a rule's action to the peers in `hit`; `scope` is what the rule was evaluated over. */
+  const decide = (action: PreparedRule["action"], scope: Uint32Array, passed: Uint32Array): void => {
+    andNotInPlace(scope, hit);
+    if (action === "Allow") {
+      orInPlace(allowed, hit);
+      andNotInPlace(remaining, hit);
+    } else if (action === "Deny") {
+      andNotInPlace(remaining, hit);
+    } else {
+      orInPlace(passed, hit);
+    }
+  };
+  for (const [t, tier] of prepared.tiers.entries()) {
+    const applicable = applicableByTier[t] ?? [];
     if (applicable.length === 0) continue;
-    let inTier = remaining;
-    let passed = other.none;
+    inTier.set(remaining);
+    const passed = new Uint32Array(other.all.length);
     for (const policy of applicable) {
       for (const rule of policy[direction]) {
-        if (isEmptyBits(inTier)) break;
-        const hit = andBits(inTier, matches(rule));
-        if (rule.action === "Log" || isEmptyBits(hit)) continue;
-        inTier = andNotBits(inTier, hit);
-        if (rule.action === "Allow") {
-          allowed = orBits(allowed, hit);
-          remaining = andNotBits(remaining, hit);
-        } else if (rule.action === "Deny") {
-          remaining = andNotBits(remaining, hit);
-        } else {
-          passed = orBits(passed, hit);
-        }
+        if (rule.action === "Log") continue;
+        const m = matches(rule);
+        if (m === other.none || !andInto(hit, inTier, m)) continue;
+        decide(rule.action, inTier, passed);
       }
     }
     // The pass mark is cleared at each tier the endpoint takes part in.
     passMark = passed;
-    if (tier.defaultAction === "Deny") remaining = andNotBits(remaining, inTier);
+    if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
   }
 
+  const active = new Uint32Array(other.all.length);
   for (const name of endpoint.profiles) {
     const profile = profileNamed(prepared, name);
     if (!profile) continue;
-    let active = remaining;
+    active.set(remaining);
     for (const rule of profile[direction]) {
-      if (isEmptyBits(active)) break;
-      const matched = andBits(active, matches(rule));
-      const byPassMark =
-        rule.action === "Pass" && (rule.renderedIn === undefined || rule.renderedIn === family) ? andNotBits(andBits(active, passMark), matched) : other.none;
-      const hit = orBits(matched, byPassMark);
-      if (rule.action === "Log" || isEmptyBits(hit)) continue;
-      active = andNotBits(active, hit);
-      if (rule.action === "Allow") {
-        allowed = orBits(allowed, hit);
-        remaining = andNotBits(remaining, hit);
-      } else if (rule.action === "Deny") {
-        remaining = andNotBits(remaining, hit);
-      } else {
-        passMark = orBits(passMark, hit);
+      if (rule.action === "Log") continue;
+      let any = andInto(hit, active, matches(rule));
+      if (rule.action === "Pass" && (rule.renderedIn === undefined || rule.renderedIn === family)) {
+        // With the pass mark set, the Pass rule ends the profile, matched or not.
+        any = andInto(extra, active, passMark) || any;
+        orInPlace(hit, extra);
       }
+      if (!any) continue;
+      decide(rule.action, active, passMark);
     }
   }
   return allowed;
 }
 
-/** An endpoint as a flow end (its first address of the family), with its network sets. */
-function endpointPeer(prepared: Prepared, member: PreparedMember, family: Family, port: number | undefined): Peer {
+/** An endpoint as a flow end (its first address of the family), with the network sets containing it. */
+function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember, family: Family): Peer {
   const net = member.nets.find((c) => c.family === family)!;
   const address: Address = cidrAddress(net);
   const networkSets: number[] = [];
-  for (const m of prepared.members) {
-    if ((m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet") && m.nets.some((c) => cidrContains(c, address))) networkSets.push(m.index);
-  }
-  return { address, member, networkSets, ...(port !== undefined ? { port } : {}) };
+  for (const m of netSets) if (m.nets.some((c) => cidrContains(c, address))) networkSets.push(m.index);
+  return { address, member, networkSets };
+}
+
+/**
+ * Per class, per tier (in `prepared.tiers` order), the policies that apply to the class in
+ * `direction`, in order: found from each policy's members (the cost is their number).
+ */
+function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, direction: Direction): PreparedPolicy[][][] {
+  const type = direction === "ingress" ? "Ingress" : "Egress";
+  const out = classes.endpoints.map(() => prepared.tiers.map((): PreparedPolicy[] => []));
+  prepared.tiers.forEach((tier, t) => {
+    for (const policy of tier.policies) {
+      if (!policy.types.includes(type)) continue;
+      for (const i of bitIndexes(policy.selects)) {
+        const c = classes.classOf[i]!;
+        // Once per class: at its representative (the class's members all agree).
+        if (c >= 0 && classes.endpoints[c]!.representative === i) out[c]![t]!.push(policy);
+      }
+    }
+  });
+  return out;
 }
 
 /**
@@ -306,25 +376,41 @@ function endpointPeer(prepared: Prepared, member: PreparedMember, family: Family
 export function classReachability(prepared: Prepared, classes: EquivalenceClasses, probe: Probe, isLocal: (m: PreparedMember) => boolean): ClassReachability {
   const family = classes.family;
   const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
-  const base = reps.map((m) => endpointPeer(prepared, m, family, undefined));
+  const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
+  const base = reps.map((m) => endpointPeer(netSets, m, family));
   const withPort = (p: Peer, port: number | undefined): Peer => (port === undefined ? p : { ...p, port });
   // As a source the endpoint has the probe's source port, as a destination its destination port.
   const asSource = base.map((p) => withPort(p, probe.srcPort));
   const asDestination = base.map((p) => withPort(p, probe.icmpType === undefined ? probe.dstPort : undefined));
   const dstProbe: Probe = probe.icmpType === undefined ? probe : { ...probe, dstPort: undefined };
-  const egressSets = new RuleSets("egress", dstProbe, new OtherEnd(asDestination));
-  const ingressSets = new RuleSets("ingress", probe, new OtherEnd(asSource));
+  const egressSets = new RuleSets("egress", dstProbe, new OtherEnd(asDestination, classes.classOf));
+  const ingressSets = new RuleSets("ingress", probe, new OtherEnd(asSource, classes.classOf));
 
-  const egress: (Bits | undefined)[] = reps.map((m, c) => (isLocal(m) ? allowedOver(prepared, asSource[c]!, "egress", dstProbe, family, egressSets) : undefined));
-  const ingress: (Bits | undefined)[] = reps.map((m, c) =>
-    isLocal(m) ? allowedOver(prepared, asDestination[c]!, "ingress", dstProbe, family, ingressSets) : undefined,
+  const egressPolicies = applicablePolicies(prepared, classes, "egress");
+  const ingressPolicies = applicablePolicies(prepared, classes, "ingress");
+  const egress: (Bits | undefined)[] = reps.map((m, c) =>
+    isLocal(m) ? allowedOver(prepared, asSource[c]!, "egress", dstProbe, family, egressSets, egressPolicies[c]!) : undefined,
   );
+  const ingress: (Bits | undefined)[] = reps.map((m, c) =>
+    isLocal(m) ? allowedOver(prepared, asDestination[c]!, "ingress", dstProbe, family, ingressSets, ingressPolicies[c]!) : undefined,
+  );
+  const allowed = (from: number, to: number): boolean => {
+    const e = egress[from];
+    const i = ingress[to];
+    return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+  };
+  // Ingress by source: row `from` of the transpose holds the classes whose ingress admits `from`.
+  let admits: Uint32Array[] | undefined;
   return {
     classes,
-    allowed: (from, to) => {
-      const e = egress[from];
-      const i = ingress[to];
-      return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+    allowed,
+    allowedFrom(from) {
+      const all = egressSets.other.all;
+      admits ??= transposeBits(
+        ingress.map((i) => i ?? all),
+        reps.length,
+      );
+      return andBits(egress[from] ?? all, admits[from]!);
     },
   };
 }

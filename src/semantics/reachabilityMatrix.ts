@@ -37,6 +37,8 @@ export interface CompactPortMatrix {
   readonly port: number;
   readonly protocol: Protocol;
   readonly allowed: (from: number, to: number) => boolean;
+  /** Row `from`: 1 where `from` may connect to that position (the diagonal is unspecified). */
+  readonly row: (from: number) => Uint8Array;
 }
 
 /**
@@ -69,7 +71,16 @@ export function compactReachability(prepared: Prepared, ports: readonly MatrixPo
           ? { protocol, icmpType: p.icmpType, ...(p.icmpCode !== undefined ? { icmpCode: p.icmpCode } : {}), ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) }
           : { protocol, dstPort: p.port, ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) };
       const reach = classReachability(prepared, classes, probe, isLocal);
-      return { port: p.port, protocol: p.protocol, allowed: (from, to) => reach.allowed(classOf[from]!, classOf[to]!) };
+      const row = (from: number): Uint8Array => {
+        const bits = reach.allowedFrom(classOf[from]!);
+        const out = new Uint8Array(classOf.length);
+        for (let to = 0; to < classOf.length; to++) {
+          const c = classOf[to]!;
+          out[to] = (bits[c >>> 5]! >>> (c & 31)) & 1;
+        }
+        return out;
+      };
+      return { port: p.port, protocol: p.protocol, allowed: (from, to) => reach.allowed(classOf[from]!, classOf[to]!), row };
     }),
   };
 }

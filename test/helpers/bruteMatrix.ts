@@ -14,12 +14,14 @@ export function matrixDifferences(prepared: Prepared, compact: CompactMatrix, po
     const protocol = protocolNumber(p.protocol);
     const icmp = { ...(p.icmpType !== undefined ? { icmpType: p.icmpType } : {}), ...(p.icmpCode !== undefined ? { icmpCode: p.icmpCode } : {}) };
     ids.forEach((from, f) => {
+      const row = compact.ports[k]!.row(f);
       const src = resolvePeer(prepared, { endpoint: from }, family, p.srcPort);
       ids.forEach((to, t) => {
         if (f === t || out.length >= limit) return;
         const dst = resolvePeer(prepared, { endpoint: to }, family, p.icmpType === undefined ? p.port : undefined);
         const want = evaluatePacket(prepared, { family, protocol, src, dst, ...icmp }, (m) => m.local).allowed;
-        if (compact.ports[k]!.allowed(f, t) !== want) out.push(`${from} -> ${to} ${JSON.stringify(p)} IPv${family}: evaluator ${want}`);
+        const got = compact.ports[k]!.allowed(f, t);
+        if (got !== want || (row[t] === 1) !== want) out.push(`${from} -> ${to} ${JSON.stringify(p)} IPv${family}: evaluator ${want}, allowed() ${got}, row() ${row[t]}`);
       });
     });
   });
