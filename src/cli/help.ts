@@ -4,7 +4,7 @@
  * against these (test/cli/help.test.ts).
  */
 
-export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "datastore", "agent", "codes"] as const;
+export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "diff", "datastore", "agent", "codes"] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface CommandHelp {
@@ -74,6 +74,16 @@ them.`,
     description: `Which workload endpoint may connect to which, per port, for every pair of endpoints with an
 address of the family (default 4). Without --port: every distinct port and protocol the endpoints
 declare (container ports), or 80/TCP if none.`,
+  },
+  diff: {
+    synopsis: `policyc diff [--git A..B] [--port PORT]... [--family 4|6] [--format text|json|markdown|sarif] [--fail-on open|close|any] ${INPUT_FLAGS} OLD NEW | PATH...`,
+    description: `The connections between workload endpoints that a change opens and closes: OLD and NEW are two
+paths (directories, files or -), or with --git A..B the trees of two git revisions (under the
+PATHs, default .). Every endpoint is local. Flows are grouped by source class, destination class
+and destination port range (TCP, UDP and SCTP, from source port 40000; --port limits the ports),
+each with the rule that decided it before and after (file:line). --format markdown is ready for
+a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (close) or either
+(any).`,
   },
   datastore: {
     synopsis: `policyc datastore apply|delete|get [-f PATH]... --etcd-endpoints URL[,URL] [--etcd-ca FILE] [--etcd-cert FILE] [--etcd-key FILE] [--etcd-prefix PREFIX] [-o yaml|json] ${INPUT_FLAGS}`,

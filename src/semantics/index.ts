@@ -51,3 +51,4 @@ export {
   type EquivalenceClasses,
   type PortInterval,
 } from "./equivalenceClasses.js";
+export { policyDiff, type DiffOptions, type FlowChange, type PolicyDiff } from "./policyDiff.js";
