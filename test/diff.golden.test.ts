@@ -4,7 +4,10 @@
  * namespace relabelled), against goldens in test/golden/diff/ (text and Markdown; SARIF for one).
  * UPDATE_GOLDEN=1 rewrites them.
  */
-import { readdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectGoldens } from "./helpers/golden.js";
 import { runCli } from "./helpers/runCli.js";
@@ -46,5 +49,25 @@ describe("policyc diff goldens", () => {
     const dir = "fixtures/diff/label-changed";
     const r = await runCli(["diff", "--port", "8080/TCP", `${dir}/old`, `${dir}/new`]);
     expect(r.stdout.split("\n")[0]).toBe("policyc diff: 1 flow group(s) opened, 0 closed (IPv4)");
+  });
+
+  it("--git A..B reads the trees of two revisions", async () => {
+    const repo = mkdtempSync(join(tmpdir(), "policyc-diff-git-"));
+    const git = (...args: string[]): string => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd: repo, encoding: "utf8" });
+    try {
+      git("init", "-q");
+      cpSync("fixtures/diff/policy-added/old", join(repo, "policies"), { recursive: true });
+      git("add", ".");
+      git("commit", "-qm", "old");
+      cpSync("fixtures/diff/policy-added/new", join(repo, "policies"), { recursive: true });
+      git("commit", "-qam", "new");
+      const r = await runCli(["diff", "--git", "HEAD~1..HEAD", "policies"], { cwd: repo });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toContain("open  8080/TCP  shop/web-0, shop/web-1 -> shop/api-0");
+      expect(r.stdout).toContain("(HEAD:policies/policy.yaml:22)");
+      expect((await runCli(["diff", "--git", "nope..HEAD"], { cwd: repo })).code).toBe(2);
+    } finally {
+      rmSync(repo, { recursive: true, force: true });
+    }
   });
 });
