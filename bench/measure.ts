@@ -14,6 +14,8 @@
  *   reading, loading and validating into the model), without compiling.
  * - `compile-cli`, `compile-cli-json`, `lint-cli`: the CLI commands on the file, in process
  *   (`main`), as a user runs them.
+ * - `diff-cli`: `policyc diff` of the YAML file against a copy with one more policy
+ *   (bench/out/<shape>/changed/cluster.yaml), every port of TCP, UDP and SCTP.
  * - `explain-cli`, `explain-cli-json`: `policyc explain` of one flow (ns-0/pod-0 to ns-1/pod-1,
  *   8080/TCP) on the YAML or JSON file, loading included. `matrix-cli`: `policyc matrix --port
  *   80/TCP` on the YAML file (text, every endpoint local; the output is counted, not kept).
@@ -71,11 +73,23 @@ function inputPath(s: ClusterShape, format: "yaml" | "json"): string {
 const silent = { stdout: () => {}, stderr: () => {} };
 
 /** The measurements that run a CLI command on the shape's file, and their command lines. */
-const cliRuns = new Set(["lint-cli", "compile-cli", "compile-cli-json", "explain-cli", "explain-cli-json", "matrix-cli"]);
+const cliRuns = new Set(["lint-cli", "compile-cli", "compile-cli-json", "explain-cli", "explain-cli-json", "matrix-cli", "diff-cli"]);
+
+/** The shape's YAML with one more policy (a Kubernetes NetworkPolicy isolating one app), for `diff-cli`. */
+function changedPath(path: string): string {
+  const changed = `bench/out/${shape!.name}/changed/cluster.yaml`;
+  if (!existsSync(changed) || statSync(changed).mtimeMs < statSync(path).mtimeMs) {
+    mkdirSync(`bench/out/${shape!.name}/changed`, { recursive: true });
+    const policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: bench-isolate\n  namespace: ns-1\nspec:\n  podSelector:\n    matchLabels:\n      app: app-1\n  policyTypes: [Ingress]\n";
+    writeFileSync(changed, `${readFileSync(path, "utf8")}---\n${policy}`);
+  }
+  return changed;
+}
 function cliArgv(what: string, path: string): string[] {
   if (what === "lint-cli") return ["lint", path];
   if (what.startsWith("explain-cli")) return ["explain", "--from", "ns-0/pod-0", "--to", "ns-1/pod-1", "--port", "8080/TCP", path];
   if (what === "matrix-cli") return ["matrix", "--port", "80/TCP", path];
+  if (what === "diff-cli") return ["diff", path, changedPath(path)];
   return ["compile", "--node", localNode, "--out", `bench/out/${shape!.name}/rules`, path];
 }
 const extra: Record<string, number | string> = {};

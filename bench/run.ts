@@ -15,7 +15,8 @@
  *
  * The `review` group measures the evaluator's commands on S against the same floors, in one run:
  * `policyc explain` of one flow (YAML and JSON input, loading included) and `policyc matrix` for
- * one port (targets: explain 1 s, matrix 5 s).
+ * one port, and `policyc diff` of S against S with one more policy (targets: explain 1 s, matrix
+ * 5 s, diff 5 s).
  *
  * NAME selects measurements: a measurement (`compile-cli`), a shape (`L`), both
  * (`compile-cli:L`), or a group (`frontend`, `frontend:S`, `review`).
@@ -52,6 +53,7 @@ const review: readonly Measurement[] = [
   ["explain-cli", "S"],
   ["explain-cli-json", "S"],
   ["matrix-cli", "S"],
+  ["diff-cli", "S"],
 ];
 
 const wanted = process.argv.slice(2);
@@ -152,6 +154,7 @@ function printTable(all: readonly Result[]): void {
       if (format === "yaml") rows.push(["policyc lint, --max-old-space-size=2048", figure("lint-cli", shape, 2048)]);
       rows.push([`policyc explain (one flow; target 1 s)`, figure(format === "yaml" ? "explain-cli" : "explain-cli-json", shape)]);
       if (format === "yaml") rows.push(["policyc matrix --port 80/TCP (target 5 s)", figure("matrix-cli", shape)]);
+      if (format === "yaml") rows.push(["policyc diff, one policy added (target 5 s)", figure("diff-cli", shape)]);
       for (const [label, f] of rows) if (f) lines.push(row(`${shape} ${format}`, label, f, floor));
     }
   }
