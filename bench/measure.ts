@@ -14,6 +14,11 @@
  *   reading, loading and validating into the model), without compiling.
  * - `compile-cli`, `compile-cli-json`, `lint-cli`: the CLI commands on the file, in process
  *   (`main`), as a user runs them.
+ * - `diff-cli`: `policyc diff` of the YAML file against a copy with one more policy
+ *   (bench/out/<shape>/changed/cluster.yaml), every port of TCP, UDP and SCTP.
+ * - `explain-cli`, `explain-cli-json`: `policyc explain` of one flow (ns-0/pod-0 to ns-1/pod-1,
+ *   8080/TCP) on the YAML or JSON file, loading included. `matrix-cli`: `policyc matrix --port
+ *   80/TCP` on the YAML file (text, every endpoint local; the output is counted, not kept).
  * - `compile-lib` is the library path with the objects already in memory: it reads that JSON,
  *   collects garbage, then times compileModel alone. `heapUsedMiB` is measured after compile
  *   (the IR still alive), `baseRssMiB` is the RSS before compiling (the model and the runtime),
@@ -45,7 +50,7 @@ import { measureIncremental } from "./incremental.js";
 const [what, shapeName] = process.argv.slice(2);
 const shape: ClusterShape | undefined = (shapes as Record<string, ClusterShape>)[shapeName ?? ""];
 if (!what || !shape) {
-  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|incremental> <lint|S|L>");
+  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|explain-cli|explain-cli-json|matrix-cli|incremental> <lint|S|L>");
   process.exit(2);
 }
 
@@ -66,6 +71,27 @@ function inputPath(s: ClusterShape, format: "yaml" | "json"): string {
 }
 
 const silent = { stdout: () => {}, stderr: () => {} };
+
+/** The measurements that run a CLI command on the shape's file, and their command lines. */
+const cliRuns = new Set(["lint-cli", "compile-cli", "compile-cli-json", "explain-cli", "explain-cli-json", "matrix-cli", "diff-cli"]);
+
+/** The shape's YAML with one more policy (a Kubernetes NetworkPolicy isolating one app), for `diff-cli`. */
+function changedPath(path: string): string {
+  const changed = `bench/out/${shape!.name}/changed/cluster.yaml`;
+  if (!existsSync(changed) || statSync(changed).mtimeMs < statSync(path).mtimeMs) {
+    mkdirSync(`bench/out/${shape!.name}/changed`, { recursive: true });
+    const policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: bench-isolate\n  namespace: ns-1\nspec:\n  podSelector:\n    matchLabels:\n      app: app-1\n  policyTypes: [Ingress]\n";
+    writeFileSync(changed, `${readFileSync(path, "utf8")}---\n${policy}`);
+  }
+  return changed;
+}
+function cliArgv(what: string, path: string): string[] {
+  if (what === "lint-cli") return ["lint", path];
+  if (what.startsWith("explain-cli")) return ["explain", "--from", "ns-0/pod-0", "--to", "ns-1/pod-1", "--port", "8080/TCP", path];
+  if (what === "matrix-cli") return ["matrix", "--port", "80/TCP", path];
+  if (what === "diff-cli") return ["diff", path, changedPath(path)];
+  return ["compile", "--node", localNode, "--out", `bench/out/${shape!.name}/rules`, path];
+}
 const extra: Record<string, number | string> = {};
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -182,15 +208,17 @@ if (what === "prepare") {
   ({ ms, cpuMs } = r);
   extra.resources = r.value.model.resources.length;
   extra.diagnostics = r.value.diagnostics.length;
-} else if (what === "lint-cli" || what === "compile-cli" || what === "compile-cli-json") {
-  const path = inputPath(shape, what === "compile-cli-json" ? "json" : "yaml");
+} else if (cliRuns.has(what)) {
+  const path = inputPath(shape, what.endsWith("-json") ? "json" : "yaml");
   extra.inputMiB = round(statSync(path).size / 2 ** 20);
-  const argv = what === "lint-cli" ? ["lint", path] : ["compile", "--node", localNode, "--out", `bench/out/${shape.name}/rules`, path];
+  const argv = cliArgv(what, path);
+  let outputBytes = 0;
   baseline();
   const main0 = mainThreadCpuMs();
   const cpu = process.cpuUsage();
   const t = performance.now();
-  extra.exit = await main(argv, silent);
+  extra.exit = await main(argv, { stdout: (text) => void (outputBytes += text.length), stderr: () => {} });
+  extra.outputMiB = round(outputBytes / 2 ** 20);
   ms = performance.now() - t;
   const d = process.cpuUsage(cpu);
   cpuMs = (d.user + d.system) / 1000;

@@ -13,8 +13,13 @@
  * interleaved, and the table shows medians. Each line has wall time (`ms`) and CPU time
  * (`cpuMs`); on a shared machine compare CPU time. Figures only; nothing here asserts a time.
  *
+ * The `review` group measures the evaluator's commands on S against the same floors, in one run:
+ * `policyc explain` of one flow (YAML and JSON input, loading included) and `policyc matrix` for
+ * one port, and `policyc diff` of S against S with one more policy (targets: explain 1 s, matrix
+ * 5 s, diff 5 s).
+ *
  * NAME selects measurements: a measurement (`compile-cli`), a shape (`L`), both
- * (`compile-cli:L`), or a group (`frontend`, `frontend:S`).
+ * (`compile-cli:L`), or a group (`frontend`, `frontend:S`, `review`).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -42,13 +47,22 @@ const frontendOf = (shape: string): Measurement[] => [
   ["compile-cli-json", shape],
 ];
 const frontend: readonly Measurement[] = [...frontendOf("S"), ...frontendOf("L"), ["lint-cli", "L", 2048]];
+const review: readonly Measurement[] = [
+  ["floor-yaml", "S"],
+  ["floor-json", "S"],
+  ["explain-cli", "S"],
+  ["explain-cli-json", "S"],
+  ["matrix-cli", "S"],
+  ["diff-cli", "S"],
+];
 
 const wanted = process.argv.slice(2);
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 const chosen: Measurement[] = [];
-if (wanted.length === 0) chosen.push(...classic, ...frontend);
+if (wanted.length === 0) chosen.push(...classic, ...frontend, ...review);
 for (const w of wanted) {
   if (w === "frontend") chosen.push(...frontend);
+  else if (w === "review") chosen.push(...review);
   else if (w.startsWith("frontend:")) chosen.push(...frontend.filter(([, shape]) => shape === w.slice("frontend:".length)));
   else chosen.push(...classic.filter(([what, shape]) => w === what || w === shape || w === `${what}:${shape}`));
 }
@@ -138,6 +152,9 @@ function printTable(all: readonly Result[]): void {
         ["policyc compile", figure(format === "yaml" ? "compile-cli" : "compile-cli-json", shape)],
       ];
       if (format === "yaml") rows.push(["policyc lint, --max-old-space-size=2048", figure("lint-cli", shape, 2048)]);
+      rows.push([`policyc explain (one flow; target 1 s)`, figure(format === "yaml" ? "explain-cli" : "explain-cli-json", shape)]);
+      if (format === "yaml") rows.push(["policyc matrix --port 80/TCP (target 5 s)", figure("matrix-cli", shape)]);
+      if (format === "yaml") rows.push(["policyc diff, one policy added (target 5 s)", figure("diff-cli", shape)]);
       for (const [label, f] of rows) if (f) lines.push(row(`${shape} ${format}`, label, f, floor));
     }
   }

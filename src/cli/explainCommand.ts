@@ -30,7 +30,7 @@ function describeEnd(end: FlowEnd): string {
   return "endpoint" in end ? end.endpoint : end.ip;
 }
 
-/** `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] PATH...` */
+/** `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] [--expect allow|deny] PATH...` */
 export async function explainCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     from: { type: "string" },
@@ -41,9 +41,11 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     rules: { type: "boolean" },
     backend: { type: "string" },
     format: { type: "string" },
+    expect: { type: "string" },
     ...inputFlags,
   });
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
+  const expected = values.expect === undefined ? undefined : oneOf("expect", values.expect, ["allow", "deny"] as const, "allow");
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
   if (values.from === undefined || values.to === undefined || values.port === undefined) throw new UsageError("--from, --to and --port are required");
   const port = parsePortSpec(values.port);
@@ -83,7 +85,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
       ...(trace ? { rules: { backend, hook: trace.hook, verdict: trace.verdict, traversed: trace.rules } } : {}),
     };
     io.stdout(`${JSON.stringify(json, null, 2)}\n`);
-    return exitCodes.ok;
+    return expectation(expected, verdict.allowed, io);
   }
   // Verdict first; formatVerdict's own closing verdict line would repeat it.
   const path = formatVerdict(verdict).trimEnd().split("\n").filter((l) => !l.startsWith("verdict:"));
@@ -98,7 +100,14 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     }
   }
   io.stdout(`${lines.join("\n")}\n`);
-  return exitCodes.ok;
+  return expectation(expected, verdict.allowed, io);
+}
+
+/** `--expect allow|deny`: exit 1 (with a line on stderr) when the verdict is the other one, for CI. */
+function expectation(expected: "allow" | "deny" | undefined, allowed: boolean, io: Io): number {
+  if (expected === undefined || (expected === "allow") === allowed) return exitCodes.ok;
+  io.stderr(`policyc explain: expected ${expected}, got ${allowed ? "allow" : "deny"}\n`);
+  return exitCodes.invalidInput;
 }
 
 /** The flow for a port spec: TCP/UDP/SCTP from the ephemeral source port, ICMP with type and code. */

@@ -4,7 +4,7 @@
  * against these (test/cli/help.test.ts).
  */
 
-export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "datastore", "agent", "codes"] as const;
+export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "diff", "datastore", "agent", "codes"] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface CommandHelp {
@@ -60,20 +60,30 @@ and set. --state-max-age 0 always reads whole. No resources at all is an error (
 everything policyc programmed) unless --allow-empty.`,
   },
   explain: {
-    synopsis: `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] [--expect allow|deny] ${INPUT_FLAGS} PATH...`,
     description: `Whether a new connection is allowed, and why: the verdict, then the egress policy path at the
 source and the ingress path at the destination (tier, policy, rule, file and path). END is an
 endpoint as namespace/name or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP),
 ICMP[/TYPE[/CODE]] or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000.
 --family defaults to the addresses' family, else 4. Without --node every endpoint is local.
 --rules also lists the compiled rules the packet traverses on the node, as the backend writes
-them.`,
+them. --expect allow|deny exits 1 when the verdict is the other one (for CI).`,
   },
   matrix: {
     synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--format text|json|csv|markdown] ${INPUT_FLAGS} PATH...`,
     description: `Which workload endpoint may connect to which, per port, for every pair of endpoints with an
 address of the family (default 4). Without --port: every distinct port and protocol the endpoints
 declare (container ports), or 80/TCP if none.`,
+  },
+  diff: {
+    synopsis: `policyc diff [--git A..B] [--port PORT]... [--family 4|6] [--format text|json|markdown|sarif] [--fail-on open|close|any] ${INPUT_FLAGS} OLD NEW | PATH...`,
+    description: `The connections between workload endpoints that a change opens and closes: OLD and NEW are two
+paths (directories, files or -), or with --git A..B the trees of two git revisions (under the
+PATHs, default .). Every endpoint is local. Flows are grouped by source class, destination class
+and destination port range (TCP, UDP and SCTP, from source port 40000; --port limits the ports),
+each with the rule that decided it before and after (file:line). --format markdown is ready for
+a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (close) or either
+(any).`,
   },
   datastore: {
     synopsis: `policyc datastore apply|delete|get [-f PATH]... --etcd-endpoints URL[,URL] [--etcd-ca FILE] [--etcd-cert FILE] [--etcd-key FILE] [--etcd-prefix PREFIX] [-o yaml|json] ${INPUT_FLAGS}`,

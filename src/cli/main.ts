@@ -3,6 +3,7 @@ import { applyCommand } from "./applyCommand.js";
 import { codesCommand } from "./codesCommand.js";
 import { compileCommand } from "./compileCommand.js";
 import { datastoreCommand } from "./datastoreCommand.js";
+import { diffCommand } from "./diffCommand.js";
 import { explainCommand } from "./explainCommand.js";
 import { commandNames, helpFor, overviewHelp, type CommandName } from "./help.js";
 import { exitCodes, processIo, type Io } from "./io.js";
@@ -19,6 +20,7 @@ const commands: Readonly<Record<CommandName, Command>> = {
   apply: applyCommand,
   explain: explainCommand,
   matrix: matrixCommand,
+  diff: diffCommand,
   datastore: datastoreCommand,
   agent: agentCommand,
   codes: codesCommand,

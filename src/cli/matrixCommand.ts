@@ -1,5 +1,5 @@
-import type { MatrixPort, PortMatrix, ReachabilityMatrix } from "../semantics/index.js";
-import { reachabilityMatrix } from "../semantics/index.js";
+import type { CompactMatrix, CompactPortMatrix, MatrixPort } from "../semantics/index.js";
+import { compactReachability } from "../semantics/index.js";
 import type { Model } from "../model/types.js";
 import { EXPLAIN_SOURCE_PORT } from "./explainCommand.js";
 import { exitCodes, type Io } from "./io.js";
@@ -33,62 +33,97 @@ export function declaredPorts(model: Model): PortSpec[] {
   return specs.length > 0 ? specs : [FALLBACK_PORT];
 }
 
-function portKey(p: PortMatrix, spec: PortSpec): Record<string, unknown> {
+function portKey(p: CompactPortMatrix, spec: PortSpec): Record<string, unknown> {
   return spec.port !== undefined ? { port: p.port, protocol: p.protocol } : { protocol: p.protocol, icmpType: spec.icmpType, icmpCode: spec.icmpCode };
 }
 
-function endpointsOf(p: PortMatrix): string[] {
-  return Object.keys(p.matrix);
+/*
+ * Every format is written a row at a time: on 10,000 endpoints a port has 100 million cells, more
+ * than fits in one string.
+ */
+
+/**
+ * Row `from` of a port as text cells, each `width` wide, separated by spaces (ASCII only), in
+ * `row` (reused between rows: every cell is rewritten).
+ */
+function textCells(p: CompactPortMatrix, row: Buffer, count: number, from: number, width: number): string {
+  const allowed = p.row(from);
+  for (let to = 0; to < count; to++) row[to * (width + 1) + width - 1] = to === from ? 0x2d : allowed[to] === 1 ? 0x58 : 0x2e;
+  return row.toString("latin1");
 }
 
-function renderText(m: ReachabilityMatrix, specs: readonly PortSpec[]): string {
-  const out: string[] = [];
+function writeText(m: CompactMatrix, specs: readonly PortSpec[], out: (text: string) => void): void {
+  const ids = m.endpoints;
   m.ports.forEach((p, i) => {
-    const ids = endpointsOf(p);
-    out.push(`${formatPortSpec(specs[i]!)} IPv${m.family}: row = from, column = to (numbered as the rows); X allowed, . denied`);
+    if (i > 0) out("\n");
+    out(`${formatPortSpec(specs[i]!)} IPv${m.family}: row = from, column = to (numbered as the rows); X allowed, . denied\n`);
     const width = String(ids.length).length;
     const nameWidth = Math.max(0, ...ids.map((id) => id.length));
-    out.push(`${" ".repeat(width + 1 + nameWidth)}  ${ids.map((_, j) => String(j + 1).padStart(width)).join(" ")}`);
-    ids.forEach((from, r) => {
-      const cells = ids.map((to) => (to === from ? "-" : p.matrix[from]?.[to] ? "X" : ".").padStart(width));
-      out.push(`${String(r + 1).padStart(width)} ${from.padEnd(nameWidth)}  ${cells.join(" ")}`);
-    });
-    out.push("");
+    out(`${" ".repeat(width + 1 + nameWidth)}  ${ids.map((_, j) => String(j + 1).padStart(width)).join(" ")}\n`);
+    const row = Buffer.alloc(Math.max(0, ids.length * (width + 1) - 1), 0x20);
+    ids.forEach((from, r) => out(`${String(r + 1).padStart(width)} ${from.padEnd(nameWidth)}  ${textCells(p, row, ids.length, r, width)}\n`));
   });
-  return out.join("\n");
 }
 
 function csvField(text: string): string {
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function renderCsv(m: ReachabilityMatrix, specs: readonly PortSpec[]): string {
-  const lines = ["port,family,from,to,allowed"];
+function writeCsv(m: CompactMatrix, specs: readonly PortSpec[], out: (text: string) => void): void {
+  out("port,family,from,to,allowed\n");
+  const ids = m.endpoints.map(csvField);
   m.ports.forEach((p, i) => {
-    for (const [from, row] of Object.entries(p.matrix)) {
-      for (const [to, allowed] of Object.entries(row)) lines.push([formatPortSpec(specs[i]!), String(m.family), csvField(from), csvField(to), String(allowed)].join(","));
-    }
+    const prefix = `${formatPortSpec(specs[i]!)},${m.family},`;
+    ids.forEach((from, f) => {
+      const lines: string[] = [];
+      const allowed = p.row(f);
+      ids.forEach((to, t) => {
+        if (t !== f) lines.push(`${prefix}${from},${to},${allowed[t] === 1}\n`);
+      });
+      out(lines.join(""));
+    });
   });
-  return `${lines.join("\n")}\n`;
 }
 
 function mdCell(text: string): string {
   return text.replace(/\|/g, "\\|");
 }
 
-function renderMarkdown(m: ReachabilityMatrix, specs: readonly PortSpec[]): string {
-  const out: string[] = [];
+function writeMarkdown(m: CompactMatrix, specs: readonly PortSpec[], out: (text: string) => void): void {
+  const ids = m.endpoints;
   m.ports.forEach((p, i) => {
-    const ids = endpointsOf(p);
-    out.push(`### ${formatPortSpec(specs[i]!)} (IPv${m.family})`, "");
-    out.push(`| from \\ to | ${ids.map(mdCell).join(" | ")} |`);
-    out.push(`|---|${ids.map(() => ":-:").join("|")}|`);
-    for (const from of ids) {
-      out.push(`| ${mdCell(from)} | ${ids.map((to) => (to === from ? "" : p.matrix[from]?.[to] ? "✓" : "✗")).join(" | ")} |`);
-    }
-    out.push("");
+    if (i > 0) out("\n");
+    out(`### ${formatPortSpec(specs[i]!)} (IPv${m.family})\n\n`);
+    out(`| from \\ to | ${ids.map(mdCell).join(" | ")} |\n`);
+    out(`|---|${ids.map(() => ":-:").join("|")}|\n`);
+    ids.forEach((from, f) => {
+      const allowed = p.row(f);
+      out(`| ${mdCell(from)} | ${ids.map((_, t) => (t === f ? "" : allowed[t] === 1 ? "✓" : "✗")).join(" | ")} |\n`);
+    });
   });
-  return out.join("\n");
+}
+
+/** The JSON text `JSON.stringify({family, ports}, null, 2)` would print, a row at a time. */
+function writeJson(m: CompactMatrix, specs: readonly PortSpec[], out: (text: string) => void): void {
+  const ids = m.endpoints;
+  const indent = (text: string, by: string): string => text.replace(/\n/g, `\n${by}`);
+  out(`{\n  "family": ${m.family},\n  "ports": [`);
+  m.ports.forEach((p, i) => {
+    const head = JSON.stringify(portKey(p, specs[i]!), null, 2);
+    // The port's own fields, then `matrix` streamed (the object's closing brace dropped first).
+    const fields = indent(head.slice(0, head.lastIndexOf("}")).trimEnd(), "    ");
+    out(`${i > 0 ? "," : ""}\n    ${fields}${fields.endsWith("{") ? "" : ","}\n      "matrix": {`);
+    ids.forEach((from, f) => {
+      const row: Record<string, boolean> = {};
+      const allowed = p.row(f);
+      ids.forEach((to, t) => {
+        if (t !== f) row[to] = allowed[t] === 1;
+      });
+      out(`${f > 0 ? "," : ""}\n        ${JSON.stringify(from)}: ${indent(JSON.stringify(row, null, 2), "        ")}`);
+    });
+    out(ids.length > 0 ? "\n      }\n    }" : "}\n    }");
+  });
+  out(m.ports.length > 0 ? "\n  ]\n}\n" : "]\n}\n");
 }
 
 /** `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--format text|json|csv|markdown] PATH...` */
@@ -115,21 +150,8 @@ export async function matrixCommand(argv: readonly string[], io: Io): Promise<nu
     protocol: s.protocol,
     ...(s.port !== undefined ? { srcPort: EXPLAIN_SOURCE_PORT } : { icmpType: s.icmpType ?? 0, icmpCode: s.icmpCode ?? 0 }),
   }));
-  const matrix = reachabilityMatrix(inputs.prepared, ports, family);
-
-  switch (format) {
-    case "json":
-      io.stdout(`${JSON.stringify({ family, ports: matrix.ports.map((p, i) => ({ ...portKey(p, specs[i]!), matrix: p.matrix })) }, null, 2)}\n`);
-      break;
-    case "csv":
-      io.stdout(renderCsv(matrix, specs));
-      break;
-    case "markdown":
-      io.stdout(renderMarkdown(matrix, specs));
-      break;
-    case "text":
-      io.stdout(renderText(matrix, specs));
-      break;
-  }
+  const matrix = compactReachability(inputs.prepared, ports, family);
+  const write = { json: writeJson, csv: writeCsv, markdown: writeMarkdown, text: writeText } satisfies Record<Format, unknown>;
+  write[format](matrix, specs, io.stdout);
   return exitCodes.ok;
 }

@@ -9,6 +9,7 @@ import type { Address } from "./addresses.js";
 import { cidrAddress, cidrContains, parseAddress } from "./addresses.js";
 import type { Packet } from "./matchRule.js";
 import { calicoRuleMatches, clusterRuleMatches, k8sRuleMatches } from "./matchRule.js";
+import { hasBit } from "./bits.js";
 import { profileNamed } from "./prepareModel.js";
 import { hostEncapsulationVerdict } from "./hostEncapsulation.js";
 import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
@@ -113,7 +114,7 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
 
   for (const tier of prepared.tiers) {
     // A tier takes part only if one of its policies applies to the endpoint in this direction.
-    const applicable = tier.policies.filter((p) => p.selects[endpoint.index] === true && p.types.includes(TYPE_OF[direction]));
+    const applicable = tier.policies.filter((p) => hasBit(p.selects, endpoint.index) && p.types.includes(TYPE_OF[direction]));
     if (applicable.length === 0) continue;
     let passed = false;
     passMark = false;

@@ -31,6 +31,24 @@ export type {
 } from "./types.js";
 export { prepareModel, type PrepareOptions } from "./prepareModel.js";
 export { evaluateFlow, endpointById, type EvaluateOptions } from "./evaluateFlow.js";
-export { reachabilityMatrix, type MatrixPort, type PortMatrix, type ReachabilityMatrix } from "./reachabilityMatrix.js";
+export {
+  compactReachability,
+  reachabilityMatrix,
+  type CompactMatrix,
+  type CompactPortMatrix,
+  type MatrixPort,
+  type PortMatrix,
+  type ReachabilityMatrix,
+} from "./reachabilityMatrix.js";
+export { classReachability, type ClassReachability, type Probe } from "./classReachability.js";
 export { formatVerdict, formatStep } from "./formatVerdict.js";
 export { protocolNumber } from "./prepareRules.js";
+export {
+  addressInterval,
+  equivalenceClasses,
+  type AddressInterval,
+  type EndpointClass,
+  type EquivalenceClasses,
+  type PortInterval,
+} from "./equivalenceClasses.js";
+export { policyDiff, type DiffOptions, type FlowChange, type PolicyDiff } from "./policyDiff.js";

@@ -4,6 +4,7 @@
  */
 import type { ClusterPolicyPort, IcmpMatch, K8sPolicyPort, Port } from "../model/types.js";
 import { cidrContains } from "./addresses.js";
+import { hasBit } from "./bits.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
 import type {
@@ -34,12 +35,12 @@ export interface Packet {
  * selector's IP set, so either one makes the packet match).
  */
 export function peerMatches(members: Membership, peer: Peer): boolean {
-  if (peer.member && members[peer.member.index] === true) return true;
-  return peer.networkSets.some((i) => members[i] === true);
+  if (peer.member && hasBit(members, peer.member.index)) return true;
+  return peer.networkSets.some((i) => hasBit(members, i));
 }
 
 /** ICMP type/code match: the type (if given) and the code (if given) must be the packet's. */
-function icmpMatches(m: IcmpMatch, pkt: Packet): boolean {
+export function icmpMatches(m: IcmpMatch, pkt: Packet): boolean {
   if (pkt.protocol !== 1 && pkt.protocol !== 58) return false;
   if (m.type !== undefined && pkt.icmpType !== m.type) return false;
   if (m.code !== undefined && pkt.icmpCode !== m.code) return false;
@@ -73,7 +74,7 @@ function serviceMatches(service: NonNullable<PreparedEntity["service"]>, side: "
 }
 
 /** All criteria of an entity rule hold for the peer (an empty entity matches everything). */
-function entityMatches(e: PreparedEntity, side: "source" | "destination", peer: Peer, protocol: number): boolean {
+export function entityMatches(e: PreparedEntity, side: "source" | "destination", peer: Peer, protocol: number): boolean {
   if (e.service && !serviceMatches(e.service, side, peer, protocol)) return false;
   if (e.nets.length > 0 && !e.nets.some((c) => cidrContains(c, peer.address))) return false;
   if (e.notNets.some((c) => cidrContains(c, peer.address))) return false;
@@ -99,14 +100,14 @@ function k8sPeerMatches(peer: PreparedK8sPeer, end: Peer): boolean {
     const { cidr, except } = peer.ipBlock;
     return cidrContains(cidr, end.address) && !except.some((c) => cidrContains(c, end.address));
   }
-  return end.member !== undefined && peer.members?.[end.member.index] === true;
+  return end.member !== undefined && peer.members !== undefined && hasBit(peer.members, end.member.index);
 }
 
 /**
  * A Kubernetes port entry: the protocol must be the packet's; no port means every port; a number
  * (with endPort: a range) is the destination port; a name resolves on the destination endpoint.
  */
-function k8sPortMatches(p: K8sPolicyPort, pkt: Packet): boolean {
+export function k8sPortMatches(p: K8sPolicyPort, pkt: Packet): boolean {
   if (protocolNumber(p.protocol) !== pkt.protocol) return false;
   if (p.port === undefined) return true;
   const port = pkt.dst.port;
@@ -135,7 +136,7 @@ function clusterPeerMatches(peer: PreparedClusterPeer, end: Peer): boolean {
  * A cluster-scoped port entry: a protocol (TCP, UDP, SCTP) with every port or a destination port
  * range; or a named port, which resolves on the destination endpoint with its own protocol.
  */
-function clusterPortMatches(p: ClusterPolicyPort, pkt: Packet): boolean {
+export function clusterPortMatches(p: ClusterPolicyPort, pkt: Packet): boolean {
   const port = pkt.dst.port;
   if (p.kind === "named") return port !== undefined && namedPortMatches(pkt.dst, p.name, pkt.protocol, port);
   if (protocolNumber(p.protocol) !== pkt.protocol) return false;

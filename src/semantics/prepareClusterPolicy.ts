@@ -15,6 +15,7 @@
 import type { ClusterNetworkPolicy, ClusterPolicyPeer, ClusterPolicyRule, Labels, LabelSelector } from "../model/types.js";
 import { clusterPolicyPlacement, clusterPolicyTypes, K8S_ORCHESTRATOR, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL } from "../calico/index.js";
 import { parseCidr } from "./addresses.js";
+import { bitsWhere } from "./bits.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
 import type { Membership, PreparedClusterPeer, PreparedClusterRule, PreparedMember, PreparedPolicy } from "./types.js";
 
@@ -41,12 +42,17 @@ function podsMatch(namespaceSelector: LabelSelector, podSelector: LabelSelector,
   return m.labels[ORCHESTRATOR_LABEL] === K8S_ORCHESTRATOR && labelSelectorMatches(podSelector, m.labels) && namespaceMatches(namespaceSelector, m);
 }
 
+/** The members with `f`, as a membership bit set (`bits.ts`). */
+function membersWhere(members: readonly PreparedMember[], f: (m: PreparedMember) => boolean): Membership {
+  return bitsWhere(members.length, (i) => f(members[i]!));
+}
+
 function preparePeer(peer: ClusterPolicyPeer, members: readonly PreparedMember[]): PreparedClusterPeer {
   switch (peer.kind) {
     case "namespaces":
-      return { members: members.map((m) => namespaceMatches(peer.namespaces, m)) };
+      return { members: membersWhere(members, (m) => namespaceMatches(peer.namespaces, m)) };
     case "pods":
-      return { members: members.map((m) => podsMatch(peer.pods.namespaceSelector, peer.pods.podSelector, m)) };
+      return { members: membersWhere(members, (m) => podsMatch(peer.pods.namespaceSelector, peer.pods.podSelector, m)) };
     case "networks":
       return { nets: peer.networks.flatMap((n) => parseCidr(n) ?? []) };
     case "nodes":
@@ -80,7 +86,8 @@ export function prepareClusterPolicy(r: ClusterNetworkPolicy, members: readonly 
   const ingress = r.ingress.flatMap((rule) => prepareRule(rule, members) ?? []);
   const egress = r.egress.flatMap((rule) => prepareRule(rule, members) ?? []);
   const s = r.subject;
-  const selects: Membership = members.map(
+  const selects: Membership = membersWhere(
+    members,
     (m) =>
       m.workload &&
       (s.kind === "namespaces"

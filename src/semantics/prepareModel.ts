@@ -5,14 +5,12 @@
  */
 import { nodeFelixSettings } from "../model/felixSettings.js";
 import { prepareHostEncapsulation } from "./hostEncapsulation.js";
-import type { Model, PolicyType, Resource, Selector } from "../model/types.js";
-import { selectorMatches } from "../model/selector/index.js";
+import type { Model, PolicyType, Resource } from "../model/types.js";
 import { policySelector } from "./effectiveSelector.js";
-import { labelSelectorMatches } from "./labelSelectorMatches.js";
 import { resolveMembers } from "./prepareMembers.js";
 import { indexServices } from "./services.js";
 import { prepareClusterPolicy } from "./prepareClusterPolicy.js";
-import { membershipCache, prepareCalicoRule, prepareK8sRule } from "./prepareRules.js";
+import { membershipCache, prepareCalicoRule, prepareK8sRule, type MembershipCache } from "./prepareRules.js";
 import type { Prepared, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
 import {
   comparePolicyOrder,
@@ -21,9 +19,6 @@ import {
   definedTier,
   implicitTier,
   K8S_NETWORK_POLICY_ORDER,
-  K8S_ORCHESTRATOR,
-  NAMESPACE_LABEL,
-  ORCHESTRATOR_LABEL,
   undefinedTier,
 } from "../calico/index.js";
 
@@ -41,13 +36,12 @@ type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPol
 export function prepareModel(model: Model, options: PrepareOptions = {}): Prepared {
   const { members, profiles: rawProfiles } = resolveMembers(model, options.node);
   const cache = membershipCache(members, indexServices(model));
-  const selects = (selector: Selector) => members.map((m) => m.workload && selectorMatches(selector, m.labels));
 
   const policies: PreparedPolicy[] = [];
   for (const r of model.resources) {
     if (r.kind === "ClusterNetworkPolicy" || r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || r.kind === "GlobalNetworkPolicy" || r.kind === "V1Policy") {
       if (!appliesToWorkloads(r)) continue;
-      policies.push(preparePolicy(r, members, cache, selects));
+      policies.push(preparePolicy(r, members, cache));
     }
   }
 
@@ -101,12 +95,7 @@ function appliesToWorkloads(r: PolicyResource): boolean {
   return r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" || r.kind === "ClusterNetworkPolicy" || (!r.preDNAT && !r.doNotTrack);
 }
 
-function preparePolicy(
-  r: PolicyResource,
-  members: readonly PreparedMember[],
-  cache: ReturnType<typeof membershipCache>,
-  selects: (selector: Selector) => boolean[],
-): PreparedPolicy {
+function preparePolicy(r: PolicyResource, members: readonly PreparedMember[], cache: MembershipCache): PreparedPolicy {
   const file = r.origin.file;
   const name = r.metadata.name;
   switch (r.kind) {
@@ -119,16 +108,9 @@ function preparePolicy(
         tier: DEFAULT_TIER.name,
         types: r.policyTypes,
         // The pods of the policy's namespace that podSelector matches.
-        selects: members.map(
-          (m) =>
-            m.workload &&
-            m.namespace === ns &&
-            m.labels[NAMESPACE_LABEL] === ns &&
-            m.labels[ORCHESTRATOR_LABEL] === K8S_ORCHESTRATOR &&
-            labelSelectorMatches(r.podSelector, m.labels),
-        ),
-        ingress: r.ingress.map((rule) => prepareK8sRule(rule, ns, members)),
-        egress: r.egress.map((rule) => prepareK8sRule(rule, ns, members)),
+        selects: cache.k8sSelects(ns, r.podSelector),
+        ingress: r.ingress.map((rule) => prepareK8sRule(rule, ns, cache)),
+        egress: r.egress.map((rule) => prepareK8sRule(rule, ns, cache)),
         file,
       };
     }
@@ -140,7 +122,7 @@ function preparePolicy(
         display: `${ns}/${name}`,
         tier: r.tier,
         types: r.types,
-        selects: selects(policySelector(r)),
+        selects: cache.selects(policySelector(r)),
         ingress: r.ingress.map((rule) => prepareCalicoRule(rule, ns, cache)),
         egress: r.egress.map((rule) => prepareCalicoRule(rule, ns, cache)),
         file,
@@ -153,7 +135,7 @@ function preparePolicy(
         display: name,
         tier: r.tier,
         types: r.types,
-        selects: selects(policySelector(r)),
+        selects: cache.selects(policySelector(r)),
         ingress: r.ingress.map((rule) => prepareCalicoRule(rule, undefined, cache)),
         egress: r.egress.map((rule) => prepareCalicoRule(rule, undefined, cache)),
         file,
@@ -166,7 +148,7 @@ function preparePolicy(
         display: name,
         tier: r.tier,
         types: r.types,
-        selects: selects(r.selector.ast),
+        selects: cache.selects(r.selector.ast),
         ingress: r.ingress.map((rule) => prepareCalicoRule(rule, undefined, cache)),
         egress: r.egress.map((rule) => prepareCalicoRule(rule, undefined, cache)),
         file,

@@ -2,13 +2,15 @@
  * Rules in the form the evaluator matches: Calico rules with their effective selectors resolved to
  * member sets and their networks parsed; Kubernetes rules with their peers resolved likewise.
  */
-import type { K8sPolicyRule, Labels, Protocol, Rule, Selector } from "../model/types.js";
-import { printSelector, selectorMatches } from "../model/selector/index.js";
+import type { K8sPeer, K8sPolicyRule, LabelSelector, Protocol, Rule, Selector } from "../model/types.js";
+import { printSelector } from "../model/selector/index.js";
 import type { Cidr, Family } from "./addresses.js";
 import { parseCidr } from "./addresses.js";
 import { entityNotSelectors, entitySelector } from "./effectiveSelector.js";
-import { K8S_ORCHESTRATOR, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
-import { labelSelectorMatches } from "./labelSelectorMatches.js";
+import { K8S_ORCHESTRATOR, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
+import type { Bits } from "./bits.js";
+import { andBits, bitsWhere, emptyBits, setBit } from "./bits.js";
+import { labelIndex } from "./labelIndex.js";
 import type { ServiceEndpoints } from "./services.js";
 import type { Membership, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule, PreparedMember } from "./types.js";
 
@@ -18,26 +20,75 @@ export function protocolNumber(p: Protocol): number {
 }
 
 /**
- * Computes (once per printed selector) which members a selector matches; and looks up the
- * endpoints of a Kubernetes Service.
+ * Computes (once per printed selector, or per Kubernetes peer) which members a selector matches,
+ * over an inverted label index (`labelIndex.ts`); and looks up the endpoints of a Kubernetes
+ * Service.
  */
 export interface MembershipCache {
+  readonly size: number;
   readonly of: (selector: Selector) => { readonly text: string; readonly members: Membership };
+  /** Workload endpoints a Calico policy's effective selector applies to. */
+  readonly selects: (selector: Selector) => Membership;
+  /** Pods a Kubernetes NetworkPolicy of `namespace` applies to. */
+  readonly k8sSelects: (namespace: string, podSelector: LabelSelector) => Membership;
+  /** Pods a Kubernetes peer (podSelector and/or namespaceSelector) of a policy in `namespace` matches. */
+  readonly k8sPeer: (namespace: string, peer: K8sPeer) => Membership;
   readonly service: (namespace: string, name: string) => ServiceEndpoints;
 }
 
 export function membershipCache(members: readonly PreparedMember[], service: MembershipCache["service"]): MembershipCache {
+  const size = members.length;
+  const index = labelIndex(members.map((m) => m.labels));
+  const workload = bitsWhere(size, (i) => members[i]!.workload);
+  // Kubernetes peers match pods only: the k8s orchestrator label and a namespace.
+  const pods = bitsWhere(size, (i) => members[i]!.namespace !== undefined && members[i]!.labels[ORCHESTRATOR_LABEL] === K8S_ORCHESTRATOR);
+  const inNamespace = new Map<string, Uint32Array>();
+  for (const m of members) {
+    if (m.namespace === undefined) continue;
+    let bits = inNamespace.get(m.namespace);
+    if (!bits) inNamespace.set(m.namespace, (bits = emptyBits(size)));
+    setBit(bits, m.index);
+  }
+  const none = emptyBits(size);
+  const namespaceMembers = (ns: string): Bits => inNamespace.get(ns) ?? none;
+
   const cache = new Map<string, Membership>();
+  const selects = new Map<string, Membership>();
+  const peers = new Map<string, Membership>();
+  const of = (selector: Selector): { text: string; members: Membership } => {
+    const text = printSelector(selector);
+    let m = cache.get(text);
+    if (!m) cache.set(text, (m = index.selector(selector)));
+    return { text, members: m };
+  };
   return {
+    size,
     service,
-    of(selector) {
-      const text = printSelector(selector);
-      let m = cache.get(text);
-      if (!m) {
-        m = members.map((member) => selectorMatches(selector, member.labels));
-        cache.set(text, m);
+    of,
+    selects(selector) {
+      const { text, members: m } = of(selector);
+      let s = selects.get(text);
+      if (!s) selects.set(text, (s = andBits(m, workload)));
+      return s;
+    },
+    k8sSelects(ns, podSelector) {
+      const key = JSON.stringify(["selects", ns, podSelector]);
+      let s = peers.get(key);
+      if (!s) {
+        const k8sInNs = andBits(andBits(workload, namespaceMembers(ns)), andBits(index.equals(NAMESPACE_LABEL, ns), index.equals(ORCHESTRATOR_LABEL, K8S_ORCHESTRATOR)));
+        peers.set(key, (s = andBits(k8sInNs, index.labelSelector(podSelector))));
       }
-      return { text, members: m };
+      return s;
+    },
+    k8sPeer(ns, peer) {
+      const key = JSON.stringify(["peer", peer.namespaceSelector ? "" : ns, peer.namespaceSelector ?? null, peer.podSelector ?? null]);
+      let s = peers.get(key);
+      if (!s) {
+        // namespaceSelector: the namespace's labels are the member's `pcns.` labels.
+        const scope = peer.namespaceSelector ? andBits(pods, index.labelSelector(peer.namespaceSelector, NAMESPACE_LABEL_PREFIX)) : andBits(pods, namespaceMembers(ns));
+        peers.set(key, (s = peer.podSelector ? andBits(scope, index.labelSelector(peer.podSelector)) : scope));
+      }
+      return s;
     },
   };
 }
@@ -119,30 +170,14 @@ export function prepareCalicoRule(rule: Rule, namespace: string | undefined, cac
  * namespace's labels are those of its `kns.` profile without the `pcns.` prefix (so they include
  * `projectcalico.org/name`).
  */
-export function prepareK8sRule(rule: K8sPolicyRule, namespace: string, members: readonly PreparedMember[]): PreparedK8sRule {
+export function prepareK8sRule(rule: K8sPolicyRule, namespace: string, cache: MembershipCache): PreparedK8sRule {
   const peers = rule.peers.map((peer): PreparedK8sPeer => {
     if (peer.ipBlock) {
       const cidr = parseCidr(peer.ipBlock.cidr);
       if (cidr) return { ipBlock: { cidr, except: parseAll(peer.ipBlock.except) } };
-      return { members: members.map(() => false) };
+      return { members: emptyBits(cache.size) };
     }
-    const selected = members.map((m) => {
-      if (m.labels[ORCHESTRATOR_LABEL] !== K8S_ORCHESTRATOR || m.namespace === undefined) return false;
-      if (peer.namespaceSelector) {
-        if (!labelSelectorMatches(peer.namespaceSelector, namespaceLabels(m.labels))) return false;
-      } else if (m.namespace !== namespace) {
-        return false;
-      }
-      return peer.podSelector ? labelSelectorMatches(peer.podSelector, m.labels) : true;
-    });
-    return { members: selected };
+    return { members: cache.k8sPeer(namespace, peer) };
   });
   return { kind: "k8s", action: "Allow", peers, ports: rule.ports, path: rule.path };
-}
-
-/** The labels of a member's namespace, recovered from its inherited `pcns.` labels. */
-function namespaceLabels(labels: Labels): Labels {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (k.startsWith(NAMESPACE_LABEL_PREFIX)) out[k.slice(NAMESPACE_LABEL_PREFIX.length)] = v;
-  return out;
 }

@@ -4,9 +4,10 @@
  */
 import type { Protocol } from "../model/types.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
-import { evaluatePacket, resolvePeer } from "./evaluateFlow.js";
+import { classReachability, type Probe } from "./classReachability.js";
+import { equivalenceClasses } from "./equivalenceClasses.js";
 import { protocolNumber } from "./prepareRules.js";
-import type { Family, Peer, Prepared, PreparedMember } from "./types.js";
+import type { Family, Prepared, PreparedMember } from "./types.js";
 
 export interface MatrixPort {
   readonly port: number;
@@ -31,10 +32,64 @@ export interface ReachabilityMatrix {
   readonly ports: readonly PortMatrix[];
 }
 
+/** One port of a `CompactMatrix`: `allowed(from, to)` by position in `endpoints`. */
+export interface CompactPortMatrix {
+  readonly port: number;
+  readonly protocol: Protocol;
+  readonly allowed: (from: number, to: number) => boolean;
+  /** Row `from`: 1 where `from` may connect to that position (the diagonal is unspecified). */
+  readonly row: (from: number) => Uint8Array;
+}
+
+/**
+ * The matrix without materializing its cells (10,000 endpoints make 100 million): endpoints by
+ * id, in id order, and per port a function of two positions.
+ */
+export interface CompactMatrix {
+  readonly family: Family;
+  readonly endpoints: readonly string[];
+  readonly ports: readonly CompactPortMatrix[];
+}
+
+/**
+ * The matrix over the model's equivalence classes (`equivalenceClasses`, `classReachability`):
+ * each port costs one set evaluation per class and direction, not one evaluation per pair.
+ */
+export function compactReachability(prepared: Prepared, ports: readonly MatrixPort[], family: Family = 4, options: EvaluateOptions = {}): CompactMatrix {
+  const localIds = options.local ? new Set(options.local) : undefined;
+  const isLocal = (m: PreparedMember): boolean => (localIds ? localIds.has(m.id) : m.local);
+  const classes = equivalenceClasses(prepared, family, options);
+  const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+  const classOf = Int32Array.from(endpoints, (m) => classes.classOf[m.index]!);
+  return {
+    family,
+    endpoints: endpoints.map((m) => m.id),
+    ports: ports.map((p): CompactPortMatrix => {
+      const protocol = protocolNumber(p.protocol);
+      const probe: Probe =
+        p.icmpType !== undefined
+          ? { protocol, icmpType: p.icmpType, ...(p.icmpCode !== undefined ? { icmpCode: p.icmpCode } : {}), ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) }
+          : { protocol, dstPort: p.port, ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) };
+      const reach = classReachability(prepared, classes, probe, isLocal);
+      const row = (from: number): Uint8Array => {
+        const bits = reach.allowedFrom(classOf[from]!);
+        const out = new Uint8Array(classOf.length);
+        for (let to = 0; to < classOf.length; to++) {
+          const c = classOf[to]!;
+          out[to] = (bits[c >>> 5]! >>> (c & 31)) & 1;
+        }
+        return out;
+      };
+      return { port: p.port, protocol: p.protocol, allowed: (from, to) => reach.allowed(classOf[from]!, classOf[to]!), row };
+    }),
+  };
+}
+
 /**
  * Evaluates a flow from every workload endpoint with an address of `family` to every other one
  * (an endpoint to itself is left out), for each port. Endpoints are keyed by id, in id order.
- * Pairs of non-local endpoints are not policed and show as reachable.
+ * Pairs of non-local endpoints are not policed and show as reachable. Computed over classes
+ * (`compactReachability`); for large models use that form directly.
  */
 export function reachabilityMatrix(
   prepared: Prepared,
@@ -42,29 +97,19 @@ export function reachabilityMatrix(
   family: Family = 4,
   options: EvaluateOptions = {},
 ): ReachabilityMatrix {
-  const localIds = options.local ? new Set(options.local) : undefined;
-  const isLocal = (m: PreparedMember): boolean => (localIds ? localIds.has(m.id) : m.local);
-  const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
-  // Resolve each endpoint once; only the port differs between flows.
-  const peers = new Map<string, Peer>(endpoints.map((m) => [m.id, resolvePeer(prepared, { endpoint: m.id }, family, undefined)]));
-  const withPort = (peer: Peer, port: number | undefined): Peer => (port === undefined ? peer : { ...peer, port });
-
+  const compact = compactReachability(prepared, ports, family, options);
+  const ids = compact.endpoints;
   return {
     family,
-    ports: ports.map((p): PortMatrix => {
-      const protocol = protocolNumber(p.protocol);
-      const icmp = { ...(p.icmpType !== undefined ? { icmpType: p.icmpType } : {}), ...(p.icmpCode !== undefined ? { icmpCode: p.icmpCode } : {}) };
+    ports: compact.ports.map((p): PortMatrix => {
       const matrix: Record<string, Record<string, boolean>> = {};
-      for (const from of endpoints) {
+      ids.forEach((from, f) => {
         const row: Record<string, boolean> = {};
-        const src = withPort(peers.get(from.id)!, p.srcPort);
-        for (const to of endpoints) {
-          if (to === from) continue;
-          const dst = withPort(peers.get(to.id)!, p.icmpType === undefined ? p.port : undefined);
-          row[to.id] = evaluatePacket(prepared, { family, protocol, src, dst, ...icmp }, isLocal).allowed;
-        }
-        matrix[from.id] = row;
-      }
+        ids.forEach((to, t) => {
+          if (t !== f) row[to] = p.allowed(f, t);
+        });
+        matrix[from] = row;
+      });
       return { port: p.port, protocol: p.protocol, matrix };
     }),
   };

@@ -17,6 +17,7 @@ import type { FelixSettings, PolicyOrderKey } from "../calico/index.js";
 import type { HostEncapsulation } from "./hostEncapsulation.js";
 import type { Address, Cidr, Family } from "./addresses.js";
 import type { ServiceEndpoints } from "./services.js";
+import type { Bits } from "./bits.js";
 
 export type { Family } from "./addresses.js";
 
@@ -169,8 +170,8 @@ export interface PreparedMember {
   readonly iface?: string;
 }
 
-/** A boolean per member (`PreparedMember.index`). */
-export type Membership = readonly boolean[];
+/** The members (by `PreparedMember.index`) a selector or peer matches, as a bit set (`bits.ts`). */
+export type Membership = Bits;
 
 export interface PreparedEntity {
   readonly nets: readonly Cidr[];

@@ -170,4 +170,14 @@ describe("policyc explain", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).not.toBe("");
   });
+
+  it("--expect exits 1 on a mismatch, for CI", async () => {
+    const args = ["explain", "--node", "node-1", "--from", "web/client", "--to", "web/server-a", "--port", "8080/TCP", CASE];
+    expect((await runCli([...args, "--expect", "allow"])).code).toBe(0);
+    const wrong = await runCli([...args, "--expect", "deny"]);
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toBe("policyc explain: expected deny, got allow\n");
+    expect((await runCli([...args, "--format", "json", "--expect", "deny"])).code).toBe(1);
+    expect((await runCli([...args, "--expect", "maybe"])).code).toBe(2);
+  });
 });

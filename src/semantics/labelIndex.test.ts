@@ -1,0 +1,73 @@
+/**
+ * The inverted index answers exactly what matching each member's labels one by one answers, for
+ * Calico selectors and Kubernetes label selectors (with and without a key prefix).
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Labels, LabelSelector, Selector } from "../model/types.js";
+import { selectorMatches } from "../model/selector/index.js";
+import { bitIndexes } from "./bits.js";
+import { labelIndex } from "./labelIndex.js";
+import { labelSelectorMatches } from "./labelSelectorMatches.js";
+
+const keys = ["a", "b", "pcns.a", "pcns.b", "__proto__", "constructor"];
+const values = ["", "x", "xy", "yx", "y"];
+const labelsArb: fc.Arbitrary<Labels> = fc
+  .array(fc.tuple(fc.constantFrom(...keys), fc.constantFrom(...values)), { maxLength: 4 })
+  .map((pairs) => Object.fromEntries(pairs));
+
+const leafArb: fc.Arbitrary<Selector> = fc.oneof(
+  fc.constant<Selector>({ kind: "all" }),
+  fc.constantFrom(...keys).map((label): Selector => ({ kind: "has", label })),
+  fc
+    .tuple(fc.constantFrom("eq", "ne", "contains", "startsWith", "endsWith" as const), fc.constantFrom(...keys), fc.constantFrom(...values))
+    .map(([kind, label, value]): Selector => ({ kind, label, value })),
+  fc
+    .tuple(fc.constantFrom("in", "notIn" as const), fc.constantFrom(...keys), fc.uniqueArray(fc.constantFrom(...values), { maxLength: 3 }))
+    .map(([kind, label, vs]): Selector => ({ kind, label, values: vs })),
+);
+const { selector: selectorArb } = fc.letrec<{ selector: Selector }>((tie) => ({
+  selector: fc.oneof(
+    { depthSize: "small" },
+    leafArb,
+    tie("selector").map((operand): Selector => ({ kind: "not", operand })),
+    fc.tuple(fc.constantFrom("and", "or" as const), fc.array(tie("selector"), { maxLength: 3 })).map(([kind, operands]): Selector => ({ kind, operands })),
+  ),
+}));
+const labelSelectorArb: fc.Arbitrary<LabelSelector> = fc.record({
+  matchLabels: fc.array(fc.tuple(fc.constantFrom("a", "b"), fc.constantFrom(...values)), { maxLength: 2 }).map((p) => Object.fromEntries(p)),
+  matchExpressions: fc.array(
+    fc.record({
+      key: fc.constantFrom("a", "b", "constructor"),
+      operator: fc.constantFrom("In", "NotIn", "Exists", "DoesNotExist" as const),
+      values: fc.uniqueArray(fc.constantFrom(...values), { maxLength: 2 }),
+    }),
+    { maxLength: 3 },
+  ),
+});
+
+const prefixed = (labels: Labels, prefix: string): Labels =>
+  Object.fromEntries(Object.entries(labels).flatMap(([k, v]) => (k.startsWith(prefix) ? [[k.slice(prefix.length), v]] : [])));
+
+describe("labelIndex", () => {
+  it("matches selectorMatches on every member", () => {
+    fc.assert(
+      fc.property(fc.array(labelsArb, { maxLength: 40 }), selectorArb, (labels, selector) => {
+        const got = [...bitIndexes(labelIndex(labels).selector(selector))];
+        expect(got).toEqual(labels.flatMap((l, i) => (selectorMatches(selector, l) ? [i] : [])));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("matches labelSelectorMatches, with and without a prefix", () => {
+    fc.assert(
+      fc.property(fc.array(labelsArb, { maxLength: 40 }), labelSelectorArb, fc.constantFrom("", "pcns."), (labels, selector, prefix) => {
+        const got = [...bitIndexes(labelIndex(labels).labelSelector(selector, prefix))];
+        const view = prefix === "" ? (l: Labels) => l : (l: Labels) => prefixed(l, prefix);
+        expect(got).toEqual(labels.flatMap((l, i) => (labelSelectorMatches(selector, view(l)) ? [i] : [])));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
