@@ -98,7 +98,9 @@ export function planNftTable(want: NftTable, have: NftTable | undefined): { line
   const wantSets = new Set(want.sets.map((s) => s.name));
   const wantChains = new Set(want.chains.map((c) => c.name));
   const staleChains = have.chains.filter((c) => !wantChains.has(c.name));
-  const staleSets = have.sets.filter((s) => !wantSets.has(s.name));
+  // By name: the kernel view lists sets in the order of its source (a whole read, the cache, the
+  // ledger), and the plan must not depend on which one it came from.
+  const staleSets = have.sets.filter((s) => !wantSets.has(s.name)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const replaced = replacedSets(want, have);
   const replacing = new Set(replaced.map((s) => s.name));
 
