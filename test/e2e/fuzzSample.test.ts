@@ -34,6 +34,9 @@ const OUTSIDE = [
   { id: "world/other", ipv4: OUTSIDE_V4[1], ipv6: OUTSIDE_V6[2] },
 ];
 
+/** The node's own uplink addresses: documentation ranges no generated rule or endpoint uses. */
+const NODE_UPLINK = { ipv4: "192.0.2.254", ipv6: "3fff::fe" };
+
 const kernel = kernelAvailable() && pingAvailable();
 if (!kernel) warnKernelSkipped("real-kernel fuzz sample (random clusters vs the reference evaluator)");
 
@@ -45,7 +48,9 @@ async function runSeed(seed: number, backend: Backend): Promise<{ report: string
   try {
     writeFileSync(join(dir, "cluster.yaml"), yaml);
     const { model, files } = compileInputs([join(dir, "cluster.yaml")], FUZZ_NODE, backend);
-    const spec = topologyFor(model, FUZZ_NODE, OUTSIDE);
+    // The node has an address of its own on its uplink, as every real node has: a pool with
+    // natOutgoing masquerades pod -> outside traffic to it (without one, MASQUERADE drops it).
+    const spec = { ...topologyFor(model, FUZZ_NODE, OUTSIDE), uplink: NODE_UPLINK };
     if (spec.local.length === 0) return { report: "", yaml };
     const evaluator = await loadEvaluator();
     if (typeof evaluator === "string") throw new Error(evaluator);
