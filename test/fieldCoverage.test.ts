@@ -410,7 +410,7 @@ const COVERAGE: Readonly<Record<string, Record<string, Entry>>> = {
     "spec.disabled": ignored("IPAM only: Felix masquerades and encapsulates for a disabled pool as for any other", true),
     "spec.blockSize": ignored("IPAM, not policy", 26),
     "spec.nodeSelector": ignored("IPAM, not policy", "all()"),
-    "spec.allowedUses[]": ignored("IPAM, not policy", ["Workload"]),
+    "spec.allowedUses[]": compiled(["LoadBalancer"]),
     "spec.disableBGPExport": ignored("routing, not policy", true),
     "spec.assignmentMode": ignored("IPAM, not policy", "Automatic"),
   },

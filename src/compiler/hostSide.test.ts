@@ -52,6 +52,12 @@ describe("host side: NAT outgoing", () => {
     expect(postrouting(ir.v4, packet({ src: "10.0.0.5", dst: "192.0.2.1", proto: 17, dport: 53 })).masquerade).toBeUndefined();
   });
 
+  it("masquerades traffic to a LoadBalancer-only pool (not one of the pools traffic to which stays unmasqueraded)", () => {
+    const ir = compile(pod, pool("10.0.0.0/16", ", natOutgoing: true"), pool("192.0.2.0/24", ", allowedUses: [LoadBalancer]"), pool("198.51.100.0/24", ", allowedUses: [Workload, LoadBalancer]"));
+    expect(postrouting(ir.v4, packet({ src: "10.0.0.5", dst: "192.0.2.1", proto: 6, dport: 80 })).masquerade).toBe(true);
+    expect(postrouting(ir.v4, packet({ src: "10.0.0.5", dst: "198.51.100.1", proto: 6, dport: 80 })).masquerade).toBeUndefined();
+  });
+
   it("reads the Docker CNM v1 pool", () => {
     const v1 = `apiVersion: v1
 kind: ipPool

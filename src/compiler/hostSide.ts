@@ -14,6 +14,8 @@
  *   `cali-OUTPUT` accepts the same going from the host to those nodes, so that host endpoint
  *   policy cannot cut the tunnel. Workloads never send either: their egress chains drop it
  *   (felix/rules/endpoints.go, endpointChains.ts).
+ * - LoadBalancer-only pools (`allowedUses: [LoadBalancer]`) hold no workload addresses: they are
+ *   not in `network-ip-pools`, so traffic to them is masqueraded (masq_mgr.go `isLoadBalancerOnly`).
  * - Disabled pools count as any other: Felix's IPAM pool updates carry no `disabled`
  *   (felix/calc/event_sequencer.go `flushIPPoolUpdates`), and a disabled pool is how a cluster
  *   marks external CIDRs as not to be masqueraded (felix/calc/l3_route_resolver.go).
@@ -55,6 +57,8 @@ interface PoolFacts {
   readonly ipipMode: EncapMode;
   readonly vxlanMode: EncapMode;
   readonly natOutgoing: boolean;
+  /** Left out of `network-ip-pools` (felix/dataplane/linux/masq_mgr.go `isLoadBalancerOnly`). */
+  readonly loadBalancerOnly: boolean;
 }
 
 /** One family's share of the host side. */
@@ -79,10 +83,12 @@ const hostCidr = (addr: string): string => `${addr}/${familyOf(addr) === 4 ? 32 
 function pools(hosts: Model): PoolFacts[] {
   const out: PoolFacts[] = [];
   for (const r of hosts.resources) {
-    if (r.kind === "IPPool") out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipipMode, vxlanMode: r.vxlanMode, natOutgoing: r.natOutgoing });
+    if (r.kind === "IPPool") {
+      out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipipMode, vxlanMode: r.vxlanMode, natOutgoing: r.natOutgoing, loadBalancerOnly: r.loadBalancerOnly });
+    }
     else if (r.kind === "V1IPPool") {
       // A v1 pool's IPIP is on or off; its mode (always, cross-subnet) shapes routes, not rules.
-      out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipip ? "Always" : "Never", vxlanMode: "Never", natOutgoing: r.natOutgoing });
+      out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipip ? "Always" : "Never", vxlanMode: "Never", natOutgoing: r.natOutgoing, loadBalancerOnly: false });
     }
   }
   return out;
@@ -114,7 +120,7 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
   const input: Rule[] = [];
   const output: Rule[] = [];
   const sets: IpSet[] = [
-    netSet(NETWORK_POOLS_SET_ID, family, mine.map((p) => p.cidr), "Felix: every IP pool"),
+    netSet(NETWORK_POOLS_SET_ID, family, mine.filter((p) => !p.loadBalancerOnly).map((p) => p.cidr), "Felix: every IP pool but LoadBalancer-only ones"),
     netSet(MASQ_POOLS_SET_ID, family, mine.filter((p) => p.natOutgoing).map((p) => p.cidr), "Felix: IP pools with natOutgoing"),
   ];
   const live = known.filter((n) => !(n.bgp?.empty ?? false));

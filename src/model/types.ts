@@ -368,6 +368,11 @@ export interface IPPool extends ResourceBase {
   readonly vxlanMode: "Never" | "Always" | "CrossSubnet";
   readonly natOutgoing: boolean;
   readonly disabled: boolean;
+  /**
+   * Only `LoadBalancer` in `allowedUses`: the pool holds no workload or tunnel addresses, so
+   * Felix leaves it out of the set of pools traffic to which is never masqueraded.
+   */
+  readonly loadBalancerOnly: boolean;
 }
 
 /** One of a node's addresses: Calico's `spec.addresses` or Kubernetes' `status.addresses`. */
