@@ -7,12 +7,18 @@ import type { Model } from "../model/types.js";
 import type { Ir } from "./ir/types.js";
 import { buildIr } from "./buildIr.js";
 import { runPipeline } from "./passes/index.js";
+import type { HostInterfaces } from "./hostEndpoints.js";
 
 export interface CompileOptions {
   /** Node whose endpoints are local; absent means every endpoint is local. */
   readonly node?: string;
   /** Run the optimization passes (default true). */
   readonly optimize?: boolean;
+  /**
+   * The node's interfaces and their addresses, for host endpoints that name no interface (Felix
+   * binds those by address); absent: such endpoints guard nothing and are reported.
+   */
+  readonly hostInterfaces?: HostInterfaces;
 }
 
 export interface CompileResult {
@@ -27,6 +33,6 @@ export interface CompileResult {
  */
 export function compileModel(model: Model, options: CompileOptions = {}): CompileResult {
   const optimize = options.optimize !== false;
-  const { ir, diagnostics } = buildIr(model, options.node, optimize);
+  const { ir, diagnostics } = buildIr(model, options.node, optimize, options.hostInterfaces);
   return { ir: runPipeline(ir, optimize), diagnostics };
 }

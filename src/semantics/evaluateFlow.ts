@@ -9,6 +9,7 @@ import { cidrAddress, cidrContains, parseAddress } from "./addresses.js";
 import type { Packet } from "./matchRule.js";
 import { calicoRuleMatches, k8sRuleMatches } from "./matchRule.js";
 import { profileNamed } from "./prepareModel.js";
+import { evaluateHost, isNodeAddress, UPLINK_IFACE } from "./hostFlow.js";
 import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
 
 export interface EvaluateOptions {
@@ -166,20 +167,35 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   const dstEp = pkt.dst.member?.workload && isLocal(pkt.dst.member) ? pkt.dst.member : undefined;
   // Both directions are evaluated when both ends are local, so that an explanation shows both
   // even when egress already drops the packet.
+  // The node itself -> a local workload: Felix does not police it (felix/rules/static.go
+  // `filterOutputChain`: "We don't currently police host -> endpoint").
+  const fromNode = isNodeAddress(prepared, pkt.src.member);
   const egress = srcEp ? evaluateDirection(prepared, srcEp, "egress", pkt) : undefined;
-  const ingress = dstEp ? evaluateDirection(prepared, dstEp, "ingress", pkt) : undefined;
+  const ingress = dstEp && !fromNode ? evaluateDirection(prepared, dstEp, "ingress", pkt) : undefined;
   // Workload -> node: INPUT sends it through the workload's egress chain, then applies the
   // configured action to whatever that chain returned (felix/rules/static.go `filterWorkloadToHostChain`).
-  const dstKind = pkt.dst.member?.kind;
-  const endpointToHost = srcEp && (dstKind === "HostEndpoint" || dstKind === "V1HostEndpoint") ? prepared.settings.defaultEndpointToHostAction : undefined;
+  const srcNode = fromNode;
+  const dstNode = isNodeAddress(prepared, pkt.dst.member);
+  const endpointToHost = srcEp && dstNode ? prepared.settings.defaultEndpointToHostAction : undefined;
+  // The host side: host endpoints, their failsafes, preDNAT, doNotTrack and forward policy.
+  const onNode = srcEp !== undefined || dstEp !== undefined || srcNode || dstNode;
+  const host =
+    onNode && !(srcNode && dstNode)
+      ? evaluateHost(prepared, pkt, {
+          ...(srcNode ? {} : { inIface: srcEp?.iface ?? UPLINK_IFACE }),
+          ...(dstNode ? {} : { outIface: dstEp?.iface ?? UPLINK_IFACE }),
+          fromWorkload: srcEp !== undefined,
+        })
+      : undefined;
   return {
-    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop",
-    policed: egress !== undefined || ingress !== undefined,
+    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop" && host?.dropped !== true,
+    policed: egress !== undefined || ingress !== undefined || (host?.results.length ?? 0) > 0,
     src: peerInfo(pkt.src, prepared),
     dst: peerInfo(pkt.dst, prepared),
     ...(egress ? { egress } : {}),
     ...(ingress ? { ingress } : {}),
     ...(endpointToHost ? { endpointToHost } : {}),
+    ...(host && host.results.length > 0 ? { host: host.results, ...(host.untracked ? { untracked: true } : {}) } : {}),
   };
 }
 

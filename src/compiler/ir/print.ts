@@ -39,7 +39,7 @@ export function printMatch(m: Match): string {
     case "mark":
       return `mark&${hex(m.mask)}${m.negate ? "!=" : "=="}${hex(m.value)}`;
     case "ctstate":
-      return `ctstate ${m.states.join(",")}`;
+      return `ctstate ${m.negate ? "!" : ""}${m.states.join(",")}`;
   }
 }
 
@@ -49,6 +49,7 @@ export function printAction(a: Action): string {
     case "drop":
     case "return":
     case "none":
+    case "notrack":
       return a.kind;
     case "jump":
     case "goto":

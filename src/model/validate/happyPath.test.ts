@@ -129,9 +129,9 @@ describe("a realistic multi-kind file", () => {
   const r = validateYaml(text);
 
   test("has no diagnostics (but for what policyc does not compile yet) and keeps every resource in input order", () => {
-    // The host endpoint, the pool's encapsulation and NAT are reported as not compiled yet.
+    // The pool's encapsulation and NAT are reported as not compiled yet.
     expect(r.found.filter((f) => f.code !== "unsupported")).toEqual([]);
-    expect(r.found.filter((f) => f.code === "unsupported").map((f) => f.line)).toEqual([83, 88, 88, 112, 112]);
+    expect(r.found.filter((f) => f.code === "unsupported").map((f) => f.line)).toEqual([88, 88, 112, 112]);
     expect(r.model.resources.map((x) => x.kind)).toEqual([
       "Namespace",
       "ServiceAccount",
