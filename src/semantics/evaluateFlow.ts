@@ -162,7 +162,7 @@ function peerInfo(peer: Peer, prepared: Prepared): PeerInfo {
 }
 
 /** Evaluates a flow whose ends are already resolved (used by `reachabilityMatrix` too). */
-export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean): Verdict {
+export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean, reply = false): Verdict {
   const srcEp = pkt.src.member?.workload && isLocal(pkt.src.member) ? pkt.src.member : undefined;
   const dstEp = pkt.dst.member?.workload && isLocal(pkt.dst.member) ? pkt.dst.member : undefined;
   // Both directions are evaluated when both ends are local, so that an explanation shows both
@@ -187,8 +187,24 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
           fromWorkload: srcEp !== undefined,
         })
       : undefined;
+  // The reply of an untracked TCP connection, unless raw leaves it untracked too, is a SYN-ACK
+  // conntrack has no entry for: INVALID, dropped by the first Calico endpoint chain it meets
+  // (felix/rules/endpoints.go `appendConntrackRules`; every chain but the untracked ones).
+  const invalid =
+    reply &&
+    pkt.protocol === 6 &&
+    host?.untracked !== true &&
+    (srcEp !== undefined || (dstEp !== undefined && !fromNode) || (host?.results.some((r) => r.chain !== "untracked") ?? false));
+  const first = !invalid && (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop" && host?.dropped !== true;
+  // An untracked connection has no conntrack entry: its reply is judged as a packet of its own
+  // (raw untracked policy first, then, tracked anew, the normal policy of its path).
+  const replyBlocked =
+    first && !reply && host?.untracked === true && pkt.src.port !== undefined && pkt.dst.port !== undefined
+      ? !evaluatePacket(prepared, { ...pkt, src: pkt.dst, dst: pkt.src }, isLocal, true).allowed
+      : false;
   return {
-    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop" && host?.dropped !== true,
+    allowed: first && !replyBlocked,
+    ...(replyBlocked ? { replyBlocked: true as const } : {}),
     policed: egress !== undefined || ingress !== undefined || (host?.results.length ?? 0) > 0,
     src: peerInfo(pkt.src, prepared),
     dst: peerInfo(pkt.dst, prepared),

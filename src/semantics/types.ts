@@ -113,6 +113,8 @@ export interface Verdict {
   readonly host?: readonly HostResult[];
   /** doNotTrack policy allowed the packet: no conntrack entry, so replies need their own rule. */
   readonly untracked?: true;
+  /** The first packet is allowed, untracked, but its reply is not: the connection fails. */
+  readonly replyBlocked?: true;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -70,7 +70,8 @@ export function disagreements(c: Compiled, flows: readonly Flow[]): Disagreement
     if (packet.iifname === UPLINK_IFACE && packet.oifname === UPLINK_IFACE) continue;
     const traced = interpretPath(flow.family === 4 ? c.ir.v4 : c.ir.v6, path);
     const ir = traced.verdict === "accept";
-    if (ir === verdict.allowed) continue;
+    // The IR runs the first packet; an untracked connection whose reply is refused failed later.
+    if (ir === (verdict.allowed || verdict.replyBlocked === true)) continue;
     const rules = traced.hits.map((h) => `  ${h.table} ${h.chain}[${h.index}] ${printRule(h.rule)}`);
     out.push({
       flow,
