@@ -468,6 +468,7 @@ export interface V1HostEndpoint extends ResourceBase {
   readonly interfaceName?: string;
   readonly expectedIPs: readonly string[];
   readonly profiles: readonly string[];
+  readonly ports: readonly NamedPort[];
 }
 
 export interface V1IPPool extends ResourceBase {
