@@ -101,6 +101,17 @@ describe("host side: IPIP and VXLAN", () => {
     expect(input(ir.v4, packet({ src: "198.51.100.7", dst: "192.0.2.1", proto: 4, dstLocal: true }))).toBe("accept");
   });
 
+  it("allows tunnel packets with FelixConfiguration's iptablesFilterAllowAction (Return), as Felix's filterAllowAction", () => {
+    const felix = "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {iptablesFilterAllowAction: Return}";
+    const ir = compile(pod, pool("10.0.0.0/16", ", ipipMode: Always"), felix, ...nodes);
+    const filter = ir.v4.tables.find((t) => t.name === "filter")!;
+    const allows = filter.chains.flatMap((c) => (c.name === "cali-INPUT" || c.name === "cali-OUTPUT" ? c.rules : [])).filter((r) => r.comments.some((x) => x.startsWith("Allow IPIP")));
+    expect(allows.map((r) => r.action.kind)).toEqual(["return", "return"]);
+    // Returned to the kernel's INPUT, whose policy accepts it.
+    expect(input(ir.v4, packet({ src: "192.0.2.2", dst: "192.0.2.1", proto: 4, iifname: "eth0", dstLocal: true }))).toBe("accept");
+    expect(input(ir.v4, packet({ src: "198.51.100.7", dst: "192.0.2.1", proto: 4, iifname: "eth0", dstLocal: true }))).toBe("drop");
+  });
+
   it("drops IPIP and VXLAN a workload sends, with or without pools", () => {
     for (const ir of [compile(pod), compile(pod, pool("10.0.0.0/16", ", ipipMode: Always"))]) {
       const fw = ir.v4.tables[0]!.chains.find((c) => c.name.startsWith("cali-fw-"))!;

@@ -40,16 +40,18 @@ import {
   PROTO_UDP,
 } from "../calico/index.js";
 import type { CalicoNode, K8sNode, Model } from "../model/types.js";
-import { ACCEPT, DROP, jump, rule } from "./ir/build.js";
+import { DROP, jump, rule } from "./ir/build.js";
+import { filterAllowAction } from "./felixLayout/settings.js";
 import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, Match, Rule, Table, TableName } from "./ir/types.js";
 import { FIP_SNAT_CHAIN, INPUT_CHAIN, NAT_OUTGOING_CHAIN, NAT_POSTROUTING_CHAIN, OUTPUT_CHAIN } from "./felixLayout/chainNames.js";
 import { aggregateCidrs } from "./passes/cidrMath.js";
 
 /**
  * The FelixConfiguration settings the host side reads: `ipipEnabled` and `vxlanEnabled` (absent:
- * on when some pool uses it) and `vxlanPort`.
+ * on when some pool uses it), `vxlanPort`, and `iptablesFilterAllowAction` for the tunnel allows
+ * (felix/rules/static.go uses `filterAllowAction` for them).
  */
-export type EncapSettings = Pick<FelixSettings, "ipipEnabled" | "vxlanEnabled" | "vxlanPort">;
+export type EncapSettings = Pick<FelixSettings, "ipipEnabled" | "vxlanEnabled" | "vxlanPort" | "iptablesFilterAllowAction">;
 
 interface PoolFacts {
   readonly cidr: string;
@@ -115,6 +117,7 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
   const ipip = family === 4 && encapEnabled(settings.ipipEnabled, v4.map((p) => p.ipipMode));
   const vxlan = encapEnabled(family === 4 ? settings.vxlanEnabled : undefined, mine.map((p) => p.vxlanMode));
   const port = settings.vxlanPort;
+  const allow = filterAllowAction(settings);
   if (all.length === 0 && !ipip && !vxlan) return { input: [], output: [], sets: [] };
 
   const input: Rule[] = [];
@@ -128,10 +131,10 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
     const addrs = live.flatMap((n) => nodeHostAddress(family === 4 ? n.bgp?.ipv4Address : n.bgp?.ipv6Address, n.addresses, family) ?? []);
     sets.push(netSet(ALL_HOSTS_SET_ID, family, addrs, "Felix: the address of every node"));
     input.push(
-      rule([proto(PROTO_IPIP), set("src", ALL_HOSTS_SET_ID), local("dst")], ACCEPT, "Allow IPIP packets from Calico hosts"),
+      rule([proto(PROTO_IPIP), set("src", ALL_HOSTS_SET_ID), local("dst")], allow, "Allow IPIP packets from Calico hosts"),
       rule([proto(PROTO_IPIP)], DROP, "Drop IPIP packets from non-Calico hosts"),
     );
-    output.push(rule([proto(PROTO_IPIP), set("dst", ALL_HOSTS_SET_ID), local("src")], ACCEPT, "Allow IPIP packets to other Calico hosts"));
+    output.push(rule([proto(PROTO_IPIP), set("dst", ALL_HOSTS_SET_ID), local("src")], allow, "Allow IPIP packets to other Calico hosts"));
   }
   if (vxlan) {
     // A VXLAN tunnel endpoint needs the node's BGP address and a tunnel address of the family (felix/calc/vxlan_resolver.go `hasVTEPInfo`).
@@ -143,10 +146,10 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
     const v = `IPv${family}`;
     sets.push(netSet(ALL_VXLAN_SOURCES_SET_ID, family, addrs, "Felix: nodes with a VXLAN tunnel endpoint"));
     input.push(
-      rule([proto(PROTO_UDP), dport(port), set("src", ALL_VXLAN_SOURCES_SET_ID), local("dst")], ACCEPT, `Allow ${v} VXLAN packets from allowed hosts`),
+      rule([proto(PROTO_UDP), dport(port), set("src", ALL_VXLAN_SOURCES_SET_ID), local("dst")], allow, `Allow ${v} VXLAN packets from allowed hosts`),
       rule([proto(PROTO_UDP), dport(port), local("dst")], DROP, `Drop ${v} VXLAN packets from non-allowed hosts`),
     );
-    output.push(rule([proto(PROTO_UDP), dport(port), local("src"), set("dst", ALL_VXLAN_SOURCES_SET_ID)], ACCEPT, `Allow ${v} VXLAN packets to other allowed hosts`));
+    output.push(rule([proto(PROTO_UDP), dport(port), local("src"), set("dst", ALL_VXLAN_SOURCES_SET_ID)], allow, `Allow ${v} VXLAN packets to other allowed hosts`));
   }
 
   const masq = mine.some((p) => p.natOutgoing);
