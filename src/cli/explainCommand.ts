@@ -3,8 +3,7 @@ import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, Verdict } from "../semantics/index.js";
 import { evaluateFlow, formatVerdict } from "../semantics/index.js";
-import { traceInterpret } from "../compiler/ir/interpret.js";
-import { packetPath } from "../compiler/packetPath.js";
+import { interpretPath, packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { parseFlowEnd } from "./parseFlowEnd.js";
@@ -68,11 +67,14 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
   if (values.rules === true) {
     const { ir } = compileModel(inputs.model, values.node === undefined ? {} : { node: values.node });
     const fam = family === 4 ? ir.v4 : ir.v6;
-    const { hook, packet } = packetPath(inputs.prepared, flow);
-    const traced = traceInterpret(fam, "filter", hook, packet);
+    const path = packetPath(inputs.prepared, flow);
+    const { hook, packet } = path;
+    // The verdict of every table on the path (raw, mangle, filter); the rules shown are filter's.
+    const traced = interpretPath(fam, path);
+    const hits = traced.hits.filter((h) => h.table === "filter");
     // The rules as the backend lays them out for this IR (the packet's family).
     const key = family === 4 ? "v4" : "v6";
-    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], traced.hits, packet) : traceNftRules(buildNftLayout(ir)[key], traced.hits);
+    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], hits, packet) : traceNftRules(buildNftLayout(ir)[key], hits);
     trace = { verdict: traced.verdict, hook, rules };
   }
 

@@ -40,6 +40,12 @@ export function formatVerdict(v: Verdict): string {
   }
   if (v.egress) lines.push(...formatDirection("egress", v.egress));
   if (v.ingress) lines.push(...formatDirection("ingress", v.ingress));
+  for (const h of v.host ?? []) {
+    lines.push(`host endpoint ${h.hostEndpoint} on ${h.iface} (${h.chain}): ${h.outcome}`);
+    if (h.direction) lines.push(...h.direction.steps.map((s) => `  ${formatStep(s)}`));
+  }
+  if (v.untracked) lines.push("untracked (doNotTrack): no conntrack entry, the reply is judged on its own");
+  if (v.replyBlocked) lines.push("the reply is denied: the connection fails");
   if (v.endpointToHost) lines.push(`to the node itself: DefaultEndpointToHostAction ${v.endpointToHost}${v.endpointToHost === "Drop" ? " (denied)" : ""}`);
   lines.push(`verdict: ${v.allowed ? "allow" : "deny"}`);
   return lines.join("\n") + "\n";
