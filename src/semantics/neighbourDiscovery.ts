@@ -129,21 +129,6 @@ export function neighbourDiscovery(prepared: Prepared, pkt: Packet, ends: HostEn
   return discover(prepared, pkt.family, ends, pkt.src.address);
 }
 
-/**
- * Whether forwarded IPv6 gets its neighbour discovery through the uplink: `leaving` for a local
- * workload's traffic beyond it, `arriving` for the reverse. The same for every such flow of the
- * node (the messages do not depend on the flow's addresses), so the class-level matrix checks it
- * once (classReachability.ts).
- */
-export function forwardedNeighbours(prepared: Prepared, family: 4 | 6): { readonly leaving: boolean; readonly arriving: boolean } {
-  const any = parseAddress(NEXT_HOP_LINK_LOCAL)!; // unused: a forwarded packet's source is not the node's
-  const ok = (ends: HostEnds): boolean => discover(prepared, family, ends, any)?.ok ?? true;
-  return {
-    leaving: ok({ inIface: "cali", outIface: UPLINK_IFACE, fromWorkload: true }),
-    arriving: ok({ inIface: UPLINK_IFACE, outIface: "cali", fromWorkload: false }),
-  };
-}
-
 function discover(prepared: Prepared, family: 4 | 6, ends: HostEnds, src: Address): NeighbourDiscovery | undefined {
   const specs = neighbourMessages(prepared, family, ends, src);
   if (specs.length === 0) return undefined;
