@@ -8,7 +8,8 @@
  *   every endpoint gets the same verdicts and means the same to every invariant.
  * - **Ports.** Per protocol, the classes' port intervals are cut again at every bound of the
  *   invariants' ports, so within an interval both the verdicts and the invariants are constant.
- * - Per protocol and interval, `classReachability` gives who reaches whom as bit sets over the
+ * - Per protocol and interval, `sweepPorts` (class reachability, recomputed per class only where its
+ *   rules' port ranges change verdict) gives who reaches whom as bit sets over the
  *   refined classes; each invariant gives, per source class, the destination classes it forbids
  *   (bit sets too); a violation is a bit in both.
  * - `DefaultDenyInvariant` compares with the model whose profiles have no rules in the direction:
@@ -27,7 +28,7 @@ import type { Invariant, InvariantPeer, InvariantPort } from "../model/invariant
 import { labelValue, selectorMatches } from "../model/selector/index.js";
 import type { Bits } from "./bits.js";
 import { andBits, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, hasBit, isEmptyBits } from "./bits.js";
-import { classReachability, type ClassReachability } from "./classReachability.js";
+import { sweepPorts, type ClassReachability, type PortStep } from "./classReachability.js";
 import { namespaceSelectorOf } from "./effectiveSelector.js";
 import { equivalenceClasses, type EquivalenceClasses, type PortInterval } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
@@ -180,6 +181,8 @@ type Forbidden = (from: number) => Bits | undefined;
 
 interface Checker {
   readonly matchesNothing: readonly string[];
+  /** What the forbidden sets depend on at an interval besides reachability (equal: the same sets). */
+  readonly signature: (protocol: VerifyProtocol, interval: PortInterval) => string;
   /** The forbidden sets for a probe; `reach` and the profile-less reachabilities are the probe's. */
   readonly forbidden: (protocol: VerifyProtocol, interval: PortInterval, reach: ClassReachability, policyOnly: (d: "ingress" | "egress") => ClassReachability) => Forbidden;
 }
@@ -198,6 +201,7 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
       const noTenants = tenant.every((t) => t === undefined) ? ["spec.tenantLabel"] : [];
       return {
         matchesNothing: [...noTenants, ...matchesNothing],
+        signature: (protocol, interval) => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join(""),
         forbidden: (protocol, interval) => {
           const doors = inv.except.flatMap((d, i) => (portsCover(d.ports, protocol, interval) ? [{ from: sets[2 * i]!, to: sets[2 * i + 1]! }] : []));
           return (f) => {
@@ -213,12 +217,14 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
     case "NeverReachInvariant":
       return {
         matchesNothing,
+        signature: (protocol, interval) => String(portsCover(inv.ports, protocol, interval)),
         forbidden: (protocol, interval) => (portsCover(inv.ports, protocol, interval) ? (f) => (hasBit(sets[0]!, f) ? sets[1]! : undefined) : () => undefined),
       };
     case "OnlyReachInvariant": {
       const allowed = sets.slice(1).reduce((acc, s) => acc.map((w, i) => w | s[i]!), emptyBits(n));
       return {
         matchesNothing,
+        signature: (protocol, interval) => String(portsCover(inv.ports, protocol, interval)),
         forbidden: (protocol, interval) => (portsCover(inv.ports, protocol, interval) ? (f) => (hasBit(allowed, f) ? undefined : sets[0]!) : () => undefined),
       };
     }
@@ -227,6 +233,7 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
       const direction = inv.direction === "Ingress" ? "ingress" : "egress";
       return {
         matchesNothing,
+        signature: () => "",
         // Forbidden: what the probe allows only thanks to a profile (allowed, but not by policies alone).
         forbidden: (_protocol, _interval, reach, policyOnly) => {
           const without = policyOnly(direction);
@@ -281,35 +288,52 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
   let probes = 0;
   VERIFY_PROTOCOLS.forEach((protocol, order) => {
     const number = protocolNumber(protocol);
-    for (const interval of classes.portIntervals(number)) {
+    const intervals = classes.portIntervals(number);
+    const starts = intervals.map((i) => i.first);
+    const sweep = sweepPorts(prepared, classes, number, starts, srcPort, isLocal);
+    const sides = {
+      ingress: profileless.ingress && sweepPorts(profileless.ingress, classes, number, starts, srcPort, isLocal),
+      egress: profileless.egress && sweepPorts(profileless.egress, classes, number, starts, srcPort, isLocal),
+    };
+    // Per invariant: what its forbidden sets were computed for, and each source row's count of violations.
+    const lastSignature: (string | undefined)[] = invariants.map(() => undefined);
+    const counts = invariants.map(() => new Int32Array(n));
+    const totals = invariants.map(() => 0);
+    for (const interval of intervals) {
       probes++;
-      const probe = { protocol: number, srcPort, dstPort: interval.first };
-      const reached = classReachability(prepared, classes, probe, isLocal);
+      const step = sweep.next().value as PortStep;
+      const sideSteps = { ingress: sides.ingress?.next().value as PortStep | undefined, egress: sides.egress?.next().value as PortStep | undefined };
+      // Rows change only where a class's rules change verdict (`sweepPorts`); rows cache per step.
       const rows = new Map<number, Bits>();
       const reach: ClassReachability = {
-        ...reached,
+        ...step.reach,
         allowedFrom: (f) => {
           let row = rows.get(f);
-          if (!row) rows.set(f, (row = reached.allowedFrom(f)));
+          if (!row) rows.set(f, (row = step.reach.allowedFrom(f)));
           return row;
         },
       };
-      const policyOnly = new Map<"ingress" | "egress", ClassReachability>();
-      const without = (d: "ingress" | "egress"): ClassReachability => {
-        let r = policyOnly.get(d);
-        if (!r) policyOnly.set(d, (r = classReachability(profileless[d]!, classes, probe, isLocal)));
-        return r;
-      };
+      const without = (d: "ingress" | "egress"): ClassReachability => sideSteps[d]!.reach;
       checkers.forEach((checker, k) => {
+        const signature = checker.signature(protocol, interval);
+        const inv = invariants[k]!;
+        const side = inv.kind === "DefaultDenyInvariant" ? sideSteps[inv.direction === "Ingress" ? "ingress" : "egress"] : undefined;
+        const everyRow = signature !== lastSignature[k] || step.dirty === "all" || side?.dirty === "all";
+        lastSignature[k] = signature;
+        const todo: Iterable<number> = everyRow ? classes.endpoints.keys() : new Set([...(step.dirty as Set<number>), ...((side?.dirty as Set<number> | undefined) ?? [])]);
         const forbidden = checker.forbidden(protocol, interval, reach, without);
-        for (let f = 0; f < n; f++) {
+        const count = counts[k]!;
+        for (const f of todo) {
+          totals[k]! -= count[f]!;
+          count[f] = 0;
           const no = forbidden(f);
           if (no === undefined) continue;
           const hit = andBits(reach.allowedFrom(f), no);
           // An endpoint alone in its class has no flow to itself.
           if (members[f]!.length === 1 && hasBit(hit, f)) andNotInPlace(hit, bitsWhere(n, (c) => c === f));
           if (isEmptyBits(hit)) continue;
-          violations[k]! += popcount(hit);
+          count[f] = popcount(hit);
+          totals[k]! += count[f]!;
           const from = members[f]![0]!;
           for (const t of bitIndexes(hit)) {
             const to = t === f ? members[f]![1]! : members[t]![0]!;
@@ -320,6 +344,8 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
             if (t !== f) break;
           }
         }
+        // Rows not computed again have the violations of the interval before (at larger ports: no smaller counterexample).
+        violations[k]! += totals[k]!;
       });
     }
   });

@@ -12,6 +12,8 @@ import { loadModel } from "../../src/model/loadModel.js";
 import { labelValue, selectorMatches } from "../../src/model/selector/index.js";
 import { namespaceSelectorOf } from "../../src/semantics/effectiveSelector.js";
 import { evaluateFlow, prepareModel, protocolNumber, verifyInvariants, VERIFY_PROTOCOLS, type Prepared, type PreparedMember, type Verdict } from "../../src/semantics/index.js";
+import { classReachability, sweepPorts } from "../../src/semantics/classReachability.js";
+import { equivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
 import { INVARIANT_PORTS, invariantArb } from "./invariantArbs.js";
 import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster } from "./randomCluster.js";
 import { fuzzSeed } from "./settings.js";
@@ -127,5 +129,34 @@ describe("verifyInvariants", () => {
     // Both outcomes must occur often, or the test proves little.
     expect(violated).toBeGreaterThan(checked / 10);
     expect(checked - violated).toBeGreaterThan(checked / 10);
+  });
+
+  it("sweeps ports with classReachability's matrix at every interval (random clusters)", { timeout: 600_000 }, () => {
+    let rows = 0;
+    fc.assert(
+      fc.property(clusterArb(6, 6), fc.boolean(), fc.constantFrom(40000, 53, 80), (random, everyLocal, srcPort) => {
+        const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(withCopies(random)) }]);
+        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
+        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        for (const family of [4, 6] as const) {
+          const classes = equivalenceClasses(prepared, family);
+          for (const protocol of [6, 17, 132]) {
+            const starts = classes.portIntervals(protocol).map((i) => i.first);
+            let previous: string[] | undefined;
+            for (const step of sweepPorts(prepared, classes, protocol, starts, srcPort, (m) => m.local)) {
+              const want = classReachability(prepared, classes, { protocol, srcPort, dstPort: step.first }, (m) => m.local);
+              const got = classes.endpoints.map((_, f) => [...step.reach.allowedFrom(f)].join(","));
+              expect(got, `${protocol} ${step.first}\n${clusterYaml(random)}`).toEqual(classes.endpoints.map((_, f) => [...want.allowedFrom(f)].join(",")));
+              // A row that is not dirty is the row of the step before.
+              if (previous && step.dirty !== "all") got.forEach((row, f) => (step.dirty as Set<number>).has(f) || expect(row).toBe(previous![f]));
+              previous = got;
+              rows += got.length;
+            }
+          }
+        }
+      }),
+      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+    );
+    expect(rows).toBeGreaterThan(1000);
   });
 });
