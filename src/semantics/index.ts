@@ -53,3 +53,13 @@ export {
   type PortInterval,
 } from "./equivalenceClasses.js";
 export { policyDiff, type DiffOptions, type FlowChange, type PolicyDiff } from "./policyDiff.js";
+export {
+  verifyInvariants,
+  VERIFY_PROTOCOLS,
+  VERIFY_SOURCE_PORT,
+  type Counterexample,
+  type InvariantVerdict,
+  type VerifyOptions,
+  type VerifyProtocol,
+  type VerifyResult,
+} from "./verifyInvariants.js";
