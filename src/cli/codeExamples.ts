@@ -78,6 +78,23 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
   "conflicting-options": { stage: "lint", yaml: gnp("  selector: all()\n  preDNAT: true\n  doNotTrack: true\n  applyOnForward: true") },
   "unsupported-field": { stage: "none", how: "no longer reported: HTTP matches and service matches are compiled now" },
   unsupported: { stage: "lint", yaml: "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n" },
+  "impossible-selector": {
+    stage: "lint",
+    yaml: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector:\n    matchExpressions:\n    - {key: app, operator: In, values: [web]}\n    - {key: app, operator: NotIn, values: [web]}\n",
+  },
+  "allow-after-deny-all": { stage: "lint", yaml: gnp("  selector: all()\n  ingress:\n  - {action: Deny}\n  - {action: Allow, protocol: TCP}") },
+  "shadowed-rule": { stage: "lint", yaml: gnp("  selector: all()\n  ingress:\n  - {action: Allow, protocol: TCP}\n  - {action: Deny, protocol: TCP, destination: {ports: [80]}}") },
+  "shadowed-rule-in-input": {
+    stage: "lint",
+    yaml: `${pod("web", "10.0.0.1", ", labels: {app: web, tier: front}")}---\n${gnp("  selector: all()\n  ingress:\n  - {action: Allow, source: {selector: app == 'web'}}\n  - {action: Deny, source: {selector: tier == 'front'}}")}`,
+  },
+  "policy-selects-nothing": {
+    stage: "lint",
+    yaml: `${pod("web", "10.0.0.1", ", labels: {app: web}")}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: wbe}}\n`,
+  },
+  "selector-matches-nothing": { stage: "lint", yaml: `${pod("web", "10.0.0.1", ", labels: {app: web}")}---\n${gnp("  selector: all()\n  ingress:\n  - {action: Allow, source: {selector: app == 'wbe'}}")}` },
+  "redundant-rule": { stage: "none", how: "`policyc lint --deep` on a rule whose removal changes no verdict, e.g. an Allow from pods that a later rule of the same policy allows too" },
+  "redundant-policy": { stage: "none", how: "`policyc lint --deep` on a policy whose removal changes no verdict, e.g. a copy of another policy under another name" },
   "unresolved-named-port": { stage: "compile", yaml: `${pod("web", "10.0.0.1")}---\n${rule("{action: Allow, protocol: TCP, destination: {ports: [http]}}")}` },
   "no-local-endpoints": { stage: "compile", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" },
   "duplicate-endpoint-ip": { stage: "lint", yaml: `${pod("a", "10.0.0.1")}---\n${pod("b", "10.0.0.1")}` },
