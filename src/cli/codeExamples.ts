@@ -93,6 +93,7 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
     yaml: `${pod("web", "10.0.0.1", ", labels: {app: web}")}---\napiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: p, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: wbe}}\n`,
   },
   "selector-matches-nothing": { stage: "lint", yaml: `${pod("web", "10.0.0.1", ", labels: {app: web}")}---\n${gnp("  selector: all()\n  ingress:\n  - {action: Allow, source: {selector: app == 'wbe'}}")}` },
+  "lint-checks-skipped": { stage: "none", how: "`policyc lint` on an input with more than 50,000 endpoints (without --deep), or `lint --deep` on one too large for the redundancy check" },
   "redundant-rule": { stage: "none", how: "`policyc lint --deep` on a rule whose removal changes no verdict, e.g. an Allow from pods that a later rule of the same policy allows too" },
   "redundant-policy": { stage: "none", how: "`policyc lint --deep` on a policy whose removal changes no verdict, e.g. a copy of another policy under another name" },
   "unresolved-named-port": { stage: "compile", yaml: `${pod("web", "10.0.0.1")}---\n${rule("{action: Allow, protocol: TCP, destination: {ports: [http]}}")}` },

@@ -66,6 +66,8 @@ export const diagnosticCodes = {
   "policy-selects-nothing": "a policy applies to no endpoint of the input (warning; the input may be partial)",
   "selector-matches-nothing": "a rule's selector, peer or namespaceSelector matches no endpoint, network set or Namespace of the input (warning; the input may be partial)",
   "redundant-rule": "lint --deep: removing the rule changes no verdict between the input's endpoints, and it matches no other address (note)",
+  "lint-checks-skipped":
+    "lint left out checks too costly for an input this large: those that read the endpoints above 50,000 endpoints (--deep runs them), the redundancy check above its budget (note)",
   "redundant-policy": "lint --deep: removing the policy changes no verdict between the input's endpoints, and it matches no other address (note)",
   // Compilation.
   "unresolved-named-port": "a named port resolves on no endpoint (warning)",

@@ -102,7 +102,7 @@ describe("deep lint: shadowed rules", () => {
         if (loaded.diagnostics.some((d) => d.severity === "error")) return;
         const prepared = prepareModel(loaded.model);
         const shadowed = new Set(findShadowedRules(prepared, policySources(loaded.model)).map((s) => s.rule));
-        for (const found of findRedundant(prepared, shadowed)) {
+        for (const found of findRedundant(prepared, shadowed, Infinity).found) {
           findings++;
           const without = found.kind === "policy" ? withoutPolicy(prepared, found.policy) : withoutRule(prepared, found.at);
           const what = found.kind === "policy" ? found.policy.display : `${found.at.policy.display} ${found.at.rule.path}`;

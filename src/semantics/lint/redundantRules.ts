@@ -17,7 +17,7 @@
  * Shadowed rules (found separately) are left out: they are redundant already.
  *
  * The cost is (candidates) x (probes) class-reachability computations, so the check only runs
- * with --deep.
+ * with --deep, and not at all past `REDUNDANCY_BUDGET` (reported, not silent).
  */
 import { PROTO_IPIP } from "../../calico/index.js";
 import type { Bits } from "../bits.js";
@@ -94,8 +94,22 @@ export function withoutPolicy(prepared: Prepared, policy: PreparedPolicy): Prepa
   return { ...prepared, tiers: prepared.tiers.map((t) => (t.policies.includes(policy) ? { ...t, policies: t.policies.filter((p) => p !== policy) } : t)) };
 }
 
+/**
+ * The work the check may do: candidates x probes x endpoint classes (each probe of each candidate
+ * walks every class's policies, some microseconds each on a small input). Tens of seconds of CPU
+ * at the limit; shape S (10,000 pods: 7,131 classes, 190 probes, 1,725 candidates) is far over it,
+ * and one probe there alone costs about a second.
+ */
+export const REDUNDANCY_BUDGET = 2_000_000;
+
+export interface RedundancyResult {
+  readonly found: readonly Redundant[];
+  /** Set when the input is too large for the check (see `REDUNDANCY_BUDGET`): nothing was checked. */
+  readonly skipped?: { readonly candidates: number; readonly probes: number; readonly classes: number };
+}
+
 /** The rules and policies whose removal changes no verdict (see the module comment). */
-export function findRedundant(prepared: Prepared, shadowed: ReadonlySet<PreparedRule>): Redundant[] {
+export function findRedundant(prepared: Prepared, shadowed: ReadonlySet<PreparedRule>, budget = REDUNDANCY_BUDGET): RedundancyResult {
   const size = prepared.members.length;
   const workloads = emptyBits(size);
   for (const m of prepared.members) if (m.workload) setBit(workloads, m.index);
@@ -129,18 +143,24 @@ export function findRedundant(prepared: Prepared, shadowed: ReadonlySet<Prepared
 
   const rules = allRules(prepared).filter(ruleCandidate);
   const policies = prepared.tiers.flatMap((t) => t.policies.filter((p) => policyCandidate(t, p)));
-  if (rules.length === 0 && policies.length === 0) return [];
+  if (rules.length === 0 && policies.length === 0) return { found: [] };
 
-  const families = ([4, 6] as const).flatMap((family) => {
+  const partitions = ([4, 6] as const).flatMap((family) => {
     const classes = equivalenceClasses(prepared, family);
-    if (classes.endpoints.length === 0) return [];
-    const all = probes(prepared, classes, family);
+    return classes.endpoints.length === 0 ? [] : [{ classes, all: probes(prepared, classes, family) }];
+  });
+  const candidates = rules.length + policies.length;
+  const probeCount = partitions.reduce((n, p) => n + p.all.length, 0);
+  const classCount = partitions.reduce((n, p) => Math.max(n, p.classes.endpoints.length), 0);
+  if (candidates * probeCount * classCount > budget) return { found: [], skipped: { candidates, probes: probeCount, classes: classCount } };
+
+  const families = partitions.map(({ classes, all }) => {
     const baseline: (readonly Bits[])[] = [];
     matrices(prepared, classes, all)((p, rows) => {
       baseline[p] = rows;
       return false;
     });
-    return [{ classes, all, baseline }];
+    return { classes, all, baseline };
   });
   const unchanged = (changed: Prepared): boolean => families.every(({ classes, all, baseline }) => !matrices(changed, classes, all)((p, rows) => !sameRows(rows, baseline[p]!)));
 
@@ -148,5 +168,5 @@ export function findRedundant(prepared: Prepared, shadowed: ReadonlySet<Prepared
   for (const policy of policies) if (unchanged(withoutPolicy(prepared, policy))) out.push({ kind: "policy", policy });
   const redundantPolicies = new Set(out.map((r) => (r.kind === "policy" ? r.policy : undefined)));
   for (const at of rules) if (!redundantPolicies.has(at.policy) && unchanged(withoutRule(prepared, at))) out.push({ kind: "rule", at });
-  return out;
+  return { found: out };
 }
