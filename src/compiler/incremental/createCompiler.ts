@@ -38,7 +38,7 @@
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource, Rule as CalicoRule, Origin } from "../../model/types.js";
 import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
-import { definedTier, FELIX_DEFAULTS, implicitTier, undefinedTier, type TierFacts } from "../../calico/index.js";
+import { definedTier, FELIX_DEFAULTS, implicitTier, undefinedTier, type HostInterfaces, type TierFacts } from "../../calico/index.js";
 import { compileModel, type CompileOptions } from "../compile.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
 import type { EndpointInfo, PodBase, PortLists } from "../endpoints.js";
@@ -83,6 +83,13 @@ export interface IncrementalCompiler {
   update(changes: Iterable<ModelChange>): UpdateResult;
   /** Makes the model exactly `model`: its resources upserted, every other one deleted. */
   load(model: Model): UpdateResult;
+  /** Whether a host endpoint of the node is bound by address only (it needs the node's interfaces). */
+  readonly needsHostInterfaces: boolean;
+  /**
+   * The node's interfaces from the next update on (`CompileOptions.hostInterfaces`). Only host
+   * endpoints use them, and their models are compiled whole, so nothing else is recomputed.
+   */
+  setHostInterfaces(interfaces: HostInterfaces | undefined): void;
 }
 
 /** What lowering a policy or profile chain found, for the diagnostics. */
@@ -538,6 +545,8 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
 
   /** Keys of the host-side resources held (`needsFullCompile`); the IR given out last. */
   const fullKeys = new Set<string>();
+  /** The options of the full compiles: `options` with the interfaces last set. */
+  let fullOptions = options;
   let given: UpdateResult | undefined;
   let givenFull = false;
 
@@ -547,7 +556,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     settleChains();
     const delta = settleIr();
     if (fullKeys.size > 0) {
-      const full = compileModel({ resources: [...store.values()] }, options);
+      const full = compileModel({ resources: [...store.values()] }, fullOptions);
       given = { ir: full.ir, delta: diffIr(given?.ir ?? full.ir, full.ir), diagnostics: full.diagnostics };
       givenFull = true;
       return given;
@@ -577,6 +586,17 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     },
     get model() {
       return { resources: [...store.values()] };
+    },
+    get needsHostInterfaces() {
+      for (const key of fullKeys) {
+        const r = store.get(key);
+        if ((r?.kind === "HostEndpoint" || r?.kind === "V1HostEndpoint") && r.interfaceName === undefined) return true;
+      }
+      return false;
+    },
+    setHostInterfaces(interfaces) {
+      const { hostInterfaces: _, ...rest } = options;
+      fullOptions = interfaces === undefined ? rest : { ...rest, hostInterfaces: interfaces };
     },
     update,
     load(model) {
