@@ -6,6 +6,7 @@
  * and the readers of the interfaces (`--host-interface`, `ip -j addr show`).
  */
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseIpAddrJson, readHostInterfaces } from "../../src/apply/index.js";
 import { renderIptables } from "../../src/backends/iptables/index.js";
@@ -55,6 +56,33 @@ describe("bindHostEndpoints (Felix's resolveHostEndpoints)", () => {
     expect(bind([hep("a", "eth9")], ifaces)).toEqual({});
     expect(bind([hep("a", "eth9")], undefined)).toEqual({ eth9: "a" });
     expect(bind([hep("a", undefined, "192.0.2.1")], undefined)).toEqual({});
+  });
+
+  it("does not depend on the order endpoints and interfaces come in (Felix walks Go maps)", () => {
+    const names = ["a", "b", "c", "d"];
+    const ifaceNames = ["eth0", "eth1", "lo", "cali1", "*"];
+    const addrs = ["192.0.2.1", "192.0.2.2", "2001:db8::1"];
+    const epArb = fc.record({ name: fc.constantFrom(...names), iface: fc.option(fc.constantFrom(...ifaceNames), { nil: undefined }), ips: fc.subarray(addrs) });
+    const arb = fc.record({
+      eps: fc.uniqueArray(epArb, { selector: (e) => e.name, maxLength: 4 }),
+      ifaces: fc.dictionary(fc.constantFrom("eth0", "eth1", "lo", "cali1"), fc.subarray(addrs)),
+      seed: fc.integer(),
+    });
+    fc.assert(
+      fc.property(arb, ({ eps, ifaces, seed }) => {
+        const list = eps.map((e) => hep(e.name, e.iface, ...e.ips));
+        const shuffled = [...list].sort((x, y) => ((x.name.charCodeAt(0) * 31 + seed) % 7) - ((y.name.charCodeAt(0) * 31 + seed) % 7));
+        const reversedIfaces = Object.fromEntries(Object.entries(ifaces).reverse());
+        expect(bind(shuffled, reversedIfaces)).toEqual(bind(list, ifaces));
+        // And the winner of each interface is a candidate whose name no other candidate beats.
+        for (const [iface, name] of Object.entries(bind(list, ifaces))) {
+          if (iface === "*") continue;
+          const candidates = list.filter((e) => (e.interfaceName !== undefined ? e.interfaceName === iface : e.expectedIPs.some((a) => (ifaces[iface] ?? []).includes(a))));
+          expect(name).toBe(candidates.map((e) => e.name).sort()[0]);
+        }
+      }),
+      { seed: 20261206, numRuns: 300 },
+    );
   });
 
   it("keeps the all-interfaces endpoint apart: the first by name", () => {
