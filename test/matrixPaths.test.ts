@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { flowOf } from "../src/cli/explainCommand.js";
-import { matrixPaths, pathText } from "../src/cli/matrixPaths.js";
+import { matrixPaths, PATH_NOT_STORED, pathText } from "../src/cli/matrixPaths.js";
 import { parsePortSpec } from "../src/cli/parsePortSpec.js";
 import { readInputs } from "../src/cli/readInputs.js";
 import { loadModel } from "../src/model/loadModel.js";
@@ -48,5 +48,19 @@ describe("matrix explain paths per class pair", () => {
         }
       });
     }
+  });
+
+  it("past its budget stores the verdicts without paths", () => {
+    const loaded = loadModel(readInputs(["fixtures/cases/demo-shop"]).files);
+    const prepared = prepareModel(loaded.model, {});
+    const m = compactReachability(prepared, ports, 4);
+    const all = m.endpoints.map((_, i) => i);
+    const full = matrixPaths(prepared, m, specs, all, all);
+    const none = matrixPaths(prepared, m, specs, all, all, 0);
+    expect([full.stored, none.stored]).toEqual([true, false]);
+    expect(none.paths).toEqual([PATH_NOT_STORED]);
+    // The same verdicts (bit 0), the one path (index 0) everywhere.
+    expect(none.layers.map((l) => [...l].map((code) => (code < 0 ? -1 : code & 1)))).toEqual(full.layers.map((l) => [...l].map((code) => (code < 0 ? -1 : code & 1))));
+    expect(none.layers.every((l) => l.every((code) => code < 0 || code >> 1 === 0))).toBe(true);
   });
 });

@@ -214,6 +214,12 @@ export async function matrixCommand(argv: readonly string[], io: Io): Promise<nu
   switch (format) {
     case "html": {
       const paths = matrixPaths(inputs.prepared, matrix, specs, selection.rows, selection.cols);
+      if (!paths.stored) {
+        io.stderr(
+          `policyc matrix: note: ${paths.rowClasses} × ${paths.colClasses} classes of endpoints on ${specs.length} port(s) are too many paths to store; ` +
+            `the page shows verdicts without paths (narrow it with --in-namespace or --selector)\n`,
+        );
+      }
       if (paths.disagreements > 0) {
         io.stderr(`policyc matrix: warning: ${paths.disagreements} cell(s) where the evaluator and the matrix disagree; please report this as a policyc bug\n`);
       }

@@ -26,6 +26,8 @@ export interface MatrixPaths {
   readonly paths: readonly string[];
   /** Cells whose evaluator verdict differs from the matrix's (a bug if ever non-zero). */
   readonly disagreements: number;
+  /** False when the class pairs exceeded the budget: every cell's path is `PATH_NOT_STORED`. */
+  readonly stored: boolean;
 }
 
 /** Dense indexes for the classes of `positions`, in first-seen order. */
@@ -61,8 +63,27 @@ export function pathText(v: Verdict): string {
   return formatVerdict(generic).trimEnd().split("\n").slice(2).join("\n");
 }
 
-/** The explain paths of the matrix's rows × columns, for each port of `specs` (as `m.ports`). */
-export function matrixPaths(prepared: Prepared, m: CompactMatrix, specs: readonly PortSpec[], rows: readonly number[], cols: readonly number[]): MatrixPaths {
+/**
+ * The most flows `matrixPaths` evaluates (over all ports) before it stops storing paths: each is
+ * one run of the evaluator (tens of microseconds), and a page needs one per pair of classes.
+ */
+export const MATRIX_PATH_BUDGET = 500_000;
+
+/** What a cell shows when its path was not stored. */
+export const PATH_NOT_STORED = "(the path is not stored in this page: too many classes of endpoints; policyc explain prints it)";
+
+/**
+ * The explain paths of the matrix's rows × columns, for each port of `specs` (as `m.ports`). Past
+ * `budget` evaluations (class pairs × ports) only the verdicts are stored, with `PATH_NOT_STORED`.
+ */
+export function matrixPaths(
+  prepared: Prepared,
+  m: CompactMatrix,
+  specs: readonly PortSpec[],
+  rows: readonly number[],
+  cols: readonly number[],
+  budget = MATRIX_PATH_BUDGET,
+): MatrixPaths {
   const r = denseClasses(m, rows);
   const c = denseClasses(m, cols);
   // `evaluateFlow` resolves both ends of every flow (a scan of every member); here each end once.
@@ -72,42 +93,67 @@ export function matrixPaths(prepared: Prepared, m: CompactMatrix, specs: readonl
     if (!peer) peers.set(position, (peer = resolvePeer(prepared, { endpoint: m.endpoints[position]! }, m.family, undefined)));
     return peer;
   };
-  const evaluate = (flow: Flow, src: number, dst: number): Verdict => {
-    const withPort = (peer: Peer, port: number | undefined): Peer => (port === undefined ? peer : { ...peer, port });
-    const pkt: Packet = {
-      family: flow.family,
-      protocol: flow.protocol,
-      src: withPort(peerOf(src), flow.srcPort),
-      dst: withPort(peerOf(dst), flow.dstPort),
-      ...(flow.icmpType !== undefined ? { icmpType: flow.icmpType } : {}),
-      ...(flow.icmpCode !== undefined ? { icmpCode: flow.icmpCode } : {}),
-    };
-    return evaluatePacket(prepared, pkt, (member) => member.local);
+  // Two different endpoints, one of each class (two per class are always enough), per class pair.
+  const pairOf = (fromReps: readonly number[], toReps: readonly number[]): readonly [number, number] | undefined => {
+    const s = fromReps[0]!;
+    const t = toReps[0]!;
+    if (s !== t) return [s, t];
+    if (toReps[1] !== undefined) return [s, toReps[1]];
+    if (fromReps[1] !== undefined) return [fromReps[1], t];
+    return undefined;
   };
+  const stored = r.reps.length * c.reps.length * m.ports.length <= budget;
   const texts = new Map<string, number>();
   const paths: string[] = [];
+  const indexOf = (text: string): number => {
+    let index = texts.get(text);
+    if (index === undefined) {
+      texts.set(text, (index = paths.length));
+      paths.push(text);
+    }
+    return index;
+  };
   let disagreements = 0;
   const layers = m.ports.map((port, k) => {
     const layer = new Int32Array(r.reps.length * c.reps.length).fill(-1);
+    // The probe of this port (the ends are filled in per pair), and each end with its port.
+    const flow: Flow = flowOf(specs[k]!, m.family, { endpoint: "" }, { endpoint: "" });
+    const srcPeer = new Map<number, Peer>();
+    const dstPeer = new Map<number, Peer>();
+    const withPort = (cache: Map<number, Peer>, position: number, portNumber: number | undefined): Peer => {
+      let peer = cache.get(position);
+      if (!peer) {
+        const base = peerOf(position);
+        cache.set(position, (peer = portNumber === undefined ? base : { ...base, port: portNumber }));
+      }
+      return peer;
+    };
     r.reps.forEach((fromReps, i) => {
       c.reps.forEach((toReps, j) => {
-        // Two different endpoints, one of each class (two per class are always enough).
-        const pair = fromReps.flatMap((s) => toReps.filter((t) => t !== s).map((t) => [s, t] as const))[0];
+        const pair = pairOf(fromReps, toReps);
         if (!pair) return;
-        const [src, to] = pair;
-        const flow = flowOf(specs[k]!, m.family, { endpoint: m.endpoints[src]! }, { endpoint: m.endpoints[to]! });
-        const verdict = evaluate(flow, src, to);
-        if (verdict.allowed !== port.allowed(src, to)) disagreements++;
-        const text = pathText(verdict);
-        let index = texts.get(text);
-        if (index === undefined) {
-          texts.set(text, (index = paths.length));
-          paths.push(text);
+        const [src, dst] = pair;
+        const allowed = port.allowed(src, dst);
+        let index: number;
+        if (stored) {
+          const pkt: Packet = {
+            family: flow.family,
+            protocol: flow.protocol,
+            src: withPort(srcPeer, src, flow.srcPort),
+            dst: withPort(dstPeer, dst, flow.dstPort),
+            ...(flow.icmpType !== undefined ? { icmpType: flow.icmpType } : {}),
+            ...(flow.icmpCode !== undefined ? { icmpCode: flow.icmpCode } : {}),
+          };
+          const verdict = evaluatePacket(prepared, pkt, (member) => member.local);
+          if (verdict.allowed !== allowed) disagreements++;
+          index = indexOf(pathText(verdict));
+        } else {
+          index = indexOf(PATH_NOT_STORED);
         }
-        layer[i * c.reps.length + j] = index * 2 + (port.allowed(src, to) ? 1 : 0);
+        layer[i * c.reps.length + j] = index * 2 + (allowed ? 1 : 0);
       });
     });
     return layer;
   });
-  return { rowClass: r.of, colClass: c.of, rowClasses: r.reps.length, colClasses: c.reps.length, layers, paths, disagreements };
+  return { rowClass: r.of, colClass: c.of, rowClasses: r.reps.length, colClasses: c.reps.length, layers, paths, disagreements, stored };
 }
