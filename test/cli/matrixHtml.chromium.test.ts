@@ -64,6 +64,9 @@ function withProbe(html: string, from: string, to: string, fold?: string): strin
   return html.replace(/<\/body>/, probe);
 }
 
+/** Chromium starts slowly on a busy machine (the whole suite runs in parallel): generous limits. */
+const SLOW = { timeout: 300_000 };
+
 describe.skipIf(!chromium)("matrix --format html in headless Chromium", () => {
   let dir = "";
   beforeAll(() => {
@@ -72,7 +75,7 @@ describe.skipIf(!chromium)("matrix --format html in headless Chromium", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const profile = (): string => mkdtempSync(join(dir, "profile-"));
 
-  it("draws every cell with the verdict of the matrix, and a screenshot", async () => {
+  it("draws every cell with the verdict of the matrix, and a screenshot", SLOW, async () => {
     const html = (await runCli(["matrix", "--format", "html", SHOP])).stdout;
     const page = join(dir, "shop.html");
     writeFileSync(page, html);
@@ -109,7 +112,7 @@ describe.skipIf(!chromium)("matrix --format html in headless Chromium", () => {
     expect(statSync("docs/matrix-demo-shop.png").size).toBeLessThan(200_000);
   });
 
-  it("shows the explain path on hover, and folds a namespace on a click", async () => {
+  it("shows the explain path on hover, and folds a namespace on a click", SLOW, async () => {
     const html = (await runCli(["matrix", "--format", "html", "--port", "9000", SHOP])).stdout;
     const page = join(dir, "probe.html");
     writeFileSync(page, withProbe(html, "shop/frontend-0", "shop/api-0", "shop"));
@@ -139,7 +142,7 @@ describe.skipIf(!chromium)("matrix --format html in headless Chromium", () => {
     expect(cells(hashed).some(([from]) => from === "namespace monitoring")).toBe(true);
   });
 
-  it("stays usable with 500 endpoints (file size bounded; times printed)", async () => {
+  it("stays usable with 500 endpoints (file size bounded; times printed)", SLOW, async () => {
     const input = join(dir, "cluster-500.yaml");
     writeFileSync(input, generateYaml({ name: "html-500", namespaces: 10, pods: 500, localPods: 100, policies: 60 }));
     let started = performance.now();
