@@ -28,7 +28,7 @@ h1 { font-size: 18px; margin: 0 0 8px; }
 .ns-toggle:hover .nsband { fill: #dde6f0; }
 #cells rect { stroke: #fff; stroke-width: 0.5; }
 #status { color: #555; font-size: 13px; }
-#tip { position: absolute; display: none; max-width: 720px; white-space: pre-wrap; font: 12px monospace; background: #fffff4; border: 1px solid #888; padding: 6px 8px; box-shadow: 2px 2px 6px rgba(0,0,0,0.2); pointer-events: none; }
+#tip { position: absolute; display: none; max-width: 640px; white-space: pre-wrap; font: 12px monospace; background: #fffff4; border: 1px solid #888; padding: 6px 8px; box-shadow: 2px 2px 6px rgba(0,0,0,0.2); pointer-events: none; }
 `;
 
 /** JSON for a `<script type="application/json">` block: no `<` that could close it. */

@@ -176,7 +176,9 @@ export const MATRIX_HTML_SCRIPT = `(function () {
     if (!text) { tip.style.display = "none"; return; }
     tip.textContent = text;
     tip.style.display = "block";
-    tip.style.left = e.pageX + 14 + "px";
+    // Beside the pointer, on the side with room (the path lines are long).
+    var left = e.clientX + 14 + tip.offsetWidth > window.innerWidth ? Math.max(0, e.pageX - 14 - tip.offsetWidth) : e.pageX + 14;
+    tip.style.left = left + "px";
     tip.style.top = e.pageY + 14 + "px";
   });
   root.addEventListener("mouseleave", function () { tip.style.display = "none"; });
