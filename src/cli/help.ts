@@ -77,10 +77,17 @@ traverses on the node, as the backend writes them. --expect allow|deny exits 1 w
 is the other one (for CI). --host-interface as for compile.`,
   },
   matrix: {
-    synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--format text|json|csv|markdown] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--in-namespace NS]... [--selector SEL]... [--from-namespace NS]... [--from-selector SEL]... [--to-namespace NS]... [--to-selector SEL]... [--format text|json|csv|markdown|html|dot] ${INPUT_FLAGS} PATH...`,
     description: `Which workload endpoint may connect to which, per port, for every pair of endpoints with an
 address of the family (default 4). Without --port: every distinct port and protocol the endpoints
-declare (container ports), or 80/TCP if none.`,
+declare (container ports), or 80/TCP if none. Rows (sources) and columns (destinations) are
+grouped by namespace. --in-namespace NS and --selector SEL (Calico selector syntax, on the
+endpoint's labels) keep only matching endpoints at both ends; --from-… filters the rows only,
+--to-… the columns only. A namespace flag takes names separated by commas and repeats (any of
+them); selectors repeat (all of them). (-n stays the input flag: the default namespace.)
+--format html writes one self-contained page with a heat map (a layer per port, folding
+namespaces, the explain path on hover); --format dot a Graphviz digraph (namespaces as clusters,
+an edge per allowed pair labelled with its ports).`,
   },
   diff: {
     synopsis: `policyc diff [--git A..B] [--port PORT]... [--family 4|6] [--format text|json|markdown|sarif] [--fail-on open|close|any] ${INPUT_FLAGS} OLD NEW | PATH...`,
