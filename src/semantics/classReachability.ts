@@ -60,7 +60,11 @@ export interface ClassReachability {
 
 type Direction = "ingress" | "egress";
 
-/** Bit sets over the classes for what rules test at the other end, cached. */
+/**
+ * Bit sets over the classes for what rules test at the other end, cached. Nothing here reads a
+ * peer's port (named ports and services take the probe's port as an argument), so one OtherEnd
+ * serves every probe and both directions.
+ */
 class OtherEnd {
   private readonly size: number;
   private readonly reps: readonly Peer[];
@@ -73,7 +77,7 @@ class OtherEnd {
   private readonly byMember = new Map<Membership, Bits>();
   private readonly byCidr = new Map<string, Bits>();
   private readonly byName = new Map<string, Bits>();
-  private readonly byService = new Map<object, Bits>();
+  private readonly byService = new Map<object, Map<string, Bits>>();
   readonly all: Bits;
   readonly none: Bits;
 
@@ -160,15 +164,19 @@ class OtherEnd {
   }
 
   service(service: NonNullable<PreparedEntity["service"]>, side: "source" | "destination", protocol: number, port: number | undefined): Bits {
-    // One cache entry per service object and side (the probe is fixed for an OtherEnd).
+    // One cache entry per service object and side, and per protocol and port for a destination
+    // (an OtherEnd serves every probe of a walker).
     const key = side === "source" ? service.endpoints.addresses : service.endpoints.addressPorts;
-    let b = this.byService.get(key);
+    let perPort = this.byService.get(key);
+    if (!perPort) this.byService.set(key, (perPort = new Map()));
+    const portKey = side === "source" ? "" : `${protocol} ${port ?? ""}`;
+    let b = perPort.get(portKey);
     if (!b) {
       b =
         side === "source"
           ? this.where((p) => service.endpoints.addresses.has(p.address.text))
           : this.where((p) => port !== undefined && service.endpoints.addressPorts.has(addressPortKey(p.address.text, protocol, port)));
-      this.byService.set(key, b);
+      perPort.set(portKey, b);
     }
     return b;
   }
@@ -211,8 +219,8 @@ function calicoPacketMatches(rule: PreparedCalicoRule, pkt: Packet): boolean {
   return true;
 }
 
-/** Per direction, what each rule matches at the other end, for one probe. */
-class RuleSets {
+/** Per direction, what each rule matches at the other end, for one probe (cached per rule). */
+export class RuleSets {
   private readonly cache = new Map<PreparedRule, Bits>();
   constructor(
     private readonly direction: Direction,
@@ -430,31 +438,180 @@ function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, dir
   return out;
 }
 
+/** The port bounds (interval starts) at which a rule's verdict may change, over every protocol. */
+function ruleBounds(rule: PreparedRule, namedNumbers: ReadonlyMap<string, readonly number[]>): number[] {
+  const out: number[] = [];
+  const range = (first: number, last: number): void => {
+    out.push(first, last + 1);
+  };
+  const named = (name: string): void => {
+    for (const n of namedNumbers.get(name) ?? []) range(n, n);
+  };
+  switch (rule.kind) {
+    case "calico":
+      for (const e of [rule.source, rule.destination]) {
+        for (const p of [...e.ports, ...e.notPorts]) {
+          if (p.kind === "range") range(p.first, p.last);
+          else named(p.name);
+        }
+        if (e.service) {
+          for (const key of e.service.endpoints.addressPorts) {
+            const port = Number(key.split(" ")[2]);
+            range(port, port);
+          }
+        }
+      }
+      return out;
+    case "k8s":
+      for (const p of rule.ports) {
+        if (typeof p.port === "number") range(p.port, p.endPort ?? p.port);
+        else if (p.port !== undefined) named(p.port);
+      }
+      return out;
+    case "cluster":
+      for (const p of rule.ports) {
+        if (p.kind === "named") named(p.name);
+        else if (p.ports) range(p.ports.first, p.ports.last);
+      }
+      return out;
+  }
+}
+
+/** A probe's rule sets and fixed ends, made once per probe (see `ClassWalker.probe`). */
+export interface ProbeWalk {
+  readonly probe: Probe;
+  readonly dstProbe: Probe;
+  readonly egressSets: RuleSets;
+  readonly ingressSets: RuleSets;
+}
+
+/**
+ * The walks of one model's classes, for any number of probes: what does not depend on the probe
+ * (the classes' representatives and network sets, the policies that apply to each class, the
+ * memberships and CIDRs over the classes) is computed once, and each class's walk can be redone
+ * alone. `bounds` says at which destination ports a class's walk can change, so that a caller
+ * stepping through port intervals (`policyDiff`) redoes only the walks whose rules test a bound
+ * between two probes.
+ */
+export class ClassWalker {
+  readonly size: number;
+  private readonly reps: readonly PreparedMember[];
+  private readonly base: readonly Peer[];
+  private readonly local: readonly boolean[];
+  private readonly other: OtherEnd;
+  private readonly policies: Readonly<Record<Direction, PreparedPolicy[][][]>>;
+  private readonly boundIndex = new Map<Direction, Map<number, number[]>>();
+
+  constructor(
+    private readonly prepared: Prepared,
+    readonly classes: EquivalenceClasses,
+    isLocal: (m: PreparedMember) => boolean,
+  ) {
+    const family = classes.family;
+    this.reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
+    this.size = this.reps.length;
+    const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
+    this.base = this.reps.map((m) => endpointPeer(netSets, m, family));
+    this.local = this.reps.map(isLocal);
+    this.other = new OtherEnd(this.base, classes.classOf);
+    this.policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
+  }
+
+  get all(): Bits {
+    return this.other.all;
+  }
+
+  probe(probe: Probe): ProbeWalk {
+    const dstProbe: Probe = probe.icmpType === undefined ? probe : { ...probe, dstPort: undefined };
+    return { probe, dstProbe, egressSets: new RuleSets("egress", dstProbe, this.other), ingressSets: new RuleSets("ingress", probe, this.other) };
+  }
+
+  /** The classes an endpoint of class `c` may send the probe to (its egress); undefined when not local. */
+  egress(c: number, walk: ProbeWalk): Bits | undefined {
+    if (!this.local[c]) return undefined;
+    const fixed = withPort(this.base[c]!, walk.probe.srcPort);
+    return allowedOver(this.prepared, fixed, "egress", walk.dstProbe, this.classes.family, walk.egressSets, this.policies.egress[c]!);
+  }
+
+  /** The classes an endpoint of class `c` admits the probe from (its ingress); undefined when not local. */
+  ingress(c: number, walk: ProbeWalk): Bits | undefined {
+    if (!this.local[c]) return undefined;
+    const fixed = withPort(this.base[c]!, walk.probe.icmpType === undefined ? walk.probe.dstPort : undefined);
+    return allowedOver(this.prepared, fixed, "ingress", walk.dstProbe, this.classes.family, walk.ingressSets, this.policies.ingress[c]!);
+  }
+
+  /**
+   * The classes whose walk in `direction` may differ between destination port `port - 1` and
+   * `port` of `protocol` (the source port fixed): those with a rule (in a policy that applies to
+   * them or a profile of theirs) testing a port range that starts at `port` or ends just before
+   * it, or a named port or service port numbered so (whatever the rule's protocol), and for
+   * egress of UDP around the VXLAN port, every class (a workload's VXLAN packets are dropped
+   * before any policy). Every other class's walk is the same at both ports.
+   */
+  changesAt(direction: Direction, protocol: number, port: number): readonly number[] {
+    const vxlan = this.prepared.settings.vxlanPort;
+    if (direction === "egress" && protocol === PROTO_UDP && (port === vxlan || port === vxlan + 1)) return this.everyClass;
+    let index = this.boundIndex.get(direction);
+    if (!index) this.boundIndex.set(direction, (index = this.buildBounds(direction)));
+    return index.get(port) ?? [];
+  }
+
+  private get everyClass(): readonly number[] {
+    return Array.from({ length: this.size }, (_, c) => c);
+  }
+
+  private buildBounds(direction: Direction): Map<number, number[]> {
+    const namedNumbers = new Map<string, number[]>();
+    for (const m of this.prepared.members) {
+      for (const np of m.ports) {
+        let list = namedNumbers.get(np.name);
+        if (!list) namedNumbers.set(np.name, (list = []));
+        list.push(np.port);
+      }
+    }
+    const perRule = new Map<PreparedRule, number[]>();
+    const boundsOf = (rule: PreparedRule): number[] => {
+      let b = perRule.get(rule);
+      if (!b) perRule.set(rule, (b = ruleBounds(rule, namedNumbers)));
+      return b;
+    };
+    const index = new Map<number, number[]>();
+    for (let c = 0; c < this.size; c++) {
+      const bounds = new Set<number>();
+      for (const tier of this.policies[direction][c]!) for (const policy of tier) for (const rule of policy[direction]) for (const b of boundsOf(rule)) bounds.add(b);
+      for (const name of this.reps[c]!.profiles) {
+        const profile = profileNamed(this.prepared, name);
+        for (const rule of profile?.[direction] ?? []) for (const b of boundsOf(rule)) bounds.add(b);
+      }
+      for (const b of bounds) {
+        let list = index.get(b);
+        if (!list) index.set(b, (list = []));
+        list.push(c);
+      }
+    }
+    return index;
+  }
+}
+
+function withPort(p: Peer, port: number | undefined): Peer {
+  return port === undefined ? p : { ...p, port };
+}
+
 /**
  * Reachability between the classes of `classes` for one probe. `isLocal` must be the locality
  * the classes were computed with.
  */
 export function classReachability(prepared: Prepared, classes: EquivalenceClasses, probe: Probe, isLocal: (m: PreparedMember) => boolean): ClassReachability {
-  const family = classes.family;
-  const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
-  const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
-  const base = reps.map((m) => endpointPeer(netSets, m, family));
-  const withPort = (p: Peer, port: number | undefined): Peer => (port === undefined ? p : { ...p, port });
-  // As a source the endpoint has the probe's source port, as a destination its destination port.
-  const asSource = base.map((p) => withPort(p, probe.srcPort));
-  const asDestination = base.map((p) => withPort(p, probe.icmpType === undefined ? probe.dstPort : undefined));
-  const dstProbe: Probe = probe.icmpType === undefined ? probe : { ...probe, dstPort: undefined };
-  const egressSets = new RuleSets("egress", dstProbe, new OtherEnd(asDestination, classes.classOf));
-  const ingressSets = new RuleSets("ingress", probe, new OtherEnd(asSource, classes.classOf));
+  return reachabilityOf(new ClassWalker(prepared, classes, isLocal), probe);
+}
 
-  const egressPolicies = applicablePolicies(prepared, classes, "egress");
-  const ingressPolicies = applicablePolicies(prepared, classes, "ingress");
-  const egress: (Bits | undefined)[] = reps.map((m, c) =>
-    isLocal(m) ? allowedOver(prepared, asSource[c]!, "egress", dstProbe, family, egressSets, egressPolicies[c]!) : undefined,
-  );
-  const ingress: (Bits | undefined)[] = reps.map((m, c) =>
-    isLocal(m) ? allowedOver(prepared, asDestination[c]!, "ingress", dstProbe, family, ingressSets, ingressPolicies[c]!) : undefined,
-  );
+/** Reachability between a walker's classes for one probe (every class walked once per direction). */
+export function reachabilityOf(walker: ClassWalker, probe: Probe): ClassReachability {
+  const walk = walker.probe(probe);
+  const egress: (Bits | undefined)[] = [];
+  const ingress: (Bits | undefined)[] = [];
+  for (let c = 0; c < walker.size; c++) egress.push(walker.egress(c, walk));
+  for (let c = 0; c < walker.size; c++) ingress.push(walker.ingress(c, walk));
   const allowed = (from: number, to: number): boolean => {
     const e = egress[from];
     const i = ingress[to];
@@ -463,13 +620,13 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
   // Ingress by source: row `from` of the transpose holds the classes whose ingress admits `from`.
   let admits: Uint32Array[] | undefined;
   return {
-    classes,
+    classes: walker.classes,
     allowed,
     allowedFrom(from) {
-      const all = egressSets.other.all;
+      const all = walker.all;
       admits ??= transposeBits(
         ingress.map((i) => i ?? all),
-        reps.length,
+        walker.size,
       );
       return andBits(egress[from] ?? all, admits[from]!);
     },

@@ -5,10 +5,18 @@
  * the intervals of either version, so one evaluation per pair of joint classes and port interval
  * covers every endpoint and port. Each change comes with the verdict on a representative flow on
  * each side (the steps that decided it).
+ *
+ * Stepping through the port intervals in order, only the first probe of each protocol walks every
+ * class (`ClassWalker`); at each next interval only the classes with a rule testing that bound
+ * are walked again (`ClassWalker.changesAt`), and only the pairs in the rows (egress) and columns
+ * (ingress) of the walks that changed are compared again. A pair's change is kept as a run of
+ * intervals until it changes. A property test checks the result against evaluating every pair of
+ * endpoints at every port (test/fuzz/policyDiff.test.ts).
  */
 import type { Protocol } from "../model/types.js";
-import { hasBit } from "./bits.js";
-import { classReachability, type Probe } from "./classReachability.js";
+import type { Bits } from "./bits.js";
+import { andBits, emptyBits, hasBit, setBit, transposeBits } from "./bits.js";
+import { ClassWalker, type Probe, type ProbeWalk } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
@@ -88,35 +96,120 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   }
 
   const changes: FlowChange[] = [];
+  const oldWalker = new ClassWalker(before, oldClasses, (m) => m.local);
+  const newWalker = new ClassWalker(after, newClasses, (m) => m.local);
+  const J = members.length;
+  // The joint classes of each class of either side (to find the rows and columns a walk touches).
+  const jointsOf = (of: readonly number[], size: number): number[][] => {
+    const out = Array.from({ length: size }, (): number[] => []);
+    of.forEach((c, j) => out[c]!.push(j));
+    return out;
+  };
+  const oldJoints = jointsOf(oldOf, oldWalker.size);
+  const newJoints = jointsOf(newOf, newWalker.size);
   for (const protocol of options.protocols ?? DEFAULT_PROTOCOLS) {
     const number = protocolNumber(protocol);
     const wanted = options.ports?.filter((p) => protocolNumber(p.protocol) === number).map((p) => p.port);
     let intervals = jointIntervals(oldClasses.portIntervals(number), newClasses.portIntervals(number));
     if (wanted) intervals = wanted.map((port) => ({ first: port, last: port }));
-    // Per pair of joint classes, the intervals whose verdict changed (in port order).
+    // Per pair of joint classes and change, the port ranges with it (in port order).
     const found = new Map<string, { from: number; to: number; open: boolean; intervals: { first: number; last: number }[] }>();
+    // The change of each pair at the previous probe (bit `t` of row `f`), and where its run of
+    // probes with that change started.
+    const opened = Array.from({ length: J }, () => emptyBits(J));
+    const closed = Array.from({ length: J }, () => emptyBits(J));
+    const runStart = new Map<number, number>();
+    const endRun = (f: number, t: number, open: boolean, last: number): void => {
+      const key = `${f} ${t} ${open}`;
+      let entry = found.get(key);
+      if (!entry) found.set(key, (entry = { from: f, to: t, open, intervals: [] }));
+      entry.intervals.push({ first: runStart.get(f * J + t)!, last });
+      runStart.delete(f * J + t);
+      clearBit(open ? opened[f]! : closed[f]!, t);
+    };
+    const endAllRuns = (last: number): void => {
+      for (const key of [...runStart.keys()]) {
+        const f = Math.floor(key / J);
+        const t = key - f * J;
+        endRun(f, t, hasBit(opened[f]!, t), last);
+      }
+    };
+    /** Records the pair's change at the probe starting at `first` (the previous probe ended at `prevLast`). */
+    const record = (f: number, t: number, was: boolean, is: boolean, first: number, prevLast: number): void => {
+      const now = was === is ? 0 : is ? 1 : 2;
+      const prior = hasBit(opened[f]!, t) ? 1 : hasBit(closed[f]!, t) ? 2 : 0;
+      if (now === prior) return;
+      if (prior !== 0) endRun(f, t, prior === 1, prevLast);
+      if (now !== 0) {
+        setBit(now === 1 ? opened[f]! : closed[f]!, t);
+        runStart.set(f * J + t, first);
+      }
+    };
+    let oE: (Bits | undefined)[] = [];
+    let oI: (Bits | undefined)[] = [];
+    let nE: (Bits | undefined)[] = [];
+    let nI: (Bits | undefined)[] = [];
+    const verdict = (E: readonly (Bits | undefined)[], I: readonly (Bits | undefined)[], from: number, to: number): boolean => {
+      const e = E[from];
+      const i = I[to];
+      return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+    };
+    // A class of one endpoint has no pair within itself.
+    const single = members.map((m) => m.length === 1);
+    const updatePair = (f: number, t: number, first: number, prevLast: number): void => {
+      if (f === t && single[f]) return;
+      record(f, t, verdict(oE, oI, oldOf[f]!, oldOf[t]!), verdict(nE, nI, newOf[f]!, newOf[t]!), first, prevLast);
+    };
+    let previous: { first: number; last: number } | undefined;
     for (const interval of intervals) {
       const probe: Probe = { protocol: number, srcPort, dstPort: interval.first };
-      const o = classReachability(before, oldClasses, probe, (m) => m.local);
-      const n = classReachability(after, newClasses, probe, (m) => m.local);
-      for (let f = 0; f < members.length; f++) {
-        const rowOld = o.allowedFrom(oldOf[f]!);
-        const rowNew = n.allowedFrom(newOf[f]!);
-        for (let t = 0; t < members.length; t++) {
-          // A class of one endpoint has no pair within itself.
-          if (f === t && members[f]!.length === 1) continue;
-          const was = hasBit(rowOld, oldOf[t]!);
-          const is = hasBit(rowNew, newOf[t]!);
-          if (was === is) continue;
-          const key = `${f} ${t} ${is}`;
-          let entry = found.get(key);
-          if (!entry) found.set(key, (entry = { from: f, to: t, open: is, intervals: [] }));
-          const lastOne = entry.intervals.at(-1);
-          if (lastOne && lastOne.last + 1 === interval.first) lastOne.last = interval.last;
-          else entry.intervals.push({ ...interval });
+      const o = oldWalker.probe(probe);
+      const n = newWalker.probe(probe);
+      const prevLast = previous?.last ?? -1;
+      if (previous === undefined || previous.last + 1 !== interval.first) {
+        // The first probe, or one not next to the previous one: every walk and pair anew.
+        endAllRuns(prevLast);
+        oE = Array.from({ length: oldWalker.size }, (_, c) => oldWalker.egress(c, o));
+        oI = Array.from({ length: oldWalker.size }, (_, c) => oldWalker.ingress(c, o));
+        nE = Array.from({ length: newWalker.size }, (_, c) => newWalker.egress(c, n));
+        nI = Array.from({ length: newWalker.size }, (_, c) => newWalker.ingress(c, n));
+        const rowsOld = reachableRows(oE, oI, oldWalker.all);
+        const rowsNew = reachableRows(nE, nI, newWalker.all);
+        for (let f = 0; f < J; f++) {
+          const ro = rowsOld[oldOf[f]!]!;
+          const rn = rowsNew[newOf[f]!]!;
+          for (let t = 0; t < J; t++) {
+            if (f === t && single[f]) continue;
+            const was = hasBit(ro, oldOf[t]!);
+            const is = hasBit(rn, newOf[t]!);
+            if (was !== is) record(f, t, was, is, interval.first, prevLast);
+          }
         }
+      } else {
+        // The next interval: only the walks whose rules test this bound can change, and only the
+        // pairs in their rows (egress) and columns (ingress).
+        const rows = new Set<number>();
+        const cols = new Set<number>();
+        const redo = (walker: ClassWalker, walk: ProbeWalk, E: (Bits | undefined)[], I: (Bits | undefined)[], joints: readonly number[][]): void => {
+          for (const c of walker.changesAt("egress", number, interval.first)) {
+            const bits = walker.egress(c, walk);
+            if (!sameBits(bits, E[c])) for (const j of joints[c]!) rows.add(j);
+            E[c] = bits;
+          }
+          for (const c of walker.changesAt("ingress", number, interval.first)) {
+            const bits = walker.ingress(c, walk);
+            if (!sameBits(bits, I[c])) for (const j of joints[c]!) cols.add(j);
+            I[c] = bits;
+          }
+        };
+        redo(oldWalker, o, oE, oI, oldJoints);
+        redo(newWalker, n, nE, nI, newJoints);
+        for (const f of rows) for (let t = 0; t < J; t++) updatePair(f, t, interval.first, prevLast);
+        for (const t of cols) for (let f = 0; f < J; f++) if (!rows.has(f)) updatePair(f, t, interval.first, prevLast);
       }
+      previous = interval;
     }
+    endAllRuns(previous?.last ?? -1);
     for (const entry of found.values()) {
       const from = members[entry.from]!;
       const to = members[entry.to]!;
@@ -145,6 +238,25 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
     onlyBefore: oldEndpoints.filter((m) => !newIds.has(m.id)).map((m) => m.id),
     onlyAfter: newEndpoints.filter((m) => !oldIds.has(m.id)).map((m) => m.id),
   };
+}
+
+/** Per class, the classes it may reach: its egress and the ingress of the other end (`allowedFrom`). */
+function reachableRows(egress: readonly (Bits | undefined)[], ingress: readonly (Bits | undefined)[], all: Bits): Bits[] {
+  const admits = transposeBits(
+    ingress.map((i) => i ?? all),
+    egress.length,
+  );
+  return egress.map((e, c) => andBits(e ?? all, admits[c]!));
+}
+
+function sameBits(a: Bits | undefined, b: Bits | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
+  return true;
+}
+
+function clearBit(bits: Uint32Array, i: number): void {
+  bits[i >>> 5]! &= ~(1 << (i & 31));
 }
 
 function compare(a: string | number, b: string | number): number {
