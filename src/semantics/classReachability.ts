@@ -477,6 +477,31 @@ function ruleBounds(rule: PreparedRule, namedNumbers: ReadonlyMap<string, readon
   }
 }
 
+/**
+ * Whether a rule reads nothing of the probe: no protocol, ICMP, port, named port or service
+ * condition on either end. A walk over such rules only gives the same result for every probe
+ * (except the VXLAN and IPIP drop, which comes before any rule).
+ */
+function probeFree(rule: PreparedRule): boolean {
+  switch (rule.kind) {
+    case "calico": {
+      if (rule.protocol !== undefined || rule.notProtocol !== undefined || rule.icmp || rule.notICMP) return false;
+      return [rule.source, rule.destination].every((e) => e.ports.length === 0 && e.notPorts.length === 0 && !e.service);
+    }
+    case "k8s":
+    case "cluster":
+      return rule.ports.length === 0;
+  }
+}
+
+/** Per class, what `ClassWalker` knows of its walks in one direction before any probe. */
+interface WalkFacts {
+  /** Port bound -> the classes with a rule testing it (see `changesAt`). */
+  readonly bounds: Map<number, number[]>;
+  /** Per class, whether its walk reads nothing of the probe (no rule does). */
+  readonly probeFree: readonly boolean[];
+}
+
 /** A probe's rule sets and fixed ends, made once per probe (see `ClassWalker.probe`). */
 export interface ProbeWalk {
   readonly probe: Probe;
@@ -489,9 +514,9 @@ export interface ProbeWalk {
  * The walks of one model's classes, for any number of probes: what does not depend on the probe
  * (the classes' representatives and network sets, the policies that apply to each class, the
  * memberships and CIDRs over the classes) is computed once, and each class's walk can be redone
- * alone. `bounds` says at which destination ports a class's walk can change, so that a caller
+ * alone. `changesAt` says at which destination ports a class's walk can change, so that a caller
  * stepping through port intervals (`policyDiff`) redoes only the walks whose rules test a bound
- * between two probes.
+ * between two probes; a walk whose rules read nothing of the probe is done once for all probes.
  */
 export class ClassWalker {
   readonly size: number;
@@ -500,7 +525,9 @@ export class ClassWalker {
   private readonly local: readonly boolean[];
   private readonly other: OtherEnd;
   private readonly policies: Readonly<Record<Direction, PreparedPolicy[][][]>>;
-  private readonly boundIndex = new Map<Direction, Map<number, number[]>>();
+  private readonly facts = new Map<Direction, WalkFacts>();
+  /** Walks that read nothing of the probe, per direction and class (see `probeFree`). */
+  private readonly fixedWalks: Record<Direction, Map<number, Bits>> = { egress: new Map(), ingress: new Map() };
 
   constructor(
     private readonly prepared: Prepared,
@@ -529,15 +556,37 @@ export class ClassWalker {
   /** The classes an endpoint of class `c` may send the probe to (its egress); undefined when not local. */
   egress(c: number, walk: ProbeWalk): Bits | undefined {
     if (!this.local[c]) return undefined;
-    const fixed = withPort(this.base[c]!, walk.probe.srcPort);
-    return allowedOver(this.prepared, fixed, "egress", walk.dstProbe, this.classes.family, walk.egressSets, this.policies.egress[c]!);
+    const { protocol, dstPort } = walk.dstProbe;
+    // The VXLAN and IPIP drop comes before any rule, so its result is not cached.
+    const dropped = protocol === PROTO_IPIP || (protocol === PROTO_UDP && dstPort === this.prepared.settings.vxlanPort);
+    return this.cached("egress", c, !dropped, () => {
+      const fixed = withPort(this.base[c]!, walk.probe.srcPort);
+      return allowedOver(this.prepared, fixed, "egress", walk.dstProbe, this.classes.family, walk.egressSets, this.policies.egress[c]!);
+    });
   }
 
   /** The classes an endpoint of class `c` admits the probe from (its ingress); undefined when not local. */
   ingress(c: number, walk: ProbeWalk): Bits | undefined {
     if (!this.local[c]) return undefined;
-    const fixed = withPort(this.base[c]!, walk.probe.icmpType === undefined ? walk.probe.dstPort : undefined);
-    return allowedOver(this.prepared, fixed, "ingress", walk.dstProbe, this.classes.family, walk.ingressSets, this.policies.ingress[c]!);
+    return this.cached("ingress", c, true, () => {
+      const fixed = withPort(this.base[c]!, walk.probe.icmpType === undefined ? walk.probe.dstPort : undefined);
+      return allowedOver(this.prepared, fixed, "ingress", walk.dstProbe, this.classes.family, walk.ingressSets, this.policies.ingress[c]!);
+    });
+  }
+
+  /** A walk, from the cache when the class's walk reads nothing of the probe. */
+  private cached(direction: Direction, c: number, cacheable: boolean, walk: () => Bits): Bits {
+    if (!cacheable || !this.factsOf(direction).probeFree[c]) return walk();
+    const cache = this.fixedWalks[direction];
+    let bits = cache.get(c);
+    if (!bits) cache.set(c, (bits = walk()));
+    return bits;
+  }
+
+  private factsOf(direction: Direction): WalkFacts {
+    let facts = this.facts.get(direction);
+    if (!facts) this.facts.set(direction, (facts = this.buildFacts(direction)));
+    return facts;
   }
 
   /**
@@ -551,16 +600,15 @@ export class ClassWalker {
   changesAt(direction: Direction, protocol: number, port: number): readonly number[] {
     const vxlan = this.prepared.settings.vxlanPort;
     if (direction === "egress" && protocol === PROTO_UDP && (port === vxlan || port === vxlan + 1)) return this.everyClass;
-    let index = this.boundIndex.get(direction);
-    if (!index) this.boundIndex.set(direction, (index = this.buildBounds(direction)));
-    return index.get(port) ?? [];
+    return this.factsOf(direction).bounds.get(port) ?? [];
   }
 
   private get everyClass(): readonly number[] {
     return Array.from({ length: this.size }, (_, c) => c);
   }
 
-  private buildBounds(direction: Direction): Map<number, number[]> {
+  /** The bounds and the probe-free walks, from each policy's and profile's rules (computed once per policy). */
+  private buildFacts(direction: Direction): WalkFacts {
     const namedNumbers = new Map<string, number[]>();
     for (const m of this.prepared.members) {
       for (const np of m.ports) {
@@ -569,27 +617,46 @@ export class ClassWalker {
         list.push(np.port);
       }
     }
-    const perRule = new Map<PreparedRule, number[]>();
-    const boundsOf = (rule: PreparedRule): number[] => {
-      let b = perRule.get(rule);
-      if (!b) perRule.set(rule, (b = ruleBounds(rule, namedNumbers)));
-      return b;
+    /** Per policy or profile, its rules' bounds in this direction (distinct) and whether they are all probe-free. */
+    const perOwner = new Map<object, { readonly bounds: readonly number[]; readonly free: boolean }>();
+    const factsOf = (owner: { readonly ingress: readonly PreparedRule[]; readonly egress: readonly PreparedRule[] }): { readonly bounds: readonly number[]; readonly free: boolean } => {
+      let f = perOwner.get(owner);
+      if (!f) {
+        const rules = owner[direction];
+        f = { bounds: [...new Set(rules.flatMap((r) => ruleBounds(r, namedNumbers)))], free: rules.every(probeFree) };
+        perOwner.set(owner, f);
+      }
+      return f;
     };
-    const index = new Map<number, number[]>();
+    const bounds = new Map<number, number[]>();
+    const free: boolean[] = [];
+    const add = (c: number, owner: { readonly bounds: readonly number[] }): void => {
+      for (const b of owner.bounds) {
+        let list = bounds.get(b);
+        if (!list) bounds.set(b, (list = []));
+        // Classes are added in order: a class is at the end of the list when already in it.
+        if (list.at(-1) !== c) list.push(c);
+      }
+    };
     for (let c = 0; c < this.size; c++) {
-      const bounds = new Set<number>();
-      for (const tier of this.policies[direction][c]!) for (const policy of tier) for (const rule of policy[direction]) for (const b of boundsOf(rule)) bounds.add(b);
+      let isFree = true;
+      for (const tier of this.policies[direction][c]!) {
+        for (const policy of tier) {
+          const f = factsOf(policy);
+          add(c, f);
+          isFree &&= f.free;
+        }
+      }
       for (const name of this.reps[c]!.profiles) {
         const profile = profileNamed(this.prepared, name);
-        for (const rule of profile?.[direction] ?? []) for (const b of boundsOf(rule)) bounds.add(b);
+        if (!profile) continue;
+        const f = factsOf(profile);
+        add(c, f);
+        isFree &&= f.free;
       }
-      for (const b of bounds) {
-        let list = index.get(b);
-        if (!list) index.set(b, (list = []));
-        list.push(c);
-      }
+      free.push(isFree);
     }
-    return index;
+    return { bounds, probeFree: free };
   }
 }
 

@@ -15,8 +15,8 @@
  */
 import type { Protocol } from "../model/types.js";
 import type { Bits } from "./bits.js";
-import { andBits, emptyBits, hasBit, setBit, transposeBits } from "./bits.js";
-import { ClassWalker, type Probe, type ProbeWalk } from "./classReachability.js";
+import { emptyBits, hasBit, transposeBits } from "./bits.js";
+import { ClassWalker, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
@@ -125,7 +125,38 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
       if (!entry) found.set(key, (entry = { from: f, to: t, open, intervals: [] }));
       entry.intervals.push({ first: runStart.get(f * J + t)!, last });
       runStart.delete(f * J + t);
-      clearBit(open ? opened[f]! : closed[f]!, t);
+    };
+    // Each side over the joint classes: per row, the columns its egress allows (shared between
+    // the rows of one class) and the columns whose ingress admits it.
+    const sides = [new JointSide(oldWalker, oldOf, oldJoints), new JointSide(newWalker, newOf, newJoints)] as const;
+    const W = (J + 31) >>> 5;
+    // A class of one endpoint has no pair within itself.
+    const single = members.map((m) => m.length === 1);
+    /** Compares word `w` of row `f` on both sides with the changes recorded, and records what differs. */
+    const compareWord = (f: number, w: number, first: number, prevLast: number): void => {
+      const [o, n] = sides;
+      const was = o.egress[f]![w]! & o.admits[f]![w]!;
+      const is = n.egress[f]![w]! & n.admits[f]![w]!;
+      let open = is & ~was;
+      let close = was & ~is;
+      if (single[f] && f >>> 5 === w) {
+        const self = ~(1 << (f & 31));
+        open &= self;
+        close &= self;
+      }
+      const oldOpen = opened[f]![w]!;
+      const oldClose = closed[f]![w]!;
+      let flips = (open ^ oldOpen) | (close ^ oldClose);
+      if (flips === 0) return;
+      opened[f]![w] = open;
+      closed[f]![w] = close;
+      while (flips !== 0) {
+        const low = flips & -flips;
+        flips ^= low;
+        const t = (w << 5) + (31 - Math.clz32(low));
+        if ((oldOpen | oldClose) & low) endRun(f, t, (oldOpen & low) !== 0, prevLast);
+        if ((open | close) & low) runStart.set(f * J + t, first);
+      }
     };
     const endAllRuns = (last: number): void => {
       for (const key of [...runStart.keys()]) {
@@ -133,79 +164,30 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
         const t = key - f * J;
         endRun(f, t, hasBit(opened[f]!, t), last);
       }
-    };
-    /** Records the pair's change at the probe starting at `first` (the previous probe ended at `prevLast`). */
-    const record = (f: number, t: number, was: boolean, is: boolean, first: number, prevLast: number): void => {
-      const now = was === is ? 0 : is ? 1 : 2;
-      const prior = hasBit(opened[f]!, t) ? 1 : hasBit(closed[f]!, t) ? 2 : 0;
-      if (now === prior) return;
-      if (prior !== 0) endRun(f, t, prior === 1, prevLast);
-      if (now !== 0) {
-        setBit(now === 1 ? opened[f]! : closed[f]!, t);
-        runStart.set(f * J + t, first);
+      for (let f = 0; f < J; f++) {
+        opened[f]!.fill(0);
+        closed[f]!.fill(0);
       }
-    };
-    let oE: (Bits | undefined)[] = [];
-    let oI: (Bits | undefined)[] = [];
-    let nE: (Bits | undefined)[] = [];
-    let nI: (Bits | undefined)[] = [];
-    const verdict = (E: readonly (Bits | undefined)[], I: readonly (Bits | undefined)[], from: number, to: number): boolean => {
-      const e = E[from];
-      const i = I[to];
-      return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
-    };
-    // A class of one endpoint has no pair within itself.
-    const single = members.map((m) => m.length === 1);
-    const updatePair = (f: number, t: number, first: number, prevLast: number): void => {
-      if (f === t && single[f]) return;
-      record(f, t, verdict(oE, oI, oldOf[f]!, oldOf[t]!), verdict(nE, nI, newOf[f]!, newOf[t]!), first, prevLast);
     };
     let previous: { first: number; last: number } | undefined;
     for (const interval of intervals) {
       const probe: Probe = { protocol: number, srcPort, dstPort: interval.first };
-      const o = oldWalker.probe(probe);
-      const n = newWalker.probe(probe);
       const prevLast = previous?.last ?? -1;
       if (previous === undefined || previous.last + 1 !== interval.first) {
         // The first probe, or one not next to the previous one: every walk and pair anew.
         endAllRuns(prevLast);
-        oE = Array.from({ length: oldWalker.size }, (_, c) => oldWalker.egress(c, o));
-        oI = Array.from({ length: oldWalker.size }, (_, c) => oldWalker.ingress(c, o));
-        nE = Array.from({ length: newWalker.size }, (_, c) => newWalker.egress(c, n));
-        nI = Array.from({ length: newWalker.size }, (_, c) => newWalker.ingress(c, n));
-        const rowsOld = reachableRows(oE, oI, oldWalker.all);
-        const rowsNew = reachableRows(nE, nI, newWalker.all);
-        for (let f = 0; f < J; f++) {
-          const ro = rowsOld[oldOf[f]!]!;
-          const rn = rowsNew[newOf[f]!]!;
-          for (let t = 0; t < J; t++) {
-            if (f === t && single[f]) continue;
-            const was = hasBit(ro, oldOf[t]!);
-            const is = hasBit(rn, newOf[t]!);
-            if (was !== is) record(f, t, was, is, interval.first, prevLast);
-          }
-        }
+        for (const side of sides) side.walkAll(probe);
+        for (let f = 0; f < J; f++) for (let w = 0; w < W; w++) compareWord(f, w, interval.first, prevLast);
       } else {
         // The next interval: only the walks whose rules test this bound can change, and only the
         // pairs in their rows (egress) and columns (ingress).
         const rows = new Set<number>();
-        const cols = new Set<number>();
-        const redo = (walker: ClassWalker, walk: ProbeWalk, E: (Bits | undefined)[], I: (Bits | undefined)[], joints: readonly number[][]): void => {
-          for (const c of walker.changesAt("egress", number, interval.first)) {
-            const bits = walker.egress(c, walk);
-            if (!sameBits(bits, E[c])) for (const j of joints[c]!) rows.add(j);
-            E[c] = bits;
-          }
-          for (const c of walker.changesAt("ingress", number, interval.first)) {
-            const bits = walker.ingress(c, walk);
-            if (!sameBits(bits, I[c])) for (const j of joints[c]!) cols.add(j);
-            I[c] = bits;
-          }
-        };
-        redo(oldWalker, o, oE, oI, oldJoints);
-        redo(newWalker, n, nE, nI, newJoints);
-        for (const f of rows) for (let t = 0; t < J; t++) updatePair(f, t, interval.first, prevLast);
-        for (const t of cols) for (let f = 0; f < J; f++) if (!rows.has(f)) updatePair(f, t, interval.first, prevLast);
+        const columnWords = new Set<number>();
+        for (const side of sides) side.walkAt(probe, rows, columnWords);
+        for (const f of rows) for (let w = 0; w < W; w++) compareWord(f, w, interval.first, prevLast);
+        if (columnWords.size > 0) {
+          for (let f = 0; f < J; f++) if (!rows.has(f)) for (const w of columnWords) compareWord(f, w, interval.first, prevLast);
+        }
       }
       previous = interval;
     }
@@ -240,23 +222,97 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   };
 }
 
-/** Per class, the classes it may reach: its egress and the ingress of the other end (`allowedFrom`). */
-function reachableRows(egress: readonly (Bits | undefined)[], ingress: readonly (Bits | undefined)[], all: Bits): Bits[] {
-  const admits = transposeBits(
-    ingress.map((i) => i ?? all),
-    egress.length,
-  );
-  return egress.map((e, c) => andBits(e ?? all, admits[c]!));
+/**
+ * One side of the diff over the joint classes: each class's walks (egress and ingress, for the
+ * current probe), and from them, per joint row, the joint columns its egress allows (`egress`,
+ * one array shared by the rows of a class) and the joint columns whose ingress admits it
+ * (`admits`, updated bit by bit as ingress walks change).
+ */
+class JointSide {
+  readonly egress: Uint32Array[];
+  readonly admits: Uint32Array[];
+  private readonly E: (Bits | undefined)[] = [];
+  private readonly I: (Bits | undefined)[] = [];
+  private readonly J: number;
+
+  constructor(
+    private readonly walker: ClassWalker,
+    /** The class of each joint class on this side. */
+    private readonly classOf: readonly number[],
+    /** The joint classes of each class on this side. */
+    private readonly joints: readonly (readonly number[])[],
+  ) {
+    this.J = classOf.length;
+    this.egress = Array.from({ length: this.J }, () => emptyBits(this.J));
+    this.admits = Array.from({ length: this.J }, () => emptyBits(this.J));
+  }
+
+  /** Walks every class for `probe` and rebuilds both matrices. */
+  walkAll(probe: Probe): void {
+    const walk = this.walker.probe(probe);
+    for (let c = 0; c < this.walker.size; c++) {
+      this.E[c] = this.walker.egress(c, walk);
+      this.I[c] = this.walker.ingress(c, walk);
+    }
+    for (let c = 0; c < this.walker.size; c++) this.setEgress(c);
+    // Ingress of each joint column over the joint rows, then transposed into `admits`.
+    const columns = this.classOf.map((c) => this.overJoint(this.I[c]));
+    const admits = transposeBits(columns, this.J);
+    for (let f = 0; f < this.J; f++) this.admits[f] = admits[f]!;
+  }
+
+  /**
+   * Walks again, for the probe at the next port, the classes whose walks may change there; adds
+   * the joint rows whose egress changed to `rows` and the words of the joint columns whose
+   * ingress changed to `columnWords`.
+   */
+  walkAt(probe: Probe, rows: Set<number>, columnWords: Set<number>): void {
+    const walk = this.walker.probe(probe);
+    const port = probe.dstPort!;
+    for (const c of this.walker.changesAt("egress", probe.protocol, port)) {
+      const bits = this.walker.egress(c, walk);
+      if (sameBits(bits, this.E[c])) continue;
+      this.E[c] = bits;
+      this.setEgress(c);
+      for (const f of this.joints[c]!) rows.add(f);
+    }
+    for (const c of this.walker.changesAt("ingress", probe.protocol, port)) {
+      const bits = this.walker.ingress(c, walk);
+      if (sameBits(bits, this.I[c])) continue;
+      this.I[c] = bits;
+      for (const t of this.joints[c]!) {
+        columnWords.add(t >>> 5);
+        const word = t >>> 5;
+        const bit = 1 << (t & 31);
+        for (let f = 0; f < this.J; f++) {
+          const admits = this.admits[f]!;
+          if (bits === undefined || hasBit(bits, this.classOf[f]!)) admits[word]! |= bit;
+          else admits[word]! &= ~bit;
+        }
+      }
+    }
+  }
+
+  private setEgress(c: number): void {
+    const row = this.overJoint(this.E[c]);
+    for (const f of this.joints[c]!) this.egress[f] = row;
+  }
+
+  /** A set of this side's classes (undefined: all) as the set of their joint classes. */
+  private overJoint(bits: Bits | undefined): Uint32Array {
+    const out = emptyBits(this.J);
+    for (let j = 0; j < this.J; j++) {
+      const c = this.classOf[j]!;
+      if (bits === undefined || ((bits[c >>> 5]! >>> (c & 31)) & 1) !== 0) out[j >>> 5]! |= 1 << (j & 31);
+    }
+    return out;
+  }
 }
 
 function sameBits(a: Bits | undefined, b: Bits | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
   return true;
-}
-
-function clearBit(bits: Uint32Array, i: number): void {
-  bits[i >>> 5]! &= ~(1 << (i & 31));
 }
 
 function compare(a: string | number, b: string | number): number {

@@ -150,12 +150,14 @@ describe("policyDiff", () => {
             for (const interval of intervals.slice(1)) {
               // Every port where a walk could change starts an interval; check the interval's
               // start and the port just before it (the previous interval's end) alike.
-              walk = walker.probe({ protocol: number, srcPort: 40000, dstPort: interval.first });
+              // A walker of its own at each port, so that what one caches cannot hide a change.
+              const fresh = new ClassWalker(p, classes, (m) => m.local);
+              walk = fresh.probe({ protocol: number, srcPort: 40000, dstPort: interval.first });
               const egressAgain = new Set(walker.changesAt("egress", number, interval.first));
               const ingressAgain = new Set(walker.changesAt("ingress", number, interval.first));
               for (let c = 0; c < walker.size; c++) {
-                const e = walker.egress(c, walk);
-                const i = walker.ingress(c, walk);
+                const e = fresh.egress(c, walk);
+                const i = fresh.ingress(c, walk);
                 const what = `${clusterYaml(random)}\nclass ${c} at ${interval.first}/${number}`;
                 if (!egressAgain.has(c)) expect(e, `egress ${what}`).toEqual(E[c]);
                 if (!ingressAgain.has(c)) expect(i, `ingress ${what}`).toEqual(I[c]);
