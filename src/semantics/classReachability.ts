@@ -609,14 +609,16 @@ export class ClassWalker {
 
   /** The bounds and the probe-free walks, from each policy's and profile's rules (computed once per policy). */
   private buildFacts(direction: Direction): WalkFacts {
-    const namedNumbers = new Map<string, number[]>();
+    // Each name's distinct numbers (thousands of endpoints share a few).
+    const numbersByName = new Map<string, Set<number>>();
     for (const m of this.prepared.members) {
       for (const np of m.ports) {
-        let list = namedNumbers.get(np.name);
-        if (!list) namedNumbers.set(np.name, (list = []));
-        list.push(np.port);
+        let set = numbersByName.get(np.name);
+        if (!set) numbersByName.set(np.name, (set = new Set()));
+        set.add(np.port);
       }
     }
+    const namedNumbers = new Map([...numbersByName].map(([name, set]) => [name, [...set]]));
     /** Per policy or profile, its rules' bounds in this direction (distinct) and whether they are all probe-free. */
     const perOwner = new Map<object, { readonly bounds: readonly number[]; readonly free: boolean }>();
     const factsOf = (owner: { readonly ingress: readonly PreparedRule[]; readonly egress: readonly PreparedRule[] }): { readonly bounds: readonly number[]; readonly free: boolean } => {

@@ -107,6 +107,8 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   };
   const oldJoints = jointsOf(oldOf, oldWalker.size);
   const newJoints = jointsOf(newOf, newWalker.size);
+  // Kept from one protocol to the next: most walks do not read the protocol (`ClassWalker`).
+  const sides = [new JointSide(oldWalker, oldOf, oldJoints), new JointSide(newWalker, newOf, newJoints)] as const;
   for (const protocol of options.protocols ?? DEFAULT_PROTOCOLS) {
     const number = protocolNumber(protocol);
     const wanted = options.ports?.filter((p) => protocolNumber(p.protocol) === number).map((p) => p.port);
@@ -128,7 +130,6 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
     };
     // Each side over the joint classes: per row, the columns its egress allows (shared between
     // the rows of one class) and the columns whose ingress admits it.
-    const sides = [new JointSide(oldWalker, oldOf, oldJoints), new JointSide(newWalker, newOf, newJoints)] as const;
     const W = (J + 31) >>> 5;
     // A class of one endpoint has no pair within itself.
     const single = members.map((m) => m.length === 1);
@@ -247,18 +248,23 @@ class JointSide {
     this.admits = Array.from({ length: this.J }, () => emptyBits(this.J));
   }
 
-  /** Walks every class for `probe` and rebuilds both matrices. */
+  /** Walks every class for `probe`; both matrices are rebuilt where a walk changed. */
   walkAll(probe: Probe): void {
-    const walk = this.walker.probe(probe);
-    for (let c = 0; c < this.walker.size; c++) {
-      this.E[c] = this.walker.egress(c, walk);
-      this.I[c] = this.walker.ingress(c, walk);
+    if (this.E.length === 0) {
+      const walk = this.walker.probe(probe);
+      for (let c = 0; c < this.walker.size; c++) {
+        this.E[c] = this.walker.egress(c, walk);
+        this.I[c] = this.walker.ingress(c, walk);
+      }
+      for (let c = 0; c < this.walker.size; c++) this.setEgress(c);
+      // Ingress of each joint column over the joint rows, then transposed into `admits`.
+      const columns = this.classOf.map((c) => this.overJoint(this.I[c]));
+      const admits = transposeBits(columns, this.J);
+      for (let f = 0; f < this.J; f++) this.admits[f] = admits[f]!;
+      return;
     }
-    for (let c = 0; c < this.walker.size; c++) this.setEgress(c);
-    // Ingress of each joint column over the joint rows, then transposed into `admits`.
-    const columns = this.classOf.map((c) => this.overJoint(this.I[c]));
-    const admits = transposeBits(columns, this.J);
-    for (let f = 0; f < this.J; f++) this.admits[f] = admits[f]!;
+    const every = Array.from({ length: this.walker.size }, (_, c) => c);
+    this.walkAgain(probe, every, every, new Set(), new Set());
   }
 
   /**
@@ -267,18 +273,22 @@ class JointSide {
    * ingress changed to `columnWords`.
    */
   walkAt(probe: Probe, rows: Set<number>, columnWords: Set<number>): void {
-    const walk = this.walker.probe(probe);
     const port = probe.dstPort!;
-    for (const c of this.walker.changesAt("egress", probe.protocol, port)) {
+    this.walkAgain(probe, this.walker.changesAt("egress", probe.protocol, port), this.walker.changesAt("ingress", probe.protocol, port), rows, columnWords);
+  }
+
+  private walkAgain(probe: Probe, egress: readonly number[], ingress: readonly number[], rows: Set<number>, columnWords: Set<number>): void {
+    const walk = this.walker.probe(probe);
+    for (const c of egress) {
       const bits = this.walker.egress(c, walk);
-      if (sameBits(bits, this.E[c])) continue;
+      if (bits === this.E[c] || sameBits(bits, this.E[c])) continue;
       this.E[c] = bits;
       this.setEgress(c);
       for (const f of this.joints[c]!) rows.add(f);
     }
-    for (const c of this.walker.changesAt("ingress", probe.protocol, port)) {
+    for (const c of ingress) {
       const bits = this.walker.ingress(c, walk);
-      if (sameBits(bits, this.I[c])) continue;
+      if (bits === this.I[c] || sameBits(bits, this.I[c])) continue;
       this.I[c] = bits;
       for (const t of this.joints[c]!) {
         columnWords.add(t >>> 5);
