@@ -2,7 +2,7 @@
  * `sourceLocator`: the line in its file of a policy or profile (or one of its rules), from the
  * resource's origin, for what `explain` and `diff` print as `file:line`.
  */
-import { lineColumn } from "../diagnostics/span.js";
+import { lineColumnAt, lineStarts } from "../diagnostics/span.js";
 import type { Model } from "../model/types.js";
 import { spanOf } from "../model/types.js";
 import type { PreparedInputs } from "./prepareInputs.js";
@@ -36,13 +36,20 @@ export function sourceLocator(inputs: Pick<PreparedInputs, "model" | "sources">,
     const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind;
     origins.set(`${kind} ${r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" ? ns : ""}${r.metadata.name}`, r);
   }
+  // Each file's line starts, computed once (an input of megabytes is scanned once, not per step).
+  const starts = new Map<string, readonly number[]>();
+  const lineOf = (file: string, text: string, offset: number): number => {
+    let s = starts.get(file);
+    if (!s) starts.set(file, (s = lineStarts(text)));
+    return lineColumnAt(s, offset).line;
+  };
   return {
     at(kind, name, file, path) {
       if (file === undefined) return {};
       const r = origins.get(`${kind} ${name}`);
       const text = inputs.sources[file];
       if (!r || path === undefined || text === undefined) return { file: displayFile(file) };
-      return { file: displayFile(file), line: lineColumn(text, spanOf(r.origin, path).start).line };
+      return { file: displayFile(file), line: lineOf(file, text, spanOf(r.origin, path).start) };
     },
   };
 }
