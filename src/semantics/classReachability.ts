@@ -318,7 +318,16 @@ function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
  * (`evaluateDirection` over a set of peers).
  */
-function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, probe: Probe, family: Family, sets: RuleSets, applicableByTier: readonly (readonly PreparedPolicy[])[]): Bits {
+function allowedOver(
+  prepared: Prepared,
+  fixed: Peer,
+  direction: Direction,
+  probe: Probe,
+  family: Family,
+  sets: RuleSets,
+  applicableByTier: readonly (readonly PreparedPolicy[])[],
+  scratch: Scratch,
+): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
   // The fixed end of the packet; the other end is never read by the checks made here.
@@ -352,13 +361,12 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
   // Felix drops IPIP and VXLAN packets from workloads before any policy (see `evaluateDirection`).
   if (direction === "egress" && (probe.protocol === PROTO_IPIP || (probe.protocol === PROTO_UDP && probe.dstPort === prepared.settings.vxlanPort))) return other.none;
 
-  // Working sets, updated in place (this runs once per class and direction).
-  const remaining = Uint32Array.from(other.all);
+  // The working sets are the walker's, reused from walk to walk (only `allowed` is handed out).
+  const { remaining, inTier, hit, extra, active } = scratch;
+  remaining.set(other.all);
   const allowed = Uint32Array.from(other.none);
-  let passMark = Uint32Array.from(other.none);
-  const inTier = new Uint32Array(other.all.length);
-  const hit = new Uint32Array(other.all.length);
-  const extra = new Uint32Array(other.all.length);
+  let passMark = scratch.passA;
+  passMark.fill(0);
   /** Applies a rule's action to the peers in `hit`; `scope` is what the rule was evaluated over. */
   const decide = (action: PreparedRule["action"], scope: Uint32Array, passed: Uint32Array): void => {
     andNotInPlace(scope, hit);
@@ -375,7 +383,9 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
     const applicable = applicableByTier[t] ?? [];
     if (applicable.length === 0) continue;
     inTier.set(remaining);
-    const passed = new Uint32Array(other.all.length);
+    // The pass mark of the last tier stays readable until this tier's replaces it.
+    const passed = passMark === scratch.passA ? scratch.passB : scratch.passA;
+    passed.fill(0);
     for (const policy of applicable) {
       for (const rule of policy[direction]) {
         if (rule.action === "Log") continue;
@@ -389,7 +399,6 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
   }
 
-  const active = new Uint32Array(other.all.length);
   for (const name of endpoint.profiles) {
     const profile = profileNamed(prepared, name);
     if (!profile) continue;
@@ -407,6 +416,23 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
     }
   }
   return allowed;
+}
+
+/** A walk's working sets over the classes, kept by a walker between walks. */
+interface Scratch {
+  readonly remaining: Uint32Array;
+  readonly inTier: Uint32Array;
+  readonly hit: Uint32Array;
+  readonly extra: Uint32Array;
+  readonly active: Uint32Array;
+  readonly passA: Uint32Array;
+  readonly passB: Uint32Array;
+}
+
+function scratchOf(size: number): Scratch {
+  const words = (size + 31) >>> 5;
+  const make = (): Uint32Array => new Uint32Array(words);
+  return { remaining: make(), inTier: make(), hit: make(), extra: make(), active: make(), passA: make(), passB: make() };
 }
 
 /** An endpoint as a flow end (its first address of the family), with the network sets containing it. */
@@ -526,6 +552,7 @@ export class ClassWalker {
   private readonly other: OtherEnd;
   private readonly policies: Readonly<Record<Direction, PreparedPolicy[][][]>>;
   private readonly facts = new Map<Direction, WalkFacts>();
+  private readonly scratch: Scratch;
   /** Walks that read nothing of the probe, per direction and class (see `probeFree`). */
   private readonly fixedWalks: Record<Direction, Map<number, Bits>> = { egress: new Map(), ingress: new Map() };
 
@@ -541,6 +568,7 @@ export class ClassWalker {
     this.base = this.reps.map((m) => endpointPeer(netSets, m, family));
     this.local = this.reps.map(isLocal);
     this.other = new OtherEnd(this.base, classes.classOf);
+    this.scratch = scratchOf(this.size);
     this.policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
   }
 
@@ -561,7 +589,7 @@ export class ClassWalker {
     const dropped = protocol === PROTO_IPIP || (protocol === PROTO_UDP && dstPort === this.prepared.settings.vxlanPort);
     return this.cached("egress", c, !dropped, () => {
       const fixed = withPort(this.base[c]!, walk.probe.srcPort);
-      return allowedOver(this.prepared, fixed, "egress", walk.dstProbe, this.classes.family, walk.egressSets, this.policies.egress[c]!);
+      return allowedOver(this.prepared, fixed, "egress", walk.dstProbe, this.classes.family, walk.egressSets, this.policies.egress[c]!, this.scratch);
     });
   }
 
@@ -570,7 +598,7 @@ export class ClassWalker {
     if (!this.local[c]) return undefined;
     return this.cached("ingress", c, true, () => {
       const fixed = withPort(this.base[c]!, walk.probe.icmpType === undefined ? walk.probe.dstPort : undefined);
-      return allowedOver(this.prepared, fixed, "ingress", walk.dstProbe, this.classes.family, walk.ingressSets, this.policies.ingress[c]!);
+      return allowedOver(this.prepared, fixed, "ingress", walk.dstProbe, this.classes.family, walk.ingressSets, this.policies.ingress[c]!, this.scratch);
     });
   }
 
