@@ -7,10 +7,11 @@
  * each side (the steps that decided it).
  *
  * Stepping through the port intervals in order, only the first probe of each protocol walks every
- * class (`ClassWalker`); at each next interval only the classes with a rule testing that bound
- * are walked again (`ClassWalker.changesAt`), and only the pairs in the rows (egress) and columns
- * (ingress) of the walks that changed are compared again. A pair's change is kept as a run of
- * intervals until it changes. A property test checks the result against evaluating every pair of
+ * class (`ClassWalker`; a walk whose rules read nothing of the probe is done once for all
+ * protocols); at each next interval only the classes with a rule testing that bound are walked
+ * again (`ClassWalker.changesAt`), and only the pairs in the rows (egress) and columns (ingress)
+ * of the walks that changed are compared again, 32 at a time over the joint classes
+ * (`JointSide`). A pair's change is kept as a run of intervals until it changes. A property test checks the result against evaluating every pair of
  * endpoints at every port (test/fuzz/policyDiff.test.ts).
  */
 import type { Protocol } from "../model/types.js";
