@@ -21,12 +21,12 @@ import { policycVersion } from "./version.js";
 type Format = "text" | "json" | "markdown" | "sarif";
 
 /** Where a step's rule is written: `file:line`, when known. */
-interface Located extends Location {
+export interface Located extends Location {
   readonly text: string;
 }
 
 /** A step as one line, with policies and profiles named for people and their rules located. */
-function locator(inputs: PreparedInputs, displayFile: (file: string) => string): (step: Step) => Located {
+export function locator(inputs: PreparedInputs, displayFile: (file: string) => string): (step: Step) => Located {
   const source = sourceLocator(inputs, displayFile);
   return (step) => {
     switch (step.kind) {

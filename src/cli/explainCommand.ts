@@ -9,10 +9,11 @@ import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, PolicyKind, Prepared, Step, Verdict, WrittenStep } from "../semantics/index.js";
 import { evaluateFlow, formatStep, formatVerdict, isolatingPolicies, policyName, profileName } from "../semantics/index.js";
-import { interpretPath, packetPath } from "../compiler/packetPath.js";
+import { interpretPath, neighbourPaths, packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { parseFlowEnd } from "./parseFlowEnd.js";
+import { hostInterfaceFlag, parseHostInterfaces } from "./hostInterfaceFlag.js";
 import { parseFlowsFile, readFlowsFile } from "./parseFlowsFile.js";
 import { formatPortSpec, isNamedPortSpec, parsePortOrName, resolveNamedPort, type PortSpec } from "./parsePortSpec.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
@@ -65,7 +66,11 @@ interface Isolation {
   readonly deniedBy: string;
 }
 
-/** `policyc explain (--from END --to END --port PORT | --flows FILE) [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json|csv] [--expect allow|deny] PATH...` */
+/**
+ * `policyc explain (--from END --to END --port PORT | --flows FILE) [--node NAME] [--family 4|6]
+ * [--rules] [--backend iptables|nftables] [--format text|json|csv] [--expect allow|deny]
+ * [--host-interface NAME=IP[,IP]]... PATH...`
+ */
 export async function explainCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     from: { type: "string" },
@@ -78,8 +83,10 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     backend: { type: "string" },
     format: { type: "string" },
     expect: { type: "string" },
+    ...hostInterfaceFlag,
     ...inputFlags,
   });
+  const hostInterfaces = parseHostInterfaces(values["host-interface"]);
   const format = oneOf("format", values.format, ["text", "json", "csv"] as const, "text");
   const expected = values.expect === undefined ? undefined : oneOf("expect", values.expect, ["allow", "deny"] as const, "allow");
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
@@ -96,16 +103,19 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     parsePortOrName(values.port);
   }
 
-  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io);
+  // The verdict follows the chosen backend's dataplane where Felix's two differ (PrepareOptions).
+  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io, { dataplane: backend, ...(hostInterfaces ? { hostInterfaces } : {}) });
   if (!inputs) return exitCodes.invalidInput;
   const source = sourceLocator(inputs);
   const answers = requests.map((r) => answer(inputs.prepared, r, values.family, source));
   if (values.flows !== undefined) return printMany(answers, format, io, source);
 
   const { flow, verdict } = answers[0]!;
-  let trace: { readonly verdict: "accept" | "drop"; readonly hook: string; readonly rules: readonly TracedRule[] } | undefined;
+  let trace:
+    | { readonly verdict: "accept" | "drop"; readonly hook: string; readonly rules: readonly TracedRule[]; readonly neighbours?: readonly ("accept" | "drop")[] }
+    | undefined;
   if (values.rules === true) {
-    const { ir } = compileModel(inputs.model, values.node === undefined ? {} : { node: values.node });
+    const { ir } = compileModel(inputs.model, { ...(values.node === undefined ? {} : { node: values.node }), ...(hostInterfaces ? { hostInterfaces } : {}) });
     const fam = flow.family === 4 ? ir.v4 : ir.v6;
     const path = packetPath(inputs.prepared, flow);
     const { hook, packet } = path;
@@ -115,7 +125,9 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     // The rules as the backend lays them out for this IR (the packet's family).
     const key = flow.family === 4 ? "v4" : "v6";
     const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], hits, packet) : traceNftRules(buildNftLayout(ir)[key], hits);
-    trace = { verdict: traced.verdict, hook, rules };
+    // IPv6 across a guarded uplink: the neighbour discovery the packet needs first must pass too.
+    const neighbours = neighbourPaths(inputs.prepared, flow).map((p) => interpretPath(fam, p).verdict);
+    trace = { verdict: neighbours.includes("drop") ? "drop" : traced.verdict, hook, rules, ...(neighbours.length > 0 ? { neighbours } : {}) };
   }
 
   if (format === "json") {
@@ -135,6 +147,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     lines.push(`rules traversed (${backend}, filter ${trace.hook}):`);
     // iptables lines name their chain (`-A cali-…`); nft rule text does not, so prefix it.
     for (const r of trace.rules) lines.push(backend === "iptables" ? `  ${r.text}` : `  ${r.chain}: ${r.text}`);
+    if (trace.neighbours) lines.push(`  IPv6 neighbour discovery on the uplink: ${trace.neighbours.join(", ")}`);
     lines.push(`  => ${trace.verdict}`);
     if ((trace.verdict === "accept") !== verdict.allowed) {
       lines.push("warning: the compiled rules disagree with the policy's meaning; please report this as a policyc bug");

@@ -21,6 +21,7 @@ import { andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emp
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { Packet } from "./matchRule.js";
 import { clusterPortMatches, entityMatches, icmpMatches, k8sPortMatches } from "./matchRule.js";
+import { evaluatePacket } from "./evaluateFlow.js";
 import { profileNamed } from "./prepareModel.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
@@ -60,6 +61,17 @@ export interface ClassReachability {
 
 type Direction = "ingress" | "egress";
 
+/** What an OtherEnd caches that no probe changes (memberships and CIDRs as classes). */
+interface ProbeFreeCaches {
+  readonly byMembership: Map<Membership, Bits>;
+  readonly byMember: Map<Membership, Bits>;
+  readonly byCidr: Map<string, Bits>;
+}
+
+function probeFreeCaches(): ProbeFreeCaches {
+  return { byMembership: new Map(), byMember: new Map(), byCidr: new Map() };
+}
+
 /**
  * Bit sets over the classes for what rules test at the other end, cached. Nothing here reads a
  * peer's port (named ports and services take the probe's port as an argument), so one OtherEnd
@@ -73,15 +85,19 @@ class OtherEnd {
   private readonly byAddress: readonly number[];
   /** Per network set (member index), the classes whose address it contains. */
   private readonly inNetworkSet = new Map<number, number[]>();
-  private readonly byMembership = new Map<Membership, Bits>();
-  private readonly byMember = new Map<Membership, Bits>();
-  private readonly byCidr = new Map<string, Bits>();
+  private readonly byMembership: Map<Membership, Bits>;
+  private readonly byMember: Map<Membership, Bits>;
+  private readonly byCidr: Map<string, Bits>;
   private readonly byName = new Map<string, Bits>();
   private readonly byService = new Map<object, Map<string, Bits>>();
   readonly all: Bits;
   readonly none: Bits;
 
-  constructor(reps: readonly Peer[], classOf: Readonly<Int32Array>) {
+  /** `shared`: the caches that do not depend on the probe, kept across probes (see `sweepPorts`). */
+  constructor(reps: readonly Peer[], classOf: Readonly<Int32Array>, shared: ProbeFreeCaches = probeFreeCaches()) {
+    this.byMembership = shared.byMembership;
+    this.byMember = shared.byMember;
+    this.byCidr = shared.byCidr;
     this.size = reps.length;
     this.reps = reps;
     this.classOf = classOf;
@@ -557,9 +573,9 @@ export class ClassWalker {
   private readonly fixedWalks: Record<Direction, Map<number, Bits>> = { egress: new Map(), ingress: new Map() };
 
   constructor(
-    private readonly prepared: Prepared,
+    readonly prepared: Prepared,
     readonly classes: EquivalenceClasses,
-    isLocal: (m: PreparedMember) => boolean,
+    readonly isLocal: (m: PreparedMember) => boolean,
   ) {
     const family = classes.family;
     this.reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
@@ -574,6 +590,11 @@ export class ClassWalker {
 
   get all(): Bits {
     return this.other.all;
+  }
+
+  /** Class `c`'s representative as a flow end with `port`. */
+  endpointAt(c: number, port: number | undefined): Peer {
+    return withPort(this.base[c]!, port);
   }
 
   probe(probe: Probe): ProbeWalk {
@@ -694,6 +715,11 @@ function withPort(p: Peer, port: number | undefined): Peer {
   return port === undefined ? p : { ...p, port };
 }
 
+/** Whether the node has host endpoints (then workload flows that cross it meet their chains). */
+export function hasHostEndpoints(prepared: Prepared): boolean {
+  return prepared.host.all !== undefined || Object.keys(prepared.host.named).length > 0;
+}
+
 /**
  * Reachability between the classes of `classes` for one probe. `isLocal` must be the locality
  * the classes were computed with.
@@ -705,14 +731,41 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
 /** Reachability between a walker's classes for one probe (every class walked once per direction). */
 export function reachabilityOf(walker: ClassWalker, probe: Probe): ClassReachability {
   const walk = walker.probe(probe);
+  const prepared = walker.prepared;
+  const n = walker.size;
   const egress: (Bits | undefined)[] = [];
   const ingress: (Bits | undefined)[] = [];
-  for (let c = 0; c < walker.size; c++) egress.push(walker.egress(c, walk));
-  for (let c = 0; c < walker.size; c++) ingress.push(walker.ingress(c, walk));
-  const allowed = (from: number, to: number): boolean => {
+  for (let c = 0; c < n; c++) egress.push(walker.egress(c, walk));
+  for (let c = 0; c < n; c++) ingress.push(walker.ingress(c, walk));
+  const policyAllows = (from: number, to: number): boolean => {
     const e = egress[from];
     const i = ingress[to];
     return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+  };
+  // A node with host endpoints polices forwarded workload traffic too (forward, preDNAT and
+  // doNotTrack policy, IPv6 neighbour discovery on the uplink: hostFlow.ts): each pair the
+  // policies allow is then evaluated whole, once, at the classes' representatives (the classes
+  // are split by the host policies' rules as well). Without host endpoints nothing changes.
+  const hostSide = hasHostEndpoints(prepared);
+  const pairs = new Map<number, boolean>();
+  const allowed = (from: number, to: number): boolean => {
+    if (!policyAllows(from, to)) return false;
+    if (!hostSide) return true;
+    const key = from * n + to;
+    let v = pairs.get(key);
+    if (v === undefined) {
+      const pkt: Packet = {
+        family: walker.classes.family,
+        protocol: probe.protocol,
+        src: walker.endpointAt(from, probe.srcPort),
+        dst: walker.endpointAt(to, probe.icmpType === undefined ? probe.dstPort : undefined),
+        ...(probe.icmpType !== undefined ? { icmpType: probe.icmpType } : {}),
+        ...(probe.icmpCode !== undefined ? { icmpCode: probe.icmpCode } : {}),
+      };
+      v = evaluatePacket(prepared, pkt, walker.isLocal).allowed;
+      pairs.set(key, v);
+    }
+    return v;
   };
   // Ingress by source: row `from` of the transpose holds the classes whose ingress admits `from`.
   let admits: Uint32Array[] | undefined;
@@ -725,7 +778,151 @@ export function reachabilityOf(walker: ClassWalker, probe: Probe): ClassReachabi
         ingress.map((i) => i ?? all),
         walker.size,
       );
-      return andBits(egress[from] ?? all, admits[from]!);
+      const out = andBits(egress[from] ?? all, admits[from]!);
+      if (!hostSide) return out;
+      return bitsWhere(n, (to) => hasBit(out, to) && allowed(from, to));
     },
   };
+}
+
+/** One step of `sweepPorts`: the reachability at an interval, and the rows that may have changed. */
+export interface PortStep {
+  readonly first: number;
+  readonly reach: ClassReachability;
+  /** Source classes whose `allowedFrom` row may differ from the previous step's (all at the first). */
+  readonly dirty: ReadonlySet<number> | "all";
+}
+
+/** Every destination port bound a direction's rules at a class test: where its verdicts can change. */
+function portCuts(prepared: Prepared, rules: readonly PreparedRule[], cuts: Set<number>): boolean {
+  const range = (first: number, last: number): void => {
+    cuts.add(first);
+    cuts.add(last + 1);
+  };
+  for (const rule of rules) {
+    switch (rule.kind) {
+      case "calico": {
+        const d = rule.destination;
+        if (d.service) return true;
+        for (const p of [...d.ports, ...d.notPorts]) {
+          if (p.kind !== "range") return true;
+          range(p.first, p.last);
+        }
+        break;
+      }
+      case "k8s":
+        for (const p of rule.ports) {
+          if (typeof p.port === "string") return true;
+          if (p.port !== undefined) range(p.port, p.endPort ?? p.port);
+        }
+        break;
+      case "cluster":
+        for (const p of rule.ports) {
+          if (p.kind === "named") return true;
+          if (p.ports) range(p.ports.first, p.ports.last);
+        }
+        break;
+    }
+  }
+  range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
+  return false;
+}
+
+/**
+ * \`classReachability\` at the first port of each interval of one protocol, in ascending order
+ * (source port fixed), computing a class's direction again only at the ports where one of its
+ * rules' destination port ranges starts or ends (every time, for a class whose rules name a port
+ * or a service): between those its verdicts cannot change. Each step also says which source
+ * rows may have changed, so callers can skip the others. The same verdicts as
+ * \`classReachability\` at each port (the verify property test checks them against brute force).
+ */
+export function* sweepPorts(
+  prepared: Prepared,
+  classes: EquivalenceClasses,
+  protocol: number,
+  starts: readonly number[],
+  srcPort: number,
+  isLocal: (m: PreparedMember) => boolean,
+): Generator<PortStep> {
+  if (hasHostEndpoints(prepared)) {
+    // Host endpoints judge workload flows pair by pair (see `classReachability`): every step whole.
+    for (const first of starts) yield { first, reach: classReachability(prepared, classes, { protocol, srcPort, dstPort: first }, isLocal), dirty: "all" };
+    return;
+  }
+  const family = classes.family;
+  const n = classes.endpoints.length;
+  const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
+  const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
+  const base = reps.map((m) => endpointPeer(netSets, m, family));
+  const shared = probeFreeCaches();
+  const asSource = base.map((p) => ({ ...p, port: srcPort }));
+  const policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
+  // Per direction: the ports where each class must be computed again, and the classes computed every time.
+  const plan = (direction: Direction): { readonly at: Map<number, number[]>; readonly always: number[] } => {
+    const at = new Map<number, number[]>();
+    const always: number[] = [];
+    reps.forEach((m, c) => {
+      if (!isLocal(m)) return;
+      const rules = [...policies[direction][c]!.flat().flatMap((p) => p[direction]), ...m.profiles.flatMap((name) => profileNamed(prepared, name)?.[direction] ?? [])];
+      const cuts = new Set<number>();
+      if (portCuts(prepared, rules, cuts)) always.push(c);
+      else for (const port of cuts) at.set(port, [...(at.get(port) ?? []), c]);
+    });
+    return { at, always };
+  };
+  const plans = { egress: plan("egress"), ingress: plan("ingress") };
+  const ingressOther = new OtherEnd(asSource, classes.classOf, shared);
+  const scratch = scratchOf(n);
+  const egress: (Bits | undefined)[] = new Array(n).fill(undefined);
+  const ingress: (Bits | undefined)[] = new Array(n).fill(undefined);
+  const all = fullBits(n);
+  let admits: Uint32Array[] = [];
+  for (let step = 0; step < starts.length; step++) {
+    const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
+    const asDestination = base.map((p) => ({ ...p, port: probe.dstPort }));
+    const egressSets = new RuleSets("egress", probe, new OtherEnd(asDestination, classes.classOf, shared));
+    const ingressSets = new RuleSets("ingress", probe, ingressOther);
+    const todo = (direction: Direction): Iterable<number> => {
+      if (step === 0) return reps.keys();
+      const p = plans[direction];
+      return new Set([...p.always, ...(p.at.get(probe.dstPort!) ?? [])]);
+    };
+    const dirty = new Set<number>();
+    for (const c of todo("egress")) {
+      if (!isLocal(reps[c]!)) continue;
+      egress[c] = allowedOver(prepared, { ...base[c]!, port: srcPort }, "egress", probe, family, egressSets, policies.egress[c]!, scratch);
+      dirty.add(c);
+    }
+    if (step === 0) {
+      for (const c of todo("ingress")) if (isLocal(reps[c]!)) ingress[c] = allowedOver(prepared, asDestination[c]!, "ingress", probe, family, ingressSets, policies.ingress[c]!, scratch);
+      admits = transposeBits(
+        ingress.map((i) => i ?? all),
+        n,
+      );
+    } else {
+      for (const t of todo("ingress")) {
+        if (!isLocal(reps[t]!)) continue;
+        const before = ingress[t]!;
+        const after = allowedOver(prepared, asDestination[t]!, "ingress", probe, family, ingressSets, policies.ingress[t]!, scratch);
+        ingress[t] = after;
+        // Sources whose admission at t changed: flip bit t of their row.
+        for (const f of bitIndexes(xorBits(before, after))) {
+          admits[f]![t >>> 5]! ^= 1 << (t & 31);
+          dirty.add(f);
+        }
+      }
+    }
+    const reach: ClassReachability = {
+      classes,
+      allowed: (from, to) => (egress[from] === undefined || hasBit(egress[from], to)) && (ingress[to] === undefined || hasBit(ingress[to], from)),
+      allowedFrom: (from) => andBits(egress[from] ?? all, admits[from]!),
+    };
+    yield { first: probe.dstPort!, reach, dirty: step === 0 ? "all" : dirty };
+  }
+}
+
+function xorBits(a: Bits, b: Bits): Uint32Array {
+  const out = new Uint32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+  return out;
 }

@@ -12,7 +12,9 @@ import { calicoRuleMatches, clusterRuleMatches, k8sRuleMatches } from "./matchRu
 import { hasBit } from "./bits.js";
 import { profileNamed } from "./prepareModel.js";
 import { hostEncapsulationVerdict, hostEncapsulationOutbound } from "./hostEncapsulation.js";
+import type { HostEnds } from "./hostFlow.js";
 import { evaluateHost, isNodeAddress, UPLINK_IFACE } from "./hostFlow.js";
+import { neighbourDiscovery } from "./neighbourDiscovery.js";
 import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
 
 export interface EvaluateOptions {
@@ -27,11 +29,14 @@ type Direction = "ingress" | "egress";
 
 const TYPE_OF: Readonly<Record<Direction, PolicyType>> = { ingress: "Ingress", egress: "Egress" };
 
-/** The workload endpoint `id`; throws for an unknown id (a caller error). */
+/**
+ * The workload endpoint `id`, or the host endpoint `id` (`HostEndpoint:NAME`, `V1HostEndpoint:NAME`:
+ * its expectedIPs are its addresses); throws for an unknown id (a caller error).
+ */
 export function endpointById(prepared: Prepared, id: string): PreparedMember {
   const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, id) ? prepared.memberIndexById[id] : undefined;
   const member = index === undefined ? undefined : prepared.members[index];
-  if (!member?.workload) throw new Error(`unknown workload endpoint "${id}"`);
+  if (!member?.workload && member?.host === undefined) throw new Error(`unknown workload endpoint "${id}"`);
   return member;
 }
 
@@ -183,8 +188,12 @@ function peerInfo(peer: Peer, prepared: Prepared): PeerInfo {
   return { ip: peer.address.text, ...(peer.member?.workload ? { endpoint: peer.member.id } : {}), others };
 }
 
-/** Evaluates a flow whose ends are already resolved (used by `reachabilityMatrix` too). */
-export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean, reply = false): Verdict {
+/**
+ * Evaluates a flow whose ends are already resolved (used by `reachabilityMatrix` too). With
+ * `preDnat`, `pkt` is the packet after kube-proxy's DNAT on arrival and `preDnat` the packet as
+ * sent (`Flow.dnat`).
+ */
+export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean, reply = false, preDnat?: Packet): Verdict {
   const srcEp = pkt.src.member?.workload && isLocal(pkt.src.member) ? pkt.src.member : undefined;
   const dstEp = pkt.dst.member?.workload && isLocal(pkt.dst.member) ? pkt.dst.member : undefined;
   // The node itself -> a local workload: Felix does not police it (felix/rules/static.go
@@ -209,15 +218,21 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   const endpointToHost = srcEp && dstNode && !encap ? prepared.settings.defaultEndpointToHostAction : undefined;
   // The host side: host endpoints, their failsafes, preDNAT, doNotTrack and forward policy.
   const onNode = srcEp !== undefined || dstEp !== undefined || srcNode || dstNode;
-  const host =
+  const hostEnds: HostEnds | undefined =
     onNode && !(srcNode && dstNode)
-      ? evaluateHost(prepared, pkt, {
+      ? {
           ...(srcNode ? {} : { inIface: srcEp?.iface ?? UPLINK_IFACE }),
           ...(dstNode ? {} : { outIface: dstEp?.iface ?? UPLINK_IFACE }),
           fromWorkload: srcEp !== undefined,
           ...(encap || encapOut ? { filterDecided: true } : {}),
-        })
+        }
       : undefined;
+  const host = hostEnds ? evaluateHost(prepared, pkt, hostEnds, preDnat) : undefined;
+  // Untracked policy allowed the packet in raw: no conntrack entry, so nothing NATs it.
+  if (preDnat && host?.untracked === true) return evaluatePacket(prepared, preDnat, isLocal, reply);
+  // IPv6 through a guarded uplink needs neighbour discovery first (neighbourDiscovery.ts); the
+  // reply needs none of its own.
+  const neighbours = hostEnds && !reply ? neighbourDiscovery(prepared, pkt, hostEnds) : undefined;
   // The reply of an untracked TCP connection, unless raw leaves it untracked too, is a SYN-ACK
   // conntrack has no entry for: INVALID, dropped by the first Calico endpoint chain it meets
   // (felix/rules/endpoints.go `appendConntrackRules`; every chain but the untracked ones).
@@ -229,6 +244,7 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   const first = encap
     ? !invalid && host?.dropped !== true && encap.fromKnownNode
     : !invalid && (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop" && host?.dropped !== true;
+  const resolved = neighbours?.ok ?? true;
   // An untracked connection has no conntrack entry: its reply is judged as a packet of its own
   // (raw untracked policy first, then, tracked anew, the normal policy of its path).
   const replyBlocked =
@@ -236,7 +252,7 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
       ? !evaluatePacket(prepared, { ...pkt, src: pkt.dst, dst: pkt.src }, isLocal, true).allowed
       : false;
   return {
-    allowed: first && !replyBlocked,
+    allowed: first && resolved && !replyBlocked,
     ...(replyBlocked ? { replyBlocked: true as const } : {}),
     policed: egress !== undefined || ingress !== undefined || (host?.results.length ?? 0) > 0 || (encap !== undefined && srcEp !== undefined),
     src: peerInfo(pkt.src, prepared),
@@ -246,6 +262,8 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
     ...(endpointToHost ? { endpointToHost } : {}),
     ...(encap ? { hostEncapsulation: encap } : {}),
     ...(host && host.results.length > 0 ? { host: host.results, ...(host.untracked ? { untracked: true } : {}) } : {}),
+    ...(neighbours ? { neighbourDiscovery: neighbours } : {}),
+    ...(preDnat ? { dnatFrom: peerInfo(preDnat.dst, prepared) } : {}),
   };
 }
 
@@ -269,5 +287,9 @@ export function evaluateFlow(prepared: Prepared, flow: Flow, options: EvaluateOp
     ...(flow.icmpType !== undefined ? { icmpType: flow.icmpType } : {}),
     ...(flow.icmpCode !== undefined ? { icmpCode: flow.icmpCode } : {}),
   };
-  return evaluatePacket(prepared, pkt, isLocal);
+  if (flow.dnat === undefined) return evaluatePacket(prepared, pkt, isLocal);
+  // kube-proxy's DNAT happens in nat PREROUTING: on traffic arriving at the node only.
+  if (isNodeAddress(prepared, pkt.src.member)) throw new Error("dnat is modelled for traffic arriving at the node (nat PREROUTING), not for the node's own");
+  const translated: Packet = { ...pkt, dst: resolvePeer(prepared, { ip: flow.dnat.ip }, flow.family, flow.dnat.port ?? flow.dstPort) };
+  return evaluatePacket(prepared, translated, isLocal, false, pkt);
 }

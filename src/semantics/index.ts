@@ -18,6 +18,7 @@
  *   set contains the address (as Felix's IP sets do).
  */
 export type {
+  Dataplane,
   DirectionResult,
   Family,
   Flow,
@@ -54,3 +55,13 @@ export {
   type PortInterval,
 } from "./equivalenceClasses.js";
 export { policyDiff, type DiffOptions, type FlowChange, type PolicyDiff } from "./policyDiff.js";
+export {
+  verifyInvariants,
+  VERIFY_PROTOCOLS,
+  VERIFY_SOURCE_PORT,
+  type Counterexample,
+  type InvariantVerdict,
+  type VerifyOptions,
+  type VerifyProtocol,
+  type VerifyResult,
+} from "./verifyInvariants.js";

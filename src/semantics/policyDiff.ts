@@ -16,8 +16,8 @@
  */
 import type { Protocol } from "../model/types.js";
 import type { Bits } from "./bits.js";
-import { emptyBits, hasBit, transposeBits } from "./bits.js";
-import { ClassWalker, type Probe } from "./classReachability.js";
+import { emptyBits, hasBit, notBits, transposeBits } from "./bits.js";
+import { ClassWalker, hasHostEndpoints, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
@@ -109,7 +109,9 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   const oldJoints = jointsOf(oldOf, oldWalker.size);
   const newJoints = jointsOf(newOf, newWalker.size);
   // Kept from one protocol to the next: most walks do not read the protocol (`ClassWalker`).
-  const sides = [new JointSide(oldWalker, oldOf, oldJoints), new JointSide(newWalker, newOf, newJoints)] as const;
+  // A node with host endpoints judges workload flows pair by pair (`reachabilityOf`).
+  const hostSide = hasHostEndpoints(before) || hasHostEndpoints(after);
+  const sides = [new JointSide(oldWalker, oldOf, oldJoints, hostSide), new JointSide(newWalker, newOf, newJoints, hostSide)] as const;
   for (const protocol of options.protocols ?? DEFAULT_PROTOCOLS) {
     const number = protocolNumber(protocol);
     const wanted = options.ports?.filter((p) => protocolNumber(p.protocol) === number).map((p) => p.port);
@@ -175,9 +177,11 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
     for (const interval of intervals) {
       const probe: Probe = { protocol: number, srcPort, dstPort: interval.first };
       const prevLast = previous?.last ?? -1;
-      if (previous === undefined || previous.last + 1 !== interval.first) {
-        // The first probe, or one not next to the previous one: every walk and pair anew.
-        endAllRuns(prevLast);
+      const apart = previous === undefined || previous.last + 1 !== interval.first;
+      // The first probe, or one not next to the previous one, ends every run.
+      if (apart) endAllRuns(prevLast);
+      if (apart || hostSide) {
+        // Every walk and pair anew (with host endpoints, at every probe: see `JointSide`).
         for (const side of sides) side.walkAll(probe);
         for (let f = 0; f < J; f++) for (let w = 0; w < W; w++) compareWord(f, w, interval.first, prevLast);
       } else {
@@ -243,14 +247,28 @@ class JointSide {
     private readonly classOf: readonly number[],
     /** The joint classes of each class on this side. */
     private readonly joints: readonly (readonly number[])[],
+    /**
+     * Host endpoints on either side: each probe is then judged whole by `reachabilityOf` (pair
+     * by pair where host chains take part), `egress` holding each row's verdicts and `admits` all.
+     */
+    private readonly host: boolean,
   ) {
     this.J = classOf.length;
     this.egress = Array.from({ length: this.J }, () => emptyBits(this.J));
-    this.admits = Array.from({ length: this.J }, () => emptyBits(this.J));
+    this.admits = Array.from({ length: this.J }, () => (host ? notBits(emptyBits(this.J), this.J) : emptyBits(this.J)));
   }
 
   /** Walks every class for `probe`; both matrices are rebuilt where a walk changed. */
   walkAll(probe: Probe): void {
+    if (this.host) {
+      const reach = reachabilityOf(this.walker, probe);
+      for (let c = 0; c < this.walker.size; c++) {
+        if (this.joints[c]!.length === 0) continue;
+        const row = this.overJoint(reach.allowedFrom(c));
+        for (const f of this.joints[c]!) this.egress[f] = row;
+      }
+      return;
+    }
     if (this.E.length === 0) {
       const walk = this.walker.probe(probe);
       for (let c = 0; c < this.walker.size; c++) {

@@ -19,6 +19,7 @@ import type { Address, Cidr, Family } from "./addresses.js";
 import type { ServiceEndpoints } from "./services.js";
 import type { Bits } from "./bits.js";
 import type { HostResult } from "./hostFlow.js";
+import type { NeighbourDiscovery } from "./neighbourDiscovery.js";
 
 export type { Family } from "./addresses.js";
 
@@ -42,6 +43,15 @@ export interface Flow {
   readonly dstPort?: number;
   readonly icmpType?: number;
   readonly icmpCode?: number;
+  /**
+   * kube-proxy's DNAT of the packet as it arrives at the node (nat PREROUTING: a node port or a
+   * service address sent to a pod): the destination after it, its port defaulting to `dstPort`.
+   * `dst`/`dstPort` stay the destination as sent, which raw and mangle (doNotTrack and preDNAT
+   * policy) see; filter sees this one. Only for traffic arriving at the node (the evaluator
+   * throws for the node's own), and void when untracked policy allows the packet (without a
+   * conntrack entry there is no NAT).
+   */
+  readonly dnat?: { readonly ip: string; readonly port?: number };
 }
 
 export type PolicyKind =
@@ -134,6 +144,13 @@ export interface Verdict {
   readonly untracked?: true;
   /** The first packet is allowed, untracked, but its reply is not: the connection fails. */
   readonly replyBlocked?: true;
+  /**
+   * IPv6 through an uplink a host endpoint guards: the neighbour discovery the first packet
+   * needs, and whether the host endpoint let it through (neighbourDiscovery.ts).
+   */
+  readonly neighbourDiscovery?: NeighbourDiscovery;
+  /** The flow was DNATed on arrival (`Flow.dnat`): its destination as sent (`dst` is the translated one). */
+  readonly dnatFrom?: PeerInfo;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +321,11 @@ export interface Prepared {
   readonly hostEncapsulation: HostEncapsulation;
   /** The node's host endpoints and the tiers that apply to them (see hostFlow.ts). */
   readonly host: PreparedHost;
+  /** The dataplane whose behaviour the verdicts follow (see `PrepareOptions`). */
+  readonly dataplane: Dataplane;
 }
+
+export type Dataplane = "iptables" | "nftables";
 
 /**
  * The node's host endpoints by interface, as Felix binds them (named interfaces; the `*`

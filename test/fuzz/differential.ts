@@ -6,12 +6,13 @@
  */
 import { renderIptables } from "../../src/backends/iptables/index.js";
 import { renderNftables } from "../../src/backends/nftables/index.js";
+import type { HostInterfaces } from "../../src/calico/index.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import type { Flow, Prepared } from "../../src/semantics/index.js";
 import { formatVerdict, evaluateFlow, prepareModel } from "../../src/semantics/index.js";
 import { printRule } from "../../src/compiler/ir/print.js";
 import type { Ir } from "../../src/compiler/ir/types.js";
-import { interpretPath, packetPath, UPLINK_IFACE } from "../../src/compiler/packetPath.js";
+import { interpretPath, neighbourPaths, packetPath, UPLINK_IFACE } from "../../src/compiler/packetPath.js";
 import { formatDiagnostics } from "../../src/diagnostics/format.js";
 import { loadModel } from "../../src/model/loadModel.js";
 import type { Model } from "../../src/model/types.js";
@@ -22,13 +23,17 @@ export interface Compiled {
   readonly prepared: Prepared;
 }
 
-/** Loads and compiles YAML text for `node`; returns the diagnostics text instead when it has errors. */
-export function compileYaml(text: string, node: string): Compiled | string {
+/**
+ * Loads and compiles YAML text for `node` (with the node's interfaces, when given, for host
+ * endpoints bound by address); returns the diagnostics text instead when it has errors.
+ */
+export function compileYaml(text: string, node: string, hostInterfaces?: HostInterfaces): Compiled | string {
   const loaded = loadModel([{ path: "fuzz.yaml", text }]);
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) return formatDiagnostics(errors, { "fuzz.yaml": text });
-  const { ir } = compileModel(loaded.model, { node });
-  return { model: loaded.model, ir, prepared: prepareModel(loaded.model, { node }) };
+  const options = { node, ...(hostInterfaces ? { hostInterfaces } : {}) };
+  const { ir } = compileModel(loaded.model, options);
+  return { model: loaded.model, ir, prepared: prepareModel(loaded.model, options) };
 }
 
 export interface Disagreement {
@@ -41,7 +46,14 @@ export interface Disagreement {
 
 /** Whether the IR accepts the flow's first packet. */
 export function irAllows(c: Compiled, flow: Flow): boolean {
-  return interpretPath(flow.family === 4 ? c.ir.v4 : c.ir.v6, packetPath(c.prepared, flow)).verdict === "accept";
+  const fam = flow.family === 4 ? c.ir.v4 : c.ir.v6;
+  return interpretPath(fam, packetPath(c.prepared, flow)).verdict === "accept" && neighboursPass(c, flow);
+}
+
+/** Whether the IR lets through the IPv6 neighbour discovery the flow needs first (none for most). */
+function neighboursPass(c: Compiled, flow: Flow): boolean {
+  const fam = flow.family === 4 ? c.ir.v4 : c.ir.v6;
+  return neighbourPaths(c.prepared, flow).every((p) => interpretPath(fam, p).verdict === "accept");
 }
 
 /**
@@ -69,7 +81,7 @@ export function disagreements(c: Compiled, flows: readonly Flow[]): Disagreement
     // Uplink to uplink (a remote pod or outside address at both ends) never crosses the node.
     if (packet.iifname === UPLINK_IFACE && packet.oifname === UPLINK_IFACE) continue;
     const traced = interpretPath(flow.family === 4 ? c.ir.v4 : c.ir.v6, path);
-    const ir = traced.verdict === "accept";
+    const ir = traced.verdict === "accept" && neighboursPass(c, flow);
     // The IR runs the first packet; an untracked connection whose reply is refused failed later.
     if (ir === (verdict.allowed || verdict.replyBlocked === true)) continue;
     const rules = traced.hits.map((h) => `  ${h.table} ${h.chain}[${h.index}] ${printRule(h.rule)}`);
