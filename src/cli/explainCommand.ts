@@ -7,7 +7,7 @@
 import { buildIptablesLayout } from "../backends/iptables/index.js";
 import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
-import type { Flow, FlowEnd, PolicyKind, Prepared, Step, Verdict, WrittenStep } from "../semantics/index.js";
+import type { Flow, FlowEnd, PolicyKind, Prepared, Step, Verdict } from "../semantics/index.js";
 import { evaluateFlow, formatStep, formatVerdict, isolatingPolicies, policyName, profileName } from "../semantics/index.js";
 import { interpretPath, neighbourPaths, packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";
@@ -18,7 +18,7 @@ import { parseFlowsFile, readFlowsFile } from "./parseFlowsFile.js";
 import { formatPortSpec, isNamedPortSpec, parsePortOrName, resolveNamedPort, type PortSpec } from "./parsePortSpec.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { prepareInputs } from "./prepareInputs.js";
-import { sourceLocator, type SourceLocator } from "./sourceLocator.js";
+import { sourceLocator, stepWhere, type SourceLocator } from "./sourceLocator.js";
 import { traceIptablesRules, traceNftRules, type TracedRule } from "./traceRules.js";
 import { UsageError } from "./usageError.js";
 
@@ -230,13 +230,6 @@ function portText(a: Answer): string {
   return isNamedPortSpec(given) ? `${given.name}/${given.protocol} (${canonical})` : canonical;
 }
 
-/** Where a step's rule is written: `file:line`, else `file: path`. */
-function stepWhere(source: SourceLocator): (step: WrittenStep) => string {
-  return (step) => {
-    const l = step.kind === "rule" ? source.at(step.policyKind, step.policy, step.file, step.path) : source.at("Profile", step.profile, step.file, step.path);
-    return l.line !== undefined ? `${l.file}:${l.line}` : `${step.file}: ${step.path ?? ""}`;
-  };
-}
 
 /** The decision path (formatVerdict's, without its closing verdict line), located and with the isolation of a denied direction. */
 function explanation(a: Answer, source: SourceLocator): string[] {

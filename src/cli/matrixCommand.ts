@@ -11,7 +11,8 @@ import { UsageError } from "./usageError.js";
 import { assertNever } from "../diagnostics/assertNever.js";
 import { writeMatrixDot } from "./matrixDot.js";
 import { writeMatrixHtml } from "./matrixHtml.js";
-import { matrixPaths } from "./matrixPaths.js";
+import { MATRIX_PATH_BUDGET, matrixPaths } from "./matrixPaths.js";
+import { sourceLocator, stepWhere } from "./sourceLocator.js";
 import { filterWarnings, matrixSelection, parseSelectorFlag, type EndFilter, type MatrixSelection } from "./matrixSelection.js";
 
 type Format = "text" | "json" | "csv" | "markdown" | "html" | "dot";
@@ -213,7 +214,8 @@ export async function matrixCommand(argv: readonly string[], io: Io): Promise<nu
   const names = specs.map(formatPortSpec);
   switch (format) {
     case "html": {
-      const paths = matrixPaths(inputs.prepared, matrix, specs, selection.rows, selection.cols);
+      // Each path as explain prints it, rules at their file:line.
+      const paths = matrixPaths(inputs.prepared, matrix, specs, selection.rows, selection.cols, MATRIX_PATH_BUDGET, stepWhere(sourceLocator(inputs)));
       if (!paths.stored) {
         io.stderr(
           `policyc matrix: note: ${paths.rowClasses} × ${paths.colClasses} classes of endpoints on ${specs.length} port(s) are too many paths to store; ` +

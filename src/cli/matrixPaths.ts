@@ -3,7 +3,7 @@
  * computed once per pair of equivalence classes (every flow between two classes is decided by the
  * same steps, see `equivalenceClasses`) and with each distinct path text stored once.
  */
-import type { CompactMatrix, Flow, Prepared, Verdict } from "../semantics/index.js";
+import type { CompactMatrix, Flow, Prepared, Verdict, WrittenStep } from "../semantics/index.js";
 import { formatVerdict } from "../semantics/index.js";
 import { evaluatePacket, resolvePeer } from "../semantics/evaluateFlow.js";
 import type { Packet } from "../semantics/matchRule.js";
@@ -53,14 +53,14 @@ function denseClasses(m: CompactMatrix, positions: readonly number[]): { of: num
  * addresses): the lines of `formatVerdict` (explain's own wording) for a flow from "the source"
  * to "the destination".
  */
-export function pathText(v: Verdict): string {
+export function pathText(v: Verdict, where?: (step: WrittenStep) => string): string {
   const generic: Verdict = {
     ...v,
     ...(v.egress ? { egress: { ...v.egress, endpoint: "the source" } } : {}),
     ...(v.ingress ? { ingress: { ...v.ingress, endpoint: "the destination" } } : {}),
   };
   // The first two lines name the ends (`from …`, `to …`); the hover names them itself.
-  return formatVerdict(generic).trimEnd().split("\n").slice(2).join("\n");
+  return formatVerdict(generic, where ? { where } : {}).trimEnd().split("\n").slice(2).join("\n");
 }
 
 /**
@@ -83,6 +83,7 @@ export function matrixPaths(
   rows: readonly number[],
   cols: readonly number[],
   budget = MATRIX_PATH_BUDGET,
+  where?: (step: WrittenStep) => string,
 ): MatrixPaths {
   const r = denseClasses(m, rows);
   const c = denseClasses(m, cols);
@@ -146,7 +147,7 @@ export function matrixPaths(
           };
           const verdict = evaluatePacket(prepared, pkt, (member) => member.local);
           if (verdict.allowed !== allowed) disagreements++;
-          index = indexOf(pathText(verdict));
+          index = indexOf(pathText(verdict, where));
         } else {
           index = indexOf(PATH_NOT_STORED);
         }

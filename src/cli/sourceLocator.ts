@@ -5,6 +5,7 @@
 import { lineColumnAt, lineStarts } from "../diagnostics/span.js";
 import type { Model } from "../model/types.js";
 import { spanOf } from "../model/types.js";
+import type { WrittenStep } from "../semantics/index.js";
 import type { PreparedInputs } from "./prepareInputs.js";
 
 /** A place in the input: the file as shown, and the line when the resource is found. */
@@ -25,6 +26,14 @@ export interface SourceLocator {
 /** ` (file:line)`, ` (file)` or nothing. */
 export function formatLocation(l: Location): string {
   return l.file === undefined ? "" : ` (${l.file}${l.line !== undefined ? `:${l.line}` : ""})`;
+}
+
+/** Where a step's rule is written, as explain prints it: `file:line`, else `file: path`. */
+export function stepWhere(source: SourceLocator): (step: WrittenStep) => string {
+  return (step) => {
+    const l = step.kind === "rule" ? source.at(step.policyKind, step.policy, step.file, step.path) : source.at("Profile", step.profile, step.file, step.path);
+    return l.line !== undefined ? `${l.file}:${l.line}` : `${step.file}: ${step.path ?? ""}`;
+  };
 }
 
 /** A locator over the loaded inputs; `displayFile` maps a file's path to what is shown. */
