@@ -1,9 +1,21 @@
 /**
  * Plain-text rendering of a verdict, for `policyc explain` and test failure messages.
  */
+import { WORKLOAD_KINDS } from "../model/types.js";
 import type { DirectionResult, PeerInfo, Step, Verdict } from "./types.js";
 
+/**
+ * An endpoint id as people read it: a workload's `Deployment/shop/web` is `Deployment shop/web`
+ * (no namespace is named like a kind: namespaces are lower case); other ids as they are.
+ */
+export function endpointName(id: string): string {
+  const slash = id.indexOf("/");
+  const kind = id.slice(0, slash);
+  return slash > 0 && (WORKLOAD_KINDS as readonly string[]).includes(kind) ? `${kind} ${id.slice(slash + 1)}` : id;
+}
+
 function describePeer(p: PeerInfo): string {
+  if (p.ip === undefined) return `${endpointName(p.endpoint ?? "")} (a workload: its pods' addresses are not known)`;
   const what = [p.endpoint, ...p.others].filter((x) => x !== undefined);
   return what.length > 0 ? `${p.ip} (${what.join(", ")})` : `${p.ip} (unknown address)`;
 }
@@ -27,7 +39,7 @@ export function formatStep(step: Step): string {
 }
 
 function formatDirection(name: string, d: DirectionResult): string[] {
-  return [`${name} at ${d.endpoint}: ${d.allowed ? "allow" : "deny"}`, ...d.steps.map((s) => `  ${formatStep(s)}`)];
+  return [`${name} at ${endpointName(d.endpoint)}: ${d.allowed ? "allow" : "deny"}`, ...d.steps.map((s) => `  ${formatStep(s)}`)];
 }
 
 /** The verdict and its path, one fact per line, ending with the overall verdict. */
