@@ -2,7 +2,7 @@ import { buildIptablesLayout } from "../backends/iptables/index.js";
 import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, Verdict } from "../semantics/index.js";
-import { evaluateFlow, formatVerdict } from "../semantics/index.js";
+import { endpointName, evaluateFlow, formatVerdict } from "../semantics/index.js";
 import { interpretPath, packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
@@ -26,7 +26,7 @@ function flowFamily(flag: string | undefined, implied: readonly (4 | 6 | undefin
 }
 
 function describeEnd(end: FlowEnd): string {
-  return "endpoint" in end ? end.endpoint : end.ip;
+  return "endpoint" in end ? endpointName(end.endpoint) : end.ip;
 }
 
 /** `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] [--expect allow|deny] PATH...` */
@@ -65,6 +65,12 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
 
   let trace: { readonly verdict: "accept" | "drop"; readonly hook: string; readonly rules: readonly TracedRule[] } | undefined;
   if (values.rules === true) {
+    // Workloads are not compiled (only their pods would be): no rules to trace.
+    for (const end of [flow.src, flow.dst]) {
+      if ("endpoint" in end && inputs.prepared.members[inputs.prepared.memberIndexById[end.endpoint]!]?.kind === "Workload") {
+        throw new UsageError(`--rules traces the compiled rules, and ${endpointName(end.endpoint)} is a workload, which compile leaves to its pods: name a pod or an address`);
+      }
+    }
     const { ir } = compileModel(inputs.model, values.node === undefined ? {} : { node: values.node });
     const fam = family === 4 ? ir.v4 : ir.v6;
     const path = packetPath(inputs.prepared, flow);
