@@ -11,7 +11,9 @@
  */
 import type { EvaluateOptions } from "../semantics/evaluateFlow.js";
 import { resolvePeer } from "../semantics/evaluateFlow.js";
+import { ICMPV6_NUMBER } from "../calico/index.js";
 import { isNodeAddress, UPLINK_IFACE } from "../semantics/hostFlow.js";
+import { neighbourMessages } from "../semantics/neighbourDiscovery.js";
 import type { Flow, Prepared, PreparedMember } from "../semantics/types.js";
 import type { Packet, RuleHit, Verdict } from "./ir/interpret.js";
 import { interpret } from "./ir/interpret.js";
@@ -63,6 +65,49 @@ export function packetPath(prepared: Prepared, flow: Flow, options: EvaluateOpti
     ? [{ table: "raw" as const, chain: "OUTPUT" as const }, { table: "filter" as const, chain: hook }]
     : [{ table: "raw" as const, chain: "PREROUTING" as const }, { table: "mangle" as const, chain: "PREROUTING" as const }, { table: "filter" as const, chain: hook }];
   return { hook, hooks, packet };
+}
+
+/**
+ * The ICMPv6 neighbour-discovery packets that `flow`'s first packet needs on a guarded uplink
+ * before it can be sent (src/semantics/neighbourDiscovery.ts has the model), as paths through the
+ * node: conntrack leaves them untracked. Empty for IPv4, when nothing guards the uplink, or when
+ * the flow does not cross it.
+ */
+export function neighbourPaths(prepared: Prepared, flow: Flow, options: EvaluateOptions = {}): PacketPath[] {
+  const localIds = options.local ? new Set(options.local) : undefined;
+  const isLocal = (m: PreparedMember | undefined): m is PreparedMember => m !== undefined && m.workload && (localIds ? localIds.has(m.id) : m.local);
+  const src = resolvePeer(prepared, flow.src, flow.family, flow.srcPort);
+  const dst = resolvePeer(prepared, flow.dst, flow.family, flow.dstPort);
+  const srcNode = isNodeAddress(prepared, src.member);
+  const dstNode = isNodeAddress(prepared, dst.member);
+  const srcEp = isLocal(src.member) ? src.member : undefined;
+  const dstEp = isLocal(dst.member) ? dst.member : undefined;
+  if (!(srcEp || dstEp || srcNode || dstNode) || (srcNode && dstNode)) return [];
+  const ends = {
+    ...(srcNode ? {} : { inIface: srcEp?.iface ?? UPLINK_IFACE }),
+    ...(dstNode ? {} : { outIface: dstEp?.iface ?? UPLINK_IFACE }),
+    fromWorkload: srcEp !== undefined,
+  };
+  return neighbourMessages(prepared, flow.family, ends, src.address).map((m): PacketPath => {
+    const packet: Packet = {
+      family: 6,
+      src: m.src.text,
+      dst: m.dst.text,
+      proto: ICMPV6_NUMBER,
+      icmpType: m.icmpType,
+      icmpCode: 0,
+      // Out: the node sends it from its own address. In: a solicitation goes to a multicast
+      // address (`--dst-type MULTICAST`, not LOCAL), an advertisement to the node's own.
+      ...(m.way === "out" ? { srcLocal: true, oifname: m.iface } : { iifname: m.iface, ...(m.message === "advertisement" ? { dstLocal: true } : {}) }),
+      ctstate: "UNTRACKED",
+      mark: 0,
+    };
+    const hooks =
+      m.way === "out"
+        ? [{ table: "raw" as const, chain: "OUTPUT" as const }, { table: "filter" as const, chain: "OUTPUT" as const }]
+        : [{ table: "raw" as const, chain: "PREROUTING" as const }, { table: "mangle" as const, chain: "PREROUTING" as const }, { table: "filter" as const, chain: "INPUT" as const }];
+    return { hook: m.way === "out" ? "OUTPUT" : "INPUT", hooks, packet };
+  });
 }
 
 /** A rule hit with the table it is in. */

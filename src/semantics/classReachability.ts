@@ -21,6 +21,7 @@ import { andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emp
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { Packet } from "./matchRule.js";
 import { clusterPortMatches, entityMatches, icmpMatches, k8sPortMatches } from "./matchRule.js";
+import { evaluatePacket } from "./evaluateFlow.js";
 import { profileNamed } from "./prepareModel.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
@@ -463,10 +464,36 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
   const ingress: (Bits | undefined)[] = reps.map((m, c) =>
     isLocal(m) ? allowedOver(prepared, asDestination[c]!, "ingress", dstProbe, family, ingressSets, ingressPolicies[c]!) : undefined,
   );
-  const allowed = (from: number, to: number): boolean => {
+  const policyAllows = (from: number, to: number): boolean => {
     const e = egress[from];
     const i = ingress[to];
     return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+  };
+  // A node with host endpoints polices forwarded workload traffic too (forward, preDNAT and
+  // doNotTrack policy, IPv6 neighbour discovery on the uplink: hostFlow.ts): each pair the
+  // policies allow is then evaluated whole, once, at the classes' representatives (the classes
+  // are split by the host policies' rules as well). Without host endpoints nothing changes.
+  const h = prepared.host;
+  const hostSide = h.all !== undefined || Object.keys(h.named).length > 0;
+  const pairs = new Map<number, boolean>();
+  const allowed = (from: number, to: number): boolean => {
+    if (!policyAllows(from, to)) return false;
+    if (!hostSide) return true;
+    const key = from * reps.length + to;
+    let v = pairs.get(key);
+    if (v === undefined) {
+      const pkt: Packet = {
+        family,
+        protocol: probe.protocol,
+        src: asSource[from]!,
+        dst: asDestination[to]!,
+        ...(probe.icmpType !== undefined ? { icmpType: probe.icmpType } : {}),
+        ...(probe.icmpCode !== undefined ? { icmpCode: probe.icmpCode } : {}),
+      };
+      v = evaluatePacket(prepared, pkt, isLocal).allowed;
+      pairs.set(key, v);
+    }
+    return v;
   };
   // Ingress by source: row `from` of the transpose holds the classes whose ingress admits `from`.
   let admits: Uint32Array[] | undefined;
@@ -479,7 +506,9 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
         ingress.map((i) => i ?? all),
         reps.length,
       );
-      return andBits(egress[from] ?? all, admits[from]!);
+      const out = andBits(egress[from] ?? all, admits[from]!);
+      if (!hostSide) return out;
+      return bitsWhere(reps.length, (to) => hasBit(out, to) && allowed(from, to));
     },
   };
 }

@@ -125,7 +125,9 @@ function collect(prepared: Prepared): Splitters {
         return cluster(r);
     }
   };
-  for (const tier of prepared.tiers) {
+  // Host endpoints' policies (forward, preDNAT and doNotTrack ones too) judge workload traffic
+  // that crosses the node's interfaces: their rules split classes as workload policies' do.
+  for (const tier of [...prepared.tiers, ...prepared.host.tiers]) {
     for (const policy of tier.policies) {
       s.memberships.add(policy.selects);
       policy.ingress.forEach(rule);

@@ -12,7 +12,9 @@ import { calicoRuleMatches, clusterRuleMatches, k8sRuleMatches } from "./matchRu
 import { hasBit } from "./bits.js";
 import { profileNamed } from "./prepareModel.js";
 import { hostEncapsulationVerdict, hostEncapsulationOutbound } from "./hostEncapsulation.js";
+import type { HostEnds } from "./hostFlow.js";
 import { evaluateHost, isNodeAddress, UPLINK_IFACE } from "./hostFlow.js";
+import { neighbourDiscovery } from "./neighbourDiscovery.js";
 import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
 
 export interface EvaluateOptions {
@@ -211,15 +213,19 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   const endpointToHost = srcEp && dstNode && !encap ? prepared.settings.defaultEndpointToHostAction : undefined;
   // The host side: host endpoints, their failsafes, preDNAT, doNotTrack and forward policy.
   const onNode = srcEp !== undefined || dstEp !== undefined || srcNode || dstNode;
-  const host =
+  const hostEnds: HostEnds | undefined =
     onNode && !(srcNode && dstNode)
-      ? evaluateHost(prepared, pkt, {
+      ? {
           ...(srcNode ? {} : { inIface: srcEp?.iface ?? UPLINK_IFACE }),
           ...(dstNode ? {} : { outIface: dstEp?.iface ?? UPLINK_IFACE }),
           fromWorkload: srcEp !== undefined,
           ...(encap || encapOut ? { filterDecided: true } : {}),
-        })
+        }
       : undefined;
+  const host = hostEnds ? evaluateHost(prepared, pkt, hostEnds) : undefined;
+  // IPv6 through a guarded uplink needs neighbour discovery first (neighbourDiscovery.ts); the
+  // reply needs none of its own.
+  const neighbours = hostEnds && !reply ? neighbourDiscovery(prepared, pkt, hostEnds) : undefined;
   // The reply of an untracked TCP connection, unless raw leaves it untracked too, is a SYN-ACK
   // conntrack has no entry for: INVALID, dropped by the first Calico endpoint chain it meets
   // (felix/rules/endpoints.go `appendConntrackRules`; every chain but the untracked ones).
@@ -231,6 +237,7 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   const first = encap
     ? !invalid && host?.dropped !== true && encap.fromKnownNode
     : !invalid && (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop" && host?.dropped !== true;
+  const resolved = neighbours?.ok ?? true;
   // An untracked connection has no conntrack entry: its reply is judged as a packet of its own
   // (raw untracked policy first, then, tracked anew, the normal policy of its path).
   const replyBlocked =
@@ -238,7 +245,7 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
       ? !evaluatePacket(prepared, { ...pkt, src: pkt.dst, dst: pkt.src }, isLocal, true).allowed
       : false;
   return {
-    allowed: first && !replyBlocked,
+    allowed: first && resolved && !replyBlocked,
     ...(replyBlocked ? { replyBlocked: true as const } : {}),
     policed: egress !== undefined || ingress !== undefined || (host?.results.length ?? 0) > 0 || (encap !== undefined && srcEp !== undefined),
     src: peerInfo(pkt.src, prepared),
@@ -248,6 +255,7 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
     ...(endpointToHost ? { endpointToHost } : {}),
     ...(encap ? { hostEncapsulation: encap } : {}),
     ...(host && host.results.length > 0 ? { host: host.results, ...(host.untracked ? { untracked: true } : {}) } : {}),
+    ...(neighbours ? { neighbourDiscovery: neighbours } : {}),
   };
 }
 

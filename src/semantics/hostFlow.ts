@@ -54,6 +54,11 @@ export interface HostEnds {
    * between nodes, felix/rules/static.go): only raw and mangle policy apply.
    */
   readonly filterDecided?: boolean;
+  /**
+   * Conntrack has no entry for the packet (ICMPv6 neighbour discovery): on the nftables
+   * dataplane it skips host egress policy (see `PrepareOptions.dataplane`).
+   */
+  readonly untracked?: boolean;
 }
 
 export interface HostVerdict {
@@ -217,8 +222,11 @@ export function evaluateHost(prepared: Prepared, pkt: Packet, ends: HostEnds): H
     return done(v.outcome !== "allow");
   }
   if (ends.inIface === undefined && ends.outIface !== undefined) {
-    // OUTPUT: traffic to local workloads is not policed.
+    // OUTPUT: traffic to local workloads is not policed. Felix jumps to host egress policy only
+    // for packets that were not DNATed; nftables' `ct status != dnat` cannot match an untracked
+    // packet, so there it skips host egress policy (felix/rules/static.go `filterOutputChain`).
     if (accepted || ends.outIface.startsWith("cali") || ends.filterDecided === true) return done(false);
+    if (ends.untracked === true && prepared.dataplane === "nftables") return done(false);
     const ep = endpointFor(prepared, ends.outIface);
     if (!ep) return done(false);
     if (failsafe(prepared, "out", false, pkt)) {

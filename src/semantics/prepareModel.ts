@@ -13,7 +13,7 @@ import { resolveMembers } from "./prepareMembers.js";
 import { indexServices } from "./services.js";
 import { prepareClusterPolicy } from "./prepareClusterPolicy.js";
 import { membershipCache, prepareCalicoRule, prepareK8sRule, type MembershipCache } from "./prepareRules.js";
-import type { Membership, Prepared, PreparedHost, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
+import type { Dataplane, Membership, Prepared, PreparedHost, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
 import {
   comparePolicyOrder,
   compareTierOrder,
@@ -27,6 +27,13 @@ import {
 export interface PrepareOptions {
   /** The node whose endpoints are local (policed). Undefined: every workload endpoint is local. */
   readonly node?: string;
+  /**
+   * The dataplane Felix programs: `iptables` (the default, iptables-legacy or iptables-nft) or
+   * `nftables`. They differ in one place the evaluator sees: a packet conntrack leaves untracked
+   * meets host egress policy in iptables (`-m conntrack ! --ctstate DNAT` matches it) but skips
+   * it in nftables (`ct status != dnat` cannot match a packet with no conntrack entry).
+   */
+  readonly dataplane?: Dataplane;
 }
 
 type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "ClusterNetworkPolicy" }>;
@@ -77,6 +84,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
     settings,
     hostEncapsulation: prepareHostEncapsulation(model, settings),
     host: prepareHost(model, members, cache, tierDefs, options.node),
+    dataplane: options.dataplane ?? "iptables",
   };
 }
 

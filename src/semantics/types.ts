@@ -19,6 +19,7 @@ import type { Address, Cidr, Family } from "./addresses.js";
 import type { ServiceEndpoints } from "./services.js";
 import type { Bits } from "./bits.js";
 import type { HostResult } from "./hostFlow.js";
+import type { NeighbourDiscovery } from "./neighbourDiscovery.js";
 
 export type { Family } from "./addresses.js";
 
@@ -135,6 +136,11 @@ export interface Verdict {
   readonly untracked?: true;
   /** The first packet is allowed, untracked, but its reply is not: the connection fails. */
   readonly replyBlocked?: true;
+  /**
+   * IPv6 through an uplink a host endpoint guards: the neighbour discovery the first packet
+   * needs, and whether the host endpoint let it through (neighbourDiscovery.ts).
+   */
+  readonly neighbourDiscovery?: NeighbourDiscovery;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,7 +315,11 @@ export interface Prepared {
   readonly hostEncapsulation: HostEncapsulation;
   /** The node's host endpoints and the tiers that apply to them (see hostFlow.ts). */
   readonly host: PreparedHost;
+  /** The dataplane whose behaviour the verdicts follow (see `PrepareOptions`). */
+  readonly dataplane: Dataplane;
 }
+
+export type Dataplane = "iptables" | "nftables";
 
 /**
  * The node's host endpoints by interface, as Felix binds them (named interfaces; the `*`
