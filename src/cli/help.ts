@@ -63,7 +63,8 @@ everything policyc programmed) unless --allow-empty.`,
     synopsis: `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] [--expect allow|deny] ${INPUT_FLAGS} PATH...`,
     description: `Whether a new connection is allowed, and why: the verdict, then the egress policy path at the
 source and the ingress path at the destination (tier, policy, rule, file and path). END is an
-endpoint as namespace/name or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP),
+endpoint as namespace/name, a workload as Kind/namespace/name (Deployment/shop/web; or
+namespace/name when only that workload has the name), or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP),
 ICMP[/TYPE[/CODE]] or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000.
 --family defaults to the addresses' family, else 4. Without --node every endpoint is local.
 --rules also lists the compiled rules the packet traverses on the node, as the backend writes
@@ -72,7 +73,8 @@ them. --expect allow|deny exits 1 when the verdict is the other one (for CI).`,
   matrix: {
     synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--format text|json|csv|markdown] ${INPUT_FLAGS} PATH...`,
     description: `Which workload endpoint may connect to which, per port, for every pair of endpoints with an
-address of the family (default 4). Without --port: every distinct port and protocol the endpoints
+address of the family (default 4), and every workload (Deployment, StatefulSet, ...: endpoints
+without an address). Without --port: every distinct port and protocol the endpoints
 declare (container ports), or 80/TCP if none.`,
   },
   diff: {
