@@ -1,5 +1,6 @@
 /** Workloads: what the audit commands read of them is validated, at the field's position. */
 import { describe, expect, test } from "vitest";
+import { loadModel } from "../loadModel.js";
 import { codesAt, validateYaml, yaml } from "./testSupport.js";
 
 describe("workloads", () => {
@@ -60,5 +61,12 @@ describe("workloads", () => {
     const w = (kind: string) => ["apiVersion: apps/v1", `kind: ${kind}`, "metadata: {name: web, namespace: shop}", "spec: {template: {metadata: {labels: {app: web}}}}"];
     expect(codesAt(yaml(...w("Deployment"), "---", ...w("StatefulSet")))).toEqual([]);
     expect(codesAt(yaml(...w("Deployment"), "---", ...w("Deployment"))).map((d) => d.code)).toEqual(["duplicate-resource"]);
+  });
+
+  test("the namespace defaults as a Pod's: `default`, or the run's -n", () => {
+    const text = yaml("apiVersion: apps/v1", "kind: DaemonSet", "metadata: {name: agent}", "spec: {template: {metadata: {labels: {app: a}}}}");
+    const namespaceOf = (options: { defaultNamespace?: string }): string | undefined => loadModel([{ path: "a.yaml", text }], options).model.resources[0]?.metadata.namespace;
+    expect(namespaceOf({})).toBe("default");
+    expect(namespaceOf({ defaultNamespace: "logging" })).toBe("logging");
   });
 });
