@@ -32,6 +32,10 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
   "unknown-kind": { stage: "lint", yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n" },
   "uncompiled-policy-kind": { stage: "lint", yaml: "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: x, namespace: a}\n" },
   "staged-policy": { stage: "lint", yaml: "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: x, namespace: a}\n" },
+  "invariant-not-compiled": {
+    stage: "lint",
+    yaml: "apiVersion: policyc.dev/v1alpha1\nkind: IsolationInvariant\nmetadata: {name: tenants-stay-apart}\nspec: {tenantLabel: tenant, deny: cross-tenant}\n",
+  },
   "invalid-type": { stage: "lint", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: a, labels: {canary: yes}}\n" },
   "invalid-value": { stage: "lint", yaml: "apiVersion: projectcalico.org/v3\nkind: IPPool\nmetadata: {name: p}\nspec: {cidr: 10.0.0.0/16, blockSize: 8}\n" },
   "missing-field": { stage: "lint", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {}\n" },

@@ -23,14 +23,14 @@ import { policycVersion } from "./version.js";
 type Format = "text" | "json" | "markdown" | "sarif";
 
 /** Where a step's rule is written: `file:line`, when known. */
-interface Located {
+export interface Located {
   readonly text: string;
   readonly file?: string;
   readonly line?: number;
 }
 
 /** Finds the line of a rule in its resource, from the resource's origin and the rule's path. */
-function locator(inputs: PreparedInputs, displayFile: (file: string) => string): (step: Step) => Located {
+export function locator(inputs: PreparedInputs, displayFile: (file: string) => string): (step: Step) => Located {
   const origins = new Map<string, Model["resources"][number]>();
   for (const r of inputs.model.resources) {
     const ns = "namespace" in r.metadata && r.metadata.namespace !== undefined ? `${r.metadata.namespace}/` : "";

@@ -4,7 +4,7 @@
  * against these (test/cli/help.test.ts).
  */
 
-export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "diff", "datastore", "agent", "codes"] as const;
+export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "diff", "verify", "datastore", "agent", "codes"] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface CommandHelp {
@@ -86,6 +86,17 @@ and destination port range (TCP, UDP and SCTP, from source port 40000; --port li
 each with the rule that decided it before and after (file:line). --format markdown is ready for
 a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (close) or either
 (any).`,
+  },
+  verify: {
+    synopsis: `policyc verify [--invariants FILE]... [--family 4|6] [--format text|json|sarif] ${INPUT_FLAGS} PATH...`,
+    description: `Prove the invariants (policyc.dev/v1alpha1 IsolationInvariant, NeverReachInvariant,
+OnlyReachInvariant, DefaultDenyInvariant; from the --invariants files and from PATH) over every
+pair of workload endpoints of the family (default 4) and every destination port of TCP, UDP and
+SCTP (source port 40000), every endpoint local. Each invariant holds, or is violated with its
+smallest counterexample (first source and destination by name, TCP before UDP before SCTP,
+lowest port), the decision path explain prints, and the rule that opens the hole (file:line).
+--format sarif puts each violation at that rule. Exit 0 when every invariant holds, 1 when one is
+violated (or the input has errors), 2 on a usage error.`,
   },
   datastore: {
     synopsis: `policyc datastore apply|delete|get [-f PATH]... --etcd-endpoints URL[,URL] [--etcd-ca FILE] [--etcd-cert FILE] [--etcd-key FILE] [--etcd-prefix PREFIX] [-o yaml|json] ${INPUT_FLAGS}`,

@@ -16,6 +16,7 @@ export const diagnosticCodes = {
   "uncompiled-policy-kind":
     "a kind that enforces policy in some cluster (CiliumNetworkPolicy, Antrea's policies, ...) is not compiled (error for compile and apply, warning for lint)",
   "staged-policy": "a Calico staged policy: Felix only reports what it would do, nothing is enforced (note)",
+  "invariant-not-compiled": "invariants (policyc.dev/v1alpha1) are read and validated by every command; only policyc verify checks them, nothing compiles them (note, one per kind)",
   // Structure (schema stage).
   "invalid-type": "a field has the wrong type",
   "invalid-value": "a field has a value outside its allowed set or range",

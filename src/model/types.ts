@@ -15,6 +15,7 @@ import { viaMerge, type Span } from "../diagnostics/span.js";
 import type { Labels, Selector } from "./selector/ast.js";
 import type { YNode } from "./yamlTree.js";
 import type { FelixSettingsOverride } from "../calico/index.js";
+import type { Invariant } from "./invariants.js";
 
 export type { Labels, Selector } from "./selector/ast.js";
 
@@ -620,4 +621,6 @@ export type ResourceKind = Resource["kind"];
 /** The validated input of a compilation: every resource, in input order (files sorted by path). */
 export interface Model {
   readonly resources: readonly Resource[];
+  /** policyc.dev/v1alpha1 invariants found among the documents (`policyc verify` checks them; nothing compiles them). */
+  readonly invariants?: readonly Invariant[];
 }

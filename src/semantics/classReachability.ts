@@ -61,6 +61,17 @@ export interface ClassReachability {
 
 type Direction = "ingress" | "egress";
 
+/** What an OtherEnd caches that no probe changes (memberships and CIDRs as classes). */
+interface ProbeFreeCaches {
+  readonly byMembership: Map<Membership, Bits>;
+  readonly byMember: Map<Membership, Bits>;
+  readonly byCidr: Map<string, Bits>;
+}
+
+function probeFreeCaches(): ProbeFreeCaches {
+  return { byMembership: new Map(), byMember: new Map(), byCidr: new Map() };
+}
+
 /** Bit sets over the classes for what rules test at the other end, cached. */
 class OtherEnd {
   private readonly size: number;
@@ -70,15 +81,19 @@ class OtherEnd {
   private readonly byAddress: readonly number[];
   /** Per network set (member index), the classes whose address it contains. */
   private readonly inNetworkSet = new Map<number, number[]>();
-  private readonly byMembership = new Map<Membership, Bits>();
-  private readonly byMember = new Map<Membership, Bits>();
-  private readonly byCidr = new Map<string, Bits>();
+  private readonly byMembership: Map<Membership, Bits>;
+  private readonly byMember: Map<Membership, Bits>;
+  private readonly byCidr: Map<string, Bits>;
   private readonly byName = new Map<string, Bits>();
   private readonly byService = new Map<object, Bits>();
   readonly all: Bits;
   readonly none: Bits;
 
-  constructor(reps: readonly Peer[], classOf: Readonly<Int32Array>) {
+  /** `shared`: the caches that do not depend on the probe, kept across probes (see `sweepPorts`). */
+  constructor(reps: readonly Peer[], classOf: Readonly<Int32Array>, shared: ProbeFreeCaches = probeFreeCaches()) {
+    this.byMembership = shared.byMembership;
+    this.byMember = shared.byMember;
+    this.byCidr = shared.byCidr;
     this.size = reps.length;
     this.reps = reps;
     this.classOf = classOf;
@@ -511,4 +526,140 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
       return bitsWhere(reps.length, (to) => hasBit(out, to) && allowed(from, to));
     },
   };
+}
+
+/** One step of `sweepPorts`: the reachability at an interval, and the rows that may have changed. */
+export interface PortStep {
+  readonly first: number;
+  readonly reach: ClassReachability;
+  /** Source classes whose `allowedFrom` row may differ from the previous step's (all at the first). */
+  readonly dirty: ReadonlySet<number> | "all";
+}
+
+/** Every destination port bound a direction's rules at a class test: where its verdicts can change. */
+function portCuts(prepared: Prepared, rules: readonly PreparedRule[], cuts: Set<number>): boolean {
+  const range = (first: number, last: number): void => {
+    cuts.add(first);
+    cuts.add(last + 1);
+  };
+  for (const rule of rules) {
+    switch (rule.kind) {
+      case "calico": {
+        const d = rule.destination;
+        if (d.service) return true;
+        for (const p of [...d.ports, ...d.notPorts]) {
+          if (p.kind !== "range") return true;
+          range(p.first, p.last);
+        }
+        break;
+      }
+      case "k8s":
+        for (const p of rule.ports) {
+          if (typeof p.port === "string") return true;
+          if (p.port !== undefined) range(p.port, p.endPort ?? p.port);
+        }
+        break;
+      case "cluster":
+        for (const p of rule.ports) {
+          if (p.kind === "named") return true;
+          if (p.ports) range(p.ports.first, p.ports.last);
+        }
+        break;
+    }
+  }
+  range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
+  return false;
+}
+
+/**
+ * \`classReachability\` at the first port of each interval of one protocol, in ascending order
+ * (source port fixed), computing a class's direction again only at the ports where one of its
+ * rules' destination port ranges starts or ends (every time, for a class whose rules name a port
+ * or a service): between those its verdicts cannot change. Each step also says which source
+ * rows may have changed, so callers can skip the others. The same verdicts as
+ * \`classReachability\` at each port (the verify property test checks them against brute force).
+ */
+export function* sweepPorts(
+  prepared: Prepared,
+  classes: EquivalenceClasses,
+  protocol: number,
+  starts: readonly number[],
+  srcPort: number,
+  isLocal: (m: PreparedMember) => boolean,
+): Generator<PortStep> {
+  const family = classes.family;
+  const n = classes.endpoints.length;
+  const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
+  const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
+  const base = reps.map((m) => endpointPeer(netSets, m, family));
+  const shared = probeFreeCaches();
+  const asSource = base.map((p) => ({ ...p, port: srcPort }));
+  const policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
+  // Per direction: the ports where each class must be computed again, and the classes computed every time.
+  const plan = (direction: Direction): { readonly at: Map<number, number[]>; readonly always: number[] } => {
+    const at = new Map<number, number[]>();
+    const always: number[] = [];
+    reps.forEach((m, c) => {
+      if (!isLocal(m)) return;
+      const rules = [...policies[direction][c]!.flat().flatMap((p) => p[direction]), ...m.profiles.flatMap((name) => profileNamed(prepared, name)?.[direction] ?? [])];
+      const cuts = new Set<number>();
+      if (portCuts(prepared, rules, cuts)) always.push(c);
+      else for (const port of cuts) at.set(port, [...(at.get(port) ?? []), c]);
+    });
+    return { at, always };
+  };
+  const plans = { egress: plan("egress"), ingress: plan("ingress") };
+  const ingressOther = new OtherEnd(asSource, classes.classOf, shared);
+  const egress: (Bits | undefined)[] = new Array(n).fill(undefined);
+  const ingress: (Bits | undefined)[] = new Array(n).fill(undefined);
+  const all = fullBits(n);
+  let admits: Uint32Array[] = [];
+  for (let step = 0; step < starts.length; step++) {
+    const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
+    const asDestination = base.map((p) => ({ ...p, port: probe.dstPort }));
+    const egressSets = new RuleSets("egress", probe, new OtherEnd(asDestination, classes.classOf, shared));
+    const ingressSets = new RuleSets("ingress", probe, ingressOther);
+    const todo = (direction: Direction): Iterable<number> => {
+      if (step === 0) return reps.keys();
+      const p = plans[direction];
+      return new Set([...p.always, ...(p.at.get(probe.dstPort!) ?? [])]);
+    };
+    const dirty = new Set<number>();
+    for (const c of todo("egress")) {
+      if (!isLocal(reps[c]!)) continue;
+      egress[c] = allowedOver(prepared, { ...base[c]!, port: srcPort }, "egress", probe, family, egressSets, policies.egress[c]!);
+      dirty.add(c);
+    }
+    if (step === 0) {
+      for (const c of todo("ingress")) if (isLocal(reps[c]!)) ingress[c] = allowedOver(prepared, asDestination[c]!, "ingress", probe, family, ingressSets, policies.ingress[c]!);
+      admits = transposeBits(
+        ingress.map((i) => i ?? all),
+        n,
+      );
+    } else {
+      for (const t of todo("ingress")) {
+        if (!isLocal(reps[t]!)) continue;
+        const before = ingress[t]!;
+        const after = allowedOver(prepared, asDestination[t]!, "ingress", probe, family, ingressSets, policies.ingress[t]!);
+        ingress[t] = after;
+        // Sources whose admission at t changed: flip bit t of their row.
+        for (const f of bitIndexes(xorBits(before, after))) {
+          admits[f]![t >>> 5]! ^= 1 << (t & 31);
+          dirty.add(f);
+        }
+      }
+    }
+    const reach: ClassReachability = {
+      classes,
+      allowed: (from, to) => (egress[from] === undefined || hasBit(egress[from], to)) && (ingress[to] === undefined || hasBit(ingress[to], from)),
+      allowedFrom: (from) => andBits(egress[from] ?? all, admits[from]!),
+    };
+    yield { first: probe.dstPort!, reach, dirty: step === 0 ? "all" : dirty };
+  }
+}
+
+function xorBits(a: Bits, b: Bits): Uint32Array {
+  const out = new Uint32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+  return out;
 }

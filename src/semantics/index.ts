@@ -56,3 +56,13 @@ export {
 } from "./equivalenceClasses.js";
 export { policyDiff, type DiffOptions, type FlowChange, type PolicyDiff } from "./policyDiff.js";
 export { isEndpointOf } from "./isEndpointOf.js";
+export {
+  verifyInvariants,
+  VERIFY_PROTOCOLS,
+  VERIFY_SOURCE_PORT,
+  type Counterexample,
+  type InvariantVerdict,
+  type VerifyOptions,
+  type VerifyProtocol,
+  type VerifyResult,
+} from "./verifyInvariants.js";

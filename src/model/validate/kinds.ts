@@ -18,6 +18,10 @@ import * as s1 from "./schemas/calicoV1.js";
 import * as cnp from "./build/clusterPolicy.js";
 import * as sc from "./schemas/clusterPolicy.js";
 import { fromCrdV1 } from "./crdV1.js";
+import type { Invariant } from "../invariants.js";
+import { INVARIANT_API_VERSION, invariantKinds, type InvariantKind } from "../invariants.js";
+import * as inv from "./build/invariant.js";
+import * as si from "./schemas/invariant.js";
 
 /**
  * Who decodes the kind in a real cluster, which decides how a number in a string field is read
@@ -36,9 +40,17 @@ export interface KindHandler {
   readonly namespaced: boolean;
 }
 
+/** How to validate and build one invariant kind (model/invariants.ts). */
+export interface InvariantHandler {
+  readonly schema: z.ZodType;
+  readonly build: (ctx: BuildContext, data: unknown) => Invariant | undefined;
+}
+
 /** What a document's kind means to policyc. */
 export type KindClass =
   | { readonly class: "compiled"; readonly handler: KindHandler }
+  /** One of policyc's invariants: validated, kept for `policyc verify`, never compiled. */
+  | { readonly class: "invariant"; readonly handler: InvariantHandler }
   /** A Calico staged policy: Felix only reports what it would do (flow logs); nothing is enforced. */
   | { readonly class: "staged" }
   /** A kind that enforces policy in some cluster, which policyc does not compile. */
@@ -134,6 +146,22 @@ const unsupportedCalicoKinds: Readonly<Record<string, string>> = {
     "its advertised service IP ranges make Felix drop traffic to them that kube-proxy does not handle (ServiceLoopPrevention, cali-cidr-block), which policyc does not compile",
 };
 
+function invariantHandler<S extends z.ZodType>(schema: S, build: (ctx: BuildContext, data: z.output<S>) => Invariant | undefined): InvariantHandler {
+  return { schema, build: (ctx, data) => build(ctx, data as z.output<S>) };
+}
+
+/** policyc's own kinds (`policyc.dev/v1alpha1`): the invariants `policyc verify` checks. */
+const invariantHandlers = {
+  IsolationInvariant: invariantHandler(si.isolationInvariantSchema, inv.buildIsolationInvariant),
+  NeverReachInvariant: invariantHandler(si.neverReachInvariantSchema, inv.buildNeverReachInvariant),
+  OnlyReachInvariant: invariantHandler(si.onlyReachInvariantSchema, inv.buildOnlyReachInvariant),
+  DefaultDenyInvariant: invariantHandler(si.defaultDenyInvariantSchema, inv.buildDefaultDenyInvariant),
+} as const satisfies Readonly<Record<InvariantKind, InvariantHandler>>;
+
+function isInvariantKind(kind: string): kind is InvariantKind {
+  return Object.hasOwn(invariantHandlers, kind);
+}
+
 function group(apiVersion: string): string {
   const slash = apiVersion.lastIndexOf("/");
   return slash < 0 ? "" : apiVersion.slice(0, slash);
@@ -143,6 +171,10 @@ function group(apiVersion: string): string {
 export function classifyKind(apiVersion: string, kind: string): KindClass {
   const key = `${apiVersion}/${kind}`;
   if (Object.hasOwn(handlers, key)) return { class: "compiled", handler: handlers[key]! };
+  if (apiVersion === INVARIANT_API_VERSION) {
+    if (isInvariantKind(kind)) return { class: "invariant", handler: invariantHandlers[kind] };
+    return { class: "unsupported", why: `${INVARIANT_API_VERSION} has the kinds ${invariantKinds.join(", ")}` };
+  }
   const g = group(apiVersion);
   const calicoGroup = apiVersion === calico || apiVersion === calicoCrd;
   if (calicoGroup && stagedKinds.includes(kind)) return { class: "staged" };
