@@ -29,9 +29,13 @@ const inputFlagsHelp = `INPUT FLAGS (every command that reads PATHs): [-n NAMESP
 
 export const commandHelp: Readonly<Record<CommandName, CommandHelp>> = {
   lint: {
-    synopsis: `policyc lint [--format text|json|sarif|junit|tap] [--strict] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc lint [--format text|json|sarif|junit|tap] [--strict] [--deep] ${INPUT_FLAGS} PATH...`,
     description: `Load and validate the resources in PATH and print every finding (on stdout) as
 file:line:col: severity[code]: message, with the source line and a caret, then a summary line.
+Beyond validation it reports what the policies mean: impossible selectors, Allow rules after a
+deny-all, shadowed rules, and (over the endpoints of the input) policies and selectors that
+match nothing (above 50,000 endpoints only with --deep); --deep adds rules and policies whose
+removal changes no verdict (slower; skipped, with a note, on inputs too large for it).
 --format json, sarif (2.1.0), junit or tap for CI. Exit 0 when there are no errors, 1 when there
 are (or, with --strict, warnings), 2 on a usage error.`,
   },

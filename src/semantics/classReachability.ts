@@ -454,6 +454,11 @@ function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, dir
   return out;
 }
 
+/** Whether the node has host endpoints (then workload flows that cross it meet their chains). */
+function hasHostEndpoints(prepared: Prepared): boolean {
+  return prepared.host.all !== undefined || Object.keys(prepared.host.named).length > 0;
+}
+
 /**
  * Reachability between the classes of `classes` for one probe. `isLocal` must be the locality
  * the classes were computed with.
@@ -488,8 +493,7 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
   // doNotTrack policy, IPv6 neighbour discovery on the uplink: hostFlow.ts): each pair the
   // policies allow is then evaluated whole, once, at the classes' representatives (the classes
   // are split by the host policies' rules as well). Without host endpoints nothing changes.
-  const h = prepared.host;
-  const hostSide = h.all !== undefined || Object.keys(h.named).length > 0;
+  const hostSide = hasHostEndpoints(prepared);
   const pairs = new Map<number, boolean>();
   const allowed = (from: number, to: number): boolean => {
     if (!policyAllows(from, to)) return false;
@@ -587,6 +591,11 @@ export function* sweepPorts(
   srcPort: number,
   isLocal: (m: PreparedMember) => boolean,
 ): Generator<PortStep> {
+  if (hasHostEndpoints(prepared)) {
+    // Host endpoints judge workload flows pair by pair (see `classReachability`): every step whole.
+    for (const first of starts) yield { first, reach: classReachability(prepared, classes, { protocol, srcPort, dstPort: first }, isLocal), dirty: "all" };
+    return;
+  }
   const family = classes.family;
   const n = classes.endpoints.length;
   const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);

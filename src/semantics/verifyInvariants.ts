@@ -170,11 +170,18 @@ function refine(base: EquivalenceClasses, prepared: Prepared, endpoints: readonl
   };
 }
 
-/** The model whose profiles have no rules in `direction`: what policies alone allow there. */
+/**
+ * The model whose workload endpoints' profiles have no rules in `direction`: what policies alone
+ * allow there. Only the workloads' copies lose their rules: a host endpoint's profiles (even one
+ * a workload shares) still judge what crosses the node, such as IPv6 neighbour discovery on the
+ * uplink (neighbourDiscovery.ts).
+ */
 function withoutProfileRules(prepared: Prepared, direction: "ingress" | "egress"): Prepared {
-  const profiles: Record<string, PreparedProfile> = {};
-  for (const [name, p] of Object.entries(prepared.profiles)) profiles[name] = { ...p, [direction]: [] };
-  return { ...prepared, profiles };
+  const renamed = (name: string): string => `${name}\u0000without-${direction}-rules`;
+  const profiles: Record<string, PreparedProfile> = { ...prepared.profiles };
+  for (const [name, p] of Object.entries(prepared.profiles)) profiles[renamed(name)] = { ...p, [direction]: [] };
+  const members = prepared.members.map((m) => (m.workload ? { ...m, profiles: m.profiles.map(renamed) } : m));
+  return { ...prepared, profiles, members };
 }
 
 /** Per invariant, per probe: the destination classes each source class may not reach. */
