@@ -4,6 +4,8 @@ import type { IrDelta } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
 import type { RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
 import { resourceKey, resourcesPrefix } from "../datastore/keys.js";
+import type { HostInterfaces } from "../calico/index.js";
+import { printIr } from "../compiler/ir/print.js";
 import { startAgent, type AgentApplier, type AgentClock, type AgentEtcd } from "./agent.js";
 import { fullCompiler, incrementalCompiler } from "./compilers.js";
 import { createLogger } from "./logger.js";
@@ -299,6 +301,50 @@ describe.each([
     expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(0);
     await clock.advance(200); // t=2600: a period after it
     expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(1);
+    await agent.stop();
+  });
+
+  it("binds a host endpoint by expectedIPs to the interfaces it reads, and follows them", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(
+      resourceKey("HostEndpoint", "by-ip", undefined, P),
+      JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "by-ip" }, spec: { node: "node-1", expectedIPs: ["192.0.2.1"] } }),
+    );
+    let interfaces: HostInterfaces = { lo: ["127.0.0.1"], eth0: ["192.0.2.1"] };
+    let reads = 0;
+    const readHostInterfaces = (): Promise<HostInterfaces> => {
+      reads++;
+      return Promise.resolve(interfaces);
+    };
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 20 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger, readHostInterfaces });
+    await clock.advance(0);
+    expect(reads).toBe(1);
+    expect(printIr(applier.irs.at(-1)!)).toContain("cali-th-eth0");
+    // The address moves to eth1; the next change (or resync) reads the interfaces again.
+    interfaces = { lo: ["127.0.0.1"], eth1: ["192.0.2.1"] };
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    await clock.advance(30);
+    expect(reads).toBe(2);
+    const text = printIr(applier.irs.at(-1)!);
+    expect(text).toContain("cali-th-eth1");
+    expect(text).not.toContain("cali-th-eth0");
+    // Compiled again with the new interfaces: planned from the whole IR, not a delta.
+    expect(applier.deltas.at(-1)).toBeUndefined();
+    await agent.stop();
+  });
+
+  it("reads no interfaces while no host endpoint is bound by address", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    let reads = 0;
+    const readHostInterfaces = (): Promise<HostInterfaces> => {
+      reads++;
+      return Promise.resolve({});
+    };
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 20 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger, readHostInterfaces });
+    await clock.advance(0);
+    expect(applier.irs).toHaveLength(1);
+    expect(reads).toBe(0);
     await agent.stop();
   });
 

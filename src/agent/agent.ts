@@ -16,6 +16,7 @@
  * fakes and run for real against etcd and the kernel.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { HostInterfaces } from "../calico/index.js";
 import type { IrDelta } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
 import type { Resource } from "../model/types.js";
@@ -45,6 +46,10 @@ export interface AgentCompiler {
    * call; the delta is against the IR the previous call returned.
    */
   compile(store: AgentStore, changed: ReadonlySet<string>): { ir: Ir; delta: IrDelta; diagnostics: readonly Diagnostic[] };
+  /** Whether the last compile's model has a host endpoint of the node bound by address only. */
+  needsHostInterfaces?(): boolean;
+  /** The node's interfaces for the compiles from now on (src/calico/hostEndpointBinding.ts). */
+  setHostInterfaces?(interfaces: HostInterfaces): void;
 }
 
 /** What the agent needs of the applier. */
@@ -83,6 +88,12 @@ export interface AgentDeps {
   readonly clock: AgentClock;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /**
+   * Reads the node's interfaces (apply's `readHostInterfaces`), for host endpoints bound by
+   * expectedIPs: called before each apply while the model has one, so that an address moving to
+   * another interface is followed at the next change or resync.
+   */
+  readonly readHostInterfaces?: () => Promise<HostInterfaces>;
 }
 
 export interface AgentStatus {
@@ -139,6 +150,8 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   let backoff = backoffInitial;
   let compactedInARow = 0;
   let lastApplyFailed = false;
+  /** The node's interfaces as last given to the compiler (JSON), for host endpoints bound by address. */
+  let lastInterfaces: string | undefined;
   /** The compile findings already logged. */
   let reported = new Set<string>();
   /** Keys changed since the last successful apply, and when the oldest change arrived. */
@@ -189,7 +202,25 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   /** Compiles the store and applies it; on failure keeps the changes pending for a retry. */
   const compileAndApply = async (changed: ReadonlySet<string>, atRevision: number): Promise<boolean> => {
     const t0 = clock.now();
-    const compiled = compiler.compile(store, changed);
+    let compiled = compiler.compile(store, changed);
+    // Host endpoints bound by address: compile again when the node's interfaces changed; that
+    // compile's delta is against an IR never applied, so the applier plans from the whole IR.
+    let whole = false;
+    if (deps.readHostInterfaces && compiler.setHostInterfaces && compiler.needsHostInterfaces?.() === true) {
+      try {
+        const now = await deps.readHostInterfaces();
+        const text = JSON.stringify(now);
+        if (text !== lastInterfaces) {
+          lastInterfaces = text;
+          compiler.setHostInterfaces(now);
+          compiled = compiler.compile(store, new Set());
+          whole = true;
+          logger.log("info", "host interfaces read", { interfaces: text });
+        }
+      } catch (e) {
+        logger.log("error", "cannot read the node's interfaces: host endpoints bound by expectedIPs keep the last ones read", { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
     const t1 = clock.now();
     // Each finding once, when it first appears (not again on every later apply).
     const seen = new Set<string>();
@@ -203,7 +234,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     report(fresh);
     // A delta is relative to the IR compiled before it; after a failed apply the kernel holds an
     // older one, so the applier plans from the whole IR until an apply succeeds again.
-    const result = await applier.apply(compiled.ir, lastApplyFailed ? undefined : compiled.delta);
+    const result = await applier.apply(compiled.ir, lastApplyFailed || whole ? undefined : compiled.delta);
     for (const n of result.notes) logger.log("debug", n);
     logger.log("debug", "applied", { ok: result.ok, changed: result.changed, keys: changed.size, compile_ms: t1 - t0, apply_ms: clock.now() - t1 });
     lastApplyFailed = !result.ok;

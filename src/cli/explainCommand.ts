@@ -7,6 +7,7 @@ import { interpretPath, neighbourPaths, packetPath } from "../compiler/packetPat
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { parseFlowEnd } from "./parseFlowEnd.js";
+import { hostInterfaceFlag, parseHostInterfaces } from "./hostInterfaceFlag.js";
 import { formatPortSpec, parsePortSpec, type PortSpec } from "./parsePortSpec.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { prepareInputs } from "./prepareInputs.js";
@@ -29,7 +30,11 @@ function describeEnd(end: FlowEnd): string {
   return "endpoint" in end ? endpointName(end.endpoint) : end.ip;
 }
 
-/** `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] [--expect allow|deny] PATH...` */
+/**
+ * `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules]
+ * [--backend iptables|nftables] [--format text|json] [--expect allow|deny]
+ * [--host-interface NAME=IP[,IP]]... PATH...`
+ */
 export async function explainCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     from: { type: "string" },
@@ -41,8 +46,10 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     backend: { type: "string" },
     format: { type: "string" },
     expect: { type: "string" },
+    ...hostInterfaceFlag,
     ...inputFlags,
   });
+  const hostInterfaces = parseHostInterfaces(values["host-interface"]);
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   const expected = values.expect === undefined ? undefined : oneOf("expect", values.expect, ["allow", "deny"] as const, "allow");
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
@@ -50,7 +57,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
   const port = parsePortSpec(values.port);
 
   // The verdict follows the chosen backend's dataplane where Felix's two differ (PrepareOptions).
-  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io, backend);
+  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io, { dataplane: backend, ...(hostInterfaces ? { hostInterfaces } : {}) });
   if (!inputs) return exitCodes.invalidInput;
   const src = parseFlowEnd("from", values.from, inputs.prepared);
   const dst = parseFlowEnd("to", values.to, inputs.prepared);
@@ -74,7 +81,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
         throw new UsageError(`--rules traces the compiled rules, and ${endpointName(end.endpoint)} is a workload, which compile leaves to its pods: name a pod or an address`);
       }
     }
-    const { ir } = compileModel(inputs.model, values.node === undefined ? {} : { node: values.node });
+    const { ir } = compileModel(inputs.model, { ...(values.node === undefined ? {} : { node: values.node }), ...(hostInterfaces ? { hostInterfaces } : {}) });
     const fam = family === 4 ? ir.v4 : ir.v6;
     const path = packetPath(inputs.prepared, flow);
     const { hook, packet } = path;

@@ -49,6 +49,13 @@ export interface CompactPortMatrix {
 export interface CompactMatrix {
   readonly family: Family;
   readonly endpoints: readonly string[];
+  /** The endpoints themselves, by the same positions (for grouping and filtering). */
+  readonly members: readonly PreparedMember[];
+  /**
+   * The equivalence class of each position (`EquivalenceClasses.classOf` of its member): flows
+   * between the same two classes get the same verdict by the same steps.
+   */
+  readonly classOf: Readonly<Int32Array>;
   readonly ports: readonly CompactPortMatrix[];
 }
 
@@ -65,6 +72,8 @@ export function compactReachability(prepared: Prepared, ports: readonly MatrixPo
   return {
     family,
     endpoints: endpoints.map((m) => m.id),
+    members: endpoints,
+    classOf,
     ports: ports.map((p): CompactPortMatrix => {
       const protocol = protocolNumber(p.protocol);
       const probe: Probe =

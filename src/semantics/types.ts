@@ -43,6 +43,15 @@ export interface Flow {
   readonly dstPort?: number;
   readonly icmpType?: number;
   readonly icmpCode?: number;
+  /**
+   * kube-proxy's DNAT of the packet as it arrives at the node (nat PREROUTING: a node port or a
+   * service address sent to a pod): the destination after it, its port defaulting to `dstPort`.
+   * `dst`/`dstPort` stay the destination as sent, which raw and mangle (doNotTrack and preDNAT
+   * policy) see; filter sees this one. Only for traffic arriving at the node (the evaluator
+   * throws for the node's own), and void when untracked policy allows the packet (without a
+   * conntrack entry there is no NAT).
+   */
+  readonly dnat?: { readonly ip: string; readonly port?: number };
 }
 
 export type PolicyKind =
@@ -141,6 +150,8 @@ export interface Verdict {
    * needs, and whether the host endpoint let it through (neighbourDiscovery.ts).
    */
   readonly neighbourDiscovery?: NeighbourDiscovery;
+  /** The flow was DNATed on arrival (`Flow.dnat`): its destination as sent (`dst` is the translated one). */
+  readonly dnatFrom?: PeerInfo;
 }
 
 // ---------------------------------------------------------------------------------------------

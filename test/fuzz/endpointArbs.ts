@@ -200,7 +200,8 @@ export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
       v1: v1 ? fc.boolean() : fc.constant(false),
       ports: fc.boolean(),
       profiles: optional(fc.shuffledSubarray([V3_PROFILES[0], DEFAULT_ALLOW_PROFILE, V1_PROFILES[0]], { minLength: 1, maxLength: 2 })),
-      // The uplink by name, every interface, or none (bound by address at run time: no chains).
+      // The uplink by name, every interface, or none (bound by address: differential.test.ts
+      // gives the node's eth0 the endpoint's addresses).
       iface: fc.constantFrom<string | undefined>("eth0", "*", undefined),
     })
     .map((h) =>

@@ -15,6 +15,7 @@
  * through rules that match everything (failed closed); their own rules are not checked.
  */
 import type { K8sPolicyRule } from "../../model/types.js";
+import { isEmptyBits } from "../bits.js";
 import { hasType } from "../prepareModel.js";
 import type { Prepared, PreparedPolicy, PreparedRule } from "../types.js";
 import { k8sPeerKey, ruleCovers, weaker, type Certainty, type CoverageRule } from "./ruleCoverage.js";
@@ -109,6 +110,9 @@ export function findShadowedRules(prepared: Prepared, source: (p: PreparedPolicy
     if (!w) words.set(p, (w = nonZeroWords(p.selects)));
     return w;
   };
+  // The global policies that apply to some host endpoint (prepared again for the host side).
+  const policyKey = (p: PreparedPolicy): string => `${p.file}\u0000${p.kind}\u0000${p.display}`;
+  const onHosts = new Set(prepared.host.tiers.flatMap((t) => t.policies.filter((p) => !isEmptyBits(p.selects)).map(policyKey)));
   const sources = new Map<PreparedPolicy, PolicyResource | undefined>();
   const sourceOf = (p: PreparedPolicy): PolicyResource | undefined => {
     if (!sources.has(p)) sources.set(p, source(p));
@@ -124,7 +128,11 @@ export function findShadowedRules(prepared: Prepared, source: (p: PreparedPolicy
     for (const w of pw) if ((p.selects[w]! & ~q.selects[w]!) !== 0) return undefined;
     const rq = sourceOf(q);
     const rp = sourceOf(p);
-    if (rq && rp && selectsStructurally(rq, rp)) return "structural";
+    const structural = rq !== undefined && rp !== undefined && selectsStructurally(rq, rp);
+    // `selects` counts workloads only: a global policy that also applies to host endpoints of the
+    // input is covered there only by a global policy that applies to every endpoint it does.
+    if (onHosts.has(policyKey(p))) return structural && (q.kind === "GlobalNetworkPolicy" || q.kind === "V1Policy") ? "structural" : undefined;
+    if (structural) return "structural";
     return pw.length > 0 ? "input" : undefined;
   };
 
