@@ -66,16 +66,22 @@ everything policyc programmed) unless --allow-empty. Host endpoints of NAME with
 guard the interfaces that hold them here (read with \`ip -j addr show\`).`,
   },
   explain: {
-    synopsis: `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] [--expect allow|deny] [--host-interface NAME=IP[,IP]]... ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc explain (--from END --to END --port PORT | --flows FILE) [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json|csv] [--expect allow|deny] [--host-interface NAME=IP[,IP]]... ${INPUT_FLAGS} PATH...`,
     description: `Whether a new connection is allowed, and why: the verdict, then the egress policy path at the
-source and the ingress path at the destination (tier, policy, rule, file and path). END is an
-endpoint as namespace/name, a workload as Kind/namespace/name (Deployment/shop/web; or
-namespace/name when only that workload has the name), a host endpoint as hostendpoint:NAME (at
-its expectedIPs), or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP), ICMP[/TYPE[/CODE]] or
-ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000. --family defaults to
+source and the ingress path at the destination (tier, policy, rule, file:line). A denied direction
+names the policies that isolate the endpoint in it and what denied (a tier's end, a Deny rule or
+the final drop). END is an endpoint as namespace/name, a workload as Kind/namespace/name
+(Deployment/shop/web; or namespace/name when only that workload has the name), a host endpoint as
+hostendpoint:NAME (at its expectedIPs), or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP), a named port of the
+destination endpoint (http, http/TCP, dns/UDP; TCP when no protocol is given), ICMP[/TYPE[/CODE]]
+or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000. --family defaults to
 the addresses' family, else 4. Without --node every endpoint is local. --rules also lists the
 compiled rules the packet traverses on the node, as the backend writes them. --expect allow|deny
-exits 1 when the verdict is the other one (for CI). --host-interface as for compile.`,
+exits 1 when the verdict is the other one (for CI). --host-interface as for compile.
+--flows FILE answers many flows in one run: a text file with one FROM TO PORT [allow|deny] a line
+(# comments), a JSON array of {"from", "to", "port", "expect"} or a CSV file with a header naming
+from, to, port and optionally expect; it exits 1 when any flow's expectation (its own, else
+--expect) fails.`,
   },
   matrix: {
     synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--in-namespace NS]... [--selector SEL]... [--from-namespace NS]... [--from-selector SEL]... [--to-namespace NS]... [--to-selector SEL]... [--format text|json|csv|markdown|html|dot] ${INPUT_FLAGS} PATH...`,

@@ -44,7 +44,9 @@ export {
   type ReachabilityMatrix,
 } from "./reachabilityMatrix.js";
 export { classReachability, type ClassReachability, type Probe } from "./classReachability.js";
-export { endpointName, formatVerdict, formatStep } from "./formatVerdict.js";
+export { endpointName, formatVerdict, formatStep, type VerdictFormat, type WrittenStep } from "./formatVerdict.js";
+export { policyName, profileName } from "./displayNames.js";
+export { isolatingPolicies } from "./isolatingPolicies.js";
 export { protocolNumber } from "./prepareRules.js";
 export {
   addressInterval,

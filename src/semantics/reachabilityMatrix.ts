@@ -4,7 +4,7 @@
  */
 import type { Protocol } from "../model/types.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
-import { classReachability, type Probe } from "./classReachability.js";
+import { ClassWalker, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Family, Prepared, PreparedMember } from "./types.js";
@@ -69,6 +69,8 @@ export function compactReachability(prepared: Prepared, ports: readonly MatrixPo
   const classes = equivalenceClasses(prepared, family, options);
   const endpoints = prepared.members.filter((m) => isEndpointOf(m, family));
   const classOf = Int32Array.from(endpoints, (m) => classes.classOf[m.index]!);
+  // One walker for every port: what does not depend on the probe is computed once.
+  const walker = new ClassWalker(prepared, classes, isLocal);
   return {
     family,
     endpoints: endpoints.map((m) => m.id),
@@ -80,7 +82,7 @@ export function compactReachability(prepared: Prepared, ports: readonly MatrixPo
         p.icmpType !== undefined
           ? { protocol, icmpType: p.icmpType, ...(p.icmpCode !== undefined ? { icmpCode: p.icmpCode } : {}), ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) }
           : { protocol, dstPort: p.port, ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) };
-      const reach = classReachability(prepared, classes, probe, isLocal);
+      const reach = reachabilityOf(walker, probe);
       const row = (from: number): Uint8Array => {
         const bits = reach.allowedFrom(classOf[from]!);
         const out = new Uint8Array(classOf.length);
