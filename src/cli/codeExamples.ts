@@ -29,7 +29,7 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
   },
   "document-not-object": { stage: "lint", yaml: "- just\n- a list\n" },
   "missing-kind": { stage: "lint", yaml: "apiVersion: v1\nmetadata: {name: a}\n" },
-  "unknown-kind": { stage: "lint", yaml: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n" },
+  "unknown-kind": { stage: "lint", yaml: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n" },
   "uncompiled-policy-kind": { stage: "lint", yaml: "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\nmetadata: {name: x, namespace: a}\n" },
   "staged-policy": { stage: "lint", yaml: "apiVersion: projectcalico.org/v3\nkind: StagedNetworkPolicy\nmetadata: {name: x, namespace: a}\n" },
   "invariant-not-compiled": {
@@ -105,6 +105,7 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
   "duplicate-endpoint-ip": { stage: "lint", yaml: `${pod("a", "10.0.0.1")}---\n${pod("b", "10.0.0.1")}` },
   "unmatched-service": { stage: "compile", yaml: `${pod("web", "10.0.0.1")}---\n${gnp("  selector: all()\n  egress:\n  - {action: Allow, destination: {services: {name: s, namespace: shop}}}")}` },
   "key-mismatch": { stage: "none", how: "`policyc agent` reading an etcd value whose metadata.name is not its key's name" },
+  "audit-only-workload": { stage: "compile", yaml: "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  template:\n    metadata: {labels: {app: web}}\n" },
   "not-stored": { stage: "none", how: "`policyc datastore apply` of an EndpointSlice or a calicoctl v1 resource" },
   "internal-error": { stage: "none", how: "a bug in policyc: please report it with the input" },
   usage: { stage: "none", how: "a bad command line, e.g. an unknown flag or `policyc apply` without --node" },

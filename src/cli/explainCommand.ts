@@ -8,7 +8,7 @@ import { buildIptablesLayout } from "../backends/iptables/index.js";
 import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, PolicyKind, Prepared, Step, Verdict } from "../semantics/index.js";
-import { evaluateFlow, formatStep, formatVerdict, isolatingPolicies, policyName, profileName } from "../semantics/index.js";
+import { endpointName, evaluateFlow, formatStep, formatVerdict, isolatingPolicies, policyName, profileName } from "../semantics/index.js";
 import { interpretPath, neighbourPaths, packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
@@ -35,7 +35,7 @@ function flowFamily(flag: string | undefined, implied: readonly (4 | 6 | undefin
 }
 
 function describeEnd(end: FlowEnd): string {
-  return "endpoint" in end ? end.endpoint : end.ip;
+  return "endpoint" in end ? endpointName(end.endpoint) : end.ip;
 }
 
 /** One flow to explain: as given on the command line or in a `--flows` file. */
@@ -115,6 +115,12 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     | { readonly verdict: "accept" | "drop"; readonly hook: string; readonly rules: readonly TracedRule[]; readonly neighbours?: readonly ("accept" | "drop")[] }
     | undefined;
   if (values.rules === true) {
+    // Workloads are not compiled (only their pods would be): no rules to trace.
+    for (const end of [flow.src, flow.dst]) {
+      if ("endpoint" in end && inputs.prepared.members[inputs.prepared.memberIndexById[end.endpoint]!]?.kind === "Workload") {
+        throw new UsageError(`--rules traces the compiled rules, and ${endpointName(end.endpoint)} is a workload, which compile leaves to its pods: name a pod or an address`);
+      }
+    }
     const { ir } = compileModel(inputs.model, { ...(values.node === undefined ? {} : { node: values.node }), ...(hostInterfaces ? { hostInterfaces } : {}) });
     const fam = flow.family === 4 ? ir.v4 : ir.v6;
     const path = packetPath(inputs.prepared, flow);

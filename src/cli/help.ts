@@ -70,8 +70,9 @@ guard the interfaces that hold them here (read with \`ip -j addr show\`).`,
     description: `Whether a new connection is allowed, and why: the verdict, then the egress policy path at the
 source and the ingress path at the destination (tier, policy, rule, file:line). A denied direction
 names the policies that isolate the endpoint in it and what denied (a tier's end, a Deny rule or
-the final drop). END is an endpoint as namespace/name, a host endpoint as hostendpoint:NAME (at
-its expectedIPs), or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP), a named port of the
+the final drop). END is an endpoint as namespace/name, a workload as Kind/namespace/name
+(Deployment/shop/web; or namespace/name when only that workload has the name), a host endpoint as
+hostendpoint:NAME (at its expectedIPs), or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP), a named port of the
 destination endpoint (http, http/TCP, dns/UDP; TCP when no protocol is given), ICMP[/TYPE[/CODE]]
 or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000. --family defaults to
 the addresses' family, else 4. Without --node every endpoint is local. --rules also lists the
@@ -85,7 +86,8 @@ from, to, port and optionally expect; it exits 1 when any flow's expectation (it
   matrix: {
     synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--in-namespace NS]... [--selector SEL]... [--from-namespace NS]... [--from-selector SEL]... [--to-namespace NS]... [--to-selector SEL]... [--format text|json|csv|markdown|html|dot] ${INPUT_FLAGS} PATH...`,
     description: `Which workload endpoint may connect to which, per port, for every pair of endpoints with an
-address of the family (default 4). Without --port: every distinct port and protocol the endpoints
+address of the family (default 4), and every workload (Deployment, StatefulSet, ...: endpoints
+without an address). Without --port: every distinct port and protocol the endpoints
 declare (container ports), or 80/TCP if none. Rows (sources) and columns (destinations) are
 grouped by namespace. --in-namespace NS and --selector SEL (Calico selector syntax, on the
 endpoint's labels) keep only matching endpoints at both ends; --from-… filters the rows only,

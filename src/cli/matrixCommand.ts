@@ -22,7 +22,7 @@ const FALLBACK_PORT: PortSpec = { protocol: "TCP", number: 6, port: 80 };
 
 /**
  * The ports a matrix covers without `--port`: every distinct (port, protocol) that workload
- * endpoints declare (pod container ports, named or not; workload endpoint ports), sorted by
+ * endpoints declare (pod and workload container ports, named or not; workload endpoint ports), sorted by
  * protocol then port; 80/TCP when there are none.
  */
 export function declaredPorts(model: Model): PortSpec[] {
@@ -34,6 +34,7 @@ export function declaredPorts(model: Model): PortSpec[] {
   for (const r of model.resources) {
     if (r.kind === "Pod" && !r.hostNetwork && r.ips.length > 0) for (const p of r.ports) add(p.containerPort, p.protocol);
     if (r.kind === "WorkloadEndpoint" || r.kind === "V1WorkloadEndpoint") for (const p of r.ports) add(p.port, String(p.protocol));
+    if (r.kind === "Workload" && !r.hostNetwork) for (const p of r.ports) add(p.containerPort, p.protocol);
   }
   const specs = [...seen.values()].sort((a, b) => (a.protocol === b.protocol ? (a.port ?? 0) - (b.port ?? 0) : a.protocol < b.protocol ? -1 : 1));
   return specs.length > 0 ? specs : [FALLBACK_PORT];

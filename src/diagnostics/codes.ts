@@ -78,6 +78,8 @@ export const diagnosticCodes = {
     "an etcd value names another resource (kind, namespace or name) than its key; the key's is used, as Felix keys resources by their etcd key (warning)",
   "not-stored": "policyc datastore apply leaves a resource out of etcd, which Calico's etcd mode does not read (note)",
   "unmatched-service": "a rule's services match names a service with no EndpointSlice in the input (note)",
+  "audit-only-workload":
+    "workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) are endpoints for explain, matrix, diff and verify; compile and apply program the pods that run (note, one per kind)",
   "internal-error": "a bug in policyc; please report it",
   // Command line.
   "usage": "the command line is not valid",

@@ -81,7 +81,7 @@ class OtherEnd {
   private readonly size: number;
   private readonly reps: readonly Peer[];
   private readonly classOf: Readonly<Int32Array>;
-  /** Classes by their representative's address, ascending, for CIDR lookups. */
+  /** Classes by their representative's address, ascending, for CIDR lookups (workloads, which have none, left out). */
   private readonly byAddress: readonly number[];
   /** Per network set (member index), the classes whose address it contains. */
   private readonly inNetworkSet = new Map<number, number[]>();
@@ -103,7 +103,11 @@ class OtherEnd {
     this.classOf = classOf;
     this.all = fullBits(this.size);
     this.none = emptyBits(this.size);
-    this.byAddress = reps.map((_, c) => c).sort((x, y) => (reps[x]!.address.value < reps[y]!.address.value ? -1 : reps[x]!.address.value > reps[y]!.address.value ? 1 : 0));
+    const value = (c: number): bigint => reps[c]!.address!.value;
+    this.byAddress = reps
+      .map((_, c) => c)
+      .filter((c) => reps[c]!.address !== undefined)
+      .sort((x, y) => (value(x) < value(y) ? -1 : value(x) > value(y) ? 1 : 0));
     reps.forEach((p, c) => {
       for (const n of p.networkSets) {
         let list = this.inNetworkSet.get(n);
@@ -158,14 +162,14 @@ class OtherEnd {
       let hi = this.byAddress.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.reps[this.byAddress[mid]!]!.address.value < first) lo = mid + 1;
+        if (this.reps[this.byAddress[mid]!]!.address!.value < first) lo = mid + 1;
         else hi = mid;
       }
       for (let k = lo; k < this.byAddress.length; k++) {
         const c = this.byAddress[k]!;
-        const peer = this.reps[c]!;
-        if (peer.address.value > last) break;
-        if (peer.address.family === cidr.family) setBit(out, c);
+        const address = this.reps[c]!.address!;
+        if (address.value > last) break;
+        if (address.family === cidr.family) setBit(out, c);
       }
       this.byCidr.set(key, (b = out));
     }
@@ -190,8 +194,8 @@ class OtherEnd {
     if (!b) {
       b =
         side === "source"
-          ? this.where((p) => service.endpoints.addresses.has(p.address.text))
-          : this.where((p) => port !== undefined && service.endpoints.addressPorts.has(addressPortKey(p.address.text, protocol, port)));
+          ? this.where((p) => p.address !== undefined && service.endpoints.addresses.has(p.address.text))
+          : this.where((p) => p.address !== undefined && port !== undefined && service.endpoints.addressPorts.has(addressPortKey(p.address.text, protocol, port)));
       perPort.set(portKey, b);
     }
     return b;
@@ -451,8 +455,12 @@ function scratchOf(size: number): Scratch {
   return { remaining: make(), inTier: make(), hit: make(), extra: make(), active: make(), passA: make(), passB: make() };
 }
 
-/** An endpoint as a flow end (its first address of the family), with the network sets containing it. */
+/**
+ * An endpoint as a flow end (its first address of the family), with the network sets containing
+ * it; a workload without one (see `resolvePeer`).
+ */
 function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember, family: Family): Peer {
+  if (member.kind === "Workload") return { member, networkSets: [] };
   const net = member.nets.find((c) => c.family === family)!;
   const address: Address = cidrAddress(net);
   const networkSets: number[] = [];

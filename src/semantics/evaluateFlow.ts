@@ -42,7 +42,7 @@ export function endpointById(prepared: Prepared, id: string): PreparedMember {
 
 /**
  * Resolves a flow end. An endpoint given by id uses its first address of the family (throws if it
- * has none). An address is owned by the workload or host endpoint with the longest prefix
+ * has none; a workload has none and is resolved without one). An address is owned by the workload or host endpoint with the longest prefix
  * containing it (workload endpoints first on a tie); network sets containing it are listed too.
  */
 export function resolvePeer(prepared: Prepared, end: FlowEnd, family: 4 | 6, port: number | undefined): Peer {
@@ -50,6 +50,8 @@ export function resolvePeer(prepared: Prepared, end: FlowEnd, family: 4 | 6, por
   let member: PreparedMember | undefined;
   if ("endpoint" in end) {
     member = endpointById(prepared, end.endpoint);
+    // A workload has no address, in either family: no CIDR and no network set contains it.
+    if (member.kind === "Workload") return { member, networkSets: [], ...(port !== undefined ? { port } : {}) };
     const net = member.nets.find((c) => c.family === family);
     if (!net) throw new Error(`endpoint "${end.endpoint}" has no IPv${family} address`);
     address = cidrAddress(net);
@@ -185,7 +187,7 @@ function peerInfo(peer: Peer, prepared: Prepared): PeerInfo {
     const m = prepared.members[i];
     if (m) others.push(m.id);
   }
-  return { ip: peer.address.text, ...(peer.member?.workload ? { endpoint: peer.member.id } : {}), others };
+  return { ...(peer.address ? { ip: peer.address.text } : {}), ...(peer.member?.workload ? { endpoint: peer.member.id } : {}), others };
 }
 
 /**
@@ -206,8 +208,8 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   // endpoint policy (felix/rules/static.go `filterInputChain`, `filterOutputChain`). Raw and
   // mangle (untracked and preDNAT policy) still come before them.
   const encap =
-    dstNode && !srcNode ? hostEncapsulationVerdict(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.src.address.text) : undefined;
-  const encapOut = srcNode && !dstNode && hostEncapsulationOutbound(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.dst.address.text);
+    dstNode && !srcNode ? hostEncapsulationVerdict(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.src.address?.text) : undefined;
+  const encapOut = srcNode && !dstNode && hostEncapsulationOutbound(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.dst.address?.text);
   // Both directions are evaluated when both ends are local, so that an explanation shows both
   // even when egress already drops the packet. Encapsulation to the node never reaches the
   // workload's chain.

@@ -2,6 +2,7 @@
  * Plain-text rendering of a verdict, for `policyc explain` and test failure messages. Policies and
  * profiles are named as people know them (`displayNames.ts`).
  */
+import { WORKLOAD_KINDS } from "../model/types.js";
 import { policyName, profileName } from "./displayNames.js";
 import type { NeighbourDiscovery } from "./neighbourDiscovery.js";
 import type { DirectionResult, PeerInfo, Step, Verdict } from "./types.js";
@@ -19,7 +20,18 @@ export interface VerdictFormat {
 
 const defaultWhere = (step: WrittenStep): string => `${step.file}: ${step.path ?? ""}`;
 
+/**
+ * An endpoint id as people read it: a workload's `Deployment/shop/web` is `Deployment shop/web`
+ * (no namespace is named like a kind: namespaces are lower case); other ids as they are.
+ */
+export function endpointName(id: string): string {
+  const slash = id.indexOf("/");
+  const kind = id.slice(0, slash);
+  return slash > 0 && (WORKLOAD_KINDS as readonly string[]).includes(kind) ? `${kind} ${id.slice(slash + 1)}` : id;
+}
+
 function describePeer(p: PeerInfo): string {
+  if (p.ip === undefined) return `${endpointName(p.endpoint ?? "")} (a workload: its pods' addresses are not known)`;
   const what = [p.endpoint, ...p.others].filter((x) => x !== undefined);
   return what.length > 0 ? `${p.ip} (${what.join(", ")})` : `${p.ip} (unknown address)`;
 }
@@ -43,7 +55,7 @@ export function formatStep(step: Step, where: (step: WrittenStep) => string = de
 }
 
 function formatDirection(name: "egress" | "ingress", d: DirectionResult, format: VerdictFormat): string[] {
-  const lines = [`${name} at ${d.endpoint}: ${d.allowed ? "allow" : "deny"}`, ...d.steps.map((s) => `  ${formatStep(s, format.where)}`)];
+  const lines = [`${name} at ${endpointName(d.endpoint)}: ${d.allowed ? "allow" : "deny"}`, ...d.steps.map((s) => `  ${formatStep(s, format.where)}`)];
   if (!d.allowed && format.denied) lines.push(...format.denied(name, d).map((l) => `  ${l}`));
   return lines;
 }

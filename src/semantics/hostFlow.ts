@@ -124,7 +124,8 @@ function failsafeHolds(list: readonly FailsafePort[], pkt: Packet, portSide: "sr
     if (pkt[portSide].port !== f.port) return false;
     if (f.net === undefined) return true;
     const net = parseCidr(f.net);
-    return net !== undefined && net.family === pkt.family && cidrContains(net, pkt[netSide].address);
+    const address = pkt[netSide].address;
+    return net !== undefined && net.family === pkt.family && address !== undefined && cidrContains(net, address);
   });
 }
 

@@ -22,6 +22,7 @@ import { equivalenceClasses } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Family, Prepared, PreparedMember, Verdict } from "./types.js";
+import { isEndpointOf } from "./isEndpointOf.js";
 
 export interface DiffOptions {
   readonly family?: Family;
@@ -68,7 +69,7 @@ function jointIntervals(a: readonly { first: number }[], b: readonly { first: nu
 export function policyDiff(before: Prepared, after: Prepared, options: DiffOptions = {}): PolicyDiff {
   const family = options.family ?? 4;
   const srcPort = options.srcPort ?? 40000;
-  const endpointsOf = (p: Prepared): PreparedMember[] => p.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+  const endpointsOf = (p: Prepared): PreparedMember[] => p.members.filter((m) => isEndpointOf(m, family));
   const oldEndpoints = endpointsOf(before);
   const newEndpoints = endpointsOf(after);
   const newIds = new Set(newEndpoints.map((m) => m.id));

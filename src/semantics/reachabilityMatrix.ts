@@ -8,6 +8,7 @@ import { ClassWalker, reachabilityOf, type Probe } from "./classReachability.js"
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Family, Prepared, PreparedMember } from "./types.js";
+import { isEndpointOf } from "./isEndpointOf.js";
 
 export interface MatrixPort {
   readonly port: number;
@@ -66,7 +67,7 @@ export function compactReachability(prepared: Prepared, ports: readonly MatrixPo
   const localIds = options.local ? new Set(options.local) : undefined;
   const isLocal = (m: PreparedMember): boolean => (localIds ? localIds.has(m.id) : m.local);
   const classes = equivalenceClasses(prepared, family, options);
-  const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+  const endpoints = prepared.members.filter((m) => isEndpointOf(m, family));
   const classOf = Int32Array.from(endpoints, (m) => classes.classOf[m.index]!);
   // One walker for every port: what does not depend on the probe is computed once.
   const walker = new ClassWalker(prepared, classes, isLocal);

@@ -32,6 +32,7 @@ import { sweepPorts, type ClassReachability, type PortStep } from "./classReacha
 import { namespaceSelectorOf } from "./effectiveSelector.js";
 import { equivalenceClasses, type EquivalenceClasses, type PortInterval } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
+import { isEndpointOf } from "./isEndpointOf.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Family, Flow, Prepared, PreparedMember, PreparedProfile, Verdict } from "./types.js";
 
@@ -278,7 +279,8 @@ function popcount(bits: Bits): number {
 export function verifyInvariants(prepared: Prepared, invariants: readonly Invariant[], options: VerifyOptions = {}): VerifyResult {
   const family = options.family ?? 4;
   const srcPort = options.srcPort ?? VERIFY_SOURCE_PORT;
-  const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+  // Workloads from their manifests (no address) are endpoints too, as in the matrix and the diff.
+  const endpoints = prepared.members.filter((m) => isEndpointOf(m, family));
   const tests = invariants.map(testsOf);
   const classes = refine(equivalenceClasses(prepared, family), prepared, endpoints, tests);
   const checkers = invariants.map((inv, i) => checkerOf(inv, tests[i]!, classes, prepared));

@@ -110,7 +110,7 @@ function reportInvariants(found: readonly { readonly invariant: Invariant; reado
 /**
  * Diagnostics for the documents of kinds policyc does not compile. A kind that enforces policy
  * (or shapes Felix's ruleset) is reported at every document: the result of compiling without it
- * is not what the cluster enforces. Kinds unrelated to policy (a Deployment in the same
+ * is not what the cluster enforces. Kinds unrelated to policy (a ConfigMap in the same
  * repository) get one note per kind, at the first document, with the count.
  */
 function reportSkipped(skipped: readonly SkippedDocument[]): Diagnostic[] {

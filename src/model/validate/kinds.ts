@@ -57,7 +57,7 @@ export type KindClass =
   | { readonly class: "uncompiled-policy"; readonly why: string }
   /** A Calico kind that shapes the dataplane, which policyc does not read yet. */
   | { readonly class: "unsupported"; readonly why: string }
-  /** Anything else (Deployments, Services, ConfigMaps, CRDs, ...): nothing to do with policy. */
+  /** Anything else (Services, ConfigMaps, CRDs, ...): nothing to do with policy. */
   | { readonly class: "other" };
 
 function handler<S extends z.ZodType>(
@@ -97,6 +97,13 @@ const handlers: Readonly<Record<string, KindHandler>> = {
   "policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy": handler(sc.baselineAdminNetworkPolicySchema, cnp.buildBaselineAdminNetworkPolicy, "apiserver"),
   "discovery.k8s.io/v1/EndpointSlice": handler(ks.endpointSliceSchema, k8s.buildEndpointSlice, "apiserver", true),
   "v1/Node": handler(ks.k8sNodeSchema, buildK8sNode, "apiserver"),
+  // Workloads: endpoints (without an address) for the audit commands only; compile reads pods.
+  "apps/v1/Deployment": handler(ks.workloadSchema, k8s.buildWorkload("Deployment"), "apiserver", true),
+  "apps/v1/StatefulSet": handler(ks.workloadSchema, k8s.buildWorkload("StatefulSet"), "apiserver", true),
+  "apps/v1/DaemonSet": handler(ks.workloadSchema, k8s.buildWorkload("DaemonSet"), "apiserver", true),
+  "apps/v1/ReplicaSet": handler(ks.workloadSchema, k8s.buildWorkload("ReplicaSet"), "apiserver", true),
+  "batch/v1/Job": handler(ks.workloadSchema, k8s.buildWorkload("Job"), "apiserver", true),
+  "batch/v1/CronJob": handler(ks.cronJobSchema, k8s.buildWorkload("CronJob"), "apiserver", true),
   // Not a custom resource: Calico's API server serves it; the Kubernetes datastore keeps nodes as Kubernetes Nodes.
   [`${calico}/Node`]: handler(s3.nodeSchema, buildCalicoNode, "calicoctl"),
   ...Object.fromEntries(Object.entries(calicoKinds).map(([kind, h]) => [`${calico}/${kind}`, h])),
