@@ -55,4 +55,14 @@ describe("policyc verify goldens", () => {
     expect((await runCli(["verify", "--format", "xml", dir])).code).toBe(2);
     expect((await runCli(["verify", "--invariants", `${dir}/invariants.yaml`])).code).toBe(2);
   });
+
+  it("lint and compile read invariants beside the policies and say they do not compile them", async () => {
+    const dir = "fixtures/verify/admin-isolation";
+    const lint = await runCli(["lint", dir]);
+    expect(lint.code).toBe(0);
+    expect(lint.stdout).toContain("note[invariant-not-compiled]: 2 invariants of policyc.dev/v1alpha1 IsolationInvariant");
+    const compile = await runCli(["compile", "--node", "node-1", dir]);
+    expect(compile.code).toBe(0);
+    expect(compile.stderr).toContain("invariant-not-compiled");
+  });
 });

@@ -117,6 +117,11 @@ class OtherEnd {
     });
   }
 
+  /** Forgets what depends on the probe's destination port (services), for the next probe (`sweepPorts`). */
+  nextProbe(): void {
+    this.byService.clear();
+  }
+
   private where(f: (peer: Peer) => boolean): Bits {
     return bitsWhere(this.size, (c) => f(this.reps[c]!));
   }
@@ -801,48 +806,54 @@ export interface PortStep {
   readonly dirty: ReadonlySet<number> | "all";
 }
 
-/** Every destination port bound a direction's rules at a class test: where its verdicts can change. */
-function portCuts(prepared: Prepared, rules: readonly PreparedRule[], cuts: Set<number>): boolean {
+/**
+ * Every destination port where a verdict of these rules (a direction's at a class) can change: the
+ * bounds of their port ranges, the numbers (and the next ports) of the named ports they name, on
+ * any endpoint, and the ports of the services they match, and the VXLAN port.
+ */
+function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
   const range = (first: number, last: number): void => {
     cuts.add(first);
     cuts.add(last + 1);
+  };
+  const name = (n: string): void => {
+    for (const port of named.get(n) ?? []) range(port, port);
   };
   for (const rule of rules) {
     switch (rule.kind) {
       case "calico": {
         const d = rule.destination;
-        if (d.service) return true;
+        // addressPortKey: "address protocol port".
+        for (const key of d.service?.endpoints.addressPorts ?? []) range(Number(key.split(" ")[2]), Number(key.split(" ")[2]));
         for (const p of [...d.ports, ...d.notPorts]) {
-          if (p.kind !== "range") return true;
-          range(p.first, p.last);
+          if (p.kind === "range") range(p.first, p.last);
+          else name(p.name);
         }
         break;
       }
       case "k8s":
         for (const p of rule.ports) {
-          if (typeof p.port === "string") return true;
-          if (p.port !== undefined) range(p.port, p.endPort ?? p.port);
+          if (typeof p.port === "string") name(p.port);
+          else if (p.port !== undefined) range(p.port, p.endPort ?? p.port);
         }
         break;
       case "cluster":
         for (const p of rule.ports) {
-          if (p.kind === "named") return true;
-          if (p.ports) range(p.ports.first, p.ports.last);
+          if (p.kind === "named") name(p.name);
+          else if (p.ports) range(p.ports.first, p.ports.last);
         }
         break;
     }
   }
   range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
-  return false;
 }
 
 /**
- * \`classReachability\` at the first port of each interval of one protocol, in ascending order
- * (source port fixed), computing a class's direction again only at the ports where one of its
- * rules' destination port ranges starts or ends (every time, for a class whose rules name a port
- * or a service): between those its verdicts cannot change. Each step also says which source
+ * `classReachability` at the first port of each interval of one protocol, in ascending order
+ * (source port fixed), computing a class's direction again only at the ports where a verdict of
+ * its rules can change (`portCuts`): between those its verdicts are the same. Each step also says which source
  * rows may have changed, so callers can skip the others. The same verdicts as
- * \`classReachability\` at each port (the verify property test checks them against brute force).
+ * `classReachability` at each port (the verify property test checks them against brute force).
  */
 export function* sweepPorts(
   prepared: Prepared,
@@ -865,44 +876,52 @@ export function* sweepPorts(
   const shared = probeFreeCaches();
   const asSource = base.map((p) => ({ ...p, port: srcPort }));
   const policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
-  // Per direction: the ports where each class must be computed again, and the classes computed every time.
-  const plan = (direction: Direction): { readonly at: Map<number, number[]>; readonly always: number[] } => {
+  // Every endpoint's port numbers per port name (any protocol: more cuts than needed is only slower).
+  const named = new Map<string, number[]>();
+  for (const m of prepared.members) for (const p of m.ports) named.set(p.name, [...(named.get(p.name) ?? []), p.port]);
+  // Per direction: the classes to compute again at each port.
+  const plan = (direction: Direction): Map<number, number[]> => {
     const at = new Map<number, number[]>();
-    const always: number[] = [];
     reps.forEach((m, c) => {
       if (!isLocal(m)) return;
       const rules = [...policies[direction][c]!.flat().flatMap((p) => p[direction]), ...m.profiles.flatMap((name) => profileNamed(prepared, name)?.[direction] ?? [])];
       const cuts = new Set<number>();
-      if (portCuts(prepared, rules, cuts)) always.push(c);
-      else for (const port of cuts) at.set(port, [...(at.get(port) ?? []), c]);
+      portCuts(prepared, rules, named, cuts);
+      for (const port of cuts) {
+        let list = at.get(port);
+        if (!list) at.set(port, (list = []));
+        list.push(c);
+      }
     });
-    return { at, always };
+    return at;
   };
   const plans = { egress: plan("egress"), ingress: plan("ingress") };
   const ingressOther = new OtherEnd(asSource, classes.classOf, shared);
   const scratch = scratchOf(n);
+  // The destination's port is not read from the peers (every test takes the probe's port), so one
+  // OtherEnd serves every probe once its port-dependent cache is cleared.
+  const egressOther = new OtherEnd(base, classes.classOf, shared);
   const egress: (Bits | undefined)[] = new Array(n).fill(undefined);
   const ingress: (Bits | undefined)[] = new Array(n).fill(undefined);
   const all = fullBits(n);
   let admits: Uint32Array[] = [];
   for (let step = 0; step < starts.length; step++) {
     const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
-    const asDestination = base.map((p) => ({ ...p, port: probe.dstPort }));
-    const egressSets = new RuleSets("egress", probe, new OtherEnd(asDestination, classes.classOf, shared));
+    const asDestination = (c: number): Peer => ({ ...base[c]!, port: probe.dstPort! });
+    egressOther.nextProbe();
+    const egressSets = new RuleSets("egress", probe, egressOther);
     const ingressSets = new RuleSets("ingress", probe, ingressOther);
     const todo = (direction: Direction): Iterable<number> => {
-      if (step === 0) return reps.keys();
-      const p = plans[direction];
-      return new Set([...p.always, ...(p.at.get(probe.dstPort!) ?? [])]);
+      return step === 0 ? reps.keys() : (plans[direction].get(probe.dstPort!) ?? []);
     };
     const dirty = new Set<number>();
     for (const c of todo("egress")) {
       if (!isLocal(reps[c]!)) continue;
-      egress[c] = allowedOver(prepared, { ...base[c]!, port: srcPort }, "egress", probe, family, egressSets, policies.egress[c]!, scratch);
+      egress[c] = allowedOver(prepared, asSource[c]!, "egress", probe, family, egressSets, policies.egress[c]!, scratch);
       dirty.add(c);
     }
     if (step === 0) {
-      for (const c of todo("ingress")) if (isLocal(reps[c]!)) ingress[c] = allowedOver(prepared, asDestination[c]!, "ingress", probe, family, ingressSets, policies.ingress[c]!, scratch);
+      for (const c of todo("ingress")) if (isLocal(reps[c]!)) ingress[c] = allowedOver(prepared, asDestination(c), "ingress", probe, family, ingressSets, policies.ingress[c]!, scratch);
       admits = transposeBits(
         ingress.map((i) => i ?? all),
         n,
@@ -911,7 +930,7 @@ export function* sweepPorts(
       for (const t of todo("ingress")) {
         if (!isLocal(reps[t]!)) continue;
         const before = ingress[t]!;
-        const after = allowedOver(prepared, asDestination[t]!, "ingress", probe, family, ingressSets, policies.ingress[t]!, scratch);
+        const after = allowedOver(prepared, asDestination(t), "ingress", probe, family, ingressSets, policies.ingress[t]!, scratch);
         ingress[t] = after;
         // Sources whose admission at t changed: flip bit t of their row.
         for (const f of bitIndexes(xorBits(before, after))) {
