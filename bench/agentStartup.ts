@@ -15,7 +15,9 @@
  *    store and incremental compiler, and an applier that builds the desired state against an empty
  *    kernel view (`planForEmptyNode`, as `compile --dry-run` does) instead of reading and writing
  *    the kernel. Phases: `list` (until the listing has arrived), `store` (until the compile
- *    starts: decoding and validating every value), `compile`, `plan`.
+ *    starts: decoding and validating every value), `compile`, `plan`. When the agent takes the
+ *    listing page by page, it decodes and validates each page as it arrives, within `list`:
+ *    `storeDuringList` says how much of `list` that was.
  *
  * Per phase: CPU ms of the process (all threads: includes the collector's helpers) and of the main
  * thread alone, the live heap and RSS at its end, and the peak RSS so far. Totals are also given as
@@ -210,6 +212,7 @@ async function agent(endpoint: string, backend: "iptables" | "nftables"): Promis
   const client = new EtcdClient({ endpoints: [endpoint], timeoutMs: 600_000 });
   const inner = incrementalCompiler(localNode);
   let findings = 0;
+  const pages = { count: 0, cpuMs: 0, mainThreadCpuMs: 0 };
   let keys = 0;
   let rules = 0;
   const compiler: AgentCompiler = {
@@ -228,7 +231,20 @@ async function agent(endpoint: string, backend: "iptables" | "nftables"): Promis
     {
       etcd: {
         async rangePrefix(prefix, options) {
-          const listing = await client.rangePrefix(prefix, options);
+          // The time the agent spends on each page it is handed (parsing it into the store).
+          const onPage = options?.onPage;
+          const timed = onPage
+            ? (kvs: Parameters<typeof onPage>[0]): void => {
+                const c = process.cpuUsage();
+                const m = mainThreadCpuMs();
+                onPage(kvs);
+                const d = process.cpuUsage(c);
+                pages.cpuMs += (d.user + d.system) / 1000;
+                pages.mainThreadCpuMs += mainThreadCpuMs() - m;
+                pages.count++;
+              }
+            : undefined;
+          const listing = await client.rangePrefix(prefix, { ...options, ...(timed ? { onPage: timed } : {}) });
           p.mark("list");
           return listing;
         },
@@ -256,7 +272,8 @@ async function agent(endpoint: string, backend: "iptables" | "nftables"): Promis
   await afterCompile;
   client.close();
   const kept = p.list.filter((x) => x.phase !== "profile");
-  console.log(JSON.stringify({ keys, findings, planSteps: rules, phases: kept, ...(session ? { heap } : {}) }));
+  const storeDuringList = { pages: pages.count, cpuMs: Math.round(pages.cpuMs), mainThreadCpuMs: pages.mainThreadCpuMs };
+  console.log(JSON.stringify({ keys, findings, planSteps: rules, storeDuringList, phases: kept, ...(session ? { heap } : {}) }));
   session?.disconnect();
 }
 

@@ -1,7 +1,7 @@
 /** The etcd store reads each value as its key names it, as Felix does. */
 import { describe, expect, it } from "vitest";
 import { resourceKey } from "../datastore/keys.js";
-import { parseEntry } from "./etcdModel.js";
+import { EtcdModel, parseEntry } from "./etcdModel.js";
 
 const gnp = (name: string, extra: object = {}): string =>
   JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name, ...extra }, spec: { selector: "all()", ingress: [{ action: "Allow" }] } });
@@ -43,5 +43,37 @@ describe("parseEntry", () => {
     const entry = parseEntry(key, value, "/calico");
     expect(entry.resource).toBeUndefined();
     expect(entry.diagnostics.map((d) => [d.code, d.span?.file])).toEqual([["unsupported", key]]);
+  });
+});
+
+describe("EtcdModel", () => {
+  const key = (name: string): string => resourceKey("GlobalNetworkPolicy", name, undefined, "/calico");
+
+  it("tells an unchanged value from a changed one without keeping the value", () => {
+    const store = new EtcdModel("/calico");
+    expect(store.put(key("p"), gnp("p"))).toBeDefined();
+    expect(store.put(key("p"), gnp("p"))).toBeUndefined();
+    expect(store.put(key("p"), gnp("p", { labels: { a: "b" } }))).toBeDefined();
+    expect(JSON.stringify(store.put(key("p"), gnp("p")))).not.toContain("projectcalico.org/v3");
+  });
+
+  it("takes a listing whole when it finishes: changed, added and removed keys; nothing before", () => {
+    const store = new EtcdModel("/calico");
+    store.replaceAll([
+      { key: key("same"), value: gnp("same") },
+      { key: key("edited"), value: gnp("edited") },
+      { key: key("gone"), value: gnp("gone") },
+    ]);
+    const load = store.beginListing();
+    load.put(key("same"), gnp("same"));
+    load.put(key("edited"), gnp("edited", { labels: { a: "b" } }));
+    load.put(key("new"), gnp("new"));
+    // Not yet taken: a listing that fails here leaves the store as it was.
+    expect(store.get(key("new"))).toBeUndefined();
+    expect(store.get(key("gone"))).toBeDefined();
+    expect(store.get(key("edited"))?.metadata.labels).toEqual({});
+    expect(load.finish()).toEqual({ changed: [key("edited"), key("new")], removed: [key("gone")] });
+    expect(store.resources().map((r) => r.metadata.name)).toEqual(["edited", "new", "same"]);
+    expect(store.get(key("edited"))?.metadata.labels).toEqual({ a: "b" });
   });
 });

@@ -181,20 +181,26 @@ export class EtcdClient {
   /**
    * Every key under `prefix` at one revision (the latest, or `revision`), read in pages of
    * `pageSize` keys, each page at the revision of the first so the whole read is one snapshot.
+   *
+   * With `onPage`, each page is handed over as it arrives and not kept (`kvs` is then empty), so
+   * that a caller that folds pages into its own store never holds the raw listing whole.
    */
-  async rangePrefix(prefix: string, options: { revision?: number; pageSize?: number } = {}): Promise<RangeResult> {
+  async rangePrefix(prefix: string, options: { revision?: number; pageSize?: number; onPage?: (kvs: readonly KeyValue[]) => void } = {}): Promise<RangeResult> {
     const end = prefixEnd(prefix);
     const limit = options.pageSize ?? 5000;
     const kvs: KeyValue[] = [];
+    const onPage = options.onPage ?? ((page: readonly KeyValue[]) => void kvs.push(...page));
     let revision = options.revision;
     let from = b64(prefix);
     for (;;) {
       const res = await this.call("/v3/kv/range", { key: from, range_end: end, limit, ...(revision !== undefined ? { revision } : {}) });
       revision ??= int((res.header as { revision?: string } | undefined)?.revision);
-      const page = ((res.kvs as RawKv[] | undefined) ?? []).map(kvOf);
-      kvs.push(...page);
-      if (res.more !== true || page.length === 0) break;
-      from = Buffer.concat([Buffer.from(page[page.length - 1]!.key, "utf8"), Buffer.from([0])]).toString("base64");
+      const raw = (res.kvs as RawKv[] | undefined) ?? [];
+      const more = res.more === true && raw.length > 0;
+      // The next page starts just after this page's last key (still in base64, as etcd sent it).
+      if (more) from = Buffer.concat([Buffer.from(raw[raw.length - 1]!.key ?? "", "base64"), Buffer.from([0])]).toString("base64");
+      onPage(raw.map(kvOf));
+      if (!more) break;
     }
     return { revision: revision ?? 0, kvs };
   }
