@@ -191,15 +191,22 @@ export class EtcdClient {
     const kvs: KeyValue[] = [];
     const onPage = options.onPage ?? ((page: readonly KeyValue[]) => void kvs.push(...page));
     let revision = options.revision;
-    let from = b64(prefix);
+    const read = (from: string): Promise<Record<string, unknown>> => this.call("/v3/kv/range", { key: from, range_end: end, limit, ...(revision !== undefined ? { revision } : {}) });
+    let next = read(b64(prefix));
     for (;;) {
-      const res = await this.call("/v3/kv/range", { key: from, range_end: end, limit, ...(revision !== undefined ? { revision } : {}) });
+      const res = await next;
       revision ??= int((res.header as { revision?: string } | undefined)?.revision);
       const raw = (res.kvs as RawKv[] | undefined) ?? [];
       const more = res.more === true && raw.length > 0;
-      // The next page starts just after this page's last key (still in base64, as etcd sent it).
-      if (more) from = Buffer.concat([Buffer.from(raw[raw.length - 1]!.key ?? "", "base64"), Buffer.from([0])]).toString("base64");
-      onPage(raw.map(kvOf));
+      // The next page (from just after this page's last key, at the first page's revision) is
+      // asked for before this one is handed over, so etcd serves it while this one is read.
+      if (more) next = read(Buffer.concat([Buffer.from(raw[raw.length - 1]!.key ?? "", "base64"), Buffer.from([0])]).toString("base64"));
+      try {
+        onPage(raw.map(kvOf));
+      } catch (e) {
+        if (more) next.catch(() => {});
+        throw e;
+      }
       if (!more) break;
     }
     return { revision: revision ?? 0, kvs };
