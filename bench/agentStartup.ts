@@ -265,7 +265,8 @@ async function agent(endpoint: string, backend: "iptables" | "nftables"): Promis
         invalidate() {},
       },
       clock: { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout) },
-      logger: { log: () => {} },
+      // Warnings and errors only (a failed listing says why here).
+      logger: { log: (level, message, fields) => void (level === "warn" || level === "error" ? console.error(level, message, JSON.stringify(fields ?? {})) : undefined) },
     },
   );
   await handle.done;

@@ -73,6 +73,13 @@ export class EtcdError extends Error {
   }
 }
 
+/** A request failed on a kept-alive connection that the server had closed (see `call`). */
+class StaleSocket extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 const unb64 = (s: string | undefined): string => (s === undefined ? "" : Buffer.from(s, "base64").toString("utf8"));
 const int = (s: unknown): number => (typeof s === "string" || typeof s === "number" ? Number(s) : 0);
@@ -140,13 +147,14 @@ export class EtcdClient {
   private async call(path: string, payload: unknown): Promise<Record<string, unknown>> {
     const body = JSON.stringify(payload);
     let lastError: unknown;
+    let retriedStale = false;
     for (let attempt = 0; attempt < this.endpoints.length; attempt++) {
       const endpoint = this.endpoints[(this.current + attempt) % this.endpoints.length]!;
       try {
         const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
           const req = this.open(path, body, this.options.timeoutMs ?? 10_000, endpoint);
           req.on("timeout", () => req.destroy(new Error(`etcd ${endpoint.origin}: timed out`)));
-          req.on("error", reject);
+          req.on("error", (e: NodeJS.ErrnoException) => reject(req.reusedSocket && e.code === "ECONNRESET" ? new StaleSocket(e) : e));
           req.on("response", (res: IncomingMessage) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
@@ -172,7 +180,16 @@ export class EtcdClient {
       } catch (e) {
         // An etcd answer is final; only a failed connection moves on to the next endpoint.
         if (e instanceof EtcdError) throw e;
-        lastError = e;
+        // A kept-alive connection the server closed while idle (its idle timeout passed while this
+        // process was busy) fails the request sent on it before any answer: send it once more, on a
+        // new connection, as Node's documentation advises (http `request.reusedSocket`). Only
+        // reads are sent again: a write might have been applied before the connection broke.
+        if (e instanceof StaleSocket && path === "/v3/kv/range" && !retriedStale) {
+          retriedStale = true;
+          attempt--;
+          continue;
+        }
+        lastError = e instanceof StaleSocket ? e.cause : e;
       }
     }
     throw new EtcdError(`etcd: no endpoint answered (${lastError instanceof Error ? lastError.message : String(lastError)})`, 14);
@@ -200,7 +217,12 @@ export class EtcdClient {
       const more = res.more === true && raw.length > 0;
       // The next page (from just after this page's last key, at the first page's revision) is
       // asked for before this one is handed over, so etcd serves it while this one is read.
-      if (more) next = read(Buffer.concat([Buffer.from(raw[raw.length - 1]!.key ?? "", "base64"), Buffer.from([0])]).toString("base64"));
+      if (more) {
+        next = read(Buffer.concat([Buffer.from(raw[raw.length - 1]!.key ?? "", "base64"), Buffer.from([0])]).toString("base64"));
+        // Let the request go out (a request takes its socket on a later tick) before the page's
+        // reading holds the thread.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       try {
         onPage(raw.map(kvOf));
       } catch (e) {
