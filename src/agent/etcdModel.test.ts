@@ -57,6 +57,29 @@ describe("EtcdModel", () => {
     expect(JSON.stringify(store.put(key("p"), gnp("p")))).not.toContain("projectcalico.org/v3");
   });
 
+  it("holds the parts endpoints repeat once, and points each resource at its key", () => {
+    const store = new EtcdModel("/calico");
+    const wep = (name: string, ip: string): [string, string] => [
+      resourceKey("WorkloadEndpoint", name, "shop", "/calico"),
+      JSON.stringify({
+        apiVersion: "projectcalico.org/v3",
+        kind: "WorkloadEndpoint",
+        metadata: { name, namespace: "shop", labels: { app: name } },
+        spec: { node: "n1", interfaceName: `cali${name}`, ipNetworks: [`${ip}/32`], profiles: ["kns.shop", "ksa.shop.default"], ports: [{ name: "http", protocol: "TCP", port: 80 }] },
+      }),
+    ];
+    store.put(...wep("a", "10.0.0.1"));
+    store.put(...wep("b", "10.0.0.2"));
+    const [a, b] = [store.get(wep("a", "")[0]), store.get(wep("b", "")[0])];
+    if (a?.kind !== "WorkloadEndpoint" || b?.kind !== "WorkloadEndpoint") throw new Error("not endpoints");
+    expect(a.ports).toBe(b.ports);
+    expect(a.profiles).toBe(b.profiles);
+    expect(a.profiles).toEqual(["kns.shop", "ksa.shop.default"]);
+    expect(a.metadata.labels).toEqual({ app: "a" });
+    expect(b.ipNetworks).toEqual(["10.0.0.2/32"]);
+    expect(a.origin).toEqual({ file: wep("a", "")[0], document: 0, span: { file: wep("a", "")[0], start: 0, end: 0 } });
+  });
+
   it("takes a listing whole when it finishes: changed, added and removed keys; nothing before", () => {
     const store = new EtcdModel("/calico");
     store.replaceAll([

@@ -8,7 +8,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
 import { plainDocument } from "../model/load/index.js";
-import type { Resource } from "../model/types.js";
+import type { Origin, Resource, WorkloadEndpoint } from "../model/types.js";
 import { fromCrdV1 } from "../model/validate/crdV1.js";
 import { sharedBuildState, validateAlone, type SharedBuildState } from "../model/validate/index.js";
 
@@ -33,7 +33,7 @@ export interface StoredEntry {
  * annotation's name, else the stored name without an old `default.` prefix. Diagnostics point at
  * the key (`span.file`).
  */
-export function parseEntry(key: string, value: string, prefix: string, shared: SharedBuildState = sharedBuildState()): StoredEntry {
+export function parseEntry(key: string, value: string, prefix: string, shared: SharedBuildState = sharedBuildState(), interner?: Interner): StoredEntry {
   const digest = digestOf(value);
   const at = { file: key, start: 0, end: 0 };
   const parsed = parseResourceKey(key, prefix);
@@ -49,10 +49,46 @@ export function parseEntry(key: string, value: string, prefix: string, shared: S
   if (shared.selectors.size > MAX_SHARED_SELECTORS) shared.selectors.clear();
   const result = validateAlone(plainDocument(key, 0, named, at), shared);
   const resource = result.resource;
-  // The origin without its tree (reading `node` would build it): the key is all a report needs.
-  const withoutTree = resource ? { ...resource, origin: { file: key, document: 0, span: at } } : undefined;
+  if (resource) {
+    // The origin without its tree (reading `node` would build it): the key is all a report needs.
+    // Set in place: the resource was built for this entry alone, and a copy of every resource
+    // would cost the store as much again while it is made.
+    (resource as { origin: Origin }).origin = { file: key, document: 0, span: at };
+    if (interner && resource.kind === "WorkloadEndpoint") shareParts(resource, interner);
+  }
   const all = diagnostics.length + result.diagnostics.length === 0 ? NONE : [...diagnostics, ...result.diagnostics];
-  return { digest, ...(withoutTree ? { resource: withoutTree as Resource } : {}), diagnostics: all };
+  return { digest, ...(resource ? { resource } : {}), diagnostics: all };
+}
+
+/**
+ * Equal parts of the store's resources, held once. A cluster's endpoints repeat the same few
+ * profiles, named ports and empty lists across hundreds of thousands of endpoints; the resources
+ * are readonly, so endpoints can share them. Bounded like the shared selectors.
+ */
+export class Interner {
+  private readonly parts = new Map<string, unknown>();
+
+  /** The held part equal to `value` (by its JSON), holding `value` when it is the first. */
+  share<T>(value: T): T {
+    const key = JSON.stringify(value);
+    const held = this.parts.get(key);
+    if (held !== undefined) return held as T;
+    if (this.parts.size >= MAX_SHARED_PARTS) this.parts.clear();
+    this.parts.set(key, value);
+    return value;
+  }
+}
+
+/** Past this many distinct parts, the interner starts again (see MAX_SHARED_SELECTORS). */
+const MAX_SHARED_PARTS = 50_000;
+
+/** An endpoint's repeated parts replaced by shared equal ones, in place (see `Interner`). */
+function shareParts(r: WorkloadEndpoint, interner: Interner): void {
+  const w = r as { -readonly [K in keyof WorkloadEndpoint]: WorkloadEndpoint[K] };
+  w.profiles = interner.share(r.profiles);
+  w.ports = interner.share(r.ports);
+  w.allowSpoofedSourcePrefixes = interner.share(r.allowSpoofedSourcePrefixes);
+  if (Object.keys(r.metadata.annotations).length === 0) w.metadata = { ...r.metadata, annotations: interner.share(r.metadata.annotations) };
 }
 
 /** No diagnostics, shared by the (many) entries that have none. */
@@ -107,6 +143,7 @@ export interface ListingLoad {
 export class EtcdModel {
   private readonly entries = new Map<string, StoredEntry>();
   private readonly shared = sharedBuildState();
+  private readonly interner = new Interner();
 
   constructor(private readonly prefix: string) {}
 
@@ -118,7 +155,7 @@ export class EtcdModel {
   put(key: string, value: string): StoredEntry | undefined {
     const old = this.entries.get(key);
     if (old !== undefined && old.digest === digestOf(value)) return undefined;
-    const entry = parseEntry(key, value, this.prefix, this.shared);
+    const entry = parseEntry(key, value, this.prefix, this.shared, this.interner);
     this.entries.set(key, entry);
     return entry;
   }
@@ -152,7 +189,7 @@ export class EtcdModel {
           return;
         }
         changed.add(key);
-        staged.set(key, parseEntry(key, value, this.prefix, this.shared));
+        staged.set(key, parseEntry(key, value, this.prefix, this.shared, this.interner));
       },
       finish: () => {
         finished = true;
