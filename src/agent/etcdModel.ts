@@ -3,7 +3,7 @@
  * own so that a bad resource (invalid JSON, an invalid selector) is reported with its key and
  * left out while the rest still applies, as Felix does.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
@@ -96,7 +96,7 @@ const NONE: readonly Diagnostic[] = Object.freeze([]);
 
 /** The digest `StoredEntry.digest` holds: SHA-256 of the value's UTF-8 bytes, in base64. */
 export function digestOf(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("base64");
+  return hash("sha256", value, "base64");
 }
 
 /**
