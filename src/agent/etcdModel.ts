@@ -8,7 +8,7 @@ import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
 import { plainDocument } from "../model/load/index.js";
-import type { Origin, Resource, WorkloadEndpoint } from "../model/types.js";
+import type { Labels, Origin, Resource, WorkloadEndpoint } from "../model/types.js";
 import { fromCrdV1 } from "../model/validate/crdV1.js";
 import { sharedBuildState, validateAlone, type SharedBuildState } from "../model/validate/index.js";
 
@@ -88,7 +88,7 @@ function shareParts(r: WorkloadEndpoint, interner: Interner): void {
   w.profiles = interner.share(r.profiles);
   w.ports = interner.share(r.ports);
   w.allowSpoofedSourcePrefixes = interner.share(r.allowSpoofedSourcePrefixes);
-  if (Object.keys(r.metadata.annotations).length === 0) w.metadata = { ...r.metadata, annotations: interner.share(r.metadata.annotations) };
+  if (Object.keys(r.metadata.annotations).length === 0) (r.metadata as { annotations: Labels }).annotations = interner.share(r.metadata.annotations);
 }
 
 /** No diagnostics, shared by the (many) entries that have none. */
