@@ -20,7 +20,7 @@ import type { HostInterfaces } from "../calico/index.js";
 import type { IrDelta } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
 import type { Resource } from "../model/types.js";
-import type { RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
+import type { KeyValue, RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
 import { resourcesPrefix } from "../datastore/keys.js";
 import { EtcdModel } from "./etcdModel.js";
 import type { Logger } from "./logger.js";
@@ -28,7 +28,11 @@ import { Metrics } from "./metrics.js";
 
 /** What the agent needs of etcd. */
 export interface AgentEtcd {
-  rangePrefix(prefix: string, options?: { revision?: number }): Promise<RangeResult>;
+  /**
+   * The listing at one revision. With `onPage`, pages may be handed over as they arrive instead of
+   * in `kvs` (the agent reads both), so that the raw listing is never held whole.
+   */
+  rangePrefix(prefix: string, options?: { revision?: number; onPage?: (kvs: readonly KeyValue[]) => void }): Promise<RangeResult>;
   watchPrefix(prefix: string, startRevision: number, onMessage: (m: WatchMessage) => void): Watch;
 }
 
@@ -255,9 +259,14 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   const sync = async (): Promise<void> => {
     watch?.close();
     watch = undefined;
-    let listing: RangeResult;
+    // Each page is parsed and validated into the store's staging as it arrives, and dropped; the
+    // store takes the whole listing at once when it is complete (a failed one is dropped).
+    const load = store.beginListing();
+    let revisionListed: number;
     try {
-      listing = await etcd.rangePrefix(prefix);
+      const listing = await etcd.rangePrefix(prefix, { onPage: (kvs) => kvs.forEach((kv) => load.put(kv.key, kv.value)) });
+      for (const kv of listing.kvs) load.put(kv.key, kv.value);
+      revisionListed = listing.revision;
     } catch (e) {
       const why = `listing etcd failed: ${e instanceof Error ? e.message : String(e)}`;
       logger.log(options.once ? "error" : "warn", why);
@@ -274,17 +283,17 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       retryTimer = clock.setTimeout(() => run(sync), wait);
       return;
     }
-    const { changed, removed } = store.replaceAll(listing.kvs);
+    const { changed, removed } = load.finish();
     listed = true;
     report(store.diagnostics());
-    logger.log("info", "listed etcd", { revision: listing.revision, resources: store.size, changed: changed.length, removed: removed.length });
+    logger.log("info", "listed etcd", { revision: revisionListed, resources: store.size, changed: changed.length, removed: removed.length });
     const since = pendingSince ?? clock.now();
     pending = new Set([...pending, ...changed, ...removed]);
-    pendingRevision = listing.revision;
+    pendingRevision = revisionListed;
     pendingSince = since;
     // The whole snapshot, always through the kernel: a first start, or a re-list after a loss.
     applier.invalidate("a full listing of etcd");
-    if (await compileAndApply(pending, listing.revision)) {
+    if (await compileAndApply(pending, revisionListed)) {
       latency.observe((clock.now() - since) / 1000);
       pending = new Set();
       pendingSince = undefined;
@@ -297,7 +306,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       resolveDone();
       return;
     }
-    startWatch(listing.revision + 1);
+    startWatch(revisionListed + 1);
   };
 
   const startWatch = (from: number): void => {
