@@ -76,7 +76,9 @@ hostendpoint:NAME (at its expectedIPs), or an IP address. PORT is 80/TCP, 53/UDP
 destination endpoint (http, http/TCP, dns/UDP; TCP when no protocol is given), ICMP[/TYPE[/CODE]]
 or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000. --family defaults to
 the addresses' family, else 4. Without --node every endpoint is local. --rules also lists the
-compiled rules the packet traverses on the node, as the backend writes them. --expect allow|deny
+compiled rules the packet traverses on the node, as the backend writes them; --backend also
+picks whose behaviour the verdict follows where Felix's two dataplanes differ (untracked packets,
+such as IPv6 neighbour discovery, skip host egress policy on nftables). --expect allow|deny
 exits 1 when the verdict is the other one (for CI). --host-interface as for compile.
 --flows FILE answers many flows in one run: a text file with one FROM TO PORT [allow|deny] a line
 (# comments), a JSON array of {"from", "to", "port", "expect"} or a CSV file with a header naming
