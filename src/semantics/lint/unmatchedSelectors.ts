@@ -14,6 +14,7 @@
 import { warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import { K8S_NAMESPACE_NAME_LABEL, NAME_LABEL, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX } from "../../calico/index.js";
 import { selectorMatches } from "../../model/selector/index.js";
+import { containsGlobal } from "../../model/validate/rules/selectorGlobal.js";
 import type { EntityRule, Labels, LabelSelector, Model, Resource, Rule, Selector } from "../../model/types.js";
 import { keySpanOf, spanOf } from "../../model/types.js";
 import { isEmptyBits } from "../bits.js";
@@ -181,16 +182,3 @@ function entity(r: Resource, e: EntityRule, pe: PreparedEntity, path: string, na
   );
 }
 
-function containsGlobal(s: Selector): boolean {
-  switch (s.kind) {
-    case "global":
-      return true;
-    case "not":
-      return containsGlobal(s.operand);
-    case "and":
-    case "or":
-      return s.operands.some(containsGlobal);
-    default:
-      return false;
-  }
-}
