@@ -22,7 +22,7 @@
  * (loading included) against the YAML floor of the same shape (targets: S 2 s, L 30 s).
  *
  * NAME selects measurements: a measurement (`compile-cli`), a shape (`L`), both
- * (`compile-cli:L`), or a group (`frontend`, `frontend:S`, `review`, `verify`).
+ * (`compile-cli:L`), or a group (`frontend`, `frontend:S`, `review`, `verify`, `verify:S`).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -75,6 +75,7 @@ for (const w of wanted) {
   else if (w === "review") chosen.push(...review);
   else if (w === "verify") chosen.push(...verify);
   else if (w.startsWith("frontend:")) chosen.push(...frontend.filter(([, shape]) => shape === w.slice("frontend:".length)));
+  else if (w.startsWith("verify:")) chosen.push(...verify.filter(([, shape]) => shape === w.slice("verify:".length)));
   else chosen.push(...classic.filter(([what, shape]) => w === what || w === shape || w === `${what}:${shape}`));
 }
 // Each measurement once (compile-cli on S and L is in both lists).
