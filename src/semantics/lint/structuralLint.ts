@@ -11,6 +11,7 @@
  *   never does (Felix's rule order, felix/rules/policy.go: the rules of a policy are rendered in
  *   order and a Deny drops).
  */
+import { assertNever } from "../../diagnostics/assertNever.js";
 import { warning, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { EntityRule, LabelSelector, Model, Resource, Rule, SelectorField } from "../../model/types.js";
 import { keySpanOf, spanOf } from "../../model/types.js";
@@ -91,8 +92,26 @@ function impossibleSelectors(r: Resource, out: Diagnostic[]): void {
     case "V1Profile":
       calicoRules(r, [...r.ingress, ...r.egress], out);
       return;
+    case "Namespace":
+    case "ServiceAccount":
+    case "Pod":
+    case "WorkloadEndpoint":
+    case "V1WorkloadEndpoint":
+    case "NetworkSet":
+    case "GlobalNetworkSet":
+    case "HostEndpoint":
+    case "V1HostEndpoint":
+    case "Tier":
+    case "EndpointSlice":
+    case "FelixConfiguration":
+    case "IPPool":
+    case "V1IPPool":
+    case "Node":
+    case "K8sNode":
+    case "Workload":
+      return; // no selectors of their own to check
     default:
-      return;
+      return assertNever(r, "resource kind");
   }
 }
 
@@ -158,7 +177,27 @@ function allowAfterDenyAll(r: Resource, out: Diagnostic[]): void {
         }
       }
       return;
+    case "K8sNetworkPolicy":
+    case "ClusterNetworkPolicy":
+    case "Namespace":
+    case "ServiceAccount":
+    case "Pod":
+    case "WorkloadEndpoint":
+    case "V1WorkloadEndpoint":
+    case "NetworkSet":
+    case "GlobalNetworkSet":
+    case "HostEndpoint":
+    case "V1HostEndpoint":
+    case "Tier":
+    case "EndpointSlice":
+    case "FelixConfiguration":
+    case "IPPool":
+    case "V1IPPool":
+    case "Node":
+    case "K8sNode":
+    case "Workload":
+      return; // no rules of their own
     default:
-      return;
+      return assertNever(r, "resource kind");
   }
 }
