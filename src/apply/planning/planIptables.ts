@@ -180,7 +180,9 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
       append(before, set.members.map((m) => `add ${set.name} ${m}`));
     } else if (old.type === set.type && old.family === set.family && old.maxelem === set.maxelem) {
       const { dels: gone, adds: added } = memberDelta(set.members, old.members);
-      const dels = gone.map((m) => `del ${set.name} ${m}`);
+      // In text order: `old` lists members as its source does (ipset save, the ledger, the last
+      // build), and the plan must not depend on which one it came from.
+      const dels = [...gone].sort().map((m) => `del ${set.name} ${m}`);
       const adds = added.map((m) => `add ${set.name} ${m}`);
       if (dels.length + adds.length > 0) changed.push(set.name);
       append(before, dels);
