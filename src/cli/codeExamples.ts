@@ -77,7 +77,7 @@ export const codeExamples: Readonly<Record<DiagnosticCode, CodeExample>> = {
   "invalid-tag": { stage: "lint", yaml: "apiVersion: v1\nkind: profile\nmetadata: {name: p, tags: ['a b']}\n" },
   "conflicting-options": { stage: "lint", yaml: gnp("  selector: all()\n  preDNAT: true\n  doNotTrack: true\n  applyOnForward: true") },
   "unsupported-field": { stage: "none", how: "no longer reported: HTTP matches and service matches are compiled now" },
-  unsupported: { stage: "lint", yaml: gnp("  selector: all()\n  doNotTrack: true\n  applyOnForward: true") },
+  unsupported: { stage: "lint", yaml: "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {bpfEnabled: true}\n" },
   "unresolved-named-port": { stage: "compile", yaml: `${pod("web", "10.0.0.1")}---\n${rule("{action: Allow, protocol: TCP, destination: {ports: [http]}}")}` },
   "no-local-endpoints": { stage: "compile", yaml: "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n" },
   "duplicate-endpoint-ip": { stage: "lint", yaml: `${pod("a", "10.0.0.1")}---\n${pod("b", "10.0.0.1")}` },

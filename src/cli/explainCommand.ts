@@ -3,8 +3,7 @@ import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, Verdict } from "../semantics/index.js";
 import { evaluateFlow, formatVerdict } from "../semantics/index.js";
-import { traceInterpret } from "../compiler/ir/interpret.js";
-import { packetPath } from "../compiler/packetPath.js";
+import { interpretPath, neighbourPaths, packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { parseFlowEnd } from "./parseFlowEnd.js";
@@ -50,7 +49,8 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
   if (values.from === undefined || values.to === undefined || values.port === undefined) throw new UsageError("--from, --to and --port are required");
   const port = parsePortSpec(values.port);
 
-  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io);
+  // The verdict follows the chosen backend's dataplane where Felix's two differ (PrepareOptions).
+  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io, backend);
   if (!inputs) return exitCodes.invalidInput;
   const src = parseFlowEnd("from", values.from, inputs.prepared);
   const dst = parseFlowEnd("to", values.to, inputs.prepared);
@@ -64,16 +64,23 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     throw new UsageError(e instanceof Error ? e.message : String(e));
   }
 
-  let trace: { readonly verdict: "accept" | "drop"; readonly hook: string; readonly rules: readonly TracedRule[] } | undefined;
+  let trace:
+    | { readonly verdict: "accept" | "drop"; readonly hook: string; readonly rules: readonly TracedRule[]; readonly neighbours?: readonly ("accept" | "drop")[] }
+    | undefined;
   if (values.rules === true) {
     const { ir } = compileModel(inputs.model, values.node === undefined ? {} : { node: values.node });
     const fam = family === 4 ? ir.v4 : ir.v6;
-    const { hook, packet } = packetPath(inputs.prepared, flow);
-    const traced = traceInterpret(fam, "filter", hook, packet);
+    const path = packetPath(inputs.prepared, flow);
+    const { hook, packet } = path;
+    // The verdict of every table on the path (raw, mangle, filter); the rules shown are filter's.
+    const traced = interpretPath(fam, path);
+    const hits = traced.hits.filter((h) => h.table === "filter");
     // The rules as the backend lays them out for this IR (the packet's family).
     const key = family === 4 ? "v4" : "v6";
-    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], traced.hits, packet) : traceNftRules(buildNftLayout(ir)[key], traced.hits);
-    trace = { verdict: traced.verdict, hook, rules };
+    const rules = backend === "iptables" ? traceIptablesRules(buildIptablesLayout(ir)[key], hits, packet) : traceNftRules(buildNftLayout(ir)[key], hits);
+    // IPv6 across a guarded uplink: the neighbour discovery the packet needs first must pass too.
+    const neighbours = neighbourPaths(inputs.prepared, flow).map((p) => interpretPath(fam, p).verdict);
+    trace = { verdict: neighbours.includes("drop") ? "drop" : traced.verdict, hook, rules, ...(neighbours.length > 0 ? { neighbours } : {}) };
   }
 
   const what = `${describeEnd(flow.src)} -> ${describeEnd(flow.dst)} ${formatPortSpec(port)} (IPv${family})`;
@@ -94,6 +101,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
     lines.push(`rules traversed (${backend}, filter ${trace.hook}):`);
     // iptables lines name their chain (`-A cali-…`); nft rule text does not, so prefix it.
     for (const r of trace.rules) lines.push(backend === "iptables" ? `  ${r.text}` : `  ${r.chain}: ${r.text}`);
+    if (trace.neighbours) lines.push(`  IPv6 neighbour discovery on the uplink: ${trace.neighbours.join(", ")}`);
     lines.push(`  => ${trace.verdict}`);
     if ((trace.verdict === "accept") !== verdict.allowed) {
       lines.push("warning: the compiled rules disagree with the policy's meaning; please report this as a policyc bug");

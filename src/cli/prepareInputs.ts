@@ -1,4 +1,4 @@
-import type { Prepared } from "../semantics/index.js";
+import type { Dataplane, Prepared } from "../semantics/index.js";
 import { prepareModel } from "../semantics/index.js";
 import { hasErrors } from "../diagnostics/diagnostic.js";
 import type { SourceTexts } from "../diagnostics/format.js";
@@ -16,13 +16,15 @@ export interface PreparedInputs {
 
 /**
  * Loads what `request` names and prepares the model for the reference evaluator (`node`
- * undefined: every endpoint local). Diagnostics go to stderr (only errors with --quiet); with
+ * undefined: every endpoint local; `dataplane`: whose behaviour the verdicts follow, iptables by
+ * default). Diagnostics go to stderr (only errors with --quiet); with
  * errors the result is undefined (exit code 1 for the caller).
  */
-export function prepareInputs(request: InputRequest, node: string | undefined, io: Io): PreparedInputs | undefined {
+export function prepareInputs(request: InputRequest, node: string | undefined, io: Io, dataplane?: Dataplane): PreparedInputs | undefined {
   const loaded = loadCommandInputs(request, io);
   const shown = request.quiet ? loaded.diagnostics.filter((d) => d.severity === "error") : loaded.diagnostics;
   if (shown.length > 0) io.stderr(renderText(shown, loaded.sources, undefined, painter(io, "stderr")));
   if (hasErrors(loaded.diagnostics)) return undefined;
-  return { model: loaded.model, prepared: prepareModel(loaded.model, node === undefined ? {} : { node }), sources: loaded.sources };
+  const options = { ...(node === undefined ? {} : { node }), ...(dataplane === undefined ? {} : { dataplane }) };
+  return { model: loaded.model, prepared: prepareModel(loaded.model, options), sources: loaded.sources };
 }

@@ -4,7 +4,9 @@
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import type { Model, Origin, Rule as CalicoRule } from "../model/types.js";
-import type { Chain, Family, FamilyIr, Ir } from "./ir/types.js";
+import type { Chain, Family, FamilyIr, Ir, Table } from "./ir/types.js";
+import { resolveHostEndpoints, type HostInterfaces } from "./hostEndpoints.js";
+import { hostPolicies, hostTables, planHostEndpoint } from "./felixLayout/hostSide.js";
 import { nodeFelixSettings } from "../model/felixSettings.js";
 import { logPrefixFor, settingsMarks, filterAllowAction } from "./felixLayout/settings.js";
 import type { EndpointInfo } from "./endpoints.js";
@@ -37,7 +39,7 @@ export interface BuildResult {
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
 
 /** Per local endpoint and direction, the applicable policies grouped by tier in order. */
-function applicablePolicies(local: readonly EndpointInfo[], tiers: readonly OrderedTier[]): Record<PolicyDirection, OrderedTier[]>[] {
+function applicablePolicies(local: readonly { readonly labels: EndpointInfo["labels"] }[], tiers: readonly OrderedTier[]): Record<PolicyDirection, OrderedTier[]>[] {
   const index = new LabelColumns((i, label) => labelValue(local[i]!.labels, label));
   local.forEach((_, i) => index.added(i));
   const out = local.map((): Record<PolicyDirection, OrderedTier[]> => ({ ingress: [], egress: [] }));
@@ -66,13 +68,19 @@ function byName(a: Chain, b: Chain): number {
  * The model's IR before any pass; with `aggregateSets`, `net` sets already as the CIDR
  * aggregation pass makes them (the optimizing pipeline follows).
  */
-export function buildIr(model: Model, node: string | undefined, aggregateSets = false): BuildResult {
+export function buildIr(model: Model, node: string | undefined, aggregateSets = false, hostInterfaces?: HostInterfaces): BuildResult {
   const parts = partitionModel(model);
   const settings = nodeFelixSettings(parts.settings.resources, node);
   const marks = settingsMarks(settings);
   const allow = filterAllowAction(settings);
   const resolved = resolveEndpoints(parts.members, collectProfiles(parts.profiles), node);
-  const tiers = orderTiers(collectPolicies(parts.policies), collectTiers(parts.tiers));
+  const tierFacts = collectTiers(parts.tiers);
+  const tiers = orderTiers(collectPolicies(parts.policies), tierFacts);
+  // Host endpoints also take the preDNAT and doNotTrack policies, in tiers of their own.
+  const hosts = resolveHostEndpoints(parts.members, (name) => resolved.profiles.get(name), node, hostInterfaces);
+  const hostTiers = hosts.endpoints.length > 0 ? orderTiers(collectPolicies(parts.policies, true), tierFacts) : [];
+  const hostApplicable = applicablePolicies(hosts.endpoints, hostTiers);
+  const hostPlans = hosts.endpoints.map((e, i) => planHostEndpoint(e, hostApplicable[i]!));
 
   // One chain per interface: the first endpoint (by key) claims a duplicated name.
   const seen = new Set<string>();
@@ -98,11 +106,29 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
     for (const d of DIRECTIONS) for (const t of applicable[i]![d]) for (const p of t.policies) usedPolicies[d].set(p.id, p);
     for (const p of e.profiles) usedProfiles.add(p);
   });
+  const filterHostPolicies = hostPolicies(hostPlans, "filter");
+  for (const d of DIRECTIONS) for (const p of filterHostPolicies[d]) usedPolicies[d].set(p.id, p);
+  for (const h of hosts.endpoints) for (const p of h.profiles) usedProfiles.add(p);
 
   const family = (f: Family): FamilyIr => {
     const ctx = (namespace: string | undefined, logPrefix: string): RuleContext => ({ namespace, family: f, marks, logPrefix, sets, onNamedPort, onService });
+    const policyChains = (ps: Readonly<Record<PolicyDirection, Iterable<PolicyInfo>>>): Chain[] => {
+      const out: Chain[] = [];
+      for (const d of DIRECTIONS) {
+        for (const p of ps[d]) {
+          currentOrigin = p.origin;
+          const display = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
+          const logPrefix = logPrefixFor(settings.logPrefix, { tier: p.tier, kind: p.id.slice(0, p.id.indexOf("/")), name: p.name, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}) });
+          out.push(ruleChain(policyChain(d, p.id), `${p.kind} ${display} ${d}`, policyRules(p, d), ctx(p.namespace, logPrefix)));
+        }
+      }
+      return out;
+    };
+    const host = hostPlans.length > 0 ? hostTables(f, hostPlans, marks, settings) : undefined;
+    const replaced = new Set(host ? host.filter.map((c) => c.name) : []);
     const chains: Chain[] = [
-      ...staticChains(f, marks, settings),
+      ...staticChains(f, marks, settings).filter((c) => !replaced.has(c.name)),
+      ...(host?.filter ?? []),
       ...dispatchChains(FROM_WL_DISPATCH, local.map((e) => e.iface), "in", fromWorkloadChain),
       ...dispatchChains(TO_WL_DISPATCH, local.map((e) => e.iface), "out", toWorkloadChain),
     ];
@@ -110,14 +136,7 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
       chains.push(endpointChain(e.iface, "ingress", applicable[i]!.ingress, e.profiles, marks, allow));
       chains.push(endpointChain(e.iface, "egress", applicable[i]!.egress, e.profiles, marks, allow, settings.vxlanPort));
     });
-    for (const d of DIRECTIONS) {
-      for (const p of usedPolicies[d].values()) {
-        currentOrigin = p.origin;
-        const display = p.namespace !== undefined ? `${p.namespace}/${p.name}` : p.name;
-        const logPrefix = logPrefixFor(settings.logPrefix, { tier: p.tier, kind: p.id.slice(0, p.id.indexOf("/")), name: p.name, ...(p.namespace !== undefined ? { namespace: p.namespace } : {}) });
-        chains.push(ruleChain(policyChain(d, p.id), `${p.kind} ${display} ${d}`, policyRules(p, d), ctx(p.namespace, logPrefix)));
-      }
-    }
+    chains.push(...policyChains({ ingress: usedPolicies.ingress.values(), egress: usedPolicies.egress.values() }));
     for (const name of [...usedProfiles].sort()) {
       const prof = resolved.profiles.get(name);
       currentOrigin = prof?.origin;
@@ -127,7 +146,12 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
       }
     }
     chains.sort(byName);
-    return { family: f, tables: [{ name: "filter", hooks: staticHooks(settings), chains }], sets: [] };
+    const tables: Table[] = [{ name: "filter", hooks: staticHooks(settings), chains }];
+    for (const name of ["raw", "mangle"] as const) {
+      const t = host?.[name];
+      if (t) tables.push({ name, hooks: t.hooks, chains: [...t.chains, ...policyChains(hostPolicies(hostPlans, name))].sort(byName) });
+    }
+    return { family: f, tables, sets: [] };
   };
   const v4 = family(4);
   const v6 = family(6);
@@ -136,11 +160,11 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
   const nonEmpty = new Set([...sets.sets(4), ...sets.sets(6)].filter((s) => s.members.length > 0).map((s) => s.id));
   const diagnostics = compileDiagnostics({
     node,
-    localEndpoints: local.length,
+    localEndpoints: local.length + hosts.endpoints.length,
     namedPortUses,
     namedPortSetEmpty: (id) => !nonEmpty.has(id),
     serviceUses,
     knownService: (service) => services.known.has(service),
   });
-  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics, hostSide: hostSide(parts.hosts, settings) };
+  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics: [...hosts.diagnostics, ...diagnostics], hostSide: hostSide(parts.hosts, settings) };
 }

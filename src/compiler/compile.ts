@@ -8,12 +8,18 @@ import type { Ir } from "./ir/types.js";
 import { buildIr } from "./buildIr.js";
 import { runPipeline } from "./passes/index.js";
 import { withHostSide } from "./hostSide.js";
+import type { HostInterfaces } from "./hostEndpoints.js";
 
 export interface CompileOptions {
   /** Node whose endpoints are local; absent means every endpoint is local. */
   readonly node?: string;
   /** Run the optimization passes (default true). */
   readonly optimize?: boolean;
+  /**
+   * The node's interfaces and their addresses, for host endpoints that name no interface (Felix
+   * binds those by address); absent: such endpoints guard nothing and are reported.
+   */
+  readonly hostInterfaces?: HostInterfaces;
 }
 
 export interface CompileResult {
@@ -28,6 +34,6 @@ export interface CompileResult {
  */
 export function compileModel(model: Model, options: CompileOptions = {}): CompileResult {
   const optimize = options.optimize !== false;
-  const built = buildIr(model, options.node, optimize);
+  const built = buildIr(model, options.node, optimize, options.hostInterfaces);
   return { ir: withHostSide(runPipeline(built.ir, optimize), built.hostSide), diagnostics: built.diagnostics };
 }

@@ -210,7 +210,7 @@ export function memberSource(r: Resource): MemberSource | undefined {
         automatic: {},
         profiles: r.profiles,
         nets: r.expectedIPs.map(hostCidr),
-        ports: r.kind === "HostEndpoint" ? r.ports : [],
+        ports: r.ports,
       };
     default:
       return undefined;

@@ -52,6 +52,12 @@ describe("host side: NAT outgoing", () => {
     expect(postrouting(ir.v4, packet({ src: "10.0.0.5", dst: "192.0.2.1", proto: 17, dport: 53 })).masquerade).toBeUndefined();
   });
 
+  it("masquerades traffic to a LoadBalancer-only pool (not one of the pools traffic to which stays unmasqueraded)", () => {
+    const ir = compile(pod, pool("10.0.0.0/16", ", natOutgoing: true"), pool("192.0.2.0/24", ", allowedUses: [LoadBalancer]"), pool("198.51.100.0/24", ", allowedUses: [Workload, LoadBalancer]"));
+    expect(postrouting(ir.v4, packet({ src: "10.0.0.5", dst: "192.0.2.1", proto: 6, dport: 80 })).masquerade).toBe(true);
+    expect(postrouting(ir.v4, packet({ src: "10.0.0.5", dst: "198.51.100.1", proto: 6, dport: 80 })).masquerade).toBeUndefined();
+  });
+
   it("reads the Docker CNM v1 pool", () => {
     const v1 = `apiVersion: v1
 kind: ipPool
@@ -93,6 +99,17 @@ describe("host side: IPIP and VXLAN", () => {
     expect(vxlan("198.51.100.7", 4790)).toBe("accept");
     // IPIP is not filtered: no pool uses it.
     expect(input(ir.v4, packet({ src: "198.51.100.7", dst: "192.0.2.1", proto: 4, dstLocal: true }))).toBe("accept");
+  });
+
+  it("allows tunnel packets with FelixConfiguration's iptablesFilterAllowAction (Return), as Felix's filterAllowAction", () => {
+    const felix = "apiVersion: projectcalico.org/v3\nkind: FelixConfiguration\nmetadata: {name: default}\nspec: {iptablesFilterAllowAction: Return}";
+    const ir = compile(pod, pool("10.0.0.0/16", ", ipipMode: Always"), felix, ...nodes);
+    const filter = ir.v4.tables.find((t) => t.name === "filter")!;
+    const allows = filter.chains.flatMap((c) => (c.name === "cali-INPUT" || c.name === "cali-OUTPUT" ? c.rules : [])).filter((r) => r.comments.some((x) => x.startsWith("Allow IPIP")));
+    expect(allows.map((r) => r.action.kind)).toEqual(["return", "return"]);
+    // Returned to the kernel's INPUT, whose policy accepts it.
+    expect(input(ir.v4, packet({ src: "192.0.2.2", dst: "192.0.2.1", proto: 4, iifname: "eth0", dstLocal: true }))).toBe("accept");
+    expect(input(ir.v4, packet({ src: "198.51.100.7", dst: "192.0.2.1", proto: 4, iifname: "eth0", dstLocal: true }))).toBe("drop");
   });
 
   it("drops IPIP and VXLAN a workload sends, with or without pools", () => {

@@ -14,6 +14,8 @@
  *   `cali-OUTPUT` accepts the same going from the host to those nodes, so that host endpoint
  *   policy cannot cut the tunnel. Workloads never send either: their egress chains drop it
  *   (felix/rules/endpoints.go, endpointChains.ts).
+ * - LoadBalancer-only pools (`allowedUses: [LoadBalancer]`) hold no workload addresses: they are
+ *   not in `network-ip-pools`, so traffic to them is masqueraded (masq_mgr.go `isLoadBalancerOnly`).
  * - Disabled pools count as any other: Felix's IPAM pool updates carry no `disabled`
  *   (felix/calc/event_sequencer.go `flushIPPoolUpdates`), and a disabled pool is how a cluster
  *   marks external CIDRs as not to be masqueraded (felix/calc/l3_route_resolver.go).
@@ -38,16 +40,18 @@ import {
   PROTO_UDP,
 } from "../calico/index.js";
 import type { CalicoNode, K8sNode, Model } from "../model/types.js";
-import { ACCEPT, DROP, jump, rule } from "./ir/build.js";
+import { DROP, jump, rule } from "./ir/build.js";
+import { filterAllowAction } from "./felixLayout/settings.js";
 import type { Chain, Family, FamilyIr, Hook, IpSet, Ir, Match, Rule, Table, TableName } from "./ir/types.js";
 import { FIP_SNAT_CHAIN, INPUT_CHAIN, NAT_OUTGOING_CHAIN, NAT_POSTROUTING_CHAIN, OUTPUT_CHAIN } from "./felixLayout/chainNames.js";
 import { aggregateCidrs } from "./passes/cidrMath.js";
 
 /**
  * The FelixConfiguration settings the host side reads: `ipipEnabled` and `vxlanEnabled` (absent:
- * on when some pool uses it) and `vxlanPort`.
+ * on when some pool uses it), `vxlanPort`, and `iptablesFilterAllowAction` for the tunnel allows
+ * (felix/rules/static.go uses `filterAllowAction` for them).
  */
-export type EncapSettings = Pick<FelixSettings, "ipipEnabled" | "vxlanEnabled" | "vxlanPort">;
+export type EncapSettings = Pick<FelixSettings, "ipipEnabled" | "vxlanEnabled" | "vxlanPort" | "iptablesFilterAllowAction">;
 
 interface PoolFacts {
   readonly cidr: string;
@@ -55,6 +59,8 @@ interface PoolFacts {
   readonly ipipMode: EncapMode;
   readonly vxlanMode: EncapMode;
   readonly natOutgoing: boolean;
+  /** Left out of `network-ip-pools` (felix/dataplane/linux/masq_mgr.go `isLoadBalancerOnly`). */
+  readonly loadBalancerOnly: boolean;
 }
 
 /** One family's share of the host side. */
@@ -79,10 +85,12 @@ const hostCidr = (addr: string): string => `${addr}/${familyOf(addr) === 4 ? 32 
 function pools(hosts: Model): PoolFacts[] {
   const out: PoolFacts[] = [];
   for (const r of hosts.resources) {
-    if (r.kind === "IPPool") out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipipMode, vxlanMode: r.vxlanMode, natOutgoing: r.natOutgoing });
+    if (r.kind === "IPPool") {
+      out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipipMode, vxlanMode: r.vxlanMode, natOutgoing: r.natOutgoing, loadBalancerOnly: r.loadBalancerOnly });
+    }
     else if (r.kind === "V1IPPool") {
       // A v1 pool's IPIP is on or off; its mode (always, cross-subnet) shapes routes, not rules.
-      out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipip ? "Always" : "Never", vxlanMode: "Never", natOutgoing: r.natOutgoing });
+      out.push({ cidr: r.cidr, family: familyOf(r.cidr), ipipMode: r.ipip ? "Always" : "Never", vxlanMode: "Never", natOutgoing: r.natOutgoing, loadBalancerOnly: false });
     }
   }
   return out;
@@ -109,12 +117,13 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
   const ipip = family === 4 && encapEnabled(settings.ipipEnabled, v4.map((p) => p.ipipMode));
   const vxlan = encapEnabled(family === 4 ? settings.vxlanEnabled : undefined, mine.map((p) => p.vxlanMode));
   const port = settings.vxlanPort;
+  const allow = filterAllowAction(settings);
   if (all.length === 0 && !ipip && !vxlan) return { input: [], output: [], sets: [] };
 
   const input: Rule[] = [];
   const output: Rule[] = [];
   const sets: IpSet[] = [
-    netSet(NETWORK_POOLS_SET_ID, family, mine.map((p) => p.cidr), "Felix: every IP pool"),
+    netSet(NETWORK_POOLS_SET_ID, family, mine.filter((p) => !p.loadBalancerOnly).map((p) => p.cidr), "Felix: every IP pool but LoadBalancer-only ones"),
     netSet(MASQ_POOLS_SET_ID, family, mine.filter((p) => p.natOutgoing).map((p) => p.cidr), "Felix: IP pools with natOutgoing"),
   ];
   const live = known.filter((n) => !(n.bgp?.empty ?? false));
@@ -122,10 +131,10 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
     const addrs = live.flatMap((n) => nodeHostAddress(family === 4 ? n.bgp?.ipv4Address : n.bgp?.ipv6Address, n.addresses, family) ?? []);
     sets.push(netSet(ALL_HOSTS_SET_ID, family, addrs, "Felix: the address of every node"));
     input.push(
-      rule([proto(PROTO_IPIP), set("src", ALL_HOSTS_SET_ID), local("dst")], ACCEPT, "Allow IPIP packets from Calico hosts"),
+      rule([proto(PROTO_IPIP), set("src", ALL_HOSTS_SET_ID), local("dst")], allow, "Allow IPIP packets from Calico hosts"),
       rule([proto(PROTO_IPIP)], DROP, "Drop IPIP packets from non-Calico hosts"),
     );
-    output.push(rule([proto(PROTO_IPIP), set("dst", ALL_HOSTS_SET_ID), local("src")], ACCEPT, "Allow IPIP packets to other Calico hosts"));
+    output.push(rule([proto(PROTO_IPIP), set("dst", ALL_HOSTS_SET_ID), local("src")], allow, "Allow IPIP packets to other Calico hosts"));
   }
   if (vxlan) {
     // A VXLAN tunnel endpoint needs the node's BGP address and a tunnel address of the family (felix/calc/vxlan_resolver.go `hasVTEPInfo`).
@@ -137,10 +146,10 @@ function hostSideFamily(family: Family, all: readonly PoolFacts[], known: readon
     const v = `IPv${family}`;
     sets.push(netSet(ALL_VXLAN_SOURCES_SET_ID, family, addrs, "Felix: nodes with a VXLAN tunnel endpoint"));
     input.push(
-      rule([proto(PROTO_UDP), dport(port), set("src", ALL_VXLAN_SOURCES_SET_ID), local("dst")], ACCEPT, `Allow ${v} VXLAN packets from allowed hosts`),
+      rule([proto(PROTO_UDP), dport(port), set("src", ALL_VXLAN_SOURCES_SET_ID), local("dst")], allow, `Allow ${v} VXLAN packets from allowed hosts`),
       rule([proto(PROTO_UDP), dport(port), local("dst")], DROP, `Drop ${v} VXLAN packets from non-allowed hosts`),
     );
-    output.push(rule([proto(PROTO_UDP), dport(port), local("src"), set("dst", ALL_VXLAN_SOURCES_SET_ID)], ACCEPT, `Allow ${v} VXLAN packets to other allowed hosts`));
+    output.push(rule([proto(PROTO_UDP), dport(port), local("src"), set("dst", ALL_VXLAN_SOURCES_SET_ID)], allow, `Allow ${v} VXLAN packets to other allowed hosts`));
   }
 
   const masq = mine.some((p) => p.natOutgoing);

@@ -48,6 +48,12 @@ export interface PolicyInfo {
    */
   readonly resource: PolicyResource;
   readonly origin: Origin;
+  /**
+   * GlobalNetworkPolicy flags (and the v1 policy's): a preDNAT or doNotTrack policy applies to
+   * host endpoints only, in mangle or raw (`policyInfo` leaves them out unless asked);
+   * applyOnForward adds the policy to host endpoints' forward chains.
+   */
+  readonly host?: { readonly only?: "preDNAT" | "doNotTrack"; readonly applyOnForward: boolean };
 }
 
 /** The kinds of resource a policy comes from. */
@@ -84,21 +90,29 @@ export function policyRules(p: PolicyInfo, direction: "ingress" | "egress"): rea
 const pcns = (l: string): string => NAMESPACE_LABEL_PREFIX + l;
 const pcsa = (l: string): string => SERVICE_ACCOUNT_LABEL_PREFIX + l;
 
-/** Normalizes every policy of the model (Calico v3, Kubernetes and v1). */
-export function collectPolicies(model: Model): PolicyInfo[] {
+/**
+ * Normalizes every policy of the model (Calico v3, Kubernetes and v1); with `hostOnly`, also the
+ * preDNAT and doNotTrack policies that only host endpoints use.
+ */
+export function collectPolicies(model: Model, hostOnly = false): PolicyInfo[] {
   const out: PolicyInfo[] = [];
   for (const r of model.resources) {
-    const p = policyInfo(r);
+    const p = policyInfo(r, hostOnly);
     if (p) out.push(p);
   }
   return out;
+}
+
+function hostFlags(r: { readonly preDNAT: boolean; readonly doNotTrack: boolean; readonly applyOnForward: boolean }): NonNullable<PolicyInfo["host"]> {
+  const only = r.doNotTrack ? "doNotTrack" : r.preDNAT ? "preDNAT" : undefined;
+  return { ...(only ? { only } : {}), applyOnForward: r.applyOnForward };
 }
 
 /**
  * A policy resource normalized (Calico v3, Kubernetes and v1); undefined for other kinds and for
  * the policies Felix never renders into workload chains.
  */
-export function policyInfo(r: Resource): PolicyInfo | undefined {
+export function policyInfo(r: Resource, hostOnly = false): PolicyInfo | undefined {
   switch (r.kind) {
     case "NetworkPolicy": {
       const ns = r.metadata.namespace ?? "default";
@@ -120,7 +134,7 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
     case "GlobalNetworkPolicy": {
       // Felix never renders preDNAT/doNotTrack policies into workload chains: they live in
       // tiers of their own, for host endpoints only (felix/calc/event_sequencer.go).
-      if (r.preDNAT || r.doNotTrack) return undefined;
+      if ((r.preDNAT || r.doNotTrack) && !hostOnly) return undefined;
       const written: Selector | undefined = r.selector.text.trim() === "" ? undefined : r.selector.ast;
       const selector = globalPolicySelector(written, r.namespaceSelector?.ast, r.serviceAccountSelector?.ast);
       return {
@@ -133,10 +147,11 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
         types: r.types,
         resource: r,
         origin: r.origin,
+        host: hostFlags(r),
       };
     }
     case "V1Policy":
-      if (r.preDNAT || r.doNotTrack) return undefined;
+      if ((r.preDNAT || r.doNotTrack) && !hostOnly) return undefined;
       return {
         id: `gnp/${r.metadata.name}`,
         kind: "GlobalNetworkPolicy",
@@ -147,6 +162,7 @@ export function policyInfo(r: Resource): PolicyInfo | undefined {
         types: r.types,
         resource: r,
         origin: r.origin,
+        host: hostFlags(r),
       };
     case "K8sNetworkPolicy": {
       const ns = r.metadata.namespace ?? "default";

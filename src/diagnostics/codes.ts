@@ -57,7 +57,7 @@ export const diagnosticCodes = {
   "conflicting-options": "fields that exclude each other are both set",
   "unsupported-field": "no longer emitted (HTTP matches are compiled as Felix compiles them, service matches are compiled)",
   unsupported:
-    "a field or kind that Felix acts on and policyc does not compile yet (preDNAT, doNotTrack, host endpoint protection, FelixConfiguration fields beyond the ruleset's, BGPConfiguration); warning, error with --strict",
+    "a field or kind that Felix acts on and policyc does not compile yet (host endpoints bound by expectedIPs alone, FelixConfiguration fields beyond the ruleset's, BGPConfiguration); warning, error with --strict",
   // Compilation.
   "unresolved-named-port": "a named port resolves on no endpoint (warning)",
   "no-local-endpoints": "the node has no local endpoints (warning)",

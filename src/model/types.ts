@@ -438,6 +438,11 @@ export interface IPPool extends ResourceBase {
   readonly vxlanMode: "Never" | "Always" | "CrossSubnet";
   readonly natOutgoing: boolean;
   readonly disabled: boolean;
+  /**
+   * Only `LoadBalancer` in `allowedUses`: the pool holds no workload or tunnel addresses, so
+   * Felix leaves it out of the set of pools traffic to which is never masqueraded.
+   */
+  readonly loadBalancerOnly: boolean;
 }
 
 /** One of a node's addresses: Calico's `spec.addresses` or Kubernetes' `status.addresses`. */
@@ -533,6 +538,7 @@ export interface V1HostEndpoint extends ResourceBase {
   readonly interfaceName?: string;
   readonly expectedIPs: readonly string[];
   readonly profiles: readonly string[];
+  readonly ports: readonly NamedPort[];
 }
 
 export interface V1IPPool extends ResourceBase {

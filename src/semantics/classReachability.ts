@@ -21,6 +21,7 @@ import { andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emp
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { Packet } from "./matchRule.js";
 import { clusterPortMatches, entityMatches, icmpMatches, k8sPortMatches } from "./matchRule.js";
+import { forwardedNeighbours } from "./neighbourDiscovery.js";
 import { profileNamed } from "./prepareModel.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
@@ -455,10 +456,18 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
   const ingress: (Bits | undefined)[] = reps.map((m, c) =>
     isLocal(m) ? allowedOver(prepared, asDestination[c]!, "ingress", dstProbe, family, ingressSets, ingressPolicies[c]!) : undefined,
   );
+  // IPv6 between a local and a remote class crosses the uplink, and needs neighbour discovery
+  // there (neighbourDiscovery.ts): the same verdict for every such pair.
+  const neighbours = forwardedNeighbours(prepared, family);
+  const local = reps.map((m) => isLocal(m));
+  const localBits = bitsWhere(reps.length, (c) => local[c]!);
+  const remoteBits = bitsWhere(reps.length, (c) => !local[c]!);
+  const crossingOk = (from: number, to: number): boolean =>
+    local[from] === local[to] || (local[from] ? neighbours.leaving : neighbours.arriving);
   const allowed = (from: number, to: number): boolean => {
     const e = egress[from];
     const i = ingress[to];
-    return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+    return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from)) && crossingOk(from, to);
   };
   // Ingress by source: row `from` of the transpose holds the classes whose ingress admits `from`.
   let admits: Uint32Array[] | undefined;
@@ -471,7 +480,10 @@ export function classReachability(prepared: Prepared, classes: EquivalenceClasse
         ingress.map((i) => i ?? all),
         reps.length,
       );
-      return andBits(egress[from] ?? all, admits[from]!);
+      const out = andBits(egress[from] ?? all, admits[from]!);
+      // Drop the other side of the uplink when discovery cannot cross it.
+      if (local[from] ? !neighbours.leaving : !neighbours.arriving) return andBits(out, local[from] ? localBits : remoteBits);
+      return out;
     },
   };
 }

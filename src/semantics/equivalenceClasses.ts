@@ -24,7 +24,7 @@
  */
 import { PROTO_UDP, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
 import type { Cidr, Family } from "./addresses.js";
-import { parseAddress } from "./addresses.js";
+import { parseAddress, parseCidr } from "./addresses.js";
 import type { Bits } from "./bits.js";
 import { bitIndexes } from "./bits.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
@@ -282,18 +282,25 @@ export function equivalenceClasses(prepared: Prepared, family: Family, options: 
     memberClass[m.index] = c;
   });
 
+  const failsafePorts = (protocol: number): [number, number][] =>
+    [...prepared.settings.failsafeInboundHostPorts, ...prepared.settings.failsafeOutboundHostPorts]
+      .filter((f) => calicoProtocolNumber(f.protocol.toUpperCase()) === protocol)
+      .map((f): [number, number] => [f.port, f.port]);
   const portCache = new Map<number, PortInterval[]>();
   const portIntervals = (protocol: number): PortInterval[] => {
     let list = portCache.get(protocol);
     if (!list) {
-      const ranges = [...splitters.anyProtocolPorts, ...(splitters.protocolPorts.get(protocol) ?? [])];
+      const ranges = [...splitters.anyProtocolPorts, ...(splitters.protocolPorts.get(protocol) ?? []), ...failsafePorts(protocol)];
       portCache.set(protocol, (list = intervals(cutsOf(ranges, 0, MAX_PORT, (x) => x + 1), MAX_PORT, (x) => x - 1)));
     }
     return list;
   };
 
   const everyNet = prepared.members.flatMap((m) => ofFamily(m.nets)).map(cidrRange);
-  const addressCuts = cutsOf([...ruleRanges, ...everyNet, ...serviceAddresses.map((a): [bigint, bigint] => [a, a])], 0n, maxAddress, (x) => x + 1n);
+  // The host's failsafe ports and their nets decide host flows before any policy (hostFlow.ts).
+  const failsafes = [...prepared.settings.failsafeInboundHostPorts, ...prepared.settings.failsafeOutboundHostPorts];
+  const failsafeNets = ofFamily(failsafes.flatMap((f) => (f.net === undefined ? [] : [parseCidr(f.net)]).filter((c): c is Cidr => c !== undefined))).map(cidrRange);
+  const addressCuts = cutsOf([...ruleRanges, ...everyNet, ...failsafeNets, ...serviceAddresses.map((a): [bigint, bigint] => [a, a])], 0n, maxAddress, (x) => x + 1n);
 
   return {
     family,

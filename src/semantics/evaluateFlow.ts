@@ -11,7 +11,10 @@ import type { Packet } from "./matchRule.js";
 import { calicoRuleMatches, clusterRuleMatches, k8sRuleMatches } from "./matchRule.js";
 import { hasBit } from "./bits.js";
 import { profileNamed } from "./prepareModel.js";
-import { hostEncapsulationVerdict } from "./hostEncapsulation.js";
+import { hostEncapsulationVerdict, hostEncapsulationOutbound } from "./hostEncapsulation.js";
+import type { HostEnds } from "./hostFlow.js";
+import { evaluateHost, isNodeAddress, UPLINK_IFACE } from "./hostFlow.js";
+import { neighbourDiscovery } from "./neighbourDiscovery.js";
 import type { DirectionResult, Flow, FlowEnd, Peer, PeerInfo, Prepared, PreparedMember, PreparedRule, Step, Verdict } from "./types.js";
 
 export interface EvaluateOptions {
@@ -104,7 +107,8 @@ export function evaluateDirection(prepared: Prepared, endpoint: PreparedMember, 
 
   // Felix drops encapsulated packets from workloads before any policy (felix/rules/endpoints.go,
   // AllowIPIPPacketsFromWorkloads and AllowVXLANPacketsFromWorkloads off by default).
-  if (direction === "egress") {
+  // Host endpoints' chains have no such rule (only WorkloadEndpointToIptablesChains drops it).
+  if (direction === "egress" && endpoint.workload) {
     const what = pkt.protocol === PROTO_IPIP ? "IPIP" : pkt.protocol === PROTO_UDP && pkt.dst.port === prepared.settings.vxlanPort ? "VXLAN" : undefined;
     if (what) {
       steps.push({ kind: "encapsulated", what });
@@ -182,31 +186,74 @@ function peerInfo(peer: Peer, prepared: Prepared): PeerInfo {
 }
 
 /** Evaluates a flow whose ends are already resolved (used by `reachabilityMatrix` too). */
-export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean): Verdict {
+export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean, reply = false): Verdict {
   const srcEp = pkt.src.member?.workload && isLocal(pkt.src.member) ? pkt.src.member : undefined;
   const dstEp = pkt.dst.member?.workload && isLocal(pkt.dst.member) ? pkt.dst.member : undefined;
-  const dstKind = pkt.dst.member?.kind;
-  const toHost = dstKind === "HostEndpoint" || dstKind === "V1HostEndpoint";
-  // IPIP and VXLAN to the node are decided before any endpoint policy (felix/rules/static.go).
-  const encap = toHost ? hostEncapsulationVerdict(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.src.address.text) : undefined;
-  if (encap) {
-    return { allowed: encap.fromKnownNode, policed: srcEp !== undefined, src: peerInfo(pkt.src, prepared), dst: peerInfo(pkt.dst, prepared), hostEncapsulation: encap };
-  }
+  // The node itself -> a local workload: Felix does not police it (felix/rules/static.go
+  // `filterOutputChain`: "We don't currently police host -> endpoint").
+  const fromNode = isNodeAddress(prepared, pkt.src.member);
+  const srcNode = fromNode;
+  const dstNode = isNodeAddress(prepared, pkt.dst.member);
+  // IPIP and VXLAN to the node are decided first in filter INPUT, before any workload or host
+  // endpoint policy; the node's own to known nodes are accepted in filter OUTPUT before host
+  // endpoint policy (felix/rules/static.go `filterInputChain`, `filterOutputChain`). Raw and
+  // mangle (untracked and preDNAT policy) still come before them.
+  const encap =
+    dstNode && !srcNode ? hostEncapsulationVerdict(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.src.address.text) : undefined;
+  const encapOut = srcNode && !dstNode && hostEncapsulationOutbound(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.dst.address.text);
   // Both directions are evaluated when both ends are local, so that an explanation shows both
-  // even when egress already drops the packet.
-  const egress = srcEp ? evaluateDirection(prepared, srcEp, "egress", pkt) : undefined;
-  const ingress = dstEp ? evaluateDirection(prepared, dstEp, "ingress", pkt) : undefined;
+  // even when egress already drops the packet. Encapsulation to the node never reaches the
+  // workload's chain.
+  const egress = srcEp && !encap ? evaluateDirection(prepared, srcEp, "egress", pkt) : undefined;
+  const ingress = dstEp && !fromNode ? evaluateDirection(prepared, dstEp, "ingress", pkt) : undefined;
   // Workload -> node: INPUT sends it through the workload's egress chain, then applies the
   // configured action to whatever that chain returned (felix/rules/static.go `filterWorkloadToHostChain`).
-  const endpointToHost = srcEp && toHost ? prepared.settings.defaultEndpointToHostAction : undefined;
+  const endpointToHost = srcEp && dstNode && !encap ? prepared.settings.defaultEndpointToHostAction : undefined;
+  // The host side: host endpoints, their failsafes, preDNAT, doNotTrack and forward policy.
+  const onNode = srcEp !== undefined || dstEp !== undefined || srcNode || dstNode;
+  const hostEnds: HostEnds | undefined =
+    onNode && !(srcNode && dstNode)
+      ? {
+          ...(srcNode ? {} : { inIface: srcEp?.iface ?? UPLINK_IFACE }),
+          ...(dstNode ? {} : { outIface: dstEp?.iface ?? UPLINK_IFACE }),
+          fromWorkload: srcEp !== undefined,
+          ...(encap || encapOut ? { filterDecided: true } : {}),
+        }
+      : undefined;
+  const host = hostEnds ? evaluateHost(prepared, pkt, hostEnds) : undefined;
+  // IPv6 through a guarded uplink needs neighbour discovery first (neighbourDiscovery.ts); the
+  // reply needs none of its own.
+  const neighbours = hostEnds && !reply ? neighbourDiscovery(prepared, pkt, hostEnds) : undefined;
+  // The reply of an untracked TCP connection, unless raw leaves it untracked too, is a SYN-ACK
+  // conntrack has no entry for: INVALID, dropped by the first Calico endpoint chain it meets
+  // (felix/rules/endpoints.go `appendConntrackRules`; every chain but the untracked ones).
+  const invalid =
+    reply &&
+    pkt.protocol === 6 &&
+    host?.untracked !== true &&
+    (srcEp !== undefined || (dstEp !== undefined && !fromNode) || (host?.results.some((r) => r.chain !== "untracked") ?? false));
+  const first = encap
+    ? !invalid && host?.dropped !== true && encap.fromKnownNode
+    : !invalid && (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop" && host?.dropped !== true;
+  const resolved = neighbours?.ok ?? true;
+  // An untracked connection has no conntrack entry: its reply is judged as a packet of its own
+  // (raw untracked policy first, then, tracked anew, the normal policy of its path).
+  const replyBlocked =
+    first && !reply && host?.untracked === true && pkt.src.port !== undefined && pkt.dst.port !== undefined
+      ? !evaluatePacket(prepared, { ...pkt, src: pkt.dst, dst: pkt.src }, isLocal, true).allowed
+      : false;
   return {
-    allowed: (egress?.allowed ?? true) && (ingress?.allowed ?? true) && endpointToHost !== "Drop",
-    policed: egress !== undefined || ingress !== undefined,
+    allowed: first && resolved && !replyBlocked,
+    ...(replyBlocked ? { replyBlocked: true as const } : {}),
+    policed: egress !== undefined || ingress !== undefined || (host?.results.length ?? 0) > 0 || (encap !== undefined && srcEp !== undefined),
     src: peerInfo(pkt.src, prepared),
     dst: peerInfo(pkt.dst, prepared),
     ...(egress ? { egress } : {}),
     ...(ingress ? { ingress } : {}),
     ...(endpointToHost ? { endpointToHost } : {}),
+    ...(encap ? { hostEncapsulation: encap } : {}),
+    ...(host && host.results.length > 0 ? { host: host.results, ...(host.untracked ? { untracked: true } : {}) } : {}),
+    ...(neighbours ? { neighbourDiscovery: neighbours } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * Plain-text rendering of a verdict, for `policyc explain` and test failure messages.
  */
+import type { NeighbourDiscovery } from "./neighbourDiscovery.js";
 import type { DirectionResult, PeerInfo, Step, Verdict } from "./types.js";
 
 function describePeer(p: PeerInfo): string {
@@ -30,6 +31,19 @@ function formatDirection(name: string, d: DirectionResult): string[] {
   return [`${name} at ${d.endpoint}: ${d.allowed ? "allow" : "deny"}`, ...d.steps.map((s) => `  ${formatStep(s)}`)];
 }
 
+function formatNeighbours(nd: NeighbourDiscovery): string[] {
+  const lines = [`IPv6 neighbour discovery on ${nd.iface}: ${nd.ok ? "ok" : "blocked by host endpoint policy -> the flow fails"}`];
+  for (const m of nd.messages) {
+    const who = m.resolving === "next-hop" ? "the node resolves its next hop" : "the next hop resolves the node";
+    lines.push(`  ${who}: ICMPv6 neighbour ${m.message} ${m.way} ${m.src} -> ${m.dst}: ${m.dropped ? "dropped" : "passes"}`);
+    for (const h of m.results) {
+      lines.push(`    host endpoint ${h.hostEndpoint} on ${h.iface} (${h.chain}): ${h.outcome}`);
+      if (h.direction) lines.push(...h.direction.steps.map((s) => `      ${formatStep(s)}`));
+    }
+  }
+  return lines;
+}
+
 /** The verdict and its path, one fact per line, ending with the overall verdict. */
 export function formatVerdict(v: Verdict): string {
   const lines = [`from ${describePeer(v.src)}`, `to   ${describePeer(v.dst)}`];
@@ -40,6 +54,13 @@ export function formatVerdict(v: Verdict): string {
   }
   if (v.egress) lines.push(...formatDirection("egress", v.egress));
   if (v.ingress) lines.push(...formatDirection("ingress", v.ingress));
+  for (const h of v.host ?? []) {
+    lines.push(`host endpoint ${h.hostEndpoint} on ${h.iface} (${h.chain}): ${h.outcome}`);
+    if (h.direction) lines.push(...h.direction.steps.map((s) => `  ${formatStep(s)}`));
+  }
+  if (v.neighbourDiscovery) lines.push(...formatNeighbours(v.neighbourDiscovery));
+  if (v.untracked) lines.push("untracked (doNotTrack): no conntrack entry, the reply is judged on its own");
+  if (v.replyBlocked) lines.push("the reply is denied: the connection fails");
   if (v.endpointToHost) lines.push(`to the node itself: DefaultEndpointToHostAction ${v.endpointToHost}${v.endpointToHost === "Drop" ? " (denied)" : ""}`);
   lines.push(`verdict: ${v.allowed ? "allow" : "deny"}`);
   return lines.join("\n") + "\n";

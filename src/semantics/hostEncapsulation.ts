@@ -59,3 +59,14 @@ export function hostEncapsulationVerdict(
   if (h.vxlan[family] && protocol === 17 && dstPort === h.vxlanPort) return { what: "VXLAN", fromKnownNode: h.vxlanPeers.has(src) };
   return undefined;
 }
+
+/**
+ * Whether filter OUTPUT accepts the node's own packet as a tunnel packet to a known node
+ * (felix/rules/static.go `filterOutputChain`: IPIP to a node's address, VXLAN to the VXLAN port of
+ * a node with a tunnel endpoint), before host endpoint policy.
+ */
+export function hostEncapsulationOutbound(h: HostEncapsulation, family: Family, protocol: number, dstPort: number | undefined, dst: string): boolean {
+  if (family === 4 && h.ipip && protocol === 4) return h.ipipPeers.has(dst);
+  if (h.vxlan[family] && protocol === 17 && dstPort === h.vxlanPort) return h.vxlanPeers.has(dst);
+  return false;
+}

@@ -18,6 +18,7 @@
  *   set contains the address (as Felix's IP sets do).
  */
 export type {
+  Dataplane,
   DirectionResult,
   Family,
   Flow,

@@ -74,6 +74,7 @@ interface Draft {
   readonly workload: boolean;
   readonly local: boolean;
   readonly iface?: string;
+  readonly host?: PreparedMember["host"];
 }
 
 /**
@@ -185,10 +186,11 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
           id: `${r.kind}:${r.metadata.name}`,
           own: r.metadata.labels,
           nets: cidrs(r.expectedIPs),
-          ports: r.kind === "HostEndpoint" ? r.ports : [],
+          ports: r.ports,
           profiles: r.profiles,
           workload: false,
           local: false,
+          host: { node: r.node, ...(r.interfaceName !== undefined ? { iface: r.interfaceName } : {}) },
         });
         break;
       case "NetworkSet": {
@@ -251,6 +253,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
     workload: d.workload,
     local: d.workload && d.local,
     ...(d.iface !== undefined ? { iface: d.iface } : {}),
+    ...(d.host !== undefined ? { host: d.host } : {}),
   }));
   return { members, profiles };
 }

@@ -5,13 +5,15 @@
  */
 import { nodeFelixSettings } from "../model/felixSettings.js";
 import { prepareHostEncapsulation } from "./hostEncapsulation.js";
-import type { Model, PolicyType, Resource } from "../model/types.js";
+import { bitsWhere } from "./bits.js";
+import { selectorMatches } from "../model/selector/index.js";
+import type { Model, PolicyType, Resource, Selector } from "../model/types.js";
 import { policySelector } from "./effectiveSelector.js";
 import { resolveMembers } from "./prepareMembers.js";
 import { indexServices } from "./services.js";
 import { prepareClusterPolicy } from "./prepareClusterPolicy.js";
 import { membershipCache, prepareCalicoRule, prepareK8sRule, type MembershipCache } from "./prepareRules.js";
-import type { Prepared, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
+import type { Dataplane, Membership, Prepared, PreparedHost, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
 import {
   comparePolicyOrder,
   compareTierOrder,
@@ -25,6 +27,13 @@ import {
 export interface PrepareOptions {
   /** The node whose endpoints are local (policed). Undefined: every workload endpoint is local. */
   readonly node?: string;
+  /**
+   * The dataplane Felix programs: `iptables` (the default, iptables-legacy or iptables-nft) or
+   * `nftables`. They differ in one place the evaluator sees: a packet conntrack leaves untracked
+   * meets host egress policy in iptables (`-m conntrack ! --ctstate DNAT` matches it) but skips
+   * it in nftables (`ct status != dnat` cannot match a packet with no conntrack entry).
+   */
+  readonly dataplane?: Dataplane;
 }
 
 type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "ClusterNetworkPolicy" }>;
@@ -50,23 +59,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   for (const r of model.resources) {
     if (r.kind === "Tier") tierDefs.set(r.metadata.name, { ...definedTier(r.metadata.name, r.order, r.defaultAction), policies: [] });
   }
-  const tiers = new Map<string, PreparedPolicy[]>();
-  for (const p of policies) {
-    const list = tiers.get(p.tier) ?? [];
-    list.push(p);
-    tiers.set(p.tier, list);
-  }
-  const tierNames = new Set([...tierDefs.keys(), ...tiers.keys()]);
-  const sortedTiers = [...tierNames]
-    .map((name): PreparedTier => {
-      // A tier used but not defined (validation reports it) sorts last and denies by default,
-      // unless it is one of the tiers Calico creates (kube-admin, ...).
-      const implicit = implicitTier(name);
-      const def = tierDefs.get(name) ?? (implicit ? { ...implicit, policies: [] } : { ...undefinedTier(name), policies: [] });
-      const list = [...(tiers.get(name) ?? [])].sort((a, b) => comparePolicyOrder(a.key, b.key));
-      return { ...def, policies: list };
-    })
-    .sort(compareTierOrder);
+  const sortedTiers = groupTiers(policies, tierDefs);
 
   // fromEntries defines own properties, so a name such as `__proto__` stays an ordinary key.
   const profiles = Object.fromEntries(
@@ -83,7 +76,82 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
   );
   const memberIndexById = Object.fromEntries(members.map((m) => [m.id, m.index]));
   const settings = nodeFelixSettings(model.resources, options.node);
-  return { members, memberIndexById, tiers: sortedTiers, profiles, settings, hostEncapsulation: prepareHostEncapsulation(model, settings) };
+  return {
+    members,
+    memberIndexById,
+    tiers: sortedTiers,
+    profiles,
+    settings,
+    hostEncapsulation: prepareHostEncapsulation(model, settings),
+    host: prepareHost(model, members, cache, tierDefs, options.node),
+    dataplane: options.dataplane ?? "iptables",
+  };
+}
+
+/** Policies grouped by tier, tiers and policies in Felix's order. */
+function groupTiers(policies: readonly PreparedPolicy[], tierDefs: ReadonlyMap<string, PreparedTier>): PreparedTier[] {
+  const tiers = new Map<string, PreparedPolicy[]>();
+  for (const p of policies) {
+    const list = tiers.get(p.tier) ?? [];
+    list.push(p);
+    tiers.set(p.tier, list);
+  }
+  const tierNames = new Set([...tierDefs.keys(), ...tiers.keys()]);
+  return [...tierNames]
+    .map((name): PreparedTier => {
+      // A tier used but not defined (validation reports it) sorts last and denies by default,
+      // unless it is one of the tiers Calico creates (kube-admin, ...).
+      const implicit = implicitTier(name);
+      const def = tierDefs.get(name) ?? (implicit ? { ...implicit, policies: [] } : { ...undefinedTier(name), policies: [] });
+      const list = [...(tiers.get(name) ?? [])].sort((a, b) => comparePolicyOrder(a.key, b.key));
+      return { ...def, policies: list };
+    })
+    .sort(compareTierOrder);
+}
+
+/**
+ * The node's host endpoints by interface: a named interface goes to the endpoint whose name sorts
+ * first, `*` is the default for every other interface (felix/dataplane/linux/endpoint_mgr.go
+ * `resolveHostEndpoints`); endpoints with only expectedIPs bind to interfaces by address at run
+ * time and are left out, as the compiler leaves them out. Every policy is prepared again with its
+ * selection over host endpoints, preDNAT and doNotTrack ones too.
+ */
+function prepareHost(
+  model: Model,
+  members: readonly PreparedMember[],
+  cache: ReturnType<typeof membershipCache>,
+  tierDefs: ReadonlyMap<string, PreparedTier>,
+  node: string | undefined,
+): PreparedHost {
+  const named: Record<string, number> = {};
+  let all: number | undefined;
+  const nameOf = (i: number): string => members[i]!.id.slice(members[i]!.id.indexOf(":") + 1);
+  const onNode = members.filter((m) => m.host !== undefined && (node === undefined || m.host.node === node));
+  const local = onNode.filter((m) => m.host!.iface !== undefined);
+  for (const m of local) {
+    const iface = m.host!.iface!;
+    if (iface === "*") {
+      if (all === undefined || m.id.slice(m.id.indexOf(":") + 1) < nameOf(all)) all = m.index;
+    } else if (!Object.hasOwn(named, iface) || m.id.slice(m.id.indexOf(":") + 1) < nameOf(named[iface]!)) {
+      named[iface] = m.index;
+    }
+  }
+  const base = { named, ...(all !== undefined ? { all } : {}), local: onNode.map((m) => m.index) };
+  if (local.length === 0) return { ...base, tiers: [] };
+  // A policy's selection over host endpoints only (the membership cache indexes workloads).
+  const selectsHosts = (selector: Selector): Membership => bitsWhere(members.length, (i) => members[i]!.host !== undefined && selectorMatches(selector, members[i]!.labels));
+  const policies: PreparedPolicy[] = [];
+  for (const r of model.resources) {
+    if (r.kind === "GlobalNetworkPolicy" || r.kind === "V1Policy") {
+      const only = r.doNotTrack ? ("doNotTrack" as const) : r.preDNAT ? ("preDNAT" as const) : undefined;
+      const p = preparePolicy(r, members, cache);
+      policies.push({ ...p, selects: selectsHosts(r.kind === "V1Policy" ? r.selector.ast : policySelector(r)), hostFlags: { ...(only ? { only } : {}), applyOnForward: r.applyOnForward } });
+    } else if (r.kind === "NetworkPolicy" || r.kind === "K8sNetworkPolicy") {
+      // Their selectors require a namespace, which host endpoints do not have.
+      continue;
+    }
+  }
+  return { ...base, tiers: groupTiers(policies, tierDefs) };
 }
 
 /**

@@ -18,6 +18,8 @@ import type { HostEncapsulation } from "./hostEncapsulation.js";
 import type { Address, Cidr, Family } from "./addresses.js";
 import type { ServiceEndpoints } from "./services.js";
 import type { Bits } from "./bits.js";
+import type { HostResult } from "./hostFlow.js";
+import type { NeighbourDiscovery } from "./neighbourDiscovery.js";
 
 export type { Family } from "./addresses.js";
 
@@ -127,6 +129,17 @@ export interface Verdict {
    * `DefaultEndpointToHostAction`, applied after egress policy allowed the packet (Drop denies it).
    */
   readonly endpointToHost?: "Drop" | "Accept" | "Return";
+  /** What the node's host-endpoint chains did, in the order the packet met them (hostFlow.ts). */
+  readonly host?: readonly HostResult[];
+  /** doNotTrack policy allowed the packet: no conntrack entry, so replies need their own rule. */
+  readonly untracked?: true;
+  /** The first packet is allowed, untracked, but its reply is not: the connection fails. */
+  readonly replyBlocked?: true;
+  /**
+   * IPv6 through an uplink a host endpoint guards: the neighbour discovery the first packet
+   * needs, and whether the host endpoint let it through (neighbourDiscovery.ts).
+   */
+  readonly neighbourDiscovery?: NeighbourDiscovery;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -162,6 +175,8 @@ export interface PreparedMember {
   readonly workload: boolean;
   /** Workload endpoints only: on the evaluated node. */
   readonly local: boolean;
+  /** Host endpoints only: their node and interface (`*` for all interfaces; absent: by expectedIPs). */
+  readonly host?: { readonly node: string; readonly iface?: string };
   /**
    * Workload endpoints only: the host-side interface name (Calico CNI's `cali…` name for a pod,
    * `interfaceName` for a workload endpoint resource). Not used by the policy semantics; it lets
@@ -256,6 +271,8 @@ export interface PreparedPolicy {
   readonly ingress: readonly PreparedRule[];
   readonly egress: readonly PreparedRule[];
   readonly file: string;
+  /** GlobalNetworkPolicy (and v1 policy) flags: which host-endpoint chains the policy is in. */
+  readonly hostFlags?: { readonly only?: "preDNAT" | "doNotTrack"; readonly applyOnForward: boolean };
 }
 
 export interface PreparedTier {
@@ -291,6 +308,27 @@ export interface Prepared {
   readonly settings: FelixSettings;
   /** IPIP and VXLAN to the node: when they are filtered and whom they are accepted from. */
   readonly hostEncapsulation: HostEncapsulation;
+  /** The node's host endpoints and the tiers that apply to them (see hostFlow.ts). */
+  readonly host: PreparedHost;
+  /** The dataplane whose behaviour the verdicts follow (see `PrepareOptions`). */
+  readonly dataplane: Dataplane;
+}
+
+export type Dataplane = "iptables" | "nftables";
+
+/**
+ * The node's host endpoints by interface, as Felix binds them (named interfaces; the `*`
+ * endpoint for every other interface), and the tiers of every policy for them (preDNAT and
+ * doNotTrack ones included), with `selects` over host endpoints.
+ */
+export interface PreparedHost {
+  /** Interface -> member index of the host endpoint that guards it. */
+  readonly named: Readonly<Record<string, number>>;
+  /** Member index of the all-interfaces endpoint. */
+  readonly all?: number;
+  /** Every host endpoint of the node (member indexes): their addresses are the node's. */
+  readonly local: readonly number[];
+  readonly tiers: readonly PreparedTier[];
 }
 
 /** A resolved flow end (internal). */

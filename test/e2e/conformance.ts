@@ -195,7 +195,12 @@ export async function runCase(dir: string, backend: Backend = "iptables"): Promi
     try {
       for (const [i, step] of expected.steps.entries()) {
         const { model, files } = compiled[i]!;
-        if (i > 0) await flushFirewall(topology.node);
+        if (i > 0) {
+          await flushFirewall(topology.node);
+          // A neighbour resolved in an earlier step would hide a step that blocks IPv6 neighbour
+          // discovery (src/semantics/neighbourDiscovery.ts).
+          for (const ns of [topology.node, topology.world]) await run("ip", ["-n", ns, "neigh", "flush", "all"]);
+        }
         if (backend === "iptables") await loadIptablesOutput(topology.node, files);
         else await loadNftablesOutput(topology.node, files);
         const want = expectedMatrices(step, topology.hosts, expected.ports);
@@ -208,7 +213,7 @@ export async function runCase(dir: string, backend: Backend = "iptables"): Promi
         if (typeof evaluator === "string") evaluatorNote = evaluator;
         else {
           try {
-            const evalMatrix = evaluatorMatrices(evaluator, model, expected.node, topology.hosts, expected.ports);
+            const evalMatrix = evaluatorMatrices(evaluator, model, expected.node, topology.hosts, expected.ports, backend);
             evaluatorResult = compareMatrices(evalMatrix, want);
             report.push(formatMismatches(`${label}evaluator vs expected`, evalMatrix, want, evaluatorResult));
           } catch (e) {

@@ -11,7 +11,7 @@ import type { Host } from "./topology.js";
 
 /** The part of src/compiler/evaluate the suite uses (see its types.ts: Flow, Verdict). */
 export interface Evaluator {
-  prepareModel(model: Model, options: { node?: string }): unknown;
+  prepareModel(model: Model, options: { node?: string; dataplane?: "iptables" | "nftables" }): unknown;
   evaluateFlow(prepared: unknown, flow: EvaluatorFlow): { allowed: boolean };
 }
 
@@ -60,8 +60,15 @@ function flowFor(family: Family, port: PortSpec, src: string, dst: string): Eval
 }
 
 /** The evaluator's verdict for every pair the prober covers. */
-export function evaluatorMatrices(evaluator: Evaluator, model: Model, node: string, hosts: readonly Host[], ports: readonly PortSpec[]): Matrices {
-  const prepared = evaluator.prepareModel(model, { node });
+export function evaluatorMatrices(
+  evaluator: Evaluator,
+  model: Model,
+  node: string,
+  hosts: readonly Host[],
+  ports: readonly PortSpec[],
+  dataplane: "iptables" | "nftables" = "iptables",
+): Matrices {
+  const prepared = evaluator.prepareModel(model, { node, dataplane });
   const out: Matrices = {};
   for (const family of ["v4", "v6"] as const) {
     for (const [from, to] of probedPairs(hosts, family)) {

@@ -8,6 +8,7 @@
  *     ports: [tcp/80, udp/53, icmp]   # what every pair is probed on
  *     hosts:                          # optional: outside addresses (beyond the node's uplink)
  *       - {id: world/a, ipv4: 192.0.2.10}
+ *       - {id: node/self, ipv4: 192.0.2.1, node: true}   # the node itself, on its uplink
  *     allow:                          # port key -> "from -> to" lines; everything else is denied
  *       tcp/80: ["* -> prod/web", "prod/a, prod/b -> prod/c"]
  *       "udp/53 @v6": ["prod/* -> prod/db"]
@@ -29,6 +30,8 @@ export interface ExtraHost {
   readonly id: string;
   readonly ipv4?: string;
   readonly ipv6?: string;
+  /** `node: true`: an address of the node itself, on its uplink (probed from the node's netns). */
+  readonly onNode?: true;
 }
 
 /** One "from -> to" line under one port key. */
@@ -105,11 +108,12 @@ export function parseExpected(text: string): Expected {
   if (!Array.isArray(hostsRaw)) throw new Error("expected.yaml: hosts must be a list");
   const hosts: ExtraHost[] = hostsRaw.map((h, i) => {
     if (!isRecord(h) || typeof h["id"] !== "string") throw new Error(`expected.yaml: hosts.${i} needs an id`);
-    const { id, ipv4, ipv6 } = h;
+    const { id, ipv4, ipv6, node } = h;
     if ((ipv4 !== undefined && typeof ipv4 !== "string") || (ipv6 !== undefined && typeof ipv6 !== "string")) {
       throw new Error(`expected.yaml: hosts.${i}: ipv4/ipv6 must be strings`);
     }
-    return { id, ...(ipv4 !== undefined ? { ipv4 } : {}), ...(ipv6 !== undefined ? { ipv6 } : {}) };
+    if (node !== undefined && node !== true) throw new Error(`expected.yaml: hosts.${i}: node must be true when given`);
+    return { id, ...(ipv4 !== undefined ? { ipv4 } : {}), ...(ipv6 !== undefined ? { ipv6 } : {}), ...(node === true ? { onNode: true } : {}) };
   });
   let steps: ExpectedStep[];
   if (doc["steps"] !== undefined) {

@@ -7,8 +7,9 @@
  * - A pod: its own netns with `eth0`, the address as /32 (and /128, no DAD), `169.254.1.1` as
  *   an on-link gateway answered by the node's proxy ARP, and for IPv6 the node side's link-local
  *   address (`fe80::ecee:eeff:feee:eeee`, EUI-64 of Calico's MAC) as the gateway.
- * - The world: one more netns behind the node's uplink veth (`pcuplink`), holding every remote
- *   host's address (pods on other nodes, outside addresses). The node's default routes point
+ * - The world: one more netns behind the node's uplink veth (`eth0`, `UPLINK_IFACE`), holding
+ *   every remote host's address (pods on other nodes, outside addresses; IPv6 ones on its
+ *   loopback, with `fe80::1` its only address on the link). The node's default routes point
  *   there, which is also what makes proxy ARP answer for 169.254.1.1: the kernel only proxies
  *   for targets it routes out of a different interface.
  *
@@ -17,6 +18,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { run } from "./kernel.js";
+import { UPLINK_IFACE } from "../../src/semantics/hostFlow.js";
+import { NEXT_HOP_LINK_LOCAL, UPLINK_LINK_LOCAL } from "../../src/semantics/neighbourDiscovery.js";
 
 /** An endpoint on the node under test. */
 export interface LocalEndpoint {
@@ -28,11 +31,15 @@ export interface LocalEndpoint {
   readonly ipv6?: string;
 }
 
-/** A host beyond the node's uplink: a pod on another node or an outside address. */
+/**
+ * A host beyond the node's uplink: a pod on another node or an outside address; or, with
+ * `onNode`, an address of the node itself (on its uplink, where a host endpoint guards it).
+ */
 export interface RemoteHost {
   readonly id: string;
   readonly ipv4?: string;
   readonly ipv6?: string;
+  readonly onNode?: true;
 }
 
 export interface TopologySpec {
@@ -64,12 +71,16 @@ export interface Topology {
   readonly namespaces: readonly string[];
 }
 
-/** Name of the node side of the uplink veth. */
-export const UPLINK = "pcuplink";
+/**
+ * Name of the node side of the uplink veth: the evaluator's and packetPath's uplink (its own
+ * netns, so it never meets the pods' `eth0`).
+ */
+export const UPLINK = UPLINK_IFACE;
 /** Calico's host-side MAC for workload veths; its EUI-64 link-local is `GATEWAY6`. */
 export const HOST_MAC = "ee:ee:ee:ee:ee:ee";
 export const GATEWAY4 = "169.254.1.1";
-export const GATEWAY6 = "fe80::ecee:eeff:feee:eeee";
+/** The node-side link-local address of every veth (the uplink's too: `UPLINK_LINK_LOCAL`). */
+export const GATEWAY6 = UPLINK_LINK_LOCAL;
 
 /** Linux interface names are at most IFNAMSIZ - 1 = 15 bytes (include/uapi/linux/if.h). */
 const IFNAME_MAX = 15;
@@ -80,7 +91,7 @@ export function namespaceNames(spec: TopologySpec, tag: string = randomBytes(3).
   const world = `${node}-w`;
   const hosts: Host[] = [
     ...spec.local.map((e, i) => ({ id: e.id, netns: `${node}-${i}`, local: true, ...addrs(e) })),
-    ...spec.remote.map((r) => ({ id: r.id, netns: world, local: false, ...addrs(r) })),
+    ...spec.remote.map((r) => ({ id: r.id, netns: r.onNode ? node : world, local: r.onNode === true, ...addrs(r) })),
   ];
   return { node, world, hosts, namespaces: [node, world, ...spec.local.map((_, i) => `${node}-${i}`)] };
 }
@@ -163,12 +174,23 @@ export function topologyScript(spec: TopologySpec, topology: Topology): string {
   attach(UPLINK, world);
   if (spec.uplink?.ipv4 !== undefined) lines.push(`ip -n ${node} addr add ${spec.uplink.ipv4}/32 dev ${UPLINK}`);
   if (spec.uplink?.ipv6 !== undefined) lines.push(`ip -n ${node} -6 addr add ${spec.uplink.ipv6}/128 dev ${UPLINK} nodad`);
-  lines.push(`ip -n ${node} route add default dev ${UPLINK}`, `ip -n ${node} -6 route add default dev ${UPLINK}`);
+  // The world is the node's IPv6 next hop, at NEXT_HOP_LINK_LOCAL only, and holds the remote
+  // IPv6 addresses on its loopback: neighbour discovery on the uplink is then between the two
+  // link-local addresses, as on a routed uplink, which is what the evaluator models
+  // (src/semantics/neighbourDiscovery.ts).
+  lines.push(
+    `ip -n ${world} link set eth0 addrgenmode none`,
+    `ip -n ${world} -6 addr flush dev eth0 scope link`,
+    `ip -n ${world} -6 addr add ${NEXT_HOP_LINK_LOCAL}/64 dev eth0 nodad`,
+  );
+  lines.push(`ip -n ${node} route add default dev ${UPLINK}`, `ip -n ${node} -6 route add default via ${NEXT_HOP_LINK_LOCAL} dev ${UPLINK}`);
   // On-link default: the node's proxy ARP on the uplink answers for the pods' addresses.
   lines.push(`ip -n ${world} route add default dev eth0`, `ip -n ${world} -6 route add default via ${GATEWAY6} dev eth0`);
   for (const r of spec.remote) {
-    if (r.ipv4 !== undefined) lines.push(`ip -n ${world} addr add ${r.ipv4}/32 dev eth0`);
-    if (r.ipv6 !== undefined) lines.push(`ip -n ${world} -6 addr add ${r.ipv6}/128 dev eth0 nodad`);
+    // The node's own addresses go on its uplink; the world reaches them on-link.
+    const [ns, dev, dev6] = r.onNode ? [node, UPLINK, UPLINK] : [world, "eth0", "lo"];
+    if (r.ipv4 !== undefined) lines.push(`ip -n ${ns} addr add ${r.ipv4}/32 dev ${dev}`);
+    if (r.ipv6 !== undefined) lines.push(`ip -n ${ns} -6 addr add ${r.ipv6}/128 dev ${dev6} nodad`);
   }
   return lines.join("\n") + "\n";
 }

@@ -32,6 +32,8 @@ export const FEATURES = [
   "rule serviceAccounts names",
   "rule serviceAccounts selector",
   "host endpoint",
+  "host endpoint on a named interface",
+  "all-interfaces host endpoint",
   "v1 host endpoint",
   "IP pool",
   "IPIP pool",
@@ -175,11 +177,11 @@ export function clusterFeatures(resources: readonly object[]): Set<Feature> {
         has("pod with a service account", spec["serviceAccountName"] !== undefined && spec["serviceAccountName"] !== "default");
         break;
       case "projectcalico.org/v3/HostEndpoint":
-        out.add("host endpoint");
-        break;
       case "v1/hostEndpoint":
         out.add("host endpoint");
-        out.add("v1 host endpoint");
+        if (d.kind === "hostEndpoint") out.add("v1 host endpoint");
+        has("host endpoint on a named interface", typeof spec["interfaceName"] === "string" && spec["interfaceName"] !== "*");
+        has("all-interfaces host endpoint", spec["interfaceName"] === "*");
         break;
       case "projectcalico.org/v3/IPPool":
         out.add("IP pool");

@@ -9,10 +9,9 @@ import { renderNftables } from "../../src/backends/nftables/index.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import type { Flow, Prepared } from "../../src/semantics/index.js";
 import { formatVerdict, evaluateFlow, prepareModel } from "../../src/semantics/index.js";
-import { traceInterpret } from "../../src/compiler/ir/interpret.js";
 import { printRule } from "../../src/compiler/ir/print.js";
 import type { Ir } from "../../src/compiler/ir/types.js";
-import { packetPath } from "../../src/compiler/packetPath.js";
+import { interpretPath, neighbourPaths, packetPath, UPLINK_IFACE } from "../../src/compiler/packetPath.js";
 import { formatDiagnostics } from "../../src/diagnostics/format.js";
 import { loadModel } from "../../src/model/loadModel.js";
 import type { Model } from "../../src/model/types.js";
@@ -42,8 +41,14 @@ export interface Disagreement {
 
 /** Whether the IR accepts the flow's first packet. */
 export function irAllows(c: Compiled, flow: Flow): boolean {
-  const { hook, packet } = packetPath(c.prepared, flow);
-  return traceInterpret(flow.family === 4 ? c.ir.v4 : c.ir.v6, "filter", hook, packet).verdict === "accept";
+  const fam = flow.family === 4 ? c.ir.v4 : c.ir.v6;
+  return interpretPath(fam, packetPath(c.prepared, flow)).verdict === "accept" && neighboursPass(c, flow);
+}
+
+/** Whether the IR lets through the IPv6 neighbour discovery the flow needs first (none for most). */
+function neighboursPass(c: Compiled, flow: Flow): boolean {
+  const fam = flow.family === 4 ? c.ir.v4 : c.ir.v6;
+  return neighbourPaths(c.prepared, flow).every((p) => interpretPath(fam, p).verdict === "accept");
 }
 
 /**
@@ -66,11 +71,15 @@ export function disagreements(c: Compiled, flows: readonly Flow[]): Disagreement
   const out: Disagreement[] = [];
   for (const flow of flows) {
     const verdict = evaluateFlow(c.prepared, flow);
-    const { hook, packet } = packetPath(c.prepared, flow);
-    const traced = traceInterpret(flow.family === 4 ? c.ir.v4 : c.ir.v6, "filter", hook, packet);
-    const ir = traced.verdict === "accept";
-    if (ir === verdict.allowed) continue;
-    const rules = traced.hits.map((h) => `  ${h.chain}[${h.index}] ${printRule(h.rule)}`);
+    const path = packetPath(c.prepared, flow);
+    const { hook, packet } = path;
+    // Uplink to uplink (a remote pod or outside address at both ends) never crosses the node.
+    if (packet.iifname === UPLINK_IFACE && packet.oifname === UPLINK_IFACE) continue;
+    const traced = interpretPath(flow.family === 4 ? c.ir.v4 : c.ir.v6, path);
+    const ir = traced.verdict === "accept" && neighboursPass(c, flow);
+    // The IR runs the first packet; an untracked connection whose reply is refused failed later.
+    if (ir === (verdict.allowed || verdict.replyBlocked === true)) continue;
+    const rules = traced.hits.map((h) => `  ${h.table} ${h.chain}[${h.index}] ${printRule(h.rule)}`);
     out.push({
       flow,
       evaluator: verdict.allowed,

@@ -200,6 +200,8 @@ export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
       v1: v1 ? fc.boolean() : fc.constant(false),
       ports: fc.boolean(),
       profiles: optional(fc.shuffledSubarray([V3_PROFILES[0], DEFAULT_ALLOW_PROFILE, V1_PROFILES[0]], { minLength: 1, maxLength: 2 })),
+      // The uplink by name, every interface, or none (bound by address at run time: no chains).
+      iface: fc.constantFrom<string | undefined>("eth0", "*", undefined),
     })
     .map((h) =>
       h.v1
@@ -207,7 +209,7 @@ export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
             apiVersion: "v1",
             kind: "hostEndpoint",
             metadata: { name: "eth0", node: FUZZ_NODE, labels: { app: "db", role: "host" } },
-            spec: compact({ expectedIPs: [HOST_V4, HOST_V6], profiles: h.profiles }),
+            spec: compact({ interfaceName: h.iface, expectedIPs: [HOST_V4, HOST_V6], profiles: h.profiles }),
           }
         : {
             apiVersion: "projectcalico.org/v3",
@@ -215,6 +217,7 @@ export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
             metadata: { name: "node-1-eth0", labels: { app: "db", role: "host" } },
             spec: compact({
               node: FUZZ_NODE,
+              interfaceName: h.iface,
               expectedIPs: [HOST_V4, HOST_V6],
               profiles: h.profiles,
               ports: h.ports ? [{ name: "http", protocol: "TCP", port: 8080 }] : undefined,

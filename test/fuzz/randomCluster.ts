@@ -176,12 +176,15 @@ export function flowsArb(cluster: RandomCluster, max = 50): fc.Arbitrary<Flow[]>
         ...cluster.endpoints.filter((e) => f.family === 4 || e.ipv6 !== undefined).map((e) => ({ endpoint: e.id })),
         ...(f.family === 4 ? OUTSIDE_V4 : OUTSIDE_V6).map((ip) => ({ ip })),
       ];
-      // The host only as a destination: traffic from the host to a pod leaves through OUTPUT,
-      // which Felix does not police for workloads.
-      const dsts = cluster.hostEndpoint ? [...ends, { ip: f.family === 4 ? HOST_V4 : HOST_V6 }] : ends;
-      const src = ends[f.src % ends.length]!;
-      const dst = dsts[f.dst % dsts.length]!;
+      // The host both ways: to it through INPUT, from it through OUTPUT (host endpoint policy;
+      // to a pod not policed).
+      const host = { ip: f.family === 4 ? HOST_V4 : HOST_V6 };
+      const all = cluster.hostEndpoint ? [...ends, host] : ends;
+      const src = all[f.src % all.length]!;
+      const dst = all[f.dst % all.length]!;
       if (src === dst) return undefined;
+      // Outside -> outside never crosses the node.
+      if ("ip" in src && "ip" in dst && src !== host && dst !== host) return undefined;
       const base = { family: f.family, src, dst };
       if (f.proto === "icmp") {
         const v4 = [8, 0, 3];

@@ -97,7 +97,7 @@ export function renderMatch(match: Match, ctx: RenderContext): string {
       return `-m mark ${not(match.negate)}--mark ${markMatchValue(match.value, match.mask)}`;
     case "ctstate":
       if (match.states.length === 0) throw internal("a ctstate match needs at least one state");
-      return `-m conntrack --ctstate ${match.states.join(",")}`;
+      return `-m conntrack ${match.negate ? "! " : ""}--ctstate ${match.states.join(",")}`;
     case "addrType":
       // Felix's `DestAddrType`/`SrcAddrType` (felix/iptables/match_builder.go).
       return `-m addrtype ${not(match.negate)}--${match.dir}-type ${match.type}`;
@@ -188,6 +188,8 @@ export function renderAction(action: Action, ctx: RenderContext): string {
       const prefix = escapeLogPrefix(action.prefix);
       return prefix === "" ? `--jump LOG --log-level ${LOG_LEVEL}` : `--jump LOG --log-prefix "${prefix}" --log-level ${LOG_LEVEL}`;
     }
+    case "notrack":
+      return "--jump NOTRACK";
     case "none":
       return "";
     case "masquerade":

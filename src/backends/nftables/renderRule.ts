@@ -93,7 +93,12 @@ export function renderMatch(match: Match, ctx: RenderContext): string {
       return `meta mark & ${hex(match.mask)} ${match.negate ? "!=" : "=="} ${hex(match.value)}`;
     case "ctstate": {
       if (match.states.length === 0) throw internal("a ctstate match needs at least one state");
-      return `ct state ${match.states.map((s) => CT_STATES[s] ?? s.toLowerCase()).join(",")}`;
+      // DNAT is a conntrack status bit in nft, not a state (felix/nftables/match_builder.go `NotConntrackStatus`).
+      if (match.states.includes("DNAT")) {
+        if (match.states.length > 1) throw internal("a DNAT match cannot be combined with other states");
+        return `ct status ${relation(match.negate === true)}dnat`;
+      }
+      return `ct state ${relation(match.negate === true)}${match.states.map((s) => CT_STATES[s] ?? s.toLowerCase()).join(",")}`;
     }
     case "addrType":
       // Felix's `DestAddrType`/`SrcAddrType` (felix/nftables/match_builder.go).
@@ -150,6 +155,8 @@ export function renderAction(action: Action, ctx: RenderContext): string {
     case "log":
       // Level notice (5), as Felix's `--log-level 5`.
       return `log prefix "${nftText(action.prefix, MAX_LOG_PREFIX_LENGTH)}" level notice`;
+    case "notrack":
+      return "notrack";
     case "none":
       return "";
     case "masquerade":

@@ -17,3 +17,27 @@ export const fromWorkloadChain = (iface: string): string => `cali-fw-${iface}`;
 export const toWorkloadChain = (iface: string): string => `cali-tw-${iface}`;
 export const policyChain = (dir: "ingress" | "egress", id: string): string => `${dir === "ingress" ? "cali-pi-" : "cali-po-"}${id}`;
 export const profileChain = (dir: "ingress" | "egress", name: string): string => `${dir === "ingress" ? "cali-pri-" : "cali-pro-"}${name}`;
+
+// Host endpoints (felix/rules/rule_defs.go).
+export const FROM_HOST_DISPATCH = "cali-from-host-endpoint";
+export const TO_HOST_DISPATCH = "cali-to-host-endpoint";
+export const FROM_HEP_FORWARD_DISPATCH = "cali-from-hep-forward";
+export const TO_HEP_FORWARD_DISPATCH = "cali-to-hep-forward";
+export const FAILSAFE_IN_CHAIN = "cali-failsafe-in";
+export const FAILSAFE_OUT_CHAIN = "cali-failsafe-out";
+/** raw and mangle: Felix's chains hooked from PREROUTING and OUTPUT. */
+export const PREROUTING_CHAIN = "cali-PREROUTING";
+/**
+ * The interface name Felix gives the all-interfaces (`*`) host endpoint's chains
+ * (felix/dataplane/linux/endpoint_mgr.go `allInterfaces`).
+ */
+export const ALL_INTERFACES = "any-interface-at-all";
+
+/** To the host endpoint (host egress). */
+export const toHostChain = (iface: string): string => `cali-th-${iface}`;
+/** From the host endpoint (host ingress). */
+export const fromHostChain = (iface: string): string => `cali-fh-${iface}`;
+/** Forwarded out of the host endpoint. */
+export const toHostForwardChain = (iface: string): string => `cali-thfw-${iface}`;
+/** Forwarded in through the host endpoint. */
+export const fromHostForwardChain = (iface: string): string => `cali-fhfw-${iface}`;

@@ -2,7 +2,7 @@
  * Workload dispatch chains: Felix's one-level prefix tree over interface names
  * (felix/rules/dispatch.go, `sortAndDivideEndpointNamesToPrefixTree`).
  */
-import type { Chain, Match } from "../ir/types.js";
+import type { Chain, Match, Rule } from "../ir/types.js";
 import { DROP, goto, ifaceIn, ifaceOut, rule } from "../ir/build.js";
 
 /**
@@ -11,9 +11,17 @@ import { DROP, goto, ifaceIn, ifaceOut, rule } from "../ir/build.js";
  * "Unknown interface" drop. `dir` is `in` for from-workload, `out` for to-workload.
  */
 export function dispatchChains(root: string, ifaces: readonly string[], dir: "in" | "out", target: (iface: string) => string): Chain[] {
+  return dispatchTree(root, ifaces, dir, target, [rule([], DROP, "Unknown interface")]);
+}
+
+/**
+ * The prefix tree of `dispatchChains` with its own end rules (`buildSingleDispatchChainTree`):
+ * the root and every child end with `endRules` (host endpoints: a goto to the all-interfaces
+ * endpoint's chain, or nothing).
+ */
+export function dispatchTree(root: string, ifaces: readonly string[], dir: "in" | "out", target: (iface: string) => string, endRules: readonly Rule[]): Chain[] {
   const names = [...new Set(ifaces)].sort();
   const match = (name: string, prefix: boolean): Match => (dir === "in" ? ifaceIn(name, prefix) : ifaceOut(name, prefix));
-  const drop = rule([], DROP, "Unknown interface");
   let common = names[0] ?? "";
   for (const n of names) {
     let i = 0;
@@ -37,7 +45,7 @@ export function dispatchChains(root: string, ifaces: readonly string[], dir: "in
     }
     const child = `${root}-${key.slice(common.length)}`;
     rootRules.push(rule([match(key, true)], goto(child)));
-    children.push({ name: child, rules: [...members.map((m) => rule([match(m, false)], goto(target(m)))), drop] });
+    children.push({ name: child, rules: [...members.map((m) => rule([match(m, false)], goto(target(m)))), ...endRules] });
   }
-  return [{ name: root, rules: [...rootRules, drop] }, ...children];
+  return [{ name: root, rules: [...rootRules, ...endRules] }, ...children];
 }

@@ -42,7 +42,7 @@ function encapDropRules(vxlanPort: number): readonly Rule[] {
  */
 const policyCalls = new WeakMap<MarkBits, WeakMap<object, Record<PolicyDirection, readonly Rule[] | undefined>>>();
 
-function policyCall(p: OrderedTier["policies"][number], direction: PolicyDirection, marks: MarkBits): readonly Rule[] {
+export function policyCall(p: OrderedTier["policies"][number], direction: PolicyDirection, marks: MarkBits): readonly Rule[] {
   let byPolicy = policyCalls.get(marks);
   if (!byPolicy) policyCalls.set(marks, (byPolicy = new WeakMap()));
   let calls = byPolicy.get(p);

@@ -15,7 +15,7 @@ export function settingsMarks(settings: FelixSettings): MarkBits {
 }
 
 /** What a filter-table chain does with an allowed packet (`IptablesFilterAllowAction`). */
-export function filterAllowAction(settings: FelixSettings): Action {
+export function filterAllowAction(settings: Pick<FelixSettings, "iptablesFilterAllowAction">): Action {
   return settings.iptablesFilterAllowAction === "Return" ? RETURN : ACCEPT;
 }
 

@@ -93,8 +93,12 @@ interface ChainUses {
 
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
 
-/** A resource of the host side, which the incremental compiler leaves to a full compile. */
-export function needsFullCompile(r: Resource): boolean {
+/**
+ * A resource of the host side, which the incremental compiler leaves to a full compile: Felix
+ * settings, and the node's host endpoints (`node` undefined: every one).
+ */
+export function needsFullCompile(r: Resource, node: string | undefined): boolean {
+  if (r.kind === "HostEndpoint" || r.kind === "V1HostEndpoint") return node === undefined || r.node === node;
   return r.kind === "FelixConfiguration";
 }
 const FAMILIES: readonly Family[] = [4, 6];
@@ -525,7 +529,7 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
   function put(key: string, now: Resource | undefined): void {
     const old = store.get(key);
     if (old === now) return;
-    if (now && needsFullCompile(now)) fullKeys.add(key);
+    if (now && needsFullCompile(now, node)) fullKeys.add(key);
     else fullKeys.delete(key);
     if (now) store.set(key, now);
     else store.delete(key);

@@ -23,6 +23,11 @@ export function ctstate(...states: ConntrackState[]): Match {
   return { kind: "ctstate", states };
 }
 
+/** Conntrack state none of `states`. */
+export function notCtstate(...states: ConntrackState[]): Match {
+  return { kind: "ctstate", states, negate: true };
+}
+
 export const ACCEPT: Action = { kind: "accept" };
 export const DROP: Action = { kind: "drop" };
 export const RETURN: Action = { kind: "return" };

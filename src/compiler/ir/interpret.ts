@@ -20,6 +20,8 @@ export interface Packet {
   readonly iifname?: string;
   readonly oifname?: string;
   readonly ctstate: "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED";
+  /** The connection's destination was translated (kube-proxy's DNAT), for `DNAT` state matches. */
+  readonly dnat?: boolean;
   readonly mark: number;
   /** The source (destination) address is one of the node's own; absent means not. */
   readonly srcLocal?: boolean;
@@ -33,6 +35,8 @@ export interface Verdict {
   readonly logs: readonly string[];
   /** The packet was masqueraded (a nat table's MASQUERADE). */
   readonly masquerade?: true;
+  /** A NOTRACK rule ran (raw table): the connection is not tracked. */
+  readonly untracked?: boolean;
 }
 
 const PORT_PROTOS: Readonly<Record<number, string>> = { 6: "tcp", 17: "udp", 132: "sctp" };
@@ -95,7 +99,7 @@ export function matchHolds(m: Match, p: Packet, mark: number, sets: ReadonlyMap<
       r = ((mark & m.mask) >>> 0) === m.value;
       break;
     case "ctstate":
-      return m.states.includes(p.ctstate);
+      return m.states.some((s) => (s === "DNAT" ? p.dnat === true : s === p.ctstate)) !== (m.negate === true);
     case "addrType":
       r = (m.dir === "src" ? p.srcLocal : p.dstLocal) === true;
       break;
@@ -128,6 +132,7 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
   const sets = new Map(fam.sets.map((s) => [s.id, s]));
   const logs: string[] = [];
   let mark = packet.mark;
+  let untracked = false;
   if (!t) return { verdict: "accept", mark, logs };
   const chains = new Map(t.chains.map((c) => [c.name, c.rules]));
   const ruleHolds = (r: Rule | { matches: readonly Match[] }): boolean => r.matches.every((m) => matchHolds(m, packet, mark, sets));
@@ -170,6 +175,9 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
         case "log":
           logs.push(a.prefix);
           break;
+        case "notrack":
+          untracked = true;
+          break;
         case "none":
           break;
         case "masquerade":
@@ -186,10 +194,10 @@ export function interpret(fam: FamilyIr, table: TableName, hook: KernelChain, pa
     if (!ruleHolds(h)) continue;
     onHit?.({ chain: hook, index: hookIndex, rule: { matches: h.matches, action: { kind: "jump", chain: h.target }, comments: [] }, hook: true });
     const v = run(h.target);
-    if (v === "masquerade") return { verdict: "accept", mark, logs, masquerade: true };
-    if (v !== "return") return { verdict: v, mark, logs };
+    if (v === "masquerade") return { verdict: "accept", mark, logs, masquerade: true, ...(untracked ? { untracked } : {}) };
+    if (v !== "return") return { verdict: v, mark, logs, ...(untracked ? { untracked } : {}) };
   }
-  return { verdict: "accept", mark, logs };
+  return { verdict: "accept", mark, logs, ...(untracked ? { untracked } : {}) };
 }
 
 /** `interpret`, also returning every rule the packet matched (chain, position, rule), in order. */

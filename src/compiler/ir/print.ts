@@ -39,7 +39,7 @@ export function printMatch(m: Match): string {
     case "mark":
       return `mark&${hex(m.mask)}${m.negate ? "!=" : "=="}${hex(m.value)}`;
     case "ctstate":
-      return `ctstate ${m.states.join(",")}`;
+      return `ctstate ${m.negate ? "!" : ""}${m.states.join(",")}`;
     case "addrType":
       return `${m.dir}type ${not}${m.type}`;
   }
@@ -51,6 +51,7 @@ export function printAction(a: Action): string {
     case "drop":
     case "return":
     case "none":
+    case "notrack":
       return a.kind;
     case "jump":
     case "goto":

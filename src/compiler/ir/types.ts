@@ -24,7 +24,8 @@ export interface PortRange {
   readonly last: number;
 }
 
-export type ConntrackState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED";
+/** Conntrack states, and `DNAT` (the connection's destination was translated: iptables' `--ctstate DNAT`, nft's `ct status dnat`). */
+export type ConntrackState = "NEW" | "ESTABLISHED" | "RELATED" | "INVALID" | "UNTRACKED" | "DNAT";
 
 export type Match =
   /** IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 132 SCTP, ...). */
@@ -43,8 +44,8 @@ export type Match =
   | { readonly kind: "iface"; readonly dir: "in" | "out"; readonly name: string; readonly prefix: boolean; readonly negate: boolean }
   /** `(packet mark & mask) === value`, or its negation. */
   | { readonly kind: "mark"; readonly value: number; readonly mask: number; readonly negate: boolean }
-  /** Connection-tracking state is one of the states. */
-  | { readonly kind: "ctstate"; readonly states: readonly ConntrackState[] }
+  /** Connection-tracking state is one of the states (negated: none of them). */
+  | { readonly kind: "ctstate"; readonly states: readonly ConntrackState[]; readonly negate?: boolean }
   /** The source or destination address is (or is not) one of the node's own (`-m addrtype`, `fib ... type local`). */
   | { readonly kind: "addrType"; readonly dir: Direction; readonly type: "LOCAL"; readonly negate: boolean };
 
@@ -58,6 +59,8 @@ export type Action =
   | { readonly kind: "setMark"; readonly value: number; readonly mask: number }
   /** Log and continue (iptables LOG, nft `log`). */
   | { readonly kind: "log"; readonly prefix: string }
+  /** Leave the packet untracked (raw table only; iptables NOTRACK, nft `notrack`); non-terminal. */
+  | { readonly kind: "notrack" }
   /** No action: the rule only carries a comment (Felix's empty policy chain). */
   | { readonly kind: "none" }
   /** Source NAT to the outgoing interface's address (nat table, POSTROUTING); terminal. */

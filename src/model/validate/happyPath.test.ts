@@ -129,9 +129,8 @@ describe("a realistic multi-kind file", () => {
   const r = validateYaml(text);
 
   test("has no diagnostics (but for what policyc does not compile yet) and keeps every resource in input order", () => {
-    // The host endpoint is reported as not compiled yet (the pool is compiled).
-    expect(r.found.filter((f) => f.code !== "unsupported")).toEqual([]);
-    expect(r.found.filter((f) => f.code === "unsupported").map((f) => f.line)).toEqual([83]);
+    // The host endpoint (a named interface) and both pools are compiled.
+    expect(r.found).toEqual([]);
     expect(r.model.resources.map((x) => x.kind)).toEqual([
       "Namespace",
       "ServiceAccount",

@@ -3,14 +3,6 @@
  * Every such field is reported where it is written, so that nobody relies on a compiled ruleset
  * that leaves it out (a warning; `--strict` makes it fail). What they are and why:
  *
- * - GlobalNetworkPolicy (and v1 policy) `preDNAT` and `doNotTrack`: Felix puts these policies in
- *   tiers of their own that only host endpoints use, in the mangle and raw tables
- *   (felix/calc/event_sequencer.go, `tierInfoToProtoTierInfo`); workloads never see them, so the
- *   workload ruleset is right without them, but the host's protection is missing.
- * - `applyOnForward`: the policy also governs traffic forwarded through host endpoints (the same
- *   place); for workloads it is an ordinary policy and is compiled as one.
- * - HostEndpoint: its addresses are matched by selectors (compiled), but the policy that protects
- *   the host interface itself (felix/rules/endpoints.go, host endpoint chains) is not.
  * - WorkloadEndpoint `allowSpoofedSourcePrefixes`: exceptions to Felix's anti-spoofing check in the
  *   raw table (felix/rules/static.go, the RPF check), which policyc does not compile.
  *
@@ -31,17 +23,10 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
     out.push(warning("unsupported", message, keySpanOf(r.origin, path)));
   };
   switch (r.kind) {
-    case "GlobalNetworkPolicy":
-    case "V1Policy":
-      if (r.preDNAT) report("spec.preDNAT", "preDNAT policy applies to host endpoints before DNAT, which policyc does not compile yet; it is left out (workloads never see it in Felix either)");
-      if (r.doNotTrack) report("spec.doNotTrack", "doNotTrack policy applies to host endpoints in the raw table, which policyc does not compile yet; it is left out (workloads never see it in Felix either)");
-      if (r.applyOnForward && !r.preDNAT && !r.doNotTrack) {
-        report("spec.applyOnForward", "applyOnForward also governs traffic forwarded through host endpoints, which policyc does not compile yet; the policy is compiled for workloads only");
-      }
-      break;
     case "HostEndpoint":
     case "V1HostEndpoint":
-      report("spec", "host endpoint protection is not compiled yet: selectors match the endpoint's expectedIPs, but no policy guards the host interface");
+    case "GlobalNetworkPolicy":
+    case "V1Policy":
       break;
     case "WorkloadEndpoint":
       if (r.allowSpoofedSourcePrefixes.length > 0) {

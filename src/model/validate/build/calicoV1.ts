@@ -77,6 +77,7 @@ export function buildV1HostEndpoint(ctx: BuildContext, input: In<typeof s.v1Host
     ...(spec.interfaceName !== undefined && spec.interfaceName !== "" ? { interfaceName: spec.interfaceName } : {}),
     expectedIPs: buildAddresses(ctx, spec.expectedIPs, "spec.expectedIPs"),
     profiles: [...(spec.profiles ?? [])],
+    ports: ports(spec.ports),
   };
 }
 

@@ -182,6 +182,7 @@ export function buildIpPool(ctx: BuildContext, input: In<typeof s.ipPoolSchema>)
     vxlanMode: spec.vxlanMode ?? "Never",
     natOutgoing: spec.natOutgoing ?? false,
     disabled: spec.disabled ?? false,
+    loadBalancerOnly: spec.allowedUses !== undefined && spec.allowedUses.length === 1 && spec.allowedUses[0] === "LoadBalancer",
   };
 }
 
