@@ -19,6 +19,8 @@
  * - `explain-cli`, `explain-cli-json`: `policyc explain` of one flow (ns-0/pod-0 to ns-1/pod-1,
  *   8080/TCP) on the YAML or JSON file, loading included. `matrix-cli`: `policyc matrix --port
  *   80/TCP` on the YAML file (text, every endpoint local; the output is counted, not kept).
+ * - `verify-cli`: `policyc verify` of a tenant invariant with three doors (tenants by the
+ *   namespaces' `team` label; bench/out/<shape>/invariants.yaml) on the YAML file.
  * - `compile-lib` is the library path with the objects already in memory: it reads that JSON,
  *   collects garbage, then times compileModel alone. `heapUsedMiB` is measured after compile
  *   (the IR still alive), `baseRssMiB` is the RSS before compiling (the model and the runtime),
@@ -50,7 +52,7 @@ import { measureIncremental } from "./incremental.js";
 const [what, shapeName] = process.argv.slice(2);
 const shape: ClusterShape | undefined = (shapes as Record<string, ClusterShape>)[shapeName ?? ""];
 if (!what || !shape) {
-  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|explain-cli|explain-cli-json|matrix-cli|incremental> <lint|S|L>");
+  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|explain-cli|explain-cli-json|matrix-cli|diff-cli|verify-cli|incremental> <lint|S|L>");
   process.exit(2);
 }
 
@@ -73,7 +75,30 @@ function inputPath(s: ClusterShape, format: "yaml" | "json"): string {
 const silent = { stdout: () => {}, stderr: () => {} };
 
 /** The measurements that run a CLI command on the shape's file, and their command lines. */
-const cliRuns = new Set(["lint-cli", "compile-cli", "compile-cli-json", "explain-cli", "explain-cli-json", "matrix-cli", "diff-cli"]);
+const cliRuns = new Set(["lint-cli", "compile-cli", "compile-cli-json", "explain-cli", "explain-cli-json", "matrix-cli", "diff-cli", "verify-cli"]);
+
+/** A tenant invariant with three doors (DNS and ops' team, the first app's HTTPS), for `verify-cli`. */
+function invariantsPath(): string {
+  const path = `bench/out/${shape!.name}/invariants.yaml`;
+  mkdirSync(`bench/out/${shape!.name}`, { recursive: true });
+  writeFileSync(
+    path,
+    `apiVersion: policyc.dev/v1alpha1
+kind: IsolationInvariant
+metadata: { name: teams-stay-apart }
+spec:
+  tenantLabel: team
+  deny: cross-tenant
+  except:
+    - to: { namespaceSelector: "team == 'infra'" }
+      ports: [ { protocol: UDP, port: 53 } ]
+    - from: { namespaceSelector: "team == 'infra'" }
+    - to: { selector: "app == 'app-0'" }
+      ports: [ { protocol: TCP, port: 443 } ]
+`,
+  );
+  return path;
+}
 
 /** The shape's YAML with one more policy (a Kubernetes NetworkPolicy isolating one app), for `diff-cli`. */
 function changedPath(path: string): string {
@@ -90,6 +115,7 @@ function cliArgv(what: string, path: string): string[] {
   if (what.startsWith("explain-cli")) return ["explain", "--from", "ns-0/pod-0", "--to", "ns-1/pod-1", "--port", "8080/TCP", path];
   if (what === "matrix-cli") return ["matrix", "--port", "80/TCP", path];
   if (what === "diff-cli") return ["diff", path, changedPath(path)];
+  if (what === "verify-cli") return ["verify", "--invariants", invariantsPath(), path];
   return ["compile", "--node", localNode, "--out", `bench/out/${shape!.name}/rules`, path];
 }
 const extra: Record<string, number | string> = {};

@@ -18,8 +18,11 @@
  * one port, and `policyc diff` of S against S with one more policy (targets: explain 1 s, matrix
  * 5 s, diff 5 s).
  *
+ * The `verify` group measures `policyc verify` of a tenant invariant with three doors on S and L
+ * (loading included) against the YAML floor of the same shape (targets: S 2 s, L 30 s).
+ *
  * NAME selects measurements: a measurement (`compile-cli`), a shape (`L`), both
- * (`compile-cli:L`), or a group (`frontend`, `frontend:S`, `review`).
+ * (`compile-cli:L`), or a group (`frontend`, `frontend:S`, `review`, `verify`).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -56,13 +59,21 @@ const review: readonly Measurement[] = [
   ["diff-cli", "S"],
 ];
 
+const verify: readonly Measurement[] = [
+  ["floor-yaml", "S"],
+  ["verify-cli", "S"],
+  ["floor-yaml", "L"],
+  ["verify-cli", "L"],
+];
+
 const wanted = process.argv.slice(2);
 const repeat = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
 const chosen: Measurement[] = [];
-if (wanted.length === 0) chosen.push(...classic, ...frontend, ...review);
+if (wanted.length === 0) chosen.push(...classic, ...frontend, ...review, ...verify);
 for (const w of wanted) {
   if (w === "frontend") chosen.push(...frontend);
   else if (w === "review") chosen.push(...review);
+  else if (w === "verify") chosen.push(...verify);
   else if (w.startsWith("frontend:")) chosen.push(...frontend.filter(([, shape]) => shape === w.slice("frontend:".length)));
   else chosen.push(...classic.filter(([what, shape]) => w === what || w === shape || w === `${what}:${shape}`));
 }
@@ -155,6 +166,7 @@ function printTable(all: readonly Result[]): void {
       rows.push([`policyc explain (one flow; target 1 s)`, figure(format === "yaml" ? "explain-cli" : "explain-cli-json", shape)]);
       if (format === "yaml") rows.push(["policyc matrix --port 80/TCP (target 5 s)", figure("matrix-cli", shape)]);
       if (format === "yaml") rows.push(["policyc diff, one policy added (target 5 s)", figure("diff-cli", shape)]);
+      if (format === "yaml") rows.push([`policyc verify, tenant invariant with 3 doors (target ${shape === "S" ? "2" : "30"} s)`, figure("verify-cli", shape)]);
       for (const [label, f] of rows) if (f) lines.push(row(`${shape} ${format}`, label, f, floor));
     }
   }

@@ -11,7 +11,7 @@ import { loadModel } from "../src/model/loadModel.js";
 import { compactReachability, prepareModel, type MatrixPort } from "../src/semantics/index.js";
 import { matrixDifferences } from "./helpers/bruteMatrix.js";
 
-const dirs = ["fixtures/cases", "fixtures/conformance"].flatMap((root) =>
+const dirs = ["fixtures/cases", "fixtures/conformance", "fixtures/apps"].flatMap((root) =>
   readdirSync(root, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => `${root}/${d.name}`),

@@ -1,8 +1,8 @@
 /**
  * `policyc diff` on the fixture pairs in fixtures/diff/<case>/{old,new}, one per kind of change
  * (a policy added or removed, a rule reordered, a pod label changed, the tier order changed, a
- * namespace relabelled), against goldens in test/golden/diff/ (text and Markdown; SARIF for one).
- * UPDATE_GOLDEN=1 rewrites them.
+ * namespace relabelled, a workload's pod template relabelled), against goldens in
+ * test/golden/diff/ (text and Markdown; SARIF for one). UPDATE_GOLDEN=1 rewrites them.
  */
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";

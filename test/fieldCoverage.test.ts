@@ -6,7 +6,10 @@
  *   changes nothing;
  * - `unsupported`: Felix acts on it, policyc does not yet, and lint reports it (code `unsupported`);
  * - `identity`: it names the resource (apiVersion, kind, metadata.name, ...), covered by the
- *   validation tests.
+ *   validation tests;
+ * - `audit`: a workload's field (Deployment, ...) that the audit commands read: the ruleset is
+ *   unchanged (compile programs pods, not workloads) and the evaluator's endpoints change. A
+ *   workload's `ignored` fields change neither.
  * The test walks the schemas, fails on a field that is missing here (or listed but gone), and
  * checks each claim by compiling a small cluster with and without the field.
  */
@@ -15,6 +18,7 @@ import type { z } from "zod";
 import { compileModel } from "../src/compiler/compile.js";
 import { printIr } from "../src/compiler/ir/print.js";
 import { loadModel } from "../src/model/loadModel.js";
+import { prepareModel } from "../src/semantics/index.js";
 import { compiledKinds } from "../src/model/validate/kinds.js";
 import { ruleSchema } from "../src/model/validate/schemas/calicoRule.js";
 import { v1RuleSchema } from "../src/model/validate/schemas/calicoV1.js";
@@ -23,6 +27,7 @@ type Doc = Record<string, unknown>;
 
 type Entry =
   | { readonly c: "compiled"; readonly set: unknown; readonly with?: Doc; readonly ctx?: readonly Doc[] }
+  | { readonly c: "audit"; readonly set: unknown; readonly with?: Doc; readonly ctx?: readonly Doc[] }
   | { readonly c: "ignored"; readonly why: string; readonly set: unknown; readonly with?: Doc; readonly ctx?: readonly Doc[] }
   | { readonly c: "unsupported"; readonly set: unknown; readonly with?: Doc }
   | { readonly c: "identity"; readonly why: string };
@@ -31,6 +36,7 @@ const compiled = (set: unknown, extra: { with?: Doc; ctx?: readonly Doc[] } = {}
 const ignored = (why: string, set: unknown, extra: { with?: Doc; ctx?: readonly Doc[] } = {}): Entry => ({ c: "ignored", why, set, ...extra });
 const unsupported = (set: unknown, extra: { with?: Doc } = {}): Entry => ({ c: "unsupported", set, ...extra });
 const identity = (why: string): Entry => ({ c: "identity", why });
+const audit = (set: unknown): Entry => ({ c: "audit", set });
 
 // ---------------------------------------------------------------------------------------------
 // Enumerating the schemas' leaves
@@ -159,6 +165,14 @@ const BASES: Readonly<Record<string, Doc>> = {
   "v1/ipPool": { apiVersion: "v1", kind: "ipPool", metadata: { cidr: "10.0.0.0/16" }, spec: {} },
   "projectcalico.org/v3/Node": { apiVersion: "projectcalico.org/v3", kind: "Node", metadata: { name: "node-2" }, spec: { bgp: { ipv4Address: "10.9.0.2/24", ipv6Address: "fd09::2/64" } } },
   "v1/Node": { apiVersion: "v1", kind: "Node", metadata: { name: "node-2" }, status: { addresses: [{ type: "InternalIP", address: "10.9.0.2" }] } },
+  ...Object.fromEntries(
+    (["apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet", "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob"] as const).map((key) => {
+      const cut = key.lastIndexOf("/");
+      const template = { metadata: { labels: { app: "w" } }, spec: { containers: [{ name: "c" }] } };
+      const spec = key.endsWith("CronJob") ? { schedule: "* * * * *", jobTemplate: { spec: { template } } } : { template };
+      return [key, { apiVersion: key.slice(0, cut), kind: key.slice(cut + 1), metadata: { name: "w", namespace: "ns" }, spec }];
+    }),
+  ),
   "policy.networking.k8s.io/v1alpha2/ClusterNetworkPolicy": {
     apiVersion: "policy.networking.k8s.io/v1alpha2",
     kind: "ClusterNetworkPolicy",
@@ -363,6 +377,33 @@ function clusterPolicyFields(v2: boolean, domainNames: boolean, allow: string): 
     }
   }
   return out;
+}
+
+/**
+ * The fields of a workload kind whose pod template is at `template`; `loose` are the objects
+ * above it whose other fields (replicas, selector, schedule, ...) say how many pods run and when.
+ */
+function workloadFields(template: string, loose: readonly string[]): Record<string, Entry> {
+  const containers = `${template}.spec.containers`;
+  const port = (p: Doc): Entry => audit([{ name: "c", ports: [{ name: "web", containerPort: 81, ...p }] }]);
+  return {
+    ...meta(ignored("a workload's own labels select nothing: its pods carry the template's", { x: "y" })),
+    ".*": ignored("the status is the controller's report", { status: { replicas: 1 } }),
+    ...Object.fromEntries(loose.map((path) => [`${path}.*`, ignored("replicas, selector, schedule, strategy: how many pods run and when, not what they may reach", { x: 1 })])),
+    [`${template}.*`]: ignored("a pod template has nothing else", { x: 1 }),
+    [`${template}.metadata.labels`]: audit({ app: "other" }),
+    [`${template}.metadata.*`]: ignored("the template's annotations are not labels", { annotations: { a: "b" } }),
+    [`${template}.spec.serviceAccountName`]: audit("robot"),
+    [`${template}.spec.serviceAccount`]: audit("robot"),
+    [`${template}.spec.hostNetwork`]: audit(true),
+    [`${template}.spec.*`]: ignored("the rest of the pod spec is not policy", { restartPolicy: "Never" }),
+    [`${containers}[].name`]: ignored("container names are not endpoint data", [{ name: "other" }]),
+    [`${containers}[].ports[].name`]: port({}),
+    [`${containers}[].ports[].containerPort`]: port({ containerPort: 82 }),
+    [`${containers}[].ports[].protocol`]: port({ protocol: "UDP" }),
+    [`${containers}[].ports[].*`]: ignored("hostPort, hostIP: kube-proxy's and the CNI's, not policy", [{ name: "c", ports: [{ containerPort: 81, hostPort: 8081 }] }]),
+    [`${containers}[].*`]: ignored("images, commands, resources: not policy", [{ name: "c", image: "nginx" }]),
+  };
 }
 
 /** A second admin policy, so that a priority change reorders the tier. */
@@ -623,6 +664,12 @@ const COVERAGE: Readonly<Record<string, Record<string, Entry>>> = {
     "spec.interfaces[].addresses[]": ignored("interface lists serve host endpoint auto-creation, not the known-host sets", [{ addresses: ["10.9.0.5"] }]),
     status: ignored("the node's status (WireGuard keys, pod CIDRs) is not policy", { podCIDRs: ["10.0.1.0/24"] }),
   },
+  "apps/v1/Deployment": workloadFields("spec.template", ["spec"]),
+  "apps/v1/StatefulSet": workloadFields("spec.template", ["spec"]),
+  "apps/v1/DaemonSet": workloadFields("spec.template", ["spec"]),
+  "apps/v1/ReplicaSet": workloadFields("spec.template", ["spec"]),
+  "batch/v1/Job": workloadFields("spec.template", ["spec"]),
+  "batch/v1/CronJob": workloadFields("spec.jobTemplate.spec.template", ["spec", "spec.jobTemplate", "spec.jobTemplate.spec"]),
   "v1/Node": {
     ...meta(ignored("a node's labels select host endpoints' nodes, not addresses", { x: "y" }), compiled({ "projectcalico.org/IPv4VXLANTunnelAddr": "10.0.0.9", "projectcalico.org/IPv4Address": "10.9.0.2/24" })),
     "metadata.name": identity("names the resource"),
@@ -670,12 +717,16 @@ function merge(a: Doc, b: Doc): Doc {
   return out;
 }
 
-function compile(docs: readonly Doc[]): { ir: string; codes: string[] } {
+function compile(docs: readonly Doc[]): { ir: string; codes: string[]; members: string } {
   const { model, diagnostics } = loadModel([{ path: "cluster.yaml", text: docs.map((d) => JSON.stringify(d)).join("\n---\n") }]);
   const errors = diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) throw new Error(errors.map((d) => `${d.code}: ${d.message}`).join("\n"));
-  return { ir: printIr(compileModel(model, { node: "node-1" }).ir), codes: diagnostics.map((d) => d.code) };
+  // The evaluator's endpoints (bigint addresses as text), for the audit fields.
+  const members = JSON.stringify(prepareModel(model).members, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+  return { ir: printIr(compileModel(model, { node: "node-1" }).ir), codes: diagnostics.map((d) => d.code), members };
 }
+
+const WORKLOAD_KINDS = new Set(["apps/v1/Deployment", "apps/v1/StatefulSet", "apps/v1/DaemonSet", "apps/v1/ReplicaSet", "batch/v1/Job", "batch/v1/CronJob"]);
 
 interface Case {
   readonly kindKey: string;
@@ -800,6 +851,11 @@ describe("every field the schemas accept is compiled, reported as unsupported, o
         break;
       case "ignored":
         expect(withField.ir, "setting the field changes nothing").toBe(without.ir);
+        if (WORKLOAD_KINDS.has(c.kindKey)) expect(withField.members, "nor the audit's endpoints").toBe(without.members);
+        break;
+      case "audit":
+        expect(withField.ir, "compile programs pods, not workloads").toBe(without.ir);
+        expect(withField.members, "setting the field changes the audit's endpoints").not.toBe(without.members);
         break;
       case "unsupported":
         expect(withField.codes, "the field is reported").toContain("unsupported");

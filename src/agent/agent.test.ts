@@ -2,8 +2,10 @@
 import { describe, expect, it } from "vitest";
 import type { IrDelta } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
-import type { RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
+import type { KeyValue, RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
 import { resourceKey, resourcesPrefix } from "../datastore/keys.js";
+import type { HostInterfaces } from "../calico/index.js";
+import { printIr } from "../compiler/ir/print.js";
 import { startAgent, type AgentApplier, type AgentClock, type AgentEtcd } from "./agent.js";
 import { fullCompiler, incrementalCompiler } from "./compilers.js";
 import { createLogger } from "./logger.js";
@@ -26,11 +28,20 @@ class FakeEtcd implements AgentEtcd {
     this.kv.delete(key);
     for (const w of this.watchers) if (key.startsWith(w.prefix)) w.on({ kind: "events", revision: this.revision, events: [{ type: "delete", key, modRevision: this.revision }] });
   }
-  async rangePrefix(prefix: string): Promise<RangeResult> {
+  /** Listings fail after handing over this many pages (of two keys). */
+  failAfterPages: number | undefined;
+
+  /** Pages of two keys through `onPage` when the caller takes pages, as the real client does. */
+  async rangePrefix(prefix: string, options: { onPage?: (kvs: readonly KeyValue[]) => void } = {}): Promise<RangeResult> {
     this.lists++;
     if (this.down) throw new Error("connection refused");
     const kvs = [...this.kv].filter(([k]) => k.startsWith(prefix)).map(([key, v]) => ({ key, value: v.value, modRevision: v.mod, createRevision: v.mod }));
-    return { revision: this.revision, kvs };
+    if (!options.onPage) return { revision: this.revision, kvs };
+    for (let i = 0; i < kvs.length; i += 2) {
+      if (this.failAfterPages !== undefined && i / 2 >= this.failAfterPages) throw new Error("connection reset during the listing");
+      options.onPage(kvs.slice(i, i + 2));
+    }
+    return { revision: this.revision, kvs: [] };
   }
   watchPrefix(prefix: string, start: number, on: (m: WatchMessage) => void): Watch {
     const w = { prefix, on };
@@ -246,6 +257,34 @@ describe.each([
     await agent.stop();
   });
 
+  it("keeps the store as it was when a re-list fails halfway, and applies every change once a listing completes", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    etcd.put(...wep("b", "10.0.0.2", { app: "db" }));
+    etcd.put(...gnp("db", "app == 'db'", "app == 'web'"));
+    const agent = startAgent({ node: "node-1", prefix: P, resyncMs: 1000, backoffInitialMs: 300, backoffMaxMs: 300 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger });
+    await clock.advance(0);
+    const holds = (ip: string): boolean => JSON.stringify(applier.irs[applier.irs.length - 1]).includes(ip);
+    expect(holds("10.0.0.1")).toBe(true);
+    // The watch is lost; meanwhile `a` moves, and every listing breaks after its first page (which holds `a`).
+    etcd.crash();
+    etcd.down = false;
+    etcd.kv.set(wep("a", "10.0.0.7", { app: "web" })[0], { value: wep("a", "10.0.0.7", { app: "web" })[1], mod: ++etcd.revision });
+    etcd.failAfterPages = 1;
+    const applied = applier.irs.length;
+    await clock.advance(2500);
+    expect(etcd.lists).toBeGreaterThan(3);
+    // The resyncs re-applied the last complete snapshot, never half of the new one.
+    expect(applier.irs.length).toBeGreaterThan(applied);
+    expect(holds("10.0.0.1")).toBe(true);
+    expect(holds("10.0.0.7")).toBe(false);
+    etcd.failAfterPages = undefined;
+    await clock.advance(400);
+    expect(holds("10.0.0.7")).toBe(true);
+    expect(holds("10.0.0.1")).toBe(false);
+    await agent.stop();
+  });
+
   it("re-lists when its watch fell behind compaction", async () => {
     const { etcd, clock, applier, logger, logs } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
@@ -299,6 +338,50 @@ describe.each([
     expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(0);
     await clock.advance(200); // t=2600: a period after it
     expect(applier.invalidations.filter((r) => r.includes("resync"))).toHaveLength(1);
+    await agent.stop();
+  });
+
+  it("binds a host endpoint by expectedIPs to the interfaces it reads, and follows them", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(
+      resourceKey("HostEndpoint", "by-ip", undefined, P),
+      JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "HostEndpoint", metadata: { name: "by-ip" }, spec: { node: "node-1", expectedIPs: ["192.0.2.1"] } }),
+    );
+    let interfaces: HostInterfaces = { lo: ["127.0.0.1"], eth0: ["192.0.2.1"] };
+    let reads = 0;
+    const readHostInterfaces = (): Promise<HostInterfaces> => {
+      reads++;
+      return Promise.resolve(interfaces);
+    };
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 20 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger, readHostInterfaces });
+    await clock.advance(0);
+    expect(reads).toBe(1);
+    expect(printIr(applier.irs.at(-1)!)).toContain("cali-th-eth0");
+    // The address moves to eth1; the next change (or resync) reads the interfaces again.
+    interfaces = { lo: ["127.0.0.1"], eth1: ["192.0.2.1"] };
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    await clock.advance(30);
+    expect(reads).toBe(2);
+    const text = printIr(applier.irs.at(-1)!);
+    expect(text).toContain("cali-th-eth1");
+    expect(text).not.toContain("cali-th-eth0");
+    // Compiled again with the new interfaces: planned from the whole IR, not a delta.
+    expect(applier.deltas.at(-1)).toBeUndefined();
+    await agent.stop();
+  });
+
+  it("reads no interfaces while no host endpoint is bound by address", async () => {
+    const { etcd, clock, applier, logger } = setup();
+    etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
+    let reads = 0;
+    const readHostInterfaces = (): Promise<HostInterfaces> => {
+      reads++;
+      return Promise.resolve({});
+    };
+    const agent = startAgent({ node: "node-1", prefix: P, coalesceMs: 20 }, { etcd, compiler: compilerFor("node-1"), applier, clock, logger, readHostInterfaces });
+    await clock.advance(0);
+    expect(applier.irs).toHaveLength(1);
+    expect(reads).toBe(0);
     await agent.stop();
   });
 

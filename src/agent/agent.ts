@@ -16,10 +16,11 @@
  * fakes and run for real against etcd and the kernel.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { HostInterfaces } from "../calico/index.js";
 import type { IrDelta } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
 import type { Resource } from "../model/types.js";
-import type { RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
+import type { KeyValue, RangeResult, Watch, WatchMessage } from "../datastore/etcd.js";
 import { resourcesPrefix } from "../datastore/keys.js";
 import { EtcdModel } from "./etcdModel.js";
 import type { Logger } from "./logger.js";
@@ -27,7 +28,11 @@ import { Metrics } from "./metrics.js";
 
 /** What the agent needs of etcd. */
 export interface AgentEtcd {
-  rangePrefix(prefix: string, options?: { revision?: number }): Promise<RangeResult>;
+  /**
+   * The listing at one revision. With `onPage`, pages may be handed over as they arrive instead of
+   * in `kvs` (the agent reads both), so that the raw listing is never held whole.
+   */
+  rangePrefix(prefix: string, options?: { revision?: number; onPage?: (kvs: readonly KeyValue[]) => void }): Promise<RangeResult>;
   watchPrefix(prefix: string, startRevision: number, onMessage: (m: WatchMessage) => void): Watch;
 }
 
@@ -45,6 +50,10 @@ export interface AgentCompiler {
    * call; the delta is against the IR the previous call returned.
    */
   compile(store: AgentStore, changed: ReadonlySet<string>): { ir: Ir; delta: IrDelta; diagnostics: readonly Diagnostic[] };
+  /** Whether the last compile's model has a host endpoint of the node bound by address only. */
+  needsHostInterfaces?(): boolean;
+  /** The node's interfaces for the compiles from now on (src/calico/hostEndpointBinding.ts). */
+  setHostInterfaces?(interfaces: HostInterfaces): void;
 }
 
 /** What the agent needs of the applier. */
@@ -83,6 +92,12 @@ export interface AgentDeps {
   readonly clock: AgentClock;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /**
+   * Reads the node's interfaces (apply's `readHostInterfaces`), for host endpoints bound by
+   * expectedIPs: called before each apply while the model has one, so that an address moving to
+   * another interface is followed at the next change or resync.
+   */
+  readonly readHostInterfaces?: () => Promise<HostInterfaces>;
 }
 
 export interface AgentStatus {
@@ -139,6 +154,8 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   let backoff = backoffInitial;
   let compactedInARow = 0;
   let lastApplyFailed = false;
+  /** The node's interfaces as last given to the compiler (JSON), for host endpoints bound by address. */
+  let lastInterfaces: string | undefined;
   /** The compile findings already logged. */
   let reported = new Set<string>();
   /** Keys changed since the last successful apply, and when the oldest change arrived. */
@@ -189,7 +206,25 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   /** Compiles the store and applies it; on failure keeps the changes pending for a retry. */
   const compileAndApply = async (changed: ReadonlySet<string>, atRevision: number): Promise<boolean> => {
     const t0 = clock.now();
-    const compiled = compiler.compile(store, changed);
+    let compiled = compiler.compile(store, changed);
+    // Host endpoints bound by address: compile again when the node's interfaces changed; that
+    // compile's delta is against an IR never applied, so the applier plans from the whole IR.
+    let whole = false;
+    if (deps.readHostInterfaces && compiler.setHostInterfaces && compiler.needsHostInterfaces?.() === true) {
+      try {
+        const now = await deps.readHostInterfaces();
+        const text = JSON.stringify(now);
+        if (text !== lastInterfaces) {
+          lastInterfaces = text;
+          compiler.setHostInterfaces(now);
+          compiled = compiler.compile(store, new Set());
+          whole = true;
+          logger.log("info", "host interfaces read", { interfaces: text });
+        }
+      } catch (e) {
+        logger.log("error", "cannot read the node's interfaces: host endpoints bound by expectedIPs keep the last ones read", { error: e instanceof Error ? e.message : String(e) });
+      }
+    }
     const t1 = clock.now();
     // Each finding once, when it first appears (not again on every later apply).
     const seen = new Set<string>();
@@ -203,7 +238,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     report(fresh);
     // A delta is relative to the IR compiled before it; after a failed apply the kernel holds an
     // older one, so the applier plans from the whole IR until an apply succeeds again.
-    const result = await applier.apply(compiled.ir, lastApplyFailed ? undefined : compiled.delta);
+    const result = await applier.apply(compiled.ir, lastApplyFailed || whole ? undefined : compiled.delta);
     for (const n of result.notes) logger.log("debug", n);
     logger.log("debug", "applied", { ok: result.ok, changed: result.changed, keys: changed.size, compile_ms: t1 - t0, apply_ms: clock.now() - t1 });
     lastApplyFailed = !result.ok;
@@ -224,9 +259,14 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   const sync = async (): Promise<void> => {
     watch?.close();
     watch = undefined;
-    let listing: RangeResult;
+    // Each page is parsed and validated into the store's staging as it arrives, and dropped; the
+    // store takes the whole listing at once when it is complete (a failed one is dropped).
+    const load = store.beginListing();
+    let revisionListed: number;
     try {
-      listing = await etcd.rangePrefix(prefix);
+      const listing = await etcd.rangePrefix(prefix, { onPage: (kvs) => kvs.forEach((kv) => load.put(kv.key, kv.value)) });
+      for (const kv of listing.kvs) load.put(kv.key, kv.value);
+      revisionListed = listing.revision;
     } catch (e) {
       const why = `listing etcd failed: ${e instanceof Error ? e.message : String(e)}`;
       logger.log(options.once ? "error" : "warn", why);
@@ -243,17 +283,17 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       retryTimer = clock.setTimeout(() => run(sync), wait);
       return;
     }
-    const { changed, removed } = store.replaceAll(listing.kvs);
+    const { changed, removed } = load.finish();
     listed = true;
     report(store.diagnostics());
-    logger.log("info", "listed etcd", { revision: listing.revision, resources: store.size, changed: changed.length, removed: removed.length });
+    logger.log("info", "listed etcd", { revision: revisionListed, resources: store.size, changed: changed.length, removed: removed.length });
     const since = pendingSince ?? clock.now();
     pending = new Set([...pending, ...changed, ...removed]);
-    pendingRevision = listing.revision;
+    pendingRevision = revisionListed;
     pendingSince = since;
     // The whole snapshot, always through the kernel: a first start, or a re-list after a loss.
     applier.invalidate("a full listing of etcd");
-    if (await compileAndApply(pending, listing.revision)) {
+    if (await compileAndApply(pending, revisionListed)) {
       latency.observe((clock.now() - since) / 1000);
       pending = new Set();
       pendingSince = undefined;
@@ -266,7 +306,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       resolveDone();
       return;
     }
-    startWatch(listing.revision + 1);
+    startWatch(revisionListed + 1);
   };
 
   const startWatch = (from: number): void => {

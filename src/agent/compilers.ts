@@ -6,7 +6,9 @@
  * - `fullCompiler`: compiles the whole store on every change and derives the delta with
  *   `diffIr`; slow, and the reference the incremental one is tested against (compilers.test.ts).
  */
+import type { HostInterfaces } from "../calico/index.js";
 import { compileModel } from "../compiler/compile.js";
+import { needsHostInterfaces } from "../compiler/hostEndpoints.js";
 import { createCompiler, type ModelChange } from "../compiler/incremental/createCompiler.js";
 import { diffIr } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
@@ -15,12 +17,20 @@ import type { AgentCompiler } from "./agent.js";
 
 export function fullCompiler(node: string): AgentCompiler {
   let previous: Ir | undefined;
+  let needs = false;
+  let hostInterfaces: HostInterfaces | undefined;
   return {
     compile(store) {
-      const { ir, diagnostics } = compileModel({ resources: store.resources() }, { node });
+      const model = { resources: store.resources() };
+      needs = needsHostInterfaces(model, node);
+      const { ir, diagnostics } = compileModel(model, { node, ...(hostInterfaces ? { hostInterfaces } : {}) });
       const delta = diffIr(previous ?? ir, ir);
       previous = ir;
       return { ir, delta, diagnostics };
+    },
+    needsHostInterfaces: () => needs,
+    setHostInterfaces(interfaces) {
+      hostInterfaces = interfaces;
     },
   };
 }
@@ -43,5 +53,7 @@ export function incrementalCompiler(node: string): AgentCompiler {
       }
       return compiler.update(changes);
     },
+    needsHostInterfaces: () => compiler.needsHostInterfaces,
+    setHostInterfaces: (interfaces) => compiler.setHostInterfaces(interfaces),
   };
 }

@@ -1,7 +1,7 @@
 /** The etcd store reads each value as its key names it, as Felix does. */
 import { describe, expect, it } from "vitest";
 import { resourceKey } from "../datastore/keys.js";
-import { parseEntry } from "./etcdModel.js";
+import { EtcdModel, parseEntry } from "./etcdModel.js";
 
 const gnp = (name: string, extra: object = {}): string =>
   JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name, ...extra }, spec: { selector: "all()", ingress: [{ action: "Allow" }] } });
@@ -43,5 +43,60 @@ describe("parseEntry", () => {
     const entry = parseEntry(key, value, "/calico");
     expect(entry.resource).toBeUndefined();
     expect(entry.diagnostics.map((d) => [d.code, d.span?.file])).toEqual([["unsupported", key]]);
+  });
+});
+
+describe("EtcdModel", () => {
+  const key = (name: string): string => resourceKey("GlobalNetworkPolicy", name, undefined, "/calico");
+
+  it("tells an unchanged value from a changed one without keeping the value", () => {
+    const store = new EtcdModel("/calico");
+    expect(store.put(key("p"), gnp("p"))).toBeDefined();
+    expect(store.put(key("p"), gnp("p"))).toBeUndefined();
+    expect(store.put(key("p"), gnp("p", { labels: { a: "b" } }))).toBeDefined();
+    expect(JSON.stringify(store.put(key("p"), gnp("p")))).not.toContain("projectcalico.org/v3");
+  });
+
+  it("holds the parts endpoints repeat once, and points each resource at its key", () => {
+    const store = new EtcdModel("/calico");
+    const wep = (name: string, ip: string): [string, string] => [
+      resourceKey("WorkloadEndpoint", name, "shop", "/calico"),
+      JSON.stringify({
+        apiVersion: "projectcalico.org/v3",
+        kind: "WorkloadEndpoint",
+        metadata: { name, namespace: "shop", labels: { app: name } },
+        spec: { node: "n1", interfaceName: `cali${name}`, ipNetworks: [`${ip}/32`], profiles: ["kns.shop", "ksa.shop.default"], ports: [{ name: "http", protocol: "TCP", port: 80 }] },
+      }),
+    ];
+    store.put(...wep("a", "10.0.0.1"));
+    store.put(...wep("b", "10.0.0.2"));
+    const [a, b] = [store.get(wep("a", "")[0]), store.get(wep("b", "")[0])];
+    if (a?.kind !== "WorkloadEndpoint" || b?.kind !== "WorkloadEndpoint") throw new Error("not endpoints");
+    expect(a.ports).toBe(b.ports);
+    expect(a.profiles).toBe(b.profiles);
+    expect(a.profiles).toEqual(["kns.shop", "ksa.shop.default"]);
+    expect(a.metadata.labels).toEqual({ app: "a" });
+    expect(b.ipNetworks).toEqual(["10.0.0.2/32"]);
+    expect(a.origin).toEqual({ file: wep("a", "")[0], document: 0, span: { file: wep("a", "")[0], start: 0, end: 0 } });
+  });
+
+  it("takes a listing whole when it finishes: changed, added and removed keys; nothing before", () => {
+    const store = new EtcdModel("/calico");
+    store.replaceAll([
+      { key: key("same"), value: gnp("same") },
+      { key: key("edited"), value: gnp("edited") },
+      { key: key("gone"), value: gnp("gone") },
+    ]);
+    const load = store.beginListing();
+    load.put(key("same"), gnp("same"));
+    load.put(key("edited"), gnp("edited", { labels: { a: "b" } }));
+    load.put(key("new"), gnp("new"));
+    // Not yet taken: a listing that fails here leaves the store as it was.
+    expect(store.get(key("new"))).toBeUndefined();
+    expect(store.get(key("gone"))).toBeDefined();
+    expect(store.get(key("edited"))?.metadata.labels).toEqual({});
+    expect(load.finish()).toEqual({ changed: [key("edited"), key("new")], removed: [key("gone")] });
+    expect(store.resources().map((r) => r.metadata.name)).toEqual(["edited", "new", "same"]);
+    expect(store.get(key("edited"))?.metadata.labels).toEqual({ a: "b" });
   });
 });

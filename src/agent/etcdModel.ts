@@ -3,16 +3,25 @@
  * own so that a bad resource (invalid JSON, an invalid selector) is reported with its key and
  * left out while the rest still applies, as Felix does.
  */
+import { hash } from "node:crypto";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
 import { plainDocument } from "../model/load/index.js";
-import type { Resource } from "../model/types.js";
+import type { Labels, Origin, Resource, WorkloadEndpoint } from "../model/types.js";
 import { fromCrdV1 } from "../model/validate/crdV1.js";
 import { sharedBuildState, validateAlone, type SharedBuildState } from "../model/validate/index.js";
 
 export interface StoredEntry {
-  readonly value: string;
+  /**
+   * A digest of the value, to tell an unchanged value (a re-list, or a put of the same bytes)
+   * from a change without keeping every raw value: on a large cluster the raw JSON is as big as
+   * everything else the store holds. libcalico-go's watcher cache keeps only each key's revision
+   * for the same purpose (libcalico-go/lib/backend/watchersyncer/watchercache.go
+   * `handleAddedOrModifiedUpdate`); a digest of the bytes also holds when a value is written
+   * again unchanged, and does not depend on the revisions of a restored etcd.
+   */
+  readonly digest: string;
   /** The validated resource, unless the value is bad (then `diagnostics` says why). */
   readonly resource?: Resource;
   readonly diagnostics: readonly Diagnostic[];
@@ -24,24 +33,70 @@ export interface StoredEntry {
  * annotation's name, else the stored name without an old `default.` prefix. Diagnostics point at
  * the key (`span.file`).
  */
-export function parseEntry(key: string, value: string, prefix: string, shared: SharedBuildState = sharedBuildState()): StoredEntry {
+export function parseEntry(key: string, value: string, prefix: string, shared: SharedBuildState = sharedBuildState(), interner?: Interner): StoredEntry {
+  const digest = digestOf(value);
   const at = { file: key, start: 0, end: 0 };
   const parsed = parseResourceKey(key, prefix);
-  if (!parsed) return { value, diagnostics: [] };
+  if (!parsed) return { digest, diagnostics: NONE };
   const diagnostics: Diagnostic[] = [];
   let plain: unknown;
   try {
     plain = JSON.parse(value);
   } catch (e) {
-    return { value, diagnostics: [error("yaml-syntax", `the value is not JSON: ${e instanceof Error ? e.message : String(e)}`, at)] };
+    return { digest, diagnostics: [error("yaml-syntax", `the value is not JSON: ${e instanceof Error ? e.message : String(e)}`, at)] };
   }
   const named = keyedAs(plain, fromCrdV1(plain), parsed, (message) => diagnostics.push(warning("key-mismatch", message, at)));
   if (shared.selectors.size > MAX_SHARED_SELECTORS) shared.selectors.clear();
   const result = validateAlone(plainDocument(key, 0, named, at), shared);
   const resource = result.resource;
-  // The origin without its tree (reading `node` would build it): the key is all a report needs.
-  const withoutTree = resource ? { ...resource, origin: { file: key, document: 0, span: at } } : undefined;
-  return { value, ...(withoutTree ? { resource: withoutTree as Resource } : {}), diagnostics: [...diagnostics, ...result.diagnostics] };
+  if (resource) {
+    // The origin without its tree (reading `node` would build it): the key is all a report needs.
+    // Set in place: the resource was built for this entry alone, and a copy of every resource
+    // would cost the store as much again while it is made.
+    (resource as { origin: Origin }).origin = { file: key, document: 0, span: at };
+    if (interner && resource.kind === "WorkloadEndpoint") shareParts(resource, interner);
+  }
+  const all = diagnostics.length + result.diagnostics.length === 0 ? NONE : [...diagnostics, ...result.diagnostics];
+  return { digest, ...(resource ? { resource } : {}), diagnostics: all };
+}
+
+/**
+ * Equal parts of the store's resources, held once. A cluster's endpoints repeat the same few
+ * profiles, named ports and empty lists across hundreds of thousands of endpoints; the resources
+ * are readonly, so endpoints can share them. Bounded like the shared selectors.
+ */
+export class Interner {
+  private readonly parts = new Map<string, unknown>();
+
+  /** The held part equal to `value` (by its JSON), holding `value` when it is the first. */
+  share<T>(value: T): T {
+    const key = JSON.stringify(value);
+    const held = this.parts.get(key);
+    if (held !== undefined) return held as T;
+    if (this.parts.size >= MAX_SHARED_PARTS) this.parts.clear();
+    this.parts.set(key, value);
+    return value;
+  }
+}
+
+/** Past this many distinct parts, the interner starts again (see MAX_SHARED_SELECTORS). */
+const MAX_SHARED_PARTS = 50_000;
+
+/** An endpoint's repeated parts replaced by shared equal ones, in place (see `Interner`). */
+function shareParts(r: WorkloadEndpoint, interner: Interner): void {
+  const w = r as { -readonly [K in keyof WorkloadEndpoint]: WorkloadEndpoint[K] };
+  w.profiles = interner.share(r.profiles);
+  w.ports = interner.share(r.ports);
+  w.allowSpoofedSourcePrefixes = interner.share(r.allowSpoofedSourcePrefixes);
+  if (Object.keys(r.metadata.annotations).length === 0) (r.metadata as { annotations: Labels }).annotations = interner.share(r.metadata.annotations);
+}
+
+/** No diagnostics, shared by the (many) entries that have none. */
+const NONE: readonly Diagnostic[] = Object.freeze([]);
+
+/** The digest `StoredEntry.digest` holds: SHA-256 of the value's UTF-8 bytes, in base64. */
+export function digestOf(value: string): string {
+  return hash("sha256", value, "base64");
 }
 
 /**
@@ -77,10 +132,18 @@ function isObject(x: unknown): x is Record<string, unknown> {
  */
 const MAX_SHARED_SELECTORS = 50_000;
 
+/** A full listing being read into the store (`EtcdModel.beginListing`). */
+export interface ListingLoad {
+  put(key: string, value: string): void;
+  /** Replaces the store's contents with what was put; returns the keys that changed, were added or removed. */
+  finish(): { changed: string[]; removed: string[] };
+}
+
 /** The keyed store. */
 export class EtcdModel {
   private readonly entries = new Map<string, StoredEntry>();
   private readonly shared = sharedBuildState();
+  private readonly interner = new Interner();
 
   constructor(private readonly prefix: string) {}
 
@@ -91,8 +154,8 @@ export class EtcdModel {
   /** Sets a key; returns the entry, or undefined when the value did not change. */
   put(key: string, value: string): StoredEntry | undefined {
     const old = this.entries.get(key);
-    if (old?.value === value) return undefined;
-    const entry = parseEntry(key, value, this.prefix, this.shared);
+    if (old !== undefined && old.digest === digestOf(value)) return undefined;
+    const entry = parseEntry(key, value, this.prefix, this.shared, this.interner);
     this.entries.set(key, entry);
     return entry;
   }
@@ -106,17 +169,45 @@ export class EtcdModel {
     return this.entries.delete(key);
   }
 
+  /**
+   * Starts reading a full listing, page by page: each value is parsed and validated as it comes
+   * (so the caller can drop the raw page), while the store keeps its current contents until
+   * `finish` replaces them all at once. A listing that fails halfway is simply dropped, and the
+   * store is as before, never a mix of two revisions.
+   */
+  beginListing(): ListingLoad {
+    const staged = new Map<string, StoredEntry>();
+    const changed = new Set<string>();
+    let finished = false;
+    return {
+      put: (key, value) => {
+        if (finished) throw new Error("internal error: a put after the listing finished");
+        const old = staged.get(key) ?? this.entries.get(key);
+        const digest = digestOf(value);
+        if (old !== undefined && old.digest === digest) {
+          staged.set(key, old);
+          return;
+        }
+        changed.add(key);
+        staged.set(key, parseEntry(key, value, this.prefix, this.shared, this.interner));
+      },
+      finish: () => {
+        finished = true;
+        const removed: string[] = [];
+        for (const k of this.entries.keys()) if (!staged.has(k)) removed.push(k);
+        this.entries.clear();
+        for (const [k, e] of staged) this.entries.set(k, e);
+        staged.clear();
+        return { changed: [...changed], removed };
+      },
+    };
+  }
+
   /** Replaces everything with a full listing; returns the keys that changed, were added or removed. */
   replaceAll(kvs: readonly { readonly key: string; readonly value: string }[]): { changed: string[]; removed: string[] } {
-    const seen = new Set<string>();
-    const changed: string[] = [];
-    for (const kv of kvs) {
-      seen.add(kv.key);
-      if (this.put(kv.key, kv.value)) changed.push(kv.key);
-    }
-    const removed = [...this.entries.keys()].filter((k) => !seen.has(k));
-    for (const k of removed) this.entries.delete(k);
-    return { changed, removed };
+    const load = this.beginListing();
+    for (const kv of kvs) load.put(kv.key, kv.value);
+    return load.finish();
   }
 
   /** Every valid resource, in key order (so a compile does not depend on arrival order). */

@@ -23,3 +23,4 @@ export { systemClock, type Clock } from "./execution/clock.js";
 export type { KernelSource, KernelView } from "./state/kernelView.js";
 export type { ApplyBackend } from "./applyBackend.js";
 export { fileLedgerStore, memoryLedgerStore, DEFAULT_STATE_DIR, type LedgerStore } from "./memory/ledgerStore.js";
+export { readHostInterfaces, parseIpAddrJson } from "./kernel/readHostInterfaces.js";

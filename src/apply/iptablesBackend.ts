@@ -7,11 +7,11 @@
 import type { ApplyBackend, BackendContext } from "./applyBackend.js";
 import { executePlan } from "./execution/execute.js";
 import { detectIptablesMode, readIptablesState } from "./kernel/readIptablesState.js";
-import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
+import { readNftGeneration } from "./kernel/kernelProbes.js";
 import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
 import type { IptablesLedger } from "./memory/ledger.js";
 import { ledgerAfter, ledgerReuse, parseLedger } from "./memory/ledger.js";
-import { ledgerKey } from "./memory/ledgerStore.js";
+import { ledgerSlot } from "./memory/ledgerSlot.js";
 import { iptablesLedgerView, readLedgerChanges } from "./memory/iptablesLedgerView.js";
 import { planIptables } from "./planning/planIptables.js";
 import { buildDesiredIptables, desiredIptablesState } from "./state/desiredIptables.js";
@@ -34,10 +34,7 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
   let mode: { readonly mode: IptablesMode; readonly how: string } | undefined = options.mode === undefined ? undefined : { mode: options.mode, how: "--backend-mode" };
   /** The ledger recalled from, and what its probes checked (a ledger view only). */
   let ledger: { readonly ledger: IptablesLedger; readonly checked: string } | undefined;
-  /** The namespace, read once (it keys the ledger). */
-  let netns: Promise<string | undefined> | undefined;
-
-  const namespace = (): Promise<string | undefined> => (netns ??= context.ledger === undefined ? Promise.resolve(undefined) : readNetnsId(exec));
+  const slot = ledgerSlot(context.ledger?.store, exec, "iptables", notes);
   const settleMode = async (): Promise<IptablesMode> => {
     mode ??= { mode: await detectIptablesMode(exec), how: "detected" };
     return mode.mode;
@@ -51,9 +48,9 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
   };
 
   const recallLedger = async (): Promise<KernelView<IptablesKernel> | undefined> => {
-    const id = await namespace();
+    const id = await slot.namespace();
     if (context.ledger === undefined || id === undefined) return undefined;
-    const text = await context.ledger.store.load(ledgerKey("iptables", id));
+    const text = await slot.load();
     const recorded = text === undefined ? undefined : parseLedger(text);
     if (recorded === undefined) return undefined;
     mode ??= { mode: recorded.tools.mode, how: "from the ledger" };
@@ -126,26 +123,17 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     async verify(desired, view) {
       const { state, tools } = view.kernel;
       if (cache !== undefined) cache.entry = { backend: "iptables", kernel: { state: stateAfter(desired, state), tools }, readAt: view.readAt };
-      const id = await namespace();
+      const id = await slot.namespace();
       if (context.ledger === undefined || id === undefined) return;
       const generation = tools.mode === "nft" ? await readNftGeneration(exec) : undefined;
       const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...(generation === undefined ? {} : { generation }) }, ledger?.ledger);
-      // The kernel is already right; a ledger that cannot be written only costs the next apply a
-      // whole read, so it is reported, not fatal.
-      try {
-        if (next === undefined || (tools.mode === "nft" && generation === undefined)) await context.ledger.store.clear(ledgerKey("iptables", id));
-        else await context.ledger.store.save(ledgerKey("iptables", id), JSON.stringify(next));
-      } catch (e) {
-        notes.push(`ledger not written: ${(e as Error).message}`);
-      }
+      await slot.keep(next === undefined || (tools.mode === "nft" && generation === undefined) ? undefined : JSON.stringify(next));
     },
 
     async forget() {
       if (cache !== undefined) cache.entry = undefined;
-      const id = await namespace();
-      if (context.ledger === undefined || id === undefined) return;
-      // Best effort: the rollback put back what the ledger describes (and moved the generation).
-      await context.ledger.store.clear(ledgerKey("iptables", id)).catch((e: unknown) => notes.push(`ledger not cleared: ${(e as Error).message}`));
+      // The rollback put back what the ledger describes, but moved the generation.
+      await slot.forget();
     },
 
     report() {

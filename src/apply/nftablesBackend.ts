@@ -6,10 +6,10 @@
  */
 import type { ApplyBackend, BackendContext } from "./applyBackend.js";
 import { executePlan } from "./execution/execute.js";
-import { readNetnsId, readNftGeneration } from "./kernel/kernelProbes.js";
+import { readNftGeneration } from "./kernel/kernelProbes.js";
 import { readNftState } from "./kernel/readNftState.js";
 import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
-import { ledgerKey } from "./memory/ledgerStore.js";
+import { ledgerSlot } from "./memory/ledgerSlot.js";
 import type { NftLedger } from "./memory/nftLedger.js";
 import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
 import { incompatible, planNftables, replacedSets } from "./planning/planNftables.js";
@@ -34,13 +34,12 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
   const notes: string[] = [];
   /** The ledger recalled from (a ledger view only). */
   let recalled: NftLedger | undefined;
-  let netns: Promise<string | undefined> | undefined;
-  const namespace = (): Promise<string | undefined> => (netns ??= context.ledger === undefined ? Promise.resolve(undefined) : readNetnsId(exec));
+  const slot = ledgerSlot(context.ledger?.store, exec, "nftables", notes);
 
   const recallLedger = async (): Promise<KernelView<readonly NftTable[]> | undefined> => {
-    const id = await namespace();
+    const id = await slot.namespace();
     if (context.ledger === undefined || id === undefined) return undefined;
-    const text = await context.ledger.store.load(ledgerKey("nftables", id));
+    const text = await slot.load();
     const ledger = text === undefined ? undefined : parseNftLedger(text);
     if (ledger === undefined) return undefined;
     const generation = await readNftGeneration(exec);
@@ -110,24 +109,18 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
     async verify(desired, view) {
       // After a successful transaction our tables are exactly the desired ones.
       if (cache !== undefined) cache.entry = { backend: "nftables", kernel: desired.map(({ script: _script, ...table }) => table), readAt: view.readAt };
-      const id = await namespace();
+      const id = await slot.namespace();
       if (context.ledger === undefined || id === undefined) return;
       const generation = await readNftGeneration(exec);
-      // A ledger that cannot be written or cleared costs the next apply a whole read (a stale one
-      // is caught by its generation), so it is reported, not fatal.
-      try {
-        if (generation === undefined) await context.ledger.store.clear(ledgerKey("nftables", id));
-        else await context.ledger.store.save(ledgerKey("nftables", id), JSON.stringify(nftLedgerAfter(desired, { netns: id, generation, writtenAt: view.readAt }, view.source === "ledger" ? recalled : undefined)));
-      } catch (e) {
-        notes.push(`ledger not written: ${(e as Error).message}`);
-      }
+      // Without a generation a ledger could not be checked later (a stale one is caught by it).
+      await slot.keep(
+        generation === undefined ? undefined : JSON.stringify(nftLedgerAfter(desired, { netns: id, generation, writtenAt: view.readAt }, view.source === "ledger" ? recalled : undefined)),
+      );
     },
 
     async forget() {
       if (cache !== undefined) cache.entry = undefined;
-      const id = await namespace();
-      if (context.ledger === undefined || id === undefined) return;
-      await context.ledger.store.clear(ledgerKey("nftables", id)).catch((e: unknown) => notes.push(`ledger not cleared: ${(e as Error).message}`));
+      await slot.forget();
     },
 
     report() {

@@ -17,3 +17,4 @@ export * from "./pods.js";
 export * from "./encapsulation.js";
 export * from "./felixSettings.js";
 export * from "./clusterPolicy.js";
+export * from "./hostEndpointBinding.js";

@@ -10,7 +10,7 @@ import { incrementalCompiler } from "../agent/compilers.js";
 import { serveHealth } from "../agent/healthServer.js";
 import { kernelApplier } from "../agent/kernelApplier.js";
 import { createLogger } from "../agent/logger.js";
-import { fileLock, DEFAULT_LOCK_PATH } from "../apply/index.js";
+import { fileLock, DEFAULT_LOCK_PATH, readHostInterfaces, spawnExec } from "../apply/index.js";
 import { EtcdClient } from "../datastore/etcd.js";
 import { etcdFlags, etcdSettings } from "./datastoreCommand.js";
 import { exitCodes, type Io } from "./io.js";
@@ -59,6 +59,7 @@ export async function agentCommand(argv: readonly string[], io: Io): Promise<num
     {
       etcd,
       compiler: incrementalCompiler(node),
+      readHostInterfaces: () => readHostInterfaces(spawnExec()),
       applier: kernelApplier({ backend, lock: fileLock(values["lock-file"] ?? DEFAULT_LOCK_PATH), ...(mode ? { backendMode: mode } : {}) }),
       clock: { now: () => Date.now(), setTimeout: (f, ms) => setTimeout(f, ms), clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout) },
       logger,

@@ -1,7 +1,20 @@
-import { apply, DEFAULT_LEDGER_MAX_AGE_MS, DEFAULT_LOCK_PATH, DEFAULT_STATE_DIR, fileLedgerStore, fileLock, formatPlan, formatSummary } from "../apply/index.js";
+import {
+  apply,
+  DEFAULT_LEDGER_MAX_AGE_MS,
+  DEFAULT_LOCK_PATH,
+  DEFAULT_STATE_DIR,
+  fileLedgerStore,
+  fileLock,
+  formatPlan,
+  formatSummary,
+  readHostInterfaces,
+  spawnExec,
+} from "../apply/index.js";
+import type { HostInterfaces } from "../calico/index.js";
+import { needsHostInterfaces } from "../compiler/hostEndpoints.js";
 import { exitCodes, type Io } from "./io.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
-import { compileInputs } from "./compileInputs.js";
+import { compileLoaded, loadCompileInputs } from "./compileInputs.js";
 import { UsageError } from "./usageError.js";
 import { integerFlag, nonEmptyFlag, oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 
@@ -37,7 +50,20 @@ export async function applyCommand(argv: readonly string[], io: Io): Promise<num
   const lockFile = nonEmptyFlag("lock-file", values["lock-file"]);
   const stateDir = nonEmptyFlag("state-dir", values["state-dir"]);
 
-  const ir = compileInputs(inputRequest(values, positionals, io), node, values["allow-empty"] === true, io);
+  const loaded = loadCompileInputs(inputRequest(values, positionals, io), values["allow-empty"] === true, io);
+  if (loaded === undefined) return exitCodes.invalidInput;
+  // Host endpoints with only expectedIPs guard the interfaces of this namespace that hold them:
+  // read them (only then, so that no other apply runs one more process).
+  let hostInterfaces: HostInterfaces | undefined;
+  if (needsHostInterfaces(loaded.model, node)) {
+    try {
+      hostInterfaces = await readHostInterfaces(spawnExec());
+    } catch (e) {
+      io.stderr(`policyc apply: ${e instanceof Error ? e.message : String(e)}\n`);
+      return exitCodes.applyFailed;
+    }
+  }
+  const ir = compileLoaded(loaded, node, io, hostInterfaces);
   if (ir === undefined) return exitCodes.invalidInput;
 
   const dryRun = values["dry-run"] === true;

@@ -147,8 +147,8 @@ function loadWithProgress(request: InputRequest, io: Io, progress: Progress): Co
   diagnostics.push(...loaded.diagnostics);
   const resources: Record<string, number> = {};
   for (const r of loaded.model.resources) {
-    // The cluster-scoped kinds share one model kind; the summary names the kind as written.
-    const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind;
+    // The cluster-scoped kinds, and the workload kinds, share one model kind each; the summary names the kind as written.
+    const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind === "Workload" ? r.workloadKind : r.kind;
     resources[kind] = (resources[kind] ?? 0) + 1;
   }
   return {

@@ -6,13 +6,15 @@ import { printIr } from "../compiler/ir/print.js";
 import { exitCodes, type Io } from "./io.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { compileInputs } from "./compileInputs.js";
+import { hostInterfaceFlag, parseHostInterfaces } from "./hostInterfaceFlag.js";
 import { nonEmptyFlag, oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { writeFilesAtomically } from "./outputDir.js";
 import { UsageError } from "./usageError.js";
 
 /**
  * `policyc compile [--node NAME] [--backend iptables|nftables] [--backend-mode legacy|nft]
- * [--out DIR] [--dry-run] [--emit ir] [--format text|json] [--allow-empty] [input flags] PATH...`
+ * [--out DIR] [--dry-run] [--emit ir] [--format text|json] [--allow-empty]
+ * [--host-interface NAME=IP[,IP]]... [input flags] PATH...`
  *
  * `--dry-run` prints what `policyc apply --dry-run` prints on a node where nothing is written
  * yet: the applier's own planner run against an empty kernel view (`planForEmptyNode`), so the
@@ -28,9 +30,11 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
     emit: { type: "string" },
     format: { type: "string" },
     "allow-empty": { type: "boolean" },
+    ...hostInterfaceFlag,
     ...inputFlags,
   });
   const backend = oneOf("backend", values.backend, ["iptables", "nftables"] as const, "iptables");
+  const hostInterfaces = parseHostInterfaces(values["host-interface"]);
   const emit = oneOf("emit", values.emit, ["rules", "ir"] as const, "rules");
   const format = oneOf("format", values.format, ["text", "json"] as const, "text");
   const mode = values["backend-mode"] === undefined ? undefined : oneOf("backend-mode", values["backend-mode"], ["legacy", "nft"] as const, "nft");
@@ -40,7 +44,7 @@ export async function compileCommand(argv: readonly string[], io: Io): Promise<n
   const node = nonEmptyFlag("node", values.node);
   const out = nonEmptyFlag("out", values.out);
 
-  const ir = compileInputs(inputRequest(values, positionals, io), node, values["allow-empty"] === true, io);
+  const ir = compileInputs(inputRequest(values, positionals, io), node, values["allow-empty"] === true, io, hostInterfaces);
   if (ir === undefined) return exitCodes.invalidInput;
 
   if (dryRun) {

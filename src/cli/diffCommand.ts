@@ -7,57 +7,39 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { lineColumn } from "../diagnostics/span.js";
-import type { Model } from "../model/types.js";
-import { spanOf } from "../model/types.js";
 import type { DirectionResult, FlowChange, PolicyDiff, Step, Verdict } from "../semantics/index.js";
-import { policyDiff } from "../semantics/index.js";
+import { policyDiff, policyName, profileName } from "../semantics/index.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { formatPortSpec, parsePortSpec } from "./parsePortSpec.js";
 import { prepareInputs, type PreparedInputs } from "./prepareInputs.js";
+import { formatLocation, sourceLocator, type Location } from "./sourceLocator.js";
 import { UsageError } from "./usageError.js";
 import { policycVersion } from "./version.js";
 
 type Format = "text" | "json" | "markdown" | "sarif";
 
 /** Where a step's rule is written: `file:line`, when known. */
-interface Located {
+export interface Located extends Location {
   readonly text: string;
-  readonly file?: string;
-  readonly line?: number;
 }
 
-/** Finds the line of a rule in its resource, from the resource's origin and the rule's path. */
-function locator(inputs: PreparedInputs, displayFile: (file: string) => string): (step: Step) => Located {
-  const origins = new Map<string, Model["resources"][number]>();
-  for (const r of inputs.model.resources) {
-    const ns = "namespace" in r.metadata && r.metadata.namespace !== undefined ? `${r.metadata.namespace}/` : "";
-    // Steps name a cluster-scoped policy by its API kind (AdminNetworkPolicy, ...).
-    const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind;
-    origins.set(`${kind} ${r.kind === "K8sNetworkPolicy" || r.kind === "NetworkPolicy" ? ns : ""}${r.metadata.name}`, r);
-  }
-  const at = (key: string, file: string | undefined, path: string | undefined): { file?: string; line?: number } => {
-    if (file === undefined) return {};
-    const r = origins.get(key);
-    const text = inputs.sources[file];
-    if (!r || path === undefined || text === undefined) return { file: displayFile(file) };
-    return { file: displayFile(file), line: lineColumn(text, spanOf(r.origin, path).start).line };
-  };
-  const where = (l: { file?: string; line?: number }): string => (l.file === undefined ? "" : ` (${l.file}${l.line !== undefined ? `:${l.line}` : ""})`);
+/** A step as one line, with policies and profiles named for people and their rules located. */
+export function locator(inputs: PreparedInputs, displayFile: (file: string) => string): (step: Step) => Located {
+  const source = sourceLocator(inputs, displayFile);
   return (step) => {
     switch (step.kind) {
       case "rule": {
-        const l = at(`${step.policyKind} ${step.policy}`, step.file, step.path);
+        const l = source.at(step.policyKind, step.policy, step.file, step.path);
         const name = step.ruleName !== undefined ? ` "${step.ruleName}"` : "";
-        return { text: `${step.policyKind} ${step.policy} rule ${step.ruleIndex}${name} in tier ${step.tier}: ${step.action}${where(l)}`, ...l };
+        return { text: `${policyName(step.policyKind, step.policy)} rule ${step.ruleIndex}${name} in tier ${step.tier}: ${step.action}${formatLocation(l)}`, ...l };
       }
       case "tier-default":
         return { text: `tier ${step.tier} ends with no rule deciding: ${step.action}` };
       case "profile": {
-        const l = at(`Profile ${step.profile}`, step.file, step.path);
-        return { text: `profile ${step.profile} rule ${step.ruleIndex}: ${step.action}${where(l)}`, ...l };
+        const l = source.at("Profile", step.profile, step.file, step.path);
+        return { text: `${profileName(step.profile)} rule ${step.ruleIndex}: ${step.action}${formatLocation(l)}`, ...l };
       }
       case "no-profile-matched":
         return { text: "no profile accepted the packet: drop" };

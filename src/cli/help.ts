@@ -4,7 +4,7 @@
  * against these (test/cli/help.test.ts).
  */
 
-export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "diff", "datastore", "agent", "codes"] as const;
+export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "diff", "verify", "datastore", "agent", "codes"] as const;
 export type CommandName = (typeof commandNames)[number];
 
 export interface CommandHelp {
@@ -29,14 +29,18 @@ const inputFlagsHelp = `INPUT FLAGS (every command that reads PATHs): [-n NAMESP
 
 export const commandHelp: Readonly<Record<CommandName, CommandHelp>> = {
   lint: {
-    synopsis: `policyc lint [--format text|json|sarif|junit|tap] [--strict] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc lint [--format text|json|sarif|junit|tap] [--strict] [--deep] ${INPUT_FLAGS} PATH...`,
     description: `Load and validate the resources in PATH and print every finding (on stdout) as
 file:line:col: severity[code]: message, with the source line and a caret, then a summary line.
+Beyond validation it reports what the policies mean: impossible selectors, Allow rules after a
+deny-all, shadowed rules, and (over the endpoints of the input) policies and selectors that
+match nothing (above 50,000 endpoints only with --deep); --deep adds rules and policies whose
+removal changes no verdict (slower; skipped, with a note, on inputs too large for it).
 --format json, sarif (2.1.0), junit or tap for CI. Exit 0 when there are no errors, 1 when there
 are (or, with --strict, warnings), 2 on a usage error.`,
   },
   compile: {
-    synopsis: `policyc compile [--node NAME] [--backend iptables|nftables] [--backend-mode legacy|nft] [--out DIR] [--dry-run] [--emit ir] [--format text|json] [--allow-empty] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc compile [--node NAME] [--backend iptables|nftables] [--backend-mode legacy|nft] [--out DIR] [--dry-run] [--emit ir] [--format text|json] [--allow-empty] [--host-interface NAME=IP[,IP]]... ${INPUT_FLAGS} PATH...`,
     description: `Compile the node's complete filter ruleset. Without --node every endpoint is local.
 With --out DIR write ipset.restore, iptables.rules and ip6tables.rules into DIR; otherwise print
 them; --backend nftables writes (or prints) one ruleset.nft for \`nft -f\` instead. --dry-run prints
@@ -44,7 +48,8 @@ exactly what \`policyc apply --dry-run\` prints on a node where nothing is writt
 command and input, in order, and a summary (the tools of --backend-mode, default nft, as an apply
 detects on a node without legacy tables). --emit ir prints the optimized intermediate
 representation instead. No resources at all is an error (it would program an empty ruleset)
-unless --allow-empty.`,
+unless --allow-empty. --host-interface (repeatable) lists the node's interfaces and addresses, so
+that host endpoints with only expectedIPs guard the interfaces holding them (NAME= for none).`,
   },
   apply: {
     synopsis: `policyc apply --node NAME [--backend iptables|nftables] [--backend-mode legacy|nft] [--dry-run] [--lock-file PATH] [--state-dir DIR] [--state-max-age SECONDS] [--allow-empty] ${INPUT_FLAGS} PATH...`,
@@ -57,23 +62,42 @@ file (default /run/policyc.lock). A ledger of what was written is kept in DIR (d
 /run/policyc); for SECONDS after the kernel was last read whole (default 90) the next apply
 checks it with cheap probes (nf_tables generation, ipset headers) instead of dumping every table
 and set. --state-max-age 0 always reads whole. No resources at all is an error (it would remove
-everything policyc programmed) unless --allow-empty.`,
+everything policyc programmed) unless --allow-empty. Host endpoints of NAME with only expectedIPs
+guard the interfaces that hold them here (read with \`ip -j addr show\`).`,
   },
   explain: {
-    synopsis: `policyc explain --from END --to END --port PORT [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json] [--expect allow|deny] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc explain (--from END --to END --port PORT | --flows FILE) [--node NAME] [--family 4|6] [--rules] [--backend iptables|nftables] [--format text|json|csv] [--expect allow|deny] [--host-interface NAME=IP[,IP]]... ${INPUT_FLAGS} PATH...`,
     description: `Whether a new connection is allowed, and why: the verdict, then the egress policy path at the
-source and the ingress path at the destination (tier, policy, rule, file and path). END is an
-endpoint as namespace/name or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP),
-ICMP[/TYPE[/CODE]] or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000.
---family defaults to the addresses' family, else 4. Without --node every endpoint is local.
---rules also lists the compiled rules the packet traverses on the node, as the backend writes
-them. --expect allow|deny exits 1 when the verdict is the other one (for CI).`,
+source and the ingress path at the destination (tier, policy, rule, file:line). A denied direction
+names the policies that isolate the endpoint in it and what denied (a tier's end, a Deny rule or
+the final drop). END is an endpoint as namespace/name, a workload as Kind/namespace/name
+(Deployment/shop/web; or namespace/name when only that workload has the name), a host endpoint as
+hostendpoint:NAME (at its expectedIPs), or an IP address. PORT is 80/TCP, 53/UDP, 80 (TCP), a named port of the
+destination endpoint (http, http/TCP, dns/UDP; TCP when no protocol is given), ICMP[/TYPE[/CODE]]
+or ICMPv6[/TYPE[/CODE]] (bare ICMP: echo request); the source port is 40000. --family defaults to
+the addresses' family, else 4. Without --node every endpoint is local. --rules also lists the
+compiled rules the packet traverses on the node, as the backend writes them; --backend also
+picks whose behaviour the verdict follows where Felix's two dataplanes differ (untracked packets,
+such as IPv6 neighbour discovery, skip host egress policy on nftables). --expect allow|deny
+exits 1 when the verdict is the other one (for CI). --host-interface as for compile.
+--flows FILE answers many flows in one run: a text file with one FROM TO PORT [allow|deny] a line
+(# comments), a JSON array of {"from", "to", "port", "expect"} or a CSV file with a header naming
+from, to, port and optionally expect; it exits 1 when any flow's expectation (its own, else
+--expect) fails.`,
   },
   matrix: {
-    synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--format text|json|csv|markdown] ${INPUT_FLAGS} PATH...`,
+    synopsis: `policyc matrix [--port PORT]... [--node NAME] [--family 4|6] [--in-namespace NS]... [--selector SEL]... [--from-namespace NS]... [--from-selector SEL]... [--to-namespace NS]... [--to-selector SEL]... [--format text|json|csv|markdown|html|dot] ${INPUT_FLAGS} PATH...`,
     description: `Which workload endpoint may connect to which, per port, for every pair of endpoints with an
-address of the family (default 4). Without --port: every distinct port and protocol the endpoints
-declare (container ports), or 80/TCP if none.`,
+address of the family (default 4), and every workload (Deployment, StatefulSet, ...: endpoints
+without an address). Without --port: every distinct port and protocol the endpoints
+declare (container ports), or 80/TCP if none. Rows (sources) and columns (destinations) are
+grouped by namespace. --in-namespace NS and --selector SEL (Calico selector syntax, on the
+endpoint's labels) keep only matching endpoints at both ends; --from-… filters the rows only,
+--to-… the columns only. A namespace flag takes names separated by commas and repeats (any of
+them); selectors repeat (all of them). (-n stays the input flag: the default namespace.)
+--format html writes one self-contained page with a heat map (a layer per port, folding
+namespaces, the explain path on hover); --format dot a Graphviz digraph (namespaces as clusters,
+an edge per allowed pair labelled with its ports).`,
   },
   diff: {
     synopsis: `policyc diff [--git A..B] [--port PORT]... [--family 4|6] [--format text|json|markdown|sarif] [--fail-on open|close|any] ${INPUT_FLAGS} OLD NEW | PATH...`,
@@ -84,6 +108,17 @@ and destination port range (TCP, UDP and SCTP, from source port 40000; --port li
 each with the rule that decided it before and after (file:line). --format markdown is ready for
 a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (close) or either
 (any).`,
+  },
+  verify: {
+    synopsis: `policyc verify [--invariants FILE]... [--family 4|6] [--format text|json|sarif] ${INPUT_FLAGS} PATH...`,
+    description: `Prove the invariants (policyc.dev/v1alpha1 IsolationInvariant, NeverReachInvariant,
+OnlyReachInvariant, DefaultDenyInvariant; from the --invariants files and from PATH) over every
+pair of workload endpoints of the family (default 4) and every destination port of TCP, UDP and
+SCTP (source port 40000), every endpoint local. Each invariant holds, or is violated with its
+smallest counterexample (first source and destination by name, TCP before UDP before SCTP,
+lowest port), the decision path explain prints, and the rule that opens the hole (file:line).
+--format sarif puts each violation at that rule. Exit 0 when every invariant holds, 1 when one is
+violated (or the input has errors), 2 on a usage error.`,
   },
   datastore: {
     synopsis: `policyc datastore apply|delete|get [-f PATH]... --etcd-endpoints URL[,URL] [--etcd-ca FILE] [--etcd-cert FILE] [--etcd-key FILE] [--etcd-prefix PREFIX] [-o yaml|json] ${INPUT_FLAGS}`,

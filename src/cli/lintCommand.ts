@@ -1,4 +1,5 @@
-import { hasErrors } from "../diagnostics/diagnostic.js";
+import { applySeverityOverrides, hasErrors, sortDiagnostics } from "../diagnostics/diagnostic.js";
+import { deepLint } from "../semantics/lint/deepLint.js";
 import { inputFlags, inputRequest, loadCommandInputs } from "./commandInputs.js";
 import { toFindings } from "./findings.js";
 import { painter } from "./formats/color.js";
@@ -12,21 +13,26 @@ import { policycVersion } from "./version.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { summaryCounts } from "./summary.js";
 
-/** `policyc lint [--format text|json|sarif|junit|tap] [--strict] [input flags] PATH...` */
+/** `policyc lint [--format text|json|sarif|junit|tap] [--strict] [--deep] [input flags] PATH...` */
 export async function lintCommand(argv: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     format: { type: "string" },
     strict: { type: "boolean" },
+    deep: { type: "boolean" },
     ...inputFlags,
   });
   const format = oneOf("format", values.format, ["text", "json", "sarif", "junit", "tap"] as const, "text");
   const strict = values.strict === true;
   const request = inputRequest(values, positionals, io);
   const inputs = loadCommandInputs(request, io);
-  const failed = hasErrors(inputs.diagnostics, strict);
-  const summary = summaryCounts(inputs.summary, inputs.diagnostics);
+  // What the policies mean (src/semantics/lint): the checks that read endpoints only when
+  // validation found no error, since a resource with an error is left out of the model.
+  const meaning = deepLint(inputs.model, { endpoints: !hasErrors(inputs.diagnostics), deep: values.deep === true });
+  const diagnostics = sortDiagnostics([...inputs.diagnostics, ...applySeverityOverrides(meaning, request.config.severity)]);
+  const failed = hasErrors(diagnostics, strict);
+  const summary = summaryCounts(inputs.summary, diagnostics);
   // --quiet: only what fails the run, and no summary.
-  const shown = request.quiet ? inputs.diagnostics.filter((d) => d.severity === "error" || (strict && d.severity === "warning")) : inputs.diagnostics;
+  const shown = request.quiet ? diagnostics.filter((d) => d.severity === "error" || (strict && d.severity === "warning")) : diagnostics;
   const files = Object.keys(inputs.sources);
   switch (format) {
     case "text":

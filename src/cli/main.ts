@@ -9,6 +9,7 @@ import { commandNames, helpFor, overviewHelp, type CommandName } from "./help.js
 import { exitCodes, processIo, type Io } from "./io.js";
 import { lintCommand } from "./lintCommand.js";
 import { matrixCommand } from "./matrixCommand.js";
+import { verifyCommand } from "./verifyCommand.js";
 import { CommandError, UsageError } from "./usageError.js";
 import { policycVersion } from "./version.js";
 
@@ -21,6 +22,7 @@ const commands: Readonly<Record<CommandName, Command>> = {
   explain: explainCommand,
   matrix: matrixCommand,
   diff: diffCommand,
+  verify: verifyCommand,
   datastore: datastoreCommand,
   agent: agentCommand,
   codes: codesCommand,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatPortSpec, parsePortSpec } from "./parsePortSpec.js";
+import { formatPortSpec, parsePortOrName, parsePortSpec, resolveNamedPort } from "./parsePortSpec.js";
 import { UsageError } from "./usageError.js";
 
 describe("parsePortSpec", () => {
@@ -20,5 +20,20 @@ describe("parsePortSpec", () => {
 
   it.each(["", "0", "65536", "80/XTP", "80/TCP/1", "ICMP/255", "ICMP/8/256", "ICMP/8/0/1", "x/UDP", "-1", "1e3"])("rejects %j", (text) => {
     expect(() => parsePortSpec(text)).toThrow(UsageError);
+  });
+
+  it("reads named ports for explain, resolved on the destination's ports", () => {
+    expect(parsePortOrName("http")).toEqual({ name: "http", protocol: "TCP" });
+    expect(parsePortOrName("dns/udp")).toEqual({ name: "dns", protocol: "UDP" });
+    expect(parsePortOrName("80/TCP")).toEqual({ protocol: "TCP", number: 6, port: 80 });
+    expect(parsePortOrName("ICMP")).toEqual(parsePortSpec("ICMP"));
+    for (const bad of ["Http", "-http", "http-", "a--b", "abcdefghijklmnop", "http/ICMP", "http/UDPLite"]) expect(() => parsePortOrName(bad), bad).toThrow(UsageError);
+    const ports = [
+      { name: "http", protocol: "TCP", port: 8080 },
+      { name: "dns", protocol: "UDP", port: 5353 },
+    ];
+    expect(resolveNamedPort({ name: "http", protocol: "TCP" }, "web/a", ports)).toEqual({ protocol: "TCP", number: 6, port: 8080 });
+    expect(resolveNamedPort({ name: "dns", protocol: "UDP" }, "web/a", ports)).toEqual({ protocol: "UDP", number: 17, port: 5353 });
+    expect(() => resolveNamedPort({ name: "dns", protocol: "TCP" }, "web/a", ports)).toThrow(/web\/a has no such named port \(it has http=8080\/TCP, dns=5353\/UDP\)/);
   });
 });

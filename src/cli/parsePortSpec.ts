@@ -58,3 +58,50 @@ export function parsePortSpec(text: string): PortSpec {
 export function formatPortSpec(p: PortSpec): string {
   return p.port !== undefined ? `${p.port}/${p.protocol}` : `${p.protocol}/${p.icmpType ?? 0}/${p.icmpCode ?? 0}`;
 }
+
+/** A named port on the command line (`http`, `http/TCP`), resolved on the destination endpoint. */
+export interface NamedPortSpec {
+  readonly name: string;
+  readonly protocol: "TCP" | "UDP" | "SCTP";
+}
+
+/**
+ * Kubernetes' IANA_SVC_NAME (k8s.io/apimachinery/pkg/util/validation `IsValidPortName`): at most
+ * 15 lower-case letters, digits and '-', with a letter, no '-' at either end and no '--'.
+ */
+function isPortName(text: string): boolean {
+  return text.length <= 15 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(text) && /[a-z]/.test(text) && !text.includes("--");
+}
+
+/**
+ * Parses `explain`'s `--port`: what `parsePortSpec` takes, or a named port `NAME[/PROTOCOL]`
+ * (TCP when no protocol is given, as a NetworkPolicy port's protocol defaults to TCP).
+ */
+export function parsePortOrName(text: string): PortSpec | NamedPortSpec {
+  const parts = text.split("/");
+  const first = parts[0] ?? "";
+  if (parts.length <= 2 && !/^\d+$/.test(first) && isPortName(first) && !/^icmp(v6)?$/i.test(first)) {
+    const proto = WITH_PORTS[(parts[1] ?? "tcp").toLowerCase()];
+    if (proto === undefined || proto.name === "UDPLite") throw new UsageError(`bad --port '${text}': a named port's protocol is TCP, UDP or SCTP`);
+    return { name: first, protocol: proto.name as NamedPortSpec["protocol"] };
+  }
+  return parsePortSpec(text);
+}
+
+/**
+ * The port a named port stands for on the destination, as Kubernetes resolves a NetworkPolicy's
+ * named port: the endpoint's port with that name and protocol. A `UsageError` when it has none.
+ */
+export function resolveNamedPort(named: NamedPortSpec, destination: string, ports: readonly { readonly name: string; readonly protocol: string; readonly port: number }[]): PortSpec {
+  const found = ports.find((p) => p.name === named.name && p.protocol === named.protocol);
+  if (!found) {
+    const known = ports.map((p) => `${p.name}=${p.port}/${p.protocol}`).join(", ");
+    throw new UsageError(`--port ${named.name}/${named.protocol}: ${destination} has no such named port (${known === "" ? "it has no named ports" : `it has ${known}`})`);
+  }
+  const proto = WITH_PORTS[named.protocol.toLowerCase()]!;
+  return { protocol: proto.name, number: proto.number, port: found.port };
+}
+
+export function isNamedPortSpec(p: PortSpec | NamedPortSpec): p is NamedPortSpec {
+  return "name" in p;
+}

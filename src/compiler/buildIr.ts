@@ -12,6 +12,7 @@ import { logPrefixFor, settingsMarks, filterAllowAction } from "./felixLayout/se
 import type { EndpointInfo } from "./endpoints.js";
 import { resolveEndpoints } from "./endpoints.js";
 import { partitionModel } from "./modelParts.js";
+import { workloadNotes } from "./workloadNotes.js";
 import { collectProfiles } from "./profiles.js";
 import type { OrderedTier, PolicyInfo } from "./policies.js";
 import { collectPolicies, collectTiers, orderTiers, policyRules } from "./policies.js";
@@ -166,5 +167,5 @@ export function buildIr(model: Model, node: string | undefined, aggregateSets = 
     serviceUses,
     knownService: (service) => services.known.has(service),
   });
-  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics: [...hosts.diagnostics, ...diagnostics], hostSide: hostSide(parts.hosts, settings) };
+  return { ir: { marks, v4: withSets(v4), v6: withSets(v6) }, diagnostics: [...hosts.diagnostics, ...diagnostics, ...workloadNotes(parts.audit)], hostSide: hostSide(parts.hosts, settings) };
 }

@@ -3,13 +3,14 @@
  * manager resolves them (felix/dataplane/linux/endpoint_mgr.go `resolveHostEndpoints`).
  *
  * - A host endpoint with `interfaceName` guards that interface (Felix: when the interface exists;
- *   policyc compiles without reading the node, so it assumes it does).
+ *   without the node's interfaces policyc assumes it does).
  * - `interfaceName: "*"` is the all-interfaces endpoint: its chains are the default of the
  *   host-endpoint dispatch chains, for every interface no named endpoint claims.
  * - A host endpoint with only `expectedIPs` guards the interfaces holding one of those addresses;
- *   that needs the node's interfaces (`CompileOptions.hostInterfaces`), without which it guards
- *   none and is reported.
+ *   that needs the node's interfaces (`CompileOptions.hostInterfaces`: `--host-interface`, or
+ *   read from the kernel by apply and the agent), without which it guards none and is reported.
  * - Several endpoints claiming one interface: the one whose name sorts first wins.
+ * The binding itself is src/calico/hostEndpointBinding.ts, shared with the evaluator.
  */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 import { warning } from "../diagnostics/diagnostic.js";
@@ -18,6 +19,7 @@ import { memberBase, memberSource } from "./endpoints.js";
 import { flattenLabels } from "./memberLabels.js";
 import type { ProfileInfo } from "./profiles.js";
 import { ALL_INTERFACES } from "./felixLayout/chainNames.js";
+import { bindHostEndpoints, type HostInterfaces } from "../calico/index.js";
 
 /** One interface guarded by a host endpoint. */
 export interface LocalHostEndpoint {
@@ -31,7 +33,7 @@ export interface LocalHostEndpoint {
 }
 
 /** The node's interfaces and their addresses (canonical, no prefix length), when known. */
-export type HostInterfaces = Readonly<Record<string, readonly string[]>>;
+export type { HostInterfaces };
 
 export interface ResolvedHostEndpoints {
   /** Named interfaces by name, then the all-interfaces endpoint if any. */
@@ -53,36 +55,32 @@ export function resolveHostEndpoints(
   for (const r of members.resources) {
     if ((r.kind === "HostEndpoint" || r.kind === "V1HostEndpoint") && (node === undefined || r.node === node)) local.push(r);
   }
-  const byIface = new Map<string, AnyHostEndpoint>();
-  let all: AnyHostEndpoint | undefined;
-  const better = (a: AnyHostEndpoint, b: AnyHostEndpoint | undefined): boolean => b === undefined || a.metadata.name < b.metadata.name;
-  for (const r of local) {
-    if (r.interfaceName === "*") {
-      if (better(r, all)) all = r;
-      continue;
-    }
-    const ifaces =
-      r.interfaceName !== undefined
-        ? interfaces === undefined || Object.hasOwn(interfaces, r.interfaceName)
-          ? [r.interfaceName]
-          : []
-        : Object.keys(interfaces ?? {}).filter((i) => (interfaces?.[i] ?? []).some((a) => r.expectedIPs.includes(a)));
-    if (r.interfaceName === undefined && interfaces === undefined) {
+  const binding = bindHostEndpoints(local, (r) => ({ name: r.metadata.name, ...(r.interfaceName !== undefined ? { interfaceName: r.interfaceName } : {}), expectedIPs: r.expectedIPs }), interfaces);
+  if (interfaces === undefined) {
+    for (const r of local) {
+      if (r.interfaceName !== undefined) continue;
       diagnostics.push(
         warning(
           "unsupported",
-          `host endpoint ${r.metadata.name} names no interface: Felix guards the node's interfaces that hold its expectedIPs, which policyc cannot see when compiling; it guards no interface here (its addresses are still matched by selectors)`,
+          `host endpoint ${r.metadata.name} names no interface: Felix guards the node's interfaces that hold its expectedIPs, which policyc cannot see when compiling; it guards no interface here (its addresses are still matched by selectors; give the node's interfaces with --host-interface, or let apply read them)`,
           keySpanOf(r.origin, "spec.expectedIPs"),
         ),
       );
     }
-    for (const i of ifaces) if (better(r, byIface.get(i))) byIface.set(i, r);
   }
   const info = (iface: string, r: AnyHostEndpoint): LocalHostEndpoint => {
     const src = memberSource(r)!;
     return { iface, name: r.metadata.name, labels: flattenLabels(src.own, memberBase(src, profiles)), profiles: r.profiles, origin: r.origin };
   };
-  const endpoints = [...byIface.keys()].sort().map((i) => info(i, byIface.get(i)!));
-  if (all) endpoints.push(info(ALL_INTERFACES, all));
+  const endpoints = [...binding.byIface].map(([i, r]) => info(i, r));
+  if (binding.all) endpoints.push(info(ALL_INTERFACES, binding.all));
   return { endpoints, diagnostics };
+}
+
+/**
+ * Whether compiling `model` for `node` needs the node's interfaces: some host endpoint of the
+ * node names no interface (apply and the agent read them from the kernel only then).
+ */
+export function needsHostInterfaces(model: Model, node: string | undefined): boolean {
+  return model.resources.some((r) => (r.kind === "HostEndpoint" || r.kind === "V1HostEndpoint") && (node === undefined || r.node === node) && r.interfaceName === undefined);
 }

@@ -7,13 +7,14 @@
 import type { Model, ResourceKind } from "../model/types.js";
 import { assertNever } from "../diagnostics/assertNever.js";
 
-export type ModelPart = "profiles" | "members" | "policies" | "tiers" | "slices" | "settings" | "hosts";
+export type ModelPart = "profiles" | "members" | "policies" | "tiers" | "slices" | "settings" | "hosts" | "audit";
 
 /**
  * The part a kind belongs to: profiles (profiles.ts `definedProfile`), members (endpoints.ts),
  * policies (policies.ts `policyInfo`), tiers, EndpointSlices (serviceSets.ts), Felix's settings
  * (felixSettings.ts), and the host side: IP pools and nodes (hostSide.ts, NAT outgoing and the
- * encapsulation rules).
+ * encapsulation rules). Workloads (Deployments, ...) are for the audit commands only: nothing of
+ * the ruleset reads them (compile.ts notes them).
  */
 export function modelPart(kind: ResourceKind): ModelPart {
   switch (kind) {
@@ -47,6 +48,8 @@ export function modelPart(kind: ResourceKind): ModelPart {
     case "Node":
     case "K8sNode":
       return "hosts";
+    case "Workload":
+      return "audit";
     default:
       return assertNever(kind, "resource kind");
   }
@@ -54,11 +57,11 @@ export function modelPart(kind: ResourceKind): ModelPart {
 
 /** The model's resources by part, each part in input order. */
 export function partitionModel(model: Model): Readonly<Record<ModelPart, Model>> {
-  const parts = { profiles: [], members: [], policies: [], tiers: [], slices: [], settings: [], hosts: [] } as Record<ModelPart, Model["resources"][number][]>;
+  const parts = { profiles: [], members: [], policies: [], tiers: [], slices: [], settings: [], hosts: [], audit: [] } as Record<ModelPart, Model["resources"][number][]>;
   const { resources } = model;
   for (let i = 0; i < resources.length; i++) {
     const r = resources[i]!;
     parts[modelPart(r.kind)].push(r);
   }
-  return { profiles: { resources: parts.profiles }, members: { resources: parts.members }, policies: { resources: parts.policies }, tiers: { resources: parts.tiers }, slices: { resources: parts.slices }, settings: { resources: parts.settings }, hosts: { resources: parts.hosts } };
+  return { profiles: { resources: parts.profiles }, members: { resources: parts.members }, policies: { resources: parts.policies }, tiers: { resources: parts.tiers }, slices: { resources: parts.slices }, settings: { resources: parts.settings }, hosts: { resources: parts.hosts }, audit: { resources: parts.audit } };
 }

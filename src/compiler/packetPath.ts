@@ -40,6 +40,8 @@ export function packetPath(prepared: Prepared, flow: Flow, options: EvaluateOpti
   const isLocal = (m: PreparedMember | undefined): m is PreparedMember => m !== undefined && m.workload && (localIds ? localIds.has(m.id) : m.local);
   const src = resolvePeer(prepared, flow.src, flow.family, flow.srcPort);
   const dst = resolvePeer(prepared, flow.dst, flow.family, flow.dstPort);
+  // A workload from its manifest has no address and nothing compiled for it: no packet to trace.
+  if (!src.address || !dst.address) throw new Error("a workload has no address: only the pods that run are compiled (trace a pod or an address)");
   const ifaceOf = (m: PreparedMember | undefined): string => (isLocal(m) ? (m.iface ?? UPLINK_IFACE) : UPLINK_IFACE);
   const fromHost = isNodeAddress(prepared, src.member);
   const toHost = isNodeAddress(prepared, dst.member) && !fromHost;

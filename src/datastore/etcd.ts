@@ -73,6 +73,13 @@ export class EtcdError extends Error {
   }
 }
 
+/** A request failed on a kept-alive connection that the server had closed (see `call`). */
+class StaleSocket extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
 const unb64 = (s: string | undefined): string => (s === undefined ? "" : Buffer.from(s, "base64").toString("utf8"));
 const int = (s: unknown): number => (typeof s === "string" || typeof s === "number" ? Number(s) : 0);
@@ -140,13 +147,14 @@ export class EtcdClient {
   private async call(path: string, payload: unknown): Promise<Record<string, unknown>> {
     const body = JSON.stringify(payload);
     let lastError: unknown;
+    let retriedStale = false;
     for (let attempt = 0; attempt < this.endpoints.length; attempt++) {
       const endpoint = this.endpoints[(this.current + attempt) % this.endpoints.length]!;
       try {
         const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
           const req = this.open(path, body, this.options.timeoutMs ?? 10_000, endpoint);
           req.on("timeout", () => req.destroy(new Error(`etcd ${endpoint.origin}: timed out`)));
-          req.on("error", reject);
+          req.on("error", (e: NodeJS.ErrnoException) => reject(req.reusedSocket && e.code === "ECONNRESET" ? new StaleSocket(e) : e));
           req.on("response", (res: IncomingMessage) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
@@ -172,7 +180,16 @@ export class EtcdClient {
       } catch (e) {
         // An etcd answer is final; only a failed connection moves on to the next endpoint.
         if (e instanceof EtcdError) throw e;
-        lastError = e;
+        // A kept-alive connection the server closed while idle (its idle timeout passed while this
+        // process was busy) fails the request sent on it before any answer: send it once more, on a
+        // new connection, as Node's documentation advises (http `request.reusedSocket`). Only
+        // reads are sent again: a write might have been applied before the connection broke.
+        if (e instanceof StaleSocket && path === "/v3/kv/range" && !retriedStale) {
+          retriedStale = true;
+          attempt--;
+          continue;
+        }
+        lastError = e instanceof StaleSocket ? e.cause : e;
       }
     }
     throw new EtcdError(`etcd: no endpoint answered (${lastError instanceof Error ? lastError.message : String(lastError)})`, 14);
@@ -181,20 +198,38 @@ export class EtcdClient {
   /**
    * Every key under `prefix` at one revision (the latest, or `revision`), read in pages of
    * `pageSize` keys, each page at the revision of the first so the whole read is one snapshot.
+   *
+   * With `onPage`, each page is handed over as it arrives and not kept (`kvs` is then empty), so
+   * that a caller that folds pages into its own store never holds the raw listing whole.
    */
-  async rangePrefix(prefix: string, options: { revision?: number; pageSize?: number } = {}): Promise<RangeResult> {
+  async rangePrefix(prefix: string, options: { revision?: number; pageSize?: number; onPage?: (kvs: readonly KeyValue[]) => void } = {}): Promise<RangeResult> {
     const end = prefixEnd(prefix);
     const limit = options.pageSize ?? 5000;
     const kvs: KeyValue[] = [];
+    const onPage = options.onPage ?? ((page: readonly KeyValue[]) => void kvs.push(...page));
     let revision = options.revision;
-    let from = b64(prefix);
+    const read = (from: string): Promise<Record<string, unknown>> => this.call("/v3/kv/range", { key: from, range_end: end, limit, ...(revision !== undefined ? { revision } : {}) });
+    let next = read(b64(prefix));
     for (;;) {
-      const res = await this.call("/v3/kv/range", { key: from, range_end: end, limit, ...(revision !== undefined ? { revision } : {}) });
+      const res = await next;
       revision ??= int((res.header as { revision?: string } | undefined)?.revision);
-      const page = ((res.kvs as RawKv[] | undefined) ?? []).map(kvOf);
-      kvs.push(...page);
-      if (res.more !== true || page.length === 0) break;
-      from = Buffer.concat([Buffer.from(page[page.length - 1]!.key, "utf8"), Buffer.from([0])]).toString("base64");
+      const raw = (res.kvs as RawKv[] | undefined) ?? [];
+      const more = res.more === true && raw.length > 0;
+      // The next page (from just after this page's last key, at the first page's revision) is
+      // asked for before this one is handed over, so etcd serves it while this one is read.
+      if (more) {
+        next = read(Buffer.concat([Buffer.from(raw[raw.length - 1]!.key ?? "", "base64"), Buffer.from([0])]).toString("base64"));
+        // Let the request go out (a request takes its socket on a later tick) before the page's
+        // reading holds the thread.
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      try {
+        onPage(raw.map(kvOf));
+      } catch (e) {
+        if (more) next.catch(() => {});
+        throw e;
+      }
+      if (!more) break;
     }
     return { revision: revision ?? 0, kvs };
   }

@@ -59,14 +59,17 @@ export function resourceKey(kind: CalicoKind, name: string, namespace: string | 
   return isNamespacedKind(kind) ? `${resourcesPrefix(prefix)}${plural}/${namespace ?? "default"}/${name}` : `${resourcesPrefix(prefix)}${plural}/${name}`;
 }
 
+/** The kind of each plural (an agent reads every key of a large cluster through it). */
+const KIND_OF_PLURAL: ReadonlyMap<string, CalicoKind> = new Map((Object.keys(CALICO_PLURALS) as CalicoKind[]).map((k) => [CALICO_PLURALS[k], k]));
+
 /** What a key names, or undefined for a key that is not a v3 resource of a known kind. */
 export function parseResourceKey(key: string, prefix = DEFAULT_PREFIX): { kind: CalicoKind; namespace?: string; name: string } | undefined {
   const base = resourcesPrefix(prefix);
   if (!key.startsWith(base)) return undefined;
   const parts = key.slice(base.length).split("/");
-  const kind = (Object.keys(CALICO_PLURALS) as CalicoKind[]).find((k) => CALICO_PLURALS[k] === parts[0]);
+  const kind = KIND_OF_PLURAL.get(parts[0]!);
   if (!kind) return undefined;
-  const unescape = (s: string): string => s.replace(/%2f/gi, "/").replace(/%25/g, "%");
+  const unescape = (s: string): string => (s.includes("%") ? s.replace(/%2f/gi, "/").replace(/%25/g, "%") : s);
   if (isNamespacedKind(kind)) return parts.length === 3 && parts[1] && parts[2] ? { kind, namespace: unescape(parts[1]), name: unescape(parts[2]) } : undefined;
   return parts.length === 2 && parts[1] ? { kind, name: unescape(parts[1]) } : undefined;
 }

@@ -189,6 +189,9 @@ export function toStoredResources(resources: readonly Resource[], decoded: (r: R
         out.push(stored(r.kind, r.metadata.name, namespace, meta, isPolicy ? defaultedTypes(spec) : spec, prefix));
         break;
       }
+      case "Workload":
+        notes.push(note("not-stored", `${r.workloadKind}s are not stored in etcd: Calico's etcd holds the WorkloadEndpoints the CNI plugin writes for running pods`, spanOf(r.origin, "kind")));
+        break;
       case "K8sNode":
         notes.push(note("not-stored", "Kubernetes Nodes are not stored in etcd: in etcd mode Felix reads the known hosts from Calico Nodes (projectcalico.org/v3 Node)", spanOf(r.origin, "kind")));
         break;

@@ -16,6 +16,7 @@ export const diagnosticCodes = {
   "uncompiled-policy-kind":
     "a kind that enforces policy in some cluster (CiliumNetworkPolicy, Antrea's policies, ...) is not compiled (error for compile and apply, warning for lint)",
   "staged-policy": "a Calico staged policy: Felix only reports what it would do, nothing is enforced (note)",
+  "invariant-not-compiled": "invariants (policyc.dev/v1alpha1) are read and validated by every command; only policyc verify checks them, nothing compiles them (note, one per kind)",
   // Structure (schema stage).
   "invalid-type": "a field has the wrong type",
   "invalid-value": "a field has a value outside its allowed set or range",
@@ -58,6 +59,17 @@ export const diagnosticCodes = {
   "unsupported-field": "no longer emitted (HTTP matches are compiled as Felix compiles them, service matches are compiled)",
   unsupported:
     "a field or kind that Felix acts on and policyc does not compile yet (host endpoints bound by expectedIPs alone, FelixConfiguration fields beyond the ruleset's, BGPConfiguration); warning, error with --strict",
+  // Deep lint: what the policies mean (policyc lint; warnings and notes, silenceable per code).
+  "impossible-selector": "a selector whose clauses contradict each other on one label (In and NotIn the same value, In and DoesNotExist, ...), so it never matches (warning)",
+  "allow-after-deny-all": "an Allow rule after a Deny rule with no match criteria in the same policy and direction: the Deny decides every packet first (warning)",
+  "shadowed-rule": "a rule that never decides: an earlier rule, or a policy evaluated before it, decides every packet it matches, for any endpoints (warning)",
+  "shadowed-rule-in-input": "a rule that never decides for the endpoints of the input: an earlier rule or policy decides every packet it matches between them (note)",
+  "policy-selects-nothing": "a policy applies to no endpoint of the input (warning; the input may be partial)",
+  "selector-matches-nothing": "a rule's selector, peer or namespaceSelector matches no endpoint, network set or Namespace of the input (warning; the input may be partial)",
+  "redundant-rule": "lint --deep: removing the rule changes no verdict between the input's endpoints, and it matches no other address (note)",
+  "lint-checks-skipped":
+    "lint left out checks too costly for an input this large: those that read the endpoints above 50,000 endpoints (--deep runs them), the redundancy check above its budget (note)",
+  "redundant-policy": "lint --deep: removing the policy changes no verdict between the input's endpoints, and it matches no other address (note)",
   // Compilation.
   "unresolved-named-port": "a named port resolves on no endpoint (warning)",
   "no-local-endpoints": "the node has no local endpoints (warning)",
@@ -66,6 +78,8 @@ export const diagnosticCodes = {
     "an etcd value names another resource (kind, namespace or name) than its key; the key's is used, as Felix keys resources by their etcd key (warning)",
   "not-stored": "policyc datastore apply leaves a resource out of etcd, which Calico's etcd mode does not read (note)",
   "unmatched-service": "a rule's services match names a service with no EndpointSlice in the input (note)",
+  "audit-only-workload":
+    "workloads (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob) are endpoints for explain, matrix, diff and verify; compile and apply program the pods that run (note, one per kind)",
   "internal-error": "a bug in policyc; please report it",
   // Command line.
   "usage": "the command line is not valid",

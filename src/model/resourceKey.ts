@@ -11,7 +11,8 @@
  *   and kind, libcalico-go/lib/backend/model/policy.go `PolicyKey`, and a profile by its name
  *   alone, libcalico-go/lib/backend/model/profile.go `ProfileKey`);
  * - the cluster-scoped policy kinds share one model kind but are three API kinds: an
- *   AdminNetworkPolicy and a ClusterNetworkPolicy of one name are two resources.
+ *   AdminNetworkPolicy and a ClusterNetworkPolicy of one name are two resources; so do the
+ *   workload kinds (a Deployment and a StatefulSet `web` are two resources).
  */
 import type { ResourceKind } from "./types.js";
 
@@ -23,6 +24,8 @@ export interface ResourceRef {
   readonly node?: string;
   /** ClusterNetworkPolicy only: which of the three cluster-scoped kinds it was written as. */
   readonly apiKind?: string;
+  /** Workload only: Deployment, StatefulSet, ... */
+  readonly workloadKind?: string;
   /** V1WorkloadEndpoint only. */
   readonly orchestrator?: string;
   readonly workload?: string;
@@ -31,7 +34,15 @@ export interface ResourceRef {
 /** The resource's key, a JSON array text: `["Pod","shop","web"]`, `["GlobalNetworkPolicy","","deny"]`. */
 export function resourceKey(r: ResourceRef): string {
   const kind =
-    r.kind === "V1Policy" ? "GlobalNetworkPolicy" : r.kind === "V1Profile" ? "Profile" : r.kind === "ClusterNetworkPolicy" ? (r.apiKind ?? r.kind) : r.kind;
+    r.kind === "V1Policy"
+      ? "GlobalNetworkPolicy"
+      : r.kind === "V1Profile"
+        ? "Profile"
+        : r.kind === "ClusterNetworkPolicy"
+          ? (r.apiKind ?? r.kind)
+          : r.kind === "Workload"
+            ? (r.workloadKind ?? r.kind)
+            : r.kind;
   const scope =
     r.kind === "V1WorkloadEndpoint"
       ? [r.node ?? "", r.orchestrator ?? "", r.workload ?? ""]

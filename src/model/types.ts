@@ -15,6 +15,7 @@ import { viaMerge, type Span } from "../diagnostics/span.js";
 import type { Labels, Selector } from "./selector/ast.js";
 import type { YNode } from "./yamlTree.js";
 import type { FelixSettingsOverride } from "../calico/index.js";
+import type { Invariant } from "./invariants.js";
 
 export type { Labels, Selector } from "./selector/ast.js";
 
@@ -214,6 +215,44 @@ export interface Pod extends ResourceBase {
   readonly ips: readonly string[];
   /** Finished (Succeeded, Failed) or deleted and unplugged: not an endpoint (`isFinishedPod`). */
   readonly finished: boolean;
+  /** The controller in `metadata.ownerReferences` (the ReplicaSet, StatefulSet, Job, ... that made it). */
+  readonly owner?: OwnerRef;
+}
+
+/** An owner reference with `controller: true`: the object that manages this one. */
+export interface OwnerRef {
+  readonly kind: string;
+  readonly name: string;
+}
+
+/** The workload kinds read from manifests (apps/v1 and batch/v1). */
+export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"] as const;
+export type WorkloadKind = (typeof WORKLOAD_KINDS)[number];
+
+/**
+ * A workload (apps/v1 Deployment, StatefulSet, DaemonSet, ReplicaSet; batch/v1 Job, CronJob): the
+ * pods its template makes, before any of them exists. Only the audit commands (explain, matrix,
+ * diff, verify) read it, as one endpoint without an address; `compile` programs pods with
+ * addresses only.
+ */
+export interface Workload extends ResourceBase {
+  readonly kind: "Workload";
+  readonly workloadKind: WorkloadKind;
+  /**
+   * Dotted path of the pod template (`spec.template`; a CronJob's `spec.jobTemplate.spec.template`).
+   * Absent when there is none (reported): the workload is then no endpoint.
+   */
+  readonly templatePath?: string;
+  /** The pod template's `metadata.labels`: the labels every pod of the workload carries. */
+  readonly podLabels: Labels;
+  /** The template's service account; defaults to `default`. */
+  readonly serviceAccountName: string;
+  /** The template's pods are on the host network: no workload endpoint. */
+  readonly hostNetwork: boolean;
+  /** The template's container ports, in container order. */
+  readonly ports: readonly ContainerPort[];
+  /** The controller in `metadata.ownerReferences` (a ReplicaSet's Deployment, a Job's CronJob). */
+  readonly owner?: OwnerRef;
 }
 
 /** A discovery.k8s.io/v1 EndpointSlice: what Felix matches a rule's `services` against. */
@@ -555,6 +594,7 @@ export type Resource =
   | Namespace
   | ServiceAccount
   | Pod
+  | Workload
   | EndpointSlice
   | K8sNetworkPolicy
   | ClusterNetworkPolicy
@@ -581,4 +621,6 @@ export type ResourceKind = Resource["kind"];
 /** The validated input of a compilation: every resource, in input order (files sorted by path). */
 export interface Model {
   readonly resources: readonly Resource[];
+  /** policyc.dev/v1alpha1 invariants found among the documents (`policyc verify` checks them; nothing compiles them). */
+  readonly invariants?: readonly Invariant[];
 }

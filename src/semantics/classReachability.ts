@@ -21,7 +21,7 @@ import { andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emp
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { Packet } from "./matchRule.js";
 import { clusterPortMatches, entityMatches, icmpMatches, k8sPortMatches } from "./matchRule.js";
-import { forwardedNeighbours } from "./neighbourDiscovery.js";
+import { evaluatePacket } from "./evaluateFlow.js";
 import { profileNamed } from "./prepareModel.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
@@ -61,30 +61,53 @@ export interface ClassReachability {
 
 type Direction = "ingress" | "egress";
 
-/** Bit sets over the classes for what rules test at the other end, cached. */
+/** What an OtherEnd caches that no probe changes (memberships and CIDRs as classes). */
+interface ProbeFreeCaches {
+  readonly byMembership: Map<Membership, Bits>;
+  readonly byMember: Map<Membership, Bits>;
+  readonly byCidr: Map<string, Bits>;
+}
+
+function probeFreeCaches(): ProbeFreeCaches {
+  return { byMembership: new Map(), byMember: new Map(), byCidr: new Map() };
+}
+
+/**
+ * Bit sets over the classes for what rules test at the other end, cached. Nothing here reads a
+ * peer's port (named ports and services take the probe's port as an argument), so one OtherEnd
+ * serves every probe and both directions.
+ */
 class OtherEnd {
   private readonly size: number;
   private readonly reps: readonly Peer[];
   private readonly classOf: Readonly<Int32Array>;
-  /** Classes by their representative's address, ascending, for CIDR lookups. */
+  /** Classes by their representative's address, ascending, for CIDR lookups (workloads, which have none, left out). */
   private readonly byAddress: readonly number[];
   /** Per network set (member index), the classes whose address it contains. */
   private readonly inNetworkSet = new Map<number, number[]>();
-  private readonly byMembership = new Map<Membership, Bits>();
-  private readonly byMember = new Map<Membership, Bits>();
-  private readonly byCidr = new Map<string, Bits>();
+  private readonly byMembership: Map<Membership, Bits>;
+  private readonly byMember: Map<Membership, Bits>;
+  private readonly byCidr: Map<string, Bits>;
   private readonly byName = new Map<string, Bits>();
-  private readonly byService = new Map<object, Bits>();
+  private readonly byService = new Map<object, Map<string, Bits>>();
   readonly all: Bits;
   readonly none: Bits;
 
-  constructor(reps: readonly Peer[], classOf: Readonly<Int32Array>) {
+  /** `shared`: the caches that do not depend on the probe, kept across probes (see `sweepPorts`). */
+  constructor(reps: readonly Peer[], classOf: Readonly<Int32Array>, shared: ProbeFreeCaches = probeFreeCaches()) {
+    this.byMembership = shared.byMembership;
+    this.byMember = shared.byMember;
+    this.byCidr = shared.byCidr;
     this.size = reps.length;
     this.reps = reps;
     this.classOf = classOf;
     this.all = fullBits(this.size);
     this.none = emptyBits(this.size);
-    this.byAddress = reps.map((_, c) => c).sort((x, y) => (reps[x]!.address.value < reps[y]!.address.value ? -1 : reps[x]!.address.value > reps[y]!.address.value ? 1 : 0));
+    const value = (c: number): bigint => reps[c]!.address!.value;
+    this.byAddress = reps
+      .map((_, c) => c)
+      .filter((c) => reps[c]!.address !== undefined)
+      .sort((x, y) => (value(x) < value(y) ? -1 : value(x) > value(y) ? 1 : 0));
     reps.forEach((p, c) => {
       for (const n of p.networkSets) {
         let list = this.inNetworkSet.get(n);
@@ -92,6 +115,11 @@ class OtherEnd {
         list.push(c);
       }
     });
+  }
+
+  /** Forgets what depends on the probe's destination port (services), for the next probe (`sweepPorts`). */
+  nextProbe(): void {
+    this.byService.clear();
   }
 
   private where(f: (peer: Peer) => boolean): Bits {
@@ -139,14 +167,14 @@ class OtherEnd {
       let hi = this.byAddress.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.reps[this.byAddress[mid]!]!.address.value < first) lo = mid + 1;
+        if (this.reps[this.byAddress[mid]!]!.address!.value < first) lo = mid + 1;
         else hi = mid;
       }
       for (let k = lo; k < this.byAddress.length; k++) {
         const c = this.byAddress[k]!;
-        const peer = this.reps[c]!;
-        if (peer.address.value > last) break;
-        if (peer.address.family === cidr.family) setBit(out, c);
+        const address = this.reps[c]!.address!;
+        if (address.value > last) break;
+        if (address.family === cidr.family) setBit(out, c);
       }
       this.byCidr.set(key, (b = out));
     }
@@ -161,15 +189,19 @@ class OtherEnd {
   }
 
   service(service: NonNullable<PreparedEntity["service"]>, side: "source" | "destination", protocol: number, port: number | undefined): Bits {
-    // One cache entry per service object and side (the probe is fixed for an OtherEnd).
+    // One cache entry per service object and side, and per protocol and port for a destination
+    // (an OtherEnd serves every probe of a walker).
     const key = side === "source" ? service.endpoints.addresses : service.endpoints.addressPorts;
-    let b = this.byService.get(key);
+    let perPort = this.byService.get(key);
+    if (!perPort) this.byService.set(key, (perPort = new Map()));
+    const portKey = side === "source" ? "" : `${protocol} ${port ?? ""}`;
+    let b = perPort.get(portKey);
     if (!b) {
       b =
         side === "source"
-          ? this.where((p) => service.endpoints.addresses.has(p.address.text))
-          : this.where((p) => port !== undefined && service.endpoints.addressPorts.has(addressPortKey(p.address.text, protocol, port)));
-      this.byService.set(key, b);
+          ? this.where((p) => p.address !== undefined && service.endpoints.addresses.has(p.address.text))
+          : this.where((p) => p.address !== undefined && port !== undefined && service.endpoints.addressPorts.has(addressPortKey(p.address.text, protocol, port)));
+      perPort.set(portKey, b);
     }
     return b;
   }
@@ -212,8 +244,8 @@ function calicoPacketMatches(rule: PreparedCalicoRule, pkt: Packet): boolean {
   return true;
 }
 
-/** Per direction, what each rule matches at the other end, for one probe. */
-class RuleSets {
+/** Per direction, what each rule matches at the other end, for one probe (cached per rule). */
+export class RuleSets {
   private readonly cache = new Map<PreparedRule, Bits>();
   constructor(
     private readonly direction: Direction,
@@ -311,7 +343,16 @@ function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
  * (`evaluateDirection` over a set of peers).
  */
-function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, probe: Probe, family: Family, sets: RuleSets, applicableByTier: readonly (readonly PreparedPolicy[])[]): Bits {
+function allowedOver(
+  prepared: Prepared,
+  fixed: Peer,
+  direction: Direction,
+  probe: Probe,
+  family: Family,
+  sets: RuleSets,
+  applicableByTier: readonly (readonly PreparedPolicy[])[],
+  scratch: Scratch,
+): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
   // The fixed end of the packet; the other end is never read by the checks made here.
@@ -345,13 +386,12 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
   // Felix drops IPIP and VXLAN packets from workloads before any policy (see `evaluateDirection`).
   if (direction === "egress" && (probe.protocol === PROTO_IPIP || (probe.protocol === PROTO_UDP && probe.dstPort === prepared.settings.vxlanPort))) return other.none;
 
-  // Working sets, updated in place (this runs once per class and direction).
-  const remaining = Uint32Array.from(other.all);
+  // The working sets are the walker's, reused from walk to walk (only `allowed` is handed out).
+  const { remaining, inTier, hit, extra, active } = scratch;
+  remaining.set(other.all);
   const allowed = Uint32Array.from(other.none);
-  let passMark = Uint32Array.from(other.none);
-  const inTier = new Uint32Array(other.all.length);
-  const hit = new Uint32Array(other.all.length);
-  const extra = new Uint32Array(other.all.length);
+  let passMark = scratch.passA;
+  passMark.fill(0);
   /** Applies a rule's action to the peers in `hit`; `scope` is what the rule was evaluated over. */
   const decide = (action: PreparedRule["action"], scope: Uint32Array, passed: Uint32Array): void => {
     andNotInPlace(scope, hit);
@@ -368,7 +408,9 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
     const applicable = applicableByTier[t] ?? [];
     if (applicable.length === 0) continue;
     inTier.set(remaining);
-    const passed = new Uint32Array(other.all.length);
+    // The pass mark of the last tier stays readable until this tier's replaces it.
+    const passed = passMark === scratch.passA ? scratch.passB : scratch.passA;
+    passed.fill(0);
     for (const policy of applicable) {
       for (const rule of policy[direction]) {
         if (rule.action === "Log") continue;
@@ -382,7 +424,6 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
   }
 
-  const active = new Uint32Array(other.all.length);
   for (const name of endpoint.profiles) {
     const profile = profileNamed(prepared, name);
     if (!profile) continue;
@@ -402,8 +443,29 @@ function allowedOver(prepared: Prepared, fixed: Peer, direction: Direction, prob
   return allowed;
 }
 
-/** An endpoint as a flow end (its first address of the family), with the network sets containing it. */
+/** A walk's working sets over the classes, kept by a walker between walks. */
+interface Scratch {
+  readonly remaining: Uint32Array;
+  readonly inTier: Uint32Array;
+  readonly hit: Uint32Array;
+  readonly extra: Uint32Array;
+  readonly active: Uint32Array;
+  readonly passA: Uint32Array;
+  readonly passB: Uint32Array;
+}
+
+function scratchOf(size: number): Scratch {
+  const words = (size + 31) >>> 5;
+  const make = (): Uint32Array => new Uint32Array(words);
+  return { remaining: make(), inTier: make(), hit: make(), extra: make(), active: make(), passA: make(), passB: make() };
+}
+
+/**
+ * An endpoint as a flow end (its first address of the family), with the network sets containing
+ * it; a workload without one (see `resolvePeer`).
+ */
 function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember, family: Family): Peer {
+  if (member.kind === "Workload") return { member, networkSets: [] };
   const net = member.nets.find((c) => c.family === family)!;
   const address: Address = cidrAddress(net);
   const networkSets: number[] = [];
@@ -431,59 +493,463 @@ function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, dir
   return out;
 }
 
+/** The port bounds (interval starts) at which a rule's verdict may change, over every protocol. */
+function ruleBounds(rule: PreparedRule, namedNumbers: ReadonlyMap<string, readonly number[]>): number[] {
+  const out: number[] = [];
+  const range = (first: number, last: number): void => {
+    out.push(first, last + 1);
+  };
+  const named = (name: string): void => {
+    for (const n of namedNumbers.get(name) ?? []) range(n, n);
+  };
+  switch (rule.kind) {
+    case "calico":
+      for (const e of [rule.source, rule.destination]) {
+        for (const p of [...e.ports, ...e.notPorts]) {
+          if (p.kind === "range") range(p.first, p.last);
+          else named(p.name);
+        }
+        if (e.service) {
+          for (const key of e.service.endpoints.addressPorts) {
+            const port = Number(key.split(" ")[2]);
+            range(port, port);
+          }
+        }
+      }
+      return out;
+    case "k8s":
+      for (const p of rule.ports) {
+        if (typeof p.port === "number") range(p.port, p.endPort ?? p.port);
+        else if (p.port !== undefined) named(p.port);
+      }
+      return out;
+    case "cluster":
+      for (const p of rule.ports) {
+        if (p.kind === "named") named(p.name);
+        else if (p.ports) range(p.ports.first, p.ports.last);
+      }
+      return out;
+  }
+}
+
+/**
+ * Whether a rule reads nothing of the probe: no protocol, ICMP, port, named port or service
+ * condition on either end. A walk over such rules only gives the same result for every probe
+ * (except the VXLAN and IPIP drop, which comes before any rule).
+ */
+function probeFree(rule: PreparedRule): boolean {
+  switch (rule.kind) {
+    case "calico": {
+      if (rule.protocol !== undefined || rule.notProtocol !== undefined || rule.icmp || rule.notICMP) return false;
+      return [rule.source, rule.destination].every((e) => e.ports.length === 0 && e.notPorts.length === 0 && !e.service);
+    }
+    case "k8s":
+    case "cluster":
+      return rule.ports.length === 0;
+  }
+}
+
+/** Per class, what `ClassWalker` knows of its walks in one direction before any probe. */
+interface WalkFacts {
+  /** Port bound -> the classes with a rule testing it (see `changesAt`). */
+  readonly bounds: Map<number, number[]>;
+  /** Per class, whether its walk reads nothing of the probe (no rule does). */
+  readonly probeFree: readonly boolean[];
+}
+
+/** A probe's rule sets and fixed ends, made once per probe (see `ClassWalker.probe`). */
+export interface ProbeWalk {
+  readonly probe: Probe;
+  readonly dstProbe: Probe;
+  readonly egressSets: RuleSets;
+  readonly ingressSets: RuleSets;
+}
+
+/**
+ * The walks of one model's classes, for any number of probes: what does not depend on the probe
+ * (the classes' representatives and network sets, the policies that apply to each class, the
+ * memberships and CIDRs over the classes) is computed once, and each class's walk can be redone
+ * alone. `changesAt` says at which destination ports a class's walk can change, so that a caller
+ * stepping through port intervals (`policyDiff`) redoes only the walks whose rules test a bound
+ * between two probes; a walk whose rules read nothing of the probe is done once for all probes.
+ */
+export class ClassWalker {
+  readonly size: number;
+  private readonly reps: readonly PreparedMember[];
+  private readonly base: readonly Peer[];
+  private readonly local: readonly boolean[];
+  private readonly other: OtherEnd;
+  private readonly policies: Readonly<Record<Direction, PreparedPolicy[][][]>>;
+  private readonly facts = new Map<Direction, WalkFacts>();
+  private readonly scratch: Scratch;
+  /** Walks that read nothing of the probe, per direction and class (see `probeFree`). */
+  private readonly fixedWalks: Record<Direction, Map<number, Bits>> = { egress: new Map(), ingress: new Map() };
+
+  constructor(
+    readonly prepared: Prepared,
+    readonly classes: EquivalenceClasses,
+    readonly isLocal: (m: PreparedMember) => boolean,
+  ) {
+    const family = classes.family;
+    this.reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
+    this.size = this.reps.length;
+    const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
+    this.base = this.reps.map((m) => endpointPeer(netSets, m, family));
+    this.local = this.reps.map(isLocal);
+    this.other = new OtherEnd(this.base, classes.classOf);
+    this.scratch = scratchOf(this.size);
+    this.policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
+  }
+
+  get all(): Bits {
+    return this.other.all;
+  }
+
+  /** Class `c`'s representative as a flow end with `port`. */
+  endpointAt(c: number, port: number | undefined): Peer {
+    return withPort(this.base[c]!, port);
+  }
+
+  probe(probe: Probe): ProbeWalk {
+    const dstProbe: Probe = probe.icmpType === undefined ? probe : { ...probe, dstPort: undefined };
+    return { probe, dstProbe, egressSets: new RuleSets("egress", dstProbe, this.other), ingressSets: new RuleSets("ingress", probe, this.other) };
+  }
+
+  /** The classes an endpoint of class `c` may send the probe to (its egress); undefined when not local. */
+  egress(c: number, walk: ProbeWalk): Bits | undefined {
+    if (!this.local[c]) return undefined;
+    const { protocol, dstPort } = walk.dstProbe;
+    // The VXLAN and IPIP drop comes before any rule, so its result is not cached.
+    const dropped = protocol === PROTO_IPIP || (protocol === PROTO_UDP && dstPort === this.prepared.settings.vxlanPort);
+    return this.cached("egress", c, !dropped, () => {
+      const fixed = withPort(this.base[c]!, walk.probe.srcPort);
+      return allowedOver(this.prepared, fixed, "egress", walk.dstProbe, this.classes.family, walk.egressSets, this.policies.egress[c]!, this.scratch);
+    });
+  }
+
+  /** The classes an endpoint of class `c` admits the probe from (its ingress); undefined when not local. */
+  ingress(c: number, walk: ProbeWalk): Bits | undefined {
+    if (!this.local[c]) return undefined;
+    return this.cached("ingress", c, true, () => {
+      const fixed = withPort(this.base[c]!, walk.probe.icmpType === undefined ? walk.probe.dstPort : undefined);
+      return allowedOver(this.prepared, fixed, "ingress", walk.dstProbe, this.classes.family, walk.ingressSets, this.policies.ingress[c]!, this.scratch);
+    });
+  }
+
+  /** A walk, from the cache when the class's walk reads nothing of the probe. */
+  private cached(direction: Direction, c: number, cacheable: boolean, walk: () => Bits): Bits {
+    if (!cacheable || !this.factsOf(direction).probeFree[c]) return walk();
+    const cache = this.fixedWalks[direction];
+    let bits = cache.get(c);
+    if (!bits) cache.set(c, (bits = walk()));
+    return bits;
+  }
+
+  private factsOf(direction: Direction): WalkFacts {
+    let facts = this.facts.get(direction);
+    if (!facts) this.facts.set(direction, (facts = this.buildFacts(direction)));
+    return facts;
+  }
+
+  /**
+   * The classes whose walk in `direction` may differ between destination port `port - 1` and
+   * `port` of `protocol` (the source port fixed): those with a rule (in a policy that applies to
+   * them or a profile of theirs) testing a port range that starts at `port` or ends just before
+   * it, or a named port or service port numbered so (whatever the rule's protocol), and for
+   * egress of UDP around the VXLAN port, every class (a workload's VXLAN packets are dropped
+   * before any policy). Every other class's walk is the same at both ports.
+   */
+  changesAt(direction: Direction, protocol: number, port: number): readonly number[] {
+    const vxlan = this.prepared.settings.vxlanPort;
+    if (direction === "egress" && protocol === PROTO_UDP && (port === vxlan || port === vxlan + 1)) return this.everyClass;
+    return this.factsOf(direction).bounds.get(port) ?? [];
+  }
+
+  private get everyClass(): readonly number[] {
+    return Array.from({ length: this.size }, (_, c) => c);
+  }
+
+  /** The bounds and the probe-free walks, from each policy's and profile's rules (computed once per policy). */
+  private buildFacts(direction: Direction): WalkFacts {
+    // Each name's distinct numbers (thousands of endpoints share a few).
+    const numbersByName = new Map<string, Set<number>>();
+    for (const m of this.prepared.members) {
+      for (const np of m.ports) {
+        let set = numbersByName.get(np.name);
+        if (!set) numbersByName.set(np.name, (set = new Set()));
+        set.add(np.port);
+      }
+    }
+    const namedNumbers = new Map([...numbersByName].map(([name, set]) => [name, [...set]]));
+    /** Per policy or profile, its rules' bounds in this direction (distinct) and whether they are all probe-free. */
+    const perOwner = new Map<object, { readonly bounds: readonly number[]; readonly free: boolean }>();
+    const factsOf = (owner: { readonly ingress: readonly PreparedRule[]; readonly egress: readonly PreparedRule[] }): { readonly bounds: readonly number[]; readonly free: boolean } => {
+      let f = perOwner.get(owner);
+      if (!f) {
+        const rules = owner[direction];
+        f = { bounds: [...new Set(rules.flatMap((r) => ruleBounds(r, namedNumbers)))], free: rules.every(probeFree) };
+        perOwner.set(owner, f);
+      }
+      return f;
+    };
+    const bounds = new Map<number, number[]>();
+    const free: boolean[] = [];
+    const add = (c: number, owner: { readonly bounds: readonly number[] }): void => {
+      for (const b of owner.bounds) {
+        let list = bounds.get(b);
+        if (!list) bounds.set(b, (list = []));
+        // Classes are added in order: a class is at the end of the list when already in it.
+        if (list.at(-1) !== c) list.push(c);
+      }
+    };
+    for (let c = 0; c < this.size; c++) {
+      let isFree = true;
+      for (const tier of this.policies[direction][c]!) {
+        for (const policy of tier) {
+          const f = factsOf(policy);
+          add(c, f);
+          isFree &&= f.free;
+        }
+      }
+      for (const name of this.reps[c]!.profiles) {
+        const profile = profileNamed(this.prepared, name);
+        if (!profile) continue;
+        const f = factsOf(profile);
+        add(c, f);
+        isFree &&= f.free;
+      }
+      free.push(isFree);
+    }
+    return { bounds, probeFree: free };
+  }
+}
+
+function withPort(p: Peer, port: number | undefined): Peer {
+  return port === undefined ? p : { ...p, port };
+}
+
+/** Whether the node has host endpoints (then workload flows that cross it meet their chains). */
+export function hasHostEndpoints(prepared: Prepared): boolean {
+  return prepared.host.all !== undefined || Object.keys(prepared.host.named).length > 0;
+}
+
 /**
  * Reachability between the classes of `classes` for one probe. `isLocal` must be the locality
  * the classes were computed with.
  */
 export function classReachability(prepared: Prepared, classes: EquivalenceClasses, probe: Probe, isLocal: (m: PreparedMember) => boolean): ClassReachability {
-  const family = classes.family;
-  const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
-  const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
-  const base = reps.map((m) => endpointPeer(netSets, m, family));
-  const withPort = (p: Peer, port: number | undefined): Peer => (port === undefined ? p : { ...p, port });
-  // As a source the endpoint has the probe's source port, as a destination its destination port.
-  const asSource = base.map((p) => withPort(p, probe.srcPort));
-  const asDestination = base.map((p) => withPort(p, probe.icmpType === undefined ? probe.dstPort : undefined));
-  const dstProbe: Probe = probe.icmpType === undefined ? probe : { ...probe, dstPort: undefined };
-  const egressSets = new RuleSets("egress", dstProbe, new OtherEnd(asDestination, classes.classOf));
-  const ingressSets = new RuleSets("ingress", probe, new OtherEnd(asSource, classes.classOf));
+  return reachabilityOf(new ClassWalker(prepared, classes, isLocal), probe);
+}
 
-  const egressPolicies = applicablePolicies(prepared, classes, "egress");
-  const ingressPolicies = applicablePolicies(prepared, classes, "ingress");
-  const egress: (Bits | undefined)[] = reps.map((m, c) =>
-    isLocal(m) ? allowedOver(prepared, asSource[c]!, "egress", dstProbe, family, egressSets, egressPolicies[c]!) : undefined,
-  );
-  const ingress: (Bits | undefined)[] = reps.map((m, c) =>
-    isLocal(m) ? allowedOver(prepared, asDestination[c]!, "ingress", dstProbe, family, ingressSets, ingressPolicies[c]!) : undefined,
-  );
-  // IPv6 between a local and a remote class crosses the uplink, and needs neighbour discovery
-  // there (neighbourDiscovery.ts): the same verdict for every such pair.
-  const neighbours = forwardedNeighbours(prepared, family);
-  const local = reps.map((m) => isLocal(m));
-  const localBits = bitsWhere(reps.length, (c) => local[c]!);
-  const remoteBits = bitsWhere(reps.length, (c) => !local[c]!);
-  const crossingOk = (from: number, to: number): boolean =>
-    local[from] === local[to] || (local[from] ? neighbours.leaving : neighbours.arriving);
-  const allowed = (from: number, to: number): boolean => {
+/** Reachability between a walker's classes for one probe (every class walked once per direction). */
+export function reachabilityOf(walker: ClassWalker, probe: Probe): ClassReachability {
+  const walk = walker.probe(probe);
+  const prepared = walker.prepared;
+  const n = walker.size;
+  const egress: (Bits | undefined)[] = [];
+  const ingress: (Bits | undefined)[] = [];
+  for (let c = 0; c < n; c++) egress.push(walker.egress(c, walk));
+  for (let c = 0; c < n; c++) ingress.push(walker.ingress(c, walk));
+  const policyAllows = (from: number, to: number): boolean => {
     const e = egress[from];
     const i = ingress[to];
-    return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from)) && crossingOk(from, to);
+    return (e === undefined || hasBit(e, to)) && (i === undefined || hasBit(i, from));
+  };
+  // A node with host endpoints polices forwarded workload traffic too (forward, preDNAT and
+  // doNotTrack policy, IPv6 neighbour discovery on the uplink: hostFlow.ts): each pair the
+  // policies allow is then evaluated whole, once, at the classes' representatives (the classes
+  // are split by the host policies' rules as well). Without host endpoints nothing changes.
+  const hostSide = hasHostEndpoints(prepared);
+  const pairs = new Map<number, boolean>();
+  const allowed = (from: number, to: number): boolean => {
+    if (!policyAllows(from, to)) return false;
+    if (!hostSide) return true;
+    const key = from * n + to;
+    let v = pairs.get(key);
+    if (v === undefined) {
+      const pkt: Packet = {
+        family: walker.classes.family,
+        protocol: probe.protocol,
+        src: walker.endpointAt(from, probe.srcPort),
+        dst: walker.endpointAt(to, probe.icmpType === undefined ? probe.dstPort : undefined),
+        ...(probe.icmpType !== undefined ? { icmpType: probe.icmpType } : {}),
+        ...(probe.icmpCode !== undefined ? { icmpCode: probe.icmpCode } : {}),
+      };
+      v = evaluatePacket(prepared, pkt, walker.isLocal).allowed;
+      pairs.set(key, v);
+    }
+    return v;
   };
   // Ingress by source: row `from` of the transpose holds the classes whose ingress admits `from`.
   let admits: Uint32Array[] | undefined;
   return {
-    classes,
+    classes: walker.classes,
     allowed,
     allowedFrom(from) {
-      const all = egressSets.other.all;
+      const all = walker.all;
       admits ??= transposeBits(
         ingress.map((i) => i ?? all),
-        reps.length,
+        walker.size,
       );
       const out = andBits(egress[from] ?? all, admits[from]!);
-      // Drop the other side of the uplink when discovery cannot cross it.
-      if (local[from] ? !neighbours.leaving : !neighbours.arriving) return andBits(out, local[from] ? localBits : remoteBits);
-      return out;
+      if (!hostSide) return out;
+      return bitsWhere(n, (to) => hasBit(out, to) && allowed(from, to));
     },
   };
+}
+
+/** One step of `sweepPorts`: the reachability at an interval, and the rows that may have changed. */
+export interface PortStep {
+  readonly first: number;
+  readonly reach: ClassReachability;
+  /** Source classes whose `allowedFrom` row may differ from the previous step's (all at the first). */
+  readonly dirty: ReadonlySet<number> | "all";
+}
+
+/**
+ * Every destination port where a verdict of these rules (a direction's at a class) can change: the
+ * bounds of their port ranges, the numbers (and the next ports) of the named ports they name, on
+ * any endpoint, and the ports of the services they match, and the VXLAN port.
+ */
+function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
+  const range = (first: number, last: number): void => {
+    cuts.add(first);
+    cuts.add(last + 1);
+  };
+  const name = (n: string): void => {
+    for (const port of named.get(n) ?? []) range(port, port);
+  };
+  for (const rule of rules) {
+    switch (rule.kind) {
+      case "calico": {
+        const d = rule.destination;
+        // addressPortKey: "address protocol port".
+        for (const key of d.service?.endpoints.addressPorts ?? []) range(Number(key.split(" ")[2]), Number(key.split(" ")[2]));
+        for (const p of [...d.ports, ...d.notPorts]) {
+          if (p.kind === "range") range(p.first, p.last);
+          else name(p.name);
+        }
+        break;
+      }
+      case "k8s":
+        for (const p of rule.ports) {
+          if (typeof p.port === "string") name(p.port);
+          else if (p.port !== undefined) range(p.port, p.endPort ?? p.port);
+        }
+        break;
+      case "cluster":
+        for (const p of rule.ports) {
+          if (p.kind === "named") name(p.name);
+          else if (p.ports) range(p.ports.first, p.ports.last);
+        }
+        break;
+    }
+  }
+  range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
+}
+
+/**
+ * `classReachability` at the first port of each interval of one protocol, in ascending order
+ * (source port fixed), computing a class's direction again only at the ports where a verdict of
+ * its rules can change (`portCuts`): between those its verdicts are the same. Each step also says which source
+ * rows may have changed, so callers can skip the others. The same verdicts as
+ * `classReachability` at each port (the verify property test checks them against brute force).
+ */
+export function* sweepPorts(
+  prepared: Prepared,
+  classes: EquivalenceClasses,
+  protocol: number,
+  starts: readonly number[],
+  srcPort: number,
+  isLocal: (m: PreparedMember) => boolean,
+): Generator<PortStep> {
+  if (hasHostEndpoints(prepared)) {
+    // Host endpoints judge workload flows pair by pair (see `classReachability`): every step whole.
+    for (const first of starts) yield { first, reach: classReachability(prepared, classes, { protocol, srcPort, dstPort: first }, isLocal), dirty: "all" };
+    return;
+  }
+  const family = classes.family;
+  const n = classes.endpoints.length;
+  const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
+  const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
+  const base = reps.map((m) => endpointPeer(netSets, m, family));
+  const shared = probeFreeCaches();
+  const asSource = base.map((p) => ({ ...p, port: srcPort }));
+  const policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
+  // Every endpoint's port numbers per port name (any protocol: more cuts than needed is only slower).
+  const named = new Map<string, number[]>();
+  for (const m of prepared.members) for (const p of m.ports) named.set(p.name, [...(named.get(p.name) ?? []), p.port]);
+  // Per direction: the classes to compute again at each port.
+  const plan = (direction: Direction): Map<number, number[]> => {
+    const at = new Map<number, number[]>();
+    reps.forEach((m, c) => {
+      if (!isLocal(m)) return;
+      const rules = [...policies[direction][c]!.flat().flatMap((p) => p[direction]), ...m.profiles.flatMap((name) => profileNamed(prepared, name)?.[direction] ?? [])];
+      const cuts = new Set<number>();
+      portCuts(prepared, rules, named, cuts);
+      for (const port of cuts) {
+        let list = at.get(port);
+        if (!list) at.set(port, (list = []));
+        list.push(c);
+      }
+    });
+    return at;
+  };
+  const plans = { egress: plan("egress"), ingress: plan("ingress") };
+  const ingressOther = new OtherEnd(asSource, classes.classOf, shared);
+  const scratch = scratchOf(n);
+  // The destination's port is not read from the peers (every test takes the probe's port), so one
+  // OtherEnd serves every probe once its port-dependent cache is cleared.
+  const egressOther = new OtherEnd(base, classes.classOf, shared);
+  const egress: (Bits | undefined)[] = new Array(n).fill(undefined);
+  const ingress: (Bits | undefined)[] = new Array(n).fill(undefined);
+  const all = fullBits(n);
+  let admits: Uint32Array[] = [];
+  for (let step = 0; step < starts.length; step++) {
+    const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
+    const asDestination = (c: number): Peer => ({ ...base[c]!, port: probe.dstPort! });
+    egressOther.nextProbe();
+    const egressSets = new RuleSets("egress", probe, egressOther);
+    const ingressSets = new RuleSets("ingress", probe, ingressOther);
+    const todo = (direction: Direction): Iterable<number> => {
+      return step === 0 ? reps.keys() : (plans[direction].get(probe.dstPort!) ?? []);
+    };
+    const dirty = new Set<number>();
+    for (const c of todo("egress")) {
+      if (!isLocal(reps[c]!)) continue;
+      egress[c] = allowedOver(prepared, asSource[c]!, "egress", probe, family, egressSets, policies.egress[c]!, scratch);
+      dirty.add(c);
+    }
+    if (step === 0) {
+      for (const c of todo("ingress")) if (isLocal(reps[c]!)) ingress[c] = allowedOver(prepared, asDestination(c), "ingress", probe, family, ingressSets, policies.ingress[c]!, scratch);
+      admits = transposeBits(
+        ingress.map((i) => i ?? all),
+        n,
+      );
+    } else {
+      for (const t of todo("ingress")) {
+        if (!isLocal(reps[t]!)) continue;
+        const before = ingress[t]!;
+        const after = allowedOver(prepared, asDestination(t), "ingress", probe, family, ingressSets, policies.ingress[t]!, scratch);
+        ingress[t] = after;
+        // Sources whose admission at t changed: flip bit t of their row.
+        for (const f of bitIndexes(xorBits(before, after))) {
+          admits[f]![t >>> 5]! ^= 1 << (t & 31);
+          dirty.add(f);
+        }
+      }
+    }
+    const reach: ClassReachability = {
+      classes,
+      allowed: (from, to) => (egress[from] === undefined || hasBit(egress[from], to)) && (ingress[to] === undefined || hasBit(ingress[to], from)),
+      allowedFrom: (from) => andBits(egress[from] ?? all, admits[from]!),
+    };
+    yield { first: probe.dstPort!, reach, dirty: step === 0 ? "all" : dirty };
+  }
+}
+
+function xorBits(a: Bits, b: Bits): Uint32Array {
+  const out = new Uint32Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+  return out;
 }

@@ -3,7 +3,8 @@
  * once, so that `matrix`, `diff` and `verify` evaluate one representative per class instead of
  * every endpoint, port and address.
  *
- * - **Endpoints.** Two workload endpoints (with an address of the family) are in one class when
+ * - **Endpoints.** Two workload endpoints (with an address of the family, or workloads from
+ *   their manifests, which have none: `isEndpointOf`) are in one class when
  *   every membership the evaluator reads holds for both or neither (the endpoints a policy
  *   applies to, every rule selector, notSelector, Kubernetes peer and cluster-policy peer), their
  *   addresses lie in the same interval of every CIDR (cluster peers' networks included) and
@@ -30,6 +31,7 @@ import { bitIndexes } from "./bits.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Membership, Prepared, PreparedCalicoRule, PreparedClusterRule, PreparedK8sRule, PreparedMember, PreparedRule } from "./types.js";
+import { isEndpointOf } from "./isEndpointOf.js";
 
 /** A class of workload endpoints; `members` are member indexes, ascending. */
 export interface EndpointClass {
@@ -123,7 +125,9 @@ function collect(prepared: Prepared): Splitters {
         return cluster(r);
     }
   };
-  for (const tier of prepared.tiers) {
+  // Host endpoints' policies (forward, preDNAT and doNotTrack ones too) judge workload traffic
+  // that crosses the node's interfaces: their rules split classes as workload policies' do.
+  for (const tier of [...prepared.tiers, ...prepared.host.tiers]) {
     for (const policy of tier.policies) {
       s.memberships.add(policy.selects);
       policy.ingress.forEach(rule);
@@ -242,8 +246,9 @@ export function equivalenceClasses(prepared: Prepared, family: Family, options: 
   const ofFamily = (cidrs: readonly Cidr[]): Cidr[] => cidrs.filter((c) => c.family === family);
 
   // Endpoints of the family, and where each sits among the cuts the rules make.
-  const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
-  const address = endpoints.map((m) => m.nets.find((c) => c.family === family)!.network);
+  const endpoints = prepared.members.filter((m) => isEndpointOf(m, family));
+  // Undefined for a workload, which has no address: in no CIDR's interval (a class of its own key).
+  const address = endpoints.map((m) => m.nets.find((c) => c.family === family)?.network);
   const serviceAddresses: bigint[] = [];
   for (const service of splitters.services) {
     for (const text of service.addresses) {
@@ -260,7 +265,8 @@ export function equivalenceClasses(prepared: Prepared, family: Family, options: 
   let classOf: Int32Array = new Int32Array(endpoints.length);
   classOf = refineByKey(classOf, (p) => {
     const m = endpoints[p]!;
-    return JSON.stringify([isLocal(m), m.profiles, m.ports, intervalIndex(ruleCuts, address[p]!)]);
+    const a = address[p];
+    return JSON.stringify([isLocal(m), m.profiles, m.ports, a === undefined ? -1 : intervalIndex(ruleCuts, a)]);
   });
   const sizes: number[] = [];
   for (const c of classOf) sizes[c] = (sizes[c] ?? 0) + 1;

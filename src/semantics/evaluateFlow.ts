@@ -29,17 +29,20 @@ type Direction = "ingress" | "egress";
 
 const TYPE_OF: Readonly<Record<Direction, PolicyType>> = { ingress: "Ingress", egress: "Egress" };
 
-/** The workload endpoint `id`; throws for an unknown id (a caller error). */
+/**
+ * The workload endpoint `id`, or the host endpoint `id` (`HostEndpoint:NAME`, `V1HostEndpoint:NAME`:
+ * its expectedIPs are its addresses); throws for an unknown id (a caller error).
+ */
 export function endpointById(prepared: Prepared, id: string): PreparedMember {
   const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, id) ? prepared.memberIndexById[id] : undefined;
   const member = index === undefined ? undefined : prepared.members[index];
-  if (!member?.workload) throw new Error(`unknown workload endpoint "${id}"`);
+  if (!member?.workload && member?.host === undefined) throw new Error(`unknown workload endpoint "${id}"`);
   return member;
 }
 
 /**
  * Resolves a flow end. An endpoint given by id uses its first address of the family (throws if it
- * has none). An address is owned by the workload or host endpoint with the longest prefix
+ * has none; a workload has none and is resolved without one). An address is owned by the workload or host endpoint with the longest prefix
  * containing it (workload endpoints first on a tie); network sets containing it are listed too.
  */
 export function resolvePeer(prepared: Prepared, end: FlowEnd, family: 4 | 6, port: number | undefined): Peer {
@@ -47,6 +50,8 @@ export function resolvePeer(prepared: Prepared, end: FlowEnd, family: 4 | 6, por
   let member: PreparedMember | undefined;
   if ("endpoint" in end) {
     member = endpointById(prepared, end.endpoint);
+    // A workload has no address, in either family: no CIDR and no network set contains it.
+    if (member.kind === "Workload") return { member, networkSets: [], ...(port !== undefined ? { port } : {}) };
     const net = member.nets.find((c) => c.family === family);
     if (!net) throw new Error(`endpoint "${end.endpoint}" has no IPv${family} address`);
     address = cidrAddress(net);
@@ -182,11 +187,15 @@ function peerInfo(peer: Peer, prepared: Prepared): PeerInfo {
     const m = prepared.members[i];
     if (m) others.push(m.id);
   }
-  return { ip: peer.address.text, ...(peer.member?.workload ? { endpoint: peer.member.id } : {}), others };
+  return { ...(peer.address ? { ip: peer.address.text } : {}), ...(peer.member?.workload ? { endpoint: peer.member.id } : {}), others };
 }
 
-/** Evaluates a flow whose ends are already resolved (used by `reachabilityMatrix` too). */
-export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean, reply = false): Verdict {
+/**
+ * Evaluates a flow whose ends are already resolved (used by `reachabilityMatrix` too). With
+ * `preDnat`, `pkt` is the packet after kube-proxy's DNAT on arrival and `preDnat` the packet as
+ * sent (`Flow.dnat`).
+ */
+export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: PreparedMember) => boolean, reply = false, preDnat?: Packet): Verdict {
   const srcEp = pkt.src.member?.workload && isLocal(pkt.src.member) ? pkt.src.member : undefined;
   const dstEp = pkt.dst.member?.workload && isLocal(pkt.dst.member) ? pkt.dst.member : undefined;
   // The node itself -> a local workload: Felix does not police it (felix/rules/static.go
@@ -199,8 +208,8 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   // endpoint policy (felix/rules/static.go `filterInputChain`, `filterOutputChain`). Raw and
   // mangle (untracked and preDNAT policy) still come before them.
   const encap =
-    dstNode && !srcNode ? hostEncapsulationVerdict(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.src.address.text) : undefined;
-  const encapOut = srcNode && !dstNode && hostEncapsulationOutbound(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.dst.address.text);
+    dstNode && !srcNode ? hostEncapsulationVerdict(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.src.address?.text) : undefined;
+  const encapOut = srcNode && !dstNode && hostEncapsulationOutbound(prepared.hostEncapsulation, pkt.family, pkt.protocol, pkt.dst.port, pkt.dst.address?.text);
   // Both directions are evaluated when both ends are local, so that an explanation shows both
   // even when egress already drops the packet. Encapsulation to the node never reaches the
   // workload's chain.
@@ -220,7 +229,9 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
           ...(encap || encapOut ? { filterDecided: true } : {}),
         }
       : undefined;
-  const host = hostEnds ? evaluateHost(prepared, pkt, hostEnds) : undefined;
+  const host = hostEnds ? evaluateHost(prepared, pkt, hostEnds, preDnat) : undefined;
+  // Untracked policy allowed the packet in raw: no conntrack entry, so nothing NATs it.
+  if (preDnat && host?.untracked === true) return evaluatePacket(prepared, preDnat, isLocal, reply);
   // IPv6 through a guarded uplink needs neighbour discovery first (neighbourDiscovery.ts); the
   // reply needs none of its own.
   const neighbours = hostEnds && !reply ? neighbourDiscovery(prepared, pkt, hostEnds) : undefined;
@@ -254,6 +265,7 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
     ...(encap ? { hostEncapsulation: encap } : {}),
     ...(host && host.results.length > 0 ? { host: host.results, ...(host.untracked ? { untracked: true } : {}) } : {}),
     ...(neighbours ? { neighbourDiscovery: neighbours } : {}),
+    ...(preDnat ? { dnatFrom: peerInfo(preDnat.dst, prepared) } : {}),
   };
 }
 
@@ -277,5 +289,9 @@ export function evaluateFlow(prepared: Prepared, flow: Flow, options: EvaluateOp
     ...(flow.icmpType !== undefined ? { icmpType: flow.icmpType } : {}),
     ...(flow.icmpCode !== undefined ? { icmpCode: flow.icmpCode } : {}),
   };
-  return evaluatePacket(prepared, pkt, isLocal);
+  if (flow.dnat === undefined) return evaluatePacket(prepared, pkt, isLocal);
+  // kube-proxy's DNAT happens in nat PREROUTING: on traffic arriving at the node only.
+  if (isNodeAddress(prepared, pkt.src.member)) throw new Error("dnat is modelled for traffic arriving at the node (nat PREROUTING), not for the node's own");
+  const translated: Packet = { ...pkt, dst: resolvePeer(prepared, { ip: flow.dnat.ip }, flow.family, flow.dnat.port ?? flow.dstPort) };
+  return evaluatePacket(prepared, translated, isLocal, false, pkt);
 }

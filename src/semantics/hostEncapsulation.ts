@@ -53,10 +53,11 @@ export function hostEncapsulationVerdict(
   family: Family,
   protocol: number,
   dstPort: number | undefined,
-  src: string,
+  /** Undefined: a workload without an address, which is no known node. */
+  src: string | undefined,
 ): { readonly what: "IPIP" | "VXLAN"; readonly fromKnownNode: boolean } | undefined {
-  if (family === 4 && h.ipip && protocol === 4) return { what: "IPIP", fromKnownNode: h.ipipPeers.has(src) };
-  if (h.vxlan[family] && protocol === 17 && dstPort === h.vxlanPort) return { what: "VXLAN", fromKnownNode: h.vxlanPeers.has(src) };
+  if (family === 4 && h.ipip && protocol === 4) return { what: "IPIP", fromKnownNode: src !== undefined && h.ipipPeers.has(src) };
+  if (h.vxlan[family] && protocol === 17 && dstPort === h.vxlanPort) return { what: "VXLAN", fromKnownNode: src !== undefined && h.vxlanPeers.has(src) };
   return undefined;
 }
 
@@ -65,7 +66,8 @@ export function hostEncapsulationVerdict(
  * (felix/rules/static.go `filterOutputChain`: IPIP to a node's address, VXLAN to the VXLAN port of
  * a node with a tunnel endpoint), before host endpoint policy.
  */
-export function hostEncapsulationOutbound(h: HostEncapsulation, family: Family, protocol: number, dstPort: number | undefined, dst: string): boolean {
+export function hostEncapsulationOutbound(h: HostEncapsulation, family: Family, protocol: number, dstPort: number | undefined, dst: string | undefined): boolean {
+  if (dst === undefined) return false;
   if (family === 4 && h.ipip && protocol === 4) return h.ipipPeers.has(dst);
   if (h.vxlan[family] && protocol === 17 && dstPort === h.vxlanPort) return h.vxlanPeers.has(dst);
   return false;

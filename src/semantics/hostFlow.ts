@@ -124,7 +124,8 @@ function failsafeHolds(list: readonly FailsafePort[], pkt: Packet, portSide: "sr
     if (pkt[portSide].port !== f.port) return false;
     if (f.net === undefined) return true;
     const net = parseCidr(f.net);
-    return net !== undefined && net.family === pkt.family && cidrContains(net, pkt[netSide].address);
+    const address = pkt[netSide].address;
+    return net !== undefined && net.family === pkt.family && address !== undefined && cidrContains(net, address);
   });
 }
 
@@ -148,8 +149,12 @@ function endpointFor(prepared: Prepared, iface: string | undefined): PreparedMem
 
 const hasTiers = (prepared: Prepared, m: PreparedMember, type: ChainType): boolean => tiersFor(prepared, m, type).length > 0;
 
-/** What the node's host endpoints do to the first packet of a new connection. */
-export function evaluateHost(prepared: Prepared, pkt: Packet, ends: HostEnds): HostVerdict {
+/**
+ * What the node's host endpoints do to the first packet of a new connection. `preDnat`: the
+ * packet as it arrived, before kube-proxy's DNAT (nat PREROUTING, priority -100) made `pkt` of
+ * it; raw (-300) and mangle (-150) PREROUTING see that one, filter sees `pkt`.
+ */
+export function evaluateHost(prepared: Prepared, pkt: Packet, ends: HostEnds, preDnat: Packet = pkt): HostVerdict {
   const results: HostResult[] = [];
   let accepted = false;
   let untracked = false;
@@ -166,9 +171,9 @@ export function evaluateHost(prepared: Prepared, pkt: Packet, ends: HostEnds): H
     const rawIdx = ends.fromWorkload || !Object.hasOwn(h.named, iface) ? undefined : h.named[iface];
     const rawEp = rawIdx === undefined ? undefined : prepared.members[rawIdx];
     if (rawEp && hasTiers(prepared, rawEp, "untracked")) {
-      if (failsafe(prepared, "in", true, pkt)) push("untracked", rawEp, iface, "failsafe");
+      if (failsafe(prepared, "in", true, preDnat)) push("untracked", rawEp, iface, "failsafe");
       else {
-        const v = chainVerdict(prepared, rawEp, "untracked", "ingress", pkt);
+        const v = chainVerdict(prepared, rawEp, "untracked", "ingress", preDnat);
         push("untracked", rawEp, iface, v.outcome, v.direction);
         if (v.outcome === "deny") return done(true);
         if (v.outcome === "allow") accepted = untracked = true;
@@ -181,9 +186,9 @@ export function evaluateHost(prepared: Prepared, pkt: Packet, ends: HostEnds): H
       const all = h.all === undefined ? undefined : prepared.members[h.all];
       const ep = named && hasTiers(prepared, named, "preDNAT") ? named : all && hasTiers(prepared, all, "preDNAT") ? all : undefined;
       if (ep) {
-        if (failsafe(prepared, "in", false, pkt)) push("preDNAT", ep, iface, "failsafe");
+        if (failsafe(prepared, "in", false, preDnat)) push("preDNAT", ep, iface, "failsafe");
         else {
-          const v = chainVerdict(prepared, ep, "preDNAT", "ingress", pkt);
+          const v = chainVerdict(prepared, ep, "preDNAT", "ingress", preDnat);
           push("preDNAT", ep, iface, v.outcome, v.direction);
           if (v.outcome === "deny") return done(true);
           if (v.outcome === "allow") accepted = true;

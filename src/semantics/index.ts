@@ -7,7 +7,9 @@
  * Semantics in brief
  * - Members: pods with an address and not on the host network (labels + Calico's automatic labels,
  *   profiles `kns.<ns>`, `ksa.<ns>.<sa>`), Calico v3 and v1 workload endpoints, host endpoints and
- *   network sets; labels inherited from profiles (the member's own label wins).
+ *   network sets; labels inherited from profiles (the member's own label wins). Workloads from
+ *   their manifests (Deployment, StatefulSet, ...) are pods without an address: no CIDR contains
+ *   them (prepareMembers.ts says why and how pods and workloads are not counted twice).
  * - A flow is policed at its local ends: egress at the source, ingress at the destination.
  * - Per direction: tiers in order (only tiers with a policy applying to the endpoint), policies in
  *   order, rules in order (Allow/Deny final, Pass to the next tier, Log continues), the tier's
@@ -42,7 +44,9 @@ export {
   type ReachabilityMatrix,
 } from "./reachabilityMatrix.js";
 export { classReachability, type ClassReachability, type Probe } from "./classReachability.js";
-export { formatVerdict, formatStep } from "./formatVerdict.js";
+export { endpointName, formatVerdict, formatStep, type VerdictFormat, type WrittenStep } from "./formatVerdict.js";
+export { policyName, profileName } from "./displayNames.js";
+export { isolatingPolicies } from "./isolatingPolicies.js";
 export { protocolNumber } from "./prepareRules.js";
 export {
   addressInterval,
@@ -53,3 +57,14 @@ export {
   type PortInterval,
 } from "./equivalenceClasses.js";
 export { policyDiff, type DiffOptions, type FlowChange, type PolicyDiff } from "./policyDiff.js";
+export { isEndpointOf } from "./isEndpointOf.js";
+export {
+  verifyInvariants,
+  VERIFY_PROTOCOLS,
+  VERIFY_SOURCE_PORT,
+  type Counterexample,
+  type InvariantVerdict,
+  type VerifyOptions,
+  type VerifyProtocol,
+  type VerifyResult,
+} from "./verifyInvariants.js";

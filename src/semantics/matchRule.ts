@@ -3,7 +3,7 @@
  * NetworkPolicy rules. The packet's two ends are already resolved to members and network sets.
  */
 import type { ClusterPolicyPort, IcmpMatch, K8sPolicyPort, Port } from "../model/types.js";
-import { cidrContains } from "./addresses.js";
+import { cidrContains, type Cidr } from "./addresses.js";
 import { hasBit } from "./bits.js";
 import { protocolNumber } from "./prepareRules.js";
 import { addressPortKey } from "./services.js";
@@ -39,6 +39,11 @@ export function peerMatches(members: Membership, peer: Peer): boolean {
   return peer.networkSets.some((i) => hasBit(members, i));
 }
 
+/** Whether the peer's address is in `cidr`; a workload has none, and no CIDR contains it. */
+export function inCidr(cidr: Cidr, peer: Peer): boolean {
+  return peer.address !== undefined && cidrContains(cidr, peer.address);
+}
+
 /** ICMP type/code match: the type (if given) and the code (if given) must be the packet's. */
 export function icmpMatches(m: IcmpMatch, pkt: Packet): boolean {
   if (pkt.protocol !== 1 && pkt.protocol !== 58) return false;
@@ -69,6 +74,8 @@ function namedPortMatches(peer: Peer, name: string, protocol: number, port: numb
  * protocol and port together.
  */
 function serviceMatches(service: NonNullable<PreparedEntity["service"]>, side: "source" | "destination", peer: Peer, protocol: number): boolean {
+  // A workload has no address: no service address is its.
+  if (!peer.address) return false;
   if (side === "source") return service.endpoints.addresses.has(peer.address.text);
   return peer.port !== undefined && service.endpoints.addressPorts.has(addressPortKey(peer.address.text, protocol, peer.port));
 }
@@ -76,8 +83,8 @@ function serviceMatches(service: NonNullable<PreparedEntity["service"]>, side: "
 /** All criteria of an entity rule hold for the peer (an empty entity matches everything). */
 export function entityMatches(e: PreparedEntity, side: "source" | "destination", peer: Peer, protocol: number): boolean {
   if (e.service && !serviceMatches(e.service, side, peer, protocol)) return false;
-  if (e.nets.length > 0 && !e.nets.some((c) => cidrContains(c, peer.address))) return false;
-  if (e.notNets.some((c) => cidrContains(c, peer.address))) return false;
+  if (e.nets.length > 0 && !e.nets.some((c) => inCidr(c, peer))) return false;
+  if (e.notNets.some((c) => inCidr(c, peer))) return false;
   if (e.selector && !peerMatches(e.selector.members, peer)) return false;
   if (e.notSelectors.some((s) => peerMatches(s.members, peer))) return false;
   if (e.ports.length > 0 && !portListMatches(e.ports, peer, protocol)) return false;
@@ -98,7 +105,7 @@ export function calicoRuleMatches(rule: PreparedCalicoRule, pkt: Packet): boolea
 function k8sPeerMatches(peer: PreparedK8sPeer, end: Peer): boolean {
   if (peer.ipBlock) {
     const { cidr, except } = peer.ipBlock;
-    return cidrContains(cidr, end.address) && !except.some((c) => cidrContains(c, end.address));
+    return inCidr(cidr, end) && !except.some((c) => inCidr(c, end));
   }
   return end.member !== undefined && peer.members !== undefined && hasBit(peer.members, end.member.index);
 }
@@ -128,7 +135,7 @@ export function k8sRuleMatches(rule: PreparedK8sRule, direction: "ingress" | "eg
 }
 
 function clusterPeerMatches(peer: PreparedClusterPeer, end: Peer): boolean {
-  if ("nets" in peer) return peer.nets.some((c) => cidrContains(c, end.address));
+  if ("nets" in peer) return peer.nets.some((c) => inCidr(c, end));
   return peerMatches(peer.members, end);
 }
 

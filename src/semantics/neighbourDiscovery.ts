@@ -89,7 +89,7 @@ export interface NeighbourMessageSpec {
  * empty when none are needed or nothing guards the uplink. The compiled rules' interpreter runs
  * the same messages (compiler/packetPath.ts).
  */
-export function neighbourMessages(prepared: Prepared, family: 4 | 6, ends: HostEnds, src: Address): NeighbourMessageSpec[] {
+export function neighbourMessages(prepared: Prepared, family: 4 | 6, ends: HostEnds, src: Address | undefined): NeighbourMessageSpec[] {
   if (family !== 6) return [];
   const h = prepared.host;
   if (!Object.hasOwn(h.named, UPLINK_IFACE) && h.all === undefined) return [];
@@ -112,7 +112,8 @@ export function neighbourMessages(prepared: Prepared, family: 4 | 6, ends: HostE
   ];
   if (!leaving) return nodeResolved;
   const fromNode = ends.inIface === undefined;
-  const nodeSource = fromNode ? src : nodeLinkLocal;
+  // From the node, `src` is one of its addresses (a workload, which has none, never sends from it).
+  const nodeSource = fromNode && src !== undefined ? src : nodeLinkLocal;
   const nextHopResolved = [
     spec("next-hop", "solicitation", "out", nodeSource, solicitedNodeMulticast(nextHop)),
     spec("next-hop", "advertisement", "in", nextHop, nodeSource),
@@ -129,22 +130,7 @@ export function neighbourDiscovery(prepared: Prepared, pkt: Packet, ends: HostEn
   return discover(prepared, pkt.family, ends, pkt.src.address);
 }
 
-/**
- * Whether forwarded IPv6 gets its neighbour discovery through the uplink: `leaving` for a local
- * workload's traffic beyond it, `arriving` for the reverse. The same for every such flow of the
- * node (the messages do not depend on the flow's addresses), so the class-level matrix checks it
- * once (classReachability.ts).
- */
-export function forwardedNeighbours(prepared: Prepared, family: 4 | 6): { readonly leaving: boolean; readonly arriving: boolean } {
-  const any = parseAddress(NEXT_HOP_LINK_LOCAL)!; // unused: a forwarded packet's source is not the node's
-  const ok = (ends: HostEnds): boolean => discover(prepared, family, ends, any)?.ok ?? true;
-  return {
-    leaving: ok({ inIface: "cali", outIface: UPLINK_IFACE, fromWorkload: true }),
-    arriving: ok({ inIface: UPLINK_IFACE, outIface: "cali", fromWorkload: false }),
-  };
-}
-
-function discover(prepared: Prepared, family: 4 | 6, ends: HostEnds, src: Address): NeighbourDiscovery | undefined {
+function discover(prepared: Prepared, family: 4 | 6, ends: HostEnds, src: Address | undefined): NeighbourDiscovery | undefined {
   const specs = neighbourMessages(prepared, family, ends, src);
   if (specs.length === 0) return undefined;
   const messages = specs.map((m): NeighbourMessage => {

@@ -5,14 +5,24 @@
  * the intervals of either version, so one evaluation per pair of joint classes and port interval
  * covers every endpoint and port. Each change comes with the verdict on a representative flow on
  * each side (the steps that decided it).
+ *
+ * Stepping through the port intervals in order, only the first probe of each protocol walks every
+ * class (`ClassWalker`; a walk whose rules read nothing of the probe is done once for all
+ * protocols); at each next interval only the classes with a rule testing that bound are walked
+ * again (`ClassWalker.changesAt`), and only the pairs in the rows (egress) and columns (ingress)
+ * of the walks that changed are compared again, 32 at a time over the joint classes
+ * (`JointSide`). A pair's change is kept as a run of intervals until it changes. A property test checks the result against evaluating every pair of
+ * endpoints at every port (test/fuzz/policyDiff.test.ts).
  */
 import type { Protocol } from "../model/types.js";
-import { hasBit } from "./bits.js";
-import { classReachability, type Probe } from "./classReachability.js";
+import type { Bits } from "./bits.js";
+import { emptyBits, hasBit, notBits, transposeBits } from "./bits.js";
+import { ClassWalker, hasHostEndpoints, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Family, Prepared, PreparedMember, Verdict } from "./types.js";
+import { isEndpointOf } from "./isEndpointOf.js";
 
 export interface DiffOptions {
   readonly family?: Family;
@@ -59,7 +69,7 @@ function jointIntervals(a: readonly { first: number }[], b: readonly { first: nu
 export function policyDiff(before: Prepared, after: Prepared, options: DiffOptions = {}): PolicyDiff {
   const family = options.family ?? 4;
   const srcPort = options.srcPort ?? 40000;
-  const endpointsOf = (p: Prepared): PreparedMember[] => p.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+  const endpointsOf = (p: Prepared): PreparedMember[] => p.members.filter((m) => isEndpointOf(m, family));
   const oldEndpoints = endpointsOf(before);
   const newEndpoints = endpointsOf(after);
   const newIds = new Set(newEndpoints.map((m) => m.id));
@@ -88,35 +98,107 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   }
 
   const changes: FlowChange[] = [];
+  const oldWalker = new ClassWalker(before, oldClasses, (m) => m.local);
+  const newWalker = new ClassWalker(after, newClasses, (m) => m.local);
+  const J = members.length;
+  // The joint classes of each class of either side (to find the rows and columns a walk touches).
+  const jointsOf = (of: readonly number[], size: number): number[][] => {
+    const out = Array.from({ length: size }, (): number[] => []);
+    of.forEach((c, j) => out[c]!.push(j));
+    return out;
+  };
+  const oldJoints = jointsOf(oldOf, oldWalker.size);
+  const newJoints = jointsOf(newOf, newWalker.size);
+  // Kept from one protocol to the next: most walks do not read the protocol (`ClassWalker`).
+  // A node with host endpoints judges workload flows pair by pair (`reachabilityOf`).
+  const hostSide = hasHostEndpoints(before) || hasHostEndpoints(after);
+  const sides = [new JointSide(oldWalker, oldOf, oldJoints, hostSide), new JointSide(newWalker, newOf, newJoints, hostSide)] as const;
   for (const protocol of options.protocols ?? DEFAULT_PROTOCOLS) {
     const number = protocolNumber(protocol);
     const wanted = options.ports?.filter((p) => protocolNumber(p.protocol) === number).map((p) => p.port);
     let intervals = jointIntervals(oldClasses.portIntervals(number), newClasses.portIntervals(number));
     if (wanted) intervals = wanted.map((port) => ({ first: port, last: port }));
-    // Per pair of joint classes, the intervals whose verdict changed (in port order).
+    // Per pair of joint classes and change, the port ranges with it (in port order).
     const found = new Map<string, { from: number; to: number; open: boolean; intervals: { first: number; last: number }[] }>();
+    // The change of each pair at the previous probe (bit `t` of row `f`), and where its run of
+    // probes with that change started.
+    const opened = Array.from({ length: J }, () => emptyBits(J));
+    const closed = Array.from({ length: J }, () => emptyBits(J));
+    const runStart = new Map<number, number>();
+    const endRun = (f: number, t: number, open: boolean, last: number): void => {
+      const key = `${f} ${t} ${open}`;
+      let entry = found.get(key);
+      if (!entry) found.set(key, (entry = { from: f, to: t, open, intervals: [] }));
+      entry.intervals.push({ first: runStart.get(f * J + t)!, last });
+      runStart.delete(f * J + t);
+    };
+    // Each side over the joint classes: per row, the columns its egress allows (shared between
+    // the rows of one class) and the columns whose ingress admits it.
+    const W = (J + 31) >>> 5;
+    // A class of one endpoint has no pair within itself.
+    const single = members.map((m) => m.length === 1);
+    /** Compares word `w` of row `f` on both sides with the changes recorded, and records what differs. */
+    const compareWord = (f: number, w: number, first: number, prevLast: number): void => {
+      const [o, n] = sides;
+      const was = o.egress[f]![w]! & o.admits[f]![w]!;
+      const is = n.egress[f]![w]! & n.admits[f]![w]!;
+      let open = is & ~was;
+      let close = was & ~is;
+      if (single[f] && f >>> 5 === w) {
+        const self = ~(1 << (f & 31));
+        open &= self;
+        close &= self;
+      }
+      const oldOpen = opened[f]![w]!;
+      const oldClose = closed[f]![w]!;
+      let flips = (open ^ oldOpen) | (close ^ oldClose);
+      if (flips === 0) return;
+      opened[f]![w] = open;
+      closed[f]![w] = close;
+      while (flips !== 0) {
+        const low = flips & -flips;
+        flips ^= low;
+        const t = (w << 5) + (31 - Math.clz32(low));
+        if ((oldOpen | oldClose) & low) endRun(f, t, (oldOpen & low) !== 0, prevLast);
+        if ((open | close) & low) runStart.set(f * J + t, first);
+      }
+    };
+    const endAllRuns = (last: number): void => {
+      for (const key of [...runStart.keys()]) {
+        const f = Math.floor(key / J);
+        const t = key - f * J;
+        endRun(f, t, hasBit(opened[f]!, t), last);
+      }
+      for (let f = 0; f < J; f++) {
+        opened[f]!.fill(0);
+        closed[f]!.fill(0);
+      }
+    };
+    let previous: { first: number; last: number } | undefined;
     for (const interval of intervals) {
       const probe: Probe = { protocol: number, srcPort, dstPort: interval.first };
-      const o = classReachability(before, oldClasses, probe, (m) => m.local);
-      const n = classReachability(after, newClasses, probe, (m) => m.local);
-      for (let f = 0; f < members.length; f++) {
-        const rowOld = o.allowedFrom(oldOf[f]!);
-        const rowNew = n.allowedFrom(newOf[f]!);
-        for (let t = 0; t < members.length; t++) {
-          // A class of one endpoint has no pair within itself.
-          if (f === t && members[f]!.length === 1) continue;
-          const was = hasBit(rowOld, oldOf[t]!);
-          const is = hasBit(rowNew, newOf[t]!);
-          if (was === is) continue;
-          const key = `${f} ${t} ${is}`;
-          let entry = found.get(key);
-          if (!entry) found.set(key, (entry = { from: f, to: t, open: is, intervals: [] }));
-          const lastOne = entry.intervals.at(-1);
-          if (lastOne && lastOne.last + 1 === interval.first) lastOne.last = interval.last;
-          else entry.intervals.push({ ...interval });
+      const prevLast = previous?.last ?? -1;
+      const apart = previous === undefined || previous.last + 1 !== interval.first;
+      // The first probe, or one not next to the previous one, ends every run.
+      if (apart) endAllRuns(prevLast);
+      if (apart || hostSide) {
+        // Every walk and pair anew (with host endpoints, at every probe: see `JointSide`).
+        for (const side of sides) side.walkAll(probe);
+        for (let f = 0; f < J; f++) for (let w = 0; w < W; w++) compareWord(f, w, interval.first, prevLast);
+      } else {
+        // The next interval: only the walks whose rules test this bound can change, and only the
+        // pairs in their rows (egress) and columns (ingress).
+        const rows = new Set<number>();
+        const columnWords = new Set<number>();
+        for (const side of sides) side.walkAt(probe, rows, columnWords);
+        for (const f of rows) for (let w = 0; w < W; w++) compareWord(f, w, interval.first, prevLast);
+        if (columnWords.size > 0) {
+          for (let f = 0; f < J; f++) if (!rows.has(f)) for (const w of columnWords) compareWord(f, w, interval.first, prevLast);
         }
       }
+      previous = interval;
     }
+    endAllRuns(previous?.last ?? -1);
     for (const entry of found.values()) {
       const from = members[entry.from]!;
       const to = members[entry.to]!;
@@ -145,6 +227,122 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
     onlyBefore: oldEndpoints.filter((m) => !newIds.has(m.id)).map((m) => m.id),
     onlyAfter: newEndpoints.filter((m) => !oldIds.has(m.id)).map((m) => m.id),
   };
+}
+
+/**
+ * One side of the diff over the joint classes: each class's walks (egress and ingress, for the
+ * current probe), and from them, per joint row, the joint columns its egress allows (`egress`,
+ * one array shared by the rows of a class) and the joint columns whose ingress admits it
+ * (`admits`, updated bit by bit as ingress walks change).
+ */
+class JointSide {
+  readonly egress: Uint32Array[];
+  readonly admits: Uint32Array[];
+  private readonly E: (Bits | undefined)[] = [];
+  private readonly I: (Bits | undefined)[] = [];
+  private readonly J: number;
+
+  constructor(
+    private readonly walker: ClassWalker,
+    /** The class of each joint class on this side. */
+    private readonly classOf: readonly number[],
+    /** The joint classes of each class on this side. */
+    private readonly joints: readonly (readonly number[])[],
+    /**
+     * Host endpoints on either side: each probe is then judged whole by `reachabilityOf` (pair
+     * by pair where host chains take part), `egress` holding each row's verdicts and `admits` all.
+     */
+    private readonly host: boolean,
+  ) {
+    this.J = classOf.length;
+    this.egress = Array.from({ length: this.J }, () => emptyBits(this.J));
+    this.admits = Array.from({ length: this.J }, () => (host ? notBits(emptyBits(this.J), this.J) : emptyBits(this.J)));
+  }
+
+  /** Walks every class for `probe`; both matrices are rebuilt where a walk changed. */
+  walkAll(probe: Probe): void {
+    if (this.host) {
+      const reach = reachabilityOf(this.walker, probe);
+      for (let c = 0; c < this.walker.size; c++) {
+        if (this.joints[c]!.length === 0) continue;
+        const row = this.overJoint(reach.allowedFrom(c));
+        for (const f of this.joints[c]!) this.egress[f] = row;
+      }
+      return;
+    }
+    if (this.E.length === 0) {
+      const walk = this.walker.probe(probe);
+      for (let c = 0; c < this.walker.size; c++) {
+        this.E[c] = this.walker.egress(c, walk);
+        this.I[c] = this.walker.ingress(c, walk);
+      }
+      for (let c = 0; c < this.walker.size; c++) this.setEgress(c);
+      // Ingress of each joint column over the joint rows, then transposed into `admits`.
+      const columns = this.classOf.map((c) => this.overJoint(this.I[c]));
+      const admits = transposeBits(columns, this.J);
+      for (let f = 0; f < this.J; f++) this.admits[f] = admits[f]!;
+      return;
+    }
+    const every = Array.from({ length: this.walker.size }, (_, c) => c);
+    this.walkAgain(probe, every, every, new Set(), new Set());
+  }
+
+  /**
+   * Walks again, for the probe at the next port, the classes whose walks may change there; adds
+   * the joint rows whose egress changed to `rows` and the words of the joint columns whose
+   * ingress changed to `columnWords`.
+   */
+  walkAt(probe: Probe, rows: Set<number>, columnWords: Set<number>): void {
+    const port = probe.dstPort!;
+    this.walkAgain(probe, this.walker.changesAt("egress", probe.protocol, port), this.walker.changesAt("ingress", probe.protocol, port), rows, columnWords);
+  }
+
+  private walkAgain(probe: Probe, egress: readonly number[], ingress: readonly number[], rows: Set<number>, columnWords: Set<number>): void {
+    const walk = this.walker.probe(probe);
+    for (const c of egress) {
+      const bits = this.walker.egress(c, walk);
+      if (bits === this.E[c] || sameBits(bits, this.E[c])) continue;
+      this.E[c] = bits;
+      this.setEgress(c);
+      for (const f of this.joints[c]!) rows.add(f);
+    }
+    for (const c of ingress) {
+      const bits = this.walker.ingress(c, walk);
+      if (bits === this.I[c] || sameBits(bits, this.I[c])) continue;
+      this.I[c] = bits;
+      for (const t of this.joints[c]!) {
+        columnWords.add(t >>> 5);
+        const word = t >>> 5;
+        const bit = 1 << (t & 31);
+        for (let f = 0; f < this.J; f++) {
+          const admits = this.admits[f]!;
+          if (bits === undefined || hasBit(bits, this.classOf[f]!)) admits[word]! |= bit;
+          else admits[word]! &= ~bit;
+        }
+      }
+    }
+  }
+
+  private setEgress(c: number): void {
+    const row = this.overJoint(this.E[c]);
+    for (const f of this.joints[c]!) this.egress[f] = row;
+  }
+
+  /** A set of this side's classes (undefined: all) as the set of their joint classes. */
+  private overJoint(bits: Bits | undefined): Uint32Array {
+    const out = emptyBits(this.J);
+    for (let j = 0; j < this.J; j++) {
+      const c = this.classOf[j]!;
+      if (bits === undefined || ((bits[c >>> 5]! >>> (c & 31)) & 1) !== 0) out[j >>> 5]! |= 1 << (j & 31);
+    }
+    return out;
+  }
+}
+
+function sameBits(a: Bits | undefined, b: Bits | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  for (let w = 0; w < a.length; w++) if (a[w] !== b[w]) return false;
+  return true;
 }
 
 function compare(a: string | number, b: string | number): number {

@@ -1,9 +1,29 @@
 /**
  * Resolves what selectors can match: workload endpoints (pods, Calico v3 and v1 workload
- * endpoints), host endpoints and network sets, with their effective labels; and the profiles,
- * including the implicit ones Calico derives from namespaces and service accounts.
+ * endpoints, and workloads from their manifests), host endpoints and network sets, with their
+ * effective labels; and the profiles, including the implicit ones Calico derives from namespaces
+ * and service accounts.
+ *
+ * Workloads (Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs, CronJobs) are endpoints as
+ * netpol-analyzer makes them (docs/connlist_output.md: connections are between workloads and
+ * external IP blocks): one per workload, labelled as its pods would be (the pod template's labels,
+ * the namespace, the service account), with the template's named ports, and no address. So no
+ * CIDR (a Calico rule's nets, a Kubernetes ipBlock, a cluster policy's networks, a network set) and
+ * no service address contains a workload: a rule that needs one does not match it, a notNets rule
+ * does. In the cluster its pods get addresses from the pool, which such rules may well contain;
+ * the audit of a repository cannot know them. A workload is local on every node (its pods may run
+ * on any), and its pods are on the host network or it has no pod template: no endpoint.
+ *
+ * No double counting: a workload is left out when something in the input stands for it:
+ * - its controller (`ownerReferences` with `controller: true`) is a workload of the input (a
+ *   Deployment's ReplicaSet, a CronJob's Job): the owner represents it;
+ * - pods it controls are in the input and are endpoints (directly, through a ReplicaSet or Job of
+ *   the input, or through a ReplicaSet named `<deployment>-<pod-template-hash>` as the Deployment
+ *   controller names them): the pods, with their real addresses, are exact where the workload is
+ *   not, and `compile` programs them. So an export of a running cluster audits as it did before
+ *   workloads were read, and a repository of manifests audits its workloads.
  */
-import type { Labels, Model, NamedPort, Rule } from "../model/types.js";
+import type { Labels, Model, NamedPort, Rule, Workload } from "../model/types.js";
 import type { Cidr } from "./addresses.js";
 import { parseCidr } from "./addresses.js";
 import {
@@ -125,8 +145,29 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
 
   const workloads: Draft[] = [];
   const others: Draft[] = [];
+  const represented = representedWorkloads(model);
   for (const r of model.resources) {
     switch (r.kind) {
+      case "Workload": {
+        const ns = r.metadata.namespace ?? "default";
+        const id = workloadId(r);
+        if (r.templatePath === undefined || r.hostNetwork || represented.has(id)) break;
+        const sa = r.serviceAccountName;
+        workloads.push({
+          kind: "Workload",
+          id,
+          namespace: ns,
+          own: { ...withoutReserved(r.podLabels), [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: K8S_ORCHESTRATOR, [SERVICE_ACCOUNT_LABEL]: sa },
+          nets: [],
+          ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
+          profiles: [ensureNamespace(ns), ensureServiceAccount(ns, sa)],
+          workload: true,
+          local: true,
+          // Not a real interface (a workload has many pods): a `cali` name, as its pods' are.
+          iface: podInterfaceName(ns, `${r.workloadKind}/${r.metadata.name}`),
+        });
+        break;
+      }
       case "Pod": {
         // A finished pod (Succeeded, Failed) is no endpoint: its address may already be reused.
         if (r.hostNetwork || r.ips.length === 0 || r.finished) break;
@@ -256,6 +297,46 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
     ...(d.host !== undefined ? { host: d.host } : {}),
   }));
   return { members, profiles };
+}
+
+/** A workload's member id: `Deployment/shop/web`. */
+export function workloadId(r: Workload): string {
+  return `${r.workloadKind}/${r.metadata.namespace ?? "default"}/${r.metadata.name}`;
+}
+
+/**
+ * The workloads (by `workloadId`) that something else in the input stands for (see the module
+ * comment): those controlled by a workload of the input, and those whose pods are endpoints.
+ */
+function representedWorkloads(model: Model): Set<string> {
+  const out = new Set<string>();
+  const loaded = new Set<string>();
+  /** Workload id -> its controller's id. */
+  const ownerOf = new Map<string, string>();
+  for (const r of model.resources) {
+    if (r.kind !== "Workload") continue;
+    const id = workloadId(r);
+    loaded.add(id);
+    if (r.owner) ownerOf.set(id, `${r.owner.kind}/${r.metadata.namespace ?? "default"}/${r.owner.name}`);
+  }
+  if (loaded.size === 0) return out;
+  for (const [id, owner] of ownerOf) if (loaded.has(owner)) out.add(id);
+  for (const r of model.resources) {
+    if (r.kind !== "Pod" || !r.owner || r.hostNetwork || r.ips.length === 0 || r.finished) continue;
+    const ns = r.metadata.namespace ?? "default";
+    let id: string | undefined = `${r.owner.kind}/${ns}/${r.owner.name}`;
+    // A ReplicaSet not in the input: the Deployment controller names it `<deployment>-<pod-template-hash>`.
+    const hash = r.metadata.labels["pod-template-hash"];
+    if (r.owner.kind === "ReplicaSet" && !loaded.has(id) && hash !== undefined && r.owner.name.endsWith(`-${hash}`)) {
+      out.add(`Deployment/${ns}/${r.owner.name.slice(0, -hash.length - 1)}`);
+    }
+    // Up the chain of controllers (Pod -> ReplicaSet -> Deployment, Pod -> Job -> CronJob).
+    for (let depth = 0; id !== undefined && depth < 4; depth++) {
+      out.add(id);
+      id = ownerOf.get(id);
+    }
+  }
+  return out;
 }
 
 /** Profile labels, earlier profiles winning, overlaid by the member's own labels. */

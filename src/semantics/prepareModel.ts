@@ -14,7 +14,10 @@ import { indexServices } from "./services.js";
 import { prepareClusterPolicy } from "./prepareClusterPolicy.js";
 import { membershipCache, prepareCalicoRule, prepareK8sRule, type MembershipCache } from "./prepareRules.js";
 import type { Dataplane, Membership, Prepared, PreparedHost, PreparedMember, PreparedPolicy, PreparedProfile, PreparedTier } from "./types.js";
+import { cidrAddress } from "./addresses.js";
 import {
+  bindHostEndpoints,
+  type HostInterfaces,
   comparePolicyOrder,
   compareTierOrder,
   DEFAULT_TIER,
@@ -34,6 +37,11 @@ export interface PrepareOptions {
    * it in nftables (`ct status != dnat` cannot match a packet with no conntrack entry).
    */
   readonly dataplane?: Dataplane;
+  /**
+   * The node's interfaces and their addresses, as `CompileOptions.hostInterfaces`: host endpoints
+   * with only expectedIPs bind to the interfaces holding them. Absent: they bind to none.
+   */
+  readonly hostInterfaces?: HostInterfaces;
 }
 
 type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "ClusterNetworkPolicy" }>;
@@ -83,7 +91,7 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
     profiles,
     settings,
     hostEncapsulation: prepareHostEncapsulation(model, settings),
-    host: prepareHost(model, members, cache, tierDefs, options.node),
+    host: prepareHost(model, members, cache, tierDefs, options.node, options.hostInterfaces),
     dataplane: options.dataplane ?? "iptables",
   };
 }
@@ -110,11 +118,12 @@ function groupTiers(policies: readonly PreparedPolicy[], tierDefs: ReadonlyMap<s
 }
 
 /**
- * The node's host endpoints by interface: a named interface goes to the endpoint whose name sorts
- * first, `*` is the default for every other interface (felix/dataplane/linux/endpoint_mgr.go
- * `resolveHostEndpoints`); endpoints with only expectedIPs bind to interfaces by address at run
- * time and are left out, as the compiler leaves them out. Every policy is prepared again with its
- * selection over host endpoints, preDNAT and doNotTrack ones too.
+ * The node's host endpoints by interface, as Felix binds them (src/calico/hostEndpointBinding.ts,
+ * felix/dataplane/linux/endpoint_mgr.go `resolveHostEndpoints`): a named interface goes to the
+ * endpoint whose name sorts first, `*` is the default for every other interface; endpoints with
+ * only expectedIPs bind to the interfaces holding them when the node's interfaces are given, and
+ * to none otherwise, as in the compiler. Every policy is prepared again with its selection over
+ * host endpoints, preDNAT and doNotTrack ones too.
  */
 function prepareHost(
   model: Model,
@@ -122,22 +131,23 @@ function prepareHost(
   cache: ReturnType<typeof membershipCache>,
   tierDefs: ReadonlyMap<string, PreparedTier>,
   node: string | undefined,
+  interfaces: HostInterfaces | undefined,
 ): PreparedHost {
-  const named: Record<string, number> = {};
-  let all: number | undefined;
-  const nameOf = (i: number): string => members[i]!.id.slice(members[i]!.id.indexOf(":") + 1);
   const onNode = members.filter((m) => m.host !== undefined && (node === undefined || m.host.node === node));
-  const local = onNode.filter((m) => m.host!.iface !== undefined);
-  for (const m of local) {
-    const iface = m.host!.iface!;
-    if (iface === "*") {
-      if (all === undefined || m.id.slice(m.id.indexOf(":") + 1) < nameOf(all)) all = m.index;
-    } else if (!Object.hasOwn(named, iface) || m.id.slice(m.id.indexOf(":") + 1) < nameOf(named[iface]!)) {
-      named[iface] = m.index;
-    }
-  }
+  const binding = bindHostEndpoints(
+    onNode,
+    (m) => ({
+      name: m.id.slice(m.id.indexOf(":") + 1),
+      ...(m.host!.iface !== undefined ? { interfaceName: m.host!.iface } : {}),
+      expectedIPs: m.nets.map((c) => cidrAddress(c).text),
+    }),
+    interfaces,
+  );
+  // fromEntries defines own properties, so an interface called `__proto__` stays a key.
+  const named: Record<string, number> = Object.fromEntries([...binding.byIface].map(([iface, m]) => [iface, m.index]));
+  const all = binding.all?.index;
   const base = { named, ...(all !== undefined ? { all } : {}), local: onNode.map((m) => m.index) };
-  if (local.length === 0) return { ...base, tiers: [] };
+  if (binding.byIface.size === 0 && all === undefined) return { ...base, tiers: [] };
   // A policy's selection over host endpoints only (the membership cache indexes workloads).
   const selectsHosts = (selector: Selector): Membership => bitsWhere(members.length, (i) => members[i]!.host !== undefined && selectorMatches(selector, members[i]!.labels));
   const policies: PreparedPolicy[] = [];

@@ -4,10 +4,11 @@
  */
 import type { Protocol } from "../model/types.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
-import { classReachability, type Probe } from "./classReachability.js";
+import { ClassWalker, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Family, Prepared, PreparedMember } from "./types.js";
+import { isEndpointOf } from "./isEndpointOf.js";
 
 export interface MatrixPort {
   readonly port: number;
@@ -48,6 +49,13 @@ export interface CompactPortMatrix {
 export interface CompactMatrix {
   readonly family: Family;
   readonly endpoints: readonly string[];
+  /** The endpoints themselves, by the same positions (for grouping and filtering). */
+  readonly members: readonly PreparedMember[];
+  /**
+   * The equivalence class of each position (`EquivalenceClasses.classOf` of its member): flows
+   * between the same two classes get the same verdict by the same steps.
+   */
+  readonly classOf: Readonly<Int32Array>;
   readonly ports: readonly CompactPortMatrix[];
 }
 
@@ -59,18 +67,22 @@ export function compactReachability(prepared: Prepared, ports: readonly MatrixPo
   const localIds = options.local ? new Set(options.local) : undefined;
   const isLocal = (m: PreparedMember): boolean => (localIds ? localIds.has(m.id) : m.local);
   const classes = equivalenceClasses(prepared, family, options);
-  const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+  const endpoints = prepared.members.filter((m) => isEndpointOf(m, family));
   const classOf = Int32Array.from(endpoints, (m) => classes.classOf[m.index]!);
+  // One walker for every port: what does not depend on the probe is computed once.
+  const walker = new ClassWalker(prepared, classes, isLocal);
   return {
     family,
     endpoints: endpoints.map((m) => m.id),
+    members: endpoints,
+    classOf,
     ports: ports.map((p): CompactPortMatrix => {
       const protocol = protocolNumber(p.protocol);
       const probe: Probe =
         p.icmpType !== undefined
           ? { protocol, icmpType: p.icmpType, ...(p.icmpCode !== undefined ? { icmpCode: p.icmpCode } : {}), ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) }
           : { protocol, dstPort: p.port, ...(p.srcPort !== undefined ? { srcPort: p.srcPort } : {}) };
-      const reach = classReachability(prepared, classes, probe, isLocal);
+      const reach = reachabilityOf(walker, probe);
       const row = (from: number): Uint8Array => {
         const bits = reach.allowedFrom(classOf[from]!);
         const out = new Uint8Array(classOf.length);

@@ -43,6 +43,15 @@ export interface Flow {
   readonly dstPort?: number;
   readonly icmpType?: number;
   readonly icmpCode?: number;
+  /**
+   * kube-proxy's DNAT of the packet as it arrives at the node (nat PREROUTING: a node port or a
+   * service address sent to a pod): the destination after it, its port defaulting to `dstPort`.
+   * `dst`/`dstPort` stay the destination as sent, which raw and mangle (doNotTrack and preDNAT
+   * policy) see; filter sees this one. Only for traffic arriving at the node (the evaluator
+   * throws for the node's own), and void when untracked policy allows the packet (without a
+   * conntrack entry there is no NAT).
+   */
+  readonly dnat?: { readonly ip: string; readonly port?: number };
 }
 
 export type PolicyKind =
@@ -102,7 +111,8 @@ export interface DirectionResult {
 
 /** What one end of the flow turned out to be. */
 export interface PeerInfo {
-  readonly ip: string;
+  /** Absent for a workload (a Deployment, ... from its manifest), which has no address. */
+  readonly ip?: string;
   /** The workload endpoint owning the address, if any. */
   readonly endpoint?: string;
   /** Host endpoints and network sets containing the address (ids). */
@@ -140,6 +150,8 @@ export interface Verdict {
    * needs, and whether the host endpoint let it through (neighbourDiscovery.ts).
    */
   readonly neighbourDiscovery?: NeighbourDiscovery;
+  /** The flow was DNATed on arrival (`Flow.dnat`): its destination as sent (`dst` is the translated one). */
+  readonly dnatFrom?: PeerInfo;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -147,6 +159,8 @@ export interface Verdict {
 
 export type MemberKind =
   | "Pod"
+  /** A Deployment, StatefulSet, ... from its manifest: a workload endpoint without an address. */
+  | "Workload"
   | "WorkloadEndpoint"
   | "V1WorkloadEndpoint"
   | "HostEndpoint"
@@ -160,6 +174,7 @@ export interface PreparedMember {
   readonly kind: MemberKind;
   /**
    * Workload endpoints: `<namespace>/<name>` (pods, Calico WorkloadEndpoints),
+   * `<Kind>/<namespace>/<name>` (workloads: `Deployment/shop/web`),
    * `<orchestrator>/<workload>/<name>` (v1 workload endpoints, missing parts empty); a later
    * endpoint whose id is taken gets `#2`, `#3`… appended. Others: `<Kind>:<namespace>/<name>`
    * or `<Kind>:<name>`.
@@ -168,6 +183,7 @@ export interface PreparedMember {
   readonly namespace?: string;
   /** Effective labels: inherited profile labels (earlier profiles win) under the member's own. */
   readonly labels: Labels;
+  /** Empty for a workload (kind `Workload`): it has no address, and no CIDR contains it. */
   readonly nets: readonly Cidr[];
   readonly ports: readonly NamedPort[];
   readonly profiles: readonly string[];
@@ -333,7 +349,11 @@ export interface PreparedHost {
 
 /** A resolved flow end (internal). */
 export interface Peer {
-  readonly address: Address;
+  /**
+   * Absent for a workload (kind `Workload`), which has no address: no CIDR, network set or
+   * service address contains it (see `prepareMembers.ts`).
+   */
+  readonly address?: Address;
   /** The member owning the address, if any (a workload or host endpoint). */
   readonly member?: PreparedMember;
   /** Network sets (member indexes) whose nets contain the address. */

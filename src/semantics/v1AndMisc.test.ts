@@ -134,14 +134,14 @@ describe("reachabilityMatrix and formatVerdict", () => {
         "from 10.0.0.3 (prod/c)",
         "to   10.0.0.2 (prod/b)",
         "egress at prod/c: allow",
-        "  profile kns.prod rule 0 -> Allow",
+        "  namespace prod rule 0 -> Allow",
         "ingress at prod/b: deny",
         "  tier default: no rule decided -> tier default action Deny",
         "verdict: deny",
         "",
       ].join("\n"),
     );
-    expect(formatVerdict(verdict(p, "prod/a", "prod/b"))).toContain("tier default: K8sNetworkPolicy prod/b-from-a rule 0 (test.yaml: spec.ingress.0) -> Allow");
+    expect(formatVerdict(verdict(p, "prod/a", "prod/b"))).toContain("tier default: NetworkPolicy prod/b-from-a rule 0 (test.yaml: spec.ingress.0) -> Allow");
     expect(formatVerdict(verdict(prepareModel(m, { node: "elsewhere" }), "prod/a", "192.0.2.1"))).toContain("not policed on this node");
   });
 

@@ -49,6 +49,12 @@ describe.skipIf(!etcdAvailable())(SUITE, () => {
     const rev = all.revision;
     await client.put("/t/a/99", "later");
     expect((await client.rangePrefix("/t/a/", { revision: rev, pageSize: 4 })).kvs).toHaveLength(25);
+    // Page by page, handed over as they arrive and not kept.
+    const pages: string[][] = [];
+    const paged = await client.rangePrefix("/t/a/", { revision: rev, pageSize: 10, onPage: (kvs) => pages.push(kvs.map((k) => k.value)) });
+    expect(paged).toEqual({ revision: rev, kvs: [] });
+    expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
+    expect(pages.flat()).toEqual(all.kvs.map((k) => k.value));
     expect((await client.get("/t/b"))?.value).toBe("outside");
     expect(await client.delete("/t/b")).toBe(true);
     expect(await client.get("/t/b")).toBeUndefined();

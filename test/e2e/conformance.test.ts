@@ -29,6 +29,7 @@ describe.skipIf(!kernel || !pingAvailable())("conformance on a real kernel", () 
     }
     for (const step of result.steps) {
       if (step.evaluatorNote !== undefined) console.warn(`conformance ${name}: evaluator half skipped: ${step.evaluatorNote}`);
+      if (step.conntrackNote !== undefined) console.warn(`!!! conformance ${name} [${backend}]: SKIPPED a check: ${step.conntrackNote}`);
     }
     const report = result.steps.map((s) => s.report).filter((r) => r !== "").join("\n\n");
     expect(report, `\n${report}\n`).toBe("");

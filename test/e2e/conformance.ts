@@ -7,7 +7,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
+import { readHostInterfaces, spawnExec } from "../../src/apply/index.js";
 import { renderIptables, type OutputFile } from "../../src/backends/iptables/index.js";
+import type { HostInterfaces } from "../../src/calico/index.js";
 import { renderNftables } from "../../src/backends/nftables/index.js";
 import { readInputs } from "../../src/cli/readInputs.js";
 import { compileModel } from "../../src/compiler/compile.js";
@@ -15,11 +17,11 @@ import { formatDiagnostics } from "../../src/diagnostics/format.js";
 import { loadModel } from "../../src/model/loadModel.js";
 import type { Model } from "../../src/model/types.js";
 import { compareMatrices, formatMismatches, type Mismatch } from "./compareMatrices.js";
-import { expectedMatrices, parseExpected, type ExtraHost } from "./expected.js";
+import { expectedMatrices, parseExpected, type ConntrackCheck, type DnatRule, type ExtraHost } from "./expected.js";
 import { evaluatorMatrices, loadEvaluator } from "./evaluatorMatrices.js";
 import { iptablesTools, inNetns, run } from "./kernel.js";
-import { probeAll, startAgents, type PortSpec } from "./probe.js";
-import { createTopology, destroyTopology, type LocalEndpoint, type RemoteHost, type TopologySpec } from "./topology.js";
+import { portKey, probeAll, startAgents, type Family, type PortSpec } from "./probe.js";
+import { createTopology, destroyTopology, UPLINK, type Host, type LocalEndpoint, type RemoteHost, type TopologySpec } from "./topology.js";
 
 /** Root of the conformance cases. */
 export const CONFORMANCE_DIR = "fixtures/conformance";
@@ -94,11 +96,14 @@ export interface CompiledInputs {
   readonly files: readonly OutputFile[];
 }
 
-/** Compiles resource files exactly as `policyc compile --node <node>` does; throws on errors. */
-export function compileInputs(paths: readonly string[], node: string, backend: Backend = "iptables"): CompiledInputs {
+/**
+ * Compiles resource files exactly as `policyc compile --node <node>` does (with
+ * `--host-interface` for each of `hostInterfaces`); throws on errors.
+ */
+export function compileInputs(paths: readonly string[], node: string, backend: Backend = "iptables", hostInterfaces?: HostInterfaces): CompiledInputs {
   const read = readInputs(paths);
   const loaded = loadModel(read.files);
-  const compiled = compileModel(loaded.model, { node });
+  const compiled = compileModel(loaded.model, { node, ...(hostInterfaces ? { hostInterfaces } : {}) });
   const diagnostics = [...read.diagnostics, ...loaded.diagnostics, ...compiled.diagnostics];
   if (diagnostics.some((d) => d.severity === "error")) {
     const sources = Object.fromEntries(read.files.map((f) => [f.path, f.text]));
@@ -149,12 +154,87 @@ export async function flushFirewall(netns: string): Promise<void> {
   if (r.code !== 0) throw new Error(`flushing the firewall of ${netns} failed: ${r.stderr}`);
 }
 
+function hostById(hosts: readonly Host[], id: string, where: string): Host {
+  const h = hosts.find((x) => x.id === id);
+  if (!h) throw new Error(`expected.yaml: ${where}: no host ${id}; hosts: ${hosts.map((x) => x.id).join(", ")}`);
+  return h;
+}
+
+const familyAddress = (h: Host, family: Family): string | undefined => (family === "v4" ? h.ipv4 : h.ipv6);
+
+/**
+ * Plants the case's kube-proxy-like DNAT rules in the node's nat PREROUTING, as kube-proxy would
+ * (its rules are not policyc's, so they come after policyc's are loaded): connections arriving on
+ * the uplink for `to`'s address and port go to `target`'s, in each family both have.
+ */
+export async function plantDnat(netns: string, dnat: readonly DnatRule[], hosts: readonly Host[]): Promise<void> {
+  const tools = iptablesTools();
+  for (const [i, d] of dnat.entries()) {
+    const to = hostById(hosts, d.to, `dnat.${i}.to`);
+    const target = hostById(hosts, d.target, `dnat.${i}.target`);
+    for (const family of ["v4", "v6"] as const) {
+      const dst = familyAddress(to, family);
+      const ip = familyAddress(target, family);
+      if (dst === undefined || ip === undefined) continue;
+      const tool = family === "v4" ? tools.iptables : tools.ip6tables;
+      const toDestination = family === "v4" ? `${ip}:${d.targetPort}` : `[${ip}]:${d.targetPort}`;
+      const args = ["-w", "-t", "nat", "-A", "PREROUTING", "-i", UPLINK, "-p", d.port.protocol, "-d", dst, "--dport", String(d.port.port), "-j", "DNAT", "--to-destination", toDestination];
+      const r = await inNetns(netns, tool, args);
+      if (r.code !== 0) throw new Error(`planting the DNAT rule ${tool} ${args.join(" ")} failed: ${r.stderr}`);
+    }
+  }
+}
+
+/** Whether `conntrack` (conntrack-tools) is installed: the `conntrack:` checks need it. */
+export async function conntrackAvailable(): Promise<boolean> {
+  return (await run("bash", ["-c", "command -v conntrack"])).code === 0;
+}
+
+/** The entries `conntrack -L` shows in `netns` for one original direction. */
+async function conntrackEntries(netns: string, family: Family, protocol: string, src: string, dst: string, port: { readonly sport?: number; readonly dport?: number }): Promise<string[]> {
+  const args = ["-L", "-f", family === "v4" ? "ipv4" : "ipv6", "-p", protocol, "--orig-src", src, "--orig-dst", dst];
+  if (port.sport !== undefined) args.push("--sport", String(port.sport));
+  if (port.dport !== undefined) args.push("--dport", String(port.dport));
+  const r = await inNetns(netns, "conntrack", args);
+  if (r.code !== 0) throw new Error(`conntrack ${args.join(" ")} failed in ${netns}: ${r.stderr}`);
+  return r.stdout.split("\n").filter((l) => l.trim() !== "");
+}
+
+/**
+ * Checks a step's `conntrack:` expectation against the node's conntrack table (after its probes):
+ * an untracked flow has no entry either way, a tracked one has one. Returns one line per mismatch.
+ */
+export async function checkConntrack(netns: string, check: ConntrackCheck, hosts: readonly Host[]): Promise<string[]> {
+  const out: string[] = [];
+  const each = [...check.untracked.map((f) => ({ f, tracked: false })), ...check.tracked.map((f) => ({ f, tracked: true }))];
+  for (const { f, tracked } of each) {
+    const from = hostById(hosts, f.from, `conntrack "${f.text}"`);
+    const to = hostById(hosts, f.to, `conntrack "${f.text}"`);
+    let families = 0;
+    for (const family of ["v4", "v6"] as const) {
+      const a = familyAddress(from, family);
+      const b = familyAddress(to, family);
+      if (a === undefined || b === undefined) continue;
+      families++;
+      const forward = await conntrackEntries(netns, family, f.port.protocol, a, b, { dport: f.port.port });
+      const reverse = tracked ? [] : await conntrackEntries(netns, family, f.port.protocol, b, a, { sport: f.port.port });
+      const what = `conntrack: ${f.from} -> ${f.to} ${portKey(f.port)} (${family})`;
+      if (tracked && forward.length === 0) out.push(`${what}: no entry, expected one (tracked)`);
+      if (!tracked && forward.length + reverse.length > 0) out.push(`${what}: expected no entry (untracked), found:\n  ${[...forward, ...reverse].join("\n  ")}`);
+    }
+    if (families === 0) throw new Error(`expected.yaml: conntrack "${f.text}": the two hosts share no address family`);
+  }
+  return out;
+}
+
 export interface StepResult {
   readonly name: string;
   readonly kernel: readonly Mismatch[];
   /** Undefined when the evaluator is not available yet (see `evaluatorNote`). */
   readonly evaluator?: readonly Mismatch[];
   readonly evaluatorNote?: string;
+  /** Why the step's `conntrack:` check did not run (conntrack missing). */
+  readonly conntrackNote?: string;
   /** The readable report of every mismatch, empty when there are none. */
   readonly report: string;
 }
@@ -180,7 +260,8 @@ function resourceFiles(dir: string): string[] {
 export async function runCase(dir: string, backend: Backend = "iptables"): Promise<CaseResult> {
   const started = Date.now();
   const expected = parseExpected(readFileSync(join(dir, "expected.yaml"), "utf8"));
-  const compiled = expected.steps.map((s) => compileInputs(s.inputs ? s.inputs.map((f) => join(dir, f)) : resourceFiles(dir), expected.node, backend));
+  const stepFiles = expected.steps.map((s) => (s.inputs ? s.inputs.map((f) => join(dir, f)) : resourceFiles(dir)));
+  let compiled = stepFiles.map((files) => compileInputs(files, expected.node, backend));
   const spec = topologyFor(compiled[0]!.model, expected.node, expected.hosts);
   for (const [i, c] of compiled.entries()) {
     const again = topologyFor(c.model, expected.node, expected.hosts);
@@ -190,7 +271,14 @@ export async function runCase(dir: string, backend: Backend = "iptables"): Promi
   const evaluator = await loadEvaluator();
   const topology = await createTopology(spec);
   const steps: StepResult[] = [];
+  let hostInterfaces: HostInterfaces | undefined;
   try {
+    if (expected.hostInterfaces === "kernel") {
+      // As apply and the agent do: the node's interfaces from the kernel, through apply's reader.
+      hostInterfaces = await readHostInterfaces(spawnExec({ prefix: ["ip", "netns", "exec", topology.node] }));
+      const read = hostInterfaces;
+      compiled = stepFiles.map((files) => compileInputs(files, expected.node, backend, read));
+    }
     const agents = await startAgents(topology, expected.ports);
     try {
       for (const [i, step] of expected.steps.entries()) {
@@ -203,17 +291,27 @@ export async function runCase(dir: string, backend: Backend = "iptables"): Promi
         }
         if (backend === "iptables") await loadIptablesOutput(topology.node, files);
         else await loadNftablesOutput(topology.node, files);
+        await plantDnat(topology.node, expected.dnat, topology.hosts);
         const want = expectedMatrices(step, topology.hosts, expected.ports);
         const kernelMatrix = await probeAll(topology, agents, expected.ports, PROBE_TIMEOUT_MS, want);
         const kernel = compareMatrices(kernelMatrix, want);
         const label = expected.steps.length > 1 ? `step "${step.name}": ` : "";
         const report = [formatMismatches(`${label}kernel vs expected`, kernelMatrix, want, kernel)];
+        let conntrackNote: string | undefined;
+        if (step.conntrack !== undefined) {
+          if (await conntrackAvailable()) report.push(...(await checkConntrack(topology.node, step.conntrack, topology.hosts)).map((l) => `${label}${l}`));
+          else conntrackNote = "conntrack (conntrack-tools) is not installed: the conntrack -L checks did not run";
+        }
         let evaluatorResult: Mismatch[] | undefined;
         let evaluatorNote: string | undefined;
         if (typeof evaluator === "string") evaluatorNote = evaluator;
         else {
           try {
-            const evalMatrix = evaluatorMatrices(evaluator, model, expected.node, topology.hosts, expected.ports, backend);
+            const evalMatrix = evaluatorMatrices(evaluator, model, expected.node, topology.hosts, expected.ports, {
+              dataplane: backend,
+              dnat: expected.dnat,
+              ...(hostInterfaces ? { hostInterfaces } : {}),
+            });
             evaluatorResult = compareMatrices(evalMatrix, want);
             report.push(formatMismatches(`${label}evaluator vs expected`, evalMatrix, want, evaluatorResult));
           } catch (e) {
@@ -227,6 +325,7 @@ export async function runCase(dir: string, backend: Backend = "iptables"): Promi
           kernel,
           ...(evaluatorResult !== undefined ? { evaluator: evaluatorResult } : {}),
           ...(evaluatorNote !== undefined ? { evaluatorNote } : {}),
+          ...(conntrackNote !== undefined ? { conntrackNote } : {}),
           report: report.filter((r) => r !== "").join("\n\n"),
         });
       }

@@ -17,6 +17,12 @@
  *     steps:                          # optional: policy updates, applied in order
  *       - {name: before, inputs: [pods.yaml, v1.yaml], allow: {...}}
  *       - {name: after,  inputs: [pods.yaml, v2.yaml], allow: {...}}
+ *     dnat:                           # optional: kube-proxy-like DNAT the harness plants
+ *       - {to: node/self, port: tcp/30080, target: web/front, targetPort: 80}
+ *     hostInterfaces: kernel          # optional: compile with the built node's interfaces
+ *     conntrack:                      # optional (also per step): `conntrack -L` after the probes
+ *       untracked: ["world/a -> node/self udp/8080"]   # no entry, either direction
+ *       tracked: ["world/a -> node/self tcp/22"]       # an entry
  *
  * A port key is a comma-separated list of ports (`tcp/80`, `udp/53`, `icmp`) or `*` for every
  * port, optionally followed by `@v4` or `@v6` to limit it to one family. A side of a line is a
@@ -44,12 +50,43 @@ export interface PairRule {
   readonly text: string;
 }
 
+/**
+ * A kube-proxy-like DNAT rule (nat PREROUTING): connections arriving on the uplink for `to`
+ * (a host id, usually the node) on `port` are sent to `target`'s address, port `targetPort`.
+ * The harness plants it after each step's rules (kube-proxy's rules are not policyc's), and the
+ * evaluator gets the same translation as `Flow.dnat` for the same probes.
+ */
+export interface DnatRule {
+  readonly to: string;
+  readonly port: PortSpec;
+  readonly target: string;
+  readonly targetPort: number;
+}
+
+/** One connection of a `conntrack:` check: `from -> to proto/port`. */
+export interface ConntrackFlow {
+  readonly from: string;
+  readonly to: string;
+  readonly port: PortSpec;
+  readonly text: string;
+}
+
+/**
+ * What `conntrack -L` in the node's netns must show after a step's probes: no entry in either
+ * direction for each `untracked` flow (doNotTrack), at least one for each `tracked` flow.
+ */
+export interface ConntrackCheck {
+  readonly untracked: readonly ConntrackFlow[];
+  readonly tracked: readonly ConntrackFlow[];
+}
+
 export interface ExpectedStep {
   readonly name: string;
   /** Resource files relative to the case directory; undefined means every resource file there. */
   readonly inputs?: readonly string[];
   readonly allow: readonly PairRule[];
   readonly deny: readonly PairRule[];
+  readonly conntrack?: ConntrackCheck;
 }
 
 export interface Expected {
@@ -57,10 +94,50 @@ export interface Expected {
   readonly ports: readonly PortSpec[];
   readonly hosts: readonly ExtraHost[];
   readonly steps: readonly ExpectedStep[];
+  readonly dnat: readonly DnatRule[];
+  /**
+   * `kernel`: compile (and evaluate) with the node's interfaces as apply reads them from the
+   * built node (`ip -j addr show` in its netns), for host endpoints bound by expectedIPs.
+   */
+  readonly hostInterfaces?: "kernel";
 }
 
-const topKeys = new Set(["description", "node", "ports", "hosts", "allow", "deny", "steps"]);
-const stepKeys = new Set(["name", "description", "inputs", "allow", "deny"]);
+const topKeys = new Set(["description", "node", "ports", "hosts", "allow", "deny", "steps", "dnat", "conntrack", "hostInterfaces"]);
+const stepKeys = new Set(["name", "description", "inputs", "allow", "deny", "conntrack"]);
+
+function parseConntrack(section: unknown, where: string): ConntrackCheck | undefined {
+  if (section === undefined) return undefined;
+  if (!isRecord(section)) throw new Error(`${where}: want a map with untracked and/or tracked lists`);
+  for (const k of Object.keys(section)) if (k !== "untracked" && k !== "tracked") throw new Error(`${where}: unknown key ${k}`);
+  const flows = (k: "untracked" | "tracked"): ConntrackFlow[] => {
+    const raw = section[k] ?? [];
+    if (!Array.isArray(raw)) throw new Error(`${where}.${k}: want a list of "from -> to proto/port" lines`);
+    return raw.map((line) => {
+      const m = typeof line === "string" ? /^\s*(\S+)\s*->\s*(\S+)\s+(\S+)\s*$/.exec(line) : null;
+      if (!m) throw new Error(`${where}.${k}: ${JSON.stringify(line)} is not a "from -> to proto/port" line`);
+      const port = parsePortKey(m[3]!);
+      if (port.protocol === "icmp") throw new Error(`${where}.${k}: ${JSON.stringify(line)}: want a TCP or UDP port`);
+      return { from: m[1]!, to: m[2]!, port, text: line as string };
+    });
+  };
+  return { untracked: flows("untracked"), tracked: flows("tracked") };
+}
+
+function parseDnat(section: unknown): DnatRule[] {
+  if (section === undefined) return [];
+  if (!Array.isArray(section)) throw new Error("expected.yaml: dnat must be a list");
+  return section.map((d, i) => {
+    const where = `expected.yaml: dnat.${i}`;
+    if (!isRecord(d)) throw new Error(`${where} must be a map`);
+    for (const k of Object.keys(d)) if (!["to", "port", "target", "targetPort"].includes(k)) throw new Error(`${where}: unknown key ${k}`);
+    const { to, port, target, targetPort } = d;
+    if (typeof to !== "string" || typeof target !== "string") throw new Error(`${where}: to and target must be host ids`);
+    if (typeof targetPort !== "number" || !Number.isInteger(targetPort) || targetPort < 1 || targetPort > 65535) throw new Error(`${where}: targetPort must be a port number`);
+    const spec = parsePortKey(String(port));
+    if (spec.protocol === "icmp") throw new Error(`${where}: port must be TCP or UDP`);
+    return { to, port: spec, target, targetPort };
+  });
+}
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
@@ -125,17 +202,23 @@ export function parseExpected(text: string): Expected {
       for (const k of Object.keys(s)) if (!stepKeys.has(k)) throw new Error(`expected.yaml: steps.${i}: unknown key ${k}`);
       const inputs = s["inputs"];
       if (!Array.isArray(inputs) || inputs.some((f) => typeof f !== "string")) throw new Error(`expected.yaml: steps.${i}.inputs must list files`);
+      const conntrack = parseConntrack(s["conntrack"], `steps.${i}.conntrack`);
       return {
         name: typeof s["name"] === "string" ? s["name"] : `step ${i + 1}`,
         inputs: inputs as string[],
         allow: parseRules(s["allow"], `steps.${i}.allow`),
         deny: parseRules(s["deny"], `steps.${i}.deny`),
+        ...(conntrack ? { conntrack } : {}),
       };
     });
+    if (doc["conntrack"] !== undefined) throw new Error("expected.yaml: with steps, conntrack goes inside each step");
   } else {
-    steps = [{ name: "all", allow: parseRules(doc["allow"], "allow"), deny: parseRules(doc["deny"], "deny") }];
+    const conntrack = parseConntrack(doc["conntrack"], "conntrack");
+    steps = [{ name: "all", allow: parseRules(doc["allow"], "allow"), deny: parseRules(doc["deny"], "deny"), ...(conntrack ? { conntrack } : {}) }];
   }
-  return { node, ports, hosts, steps };
+  const hostInterfaces = doc["hostInterfaces"];
+  if (hostInterfaces !== undefined && hostInterfaces !== "kernel") throw new Error("expected.yaml: hostInterfaces must be kernel when given");
+  return { node, ports, hosts, steps, dnat: parseDnat(doc["dnat"]), ...(hostInterfaces === "kernel" ? { hostInterfaces } : {}) };
 }
 
 function patternMatches(pattern: string, id: string): boolean {

@@ -60,7 +60,7 @@ async function runSeed(seed: number, backend: Backend): Promise<{ report: string
       try {
         if (backend === "iptables") await loadIptablesOutput(topology.node, files);
         else await loadNftablesOutput(topology.node, files);
-        const want = evaluatorMatrices(evaluator, model, FUZZ_NODE, topology.hosts, PORTS, backend);
+        const want = evaluatorMatrices(evaluator, model, FUZZ_NODE, topology.hosts, PORTS, { dataplane: backend });
         const got = await probeAll(topology, agents, PORTS, PROBE_TIMEOUT_MS, want);
         return { report: formatMismatches(`seed ${seed} [${backend}]: kernel vs evaluator`, got, want, compareMatrices(got, want)), yaml };
       } finally {

@@ -34,6 +34,7 @@ export const FEATURES = [
   "host endpoint",
   "host endpoint on a named interface",
   "all-interfaces host endpoint",
+  "host endpoint bound by address",
   "v1 host endpoint",
   "IP pool",
   "IPIP pool",
@@ -182,6 +183,7 @@ export function clusterFeatures(resources: readonly object[]): Set<Feature> {
         if (d.kind === "hostEndpoint") out.add("v1 host endpoint");
         has("host endpoint on a named interface", typeof spec["interfaceName"] === "string" && spec["interfaceName"] !== "*");
         has("all-interfaces host endpoint", spec["interfaceName"] === "*");
+        has("host endpoint bound by address", spec["interfaceName"] === undefined);
         break;
       case "projectcalico.org/v3/IPPool":
         out.add("IP pool");

@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { clusterArb, clusterYaml, flowsArb, FUZZ_NODE } from "./randomCluster.js";
+import { clusterArb, clusterYaml, flowsArb, FUZZ_NODE, HOST_V4, HOST_V6 } from "./randomCluster.js";
 import { compileYaml, disagreements, renderProblem } from "./differential.js";
 import { fuzzRuns, fuzzSeed } from "./settings.js";
 
@@ -22,7 +22,9 @@ describe("IR interpreter vs reference evaluator on random clusters", () => {
     fc.assert(
       fc.property(arb, ({ cluster, flows }) => {
         const yaml = clusterYaml(cluster);
-        const compiled = compileYaml(yaml, FUZZ_NODE);
+        // The node's uplink holds the host endpoint's addresses, so an endpoint without
+        // interfaceName binds to eth0 by address (and a named eth0 one finds its interface).
+        const compiled = compileYaml(yaml, FUZZ_NODE, cluster.hostEndpoint ? { eth0: [HOST_V4, HOST_V6] } : undefined);
         if (typeof compiled === "string") {
           invalid++;
           if (firstInvalid.length < 3) firstInvalid.push(`${compiled}\n${yaml}`);

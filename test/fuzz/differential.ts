@@ -6,6 +6,7 @@
  */
 import { renderIptables } from "../../src/backends/iptables/index.js";
 import { renderNftables } from "../../src/backends/nftables/index.js";
+import type { HostInterfaces } from "../../src/calico/index.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import type { Flow, Prepared } from "../../src/semantics/index.js";
 import { formatVerdict, evaluateFlow, prepareModel } from "../../src/semantics/index.js";
@@ -22,13 +23,17 @@ export interface Compiled {
   readonly prepared: Prepared;
 }
 
-/** Loads and compiles YAML text for `node`; returns the diagnostics text instead when it has errors. */
-export function compileYaml(text: string, node: string): Compiled | string {
+/**
+ * Loads and compiles YAML text for `node` (with the node's interfaces, when given, for host
+ * endpoints bound by address); returns the diagnostics text instead when it has errors.
+ */
+export function compileYaml(text: string, node: string, hostInterfaces?: HostInterfaces): Compiled | string {
   const loaded = loadModel([{ path: "fuzz.yaml", text }]);
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) return formatDiagnostics(errors, { "fuzz.yaml": text });
-  const { ir } = compileModel(loaded.model, { node });
-  return { model: loaded.model, ir, prepared: prepareModel(loaded.model, { node }) };
+  const options = { node, ...(hostInterfaces ? { hostInterfaces } : {}) };
+  const { ir } = compileModel(loaded.model, options);
+  return { model: loaded.model, ir, prepared: prepareModel(loaded.model, options) };
 }
 
 export interface Disagreement {

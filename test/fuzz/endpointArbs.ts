@@ -200,7 +200,8 @@ export const hostEndpointArb = (v1: boolean): fc.Arbitrary<object> =>
       v1: v1 ? fc.boolean() : fc.constant(false),
       ports: fc.boolean(),
       profiles: optional(fc.shuffledSubarray([V3_PROFILES[0], DEFAULT_ALLOW_PROFILE, V1_PROFILES[0]], { minLength: 1, maxLength: 2 })),
-      // The uplink by name, every interface, or none (bound by address at run time: no chains).
+      // The uplink by name, every interface, or none (bound by address: differential.test.ts
+      // gives the node's eth0 the endpoint's addresses).
       iface: fc.constantFrom<string | undefined>("eth0", "*", undefined),
     })
     .map((h) =>
@@ -295,3 +296,44 @@ export const nodesArb: fc.Arbitrary<object[]> = fc
           },
     ),
   );
+
+const WORKLOAD_KINDS = [
+  { apiVersion: "apps/v1", kind: "Deployment" },
+  { apiVersion: "apps/v1", kind: "StatefulSet" },
+  { apiVersion: "apps/v1", kind: "DaemonSet" },
+  { apiVersion: "apps/v1", kind: "ReplicaSet" },
+  { apiVersion: "batch/v1", kind: "Job" },
+  { apiVersion: "batch/v1", kind: "CronJob" },
+] as const;
+
+/**
+ * Workload i from its manifest (a Deployment, StatefulSet, ..., CronJob): a pod template with
+ * labels, container ports and a service account, and no address; now and then on the host
+ * network (then no endpoint). For the audit commands' property tests: compile never reads it.
+ */
+export const workloadArb = (i: number): fc.Arbitrary<object> =>
+  fc
+    .record({
+      c: common,
+      type: fc.constantFrom(...WORKLOAD_KINDS),
+      namespace: fc.constantFrom(...NAMESPACES),
+      serviceAccount: optional(fc.constantFrom(...SERVICE_ACCOUNTS)),
+      hostNetwork: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+    })
+    .map(({ c, type, namespace, serviceAccount, hostNetwork }) => {
+      const template = {
+        metadata: { labels: c.labels },
+        spec: compact({
+          serviceAccountName: serviceAccount,
+          hostNetwork: hostNetwork ? true : undefined,
+          containers: [{ name: "main", image: "x", ports: c.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: p.protocol })) }],
+        }),
+      };
+      const spec = type.kind === "CronJob" ? { schedule: "* * * * *", jobTemplate: { spec: { template } } } : { replicas: 2, template };
+      return { apiVersion: type.apiVersion, kind: type.kind, metadata: { name: `w${i}`, namespace }, spec };
+    });
+
+/** Up to three workloads, named apart. */
+export const workloadsArb: fc.Arbitrary<object[]> = fc
+  .integer({ min: 0, max: 3 })
+  .chain((n) => (n === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: n }, (_, i) => workloadArb(i)))));

@@ -1,5 +1,6 @@
 /**
- * The equivalence classes are exact: on the fuzzer's random clusters, every flow between
+ * The equivalence classes are exact: on the fuzzer's random clusters (with workloads from their
+ * manifests beside the pods and endpoints: endpoints without an address), every flow between
  * endpoints (and between an endpoint and an outside address) gets the same verdict, by the same
  * steps, as the flow between the representatives of the classes, with the ports and the outside
  * address replaced by the first of their intervals. Brute force over every pair of endpoints.
@@ -9,11 +10,12 @@ import { describe, expect, it } from "vitest";
 import { loadModel } from "../../src/model/loadModel.js";
 import { cidrAddress } from "../../src/semantics/addresses.js";
 import { addressInterval, equivalenceClasses, type EquivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
-import { compactReachability, evaluateFlow, prepareModel, type Flow, type FlowEnd, type MatrixPort, type Prepared, type Verdict } from "../../src/semantics/index.js";
+import { compactReachability, evaluateFlow, isEndpointOf, prepareModel, type Flow, type FlowEnd, type MatrixPort, type Prepared, type Verdict } from "../../src/semantics/index.js";
 import { matrixDifferences } from "../helpers/bruteMatrix.js";
 import { parseAddress } from "../../src/semantics/addresses.js";
 import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster, HOST_V4, HOST_V6, OUTSIDE_V4, OUTSIDE_V6 } from "./randomCluster.js";
 import { fuzzSeed } from "./settings.js";
+import { workloadsArb } from "./endpointArbs.js";
 
 /** What must not change within a class: the verdict and each direction's steps. */
 function decision(v: Verdict): string {
@@ -45,6 +47,11 @@ interface PodDoc {
   readonly status: { readonly podIPs: readonly { readonly ip: string }[] };
 }
 
+/** The cluster with workloads from their manifests added. */
+function withWorkloads(cluster: RandomCluster, workloads: readonly object[]): RandomCluster {
+  return { ...cluster, resources: [...cluster.resources, ...workloads] };
+}
+
 /**
  * The cluster with a copy of every pod (same namespace, labels, node, ports; its own name and
  * addresses), so that classes have more than one member: random endpoints alone rarely share
@@ -71,15 +78,16 @@ describe("equivalence classes", () => {
   it("give every flow the verdict of its representatives (random clusters, brute force)", { timeout: 300_000 }, () => {
     let flows = 0;
     let merged = 0;
+    let workloadFlows = 0;
     fc.assert(
-      fc.property(clusterArb(8, 6), fc.constantFrom(...PORTS), fc.constantFrom(40000, 53, 80), fc.constantFrom(6, 17, 132), (random, dstPort, srcPort, protocol) => {
-        const cluster = withCopies(random);
+      fc.property(clusterArb(8, 6), workloadsArb, fc.constantFrom(...PORTS), fc.constantFrom(40000, 53, 80), fc.constantFrom(6, 17, 132), (random, workloads, dstPort, srcPort, protocol) => {
+        const cluster = withWorkloads(withCopies(random), workloads);
         const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(cluster) }]);
         if (loaded.diagnostics.some((d) => d.severity === "error")) return;
         const prepared = prepareModel(loaded.model, { node: FUZZ_NODE });
         for (const family of [4, 6] as const) {
           const classes = equivalenceClasses(prepared, family);
-          const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+          const endpoints = prepared.members.filter((m) => isEndpointOf(m, family));
           merged += endpoints.length - classes.endpoints.length;
           const outside = family === 4 ? [...OUTSIDE_V4, HOST_V4] : [...OUTSIDE_V6, HOST_V6];
           const ends: FlowEnd[] = [...endpoints.map((m) => ({ endpoint: m.id })), ...outside.map((ip) => ({ ip }))];
@@ -103,6 +111,7 @@ describe("equivalence classes", () => {
               }
               expect(decision(evaluateFlow(prepared, rep)), `${JSON.stringify(flow)} vs ${JSON.stringify(rep)}\n${clusterYaml(cluster)}`).toBe(want);
               flows++;
+              if ([src, dst].some((e) => "endpoint" in e && prepared.members[prepared.memberIndexById[e.endpoint]!]!.kind === "Workload")) workloadFlows++;
             }
           }
         }
@@ -112,6 +121,8 @@ describe("equivalence classes", () => {
     expect(flows).toBeGreaterThan(1000);
     // The classes must actually merge endpoints somewhere, or the test proves little.
     expect(merged).toBeGreaterThan(0);
+    // Workloads must take part, or the test proves nothing about them.
+    expect(workloadFlows).toBeGreaterThan(100);
   });
 
   it("give the matrix every pair's verdict (classReachability against brute force)", { timeout: 300_000 }, () => {
@@ -121,8 +132,8 @@ describe("equivalence classes", () => {
       fc.record({ port: fc.constant(0), protocol: fc.constantFrom("ICMP", "ICMPv6" as const), icmpType: fc.constantFrom(8, 0, 128, 1), icmpCode: fc.constantFrom(0, 1) }),
     );
     fc.assert(
-      fc.property(clusterArb(8, 6), fc.array(probeArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, ports: MatrixPort[], everyLocal) => {
-        const cluster = withCopies(random);
+      fc.property(clusterArb(8, 6), workloadsArb, fc.array(probeArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, workloads, ports: MatrixPort[], everyLocal) => {
+        const cluster = withWorkloads(withCopies(random), workloads);
         const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(cluster) }]);
         if (loaded.diagnostics.some((d) => d.severity === "error")) return;
         const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });

@@ -88,6 +88,29 @@ const networkSetArb: fc.Arbitrary<object> = fc
     spec: { nets: s.nets },
   }));
 
+/**
+ * FelixConfiguration, global or per node (this one or another): fields that leave the node's
+ * settings at Felix's defaults (an unsupported field, a default spelled out), which the
+ * incremental compiler keeps incremental, and fields that change them, which make it compile in
+ * full (createCompiler.ts `settingsNeedFullCompile`).
+ */
+const felixConfigurationArb: fc.Arbitrary<object> = fc
+  .record({
+    name: fc.constantFrom("default", `node.${FUZZ_NODE}`, `node.${REMOTE_NODE}`),
+    spec: fc.constantFrom<Record<string, unknown>>(
+      {},
+      { logSeverityScreen: "Info" },
+      { defaultEndpointToHostAction: "Drop", iptablesMarkMask: 0xffff0000, logPrefix: "calico-packet" },
+      { failsafeInboundHostPorts: [{ protocol: "TCP", port: 22 }, { protocol: "UDP", port: 68 }, { protocol: "TCP", port: 179 }, { protocol: "TCP", port: 2379 }, { protocol: "TCP", port: 2380 }, { protocol: "TCP", port: 5473 }, { protocol: "TCP", port: 6443 }, { protocol: "TCP", port: 6666 }, { protocol: "TCP", port: 6667 }] },
+      { defaultEndpointToHostAction: "Accept" },
+      { vxlanPort: 4790 },
+      { logPrefix: "policy %n" },
+      { iptablesMarkMask: 0xff00 },
+      { vxlanEnabled: true },
+    ),
+  })
+  .map((c) => ({ apiVersion: "projectcalico.org/v3", kind: "FelixConfiguration", metadata: { name: c.name }, spec: c.spec }));
+
 /** Namespace labels, as namespace selectors read them. */
 const teamArb: fc.Arbitrary<Record<string, string>> = optional(fc.constantFrom("x", "y")).map((team): Record<string, string> => (team !== undefined ? { team } : {}));
 
@@ -105,7 +128,7 @@ export const recipeArb: fc.Arbitrary<Recipe> = fc.oneof(
   { weight: 6, arbitrary: upsert(endpointIndex.chain((i) => podArb(i).map((e) => e.resource))) },
   { weight: 6, arbitrary: fc.record({ op: fc.constant("relabel" as const), kind: fc.constant("Pod"), pick: fc.nat(), labels: labelsArb }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant("movePod" as const), pick: fc.nat() }) },
-  { weight: 6, arbitrary: fc.record({ op: fc.constant("delete" as const), kind: fc.constantFrom<string | undefined>("Pod", "NetworkPolicy", "GlobalNetworkPolicy", "ClusterNetworkPolicy", "AdminNetworkPolicy", undefined), pick: fc.nat() }) },
+  { weight: 6, arbitrary: fc.record({ op: fc.constant("delete" as const), kind: fc.constantFrom<string | undefined>("Pod", "NetworkPolicy", "GlobalNetworkPolicy", "ClusterNetworkPolicy", "AdminNetworkPolicy", "FelixConfiguration", undefined), pick: fc.nat() }) },
   { weight: 3, arbitrary: upsert(namespaceArb) },
   { weight: 2, arbitrary: fc.record({ op: fc.constant("relabel" as const), kind: fc.constant("Namespace"), pick: fc.nat(), labels: teamArb }) },
   { weight: 3, arbitrary: upsert(k8sPolicyArb) },
@@ -120,6 +143,7 @@ export const recipeArb: fc.Arbitrary<Recipe> = fc.oneof(
   { weight: 1, arbitrary: upsert(fc.constantFrom(...V1_PROFILES).chain(v1ProfileArb)) },
   { weight: 1, arbitrary: upsert(serviceAccountsArb.filter((sas) => sas.length > 0).map((sas) => sas[0]!)) },
   { weight: 1, arbitrary: upsert(hostEndpointArb(true)) },
+  { weight: 1, arbitrary: upsert(felixConfigurationArb) },
   { weight: 2, arbitrary: upsert(endpointIndex.chain((i) => wepArb(i).map((e) => e.resource))) },
   { weight: 1, arbitrary: upsert(endpointIndex.chain((i) => v1WepArb(i).map((e) => e.resource))) },
 );

@@ -6,10 +6,11 @@
  * Skipped (loudly) without root and the tools.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { apply, noLock, spawnExec, type ApplyOptions } from "../../src/apply/index.js";
+import { apply, noLock, spawnExec } from "../../src/apply/index.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import { loadModel } from "../../src/model/loadModel.js";
 import { createNetns, destroyNetns, kernelAvailable, runInNetnsOk, warnIfKernelUnavailable } from "../helpers/netns.js";
+import { APPLY_BACKENDS } from "../helpers/applyBackends.js";
 
 const SUITE = "apply of IP pools' NAT and encapsulation rules (test/kernel/applyPools.test.ts)";
 warnIfKernelUnavailable(SUITE);
@@ -37,14 +38,9 @@ afterEach(() => {
   for (const ns of namespaces.splice(0)) destroyNetns(ns);
 });
 
-const backends: readonly (readonly [string, Partial<ApplyOptions>])[] = [
-  ["iptables-nft", { backendMode: "nft" }],
-  ["iptables-legacy", { backendMode: "legacy" }],
-  ["nftables", { backend: "nftables" }],
-];
 
 describe.skipIf(!kernelAvailable())(SUITE, () => {
-  for (const [name, extra] of backends) {
+  for (const [name, extra] of APPLY_BACKENDS) {
     it(name, async () => {
       const ns = createNetns();
       namespaces.push(ns);

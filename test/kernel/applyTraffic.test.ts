@@ -6,7 +6,7 @@
  * without root and the tools.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apply, noLock, spawnExec, type ApplyOptions } from "../../src/apply/index.js";
+import { apply, noLock, spawnExec } from "../../src/apply/index.js";
 import { readInputs } from "../../src/cli/readInputs.js";
 import { compileModel } from "../../src/compiler/compile.js";
 import { loadModel } from "../../src/model/loadModel.js";
@@ -14,6 +14,7 @@ import { topologyFor } from "../e2e/conformance.js";
 import { kernelAvailable, warnKernelSkipped } from "../e2e/kernel.js";
 import { startAgents, type Agents, type PortSpec } from "../e2e/probe.js";
 import { createTopology, destroyTopology, type Host, type Topology } from "../e2e/topology.js";
+import { APPLY_BACKENDS } from "../helpers/applyBackends.js";
 
 const SUITE = "apply A/B/A with traffic probes (test/kernel/applyTraffic.test.ts)";
 if (!kernelAvailable()) warnKernelSkipped(SUITE);
@@ -59,14 +60,9 @@ async function probe(topology: Topology, agents: Agents): Promise<boolean[]> {
   );
 }
 
-const backends: readonly (readonly [string, Partial<ApplyOptions>])[] = [
-  ["iptables-nft", { backendMode: "nft" }],
-  ["iptables-legacy", { backendMode: "legacy" }],
-  ["nftables", { backend: "nftables" }],
-];
 
 describe.skipIf(!kernelAvailable())(SUITE, () => {
-  for (const [name, extra] of backends) {
+  for (const [name, extra] of APPLY_BACKENDS) {
     describe(name, () => {
       let topology: Topology | undefined;
       let agents: Agents | undefined;

@@ -30,15 +30,18 @@
  * Resources are validated model resources (loadModel / loadModelFromObjects); a resource replaces
  * the one of the same key (resourceKey.ts), as the cluster has it.
  *
- * The host side (Felix settings from FelixConfiguration, host endpoints and their policy) is not
- * maintained incrementally: while the store holds a resource of it (`needsFullCompile`), every
- * update compiles the whole model (`compileModel`) and diffs the IR; the incremental state is
- * kept up to date all the same, for when the last such resource goes.
+ * The host side (host endpoints and their policy, and Felix settings other than the defaults) is
+ * not maintained incrementally: while the store holds a host endpoint of the node
+ * (`needsFullCompile`) or FelixConfigurations that change the node's settings
+ * (`settingsNeedFullCompile`), every update compiles the whole model (`compileModel`) and diffs
+ * the IR; the incremental state is kept up to date all the same, for when the last such resource
+ * goes. A FelixConfiguration that leaves the node's settings at the defaults is incremental.
  */
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Model, Resource, Rule as CalicoRule, Origin } from "../../model/types.js";
 import { resourceKey, type ResourceRef } from "../../model/resourceKey.js";
-import { definedTier, FELIX_DEFAULTS, implicitTier, undefinedTier, type TierFacts } from "../../calico/index.js";
+import { nodeFelixSettings } from "../../model/felixSettings.js";
+import { definedTier, FELIX_DEFAULTS, implicitTier, undefinedTier, type HostInterfaces, type TierFacts } from "../../calico/index.js";
 import { compileModel, type CompileOptions } from "../compile.js";
 import { compileDiagnostics, type NamedPortUse, type ServiceUse } from "../compileDiagnostics.js";
 import type { EndpointInfo, PodBase, PortLists } from "../endpoints.js";
@@ -83,6 +86,13 @@ export interface IncrementalCompiler {
   update(changes: Iterable<ModelChange>): UpdateResult;
   /** Makes the model exactly `model`: its resources upserted, every other one deleted. */
   load(model: Model): UpdateResult;
+  /** Whether a host endpoint of the node is bound by address only (it needs the node's interfaces). */
+  readonly needsHostInterfaces: boolean;
+  /**
+   * The node's interfaces from the next update on (`CompileOptions.hostInterfaces`). Only host
+   * endpoints use them, and their models are compiled whole, so nothing else is recomputed.
+   */
+  setHostInterfaces(interfaces: HostInterfaces | undefined): void;
 }
 
 /** What lowering a policy or profile chain found, for the diagnostics. */
@@ -94,12 +104,34 @@ interface ChainUses {
 const DIRECTIONS: readonly PolicyDirection[] = ["ingress", "egress"];
 
 /**
- * A resource of the host side, which the incremental compiler leaves to a full compile: Felix
- * settings, and the node's host endpoints (`node` undefined: every one).
+ * A resource of the host side, which the incremental compiler leaves to a full compile: the
+ * node's host endpoints (`node` undefined: every one). FelixConfiguration forces one only while
+ * the node's resolved settings differ from Felix's defaults (`settingsNeedFullCompile`).
  */
 export function needsFullCompile(r: Resource, node: string | undefined): boolean {
-  if (r.kind === "HostEndpoint" || r.kind === "V1HostEndpoint") return node === undefined || r.node === node;
-  return r.kind === "FelixConfiguration";
+  return (r.kind === "HostEndpoint" || r.kind === "V1HostEndpoint") && (node === undefined || r.node === node);
+}
+
+/** Structural equality of plain data (an undefined property is an absent one). */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  const kx = Object.keys(x).filter((k) => x[k] !== undefined);
+  const ky = Object.keys(y).filter((k) => y[k] !== undefined);
+  return kx.length === ky.length && kx.every((k) => Object.hasOwn(y, k) && sameData(x[k], y[k]));
+}
+
+/**
+ * Whether the FelixConfigurations held make the node's settings differ from Felix's defaults,
+ * which the incremental state is built with (marks, static chains, the workload chains' VXLAN
+ * port, log prefixes, the host side's encapsulation). Most clusters have a `default`
+ * configuration that sets none of the fields that shape the ruleset (log levels, reporting
+ * intervals): it leaves the settings at the defaults, and changes stay incremental.
+ */
+export function settingsNeedFullCompile(configs: Iterable<Resource>, node: string | undefined): boolean {
+  return !sameData(nodeFelixSettings(configs, node), FELIX_DEFAULTS);
 }
 const FAMILIES: readonly Family[] = [4, 6];
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
@@ -531,6 +563,9 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     if (old === now) return;
     if (now && needsFullCompile(now, node)) fullKeys.add(key);
     else fullKeys.delete(key);
+    if (now?.kind === "FelixConfiguration" || old?.kind === "FelixConfiguration") settingsDirty = true;
+    if (now?.kind === "FelixConfiguration") felixConfigs.set(key, now);
+    else felixConfigs.delete(key);
     if (now) store.set(key, now);
     else store.delete(key);
     applyChange(key, old, now);
@@ -538,6 +573,12 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
 
   /** Keys of the host-side resources held (`needsFullCompile`); the IR given out last. */
   const fullKeys = new Set<string>();
+  /** The options of the full compiles: `options` with the interfaces last set. */
+  let fullOptions = options;
+  /** FelixConfigurations by key, and whether the node's settings differ from the defaults. */
+  const felixConfigs = new Map<string, Resource>();
+  let settingsDirty = false;
+  let settingsFull = false;
   let given: UpdateResult | undefined;
   let givenFull = false;
 
@@ -546,8 +587,12 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     settleMembers();
     settleChains();
     const delta = settleIr();
-    if (fullKeys.size > 0) {
-      const full = compileModel({ resources: [...store.values()] }, options);
+    if (settingsDirty) {
+      settingsFull = felixConfigs.size > 0 && settingsNeedFullCompile(felixConfigs.values(), node);
+      settingsDirty = false;
+    }
+    if (fullKeys.size > 0 || settingsFull) {
+      const full = compileModel({ resources: [...store.values()] }, fullOptions);
       given = { ir: full.ir, delta: diffIr(given?.ir ?? full.ir, full.ir), diagnostics: full.diagnostics };
       givenFull = true;
       return given;
@@ -577,6 +622,17 @@ export function createCompiler(options: CompileOptions = {}): IncrementalCompile
     },
     get model() {
       return { resources: [...store.values()] };
+    },
+    get needsHostInterfaces() {
+      for (const key of fullKeys) {
+        const r = store.get(key);
+        if ((r?.kind === "HostEndpoint" || r?.kind === "V1HostEndpoint") && r.interfaceName === undefined) return true;
+      }
+      return false;
+    },
+    setHostInterfaces(interfaces) {
+      const { hostInterfaces: _, ...rest } = options;
+      fullOptions = interfaces === undefined ? rest : { ...rest, hostInterfaces: interfaces };
     },
     update,
     load(model) {

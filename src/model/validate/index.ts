@@ -18,6 +18,8 @@ import { sharedBuildState, type SharedBuildState } from "./build/context.js";
 export { sharedBuildState, type SharedBuildState };
 import { note, warning } from "../../diagnostics/diagnostic.js";
 import { assertNever } from "../../diagnostics/assertNever.js";
+import type { Span } from "../../diagnostics/span.js";
+import { INVARIANT_API_VERSION, type Invariant } from "../invariants.js";
 
 export interface ValidateResult {
   readonly model: Model;
@@ -53,6 +55,7 @@ export function documentValidator(files: readonly SourceFile[], options: Validat
   const diagnostics: Diagnostic[] = [];
   const candidates: Resource[] = [];
   const skipped: SkippedDocument[] = [];
+  const invariants: NonNullable<ReturnType<typeof validateDocument>["invariant"]>[] = [];
   let skippedByRequest = 0;
   return {
     add(doc) {
@@ -60,11 +63,12 @@ export function documentValidator(files: readonly SourceFile[], options: Validat
       for (const d of result.diagnostics) diagnostics.push(d);
       if (result.resource) candidates.push(result.resource);
       if (result.skipped) skipped.push(result.skipped);
+      if (result.invariant) invariants.push(result.invariant);
       if (result.skippedByRequest) skippedByRequest++;
     },
     count: () => candidates.length,
     finish() {
-      diagnostics.push(...reportSkipped(skipped));
+      diagnostics.push(...reportSkipped(skipped), ...reportInvariants(invariants));
       const rejected = new Set<number>();
       for (const rule of modelRules) {
         rule.check(candidates, (d, i) => {
@@ -72,7 +76,9 @@ export function documentValidator(files: readonly SourceFile[], options: Validat
           if (d.severity === "error") rejected.add(i);
         });
       }
-      return { model: { resources: candidates.filter((_, i) => !rejected.has(i)) }, diagnostics, skipped: skipped.length + skippedByRequest };
+      const resources = candidates.filter((_, i) => !rejected.has(i));
+      const model: Model = invariants.length > 0 ? { resources, invariants: invariants.map((x) => x.invariant) } : { resources };
+      return { model, diagnostics, skipped: skipped.length + skippedByRequest };
     },
   };
 }
@@ -90,9 +96,21 @@ export function validateAlone(doc: LoadedDocument, shared: SharedBuildState, opt
 }
 
 /**
+ * One note per invariant kind, at the first: invariants are validated by every command but only
+ * `policyc verify` reads them (never compiled); saying so keeps them from being ignored in silence.
+ */
+function reportInvariants(found: readonly { readonly invariant: Invariant; readonly at: () => Span }[]): Diagnostic[] {
+  const byKind = new Map<string, (typeof found)[number][]>();
+  for (const f of found) byKind.set(f.invariant.kind, [...(byKind.get(f.invariant.kind) ?? []), f]);
+  return [...byKind].map(([kind, list]) =>
+    note("invariant-not-compiled", `${list.length === 1 ? "1 invariant" : `${list.length} invariants`} of ${INVARIANT_API_VERSION} ${kind}: checked by policyc verify, not compiled`, list[0]!.at()),
+  );
+}
+
+/**
  * Diagnostics for the documents of kinds policyc does not compile. A kind that enforces policy
  * (or shapes Felix's ruleset) is reported at every document: the result of compiling without it
- * is not what the cluster enforces. Kinds unrelated to policy (a Deployment in the same
+ * is not what the cluster enforces. Kinds unrelated to policy (a ConfigMap in the same
  * repository) get one note per kind, at the first document, with the count.
  */
 function reportSkipped(skipped: readonly SkippedDocument[]): Diagnostic[] {

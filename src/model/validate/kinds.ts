@@ -18,6 +18,10 @@ import * as s1 from "./schemas/calicoV1.js";
 import * as cnp from "./build/clusterPolicy.js";
 import * as sc from "./schemas/clusterPolicy.js";
 import { fromCrdV1 } from "./crdV1.js";
+import type { Invariant } from "../invariants.js";
+import { INVARIANT_API_VERSION, invariantKinds, type InvariantKind } from "../invariants.js";
+import * as inv from "./build/invariant.js";
+import * as si from "./schemas/invariant.js";
 
 /**
  * Who decodes the kind in a real cluster, which decides how a number in a string field is read
@@ -36,16 +40,24 @@ export interface KindHandler {
   readonly namespaced: boolean;
 }
 
+/** How to validate and build one invariant kind (model/invariants.ts). */
+export interface InvariantHandler {
+  readonly schema: z.ZodType;
+  readonly build: (ctx: BuildContext, data: unknown) => Invariant | undefined;
+}
+
 /** What a document's kind means to policyc. */
 export type KindClass =
   | { readonly class: "compiled"; readonly handler: KindHandler }
+  /** One of policyc's invariants: validated, kept for `policyc verify`, never compiled. */
+  | { readonly class: "invariant"; readonly handler: InvariantHandler }
   /** A Calico staged policy: Felix only reports what it would do (flow logs); nothing is enforced. */
   | { readonly class: "staged" }
   /** A kind that enforces policy in some cluster, which policyc does not compile. */
   | { readonly class: "uncompiled-policy"; readonly why: string }
   /** A Calico kind that shapes the dataplane, which policyc does not read yet. */
   | { readonly class: "unsupported"; readonly why: string }
-  /** Anything else (Deployments, Services, ConfigMaps, CRDs, ...): nothing to do with policy. */
+  /** Anything else (Services, ConfigMaps, CRDs, ...): nothing to do with policy. */
   | { readonly class: "other" };
 
 function handler<S extends z.ZodType>(
@@ -85,6 +97,13 @@ const handlers: Readonly<Record<string, KindHandler>> = {
   "policy.networking.k8s.io/v1alpha1/BaselineAdminNetworkPolicy": handler(sc.baselineAdminNetworkPolicySchema, cnp.buildBaselineAdminNetworkPolicy, "apiserver"),
   "discovery.k8s.io/v1/EndpointSlice": handler(ks.endpointSliceSchema, k8s.buildEndpointSlice, "apiserver", true),
   "v1/Node": handler(ks.k8sNodeSchema, buildK8sNode, "apiserver"),
+  // Workloads: endpoints (without an address) for the audit commands only; compile reads pods.
+  "apps/v1/Deployment": handler(ks.workloadSchema, k8s.buildWorkload("Deployment"), "apiserver", true),
+  "apps/v1/StatefulSet": handler(ks.workloadSchema, k8s.buildWorkload("StatefulSet"), "apiserver", true),
+  "apps/v1/DaemonSet": handler(ks.workloadSchema, k8s.buildWorkload("DaemonSet"), "apiserver", true),
+  "apps/v1/ReplicaSet": handler(ks.workloadSchema, k8s.buildWorkload("ReplicaSet"), "apiserver", true),
+  "batch/v1/Job": handler(ks.workloadSchema, k8s.buildWorkload("Job"), "apiserver", true),
+  "batch/v1/CronJob": handler(ks.cronJobSchema, k8s.buildWorkload("CronJob"), "apiserver", true),
   // Not a custom resource: Calico's API server serves it; the Kubernetes datastore keeps nodes as Kubernetes Nodes.
   [`${calico}/Node`]: handler(s3.nodeSchema, buildCalicoNode, "calicoctl"),
   ...Object.fromEntries(Object.entries(calicoKinds).map(([kind, h]) => [`${calico}/${kind}`, h])),
@@ -127,6 +146,22 @@ const unsupportedCalicoKinds: Readonly<Record<string, string>> = {
     "its advertised service IP ranges make Felix drop traffic to them that kube-proxy does not handle (ServiceLoopPrevention, cali-cidr-block), which policyc does not compile",
 };
 
+function invariantHandler<S extends z.ZodType>(schema: S, build: (ctx: BuildContext, data: z.output<S>) => Invariant | undefined): InvariantHandler {
+  return { schema, build: (ctx, data) => build(ctx, data as z.output<S>) };
+}
+
+/** policyc's own kinds (`policyc.dev/v1alpha1`): the invariants `policyc verify` checks. */
+const invariantHandlers = {
+  IsolationInvariant: invariantHandler(si.isolationInvariantSchema, inv.buildIsolationInvariant),
+  NeverReachInvariant: invariantHandler(si.neverReachInvariantSchema, inv.buildNeverReachInvariant),
+  OnlyReachInvariant: invariantHandler(si.onlyReachInvariantSchema, inv.buildOnlyReachInvariant),
+  DefaultDenyInvariant: invariantHandler(si.defaultDenyInvariantSchema, inv.buildDefaultDenyInvariant),
+} as const satisfies Readonly<Record<InvariantKind, InvariantHandler>>;
+
+function isInvariantKind(kind: string): kind is InvariantKind {
+  return Object.hasOwn(invariantHandlers, kind);
+}
+
 function group(apiVersion: string): string {
   const slash = apiVersion.lastIndexOf("/");
   return slash < 0 ? "" : apiVersion.slice(0, slash);
@@ -136,6 +171,10 @@ function group(apiVersion: string): string {
 export function classifyKind(apiVersion: string, kind: string): KindClass {
   const key = `${apiVersion}/${kind}`;
   if (Object.hasOwn(handlers, key)) return { class: "compiled", handler: handlers[key]! };
+  if (apiVersion === INVARIANT_API_VERSION) {
+    if (isInvariantKind(kind)) return { class: "invariant", handler: invariantHandlers[kind] };
+    return { class: "unsupported", why: `${INVARIANT_API_VERSION} has the kinds ${invariantKinds.join(", ")}` };
+  }
   const g = group(apiVersion);
   const calicoGroup = apiVersion === calico || apiVersion === calicoCrd;
   if (calicoGroup && stagedKinds.includes(kind)) return { class: "staged" };

@@ -44,6 +44,7 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
     case "Namespace":
     case "ServiceAccount":
     case "Pod":
+    case "Workload":
     case "EndpointSlice":
     case "K8sNetworkPolicy":
     case "ClusterNetworkPolicy":

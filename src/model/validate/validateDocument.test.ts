@@ -4,16 +4,16 @@ import { codesAt, gnpYaml, validateYaml, yaml } from "./testSupport.js";
 describe("kinds", () => {
   test("kinds unrelated to policy get one note per kind, with the count, at the first document", () => {
     const text = yaml(
-      "apiVersion: apps/v1",
-      "kind: Deployment",
+      "apiVersion: v1",
+      "kind: ConfigMap",
       "metadata: {name: x}",
       "---",
       "apiVersion: v1",
       "kind: Service",
       "metadata: {name: s}",
       "---",
-      "apiVersion: apps/v1",
-      "kind: Deployment",
+      "apiVersion: v1",
+      "kind: ConfigMap",
       "metadata: {name: y}",
     );
     const r = validateYaml(text);
@@ -21,7 +21,7 @@ describe("kinds", () => {
       { code: "unknown-kind", severity: "note", line: 2, column: 7 },
       { code: "unknown-kind", severity: "note", line: 6, column: 7 },
     ]);
-    expect(r.diagnostics[0]?.message).toBe("skipped 2 documents of apps/v1 Deployment: not a kind that policyc compiles");
+    expect(r.diagnostics[0]?.message).toBe("skipped 2 documents of v1 ConfigMap: not a kind that policyc compiles");
     expect(r.model.resources).toEqual([]);
   });
 

@@ -6,11 +6,12 @@ import { error, type Diagnostic } from "../../diagnostics/diagnostic.js";
 import type { Span } from "../../diagnostics/span.js";
 import { toPlain } from "../load/index.js";
 import type { Resource } from "../types.js";
+import type { Invariant } from "../invariants.js";
 import type { FastDocument, LoadedDocument, YMap, YNode } from "../yamlTree.js";
 import { buildContext, sharedBuildState, type SharedBuildState } from "./build/context.js";
 import { fastCheck } from "./fastCheck.js";
 import { goDecode } from "./goDecode.js";
-import { classifyKind, type KindClass, type KindHandler } from "./kinds.js";
+import { classifyKind, type InvariantHandler, type KindClass, type KindHandler } from "./kinds.js";
 import { buildOrigin } from "./origin.js";
 import { parseWithSchema, schemaIssues } from "./parseWithSchema.js";
 import { resourceRules } from "./rules/index.js";
@@ -24,12 +25,14 @@ export interface DocumentResult {
   readonly skipped?: SkippedDocument;
   /** Left out because the run asked for it (`--skip-kinds`). */
   readonly skippedByRequest?: true;
+  /** An invariant (policyc.dev/v1alpha1) without errors, with the span of its `kind` value. */
+  readonly invariant?: { readonly invariant: Invariant; readonly at: () => Span };
 }
 
 export interface SkippedDocument {
   readonly apiVersion: string;
   readonly kind: string;
-  readonly class: Exclude<KindClass, { class: "compiled" }>;
+  readonly class: Exclude<KindClass, { class: "compiled" } | { class: "invariant" }>;
   /** The span of the document's `kind` value (computed on demand: most are never reported). */
   readonly at: () => Span;
 }
@@ -68,6 +71,7 @@ export function validateDocument(
   }
   if (options.skipKinds?.includes(kind.value)) return { diagnostics: [], skippedByRequest: true };
   const classified = classifyKind(apiVersion.value, kind.value);
+  if (classified.class === "invariant") return validateInvariant(doc, text, classified.handler, node, () => kind.span, shared);
   if (classified.class !== "compiled") {
     return { diagnostics: [], skipped: { apiVersion: apiVersion.value, kind: kind.value, class: classified, at: () => kind.span } };
   }
@@ -89,6 +93,8 @@ function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, opt
   }
   if (options.skipKinds?.includes(kind)) return { diagnostics: [], skippedByRequest: true };
   const classified = classifyKind(apiVersion, kind);
+  // Invariants are few: read from their positioned tree.
+  if (classified.class === "invariant") return validateDocument({ file: doc.file, index: doc.index, node: doc.node }, text, options, shared);
   if (classified.class !== "compiled") {
     return { diagnostics: [], skipped: { apiVersion, kind, class: classified, at: () => scalarEntry(doc.node as YMap, "kind")?.span ?? doc.node.span } };
   }
@@ -102,6 +108,16 @@ function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, opt
   const structural = schemaIssues(handler.schema, doc.node, decoded, parsed.error);
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
   return build(doc, text, handler, structural.data, structural.diagnostics, shared);
+}
+
+/** An invariant document: its schema (positions, unknown fields) and its builder (selectors, ports). */
+function validateInvariant(doc: LoadedDocument, text: string, handler: InvariantHandler, node: YNode, at: () => Span, shared: SharedBuildState): DocumentResult {
+  const structural = parseWithSchema(handler.schema, node, toPlain(node));
+  if (structural.data === undefined) return { diagnostics: structural.diagnostics };
+  const ctx = buildContext(text, () => doc.node, buildOrigin(doc), shared);
+  const invariant = handler.build(ctx, structural.data);
+  const diagnostics = [...structural.diagnostics, ...ctx.diagnostics];
+  return diagnostics.some((d) => d.severity === "error") || !invariant ? { diagnostics } : { diagnostics, invariant: { invariant, at } };
 }
 
 /** Builds the resource from the schema's output and runs the per-resource rules. */

@@ -10,16 +10,19 @@ import type {
   LabelSelector,
   Metadata,
   Namespace,
+  OwnerRef,
   Pod,
   PolicyType,
   ServiceAccount,
+  Workload,
+  WorkloadKind,
 } from "../../types.js";
 import type { z } from "zod";
 import type { objectMeta } from "../schemas/common.js";
-import type { EndpointSliceInput, K8sNetworkPolicyInput, LabelSelectorInput, PodInput } from "../schemas/kubernetes.js";
+import type { CronJobInput, EndpointSliceInput, K8sNetworkPolicyInput, LabelSelectorInput, PodInput, PodTemplateInput, WorkloadInput } from "../schemas/kubernetes.js";
 import { isFinishedPod, K8S_NAMESPACE_NAME_LABEL } from "../../../calico/index.js";
 import { canonicalAddress, parseCidr } from "../cidr.js";
-import { at, buildCidr, reportError, type BuildContext } from "./context.js";
+import { at, buildCidr, reportError, reportWarning, type BuildContext } from "./context.js";
 
 type MetaInput = z.output<typeof objectMeta>;
 
@@ -55,13 +58,7 @@ export function buildServiceAccount(ctx: BuildContext, input: { metadata: MetaIn
  */
 export function buildPod(ctx: BuildContext, input: PodInput): Pod {
   const spec = input.spec ?? {};
-  const ports: ContainerPort[] = [];
-  for (const c of spec.containers ?? []) {
-    for (const p of c.ports ?? []) {
-      const protocol = p.protocol ?? "TCP";
-      ports.push(p.name !== undefined ? { name: p.name, containerPort: p.containerPort, protocol } : { containerPort: p.containerPort, protocol });
-    }
-  }
+  const ports = containerPorts(spec.containers);
   const metadata = buildMetadata(input.metadata, true);
   // `serviceAccount` is the deprecated spelling Kubernetes still honours.
   const serviceAccountName = spec.serviceAccountName ?? spec.serviceAccount ?? "default";
@@ -72,9 +69,75 @@ export function buildPod(ctx: BuildContext, input: PodInput): Pod {
   const annotations = input.metadata.annotations ?? {};
   const finished = isFinishedPod(phase !== undefined ? { phase, deleting, annotations } : { deleting, annotations });
   const origin = ctx.origin;
-  return spec.nodeName !== undefined
-    ? { kind: "Pod", metadata, origin, nodeName: spec.nodeName, serviceAccountName, hostNetwork, ports, ips, finished }
-    : { kind: "Pod", metadata, origin, serviceAccountName, hostNetwork, ports, ips, finished };
+  const pod: { -readonly [K in keyof Pod]: Pod[K] } =
+    spec.nodeName !== undefined
+      ? { kind: "Pod", metadata, origin, nodeName: spec.nodeName, serviceAccountName, hostNetwork, ports, ips, finished }
+      : { kind: "Pod", metadata, origin, serviceAccountName, hostNetwork, ports, ips, finished };
+  // Set after the literal (not spread into it): most pods of an export have an owner.
+  const owner = controllerOf(input.metadata.ownerReferences);
+  if (owner) pod.owner = owner;
+  return pod;
+}
+
+interface ContainerInput {
+  readonly ports?: readonly { readonly name?: string | undefined; readonly containerPort: number; readonly protocol?: "TCP" | "UDP" | "SCTP" | undefined }[] | undefined;
+}
+
+/** Every container's ports, in container order; the protocol defaults to TCP. */
+function containerPorts(containers: readonly ContainerInput[] | undefined): ContainerPort[] {
+  const ports: ContainerPort[] = [];
+  for (const c of containers ?? []) {
+    for (const p of c.ports ?? []) {
+      const protocol = p.protocol ?? "TCP";
+      ports.push(p.name !== undefined ? { name: p.name, containerPort: p.containerPort, protocol } : { containerPort: p.containerPort, protocol });
+    }
+  }
+  return ports;
+}
+
+/**
+ * The owner reference with `controller: true` (at most one; the API server enforces it), read
+ * leniently: `ownerReferences` is the API server's field, accepted as written; an entry without a
+ * string kind and name is not one policyc can follow and is passed over.
+ */
+function controllerOf(refs: unknown): OwnerRef | undefined {
+  if (!Array.isArray(refs)) return undefined;
+  for (const r of refs as unknown[]) {
+    if (typeof r !== "object" || r === null) continue;
+    const { kind, name, controller } = r as Record<string, unknown>;
+    if (controller === true && typeof kind === "string" && typeof name === "string") return { kind, name };
+  }
+  return undefined;
+}
+
+/**
+ * A workload: its pod template's labels, service account, host network and container ports
+ * (`spec.template`, a CronJob's `spec.jobTemplate.spec.template`). The namespace defaults as a
+ * Pod's does. Without a template (the API server requires one) it is no endpoint, with a warning.
+ */
+export function buildWorkload(workloadKind: WorkloadKind) {
+  return (ctx: BuildContext, input: WorkloadInput | CronJobInput): Workload => {
+    const cron = workloadKind === "CronJob";
+    const template: PodTemplateInput | undefined = cron ? (input as CronJobInput).spec?.jobTemplate?.spec?.template : (input as WorkloadInput).spec?.template;
+    const templatePath = cron ? "spec.jobTemplate.spec.template" : "spec.template";
+    const metadata = buildMetadata(input.metadata, true);
+    const owner = controllerOf(input.metadata.ownerReferences);
+    const base = { kind: "Workload" as const, workloadKind, metadata, origin: ctx.origin, ...(owner ? { owner } : {}) };
+    if (!template) {
+      reportWarning(ctx, "missing-field", `${workloadKind} ${metadata.namespace}/${metadata.name} has no pod template (${templatePath}): it is no endpoint for explain, matrix, diff or verify`, "spec");
+      return { ...base, podLabels: {}, serviceAccountName: "default", hostNetwork: false, ports: [] };
+    }
+    const spec = template.spec ?? {};
+    return {
+      ...base,
+      templatePath,
+      podLabels: { ...(template.metadata?.labels ?? {}) },
+      // `serviceAccount` is the deprecated spelling Kubernetes still honours (as for Pods).
+      serviceAccountName: spec.serviceAccountName ?? spec.serviceAccount ?? "default",
+      hostNetwork: spec.hostNetwork ?? false,
+      ports: containerPorts(spec.containers),
+    };
+  };
 }
 
 /**

@@ -22,7 +22,7 @@ export const duplicateResources: ModelRule = {
         return;
       }
       const ns = r.metadata.namespace !== undefined ? ` in namespace ${r.metadata.namespace}` : "";
-      const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind;
+      const kind = r.kind === "ClusterNetworkPolicy" ? r.apiKind : r.kind === "Workload" ? r.workloadKind : r.kind;
       const message =
         earlier.kind === r.kind
           ? `${kind} "${r.metadata.name}"${ns} is defined twice`

@@ -1,5 +1,5 @@
 /**
- * invalid-port: named ports of endpoints and pods. Names must be valid Kubernetes port names and
+ * invalid-port: named ports of endpoints, pods and workloads' pod templates. Names must be valid Kubernetes port names and
  * numbers 1-65535 (a port 0 cannot be matched by iptables' --dport).
  */
 import type { YNode } from "../../yamlTree.js";
@@ -23,7 +23,9 @@ function checkPort(resource: Resource, report: Report, name: string | undefined,
  * from the origin's tree, which is read only here.
  */
 function portPath(resource: Resource, i: number): string {
-  return resource.kind === "Pod" ? (containerPortPaths(resource.origin.node)[i] ?? "spec") : `spec.ports.${i}`;
+  if (resource.kind === "Pod") return containerPortPaths(resource.origin.node, "spec")[i] ?? "spec";
+  if (resource.kind === "Workload") return containerPortPaths(resource.origin.node, `${resource.templatePath ?? "spec.template"}.spec`)[i] ?? "spec";
+  return `spec.ports.${i}`;
 }
 
 export const endpointPorts: ResourceRule = {
@@ -36,6 +38,7 @@ export const endpointPorts: ResourceRule = {
         for (let i = 0; i < resource.ports.length; i++) checkPort(resource, report, resource.ports[i]!.name, resource.ports[i]!.port, i, "port");
         return;
       case "Pod":
+      case "Workload":
         for (let i = 0; i < resource.ports.length; i++) checkPort(resource, report, resource.ports[i]!.name, resource.ports[i]!.containerPort, i, "containerPort");
         return;
       default:
@@ -44,16 +47,19 @@ export const endpointPorts: ResourceRule = {
   },
 };
 
-/** Dotted paths of every `spec.containers.N.ports.M` entry, in document order. */
-function containerPortPaths(doc: YNode | undefined): string[] {
+/** Dotted paths of every `<spec>.containers.N.ports.M` entry, in document order (`spec`: the pod spec's path). */
+function containerPortPaths(doc: YNode | undefined, spec: string): string[] {
   const paths: string[] = [];
   const child = (node: YNode | undefined, key: string): YNode | undefined =>
     node?.kind === "map" ? node.entries.find((e) => e.key === key)?.value : undefined;
-  const containers = child(child(doc, "spec"), "containers");
+  const containers = child(
+    spec.split(".").reduce<YNode | undefined>((node, key) => child(node, key), doc),
+    "containers",
+  );
   if (containers?.kind !== "seq") return paths;
   containers.items.forEach((container, i) => {
     const ports = child(container, "ports");
-    if (ports?.kind === "seq") ports.items.forEach((_, j) => paths.push(`spec.containers.${i}.ports.${j}`));
+    if (ports?.kind === "seq") ports.items.forEach((_, j) => paths.push(`${spec}.containers.${i}.ports.${j}`));
   });
   return paths;
 }

@@ -1,6 +1,7 @@
 /**
  * invalid-label: label keys must be Kubernetes qualified names and values valid label values
- * (at most 63 characters). Covers metadata labels, Profile labelsToApply and the label selectors
+ * (at most 63 characters). Covers metadata labels, Profile labelsToApply, a workload's pod
+ * template labels and the label selectors
  * of Kubernetes NetworkPolicies; In/NotIn expressions need values and Exists/DoesNotExist none.
  */
 import { error } from "../../../diagnostics/diagnostic.js";
@@ -45,6 +46,7 @@ export const labelSyntax: ResourceRule = {
   check(r, report) {
     checkLabels(r, report, r.metadata.labels, "metadata.labels");
     if (r.kind === "Profile") checkLabels(r, report, r.labelsToApply, "spec.labelsToApply");
+    if (r.kind === "Workload" && r.templatePath !== undefined) checkLabels(r, report, r.podLabels, `${r.templatePath}.metadata.labels`);
     if (r.kind === "ClusterNetworkPolicy") {
       for (const { selector, path } of clusterPolicySelectors(r)) checkSelector(r, report, selector, path);
       return;

@@ -41,7 +41,7 @@ export const resourceNames: ResourceRule = {
     }
     const rule = nameRule(r);
     if (rule && !rule.ok(r.metadata.name)) {
-      report(error("invalid-name", `${r.kind} name "${r.metadata.name}" must be ${rule.format}`, spanOf(r.origin, "metadata.name")));
+      report(error("invalid-name", `${r.kind === "Workload" ? r.workloadKind : r.kind} name "${r.metadata.name}" must be ${rule.format}`, spanOf(r.origin, "metadata.name")));
     }
     const ns = r.metadata.namespace;
     if (ns !== undefined && !isDnsLabel(ns)) {

@@ -109,3 +109,32 @@ export type LabelSelectorInput = z.output<typeof labelSelectorSchema>;
 export type PodInput = z.output<typeof podSchema>;
 export type K8sNodeInput = z.output<typeof k8sNodeSchema>;
 export type EndpointSliceInput = z.output<typeof endpointSliceSchema>;
+
+/**
+ * A pod template (`spec.template` of a workload): what policy reads of the pods it makes, the
+ * labels, the service account, the host network and the container ports. Loose, as Pod is.
+ */
+const podTemplate = z.looseObject({
+  metadata: z.looseObject({ labels: stringMap.optional() }).optional(),
+  spec: z
+    .looseObject({
+      serviceAccountName: z.string().optional(),
+      serviceAccount: z.string().optional(),
+      hostNetwork: z.boolean().optional(),
+      containers: z.array(container).optional(),
+    })
+    .optional(),
+});
+
+/** apps/v1 Deployment, StatefulSet, DaemonSet, ReplicaSet and batch/v1 Job: a pod template at `spec.template`. */
+export const workloadSchema = z.looseObject({ ...envelope, spec: z.looseObject({ template: podTemplate.optional() }).optional() });
+
+/** batch/v1 CronJob: the pod template at `spec.jobTemplate.spec.template`. */
+export const cronJobSchema = z.looseObject({
+  ...envelope,
+  spec: z.looseObject({ jobTemplate: z.looseObject({ spec: z.looseObject({ template: podTemplate.optional() }).optional() }).optional() }).optional(),
+});
+
+export type PodTemplateInput = z.output<typeof podTemplate>;
+export type WorkloadInput = z.output<typeof workloadSchema>;
+export type CronJobInput = z.output<typeof cronJobSchema>;

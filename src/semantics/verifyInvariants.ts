@@ -1,0 +1,374 @@
+/**
+ * `verifyInvariants`: proves each invariant (model/invariants.ts) over every pair of workload
+ * endpoints and every destination port of TCP, UDP and SCTP, or finds the smallest flow that
+ * breaks it, without evaluating each pair and port.
+ *
+ * - **Endpoints.** The equivalence classes (equivalenceClasses.ts) are refined by what the
+ *   invariants ask of an endpoint (its tenant, each selector of theirs): within a refined class,
+ *   every endpoint gets the same verdicts and means the same to every invariant.
+ * - **Ports.** Per protocol, the classes' port intervals are cut again at every bound of the
+ *   invariants' ports, so within an interval both the verdicts and the invariants are constant.
+ * - Per protocol and interval, `sweepPorts` (class reachability, recomputed per class only where its
+ *   rules' port ranges change verdict) gives who reaches whom as bit sets over the
+ *   refined classes; each invariant gives, per source class, the destination classes it forbids
+ *   (bit sets too); a violation is a bit in both.
+ * - `DefaultDenyInvariant` compares with the model whose profiles have no rules in the direction:
+ *   a connection allowed before and not after was allowed by a profile, not by a policy.
+ *
+ * The counterexample is the smallest violating flow in the order (source id, destination id,
+ * protocol TCP < UDP < SCTP, destination port): per class pair the smallest ids are the classes'
+ * first members, and per interval the smallest port its first. A property test checks the verdict
+ * and the counterexample against evaluating every pair at every port around every bound.
+ *
+ * Scope: flows between workload endpoints (not from or to outside addresses or hosts), from one
+ * source port (`srcPort`, the ephemeral 40000 `explain` uses), every endpoint local (cluster-wide).
+ */
+import { NAMESPACE_LABEL_PREFIX } from "../calico/index.js";
+import type { Invariant, InvariantPeer, InvariantPort } from "../model/invariants.js";
+import { labelValue, selectorMatches } from "../model/selector/index.js";
+import type { Bits } from "./bits.js";
+import { andBits, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, hasBit, isEmptyBits } from "./bits.js";
+import { sweepPorts, type ClassReachability, type PortStep } from "./classReachability.js";
+import { namespaceSelectorOf } from "./effectiveSelector.js";
+import { equivalenceClasses, type EquivalenceClasses, type PortInterval } from "./equivalenceClasses.js";
+import { evaluateFlow } from "./evaluateFlow.js";
+import { isEndpointOf } from "./isEndpointOf.js";
+import { protocolNumber } from "./prepareRules.js";
+import type { Family, Flow, Prepared, PreparedMember, PreparedProfile, Verdict } from "./types.js";
+
+export type VerifyProtocol = "TCP" | "UDP" | "SCTP";
+export const VERIFY_PROTOCOLS: readonly VerifyProtocol[] = ["TCP", "UDP", "SCTP"];
+
+export interface VerifyOptions {
+  readonly family?: Family;
+  /** The source port of every probe (default 40000, as `explain`). */
+  readonly srcPort?: number;
+}
+
+/** The smallest flow that breaks an invariant, and the evaluator's verdict on it. */
+export interface Counterexample {
+  readonly from: string;
+  readonly to: string;
+  readonly protocol: VerifyProtocol;
+  readonly port: number;
+  readonly flow: Flow;
+  readonly verdict: Verdict;
+}
+
+export interface InvariantVerdict {
+  readonly invariant: Invariant;
+  readonly holds: boolean;
+  readonly counterexample?: Counterexample;
+  /** Violating flow groups: (source class, destination class, protocol, port interval). */
+  readonly violations: number;
+  /** Fields of the invariant (dotted paths) whose endpoints are none: the invariant says little there. */
+  readonly matchesNothing: readonly string[];
+}
+
+export interface VerifyResult {
+  readonly family: Family;
+  readonly verdicts: readonly InvariantVerdict[];
+  /** Workload endpoints of the family, and the refined classes they form. */
+  readonly endpoints: number;
+  readonly classes: number;
+  /** Protocol and port intervals evaluated. */
+  readonly probes: number;
+}
+
+const MAX_PORT = 65535;
+export const VERIFY_SOURCE_PORT = 40000;
+
+/** A peer's test on an endpoint: `namespaceSelector` as Calico reads it (`pcns.` labels), and `selector`. */
+function peerTest(peer: InvariantPeer | undefined): (m: PreparedMember) => boolean {
+  if (peer === undefined) return () => true;
+  const ns = peer.namespaceSelector && namespaceSelectorOf(peer.namespaceSelector.ast);
+  const own = peer.selector?.ast;
+  return (m) => (ns === undefined || selectorMatches(ns, m.labels)) && (own === undefined || selectorMatches(own, m.labels));
+}
+
+/** Whether interval `i` of `protocol` lies in `ports` (absent: every port); intervals never straddle a bound. */
+function portsCover(ports: readonly InvariantPort[] | undefined, protocol: VerifyProtocol, i: PortInterval): boolean {
+  return ports === undefined || ports.some((p) => p.protocol === protocol && p.first <= i.first && i.first <= p.last);
+}
+
+/** What an invariant needs of the endpoints: tests whose results refine the classes. */
+interface Tests {
+  /** Named tests (by the invariant field they come from, for `matchesNothing`). */
+  readonly tests: readonly { readonly field: string; readonly test: (m: PreparedMember) => boolean }[];
+  /** A string per endpoint that must also be equal within a class (the tenant). */
+  readonly key?: (m: PreparedMember) => string | undefined;
+  readonly ports: readonly (readonly InvariantPort[] | undefined)[];
+}
+
+function testsOf(inv: Invariant): Tests {
+  switch (inv.kind) {
+    case "IsolationInvariant": {
+      const label = NAMESPACE_LABEL_PREFIX + inv.tenantLabel;
+      return {
+        tests: inv.except.flatMap((d, i) => [
+          { field: `spec.except.${i}.from`, test: peerTest(d.from) },
+          { field: `spec.except.${i}.to`, test: peerTest(d.to) },
+        ]),
+        key: (m) => labelValue(m.labels, label),
+        ports: inv.except.map((d) => d.ports),
+      };
+    }
+    case "NeverReachInvariant":
+      return { tests: [{ field: "spec.from", test: peerTest(inv.from) }, { field: "spec.to", test: peerTest(inv.to) }], ports: [inv.ports] };
+    case "OnlyReachInvariant":
+      return { tests: [{ field: "spec.to", test: peerTest(inv.to) }, ...inv.only.map((p, i) => ({ field: `spec.only.${i}`, test: peerTest(p) }))], ports: [inv.ports] };
+    case "DefaultDenyInvariant":
+      return { tests: [{ field: "spec", test: peerTest(inv.endpoints) }], ports: [] };
+  }
+}
+
+/** The classes refined by the invariants' tests; port intervals cut at their ports' bounds. */
+function refine(base: EquivalenceClasses, prepared: Prepared, endpoints: readonly PreparedMember[], all: readonly Tests[]): EquivalenceClasses {
+  const ids = new Map<string, number>();
+  const members: number[][] = [];
+  const classOf = new Int32Array(prepared.members.length).fill(-1);
+  for (const m of endpoints) {
+    const parts: (string | number | boolean | undefined)[] = [base.classOf[m.index]!];
+    for (const t of all) {
+      parts.push(t.key?.(m));
+      for (const x of t.tests) parts.push(x.test(m));
+    }
+    const key = JSON.stringify(parts);
+    let c = ids.get(key);
+    if (c === undefined) {
+      ids.set(key, (c = members.length));
+      members.push([]);
+    }
+    members[c]!.push(m.index);
+    classOf[m.index] = c;
+  }
+  const cache = new Map<number, PortInterval[]>();
+  const portIntervals = (protocol: number): PortInterval[] => {
+    let list = cache.get(protocol);
+    if (!list) {
+      const starts = new Set(base.portIntervals(protocol).map((i) => i.first));
+      for (const t of all) {
+        for (const ports of t.ports) {
+          for (const p of ports ?? []) {
+            if (protocolNumber(p.protocol) !== protocol) continue;
+            starts.add(p.first);
+            if (p.last < MAX_PORT) starts.add(p.last + 1);
+          }
+        }
+      }
+      const sorted = [...starts].sort((a, b) => a - b);
+      cache.set(protocol, (list = sorted.map((first, i) => ({ first, last: i + 1 < sorted.length ? sorted[i + 1]! - 1 : MAX_PORT }))));
+    }
+    return list;
+  };
+  return {
+    family: base.family,
+    endpoints: members.map((list, index) => ({ index, members: list, representative: list[0]! })),
+    classOf,
+    portIntervals,
+    addressIntervals: base.addressIntervals,
+  };
+}
+
+/**
+ * The model whose workload endpoints' profiles have no rules in `direction`: what policies alone
+ * allow there. Only the workloads' copies lose their rules: a host endpoint's profiles (even one
+ * a workload shares) still judge what crosses the node, such as IPv6 neighbour discovery on the
+ * uplink (neighbourDiscovery.ts).
+ */
+function withoutProfileRules(prepared: Prepared, direction: "ingress" | "egress"): Prepared {
+  const renamed = (name: string): string => `${name}\u0000without-${direction}-rules`;
+  const profiles: Record<string, PreparedProfile> = { ...prepared.profiles };
+  for (const [name, p] of Object.entries(prepared.profiles)) profiles[renamed(name)] = { ...p, [direction]: [] };
+  const members = prepared.members.map((m) => (m.workload ? { ...m, profiles: m.profiles.map(renamed) } : m));
+  return { ...prepared, profiles, members };
+}
+
+/** Per invariant, per probe: the destination classes each source class may not reach. */
+type Forbidden = (from: number) => Bits | undefined;
+
+interface Checker {
+  readonly matchesNothing: readonly string[];
+  /** What the forbidden sets depend on at an interval besides reachability (equal: the same sets). */
+  readonly signature: (protocol: VerifyProtocol, interval: PortInterval) => string;
+  /** The forbidden sets for a probe; `reach` and the profile-less reachabilities are the probe's. */
+  readonly forbidden: (protocol: VerifyProtocol, interval: PortInterval, reach: ClassReachability, policyOnly: (d: "ingress" | "egress") => ClassReachability) => Forbidden;
+}
+
+function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, prepared: Prepared): Checker {
+  const n = classes.endpoints.length;
+  const rep = (c: number): PreparedMember => prepared.members[classes.endpoints[c]!.representative]!;
+  const sets = tests.tests.map((t) => bitsWhere(n, (c) => t.test(rep(c))));
+  const matchesNothing = tests.tests.filter((_, i) => isEmptyBits(sets[i]!)).map((t) => t.field);
+  switch (inv.kind) {
+    case "IsolationInvariant": {
+      const tenant = classes.endpoints.map((_, c) => tests.key!(rep(c)));
+      const tenanted = bitsWhere(n, (c) => tenant[c] !== undefined);
+      const others = new Map<string, Bits>();
+      for (const t of new Set(tenant)) if (t !== undefined) others.set(t, andNotBits(tenanted, bitsWhere(n, (c) => tenant[c] === t)));
+      const noTenants = tenant.every((t) => t === undefined) ? ["spec.tenantLabel"] : [];
+      return {
+        matchesNothing: [...noTenants, ...matchesNothing],
+        signature: (protocol, interval) => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join(""),
+        forbidden: (protocol, interval) => {
+          const doors = inv.except.flatMap((d, i) => (portsCover(d.ports, protocol, interval) ? [{ from: sets[2 * i]!, to: sets[2 * i + 1]! }] : []));
+          return (f) => {
+            const t = tenant[f];
+            if (t === undefined) return undefined;
+            let out: Bits = others.get(t)!;
+            for (const d of doors) if (hasBit(d.from, f)) out = andNotBits(out, d.to);
+            return out;
+          };
+        },
+      };
+    }
+    case "NeverReachInvariant":
+      return {
+        matchesNothing,
+        signature: (protocol, interval) => String(portsCover(inv.ports, protocol, interval)),
+        forbidden: (protocol, interval) => (portsCover(inv.ports, protocol, interval) ? (f) => (hasBit(sets[0]!, f) ? sets[1]! : undefined) : () => undefined),
+      };
+    case "OnlyReachInvariant": {
+      const allowed = sets.slice(1).reduce((acc, s) => acc.map((w, i) => w | s[i]!), emptyBits(n));
+      return {
+        matchesNothing,
+        signature: (protocol, interval) => String(portsCover(inv.ports, protocol, interval)),
+        forbidden: (protocol, interval) => (portsCover(inv.ports, protocol, interval) ? (f) => (hasBit(allowed, f) ? undefined : sets[0]!) : () => undefined),
+      };
+    }
+    case "DefaultDenyInvariant": {
+      const selected = sets[0]!;
+      const direction = inv.direction === "Ingress" ? "ingress" : "egress";
+      return {
+        matchesNothing,
+        signature: () => "",
+        // Forbidden: what the probe allows only thanks to a profile (allowed, but not by policies alone).
+        forbidden: (_protocol, _interval, reach, policyOnly) => {
+          const without = policyOnly(direction);
+          return (f) => {
+            if (direction === "egress" && !hasBit(selected, f)) return undefined;
+            const byProfile = andNotBits(reach.allowedFrom(f), without.allowedFrom(f));
+            return direction === "ingress" ? andBits(byProfile, selected) : byProfile;
+          };
+        },
+      };
+    }
+  }
+}
+
+/** [from member index, to member index, protocol order, port]: the counterexample order. */
+type Key = readonly [number, number, number, number];
+
+function less(a: Key, b: Key | undefined): boolean {
+  if (b === undefined) return true;
+  for (let i = 0; i < 4; i++) if (a[i] !== b[i]) return a[i]! < b[i]!;
+  return false;
+}
+
+function popcount(bits: Bits): number {
+  let total = 0;
+  for (let w of bits) {
+    w -= (w >>> 1) & 0x55555555;
+    w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+    total += (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+  }
+  return total;
+}
+
+/** Verifies every invariant (see the module comment). */
+export function verifyInvariants(prepared: Prepared, invariants: readonly Invariant[], options: VerifyOptions = {}): VerifyResult {
+  const family = options.family ?? 4;
+  const srcPort = options.srcPort ?? VERIFY_SOURCE_PORT;
+  // Workloads from their manifests (no address) are endpoints too, as in the matrix and the diff.
+  const endpoints = prepared.members.filter((m) => isEndpointOf(m, family));
+  const tests = invariants.map(testsOf);
+  const classes = refine(equivalenceClasses(prepared, family), prepared, endpoints, tests);
+  const checkers = invariants.map((inv, i) => checkerOf(inv, tests[i]!, classes, prepared));
+  const n = classes.endpoints.length;
+  const members = classes.endpoints.map((c) => c.members);
+  const isLocal = (m: PreparedMember): boolean => m.local;
+  const profileless = {
+    ingress: invariants.some((i) => i.kind === "DefaultDenyInvariant" && i.direction === "Ingress") ? withoutProfileRules(prepared, "ingress") : undefined,
+    egress: invariants.some((i) => i.kind === "DefaultDenyInvariant" && i.direction === "Egress") ? withoutProfileRules(prepared, "egress") : undefined,
+  };
+
+  const best: (Key | undefined)[] = invariants.map(() => undefined);
+  const violations = invariants.map(() => 0);
+  let probes = 0;
+  VERIFY_PROTOCOLS.forEach((protocol, order) => {
+    const number = protocolNumber(protocol);
+    const intervals = classes.portIntervals(number);
+    const starts = intervals.map((i) => i.first);
+    const sweep = sweepPorts(prepared, classes, number, starts, srcPort, isLocal);
+    const sides = {
+      ingress: profileless.ingress && sweepPorts(profileless.ingress, classes, number, starts, srcPort, isLocal),
+      egress: profileless.egress && sweepPorts(profileless.egress, classes, number, starts, srcPort, isLocal),
+    };
+    // Per invariant: what its forbidden sets were computed for, and each source row's count of violations.
+    const lastSignature: (string | undefined)[] = invariants.map(() => undefined);
+    const counts = invariants.map(() => new Int32Array(n));
+    const totals = invariants.map(() => 0);
+    for (const interval of intervals) {
+      probes++;
+      const step = sweep.next().value as PortStep;
+      const sideSteps = { ingress: sides.ingress?.next().value as PortStep | undefined, egress: sides.egress?.next().value as PortStep | undefined };
+      // Rows change only where a class's rules change verdict (`sweepPorts`); rows cache per step.
+      const rows = new Map<number, Bits>();
+      const reach: ClassReachability = {
+        ...step.reach,
+        allowedFrom: (f) => {
+          let row = rows.get(f);
+          if (!row) rows.set(f, (row = step.reach.allowedFrom(f)));
+          return row;
+        },
+      };
+      const without = (d: "ingress" | "egress"): ClassReachability => sideSteps[d]!.reach;
+      checkers.forEach((checker, k) => {
+        const signature = checker.signature(protocol, interval);
+        const inv = invariants[k]!;
+        const side = inv.kind === "DefaultDenyInvariant" ? sideSteps[inv.direction === "Ingress" ? "ingress" : "egress"] : undefined;
+        const everyRow = signature !== lastSignature[k] || step.dirty === "all" || side?.dirty === "all";
+        lastSignature[k] = signature;
+        const todo: Iterable<number> = everyRow ? classes.endpoints.keys() : new Set([...(step.dirty as Set<number>), ...((side?.dirty as Set<number> | undefined) ?? [])]);
+        const forbidden = checker.forbidden(protocol, interval, reach, without);
+        const count = counts[k]!;
+        for (const f of todo) {
+          totals[k]! -= count[f]!;
+          count[f] = 0;
+          const no = forbidden(f);
+          if (no === undefined) continue;
+          const hit = andBits(reach.allowedFrom(f), no);
+          // An endpoint alone in its class has no flow to itself.
+          if (members[f]!.length === 1 && hasBit(hit, f)) andNotInPlace(hit, bitsWhere(n, (c) => c === f));
+          if (isEmptyBits(hit)) continue;
+          count[f] = popcount(hit);
+          totals[k]! += count[f]!;
+          const from = members[f]![0]!;
+          for (const t of bitIndexes(hit)) {
+            const to = t === f ? members[f]![1]! : members[t]![0]!;
+            const key: Key = [from, to, order, interval.first];
+            if (less(key, best[k])) best[k] = key;
+            // Classes are in the order of their first members, so the first bit other than f gives the
+            // smallest id; f's own second member may be smaller than that (when f comes first).
+            if (t !== f) break;
+          }
+        }
+        // Rows not computed again have the violations of the interval before (at larger ports: no smaller counterexample).
+        violations[k]! += totals[k]!;
+      });
+    }
+  });
+
+  const verdicts = invariants.map((invariant, k): InvariantVerdict => {
+    const key = best[k];
+    const base = { invariant, violations: violations[k]!, matchesNothing: checkers[k]!.matchesNothing };
+    if (key === undefined) return { ...base, holds: true };
+    const [from, to, order, port] = key;
+    const protocol = VERIFY_PROTOCOLS[order]!;
+    const src = prepared.members[from]!.id;
+    const dst = prepared.members[to]!.id;
+    const flow: Flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, protocol: protocolNumber(protocol), srcPort, dstPort: port };
+    return { ...base, holds: false, counterexample: { from: src, to: dst, protocol, port, flow, verdict: evaluateFlow(prepared, flow) } };
+  });
+  return { family, verdicts, endpoints: endpoints.length, classes: n, probes };
+}

@@ -1,0 +1,162 @@
+/**
+ * `verifyInvariants` is exact: on the fuzzer's random clusters with random invariants, its verdict
+ * and its counterexample (the smallest violating flow: source id, destination id, TCP < UDP < SCTP,
+ * port) equal those of brute force, which evaluates every pair of endpoints at every port at and
+ * around every bound the rules and the invariants use (`evaluateFlow`) and applies each
+ * invariant's definition to each flow.
+ */
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { Invariant, InvariantPeer, InvariantPort } from "../../src/model/invariants.js";
+import { loadModel } from "../../src/model/loadModel.js";
+import { labelValue, selectorMatches } from "../../src/model/selector/index.js";
+import { namespaceSelectorOf } from "../../src/semantics/effectiveSelector.js";
+import { evaluateFlow, prepareModel, protocolNumber, verifyInvariants, VERIFY_PROTOCOLS, type Prepared, type PreparedMember, type Verdict } from "../../src/semantics/index.js";
+import { classReachability, sweepPorts } from "../../src/semantics/classReachability.js";
+import { equivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
+import { INVARIANT_PORTS, invariantArb } from "./invariantArbs.js";
+import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster } from "./randomCluster.js";
+import { fuzzSeed } from "./settings.js";
+
+/** Ports at and around every bound of the fuzzer's rules (as the class test) and of the invariants' ports. */
+const RULE_PORTS = [0, 1, 52, 53, 54, 79, 80, 81, 84, 85, 86, 90, 91, 442, 443, 444, 4788, 4789, 4790, 7999, 8000, 8080, 8081, 9000, 9001, 40000, 65535];
+const PORTS = [
+  ...new Set([
+    ...RULE_PORTS,
+    ...INVARIANT_PORTS.flatMap((p) => ("port" in p ? [p.port - 1, p.port, p.port + 1, ...("endPort" in p ? [p.endPort, p.endPort + 1] : [])] : [])),
+  ]),
+].sort((a, b) => a - b);
+
+interface PodDoc {
+  readonly kind: string;
+  readonly metadata: { readonly name: string };
+  readonly status: { readonly podIPs: readonly { readonly ip: string }[] };
+}
+
+/** A copy of every pod (own name and addresses), so that classes have more than one member. */
+function withCopies(cluster: RandomCluster): RandomCluster {
+  const copies = cluster.resources
+    .filter((r): r is PodDoc => (r as PodDoc).kind === "Pod")
+    .map((pod, k) => ({
+      ...pod,
+      metadata: { ...pod.metadata, name: `${pod.metadata.name}c` },
+      status: { podIPs: [{ ip: `10.0.0.${100 + k}` }, ...(pod.status.podIPs.length > 1 ? [{ ip: `fd00::${(100 + k).toString(16)}` }] : [])] },
+    }));
+  return { ...cluster, resources: [...cluster.resources, ...copies] };
+}
+
+function matches(peer: InvariantPeer | undefined, m: PreparedMember): boolean {
+  if (!peer) return true;
+  if (peer.namespaceSelector && !selectorMatches(namespaceSelectorOf(peer.namespaceSelector.ast), m.labels)) return false;
+  return !peer.selector || selectorMatches(peer.selector.ast, m.labels);
+}
+
+function inPorts(ports: readonly InvariantPort[] | undefined, protocol: string, port: number): boolean {
+  return ports === undefined || ports.some((p) => p.protocol === protocol && p.first <= port && port <= p.last);
+}
+
+/** The invariant's definition on one flow and its verdict: true when the flow breaks it. */
+function breaks(inv: Invariant, src: PreparedMember, dst: PreparedMember, protocol: string, port: number, v: Verdict): boolean {
+  if (!v.allowed) return false;
+  switch (inv.kind) {
+    case "IsolationInvariant": {
+      const a = labelValue(src.labels, `pcns.${inv.tenantLabel}`);
+      const b = labelValue(dst.labels, `pcns.${inv.tenantLabel}`);
+      if (a === undefined || b === undefined || a === b) return false;
+      return !inv.except.some((d) => matches(d.from, src) && matches(d.to, dst) && inPorts(d.ports, protocol, port));
+    }
+    case "NeverReachInvariant":
+      return matches(inv.from, src) && matches(inv.to, dst) && inPorts(inv.ports, protocol, port);
+    case "OnlyReachInvariant":
+      return matches(inv.to, dst) && inPorts(inv.ports, protocol, port) && !inv.only.some((p) => matches(p, src));
+    case "DefaultDenyInvariant": {
+      const [at, direction] = inv.direction === "Ingress" ? [dst, v.ingress] : [src, v.egress];
+      const last = direction?.steps.at(-1);
+      return matches(inv.endpoints, at) && last?.kind === "profile" && last.action === "Allow";
+    }
+  }
+}
+
+/** Per invariant, the smallest breaking flow as "from to protocol port", or undefined. */
+function bruteForce(prepared: Prepared, invariants: readonly Invariant[], family: 4 | 6): (string | undefined)[] {
+  const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
+  const found: (string | undefined)[] = invariants.map(() => undefined);
+  // Endpoints are in id order, protocols and ports in the counterexample order: the first hit is the smallest.
+  for (const src of endpoints) {
+    for (const dst of endpoints) {
+      if (src === dst) continue;
+      for (const protocol of VERIFY_PROTOCOLS) {
+        for (const port of PORTS) {
+          if (found.every((f) => f !== undefined)) return found;
+          const v = evaluateFlow(prepared, { family, src: { endpoint: src.id }, dst: { endpoint: dst.id }, protocol: protocolNumber(protocol), srcPort: 40000, dstPort: port });
+          invariants.forEach((inv, k) => {
+            if (found[k] === undefined && breaks(inv, src, dst, protocol, port, v)) found[k] = `${src.id} ${dst.id} ${protocol} ${port}`;
+          });
+        }
+      }
+    }
+  }
+  return found;
+}
+
+describe("verifyInvariants", () => {
+  it("gives brute force's verdict and smallest counterexample (random clusters and invariants)", { timeout: 600_000 }, () => {
+    let checked = 0;
+    let violated = 0;
+    fc.assert(
+      fc.property(clusterArb(6, 6), fc.array(invariantArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, docs, everyLocal) => {
+        const cluster = withCopies(random);
+        const text = `${clusterYaml(cluster)}---\n${docs.map((d) => JSON.stringify(d)).join("\n---\n")}\n`;
+        const loaded = loadModel([{ path: "fuzz.yaml", text }]);
+        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
+        const invariants = loaded.model.invariants ?? [];
+        expect(invariants.length, text).toBe(docs.length);
+        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        for (const family of [4, 6] as const) {
+          const result = verifyInvariants(prepared, invariants, { family });
+          const got = result.verdicts.map((v) => (v.counterexample ? `${v.counterexample.from} ${v.counterexample.to} ${v.counterexample.protocol} ${v.counterexample.port}` : undefined));
+          expect(got, `IPv${family}\n${text}`).toEqual(bruteForce(prepared, invariants, family));
+          for (const v of result.verdicts) {
+            expect(v.holds).toBe(v.counterexample === undefined);
+            if (v.counterexample) expect(v.counterexample.verdict.allowed).toBe(true);
+          }
+          checked += invariants.length;
+          violated += result.verdicts.filter((v) => !v.holds).length;
+        }
+      }),
+      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+    );
+    // Both outcomes must occur often, or the test proves little.
+    expect(violated).toBeGreaterThan(checked / 10);
+    expect(checked - violated).toBeGreaterThan(checked / 10);
+  });
+
+  it("sweeps ports with classReachability's matrix at every interval (random clusters)", { timeout: 600_000 }, () => {
+    let rows = 0;
+    fc.assert(
+      fc.property(clusterArb(6, 6), fc.boolean(), fc.constantFrom(40000, 53, 80), (random, everyLocal, srcPort) => {
+        const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(withCopies(random)) }]);
+        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
+        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        for (const family of [4, 6] as const) {
+          const classes = equivalenceClasses(prepared, family);
+          for (const protocol of [6, 17, 132]) {
+            const starts = classes.portIntervals(protocol).map((i) => i.first);
+            let previous: string[] | undefined;
+            for (const step of sweepPorts(prepared, classes, protocol, starts, srcPort, (m) => m.local)) {
+              const want = classReachability(prepared, classes, { protocol, srcPort, dstPort: step.first }, (m) => m.local);
+              const got = classes.endpoints.map((_, f) => [...step.reach.allowedFrom(f)].join(","));
+              expect(got, `${protocol} ${step.first}\n${clusterYaml(random)}`).toEqual(classes.endpoints.map((_, f) => [...want.allowedFrom(f)].join(",")));
+              // A row that is not dirty is the row of the step before.
+              if (previous && step.dirty !== "all") got.forEach((row, f) => (step.dirty as Set<number>).has(f) || expect(row).toBe(previous![f]));
+              previous = got;
+              rows += got.length;
+            }
+          }
+        }
+      }),
+      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+    );
+    expect(rows).toBeGreaterThan(1000);
+  });
+});
