@@ -22,8 +22,10 @@ import { calicoSelectorContradiction, describeContradiction, labelSelectorContra
 export function structuralLint(model: Model): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const r of model.resources) {
-    impossibleSelectors(r, out);
-    allowAfterDenyAll(r, out);
+    const l = linted(r);
+    if (l === undefined) continue;
+    impossibleSelectors(l, out);
+    allowAfterDenyAll(l, out);
   }
   return out;
 }
@@ -63,7 +65,43 @@ function calicoRules(r: Resource, rules: readonly Rule[], out: Diagnostic[]): vo
   }
 }
 
-function impossibleSelectors(r: Resource, out: Diagnostic[]): void {
+/** The kinds with selectors or rules of their own: the only ones these checks read. */
+type Linted = Extract<Resource, { kind: "K8sNetworkPolicy" | "ClusterNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "Profile" | "V1Profile" }>;
+
+function linted(r: Resource): Linted | undefined {
+  switch (r.kind) {
+    case "K8sNetworkPolicy":
+    case "ClusterNetworkPolicy":
+    case "NetworkPolicy":
+    case "GlobalNetworkPolicy":
+    case "V1Policy":
+    case "Profile":
+    case "V1Profile":
+      return r;
+    case "Namespace":
+    case "ServiceAccount":
+    case "Pod":
+    case "WorkloadEndpoint":
+    case "V1WorkloadEndpoint":
+    case "NetworkSet":
+    case "GlobalNetworkSet":
+    case "HostEndpoint":
+    case "V1HostEndpoint":
+    case "Tier":
+    case "EndpointSlice":
+    case "FelixConfiguration":
+    case "IPPool":
+    case "V1IPPool":
+    case "Node":
+    case "K8sNode":
+    case "Workload":
+      return undefined;
+    default:
+      return assertNever(r, "resource kind");
+  }
+}
+
+function impossibleSelectors(r: Linted, out: Diagnostic[]): void {
   switch (r.kind) {
     case "K8sNetworkPolicy":
       reportLabelSelector(r, r.podSelector, "spec.podSelector", "this podSelector (so the policy selects no pod)", out);
@@ -92,24 +130,6 @@ function impossibleSelectors(r: Resource, out: Diagnostic[]): void {
     case "V1Profile":
       calicoRules(r, [...r.ingress, ...r.egress], out);
       return;
-    case "Namespace":
-    case "ServiceAccount":
-    case "Pod":
-    case "WorkloadEndpoint":
-    case "V1WorkloadEndpoint":
-    case "NetworkSet":
-    case "GlobalNetworkSet":
-    case "HostEndpoint":
-    case "V1HostEndpoint":
-    case "Tier":
-    case "EndpointSlice":
-    case "FelixConfiguration":
-    case "IPPool":
-    case "V1IPPool":
-    case "Node":
-    case "K8sNode":
-    case "Workload":
-      return; // no selectors of their own to check
     default:
       return assertNever(r, "resource kind");
   }
@@ -157,7 +177,7 @@ function ruleName(rules: readonly Rule[], rule: Rule): string {
   return `${rule.path.includes(".egress.") ? "egress" : "ingress"} rule ${rules.indexOf(rule) + 1}`;
 }
 
-function allowAfterDenyAll(r: Resource, out: Diagnostic[]): void {
+function allowAfterDenyAll(r: Linted, out: Diagnostic[]): void {
   switch (r.kind) {
     case "NetworkPolicy":
     case "GlobalNetworkPolicy":
@@ -179,24 +199,7 @@ function allowAfterDenyAll(r: Resource, out: Diagnostic[]): void {
       return;
     case "K8sNetworkPolicy":
     case "ClusterNetworkPolicy":
-    case "Namespace":
-    case "ServiceAccount":
-    case "Pod":
-    case "WorkloadEndpoint":
-    case "V1WorkloadEndpoint":
-    case "NetworkSet":
-    case "GlobalNetworkSet":
-    case "HostEndpoint":
-    case "V1HostEndpoint":
-    case "Tier":
-    case "EndpointSlice":
-    case "FelixConfiguration":
-    case "IPPool":
-    case "V1IPPool":
-    case "Node":
-    case "K8sNode":
-    case "Workload":
-      return; // no rules of their own
+      return; // no Calico rules
     default:
       return assertNever(r, "resource kind");
   }
