@@ -131,7 +131,10 @@ export function eventsToNodes(
         consumeProperties(e);
         checkCollectionTag(e, "map");
         // A block mapping starts at its first key, so nothing is consumed yet; a flow one at `{`.
+        // An empty first key starts (and is placed) at the mapping's `:`, not wherever the text
+        // before it ended: that may be another document, read in the same stream or not.
         if (e.style === COLLECTION_STYLE.FLOW) lastEnd = Math.max(lastEnd, e.start + 1);
+        else lastEnd = Math.max(lastEnd, e.start);
         const entries = new EntryList();
         while (!peekIsPop()) {
           const key = mapKey();

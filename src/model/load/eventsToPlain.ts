@@ -264,7 +264,7 @@ function isMap(value: unknown): value is Record<string, unknown> {
 }
 
 /** `loadDocuments`'s `listItems` on a plain mapping. */
-function listItems(map: Record<string, unknown>): readonly unknown[] | undefined {
+export function listItems(map: Record<string, unknown>): readonly unknown[] | undefined {
   const kind = map.kind;
   if (typeof kind !== "string" || !kind.endsWith("List")) return undefined;
   const items = map.items;

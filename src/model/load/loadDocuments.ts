@@ -6,6 +6,7 @@ import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
 import { eventsToPlain, StringTable, type PlainResource } from "./eventsToPlain.js";
 import { jsonPlaces, jsonResources } from "./jsonFast.js";
 import { lazyLocator, type LazyFile, type ResourcePlace } from "./lazyTree.js";
+import { scannable, scanPlain } from "./scanPlain.js";
 import { splitDocuments } from "./splitDocuments.js";
 
 export interface LoadResult {
@@ -22,6 +23,12 @@ export interface LoadOptions {
   readonly positions?: "eager" | "lazy";
   /** Called as parsing goes: after each batch of a file, and once when a file is done. */
   readonly onProgress?: (progress: LoadProgress) => void;
+  /**
+   * With "lazy" positions: read the documents that tools write with the recogniser
+   * (`scanPlain.ts`) instead of js-yaml's events (the default). The same documents either way; `false`
+   * only to compare the two.
+   */
+  readonly recogniser?: boolean;
 }
 
 /** How far the loader has got. */
@@ -85,18 +92,33 @@ export function streamDocuments(
       progress(text.length);
       return;
     }
-    forEachBatch(text, progress, (batch) => {
-      const parsed = parseChunk(file.path, batch.text, batch.start);
+    // js-yaml's events for a piece of text: plain values where it can, positioned trees where not.
+    const viaEvents = (pieceText: string, pieceStart: number): void => {
+      const parsed = parseChunk(file.path, pieceText, pieceStart);
       if (!parsed.ok) {
-        for (const root of parseBroken(file.path, batch.text, batch.start, parsed.diagnostic, diagnostics)) addRoot(root, add, diagnostics);
+        for (const root of parseBroken(file.path, pieceText, pieceStart, parsed.diagnostic, diagnostics)) addRoot(root, add, diagnostics);
         return;
       }
-      const where = { file: file.path, source: batch.text, base: batch.start };
-      for (const doc of eventsToPlain(parsed.events, batch.text, batch.start, strings)) {
+      const where = { file: file.path, source: pieceText, base: pieceStart };
+      for (const doc of eventsToPlain(parsed.events, pieceText, pieceStart, strings)) {
         if (doc.ok) {
           for (const r of doc.resources) addFast(r.value, r.exotic, placeOf(r, doc));
         } else {
           for (const root of eventsToNodes(parsed.events, where, diagnostics, doc)) addRoot(root, add, diagnostics);
+        }
+      }
+    };
+    forEachBatch(text, progress, (batch) => {
+      if (options.recogniser === false || !scannable(batch.text)) {
+        viaEvents(batch.text, batch.start);
+        return;
+      }
+      // The recogniser reads what tools write; each document it leaves goes to js-yaml on its own.
+      for (const doc of scanPlain(batch.text, batch.start, strings)) {
+        if (doc.ok) {
+          for (const r of doc.resources) addFast(r.value, r.exotic, placeOf(r, doc));
+        } else {
+          viaEvents(batch.text.slice(doc.start, doc.end), batch.start + doc.start);
         }
       }
     });

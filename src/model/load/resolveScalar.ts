@@ -81,6 +81,9 @@ export function resolveTyped(text: string): TypedScalar {
     const float = goParseFloat(text);
     return float === undefined ? { type: "str", value: text } : { type: "float", value: float };
   }
+  // Two dots or more (an IPv4 address, a version): no int has a dot and Go's ParseFloat takes one
+  // at most (nor does `yamlStyleFloat`), so the text stays a string; a shortcut, not a rule.
+  if (text.indexOf(".") !== text.lastIndexOf(".")) return { type: "str", value: text };
   // A digit or a sign: go-yaml v2 first tries a timestamp (`YYYY-...`); a timestamp decodes to its
   // text when the target is untyped (decode.go: "for backward compatibility reasons we set it as a
   // string"), and no timestamp is also an int or a float, so that step needs no code here.
