@@ -155,6 +155,7 @@ describe("scanPlain: the recogniser reads what js-yaml reads", () => {
       "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: a # trailing\n    labels: {app: web, tier: 'x'}\n  spec:\n    containers: [web]\nmetadata:\n  resourceVersion: \"\"\n",
       "- kind: Namespace\n  metadata: {name: a}\n-   kind: Namespace\n    metadata:\n      name: b\n",
       "---\n# only a comment\n---\nkind: Pod\nmetadata:\n    name: 'it''s'\n    annotations:\n        a.b/c: \"x: y\"\n",
+      'apiVersion: v1\nkind: Service\nmetadata:\n  annotations:\n    kubectl.kubernetes.io/last-applied-configuration: |\n      {"apiVersion":"v1","kind":"Service","metadata":{"annotations":{},"name":"web"}}\n  creationTimestamp: "2024-05-01T10:00:00Z"\n  managedFields:\n  - fieldsV1:\n      f:spec:\n        f:ports:\n          .: {}\n          k:{"port":80,"protocol":"TCP"}:\n            .: {}\n  name: web\nspec:\n  script: |-\n    line one\n\n      indented # not a comment\n  keep: |+\n    x\n\n',
       "kind: Pod\nspec:\n  ports:\n  -\n    port: 80\n  - port: -1\n    name: ~\n  empty:\n  last: [a, \"b\", 1]\n",
     ];
     for (const form of forms) expect(expectSame(form)).toBeGreaterThan(0);

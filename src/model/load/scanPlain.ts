@@ -64,6 +64,8 @@ const LBRACKET = 0x5b;
 const RBRACKET = 0x5d;
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;
+const PIPE = 0x7c;
+const PLUS = 0x2b;
 
 /**
  * Characters that cannot start a plain scalar or key in this subset: YAML's indicators (1.2.2,
@@ -413,6 +415,76 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
   };
 
   /**
+   * A literal block scalar (`|`, `|-`, `|+`) whose indicator is at `i`, in a node at `parent`'s
+   * column (YAML 1.2.2, 8.1.1.1-2 and 8.1.2): its content lines are the ones indented more than
+   * `parent`, at the first one's column, empty lines included. Bails on an explicit indentation
+   * indicator, leading empty lines, empty content, and lines of spaces longer than the
+   * indentation. Leaves in `at` where the events path ends it: the start of the first line after
+   * it (trailing empty lines included), and sets lastEnd there.
+   */
+  const literal = (i: number, parent: number): string => {
+    let j = i + 1;
+    const chomp = s.charCodeAt(j);
+    if (chomp === DASH || chomp === PLUS) j++;
+    const first = restOfLine(j);
+    if (first >= end) throw BAIL;
+    const indent = indentAt(first);
+    const c = s.charCodeAt(first + indent);
+    if (indent <= parent || first + indent >= end || c === NL) throw BAIL;
+    let text = "";
+    let lineAt = first;
+    // Empty lines after the last content line, and where that line ended.
+    let blank = 0;
+    let contentEnd = first;
+    while (lineAt < end) {
+      let k = lineAt;
+      while (k < end && k - lineAt < indent && s.charCodeAt(k) === SPACE) k++;
+      const d = k < end ? s.charCodeAt(k) : NL;
+      if (d === NL) {
+        // Spaces at the very end of the text: left to js-yaml.
+        if (k >= end) throw BAIL;
+        blank++;
+        lineAt = k + 1;
+        continue;
+      }
+      if (k - lineAt < indent) break;
+      // A content line: the empty lines before it are line breaks of the content.
+      const nl = s.indexOf("\n", k);
+      if (nl < 0 || nl >= end) throw BAIL;
+      if (s.charCodeAt(k) === SPACE && s.slice(k, nl).trim() === "") throw BAIL;
+      text += (text === "" && contentEnd === first ? "" : "\n") + "\n".repeat(blank) + s.slice(k, nl);
+      blank = 0;
+      contentEnd = nl + 1;
+      lineAt = nl + 1;
+    }
+    if (lineAt > end) lineAt = end;
+    at = lineAt;
+    lastEnd = lineAt;
+    trailingEmpty = false;
+    if (chomp === DASH) return strings.intern(text);
+    if (chomp === PLUS) return strings.intern(text + "\n" + "\n".repeat(blank));
+    return strings.intern(text + "\n");
+  };
+
+  /**
+   * The value written at `i` on its key's or dash's line, in a node at `column`: a literal block
+   * or a one-line value; then `line` is the next line with content, which may not be indented
+   * more than `column`.
+   */
+  const valueOnLine = (i: number, column: number): unknown => {
+    let value: unknown;
+    if (s.charCodeAt(i) === PIPE) {
+      value = literal(i, column);
+      line = contentLine(at);
+    } else {
+      value = inlineValue(i);
+      line = contentLine(restOfLine(at));
+    }
+    if (line < end && indentAt(line) > column) throw BAIL;
+    return value;
+  };
+
+  /**
    * Whether the line content at `i` is a key: returns the offset of its `:` (followed by a space
    * or the line's end), or -1 when the line holds no key. A quoted key is accepted whole.
    */
@@ -516,9 +588,7 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
         line = valueAt >= end ? end : nextLine(valueAt);
         value = nodeBelow(column, true, candidate && key === "items");
       } else {
-        value = inlineValue(valueAt);
-        line = contentLine(restOfLine(at));
-        if (line < end && indentAt(line) > column) throw BAIL;
+        value = valueOnLine(valueAt, column);
       }
       put(map, key, value);
       if (line >= end) break;
@@ -551,9 +621,7 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
       } else if (keyColon(after) >= 0) {
         items.push(mapping(after, after - (dash - column), candidate));
       } else {
-        items.push(inlineValue(after));
-        line = contentLine(restOfLine(at));
-        if (line < end && indentAt(line) > column) throw BAIL;
+        items.push(valueOnLine(after, column));
       }
       if (line >= end) break;
       const next = indentAt(line);
