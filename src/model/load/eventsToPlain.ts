@@ -31,7 +31,7 @@ export interface PlainResource {
   /**
    * The value holds a null or a key that JavaScript objects treat specially (`__proto__`): Go's
    * null decoding may change it, so the validators' exact fast checks do not apply (see
-   * `validate/fastCheck.ts`).
+   * `validate/schemaCheck.ts`).
    */
   readonly exotic: boolean;
 }

@@ -9,7 +9,7 @@ import type { Resource } from "../types.js";
 import type { Invariant } from "../invariants.js";
 import type { FastDocument, LoadedDocument, YMap, YNode } from "../yamlTree.js";
 import { buildContext, sharedBuildState, type SharedBuildState } from "./build/context.js";
-import { fastCheck } from "./fastCheck.js";
+import { schemaCheck } from "./schemaCheck.js";
 import { goDecode } from "./goDecode.js";
 import { classifyKind, type InvariantHandler, type KindClass, type KindHandler } from "./kinds.js";
 import { buildOrigin } from "./origin.js";
@@ -100,8 +100,8 @@ function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, opt
   }
   const handler = classified.handler;
   const value = prepared(handler, plain, options);
-  // The exact fast check (the common kinds, plain data): zod would accept the value as is.
-  if (!fast.exotic && fastCheck(handler, value)) return build(doc, text, handler, value, [], shared);
+  // The exact fast check compiled from the schema: goDecode and zod would leave the value as is.
+  if (!fast.exotic && schemaCheck(handler.schema)(value)) return build(doc, text, handler, value, [], shared);
   const decoded = goDecode(handler.schema, value, { numbersToStrings: handler.reader === "calicoctl" });
   const parsed = handler.schema.safeParse(decoded);
   if (parsed.success) return build(doc, text, handler, parsed.data, [], shared);
