@@ -6,7 +6,7 @@ import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
 import { eventsToPlain, StringTable, type PlainResource } from "./eventsToPlain.js";
 import { jsonPlaces, jsonResources } from "./jsonFast.js";
 import { lazyLocator, type LazyFile, type ResourcePlace } from "./lazyTree.js";
-import { scannable, scanPlain } from "./scanPlain.js";
+import { ScanCache, scannable, scanPlain } from "./scanPlain.js";
 import { splitDocuments } from "./splitDocuments.js";
 
 export interface LoadResult {
@@ -70,6 +70,7 @@ export function streamDocuments(
 ): void {
   const lazy = options.positions === "lazy";
   const strings = new StringTable();
+  const scanCache = new ScanCache(files.reduce((chars, f) => chars + f.text.length, 0));
   files.forEach((file, fileIndex) => {
     let index = 0;
     const add = (node: YNode): void => sink({ file: file.path, index: index++, node });
@@ -114,7 +115,7 @@ export function streamDocuments(
         return;
       }
       // The recogniser reads what tools write; each document it leaves goes to js-yaml on its own.
-      for (const doc of scanPlain(batch.text, batch.start, strings)) {
+      for (const doc of scanPlain(batch.text, batch.start, scanCache)) {
         if (doc.ok) {
           for (const r of doc.resources) addFast(r.value, r.exotic, placeOf(r, doc));
         } else {

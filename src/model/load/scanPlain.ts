@@ -15,7 +15,7 @@
  * Documents are cut at `---` lines, which YAML forbids inside any content (1.2.2, 9.1.2), so a
  * document bailed here parses on its own exactly as it does in its stream (see `splitDocuments`).
  */
-import { hasOddity, listItems, type PlainResource, type ResourceStep, type StringTable } from "./eventsToPlain.js";
+import { hasOddity, listItems, type PlainResource, type ResourceStep } from "./eventsToPlain.js";
 import { plainKey, resolvePlain } from "./resolveScalar.js";
 
 /** What the recogniser made of one document: its resources, or the text js-yaml must parse. */
@@ -48,8 +48,37 @@ export function scannable(source: string): boolean {
 /** Thrown (and caught per document) when a document leaves the subset. */
 const BAIL = Symbol("bail");
 
-/** Slots of the recogniser's caches of texts read before (a power of two). */
-const SLOTS = 4096;
+/** The most slots a cache of texts read before has (a power of two). */
+const MAX_SLOTS = 1 << 14;
+
+/**
+ * Texts read before and what they were, in direct-mapped slots picked by a cheap hash of the text
+ * in place: a text met again (keys, label values, `TCP`) costs a comparison, without a copy, a
+ * lookup in a table or resolving it again, and every document shares one copy of it. One cache
+ * serves a whole stream, batch after batch; a text that loses its slot to another is only read
+ * again. (Texts are slices of the file's text, which the lazy trees keep anyway.)
+ */
+export class ScanCache {
+  /** The slot count less one (slots are a power of two). */
+  readonly mask: number;
+  readonly keyTexts: (string | undefined)[];
+  readonly keyValues: string[];
+  readonly plainTexts: (string | undefined)[];
+  readonly plainValues: unknown[];
+  readonly quotedTexts: (string | undefined)[];
+
+  /** A cache for about `chars` characters of text: a slot per 64 of them, 64 to 16,384. */
+  constructor(chars: number) {
+    let slots = 64;
+    while (slots < MAX_SLOTS && slots * 64 < chars) slots *= 2;
+    this.mask = slots - 1;
+    this.keyTexts = new Array<string | undefined>(slots);
+    this.keyValues = new Array<string>(slots);
+    this.plainTexts = new Array<string | undefined>(slots);
+    this.plainValues = new Array<unknown>(slots);
+    this.quotedTexts = new Array<string | undefined>(slots);
+  }
+}
 
 const NL = 0x0a;
 const SPACE = 0x20;
@@ -81,10 +110,10 @@ for (const c of ",[]{}") FLOW_INDICATOR[c.charCodeAt(0)] = 1;
 
 /**
  * Reads every document of `source` (a batch of a file starting at offset `base`, for which
- * `scannable` holds) and returns them in order. `strings` interns short string values, as the
- * events path does.
+ * `scannable` holds) and returns them in order. `cache` shares the texts read before (see
+ * `ScanCache`) across the batches of a stream.
  */
-export function scanPlain(source: string, base: number, strings: StringTable): ScannedDocument[] {
+export function scanPlain(source: string, base: number, cache: ScanCache): ScannedDocument[] {
   const s = source;
   const n = s.length;
   const out: ScannedDocument[] = [];
@@ -96,18 +125,11 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
   let oddities = 0;
   let trailingEmpty = false;
   let spans = new Map<object, { start: number; end: number }>();
-  // Texts read before and what they were, in direct-mapped slots picked by a cheap hash of the
-  // text in place: a text met again (keys, label values, `TCP`) costs a comparison, without a
-  // copy, a lookup in a table or resolving it again.
-  const keyTexts: (string | undefined)[] = new Array<string | undefined>(SLOTS);
-  const keyValues: string[] = new Array<string>(SLOTS);
-  const plainTexts: (string | undefined)[] = new Array<string | undefined>(SLOTS);
-  const plainValues: unknown[] = new Array<unknown>(SLOTS);
-  const quotedTexts: (string | undefined)[] = new Array<string | undefined>(SLOTS);
+  const { mask, keyTexts, keyValues, plainTexts, plainValues, quotedTexts } = cache;
   const slot = (i: number, j: number): number => {
     const length = j - i;
     if (length === 0) return 0;
-    return (length * 31 + s.charCodeAt(i) * 7 + s.charCodeAt(j - 1) * 131 + s.charCodeAt(i + (length >> 1)) * 17) & (SLOTS - 1);
+    return (length * 31 + s.charCodeAt(i) * 7 + s.charCodeAt(j - 1) * 131 + s.charCodeAt(i + (length >> 1)) * 17) & mask;
   };
   const seen = (texts: readonly (string | undefined)[], h: number, i: number, j: number): boolean => {
     const text = texts[h];
@@ -168,7 +190,7 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
     return key.key;
   };
 
-  /** The plain scalar `[i, j)` resolved (YAML 1.1 types, as go-yaml v2), strings interned. */
+  /** The plain scalar `[i, j)` resolved (YAML 1.1 types, as go-yaml v2). */
   const plainAt = (i: number, j: number): unknown => {
     const h = slot(i, j);
     let value: unknown;
@@ -177,7 +199,7 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
     } else {
       const text = s.slice(i, j);
       const resolved = resolvePlain(text);
-      value = typeof resolved === "string" ? strings.intern(resolved) : resolved;
+      value = resolved;
       plainTexts[h] = text;
       plainValues[h] = value;
     }
@@ -185,11 +207,11 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
     return value;
   };
 
-  /** The quoted scalar whose text (no escapes) is `[i, j)`, interned. */
+  /** The quoted scalar whose text (no escapes) is `[i, j)`. */
   const quotedAt = (i: number, j: number): string => {
     const h = slot(i, j);
     if (seen(quotedTexts, h, i, j)) return quotedTexts[h]!;
-    const text = strings.intern(s.slice(i, j));
+    const text = s.slice(i, j);
     quotedTexts[h] = text;
     return text;
   };
@@ -203,7 +225,7 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
   // The one-line scanners below leave their result's end offset in `at`.
   let at = 0;
 
-  /** A single-quoted scalar starting at `i` (the quote), on one line; interned. */
+  /** A single-quoted scalar starting at `i` (the quote), on one line. */
   const singleQuoted = (i: number): string => {
     let j = i + 1;
     let text: string | undefined;
@@ -220,7 +242,7 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
           continue;
         }
         at = j + 1;
-        return text === undefined ? quotedAt(i + 1, j) : strings.intern(text + s.slice(from, j));
+        return text === undefined ? quotedAt(i + 1, j) : text + s.slice(from, j);
       }
       j++;
     }
@@ -461,9 +483,9 @@ export function scanPlain(source: string, base: number, strings: StringTable): S
     at = lineAt;
     lastEnd = lineAt;
     trailingEmpty = false;
-    if (chomp === DASH) return strings.intern(text);
-    if (chomp === PLUS) return strings.intern(text + "\n" + "\n".repeat(blank));
-    return strings.intern(text + "\n");
+    if (chomp === DASH) return text;
+    if (chomp === PLUS) return text + "\n" + "\n".repeat(blank);
+    return text + "\n";
   };
 
   /**
