@@ -147,6 +147,14 @@ describe("scanPlain: the recogniser reads what js-yaml reads", () => {
     expect(read).toBeGreaterThan(runs / 2);
   }, 180_000);
 
+  it("leaves to js-yaml whole the texts with characters or markers it does not read", () => {
+    for (const text of ["a: é\n", "a: 😀\n", "a: b\n"]) expect(scannable(text), text).toBe(true);
+    for (const text of ["a:\tb\n", "a: b\r\n", "a: \uFEFFb\n", "a: \uD800\n", "a: \u0085\n", "a: \u2028\n", "a: \x7F\n", "%YAML 1.1\n---\na: b\n", "a: b\n...\n"]) {
+      expect(scannable(text), JSON.stringify(text)).toBe(false);
+      expectSame(text);
+    }
+  });
+
   it("reads every document of the benchmark's generated cluster, and all of kubectl's usual forms", () => {
     const text = generateYaml({ name: "t", namespaces: 3, pods: 60, localPods: 5, policies: 15 });
     expect(scannable(text)).toBe(true);

@@ -33,16 +33,20 @@ export type ScannedDocument =
 /**
  * Characters that send a whole batch to js-yaml: what js-yaml rejects as non-printable, and tab,
  * carriage return, NEL, the Unicode line and paragraph separators and the byte order mark, whose
- * handling this recogniser leaves to the parser. A `%` directive or `...` document end marker at
- * the start of a line does too: they tie documents together.
+ * handling this recogniser leaves to the parser. Only looked for when the text is not plain
+ * printable ASCII with line feeds, which most inputs are (`NOT_ASCII` finds out quickly).
  */
 const OUTSIDE =
   // eslint-disable-next-line no-control-regex -- the control characters are what it looks for
-  /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]|^%|^\.\.\.(?=[ \n]|$)/m;
+  /[\x00-\x09\x0B-\x1F\x7F-\x9F\u2028\u2029\uFEFF\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+const NOT_ASCII = /[^\n\x20-\x7e]/;
+/** A `%` directive or `...` document end marker at the start of a line: they tie documents together. */
+const DIRECTIVE_OR_END = /^(?:%|\.\.\.(?=[ \n]|$))/m;
 
 /** Whether `source` is text the recogniser reads at all (else js-yaml parses all of it). */
 export function scannable(source: string): boolean {
-  return !OUTSIDE.test(source);
+  if (DIRECTIVE_OR_END.test(source)) return false;
+  return !NOT_ASCII.test(source) || !OUTSIDE.test(source);
 }
 
 /** Thrown (and caught per document) when a document leaves the subset. */

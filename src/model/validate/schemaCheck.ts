@@ -202,10 +202,14 @@ function objectCheck(def: Def): ValueCheck {
   // A strict object (`never`) refuses unknown keys and a stripping one (no catchall) drops them;
   // a loose one (`unknown`) keeps them as they are.
   const keepsUnknown = catchall === "unknown" || catchall === "any";
+  // A required key that objects inherit (`constructor`) must be the value's own.
+  const inherited = required.filter((key) => key in Object.prototype);
   return (v) => {
     if (!isObj(v)) return false;
-    for (const key of required) if (v[key] === undefined || !Object.prototype.hasOwnProperty.call(v, key)) return false;
-    for (const key of Object.keys(v)) {
+    for (const key of required) if (v[key] === undefined) return false;
+    for (const key of inherited) if (!Object.prototype.hasOwnProperty.call(v, key)) return false;
+    // Plain values have no enumerable inherited keys, so `for...in` reads their own (no array).
+    for (const key in v) {
       const field = fields.get(key);
       if (field === undefined) {
         if (!keepsUnknown) return false;
