@@ -59,7 +59,7 @@ export interface ClassReachability {
   readonly allowedFrom: (from: number) => Bits;
 }
 
-type Direction = "ingress" | "egress";
+export type Direction = "ingress" | "egress";
 
 /** What an OtherEnd caches that no probe changes (memberships and CIDRs as classes). */
 interface ProbeFreeCaches {
@@ -68,7 +68,7 @@ interface ProbeFreeCaches {
   readonly byCidr: Map<string, Bits>;
 }
 
-function probeFreeCaches(): ProbeFreeCaches {
+export function probeFreeCaches(): ProbeFreeCaches {
   return { byMembership: new Map(), byMember: new Map(), byCidr: new Map() };
 }
 
@@ -77,7 +77,7 @@ function probeFreeCaches(): ProbeFreeCaches {
  * peer's port (named ports and services take the probe's port as an argument), so one OtherEnd
  * serves every probe and both directions.
  */
-class OtherEnd {
+export class OtherEnd {
   private readonly size: number;
   private readonly reps: readonly Peer[];
   private readonly classOf: Readonly<Int32Array>;
@@ -343,7 +343,7 @@ function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
  * (`evaluateDirection` over a set of peers).
  */
-function allowedOver(
+export function allowedOver(
   prepared: Prepared,
   fixed: Peer,
   direction: Direction,
@@ -444,7 +444,7 @@ function allowedOver(
 }
 
 /** A walk's working sets over the classes, kept by a walker between walks. */
-interface Scratch {
+export interface Scratch {
   readonly remaining: Uint32Array;
   readonly inTier: Uint32Array;
   readonly hit: Uint32Array;
@@ -454,7 +454,7 @@ interface Scratch {
   readonly passB: Uint32Array;
 }
 
-function scratchOf(size: number): Scratch {
+export function scratchOf(size: number): Scratch {
   const words = (size + 31) >>> 5;
   const make = (): Uint32Array => new Uint32Array(words);
   return { remaining: make(), inTier: make(), hit: make(), extra: make(), active: make(), passA: make(), passB: make() };
@@ -464,7 +464,7 @@ function scratchOf(size: number): Scratch {
  * An endpoint as a flow end (its first address of the family), with the network sets containing
  * it; a workload without one (see `resolvePeer`).
  */
-function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember, family: Family): Peer {
+export function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember, family: Family): Peer {
   if (member.kind === "Workload") return { member, networkSets: [] };
   const net = member.nets.find((c) => c.family === family)!;
   const address: Address = cidrAddress(net);
@@ -477,7 +477,7 @@ function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember
  * Per class, per tier (in `prepared.tiers` order), the policies that apply to the class in
  * `direction`, in order: found from each policy's members (the cost is their number).
  */
-function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, direction: Direction): PreparedPolicy[][][] {
+export function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, direction: Direction): PreparedPolicy[][][] {
   const type = direction === "ingress" ? "Ingress" : "Egress";
   const out = classes.endpoints.map(() => prepared.tiers.map((): PreparedPolicy[] => []));
   prepared.tiers.forEach((tier, t) => {
@@ -811,7 +811,7 @@ export interface PortStep {
  * bounds of their port ranges, the numbers (and the next ports) of the named ports they name, on
  * any endpoint, and the ports of the services they match, and the VXLAN port.
  */
-function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
+export function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
   const range = (first: number, last: number): void => {
     cuts.add(first);
     cuts.add(last + 1);
@@ -848,6 +848,19 @@ function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: Rea
   range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
 }
 
+/** Every endpoint's port numbers per port name, each number once (any protocol: more cuts than needed is only slower). */
+export function namedPortNumbers(prepared: Prepared): Map<string, number[]> {
+  const sets = new Map<string, Set<number>>();
+  for (const m of prepared.members) {
+    for (const p of m.ports) {
+      let set = sets.get(p.name);
+      if (!set) sets.set(p.name, (set = new Set()));
+      set.add(p.port);
+    }
+  }
+  return new Map([...sets].map(([name, set]) => [name, [...set]]));
+}
+
 /**
  * `classReachability` at the first port of each interval of one protocol, in ascending order
  * (source port fixed), computing a class's direction again only at the ports where a verdict of
@@ -876,9 +889,7 @@ export function* sweepPorts(
   const shared = probeFreeCaches();
   const asSource = base.map((p) => ({ ...p, port: srcPort }));
   const policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
-  // Every endpoint's port numbers per port name (any protocol: more cuts than needed is only slower).
-  const named = new Map<string, number[]>();
-  for (const m of prepared.members) for (const p of m.ports) named.set(p.name, [...(named.get(p.name) ?? []), p.port]);
+  const named = namedPortNumbers(prepared);
   // Per direction: the classes to compute again at each port.
   const plan = (direction: Direction): Map<number, number[]> => {
     const at = new Map<number, number[]>();
