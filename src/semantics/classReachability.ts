@@ -352,6 +352,7 @@ export function allowedOver(
   sets: RuleSets,
   applicableByTier: readonly (readonly PreparedPolicy[])[],
   scratch: Scratch,
+  prefixes?: TierPrefixes,
 ): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
@@ -404,7 +405,32 @@ export function allowedOver(
       orInPlace(passed, hit);
     }
   };
+  // With `prefixes`, start after the deepest tier whose walk state another walk left.
+  let start = 0;
+  const keys: string[] = [];
+  let lastTier = -1;
+  if (prefixes) {
+    let key = prefixes.fixedKey;
+    prepared.tiers.forEach((_, t) => {
+      const applicable = applicableByTier[t] ?? [];
+      if (applicable.length > 0) {
+        key += `;${t}:${applicable.map(prefixes.policyId).join(",")}`;
+        lastTier = t;
+      }
+      keys.push(key);
+    });
+    for (let t = lastTier - 1; t >= 0; t--) {
+      const state = prefixes.states.get(keys[t]!);
+      if (!state) continue;
+      // The pass mark needs no restoring: a later tier (lastTier) replaces it.
+      remaining.set(state.remaining);
+      allowed.set(state.allowed);
+      start = t + 1;
+      break;
+    }
+  }
   for (const [t, tier] of prepared.tiers.entries()) {
+    if (t < start) continue;
     const applicable = applicableByTier[t] ?? [];
     if (applicable.length === 0) continue;
     inTier.set(remaining);
@@ -422,6 +448,10 @@ export function allowedOver(
     // The pass mark is cleared at each tier the endpoint takes part in.
     passMark = passed;
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
+    // The state after the last tier is this walk's alone (walks are shared whole by then).
+    if (prefixes && t < lastTier && !prefixes.states.has(keys[t]!)) {
+      prefixes.states.set(keys[t]!, { remaining: Uint32Array.from(remaining), allowed: Uint32Array.from(allowed) });
+    }
   }
 
   for (const name of endpoint.profiles) {
@@ -441,6 +471,19 @@ export function allowedOver(
     }
   }
   return allowed;
+}
+
+/**
+ * Walk states after each tier, shared by the walks of one probe whose fixed ends no rule tells
+ * apart (`fixedKey` says which): up to a tier, a walk depends only on the fixed end, the probe
+ * and the policies of the tiers so far, so a walk whose policies up to tier t are another's
+ * starts from that walk's state after t. Clusters whose first tiers hold global policies (the
+ * same for many endpoints) skip most of each walk. Used by verify's factored sweep.
+ */
+export interface TierPrefixes {
+  readonly fixedKey: string;
+  readonly policyId: (policy: PreparedPolicy) => number;
+  readonly states: Map<string, { readonly remaining: Bits; readonly allowed: Bits }>;
 }
 
 /** A walk's working sets over the classes, kept by a walker between walks. */
@@ -480,13 +523,21 @@ export function endpointPeer(netSets: readonly PreparedMember[], member: Prepare
 export function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, direction: Direction): PreparedPolicy[][][] {
   const type = direction === "ingress" ? "Ingress" : "Egress";
   const out = classes.endpoints.map(() => prepared.tiers.map((): PreparedPolicy[] => []));
+  // Once per class: at its representative (the class's members all agree). Word by word, the
+  // selected members that are representatives (the cost is the members' words, not the selected).
+  const reps = new Uint32Array((prepared.members.length + 31) >>> 5);
+  for (const c of classes.endpoints) reps[c.representative >>> 5]! |= 1 << (c.representative & 31);
   prepared.tiers.forEach((tier, t) => {
     for (const policy of tier.policies) {
       if (!policy.types.includes(type)) continue;
-      for (const i of bitIndexes(policy.selects)) {
-        const c = classes.classOf[i]!;
-        // Once per class: at its representative (the class's members all agree).
-        if (c >= 0 && classes.endpoints[c]!.representative === i) out[c]![t]!.push(policy);
+      const selects = policy.selects;
+      for (let w = 0; w < selects.length; w++) {
+        let word = selects[w]! & (reps[w] ?? 0);
+        while (word !== 0) {
+          const low = word & -word;
+          out[classes.classOf[(w << 5) + (31 - Math.clz32(low))]!]![t]!.push(policy);
+          word ^= low;
+        }
       }
     }
   });

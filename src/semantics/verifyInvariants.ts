@@ -210,21 +210,29 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
       const others = new Map<string, Bits>();
       for (const t of new Set(tenant)) if (t !== undefined) others.set(t, andNotBits(tenanted, bitsWhere(n, (c) => tenant[c] === t)));
       const noTenants = tenant.every((t) => t === undefined) ? ["spec.tenantLabel"] : [];
+      // Per class, numbers for its tenant (-1: none) and for the doors it is a source of.
+      const tenantIds = new Map<string, number>();
+      const tenantIndex = Int32Array.from(tenant, (t) => (t === undefined ? -1 : (tenantIds.get(t) ?? tenantIds.set(t, tenantIds.size).size - 1)));
+      const patternIds = new Map<string, number>();
+      const fromPattern = Int32Array.from(tenant, (_, c) => {
+        const pattern = inv.except.map((_d, i) => (hasBit(sets[2 * i]!, c) ? "1" : "0")).join("");
+        return patternIds.get(pattern) ?? patternIds.set(pattern, patternIds.size).size - 1;
+      });
+      const fromPatterns = patternIds.size;
       return {
         matchesNothing: [...noTenants, ...matchesNothing],
         signature: (protocol, interval) => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join(""),
         forbidden: (protocol, interval) => {
           const doors = inv.except.flatMap((d, i) => (portsCover(d.ports, protocol, interval) ? [{ from: sets[2 * i]!, to: sets[2 * i + 1]! }] : []));
           // One set per tenant and doors open from the source (the same object each time: callers key on it).
-          const memo = new Map<string, Bits>();
+          const memo = new Map<number, Bits>();
           return (f) => {
-            const t = tenant[f];
-            if (t === undefined) return undefined;
-            let key = t;
-            for (const d of doors) key += hasBit(d.from, f) ? "\u00001" : "\u00000";
+            const t = tenantIndex[f]!;
+            if (t < 0) return undefined;
+            const key = t * fromPatterns + fromPattern[f]!;
             let out = memo.get(key);
             if (!out) {
-              out = others.get(t)!;
+              out = others.get(tenant[f]!)!;
               for (const d of doors) if (hasBit(d.from, f)) out = andNotBits(out, d.to);
               memo.set(key, out);
             }

@@ -36,6 +36,7 @@ import {
   scratchOf,
   type Direction,
   type Probe,
+  type TierPrefixes,
 } from "./classReachability.js";
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import { profileNamed } from "./prepareModel.js";
@@ -126,7 +127,7 @@ function sideAtoms(prepared: Prepared, direction: Direction, side: "source" | "d
  * The blocks of classes that agree on every atom, on their named ports and network sets, and (at
  * a service's address) on their address. Blocks are numbered in the order of their first class.
  */
-function partition(classes: EquivalenceClasses, base: readonly Peer[], atoms: SideAtoms): Partition {
+function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys: readonly string[], atoms: SideAtoms): Partition {
   const n = classes.endpoints.length;
   const blockOf = new Int32Array(n);
   const sizes: number[] = [];
@@ -134,8 +135,7 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], atoms: Si
   for (let c = 0; c < n; c++) {
     const p = base[c]!;
     const address = p.address && atoms.serviceAddresses.has(p.address.text) ? p.address.text : "";
-    const ports = p.member!.ports.map((np) => `${np.name}/${np.protocol}/${np.port}`).join(",");
-    const key = `${ports}\u0000${p.networkSets.join(",")}\u0000${address}`;
+    const key = `${baseKeys[c]}\u0000${address}`;
     let id = ids.get(key);
     if (id === undefined) {
       ids.set(key, (id = sizes.length));
@@ -145,7 +145,6 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], atoms: Si
     sizes[id]!++;
   }
   // Split by each atom: the classes inside it leave their block when some of the block is outside.
-  const stamp = new Int32Array(n).fill(-1);
   const split = (inside: readonly number[]): void => {
     const hits = new Map<number, number>();
     for (const c of inside) hits.set(blockOf[c]!, (hits.get(blockOf[c]!) ?? 0) + 1);
@@ -160,15 +159,19 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], atoms: Si
       if (to !== undefined) blockOf[c] = to;
     }
   };
-  let round = 0;
+  // A class is in a membership when its representative is (its members all agree): word by word,
+  // the representatives among the members.
+  const representatives = new Uint32Array((classes.classOf.length + 31) >>> 5);
+  for (const c of classes.endpoints) representatives[c.representative >>> 5]! |= 1 << (c.representative & 31);
   for (const m of atoms.memberships) {
-    round++;
     const inside: number[] = [];
-    for (const i of bitIndexes(m)) {
-      const c = classes.classOf[i] ?? -1;
-      if (c >= 0 && stamp[c] !== round) {
-        stamp[c] = round;
-        inside.push(c);
+    const words = Math.min(m.length, representatives.length);
+    for (let w = 0; w < words; w++) {
+      let word = m[w]! & representatives[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        inside.push(classes.classOf[(w << 5) + (31 - Math.clz32(low))]!);
       }
     }
     split(inside);
@@ -195,11 +198,14 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], atoms: Si
 interface WalkGroups {
   readonly groupOf: Int32Array;
   readonly members: readonly number[][];
+  /** Per walk group, its block of the fixed side (see `TierPrefixes`). */
+  readonly fixedKey: readonly string[];
 }
 
 function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly PreparedPolicy[][][], fixed: Partition, policyId: (p: PreparedPolicy) => number): WalkGroups {
   const groupOf = new Int32Array(reps.length).fill(-1);
   const members: number[][] = [];
+  const fixedKey: string[] = [];
   const ids = new Map<string, number>();
   reps.forEach((m, c) => {
     if (!local[c]) return;
@@ -209,11 +215,12 @@ function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], 
     if (g === undefined) {
       ids.set(key, (g = members.length));
       members.push([]);
+      fixedKey.push(String(fixed.blockOf[c]));
     }
     members[g]!.push(c);
     groupOf[c] = g;
   });
-  return { groupOf, members };
+  return { groupOf, members, fixedKey };
 }
 
 /** The other end's membership lookup by block: member index -> block of its class (-1: none). */
@@ -263,10 +270,19 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   };
 
   // Egress: the fixed end is the source, the other end the destination; ingress the reverse.
-  const destinationBlocks = partition(classes, base, sideAtoms(prepared, "egress", "destination"));
-  const sourceBlocks = partition(classes, base, sideAtoms(prepared, "ingress", "source"));
-  const egressWalks = walkGroups(reps, local, policies.egress, partition(classes, base, sideAtoms(prepared, "egress", "source")), policyId);
-  const ingressWalks = walkGroups(reps, local, policies.ingress, partition(classes, base, sideAtoms(prepared, "ingress", "destination")), policyId);
+  // Every block keeps named ports and network sets together (the walks read both of either end).
+  const portTexts = new Map<object, string>();
+  const baseKeys = base.map((p) => {
+    const ports = p.member!.ports;
+    let text = portTexts.get(ports);
+    if (text === undefined) portTexts.set(ports, (text = ports.map((np) => `${np.name}/${np.protocol}/${np.port}`).join(",")));
+    return `${text}\u0000${p.networkSets.join(",")}`;
+  });
+  const blocks = (direction: Direction, side: "source" | "destination"): Partition => partition(classes, base, baseKeys, sideAtoms(prepared, direction, side));
+  const destinationBlocks = blocks("egress", "destination");
+  const sourceBlocks = blocks("ingress", "source");
+  const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), policyId);
+  const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), policyId);
   const egressOther = new OtherEnd(
     destinationBlocks.first.map((c) => base[c]!),
     memberBlocks(classes, destinationBlocks),
@@ -364,13 +380,18 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
       egressOther.nextProbe();
       const egressSets = new RuleSets("egress", probe, egressOther);
       const ingressSets = new RuleSets("ingress", probe, ingressOther);
+      // Walk states after each tier, shared within the step (see `TierPrefixes`).
+      const egressStates: TierPrefixes["states"] = new Map();
+      const ingressStates: TierPrefixes["states"] = new Map();
       const egressWalk = (w: number): Bits => {
         const c = egressWalks.members[w]![0]!;
-        return allowedOver(prepared, asSource[c]!, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch);
+        const prefixes = { fixedKey: egressWalks.fixedKey[w]!, policyId, states: egressStates };
+        return allowedOver(prepared, asSource[c]!, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch, prefixes);
       };
       const ingressWalk = (w: number): Bits => {
         const c = ingressWalks.members[w]![0]!;
-        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort! }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch);
+        const prefixes = { fixedKey: ingressWalks.fixedKey[w]!, policyId, states: ingressStates };
+        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort! }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes);
       };
       if (step === 0) {
         for (let w = 0; w < egress.length; w++) egress[w] = egressWalk(w);
