@@ -59,7 +59,7 @@ export interface ClassReachability {
   readonly allowedFrom: (from: number) => Bits;
 }
 
-type Direction = "ingress" | "egress";
+export type Direction = "ingress" | "egress";
 
 /** What an OtherEnd caches that no probe changes (memberships and CIDRs as classes). */
 interface ProbeFreeCaches {
@@ -68,7 +68,7 @@ interface ProbeFreeCaches {
   readonly byCidr: Map<string, Bits>;
 }
 
-function probeFreeCaches(): ProbeFreeCaches {
+export function probeFreeCaches(): ProbeFreeCaches {
   return { byMembership: new Map(), byMember: new Map(), byCidr: new Map() };
 }
 
@@ -77,7 +77,7 @@ function probeFreeCaches(): ProbeFreeCaches {
  * peer's port (named ports and services take the probe's port as an argument), so one OtherEnd
  * serves every probe and both directions.
  */
-class OtherEnd {
+export class OtherEnd {
   private readonly size: number;
   private readonly reps: readonly Peer[];
   private readonly classOf: Readonly<Int32Array>;
@@ -343,7 +343,7 @@ function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
  * (`evaluateDirection` over a set of peers).
  */
-function allowedOver(
+export function allowedOver(
   prepared: Prepared,
   fixed: Peer,
   direction: Direction,
@@ -352,6 +352,7 @@ function allowedOver(
   sets: RuleSets,
   applicableByTier: readonly (readonly PreparedPolicy[])[],
   scratch: Scratch,
+  prefixes?: TierPrefixes,
 ): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
@@ -404,7 +405,32 @@ function allowedOver(
       orInPlace(passed, hit);
     }
   };
+  // With `prefixes`, start after the deepest tier whose walk state another walk left.
+  let start = 0;
+  const keys: string[] = [];
+  let lastTier = -1;
+  if (prefixes) {
+    let key = prefixes.fixedKey;
+    prepared.tiers.forEach((_, t) => {
+      const applicable = applicableByTier[t] ?? [];
+      if (applicable.length > 0) {
+        key += `;${t}:${applicable.map(prefixes.policyId).join(",")}`;
+        lastTier = t;
+      }
+      keys.push(key);
+    });
+    for (let t = lastTier - 1; t >= 0; t--) {
+      const state = prefixes.states.get(keys[t]!);
+      if (!state) continue;
+      // The pass mark needs no restoring: a later tier (lastTier) replaces it.
+      remaining.set(state.remaining);
+      allowed.set(state.allowed);
+      start = t + 1;
+      break;
+    }
+  }
   for (const [t, tier] of prepared.tiers.entries()) {
+    if (t < start) continue;
     const applicable = applicableByTier[t] ?? [];
     if (applicable.length === 0) continue;
     inTier.set(remaining);
@@ -422,6 +448,10 @@ function allowedOver(
     // The pass mark is cleared at each tier the endpoint takes part in.
     passMark = passed;
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
+    // The state after the last tier is this walk's alone (walks are shared whole by then).
+    if (prefixes && t < lastTier && !prefixes.states.has(keys[t]!)) {
+      prefixes.states.set(keys[t]!, { remaining: Uint32Array.from(remaining), allowed: Uint32Array.from(allowed) });
+    }
   }
 
   for (const name of endpoint.profiles) {
@@ -443,8 +473,21 @@ function allowedOver(
   return allowed;
 }
 
+/**
+ * Walk states after each tier, shared by the walks of one probe whose fixed ends no rule tells
+ * apart (`fixedKey` says which): up to a tier, a walk depends only on the fixed end, the probe
+ * and the policies of the tiers so far, so a walk whose policies up to tier t are another's
+ * starts from that walk's state after t. Clusters whose first tiers hold global policies (the
+ * same for many endpoints) skip most of each walk. Used by verify's factored sweep.
+ */
+export interface TierPrefixes {
+  readonly fixedKey: string;
+  readonly policyId: (policy: PreparedPolicy) => number;
+  readonly states: Map<string, { readonly remaining: Bits; readonly allowed: Bits }>;
+}
+
 /** A walk's working sets over the classes, kept by a walker between walks. */
-interface Scratch {
+export interface Scratch {
   readonly remaining: Uint32Array;
   readonly inTier: Uint32Array;
   readonly hit: Uint32Array;
@@ -454,7 +497,7 @@ interface Scratch {
   readonly passB: Uint32Array;
 }
 
-function scratchOf(size: number): Scratch {
+export function scratchOf(size: number): Scratch {
   const words = (size + 31) >>> 5;
   const make = (): Uint32Array => new Uint32Array(words);
   return { remaining: make(), inTier: make(), hit: make(), extra: make(), active: make(), passA: make(), passB: make() };
@@ -464,7 +507,7 @@ function scratchOf(size: number): Scratch {
  * An endpoint as a flow end (its first address of the family), with the network sets containing
  * it; a workload without one (see `resolvePeer`).
  */
-function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember, family: Family): Peer {
+export function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember, family: Family): Peer {
   if (member.kind === "Workload") return { member, networkSets: [] };
   const net = member.nets.find((c) => c.family === family)!;
   const address: Address = cidrAddress(net);
@@ -477,16 +520,24 @@ function endpointPeer(netSets: readonly PreparedMember[], member: PreparedMember
  * Per class, per tier (in `prepared.tiers` order), the policies that apply to the class in
  * `direction`, in order: found from each policy's members (the cost is their number).
  */
-function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, direction: Direction): PreparedPolicy[][][] {
+export function applicablePolicies(prepared: Prepared, classes: EquivalenceClasses, direction: Direction): PreparedPolicy[][][] {
   const type = direction === "ingress" ? "Ingress" : "Egress";
   const out = classes.endpoints.map(() => prepared.tiers.map((): PreparedPolicy[] => []));
+  // Once per class: at its representative (the class's members all agree). Word by word, the
+  // selected members that are representatives (the cost is the members' words, not the selected).
+  const reps = new Uint32Array((prepared.members.length + 31) >>> 5);
+  for (const c of classes.endpoints) reps[c.representative >>> 5]! |= 1 << (c.representative & 31);
   prepared.tiers.forEach((tier, t) => {
     for (const policy of tier.policies) {
       if (!policy.types.includes(type)) continue;
-      for (const i of bitIndexes(policy.selects)) {
-        const c = classes.classOf[i]!;
-        // Once per class: at its representative (the class's members all agree).
-        if (c >= 0 && classes.endpoints[c]!.representative === i) out[c]![t]!.push(policy);
+      const selects = policy.selects;
+      for (let w = 0; w < selects.length; w++) {
+        let word = selects[w]! & (reps[w] ?? 0);
+        while (word !== 0) {
+          const low = word & -word;
+          out[classes.classOf[(w << 5) + (31 - Math.clz32(low))]!]![t]!.push(policy);
+          word ^= low;
+        }
       }
     }
   });
@@ -811,7 +862,7 @@ export interface PortStep {
  * bounds of their port ranges, the numbers (and the next ports) of the named ports they name, on
  * any endpoint, and the ports of the services they match, and the VXLAN port.
  */
-function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
+export function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
   const range = (first: number, last: number): void => {
     cuts.add(first);
     cuts.add(last + 1);
@@ -848,6 +899,19 @@ function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: Rea
   range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
 }
 
+/** Every endpoint's port numbers per port name, each number once (any protocol: more cuts than needed is only slower). */
+export function namedPortNumbers(prepared: Prepared): Map<string, number[]> {
+  const sets = new Map<string, Set<number>>();
+  for (const m of prepared.members) {
+    for (const p of m.ports) {
+      let set = sets.get(p.name);
+      if (!set) sets.set(p.name, (set = new Set()));
+      set.add(p.port);
+    }
+  }
+  return new Map([...sets].map(([name, set]) => [name, [...set]]));
+}
+
 /**
  * `classReachability` at the first port of each interval of one protocol, in ascending order
  * (source port fixed), computing a class's direction again only at the ports where a verdict of
@@ -876,9 +940,7 @@ export function* sweepPorts(
   const shared = probeFreeCaches();
   const asSource = base.map((p) => ({ ...p, port: srcPort }));
   const policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
-  // Every endpoint's port numbers per port name (any protocol: more cuts than needed is only slower).
-  const named = new Map<string, number[]>();
-  for (const m of prepared.members) for (const p of m.ports) named.set(p.name, [...(named.get(p.name) ?? []), p.port]);
+  const named = namedPortNumbers(prepared);
   // Per direction: the classes to compute again at each port.
   const plan = (direction: Direction): Map<number, number[]> => {
     const at = new Map<number, number[]>();

@@ -28,12 +28,13 @@ import type { Invariant, InvariantPeer, InvariantPort } from "../model/invariant
 import { labelValue, selectorMatches } from "../model/selector/index.js";
 import type { Bits } from "./bits.js";
 import { andBits, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, hasBit, isEmptyBits } from "./bits.js";
-import { sweepPorts, type ClassReachability, type PortStep } from "./classReachability.js";
+import { hasHostEndpoints, sweepPorts, type ClassReachability, type PortStep } from "./classReachability.js";
 import { namespaceSelectorOf } from "./effectiveSelector.js";
 import { equivalenceClasses, type EquivalenceClasses, type PortInterval } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { isEndpointOf } from "./isEndpointOf.js";
 import { protocolNumber } from "./prepareRules.js";
+import { factoredSweeper, type FactoredStep, type FactoredSweeper } from "./verifySweep.js";
 import type { Family, Flow, Prepared, PreparedMember, PreparedProfile, Verdict } from "./types.js";
 
 export type VerifyProtocol = "TCP" | "UDP" | "SCTP";
@@ -43,6 +44,8 @@ export interface VerifyOptions {
   readonly family?: Family;
   /** The source port of every probe (default 40000, as `explain`). */
   readonly srcPort?: number;
+  /** Sweep class by class even where the factored sweep applies (for tests: both must agree). */
+  readonly classByClass?: boolean;
 }
 
 /** The smallest flow that breaks an invariant, and the evaluator's verdict on it. */
@@ -207,16 +210,32 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
       const others = new Map<string, Bits>();
       for (const t of new Set(tenant)) if (t !== undefined) others.set(t, andNotBits(tenanted, bitsWhere(n, (c) => tenant[c] === t)));
       const noTenants = tenant.every((t) => t === undefined) ? ["spec.tenantLabel"] : [];
+      // Per class, numbers for its tenant (-1: none) and for the doors it is a source of.
+      const tenantIds = new Map<string, number>();
+      const tenantIndex = Int32Array.from(tenant, (t) => (t === undefined ? -1 : (tenantIds.get(t) ?? tenantIds.set(t, tenantIds.size).size - 1)));
+      const patternIds = new Map<string, number>();
+      const fromPattern = Int32Array.from(tenant, (_, c) => {
+        const pattern = inv.except.map((_d, i) => (hasBit(sets[2 * i]!, c) ? "1" : "0")).join("");
+        return patternIds.get(pattern) ?? patternIds.set(pattern, patternIds.size).size - 1;
+      });
+      const fromPatterns = patternIds.size;
       return {
         matchesNothing: [...noTenants, ...matchesNothing],
         signature: (protocol, interval) => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join(""),
         forbidden: (protocol, interval) => {
           const doors = inv.except.flatMap((d, i) => (portsCover(d.ports, protocol, interval) ? [{ from: sets[2 * i]!, to: sets[2 * i + 1]! }] : []));
+          // One set per tenant and doors open from the source (the same object each time: callers key on it).
+          const memo = new Map<number, Bits>();
           return (f) => {
-            const t = tenant[f];
-            if (t === undefined) return undefined;
-            let out: Bits = others.get(t)!;
-            for (const d of doors) if (hasBit(d.from, f)) out = andNotBits(out, d.to);
+            const t = tenantIndex[f]!;
+            if (t < 0) return undefined;
+            const key = t * fromPatterns + fromPattern[f]!;
+            let out = memo.get(key);
+            if (!out) {
+              out = others.get(tenant[f]!)!;
+              for (const d of doors) if (hasBit(d.from, f)) out = andNotBits(out, d.to);
+              memo.set(key, out);
+            }
             return out;
           };
         },
@@ -275,6 +294,104 @@ function popcount(bits: Bits): number {
   return total;
 }
 
+/** What a row and a forbidden set have in common: its size and its first two members (-1: none). */
+interface Hits {
+  readonly count: number;
+  readonly first: number;
+  readonly second: number;
+}
+
+function hitsOf(row: Bits, no: Bits): Hits {
+  let count = 0;
+  let first = -1;
+  let second = -1;
+  for (let w = 0; w < row.length; w++) {
+    let word = row[w]! & no[w]!;
+    if (word === 0) continue;
+    word >>>= 0;
+    let x = word - ((word >>> 1) & 0x55555555);
+    x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+    count += (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    while (second < 0 && word !== 0) {
+      const low = word & -word;
+      const bit = (w << 5) + (31 - Math.clz32(low));
+      word = (word ^ low) >>> 0;
+      if (first < 0) first = bit;
+      else second = bit;
+    }
+  }
+  return { count, first, second };
+}
+
+/**
+ * One protocol's intervals with `factoredSweep` (no host endpoints, no default-deny invariant):
+ * the same counts and counterexamples as the class-by-class loop in `verifyInvariants`, computed
+ * once per source group and forbidden set instead of once per class.
+ */
+function sweepFactored(
+  sweeper: FactoredSweeper,
+  classes: EquivalenceClasses,
+  checkers: readonly Checker[],
+  protocol: VerifyProtocol,
+  order: number,
+  intervals: readonly PortInterval[],
+  best: (Key | undefined)[],
+  violations: number[],
+): void {
+  const n = classes.endpoints.length;
+  const members = classes.endpoints.map((c) => c.members);
+  const steps = sweeper.sweep(
+    protocolNumber(protocol),
+    intervals.map((i) => i.first),
+  );
+  const row = emptyBits(n);
+  const noReach = (): never => {
+    throw new Error("verify: a default-deny invariant needs the class-by-class sweep");
+  };
+  const unused: ClassReachability = { classes, allowed: noReach, allowedFrom: noReach };
+  const lastSignature: (string | undefined)[] = checkers.map(() => undefined);
+  const counts = checkers.map(() => new Int32Array(n));
+  const totals = checkers.map(() => 0);
+  for (const interval of intervals) {
+    const step = steps.next().value as FactoredStep;
+    checkers.forEach((checker, k) => {
+      const signature = checker.signature(protocol, interval);
+      const everyGroup = signature !== lastSignature[k] || step.dirty === "all";
+      lastSignature[k] = signature;
+      const todo: Iterable<number> = everyGroup ? sweeper.groups.keys() : (step.dirty as ReadonlySet<number>);
+      const forbidden = checker.forbidden(protocol, interval, unused, () => unused);
+      const count = counts[k]!;
+      for (const g of todo) {
+        step.rowInto(g, row);
+        const byForbidden = new Map<Bits, Hits>();
+        for (const f of sweeper.groups[g]!) {
+          totals[k]! -= count[f]!;
+          count[f] = 0;
+          const no = forbidden(f);
+          if (no === undefined) continue;
+          let hits = byForbidden.get(no);
+          if (!hits) byForbidden.set(no, (hits = hitsOf(row, no)));
+          const alone = members[f]!.length === 1;
+          // An endpoint alone in its class has no flow to itself.
+          const self = hasBit(row, f) && hasBit(no, f);
+          const c = hits.count - (alone && self ? 1 : 0);
+          if (c === 0) continue;
+          count[f] = c;
+          totals[k]! += c;
+          // The smallest destination: the first class other than f, or f's own second member.
+          const other = hits.first !== f ? hits.first : hits.second;
+          let to = other >= 0 ? members[other]![0]! : Infinity;
+          if (self && !alone) to = Math.min(to, members[f]![1]!);
+          const key: Key = [members[f]![0]!, to, order, interval.first];
+          if (less(key, best[k])) best[k] = key;
+        }
+      }
+      // Groups not computed again have the violations of the interval before.
+      violations[k]! += totals[k]!;
+    });
+  }
+}
+
 /** Verifies every invariant (see the module comment). */
 export function verifyInvariants(prepared: Prepared, invariants: readonly Invariant[], options: VerifyOptions = {}): VerifyResult {
   const family = options.family ?? 4;
@@ -292,6 +409,9 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
     egress: invariants.some((i) => i.kind === "DefaultDenyInvariant" && i.direction === "Egress") ? withoutProfileRules(prepared, "egress") : undefined,
   };
 
+  // Without host endpoints and default-deny invariants, the sweep needs no class-by-class matrix.
+  const factored = options.classByClass !== true && !hasHostEndpoints(prepared) && invariants.every((i) => i.kind !== "DefaultDenyInvariant");
+  let sweeper: FactoredSweeper | undefined;
   const best: (Key | undefined)[] = invariants.map(() => undefined);
   const violations = invariants.map(() => 0);
   let probes = 0;
@@ -299,6 +419,12 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
     const number = protocolNumber(protocol);
     const intervals = classes.portIntervals(number);
     const starts = intervals.map((i) => i.first);
+    if (factored) {
+      probes += intervals.length;
+      sweeper ??= factoredSweeper(prepared, classes, srcPort, isLocal);
+      sweepFactored(sweeper, classes, checkers, protocol, order, intervals, best, violations);
+      return;
+    }
     const sweep = sweepPorts(prepared, classes, number, starts, srcPort, isLocal);
     const sides = {
       ingress: profileless.ingress && sweepPorts(profileless.ingress, classes, number, starts, srcPort, isLocal),

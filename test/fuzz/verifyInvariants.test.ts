@@ -11,8 +11,10 @@ import type { Invariant, InvariantPeer, InvariantPort } from "../../src/model/in
 import { loadModel } from "../../src/model/loadModel.js";
 import { labelValue, selectorMatches } from "../../src/model/selector/index.js";
 import { namespaceSelectorOf } from "../../src/semantics/effectiveSelector.js";
-import { evaluateFlow, prepareModel, protocolNumber, verifyInvariants, VERIFY_PROTOCOLS, type Prepared, type PreparedMember, type Verdict } from "../../src/semantics/index.js";
-import { classReachability, sweepPorts } from "../../src/semantics/classReachability.js";
+import { evaluateFlow, prepareModel, protocolNumber, verifyInvariants, VERIFY_PROTOCOLS, type Prepared, type PreparedMember, type Verdict, type VerifyResult } from "../../src/semantics/index.js";
+import { bitIndexes } from "../../src/semantics/bits.js";
+import { classReachability, hasHostEndpoints, sweepPorts } from "../../src/semantics/classReachability.js";
+import { factoredSweeper } from "../../src/semantics/verifySweep.js";
 import { equivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
 import { INVARIANT_PORTS, invariantArb } from "./invariantArbs.js";
 import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster } from "./randomCluster.js";
@@ -129,6 +131,65 @@ describe("verifyInvariants", () => {
     // Both outcomes must occur often, or the test proves little.
     expect(violated).toBeGreaterThan(checked / 10);
     expect(checked - violated).toBeGreaterThan(checked / 10);
+  });
+
+  it("counts the same violations and counterexamples factored as class by class (random clusters without host endpoints)", { timeout: 600_000 }, () => {
+    let factored = 0;
+    fc.assert(
+      fc.property(clusterArb(6, 6), fc.array(invariantArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, docs, everyLocal) => {
+        const cluster = withCopies(random);
+        const text = `${clusterYaml(cluster)}---\n${docs.map((d) => JSON.stringify(d)).join("\n---\n")}\n`;
+        const loaded = loadModel([{ path: "fuzz.yaml", text }]);
+        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
+        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        if (hasHostEndpoints(prepared)) return;
+        const invariants = (loaded.model.invariants ?? []).filter((i) => i.kind !== "DefaultDenyInvariant");
+        if (invariants.length === 0) return;
+        for (const family of [4, 6] as const) {
+          const summary = (r: VerifyResult): unknown => [r.classes, r.probes, r.verdicts.map((v) => [v.violations, v.counterexample && [v.counterexample.from, v.counterexample.to, v.counterexample.protocol, v.counterexample.port]])];
+          const got = summary(verifyInvariants(prepared, invariants, { family }));
+          expect(got, `IPv${family}\n${text}`).toEqual(summary(verifyInvariants(prepared, invariants, { family, classByClass: true })));
+          factored++;
+        }
+      }),
+      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+    );
+    expect(factored).toBeGreaterThan(20);
+  });
+
+  it("factored rows equal classReachability's at every interval, and rows not dirty are the step before's (random clusters without host endpoints)", { timeout: 600_000 }, () => {
+    let rows = 0;
+    fc.assert(
+      fc.property(clusterArb(6, 6), fc.boolean(), fc.constantFrom(40000, 53, 80), (random, everyLocal, srcPort) => {
+        const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(withCopies(random)) }]);
+        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
+        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        if (hasHostEndpoints(prepared)) return;
+        for (const family of [4, 6] as const) {
+          const classes = equivalenceClasses(prepared, family);
+          const sweeper = factoredSweeper(prepared, classes, srcPort, (m) => m.local);
+          for (const protocol of [6, 17, 132]) {
+            const starts = classes.portIntervals(protocol).map((i) => i.first);
+            let previous: string[] | undefined;
+            for (const step of sweeper.sweep(protocol, starts)) {
+              const want = classReachability(prepared, classes, { protocol, srcPort, dstPort: step.first }, (m) => m.local);
+              const row = new Uint32Array((classes.endpoints.length + 31) >>> 5);
+              const got = sweeper.groups.map((group, g) => {
+                step.rowInto(g, row);
+                const text = [...bitIndexes(row)].join(",");
+                for (const f of group) expect(text, `${protocol} ${step.first} class ${f}\n${clusterYaml(random)}`).toBe([...bitIndexes(want.allowedFrom(f))].join(","));
+                return text;
+              });
+              if (previous && step.dirty !== "all") got.forEach((text, g) => (step.dirty as ReadonlySet<number>).has(g) || expect(text).toBe(previous![g]));
+              previous = got;
+              rows += got.length;
+            }
+          }
+        }
+      }),
+      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+    );
+    expect(rows).toBeGreaterThan(1000);
   });
 
   it("sweeps ports with classReachability's matrix at every interval (random clusters)", { timeout: 600_000 }, () => {

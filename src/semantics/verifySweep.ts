@@ -1,0 +1,450 @@
+/**
+ * `factoredSweep`: the port sweep of `verifyInvariants` without a class-by-class matrix, so that
+ * it fits clusters of 100,000 classes and more (shape L). Same verdicts as `sweepPorts`; a
+ * property test checks every row against a fresh `classReachability` at each interval.
+ *
+ * - **Other ends in blocks.** An egress walk tests of its destinations only what egress rules'
+ *   destination sides test (memberships, CIDRs, service addresses, named ports, network sets);
+ *   the classes that agree on all of those form one block, and the walk runs over blocks, not
+ *   classes. Likewise ingress walks over blocks of sources. Blocks are far fewer than classes
+ *   (on L, thousands against 110,000), so a walk costs that much less.
+ * - **Walks shared.** Classes with the same policies in every tier, the same profiles and the
+ *   same answers to what the rules test of the fixed end (the same block of that side) walk
+ *   alike: one walk per such group, at its first class.
+ * - **Rows shared.** Class `f` reaches `t` when `f`'s egress walk holds `t`'s destination block
+ *   and `t`'s ingress walk holds `f`'s source block. Sources with the same egress walk and the
+ *   same source block have the same row: one row per such group, computed from the egress walk
+ *   (expanded to classes) and, per source block, the classes whose ingress admits it.
+ *
+ * Between intervals only the walks whose rules test a bound there are done again (`portCuts`),
+ * and a step names the source groups whose rows may have changed.
+ *
+ * Without host endpoints only: with them, workload flows are judged pair by pair on the node
+ * (`classReachability`), and `verifyInvariants` uses `sweepPorts`.
+ */
+import type { Cidr } from "./addresses.js";
+import type { Bits } from "./bits.js";
+import { bitIndexes, emptyBits, fullBits, hasBit } from "./bits.js";
+import {
+  allowedOver,
+  applicablePolicies,
+  endpointPeer,
+  namedPortNumbers,
+  OtherEnd,
+  portCuts,
+  RuleSets,
+  scratchOf,
+  type Direction,
+  type Probe,
+  type TierPrefixes,
+} from "./classReachability.js";
+import type { EquivalenceClasses } from "./equivalenceClasses.js";
+import { profileNamed } from "./prepareModel.js";
+import type { Membership, Peer, Prepared, PreparedEntity, PreparedMember, PreparedPolicy, PreparedRule } from "./types.js";
+
+/** One step of `factoredSweep`: the rows at an interval's first port. */
+export interface FactoredStep {
+  readonly first: number;
+  /** Source groups whose row may differ from the previous step's (all at the first). */
+  readonly dirty: ReadonlySet<number> | "all";
+  /** Writes into `out` the classes an endpoint of any class of group `g` may connect to. */
+  readonly rowInto: (g: number, out: Uint32Array) => void;
+}
+
+export interface FactoredSweeper {
+  /** Per group, its classes, ascending; classes of a group have the same row at every step. */
+  readonly groups: readonly (readonly number[])[];
+  /** The steps at the first port of each interval of `protocol` (starts ascending), one sweep at a time. */
+  readonly sweep: (protocol: number, starts: readonly number[]) => Generator<FactoredStep>;
+}
+
+/** A partition of the classes into blocks: per class its block, per block its first class. */
+interface Partition {
+  readonly blockOf: Int32Array;
+  readonly first: readonly number[];
+}
+
+/** What one side (source or destination) of a direction's rules tests of an endpoint. */
+interface SideAtoms {
+  readonly memberships: Set<Membership>;
+  readonly cidrs: Map<string, Cidr>;
+  /** Addresses of the services the side names (an endpoint at one of them is told apart). */
+  readonly serviceAddresses: Set<string>;
+}
+
+/**
+ * The atoms `side` of the rules of `direction` test (every tier's policies and every profile):
+ * for Calico rules that side's entity; for Kubernetes and cluster rules, their peers when `side`
+ * is the other end (their ports name the destination's named ports, which split blocks anyway).
+ */
+function sideAtoms(prepared: Prepared, direction: Direction, side: "source" | "destination"): SideAtoms {
+  const out: SideAtoms = { memberships: new Set(), cidrs: new Map(), serviceAddresses: new Set() };
+  const otherSide = direction === "ingress" ? "source" : "destination";
+  const cidr = (c: Cidr): void => {
+    out.cidrs.set(`${c.family} ${c.text}`, c);
+  };
+  const entity = (e: PreparedEntity): void => {
+    if (e.selector) out.memberships.add(e.selector.members);
+    for (const s of e.notSelectors) out.memberships.add(s.members);
+    for (const c of e.nets) cidr(c);
+    for (const c of e.notNets) cidr(c);
+    if (e.service) {
+      for (const a of e.service.endpoints.addresses) out.serviceAddresses.add(a);
+      // addressPortKey: "address protocol port".
+      for (const key of e.service.endpoints.addressPorts) out.serviceAddresses.add(key.split(" ")[0]!);
+    }
+  };
+  const rule = (r: PreparedRule): void => {
+    switch (r.kind) {
+      case "calico":
+        entity(r[side]);
+        return;
+      case "k8s":
+        if (side !== otherSide) return;
+        for (const peer of r.peers) {
+          if (peer.members) out.memberships.add(peer.members);
+          if (peer.ipBlock) {
+            cidr(peer.ipBlock.cidr);
+            peer.ipBlock.except.forEach(cidr);
+          }
+        }
+        return;
+      case "cluster":
+        if (side !== otherSide) return;
+        for (const peer of r.peers) {
+          if ("nets" in peer) peer.nets.forEach(cidr);
+          else out.memberships.add(peer.members);
+        }
+        return;
+    }
+  };
+  for (const tier of prepared.tiers) for (const policy of tier.policies) policy[direction].forEach(rule);
+  for (const profile of Object.values(prepared.profiles)) profile[direction].forEach(rule);
+  return out;
+}
+
+/**
+ * The blocks of classes that agree on every atom, on their named ports and network sets, and (at
+ * a service's address) on their address. Blocks are numbered in the order of their first class.
+ */
+function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys: readonly string[], atoms: SideAtoms): Partition {
+  const n = classes.endpoints.length;
+  const blockOf = new Int32Array(n);
+  const sizes: number[] = [];
+  const ids = new Map<string, number>();
+  for (let c = 0; c < n; c++) {
+    const p = base[c]!;
+    const address = p.address && atoms.serviceAddresses.has(p.address.text) ? p.address.text : "";
+    const key = `${baseKeys[c]}\u0000${address}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      ids.set(key, (id = sizes.length));
+      sizes.push(0);
+    }
+    blockOf[c] = id;
+    sizes[id]!++;
+  }
+  // Split by each atom: the classes inside it leave their block when some of the block is outside.
+  const split = (inside: readonly number[]): void => {
+    const hits = new Map<number, number>();
+    for (const c of inside) hits.set(blockOf[c]!, (hits.get(blockOf[c]!) ?? 0) + 1);
+    const moved = new Map<number, number>();
+    for (const [b, k] of hits) if (k < sizes[b]!) moved.set(b, sizes.length + moved.size);
+    for (const [b, to] of moved) {
+      sizes[to] = hits.get(b)!;
+      sizes[b]! -= hits.get(b)!;
+    }
+    for (const c of inside) {
+      const to = moved.get(blockOf[c]!);
+      if (to !== undefined) blockOf[c] = to;
+    }
+  };
+  // A class is in a membership when its representative is (its members all agree): word by word,
+  // the representatives among the members.
+  const representatives = new Uint32Array((classes.classOf.length + 31) >>> 5);
+  for (const c of classes.endpoints) representatives[c.representative >>> 5]! |= 1 << (c.representative & 31);
+  for (const m of atoms.memberships) {
+    const inside: number[] = [];
+    const words = Math.min(m.length, representatives.length);
+    for (let w = 0; w < words; w++) {
+      let word = m[w]! & representatives[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        inside.push(classes.classOf[(w << 5) + (31 - Math.clz32(low))]!);
+      }
+    }
+    split(inside);
+  }
+  if (atoms.cidrs.size > 0) {
+    const cidrs = new OtherEnd(base, classes.classOf);
+    for (const c of atoms.cidrs.values()) split([...bitIndexes(cidrs.cidr(c))]);
+  }
+  // Renumber in the order of first classes.
+  const renumber = new Map<number, number>();
+  const first: number[] = [];
+  for (let c = 0; c < n; c++) {
+    let b = renumber.get(blockOf[c]!);
+    if (b === undefined) {
+      renumber.set(blockOf[c]!, (b = first.length));
+      first.push(c);
+    }
+    blockOf[c] = b;
+  }
+  return { blockOf, first };
+}
+
+/** Groups of local classes that walk alike in one direction (see the module comment); -1: not local. */
+interface WalkGroups {
+  readonly groupOf: Int32Array;
+  readonly members: readonly number[][];
+  /** Per walk group, its block of the fixed side (see `TierPrefixes`). */
+  readonly fixedKey: readonly string[];
+}
+
+function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly PreparedPolicy[][][], fixed: Partition, policyId: (p: PreparedPolicy) => number): WalkGroups {
+  const groupOf = new Int32Array(reps.length).fill(-1);
+  const members: number[][] = [];
+  const fixedKey: string[] = [];
+  const ids = new Map<string, number>();
+  reps.forEach((m, c) => {
+    if (!local[c]) return;
+    const tiers = policies[c]!.map((tier) => tier.map(policyId).join(",")).join(";");
+    const key = `${fixed.blockOf[c]}\u0000${tiers}\u0000${m.profiles.join("\u0001")}`;
+    let g = ids.get(key);
+    if (g === undefined) {
+      ids.set(key, (g = members.length));
+      members.push([]);
+      fixedKey.push(String(fixed.blockOf[c]));
+    }
+    members[g]!.push(c);
+    groupOf[c] = g;
+  });
+  return { groupOf, members, fixedKey };
+}
+
+/** The other end's membership lookup by block: member index -> block of its class (-1: none). */
+function memberBlocks(classes: EquivalenceClasses, p: Partition): Int32Array {
+  return classes.classOf.map((c) => (c >= 0 ? p.blockOf[c]! : -1));
+}
+
+function push(map: Map<number, number[]>, key: number, value: number): void {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  list.push(value);
+}
+
+function popcount32(w: number): number {
+  w -= (w >>> 1) & 0x55555555;
+  w = (w & 0x33333333) + ((w >>> 2) & 0x33333333);
+  return (((w + (w >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+function popcount(bits: Bits): number {
+  let total = 0;
+  for (let w = 0; w < bits.length; w++) total += popcount32(bits[w]!);
+  return total;
+}
+
+/**
+ * The rows of `classReachability` at the first port of each interval of a protocol, in
+ * ascending order (source port fixed), grouped (see the module comment). What no probe changes
+ * (blocks, groups, plans) is computed once for every protocol. The node must have no host
+ * endpoints.
+ */
+export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses, srcPort: number, isLocal: (m: PreparedMember) => boolean): FactoredSweeper {
+  const family = classes.family;
+  const n = classes.endpoints.length;
+  const words = (n + 31) >>> 5;
+  const reps = classes.endpoints.map((c) => prepared.members[c.representative]!);
+  const local = reps.map(isLocal);
+  const netSets = prepared.members.filter((m) => m.kind === "NetworkSet" || m.kind === "GlobalNetworkSet");
+  const base = reps.map((m) => endpointPeer(netSets, m, family));
+  const asSource = base.map((p) => ({ ...p, port: srcPort }));
+  const policies = { egress: applicablePolicies(prepared, classes, "egress"), ingress: applicablePolicies(prepared, classes, "ingress") };
+  const ids = new Map<PreparedPolicy, number>();
+  const policyId = (p: PreparedPolicy): number => {
+    let id = ids.get(p);
+    if (id === undefined) ids.set(p, (id = ids.size));
+    return id;
+  };
+
+  // Egress: the fixed end is the source, the other end the destination; ingress the reverse.
+  // Every block keeps named ports and network sets together (the walks read both of either end).
+  const portTexts = new Map<object, string>();
+  const baseKeys = base.map((p) => {
+    const ports = p.member!.ports;
+    let text = portTexts.get(ports);
+    if (text === undefined) portTexts.set(ports, (text = ports.map((np) => `${np.name}/${np.protocol}/${np.port}`).join(",")));
+    return `${text}\u0000${p.networkSets.join(",")}`;
+  });
+  const blocks = (direction: Direction, side: "source" | "destination"): Partition => partition(classes, base, baseKeys, sideAtoms(prepared, direction, side));
+  const destinationBlocks = blocks("egress", "destination");
+  const sourceBlocks = blocks("ingress", "source");
+  const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), policyId);
+  const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), policyId);
+  const egressOther = new OtherEnd(
+    destinationBlocks.first.map((c) => base[c]!),
+    memberBlocks(classes, destinationBlocks),
+  );
+  const ingressOther = new OtherEnd(
+    sourceBlocks.first.map((c) => asSource[c]!),
+    memberBlocks(classes, sourceBlocks),
+  );
+  const egressScratch = scratchOf(destinationBlocks.first.length);
+  const ingressScratch = scratchOf(sourceBlocks.first.length);
+
+  // Source groups: (egress walk, source block); -1 for a source that is not local (it sends anything).
+  const groups: number[][] = [];
+  const groupWalk: number[] = [];
+  const groupBlock: number[] = [];
+  const groupIds = new Map<string, number>();
+  const groupsByWalk = new Map<number, number[]>();
+  const groupsByBlock = new Map<number, number[]>();
+  for (let c = 0; c < n; c++) {
+    const w = egressWalks.groupOf[c]!;
+    const b = sourceBlocks.blockOf[c]!;
+    const key = `${w} ${b}`;
+    let g = groupIds.get(key);
+    if (g === undefined) {
+      groupIds.set(key, (g = groups.length));
+      groups.push([]);
+      groupWalk.push(w);
+      groupBlock.push(b);
+      push(groupsByWalk, w, g);
+      push(groupsByBlock, b, g);
+    }
+    groups[g]!.push(c);
+  }
+
+  // Per direction and walk group, the ports where its walk is done again.
+  const named = namedPortNumbers(prepared);
+  const plan = (direction: Direction, walks: WalkGroups): Map<number, number[]> => {
+    const at = new Map<number, number[]>();
+    walks.members.forEach((list, w) => {
+      const c = list[0]!;
+      const rules = [...policies[direction][c]!.flat().flatMap((p) => p[direction]), ...reps[c]!.profiles.flatMap((name) => profileNamed(prepared, name)?.[direction] ?? [])];
+      const cuts = new Set<number>();
+      portCuts(prepared, rules, named, cuts);
+      for (const port of cuts) {
+        let ws = at.get(port);
+        if (!ws) at.set(port, (ws = []));
+        ws.push(w);
+      }
+    });
+    return at;
+  };
+  const plans = { egress: plan("egress", egressWalks), ingress: plan("ingress", ingressWalks) };
+
+  /** Per destination block, its classes. */
+  const blockClasses: Uint32Array[] = destinationBlocks.first.map(() => emptyBits(n));
+  for (let t = 0; t < n; t++) blockClasses[destinationBlocks.blockOf[t]!]![t >>> 5]! |= 1 << (t & 31);
+  const all = fullBits(n);
+
+  function* sweep(protocol: number, starts: readonly number[]): Generator<FactoredStep> {
+  const egress: Bits[] = new Array<Bits>(egressWalks.members.length);
+  const ingress: Bits[] = new Array<Bits>(ingressWalks.members.length);
+  /** Per source block, the classes whose ingress admits it (every class that is not local). */
+  const admits: Uint32Array[] = sourceBlocks.first.map(() => emptyBits(n));
+  /** Per egress walk, its destinations expanded to classes (computed when needed). */
+  const expanded = new Map<number, Bits>();
+  const expand = (w: number): Bits => {
+    if (w < 0) return all;
+    let out = expanded.get(w);
+    if (!out) {
+      const walk = egress[w]!;
+      const blocks = popcount(walk);
+      const bits = emptyBits(n);
+      if (blocks === destinationBlocks.first.length) bits.set(all);
+      else if (blocks * words < n) {
+        for (const b of bitIndexes(walk)) {
+          const cls = blockClasses[b]!;
+          for (let i = 0; i < words; i++) bits[i]! |= cls[i]!;
+        }
+      } else {
+        const of = destinationBlocks.blockOf;
+        for (let t = 0; t < n; t++) if (hasBit(walk, of[t]!)) bits[t >>> 5]! |= 1 << (t & 31);
+      }
+      expanded.set(w, (out = bits));
+    }
+    return out;
+  };
+  const rowInto = (g: number, out: Uint32Array): void => {
+    const e = expand(groupWalk[g]!);
+    const a = admits[groupBlock[g]!]!;
+    for (let i = 0; i < words; i++) out[i] = e[i]! & a[i]!;
+  };
+
+    for (let step = 0; step < starts.length; step++) {
+      const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
+      egressOther.nextProbe();
+      const egressSets = new RuleSets("egress", probe, egressOther);
+      const ingressSets = new RuleSets("ingress", probe, ingressOther);
+      // Walk states after each tier, shared within the step (see `TierPrefixes`).
+      const egressStates: TierPrefixes["states"] = new Map();
+      const ingressStates: TierPrefixes["states"] = new Map();
+      const egressWalk = (w: number): Bits => {
+        const c = egressWalks.members[w]![0]!;
+        const prefixes = { fixedKey: egressWalks.fixedKey[w]!, policyId, states: egressStates };
+        return allowedOver(prepared, asSource[c]!, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch, prefixes);
+      };
+      const ingressWalk = (w: number): Bits => {
+        const c = ingressWalks.members[w]![0]!;
+        const prefixes = { fixedKey: ingressWalks.fixedKey[w]!, policyId, states: ingressStates };
+        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort! }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes);
+      };
+      if (step === 0) {
+        for (let w = 0; w < egress.length; w++) egress[w] = egressWalk(w);
+        for (let w = 0; w < ingress.length; w++) ingress[w] = ingressWalk(w);
+        expanded.clear();
+        for (const a of admits) a.fill(0);
+        for (let t = 0; t < n; t++) {
+          const w = ingressWalks.groupOf[t]!;
+          const bit = 1 << (t & 31);
+          if (w < 0) {
+            for (const a of admits) a[t >>> 5]! |= bit;
+            continue;
+          }
+          const walk = ingress[w]!;
+          for (let i = 0; i < walk.length; i++) {
+            let word = walk[i]!;
+            while (word !== 0) {
+              const low = word & -word;
+              admits[(i << 5) + (31 - Math.clz32(low))]![t >>> 5]! |= bit;
+              word ^= low;
+            }
+          }
+        }
+        yield { first: probe.dstPort!, dirty: "all", rowInto };
+        continue;
+      }
+      const dirty = new Set<number>();
+      for (const w of plans.egress.get(probe.dstPort!) ?? []) {
+        egress[w] = egressWalk(w);
+        expanded.delete(w);
+        for (const g of groupsByWalk.get(w) ?? []) dirty.add(g);
+      }
+      const changedBlocks = new Set<number>();
+      for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
+        const before = ingress[w]!;
+        const after = ingressWalk(w);
+        ingress[w] = after;
+        for (let i = 0; i < before.length; i++) {
+          let flipped = before[i]! ^ after[i]!;
+          while (flipped !== 0) {
+            const low = flipped & -flipped;
+            const b = (i << 5) + (31 - Math.clz32(low));
+            flipped ^= low;
+            changedBlocks.add(b);
+            const a = admits[b]!;
+            for (const t of ingressWalks.members[w]!) a[t >>> 5]! ^= 1 << (t & 31);
+          }
+        }
+      }
+      for (const b of changedBlocks) for (const g of groupsByBlock.get(b) ?? []) dirty.add(g);
+      yield { first: probe.dstPort!, dirty, rowInto };
+    }
+  }
+
+  return { groups, sweep };
+}
