@@ -156,10 +156,16 @@ class LazyWalks {
     this.ingressJoints = new Array<Uint32Array | undefined>(size);
   }
 
+  /** Walks made since every walk was last dropped (none: nothing to drop). */
+  private made = 0;
+
   /** Moves to `probe`: every walk is dropped when it is `apart` from the last, else those that may change at its port. */
   next(probe: Probe, apart: boolean): void {
     this.walk = this.walker.probe(probe);
+    // With no walk kept there is nothing to drop (and `changesAt` need not learn the bounds).
+    if (this.made === 0) return;
     if (apart) {
+      this.made = 0;
       this.egressDone.fill(0);
       this.ingressDone.fill(0);
       this.egressJoints.fill(undefined);
@@ -204,6 +210,7 @@ class LazyWalks {
     if (!this.egressDone[c]) {
       this.egress[c] = this.walker.egress(c, this.walk!);
       this.egressDone[c] = 1;
+      this.made++;
     }
     return this.egress[c];
   }
@@ -212,6 +219,7 @@ class LazyWalks {
     if (!this.ingressDone[c]) {
       this.ingress[c] = this.walker.ingress(c, this.walk!);
       this.ingressDone[c] = 1;
+      this.made++;
     }
     return this.ingress[c];
   }
