@@ -14,7 +14,7 @@
  *   allows `t`.
  *
  * Walks are made on demand and kept from one interval to the next unless the class has a rule
- * testing the bound between them (`ClassWalker.changesAt`). The result is the same set of changes,
+ * testing the bound between them (`ClassWalker.changesAtClass`). The result is the same set of changes,
  * with the same runs of intervals, as the full sweep in `policyDiff` (a property test compares
  * them on random clusters and changes, test/fuzz/policyDiff.test.ts).
  */
@@ -156,30 +156,32 @@ class LazyWalks {
     this.ingressJoints = new Array<Uint32Array | undefined>(size);
   }
 
-  /** Walks made since every walk was last dropped (none: nothing to drop). */
-  private made = 0;
+  /** The classes whose walks are kept, per direction. */
+  private egressKept: number[] = [];
+  private ingressKept: number[] = [];
 
-  /** Moves to `probe`: every walk is dropped when it is `apart` from the last, else those that may change at its port. */
+  /**
+   * Moves to `probe`: every walk is dropped when it is `apart` from the last, else those that may
+   * change at its port (`ClassWalker.changesAtClass`, asked of the kept walks only).
+   */
   next(probe: Probe, apart: boolean): void {
     this.walk = this.walker.probe(probe);
-    // With no walk kept there is nothing to drop (and `changesAt` need not learn the bounds).
-    if (this.made === 0) return;
-    if (apart) {
-      this.made = 0;
-      this.egressDone.fill(0);
-      this.ingressDone.fill(0);
-      this.egressJoints.fill(undefined);
-      this.ingressJoints.fill(undefined);
-      return;
-    }
-    for (const c of this.walker.changesAt("egress", probe.protocol, probe.dstPort!)) {
-      this.egressDone[c] = 0;
-      this.egressJoints[c] = undefined;
-    }
-    for (const c of this.walker.changesAt("ingress", probe.protocol, probe.dstPort!)) {
-      this.ingressDone[c] = 0;
-      this.ingressJoints[c] = undefined;
-    }
+    const { protocol } = probe;
+    const port = probe.dstPort!;
+    const drop = (kept: number[], direction: "egress" | "ingress", done: Uint8Array, joints: (Uint32Array | undefined)[]): number[] => {
+      const still: number[] = [];
+      for (const c of kept) {
+        if (!apart && !this.walker.changesAtClass(direction, protocol, port, c)) {
+          still.push(c);
+          continue;
+        }
+        done[c] = 0;
+        joints[c] = undefined;
+      }
+      return still;
+    };
+    this.egressKept = drop(this.egressKept, "egress", this.egressDone, this.egressJoints);
+    this.ingressKept = drop(this.ingressKept, "ingress", this.ingressDone, this.ingressJoints);
   }
 
   /** Whether joint class `f`'s egress allows joint class `t`. */
@@ -210,7 +212,7 @@ class LazyWalks {
     if (!this.egressDone[c]) {
       this.egress[c] = this.walker.egress(c, this.walk!);
       this.egressDone[c] = 1;
-      this.made++;
+      this.egressKept.push(c);
     }
     return this.egress[c];
   }
@@ -219,7 +221,7 @@ class LazyWalks {
     if (!this.ingressDone[c]) {
       this.ingress[c] = this.walker.ingress(c, this.walk!);
       this.ingressDone[c] = 1;
-      this.made++;
+      this.ingressKept.push(c);
     }
     return this.ingress[c];
   }
