@@ -15,7 +15,9 @@
  * - `compile-cli`, `compile-cli-json`, `lint-cli`: the CLI commands on the file, in process
  *   (`main`), as a user runs them.
  * - `diff-cli`: `policyc diff` of the YAML file against a copy with one more policy
- *   (bench/out/<shape>/changed/cluster.yaml), every port of TCP, UDP and SCTP.
+ *   (bench/out/<shape>/changed/cluster.yaml), every port of TCP, UDP and SCTP. That policy
+ *   selects no pod of S (no app-1 in ns-1), so no verdict can change; `diff-cli-selects` adds one
+ *   that isolates app-14 in ns-1 (4 pods of S) instead (bench/out/<shape>/changed-selects/).
  * - `explain-cli`, `explain-cli-json`: `policyc explain` of one flow (ns-0/pod-0 to ns-1/pod-1,
  *   8080/TCP) on the YAML or JSON file, loading included. `matrix-cli`: `policyc matrix --port
  *   80/TCP` on the YAML file (text, every endpoint local; the output is counted, not kept).
@@ -52,7 +54,7 @@ import { measureIncremental } from "./incremental.js";
 const [what, shapeName] = process.argv.slice(2);
 const shape: ClusterShape | undefined = (shapes as Record<string, ClusterShape>)[shapeName ?? ""];
 if (!what || !shape) {
-  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|explain-cli|explain-cli-json|matrix-cli|diff-cli|verify-cli|incremental> <lint|S|L>");
+  console.error("usage: measure.ts <prepare|inputs|floor-yaml|floor-json|front-yaml|front-json|lint-lib|lint-cli|compile-lib|compile-cli|compile-cli-json|explain-cli|explain-cli-json|matrix-cli|diff-cli|diff-cli-selects|verify-cli|incremental> <lint|S|L>");
   process.exit(2);
 }
 
@@ -75,7 +77,7 @@ function inputPath(s: ClusterShape, format: "yaml" | "json"): string {
 const silent = { stdout: () => {}, stderr: () => {} };
 
 /** The measurements that run a CLI command on the shape's file, and their command lines. */
-const cliRuns = new Set(["lint-cli", "compile-cli", "compile-cli-json", "explain-cli", "explain-cli-json", "matrix-cli", "diff-cli", "verify-cli"]);
+const cliRuns = new Set(["lint-cli", "compile-cli", "compile-cli-json", "explain-cli", "explain-cli-json", "matrix-cli", "diff-cli", "diff-cli-selects", "verify-cli"]);
 
 /** A tenant invariant with three doors (DNS and ops' team, the first app's HTTPS), for `verify-cli`. */
 function invariantsPath(): string {
@@ -101,11 +103,11 @@ spec:
 }
 
 /** The shape's YAML with one more policy (a Kubernetes NetworkPolicy isolating one app), for `diff-cli`. */
-function changedPath(path: string): string {
-  const changed = `bench/out/${shape!.name}/changed/cluster.yaml`;
+function changedPath(path: string, app = "app-1", dir = "changed"): string {
+  const changed = `bench/out/${shape!.name}/${dir}/cluster.yaml`;
   if (!existsSync(changed) || statSync(changed).mtimeMs < statSync(path).mtimeMs) {
-    mkdirSync(`bench/out/${shape!.name}/changed`, { recursive: true });
-    const policy = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: bench-isolate\n  namespace: ns-1\nspec:\n  podSelector:\n    matchLabels:\n      app: app-1\n  policyTypes: [Ingress]\n";
+    mkdirSync(`bench/out/${shape!.name}/${dir}`, { recursive: true });
+    const policy = `apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: bench-isolate\n  namespace: ns-1\nspec:\n  podSelector:\n    matchLabels:\n      app: ${app}\n  policyTypes: [Ingress]\n`;
     writeFileSync(changed, `${readFileSync(path, "utf8")}---\n${policy}`);
   }
   return changed;
@@ -115,6 +117,7 @@ function cliArgv(what: string, path: string): string[] {
   if (what.startsWith("explain-cli")) return ["explain", "--from", "ns-0/pod-0", "--to", "ns-1/pod-1", "--port", "8080/TCP", path];
   if (what === "matrix-cli") return ["matrix", "--port", "80/TCP", path];
   if (what === "diff-cli") return ["diff", path, changedPath(path)];
+  if (what === "diff-cli-selects") return ["diff", path, changedPath(path, "app-14", "changed-selects")];
   if (what === "verify-cli") return ["verify", "--invariants", invariantsPath(), path];
   return ["compile", "--node", localNode, "--out", `bench/out/${shape!.name}/rules`, path];
 }

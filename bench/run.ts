@@ -57,6 +57,7 @@ const review: readonly Measurement[] = [
   ["explain-cli-json", "S"],
   ["matrix-cli", "S"],
   ["diff-cli", "S"],
+  ["diff-cli-selects", "S"],
 ];
 
 const verify: readonly Measurement[] = [
@@ -167,6 +168,7 @@ function printTable(all: readonly Result[]): void {
       rows.push([`policyc explain (one flow; target 1 s)`, figure(format === "yaml" ? "explain-cli" : "explain-cli-json", shape)]);
       if (format === "yaml") rows.push(["policyc matrix --port 80/TCP (target 5 s)", figure("matrix-cli", shape)]);
       if (format === "yaml") rows.push(["policyc diff, one policy added (target 5 s)", figure("diff-cli", shape)]);
+      if (format === "yaml") rows.push(["policyc diff, one policy added that selects 4 pods", figure("diff-cli-selects", shape)]);
       if (format === "yaml") rows.push([`policyc verify, tenant invariant with 3 doors (target ${shape === "S" ? "2" : "30"} s)`, figure("verify-cli", shape)]);
       for (const [label, f] of rows) if (f) lines.push(row(`${shape} ${format}`, label, f, floor));
     }

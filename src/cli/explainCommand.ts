@@ -8,11 +8,11 @@ import { buildIptablesLayout } from "../backends/iptables/index.js";
 import { buildNftLayout } from "../backends/nftables/index.js";
 import { compileModel } from "../compiler/compile.js";
 import type { Flow, FlowEnd, PolicyKind, Prepared, Step, Verdict } from "../semantics/index.js";
-import { endpointName, evaluateFlow, formatStep, formatVerdict, isolatingPolicies, policyName, profileName } from "../semantics/index.js";
+import { endpointName, evaluateFlow, formatStep, formatVerdict, isolatingPolicies, policyName, prepareModel, profileName } from "../semantics/index.js";
 import { interpretPath, neighbourPaths, packetPath } from "../compiler/packetPath.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
-import { parseFlowEnd } from "./parseFlowEnd.js";
+import { namesEndpoint, parseFlowEnd } from "./parseFlowEnd.js";
 import { hostInterfaceFlag, parseHostInterfaces } from "./hostInterfaceFlag.js";
 import { parseFlowsFile, readFlowsFile } from "./parseFlowsFile.js";
 import { formatPortSpec, isNamedPortSpec, parsePortOrName, resolveNamedPort, type PortSpec } from "./parsePortSpec.js";
@@ -104,8 +104,17 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
   }
 
   // The verdict follows the chosen backend's dataplane where Felix's two differ (PrepareOptions).
-  const inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io, { dataplane: backend, ...(hostInterfaces ? { hostInterfaces } : {}) });
+  const prepareOptions = { dataplane: backend, ...(hostInterfaces ? { hostInterfaces } : {}) };
+  // When every end names an endpoint, only those endpoints are prepared (PrepareOptions.endpoints);
+  // the whole cluster is when one does not resolve so (a workload's short name, a typo: the
+  // messages name other endpoints), or for --rules (the packet's path reads the node's endpoints).
+  const ends = requests.flatMap((r) => [r.from, r.to]);
+  const only = values.rules !== true && ends.every(namesEndpoint) ? new Set(ends) : undefined;
+  let inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io, { ...prepareOptions, ...(only ? { endpoints: only } : {}) });
   if (!inputs) return exitCodes.invalidInput;
+  if (only && !ends.every((id) => inputs!.prepared.members[inputs!.prepared.memberIndexById[id] ?? -1]?.workload === true)) {
+    inputs = { ...inputs, prepared: prepareModel(inputs.model, { ...(values.node === undefined ? {} : { node: values.node }), ...prepareOptions }) };
+  }
   const source = sourceLocator(inputs);
   const answers = requests.map((r) => answer(inputs.prepared, r, values.family, source));
   if (values.flows !== undefined) return printMany(answers, format, io, source);

@@ -12,6 +12,14 @@ export type ParsedEnd = { readonly end: FlowEnd; readonly family?: 4 | 6 };
  * `hostendpoint:NAME` (`hep:NAME`): a host endpoint, at its expectedIPs. An unknown endpoint is a
  * usage error that lists a few known ones.
  */
+/**
+ * Whether `parseFlowEnd` reads `text` as an endpoint id (not an address or a host endpoint), so
+ * that a model prepared for that id alone answers it (`PrepareOptions.endpoints`).
+ */
+export function namesEndpoint(text: string): boolean {
+  return !/^(?:hostendpoint|hep):/i.test(text) && !/^\d+\.\d+\.\d+\.\d+$/.test(text) && !text.includes(":");
+}
+
 export function parseFlowEnd(flag: string, text: string, prepared: Prepared): ParsedEnd {
   const host = /^(?:hostendpoint|hep):(.*)$/i.exec(text);
   if (host) return parseHostEndpoint(flag, host[1]!, prepared);

@@ -25,7 +25,7 @@ export function prepareInputs(
   request: InputRequest,
   node: string | undefined,
   io: Io,
-  options: { readonly dataplane?: Dataplane; readonly hostInterfaces?: HostInterfaces } = {},
+  options: { readonly dataplane?: Dataplane; readonly hostInterfaces?: HostInterfaces; readonly endpoints?: ReadonlySet<string> } = {},
 ): PreparedInputs | undefined {
   const loaded = loadCommandInputs(request, io);
   const shown = request.quiet ? loaded.diagnostics.filter((d) => d.severity === "error") : loaded.diagnostics;
@@ -35,6 +35,7 @@ export function prepareInputs(
     ...(node === undefined ? {} : { node }),
     ...(options.dataplane === undefined ? {} : { dataplane: options.dataplane }),
     ...(options.hostInterfaces ? { hostInterfaces: options.hostInterfaces } : {}),
+    ...(options.endpoints ? { endpoints: options.endpoints } : {}),
   };
   return { model: loaded.model, prepared: prepareModel(loaded.model, prepareOptions), sources: loaded.sources };
 }

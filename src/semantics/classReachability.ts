@@ -689,7 +689,7 @@ export class ClassWalker {
 
   /** A walk, from the cache when the class's walk reads nothing of the probe. */
   private cached(direction: Direction, c: number, cacheable: boolean, walk: () => Bits): Bits {
-    if (!cacheable || !this.factsOf(direction).probeFree[c]) return walk();
+    if (!cacheable || !this.classFacts(direction, c).free) return walk();
     const cache = this.fixedWalks[direction];
     let bits = cache.get(c);
     if (!bits) cache.set(c, (bits = walk()));
@@ -716,13 +716,30 @@ export class ClassWalker {
     return this.factsOf(direction).bounds.get(port) ?? [];
   }
 
+  /**
+   * Whether class `c`'s walk in `direction` may differ between destination port `port - 1` and
+   * `port` of `protocol`: `changesAt` for one class, without learning every class's bounds (a
+   * caller that keeps the walks of a few classes asks only about those).
+   */
+  changesAtClass(direction: Direction, protocol: number, port: number, c: number): boolean {
+    const vxlan = this.prepared.settings.vxlanPort;
+    if (direction === "egress" && protocol === PROTO_UDP && (port === vxlan || port === vxlan + 1)) return true;
+    return this.classFacts(direction, c).bounds.has(port);
+  }
+
   private get everyClass(): readonly number[] {
     return Array.from({ length: this.size }, (_, c) => c);
   }
 
-  /** The bounds and the probe-free walks, from each policy's and profile's rules (computed once per policy). */
-  private buildFacts(direction: Direction): WalkFacts {
-    // Each name's distinct numbers (thousands of endpoints share a few).
+  /** Per direction and class: the port bounds its policies' and profiles' rules test, and whether they read nothing of the probe. */
+  private readonly perClass: Record<Direction, ({ readonly bounds: ReadonlySet<number>; readonly free: boolean } | undefined)[]> = { egress: [], ingress: [] };
+  /** Per direction, per policy or profile, its rules' bounds (distinct) and whether they are all probe-free. */
+  private readonly perOwner: Record<Direction, Map<object, { readonly bounds: readonly number[]; readonly free: boolean }>> = { egress: new Map(), ingress: new Map() };
+  private named: ReadonlyMap<string, readonly number[]> | undefined;
+
+  /** Each port name's distinct numbers over the members (thousands of endpoints share a few). */
+  private get namedNumbers(): ReadonlyMap<string, readonly number[]> {
+    if (this.named) return this.named;
     const numbersByName = new Map<string, Set<number>>();
     for (const m of this.prepared.members) {
       for (const np of m.ports) {
@@ -731,45 +748,49 @@ export class ClassWalker {
         set.add(np.port);
       }
     }
-    const namedNumbers = new Map([...numbersByName].map(([name, set]) => [name, [...set]]));
-    /** Per policy or profile, its rules' bounds in this direction (distinct) and whether they are all probe-free. */
-    const perOwner = new Map<object, { readonly bounds: readonly number[]; readonly free: boolean }>();
-    const factsOf = (owner: { readonly ingress: readonly PreparedRule[]; readonly egress: readonly PreparedRule[] }): { readonly bounds: readonly number[]; readonly free: boolean } => {
-      let f = perOwner.get(owner);
-      if (!f) {
-        const rules = owner[direction];
-        f = { bounds: [...new Set(rules.flatMap((r) => ruleBounds(r, namedNumbers)))], free: rules.every(probeFree) };
-        perOwner.set(owner, f);
-      }
-      return f;
+    return (this.named = new Map([...numbersByName].map(([name, set]) => [name, [...set]])));
+  }
+
+  private ownerFacts(direction: Direction, owner: { readonly ingress: readonly PreparedRule[]; readonly egress: readonly PreparedRule[] }): { readonly bounds: readonly number[]; readonly free: boolean } {
+    let f = this.perOwner[direction].get(owner);
+    if (!f) {
+      const rules = owner[direction];
+      f = { bounds: [...new Set(rules.flatMap((r) => ruleBounds(r, this.namedNumbers)))], free: rules.every(probeFree) };
+      this.perOwner[direction].set(owner, f);
+    }
+    return f;
+  }
+
+  /** Class `c`'s facts in `direction`, from its policies' and profiles' (computed once per policy). */
+  private classFacts(direction: Direction, c: number): { readonly bounds: ReadonlySet<number>; readonly free: boolean } {
+    let facts = this.perClass[direction][c];
+    if (facts) return facts;
+    const bounds = new Set<number>();
+    let free = true;
+    const add = (f: { readonly bounds: readonly number[]; readonly free: boolean }): void => {
+      for (const b of f.bounds) bounds.add(b);
+      free &&= f.free;
     };
+    for (const tier of this.policies[direction][c]!) for (const policy of tier) add(this.ownerFacts(direction, policy));
+    for (const name of this.reps[c]!.profiles) {
+      const profile = profileNamed(this.prepared, name);
+      if (profile) add(this.ownerFacts(direction, profile));
+    }
+    return (this.perClass[direction][c] = facts = { bounds, free });
+  }
+
+  /** The bounds and the probe-free walks of every class. */
+  private buildFacts(direction: Direction): WalkFacts {
     const bounds = new Map<number, number[]>();
     const free: boolean[] = [];
-    const add = (c: number, owner: { readonly bounds: readonly number[] }): void => {
-      for (const b of owner.bounds) {
+    for (let c = 0; c < this.size; c++) {
+      const f = this.classFacts(direction, c);
+      for (const b of f.bounds) {
         let list = bounds.get(b);
         if (!list) bounds.set(b, (list = []));
-        // Classes are added in order: a class is at the end of the list when already in it.
-        if (list.at(-1) !== c) list.push(c);
+        list.push(c);
       }
-    };
-    for (let c = 0; c < this.size; c++) {
-      let isFree = true;
-      for (const tier of this.policies[direction][c]!) {
-        for (const policy of tier) {
-          const f = factsOf(policy);
-          add(c, f);
-          isFree &&= f.free;
-        }
-      }
-      for (const name of this.reps[c]!.profiles) {
-        const profile = profileNamed(this.prepared, name);
-        if (!profile) continue;
-        const f = factsOf(profile);
-        add(c, f);
-        isFree &&= f.free;
-      }
-      free.push(isFree);
+      free.push(f.free);
     }
     return { bounds, probeFree: free };
   }

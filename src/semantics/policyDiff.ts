@@ -11,16 +11,25 @@
  * protocols); at each next interval only the classes with a rule testing that bound are walked
  * again (`ClassWalker.changesAt`), and only the pairs in the rows (egress) and columns (ingress)
  * of the walks that changed are compared again, 32 at a time over the joint classes
- * (`JointSide`). A pair's change is kept as a run of intervals until it changes. A property test checks the result against evaluating every pair of
- * endpoints at every port (test/fuzz/policyDiff.test.ts).
+ * (`JointSide`). A pair's change is kept as a run of intervals until it changes.
+ *
+ * When the versions differ only in policies (a pull request's usual change), only the endpoints
+ * a changed policy selects can change verdict, in that policy's directions
+ * (`affectedEndpoints`): then only the pairs from or to them are compared, with the walks they
+ * need alone (`sweepAffected`), unless so many are affected that the full sweep is cheaper.
+ *
+ * A property test checks the result against evaluating every pair of endpoints at every port,
+ * and the shortcut against the full sweep (test/fuzz/policyDiff.test.ts).
  */
 import type { Protocol } from "../model/types.js";
 import type { Bits } from "./bits.js";
-import { emptyBits, hasBit, notBits, transposeBits } from "./bits.js";
+import { emptyBits, hasBit, notBits, setBit, transposeBits } from "./bits.js";
 import { ClassWalker, hasHostEndpoints, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
+import { sweepAffected, type ChangedRun } from "./sweepAffected.js";
+import { affectedEndpoints } from "./affectedEndpoints.js";
 import type { Family, Prepared, PreparedMember, Verdict } from "./types.js";
 import { isEndpointOf } from "./isEndpointOf.js";
 
@@ -32,6 +41,13 @@ export interface DiffOptions {
   readonly ports?: readonly { readonly protocol: Protocol; readonly port: number }[];
   /** The source port of the probes. */
   readonly srcPort?: number;
+  /**
+   * How pairs are compared (the result is the same; tests compare the ways): `full`, every pair
+   * of joint classes; `affected`, only the pairs from or to the endpoints a changed policy selects
+   * when the versions differ only in policies (`affectedEndpoints`), else every pair; `auto`
+   * (default), `affected` unless so many endpoints are affected that `full` is cheaper.
+   */
+  readonly sweep?: "auto" | "full" | "affected";
 }
 
 export interface FlowChange {
@@ -98,6 +114,8 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   }
 
   const changes: FlowChange[] = [];
+  const sweep = options.sweep ?? "auto";
+  const affected = sweep === "full" ? undefined : affectedOver(before, after, members, sweep === "auto");
   const oldWalker = new ClassWalker(before, oldClasses, (m) => m.local);
   const newWalker = new ClassWalker(after, newClasses, (m) => m.local);
   const J = members.length;
@@ -112,14 +130,14 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   // Kept from one protocol to the next: most walks do not read the protocol (`ClassWalker`).
   // A node with host endpoints judges workload flows pair by pair (`reachabilityOf`).
   const hostSide = hasHostEndpoints(before) || hasHostEndpoints(after);
-  const sides = [new JointSide(oldWalker, oldOf, oldJoints, hostSide), new JointSide(newWalker, newOf, newJoints, hostSide)] as const;
-  for (const protocol of options.protocols ?? DEFAULT_PROTOCOLS) {
-    const number = protocolNumber(protocol);
-    const wanted = options.ports?.filter((p) => protocolNumber(p.protocol) === number).map((p) => p.port);
-    let intervals = jointIntervals(oldClasses.portIntervals(number), newClasses.portIntervals(number));
-    if (wanted) intervals = wanted.map((port) => ({ first: port, last: port }));
+  let full: readonly [JointSide, JointSide] | undefined;
+  const fullSides = (): readonly [JointSide, JointSide] =>
+    (full ??= [new JointSide(oldWalker, oldOf, oldJoints, hostSide), new JointSide(newWalker, newOf, newJoints, hostSide)]);
+  /** Every pair of joint classes, stepping through the intervals (see the module comment). */
+  const fullSweep = (number: number, intervals: readonly { first: number; last: number }[]): Iterable<ChangedRun> => {
+    const sides = fullSides();
     // Per pair of joint classes and change, the port ranges with it (in port order).
-    const found = new Map<string, { from: number; to: number; open: boolean; intervals: { first: number; last: number }[] }>();
+    const found = new Map<string, ChangedRun>();
     // The change of each pair at the previous probe (bit `t` of row `f`), and where its run of
     // probes with that change started.
     const opened = Array.from({ length: J }, () => emptyBits(J));
@@ -199,16 +217,26 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
       previous = interval;
     }
     endAllRuns(previous?.last ?? -1);
-    for (const entry of found.values()) {
-      const from = members[entry.from]!;
-      const to = members[entry.to]!;
+    return found.values();
+  };
+  for (const protocol of options.protocols ?? DEFAULT_PROTOCOLS) {
+    const number = protocolNumber(protocol);
+    const wanted = options.ports?.filter((p) => protocolNumber(p.protocol) === number).map((p) => p.port);
+    let intervals = jointIntervals(oldClasses.portIntervals(number), newClasses.portIntervals(number));
+    if (wanted) intervals = wanted.map((port) => ({ first: port, last: port }));
+    const runs = affected
+      ? sweepAffected({ walkers: [oldWalker, newWalker], classOf: [oldOf, newOf], ...affected, single: members.map((m) => m.length === 1), protocol: number, srcPort, intervals })
+      : fullSweep(number, intervals);
+    for (const run of runs) {
+      const from = members[run.from]!;
+      const to = members[run.to]!;
       // A representative pair of distinct endpoints.
       const src = from[0]!;
-      const dst = entry.from === entry.to ? to[1]! : to[0]!;
-      for (const range of entry.intervals) {
+      const dst = run.from === run.to ? to[1]! : to[0]!;
+      for (const range of run.intervals) {
         const flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, protocol: number, srcPort, dstPort: range.first };
         changes.push({
-          change: entry.open ? "open" : "close",
+          change: run.open ? "open" : "close",
           protocol,
           first: range.first,
           last: range.last,
@@ -347,4 +375,32 @@ function sameBits(a: Bits | undefined, b: Bits | undefined): boolean {
 
 function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The joint classes affected in egress (rows) and ingress (columns) when the versions differ only
+ * in policies (`affectedEndpoints`); undefined when they differ otherwise, or (`whenCheaper`) when
+ * so many are affected that comparing every pair 32 at a time is cheaper than pair by pair.
+ */
+function affectedOver(before: Prepared, after: Prepared, members: readonly (readonly string[])[], whenCheaper: boolean): { egressRows: Bits; ingressColumns: Bits } | undefined {
+  const affected = affectedEndpoints(before, after);
+  if (!affected) return undefined;
+  const J = members.length;
+  const egressRows = emptyBits(J);
+  const ingressColumns = emptyBits(J);
+  let count = 0;
+  members.forEach((ids, j) => {
+    // Every endpoint of a joint class is selected by the same policies in both versions.
+    const index = before.memberIndexById[ids[0]!]!;
+    if (hasBit(affected.egress, index)) {
+      setBit(egressRows, j);
+      count++;
+    }
+    if (hasBit(affected.ingress, index)) {
+      setBit(ingressColumns, j);
+      count++;
+    }
+  });
+  // Pair by pair costs about as much as 32 at a time when a quarter of the rows and columns are affected.
+  return whenCheaper && count * 4 > J ? undefined : { egressRows, ingressColumns };
 }

@@ -99,9 +99,10 @@ interface Draft {
 
 /**
  * Resolves members and profiles. `node` undefined makes every workload endpoint local; otherwise
- * an endpoint is local when its node (a pod's `nodeName`) is `node`.
+ * an endpoint is local when its node (a pod's `nodeName`) is `node`. With `only`, the workload
+ * endpoints whose ids are not in it are left out (see `PrepareOptions.endpoints`).
  */
-export function resolveMembers(model: Model, node: string | undefined): ResolvedMembers {
+export function resolveMembers(model: Model, node: string | undefined, only?: ReadonlySet<string>): ResolvedMembers {
   const profiles = new Map<string, RawProfile>();
   const isLocal = (n: string | undefined): boolean => node === undefined || n === node;
 
@@ -146,16 +147,30 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
   const workloads: Draft[] = [];
   const others: Draft[] = [];
   const represented = representedWorkloads(model);
+  // Ids are made unique in input order: a later endpoint whose id is taken gets `#2`, `#3`….
+  const taken = new Map<string, number>();
+  const unique = (id: string): string => {
+    const n = (taken.get(id) ?? 0) + 1;
+    taken.set(id, n);
+    return n === 1 ? id : `${id}#${n}`;
+  };
+  /** The workload endpoint's unique id, or undefined when `only` leaves it out. */
+  const wanted = (id: string): string | undefined => {
+    const u = unique(id);
+    return only === undefined || only.has(u) ? u : undefined;
+  };
   for (const r of model.resources) {
     switch (r.kind) {
       case "Workload": {
         const ns = r.metadata.namespace ?? "default";
         const id = workloadId(r);
         if (r.templatePath === undefined || r.hostNetwork || represented.has(id)) break;
+        const uniqueId = wanted(id);
+        if (uniqueId === undefined) break;
         const sa = r.serviceAccountName;
         workloads.push({
           kind: "Workload",
-          id,
+          id: uniqueId,
           namespace: ns,
           own: { ...withoutReserved(r.podLabels), [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: K8S_ORCHESTRATOR, [SERVICE_ACCOUNT_LABEL]: sa },
           nets: [],
@@ -172,10 +187,12 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
         // A finished pod (Succeeded, Failed) is no endpoint: its address may already be reused.
         if (r.hostNetwork || r.ips.length === 0 || r.finished) break;
         const ns = r.metadata.namespace ?? "default";
+        const id = wanted(`${ns}/${r.metadata.name}`);
+        if (id === undefined) break;
         const sa = r.serviceAccountName;
         workloads.push({
           kind: "Pod",
-          id: `${ns}/${r.metadata.name}`,
+          id,
           namespace: ns,
           own: { ...withoutReserved(r.metadata.labels), [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: K8S_ORCHESTRATOR, [SERVICE_ACCOUNT_LABEL]: sa },
           nets: cidrs(r.ips),
@@ -190,12 +207,14 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
       case "WorkloadEndpoint": {
         // Calico's client stamps these labels on every workload endpoint it stores.
         const ns = r.metadata.namespace ?? "default";
+        const id = wanted(`${ns}/${r.metadata.name}`);
+        if (id === undefined) break;
         const own: Record<string, string> = { ...withoutReserved(r.metadata.labels), [NAMESPACE_LABEL]: ns };
         if (r.orchestrator !== undefined) own[ORCHESTRATOR_LABEL] = r.orchestrator;
         if (r.serviceAccountName !== undefined) own[SERVICE_ACCOUNT_LABEL] = r.serviceAccountName;
         workloads.push({
           kind: "WorkloadEndpoint",
-          id: `${ns}/${r.metadata.name}`,
+          id,
           namespace: ns,
           own,
           nets: cidrs(r.ipNetworks),
@@ -207,10 +226,12 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
         });
         break;
       }
-      case "V1WorkloadEndpoint":
+      case "V1WorkloadEndpoint": {
+        const id = wanted(`${r.orchestrator ?? ""}/${r.workload ?? ""}/${r.metadata.name}`);
+        if (id === undefined) break;
         workloads.push({
           kind: "V1WorkloadEndpoint",
-          id: `${r.orchestrator ?? ""}/${r.workload ?? ""}/${r.metadata.name}`,
+          id,
           own: withoutReserved(r.metadata.labels),
           nets: cidrs(r.ipNetworks),
           ports: r.ports,
@@ -220,6 +241,7 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
           iface: r.interfaceName,
         });
         break;
+      }
       case "HostEndpoint":
       case "V1HostEndpoint":
         others.push({
@@ -271,14 +293,8 @@ export function resolveMembers(model: Model, node: string | undefined): Resolved
     }
   }
 
-  const taken = new Map<string, number>();
-  const unique = (id: string): string => {
-    const n = (taken.get(id) ?? 0) + 1;
-    taken.set(id, n);
-    return n === 1 ? id : `${id}#${n}`;
-  };
   const ordered = [
-    ...workloads.map((d) => ({ ...d, id: unique(d.id) })).sort((a, b) => compareText(a.id, b.id)),
+    ...workloads.sort((a, b) => compareText(a.id, b.id)),
     ...others.filter((d) => d.kind === "HostEndpoint" || d.kind === "V1HostEndpoint"),
     ...others.filter((d) => d.kind === "NetworkSet" || d.kind === "GlobalNetworkSet"),
   ];

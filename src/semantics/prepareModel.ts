@@ -42,6 +42,14 @@ export interface PrepareOptions {
    * with only expectedIPs bind to the interfaces holding them. Absent: they bind to none.
    */
   readonly hostInterfaces?: HostInterfaces;
+  /**
+   * Only the workload endpoints with these ids (the ids they would have among every endpoint)
+   * become members; host endpoints and network sets all do. A flow between two of them, each
+   * given by id, gets the same verdict, by the same steps, as with every endpoint: the evaluator
+   * reads no other workload endpoint for it (an address given as a flow end would need them all,
+   * to find its owner). `explain` prepares so the ends it is asked about, not the whole cluster.
+   */
+  readonly endpoints?: ReadonlySet<string>;
 }
 
 type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPolicy" | "GlobalNetworkPolicy" | "V1Policy" | "ClusterNetworkPolicy" }>;
@@ -51,7 +59,7 @@ type PolicyResource = Extract<Resource, { kind: "K8sNetworkPolicy" | "NetworkPol
  * result does not share mutable state with it.
  */
 export function prepareModel(model: Model, options: PrepareOptions = {}): Prepared {
-  const { members, profiles: rawProfiles } = resolveMembers(model, options.node);
+  const { members, profiles: rawProfiles } = resolveMembers(model, options.node, options.endpoints);
   const cache = membershipCache(members, indexServices(model));
 
   const policies: PreparedPolicy[] = [];

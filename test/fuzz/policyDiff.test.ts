@@ -9,6 +9,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Protocol } from "../../src/model/types.js";
 import { loadModel } from "../../src/model/loadModel.js";
+import { affectedEndpoints } from "../../src/semantics/affectedEndpoints.js";
+import { hasBit } from "../../src/semantics/bits.js";
 import { ClassWalker } from "../../src/semantics/classReachability.js";
 import { equivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
 import { evaluateFlow, policyDiff, prepareModel, type Prepared } from "../../src/semantics/index.js";
@@ -24,6 +26,9 @@ const PROTOCOLS: readonly [Protocol, number][] = [
 
 /** Ports around the fuzzer's bounds (as in equivalenceClasses.test.ts), and the ends. */
 const PORTS = [0, 1, 52, 53, 54, 79, 80, 81, 84, 85, 86, 90, 91, 442, 443, 444, 4788, 4789, 4790, 7999, 8000, 8080, 8081, 9000, 9001, 40000, 65535];
+
+/** The kinds whose changes `affectedEndpoints` handles (v1 policies spell theirs in lower case). */
+const POLICY_KINDS = new Set(["NetworkPolicy", "GlobalNetworkPolicy", "ClusterNetworkPolicy", "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "policy", "Policy"]);
 
 function keyOf(d: Doc): string {
   return `${d.kind} ${d.metadata.namespace ?? ""} ${d.metadata.name}`;
@@ -174,5 +179,48 @@ describe("policyDiff", () => {
     );
     // Most walks must be kept, or the diff gains nothing.
     expect(kept).toBeGreaterThan(redone);
+  });
+
+  it("compares only the pairs a policy change can touch, with the same result as every pair (affectedEndpoints)", { timeout: 300_000 }, () => {
+    let shortcut = 0;
+    let changes = 0;
+    // Most recipes change policies only (the shortcut's case); the rest check that it declines.
+    const policyRecipe = recipeArb.filter((r) => (r.op === "upsert" && POLICY_KINDS.has((r.doc as Doc).kind)) || (r.op === "delete" && r.kind !== undefined && POLICY_KINDS.has(r.kind)));
+    fc.assert(
+      fc.property(clusterArb(6, 5), fc.array(fc.oneof({ weight: 4, arbitrary: policyRecipe }, { weight: 1, arbitrary: recipeArb }), { minLength: 1, maxLength: 2 }), fc.boolean(), (random, recipes, everyLocal) => {
+        const oldCluster = withCopy(random);
+        const before = prepared(oldCluster, everyLocal);
+        const after = prepared(changed(oldCluster, recipes), everyLocal);
+        if (!before || !after) return;
+        const affected = affectedEndpoints(before, after);
+        if (affected) shortcut++;
+        const what = `${clusterYaml(oldCluster)}\n=== after ===\n${clusterYaml(changed(oldCluster, recipes))}`;
+        for (const family of [4, 6] as const) {
+          const full = policyDiff(before, after, { family, sweep: "full" });
+          changes += full.changes.length;
+          expect(policyDiff(before, after, { family, sweep: "affected" }), what).toEqual(full);
+          expect(policyDiff(before, after, { family }), what).toEqual(full);
+        }
+        // An endpoint no changed policy selects keeps its verdicts in that direction.
+        if (affected) {
+          for (const m of before.members) {
+            if (!m.workload || (hasBit(affected.egress, m.index) && hasBit(affected.ingress, m.index))) continue;
+            for (const peer of before.members) {
+              if (!peer.workload || peer === m) continue;
+              for (const port of [53, 80, 443, 8080]) {
+                const out = { family: 4 as const, src: { endpoint: m.id }, dst: { endpoint: peer.id }, protocol: 6, srcPort: 40000, dstPort: port };
+                const into = { ...out, src: out.dst, dst: out.src };
+                if (!hasBit(affected.egress, m.index)) expect(evaluateFlow(after, out).egress, what).toEqual(evaluateFlow(before, out).egress);
+                if (!hasBit(affected.ingress, m.index)) expect(evaluateFlow(after, into).ingress, what).toEqual(evaluateFlow(before, into).ingress);
+              }
+            }
+          }
+        }
+      }),
+      { seed: fuzzSeed(), numRuns: Number(process.env.DIFF_RUNS ?? 150), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+    );
+    // The shortcut must apply often, and the changes change flows, or the test proves little.
+    expect(shortcut).toBeGreaterThan(40);
+    expect(changes).toBeGreaterThan(50);
   });
 });
