@@ -34,6 +34,8 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
   let mode: { readonly mode: IptablesMode; readonly how: string } | undefined = options.mode === undefined ? undefined : { mode: options.mode, how: "--backend-mode" };
   /** The ledger recalled from, and what its probes checked (a ledger view only). */
   let ledger: { readonly ledger: IptablesLedger; readonly checked: string } | undefined;
+  /** The ledger found at the start, trusted or not: its parts are what the next ledger replaces. */
+  let found: IptablesLedger | undefined;
   const slot = ledgerSlot(context.ledger?.store, exec, "iptables", notes);
   const settleMode = async (): Promise<IptablesMode> => {
     mode ??= { mode: await detectIptablesMode(exec), how: "detected" };
@@ -53,6 +55,7 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     const text = await slot.load();
     const recorded = text === undefined ? undefined : parseLedger(text);
     if (recorded === undefined) return undefined;
+    found = recorded;
     mode ??= { mode: recorded.tools.mode, how: "from the ledger" };
     const through = await iptablesLedgerView(recorded, { exec, mode: mode.mode, waitSeconds: options.waitSeconds, netns: id, maxAgeMs: context.ledger.maxAgeMs, now: clock.now() });
     if ("problem" in through) return distrust(through.problem);
@@ -101,7 +104,7 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     async readChanges(view, desired) {
       if (view.source !== "ledger") return view;
       if (ledger === undefined) return undefined;
-      const read = await readLedgerChanges(view, ledger.ledger, desired, exec);
+      const read = await readLedgerChanges(view, ledger.ledger, desired, exec, slot.loadPart);
       if ("problem" in read) return distrust(read.problem);
       notes.push(`kernel state from the ledger (${ledger?.checked ?? ""}; ${read.read})`);
       return read.view;
@@ -126,14 +129,15 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
       const id = await slot.namespace();
       if (context.ledger === undefined || id === undefined) return;
       const generation = tools.mode === "nft" ? await readNftGeneration(exec) : undefined;
-      const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...(generation === undefined ? {} : { generation }) }, ledger?.ledger);
-      await slot.keep(next === undefined || (tools.mode === "nft" && generation === undefined) ? undefined : JSON.stringify(next));
+      const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...(generation === undefined ? {} : { generation }) }, found);
+      if (next === undefined || (tools.mode === "nft" && generation === undefined)) await slot.forget(found?.sets.map((s) => s.name));
+      else await slot.keep(JSON.stringify(next.ledger), next.parts);
     },
 
     async forget() {
       if (cache !== undefined) cache.entry = undefined;
       // The rollback put back what the ledger describes, but moved the generation.
-      await slot.forget();
+      await slot.forget(found?.sets.map((s) => s.name));
     },
 
     report() {

@@ -78,9 +78,15 @@ function withChains(tables: readonly KernelTable[], table: string, read: readonl
 /**
  * `view` (through `ledger`) with the chains a plan to `desired` changes read from the kernel
  * (their real contents, checked against the ledger's hashes) and the members of the sets it
- * changes as the ledger recorded them. Or why it cannot be.
+ * changes as the ledger recorded them (in their parts, `loadPart`). Or why it cannot be.
  */
-export async function readLedgerChanges(view: KernelView<IptablesKernel>, ledger: IptablesLedger, desired: DesiredIptablesState, exec: Exec): Promise<{ readonly view: KernelView<IptablesKernel>; readonly read: string } | { readonly problem: string }> {
+export async function readLedgerChanges(
+  view: KernelView<IptablesKernel>,
+  ledger: IptablesLedger,
+  desired: DesiredIptablesState,
+  exec: Exec,
+  loadPart: (name: string, digest: string) => Promise<string | undefined>,
+): Promise<{ readonly view: KernelView<IptablesKernel>; readonly read: string } | { readonly problem: string }> {
   const { tools } = view.kernel;
   let kernel = view.kernel.state;
   // iptables-nft: our chains are known by hash only; read the ones the plan will change. (With
@@ -99,7 +105,7 @@ export async function readLedgerChanges(view: KernelView<IptablesKernel>, ledger
   // Sets whose members change: their members as recorded (the others stay opaque on both sides).
   const recorded = new Set(kernel.sets.map((s) => s.name));
   const changing = desired.sets.filter((s) => s.opaque !== true && recorded.has(s.name)).map((s) => s.name);
-  const members = new Map(changing.map((name) => [name, recordedMembers(ledger, name)] as const));
+  const members = new Map(await Promise.all(changing.map(async (name) => [name, await recordedMembers(ledger, name, loadPart)] as const)));
   const missing = changing.find((name) => members.get(name) === undefined);
   if (missing !== undefined) return { problem: `set ${missing} is not in it` };
   kernel = { ...kernel, sets: kernel.sets.map((s) => members.get(s.name) ?? s) };
