@@ -33,15 +33,21 @@ import type { IptablesTools } from "../state/iptablesState.js";
 import { stateAfter } from "../state/snapshot.js";
 import type { LedgerPart, LedgerParts } from "./ledgerSlot.js";
 
-/** 3: members in parts (2 kept them inline; such a ledger is not used, the kernel is read whole). */
+/**
+ * 3: members in parts, each chain's hashes one string (2 kept members inline and hashes as arrays;
+ * such a ledger is not used, the kernel is read whole).
+ */
 export const LEDGER_VERSION = 3;
 
 export interface LedgerChain {
   readonly name: string;
   /** `chainFingerprint` of the IR chain the rules were rendered from. */
   readonly fingerprint: string;
-  /** The `cali:` hash of each rule, in order. */
-  readonly hashes: readonly string[];
+  /**
+   * The `cali:` hash of each rule, in order, separated by spaces (one string, not an array: the
+   * 170k hashes of shape L parse and print as 4,600 strings; `recordedHashes` splits one).
+   */
+  readonly hashes: string;
 }
 
 export interface LedgerTable {
@@ -99,7 +105,7 @@ export function ledgerAfter(
       const chains: LedgerChain[] = [];
       for (const chain of want.find((t) => t.name === table.name)?.chains ?? []) {
         if (chain.fingerprint === undefined) return undefined;
-        chains.push({ name: chain.name, fingerprint: chain.fingerprint, hashes: chain.rules.map((r) => r.hash) });
+        chains.push({ name: chain.name, fingerprint: chain.fingerprint, hashes: chain.rules.map((r) => r.hash).join(" ") });
       }
       out.push({ name: table.name, chains, builtins: table.builtins, allChains: table.allChains });
     }
@@ -180,7 +186,7 @@ function hashOnly(hash: string): OwnedRule {
  */
 export function kernelFromLedger(ledger: IptablesLedger, tables?: Pick<KernelIptablesState, "v4" | "v6">): KernelIptablesState {
   const family = (ts: readonly LedgerTable[]): KernelTable[] =>
-    ts.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, rules: c.hashes.map(hashOnly) })), builtins: t.builtins, allChains: t.allChains }));
+    ts.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, rules: recordedHashes(c).map(hashOnly) })), builtins: t.builtins, allChains: t.allChains }));
   const sets: SetState[] = ledger.sets.map((s) => ({ name: s.name, type: s.type, family: s.family, maxelem: s.maxelem, members: [], opaque: true }));
   return { v4: tables?.v4 ?? family(ledger.v4), v6: tables?.v6 ?? family(ledger.v6), sets };
 }
@@ -196,6 +202,11 @@ export async function recordedMembers(ledger: IptablesLedger, name: string, load
   if (set === undefined || text === undefined) return undefined;
   const members = text === "" ? [] : text.split("\n");
   return members.length === set.count ? { name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, members } : undefined;
+}
+
+/** The hashes `chain` records, in order. */
+export function recordedHashes(chain: LedgerChain): string[] {
+  return chain.hashes === "" ? [] : chain.hashes.split(" ");
 }
 
 /** Whether `rules` carry exactly the hashes `hashes`, in order. */
@@ -222,7 +233,7 @@ export function ledgerReuse(ledger: IptablesLedger, kernel: KernelIptablesState)
       const key = `${family} ${table} ${name}`;
       const entry = recorded.get(key);
       const rules = current.get(key);
-      return entry?.fingerprint === fingerprint && rules !== undefined && sameHashes(rules, entry.hashes) ? rules : undefined;
+      return entry?.fingerprint === fingerprint && rules !== undefined && sameHashes(rules, recordedHashes(entry)) ? rules : undefined;
     },
     set(name: string, digest: string) {
       return digests.get(name) === digest ? sets.get(name) : undefined;
