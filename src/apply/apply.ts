@@ -92,7 +92,7 @@ interface Attempt {
 
 /** The steps of applyBackend.ts, in order. `remembered`: whether the cache and the ledger may be used. */
 async function attempt<K, D>(backend: ApplyBackend<K, D>, ir: Ir, dryRun: boolean, remembered: boolean): Promise<Attempt> {
-  let view = remembered ? await backend.recall() : undefined;
+  let view = remembered ? await backend.recall(ir) : undefined;
   let desired: D | undefined;
   if (view !== undefined) {
     desired = backend.desire(ir, view);

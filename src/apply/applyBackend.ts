@@ -40,8 +40,9 @@ export interface ApplyBackend<K, D> {
   /**
    * Recalls what we wrote: the agent's cache while it is fresh, else the ledger once cheap
    * probes confirm it. Undefined when nothing is remembered or trusted (the report says why).
+   * `ir` is what `desire` will be asked for: a backend may work on it while its probes run.
    */
-  recall(): Promise<KernelView<K> | undefined>;
+  recall(ir: Ir): Promise<KernelView<K> | undefined>;
   /**
    * The desired state of `ir`. Pure. What the view or the cache already holds as we wrote it
    * (by the ledger's digests, or by the IR delta since the cached build) is not rendered again.

@@ -12,7 +12,10 @@ import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
 import type { IptablesLedger } from "./memory/ledger.js";
 import { ledgerAfter, ledgerReuse, parseLedger } from "./memory/ledger.js";
 import { ledgerSlot } from "./memory/ledgerSlot.js";
-import { iptablesLedgerView, readLedgerChanges } from "./memory/iptablesLedgerView.js";
+import { iptablesLedgerView, readLedgerChanges, startProbes } from "./memory/iptablesLedgerView.js";
+import type { IrDigests } from "./state/digestIr.js";
+import { digestIr } from "./state/digestIr.js";
+import type { Ir } from "../compiler/ir/types.js";
 import { planIptables } from "./planning/planIptables.js";
 import { buildDesiredIptables, desiredIptablesState } from "./state/desiredIptables.js";
 import type { DesiredIptablesState, IptablesKernel, IptablesMode } from "./state/iptablesState.js";
@@ -34,6 +37,8 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
   let mode: { readonly mode: IptablesMode; readonly how: string } | undefined = options.mode === undefined ? undefined : { mode: options.mode, how: "--backend-mode" };
   /** The ledger recalled from, and what its probes checked (a ledger view only). */
   let ledger: { readonly ledger: IptablesLedger; readonly checked: string } | undefined;
+  /** The ledger found at the start, trusted or not: its parts are what the next ledger replaces. */
+  let found: IptablesLedger | undefined;
   const slot = ledgerSlot(context.ledger?.store, exec, "iptables", notes);
   const settleMode = async (): Promise<IptablesMode> => {
     mode ??= { mode: await detectIptablesMode(exec), how: "detected" };
@@ -47,14 +52,25 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     return undefined;
   };
 
-  const recallLedger = async (): Promise<KernelView<IptablesKernel> | undefined> => {
-    const id = await slot.namespace();
-    if (context.ledger === undefined || id === undefined) return undefined;
-    const text = await slot.load();
-    const recorded = text === undefined ? undefined : parseLedger(text);
+  /** The IR's digests, worked out while the ledger's probes ran (`recallLedger`). */
+  let digests: IrDigests | undefined;
+
+  const recallLedger = async (ir: Ir): Promise<KernelView<IptablesKernel> | undefined> => {
+    if (context.ledger === undefined) return undefined;
+    // The probes, the namespace and the ledger are read by other processes and the file system
+    // while this one digests the IR (a few hundred ms of CPU on shape L): on two cores, the
+    // reads cost no time of their own.
+    const probes = startProbes(exec, mode?.mode);
+    const loading = slot.namespace().then(async (id) => (id === undefined ? undefined : { id, text: await slot.load() }));
+    loading.catch(() => undefined);
+    digests = digestIr(ir);
+    const loaded = await loading;
+    if (loaded === undefined) return undefined;
+    const recorded = loaded.text === undefined ? undefined : parseLedger(loaded.text);
     if (recorded === undefined) return undefined;
+    found = recorded;
     mode ??= { mode: recorded.tools.mode, how: "from the ledger" };
-    const through = await iptablesLedgerView(recorded, { exec, mode: mode.mode, waitSeconds: options.waitSeconds, netns: id, maxAgeMs: context.ledger.maxAgeMs, now: clock.now() });
+    const through = await iptablesLedgerView(recorded, { exec, mode: mode.mode, waitSeconds: options.waitSeconds, netns: loaded.id, maxAgeMs: context.ledger.maxAgeMs, now: clock.now() }, probes);
     if ("problem" in through) return distrust(through.problem);
     ledger = { ledger: recorded, checked: through.checked };
     return through.view;
@@ -74,19 +90,21 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
       return { source: "empty", kernel: { state: { v4: [], v6: [], sets: [] }, tools }, readAt: clock.now() };
     },
 
-    async recall() {
+    async recall(ir) {
       const cached = cachedView(cache, "iptables", clock.now());
       if (cached !== undefined && (mode === undefined || mode.mode === cached.kernel.tools.mode)) {
         mode ??= { mode: cached.kernel.tools.mode, how: "cached" };
         notes.push("kernel state from the agent's cache");
         return cached;
       }
-      return recallLedger();
+      return recallLedger(ir);
     },
 
     desire(ir, view) {
       const fingerprints = context.ledger !== undefined;
-      if (view.source === "ledger" && ledger !== undefined) return desiredIptablesState(ir, { fingerprints, reuse: ledgerReuse(ledger.ledger, view.kernel.state) });
+      if (view.source === "ledger" && ledger !== undefined) {
+        return desiredIptablesState(ir, { fingerprints, reuse: ledgerReuse(ledger.ledger, view.kernel.state), ...(digests === undefined ? {} : { digests }) });
+      }
       const previous = cachedBuild(cache, "iptables");
       const change = previous === undefined ? {} : usableDelta(previous, context.change);
       // Digests for a ledger, and for an agent without deltas: its next build takes by digest.
@@ -101,7 +119,7 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     async readChanges(view, desired) {
       if (view.source !== "ledger") return view;
       if (ledger === undefined) return undefined;
-      const read = await readLedgerChanges(view, ledger.ledger, desired, exec);
+      const read = await readLedgerChanges(view, ledger.ledger, desired, exec, slot.loadPart);
       if ("problem" in read) return distrust(read.problem);
       notes.push(`kernel state from the ledger (${ledger?.checked ?? ""}; ${read.read})`);
       return read.view;
@@ -126,14 +144,15 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
       const id = await slot.namespace();
       if (context.ledger === undefined || id === undefined) return;
       const generation = tools.mode === "nft" ? await readNftGeneration(exec) : undefined;
-      const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...(generation === undefined ? {} : { generation }) }, ledger?.ledger);
-      await slot.keep(next === undefined || (tools.mode === "nft" && generation === undefined) ? undefined : JSON.stringify(next));
+      const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...(generation === undefined ? {} : { generation }) }, found);
+      if (next === undefined || (tools.mode === "nft" && generation === undefined)) await slot.forget(found?.sets.map((s) => s.name));
+      else await slot.keep(JSON.stringify(next.ledger), next.parts);
     },
 
     async forget() {
       if (cache !== undefined) cache.entry = undefined;
       // The rollback put back what the ledger describes, but moved the generation.
-      await slot.forget();
+      await slot.forget(found?.sets.map((s) => s.name));
     },
 
     report() {

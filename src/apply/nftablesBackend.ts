@@ -37,12 +37,17 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
   const slot = ledgerSlot(context.ledger?.store, exec, "nftables", notes);
 
   const recallLedger = async (): Promise<KernelView<readonly NftTable[]> | undefined> => {
+    if (context.ledger === undefined) return undefined;
+    // The generation is read while the namespace is and the ledger loads (handled: unused when
+    // there is no ledger).
+    const reading = readNftGeneration(exec);
+    reading.catch(() => undefined);
     const id = await slot.namespace();
-    if (context.ledger === undefined || id === undefined) return undefined;
+    if (id === undefined) return undefined;
     const text = await slot.load();
     const ledger = text === undefined ? undefined : parseNftLedger(text);
     if (ledger === undefined) return undefined;
-    const generation = await readNftGeneration(exec);
+    const generation = await reading;
     const problem = nftLedgerProblem(ledger, { netns: id, now: clock.now(), ...(generation === undefined ? {} : { generation }) }, context.ledger.maxAgeMs);
     if (problem !== undefined) {
       notes.push(`ledger not used: ${problem}`);

@@ -10,7 +10,9 @@
  */
 import type { Exec } from "../execution/exec.js";
 import { readChains, readNftGeneration, readSetHeaders } from "../kernel/kernelProbes.js";
+import type { TablesReading } from "../kernel/readIptablesState.js";
 import { readIptablesTables } from "../kernel/readIptablesState.js";
+import type { SetHeader } from "../state/ipsetState.js";
 import type { ChainRules, DesiredIptablesState, IptablesKernel, IptablesMode, IptablesTools, KernelIptablesState, KernelTable } from "../state/iptablesState.js";
 import type { KernelView } from "../state/kernelView.js";
 import type { IptablesLedger } from "./ledger.js";
@@ -38,17 +40,46 @@ export interface LedgerView {
   readonly checked: string;
 }
 
+/** What the probes of a ledger read, started before the ledger is loaded (`startProbes`). */
+export interface LedgerProbes {
+  /** iptables-nft: the nf_tables generation (undefined when unreadable). */
+  readonly generation?: Promise<number | undefined>;
+  readonly sets: Promise<SetHeader[]>;
+  /** iptables-legacy: the tables, read whole. */
+  readonly tables?: Promise<TablesReading>;
+}
+
 /**
- * The kernel as `ledger` records it, after the probes: the network namespace, the age, the
- * tools, the nf_tables generation (iptables-nft; with iptables-legacy, whose tables are cheap to
- * dump, the tables are read instead) and every set's header. Or why the ledger cannot be used.
+ * Starts the probes for `mode`, or, with the mode not known yet (it is then the ledger's), the
+ * ones that serve either (the generation, the set headers); `iptablesLedgerView` starts what is
+ * missing. Each promise is already handled, so one left unused on an early return is no
+ * unhandled rejection; awaiting it still throws.
  */
-export async function iptablesLedgerView(ledger: IptablesLedger, context: LedgerContext): Promise<LedgerView | { readonly problem: string }> {
+export function startProbes(exec: Exec, mode: IptablesMode | undefined): LedgerProbes {
+  const handled = <T>(p: Promise<T>): Promise<T> => {
+    p.catch(() => undefined);
+    return p;
+  };
+  return {
+    ...(mode === "legacy" ? {} : { generation: handled(readNftGeneration(exec)) }),
+    sets: handled(readSetHeaders(exec, "ipset")),
+    ...(mode === "legacy" ? { tables: handled(readIptablesTables(exec, mode)) } : {}),
+  };
+}
+
+/**
+ * The kernel as `ledger` records it, after the probes (`started`, or run now): the network
+ * namespace, the age, the tools, the nf_tables generation (iptables-nft; with iptables-legacy,
+ * whose tables are cheap to dump, the tables are read instead) and every set's header. Or why
+ * the ledger cannot be used.
+ */
+export async function iptablesLedgerView(ledger: IptablesLedger, context: LedgerContext, started?: LedgerProbes): Promise<LedgerView | { readonly problem: string }> {
   const { exec, mode } = context;
   const [generation, sets, tables] = await Promise.all([
-    mode === "nft" ? readNftGeneration(exec) : Promise.resolve(undefined),
-    readSetHeaders(exec, ledger.tools.ipset),
-    mode === "legacy" ? readIptablesTables(exec, mode) : Promise.resolve(undefined),
+    mode === "nft" ? (started?.generation ?? readNftGeneration(exec)) : Promise.resolve(undefined),
+    // The tools record "ipset" (state/iptablesState.ts `variantTools`), as the probes started early use.
+    ledger.tools.ipset === "ipset" ? (started?.sets ?? readSetHeaders(exec, "ipset")) : readSetHeaders(exec, ledger.tools.ipset),
+    mode === "legacy" ? (started?.tables ?? readIptablesTables(exec, mode)) : Promise.resolve(undefined),
   ]);
   const tools: IptablesTools = { ...ledger.tools, mode, waitSeconds: context.waitSeconds, ...(tables === undefined ? {} : { restore4: tables.restore4, restore6: tables.restore6 }) };
   const problem = ledgerProblem(ledger, { netns: context.netns, now: context.now, tools, sets, ...(generation === undefined ? {} : { generation }) }, context.maxAgeMs);
@@ -78,9 +109,15 @@ function withChains(tables: readonly KernelTable[], table: string, read: readonl
 /**
  * `view` (through `ledger`) with the chains a plan to `desired` changes read from the kernel
  * (their real contents, checked against the ledger's hashes) and the members of the sets it
- * changes as the ledger recorded them. Or why it cannot be.
+ * changes as the ledger recorded them (in their parts, `loadPart`). Or why it cannot be.
  */
-export async function readLedgerChanges(view: KernelView<IptablesKernel>, ledger: IptablesLedger, desired: DesiredIptablesState, exec: Exec): Promise<{ readonly view: KernelView<IptablesKernel>; readonly read: string } | { readonly problem: string }> {
+export async function readLedgerChanges(
+  view: KernelView<IptablesKernel>,
+  ledger: IptablesLedger,
+  desired: DesiredIptablesState,
+  exec: Exec,
+  loadPart: (name: string, digest: string) => Promise<string | undefined>,
+): Promise<{ readonly view: KernelView<IptablesKernel>; readonly read: string } | { readonly problem: string }> {
   const { tools } = view.kernel;
   let kernel = view.kernel.state;
   // iptables-nft: our chains are known by hash only; read the ones the plan will change. (With
@@ -99,7 +136,7 @@ export async function readLedgerChanges(view: KernelView<IptablesKernel>, ledger
   // Sets whose members change: their members as recorded (the others stay opaque on both sides).
   const recorded = new Set(kernel.sets.map((s) => s.name));
   const changing = desired.sets.filter((s) => s.opaque !== true && recorded.has(s.name)).map((s) => s.name);
-  const members = new Map(changing.map((name) => [name, recordedMembers(ledger, name)] as const));
+  const members = new Map(await Promise.all(changing.map(async (name) => [name, await recordedMembers(ledger, name, loadPart)] as const)));
   const missing = changing.find((name) => members.get(name) === undefined);
   if (missing !== undefined) return { problem: `set ${missing} is not in it` };
   kernel = { ...kernel, sets: kernel.sets.map((s) => members.get(s.name) ?? s) };

@@ -38,6 +38,11 @@ function oneChange(ir: Ir): Ir {
 
 const base = { backendMode: "nft" as const, lock: noLock };
 
+/** The main ledger texts in `store` (not their parts). */
+function mainTexts(store: ReturnType<typeof memoryLedgerStore>): string[] {
+  return [...store.texts.keys()].filter((k) => !k.includes(" part "));
+}
+
 function dump(kernel: FakeKernel): string {
   return canonicalDump(kernel.save(4) + kernel.save(6) + kernel.ipsetSave());
 }
@@ -58,7 +63,9 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
     const ledger = memoryLedgerStore();
     await applyWith(A, kernel, { ledger });
-    expect([...ledger.texts.keys()]).toEqual(["iptables-net:[4026531840]"]);
+    // The main text, and one part per set of ours (its members).
+    const setNames = [...A.v4.sets.map((s) => ipsetName(4, s.id)), ...A.v6.sets.map((s) => ipsetName(6, s.id))];
+    expect([...ledger.texts.keys()].sort()).toEqual(["iptables-net:[4026531840]", ...setNames.map((n) => `iptables-net:[4026531840] part ${n}`)].sort());
     for (const ir of [oneChange(A), A, B, B]) {
       const whole = await applyWith(ir, kernel, { dryRun: true });
       const start = kernel.calls.length;
@@ -103,6 +110,59 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     expect((await applyWith(changed, kernel)).changed).toBe(false);
   });
 
+  it("a one-change apply writes only the main text and the part of the set it changes", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    const store = memoryLedgerStore();
+    const saved: string[] = [];
+    const ledger = { ...store, save: (key: string, text: string) => (saved.push(key), store.save(key, text)) };
+    await applyWith(A, kernel, { ledger });
+    saved.length = 0;
+    const result = await applyWith(oneChange(A), kernel, { ledger });
+    expect(result.plan?.summary.setsChanged).toHaveLength(1);
+    const changed = result.plan?.summary.setsChanged[0] ?? "";
+    expect(saved.sort()).toEqual(["iptables-net:[4026531840]", `iptables-net:[4026531840] part ${changed}`]);
+  });
+
+  it("an old ledger (version 2, members inline) is not used: the kernel is read whole, and a new one written", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET });
+    const ledger = memoryLedgerStore();
+    await applyWith(A, kernel, { ledger });
+    const key = "iptables-net:[4026531840]";
+    const current = JSON.parse(ledger.texts.get(key) ?? "{}") as { sets: { name: string }[] };
+    // What version 2 wrote: the same, each set's members inline, no parts.
+    const old = { ...current, version: 2, sets: current.sets.map((set) => ({ ...set, members: (ledger.texts.get(`${key} part ${set.name}`) ?? "").replace(/^[^\n]*\n/, "") })) };
+    for (const k of [...ledger.texts.keys()]) ledger.texts.delete(k);
+    ledger.texts.set(key, JSON.stringify(old));
+    const start = kernel.calls.length;
+    const result = await applyWith(oneChange(A), kernel, { ledger });
+    expect(result.notes.join("\n")).not.toMatch(/kernel state from the ledger/);
+    expect(dumpedWhole(kernel, start)).toBe(true);
+    expect(parseLedger(ledger.texts.get(key) ?? "")?.version).toBe(3);
+    const next = await applyWith(A, kernel, { ledger });
+    expect(next.notes.join("\n")).toMatch(/kernel state from the ledger/);
+  });
+
+  it("a set whose part is missing or stale is read whole, and the part written again", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    const ledger = memoryLedgerStore();
+    await applyWith(A, kernel, { ledger });
+    const dry = await applyWith(oneChange(A), kernel, { ledger, dryRun: true });
+    const name = dry.plan?.summary.setsChanged[0] ?? "";
+    const part = `iptables-net:[4026531840] part ${name}`;
+    for (const spoil of [(): void => void ledger.texts.delete(part), (): void => void ledger.texts.set(part, `stale-digest\n${ledger.texts.get(part) ?? ""}`)]) {
+      await applyWith(A, kernel, { ledger });
+      spoil();
+      const start = kernel.calls.length;
+      const result = await applyWith(oneChange(A), kernel, { ledger });
+      expect(result.notes.join("\n")).toMatch(new RegExp(`set ${name.replace(/[^\w]/g, ".")} is not in it`));
+      expect(dumpedWhole(kernel, start)).toBe(true);
+      expect((await applyWith(oneChange(A), kernel)).changed).toBe(false);
+      // Back and forth again: the part was written again, the ledger is used.
+      const back = await applyWith(A, kernel, { ledger });
+      expect(back.notes.join("\n")).toMatch(/kernel state from the ledger/);
+    }
+  });
+
   it("a ledger that cannot be written is reported, not fatal", async () => {
     const kernel = fakeKernel();
     const broken = { ...memoryLedgerStore(), save: () => Promise.reject(new Error("read-only file system")) };
@@ -144,7 +204,7 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
       const kernel = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET }, "nft", options);
       const ledger = memoryLedgerStore();
       await applyWith(A, kernel, { ledger });
-      if (options?.python === false) expect(ledger.texts.size).toBe(0);
+      if (options?.python === false) expect(mainTexts(ledger)).toHaveLength(0);
       await drift(kernel);
       const start = kernel.calls.length;
       const result = await applyWith(A, kernel, { ledger, ...extra });
@@ -216,7 +276,7 @@ describe("apply through a ledger (iptables, fake kernel)", () => {
     const start = kernel.calls.length;
     await applyWith(oneChange(B), kernel, { ledger });
     expect(dumpedWhole(kernel, start)).toBe(true);
-    expect(ledger.texts.size).toBe(1);
+    expect(mainTexts(ledger)).toHaveLength(1);
     expect((await applyWith(oneChange(B), kernel)).changed).toBe(false);
   });
 
@@ -279,7 +339,9 @@ describe("ledger texts", () => {
     expect(parseLedger("null")).toBeUndefined();
     expect(parseLedger(JSON.stringify({ version: 0, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeUndefined();
     expect(parseLedger(JSON.stringify({ version: 1, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeUndefined();
-    expect(parseLedger(JSON.stringify({ version: 2, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeDefined();
+    expect(parseLedger(JSON.stringify({ version: 2, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeUndefined();
+    expect(parseLedger(JSON.stringify({ version: 3, backend: "nftables", v4: [], v6: [], sets: [] }))).toBeUndefined();
+    expect(parseLedger(JSON.stringify({ version: 3, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeDefined();
   });
 });
 

@@ -6,9 +6,12 @@
  *
  * What is recorded: per table, our chains (the IR fingerprint each was rendered from and the
  * `cali:` hash of each rule), the kernel chains with all their rules (to place hooks), and per
- * set its metadata, its members as written (so that a set about to change need not be read:
- * `ipset save` of one set costs about 40 µs a member, seconds for a pod set of shape L), their
- * number and the digest of the IR members it was built from.
+ * set its metadata, the number of its members and the digest of the IR members it was built
+ * from. The members as written are kept too (so that a set about to change need not be read:
+ * `ipset save` of one set costs about 40 µs a member, seconds for a pod set of shape L), but
+ * apart, one part per set (ledgerSlot.ts), headed by that digest: an apply reads the members of
+ * the sets it changes only, and writes only the sets it changed (on shape L the members are
+ * 20 MB of a 24 MB ledger; reading, parsing and printing them cost a CLI apply ~0.3 s of CPU).
  *
  * When the ledger is trusted (`ledgerProblem` finds nothing):
  * - the network namespace is the one it was written for, and it is younger than its maximum age
@@ -28,15 +31,23 @@ import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable
 import type { DesiredReuse } from "../state/desiredIptables.js";
 import type { IptablesTools } from "../state/iptablesState.js";
 import { stateAfter } from "../state/snapshot.js";
+import type { LedgerPart, LedgerParts } from "./ledgerSlot.js";
 
-export const LEDGER_VERSION = 2;
+/**
+ * 3: members in parts, each chain's hashes one string (2 kept members inline and hashes as arrays;
+ * such a ledger is not used, the kernel is read whole).
+ */
+export const LEDGER_VERSION = 3;
 
 export interface LedgerChain {
   readonly name: string;
   /** `chainFingerprint` of the IR chain the rules were rendered from. */
   readonly fingerprint: string;
-  /** The `cali:` hash of each rule, in order. */
-  readonly hashes: readonly string[];
+  /**
+   * The `cali:` hash of each rule, in order, separated by spaces (one string, not an array: the
+   * 170k hashes of shape L parse and print as 4,600 strings; `recordedHashes` splits one).
+   */
+  readonly hashes: string;
 }
 
 export interface LedgerTable {
@@ -51,11 +62,10 @@ export interface LedgerSet extends SetMeta {
   /** Members in the kernel (after normalization and de-duplication). */
   readonly count: number;
   /**
-   * Those members as written, one a line (one string, not an array: a million members parse
+   * `membersDigest` of the IR members; the set's part (named after the set) is headed by it and
+   * holds the members as written, one a line (one string, not an array: a million members parse
    * and print as one string in milliseconds; only the sets that change are split).
    */
-  readonly members: string;
-  /** `membersDigest` of the IR members. */
   readonly digest: string;
 }
 
@@ -75,16 +85,19 @@ export interface IptablesLedger {
 }
 
 /**
- * The ledger describing the kernel after `desired` was written on top of `before`, or undefined
- * when `desired` lacks fingerprints or digests (it was built without them). `previous` supplies
- * the members of sets that were carried over unchanged (opaque).
+ * The ledger describing the kernel after `desired` was written on top of `before`, and the parts
+ * to write with it (the members of every set built anew: all of them after a whole read, those
+ * that change after a read through the ledger) and to drop (sets `previous` recorded that are
+ * gone); or undefined when `desired` lacks fingerprints or digests (it was built without them).
+ * `previous` is the ledger read at the start, trusted or not; it supplies the counts of sets
+ * carried over unchanged (opaque, which only a trusted ledger makes).
  */
 export function ledgerAfter(
   desired: DesiredIptablesState,
   before: KernelIptablesState,
   context: { readonly netns: string; readonly tools: IptablesTools; readonly generation?: number; readonly writtenAt: number },
   previous?: IptablesLedger,
-): IptablesLedger | undefined {
+): { readonly ledger: IptablesLedger; readonly parts: LedgerParts } | undefined {
   const after = stateAfter(desired, before);
   const tables = (want: DesiredIptablesState["v4"], had: readonly KernelTable[]): LedgerTable[] | undefined => {
     const out: LedgerTable[] = [];
@@ -92,7 +105,7 @@ export function ledgerAfter(
       const chains: LedgerChain[] = [];
       for (const chain of want.find((t) => t.name === table.name)?.chains ?? []) {
         if (chain.fingerprint === undefined) return undefined;
-        chains.push({ name: chain.name, fingerprint: chain.fingerprint, hashes: chain.rules.map((r) => r.hash) });
+        chains.push({ name: chain.name, fingerprint: chain.fingerprint, hashes: chain.rules.map((r) => r.hash).join(" ") });
       }
       out.push({ name: table.name, chains, builtins: table.builtins, allChains: table.allChains });
     }
@@ -102,14 +115,20 @@ export function ledgerAfter(
   const v6 = tables(desired.v6, after.v6);
   const recorded = new Map((previous?.sets ?? []).map((s) => [s.name, s] as const));
   const sets: LedgerSet[] = [];
+  const write: LedgerPart[] = [];
   for (const set of desired.sets) {
-    const members = set.opaque === true ? recorded.get(set.name) : { count: set.members.length, members: set.members.join("\n") };
-    if (set.digest === undefined || members === undefined) return undefined;
-    sets.push({ name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, count: members.count, members: members.members, digest: set.digest });
+    const known = recorded.get(set.name);
+    const count = set.opaque === true ? known?.count : set.members.length;
+    if (set.digest === undefined || count === undefined) return undefined;
+    // A set known only by its digest is the trusted ledger's own, its part already written.
+    if (set.opaque !== true) write.push({ name: set.name, digest: set.digest, text: set.members.join("\n") });
+    sets.push({ name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, count, digest: set.digest });
   }
   if (v4 === undefined || v6 === undefined) return undefined;
+  const kept = new Set(sets.map((s) => s.name));
+  const drop = [...recorded.keys()].filter((name) => !kept.has(name));
   const generation = context.generation === undefined ? {} : { generation: context.generation };
-  return { version: LEDGER_VERSION, backend: "iptables", netns: context.netns, tools: context.tools, ...generation, writtenAt: context.writtenAt, v4, v6, sets };
+  return { ledger: { version: LEDGER_VERSION, backend: "iptables", netns: context.netns, tools: context.tools, ...generation, writtenAt: context.writtenAt, v4, v6, sets }, parts: { write, drop } };
 }
 
 /** The ledger in `text`, or undefined when it is not one this version wrote. */
@@ -167,16 +186,27 @@ function hashOnly(hash: string): OwnedRule {
  */
 export function kernelFromLedger(ledger: IptablesLedger, tables?: Pick<KernelIptablesState, "v4" | "v6">): KernelIptablesState {
   const family = (ts: readonly LedgerTable[]): KernelTable[] =>
-    ts.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, rules: c.hashes.map(hashOnly) })), builtins: t.builtins, allChains: t.allChains }));
+    ts.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, rules: recordedHashes(c).map(hashOnly) })), builtins: t.builtins, allChains: t.allChains }));
   const sets: SetState[] = ledger.sets.map((s) => ({ name: s.name, type: s.type, family: s.family, maxelem: s.maxelem, members: [], opaque: true }));
   return { v4: tables?.v4 ?? family(ledger.v4), v6: tables?.v6 ?? family(ledger.v6), sets };
 }
 
-/** The members the ledger recorded for set `name`, in the kernel's spelling, or undefined. */
-export function recordedMembers(ledger: IptablesLedger, name: string): SetState | undefined {
+/**
+ * Set `name` with the members the ledger recorded for it, in the kernel's spelling, given the
+ * text of its part (`load`, which answers only a part headed by the recorded digest); undefined
+ * when either is missing or the part does not hold the recorded number of members.
+ */
+export async function recordedMembers(ledger: IptablesLedger, name: string, load: (name: string, digest: string) => Promise<string | undefined>): Promise<SetState | undefined> {
   const set = ledger.sets.find((s) => s.name === name);
-  if (set === undefined) return undefined;
-  return { name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, members: set.members === "" ? [] : set.members.split("\n") };
+  const text = set === undefined ? undefined : await load(set.name, set.digest);
+  if (set === undefined || text === undefined) return undefined;
+  const members = text === "" ? [] : text.split("\n");
+  return members.length === set.count ? { name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, members } : undefined;
+}
+
+/** The hashes `chain` records, in order. */
+export function recordedHashes(chain: LedgerChain): string[] {
+  return chain.hashes === "" ? [] : chain.hashes.split(" ");
 }
 
 /** Whether `rules` carry exactly the hashes `hashes`, in order. */
@@ -203,7 +233,7 @@ export function ledgerReuse(ledger: IptablesLedger, kernel: KernelIptablesState)
       const key = `${family} ${table} ${name}`;
       const entry = recorded.get(key);
       const rules = current.get(key);
-      return entry?.fingerprint === fingerprint && rules !== undefined && sameHashes(rules, entry.hashes) ? rules : undefined;
+      return entry?.fingerprint === fingerprint && rules !== undefined && sameHashes(rules, recordedHashes(entry)) ? rules : undefined;
     },
     set(name: string, digest: string) {
       return digests.get(name) === digest ? sets.get(name) : undefined;

@@ -32,6 +32,31 @@ describe("ledgerSlot", () => {
     expect(notes).toEqual([]);
   });
 
+  it("keeps parts under their own keys, read only under the digest they were written for", async () => {
+    const store = memoryLedgerStore();
+    const slot = ledgerSlot(store, namespaceExec(), "iptables", []);
+    await slot.keep("{}", { write: [{ name: "cali40s:a", digest: "d1", text: "10.0.0.1\n10.0.0.2" }], drop: [] });
+    expect([...store.texts.keys()].sort()).toEqual(["iptables-net:[1]", "iptables-net:[1] part cali40s:a"]);
+    expect(await slot.loadPart("cali40s:a", "d1")).toBe("10.0.0.1\n10.0.0.2");
+    expect(await slot.loadPart("cali40s:a", "d2")).toBeUndefined();
+    expect(await slot.loadPart("cali40s:b", "d1")).toBeUndefined();
+    await slot.keep("{}", { write: [{ name: "cali40s:b", digest: "d3", text: "" }], drop: ["cali40s:a"] });
+    expect(await slot.loadPart("cali40s:b", "d3")).toBe("");
+    expect([...store.texts.keys()].sort()).toEqual(["iptables-net:[1]", "iptables-net:[1] part cali40s:b"]);
+    await slot.forget(["cali40s:b"]);
+    expect(store.texts.size).toBe(0);
+  });
+
+  it("a part that cannot be written leaves no ledger", async () => {
+    const store = memoryLedgerStore();
+    const notes: string[] = [];
+    await ledgerSlot(store, namespaceExec(), "iptables", notes).keep("{}");
+    const failing: LedgerStore = { ...store, save: (key, text) => (key.includes(" part ") ? Promise.reject(new Error("no space left on device")) : store.save(key, text)) };
+    await ledgerSlot(failing, namespaceExec(), "iptables", notes).keep("{}", { write: [{ name: "s", digest: "d", text: "x" }], drop: [] });
+    expect(notes).toEqual(["ledger not written: no space left on device"]);
+    expect(store.texts.size).toBe(0);
+  });
+
   it("turns a store that fails into notes, never a failure", async () => {
     const failing: LedgerStore = {
       load: () => Promise.resolve(undefined),

@@ -3,21 +3,50 @@
  * (it keys the ledger). Writing and clearing are best effort: a ledger that cannot be written
  * only costs the next apply a whole read of the kernel, so the problem becomes a note in the
  * report, never a failure of an apply whose changes are already in the kernel.
+ *
+ * A ledger may keep bulky parts (the members of a set) apart from its main text, each under its
+ * own key and headed by the digest it was written for, so that an apply reads and writes only
+ * the parts of what changes. A part is read only when its header carries the digest the main
+ * text records, so a part left newer or older than the main text (a run that stopped between
+ * writes) reads as missing, never as wrong.
  */
 import type { Exec } from "../execution/exec.js";
 import { readNetnsId } from "../kernel/kernelProbes.js";
 import type { LedgerStore } from "./ledgerStore.js";
 import { ledgerKey } from "./ledgerStore.js";
 
+/** A part to write: its name, the digest it is headed by, and its text. */
+export interface LedgerPart {
+  readonly name: string;
+  readonly digest: string;
+  readonly text: string;
+}
+
+/** What a ledger write changes besides the main text: parts to write, parts no longer used. */
+export interface LedgerParts {
+  readonly write: readonly LedgerPart[];
+  readonly drop: readonly string[];
+}
+
 export interface LedgerSlot {
   /** The namespace's id (`net:[4026531840]`); undefined without a store or when unreadable. */
   namespace(): Promise<string | undefined>;
   /** The ledger's text; undefined when there is none (or no store). */
   load(): Promise<string | undefined>;
-  /** Writes `text`, or clears the ledger when it is undefined (a state no ledger can describe). */
-  keep(text: string | undefined): Promise<void>;
-  /** Clears the ledger (after a rollback, which put back what it describes but moved the kernel on). */
-  forget(): Promise<void>;
+  /** The text of part `name` if it was written for `digest`; undefined otherwise. */
+  loadPart(name: string, digest: string): Promise<string | undefined>;
+  /**
+   * Writes `text`, or clears the ledger when it is undefined (a state no ledger can describe).
+   * The parts are written before the main text (a failure clears the ledger) and dropped after.
+   */
+  keep(text: string | undefined, parts?: LedgerParts): Promise<void>;
+  /** Clears the ledger (after a rollback, which put back what it describes but moved the kernel on), and the parts named. */
+  forget(parts?: readonly string[]): Promise<void>;
+}
+
+/** The store key of part `name` of the ledger under `key`. */
+export function partKey(key: string, name: string): string {
+  return `${key} part ${name}`;
 }
 
 export function ledgerSlot(store: LedgerStore | undefined, exec: Exec, backend: "iptables" | "nftables", notes: string[]): LedgerSlot {
@@ -27,26 +56,43 @@ export function ledgerSlot(store: LedgerStore | undefined, exec: Exec, backend: 
     const id = await namespace();
     return store === undefined || id === undefined ? undefined : ledgerKey(backend, id);
   };
+  const clearParts = async (k: string, names: readonly string[]): Promise<void> => {
+    await Promise.all(names.map((name) => store!.clear(partKey(k, name)))).catch((e: unknown) => notes.push(`ledger part not cleared: ${(e as Error).message}`));
+  };
   return {
     namespace,
     async load() {
       const k = await key();
       return k === undefined ? undefined : store!.load(k);
     },
-    async keep(text) {
+    async loadPart(name, digest) {
+      const k = await key();
+      const text = k === undefined ? undefined : await store!.load(partKey(k, name));
+      const head = `${digest}\n`;
+      return text?.startsWith(head) === true ? text.slice(head.length) : undefined;
+    },
+    async keep(text, parts) {
       const k = await key();
       if (k === undefined) return;
       try {
         if (text === undefined) await store!.clear(k);
-        else await store!.save(k, text);
+        else {
+          await Promise.all((parts?.write ?? []).map((part) => store!.save(partKey(k, part.name), `${part.digest}\n${part.text}`)));
+          await store!.save(k, text);
+        }
       } catch (e) {
         notes.push(`ledger not written: ${(e as Error).message}`);
+        // A main text may now refer to parts that were not written: none is better.
+        if (text !== undefined) await store!.clear(k).catch(() => undefined);
+        return;
       }
+      await clearParts(k, parts?.drop ?? []);
     },
-    async forget() {
+    async forget(parts = []) {
       const k = await key();
       if (k === undefined) return;
       await store!.clear(k).catch((e: unknown) => notes.push(`ledger not cleared: ${(e as Error).message}`));
+      await clearParts(k, parts);
     },
   };
 }

@@ -31,6 +31,7 @@ import { escapeComment } from "../../backends/iptables/escapeComment.js";
 import { ipsetName, ipsetType } from "../../backends/iptables/renderIpset.js";
 import type { IrDelta } from "../../compiler/ir/delta.js";
 import type { Chain, Family, IpSet, Ir } from "../../compiler/ir/types.js";
+import type { IrDigests } from "./digestIr.js";
 import { chainFingerprint, membersDigest } from "./fingerprint.js";
 import { normalizeMember } from "./ipsetState.js";
 import type { DesiredChain, DesiredIptablesState, DesiredTable, HookRules, OwnedRule, SetState } from "./iptablesState.js";
@@ -244,11 +245,12 @@ function chainKey(family: Family, table: string, logical: string): string {
 
 /**
  * What the iptables backend wants on the node for `ir`, knowing what a ledger recorded
- * (`reuse`): chains and sets it vouches for are taken from it, not built. Pure; throws only on
- * a broken IR invariant.
+ * (`reuse`): chains and sets it vouches for are taken from it, not built. `digests`: the IR's
+ * digests when they were worked out already (`digestIr`). Pure; throws only on a broken IR
+ * invariant.
  */
-export function desiredIptablesState(ir: Ir, options: { readonly fingerprints?: boolean; readonly reuse?: DesiredReuse } = {}): DesiredIptablesState {
-  const { reuse } = options;
+export function desiredIptablesState(ir: Ir, options: { readonly fingerprints?: boolean; readonly reuse?: DesiredReuse; readonly digests?: IrDigests } = {}): DesiredIptablesState {
+  const { reuse, digests: worked } = options;
   if (reuse === undefined) return buildDesiredIptables(ir, options).desired;
   // The builder asks about every IR chain and set; their digests are worked out as it asks.
   const fingerprints = new Map<string, string>();
@@ -256,7 +258,7 @@ export function desiredIptablesState(ir: Ir, options: { readonly fingerprints?: 
   const standIns = { chains: new Map<IptablesChain, DesiredChain>(), sets: new Map<Ipset, SetState>() };
   const layoutReuse: IptablesLayoutReuse = {
     chain(family, table, chain) {
-      const fingerprint = chainFingerprint(family, chain);
+      const fingerprint = worked?.chain(family, chain) ?? chainFingerprint(family, chain);
       fingerprints.set(chainKey(family, table, chain.name), fingerprint);
       const name = iptablesChainName(chain.name);
       const rules = reuse.chain(family, table, name, fingerprint);
@@ -267,7 +269,7 @@ export function desiredIptablesState(ir: Ir, options: { readonly fingerprints?: 
     },
     set(set) {
       const name = ipsetName(set.family, set.id);
-      const digest = membersDigest(set.members);
+      const digest = worked?.members(set) ?? membersDigest(set.members);
       digests.set(`${set.family} ${name}`, digest);
       const state = reuse.set(name, digest);
       if (state === undefined) return undefined;

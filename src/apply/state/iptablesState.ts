@@ -146,29 +146,46 @@ export const IPTABLES_TABLES = ["filter", "raw", "mangle", "nat"] as const;
 export function parseIptablesSave(text: string): KernelTable[] {
   const tables: { name: string; order: string[]; builtin: Set<string>; rules: Map<string, OwnedRule[]> }[] = [];
   let current: (typeof tables)[number] | undefined;
-  for (const raw of text.split("\n")) {
-    const line = raw.trimEnd();
-    if (line.startsWith("*")) {
-      current = { name: line.slice(1), order: [], builtin: new Set(), rules: new Map() };
+  /** The rules of the chain the last `-A` line went to (a dump lists a chain's rules together). */
+  let last: { readonly chain: string; readonly rules: OwnedRule[] } | undefined;
+  // Line by line without splitting the whole text: a dump of shape L is 12 MB and 90k lines per
+  // family, and a split with a copy of every line cost twice this loop.
+  for (let at = 0; at < text.length; ) {
+    let end = text.indexOf("\n", at);
+    if (end < 0) end = text.length;
+    // The line is [at, stop): trailing blanks (and a CR) dropped.
+    let stop = end;
+    while (stop > at && isBlank(text.charCodeAt(stop - 1))) stop--;
+    const first = text.charCodeAt(at);
+    if (first === STAR) {
+      current = { name: text.slice(at + 1, stop), order: [], builtin: new Set(), rules: new Map() };
       tables.push(current);
+      last = undefined;
     } else if (current === undefined) {
-      continue;
-    } else if (line.startsWith(":")) {
-      const [name = "", policy = "-"] = line.slice(1).split(" ");
+      // Before the first table: comments.
+    } else if (first === COLON) {
+      const [name = "", policy = "-"] = text.slice(at + 1, stop).split(" ");
       if (!current.rules.has(name)) current.order.push(name);
       current.rules.set(name, current.rules.get(name) ?? []);
       if (policy !== "-") current.builtin.add(name);
-    } else if (line.startsWith("-A ")) {
-      const rest = line.slice(3);
-      const space = rest.indexOf(" ");
-      const chain = space < 0 ? rest : rest.slice(0, space);
-      const spec = space < 0 ? "" : rest.slice(space + 1);
-      if (!current.rules.has(chain)) {
-        current.order.push(chain);
-        current.rules.set(chain, []);
+      last = undefined;
+    } else if (stop > at + 3 && text.startsWith("-A ", at)) {
+      const space = text.indexOf(" ", at + 3);
+      const chainEnd = space < 0 || space > stop ? stop : space;
+      const chain = text.slice(at + 3, chainEnd);
+      const spec = chainEnd >= stop ? "" : text.slice(chainEnd + 1, stop);
+      if (last?.chain !== chain) {
+        let rules = current.rules.get(chain);
+        if (rules === undefined) {
+          rules = [];
+          current.order.push(chain);
+          current.rules.set(chain, rules);
+        }
+        last = { chain, rules };
       }
-      current.rules.get(chain)?.push({ spec, hash: ruleHashOf(spec) });
+      last.rules.push({ spec, hash: ruleHashOf(spec) });
     }
+    at = end + 1;
   }
   return tables.map((t) => ({
     name: t.name,
@@ -176,6 +193,14 @@ export function parseIptablesSave(text: string): KernelTable[] {
     builtins: t.order.filter((name) => t.builtin.has(name)).map((name) => ({ name, rules: t.rules.get(name) ?? [] })),
     allChains: t.order,
   }));
+}
+
+const STAR = 0x2a;
+const COLON = 0x3a;
+
+/** Space, tab, CR: what may trail a line of a dump. */
+function isBlank(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d;
 }
 
 /** The family of a set name: `cali4…` is IPv4, `cali6…` IPv6; anything else is not ours. */
