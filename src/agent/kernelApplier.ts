@@ -4,10 +4,13 @@
  * apply reads the kernel whole and repairs any drift. Each compile's delta goes straight to the
  * applier, against the IR of the call before (the agent applies every IR it compiles), so that
  * only what changed is rendered.
+ *
+ * Each apply's notes also say how long the lock and every process took (the agent logs them at
+ * debug level), so that a slow change can be told apart: waiting for the lock, a tool, or neither.
  */
 import type { IrDelta } from "../compiler/ir/delta.js";
 import type { Ir } from "../compiler/ir/types.js";
-import { apply, createApplyCache, type ApplyOptions } from "../apply/index.js";
+import { apply, createApplyCache, fileLock, spawnExec, type ApplyOptions, type Exec, type Lock } from "../apply/index.js";
 import type { AgentApplier } from "./agent.js";
 
 export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun" | "delta">): AgentApplier {
@@ -15,13 +18,33 @@ export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun" | "
   const cache = createApplyCache(Number.MAX_SAFE_INTEGER);
   /** The IR of the previous call: what the compiler's next delta is against. */
   let previous: Ir | undefined;
+  /** What the lock and the processes of the current apply took. */
+  let timings: string[] = [];
+  const exec = options.exec ?? spawnExec();
+  const timedExec: Exec = {
+    async run(argv, stdin) {
+      const t0 = performance.now();
+      const result = await exec.run(argv, stdin);
+      timings.push(`${argv.filter((a) => !a.startsWith("-w") && !/^\d+$/.test(a)).join(" ")}: ${Math.round(performance.now() - t0)} ms`);
+      return result;
+    },
+  };
+  const lock = options.lock ?? fileLock();
+  const timedLock: Lock = async () => {
+    const t0 = performance.now();
+    const release = await lock();
+    timings.push(`lock: ${Math.round(performance.now() - t0)} ms`);
+    return release;
+  };
   return {
     async apply(ir: Ir, delta: IrDelta | undefined) {
       const from = previous;
       previous = ir;
       const change = from === undefined || delta === undefined ? {} : { delta: { from, delta } };
-      const result = await apply(ir, { ...options, cache, ...change });
-      return { ok: result.ok, changed: result.changed, notes: result.notes, ...(result.error !== undefined ? { error: result.error } : {}) };
+      timings = [];
+      const result = await apply(ir, { ...options, exec: timedExec, lock: timedLock, cache, ...change });
+      const notes = [...result.notes, `took ${timings.join(", ")}`];
+      return { ok: result.ok, changed: result.changed, notes, ...(result.error !== undefined ? { error: result.error } : {}) };
     },
     invalidate() {
       cache.entry = undefined;
