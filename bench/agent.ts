@@ -18,8 +18,10 @@
  *    Probes start every PROBE_INTERVAL_MS without waiting for the one before (a denied probe
  *    costs its timeout, PROBE_TIMEOUT_MS, but does not hold up the next), so the resolution is
  *    the interval in both directions.
- * 5. The agent's peak memory (VmHWM of its process) and its own latency histogram, and the
- *    slowest changes (which, of what kind), to find what the tail is made of; with BENCH_VERBOSE
+ * 5. The agent's peak memory (VmHWM of its process), its own latency histogram, its CPU time per
+ *    change (with the tools it ran: the figure that holds on a loaded machine), and the slowest
+ *    changes (which, of what kind, how long etcd took to answer the put, when), to find what the
+ *    tail is made of; with BENCH_VERBOSE
  *    the agent logs at debug level (each apply's compile and apply times) and the log is printed.
  *
  * Prints one JSON object per shape. Figures only; nothing here asserts a time.
@@ -157,6 +159,20 @@ function until(probe: () => Promise<boolean>, want: boolean, deadline: number): 
   });
 }
 
+/**
+ * CPU time of a process and of its children it has waited for (the tools the agent runs), in ms:
+ * utime + stime + cutime + cstime of /proc/PID/stat. Unlike wall time, it does not grow with the
+ * load of a shared machine.
+ */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  // After the command: state is field 3; utime..cstime are fields 14..17 (proc(5)).
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
+  return (ticks * 1000) / CLOCK_TICKS;
+}
+/** sysconf(_SC_CLK_TCK): 100 on Linux. */
+const CLOCK_TICKS = 100;
+
 function peakRssMiB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? round(Number(m[1]) / 1024) : NaN;
@@ -205,7 +221,8 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
       throw new Error(`the client cannot reach the server after start-up (curl: ${curl.stderr}${curl.stdout})\n${rules}\n${log.join("\n")}`);
     }
     const latencies: Record<"label" | "policy", number[]> = { label: [], policy: [] };
-    const changes: { i: number; kind: "label" | "policy"; towards: "allow" | "deny"; ms: number }[] = [];
+    const changes: { i: number; kind: "label" | "policy"; towards: "allow" | "deny"; ms: number; putMs: number; at: string }[] = [];
+    const cpuBefore = cpuMs(agent.pid!);
     let access = "yes";
     let admitted = "yes";
     let missed = 0;
@@ -217,17 +234,20 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
       const want = access === admitted;
       const { key, value } = stored(kind === "label" ? client(access) : policy(admitted));
       const start = performance.now();
+      const at = new Date().toISOString();
       await client0.put(key, value);
+      const putMs = round(performance.now() - start);
       const seen = await until(prober.probe, want, start + CHANGE_TIMEOUT_MS);
       if (seen === undefined) missed++;
       else {
         latencies[kind].push(seen - start);
-        changes.push({ i, kind, towards: want ? "allow" : "deny", ms: round(seen - start) });
+        changes.push({ i, kind, towards: want ? "allow" : "deny", ms: round(seen - start), putMs, at });
       }
       // Let the last probes of this change time out before the next change starts.
       await new Promise((r) => setTimeout(r, PROBE_TIMEOUT_MS + 5));
     }
     const all = [...latencies.label, ...latencies.policy];
+    const agentCpuMsPerChange = round((cpuMs(agent.pid!) - cpuBefore) / CHANGES);
     const towards = (t: "allow" | "deny"): number[] => changes.filter((c) => c.towards === t).map((c) => c.ms);
     const metrics = spawnSync("ip", ["netns", "exec", topology.node, "curl", "-s", "http://127.0.0.1:9099/metrics"], { encoding: "utf8" }).stdout;
     const count = /policyc_programming_latency_seconds_count (\d+)/.exec(metrics)?.[1];
@@ -254,6 +274,7 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
           probeIntervalMs: PROBE_INTERVAL_MS,
           slowest: [...changes].sort((a, b) => b.ms - a.ms).slice(0, 5),
         },
+        agentCpuMsPerChange,
         agentMeanProgrammingMs: count && sum ? round((Number(sum) / Number(count)) * 1000) : undefined,
         agentPeakRssMiB: peakRssMiB(agent.pid!),
       }),
