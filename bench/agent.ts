@@ -164,11 +164,11 @@ function until(probe: () => Promise<boolean>, want: boolean, deadline: number): 
  * utime + stime + cutime + cstime of /proc/PID/stat. Unlike wall time, it does not grow with the
  * load of a shared machine.
  */
-function cpuMs(pid: number): number {
+function cpuMs(pid: number): { own: number; tools: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
   // After the command: state is field 3; utime..cstime are fields 14..17 (proc(5)).
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0);
-  return (ticks * 1000) / CLOCK_TICKS;
+  const ms = (i: number): number => (Number(fields[i]) * 1000) / CLOCK_TICKS;
+  return { own: ms(11) + ms(12), tools: ms(13) + ms(14) };
 }
 /** sysconf(_SC_CLK_TCK): 100 on Linux. */
 const CLOCK_TICKS = 100;
@@ -247,7 +247,8 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
       await new Promise((r) => setTimeout(r, PROBE_TIMEOUT_MS + 5));
     }
     const all = [...latencies.label, ...latencies.policy];
-    const agentCpuMsPerChange = round((cpuMs(agent.pid!) - cpuBefore) / CHANGES);
+    const cpuAfter = cpuMs(agent.pid!);
+    const agentCpuMsPerChange = { own: round((cpuAfter.own - cpuBefore.own) / CHANGES), tools: round((cpuAfter.tools - cpuBefore.tools) / CHANGES) };
     const towards = (t: "allow" | "deny"): number[] => changes.filter((c) => c.towards === t).map((c) => c.ms);
     const metrics = spawnSync("ip", ["netns", "exec", topology.node, "curl", "-s", "http://127.0.0.1:9099/metrics"], { encoding: "utf8" }).stdout;
     const count = /policyc_programming_latency_seconds_count (\d+)/.exec(metrics)?.[1];
