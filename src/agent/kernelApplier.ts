@@ -3,7 +3,8 @@
  * writer of its chains between resyncs, as Felix assumes), dropped on `invalidate` so that the next
  * apply reads the kernel whole and repairs any drift. Each compile's delta goes straight to the
  * applier, against the IR of the call before (the agent applies every IR it compiles), so that
- * only what changed is rendered.
+ * only what changed is rendered. A plan with a single rules step is committed without a validation
+ * run first (apply's `skipLoneCheck`): one process less per change, and the commit is as atomic.
  *
  * Each apply's notes also say how long the lock and every process took (the agent logs them at
  * debug level), so that a slow change can be told apart: waiting for the lock, a tool, or neither.
@@ -13,7 +14,7 @@ import type { Ir } from "../compiler/ir/types.js";
 import { apply, createApplyCache, fileLock, spawnExec, type ApplyOptions, type Exec, type Lock } from "../apply/index.js";
 import type { AgentApplier } from "./agent.js";
 
-export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun" | "delta">): AgentApplier {
+export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun" | "delta" | "skipLoneCheck">): AgentApplier {
   // The agent decides when to re-read the kernel (its resync); the cache trusts itself until then.
   const cache = createApplyCache(Number.MAX_SAFE_INTEGER);
   /** The IR of the previous call: what the compiler's next delta is against. */
@@ -42,7 +43,7 @@ export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun" | "
       previous = ir;
       const change = from === undefined || delta === undefined ? {} : { delta: { from, delta } };
       timings = [];
-      const result = await apply(ir, { ...options, exec: timedExec, lock: timedLock, cache, ...change });
+      const result = await apply(ir, { ...options, exec: timedExec, lock: timedLock, cache, skipLoneCheck: true, ...change });
       const notes = [...result.notes, `took ${timings.join(", ")}`];
       return { ok: result.ok, changed: result.changed, notes, ...(result.error !== undefined ? { error: result.error } : {}) };
     },
