@@ -22,7 +22,9 @@
  *    change (with the tools it ran: the figure that holds on a loaded machine), and the slowest
  *    changes (which, of what kind, how long etcd took to answer the put, when), to find what the
  *    tail is made of; with BENCH_VERBOSE
- *    the agent logs at debug level (each apply's compile and apply times) and the log is printed.
+ *    the agent logs at debug level (each apply's compile and apply times) and the log is printed;
+ *    with BENCH_CPU_PROFILE=DIR the agent writes a V8 CPU profile there when it stops
+ *    (bench/profileSummary.ts reads it).
  *
  * Prints one JSON object per shape. Figures only; nothing here asserts a time.
  * This file runs twice: outside (building and removing the namespaces), and inside the world
@@ -199,7 +201,7 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
     if (load.status !== 0) throw new Error(`datastore apply failed: ${load.stderr}`);
 
     const t1 = performance.now();
-    agent = spawn("ip", ["netns", "exec", topology.node, process.execPath, "bin/policyc.js", "agent", "--node", localNode, "--etcd-endpoints", etcd.endpoint, "--log-format", "json", "--lock-file", join(dir, "lock"), "--health-listen", "127.0.0.1:9099", ...(process.env.BENCH_VERBOSE ? ["--log-level", "debug"] : [])], {
+    agent = spawn("ip", ["netns", "exec", topology.node, process.execPath, ...(process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROFILE] : []), "bin/policyc.js", "agent", "--node", localNode, "--etcd-endpoints", etcd.endpoint, "--log-format", "json", "--lock-file", join(dir, "lock"), "--health-listen", "127.0.0.1:9099", ...(process.env.BENCH_VERBOSE ? ["--log-level", "debug"] : [])], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     const log: string[] = [];
@@ -284,6 +286,8 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
     prober?.stop();
     server.kill("SIGKILL");
     agent?.kill("SIGTERM");
+    // A CPU profile is written as the agent exits.
+    if (agent && agent.exitCode === null && process.env.BENCH_CPU_PROFILE) await new Promise((r) => agent!.once("exit", r));
     await etcd.stop();
     rmSync(dir, { recursive: true, force: true });
   }
