@@ -64,6 +64,8 @@ export interface AgentApplier {
   apply(ir: Ir, delta: IrDelta | undefined): Promise<{ ok: boolean; changed: boolean; error?: string; notes: readonly string[] }>;
   /** Forget any remembered kernel state, so the next apply reads the kernel (a resync). */
   invalidate(reason: string): void;
+  /** Lets go of what the applier holds between applies (the lock), when the agent stops. */
+  close?(): Promise<void>;
 }
 
 export interface AgentClock {
@@ -176,6 +178,14 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   let chain: Promise<void> = Promise.resolve();
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
+  /** The loop is over: the applier lets go of the lock, then `done` resolves. */
+  const end = async (): Promise<void> => {
+    try {
+      await applier.close?.();
+    } finally {
+      resolveDone();
+    }
+  };
 
   const run = (step: () => Promise<void>): void => {
     chain = chain.then(async () => {
@@ -284,7 +294,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       // A one-shot sync that cannot list etcd is over (a cron job must not pile up waiting).
       if (options.once) {
         stopped = true;
-        resolveDone();
+        await end();
         return;
       }
       const wait = backoff;
@@ -313,7 +323,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     }
     if (options.once) {
       stopped = true;
-      resolveDone();
+      await end();
       return;
     }
     startWatch(revisionListed + 1);
@@ -451,7 +461,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       clock.clearTimeout(retryTimer);
       clock.clearTimeout(resyncTimer);
       await chain;
-      resolveDone();
+      await end();
     },
   };
 }

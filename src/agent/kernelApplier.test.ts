@@ -1,6 +1,10 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { fixtureNode } from "../../test/helpers/compileCase.js";
-import { noLock } from "../apply/index.js";
+import { fileLock, noLock } from "../apply/index.js";
 import { fakeKernel } from "../apply/testing/fakeKernel.js";
 import { fakeNftables } from "../apply/testing/fakeNftables.js";
 import { readInputs } from "../cli/readInputs.js";
@@ -56,5 +60,19 @@ describe("kernelApplier", () => {
     const { notes } = await applier.apply(compile("demo-shop"), undefined);
     expect(notes.at(-1)).toMatch(/^took lock: \d+ ms, .*iptables-nft-restore --test --noflush: \d+ ms/);
   });
+  it.skipIf(process.platform !== "linux")("takes the lock at the first apply and holds it until closed", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "policyc-lock-")), "lock");
+    const free = (): boolean => spawnSync("flock", ["-n", path, "true"]).status === 0;
+    const applier = kernelApplier({ exec: fakeKernel(), lock: fileLock(path, 5), backendMode: "nft" });
+    expect(free()).toBe(true);
+    const [a, b] = [compile("demo-shop"), compile("k8s-named-ports")];
+    expect((await applier.apply(a, undefined)).ok).toBe(true);
+    expect(free()).toBe(false);
+    const second = await applier.apply(b, deltaModule.diffIr(a, b));
+    expect(second.ok).toBe(true);
+    expect(second.notes.at(-1)).toMatch(/^took lock: \d ms/);
+    expect(free()).toBe(false);
+    await applier.close?.();
+    expect(free()).toBe(true);
+  });
 });
-

@@ -6,6 +6,11 @@
  * only what changed is rendered. A plan with a single rules step is committed without a validation
  * run first (apply's `skipLoneCheck`): one process less per change, and the commit is as atomic.
  *
+ * The lock (`--lock-file`) is taken at the first apply and held until `close` (the agent's stop)
+ * or the process ends: the agent is the one writer of its chains, as its cache already assumes,
+ * so another `policyc apply` on the node waits for it (and fails after its timeout, saying so)
+ * instead of changing the kernel under the cache; and a change costs no process for the lock.
+ *
  * Each apply's notes also say how long the lock and every process took (the agent logs them at
  * debug level), so that a slow change can be told apart: waiting for the lock, a tool, or neither.
  */
@@ -31,11 +36,19 @@ export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun" | "
     },
   };
   const lock = options.lock ?? fileLock();
-  const timedLock: Lock = async () => {
+  /** The lock while held (taken by the first apply); a failed take is tried again by the next. */
+  let holding: Promise<() => Promise<void>> | undefined;
+  const heldLock: Lock = async () => {
     const t0 = performance.now();
-    const release = await lock();
+    holding ??= lock();
+    try {
+      await holding;
+    } catch (e) {
+      holding = undefined;
+      throw e;
+    }
     timings.push(`lock: ${Math.round(performance.now() - t0)} ms`);
-    return release;
+    return () => Promise.resolve();
   };
   return {
     async apply(ir: Ir, delta: IrDelta | undefined) {
@@ -43,12 +56,17 @@ export function kernelApplier(options: Omit<ApplyOptions, "cache" | "dryRun" | "
       previous = ir;
       const change = from === undefined || delta === undefined ? {} : { delta: { from, delta } };
       timings = [];
-      const result = await apply(ir, { ...options, exec: timedExec, lock: timedLock, cache, skipLoneCheck: true, ...change });
+      const result = await apply(ir, { ...options, exec: timedExec, lock: heldLock, cache, skipLoneCheck: true, ...change });
       const notes = [...result.notes, `took ${timings.join(", ")}`];
       return { ok: result.ok, changed: result.changed, notes, ...(result.error !== undefined ? { error: result.error } : {}) };
     },
     invalidate() {
       cache.entry = undefined;
+    },
+    async close() {
+      const held = holding;
+      holding = undefined;
+      if (held) await (await held.catch(() => () => Promise.resolve()))();
     },
   };
 }

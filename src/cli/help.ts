@@ -139,7 +139,8 @@ most one apply per --coalesce-ms, default 20: a burst is applied together). Fail
 --resync-seconds (default 90) the kernel is read whole and drift repaired. When etcd goes away the
 last good state stays in place and the agent reconnects; a watch behind compaction re-lists. Bad
 resources are reported with their key and left out. --health-listen serves /healthz, /readyz and
-/metrics (Prometheus). SIGTERM stops it and leaves the rules. --once syncs and exits (0 in sync,
+/metrics (Prometheus). SIGTERM stops it and leaves the rules. It holds the apply lock (--lock-file,
+default /run/policyc.lock) from its first apply until it stops. --once syncs and exits (0 in sync,
 1 when etcd cannot be listed, 3 when the apply failed).`,
   },
   codes: {
