@@ -209,7 +209,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   const updateGauges = (): void => {
     resources.reset();
     for (const [kind, n] of Object.entries(store.countsByKind())) resources.set(n, { kind });
-    invalid.set(store.diagnostics().filter((d) => d.severity === "error").length);
+    invalid.set(store.errorCount());
     revisionGauge.set(revision);
   };
 
