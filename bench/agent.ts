@@ -10,12 +10,21 @@
  * 2. Load the cluster into etcd with `policyc datastore apply -f` (timed: the load).
  * 3. Start `policyc agent --node node-local` in the node netns (timed: start-up to its "in sync"
  *    log line; the kernel then holds the complete snapshot).
- * 4. 100 changes, alternating the client's `access` label (a pod label change) and the policy's
- *    port (a policy rule change, 8080 <-> 8081), each flipping the client's verdict. Latency is
- *    from just before the etcd put to the first probe that sees the new verdict (confirmed by a
- *    second probe). A denied probe costs its timeout (PROBE_TIMEOUT_MS), which bounds the
- *    resolution of a change towards deny.
- * 5. The agent's peak memory (VmHWM of its process) and its own latency histogram.
+ * 4. 100 changes, two of the client's `access` label (a pod label change, yes <-> no), then two
+ *    of the `access` value the policy's rule admits (a policy rule change, yes <-> no), and so on:
+ *    the client is admitted when the two agree, so every change flips its verdict (each kind half
+ *    towards allow, half towards deny). Latency is from just before the etcd put to the start of the first probe
+ *    that sees the new verdict and after which every probe sees it (at least CONFIRM of them).
+ *    Probes start every PROBE_INTERVAL_MS without waiting for the one before (a denied probe
+ *    costs its timeout, PROBE_TIMEOUT_MS, but does not hold up the next), so the resolution is
+ *    the interval in both directions.
+ * 5. The agent's peak memory (VmHWM of its process), its own latency histogram, its CPU time per
+ *    change (with the tools it ran: the figure that holds on a loaded machine), and the slowest
+ *    changes (which, of what kind, how long etcd took to answer the put, when), to find what the
+ *    tail is made of; with BENCH_VERBOSE
+ *    the agent logs at debug level (each apply's compile and apply times) and the log is printed;
+ *    with BENCH_CPU_PROFILE=DIR the agent writes a V8 CPU profile there when it stops
+ *    (bench/profileSummary.ts reads it).
  *
  * Prints one JSON object per shape. Figures only; nothing here asserts a time.
  * This file runs twice: outside (building and removing the namespaces), and inside the world
@@ -43,6 +52,10 @@ const ETCD_HOST = "10.98.0.1";
 const NODE_IP = "10.98.0.254";
 const PORT = 8080;
 const PROBE_TIMEOUT_MS = 20;
+/** A probe starts this often while a change is awaited (see `until`). */
+const PROBE_INTERVAL_MS = 2;
+/** Probes in a row that must see the new verdict. */
+const CONFIRM = 3;
 const CHANGES = 100;
 const CHANGE_TIMEOUT_MS = 30_000;
 
@@ -53,14 +66,15 @@ const pod = (name: string, ip: string, labels: Record<string, string>): object =
   spec: { nodeName: localNode, containers: [{ name: "main", image: "x" }] },
   status: { podIP: ip },
 });
-const policy = (port: number): object => ({
+/** The server's policy: TCP 8080 from pods whose `access` label is `admitted`. */
+const policy = (admitted: string): object => ({
   apiVersion: "networking.k8s.io/v1",
   kind: "NetworkPolicy",
   metadata: { name: "server", namespace: PROBE_NS },
   spec: {
     podSelector: { matchLabels: { role: "server" } },
     policyTypes: ["Ingress"],
-    ingress: [{ from: [{ podSelector: { matchLabels: { access: "yes" } } }], ports: [{ protocol: "TCP", port }] }],
+    ingress: [{ from: [{ podSelector: { matchLabels: { access: admitted } } }], ports: [{ protocol: "TCP", port: PORT }] }],
   },
 });
 const client = (access: string): object => pod("client", CLIENT_IP, { role: "client", access });
@@ -68,7 +82,7 @@ const probeResources = (): object[] => [
   { apiVersion: "v1", kind: "Namespace", metadata: { name: PROBE_NS } },
   client("yes"),
   pod("server", SERVER_IP, { role: "server" }),
-  policy(PORT),
+  policy("yes"),
 ];
 
 /** The etcd key and value of one resource, as `policyc datastore apply` writes it. */
@@ -107,19 +121,59 @@ function startProber(netns: string): { probe: () => Promise<boolean>; stop: () =
   };
 }
 
-/** Probes until two probes in a row give `want`; returns the time of the first of them. */
-async function until(probe: () => Promise<boolean>, want: boolean, deadline: number): Promise<number | undefined> {
-  let first: number | undefined;
-  while (performance.now() < deadline) {
-    const at = performance.now();
-    const got = await probe();
-    if (got === want) {
-      if (first !== undefined) return first;
-      first = at;
-    } else first = undefined;
-  }
-  return undefined;
+/**
+ * Starts a probe every PROBE_INTERVAL_MS (each with its own timeout, overlapping) until the probes
+ * started from some point on, all of them answered and at least CONFIRM, give `want`; returns
+ * when the first of those started. Undefined past `deadline`.
+ */
+function until(probe: () => Promise<boolean>, want: boolean, deadline: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    const starts: number[] = [];
+    const results: (boolean | undefined)[] = [];
+    let over = false;
+    /** Probes 0..complete-1 have all answered. */
+    let complete = 0;
+    const finish = (at: number | undefined): void => {
+      if (over) return;
+      over = true;
+      clearInterval(timer);
+      resolve(at);
+    };
+    const check = (): void => {
+      while (complete < results.length && results[complete] !== undefined) complete++;
+      let first = complete;
+      while (first > 0 && results[first - 1] === want) first--;
+      if (complete - first >= CONFIRM) finish(starts[first]);
+    };
+    const launch = (): void => {
+      if (over) return;
+      if (performance.now() >= deadline) return finish(undefined);
+      const i = starts.length;
+      starts.push(performance.now());
+      results.push(undefined);
+      void probe().then((got) => {
+        results[i] = got;
+        check();
+      });
+    };
+    const timer = setInterval(launch, PROBE_INTERVAL_MS);
+    launch();
+  });
 }
+
+/**
+ * CPU time of a process and of its children it has waited for (the tools the agent runs), in ms:
+ * utime + stime + cutime + cstime of /proc/PID/stat. Unlike wall time, it does not grow with the
+ * load of a shared machine.
+ */
+function cpuMs(pid: number): { own: number; tools: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").replace(/^.*\) /, "").split(" ");
+  // After the command: state is field 3; utime..cstime are fields 14..17 (proc(5)).
+  const ms = (i: number): number => (Number(fields[i]) * 1000) / CLOCK_TICKS;
+  return { own: ms(11) + ms(12), tools: ms(13) + ms(14) };
+}
+/** sysconf(_SC_CLK_TCK): 100 on Linux. */
+const CLOCK_TICKS = 100;
 
 function peakRssMiB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -147,7 +201,7 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
     if (load.status !== 0) throw new Error(`datastore apply failed: ${load.stderr}`);
 
     const t1 = performance.now();
-    agent = spawn("ip", ["netns", "exec", topology.node, process.execPath, "bin/policyc.js", "agent", "--node", localNode, "--etcd-endpoints", etcd.endpoint, "--log-format", "json", "--lock-file", join(dir, "lock"), "--health-listen", "127.0.0.1:9099", ...(process.env.BENCH_VERBOSE ? ["--log-level", "debug"] : [])], {
+    agent = spawn("ip", ["netns", "exec", topology.node, process.execPath, ...(process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROFILE] : []), "bin/policyc.js", "agent", "--node", localNode, "--etcd-endpoints", etcd.endpoint, "--log-format", "json", "--lock-file", join(dir, "lock"), "--health-listen", "127.0.0.1:9099", ...(process.env.BENCH_VERBOSE ? ["--log-level", "debug"] : [])], {
       stdio: ["ignore", "ignore", "pipe"],
     });
     const log: string[] = [];
@@ -169,22 +223,35 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
       throw new Error(`the client cannot reach the server after start-up (curl: ${curl.stderr}${curl.stdout})\n${rules}\n${log.join("\n")}`);
     }
     const latencies: Record<"label" | "policy", number[]> = { label: [], policy: [] };
+    const changes: { i: number; kind: "label" | "policy"; towards: "allow" | "deny"; ms: number; putMs: number; at: string }[] = [];
+    const cpuBefore = cpuMs(agent.pid!);
     let access = "yes";
-    let port = PORT;
+    let admitted = "yes";
     let missed = 0;
     for (let i = 0; i < CHANGES; i++) {
-      const kind = i % 2 === 0 ? "label" : "policy";
+      // Two label changes, then two policy changes: each kind flips the verdict both ways.
+      const kind = Math.floor(i / 2) % 2 === 0 ? "label" : "policy";
       if (kind === "label") access = access === "yes" ? "no" : "yes";
-      else port = port === PORT ? PORT + 1 : PORT;
-      const want = access === "yes" && port === PORT;
-      const { key, value } = stored(kind === "label" ? client(access) : policy(port));
+      else admitted = admitted === "yes" ? "no" : "yes";
+      const want = access === admitted;
+      const { key, value } = stored(kind === "label" ? client(access) : policy(admitted));
       const start = performance.now();
+      const at = new Date().toISOString();
       await client0.put(key, value);
+      const putMs = round(performance.now() - start);
       const seen = await until(prober.probe, want, start + CHANGE_TIMEOUT_MS);
       if (seen === undefined) missed++;
-      else latencies[kind].push(seen - start);
+      else {
+        latencies[kind].push(seen - start);
+        changes.push({ i, kind, towards: want ? "allow" : "deny", ms: round(seen - start), putMs, at });
+      }
+      // Let the last probes of this change time out before the next change starts.
+      await new Promise((r) => setTimeout(r, PROBE_TIMEOUT_MS + 5));
     }
     const all = [...latencies.label, ...latencies.policy];
+    const cpuAfter = cpuMs(agent.pid!);
+    const agentCpuMsPerChange = { own: round((cpuAfter.own - cpuBefore.own) / CHANGES), tools: round((cpuAfter.tools - cpuBefore.tools) / CHANGES) };
+    const towards = (t: "allow" | "deny"): number[] => changes.filter((c) => c.towards === t).map((c) => c.ms);
     const metrics = spawnSync("ip", ["netns", "exec", topology.node, "curl", "-s", "http://127.0.0.1:9099/metrics"], { encoding: "utf8" }).stdout;
     const count = /policyc_programming_latency_seconds_count (\d+)/.exec(metrics)?.[1];
     const sum = /policyc_programming_latency_seconds_sum ([\d.e+-]+)/.exec(metrics)?.[1];
@@ -204,8 +271,13 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
           p99: round(quantile(all, 0.99)),
           label: { p50: round(quantile(latencies.label, 0.5)), p99: round(quantile(latencies.label, 0.99)) },
           policy: { p50: round(quantile(latencies.policy, 0.5)), p99: round(quantile(latencies.policy, 0.99)) },
+          allow: { p50: round(quantile(towards("allow"), 0.5)), p99: round(quantile(towards("allow"), 0.99)) },
+          deny: { p50: round(quantile(towards("deny"), 0.5)), p99: round(quantile(towards("deny"), 0.99)) },
           probeTimeoutMs: PROBE_TIMEOUT_MS,
+          probeIntervalMs: PROBE_INTERVAL_MS,
+          slowest: [...changes].sort((a, b) => b.ms - a.ms).slice(0, 5),
         },
+        agentCpuMsPerChange,
         agentMeanProgrammingMs: count && sum ? round((Number(sum) / Number(count)) * 1000) : undefined,
         agentPeakRssMiB: peakRssMiB(agent.pid!),
       }),
@@ -214,6 +286,8 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
     prober?.stop();
     server.kill("SIGKILL");
     agent?.kill("SIGTERM");
+    // A CPU profile is written as the agent exits.
+    if (agent && agent.exitCode === null && process.env.BENCH_CPU_PROFILE) await new Promise((r) => agent!.once("exit", r));
     await etcd.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -144,7 +144,7 @@ describe.each([
   ["incremental", incrementalCompiler],
   ["full", fullCompiler],
 ] as const)("the agent (%s compile)", (_name, compilerFor) => {
-  it("applies a complete snapshot first, then coalesced changes as they come", async () => {
+  it("applies a complete snapshot first, then changes at once, coalescing those within the window after an apply", async () => {
     const { etcd, clock, applier, logger } = setup();
     etcd.put(...wep("a", "10.0.0.1", { app: "web" }));
     etcd.put(...wep("b", "10.0.0.2", { app: "db" }));
@@ -153,18 +153,24 @@ describe.each([
     await clock.advance(0);
     expect(applier.irs).toHaveLength(1);
     expect(agent.status()).toMatchObject({ ready: true, revision: 4 });
-    // Three changes within the window: one apply.
+    // A change after a quiet spell: applied at once, without waiting for the window.
     etcd.put(...wep("c", "10.0.0.3", { app: "web" }));
+    await clock.advance(0);
+    expect(applier.irs).toHaveLength(2);
+    expect(agent.status().revision).toBe(5);
+    // Three changes within the window after that apply started: one apply, when it ends.
+    await clock.advance(5);
     etcd.put(...wep("d", "10.0.0.4", { app: "web" }));
+    etcd.put(...wep("e", "10.0.0.6", { app: "web" }));
     etcd.del(resourceKey("WorkloadEndpoint", "a", "shop", P));
     await clock.advance(10);
-    expect(applier.irs).toHaveLength(1);
-    await clock.advance(20);
     expect(applier.irs).toHaveLength(2);
-    expect(agent.status().revision).toBe(7);
-    const set = applier.irs[1]!.v4.sets.find((s) => s.members.includes("10.0.0.3/32"));
-    expect(set?.members).toEqual(["10.0.0.3/32", "10.0.0.4/32"]);
-    expect(agent.metrics.render()).toMatch(/^policyc_applies_total 2$/m);
+    await clock.advance(5);
+    expect(applier.irs).toHaveLength(3);
+    expect(agent.status().revision).toBe(8);
+    const set = applier.irs[2]!.v4.sets.find((s) => s.members.includes("10.0.0.3/32"));
+    expect(set?.members).toEqual(["10.0.0.3/32", "10.0.0.4/32", "10.0.0.6/32"]);
+    expect(agent.metrics.render()).toMatch(/^policyc_applies_total 3$/m);
     await agent.stop();
   });
 

@@ -3,7 +3,9 @@
  * at one revision, compiles and applies that complete snapshot (never a partial one), then watches
  * from the next revision:
  *
- * - bursts of changes are coalesced for `coalesceMs`, compiled incrementally and applied;
+ * - a change is compiled incrementally and applied at once; at most one apply starts per
+ *   `coalesceMs`, so the changes of a burst that arrive while one is applied, or within the
+ *   window after it started, are applied together by the next;
  * - a failed apply is retried with exponential backoff (the last good state stays in the kernel);
  * - every `resyncMs` the kernel is read again and drift repaired (a rule deleted by hand returns);
  * - a lost etcd keeps the last good state and reconnects with backoff; a watch that fell behind
@@ -62,6 +64,8 @@ export interface AgentApplier {
   apply(ir: Ir, delta: IrDelta | undefined): Promise<{ ok: boolean; changed: boolean; error?: string; notes: readonly string[] }>;
   /** Forget any remembered kernel state, so the next apply reads the kernel (a resync). */
   invalidate(reason: string): void;
+  /** Lets go of what the applier holds between applies (the lock), when the agent stops. */
+  close?(): Promise<void>;
 }
 
 export interface AgentClock {
@@ -74,7 +78,13 @@ export interface AgentOptions {
   readonly node: string;
   /** The etcd key prefix (`/calico`). */
   readonly prefix: string;
-  /** Changes arriving within this window are applied together (default 20 ms). */
+  /**
+   * At most one apply starts per this window (default 20 ms): a change after a quiet spell is
+   * applied at once, and changes arriving within the window after an apply started are applied
+   * together when it ends. Felix's dataplane loop applies as soon as it is told of a change, and
+   * throttles applies with a token bucket (felix/dataplane/linux/int_dataplane.go
+   * `applyThrottle`); this is that bucket with one token, refilled every `coalesceMs`.
+   */
   readonly coalesceMs?: number;
   /** Re-read the kernel and repair drift this often (default 90 s). */
   readonly resyncMs?: number;
@@ -162,10 +172,20 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   let pending = new Set<string>();
   let pendingSince: number | undefined;
   let pendingRevision = 0;
+  /** When the last flush started: the next may start `coalesceMs` after it. */
+  let lastFlushAt: number | undefined;
   /** One step at a time: a sync or a flush runs alone. */
   let chain: Promise<void> = Promise.resolve();
   let resolveDone: () => void = () => {};
   const done = new Promise<void>((r) => (resolveDone = r));
+  /** The loop is over: the applier lets go of the lock, then `done` resolves. */
+  const end = async (): Promise<void> => {
+    try {
+      await applier.close?.();
+    } finally {
+      resolveDone();
+    }
+  };
 
   const run = (step: () => Promise<void>): void => {
     chain = chain.then(async () => {
@@ -189,7 +209,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
   const updateGauges = (): void => {
     resources.reset();
     for (const [kind, n] of Object.entries(store.countsByKind())) resources.set(n, { kind });
-    invalid.set(store.diagnostics().filter((d) => d.severity === "error").length);
+    invalid.set(store.errorCount());
     revisionGauge.set(revision);
   };
 
@@ -274,7 +294,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       // A one-shot sync that cannot list etcd is over (a cron job must not pile up waiting).
       if (options.once) {
         stopped = true;
-        resolveDone();
+        await end();
         return;
       }
       const wait = backoff;
@@ -303,7 +323,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     }
     if (options.once) {
       stopped = true;
-      resolveDone();
+      await end();
       return;
     }
     startWatch(revisionListed + 1);
@@ -328,7 +348,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
           pendingRevision = Math.max(pendingRevision, m.revision);
           if (pending.size > 0) {
             pendingSince ??= clock.now();
-            if (flushTimer === undefined) flushTimer = clock.setTimeout(() => ((flushTimer = undefined), run(flush)), coalesceMs);
+            scheduleFlush();
           } else if (m.revision > revision) {
             revision = m.revision;
           }
@@ -365,12 +385,23 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
     });
   };
 
+  /**
+   * A flush at once (on the next turn of the event loop, so that the events read together are
+   * applied together), or when the window after the last flush's start has passed.
+   */
+  const scheduleFlush = (): void => {
+    if (flushTimer !== undefined) return;
+    const wait = lastFlushAt === undefined ? 0 : Math.max(0, lastFlushAt + coalesceMs - clock.now());
+    flushTimer = clock.setTimeout(() => ((flushTimer = undefined), run(flush)), wait);
+  };
+
   /** Applies what changed since the last successful apply. */
   const flush = async (): Promise<void> => {
     // Before the first complete listing the store is empty, not the cluster: applying it would
     // replace what the kernel holds (a previous agent's last good state) with nothing.
     if (pending.size === 0 || !listed) return;
     const since = pendingSince ?? clock.now();
+    lastFlushAt = clock.now();
     // Changes that arrive while this apply runs are not in its IR: they start a new pending set.
     const changed = pending;
     pending = new Set();
@@ -430,7 +461,7 @@ export function startAgent(options: AgentOptions, deps: AgentDeps): AgentHandle 
       clock.clearTimeout(retryTimer);
       clock.clearTimeout(resyncTimer);
       await chain;
-      resolveDone();
+      await end();
     },
   };
 }

@@ -100,3 +100,35 @@ describe("EtcdModel", () => {
     expect(store.get(key("edited"))?.metadata.labels).toEqual({ a: "b" });
   });
 });
+
+describe("EtcdModel counts", () => {
+  it("keeps resources by kind and error counts as entries come, change and go, as a count over every entry gives", () => {
+    const store = new EtcdModel("/calico");
+    const key = (name: string): string => resourceKey("GlobalNetworkPolicy", name, undefined, "/calico");
+    const recount = (): [Record<string, number>, number] => {
+      const kinds: Record<string, number> = {};
+      for (const r of store.resources()) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
+      return [kinds, store.diagnostics().filter((d) => d.severity === "error").length];
+    };
+    const check = (): void => expect([store.countsByKind(), store.errorCount()]).toEqual(recount());
+    store.put(key("a"), gnp("a"));
+    store.put(key("b"), "{not json");
+    check();
+    store.put(key("b"), gnp("b"));
+    store.put(key("c"), gnp("c", { labels: { "bad key!": "x" } }));
+    check();
+    store.put(key("a"), "[]");
+    store.delete(key("c"));
+    store.delete(key("nothing"));
+    check();
+    store.replaceAll([
+      { key: key("d"), value: gnp("d") },
+      { key: key("e"), value: "nope" },
+      { key: resourceKey("NetworkSet", "n", "shop", "/calico"), value: JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "NetworkSet", metadata: { name: "n", namespace: "shop" }, spec: { nets: ["10.0.0.0/8"] } }) },
+    ]);
+    check();
+    expect(store.countsByKind()).toEqual({ GlobalNetworkPolicy: 1, NetworkSet: 1 });
+    expect(store.errorCount()).toBe(1);
+  });
+});
+

@@ -33,8 +33,7 @@ export interface StoredEntry {
  * annotation's name, else the stored name without an old `default.` prefix. Diagnostics point at
  * the key (`span.file`).
  */
-export function parseEntry(key: string, value: string, prefix: string, shared: SharedBuildState = sharedBuildState(), interner?: Interner): StoredEntry {
-  const digest = digestOf(value);
+export function parseEntry(key: string, value: string, prefix: string, shared: SharedBuildState = sharedBuildState(), interner?: Interner, digest: string = digestOf(value)): StoredEntry {
   const at = { file: key, start: 0, end: 0 };
   const parsed = parseResourceKey(key, prefix);
   if (!parsed) return { digest, diagnostics: NONE };
@@ -70,7 +69,8 @@ export class Interner {
 
   /** The held part equal to `value` (by its JSON), holding `value` when it is the first. */
   share<T>(value: T): T {
-    const key = JSON.stringify(value);
+    // Most parts are empty lists or maps: their JSON is known without writing it.
+    const key = Array.isArray(value) && value.length === 0 ? "[]" : isObject(value) && isEmpty(value) ? "{}" : JSON.stringify(value);
     const held = this.parts.get(key);
     if (held !== undefined) return held as T;
     if (this.parts.size >= MAX_SHARED_PARTS) this.parts.clear();
@@ -122,6 +122,11 @@ function keyedAs(raw: unknown, plain: unknown, key: { kind: string; namespace?: 
   return { ...plain, kind: key.kind, metadata };
 }
 
+function isEmpty(x: object): boolean {
+  for (const _ in x) return false;
+  return true;
+}
+
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
@@ -144,8 +149,31 @@ export class EtcdModel {
   private readonly entries = new Map<string, StoredEntry>();
   private readonly shared = sharedBuildState();
   private readonly interner = new Interner();
+  /**
+   * Valid resources by kind and error diagnostics of the stored values, kept as entries come and
+   * go: the agent reads them for its gauges after every apply, and a count over every entry would
+   * cost each change as much as the cluster is large.
+   */
+  private readonly kinds = new Map<string, number>();
+  private errors = 0;
 
   constructor(private readonly prefix: string) {}
+
+  /** Sets `key` to `entry` (or removes it), keeping the counts. */
+  private setEntry(key: string, entry: StoredEntry | undefined): void {
+    const old = this.entries.get(key);
+    if (old !== undefined) this.count(old, -1);
+    if (entry === undefined) this.entries.delete(key);
+    else {
+      this.entries.set(key, entry);
+      this.count(entry, 1);
+    }
+  }
+
+  private count(entry: StoredEntry, sign: 1 | -1): void {
+    if (entry.resource) this.kinds.set(entry.resource.kind, (this.kinds.get(entry.resource.kind) ?? 0) + sign);
+    for (const d of entry.diagnostics) if (d.severity === "error") this.errors += sign;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -154,9 +182,10 @@ export class EtcdModel {
   /** Sets a key; returns the entry, or undefined when the value did not change. */
   put(key: string, value: string): StoredEntry | undefined {
     const old = this.entries.get(key);
-    if (old !== undefined && old.digest === digestOf(value)) return undefined;
-    const entry = parseEntry(key, value, this.prefix, this.shared, this.interner);
-    this.entries.set(key, entry);
+    const digest = digestOf(value);
+    if (old !== undefined && old.digest === digest) return undefined;
+    const entry = parseEntry(key, value, this.prefix, this.shared, this.interner, digest);
+    this.setEntry(key, entry);
     return entry;
   }
 
@@ -166,7 +195,9 @@ export class EtcdModel {
   }
 
   delete(key: string): boolean {
-    return this.entries.delete(key);
+    if (!this.entries.has(key)) return false;
+    this.setEntry(key, undefined);
+    return true;
   }
 
   /**
@@ -189,14 +220,16 @@ export class EtcdModel {
           return;
         }
         changed.add(key);
-        staged.set(key, parseEntry(key, value, this.prefix, this.shared, this.interner));
+        staged.set(key, parseEntry(key, value, this.prefix, this.shared, this.interner, digest));
       },
       finish: () => {
         finished = true;
         const removed: string[] = [];
         for (const k of this.entries.keys()) if (!staged.has(k)) removed.push(k);
         this.entries.clear();
-        for (const [k, e] of staged) this.entries.set(k, e);
+        this.kinds.clear();
+        this.errors = 0;
+        for (const [k, e] of staged) this.setEntry(k, e);
         staged.clear();
         return { changed: [...changed], removed };
       },
@@ -226,7 +259,12 @@ export class EtcdModel {
   /** Resources by kind, for the metrics. */
   countsByKind(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const e of this.entries.values()) if (e.resource) out[e.resource.kind] = (out[e.resource.kind] ?? 0) + 1;
+    for (const [kind, n] of [...this.kinds].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) if (n > 0) out[kind] = n;
     return out;
+  }
+
+  /** The error diagnostics of every stored value (what `diagnostics()` holds of severity error), counted. */
+  errorCount(): number {
+    return this.errors;
   }
 }

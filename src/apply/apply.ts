@@ -23,6 +23,7 @@ import type { ApplyCache, IrChange } from "./memory/cache.js";
 import type { LedgerStore } from "./memory/ledgerStore.js";
 import { nftablesBackend } from "./nftablesBackend.js";
 import type { Plan } from "./planning/plan.js";
+import { withoutLoneCheck } from "./planning/plan.js";
 import type { IptablesMode } from "./state/iptablesState.js";
 import type { KernelSource } from "./state/kernelView.js";
 import { worthRereading } from "./state/kernelView.js";
@@ -63,6 +64,12 @@ export interface ApplyOptions {
   readonly ledger?: LedgerStore;
   /** How long a ledger is trusted after the kernel was last read whole; default 90 s. */
   readonly ledgerMaxAgeMs?: number;
+  /**
+   * Skip the validation run of a plan with a single rules step (planning/plan.ts
+   * `withoutLoneCheck`): the agent does, to spend one process less per change. The plan returned
+   * still shows the check; only the execution leaves it out.
+   */
+  readonly skipLoneCheck?: boolean;
 }
 
 /** Felix re-reads its ipsets every 90 s by default; a ledger is trusted as long. */
@@ -91,7 +98,7 @@ interface Attempt {
 }
 
 /** The steps of applyBackend.ts, in order. `remembered`: whether the cache and the ledger may be used. */
-async function attempt<K, D>(backend: ApplyBackend<K, D>, ir: Ir, dryRun: boolean, remembered: boolean): Promise<Attempt> {
+async function attempt<K, D>(backend: ApplyBackend<K, D>, ir: Ir, dryRun: boolean, remembered: boolean, skipLoneCheck: boolean): Promise<Attempt> {
   let view = remembered ? await backend.recall(ir) : undefined;
   let desired: D | undefined;
   if (view !== undefined) {
@@ -106,7 +113,7 @@ async function attempt<K, D>(backend: ApplyBackend<K, D>, ir: Ir, dryRun: boolea
   const plan = backend.plan(desired, view);
   const done = { plan, source: view.source };
   if (dryRun || plan.refusals.length > 0) return { ...done, notes: backend.report() };
-  const failure = plan.steps.length === 0 ? undefined : await backend.commit(plan, view);
+  const failure = plan.steps.length === 0 ? undefined : await backend.commit(skipLoneCheck ? withoutLoneCheck(plan) : plan, view);
   if (failure === undefined) await backend.verify(desired, view);
   else await backend.forget();
   return failure === undefined ? { ...done, notes: backend.report() } : { ...done, notes: backend.report(), failure };
@@ -135,7 +142,7 @@ function run(ir: Ir, options: ApplyOptions, exec: Exec, remembered: boolean): Pr
     ...(options.ledger === undefined ? {} : { ledger: { store: options.ledger, maxAgeMs: options.ledgerMaxAgeMs ?? DEFAULT_LEDGER_MAX_AGE_MS } }),
     ...(options.delta === undefined ? {} : { change: options.delta }),
   };
-  return withBackend(options, context, (backend) => attempt(backend, ir, options.dryRun === true, remembered));
+  return withBackend(options, context, (backend) => attempt(backend, ir, options.dryRun === true, remembered, options.skipLoneCheck === true));
 }
 
 /** An Exec for what must run nothing. */

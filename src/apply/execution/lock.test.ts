@@ -1,6 +1,8 @@
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { fileLock } from "./lock.js";
 import { failedLine, stepError } from "./stepError.js";
@@ -26,6 +28,28 @@ describe.skipIf(!haveFlock)("fileLock", () => {
     const release = await fileLock(path, 5)();
     await expect(fileLock(path, 0)()).rejects.toThrow(/cannot take the lock/);
     await release();
+  });
+  it("is the lock other flock(1) users of the file see, held until released", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "policyc-lock-")), "lock");
+    const release = await fileLock(path, 5)();
+    expect(spawnSync("flock", ["-n", path, "true"]).status).toBe(1);
+    await release();
+    expect(spawnSync("flock", ["-n", path, "true"]).status).toBe(0);
+  });
+  it("is released when its holder dies without releasing it", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "policyc-lock-")), "lock");
+    const module = fileURLToPath(new URL("./lock.ts", import.meta.url));
+    const script = `import { fileLock } from ${JSON.stringify(module)}; await fileLock(${JSON.stringify(path)}, 5)(); console.log("held"); setInterval(() => {}, 1000);`;
+    const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((resolve) => holder.stdout.on("data", (b: Buffer) => b.toString().includes("held") && resolve()));
+    expect(spawnSync("flock", ["-n", path, "true"]).status).toBe(1);
+    holder.kill("SIGKILL");
+    await new Promise((r) => holder.on("close", r));
+    const release = await fileLock(path, 5)();
+    await release();
+  });
+  it("says why when the lock file cannot be opened", async () => {
+    await expect(fileLock("/nonexistent-policyc-dir/lock", 1)()).rejects.toThrow(/cannot take the lock \/nonexistent-policyc-dir\/lock: .*ENOENT/);
   });
 });
 

@@ -74,3 +74,18 @@ export function isEmptyPlan(plan: Plan): boolean {
 export function append<T>(target: T[], items: Iterable<T>): void {
   for (const item of items) target.push(item);
 }
+
+/**
+ * The plan without its validation run when it has a single `rules` step: that step's commit is one
+ * transaction (one `nft -f`, or one iptables-restore of one table, which commits at its COMMIT
+ * line or not at all), so a check first tells nothing the commit does not, and a failed commit
+ * leaves the node as a failed check does (the set steps before it are rolled back either way;
+ * execution/execute.ts). With several rules steps the checks keep one from being committed while
+ * a later one is rejected, and stay. For the agent, which applies on every change: the check is
+ * one more process (on iptables-nft one more read of the table from the kernel) per change.
+ */
+export function withoutLoneCheck(plan: Plan): Plan {
+  const rules = plan.steps.filter((s) => s.phase === "rules");
+  if (rules.length !== 1 || rules[0]!.checkArgv === undefined) return plan;
+  return { ...plan, steps: plan.steps.map((s) => (s === rules[0] ? { phase: s.phase, label: s.label, argv: s.argv, stdin: s.stdin } : s)) };
+}

@@ -64,9 +64,22 @@ export function splitChainName(logical: string): { readonly prefix: string; read
  * because every chain we declare is ours.
  */
 export function iptablesChainName(logical: string): string {
+  const known = shortNames.get(logical);
+  if (known !== undefined) return known;
   const { prefix, suffix } = splitChainName(logical);
-  return lengthLimitedId(prefix, suffix, MAX_CHAIN_NAME_LENGTH);
+  const short = lengthLimitedId(prefix, suffix, MAX_CHAIN_NAME_LENGTH);
+  if (shortNames.size >= MAX_REMEMBERED_NAMES) shortNames.clear();
+  shortNames.set(logical, short);
+  return short;
 }
+
+/**
+ * Names already shortened. A pure function of the logical name, remembered because an agent
+ * names every chain of a changed table again on each change (`chainNameMap`), and shortening
+ * hashes most names; bounded, and started again past the bound.
+ */
+const shortNames = new Map<string, string>();
+const MAX_REMEMBERED_NAMES = 1 << 18;
 
 /**
  * iptables names for a set of logical chain names. Throws (an internal error) if two logical
