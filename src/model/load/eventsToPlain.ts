@@ -224,39 +224,41 @@ export function eventsToPlain(events: readonly Event[], source: string, base: nu
   }
   return out;
 
-  /**
-   * The resources of a document root, as `loadDocuments`'s `addRoot` takes them: a mapping (a List
-   * unwrapped into its items), or the mapping items of a top-level sequence. Null roots and null
-   * List items are skipped; anything that would be reported bails.
-   */
+  /** `plainResources`, bailing where it finds none. */
   function unwrapRoot(root: unknown, rootSpans: Map<object, { start: number; end: number }>, offset: number, oddStart: number): PlainResource[] {
-    const resources: PlainResource[] = [];
     // Nulls are counted over the whole document (special keys bail), so a document with none
     // has no exotic resource; otherwise each resource is checked on its own.
-    const anyOdd = oddities > oddStart;
-    const add = (value: unknown, path: ResourceStep[]): void => {
-      if (value === null) return;
-      if (!isMap(value)) throw BAIL;
-      const items = listItems(value);
-      if (items === undefined) {
-        const span = rootSpans.get(value);
-        if (span === undefined) throw BAIL;
-        resources.push({ value, start: offset + span.start, end: offset + span.end, path, exotic: anyOdd && hasOddity(value) });
-        return;
-      }
-      items.forEach((item, i) => add(item, [...path, "items", i]));
-    };
-    if (Array.isArray(root)) {
-      root.forEach((item, i) => {
-        // An item that is not a mapping (null included) is reported by the positioned path.
-        if (!isMap(item)) throw BAIL;
-        add(item, [i]);
-      });
-    } else {
-      add(root, []);
-    }
+    const resources = plainResources(root, rootSpans, offset, oddities > oddStart);
+    if (resources === undefined) throw BAIL;
     return resources;
   }
+}
+
+/**
+ * The resources of a plain document root, as `loadDocuments`'s `addRoot` takes them: a mapping
+ * (a List unwrapped into its items), or the mapping items of a top-level sequence. Null roots and
+ * null List items are skipped. Undefined when the positioned path must read the document: it
+ * reports a root or item that is not a mapping, and a resource without a recorded span (`spans`,
+ * offsets from `offset`) is one the fast path did not build. `anyOdd`: the document holds a null
+ * somewhere, so each resource is checked for one.
+ */
+export function plainResources(root: unknown, spans: ReadonlyMap<object, { start: number; end: number }>, offset: number, anyOdd: boolean): PlainResource[] | undefined {
+  const resources: PlainResource[] = [];
+  const add = (value: unknown, path: ResourceStep[]): boolean => {
+    if (value === null) return true;
+    if (!isMap(value)) return false;
+    const items = listItems(value);
+    if (items === undefined) {
+      const span = spans.get(value);
+      if (span === undefined) return false;
+      resources.push({ value, start: offset + span.start, end: offset + span.end, path, exotic: anyOdd && hasOddity(value) });
+      return true;
+    }
+    return items.every((item, i) => add(item, [...path, "items", i]));
+  };
+  // An item of a top-level sequence that is not a mapping (null included) is reported.
+  const ok = Array.isArray(root) ? root.every((item, i) => isMap(item) && add(item, [i])) : add(root, []);
+  return ok ? resources : undefined;
 }
 
 function isMap(value: unknown): value is Record<string, unknown> {

@@ -15,7 +15,7 @@
  * Documents are cut at `---` lines, which YAML forbids inside any content (1.2.2, 9.1.2), so a
  * document bailed here parses on its own exactly as it does in its stream (see `splitDocuments`).
  */
-import { hasOddity, listItems, type PlainResource, type ResourceStep } from "./eventsToPlain.js";
+import { plainResources, type PlainResource } from "./eventsToPlain.js";
 import { plainKey, resolvePlain } from "./resolveScalar.js";
 
 /** What the recogniser made of one document: its resources, or the text js-yaml must parse. */
@@ -337,43 +337,40 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
     return j;
   };
 
-  /** A one-line flow sequence of scalars at `i` (the `[`). Leaves the offset after `]` in `at`. */
-  const flowSequence = (i: number): unknown[] => {
+  /**
+   * A one-line flow collection at `i` (its opening bracket) closed by `close`: `entry` reads each
+   * entry at its first character and leaves its end in `at`. Leaves the offset after the closing
+   * bracket in `at`, where the events path ends the collection.
+   */
+  const flowCollection = (i: number, close: number, entry: (j: number) => void): void => {
     lastEnd = Math.max(lastEnd, i + 1);
-    const items: unknown[] = [];
     let j = skipSpaces(i + 1);
-    if (s.charCodeAt(j) === RBRACKET) {
-      at = j + 1;
-      lastEnd = at;
-      trailingEmpty = false;
-      return items;
-    }
-    for (;;) {
-      items.push(flowScalar(j));
-      j = skipSpaces(at);
-      const c = s.charCodeAt(j);
-      if (c === RBRACKET) break;
-      if (c !== COMMA) throw BAIL;
-      j = skipSpaces(j + 1);
+    if (s.charCodeAt(j) !== close) {
+      for (;;) {
+        entry(j);
+        j = skipSpaces(at);
+        const c = s.charCodeAt(j);
+        if (c === close) break;
+        if (c !== COMMA) throw BAIL;
+        j = skipSpaces(j + 1);
+      }
     }
     at = j + 1;
     lastEnd = at;
     trailingEmpty = false;
+  };
+
+  /** A one-line flow sequence of scalars at `i` (the `[`). */
+  const flowSequence = (i: number): unknown[] => {
+    const items: unknown[] = [];
+    flowCollection(i, RBRACKET, (j) => items.push(flowScalar(j)));
     return items;
   };
 
   /** A one-line flow mapping of scalars at `i` (the `{`), each key followed by `: `. */
   const flowMapping = (i: number): Record<string, unknown> => {
-    lastEnd = Math.max(lastEnd, i + 1);
     const map: Record<string, unknown> = {};
-    let j = skipSpaces(i + 1);
-    if (s.charCodeAt(j) === RBRACE) {
-      at = j + 1;
-      lastEnd = at;
-      trailingEmpty = false;
-      return map;
-    }
-    for (;;) {
+    flowCollection(i, RBRACE, (j) => {
       const c = s.charCodeAt(j);
       let key: string;
       if (c === SQUOTE || c === DQUOTE) {
@@ -383,21 +380,12 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
         key = keyAt(j, flowKeyEnd(j));
       }
       lastEnd = at;
-      j = at;
-      if (s.charCodeAt(j) !== COLON || s.charCodeAt(j + 1) !== SPACE) throw BAIL;
-      j = skipSpaces(j + 2);
-      const close = s.charCodeAt(j);
-      if (close === COMMA || close === RBRACE) throw BAIL;
-      put(map, key, flowScalar(j));
-      j = skipSpaces(at);
-      const next = s.charCodeAt(j);
-      if (next === RBRACE) break;
-      if (next !== COMMA) throw BAIL;
-      j = skipSpaces(j + 1);
-    }
-    at = j + 1;
-    lastEnd = at;
-    trailingEmpty = false;
+      if (s.charCodeAt(at) !== COLON || s.charCodeAt(at + 1) !== SPACE) throw BAIL;
+      const value = skipSpaces(at + 2);
+      const first = s.charCodeAt(value);
+      if (first === COMMA || first === RBRACE) throw BAIL;
+      put(map, key, flowScalar(value));
+    });
     return map;
   };
 
@@ -679,28 +667,8 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
 
   /** The resources of a document root (a mapping, a List, or a sequence of mappings). */
   const unwrap = (root: unknown, oddStart: number): PlainResource[] => {
-    const resources: PlainResource[] = [];
-    const anyOdd = oddities > oddStart;
-    const add = (value: unknown, path: ResourceStep[]): void => {
-      if (value === null) return;
-      if (!isMap(value)) throw BAIL;
-      const items = listItems(value);
-      if (items === undefined) {
-        const span = spans.get(value);
-        if (span === undefined) throw BAIL;
-        resources.push({ value, start: base + span.start, end: base + span.end, path, exotic: anyOdd && hasOddity(value) });
-        return;
-      }
-      items.forEach((item, i) => add(item, [...path, "items", i]));
-    };
-    if (Array.isArray(root)) {
-      root.forEach((item, i) => {
-        if (!isMap(item)) throw BAIL;
-        add(item, [i]);
-      });
-    } else {
-      add(root, []);
-    }
+    const resources = plainResources(root, spans, base, oddities > oddStart);
+    if (resources === undefined) throw BAIL;
     return resources;
   };
 
@@ -727,8 +695,4 @@ function nextMarker(s: string, from: number): number {
     i = s.indexOf("\n---", i + 4);
   }
   return s.length;
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
