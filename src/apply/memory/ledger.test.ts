@@ -342,6 +342,11 @@ describe("ledger texts", () => {
     expect(parseLedger(JSON.stringify({ version: 2, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeUndefined();
     expect(parseLedger(JSON.stringify({ version: 3, backend: "nftables", v4: [], v6: [], sets: [] }))).toBeUndefined();
     expect(parseLedger(JSON.stringify({ version: 3, backend: "iptables", v4: [], v6: [], sets: [] }))).toBeDefined();
+    // Version 3 in name, another shape: hashes as an array, a set without its digest.
+    const table = (hashes: unknown) => ({ name: "filter", chains: [{ name: "cali-x", fingerprint: "f", hashes }], builtins: [], allChains: [] });
+    expect(parseLedger(JSON.stringify({ version: 3, backend: "iptables", v4: [table("a b")], v6: [], sets: [{ name: "s", count: 1, digest: "d" }] }))).toBeDefined();
+    expect(parseLedger(JSON.stringify({ version: 3, backend: "iptables", v4: [table(["a", "b"])], v6: [], sets: [] }))).toBeUndefined();
+    expect(parseLedger(JSON.stringify({ version: 3, backend: "iptables", v4: [], v6: [], sets: [{ name: "s", count: 1, members: "x" }] }))).toBeUndefined();
   });
 });
 

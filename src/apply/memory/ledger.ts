@@ -136,7 +136,13 @@ export function parseLedger(text: string): IptablesLedger | undefined {
   try {
     const value = JSON.parse(text) as Partial<IptablesLedger> | null;
     const ok = value !== null && typeof value === "object" && value.version === LEDGER_VERSION && value.backend === "iptables";
-    return ok && Array.isArray(value.v4) && Array.isArray(value.v6) && Array.isArray(value.sets) ? (value as IptablesLedger) : undefined;
+    if (!ok || !Array.isArray(value.v4) || !Array.isArray(value.v6) || !Array.isArray(value.sets)) return undefined;
+    // The fields read as strings and numbers are checked (a ledger of another shape under this
+    // version must read as none, not fail the apply).
+    const tables = [...value.v4, ...value.v6] as unknown as Partial<LedgerTable>[];
+    const chainsOk = tables.every((t) => Array.isArray(t.chains) && t.chains.every((c: Partial<LedgerChain>) => typeof c.hashes === "string" && typeof c.fingerprint === "string"));
+    const setsOk = (value.sets as Partial<LedgerSet>[]).every((s) => typeof s.digest === "string" && typeof s.count === "number");
+    return chainsOk && setsOk ? (value as IptablesLedger) : undefined;
   } catch {
     return undefined;
   }
