@@ -135,13 +135,14 @@ ETCD_CERT_FILE and ETCD_KEY_FILE; --etcd-cert and --etcd-key give a client certi
       "policyc agent --node NAME --etcd-endpoints URL[,URL] [--etcd-ca FILE] [--etcd-cert FILE] [--etcd-key FILE] [--etcd-prefix PREFIX] [--backend iptables|nftables] [--backend-mode legacy|nft] [--coalesce-ms N] [--resync-seconds N] [--health-listen HOST:PORT] [--log-format text|json] [--log-level LEVEL] [--lock-file PATH] [--once]",
     description: `Run as the node agent: list every Calico resource in etcd at one revision, program the kernel
 with that complete snapshot, then watch from the next revision and apply each change at once (at
-most one apply per --coalesce-ms, default 20: a burst is applied together). Failed applies are retried with backoff; every
---resync-seconds (default 90) the kernel is read whole and drift repaired. When etcd goes away the
-last good state stays in place and the agent reconnects; a watch behind compaction re-lists. Bad
-resources are reported with their key and left out. --health-listen serves /healthz, /readyz and
-/metrics (Prometheus). SIGTERM stops it and leaves the rules. It holds the apply lock (--lock-file,
-default /run/policyc.lock) from its first apply until it stops. --once syncs and exits (0 in sync,
-1 when etcd cannot be listed, 3 when the apply failed).`,
+most one apply per --coalesce-ms, default 20: a burst is applied together). Failed applies are
+retried with backoff; every --resync-seconds (default 90) the kernel is read whole and drift
+repaired. When etcd goes away the last good state stays in place and the agent reconnects; a watch
+behind compaction re-lists. Bad resources are reported with their key and left out.
+--health-listen serves /healthz, /readyz and /metrics (Prometheus). SIGTERM stops it and leaves
+the rules. It holds the apply lock (--lock-file, default /run/policyc.lock) from its first apply
+until it stops. --once syncs and exits (0 in sync, 1 when etcd cannot be listed, 3 when the apply
+failed).`,
   },
   codes: {
     synopsis: "policyc codes [--format text|json|markdown]",

@@ -154,6 +154,16 @@ describe("planTable", () => {
     expect(lines?.filter((l) => l.startsWith("-D INPUT") || l.startsWith("-I INPUT"))).toHaveLength(2);
     expect(simulate(pushed, (lines ?? []).join("\n"))).toBe(after);
   });
+  it("with the very chains object on both sides (an agent's cache), plans the hooks alone, as a full comparison does", () => {
+    const after = kernel(simulate(FOREIGN, (planTable("filter", desired, kernel(FOREIGN)).lines ?? []).join("\n")));
+    const cached: KernelTable = { ...after, chains: desired.chains };
+    expect(planTable("filter", desired, cached).lines).toBeUndefined();
+    const moved: DesiredTable = { ...desired, hooks: [{ kernelChain: "INPUT", insert: [], append: rules("INPUT", ["-j cali-INPUT"]) }] };
+    const { lines, summary } = planTable("filter", moved, cached);
+    expect(lines).toEqual(planTable("filter", moved, after).lines);
+    expect(lines?.some((l) => l.startsWith("-A INPUT"))).toBe(true);
+    expect(summary).toEqual(planTable("filter", moved, after).summary);
+  });
 });
 
 describe("planSets", () => {

@@ -69,13 +69,16 @@ function hookLines(kernelChain: string, want: HookRules, have: readonly OwnedRul
 /** The restore input for one table (undefined when nothing differs) and what it changes. */
 export function planTable(name: string, want: DesiredTable | undefined, have: KernelTable | undefined): { lines?: string[]; summary: PlanSummary } {
   const wantChains = want?.chains ?? [];
-  const haveChains = new Map((have?.chains ?? []).map((c) => [c.name, c] as const));
-  const wantNames = new Set(wantChains.map((c) => c.name));
-  const created = wantChains.filter((c) => !haveChains.has(c.name));
+  // The same chains object on both sides (an agent's cache, after a change to another table):
+  // no chain differs, so only the hooks are compared, not every chain of the table.
+  const same = want !== undefined && have !== undefined && have.chains === want.chains;
+  const haveChains = new Map((same ? [] : (have?.chains ?? [])).map((c) => [c.name, c] as const));
+  const wantNames = new Set(same ? [] : wantChains.map((c) => c.name));
+  const created = same ? [] : wantChains.filter((c) => !haveChains.has(c.name));
   const removed = [...haveChains.values()].filter((c) => !wantNames.has(c.name));
   const changed: string[] = [];
   const body: string[] = [];
-  for (const chain of wantChains) {
+  for (const chain of same ? [] : wantChains) {
     const existing = haveChains.get(chain.name);
     // The same rules object on both sides (an agent's cache): nothing to compare.
     if (existing?.rules === chain.rules) continue;
