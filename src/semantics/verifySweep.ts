@@ -206,8 +206,14 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys:
 /** Numbers for lists of policies: equal lists (the same policies in the same order) get one number. */
 class ListIds {
   private readonly buckets = new Map<number, { readonly list: readonly PreparedPolicy[]; readonly id: number }[]>();
+  private readonly lists: (readonly PreparedPolicy[])[] = [];
   private count = 0;
   constructor(private readonly policyId: (p: PreparedPolicy) => number) {}
+
+  /** The list numbered `id`. */
+  list(id: number): readonly PreparedPolicy[] {
+    return this.lists[id]!;
+  }
 
   of(list: readonly PreparedPolicy[]): number {
     let h = list.length;
@@ -217,6 +223,7 @@ class ListIds {
     for (const e of bucket) if (e.list.length === list.length && e.list.every((p, i) => p === list[i])) return e.id;
     const id = this.count++;
     bucket.push({ list, id });
+    this.lists.push(list);
     return id;
   }
 }
@@ -244,15 +251,15 @@ interface WalkGroups {
   readonly members: readonly number[][];
   /** Per walk group and tier, the key of its walk up to that tier (see `TierPrefixes`). */
   readonly prefixKeys: readonly (readonly string[])[];
-  /** Per walk group, the numbers of its lists of policies, tier by tier, and of its profiles. */
-  readonly listKeys: readonly string[];
+  /** Per walk group, the numbers of its lists of policies, tier by tier. */
+  readonly listIds: readonly (readonly number[])[];
 }
 
 function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly PreparedPolicy[][][], fixed: Partition, lists: ListIds): WalkGroups {
   const groupOf = new Int32Array(reps.length).fill(-1);
   const members: number[][] = [];
   const prefixKeys: string[][] = [];
-  const listKeys: string[] = [];
+  const listIds: number[][] = [];
   const ids = new Map<string, number>();
   reps.forEach((m, c) => {
     if (!local[c]) return;
@@ -265,12 +272,12 @@ function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], 
       members.push([]);
       let prefix = String(fixed.blockOf[c]);
       prefixKeys.push(tiers.map((id, t) => (prefix = policies[c]![t]!.length > 0 ? `${prefix};${t}:${id}` : prefix)));
-      listKeys.push(own);
+      listIds.push(tiers);
     }
     members[g]!.push(c);
     groupOf[c] = g;
   });
-  return { groupOf, members, prefixKeys, listKeys };
+  return { groupOf, members, prefixKeys, listIds };
 }
 
 /** The other end's membership lookup by block: member index -> block of its class (-1: none). */
@@ -372,16 +379,25 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const named = namedPortNumbers(prepared);
   const plan = (direction: Direction, walks: WalkGroups): Map<number, number[]> => {
     const at = new Map<number, number[]>();
-    // The cuts of walks with the same lists of policies and profiles are the same (whatever the fixed block).
-    const byLists = new Map<string, readonly number[]>();
+    // The cuts of a walk are those of its lists of policies and of its profiles, each found once.
+    const byList = new Map<number, readonly number[]>();
+    const byProfile = new Map<string, readonly number[]>();
+    const cutsOf = (rules: readonly PreparedRule[]): number[] => {
+      const set = new Set<number>();
+      portCuts(prepared, rules, named, set);
+      return [...set];
+    };
     walks.members.forEach((list, w) => {
-      let cuts = byLists.get(walks.listKeys[w]!);
-      if (!cuts) {
-        const c = list[0]!;
-        const rules = [...policies[direction][c]!.flat().flatMap((p) => p[direction]), ...reps[c]!.profiles.flatMap((name) => profileNamed(prepared, name)?.[direction] ?? [])];
-        const set = new Set<number>();
-        portCuts(prepared, rules, named, set);
-        byLists.set(walks.listKeys[w]!, (cuts = [...set]));
+      const cuts = new Set<number>();
+      for (const id of walks.listIds[w]!) {
+        let own = byList.get(id);
+        if (!own) byList.set(id, (own = cutsOf(lists.list(id).flatMap((p) => p[direction]))));
+        for (const port of own) cuts.add(port);
+      }
+      for (const name of reps[list[0]!]!.profiles) {
+        let own = byProfile.get(name);
+        if (!own) byProfile.set(name, (own = cutsOf(profileNamed(prepared, name)?.[direction] ?? [])));
+        for (const port of own) cuts.add(port);
       }
       for (const port of cuts) {
         let ws = at.get(port);
