@@ -407,17 +407,11 @@ export function allowedOver(
   };
   // With `prefixes`, start after the deepest tier whose walk state another walk left.
   let start = 0;
-  const keys: string[] = [];
   let lastTier = -1;
+  const keys = prefixes?.keys ?? [];
   if (prefixes) {
-    let key = prefixes.fixedKey;
     prepared.tiers.forEach((_, t) => {
-      const applicable = applicableByTier[t] ?? [];
-      if (applicable.length > 0) {
-        key += `;${t}:${applicable.map(prefixes.policyId).join(",")}`;
-        lastTier = t;
-      }
-      keys.push(key);
+      if ((applicableByTier[t] ?? []).length > 0) lastTier = t;
     });
     for (let t = lastTier - 1; t >= 0; t--) {
       const state = prefixes.states.get(keys[t]!);
@@ -475,14 +469,18 @@ export function allowedOver(
 
 /**
  * Walk states after each tier, shared by the walks of one probe whose fixed ends no rule tells
- * apart (`fixedKey` says which): up to a tier, a walk depends only on the fixed end, the probe
+ * apart (`keys` say which): up to a tier, a walk depends only on the fixed end, the probe
  * and the policies of the tiers so far, so a walk whose policies up to tier t are another's
  * starts from that walk's state after t. Clusters whose first tiers hold global policies (the
- * same for many endpoints) skip most of each walk. Used by verify's factored sweep.
+ * same for many endpoints) skip most of each walk. Used by verify's factored sweep (verifySweep.ts),
+ * which makes the keys.
  */
 export interface TierPrefixes {
-  readonly fixedKey: string;
-  readonly policyId: (policy: PreparedPolicy) => number;
+  /**
+   * Per tier, what the walk is up to that tier: equal keys only for walks with the same fixed
+   * end (as far as rules can tell) and the same policies in every tier so far.
+   */
+  readonly keys: readonly string[];
   readonly states: Map<string, { readonly remaining: Bits; readonly allowed: Bits }>;
 }
 

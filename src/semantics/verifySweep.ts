@@ -145,19 +145,28 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys:
     sizes[id]!++;
   }
   // Split by each atom: the classes inside it leave their block when some of the block is outside.
+  // Per block: classes inside the atom, and where they move (-1: nowhere); at most n blocks.
+  const hits = new Int32Array(n);
+  const moveTo = new Int32Array(n).fill(-1);
+  const touched: number[] = [];
   const split = (inside: readonly number[]): void => {
-    const hits = new Map<number, number>();
-    for (const c of inside) hits.set(blockOf[c]!, (hits.get(blockOf[c]!) ?? 0) + 1);
-    const moved = new Map<number, number>();
-    for (const [b, k] of hits) if (k < sizes[b]!) moved.set(b, sizes.length + moved.size);
-    for (const [b, to] of moved) {
-      sizes[to] = hits.get(b)!;
-      sizes[b]! -= hits.get(b)!;
+    for (const c of inside) if (hits[blockOf[c]!]!++ === 0) touched.push(blockOf[c]!);
+    for (const b of touched) {
+      if (hits[b]! < sizes[b]!) {
+        moveTo[b] = sizes.length;
+        sizes.push(hits[b]!);
+        sizes[b]! -= hits[b]!;
+      }
     }
     for (const c of inside) {
-      const to = moved.get(blockOf[c]!);
-      if (to !== undefined) blockOf[c] = to;
+      const to = moveTo[blockOf[c]!]!;
+      if (to >= 0) blockOf[c] = to;
     }
+    for (const b of touched) {
+      hits[b] = 0;
+      moveTo[b] = -1;
+    }
+    touched.length = 0;
   };
   // A class is in a membership when its representative is (its members all agree): word by word,
   // the representatives among the members.
@@ -194,33 +203,81 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys:
   return { blockOf, first };
 }
 
+/** Numbers for lists of policies: equal lists (the same policies in the same order) get one number. */
+class ListIds {
+  private readonly buckets = new Map<number, { readonly list: readonly PreparedPolicy[]; readonly id: number }[]>();
+  private readonly lists: (readonly PreparedPolicy[])[] = [];
+  private count = 0;
+  constructor(private readonly policyId: (p: PreparedPolicy) => number) {}
+
+  /** The list numbered `id`. */
+  list(id: number): readonly PreparedPolicy[] {
+    return this.lists[id]!;
+  }
+
+  of(list: readonly PreparedPolicy[]): number {
+    let h = list.length;
+    for (const p of list) h = Math.imul(h ^ this.policyId(p), 0x01000193) >>> 0;
+    let bucket = this.buckets.get(h);
+    if (!bucket) this.buckets.set(h, (bucket = []));
+    for (const e of bucket) if (e.list.length === list.length && e.list.every((p, i) => p === list[i])) return e.id;
+    const id = this.count++;
+    bucket.push({ list, id });
+    this.lists.push(list);
+    return id;
+  }
+}
+
+/** Numbers for bit sets: equal sets (of one length) get one number, in the order first seen. */
+class BitsIds {
+  private readonly buckets = new Map<number, { readonly bits: Bits; readonly id: number }[]>();
+  private count = 0;
+
+  id(bits: Bits): number {
+    let h = bits.length;
+    for (let i = 0; i < bits.length; i++) h = Math.imul(h ^ bits[i]!, 0x01000193) >>> 0;
+    let bucket = this.buckets.get(h);
+    if (!bucket) this.buckets.set(h, (bucket = []));
+    for (const e of bucket) if (e.bits.length === bits.length && e.bits.every((w, i) => w === bits[i])) return e.id;
+    const id = this.count++;
+    bucket.push({ bits, id });
+    return id;
+  }
+}
+
 /** Groups of local classes that walk alike in one direction (see the module comment); -1: not local. */
 interface WalkGroups {
   readonly groupOf: Int32Array;
   readonly members: readonly number[][];
-  /** Per walk group, its block of the fixed side (see `TierPrefixes`). */
-  readonly fixedKey: readonly string[];
+  /** Per walk group and tier, the key of its walk up to that tier (see `TierPrefixes`). */
+  readonly prefixKeys: readonly (readonly string[])[];
+  /** Per walk group, the numbers of its lists of policies, tier by tier. */
+  readonly listIds: readonly (readonly number[])[];
 }
 
-function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly PreparedPolicy[][][], fixed: Partition, policyId: (p: PreparedPolicy) => number): WalkGroups {
+function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly PreparedPolicy[][][], fixed: Partition, lists: ListIds): WalkGroups {
   const groupOf = new Int32Array(reps.length).fill(-1);
   const members: number[][] = [];
-  const fixedKey: string[] = [];
+  const prefixKeys: string[][] = [];
+  const listIds: number[][] = [];
   const ids = new Map<string, number>();
   reps.forEach((m, c) => {
     if (!local[c]) return;
-    const tiers = policies[c]!.map((tier) => tier.map(policyId).join(",")).join(";");
-    const key = `${fixed.blockOf[c]}\u0000${tiers}\u0000${m.profiles.join("\u0001")}`;
+    const tiers = policies[c]!.map((tier) => lists.of(tier));
+    const own = `${tiers.join(",")};${m.profiles.join("\u0001")}`;
+    const key = `${fixed.blockOf[c]};${own}`;
     let g = ids.get(key);
     if (g === undefined) {
       ids.set(key, (g = members.length));
       members.push([]);
-      fixedKey.push(String(fixed.blockOf[c]));
+      let prefix = String(fixed.blockOf[c]);
+      prefixKeys.push(tiers.map((id, t) => (prefix = policies[c]![t]!.length > 0 ? `${prefix};${t}:${id}` : prefix)));
+      listIds.push(tiers);
     }
     members[g]!.push(c);
     groupOf[c] = g;
   });
-  return { groupOf, members, fixedKey };
+  return { groupOf, members, prefixKeys, listIds };
 }
 
 /** The other end's membership lookup by block: member index -> block of its class (-1: none). */
@@ -281,8 +338,9 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const blocks = (direction: Direction, side: "source" | "destination"): Partition => partition(classes, base, baseKeys, sideAtoms(prepared, direction, side));
   const destinationBlocks = blocks("egress", "destination");
   const sourceBlocks = blocks("ingress", "source");
-  const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), policyId);
-  const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), policyId);
+  const lists = new ListIds(policyId);
+  const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), lists);
+  const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), lists);
   const egressOther = new OtherEnd(
     destinationBlocks.first.map((c) => base[c]!),
     memberBlocks(classes, destinationBlocks),
@@ -321,11 +379,26 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const named = namedPortNumbers(prepared);
   const plan = (direction: Direction, walks: WalkGroups): Map<number, number[]> => {
     const at = new Map<number, number[]>();
+    // The cuts of a walk are those of its lists of policies and of its profiles, each found once.
+    const byList = new Map<number, readonly number[]>();
+    const byProfile = new Map<string, readonly number[]>();
+    const cutsOf = (rules: readonly PreparedRule[]): number[] => {
+      const set = new Set<number>();
+      portCuts(prepared, rules, named, set);
+      return [...set];
+    };
     walks.members.forEach((list, w) => {
-      const c = list[0]!;
-      const rules = [...policies[direction][c]!.flat().flatMap((p) => p[direction]), ...reps[c]!.profiles.flatMap((name) => profileNamed(prepared, name)?.[direction] ?? [])];
       const cuts = new Set<number>();
-      portCuts(prepared, rules, named, cuts);
+      for (const id of walks.listIds[w]!) {
+        let own = byList.get(id);
+        if (!own) byList.set(id, (own = cutsOf(lists.list(id).flatMap((p) => p[direction]))));
+        for (const port of own) cuts.add(port);
+      }
+      for (const name of reps[list[0]!]!.profiles) {
+        let own = byProfile.get(name);
+        if (!own) byProfile.set(name, (own = cutsOf(profileNamed(prepared, name)?.[direction] ?? [])));
+        for (const port of own) cuts.add(port);
+      }
       for (const port of cuts) {
         let ws = at.get(port);
         if (!ws) at.set(port, (ws = []));
@@ -348,11 +421,20 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const admits: Uint32Array[] = sourceBlocks.first.map(() => emptyBits(n));
   /** Per egress walk, its destinations expanded to classes (computed when needed). */
   const expanded = new Map<number, Bits>();
+  const byContent = new BitsIds();
+  const expansions = new Map<number, Bits>();
   const expand = (w: number): Bits => {
     if (w < 0) return all;
     let out = expanded.get(w);
     if (!out) {
       const walk = egress[w]!;
+      // Many walks end alike: one expansion per distinct walk (for the whole sweep).
+      const id = byContent.id(walk);
+      out = expansions.get(id);
+      if (out) {
+        expanded.set(w, out);
+        return out;
+      }
       const blocks = popcount(walk);
       const bits = emptyBits(n);
       if (blocks === destinationBlocks.first.length) bits.set(all);
@@ -366,6 +448,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         for (let t = 0; t < n; t++) if (hasBit(walk, of[t]!)) bits[t >>> 5]! |= 1 << (t & 31);
       }
       expanded.set(w, (out = bits));
+      expansions.set(id, out);
     }
     return out;
   };
@@ -385,12 +468,12 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
       const ingressStates: TierPrefixes["states"] = new Map();
       const egressWalk = (w: number): Bits => {
         const c = egressWalks.members[w]![0]!;
-        const prefixes = { fixedKey: egressWalks.fixedKey[w]!, policyId, states: egressStates };
+        const prefixes = { keys: egressWalks.prefixKeys[w]!, states: egressStates };
         return allowedOver(prepared, asSource[c]!, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch, prefixes);
       };
       const ingressWalk = (w: number): Bits => {
         const c = ingressWalks.members[w]![0]!;
-        const prefixes = { fixedKey: ingressWalks.fixedKey[w]!, policyId, states: ingressStates };
+        const prefixes = { keys: ingressWalks.prefixKeys[w]!, states: ingressStates };
         return allowedOver(prepared, { ...base[c]!, port: probe.dstPort! }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes);
       };
       if (step === 0) {
@@ -398,23 +481,43 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         for (let w = 0; w < ingress.length; w++) ingress[w] = ingressWalk(w);
         expanded.clear();
         for (const a of admits) a.fill(0);
+        // Classes by what their ingress admits (many walks end alike), then per distinct walk, each
+        // source block it admits gets its classes: bit by bit, or word by word when they are many.
+        const contents = new BitsIds();
+        const classesByContent: number[][] = [];
+        const contentWalk: Bits[] = [];
         for (let t = 0; t < n; t++) {
           const w = ingressWalks.groupOf[t]!;
-          const bit = 1 << (t & 31);
           if (w < 0) {
-            for (const a of admits) a[t >>> 5]! |= bit;
+            for (const a of admits) a[t >>> 5]! |= 1 << (t & 31);
             continue;
           }
-          const walk = ingress[w]!;
+          const id = contents.id(ingress[w]!);
+          if (id === classesByContent.length) {
+            classesByContent.push([]);
+            contentWalk.push(ingress[w]!);
+          }
+          classesByContent[id]!.push(t);
+        }
+        const set = emptyBits(n);
+        classesByContent.forEach((list, id) => {
+          const walk = contentWalk[id]!;
+          const byWord = list.length > words;
+          if (byWord) {
+            set.fill(0);
+            for (const t of list) set[t >>> 5]! |= 1 << (t & 31);
+          }
           for (let i = 0; i < walk.length; i++) {
             let word = walk[i]!;
             while (word !== 0) {
               const low = word & -word;
-              admits[(i << 5) + (31 - Math.clz32(low))]![t >>> 5]! |= bit;
+              const a = admits[(i << 5) + (31 - Math.clz32(low))]!;
               word ^= low;
+              if (byWord) for (let k = 0; k < words; k++) a[k]! |= set[k]!;
+              else for (const t of list) a[t >>> 5]! |= 1 << (t & 31);
             }
           }
-        }
+        });
         yield { first: probe.dstPort!, dirty: "all", rowInto };
         continue;
       }
