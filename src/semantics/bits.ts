@@ -14,6 +14,19 @@ export function emptyBits(size: number): Uint32Array {
   return new Uint32Array(words(size));
 }
 
+/**
+ * The set of `j < map.length` whose image `map[j]` is in `bits` (undefined: every j). Class
+ * reachability uses it for a version's set of classes as the set of joint classes over two.
+ */
+export function preimageBits(bits: Bits | undefined, map: readonly number[]): Uint32Array {
+  const out = emptyBits(map.length);
+  for (let j = 0; j < map.length; j++) {
+    const c = map[j]!;
+    if (bits === undefined || ((bits[c >>> 5]! >>> (c & 31)) & 1) !== 0) out[j >>> 5]! |= 1 << (j & 31);
+  }
+  return out;
+}
+
 /** The set of `i < size` with `f(i)`. */
 export function bitsWhere(size: number, f: (i: number) => boolean): Uint32Array {
   const out = emptyBits(size);

@@ -23,7 +23,7 @@
  */
 import type { Protocol } from "../model/types.js";
 import type { Bits } from "./bits.js";
-import { emptyBits, hasBit, notBits, setBit, transposeBits } from "./bits.js";
+import { emptyBits, hasBit, notBits, preimageBits, setBit, transposeBits } from "./bits.js";
 import { ClassWalker, hasHostEndpoints, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
@@ -358,12 +358,7 @@ class JointSide {
 
   /** A set of this side's classes (undefined: all) as the set of their joint classes. */
   private overJoint(bits: Bits | undefined): Uint32Array {
-    const out = emptyBits(this.J);
-    for (let j = 0; j < this.J; j++) {
-      const c = this.classOf[j]!;
-      if (bits === undefined || ((bits[c >>> 5]! >>> (c & 31)) & 1) !== 0) out[j >>> 5]! |= 1 << (j & 31);
-    }
-    return out;
+    return preimageBits(bits, this.classOf);
   }
 }
 

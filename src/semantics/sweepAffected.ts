@@ -19,7 +19,7 @@
  * them on random clusters and changes, test/fuzz/policyDiff.test.ts).
  */
 import type { Bits } from "./bits.js";
-import { emptyBits, hasBit } from "./bits.js";
+import { hasBit, preimageBits } from "./bits.js";
 import type { ClassWalker, Probe, ProbeWalk } from "./classReachability.js";
 
 /** A pair of joint classes whose verdict changed over the ports `first..last` (one run). */
@@ -228,11 +228,6 @@ class LazyWalks {
 
   /** A set of this version's classes (undefined: all) as the set of their joint classes. */
   private overJoint(bits: Bits | undefined): Uint32Array {
-    const out = emptyBits(this.J);
-    for (let j = 0; j < this.J; j++) {
-      const c = this.classOf[j]!;
-      if (bits === undefined || ((bits[c >>> 5]! >>> (c & 31)) & 1) !== 0) out[j >>> 5]! |= 1 << (j & 31);
-    }
-    return out;
+    return preimageBits(bits, this.classOf);
   }
 }

@@ -267,6 +267,13 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
     }
   };
 
+  /** A quoted scalar at `i` (its quote, single or double); consumed to its closing quote. */
+  const quoted = (i: number): string => {
+    const text = s.charCodeAt(i) === SQUOTE ? singleQuoted(i) : doubleQuoted(i);
+    lastEnd = at;
+    return text;
+  };
+
   /**
    * A plain scalar in block context starting at `i`, to a comment or the line's end; bails on
    * `: ` or a final `:` (a key where a value must be). Returns its end (trailing spaces off).
@@ -320,11 +327,7 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
   /** A scalar in a flow collection at `i`: quoted or plain. Leaves its end in `at`, sets lastEnd. */
   const flowScalar = (i: number): unknown => {
     const c = s.charCodeAt(i);
-    if (c === SQUOTE || c === DQUOTE) {
-      const text = c === SQUOTE ? singleQuoted(i) : doubleQuoted(i);
-      lastEnd = at;
-      return text;
-    }
+    if (c === SQUOTE || c === DQUOTE) return quoted(i);
     if ((c < 128 && INDICATOR[c] === 1) || c === NL || c === SPACE) throw BAIL;
     const valueEnd = flowPlain(i);
     lastEnd = at;
@@ -410,11 +413,7 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
   const inlineValue = (i: number): unknown => {
     const c = s.charCodeAt(i);
     trailingEmpty = false;
-    if (c === SQUOTE || c === DQUOTE) {
-      const text = c === SQUOTE ? singleQuoted(i) : doubleQuoted(i);
-      lastEnd = at;
-      return text;
-    }
+    if (c === SQUOTE || c === DQUOTE) return quoted(i);
     if (c === LBRACKET) return flowSequence(i);
     if (c === LBRACE) return flowMapping(i);
     if (c < 128 && INDICATOR[c] === 1) {
@@ -532,11 +531,7 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
   const readKey = (i: number, colon: number): string => {
     const c = s.charCodeAt(i);
     trailingEmpty = false;
-    if (c === SQUOTE || c === DQUOTE) {
-      const text = c === SQUOTE ? singleQuoted(i) : doubleQuoted(i);
-      lastEnd = at;
-      return text;
-    }
+    if (c === SQUOTE || c === DQUOTE) return quoted(i);
     if ((c < 128 && INDICATOR[c] === 1) || c === SPACE) throw BAIL;
     let keyEnd = colon;
     while (s.charCodeAt(keyEnd - 1) === SPACE) keyEnd--;
