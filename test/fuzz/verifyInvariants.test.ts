@@ -47,6 +47,23 @@ function withCopies(cluster: RandomCluster): RandomCluster {
   return { ...cluster, resources: [...cluster.resources, ...copies] };
 }
 
+/**
+ * A random cluster (with copies, see withCopies) and invariant documents, loaded and prepared for
+ * the fuzz node or every node; undefined when the input has errors.
+ */
+function loadRandom(random: RandomCluster, everyLocal: boolean, docs: readonly unknown[] = []) {
+  const cluster = clusterYaml(withCopies(random));
+  const text = docs.length === 0 ? cluster : `${cluster}---\n${docs.map((d) => JSON.stringify(d)).join("\n---\n")}\n`;
+  const loaded = loadModel([{ path: "fuzz.yaml", text }]);
+  if (loaded.diagnostics.some((d) => d.severity === "error")) return undefined;
+  return { text, loaded, prepared: prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE }) };
+}
+
+/** The property tests' run settings (VERIFY_RUNS scales them; POLICYC_FUZZ_SHRINK shrinks a failure). */
+function runOptions() {
+  return { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined };
+}
+
 function matches(peer: InvariantPeer | undefined, m: PreparedMember): boolean {
   if (!peer) return true;
   if (peer.namespaceSelector && !selectorMatches(namespaceSelectorOf(peer.namespaceSelector.ast), m.labels)) return false;
@@ -107,13 +124,11 @@ describe("verifyInvariants", () => {
     let violated = 0;
     fc.assert(
       fc.property(clusterArb(6, 6), fc.array(invariantArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, docs, everyLocal) => {
-        const cluster = withCopies(random);
-        const text = `${clusterYaml(cluster)}---\n${docs.map((d) => JSON.stringify(d)).join("\n---\n")}\n`;
-        const loaded = loadModel([{ path: "fuzz.yaml", text }]);
-        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
+        const input = loadRandom(random, everyLocal, docs);
+        if (input === undefined) return;
+        const { text, loaded, prepared } = input;
         const invariants = loaded.model.invariants ?? [];
         expect(invariants.length, text).toBe(docs.length);
-        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
         for (const family of [4, 6] as const) {
           const result = verifyInvariants(prepared, invariants, { family });
           const got = result.verdicts.map((v) => (v.counterexample ? `${v.counterexample.from} ${v.counterexample.to} ${v.counterexample.protocol} ${v.counterexample.port}` : undefined));
@@ -126,7 +141,7 @@ describe("verifyInvariants", () => {
           violated += result.verdicts.filter((v) => !v.holds).length;
         }
       }),
-      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+      runOptions(),
     );
     // Both outcomes must occur often, or the test proves little.
     expect(violated).toBeGreaterThan(checked / 10);
@@ -137,11 +152,9 @@ describe("verifyInvariants", () => {
     let factored = 0;
     fc.assert(
       fc.property(clusterArb(6, 6), fc.array(invariantArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, docs, everyLocal) => {
-        const cluster = withCopies(random);
-        const text = `${clusterYaml(cluster)}---\n${docs.map((d) => JSON.stringify(d)).join("\n---\n")}\n`;
-        const loaded = loadModel([{ path: "fuzz.yaml", text }]);
-        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
-        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        const input = loadRandom(random, everyLocal, docs);
+        if (input === undefined) return;
+        const { text, loaded, prepared } = input;
         if (hasHostEndpoints(prepared)) return;
         const invariants = (loaded.model.invariants ?? []).filter((i) => i.kind !== "DefaultDenyInvariant");
         if (invariants.length === 0) return;
@@ -152,7 +165,7 @@ describe("verifyInvariants", () => {
           factored++;
         }
       }),
-      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+      runOptions(),
     );
     expect(factored).toBeGreaterThan(20);
   });
@@ -161,9 +174,8 @@ describe("verifyInvariants", () => {
     let rows = 0;
     fc.assert(
       fc.property(clusterArb(6, 6), fc.boolean(), fc.constantFrom(40000, 53, 80), (random, everyLocal, srcPort) => {
-        const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(withCopies(random)) }]);
-        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
-        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        const prepared = loadRandom(random, everyLocal)?.prepared;
+        if (prepared === undefined) return;
         if (hasHostEndpoints(prepared)) return;
         for (const family of [4, 6] as const) {
           const classes = equivalenceClasses(prepared, family);
@@ -187,7 +199,7 @@ describe("verifyInvariants", () => {
           }
         }
       }),
-      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+      runOptions(),
     );
     expect(rows).toBeGreaterThan(1000);
   });
@@ -196,9 +208,8 @@ describe("verifyInvariants", () => {
     let rows = 0;
     fc.assert(
       fc.property(clusterArb(6, 6), fc.boolean(), fc.constantFrom(40000, 53, 80), (random, everyLocal, srcPort) => {
-        const loaded = loadModel([{ path: "fuzz.yaml", text: clusterYaml(withCopies(random)) }]);
-        if (loaded.diagnostics.some((d) => d.severity === "error")) return;
-        const prepared = prepareModel(loaded.model, everyLocal ? {} : { node: FUZZ_NODE });
+        const prepared = loadRandom(random, everyLocal)?.prepared;
+        if (prepared === undefined) return;
         for (const family of [4, 6] as const) {
           const classes = equivalenceClasses(prepared, family);
           for (const protocol of [6, 17, 132]) {
@@ -216,7 +227,7 @@ describe("verifyInvariants", () => {
           }
         }
       }),
-      { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
+      runOptions(),
     );
     expect(rows).toBeGreaterThan(1000);
   });
