@@ -207,6 +207,7 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys:
 class ListIds {
   private readonly buckets = new Map<number, { readonly list: readonly PreparedPolicy[]; readonly id: number }[]>();
   private readonly lists: (readonly PreparedPolicy[])[] = [];
+  private readonly byArray = new Map<readonly PreparedPolicy[], number>();
   private count = 0;
   constructor(private readonly policyId: (p: PreparedPolicy) => number) {}
 
@@ -216,6 +217,15 @@ class ListIds {
   }
 
   of(list: readonly PreparedPolicy[]): number {
+    // `applicablePolicies` shares one array among the classes with the same list: hashed once.
+    const known = this.byArray.get(list);
+    if (known !== undefined) return known;
+    const id = this.hashed(list);
+    this.byArray.set(list, id);
+    return id;
+  }
+
+  private hashed(list: readonly PreparedPolicy[]): number {
     let h = list.length;
     for (const p of list) h = Math.imul(h ^ this.policyId(p), 0x01000193) >>> 0;
     let bucket = this.buckets.get(h);
@@ -255,7 +265,7 @@ interface WalkGroups {
   readonly listIds: readonly (readonly number[])[];
 }
 
-function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly PreparedPolicy[][][], fixed: Partition, lists: ListIds): WalkGroups {
+function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly (readonly (readonly PreparedPolicy[])[])[], fixed: Partition, lists: ListIds): WalkGroups {
   const groupOf = new Int32Array(reps.length).fill(-1);
   const members: number[][] = [];
   const prefixKeys: string[][] = [];
