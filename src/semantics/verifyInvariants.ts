@@ -356,12 +356,12 @@ function sweepFactored(
     const step = steps.next().value as FactoredStep;
     checkers.forEach((checker, k) => {
       const signature = checker.signature(protocol, interval);
-      const everyGroup = signature !== lastSignature[k] || step.dirty === "all";
+      const everyGroup = signature !== lastSignature[k] || step.rewalked === "all";
       lastSignature[k] = signature;
-      const todo: Iterable<number> = everyGroup ? sweeper.groups.keys() : (step.dirty as ReadonlySet<number>);
       const forbidden = checker.forbidden(protocol, interval, unused, () => unused);
       const count = counts[k]!;
-      for (const g of todo) {
+      /** The group's counts and smallest counterexample, from its whole row. */
+      const recount = (g: number): void => {
         step.rowInto(g, row);
         const byForbidden = new Map<Bits, Hits>();
         for (const f of sweeper.groups[g]!) {
@@ -385,6 +385,39 @@ function sweepFactored(
           const key: Key = [members[f]![0]!, to, order, interval.first];
           if (less(key, best[k])) best[k] = key;
         }
+      };
+      if (everyGroup) {
+        for (let g = 0; g < sweeper.groups.length; g++) recount(g);
+      } else {
+        const rewalked = step.rewalked as ReadonlySet<number>;
+        // Rows that only gained or lost classes (flips), bit by bit: the counts move by one per
+        // flipped class the row holds and the source may not reach. A violation that is new here
+        // is the only one that can give a smaller counterexample (ports only grow within a sweep).
+        for (const { block, classes } of step.flips) {
+          const added = classes.map((t) => step.admits(block, t));
+          for (const g of sweeper.groupsOfBlock(block)) {
+            if (rewalked.has(g)) continue;
+            classes.forEach((t, i) => {
+              if (!step.reaches(g, t)) return;
+              for (const f of sweeper.groups[g]!) {
+                const no = forbidden(f);
+                if (no === undefined || !hasBit(no, t)) continue;
+                // An endpoint alone in its class has no flow to itself.
+                if (t === f && members[f]!.length === 1) continue;
+                if (!added[i]) {
+                  count[f]!--;
+                  totals[k]!--;
+                  continue;
+                }
+                count[f]!++;
+                totals[k]!++;
+                const key: Key = [members[f]![0]!, t === f ? members[f]![1]! : members[t]![0]!, order, interval.first];
+                if (less(key, best[k])) best[k] = key;
+              }
+            });
+          }
+        }
+        for (const g of rewalked) recount(g);
       }
       // Groups not computed again have the violations of the interval before.
       violations[k]! += totals[k]!;

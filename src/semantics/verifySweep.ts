@@ -42,18 +42,40 @@ import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import { profileNamed } from "./prepareModel.js";
 import type { Membership, Peer, Prepared, PreparedEntity, PreparedMember, PreparedPolicy, PreparedRule } from "./types.js";
 
+/**
+ * Classes whose ingress walk changed at a step, for one source block: each is admitted now and was
+ * not before, or the reverse (`FactoredStep.admits` says which).
+ */
+export interface Flip {
+  readonly block: number;
+  readonly classes: readonly number[];
+}
+
 /** One step of `factoredSweep`: the rows at an interval's first port. */
 export interface FactoredStep {
   readonly first: number;
-  /** Source groups whose row may differ from the previous step's (all at the first). */
-  readonly dirty: ReadonlySet<number> | "all";
+  /** Source groups whose egress walk changed (all at the first): their rows may differ anywhere. */
+  readonly rewalked: ReadonlySet<number> | "all";
+  /**
+   * How the rows of the other groups changed: a group of a flip's block gains or loses each of its
+   * classes that the group's egress walk reaches (`reaches`), and nothing else.
+   */
+  readonly flips: readonly Flip[];
   /** Writes into `out` the classes an endpoint of any class of group `g` may connect to. */
   readonly rowInto: (g: number, out: Uint32Array) => void;
+  /** Whether the egress walk of group `g` lets it reach class `t` (as far as `t`'s ingress goes). */
+  readonly reaches: (g: number, t: number) => boolean;
+  /** Whether class `t`'s ingress admits source block `b`. */
+  readonly admits: (b: number, t: number) => boolean;
 }
 
 export interface FactoredSweeper {
   /** Per group, its classes, ascending; classes of a group have the same row at every step. */
   readonly groups: readonly (readonly number[])[];
+  /** Per group, its source block. */
+  readonly groupBlock: readonly number[];
+  /** The groups of a source block. */
+  readonly groupsOfBlock: (b: number) => readonly number[];
   /** The steps at the first port of each interval of `protocol` (starts ascending), one sweep at a time. */
   readonly sweep: (protocol: number, starts: readonly number[]) => Generator<FactoredStep>;
 }
@@ -467,6 +489,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     const a = admits[groupBlock[g]!]!;
     for (let i = 0; i < words; i++) out[i] = e[i]! & a[i]!;
   };
+  const reaches = (g: number, t: number): boolean => hasBit(expand(groupWalk[g]!), t);
+  const admitted = (b: number, t: number): boolean => hasBit(admits[b]!, t);
 
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
@@ -528,36 +552,42 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             }
           }
         });
-        yield { first: probe.dstPort!, dirty: "all", rowInto };
+        yield { first: probe.dstPort!, rewalked: "all", flips: [], rowInto, reaches, admits: admitted };
         continue;
       }
-      const dirty = new Set<number>();
+      const rewalked = new Set<number>();
       for (const w of plans.egress.get(probe.dstPort!) ?? []) {
         egress[w] = egressWalk(w);
         expanded.delete(w);
-        for (const g of groupsByWalk.get(w) ?? []) dirty.add(g);
+        for (const g of groupsByWalk.get(w) ?? []) rewalked.add(g);
       }
-      const changedBlocks = new Set<number>();
+      /** Per source block, the classes whose ingress now admits it or no longer does. */
+      const flipped = new Map<number, number[]>();
       for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
         const before = ingress[w]!;
         const after = ingressWalk(w);
         ingress[w] = after;
         for (let i = 0; i < before.length; i++) {
-          let flipped = before[i]! ^ after[i]!;
-          while (flipped !== 0) {
-            const low = flipped & -flipped;
+          let word = before[i]! ^ after[i]!;
+          while (word !== 0) {
+            const low = word & -word;
             const b = (i << 5) + (31 - Math.clz32(low));
-            flipped ^= low;
-            changedBlocks.add(b);
+            word ^= low;
             const a = admits[b]!;
-            for (const t of ingressWalks.members[w]!) a[t >>> 5]! ^= 1 << (t & 31);
+            let classes = flipped.get(b);
+            if (!classes) flipped.set(b, (classes = []));
+            for (const t of ingressWalks.members[w]!) {
+              a[t >>> 5]! ^= 1 << (t & 31);
+              classes.push(t);
+            }
           }
         }
       }
-      for (const b of changedBlocks) for (const g of groupsByBlock.get(b) ?? []) dirty.add(g);
-      yield { first: probe.dstPort!, dirty, rowInto };
+      const flips = [...flipped].map(([block, classes]): Flip => ({ block, classes }));
+      yield { first: probe.dstPort!, rewalked, flips, rowInto, reaches, admits: admitted };
     }
   }
 
-  return { groups, sweep };
+  const noGroups: readonly number[] = [];
+  return { groups, groupBlock, groupsOfBlock: (b) => groupsByBlock.get(b) ?? noGroups, sweep };
 }
