@@ -55,6 +55,8 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
   const cache = new Map<string, Membership>();
   const selects = new Map<string, Membership>();
   const peers = new Map<string, Membership>();
+  /** Per namespace, the Kubernetes workload endpoints in it (what a NetworkPolicy there may select). */
+  const k8sInNamespace = new Map<string, Membership>();
   const of = (selector: Selector): { text: string; members: Membership } => {
     const text = printSelector(selector);
     let m = cache.get(text);
@@ -75,7 +77,11 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
       const key = JSON.stringify(["selects", ns, podSelector]);
       let s = peers.get(key);
       if (!s) {
-        const k8sInNs = andBits(andBits(workload, namespaceMembers(ns)), andBits(index.equals(NAMESPACE_LABEL, ns), index.equals(ORCHESTRATOR_LABEL, K8S_ORCHESTRATOR)));
+        let k8sInNs = k8sInNamespace.get(ns);
+        if (!k8sInNs) {
+          k8sInNs = andBits(andBits(workload, namespaceMembers(ns)), andBits(index.equals(NAMESPACE_LABEL, ns), index.equals(ORCHESTRATOR_LABEL, K8S_ORCHESTRATOR)));
+          k8sInNamespace.set(ns, k8sInNs);
+        }
         peers.set(key, (s = andBits(k8sInNs, index.labelSelector(podSelector))));
       }
       return s;

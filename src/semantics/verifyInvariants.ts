@@ -301,12 +301,22 @@ interface Hits {
   readonly second: number;
 }
 
-function hitsOf(row: Bits, no: Bits): Hits {
+/** Whether the flow (from, to, order, port) comes before `best` (see `less`), without making a key. */
+function smaller(best: Key | undefined, from: number, to: number, order: number, port: number): boolean {
+  if (best === undefined) return true;
+  if (from !== best[0]) return from < best[0];
+  if (to !== best[1]) return to < best[1];
+  if (order !== best[2]) return order < best[2];
+  return port < best[3];
+}
+
+/** `hitsOf` of the row `egress & admits`, without writing the row. */
+function hitsOf(egress: Bits, admits: Bits, no: Bits): Hits {
   let count = 0;
   let first = -1;
   let second = -1;
-  for (let w = 0; w < row.length; w++) {
-    let word = row[w]! & no[w]!;
+  for (let w = 0; w < no.length; w++) {
+    let word = egress[w]! & admits[w]! & no[w]!;
     if (word === 0) continue;
     word >>>= 0;
     let x = word - ((word >>> 1) & 0x55555555);
@@ -344,7 +354,6 @@ function sweepFactored(
     protocolNumber(protocol),
     intervals.map((i) => i.first),
   );
-  const row = emptyBits(n);
   const noReach = (): never => {
     throw new Error("verify: a default-deny invariant needs the class-by-class sweep");
   };
@@ -362,28 +371,32 @@ function sweepFactored(
       const count = counts[k]!;
       /** The group's counts and smallest counterexample, from its whole row. */
       const recount = (g: number): void => {
-        step.rowInto(g, row);
-        const byForbidden = new Map<Bits, Hits>();
+        const e = step.egressOf(g);
+        const a = step.admitsOf(sweeper.groupBlock[g]!);
+        let byForbidden: Bits | undefined;
+        let hits: Hits | undefined;
         for (const f of sweeper.groups[g]!) {
           totals[k]! -= count[f]!;
           count[f] = 0;
           const no = forbidden(f);
           if (no === undefined) continue;
-          let hits = byForbidden.get(no);
-          if (!hits) byForbidden.set(no, (hits = hitsOf(row, no)));
+          // Classes of a group mostly share one forbidden set.
+          if (no !== byForbidden) {
+            byForbidden = no;
+            hits = hitsOf(e, a, no);
+          }
           const alone = members[f]!.length === 1;
           // An endpoint alone in its class has no flow to itself.
-          const self = hasBit(row, f) && hasBit(no, f);
-          const c = hits.count - (alone && self ? 1 : 0);
+          const self = hasBit(e, f) && hasBit(a, f) && hasBit(no, f);
+          const c = hits!.count - (alone && self ? 1 : 0);
           if (c === 0) continue;
           count[f] = c;
           totals[k]! += c;
           // The smallest destination: the first class other than f, or f's own second member.
-          const other = hits.first !== f ? hits.first : hits.second;
+          const other = hits!.first !== f ? hits!.first : hits!.second;
           let to = other >= 0 ? members[other]![0]! : Infinity;
           if (self && !alone) to = Math.min(to, members[f]![1]!);
-          const key: Key = [members[f]![0]!, to, order, interval.first];
-          if (less(key, best[k])) best[k] = key;
+          if (smaller(best[k], members[f]![0]!, to, order, interval.first)) best[k] = [members[f]![0]!, to, order, interval.first];
         }
       };
       if (everyGroup) {
@@ -396,25 +409,29 @@ function sweepFactored(
         for (const { block, classes } of step.flips) {
           const added = classes.map((t) => step.admits(block, t));
           for (const g of sweeper.groupsOfBlock(block)) {
-            if (rewalked.has(g)) continue;
-            classes.forEach((t, i) => {
-              if (!step.reaches(g, t)) return;
-              for (const f of sweeper.groups[g]!) {
-                const no = forbidden(f);
-                if (no === undefined || !hasBit(no, t)) continue;
+            if (rewalked.size > 0 && rewalked.has(g)) continue;
+            const e = step.egressOf(g);
+            for (const f of sweeper.groups[g]!) {
+              const no = forbidden(f);
+              if (no === undefined) continue;
+              const alone = members[f]!.length === 1;
+              let delta = 0;
+              for (let i = 0; i < classes.length; i++) {
+                const t = classes[i]!;
                 // An endpoint alone in its class has no flow to itself.
-                if (t === f && members[f]!.length === 1) continue;
+                if (!hasBit(e, t) || !hasBit(no, t) || (t === f && alone)) continue;
                 if (!added[i]) {
-                  count[f]!--;
-                  totals[k]!--;
+                  delta--;
                   continue;
                 }
-                count[f]!++;
-                totals[k]!++;
-                const key: Key = [members[f]![0]!, t === f ? members[f]![1]! : members[t]![0]!, order, interval.first];
-                if (less(key, best[k])) best[k] = key;
+                delta++;
+                const from = members[f]![0]!;
+                const to = t === f ? members[f]![1]! : members[t]![0]!;
+                if (smaller(best[k], from, to, order, interval.first)) best[k] = [from, to, order, interval.first];
               }
-            });
+              count[f]! += delta;
+              totals[k]! += delta;
+            }
           }
         }
         for (const g of rewalked) recount(g);

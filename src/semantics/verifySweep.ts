@@ -58,13 +58,15 @@ export interface FactoredStep {
   readonly rewalked: ReadonlySet<number> | "all";
   /**
    * How the rows of the other groups changed: a group of a flip's block gains or loses each of its
-   * classes that the group's egress walk reaches (`reaches`), and nothing else.
+   * classes that the group's egress walk reaches (`egressOf`), and nothing else.
    */
   readonly flips: readonly Flip[];
   /** Writes into `out` the classes an endpoint of any class of group `g` may connect to. */
   readonly rowInto: (g: number, out: Uint32Array) => void;
-  /** Whether the egress walk of group `g` lets it reach class `t` (as far as `t`'s ingress goes). */
-  readonly reaches: (g: number, t: number) => boolean;
+  /** The classes the egress walk of group `g` lets it reach (as far as their ingress goes); read only. */
+  readonly egressOf: (g: number) => Bits;
+  /** The classes whose ingress admits source block `b`; read only. A group's row is `egressOf(g) & admitsOf(its block)`. */
+  readonly admitsOf: (b: number) => Bits;
   /** Whether class `t`'s ingress admits source block `b`. */
   readonly admits: (b: number, t: number) => boolean;
 }
@@ -489,7 +491,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     const a = admits[groupBlock[g]!]!;
     for (let i = 0; i < words; i++) out[i] = e[i]! & a[i]!;
   };
-  const reaches = (g: number, t: number): boolean => hasBit(expand(groupWalk[g]!), t);
+  const egressOf = (g: number): Bits => expand(groupWalk[g]!);
+  const admitsOf = (b: number): Bits => admits[b]!;
   const admitted = (b: number, t: number): boolean => hasBit(admits[b]!, t);
 
     for (let step = 0; step < starts.length; step++) {
@@ -552,7 +555,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             }
           }
         });
-        yield { first: probe.dstPort!, rewalked: "all", flips: [], rowInto, reaches, admits: admitted };
+        yield { first: probe.dstPort!, rewalked: "all", flips: [], rowInto, egressOf, admitsOf, admits: admitted };
         continue;
       }
       const rewalked = new Set<number>();
@@ -584,7 +587,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         }
       }
       const flips = [...flipped].map(([block, classes]): Flip => ({ block, classes }));
-      yield { first: probe.dstPort!, rewalked, flips, rowInto, reaches, admits: admitted };
+      yield { first: probe.dstPort!, rewalked, flips, rowInto, egressOf, admitsOf, admits: admitted };
     }
   }
 
