@@ -74,6 +74,18 @@ function withoutReserved(labels: Labels): Record<string, string> {
   return out;
 }
 
+/**
+ * `own` with the labels Calico stamps on a Kubernetes pod's endpoint, added in place (as a spread
+ * into a new object would, in the same key order, without copying again: clusters hold hundreds of
+ * thousands of pods).
+ */
+function withKubernetesLabels(own: Record<string, string>, ns: string, sa: string): Record<string, string> {
+  own[NAMESPACE_LABEL] = ns;
+  own[ORCHESTRATOR_LABEL] = K8S_ORCHESTRATOR;
+  own[SERVICE_ACCOUNT_LABEL] = sa;
+  return own;
+}
+
 function cidrs(texts: readonly string[]): Cidr[] {
   const out: Cidr[] = [];
   for (const t of texts) {
@@ -172,7 +184,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           kind: "Workload",
           id: uniqueId,
           namespace: ns,
-          own: { ...withoutReserved(r.podLabels), [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: K8S_ORCHESTRATOR, [SERVICE_ACCOUNT_LABEL]: sa },
+          own: withKubernetesLabels(withoutReserved(r.podLabels), ns, sa),
           nets: [],
           ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
           profiles: [ensureNamespace(ns), ensureServiceAccount(ns, sa)],
@@ -194,7 +206,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           kind: "Pod",
           id,
           namespace: ns,
-          own: { ...withoutReserved(r.metadata.labels), [NAMESPACE_LABEL]: ns, [ORCHESTRATOR_LABEL]: K8S_ORCHESTRATOR, [SERVICE_ACCOUNT_LABEL]: sa },
+          own: withKubernetesLabels(withoutReserved(r.metadata.labels), ns, sa),
           nets: cidrs(r.ips),
           ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
           profiles: [ensureNamespace(ns), ensureServiceAccount(ns, sa)],
