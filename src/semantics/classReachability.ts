@@ -405,7 +405,8 @@ export function allowedOver(
       orInPlace(passed, hit);
     }
   };
-  // With `prefixes`, start after the deepest tier whose walk state another walk left.
+  // With `prefixes`, start after the deepest tier whose walk state another walk left (after the
+  // last tier too: walks that differ only in their profiles share every tier).
   let start = 0;
   let lastTier = -1;
   const keys = prefixes?.keys ?? [];
@@ -413,12 +414,13 @@ export function allowedOver(
     prepared.tiers.forEach((_, t) => {
       if ((applicableByTier[t] ?? []).length > 0) lastTier = t;
     });
-    for (let t = lastTier - 1; t >= 0; t--) {
+    for (let t = lastTier; t >= 0; t--) {
       const state = prefixes.states.get(keys[t]!);
       if (!state) continue;
-      // The pass mark needs no restoring: a later tier (lastTier) replaces it.
       remaining.set(state.remaining);
       allowed.set(state.allowed);
+      // The pass mark of an earlier tier needs no restoring: a later tier (lastTier) replaces it.
+      if (t === lastTier) passMark.set(state.passed);
       start = t + 1;
       break;
     }
@@ -442,9 +444,8 @@ export function allowedOver(
     // The pass mark is cleared at each tier the endpoint takes part in.
     passMark = passed;
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
-    // The state after the last tier is this walk's alone (walks are shared whole by then).
-    if (prefixes && t < lastTier && !prefixes.states.has(keys[t]!)) {
-      prefixes.states.set(keys[t]!, { remaining: Uint32Array.from(remaining), allowed: Uint32Array.from(allowed) });
+    if (prefixes && !prefixes.states.has(keys[t]!)) {
+      prefixes.states.set(keys[t]!, { remaining: Uint32Array.from(remaining), allowed: Uint32Array.from(allowed), passed: Uint32Array.from(passed) });
     }
   }
 
@@ -481,7 +482,8 @@ export interface TierPrefixes {
    * end (as far as rules can tell) and the same policies in every tier so far.
    */
   readonly keys: readonly string[];
-  readonly states: Map<string, { readonly remaining: Bits; readonly allowed: Bits }>;
+  /** Per key, the walk's sets after that tier: what remains, what is allowed, and the tier's pass mark. */
+  readonly states: Map<string, { readonly remaining: Bits; readonly allowed: Bits; readonly passed: Bits }>;
 }
 
 /** A walk's working sets over the classes, kept by a walker between walks. */
