@@ -390,7 +390,7 @@ export function allowedOver(
   // The working sets are the walker's, reused from walk to walk (only `allowed` is handed out).
   const { remaining, inTier, hit, extra, active } = scratch;
   remaining.set(other.all);
-  const allowed = Uint32Array.from(other.none);
+  const allowed = new Uint32Array(other.none.length);
   let passMark = scratch.passA;
   passMark.fill(0);
   /** Applies a rule's action to the peers in `hit`; `scope` is what the rule was evaluated over. */
@@ -445,7 +445,7 @@ export function allowedOver(
     passMark = passed;
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
     if (prefixes && !prefixes.states.has(keys[t]!)) {
-      prefixes.states.set(keys[t]!, { remaining: Uint32Array.from(remaining), allowed: Uint32Array.from(allowed), passed: Uint32Array.from(passed) });
+      prefixes.states.set(keys[t]!, { remaining: remaining.slice(), allowed: allowed.slice(), passed: passed.slice() });
     }
   }
 

@@ -289,7 +289,40 @@ interface WalkGroups {
   readonly listIds: readonly (readonly number[])[];
 }
 
-function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly (readonly (readonly PreparedPolicy[])[])[], fixed: Partition, lists: ListIds): WalkGroups {
+/**
+ * Numbers for the profiles' rules in one direction: profiles whose rules are alike but for their
+ * paths (every namespace's profile allows all; service accounts' have no rules) get one number,
+ * so that endpoints that differ only in such profiles walk alike. Alike: the same fields, the same
+ * membership and service objects (by identity); anything else tells them apart.
+ */
+function profileRuleIds(prepared: Prepared, direction: Direction): (name: string) => number {
+  const objects = new Map<object, number>();
+  const replacer = (key: string, value: unknown): unknown => {
+    if (key === "path") return undefined;
+    if (typeof value === "bigint") return `${value}n`;
+    if (value instanceof Uint32Array || value instanceof Set || value instanceof Map) {
+      let id = objects.get(value);
+      if (id === undefined) objects.set(value, (id = objects.size));
+      return `#${id}`;
+    }
+    return value;
+  };
+  const byText = new Map<string, number>();
+  const byName = new Map<string, number>();
+  return (name) => {
+    let id = byName.get(name);
+    if (id === undefined) {
+      const profile = profileNamed(prepared, name);
+      const text = profile ? JSON.stringify(profile[direction], replacer) : "absent";
+      id = byText.get(text);
+      if (id === undefined) byText.set(text, (id = byText.size));
+      byName.set(name, id);
+    }
+    return id;
+  };
+}
+
+function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], policies: readonly (readonly (readonly PreparedPolicy[])[])[], fixed: Partition, lists: ListIds, profileIds: (name: string) => number): WalkGroups {
   const groupOf = new Int32Array(reps.length).fill(-1);
   const members: number[][] = [];
   const prefixKeys: string[][] = [];
@@ -298,7 +331,7 @@ function walkGroups(reps: readonly PreparedMember[], local: readonly boolean[], 
   reps.forEach((m, c) => {
     if (!local[c]) return;
     const tiers = policies[c]!.map((tier) => lists.of(tier));
-    const own = `${tiers.join(",")};${m.profiles.join("\u0001")}`;
+    const own = `${tiers.join(",")};${m.profiles.map(profileIds).join(",")}`;
     const key = `${fixed.blockOf[c]};${own}`;
     let g = ids.get(key);
     if (g === undefined) {
@@ -373,8 +406,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const destinationBlocks = blocks("egress", "destination");
   const sourceBlocks = blocks("ingress", "source");
   const lists = new ListIds(policyId);
-  const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), lists);
-  const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), lists);
+  const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), lists, profileRuleIds(prepared, "egress"));
+  const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), lists, profileRuleIds(prepared, "ingress"));
   const egressOther = new OtherEnd(
     destinationBlocks.first.map((c) => base[c]!),
     memberBlocks(classes, destinationBlocks),
