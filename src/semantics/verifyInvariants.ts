@@ -46,6 +46,11 @@ export interface VerifyOptions {
   readonly srcPort?: number;
   /** Sweep class by class even where the factored sweep applies (for tests: both must agree). */
   readonly classByClass?: boolean;
+  /**
+   * Factored sweep: how many classes of a source block may flip at a step before its groups are
+   * counted again whole rather than bit by bit (default: an eighth of a row's words; for tests).
+   */
+  readonly recountAbove?: number;
 }
 
 /** The smallest flow that breaks an invariant, and the evaluator's verdict on it. */
@@ -347,8 +352,8 @@ function sweepFactored(
   intervals: readonly PortInterval[],
   best: (Key | undefined)[],
   violations: number[],
+  recountAbove = ((classes.endpoints.length + 31) >>> 5) / 8,
 ): void {
-  const n = classes.endpoints.length;
   const members = classes.endpoints.map((c) => c.members);
   const steps = sweeper.sweep(
     protocolNumber(protocol),
@@ -359,7 +364,7 @@ function sweepFactored(
   };
   const unused: ClassReachability = { classes, allowed: noReach, allowedFrom: noReach };
   const lastSignature: (string | undefined)[] = checkers.map(() => undefined);
-  const counts = checkers.map(() => new Int32Array(n));
+  const counts = checkers.map(() => new Int32Array(classes.endpoints.length));
   const totals = checkers.map(() => 0);
   for (const interval of intervals) {
     const step = steps.next().value as FactoredStep;
@@ -406,7 +411,13 @@ function sweepFactored(
         // Rows that only gained or lost classes (flips), bit by bit: the counts move by one per
         // flipped class the row holds and the source may not reach. A violation that is new here
         // is the only one that can give a smaller counterexample (ports only grow within a sweep).
+        // A block with many flipped classes is cheaper to count again whole (a pass over the words).
+        const again = new Set<number>(rewalked);
         for (const { block, classes } of step.flips) {
+          if (classes.length > recountAbove) {
+            for (const g of sweeper.groupsOfBlock(block)) again.add(g);
+            continue;
+          }
           const added = classes.map((t) => step.admits(block, t));
           for (const g of sweeper.groupsOfBlock(block)) {
             if (rewalked.size > 0 && rewalked.has(g)) continue;
@@ -434,7 +445,7 @@ function sweepFactored(
             }
           }
         }
-        for (const g of rewalked) recount(g);
+        for (const g of again) recount(g);
       }
       // Groups not computed again have the violations of the interval before.
       violations[k]! += totals[k]!;
@@ -472,7 +483,7 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
     if (factored) {
       probes += intervals.length;
       sweeper ??= factoredSweeper(prepared, classes, srcPort, isLocal);
-      sweepFactored(sweeper, classes, checkers, protocol, order, intervals, best, violations);
+      sweepFactored(sweeper, classes, checkers, protocol, order, intervals, best, violations, options.recountAbove);
       return;
     }
     const sweep = sweepPorts(prepared, classes, number, starts, srcPort, isLocal);
