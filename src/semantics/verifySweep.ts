@@ -481,11 +481,15 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   for (let t = 0; t < n; t++) blockClasses[destinationBlocks.blockOf[t]!]![t >>> 5]! |= 1 << (t & 31);
   const all = fullBits(n);
 
+  /**
+   * Per source block, the classes whose ingress admits it (every class that is not local): made
+   * once for every sweep (thousands of rows of every class on L), cleared at each sweep's start.
+   */
+  const admits: Uint32Array[] = sourceBlocks.first.map(() => emptyBits(n));
+
   function* sweep(protocol: number, starts: readonly number[]): Generator<FactoredStep> {
   const egress: Bits[] = new Array<Bits>(egressWalks.members.length);
   const ingress: Bits[] = new Array<Bits>(ingressWalks.members.length);
-  /** Per source block, the classes whose ingress admits it (every class that is not local). */
-  const admits: Uint32Array[] = sourceBlocks.first.map(() => emptyBits(n));
   /** Per egress walk, its destinations expanded to classes (computed when needed). */
   const expanded = new Map<number, Bits>();
   const byContent = new BitsIds();
@@ -556,13 +560,16 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         const contents = new BitsIds();
         const classesByContent: number[][] = [];
         const contentWalk: Bits[] = [];
+        /** Per walk group, its content's number (-1: not yet hashed). */
+        const contentOf = new Int32Array(ingress.length).fill(-1);
         for (let t = 0; t < n; t++) {
           const w = ingressWalks.groupOf[t]!;
           if (w < 0) {
             for (const a of admits) a[t >>> 5]! |= 1 << (t & 31);
             continue;
           }
-          const id = contents.id(ingress[w]!);
+          let id = contentOf[w]!;
+          if (id < 0) contentOf[w] = id = contents.id(ingress[w]!);
           if (id === classesByContent.length) {
             classesByContent.push([]);
             contentWalk.push(ingress[w]!);
