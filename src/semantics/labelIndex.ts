@@ -78,9 +78,17 @@ export function labelIndex(labels: readonly Labels[]): LabelIndex {
       case "not":
         return notBits(selector(s.operand), size);
       case "and":
-        return s.operands.reduce<Bits>((acc, o) => andBits(acc, selector(o)), all);
-      case "or":
-        return s.operands.reduce<Bits>((acc, o) => orBits(acc, selector(o)), none);
+      case "or": {
+        // One copy, combined in place (operands' sets may be the index's own: never written).
+        if (s.operands.length === 0) return s.kind === "and" ? all : none;
+        const out = selector(s.operands[0]!).slice();
+        for (let k = 1; k < s.operands.length; k++) {
+          const o = selector(s.operands[k]!);
+          if (s.kind === "and") for (let w = 0; w < out.length; w++) out[w]! &= o[w]!;
+          else for (let w = 0; w < out.length; w++) out[w]! |= o[w]!;
+        }
+        return out;
+      }
     }
   };
 
