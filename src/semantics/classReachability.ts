@@ -472,7 +472,8 @@ export function allowedOver(
  * Walk states after each tier, shared by the walks of one probe whose fixed ends no rule tells
  * apart (`keys` say which): up to a tier, a walk depends only on the fixed end, the probe
  * and the policies of the tiers so far, so a walk whose policies up to tier t are another's
- * starts from that walk's state after t. Clusters whose first tiers hold global policies (the
+ * starts from that walk's state after t (after its last tier too, with that tier's pass mark, for
+ * walks that differ only in their profiles). Clusters whose first tiers hold global policies (the
  * same for many endpoints) skip most of each walk. Used by verify's factored sweep (verifySweep.ts),
  * which makes the keys.
  */

@@ -16,8 +16,14 @@
  *   same source block have the same row: one row per such group, computed from the egress walk
  *   (expanded to classes) and, per source block, the classes whose ingress admits it.
  *
- * Between intervals only the walks whose rules test a bound there are done again (`portCuts`),
- * and a step names the source groups whose rows may have changed.
+ * - **Walks alike.** Endpoints whose profiles differ only by name (every namespace's allows all)
+ *   share a walk: profiles are numbered by their rules.
+ *
+ * Between intervals only the walks whose rules test a bound there are done again (`portCuts`).
+ * A step names the source groups whose egress walk changed (their rows are counted again) and,
+ * per source block, the classes whose ingress now admits it or no longer does (flips): the rows
+ * of that block's other groups change by exactly those classes their egress walk reaches, so
+ * `verifyInvariants` moves its counts bit by bit instead of recounting each row.
  *
  * Without host endpoints only: with them, workload flows are judged pair by pair on the node
  * (`classReachability`), and `verifyInvariants` uses `sweepPorts`.
