@@ -29,7 +29,7 @@ export function ruleHashes(seed: string, renderedForHash: readonly string[]): st
     // h_{i-1} ‖ utf8(text), assembled in one reused buffer: one hash call per rule, no copies.
     const need = DIGEST_BYTES + Buffer.byteLength(text, "utf8");
     if (need > scratch.length) scratch = Buffer.allocUnsafe(Math.max(need, 2 * scratch.length));
-    previous.copy(scratch, 0);
+    scratch.set(previous, 0);
     const written = scratch.write(text, DIGEST_BYTES, "utf8");
     previous = sha224(scratch.subarray(0, DIGEST_BYTES + written));
     return previous.toString("base64url").slice(0, RULE_HASH_LENGTH);
