@@ -104,8 +104,17 @@ function buildTable(table: Table, base: SetContext, reuse: Reuse): IptablesTable
 
 /** A member must be one token on an `add` line; anything else is a bug upstream. */
 function checkedMember(set: IpSet, member: string): string {
-  if (member === "" || /\s/.test(member)) throw internal(`set ${set.id} has a malformed member ${JSON.stringify(member)}`);
+  if (member === "" || (!printableAscii(member) && /\s/.test(member))) throw internal(`set ${set.id} has a malformed member ${JSON.stringify(member)}`);
   return member;
+}
+
+/** Whether every character is printable ASCII (then none is white space; sets hold a million members). */
+function printableAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c <= 0x20 || c >= 0x7f) return false;
+  }
+  return true;
 }
 
 /** The members sorted and de-duplicated; the IR's own array when it already is (the usual case). */

@@ -156,9 +156,15 @@ export class Ipset {
    */
   printRestore(temp: string, out: string[]): void {
     out.push(`# ${this.comment}`, `create ${this.name} ${this.options()} -exist`, `create ${temp} ${this.options()} -exist`, `flush ${temp}`);
+    // The closing lines are made before the member loop: V8 optimizes this function while it is
+    // in the loop (on-stack replacement), and property reads after the loop then had no type
+    // feedback yet, which sent it back to the interpreter on every set.
+    const swap = `swap ${this.name} ${temp}`;
+    const destroy = `destroy ${temp}`;
+    const prefix = `add ${temp} `;
     // One push per member: spreading a million members as arguments overflows the stack.
-    for (const member of this.members) out.push(`add ${temp} ${member}`);
-    out.push(`swap ${this.name} ${temp}`, `destroy ${temp}`);
+    for (const member of this.members) out.push(prefix + member);
+    out.push(swap, destroy);
   }
 }
 

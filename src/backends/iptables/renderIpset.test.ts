@@ -82,8 +82,10 @@ describe("printIpsetRestore", () => {
   });
 
   it("rejects a member that would inject another command", () => {
-    const bad: Ir = { ...ir, v4: { ...empty(4), sets: [{ id: "s:x", type: "net", family: 4, members: ["10.0.0.1/32\ndestroy foo"], comment: "" }] } };
-    expect(() => renderIpsetRestore(bad)).toThrow(/malformed member/);
+    for (const member of ["10.0.0.1/32\ndestroy foo", "10.0.0.1 10.0.0.2", "10.0.0.1\t", "10.0.0.1\u00a0", "10.0.0.1\u2028x", ""]) {
+      const bad: Ir = { ...ir, v4: { ...empty(4), sets: [{ id: "s:x", type: "net", family: 4, members: [member], comment: "" }] } };
+      expect(() => renderIpsetRestore(bad)).toThrow(/malformed member/);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, it } from "vitest";
-import { aggregateCidrs, cidrInterval, v6AddressKey } from "./cidrMath.js";
+import { addressOrder, aggregateCidrs, cidrInterval, v6AddressKey } from "./cidrMath.js";
 
 /** Reference: the covered addresses as a sorted list of merged [start, end] bigint intervals. */
 function covered(cidrs: readonly string[]): string {
@@ -26,10 +26,18 @@ const v6 = fc.tuple(fc.integer({ min: 0, max: 15 }), fc.integer({ min: 0, max: 2
   return `${new ipaddr.IPv6(parts).toString()}/${p}`;
 });
 
+// Hosts only, spread over every group: one or two top 48-bit prefixes (the numeric sort by rank
+// of the middle 48 bits, and its comparator fallback), large and small words, siblings, repeats.
+const word = fc.oneof(fc.constantFrom(0, 1, 2, 3, 0xfffe, 0xffff), fc.integer({ min: 0, max: 0xffff }));
+const v6Host = fc
+  .tuple(fc.constantFrom(0xfd00, 0xfd00, 0xfd00, 0x2001), fc.array(word, { minLength: 7, maxLength: 7 }))
+  .map(([top, rest]) => `${new ipaddr.IPv6([top, ...rest]).toString()}/128`);
+
 describe("aggregateCidrs (CIDR math)", () => {
   for (const [name, arb] of [
     ["IPv4", v4],
     ["IPv6", v6],
+    ["IPv6 hosts", v6Host],
   ] as const) {
     it(`${name}: covers the same addresses with a minimal, address-ordered list`, () => {
       fc.assert(
@@ -50,6 +58,28 @@ describe("aggregateCidrs (CIDR math)", () => {
     expect(aggregateCidrs(["fd00::1:1/128", "fd00::10/128", "fd00::3/128"])).toEqual(["fd00::3/128", "fd00::10/128", "fd00::1:1/128"]);
     expect(aggregateCidrs(["fd00::2/128", "fd00::3/128"])).toEqual(["fd00::2/127"]);
     expect(aggregateCidrs(["::/128", "::1/128", "1::/128"])).toEqual(["::/127", "1::/128"]);
+  });
+});
+
+describe("addressOrder (IPv6 hosts sorted without a comparator)", () => {
+  it("orders by (top, middle, low) words as a comparator sort does, or declines", () => {
+    const top = fc.constantFrom(0xfd00 * 2 ** 32, 0xfd00 * 2 ** 32 + 1);
+    const mid = fc.oneof(fc.constantFrom(0, 1, 2 ** 48 - 1), fc.integer({ min: 0, max: 2 ** 48 - 1 }));
+    const low = fc.oneof(fc.constantFrom(0, 1, 2 ** 32 - 1), fc.integer({ min: 0, max: 2 ** 32 - 1 }));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(top, mid, low), { minLength: 1, maxLength: 40 }), (hosts) => {
+        const got = addressOrder(Float64Array.from(hosts, (h) => h[0]), Float64Array.from(hosts, (h) => h[1]), Float64Array.from(hosts, (h) => h[2]));
+        const tops = new Set(hosts.map((h) => h[0]));
+        const texts = new Set(hosts.map((h) => h.join()));
+        if (tops.size > 1 || texts.size < hosts.length) {
+          expect(got).toBeUndefined();
+          return;
+        }
+        const want = hosts.map((_, k) => k).sort((x, y) => hosts[x]![1] - hosts[y]![1] || hosts[x]![2] - hosts[y]![2]);
+        expect(Array.from(got!)).toEqual(want);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

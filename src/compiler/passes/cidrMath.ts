@@ -341,8 +341,40 @@ function hostsV6(cidrs: readonly string[]): readonly string[] | undefined {
   };
   const order = Array.from({ length: n }, (_, k) => k);
   if (minimalIn(order)) return cidrs;
-  order.sort(cmp);
-  return minimalIn(order) ? order.map((k) => cidrs[k]!) : undefined;
+  const sorted = addressOrder(hi, mid, lo) ?? order.sort(cmp);
+  return minimalIn(sorted) ? Array.from(sorted, (k) => cidrs[k]!) : undefined;
+}
+
+/** 2^32: the low word's range, and the factor that puts a rank above it in one exact double. */
+const LOW_WORD = 2 ** 32;
+
+/**
+ * The hosts' indices in address order, by a numeric sort with no comparator calls (a set of a
+ * cluster's IPv6 pods holds tens of thousands): when the top 48 bits are the same for all (one
+ * pool), each address is the rank of its middle 48 bits among theirs times 2^32 plus its low 32
+ * bits, an exact double. Undefined when the top bits differ or two hosts are equal (the caller
+ * sorts by comparator; a repeated host is not minimal anyway).
+ */
+export function addressOrder(hi: Float64Array, mid: Float64Array, lo: Float64Array): Int32Array | undefined {
+  const n = hi.length;
+  // Ranks below 2^21 keep rank * 2^32 + low word under 2^53.
+  if (n >= 2 ** 21) return undefined;
+  for (let k = 1; k < n; k++) if (hi[k] !== hi[0]) return undefined;
+  const mids = Float64Array.from(mid).sort();
+  const rank = new Map<number, number>();
+  for (let k = 0; k < n; k++) if (k === 0 || mids[k] !== mids[k - 1]) rank.set(mids[k]!, rank.size);
+  const keys = new Float64Array(n);
+  const indexOf = new Map<number, number>();
+  for (let k = 0; k < n; k++) {
+    const key = rank.get(mid[k]!)! * LOW_WORD + lo[k]!;
+    if (indexOf.has(key)) return undefined;
+    indexOf.set(key, k);
+    keys[k] = key;
+  }
+  keys.sort();
+  const order = new Int32Array(n);
+  for (let k = 0; k < n; k++) order[k] = indexOf.get(keys[k]!)!;
+  return order;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { LoadedDocument, SourceFile, YMap, YNode } from "../yamlTree.js";
 import { hideByteOrderMarks } from "./byteOrderMarks.js";
 import { eventsToNodes, type DocumentRoot } from "./eventsToNodes.js";
 import { eventsToPlain, StringTable, type PlainResource } from "./eventsToPlain.js";
-import { jsonPlaces, jsonResources } from "./jsonFast.js";
+import { jsonPlaces, jsonResources, type JsonResource } from "./jsonFast.js";
 import { lazyLocator, type LazyFile, type ResourcePlace } from "./lazyTree.js";
 import { ScanCache, scannable, scanPlain } from "./scanPlain.js";
 import { splitDocuments } from "./splitDocuments.js";
@@ -88,8 +88,8 @@ export function streamDocuments(
     };
     const json = jsonResources(text);
     if (json !== undefined) {
-      let places: ResourcePlace[] | undefined;
-      json.forEach((r, i) => addFast(r.value, r.exotic, () => (places ??= jsonPlaces(text, json))[i]!));
+      const placeOfItem = jsonPlacesOnDemand(text, json);
+      for (let i = 0; i < json.length; i++) addFast(json[i]!.value, json[i]!.exotic, placeOfItem(i));
       progress(text.length);
       return;
     }
@@ -125,6 +125,19 @@ export function streamDocuments(
     });
     progress(text.length);
   });
+}
+
+/**
+ * For each resource of a JSON text, a function that finds its place when first asked (one scan of
+ * the text finds them all). What it keeps is the text and the resources' paths, not their values:
+ * every document's locator holds one of these functions for as long as the model lives, and the
+ * parsed values would otherwise stay in the heap through the whole compile (on shape L, 250,000
+ * resources, and major collections marking them again and again).
+ */
+function jsonPlacesOnDemand(text: string, resources: readonly JsonResource[]): (index: number) => () => ResourcePlace {
+  const paths = resources.map(({ path }) => ({ path }));
+  let places: ResourcePlace[] | undefined;
+  return (index) => () => (places ??= jsonPlaces(text, paths))[index]!;
 }
 
 /** A document of the fast path: its tree is built on first read. */
