@@ -141,9 +141,9 @@ export function restoreMember(member: string): string {
   return n === undefined ? member : `${member.slice(0, comma + 1)}${n}${member.slice(colon)}`;
 }
 
-/** `restoreMember` of every member, for set types with a port part (the others have no protocol). */
-function restoreMembers(type: string, members: readonly string[]): readonly string[] {
-  return type.includes("port") ? members.map(restoreMember) : members;
+/** `verb set member` lines, members as `restoreMember` writes them for set types with a port part. */
+function memberLines(verb: "add" | "del", set: string, type: string, members: readonly string[]): string[] {
+  return type.includes("port") ? members.map((m) => `${verb} ${set} ${restoreMember(m)}`) : members.map((m) => `${verb} ${set} ${m}`);
 }
 
 interface SetPlan {
@@ -207,13 +207,13 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
     if (old === undefined) {
       created.push(set.name);
       before.push(createLine(set));
-      append(before, restoreMembers(set.type, set.members).map((m) => `add ${set.name} ${m}`));
+      append(before, memberLines("add", set.name, set.type, set.members));
     } else if (old.type === set.type && old.family === set.family && old.maxelem === set.maxelem) {
       const { dels: gone, adds: added } = memberDelta(set.members, old.members);
       // In text order: `old` lists members as its source does (ipset save, the ledger, the last
       // build), and the plan must not depend on which one it came from.
-      const dels = restoreMembers(set.type, [...gone].sort()).map((m) => `del ${set.name} ${m}`);
-      const adds = restoreMembers(set.type, added).map((m) => `add ${set.name} ${m}`);
+      const dels = memberLines("del", set.name, set.type, [...gone].sort());
+      const adds = memberLines("add", set.name, set.type, added);
       if (dels.length + adds.length > 0) changed.push(set.name);
       append(before, dels);
       append(before, adds);
@@ -221,7 +221,7 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
       const temp = tempName(set.family);
       changed.push(set.name);
       before.push(createLine(set, temp));
-      append(before, restoreMembers(set.type, set.members).map((m) => `add ${temp} ${m}`));
+      append(before, memberLines("add", temp, set.type, set.members));
       before.push(`swap ${set.name} ${temp}`);
       after.push(`destroy ${temp}`);
     } else {
