@@ -25,7 +25,8 @@
  * profiler) and prints the N allocation sites holding the most live memory when the compile ends
  * (the listing, the store and the IR all alive) and when the plan ends. With BENCH_CPU_PROFILE=DIR,
  * the agent's process writes a V8 CPU profile there (`node --cpu-prof`; bench/profileSummary.ts
- * reads it). BENCH_MAX_OLD_SPACE=MiB runs both processes with `--max-old-space-size`.
+ * reads it). BENCH_MAX_OLD_SPACE=MiB runs both processes with `--max-old-space-size`. With
+ * BENCH_DUMP_PLAN=DIR, the agent writes each plan step's input there, to time the tools by hand.
  *
  * Prints one JSON object. Wall times are given for context only.
  */
@@ -259,6 +260,9 @@ async function agent(endpoint: string, backend: "iptables" | "nftables"): Promis
           const plan = planForEmptyNode(ir, { backend });
           rules = plan.steps.length;
           p.mark("plan");
+          // The tools' inputs, to time them against a kernel by hand (not part of the figures).
+          const dump = process.env.BENCH_DUMP_PLAN;
+          if (dump) plan.steps.forEach((s, i) => writeFileSync(`${dump}/${i}-${s.label.replace(/\W+/g, "-")}.txt`, s.stdin));
           await snapshot("planned");
           return { ok: true, changed: true, notes: [] };
         },

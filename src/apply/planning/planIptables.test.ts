@@ -4,7 +4,7 @@ import { ruleHashes } from "../../backends/iptables/ruleHash.js";
 import type { ChainRules, DesiredTable, HookRules, KernelTable, OwnedRule, SetState } from "../state/iptablesState.js";
 import { isOwnedChain, parseIptablesSave } from "../state/iptablesState.js";
 import type { IptablesTools } from "../state/iptablesState.js";
-import { chainDiff, hooksInPlace, memberDelta, planIptables, planSets, planTable } from "./planIptables.js";
+import { chainDiff, hooksInPlace, memberDelta, planIptables, planSets, planTable, restoreMember } from "./planIptables.js";
 
 const tools: IptablesTools = { mode: "nft", restore4: "iptables-nft-restore", restore6: "ip6tables-nft-restore", ipset: "ipset", waitSeconds: 10 };
 
@@ -187,6 +187,25 @@ describe("planSets", () => {
     const refuse = planSets([set("cali40s:a", [])], [set("cali40s:a", [], "hash:ip,port")]);
     expect(refuse.refusals).toHaveLength(1);
   });
+  it("writes the protocol of address,port members by number (ipset reads a name from /etc/protocols per member)", () => {
+    const ports = (name: string, members: string[]): SetState => set(name, members, "hash:ip,port");
+    const plan = planSets([ports("cali40n:a", ["10.0.0.1,tcp:80", "10.0.0.2,udp:53"]), ports("cali40n:b", ["10.0.0.3,sctp:9"])], [ports("cali40n:b", ["10.0.0.4,tcp:80"])]);
+    expect(plan.before).toEqual(["create cali40n:a hash:ip,port family inet maxelem 1048576", "add cali40n:a 10.0.0.1,6:80", "add cali40n:a 10.0.0.2,17:53", "del cali40n:b 10.0.0.4,6:80", "add cali40n:b 10.0.0.3,132:9"]);
+    // Compared by name, as `ipset save` prints them: an unchanged set plans nothing.
+    expect(planSets([ports("cali40n:b", ["10.0.0.4,tcp:80"])], [ports("cali40n:b", ["10.0.0.4,tcp:80"])]).before).toEqual([]);
+  });
+});
+
+describe("restoreMember", () => {
+  it.each([
+    ["10.0.0.1,tcp:80", "10.0.0.1,6:80"],
+    ["fd00::1,udp:53", "fd00::1,17:53"],
+    ["10.0.0.1,udplite:7", "10.0.0.1,136:7"],
+    ["10.0.0.1,sctp:9", "10.0.0.1,132:9"],
+    ["10.0.0.0/24", "10.0.0.0/24"],
+    ["fd00::/64", "fd00::/64"],
+    ["10.0.0.1,6:80", "10.0.0.1,6:80"],
+  ])("%s is written %s", (member, written) => expect(restoreMember(member)).toBe(written));
 });
 
 describe("planIptables", () => {

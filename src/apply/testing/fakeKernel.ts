@@ -6,8 +6,12 @@
  * it applied. Not a full emulator: it checks only what the applier could get wrong (missing
  * chains, out-of-range positions, deleting a referenced or non-empty chain, missing sets).
  */
+import { PROTOCOL_NUMBERS } from "../../calico/protocols.js";
 import type { Exec, ExecResult } from "../execution/exec.js";
 import type { ExecCall } from "./fakeExec.js";
+
+/** IP protocol numbers to the lower-case names ipset prints. */
+const PROTOCOL_NAME_BY_NUMBER: ReadonlyMap<number, string> = new Map(Object.entries(PROTOCOL_NUMBERS).map(([name, n]) => [n, name.toLowerCase()] as const));
 
 interface Chain {
   policy: string;
@@ -163,6 +167,13 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
     return { code: 0, stdout: "", stderr: "" };
   }
 
+  /** A member as the kernel holds and `ipset save` prints it: an address,port's protocol by name (`6:80` is `tcp:80`). */
+  function heldMember(member: string): string {
+    const m = /^([^,]*),(\d+):(.*)$/.exec(member);
+    const name = m === null ? undefined : PROTOCOL_NAME_BY_NUMBER.get(Number(m[2]));
+    return m === null || name === undefined ? member : `${m[1]},${name}:${m[3]}`;
+  }
+
   function restoreIpset(input: string): ExecResult {
     const lines = input.split("\n");
     for (let i = 0; i < lines.length; i++) {
@@ -174,7 +185,7 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
         sets.set(name, { header: rest.join(" "), members: [] });
       } else if (verb === "add" || verb === "del") {
         if (set === undefined) return fail("The set with the given name does not exist");
-        const member = rest.join(" ");
+        const member = heldMember(rest.join(" "));
         const at = set.members.indexOf(member);
         if (verb === "add" && at >= 0) return fail("Element cannot be added to the set: it's already added");
         if (verb === "del" && at < 0) return fail("Element cannot be deleted from the set: it's not added");

@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import type { Plan, PlanStep } from "../planning/plan.js";
+import { emptySummary } from "../planning/plan.js";
+import type { Exec, ExecResult } from "./exec.js";
+import { executePlan } from "./execute.js";
+
+const step = (phase: PlanStep["phase"], tool: string, check: boolean): PlanStep => ({
+  phase,
+  label: tool,
+  argv: [tool, "--noflush"],
+  ...(check ? { checkArgv: [tool, "--test", "--noflush"] } : {}),
+  stdin: "*filter\nCOMMIT\n",
+});
+
+const plan = (mode: "nft" | "legacy"): Plan => ({
+  backend: "iptables",
+  mode,
+  steps: [step("sets", "ipset", false), step("rules", "iptables-restore", mode === "nft"), step("rules", "ip6tables-restore", mode === "nft"), step("cleanup", "ipset", false)],
+  summary: emptySummary,
+  refusals: [],
+});
+
+/** An Exec whose runs end only when the test says, recording what started and in which order. */
+function heldExec(fail: (argv: string) => boolean = () => false): Exec & { started: string[]; running: () => string[]; finishAll: () => void } {
+  const started: string[] = [];
+  const pending = new Map<string, () => void>();
+  return {
+    started,
+    running: () => [...pending.keys()],
+    finishAll: () => {
+      const all = [...pending.values()];
+      pending.clear();
+      all.forEach((f) => f());
+    },
+    run(argv) {
+      const command = argv.join(" ");
+      started.push(command);
+      return new Promise<ExecResult>((resolve) => pending.set(command, () => resolve({ code: fail(command) ? 1 : 0, stdout: "", stderr: "" })));
+    },
+  };
+}
+
+/** Lets every run that is pending now finish, turn by turn, until the plan is done. */
+async function drive(exec: ReturnType<typeof heldExec>, done: Promise<unknown>, seen: string[][]): Promise<void> {
+  let over = false;
+  void done.then(() => (over = true));
+  while (!over) {
+    await new Promise((r) => setImmediate(r));
+    if (exec.running().length > 0) seen.push(exec.running().sort());
+    exec.finishAll();
+  }
+}
+
+describe("executePlan", () => {
+  it("with iptables-nft, runs both families' checks at once, then both commits at once", async () => {
+    const exec = heldExec();
+    const seen: string[][] = [];
+    const result = executePlan(plan("nft"), exec, () => Promise.resolve());
+    await drive(exec, result, seen);
+    expect(await result).toBeUndefined();
+    expect(seen).toEqual([["ipset --noflush"], ["ip6tables-restore --test --noflush", "iptables-restore --test --noflush"], ["ip6tables-restore --noflush", "iptables-restore --noflush"], ["ipset --noflush"]]);
+    // Started in plan order.
+    expect(exec.started).toEqual(["ipset --noflush", "iptables-restore --test --noflush", "ip6tables-restore --test --noflush", "iptables-restore --noflush", "ip6tables-restore --noflush", "ipset --noflush"]);
+  });
+
+  it("with iptables-legacy (one xtables lock), commits one table after the other", async () => {
+    const exec = heldExec();
+    const seen: string[][] = [];
+    const result = executePlan(plan("legacy"), exec, () => Promise.resolve());
+    await drive(exec, result, seen);
+    expect(seen).toEqual([["ipset --noflush"], ["iptables-restore --noflush"], ["ip6tables-restore --noflush"], ["ipset --noflush"]]);
+  });
+
+  it("a failed check commits nothing, and reports the first failing step in plan order", async () => {
+    const exec = heldExec((c) => c.includes("--test"));
+    const rolledBack: string[] = [];
+    const result = executePlan(plan("nft"), exec, () => Promise.resolve(void rolledBack.push("rollback")));
+    await drive(exec, result, []);
+    const failure = await result;
+    expect(failure?.error.label).toBe("iptables-restore (validation)");
+    expect(exec.started.filter((c) => c.endsWith("restore --noflush"))).toEqual([]);
+    expect(rolledBack).toEqual(["rollback"]);
+  });
+
+  it("a commit failing beside another rolls back once both have ended", async () => {
+    const exec = heldExec((c) => c === "ip6tables-restore --noflush");
+    const events: string[] = [];
+    const result = executePlan(plan("nft"), exec, () => {
+      events.push(`rollback while running: ${exec.running().join(",")}`);
+      return Promise.resolve();
+    });
+    await drive(exec, result, []);
+    const failure = await result;
+    expect(failure?.error.label).toBe("ip6tables-restore");
+    expect(failure?.restored).toBe(true);
+    expect(events).toEqual(["rollback while running: "]);
+    // The set creation ran; the cleanup did not.
+    expect(exec.started.filter((c) => c === "ipset --noflush")).toHaveLength(1);
+  });
+});
