@@ -11,7 +11,7 @@ import { readNftState } from "./kernel/readNftState.js";
 import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
 import { ledgerSlot } from "./memory/ledgerSlot.js";
 import type { NftLedger } from "./memory/nftLedger.js";
-import { nftKernelFromLedger, nftLedgerAfter, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
+import { nftKernelFromLedger, nftLedgerAfter, nftLedgerChanges, nftLedgerParts, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
 import { incompatible, planNftables, replacedSets } from "./planning/planNftables.js";
 import { buildDesiredNft, desiredNftTables, withScripts } from "./state/desiredNftables.js";
 import type { KernelView } from "./state/kernelView.js";
@@ -34,6 +34,8 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
   const notes: string[] = [];
   /** The ledger recalled from (a ledger view only). */
   let recalled: NftLedger | undefined;
+  /** The ledger found at the start, trusted or not: its parts are what the next ledger replaces. */
+  let found: NftLedger | undefined;
   const slot = ledgerSlot(context.ledger?.store, exec, "nftables", notes);
 
   const recallLedger = async (): Promise<KernelView<readonly NftTable[]> | undefined> => {
@@ -47,13 +49,13 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
     const text = await slot.load();
     const ledger = text === undefined ? undefined : parseNftLedger(text);
     if (ledger === undefined) return undefined;
+    found = ledger;
     const generation = await reading;
     const problem = nftLedgerProblem(ledger, { netns: id, now: clock.now(), ...(generation === undefined ? {} : { generation }) }, context.ledger.maxAgeMs);
     if (problem !== undefined) {
       notes.push(`ledger not used: ${problem}`);
       return undefined;
     }
-    notes.push(`kernel state from the ledger (nf_tables generation ${ledger.generation} unchanged)`);
     recalled = ledger;
     return { source: "ledger", kernel: nftKernelFromLedger(ledger), readAt: ledger.writtenAt };
   };
@@ -98,9 +100,19 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
       return withScripts(build.layout, build.tables, (t) => mustCreate(t, view.kernel));
     },
 
-    readChanges(view) {
-      // The ledger records every element and every rule's hash: a plan needs nothing more.
-      return Promise.resolve(view);
+    async readChanges(view, desired) {
+      if (view.source !== "ledger") return view;
+      if (recalled === undefined) return undefined;
+      // The ledger records every rule's hash; the elements of the sets the plan compares are
+      // loaded from their parts.
+      const read = await nftLedgerChanges(view.kernel, recalled, desired, slot.loadPart);
+      if ("problem" in read) {
+        notes.push(`ledger not used: ${read.problem}`);
+        recalled = undefined;
+        return undefined;
+      }
+      notes.push(`kernel state from the ledger (nf_tables generation ${recalled.generation} unchanged; ${read.read} changing set(s) as recorded)`);
+      return { ...view, kernel: read.kernel };
     },
 
     plan(desired, view) {
@@ -112,20 +124,21 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
     },
 
     async verify(desired, view) {
-      // After a successful transaction our tables are exactly the desired ones.
-      if (cache !== undefined) cache.entry = { backend: "nftables", kernel: desired.map(({ script: _script, ...table }) => table), readAt: view.readAt };
+      // After a successful transaction our tables are exactly the desired ones. (Not from a
+      // ledger view: sets it took as recorded have their elements in parts, not in memory.)
+      if (cache !== undefined) cache.entry = view.source === "ledger" ? undefined : { backend: "nftables", kernel: desired.map(({ script: _script, ...table }) => table), readAt: view.readAt };
       const id = await slot.namespace();
       if (context.ledger === undefined || id === undefined) return;
       const generation = await readNftGeneration(exec);
       // Without a generation a ledger could not be checked later (a stale one is caught by it).
-      await slot.keep(
-        generation === undefined ? undefined : JSON.stringify(nftLedgerAfter(desired, { netns: id, generation, writtenAt: view.readAt }, view.source === "ledger" ? recalled : undefined)),
-      );
+      if (generation === undefined) return slot.forget(nftLedgerParts(found));
+      const next = nftLedgerAfter(desired, { netns: id, generation, writtenAt: view.readAt }, view.source === "ledger" ? recalled : undefined, found);
+      await slot.keep(JSON.stringify(next.ledger), next.parts);
     },
 
     async forget() {
       if (cache !== undefined) cache.entry = undefined;
-      await slot.forget();
+      await slot.forget(nftLedgerParts(found));
     },
 
     report() {
