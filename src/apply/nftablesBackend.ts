@@ -14,7 +14,11 @@ import type { NftLedger } from "./memory/nftLedger.js";
 import { nftKernelFromLedger, nftLedgerAfter, nftLedgerChanges, nftLedgerParts, nftLedgerProblem, nftReuse, parseNftLedger } from "./memory/nftLedger.js";
 import { incompatible, planNftables, replacedSets } from "./planning/planNftables.js";
 import { buildDesiredNft, desiredNftTables, withScripts } from "./state/desiredNftables.js";
+import type { IrDigests } from "./state/digestIr.js";
+import { digestIr } from "./state/digestIr.js";
+import { setFingerprint } from "./state/fingerprint.js";
 import type { KernelView } from "./state/kernelView.js";
+import type { Ir } from "../compiler/ir/types.js";
 import type { NftTable } from "./state/nftState.js";
 
 /** Whether `want` can only be reached by creating its table anew (missing, or changed beyond `nft` in place). */
@@ -38,13 +42,19 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
   let found: NftLedger | undefined;
   const slot = ledgerSlot(context.ledger?.store, exec, "nftables", notes);
 
-  const recallLedger = async (): Promise<KernelView<readonly NftTable[]> | undefined> => {
+  /** The IR's digests, worked out while the ledger's probes ran (`recallLedger`). */
+  let digests: IrDigests | undefined;
+
+  const recallLedger = async (ir: Ir): Promise<KernelView<readonly NftTable[]> | undefined> => {
     if (context.ledger === undefined) return undefined;
-    // The generation is read while the namespace is and the ledger loads (handled: unused when
-    // there is no ledger).
+    // The generation and the namespace are read by other processes while this one digests the
+    // IR (a few hundred ms of CPU on shape L), then the ledger loads (handled: unused when there
+    // is no ledger).
     const reading = readNftGeneration(exec);
     reading.catch(() => undefined);
-    const id = await slot.namespace();
+    const naming = slot.namespace();
+    digests = digestIr(ir, setFingerprint);
+    const id = await naming;
     if (id === undefined) return undefined;
     const text = await slot.load();
     const ledger = text === undefined ? undefined : parseNftLedger(text);
@@ -71,13 +81,13 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
       return { source: "empty", kernel: [], readAt: clock.now() };
     },
 
-    async recall() {
+    async recall(ir) {
       const cached = cachedView(cache, "nftables", clock.now());
       if (cached !== undefined) {
         notes.push("kernel state from the agent's cache");
         return cached;
       }
-      return recallLedger();
+      return recallLedger(ir);
     },
 
     desire(ir, view) {
@@ -86,7 +96,7 @@ export function nftablesBackend(context: BackendContext): ApplyBackend<readonly 
         // Objects the ledger vouches for are taken from it, their rules known by hash. A table
         // that must be created anew needs every object printed, and a set replaced needs the
         // rules that look it up written again: then nothing is taken.
-        const desired = desiredNftTables(ir, { reuse: nftReuse(view.kernel), fingerprints });
+        const desired = desiredNftTables(ir, { reuse: nftReuse(view.kernel), fingerprints, ...(digests === undefined ? {} : { digests }) });
         if (!desired.some((t) => mustCreate(t, view.kernel) || replacesSets(t, view.kernel))) return desired;
       }
       const previous = cachedBuild(cache, "nftables");
