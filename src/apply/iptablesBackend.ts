@@ -7,7 +7,7 @@
 import type { ApplyBackend, BackendContext } from "./applyBackend.js";
 import { executePlan } from "./execution/execute.js";
 import { detectIptablesMode, readIptablesState } from "./kernel/readIptablesState.js";
-import { readLegacyDigests, readNftGeneration } from "./kernel/kernelProbes.js";
+import { readNftGeneration } from "./kernel/kernelProbes.js";
 import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
 import type { IptablesLedger } from "./memory/ledger.js";
 import { ledgerAfter, ledgerReuse, parseLedger } from "./memory/ledger.js";
@@ -143,11 +143,9 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
       if (cache !== undefined) cache.entry = { backend: "iptables", kernel: { state: stateAfter(desired, state), tools }, readAt: view.readAt };
       const id = await slot.namespace();
       if (context.ledger === undefined || id === undefined) return;
-      // What lets the next apply trust the ledger, read now that our write is in.
-      const [generation, legacyDigests] = await Promise.all([tools.mode === "nft" ? readNftGeneration(exec) : undefined, tools.mode === "legacy" ? readLegacyDigests(exec) : undefined]);
-      const probe = { ...(generation === undefined ? {} : { generation }), ...(legacyDigests === undefined ? {} : { legacyDigests }) };
-      const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...probe }, found);
-      if (next === undefined || (generation === undefined && legacyDigests === undefined)) await slot.forget(found?.sets.map((s) => s.name));
+      const generation = tools.mode === "nft" ? await readNftGeneration(exec) : undefined;
+      const next = ledgerAfter(desired, state, { netns: id, tools, writtenAt: view.readAt, ...(generation === undefined ? {} : { generation }) }, found);
+      if (next === undefined || (tools.mode === "nft" && generation === undefined)) await slot.forget(found?.sets.map((s) => s.name));
       else await slot.keep(JSON.stringify(next.ledger), next.parts);
     },
 

@@ -57,68 +57,6 @@ export async function readNftGeneration(exec: Exec): Promise<number | undefined>
   return result.code === 0 && Number.isSafeInteger(value) && result.stdout.trim() !== "" ? value : undefined;
 }
 
-/**
- * Digests of the iptables-legacy tables we use (filter, raw, mangle, nat) as the kernel holds them,
- * one line per table: `4 filter <sha1>`. x_tables has no generation: instead each table's blob is
- * fetched as libiptc fetches it (IPT_SO_GET_INFO for its size, then IPT_SO_GET_ENTRIES;
- * linux/netfilter_ipv4/ip_tables.h, the same numbers for IPv6 in ip6_tables.h) and hashed with
- * each rule's packet and byte counters (struct ipt_entry at offset 96, ip6t_entry at 152; the
- * next entry at the u16 at 90, 142) zeroed, since traffic moves them. No rule changes without
- * changing its table's digest. It leaves no trace: only tables listed in
- * /proc/net/ip_tables_names (ip6_tables_names) are asked about, since asking for another would
- * make the kernel load and create it (see readIptablesState.ts `detectIptablesMode`). Python's
- * getsockopt cannot pass the table's name in, hence ctypes.
- */
-const LEGACY_DIGEST_SCRIPT = `
-import ctypes, hashlib, socket, struct
-libc = ctypes.CDLL(None, use_errno=True)
-out = []
-for fam, names, level, af, counters, step in ((4, "/proc/net/ip_tables_names", 0, socket.AF_INET, 96, 90), (6, "/proc/net/ip6_tables_names", 41, socket.AF_INET6, 152, 142)):
-    try:
-        with open(names) as f:
-            present = sorted(n for n in f.read().split() if n in ("filter", "raw", "mangle", "nat"))
-    except OSError:
-        present = []
-    if not present:
-        continue
-    s = socket.socket(af, socket.SOCK_RAW, socket.IPPROTO_RAW)
-    for name in present:
-        info = ctypes.create_string_buffer(name.encode(), 84)
-        n = ctypes.c_uint(84)
-        if libc.getsockopt(s.fileno(), level, 64, info, ctypes.byref(n)) != 0:
-            raise SystemExit("IPT_SO_GET_INFO %s: errno %d" % (name, ctypes.get_errno()))
-        size = struct.unpack_from("=I", info.raw, 80)[0]
-        buf = ctypes.create_string_buffer(40 + size)
-        buf[0:32] = info.raw[0:32]
-        struct.pack_into("=I", buf, 32, size)
-        n = ctypes.c_uint(40 + size)
-        if libc.getsockopt(s.fileno(), level, 65, buf, ctypes.byref(n)) != 0:
-            raise SystemExit("IPT_SO_GET_ENTRIES %s: errno %d" % (name, ctypes.get_errno()))
-        blob = bytearray(buf.raw[40:40 + size])
-        zero = bytes(16)
-        at = 0
-        while at < size:
-            blob[at + counters:at + counters + 16] = zero
-            next = struct.unpack_from("=H", blob, at + step)[0]
-            if next == 0:
-                raise SystemExit("%s: entry at %d has no size" % (name, at))
-            at += next
-        out.append("%d %s %s" % (fam, name, hashlib.sha1(blob).hexdigest()))
-print("\\n".join(out))
-`;
-
-/**
- * The digests of the iptables-legacy tables (`LEGACY_DIGEST_SCRIPT`), one `4 filter <sha1>` line
- * per table, or undefined when they cannot be read (no python3): the caller then reads the
- * tables whole.
- */
-export async function readLegacyDigests(exec: Exec): Promise<string | undefined> {
-  let result = await exec.run(["/usr/bin/python3", "-I", "-S", "-c", LEGACY_DIGEST_SCRIPT]);
-  if (result.code === NOT_FOUND) result = await exec.run(["python3", "-I", "-S", "-c", LEGACY_DIGEST_SCRIPT]);
-  const digests = result.stdout.trim();
-  return result.code === 0 && /^([46] \w+ [0-9a-f]{40}(\n|$))*$/.test(digests) ? digests : undefined;
-}
-
 /** Our sets' headers (`ipset list -t`: metadata and entry counts, no members). */
 export async function readSetHeaders(exec: Exec, ipset: string): Promise<SetHeader[]> {
   const argv = [ipset, "list", "-t"];

@@ -7,13 +7,11 @@
  * set with the number of members written; a member swapped by hand would make the plan's
  * `ipset restore` fail, and the apply then retries from a whole read). Either answers a
  * `problem` whenever the ledger cannot be trusted; the apply then reads the kernel whole.
- * Both iptables variants go the same way; they differ in the probe that proves the tables are
- * as written (the nf_tables generation, the legacy tables' digests) and in what reading one
- * chain costs (`maxChainReads`).
  */
 import type { Exec } from "../execution/exec.js";
-import { assertNever } from "../../diagnostics/assertNever.js";
-import { readChains, readLegacyDigests, readNftGeneration, readSetHeaders } from "../kernel/kernelProbes.js";
+import { readChains, readNftGeneration, readSetHeaders } from "../kernel/kernelProbes.js";
+import type { TablesReading } from "../kernel/readIptablesState.js";
+import { readIptablesTables } from "../kernel/readIptablesState.js";
 import type { SetHeader } from "../state/ipsetState.js";
 import type { ChainRules, DesiredIptablesState, IptablesKernel, IptablesMode, IptablesTools, KernelIptablesState, KernelTable } from "../state/iptablesState.js";
 import type { KernelView } from "../state/kernelView.js";
@@ -21,22 +19,11 @@ import type { IptablesLedger } from "./ledger.js";
 import { kernelFromLedger, ledgerProblem, recordedMembers, sameHashes } from "./ledger.js";
 
 /**
- * Above this many changed or removed chains, reading the tables whole is cheaper than reading the
- * chains one by one (a process per chain). iptables-nft fetches only the chain asked for (about
- * 15 ms each, against about 1.2 s per family for `iptables-save` on a 170k-rule node);
- * iptables-legacy's libiptc fetches and parses the whole table for each (about 0.2 s on that
- * node, against 0.7 s for `iptables-legacy-save`, which also prints every rule).
+ * Above this many changed or removed chains, one `iptables-save` per family (about 1.2 s on a
+ * 170k-rule node with iptables-nft) is cheaper than reading the chains one by one (about 15 ms
+ * each, a process per chain).
  */
-export function maxChainReads(mode: IptablesMode): number {
-  switch (mode) {
-    case "nft":
-      return 64;
-    case "legacy":
-      return 4;
-    default:
-      return assertNever(mode, "iptables mode");
-  }
-}
+export const MAX_CHAIN_READS = 64;
 
 export interface LedgerContext {
   readonly exec: Exec;
@@ -58,8 +45,8 @@ export interface LedgerProbes {
   /** iptables-nft: the nf_tables generation (undefined when unreadable). */
   readonly generation?: Promise<number | undefined>;
   readonly sets: Promise<SetHeader[]>;
-  /** iptables-legacy: the tables' digests (undefined when unreadable). */
-  readonly legacyDigests?: Promise<string | undefined>;
+  /** iptables-legacy: the tables, read whole. */
+  readonly tables?: Promise<TablesReading>;
 }
 
 /**
@@ -76,29 +63,29 @@ export function startProbes(exec: Exec, mode: IptablesMode | undefined): LedgerP
   return {
     ...(mode === "legacy" ? {} : { generation: handled(readNftGeneration(exec)) }),
     sets: handled(readSetHeaders(exec, "ipset")),
-    ...(mode === "legacy" ? { legacyDigests: handled(readLegacyDigests(exec)) } : {}),
+    ...(mode === "legacy" ? { tables: handled(readIptablesTables(exec, mode)) } : {}),
   };
 }
 
 /**
  * The kernel as `ledger` records it, after the probes (`started`, or run now): the network
- * namespace, the age, the tools, the nf_tables generation (iptables-nft) or the legacy tables'
- * digests (iptables-legacy), and every set's header. Or why the ledger cannot be used.
+ * namespace, the age, the tools, the nf_tables generation (iptables-nft; with iptables-legacy,
+ * whose tables are cheap to dump, the tables are read instead) and every set's header. Or why
+ * the ledger cannot be used.
  */
 export async function iptablesLedgerView(ledger: IptablesLedger, context: LedgerContext, started?: LedgerProbes): Promise<LedgerView | { readonly problem: string }> {
   const { exec, mode } = context;
-  const [generation, sets, legacyDigests] = await Promise.all([
+  const [generation, sets, tables] = await Promise.all([
     mode === "nft" ? (started?.generation ?? readNftGeneration(exec)) : Promise.resolve(undefined),
     // The tools record "ipset" (state/iptablesState.ts `variantTools`), as the probes started early use.
     ledger.tools.ipset === "ipset" ? (started?.sets ?? readSetHeaders(exec, "ipset")) : readSetHeaders(exec, ledger.tools.ipset),
-    mode === "legacy" ? (started?.legacyDigests ?? readLegacyDigests(exec)) : Promise.resolve(undefined),
+    mode === "legacy" ? (started?.tables ?? readIptablesTables(exec, mode)) : Promise.resolve(undefined),
   ]);
-  const tools: IptablesTools = { ...ledger.tools, mode, waitSeconds: context.waitSeconds };
-  const probe = { netns: context.netns, now: context.now, tools, sets, ...(generation === undefined ? {} : { generation }), ...(legacyDigests === undefined ? {} : { legacyDigests }) };
-  const problem = ledgerProblem(ledger, probe, context.maxAgeMs);
+  const tools: IptablesTools = { ...ledger.tools, mode, waitSeconds: context.waitSeconds, ...(tables === undefined ? {} : { restore4: tables.restore4, restore6: tables.restore6 }) };
+  const problem = ledgerProblem(ledger, { netns: context.netns, now: context.now, tools, sets, ...(generation === undefined ? {} : { generation }) }, context.maxAgeMs);
   if (problem !== undefined) return { problem };
-  const checked = mode === "nft" ? `nf_tables generation ${generation} unchanged` : "iptables-legacy table digests unchanged";
-  return { view: { source: "ledger", kernel: { state: kernelFromLedger(ledger), tools }, readAt: ledger.writtenAt }, checked: `${checked}, ${sets.length} set headers match` };
+  const checked = mode === "nft" ? `nf_tables generation ${generation} unchanged` : "iptables-legacy tables read";
+  return { view: { source: "ledger", kernel: { state: kernelFromLedger(ledger, tables), tools }, readAt: ledger.writtenAt }, checked: `${checked}, ${sets.length} set headers match` };
 }
 
 /** Per family and table, the chains the plan will rewrite or remove (all hash-only so far). */
@@ -133,11 +120,11 @@ export async function readLedgerChanges(
 ): Promise<{ readonly view: KernelView<IptablesKernel>; readonly read: string } | { readonly problem: string }> {
   const { tools } = view.kernel;
   let kernel = view.kernel.state;
-  // Our chains are known by hash only; read the ones the plan will change.
-  const touched = touchedChains(desired, kernel);
+  // iptables-nft: our chains are known by hash only; read the ones the plan will change. (With
+  // iptables-legacy the view holds the tables as read.)
+  const touched = tools.mode === "nft" ? touchedChains(desired, kernel) : [];
   const count = touched.reduce((n, t) => n + t.names.length, 0);
-  const most = maxChainReads(tools.mode);
-  if (count > most) return { problem: `${count} chains change, more than ${most}: reading everything is quicker` };
+  if (count > MAX_CHAIN_READS) return { problem: `${count} chains change, more than ${MAX_CHAIN_READS}: reading everything is quicker` };
   const reads = await Promise.all(touched.map(async (t) => ({ ...t, chains: await readChains(exec, tools, t.family, t.table, t.names) })));
   for (const read of reads) {
     const before = (read.family === 4 ? kernel.v4 : kernel.v6).find((t) => t.name === read.table)?.chains ?? [];

@@ -18,18 +18,14 @@
  *   (Felix likewise trusts its dataplane view between full refreshes, every 90 s for ipsets);
  * - iptables-nft: the nf_tables generation is the one read right after our last write. Every
  *   committed nf_tables transaction in the namespace (any table, any tool) moves it, so an
- *   unchanged generation proves no rule changed. iptables-legacy has no such number; there each
- *   table's digest (kernelProbes.ts `readLegacyDigests`: its blob as the kernel hands it to
- *   libiptc, counters zeroed) is the one read right after our last write. Reading the tables
- *   whole (`iptables-legacy-save`) cost 1.4 s of a one-change apply on shape L, the digests
- *   about a tenth of that;
+ *   unchanged generation proves no rule changed. iptables-legacy has no such number; there the
+ *   tables are always read whole (`iptables-legacy-save` is fast: it copies one blob per table);
  * - every set we own is listed by `ipset list -t` with the recorded type, family, maxelem and
  *   number of entries, and no other set of ours exists. (A member swapped by hand for another
  *   keeps the count; that drift is repaired when the ledger expires.)
  * Anything else, and the apply reads everything, as without a ledger.
  */
 import type { Family } from "../../compiler/ir/types.js";
-import { assertNever } from "../../diagnostics/assertNever.js";
 import type { SetHeader } from "../state/ipsetState.js";
 import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable, OwnedRule, SetMeta, SetState } from "../state/iptablesState.js";
 import type { DesiredReuse } from "../state/desiredIptables.js";
@@ -82,8 +78,6 @@ export interface IptablesLedger {
   readonly tools: IptablesTools;
   /** nf_tables generation read after our last write (iptables-nft only). */
   readonly generation?: number;
-  /** The legacy tables' digests read after our last write (iptables-legacy only; `readLegacyDigests`). */
-  readonly legacyDigests?: string;
   /** Milliseconds since the epoch. */
   readonly writtenAt: number;
   readonly v4: readonly LedgerTable[];
@@ -102,7 +96,7 @@ export interface IptablesLedger {
 export function ledgerAfter(
   desired: DesiredIptablesState,
   before: KernelIptablesState,
-  context: { readonly netns: string; readonly tools: IptablesTools; readonly generation?: number; readonly legacyDigests?: string; readonly writtenAt: number },
+  context: { readonly netns: string; readonly tools: IptablesTools; readonly generation?: number; readonly writtenAt: number },
   previous?: IptablesLedger,
 ): { readonly ledger: IptablesLedger; readonly parts: LedgerParts } | undefined {
   const after = stateAfter(desired, before);
@@ -133,8 +127,7 @@ export function ledgerAfter(
   }
   if (v4 === undefined || v6 === undefined) return undefined;
   const generation = context.generation === undefined ? {} : { generation: context.generation };
-  const legacyDigests = context.legacyDigests === undefined ? {} : { legacyDigests: context.legacyDigests };
-  return { ledger: { version: LEDGER_VERSION, backend: "iptables", netns: context.netns, tools: context.tools, ...generation, ...legacyDigests, writtenAt: context.writtenAt, v4, v6, sets }, parts: partsAfter(parts, [...recorded.keys()]) };
+  return { ledger: { version: LEDGER_VERSION, backend: "iptables", netns: context.netns, tools: context.tools, ...generation, writtenAt: context.writtenAt, v4, v6, sets }, parts: partsAfter(parts, [...recorded.keys()]) };
 }
 
 /** The ledger in `text`, or undefined when it is not one this version wrote. */
@@ -161,8 +154,6 @@ export interface LedgerProbe {
   readonly tools: IptablesTools;
   /** iptables-nft: the current nf_tables generation, undefined when it could not be read. */
   readonly generation?: number;
-  /** iptables-legacy: the tables' current digests, undefined when they could not be read. */
-  readonly legacyDigests?: string;
   /** Every set of ours `ipset list -t` shows. */
   readonly sets: readonly SetHeader[];
 }
@@ -173,17 +164,9 @@ export function ledgerProblem(ledger: IptablesLedger, probe: LedgerProbe, maxAge
   const age = probe.now - ledger.writtenAt;
   if (age < 0 || age > maxAgeMs) return `it is ${Math.round(age / 1000)} s old (trusted for ${Math.round(maxAgeMs / 1000)} s)`;
   if (JSON.stringify(ledger.tools) !== JSON.stringify(probe.tools)) return `it was written with other tools (${ledger.tools.restore4}, ${ledger.tools.restore6})`;
-  switch (probe.tools.mode) {
-    case "nft":
-      if (probe.generation === undefined || ledger.generation === undefined) return "the nf_tables generation could not be read";
-      if (probe.generation !== ledger.generation) return `the nf_tables generation moved from ${ledger.generation} to ${probe.generation} (rules changed since)`;
-      break;
-    case "legacy":
-      if (probe.legacyDigests === undefined || ledger.legacyDigests === undefined) return "the iptables-legacy tables could not be digested";
-      if (probe.legacyDigests !== ledger.legacyDigests) return "the iptables-legacy tables changed since (their digests differ)";
-      break;
-    default:
-      return assertNever(probe.tools.mode, "iptables mode");
+  if (probe.tools.mode === "nft") {
+    if (probe.generation === undefined || ledger.generation === undefined) return "the nf_tables generation could not be read";
+    if (probe.generation !== ledger.generation) return `the nf_tables generation moved from ${ledger.generation} to ${probe.generation} (rules changed since)`;
   }
   const kernel = new Map(probe.sets.map((s) => [s.name, s] as const));
   for (const set of ledger.sets) {
@@ -202,12 +185,15 @@ function hashOnly(hash: string): OwnedRule {
   return { spec: "", hash };
 }
 
-/** The kernel as the ledger records it: our chains by hash only, kernel chains whole, sets opaque. */
-export function kernelFromLedger(ledger: IptablesLedger): KernelIptablesState {
+/**
+ * The kernel as the ledger records it: our chains by hash only (or, given `tables`, the tables
+ * as read), kernel chains whole, sets opaque.
+ */
+export function kernelFromLedger(ledger: IptablesLedger, tables?: Pick<KernelIptablesState, "v4" | "v6">): KernelIptablesState {
   const family = (ts: readonly LedgerTable[]): KernelTable[] =>
     ts.map((t) => ({ name: t.name, chains: t.chains.map((c) => ({ name: c.name, rules: recordedHashes(c).map(hashOnly) })), builtins: t.builtins, allChains: t.allChains }));
   const sets: SetState[] = ledger.sets.map((s) => ({ name: s.name, type: s.type, family: s.family, maxelem: s.maxelem, members: [], opaque: true }));
-  return { v4: family(ledger.v4), v6: family(ledger.v6), sets };
+  return { v4: tables?.v4 ?? family(ledger.v4), v6: tables?.v6 ?? family(ledger.v6), sets };
 }
 
 /**

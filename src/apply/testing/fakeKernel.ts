@@ -6,7 +6,6 @@
  * it applied. Not a full emulator: it checks only what the applier could get wrong (missing
  * chains, out-of-range positions, deleting a referenced or non-empty chain, missing sets).
  */
-import { createHash } from "node:crypto";
 import type { Exec, ExecResult } from "../execution/exec.js";
 import type { ExecCall } from "./fakeExec.js";
 
@@ -210,14 +209,6 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
     return { code: 0, stdout: [head, ...c.rules.map((r) => `-A ${chain} ${r}`)].map((l) => `${l}\n`).join(""), stderr: "" };
   };
 
-  /** What kernelProbes.ts `readLegacyDigests` prints: a digest of each legacy table there is (none with iptables-nft). */
-  const legacyDigests = (): string =>
-    mode === "nft"
-      ? ""
-      : ([4, 6] as const)
-          .flatMap((f) => ["filter", "mangle", "nat", "raw"].filter((n) => families[f].has(n)).map((n) => `${f} ${n} ${createHash("sha1").update(saveTable(n, table(f, n))).digest("hex")}\n`))
-          .join("");
-
   return {
     calls,
     save,
@@ -243,8 +234,6 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
         result = listChain(lister[1] === "ip6" ? 6 : 4, at("-t"), at("-S"));
       } else if (program === "readlink") {
         result = { code: 0, stdout: `${options.netns ?? "net:[4026531840]"}\n`, stderr: "" };
-      } else if (/python3$/.test(program) && options.python !== false && args.some((a) => a.includes("ip_tables_names"))) {
-        result = { code: 0, stdout: legacyDigests(), stderr: "" };
       } else if (/python3$/.test(program) && options.python !== false) {
         result = { code: 0, stdout: `${generation}\n`, stderr: "" };
       } else if (program === "ipset" && args[0] === "list" && args[1] === "-t") {
