@@ -19,7 +19,12 @@
  * - iptables-nft: the nf_tables generation is the one read right after our last write. Every
  *   committed nf_tables transaction in the namespace (any table, any tool) moves it, so an
  *   unchanged generation proves no rule changed. iptables-legacy has no such number; there the
- *   tables are always read whole (`iptables-legacy-save` is fast: it copies one blob per table);
+ *   tables are always read whole (`iptables-legacy-save`). Any read of a legacy table fetches
+ *   all of it (IPT_SO_GET_ENTRIES: 56 MB for the v4 filter table of shape L, most of a read's
+ *   cost in kernel time), so no cheaper proof exists: a digest of that blob, read before and
+ *   again after each write, and one more fetch per chain a plan changes (`-S`), cost more than
+ *   the dump (measured in session 6); a check of the table's size and rule count alone
+ *   (IPT_SO_GET_INFO) is cheap but misses a rule edited in place;
  * - every set we own is listed by `ipset list -t` with the recorded type, family, maxelem and
  *   number of entries, and no other set of ours exists. (A member swapped by hand for another
  *   keeps the count; that drift is repaired when the ledger expires.)
