@@ -145,12 +145,16 @@ describe("apply (nftables, fake kernel)", () => {
     const kernel = fakeNftables(FOREIGN);
     const ledger = memoryLedgerStore();
     await applyWith(A, kernel, { ledger });
-    expect([...ledger.texts.keys()]).toEqual(["nftables-net:[4026531840]"]);
+    const keys = [...ledger.texts.keys()];
+    expect(keys).toContain("nftables-net:[4026531840]");
+    // Every other key is a set's part: its elements, under the set's name.
+    expect(keys.filter((k) => k !== "nftables-net:[4026531840]").every((k) => /^nftables-net:\[4026531840\] part ip6? cali[46]0/.test(k))).toBe(true);
+    expect(keys.length).toBeGreaterThan(1);
     for (const ir of [B, A]) {
       const whole = await applyWith(ir, kernel, { dryRun: true });
       const start = kernel.calls.length;
       const result = await applyWith(ir, kernel, { ledger });
-      expect(result.notes.join("\n")).toMatch(/kernel state from the ledger \(nf_tables generation \d+ unchanged\)/);
+      expect(result.notes.join("\n")).toMatch(/kernel state from the ledger \(nf_tables generation \d+ unchanged; \d+ changing set\(s\) as recorded\)/);
       expect(result.plan?.steps).toEqual(whole.plan?.steps);
       expect(kernel.calls.slice(start).some((c) => c.argv.includes("list"))).toBe(false);
       expect(ours(kernel)).toBe(loaded(ir));
@@ -162,6 +166,54 @@ describe("apply (nftables, fake kernel)", () => {
     expect(repaired.notes.join("\n")).toMatch(/ledger not used: the nf_tables generation moved/);
     expect(repaired.plan?.summary.chainsChanged).toEqual([`ip policyc/${chain}`]);
     expect(ours(kernel)).toBe(loaded(A));
+  });
+
+  it("a one-change apply writes only the main text and the parts of the sets it changes", async () => {
+    const kernel = fakeNftables(FOREIGN);
+    const store = memoryLedgerStore();
+    const saved: string[] = [];
+    const ledger = { ...store, save: (key: string, text: string) => (saved.push(key), store.save(key, text)) };
+    await applyWith(B, kernel, { ledger });
+    saved.length = 0;
+    const result = await applyWith(A, kernel, { ledger });
+    expect(result.notes.join("\n")).toMatch(/kernel state from the ledger/);
+    const changed = [...(result.plan?.summary.setsChanged ?? []), ...(result.plan?.summary.setsCreated ?? [])].map((s) => s.replace(/^(ip6?) policyc\//, "$1 "));
+    const parts = saved.filter((k) => k.includes(" part ")).map((k) => k.replace(/^.* part /, ""));
+    expect(parts.every((p) => changed.includes(p))).toBe(true);
+    expect(saved).toContain("nftables-net:[4026531840]");
+  });
+
+  it("an old ledger (version 2), a malformed one, or a missing or stale part: the kernel is read whole and a new ledger written", async () => {
+    const key = "nftables-net:[4026531840]";
+    const spoilers: { name: string; spoil: (texts: Map<string, string>) => void }[] = [
+      {
+        name: "version 2",
+        spoil: (texts) => {
+          const current = JSON.parse(texts.get(key) ?? "{}") as { tables: { sets: object[] }[] };
+          texts.set(key, JSON.stringify({ ...current, version: 2, tables: current.tables.map((t) => ({ ...t, sets: t.sets.map((s) => ({ ...s, elements: "" })) })) }));
+        },
+      },
+      { name: "malformed", spoil: (texts) => texts.set(key, "{\"version\": 3, \"backend\": \"nftables\", \"generation\": 1, \"tables\": [{}]}") },
+      { name: "part missing", spoil: (texts) => [...texts.keys()].filter((k) => k.includes(" part ")).forEach((k) => texts.delete(k)) },
+      { name: "part stale", spoil: (texts) => [...texts.keys()].filter((k) => k.includes(" part ")).forEach((k) => texts.set(k, `stale\n${texts.get(k) ?? ""}`)) },
+    ];
+    for (const { name, spoil } of spoilers) {
+      const kernel = fakeNftables(FOREIGN);
+      const ledger = memoryLedgerStore();
+      await applyWith(A, kernel, { ledger });
+      spoil(ledger.texts);
+      const start = kernel.calls.length;
+      const result = await applyWith(B, kernel, { ledger });
+      expect(result.notes.join("\n"), name).not.toMatch(/kernel state from the ledger/);
+      expect(kernel.calls.slice(start).some((c) => c.argv.includes("list")), name).toBe(true);
+      expect(ours(kernel), name).toBe(loaded(B));
+      // The fresh ledger is used by the next apply.
+      const start2 = kernel.calls.length;
+      const next = await applyWith(A, kernel, { ledger });
+      expect(next.notes.join("\n"), name).toMatch(/kernel state from the ledger/);
+      expect(kernel.calls.slice(start2).some((c) => c.argv.includes("list")), name).toBe(false);
+      expect(ours(kernel), name).toBe(loaded(A));
+    }
   });
 
   it("without python3 the ledger is never trusted, and every apply reads", async () => {

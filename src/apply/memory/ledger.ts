@@ -19,7 +19,12 @@
  * - iptables-nft: the nf_tables generation is the one read right after our last write. Every
  *   committed nf_tables transaction in the namespace (any table, any tool) moves it, so an
  *   unchanged generation proves no rule changed. iptables-legacy has no such number; there the
- *   tables are always read whole (`iptables-legacy-save` is fast: it copies one blob per table);
+ *   tables are always read whole (`iptables-legacy-save`). Any read of a legacy table fetches
+ *   all of it (IPT_SO_GET_ENTRIES: 56 MB for the v4 filter table of shape L, most of a read's
+ *   cost in kernel time), so no cheaper proof exists: a digest of that blob, read before and
+ *   again after each write, and one more fetch per chain a plan changes (`-S`), cost more than
+ *   the dump (measured in session 6); a check of the table's size and rule count alone
+ *   (IPT_SO_GET_INFO) is cheap but misses a rule edited in place;
  * - every set we own is listed by `ipset list -t` with the recorded type, family, maxelem and
  *   number of entries, and no other set of ours exists. (A member swapped by hand for another
  *   keeps the count; that drift is repaired when the ledger expires.)
@@ -31,7 +36,8 @@ import type { ChainRules, DesiredIptablesState, KernelIptablesState, KernelTable
 import type { DesiredReuse } from "../state/desiredIptables.js";
 import type { IptablesTools } from "../state/iptablesState.js";
 import { stateAfter } from "../state/snapshot.js";
-import type { LedgerPart, LedgerParts } from "./ledgerSlot.js";
+import type { LedgerParts, LedgerSlot } from "./ledgerSlot.js";
+import { loadLines, partsAfter } from "./ledgerSlot.js";
 
 /**
  * 3: members in parts, each chain's hashes one string (2 kept members inline and hashes as arrays;
@@ -115,20 +121,18 @@ export function ledgerAfter(
   const v6 = tables(desired.v6, after.v6);
   const recorded = new Map((previous?.sets ?? []).map((s) => [s.name, s] as const));
   const sets: LedgerSet[] = [];
-  const write: LedgerPart[] = [];
+  const parts: { name: string; digest: string; lines?: readonly string[] }[] = [];
   for (const set of desired.sets) {
     const known = recorded.get(set.name);
     const count = set.opaque === true ? known?.count : set.members.length;
     if (set.digest === undefined || count === undefined) return undefined;
     // A set known only by its digest is the trusted ledger's own, its part already written.
-    if (set.opaque !== true) write.push({ name: set.name, digest: set.digest, text: set.members.join("\n") });
+    parts.push({ name: set.name, digest: set.digest, ...(set.opaque === true ? {} : { lines: set.members }) });
     sets.push({ name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, count, digest: set.digest });
   }
   if (v4 === undefined || v6 === undefined) return undefined;
-  const kept = new Set(sets.map((s) => s.name));
-  const drop = [...recorded.keys()].filter((name) => !kept.has(name));
   const generation = context.generation === undefined ? {} : { generation: context.generation };
-  return { ledger: { version: LEDGER_VERSION, backend: "iptables", netns: context.netns, tools: context.tools, ...generation, writtenAt: context.writtenAt, v4, v6, sets }, parts: { write, drop } };
+  return { ledger: { version: LEDGER_VERSION, backend: "iptables", netns: context.netns, tools: context.tools, ...generation, writtenAt: context.writtenAt, v4, v6, sets }, parts: partsAfter(parts, [...recorded.keys()]) };
 }
 
 /** The ledger in `text`, or undefined when it is not one this version wrote. */
@@ -198,16 +202,13 @@ export function kernelFromLedger(ledger: IptablesLedger, tables?: Pick<KernelIpt
 }
 
 /**
- * Set `name` with the members the ledger recorded for it, in the kernel's spelling, given the
- * text of its part (`load`, which answers only a part headed by the recorded digest); undefined
- * when either is missing or the part does not hold the recorded number of members.
+ * Set `name` with the members the ledger recorded for it, in the kernel's spelling, from its part
+ * (`loadLines`); undefined when either is missing or the part is not the one recorded.
  */
-export async function recordedMembers(ledger: IptablesLedger, name: string, load: (name: string, digest: string) => Promise<string | undefined>): Promise<SetState | undefined> {
+export async function recordedMembers(ledger: IptablesLedger, name: string, loadPart: LedgerSlot["loadPart"]): Promise<SetState | undefined> {
   const set = ledger.sets.find((s) => s.name === name);
-  const text = set === undefined ? undefined : await load(set.name, set.digest);
-  if (set === undefined || text === undefined) return undefined;
-  const members = text === "" ? [] : text.split("\n");
-  return members.length === set.count ? { name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, members } : undefined;
+  const members = set === undefined ? undefined : await loadLines(loadPart, set);
+  return set === undefined || members === undefined ? undefined : { name: set.name, type: set.type, family: set.family, maxelem: set.maxelem, members };
 }
 
 /** The hashes `chain` records, in order. */

@@ -44,6 +44,39 @@ export interface LedgerSlot {
   forget(parts?: readonly string[]): Promise<void>;
 }
 
+/** A bulky thing a ledger keeps in a part: the part's name, the digest heading it, how many lines it holds. */
+export interface PartRecord {
+  readonly name: string;
+  readonly digest: string;
+  readonly count: number;
+}
+
+/**
+ * The lines (a set's members, one a line) of the part `record` names, through `loadPart`
+ * (`LedgerSlot.loadPart`); undefined when the part is missing, headed by another digest, or
+ * does not hold `record.count` lines (both backends' ledgers read their sets' parts this way).
+ */
+export async function loadLines(loadPart: LedgerSlot["loadPart"], record: PartRecord): Promise<string[] | undefined> {
+  const text = await loadPart(record.name, record.digest);
+  if (text === undefined) return undefined;
+  const lines = text === "" ? [] : text.split("\n");
+  return lines.length === record.count ? lines : undefined;
+}
+
+/**
+ * What a new ledger writes and drops besides its main text: a part for each of `parts` whose
+ * lines are given (`lines` undefined: the part the ledger read holds it already, under the same
+ * digest), and the parts `previous` named (the ledger found at the start, trusted or not) that
+ * the new one no longer names.
+ */
+export function partsAfter(parts: readonly { readonly name: string; readonly digest: string; readonly lines?: readonly string[] }[], previous: readonly string[]): LedgerParts {
+  const kept = new Set(parts.map((p) => p.name));
+  return {
+    write: parts.flatMap((p) => (p.lines === undefined ? [] : [{ name: p.name, digest: p.digest, text: p.lines.join("\n") }])),
+    drop: previous.filter((name) => !kept.has(name)),
+  };
+}
+
 /** The store key of part `name` of the ledger under `key`. */
 export function partKey(key: string, name: string): string {
   return `${key} part ${name}`;

@@ -269,7 +269,7 @@ export function desiredIptablesState(ir: Ir, options: { readonly fingerprints?: 
     },
     set(set) {
       const name = ipsetName(set.family, set.id);
-      const digest = worked?.members(set) ?? membersDigest(set.members);
+      const digest = worked?.set(set) ?? membersDigest(set.members);
       digests.set(`${set.family} ${name}`, digest);
       const state = reuse.set(name, digest);
       if (state === undefined) return undefined;

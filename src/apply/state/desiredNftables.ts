@@ -27,6 +27,7 @@ import type { NftMap as LayoutMap } from "../../backends/nftables/objects.js";
 import { NftChain as LayoutChain, NftSet as LayoutSet } from "../../backends/nftables/objects.js";
 import type { IrDelta } from "../../compiler/ir/delta.js";
 import type { Chain, Family, IpSet, Ir } from "../../compiler/ir/types.js";
+import type { IrDigests } from "./digestIr.js";
 import { chainFingerprint, setFingerprint } from "./fingerprint.js";
 import type { NftChain, NftSet, NftTable } from "./nftState.js";
 import { normalizeElement } from "./nftState.js";
@@ -191,11 +192,12 @@ export function withScripts(layout: NftLayout, tables: readonly NftTable[], need
 }
 
 /**
- * Our two tables as `ir` wants them, knowing what a ledger recorded (`reuse`), or with each
+ * Our two tables as `ir` wants them, knowing what a ledger recorded (`reuse`; `digests`, from
+ * `digestIr(ir, setFingerprint)`, when they were worked out already), or with each
  * table's whole creation script (`script`, which needs every object printed, so it turns `reuse`
  * off). Pure; throws only on a broken IR invariant.
  */
-export function desiredNftTables(ir: Ir, options: { readonly reuse?: NftReuse; readonly script?: boolean; readonly fingerprints?: boolean } = {}): NftTable[] {
+export function desiredNftTables(ir: Ir, options: { readonly reuse?: NftReuse; readonly script?: boolean; readonly fingerprints?: boolean; readonly digests?: IrDigests } = {}): NftTable[] {
   const reuse = options.script === true ? undefined : options.reuse;
   if (reuse === undefined) {
     const build = buildDesiredNft(ir, options);
@@ -207,7 +209,7 @@ export function desiredNftTables(ir: Ir, options: { readonly reuse?: NftReuse; r
   const layoutReuse: NftLayoutReuse = {
     chain(fam, table, chain) {
       const name = nftChainName(table, chain.name);
-      const fingerprint = chainFingerprint(fam, chain);
+      const fingerprint = options.digests?.chain(fam, chain) ?? chainFingerprint(fam, chain);
       fingerprints.set(`${fam} ${name}`, fingerprint);
       const have = reuse.chain(family(fam), name, fingerprint);
       if (have === undefined) return undefined;
@@ -217,7 +219,7 @@ export function desiredNftTables(ir: Ir, options: { readonly reuse?: NftReuse; r
     },
     set(set) {
       const name = nftSetName(set.family, set.id);
-      const fingerprint = setFingerprint(set);
+      const fingerprint = options.digests?.set(set) ?? setFingerprint(set);
       fingerprints.set(`${set.family} ${name}`, fingerprint);
       const have = reuse.set(family(set.family), name, fingerprint);
       if (have === undefined) return undefined;
