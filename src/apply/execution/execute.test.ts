@@ -52,18 +52,18 @@ async function drive(exec: ReturnType<typeof heldExec>, done: Promise<unknown>, 
 }
 
 describe("executePlan", () => {
-  it("with iptables-nft, runs both families' checks at once, then both commits at once", async () => {
+  it("with iptables-nft, runs both families' checks at once, then the commits one after the other", async () => {
     const exec = heldExec();
     const seen: string[][] = [];
     const result = executePlan(plan("nft"), exec, () => Promise.resolve());
     await drive(exec, result, seen);
     expect(await result).toBeUndefined();
-    expect(seen).toEqual([["ipset --noflush"], ["ip6tables-restore --test --noflush", "iptables-restore --test --noflush"], ["ip6tables-restore --noflush", "iptables-restore --noflush"], ["ipset --noflush"]]);
+    expect(seen).toEqual([["ipset --noflush"], ["ip6tables-restore --test --noflush", "iptables-restore --test --noflush"], ["iptables-restore --noflush"], ["ip6tables-restore --noflush"], ["ipset --noflush"]]);
     // Started in plan order.
     expect(exec.started).toEqual(["ipset --noflush", "iptables-restore --test --noflush", "ip6tables-restore --test --noflush", "iptables-restore --noflush", "ip6tables-restore --noflush", "ipset --noflush"]);
   });
 
-  it("with iptables-legacy (one xtables lock), commits one table after the other", async () => {
+  it("with iptables-legacy (no checks), commits one table after the other", async () => {
     const exec = heldExec();
     const seen: string[][] = [];
     const result = executePlan(plan("legacy"), exec, () => Promise.resolve());
@@ -82,7 +82,7 @@ describe("executePlan", () => {
     expect(rolledBack).toEqual(["rollback"]);
   });
 
-  it("a commit failing beside another rolls back once both have ended", async () => {
+  it("a failed IPv6 commit rolls back after the IPv4 one, with nothing running", async () => {
     const exec = heldExec((c) => c === "ip6tables-restore --noflush");
     const events: string[] = [];
     const result = executePlan(plan("nft"), exec, () => {
