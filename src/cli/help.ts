@@ -7,6 +7,11 @@
 export const commandNames = ["lint", "compile", "apply", "explain", "matrix", "diff", "verify", "datastore", "agent", "codes"] as const;
 export type CommandName = (typeof commandNames)[number];
 
+/** Whether `name` is one of policyc's commands. */
+export function isCommand(name: string): name is CommandName {
+  return (commandNames as readonly string[]).includes(name);
+}
+
 export interface CommandHelp {
   /** The usage line, starting with `policyc`. */
   readonly synopsis: string;

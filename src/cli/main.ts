@@ -5,7 +5,7 @@ import { compileCommand } from "./compileCommand.js";
 import { datastoreCommand } from "./datastoreCommand.js";
 import { diffCommand } from "./diffCommand.js";
 import { explainCommand } from "./explainCommand.js";
-import { commandNames, helpFor, overviewHelp, type CommandName } from "./help.js";
+import { commandNames, helpFor, isCommand, overviewHelp, type CommandName } from "./help.js";
 import { exitCodes, processIo, type Io } from "./io.js";
 import { lintCommand } from "./lintCommand.js";
 import { matrixCommand } from "./matrixCommand.js";
@@ -27,10 +27,6 @@ const commands: Readonly<Record<CommandName, Command>> = {
   agent: agentCommand,
   codes: codesCommand,
 };
-
-function isCommand(name: string): name is CommandName {
-  return (commandNames as readonly string[]).includes(name);
-}
 
 /** Whether `argv` asks for help before any `--` (after which everything is a PATH). */
 function wantsHelp(argv: readonly string[]): boolean {

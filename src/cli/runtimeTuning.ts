@@ -16,7 +16,7 @@
  * The agent runs for days, so the steady state matters there and V8's defaults stay.
  */
 import { setFlagsFromString } from "node:v8";
-import { commandNames, type CommandName } from "./help.js";
+import { isCommand, type CommandName } from "./help.js";
 
 /** The V8 flags `command`'s process runs with. */
 export function v8FlagsFor(command: CommandName): readonly string[] {
@@ -41,10 +41,7 @@ export function v8FlagsFor(command: CommandName): readonly string[] {
  * function, so setting them at start-up, before the command's code is hot, takes effect.
  */
 export function tuneRuntimeFor(command: string): void {
-  if (!isTunable(command)) return;
+  if (!isCommand(command)) return;
   for (const flag of v8FlagsFor(command)) setFlagsFromString(flag);
 }
 
-function isTunable(command: string): command is CommandName {
-  return (commandNames as readonly string[]).includes(command);
-}

@@ -43,9 +43,9 @@ const DIGEST_BYTES = 28;
 let scratch = Buffer.allocUnsafe(4096);
 
 /**
- * SHA-224 of `data`. Node's one-shot `crypto.hash` (20.12 and later) is about twice as fast as a
- * Hash object for inputs this small (a compile hashes every rule of every chain); older releases
- * fall back to `createHash`.
+ * SHA-224 of `data`. Node's one-shot `crypto.hash` (20.12 and later) saves creating a Hash object
+ * per call, which dominates for inputs this small (a compile hashes every rule of every chain);
+ * older releases fall back to `createHash`.
  */
 const oneShot = (crypto as { hash?: (algorithm: string, data: Buffer, encoding: "buffer") => Buffer }).hash;
 const sha224 = (data: Buffer): Buffer => (oneShot ? oneShot("sha224", data, "buffer") : crypto.createHash("sha224").update(data).digest());
