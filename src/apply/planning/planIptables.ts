@@ -155,8 +155,22 @@ function memberLines(verb: "add" | "del", set: string, type: string, members: re
   if (members.length === 0) return [];
   const prefix = `${verb} ${set} `;
   const text = prefix + members.join(`\n${prefix}`);
-  return [type.includes("port") ? text.replace(NAMED_PROTOCOL, (named, name: string) => NUMBERED.get(name) ?? named) : text];
+  return [type.includes("port") ? numberedProtocols(text) : text];
 }
+
+/**
+ * `restoreMember` over every line of `text`. The IR's protocols (tcp, udp, sctp; ir/types.ts
+ * `IpSet`) are replaced as plain text, which needs no call per member; anything else still named
+ * after that (never from our compiler) goes through the general pattern.
+ */
+function numberedProtocols(text: string): string {
+  let out = text;
+  for (const name of ["tcp", "udp", "sctp"]) out = out.replaceAll(`,${name}:`, NUMBERED.get(name)!);
+  return OTHER_NAME.test(out) ? out.replace(NAMED_PROTOCOL, (named, name: string) => NUMBERED.get(name) ?? named) : out;
+}
+
+/** A protocol after a member's comma that is not a number. */
+const OTHER_NAME = /,[^\d\n:]/;
 
 interface SetPlan {
   /**
