@@ -63,34 +63,6 @@ describe("executePlan", () => {
     expect(exec.started).toEqual(["ipset --noflush", "iptables-restore --test --noflush", "ip6tables-restore --test --noflush", "iptables-restore --noflush", "ip6tables-restore --noflush", "ipset --noflush"]);
   });
 
-  it("creates the sets first, then fills them beside the checks, and commits only after both", async () => {
-    const exec = heldExec();
-    const seen: string[][] = [];
-    const stdins: string[] = [];
-    const recording: typeof exec = { ...exec, run: (argv, stdin) => (stdins.push(`${argv[0]}: ${stdin}`), exec.run(argv, stdin)) };
-    const sets: PlanStep = { phase: "sets", label: "ipset", argv: ["ipset", "restore"], stdin: "create a hash:ip\nadd a 10.0.0.1\n", besideChecksFrom: "create a hash:ip\n".length };
-    const withFill: Plan = { ...plan("nft"), steps: [sets, ...plan("nft").steps.slice(1)] };
-    const result = executePlan(withFill, recording, () => Promise.resolve());
-    await drive(exec, result, seen);
-    expect(await result).toBeUndefined();
-    expect(seen).toEqual([["ipset restore"], ["ip6tables-restore --test --noflush", "ipset restore", "iptables-restore --test --noflush"], ["iptables-restore --noflush"], ["ip6tables-restore --noflush"], ["ipset --noflush"]]);
-    expect(stdins.filter((s) => s.startsWith("ipset:")).slice(0, 2)).toEqual(["ipset: create a hash:ip\n", "ipset: add a 10.0.0.1\n"]);
-  });
-
-  it("a failed fill commits nothing and rolls back once the checks beside it ended", async () => {
-    const exec = heldExec((c) => c === "ipset restore" && exec.started.filter((s) => s === "ipset restore").length === 2);
-    const events: string[] = [];
-    const sets: PlanStep = { phase: "sets", label: "ipset", argv: ["ipset", "restore"], stdin: "create a hash:ip\nadd a 10.0.0.1\n", besideChecksFrom: "create a hash:ip\n".length };
-    const withFill: Plan = { ...plan("nft"), steps: [sets, ...plan("nft").steps.slice(1)] };
-    const result = executePlan(withFill, exec, () => Promise.resolve(void events.push(`rollback while running: ${exec.running().join(",")}`)));
-    await drive(exec, result, []);
-    const failure = await result;
-    expect(failure?.error.label).toBe("ipset");
-    expect(failure?.restored).toBe(true);
-    expect(events).toEqual(["rollback while running: "]);
-    expect(exec.started.filter((c) => c.endsWith("restore --noflush"))).toEqual([]);
-  });
-
   it("with iptables-legacy (no checks), commits one table after the other", async () => {
     const exec = heldExec();
     const seen: string[][] = [];

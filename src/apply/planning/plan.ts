@@ -18,14 +18,6 @@ export interface PlanStep {
   readonly stdin: string;
   /** The validation run (`--test`, `--check`) done before anything is committed, if any. */
   readonly checkArgv?: readonly string[];
-  /**
-   * `sets` steps only: from this offset of `stdin` on, the lines change members (or fill and swap
-   * in a temporary set) of sets that exist once the lines before it have run. A check needs the
-   * sets its rules name to exist, never their members, so the executor runs that part beside the
-   * checks, and the commits wait for it (execution/execute.ts). On a fresh node of shape L that
-   * fill is the longest tool run of the apply.
-   */
-  readonly besideChecksFrom?: number;
 }
 
 /** Names of what changes, per kind; the dry-run summary and the apply report print these. */

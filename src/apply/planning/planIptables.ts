@@ -173,13 +173,8 @@ function numberedProtocols(text: string): string {
 const OTHER_NAME = /,[^\d\n:]/;
 
 interface SetPlan {
-  /**
-   * Lines before the rules: the creations of new sets first (`creates` of them), then every
-   * member change, swap and temporary set (see `PlanStep.besideChecksFrom`). The members of one
-   * set and verb come as one chunk of several lines (`memberLines`).
-   */
+  /** Lines before the rules; the members of one set and verb come as one chunk of several lines (`memberLines`). */
   readonly before: string[];
-  readonly creates: number;
   readonly after: string[];
   readonly summary: PlanSummary;
   readonly refusals: string[];
@@ -214,7 +209,6 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
   const haveByName = new Map(have.map((s) => [s.name, s] as const));
   const wantNames = new Set(want.map((s) => s.name));
   const usedTemps = new Set(have.map((s) => s.name));
-  const creates: string[] = [];
   const before: string[] = [];
   const after: string[] = [];
   const refusals: string[] = [];
@@ -239,7 +233,7 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
     }
     if (old === undefined) {
       created.push(set.name);
-      creates.push(createLine(set));
+      before.push(createLine(set));
       append(before, memberLines("add", set.name, set.type, set.members));
     } else if (old.type === set.type && old.family === set.family && old.maxelem === set.maxelem) {
       const { dels: gone, adds: added } = memberDelta(set.members, old.members);
@@ -263,8 +257,7 @@ export function planSets(want: readonly SetState[], have: readonly SetState[]): 
   }
   const removed = have.filter((s) => !wantNames.has(s.name)).map((s) => s.name);
   append(after, removed.map((name) => `destroy ${name}`));
-  append(creates, before);
-  return { before: creates, creates: created.length, after, refusals, summary: { ...emptySummary, setsCreated: created, setsChanged: changed, setsRemoved: removed } };
+  return { before, after, refusals, summary: { ...emptySummary, setsCreated: created, setsChanged: changed, setsRemoved: removed } };
 }
 
 function batch(lines: readonly string[]): string {
@@ -300,12 +293,7 @@ export function planIptables(want: DesiredIptablesState, have: KernelIptablesSta
   const sets = planSets(want.sets, have.sets);
   const steps: PlanStep[] = [];
   const summaries: PlanSummary[] = [sets.summary];
-  if (sets.before.length > 0) {
-    // The checks need the new sets to exist, not their members: the rest may run beside them.
-    let from = 0;
-    for (let i = 0; i < sets.creates; i++) from += sets.before[i]!.length + 1;
-    steps.push({ phase: "sets", label: "ipset", argv: [tools.ipset, "restore"], stdin: batch(sets.before), besideChecksFrom: from });
-  }
+  if (sets.before.length > 0) steps.push({ phase: "sets", label: "ipset", argv: [tools.ipset, "restore"], stdin: batch(sets.before) });
   for (const family of [4, 6] as const) {
     const wantTables = family === 4 ? want.v4 : want.v6;
     const haveTables = family === 4 ? have.v4 : have.v6;
