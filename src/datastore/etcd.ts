@@ -13,6 +13,7 @@
  * by closing the connection. A watch from a compacted revision answers `created`, then
  * `canceled` with `compact_revision`, and keeps the stream open: the client ends it.
  */
+import { isAscii } from "node:buffer";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 
@@ -81,7 +82,24 @@ class StaleSocket extends Error {
 }
 
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
-const unb64 = (s: string | undefined): string => (s === undefined ? "" : Buffer.from(s, "base64").toString("utf8"));
+/**
+ * UTF-8 bytes as text. Bytes that are all ASCII (every gateway response, being JSON of base64,
+ * and most values) are read as latin1, the same text: Node 20's UTF-8 decoder took 1.3 s of CPU
+ * for shape L's 53 listing pages, against 0.1 s this way.
+ */
+function utf8Text(bytes: Buffer, end: number = bytes.length): string {
+  return bytes.toString(isAscii(end === bytes.length ? bytes : bytes.subarray(0, end)) ? "latin1" : "utf8", 0, end);
+}
+
+/** Where keys and values are decoded (grown as needed): no buffer of its own for each of them. */
+let scratch = Buffer.allocUnsafe(1 << 16);
+
+const unb64 = (s: string | undefined): string => {
+  if (s === undefined) return "";
+  const most = Math.ceil(s.length / 4) * 3;
+  if (scratch.length < most) scratch = Buffer.allocUnsafe(Math.max(most, scratch.length * 2));
+  return utf8Text(scratch, scratch.write(s, 0, "base64"));
+};
 const int = (s: unknown): number => (typeof s === "string" || typeof s === "number" ? Number(s) : 0);
 
 /** The end of the key range holding every key that starts with `prefix` (clientv3's getPrefix). */
@@ -162,7 +180,7 @@ export class EtcdClient {
             res.on("end", () => {
               let json: Record<string, unknown>;
               try {
-                json = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>;
+                json = JSON.parse(utf8Text(Buffer.concat(chunks))) as Record<string, unknown>;
               } catch {
                 reject(new EtcdError(`etcd ${endpoint.origin}${path}: HTTP ${res.statusCode}, not JSON`));
                 return;

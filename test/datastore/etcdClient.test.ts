@@ -56,6 +56,16 @@ describe.skipIf(!etcdAvailable())(SUITE, () => {
     expect(pages.map((p) => p.length)).toEqual([10, 10, 5]);
     expect(pages.flat()).toEqual(all.kvs.map((k) => k.value));
     expect((await client.get("/t/b"))?.value).toBe("outside");
+    // Text beyond ASCII, in keys and values (read as UTF-8), beside ASCII (read as latin1), and
+    // a value longer than the decoding buffer starts.
+    const long = "x".repeat(100_000);
+    await client.put("/t/b/é", '{"note":"héllo ✓"}');
+    await client.put("/t/b/long", long);
+    expect((await client.rangePrefix("/t/b/")).kvs.map((k) => [k.key, k.value])).toEqual([
+      ["/t/b/long", long],
+      ["/t/b/é", '{"note":"héllo ✓"}'],
+    ]);
+    expect(await client.deletePrefix("/t/b/")).toBe(2);
     expect(await client.delete("/t/b")).toBe(true);
     expect(await client.get("/t/b")).toBeUndefined();
     expect(await client.deletePrefix("/t/a/")).toBe(26);

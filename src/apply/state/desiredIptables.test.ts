@@ -7,7 +7,7 @@ import { loadModel } from "../../model/loadModel.js";
 import { buildIptablesLayout, printIptablesLayout } from "../../backends/iptables/index.js";
 import { iptablesChainName } from "../../backends/iptables/chainNames.js";
 import { diffIr } from "../../compiler/ir/delta.js";
-import { buildDesiredIptables, desiredIptablesState } from "./desiredIptables.js";
+import { buildDesiredIptables, desiredIptablesState, normalizedMembers } from "./desiredIptables.js";
 
 function compile(fixture: string): Ir {
   return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: "node-1" }).ir;
@@ -84,5 +84,15 @@ describe("buildDesiredIptables from a delta", () => {
     for (const c of kept) expect(first.desired.v4[0]?.chains).toContain(c);
     next.desired.sets.forEach((s, i) => expect(s).toBe(first.desired.sets[i]));
     next.desired.v6.forEach((t, i) => expect(t).toBe(first.desired.v6[i]));
+  });
+});
+
+describe("normalizedMembers", () => {
+  it("keeps the layout's own array when every member is spelled as the kernel prints it", () => {
+    const members = ["10.0.0.1", "10.0.0.0/24", "10.0.0.2,tcp:80", "fd00::1"];
+    expect(normalizedMembers(members)).toBe(members);
+  });
+  it("respells the others, and de-duplicates what then meets", () => {
+    expect(normalizedMembers(["10.0.0.1", "10.0.0.1/32", "10.0.0.5/24", "FD00:0::1", "fd00::2"])).toEqual(["10.0.0.1", "10.0.0.0/24", "fd00::1", "fd00::2"]);
   });
 });

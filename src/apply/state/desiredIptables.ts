@@ -110,13 +110,30 @@ function desiredSets(fam: IptablesFamilyLayout, known: Known, parts: Parts): Set
   return fam.sets.map((set) => {
     let state = known.set(set);
     if (state === undefined) {
-      const members = [...new Set(set.members.map(normalizeMember))];
+      const members = normalizedMembers(set.members);
       const digest = known.digest(fam.family, set);
       state = { name: set.name, type: set.type, family: set.familyKeyword(), maxelem: set.maxelem, members, ...(digest === undefined ? {} : { digest }) };
     }
     parts.sets.set(set, state);
     return state;
   });
+}
+
+/**
+ * A layout set's members (sorted and de-duplicated, layout.ts `Ipset.members`) in the kernel's
+ * spelling, de-duplicated again only when a spelling changed (two spellings of one member then
+ * meet). Most members are already spelled as the kernel prints them, and the layout's own array
+ * is then kept: on shape L a Set of a million members cost about a second of the first apply.
+ */
+export function normalizedMembers(members: readonly string[]): readonly string[] {
+  let out: string[] | undefined;
+  for (let i = 0; i < members.length; i++) {
+    const m = members[i]!;
+    const n = normalizeMember(m);
+    if (out === undefined && n !== m) out = members.slice(0, i);
+    out?.push(n);
+  }
+  return out === undefined ? members : [...new Set(out)];
 }
 
 function stateOf(layout: IptablesLayout, known: Known, previous?: Parts): { desired: DesiredIptablesState; parts: Parts } {

@@ -124,7 +124,15 @@ function sortedMembers(set: IpSet): readonly string[] {
     const member = checkedMember(set, set.members[i] ?? "");
     if (i > 0 && !((set.members[i - 1] ?? "") < member)) ordered = false;
   }
-  return ordered ? set.members : [...new Set(set.members)].sort();
+  if (ordered) return set.members;
+  // Sorted, then equal neighbours dropped: as `[...new Set(members)].sort()`, without hashing a
+  // million members first (an IR set is ordered by address, not as text, so this is the usual
+  // path for large IPv4 sets).
+  const sorted = set.members.slice().sort();
+  let kept = 0;
+  for (let i = 0; i < sorted.length; i++) if (i === 0 || sorted[i] !== sorted[kept - 1]) sorted[kept++] = sorted[i]!;
+  sorted.length = kept;
+  return sorted;
 }
 
 function buildSet(set: IpSet, name: string): Ipset {
