@@ -90,7 +90,7 @@ function timedExec(): Exec & { readMs: number; writeMs: number } {
     readMs: 0,
     writeMs: 0,
     async run(argv: readonly string[], stdin?: string) {
-      const reads = ["save", "list", "-S"].some((word) => argv.includes(word)) || /save$|^readlink$|python3$/.test(argv[0] ?? "");
+      const reads = ["save", "list", "-S", "--version"].some((word) => argv.includes(word)) || /save$|^readlink$|python3$/.test(argv[0] ?? "");
       const kind = reads ? "read" : "write";
       const b = busy[kind];
       if (b.running++ === 0) b.since = performance.now();
