@@ -10,6 +10,7 @@ import type { ExecuteFailure } from "./execution/execute.js";
 import { executePlan } from "./execution/execute.js";
 import type { Lock } from "./execution/lock.js";
 import { fileLock } from "./execution/lock.js";
+import { withHugePages } from "./execution/hugePages.js";
 import { privateLockPath, readsLockFileVariable, withLockFiles, XTABLES_LOCK_PATH } from "./execution/xtablesLock.js";
 import { detectIptablesMode, readIptablesState } from "./kernel/readIptablesState.js";
 import { readNftGeneration } from "./kernel/kernelProbes.js";
@@ -42,7 +43,9 @@ export interface IptablesBackendOptions {
 }
 
 export function iptablesBackend(context: BackendContext, options: IptablesBackendOptions): ApplyBackend<IptablesKernel, DesiredIptablesState> {
-  const { exec, clock, cache } = context;
+  const { clock, cache } = context;
+  // iptables-legacy's save and restore with malloc's huge pages (execution/hugePages.ts).
+  const exec = withHugePages(context.exec);
   const notes: string[] = [];
   /** The variant, once known, and how it came to be known (for the report). */
   let mode: { readonly mode: IptablesMode; readonly how: string } | undefined = options.mode === undefined ? undefined : { mode: options.mode, how: "--backend-mode" };

@@ -114,8 +114,8 @@ function node(ns: string, mode: "legacy" | "nft") {
 const WRITERS = /-restore --noflush|^ipset restore|^nft -f/;
 
 /**
- * The program an argv runs: iptables-legacy restores committed at once run through
- * `env XTABLES_LOCKFILE=…` (execution/xtablesLock.ts).
+ * The program an argv runs: iptables-legacy's tools run through `env GLIBC_TUNABLES=…
+ * XTABLES_LOCKFILE=…` (execution/hugePages.ts, execution/xtablesLock.ts).
  */
 function program(argv: readonly string[]): string {
   return argv.find((word) => word !== "env" && !/^[A-Z_]+=/.test(word)) ?? "";
@@ -213,7 +213,7 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
         // the apply holds /run/xtables.lock (execution/xtablesLock.ts).
         if (mode === "legacy" && legacyCommitsAtOnce) {
           expect(result.notes.join("\n")).toMatch(/2 tables committed at once, under one hold of \/run\/xtables\.lock/);
-          expect(exec.calls.filter((c) => c.includes("-restore --noflush"))).toEqual([
+          expect(exec.calls.filter((c) => c.includes("-restore --noflush")).map((c) => c.replace(/^env GLIBC_TUNABLES=\S+ /, "env "))).toEqual([
             "env XTABLES_LOCKFILE=/run/policyc-xtables-4.lock iptables-legacy-restore --noflush -w 10",
             "env XTABLES_LOCKFILE=/run/policyc-xtables-6.lock ip6tables-legacy-restore --noflush -w 10",
           ]);

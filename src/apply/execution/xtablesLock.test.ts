@@ -9,6 +9,7 @@ import { FOREIGN_IPSET, FOREIGN_V4 } from "../testing/foreignState.js";
 import type { Exec } from "./exec.js";
 import type { Lock } from "./lock.js";
 import { noLock } from "./lock.js";
+import { withHugePages } from "./hugePages.js";
 import { readsLockFileVariable, withLockFiles } from "./xtablesLock.js";
 
 function compile(fixture: string): Ir {
@@ -40,11 +41,37 @@ describe("withLockFiles", () => {
     const exec = withLockFiles(inner, new Map([["iptables-legacy-restore", "/run/x4.lock"]]));
     await exec.run(["iptables-legacy-restore", "--noflush", "-w", "10"], "*filter\nCOMMIT\n");
     await exec.run(["iptables-legacy-save"]);
-    expect(seen).toEqual(["env XTABLES_LOCKFILE=/run/x4.lock iptables-legacy-restore --noflush -w 10", "iptables-legacy-save"]);
+    // Through another wrapper's env: the assignments add up.
+    await exec.run(["env", "A=1", "iptables-legacy-restore", "--noflush"]);
+    expect(seen).toEqual(["env XTABLES_LOCKFILE=/run/x4.lock iptables-legacy-restore --noflush -w 10", "iptables-legacy-save", "env XTABLES_LOCKFILE=/run/x4.lock A=1 iptables-legacy-restore --noflush"]);
+  });
+});
+
+describe("withHugePages", () => {
+  it("runs iptables-legacy's save and restore with malloc's huge pages, added to an inherited GLIBC_TUNABLES; nothing else", async () => {
+    const seen: string[] = [];
+    const inner: Exec = {
+      run(argv) {
+        seen.push(argv.join(" "));
+        return Promise.resolve({ code: 0, stdout: "", stderr: "" });
+      },
+    };
+    for (const argv of [["iptables-legacy-save"], ["ip6tables-legacy-restore", "--noflush"], ["iptables-nft-save"], ["iptables-legacy", "-S"], ["ipset", "save"]]) await withHugePages(inner, undefined).run(argv);
+    await withHugePages(inner, "glibc.malloc.arena_max=2").run(["iptables-legacy-save"]);
+    expect(seen).toEqual([
+      "env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 iptables-legacy-save",
+      "env GLIBC_TUNABLES=glibc.malloc.hugetlb=1 ip6tables-legacy-restore --noflush",
+      "iptables-nft-save",
+      "iptables-legacy -S",
+      "ipset save",
+      "env GLIBC_TUNABLES=glibc.malloc.arena_max=2:glibc.malloc.hugetlb=1 iptables-legacy-save",
+    ]);
   });
 });
 
 describe("iptables-legacy commits under one hold of the xtables lock (fake kernel)", () => {
+  /** How the applier runs iptables-legacy's tools (hugePages.ts), this process's GLIBC_TUNABLES added to. */
+  const HUGE = `GLIBC_TUNABLES=${process.env.GLIBC_TUNABLES === undefined || process.env.GLIBC_TUNABLES === "" ? "" : `${process.env.GLIBC_TUNABLES}:`}glibc.malloc.hugetlb=1`;
   const A = compile("k8s-named-ports");
   const B = compile("demo-shop");
 
@@ -82,7 +109,10 @@ describe("iptables-legacy commits under one hold of the xtables lock (fake kerne
     expect(result.notes.join("\n")).toMatch(/2 tables committed at once, under one hold of \/run\/xtables\.lock/);
     expect(events).toEqual(["lock", "start iptables-legacy-restore", "start ip6tables-legacy-restore", "end iptables-legacy-restore", "end ip6tables-legacy-restore", "unlock"]);
     const restores = kernel.calls.map((c) => c.argv.join(" ")).filter((c) => c.includes("--noflush"));
-    expect(restores).toEqual(["env XTABLES_LOCKFILE=/run/policyc-xtables-4.lock iptables-legacy-restore --noflush -w 10", "env XTABLES_LOCKFILE=/run/policyc-xtables-6.lock ip6tables-legacy-restore --noflush -w 10"]);
+    expect(restores).toEqual([
+      `env ${HUGE} XTABLES_LOCKFILE=/run/policyc-xtables-4.lock iptables-legacy-restore --noflush -w 10`,
+      `env ${HUGE} XTABLES_LOCKFILE=/run/policyc-xtables-6.lock ip6tables-legacy-restore --noflush -w 10`,
+    ]);
     // The same result as one commit after the other.
     const sequential = fakeKernel({ v4: FOREIGN_V4, ipset: FOREIGN_IPSET }, "legacy");
     expect((await apply(A, { backendMode: "legacy", lock: noLock, exec: sequential })).error).toBeUndefined();
@@ -94,7 +124,7 @@ describe("iptables-legacy commits under one hold of the xtables lock (fake kerne
     expect((await apply(A, { backendMode: "legacy", lock: noLock, xtablesLock: noLock, exec: kernel })).error).toBeUndefined();
     const before = canonicalDump(kernel.save(4) + kernel.save(6) + kernel.ipsetSave());
     const events: string[] = [];
-    kernel.failNext(/^env XTABLES_LOCKFILE=\S+ ip6tables-legacy-restore --noflush/);
+    kernel.failNext(/^env \S+ XTABLES_LOCKFILE=\S+ ip6tables-legacy-restore --noflush/);
     const result = await apply(B, { backendMode: "legacy", lock: noLock, xtablesLock: recordingLock(events), exec: timed(kernel, events) });
     expect(result.ok).toBe(false);
     expect(result.restored).toBe(true);
@@ -117,7 +147,7 @@ describe("iptables-legacy commits under one hold of the xtables lock (fake kerne
       const result = await apply(A, { backendMode: "legacy", lock: noLock, xtablesLock: lock, exec: timed(kernel, events) });
       expect(result.error).toBeUndefined();
       expect(events).toEqual(["start iptables-legacy-restore", "end iptables-legacy-restore", "start ip6tables-legacy-restore", "end ip6tables-legacy-restore"]);
-      expect(kernel.calls.some((c) => c.argv[0] === "env")).toBe(false);
+      expect(kernel.calls.some((c) => c.argv.some((w) => w.startsWith("XTABLES_LOCKFILE=")))).toBe(false);
       if (version === "v1.8.9") expect(result.notes.join("\n")).toMatch(/tables committed one after the other: cannot take the lock/);
     }
   });

@@ -18,6 +18,7 @@
  * still lock, just not against each other). Older tools, or a lock that cannot be taken within
  * the wait, keep the one-after-the-other commits with the tools' own locking.
  */
+import { withEnv } from "./envExec.js";
 import type { Exec } from "./exec.js";
 
 /** The lock file of the legacy tools (iptables' XT_LOCK_NAME, `--with-xt-lock-name`'s default). */
@@ -42,22 +43,12 @@ export function readsLockFileVariable(versionOutput: string): boolean {
 }
 
 /**
- * `argv` of restore tool `binary` run with `XTABLES_LOCKFILE` set to `lockFile`, through env(1)
- * (the Exec interface runs argv as is; env is in coreutils on every node).
- */
-export function withLockFile(argv: readonly string[], lockFile: string): string[] {
-  return ["env", `XTABLES_LOCKFILE=${lockFile}`, ...argv];
-}
-
-/**
  * `exec`, running every program named in `lockFiles` (a restore binary → its private lock file)
- * with that lock file (`withLockFile`); anything else as is.
+ * with `XTABLES_LOCKFILE` set to that file (through env(1), envExec.ts); anything else as is.
  */
 export function withLockFiles(exec: Exec, lockFiles: ReadonlyMap<string, string>): Exec {
-  return {
-    run(argv, stdin) {
-      const lockFile = lockFiles.get(argv[0] ?? "");
-      return exec.run(lockFile === undefined ? argv : withLockFile(argv, lockFile), stdin);
-    },
-  };
+  return withEnv(exec, (program) => {
+    const lockFile = lockFiles.get(program);
+    return lockFile === undefined ? [] : [`XTABLES_LOCKFILE=${lockFile}`];
+  });
 }
