@@ -24,9 +24,11 @@ const LEGACY_TABLE_TOOLS = /^ip6?tables-legacy-(save|restore)$/;
 
 /**
  * `exec`, running iptables-legacy's save and restore tools with malloc's huge pages
- * (`GLIBC_TUNABLES`, added to `inherited`, the value this process would pass on).
+ * (`GLIBC_TUNABLES`, added to `inherited`, the value this process would pass on). An inherited
+ * value that sets `glibc.malloc.hugetlb` itself is the operator's choice, and runs as it is.
  */
 export function withHugePages(exec: Exec, inherited: string | undefined = process.env.GLIBC_TUNABLES): Exec {
+  if (inherited !== undefined && /(^|:)glibc\.malloc\.hugetlb=/.test(inherited)) return exec;
   const value = inherited === undefined || inherited === "" ? MALLOC_HUGE_PAGES : `${inherited}:${MALLOC_HUGE_PAGES}`;
   return withEnv(exec, (program) => (LEGACY_TABLE_TOOLS.test(program) ? [`GLIBC_TUNABLES=${value}`] : []));
 }
