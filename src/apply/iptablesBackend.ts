@@ -103,7 +103,9 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
         through,
         async () => {
           const now = await readIptablesState(exec, tools.mode, options.waitSeconds);
-          const back = planIptables(snapshotAsDesired(view.kernel.state, now.state), now.state, now.tools);
+          // Under the held lock, the restores must be the binaries given their own lock files.
+          const backTools = together ? { ...now.tools, restore4: tools.restore4, restore6: tools.restore6 } : now.tools;
+          const back = planIptables(snapshotAsDesired(view.kernel.state, now.state), now.state, backTools);
           const failure = await executePlan(back, through, () => Promise.resolve(), { commitsTogether: together });
           if (failure !== undefined) throw failure.error;
         },
