@@ -90,7 +90,9 @@ function timedExec(): Exec & { readMs: number; writeMs: number } {
     readMs: 0,
     writeMs: 0,
     async run(argv: readonly string[], stdin?: string) {
-      const reads = ["save", "list", "-S"].some((word) => argv.includes(word)) || /save$|^readlink$|python3$/.test(argv[0] ?? "");
+      // The program past a leading `env NAME=value …` (iptables-legacy's tools run so, src/apply/execution/envExec.ts).
+      const program = argv.find((word) => word !== "env" && !/^[A-Za-z_]\w*=/.test(word)) ?? "";
+      const reads = ["save", "list", "-S", "--version"].some((word) => argv.includes(word)) || /save$|^readlink$|python3$/.test(program);
       const kind = reads ? "read" : "write";
       const b = busy[kind];
       if (b.running++ === 0) b.since = performance.now();
@@ -98,7 +100,7 @@ function timedExec(): Exec & { readMs: number; writeMs: number } {
       try {
         return await inner.run(argv, stdin);
       } finally {
-        if (process.env.BENCH_VERBOSE !== undefined) console.error(`  ${Math.round(performance.now() - started)} ms ${argv.slice(0, 4).join(" ").slice(0, 60)}`);
+        if (process.env.BENCH_VERBOSE !== undefined) console.error(`  ${Math.round(performance.now() - started)} ms ${argv.slice(argv.indexOf(program), argv.indexOf(program) + 4).join(" ").slice(0, 60)}`);
         if (--b.running === 0) exec[kind === "read" ? "readMs" : "writeMs"] += performance.now() - b.since;
       }
     },

@@ -44,6 +44,11 @@ export interface ApplyOptions {
   /** Seconds iptables-restore waits for the xtables lock (`-w`); default 10, as Felix. */
   readonly xtablesWaitSeconds?: number;
   /**
+   * The xtables lock the applier holds while iptables-legacy commits both families at once
+   * (execution/xtablesLock.ts); default flock(1) on /run/xtables.lock.
+   */
+  readonly xtablesLock?: Lock;
+  /**
    * For a long-running agent: remember the kernel state between calls instead of re-reading it
    * every time, and the last desired state, to build the next from the IR delta
    * (`createApplyCache()`, see memory/cache.ts). The CLI never passes one.
@@ -125,7 +130,8 @@ function withBackend<T>(options: ApplyOptions, context: BackendContext, use: <K,
   switch (backend) {
     case "iptables": {
       const mode = options.backendMode === undefined ? {} : { mode: options.backendMode };
-      return use(iptablesBackend(context, { waitSeconds: options.xtablesWaitSeconds ?? 10, ...mode }));
+      const xtablesLock = options.xtablesLock === undefined ? {} : { xtablesLock: options.xtablesLock };
+      return use(iptablesBackend(context, { waitSeconds: options.xtablesWaitSeconds ?? 10, ...mode, ...xtablesLock }));
     }
     case "nftables":
       return use(nftablesBackend(context));

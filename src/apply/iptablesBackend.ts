@@ -5,7 +5,13 @@
  * rollback to the state read at the start.
  */
 import type { ApplyBackend, BackendContext } from "./applyBackend.js";
+import type { Exec } from "./execution/exec.js";
+import type { ExecuteFailure } from "./execution/execute.js";
 import { executePlan } from "./execution/execute.js";
+import type { Lock } from "./execution/lock.js";
+import { fileLock } from "./execution/lock.js";
+import { withHugePages } from "./execution/hugePages.js";
+import { privateLockPath, readsLockFileVariable, withLockFiles, XTABLES_LOCK_PATH } from "./execution/xtablesLock.js";
 import { detectIptablesMode, readIptablesState } from "./kernel/readIptablesState.js";
 import { readNftGeneration } from "./kernel/kernelProbes.js";
 import { cachedBuild, cachedView, usableDelta } from "./memory/cache.js";
@@ -21,6 +27,7 @@ import { buildDesiredIptables, desiredIptablesState } from "./state/desiredIptab
 import type { DesiredIptablesState, IptablesKernel, IptablesMode } from "./state/iptablesState.js";
 import { variantTools } from "./state/iptablesState.js";
 import type { KernelView } from "./state/kernelView.js";
+import type { Plan } from "./planning/plan.js";
 import { snapshotAsDesired, stateAfter } from "./state/snapshot.js";
 
 export interface IptablesBackendOptions {
@@ -28,10 +35,17 @@ export interface IptablesBackendOptions {
   readonly mode?: IptablesMode;
   /** Seconds iptables-restore waits for the xtables lock (`-w`). */
   readonly waitSeconds: number;
+  /**
+   * The xtables lock held while both legacy families commit at once (execution/xtablesLock.ts);
+   * default flock(1) on /run/xtables.lock, waiting `waitSeconds`.
+   */
+  readonly xtablesLock?: Lock;
 }
 
 export function iptablesBackend(context: BackendContext, options: IptablesBackendOptions): ApplyBackend<IptablesKernel, DesiredIptablesState> {
-  const { exec, clock, cache } = context;
+  const { clock, cache } = context;
+  // iptables-legacy's save and restore with malloc's huge pages (execution/hugePages.ts).
+  const exec = withHugePages(context.exec);
   const notes: string[] = [];
   /** The variant, once known, and how it came to be known (for the report). */
   let mode: { readonly mode: IptablesMode; readonly how: string } | undefined = options.mode === undefined ? undefined : { mode: options.mode, how: "--backend-mode" };
@@ -50,6 +64,74 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     // A variant taken from the ledger is detected again.
     if (options.mode === undefined) mode = undefined;
     return undefined;
+  };
+
+  /**
+   * Whether a legacy restore binary reads XTABLES_LOCKFILE (`--version`, asked once per binary,
+   * started with the reads so that the commit need not wait for it).
+   */
+  const lockFileVariable = new Map<string, Promise<boolean>>();
+  const readsLockFile = (binary: string): Promise<boolean> => {
+    let known = lockFileVariable.get(binary);
+    if (known === undefined) {
+      known = exec.run([binary, "--version"]).then(
+        (r) => r.code === 0 && readsLockFileVariable(r.stdout),
+        () => false,
+      );
+      lockFileVariable.set(binary, known);
+    }
+    return known;
+  };
+  const probeLegacyTools = (): void => {
+    if (mode?.mode !== "legacy") return;
+    const tools = variantTools("legacy", options.waitSeconds);
+    void readsLockFile(tools.restore4);
+    void readsLockFile(tools.restore6);
+  };
+
+  /**
+   * Runs `plan` (and, on a failure, the rollback to `view`). iptables-legacy with two or more
+   * tables to commit and tools that read XTABLES_LOCKFILE: all commits at once under one hold of
+   * the xtables lock (execution/xtablesLock.ts); otherwise one after the other, each tool taking
+   * the lock itself.
+   */
+  const run = async (plan: Plan, view: KernelView<IptablesKernel>): Promise<ExecuteFailure | undefined> => {
+    const { tools } = view.kernel;
+    const execute = (through: Exec, together: boolean): Promise<ExecuteFailure | undefined> =>
+      executePlan(
+        plan,
+        through,
+        async () => {
+          const now = await readIptablesState(exec, tools.mode, options.waitSeconds);
+          // Under the held lock, the restores must be the binaries given their own lock files.
+          const backTools = together ? { ...now.tools, restore4: tools.restore4, restore6: tools.restore6 } : now.tools;
+          const back = planIptables(snapshotAsDesired(view.kernel.state, now.state), now.state, backTools);
+          const failure = await executePlan(back, through, () => Promise.resolve(), { commitsTogether: together });
+          if (failure !== undefined) throw failure.error;
+        },
+        { commitsTogether: together },
+      );
+    const tables = plan.steps.filter((s) => s.phase === "rules").length;
+    if (tools.mode !== "legacy" || tables < 2) return execute(exec, false);
+    const [four, six] = await Promise.all([readsLockFile(tools.restore4), readsLockFile(tools.restore6)]);
+    if (!four || !six) return execute(exec, false);
+    let release: () => Promise<void>;
+    try {
+      release = await (options.xtablesLock ?? fileLock(XTABLES_LOCK_PATH, tools.waitSeconds))();
+    } catch (e) {
+      notes.push(`tables committed one after the other: ${e instanceof Error ? e.message : String(e)}`);
+      return execute(exec, false);
+    }
+    try {
+      notes.push(`${tables} tables committed at once, under one hold of ${XTABLES_LOCK_PATH}`);
+      const lockFiles = new Map([
+        [tools.restore4, privateLockPath(4)],
+        [tools.restore6, privateLockPath(6)],
+      ]);
+      return await execute(withLockFiles(exec, lockFiles), true);
+    } finally {
+      await release();
+    }
   };
 
   /** The IR's digests, worked out while the ledger's probes ran (`recallLedger`). */
@@ -80,6 +162,7 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     name: "iptables",
 
     async read() {
+      probeLegacyTools();
       const reading = await readIptablesState(exec, await settleMode(), options.waitSeconds);
       return { source: "read", kernel: { state: reading.state, tools: reading.tools }, readAt: clock.now() };
     },
@@ -91,6 +174,7 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     },
 
     async recall(ir) {
+      probeLegacyTools();
       const cached = cachedView(cache, "iptables", clock.now());
       if (cached !== undefined && (mode === undefined || mode.mode === cached.kernel.tools.mode)) {
         mode ??= { mode: cached.kernel.tools.mode, how: "cached" };
@@ -130,12 +214,7 @@ export function iptablesBackend(context: BackendContext, options: IptablesBacken
     },
 
     commit(plan, view) {
-      return executePlan(plan, exec, async () => {
-        const now = await readIptablesState(exec, view.kernel.tools.mode, options.waitSeconds);
-        const back = planIptables(snapshotAsDesired(view.kernel.state, now.state), now.state, now.tools);
-        const failure = await executePlan(back, exec, () => Promise.resolve());
-        if (failure !== undefined) throw failure.error;
-      });
+      return run(plan, view);
     },
 
     async verify(desired, view) {

@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { apply, createApplyCache, fileLedgerStore, fileLock, spawnExec, type ApplyOptions, type Exec, type LedgerStore } from "../../src/apply/index.js";
+import { readsLockFileVariable } from "../../src/apply/execution/xtablesLock.js";
 import { canonicalDump } from "../../src/apply/testing/fakeKernel.js";
 import { readInputs } from "../../src/cli/readInputs.js";
 import { fixtureNode } from "../helpers/compileCase.js";
@@ -112,6 +113,17 @@ function node(ns: string, mode: "legacy" | "nft") {
 
 const WRITERS = /-restore --noflush|^ipset restore|^nft -f/;
 
+/**
+ * The program an argv runs: iptables-legacy's tools run through `env GLIBC_TUNABLES=…
+ * XTABLES_LOCKFILE=…` (execution/hugePages.ts, execution/xtablesLock.ts).
+ */
+function program(argv: readonly string[]): string {
+  return argv.find((word) => word !== "env" && !/^[A-Z_]+=/.test(word)) ?? "";
+}
+
+/** Whether this host's iptables-legacy-restore reads XTABLES_LOCKFILE (then legacy tables commit at once). */
+const legacyCommitsAtOnce = readsLockFileVariable(run(["iptables-legacy-restore", "--version"]).stdout);
+
 /** Whether python3 can read the nf_tables generation, without which no ledger is trusted on nf_tables. */
 function generationReadable(what: string): boolean {
   const ok = run(["sh", "-c", "command -v python3"]).status === 0;
@@ -197,14 +209,24 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
         // The changed chain is rewritten from its first changed rule on, nothing else.
         const v4 = result.plan?.steps.find((s) => s.label === "iptables filter")?.stdin ?? "";
         expect(v4.split("\n").filter((l) => l !== "" && l !== "*filter" && l !== "COMMIT").every((l) => l.startsWith("-R cali-pi-_2LOc554E9PoNLgGSKBk "))).toBe(true);
+        // iptables-legacy: both families at once, each restore with a lock file of its own while
+        // the apply holds /run/xtables.lock (execution/xtablesLock.ts).
+        if (mode === "legacy" && legacyCommitsAtOnce) {
+          expect(result.notes.join("\n")).toMatch(/2 tables committed at once, under one hold of \/run\/xtables\.lock/);
+          expect(exec.calls.filter((c) => c.includes("-restore --noflush")).map((c) => c.replace(/^env GLIBC_TUNABLES=\S+ /, "env "))).toEqual([
+            "env XTABLES_LOCKFILE=/run/policyc-xtables-4.lock iptables-legacy-restore --noflush -w 10",
+            "env XTABLES_LOCKFILE=/run/policyc-xtables-6.lock ip6tables-legacy-restore --noflush -w 10",
+          ]);
+        }
       });
 
       it.each([
-        ["the IPv6 commit, after IPv4 committed", A, (argv: readonly string[]) => /^ip6tables-.*restore$/.test(argv[0] ?? "") && !argv.includes("--test")],
+        // iptables-legacy commits both families at once where it can (execution/xtablesLock.ts).
+        [mode === "legacy" && legacyCommitsAtOnce ? "the IPv6 commit, made with IPv4's" : "the IPv6 commit, after IPv4 committed", A, (argv: readonly string[]) => /^ip6tables-.*restore$/.test(program(argv)) && !argv.includes("--test")],
         // iptables-nft validates every table first; iptables-legacy commits straight in (planIptables.ts `validatesFirst`).
         mode === "nft"
-          ? (["the IPv4 validation", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(argv[0] ?? "") && argv.includes("--test")] as const)
-          : (["the IPv4 commit", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(argv[0] ?? "") && !argv.includes("--test")] as const),
+          ? (["the IPv4 validation", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(program(argv)) && argv.includes("--test")] as const)
+          : (["the IPv4 commit", A, (argv: readonly string[]) => /^iptables-.*restore$/.test(program(argv)) && !argv.includes("--test")] as const),
         ["the set cleanup, after both tables committed", C, (argv: readonly string[], stdin: string) => argv.join(" ") === "ipset restore" && stdin.startsWith("destroy")],
       ] as const)("a failure in %s leaves iptables-save and ipset save as before (exit-3 error names tool and line)", async (what, target, when) => {
         const ns = createNetns();

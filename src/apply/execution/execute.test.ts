@@ -71,6 +71,20 @@ describe("executePlan", () => {
     expect(seen).toEqual([["ipset --noflush"], ["iptables-restore --noflush"], ["ip6tables-restore --noflush"], ["ipset --noflush"]]);
   });
 
+  it("with commitsTogether, starts every table's commit at once, and a failure rolls back only once all are done", async () => {
+    const exec = heldExec();
+    const seen: string[][] = [];
+    const result = executePlan(plan("legacy"), exec, () => Promise.resolve(), { commitsTogether: true });
+    await drive(exec, result, seen);
+    expect(seen).toEqual([["ipset --noflush"], ["ip6tables-restore --noflush", "iptables-restore --noflush"], ["ipset --noflush"]]);
+    const failing = heldExec((c) => c === "iptables-restore --noflush");
+    const events: string[] = [];
+    const failed = executePlan(plan("legacy"), failing, () => Promise.resolve(void events.push(`rollback while running: ${failing.running().join(",")}`)), { commitsTogether: true });
+    await drive(failing, failed, []);
+    expect((await failed)?.error.label).toBe("iptables-restore");
+    expect(events).toEqual(["rollback while running: "]);
+  });
+
   it("a failed check commits nothing, and reports the first failing step in plan order", async () => {
     const exec = heldExec((c) => c.includes("--test"));
     const rolledBack: string[] = [];

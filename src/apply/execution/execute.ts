@@ -34,10 +34,15 @@ export interface ExecuteFailure {
   readonly rollbackError?: StepError | Error;
 }
 
+export interface ExecuteOptions {
+  /** Run the `rules` commits all at once instead of in plan order (their checks run at once anyway). */
+  readonly commitsTogether?: boolean;
+}
+
 /**
  * Executes `plan` with `exec`. Returns undefined on success, or the failure after rolling back.
  * Order: `sets` steps; every check run of a `rules` step (all at once: they write nothing); the
- * `rules` commits, one after the other; `cleanup`.
+ * `rules` commits, one after the other (or all at once, `commitsTogether`); `cleanup`.
  * Nothing is written before every check passed, except the set creations the checks need (a
  * rule naming a missing set fails `--test`), which the rollback removes. On a fresh node of
  * shape L each family's check takes seconds; on two cores, running them side by side can save
@@ -46,7 +51,7 @@ export interface ExecuteFailure {
  * traced further, probably contention in the kernel between the two) and all ended 5 s later
  * than the fill followed by the checks (10.7 s against 5.6 s, measured by hand).
  */
-export async function executePlan(plan: Plan, exec: Exec, rollback: Rollback): Promise<ExecuteFailure | undefined> {
+export async function executePlan(plan: Plan, exec: Exec, rollback: Rollback, options: ExecuteOptions = {}): Promise<ExecuteFailure | undefined> {
   let wrote = false;
   try {
     for (const step of plan.steps.filter((s) => s.phase === "sets")) {
@@ -58,8 +63,11 @@ export async function executePlan(plan: Plan, exec: Exec, rollback: Rollback): P
     if (rules.length > 0) wrote = true;
     // The commits one after the other, in plan order (IPv4 before IPv6): the failsafe tests
     // (test/kernel/hostFailsafeApply.test.ts) rely on a failed IPv6 commit finding IPv4's done, and
-    // running them side by side saved nothing measurable (agent start-up on shape L).
-    for (const step of rules) await runStep(exec, step, step.argv, step.label);
+    // running them side by side saved nothing measurable (agent start-up on shape L). Unless the
+    // caller says they may run at once (iptables-legacy under a held xtables lock,
+    // xtablesLock.ts); a failure then waits for the others before the rollback.
+    if (options.commitsTogether === true) await together(rules.map((step) => () => runStep(exec, step, step.argv, step.label)));
+    else for (const step of rules) await runStep(exec, step, step.argv, step.label);
     for (const step of plan.steps.filter((s) => s.phase === "cleanup")) {
       wrote = true;
       await runStep(exec, step, step.argv, step.label);

@@ -87,14 +87,16 @@ export interface TablesReading {
  * with the binaries of `mode`. Throws a StepError when a tool fails.
  */
 export async function readIptablesTables(exec: Exec, mode: IptablesMode): Promise<TablesReading> {
-  const readFamily = async (family: 4 | 6): Promise<{ restore: string; stdout: string }> => {
+  const owned = (stdout: string): KernelTable[] => parseIptablesSave(stdout).filter((t) => (IPTABLES_TABLES as readonly string[]).includes(t.name));
+  // Each family is parsed as soon as its dump is in: the first one's parse runs while the other
+  // tool is still dumping (on shape L a parse takes about 0.1 s of this thread).
+  const readFamily = async (family: 4 | 6): Promise<{ restore: string; stdout: string; tables: KernelTable[] }> => {
     const base = family === 4 ? "iptables" : "ip6tables";
     const { binary, stdout } = await runFirst(exec, [`${base}-${mode}-save`, `${base}-save`], []);
-    return { restore: binary.replace(/-save$/, "-restore"), stdout };
+    return { restore: binary.replace(/-save$/, "-restore"), stdout, tables: owned(stdout) };
   };
   const [v4, v6] = await Promise.all([readFamily(4), readFamily(6)]);
-  const owned = (stdout: string): KernelTable[] => parseIptablesSave(stdout).filter((t) => (IPTABLES_TABLES as readonly string[]).includes(t.name));
-  return { v4: owned(v4.stdout), v6: owned(v6.stdout), restore4: v4.restore, restore6: v6.restore, dumps: { v4: v4.stdout, v6: v6.stdout } };
+  return { v4: v4.tables, v6: v6.tables, restore4: v4.restore, restore6: v6.restore, dumps: { v4: v4.stdout, v6: v6.stdout } };
 }
 
 /**

@@ -125,6 +125,11 @@ export interface FakeKernelOptions {
   readonly netns?: string;
   /** Whether python3 exists, to read the nf_tables generation (default true). */
   readonly python?: boolean;
+  /**
+   * The version the restore tools print for `--version`, e.g. `v1.8.9` (then `iptables-restore
+   * v1.8.9 (legacy)`); by default they print nothing, which the applier reads as an old version.
+   */
+  readonly version?: string;
 }
 
 /** A fake node with iptables-`mode` binaries, starting from iptables-save texts and ipset save text. */
@@ -236,7 +241,9 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
         const [f] = failures.splice(failure, 1);
         return Promise.resolve({ code: 1, stdout: "", stderr: f?.stderr ?? "" });
       }
-      const [program = "", ...args] = argv;
+      // `env NAME=value … program args` runs program (the environment is not modelled).
+      const words = argv[0] === "env" ? argv.slice(1 + argv.slice(1).findIndex((w) => !/^[A-Z_]+=/.test(w))) : argv;
+      const [program = "", ...args] = words;
       const tool = /^(ip6?)tables-(legacy|nft)-(save|restore)$/.exec(program);
       const lister = /^(ip6?)tables-(legacy|nft)$/.exec(program);
       let result: ExecResult = { code: 127, stdout: "", stderr: `${program}: not found\n` };
@@ -254,7 +261,9 @@ export function fakeKernel(initial: { v4?: string; v6?: string; ipset?: string }
         result = set === undefined ? { code: 1, stdout: "", stderr: "ipset v7.17: The set with the given name does not exist\n" } : { code: 0, stdout: `create ${args[1]} ${set.header}\n${set.members.map((m) => `add ${args[1]} ${m}\n`).join("")}`, stderr: "" };
       } else if (tool !== null && tool[2] === mode) {
         const family = tool[1] === "ip6" ? 6 : 4;
-        if (tool[3] === "save") {
+        if (tool[3] === "restore" && args.includes("--version")) {
+          result = { code: 0, stdout: options.version === undefined ? "" : `${tool[1]}tables-restore ${options.version} (${mode === "legacy" ? "legacy" : "nf_tables"})\n`, stderr: "" };
+        } else if (tool[3] === "save") {
           const t = args[0] === "-t" ? args[1] : undefined;
           result = { code: 0, stdout: t === undefined ? save(family) : saveTable(t, table(family, t)), stderr: "" };
         } else {
