@@ -224,14 +224,21 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
         return patternIds.get(pattern) ?? patternIds.set(pattern, patternIds.size).size - 1;
       });
       const fromPatterns = patternIds.size;
+      const signature = (protocol: VerifyProtocol, interval: PortInterval): string => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join("");
+      // The sets depend only on which doors are open (the signature): made once per signature, not
+      // per interval (on L, 93 intervals and a few signatures).
+      const bySignature = new Map<string, Forbidden>();
       return {
         matchesNothing: [...noTenants, ...matchesNothing],
-        signature: (protocol, interval) => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join(""),
+        signature,
         forbidden: (protocol, interval) => {
+          const open = signature(protocol, interval);
+          const known = bySignature.get(open);
+          if (known) return known;
           const doors = inv.except.flatMap((d, i) => (portsCover(d.ports, protocol, interval) ? [{ from: sets[2 * i]!, to: sets[2 * i + 1]! }] : []));
           // One set per tenant and doors open from the source (the same object each time: callers key on it).
           const memo = new Map<number, Bits>();
-          return (f) => {
+          const forbidden: Forbidden = (f) => {
             const t = tenantIndex[f]!;
             if (t < 0) return undefined;
             const key = t * fromPatterns + fromPattern[f]!;
@@ -243,6 +250,8 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
             }
             return out;
           };
+          bySignature.set(open, forbidden);
+          return forbidden;
         },
       };
     }

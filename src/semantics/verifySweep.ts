@@ -30,7 +30,7 @@
  */
 import type { Cidr } from "./addresses.js";
 import type { Bits } from "./bits.js";
-import { bitIndexes, emptyBits, fullBits, hasBit } from "./bits.js";
+import { bitIndexes, bitsArena, emptyBits, fullBits, hasBit } from "./bits.js";
 import {
   allowedOver,
   applicablePolicies,
@@ -482,8 +482,11 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   };
   const plans = { egress: plan("egress", egressWalks), ingress: plan("ingress", ingressWalks) };
 
+  // The sets below live as long as the sweeper (thousands of each on L): carved from shared
+  // buffers (see `bitsArena`).
+  const kept = bitsArena(n);
   /** Per destination block, its classes. */
-  const blockClasses: Uint32Array[] = destinationBlocks.first.map(() => emptyBits(n));
+  const blockClasses: Uint32Array[] = destinationBlocks.first.map(() => kept());
   for (let t = 0; t < n; t++) blockClasses[destinationBlocks.blockOf[t]!]![t >>> 5]! |= 1 << (t & 31);
   const all = fullBits(n);
 
@@ -491,7 +494,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
    * Per source block, the classes whose ingress admits it (every class that is not local): made
    * once for every sweep (thousands of rows of every class on L), cleared at each sweep's start.
    */
-  const admits: Uint32Array[] = sourceBlocks.first.map(() => emptyBits(n));
+  const admits: Uint32Array[] = sourceBlocks.first.map(() => kept());
 
   function* sweep(protocol: number, starts: readonly number[]): Generator<FactoredStep> {
   const egress: Bits[] = new Array<Bits>(egressWalks.members.length);
