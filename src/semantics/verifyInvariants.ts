@@ -422,12 +422,15 @@ function sweepFactored(
         // is the only one that can give a smaller counterexample (ports only grow within a sweep).
         // A block with many flipped classes is cheaper to count again whole (a pass over the words).
         const again = new Set<number>(rewalked);
-        for (const { block, classes } of step.flips) {
-          if (classes.length > recountAbove) {
+        for (const { block, walks } of step.flips) {
+          let flipped = 0;
+          for (const classes of walks) flipped += classes.length;
+          if (flipped > recountAbove) {
             for (const g of sweeper.groupsOfBlock(block)) again.add(g);
             continue;
           }
-          const added = classes.map((t) => step.admits(block, t));
+          // A walk group's classes all flip one way: now admitted, or no longer.
+          const added = walks.map((classes) => step.admits(block, classes[0]!));
           for (const g of sweeper.groupsOfBlock(block)) {
             if (rewalked.size > 0 && rewalked.has(g)) continue;
             const e = step.egressOf(g);
@@ -436,18 +439,21 @@ function sweepFactored(
               if (no === undefined) continue;
               const alone = members[f]!.length === 1;
               let delta = 0;
-              for (let i = 0; i < classes.length; i++) {
-                const t = classes[i]!;
-                // An endpoint alone in its class has no flow to itself.
-                if (!hasBit(e, t) || !hasBit(no, t) || (t === f && alone)) continue;
-                if (!added[i]) {
-                  delta--;
-                  continue;
+              for (let j = 0; j < walks.length; j++) {
+                const classes = walks[j]!;
+                for (let i = 0; i < classes.length; i++) {
+                  const t = classes[i]!;
+                  // An endpoint alone in its class has no flow to itself.
+                  if (!hasBit(e, t) || !hasBit(no, t) || (t === f && alone)) continue;
+                  if (!added[j]) {
+                    delta--;
+                    continue;
+                  }
+                  delta++;
+                  const from = members[f]![0]!;
+                  const to = t === f ? members[f]![1]! : members[t]![0]!;
+                  if (smaller(best[k], from, to, order, interval.first)) best[k] = [from, to, order, interval.first];
                 }
-                delta++;
-                const from = members[f]![0]!;
-                const to = t === f ? members[f]![1]! : members[t]![0]!;
-                if (smaller(best[k], from, to, order, interval.first)) best[k] = [from, to, order, interval.first];
               }
               count[f]! += delta;
               totals[k]! += delta;

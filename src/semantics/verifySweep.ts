@@ -50,11 +50,13 @@ import type { Membership, Peer, Prepared, PreparedEntity, PreparedMember, Prepar
 
 /**
  * Classes whose ingress walk changed at a step, for one source block: each is admitted now and was
- * not before, or the reverse (`FactoredStep.admits` says which).
+ * not before, or the reverse (`FactoredStep.admits` says which). They come as the classes of their
+ * walk groups (the sweeper's own lists, read only; no list per flip: on shape L the flips of a
+ * sweep hold millions of classes), and a walk group's classes all flip the same way.
  */
 export interface Flip {
   readonly block: number;
-  readonly classes: readonly number[];
+  readonly walks: readonly (readonly number[])[];
 }
 
 /** One step of `factoredSweep`: the rows at an interval's first port. */
@@ -613,12 +615,13 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         expanded.delete(w);
         for (const g of groupsByWalk.get(w) ?? []) rewalked.add(g);
       }
-      /** Per source block, the classes whose ingress now admits it or no longer does. */
-      const flipped = new Map<number, number[]>();
+      /** Per source block, the walk groups whose ingress now admits it or no longer does. */
+      const flipped = new Map<number, (readonly number[])[]>();
       for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
         const before = ingress[w]!;
         const after = ingressWalk(w);
         ingress[w] = after;
+        const classes = ingressWalks.members[w]!;
         for (let i = 0; i < before.length; i++) {
           let word = before[i]! ^ after[i]!;
           while (word !== 0) {
@@ -626,16 +629,14 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             const b = (i << 5) + (31 - Math.clz32(low));
             word ^= low;
             const a = admits[b]!;
-            let classes = flipped.get(b);
-            if (!classes) flipped.set(b, (classes = []));
-            for (const t of ingressWalks.members[w]!) {
-              a[t >>> 5]! ^= 1 << (t & 31);
-              classes.push(t);
-            }
+            for (const t of classes) a[t >>> 5]! ^= 1 << (t & 31);
+            let walks = flipped.get(b);
+            if (!walks) flipped.set(b, (walks = []));
+            walks.push(classes);
           }
         }
       }
-      const flips = [...flipped].map(([block, classes]): Flip => ({ block, classes }));
+      const flips = [...flipped].map(([block, walks]): Flip => ({ block, walks }));
       yield { first: probe.dstPort!, rewalked, flips, rowInto, egressOf, admitsOf, admits: admitted };
     }
   }
