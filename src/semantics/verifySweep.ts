@@ -543,11 +543,13 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const admitsOf = (b: number): Bits => admits[b]!;
   const admitted = (b: number, t: number): boolean => hasBit(admits[b]!, t);
 
+    // What an ingress rule matches among the sources reads of the probe only its protocol and
+    // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep.
+    const ingressSets = new RuleSets("ingress", { protocol, srcPort, dstPort: starts[0] }, ingressOther);
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
       egressOther.nextProbe();
       const egressSets = new RuleSets("egress", probe, egressOther);
-      const ingressSets = new RuleSets("ingress", probe, ingressOther);
       // Walk states after each tier, shared within the step (see `TierPrefixes`).
       const egressStates: TierPrefixes["states"] = new Map();
       const ingressStates: TierPrefixes["states"] = new Map();
