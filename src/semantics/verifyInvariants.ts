@@ -422,6 +422,9 @@ function sweepFactored(
         // is the only one that can give a smaller counterexample (ports only grow within a sweep).
         // A block with many flipped classes is cheaper to count again whole (a pass over the words).
         const again = new Set<number>(rewalked);
+        /** Per group, the flipped classes its egress reaches and whether each is now admitted (reused). */
+        const reached: number[] = [];
+        const reachedAdded: boolean[] = [];
         for (const { block, walks } of step.flips) {
           let flipped = 0;
           for (const classes of walks) flipped += classes.length;
@@ -433,30 +436,58 @@ function sweepFactored(
           const added = walks.map((classes) => step.admits(block, classes[0]!));
           for (const g of sweeper.groupsOfBlock(block)) {
             if (rewalked.size > 0 && rewalked.has(g)) continue;
+            // The flipped classes the group's egress reaches, once per group.
             const e = step.egressOf(g);
+            reached.length = 0;
+            reachedAdded.length = 0;
+            for (let j = 0; j < walks.length; j++) {
+              for (const t of walks[j]!) {
+                if (!hasBit(e, t)) continue;
+                reached.push(t);
+                reachedAdded.push(added[j]!);
+              }
+            }
+            if (reached.length === 0) continue;
+            // Per forbidden set (a group's classes mostly share one): the change of the count, and
+            // the two smallest classes newly reached that the source may not reach.
+            let byForbidden: Bits | undefined;
+            let delta = 0;
+            let first = -1;
+            let second = -1;
             for (const f of sweeper.groups[g]!) {
               const no = forbidden(f);
               if (no === undefined) continue;
-              const alone = members[f]!.length === 1;
-              let delta = 0;
-              for (let j = 0; j < walks.length; j++) {
-                const classes = walks[j]!;
-                for (let i = 0; i < classes.length; i++) {
-                  const t = classes[i]!;
-                  // An endpoint alone in its class has no flow to itself.
-                  if (!hasBit(e, t) || !hasBit(no, t) || (t === f && alone)) continue;
-                  if (!added[j]) {
+              if (no !== byForbidden) {
+                byForbidden = no;
+                delta = 0;
+                first = second = -1;
+                for (let i = 0; i < reached.length; i++) {
+                  const t = reached[i]!;
+                  if (!hasBit(no, t)) continue;
+                  if (!reachedAdded[i]) {
                     delta--;
                     continue;
                   }
                   delta++;
-                  const from = members[f]![0]!;
-                  const to = t === f ? members[f]![1]! : members[t]![0]!;
-                  if (smaller(best[k], from, to, order, interval.first)) best[k] = [from, to, order, interval.first];
+                  if (first < 0 || t < first) {
+                    second = first;
+                    first = t;
+                  } else if (second < 0 || t < second) second = t;
                 }
               }
-              count[f]! += delta;
-              totals[k]! += delta;
+              // f itself among them: an endpoint alone in its class has no flow to itself.
+              const i = hasBit(no, f) ? reached.indexOf(f) : -1;
+              const alone = members[f]!.length === 1;
+              const self = i >= 0 ? (reachedAdded[i] ? 1 : -1) : 0;
+              const own = alone ? delta - self : delta;
+              count[f]! += own;
+              totals[k]! += own;
+              // The smallest destination newly reached: the first class other than f (classes are
+              // in the order of their first members), or f's own second member.
+              const other = first !== f ? first : second;
+              let to = other >= 0 ? members[other]![0]! : Infinity;
+              if (self > 0 && !alone) to = Math.min(to, members[f]![1]!);
+              if (to !== Infinity && smaller(best[k], members[f]![0]!, to, order, interval.first)) best[k] = [members[f]![0]!, to, order, interval.first];
             }
           }
         }
