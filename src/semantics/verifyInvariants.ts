@@ -48,7 +48,7 @@ export interface VerifyOptions {
   readonly classByClass?: boolean;
   /**
    * Factored sweep: how many classes of a source block may flip at a step before its groups are
-   * counted again whole rather than bit by bit (default: an eighth of a row's words; for tests).
+   * counted again whole rather than bit by bit (default: half a row's words; for tests).
    */
   readonly recountAbove?: number;
 }
@@ -361,7 +361,9 @@ function sweepFactored(
   intervals: readonly PortInterval[],
   best: (Key | undefined)[],
   violations: number[],
-  recountAbove = ((classes.endpoints.length + 31) >>> 5) / 8,
+  // Bit by bit costs about a pass over the flipped classes per group and forbidden set, a recount
+  // three passes over the row's words: flips up to half the words are cheaper bit by bit.
+  recountAbove = ((classes.endpoints.length + 31) >>> 5) / 2,
 ): void {
   const members = classes.endpoints.map((c) => c.members);
   const steps = sweeper.sweep(
