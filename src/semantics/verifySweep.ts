@@ -51,8 +51,8 @@ import type { Membership, Peer, Prepared, PreparedEntity, PreparedMember, Prepar
 /**
  * Classes whose ingress walk changed at a step, for one source block: each is admitted now and was
  * not before, or the reverse (`FactoredStep.admits` says which). They come as the classes of their
- * walk groups (the sweeper's own lists, read only; no list per flip: on shape L the flips of a
- * sweep hold millions of classes), and a walk group's classes all flip the same way.
+ * walk groups (the sweeper's own lists, read only; no list per flip: on shape S the flips of the
+ * TCP sweep held about 100,000 classes), and a walk group's classes all flip the same way.
  */
 export interface Flip {
   readonly block: number;
