@@ -27,7 +27,6 @@ import { PROTO_UDP, protocolNumber as calicoProtocolNumber } from "../calico/ind
 import type { Cidr, Family } from "./addresses.js";
 import { parseAddress, parseCidr } from "./addresses.js";
 import type { Bits } from "./bits.js";
-import { bitIndexes } from "./bits.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Membership, Prepared, PreparedCalicoRule, PreparedClusterRule, PreparedK8sRule, PreparedMember, PreparedRule } from "./types.js";
@@ -214,22 +213,68 @@ function refineByKey(classOf: Int32Array, key: (position: number) => string): In
 }
 
 /**
- * Splits classes by one membership: every class some of whose positions are in `inside` (and some
- * not) gives those positions a new class. Costs the size of the membership, not of the partition.
+ * Splits classes by memberships: every class some of whose positions are in a membership (and
+ * some not) gives those positions a new class, numbered in the order of their first position. Costs
+ * the membership's words, and allocates nothing per membership (on shape L, lists of the positions
+ * of tens of thousands of memberships were garbage enough to set off full collections).
  */
-function refineByBits(classOf: Int32Array, sizes: number[], inside: readonly number[]): void {
-  const hits = new Map<number, number>();
-  for (const p of inside) hits.set(classOf[p]!, (hits.get(classOf[p]!) ?? 0) + 1);
-  const moved = new Map<number, number>();
-  for (const [c, n] of hits) if (n < sizes[c]!) moved.set(c, sizes.length + moved.size);
-  if (moved.size === 0) return;
-  for (const [c, to] of moved) {
-    sizes[to] = hits.get(c)!;
-    sizes[c]! -= hits.get(c)!;
+class MembershipSplitter {
+  /** Per class, its positions in the membership at hand; and where they move (-1: nowhere). */
+  private readonly hits: Int32Array;
+  private readonly moveTo: Int32Array;
+  private readonly touched: number[] = [];
+  constructor(
+    private readonly classOf: Int32Array,
+    private readonly sizes: number[],
+    /** Per member index, its endpoint position (-1: none). */
+    private readonly position: Readonly<Int32Array>,
+  ) {
+    // Classes never outnumber positions.
+    this.hits = new Int32Array(classOf.length + 1);
+    this.moveTo = new Int32Array(classOf.length + 1).fill(-1);
   }
-  for (const p of inside) {
-    const to = moved.get(classOf[p]!);
-    if (to !== undefined) classOf[p] = to;
+
+  split(membership: Bits): void {
+    const { classOf, sizes, position, hits, moveTo, touched } = this;
+    const words = Math.min(membership.length, (position.length + 31) >>> 5);
+    for (let w = 0; w < words; w++) {
+      let word = membership[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        const p = position[(w << 5) + (31 - Math.clz32(low))]!;
+        if (p < 0) continue;
+        const c = classOf[p]!;
+        if (hits[c]!++ === 0) touched.push(c);
+      }
+    }
+    let moved = false;
+    for (const c of touched) {
+      if (hits[c]! < sizes[c]!) {
+        moveTo[c] = sizes.length;
+        sizes.push(hits[c]!);
+        sizes[c]! -= hits[c]!;
+        moved = true;
+      }
+    }
+    if (moved) {
+      for (let w = 0; w < words; w++) {
+        let word = membership[w]!;
+        while (word !== 0) {
+          const low = word & -word;
+          word ^= low;
+          const p = position[(w << 5) + (31 - Math.clz32(low))]!;
+          if (p < 0) continue;
+          const to = moveTo[classOf[p]!]!;
+          if (to >= 0) classOf[p] = to;
+        }
+      }
+    }
+    for (const c of touched) {
+      hits[c] = 0;
+      moveTo[c] = -1;
+    }
+    touched.length = 0;
   }
 }
 
@@ -270,9 +315,8 @@ export function equivalenceClasses(prepared: Prepared, family: Family, options: 
   });
   const sizes: number[] = [];
   for (const c of classOf) sizes[c] = (sizes[c] ?? 0) + 1;
-  for (const membership of splitters.memberships) {
-    refineByBits(classOf, sizes, endpointPositions(membership, position));
-  }
+  const splitter = new MembershipSplitter(classOf, sizes, position);
+  for (const membership of splitters.memberships) splitter.split(membership);
 
   // Renumber in the order of the first endpoint of each class (endpoints are in member order).
   const renumber = new Map<number, number>();
@@ -315,14 +359,4 @@ export function equivalenceClasses(prepared: Prepared, family: Family, options: 
     portIntervals,
     addressIntervals: intervals(addressCuts, maxAddress, (x) => x - 1n),
   };
-}
-
-/** The endpoint positions (see `position`) of a membership's members. */
-function endpointPositions(membership: Bits, position: Readonly<Int32Array>): number[] {
-  const out: number[] = [];
-  for (const i of bitIndexes(membership)) {
-    const p = position[i]!;
-    if (p >= 0) out.push(p);
-  }
-  return out;
 }

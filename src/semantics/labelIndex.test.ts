@@ -6,7 +6,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Labels, LabelSelector, Selector } from "../model/types.js";
 import { selectorMatches } from "../model/selector/index.js";
-import { bitIndexes } from "./bits.js";
+import { bitIndexes, bitsArena, bitsOf } from "./bits.js";
 import { labelIndex } from "./labelIndex.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
 
@@ -67,6 +67,38 @@ describe("labelIndex", () => {
         const view = prefix === "" ? (l: Labels) => l : (l: Labels) => prefixed(l, prefix);
         expect(got).toEqual(labels.flatMap((l, i) => (labelSelectorMatches(selector, view(l)) ? [i] : [])));
       }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("writes the same sets in place: selectorInto over a dirty set, andLabelSelector into a starting set", () => {
+    fc.assert(
+      fc.property(
+        fc.array(labelsArb, { maxLength: 70 }),
+        selectorArb,
+        labelSelectorArb,
+        fc.constantFrom("", "pcns."),
+        fc.array(fc.nat(69)),
+        (labels, selector, k8s, prefix, start) => {
+          const index = labelIndex(labels);
+          // Sets from one arena: writing one must leave its neighbours alone.
+          const kept = bitsArena(labels.length);
+          const [before, out, after] = [kept(), kept(), kept()];
+          before.fill(0xffffffff);
+          after.fill(0xffffffff);
+          out.fill(0xffffffff);
+          index.selectorInto(selector, out);
+          expect([...bitIndexes(out)]).toEqual(labels.flatMap((l, i) => (selectorMatches(selector, l) ? [i] : [])));
+          const from = bitsOf(labels.length, start.filter((i) => i < labels.length));
+          const and = kept();
+          and.set(from);
+          index.andLabelSelector(k8s, and, prefix);
+          const view = prefix === "" ? (l: Labels) => l : (l: Labels) => prefixed(l, prefix);
+          const starting = new Set(bitIndexes(from));
+          expect([...bitIndexes(and)]).toEqual(labels.flatMap((l, i) => (starting.has(i) && labelSelectorMatches(k8s, view(l)) ? [i] : [])));
+          expect([before, after].every((b) => b.every((w) => w === 0xffffffff))).toBe(true);
+        },
+      ),
       { numRuns: 300 },
     );
   });

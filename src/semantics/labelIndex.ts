@@ -9,7 +9,7 @@
 import type { Labels, LabelSelector, Selector } from "../model/types.js";
 import { labelTestMatches } from "../model/selector/selectorMatches.js";
 import type { Bits } from "./bits.js";
-import { andBits, andNotBits, emptyBits, fullBits, notBits, orBits } from "./bits.js";
+import { andInPlace, andNotInPlace, emptyBits, fullBits, orInPlace } from "./bits.js";
 
 export interface LabelIndex {
   readonly size: number;
@@ -22,6 +22,13 @@ export interface LabelIndex {
   readonly labelSelector: (selector: LabelSelector, prefix?: string) => Bits;
   /** Members with `labels[key] === value`. */
   readonly equals: (key: string, value: string) => Bits;
+  /**
+   * `selector(s)` written into `out` (of the index's size), allocating nothing: for sets kept
+   * elsewhere (`bitsArena`), without an intermediate set per operand.
+   */
+  readonly selectorInto: (selector: Selector, out: Uint32Array) => void;
+  /** `out &= labelSelector(s, prefix)`, in place, allocating nothing. */
+  readonly andLabelSelector: (selector: LabelSelector, out: Uint32Array, prefix?: string) => void;
 }
 
 /** Builds the index over `labels[i]`, the labels of member `i`. */
@@ -48,14 +55,64 @@ export function labelIndex(labels: readonly Labels[]): LabelIndex {
   const all = fullBits(size);
   const equals = (key: string, value: string): Bits => byKey.get(key)?.get(value) ?? none;
   const has = (key: string): Bits => present.get(key) ?? none;
-  /** Members whose value of `key` is present and passes `test`. */
-  const valuesWhere = (key: string, test: (v: string) => boolean): Bits => {
-    let out: Bits = none;
-    for (const [v, bits] of byKey.get(key) ?? []) if (test(v)) out = orBits(out, bits);
-    return out;
+  /** The complement among the members, in place (the last word's unused bits stay clear). */
+  const invert = (out: Uint32Array): void => {
+    for (let w = 0; w < out.length; w++) out[w] = ~out[w]! & all[w]!;
   };
-  const anyOf = (key: string, values: readonly string[]): Bits => values.reduce<Bits>((acc, v) => orBits(acc, equals(key, v)), none);
-
+  /** Per nesting depth, a working set for the operands of an `&&` or `||` (made once). */
+  const scratch: Uint32Array[] = [];
+  const into = (s: Selector, out: Uint32Array, depth: number): void => {
+    switch (s.kind) {
+      case "all":
+      case "global":
+        out.set(all);
+        return;
+      case "has":
+        out.set(has(s.label));
+        return;
+      case "eq":
+        out.set(equals(s.label, s.value));
+        return;
+      case "ne":
+        out.set(equals(s.label, s.value));
+        invert(out);
+        return;
+      case "in":
+      case "notIn":
+        out.fill(0);
+        for (const v of s.values) orInPlace(out, equals(s.label, v));
+        if (s.kind === "notIn") invert(out);
+        return;
+      case "contains":
+      case "startsWith":
+      case "endsWith":
+        out.fill(0);
+        for (const [v, bits] of byKey.get(s.label) ?? []) if (labelTestMatches(s, v)) orInPlace(out, bits);
+        return;
+      case "not":
+        into(s.operand, out, depth);
+        invert(out);
+        return;
+      case "and":
+      case "or": {
+        if (s.operands.length === 0) {
+          out.set(s.kind === "and" ? all : none);
+          return;
+        }
+        into(s.operands[0]!, out, depth);
+        if (s.operands.length === 1) return;
+        // Operands below this one use the working sets of deeper levels.
+        const o = (scratch[depth] ??= emptyBits(size));
+        for (let k = 1; k < s.operands.length; k++) {
+          into(s.operands[k]!, o, depth + 1);
+          if (s.kind === "and") andInPlace(out, o);
+          else orInPlace(out, o);
+        }
+        return;
+      }
+    }
+  };
+  const selectorInto = (s: Selector, out: Uint32Array): void => into(s, out, 0);
   const selector = (s: Selector): Bits => {
     switch (s.kind) {
       case "all":
@@ -65,55 +122,49 @@ export function labelIndex(labels: readonly Labels[]): LabelIndex {
         return has(s.label);
       case "eq":
         return equals(s.label, s.value);
-      case "ne":
-        return notBits(equals(s.label, s.value), size);
-      case "in":
-        return anyOf(s.label, s.values);
-      case "notIn":
-        return notBits(anyOf(s.label, s.values), size);
-      case "contains":
-      case "startsWith":
-      case "endsWith":
-        return valuesWhere(s.label, (v) => labelTestMatches(s, v));
-      case "not":
-        return notBits(selector(s.operand), size);
-      case "and":
-      case "or": {
-        // One copy, combined in place (operands' sets may be the index's own: never written).
-        if (s.operands.length === 0) return s.kind === "and" ? all : none;
-        const out = selector(s.operands[0]!).slice();
-        for (let k = 1; k < s.operands.length; k++) {
-          const o = selector(s.operands[k]!);
-          if (s.kind === "and") for (let w = 0; w < out.length; w++) out[w]! &= o[w]!;
-          else for (let w = 0; w < out.length; w++) out[w]! |= o[w]!;
-        }
+      default: {
+        const out = emptyBits(size);
+        into(s, out, 0);
         return out;
       }
     }
   };
 
-  const labelSelector = (s: LabelSelector, prefix = ""): Bits => {
-    let out: Bits = all;
-    for (const [key, want] of Object.entries(s.matchLabels)) out = andBits(out, equals(prefix + key, want));
+  /** `out &= (any of the values of key)`, or `&= ~…` with `not`, word by word. */
+  const andAnyOf = (out: Uint32Array, key: string, values: readonly string[], not: boolean): void => {
+    const sets = values.map((v) => equals(key, v));
+    for (let w = 0; w < out.length; w++) {
+      let x = 0;
+      for (const b of sets) x |= b[w]!;
+      out[w]! &= not ? ~x : x;
+    }
+  };
+  const andLabelSelector = (s: LabelSelector, out: Uint32Array, prefix = ""): void => {
+    for (const [key, want] of Object.entries(s.matchLabels)) andInPlace(out, equals(prefix + key, want));
     for (const req of s.matchExpressions) {
       const key = prefix + req.key;
       switch (req.operator) {
         case "In":
-          out = andBits(out, anyOf(key, req.values));
+          andAnyOf(out, key, req.values, false);
           break;
         case "NotIn":
-          out = andNotBits(out, anyOf(key, req.values));
+          andAnyOf(out, key, req.values, true);
           break;
         case "Exists":
-          out = andBits(out, has(key));
+          andInPlace(out, has(key));
           break;
         case "DoesNotExist":
-          out = andNotBits(out, has(key));
+          andNotInPlace(out, has(key));
           break;
       }
     }
+  };
+  const labelSelector = (s: LabelSelector, prefix = ""): Bits => {
+    if (Object.keys(s.matchLabels).length === 0 && s.matchExpressions.length === 0) return all;
+    const out = all.slice();
+    andLabelSelector(s, out, prefix);
     return out;
   };
 
-  return { size, selector, labelSelector, equals };
+  return { size, selector, labelSelector, equals, selectorInto, andLabelSelector };
 }

@@ -9,7 +9,7 @@ import { parseCidr } from "./addresses.js";
 import { entityNotSelectors, entitySelector } from "./effectiveSelector.js";
 import { K8S_ORCHESTRATOR, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
 import type { Bits } from "./bits.js";
-import { andBits, bitsWhere, emptyBits, setBit } from "./bits.js";
+import { andInPlace, bitsArena, bitsWhere, emptyBits, setBit } from "./bits.js";
 import { labelIndex } from "./labelIndex.js";
 import type { ServiceEndpoints } from "./services.js";
 import type { Membership, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule, PreparedMember } from "./types.js";
@@ -51,6 +51,9 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
   }
   const none = emptyBits(size);
   const namespaceMembers = (ns: string): Bits => inNamespace.get(ns) ?? none;
+  // Every membership made here lives as long as the model: carved from shared buffers, and each
+  // computed in its own set, without intermediate sets (see `bitsArena`).
+  const kept = bitsArena(size);
 
   const cache = new Map<string, Membership>();
   const selects = new Map<string, Membership>();
@@ -60,7 +63,12 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
   const of = (selector: Selector): { text: string; members: Membership } => {
     const text = printSelector(selector);
     let m = cache.get(text);
-    if (!m) cache.set(text, (m = index.selector(selector)));
+    if (!m) {
+      // A single label test is the index's own set (nothing to compute); anything else, a kept set.
+      if (selector.kind === "all" || selector.kind === "global" || selector.kind === "has" || selector.kind === "eq") m = index.selector(selector);
+      else index.selectorInto(selector, (m = kept()));
+      cache.set(text, m);
+    }
     return { text, members: m };
   };
   return {
@@ -70,7 +78,11 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
     selects(selector) {
       const { text, members: m } = of(selector);
       let s = selects.get(text);
-      if (!s) selects.set(text, (s = andBits(m, workload)));
+      if (!s) {
+        const out = kept();
+        for (let w = 0; w < out.length; w++) out[w] = m[w]! & workload[w]!;
+        selects.set(text, (s = out));
+      }
       return s;
     },
     k8sSelects(ns, podSelector) {
@@ -79,10 +91,17 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
       if (!s) {
         let k8sInNs = k8sInNamespace.get(ns);
         if (!k8sInNs) {
-          k8sInNs = andBits(andBits(workload, namespaceMembers(ns)), andBits(index.equals(NAMESPACE_LABEL, ns), index.equals(ORCHESTRATOR_LABEL, K8S_ORCHESTRATOR)));
-          k8sInNamespace.set(ns, k8sInNs);
+          const out = kept();
+          const inNs = namespaceMembers(ns);
+          const labelled = index.equals(NAMESPACE_LABEL, ns);
+          const k8s = index.equals(ORCHESTRATOR_LABEL, K8S_ORCHESTRATOR);
+          for (let w = 0; w < out.length; w++) out[w] = workload[w]! & inNs[w]! & labelled[w]! & k8s[w]!;
+          k8sInNamespace.set(ns, (k8sInNs = out));
         }
-        peers.set(key, (s = andBits(k8sInNs, index.labelSelector(podSelector))));
+        const out = kept();
+        out.set(k8sInNs);
+        index.andLabelSelector(podSelector, out);
+        peers.set(key, (s = out));
       }
       return s;
     },
@@ -91,8 +110,12 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
       let s = peers.get(key);
       if (!s) {
         // namespaceSelector: the namespace's labels are the member's `pcns.` labels.
-        const scope = peer.namespaceSelector ? andBits(pods, index.labelSelector(peer.namespaceSelector, NAMESPACE_LABEL_PREFIX)) : andBits(pods, namespaceMembers(ns));
-        peers.set(key, (s = peer.podSelector ? andBits(scope, index.labelSelector(peer.podSelector)) : scope));
+        const out = kept();
+        out.set(pods);
+        if (peer.namespaceSelector) index.andLabelSelector(peer.namespaceSelector, out, NAMESPACE_LABEL_PREFIX);
+        else andInPlace(out, namespaceMembers(ns));
+        if (peer.podSelector) index.andLabelSelector(peer.podSelector, out);
+        peers.set(key, (s = out));
       }
       return s;
     },

@@ -48,7 +48,7 @@ export interface VerifyOptions {
   readonly classByClass?: boolean;
   /**
    * Factored sweep: how many classes of a source block may flip at a step before its groups are
-   * counted again whole rather than bit by bit (default: an eighth of a row's words; for tests).
+   * counted again whole rather than bit by bit (default: half a row's words; for tests).
    */
   readonly recountAbove?: number;
 }
@@ -224,14 +224,21 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
         return patternIds.get(pattern) ?? patternIds.set(pattern, patternIds.size).size - 1;
       });
       const fromPatterns = patternIds.size;
+      const signature = (protocol: VerifyProtocol, interval: PortInterval): string => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join("");
+      // The sets depend only on which doors are open (the signature): made once per signature, not
+      // per interval (on L, 93 intervals and a few signatures).
+      const bySignature = new Map<string, Forbidden>();
       return {
         matchesNothing: [...noTenants, ...matchesNothing],
-        signature: (protocol, interval) => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join(""),
+        signature,
         forbidden: (protocol, interval) => {
+          const open = signature(protocol, interval);
+          const known = bySignature.get(open);
+          if (known) return known;
           const doors = inv.except.flatMap((d, i) => (portsCover(d.ports, protocol, interval) ? [{ from: sets[2 * i]!, to: sets[2 * i + 1]! }] : []));
           // One set per tenant and doors open from the source (the same object each time: callers key on it).
           const memo = new Map<number, Bits>();
-          return (f) => {
+          const forbidden: Forbidden = (f) => {
             const t = tenantIndex[f]!;
             if (t < 0) return undefined;
             const key = t * fromPatterns + fromPattern[f]!;
@@ -243,6 +250,8 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
             }
             return out;
           };
+          bySignature.set(open, forbidden);
+          return forbidden;
         },
       };
     }
@@ -352,7 +361,9 @@ function sweepFactored(
   intervals: readonly PortInterval[],
   best: (Key | undefined)[],
   violations: number[],
-  recountAbove = ((classes.endpoints.length + 31) >>> 5) / 8,
+  // Bit by bit costs about a pass over the flipped classes per group and forbidden set, a recount
+  // three passes over the row's words: flips up to half the words are cheaper bit by bit.
+  recountAbove = ((classes.endpoints.length + 31) >>> 5) / 2,
 ): void {
   const members = classes.endpoints.map((c) => c.members);
   const steps = sweeper.sweep(
@@ -413,35 +424,72 @@ function sweepFactored(
         // is the only one that can give a smaller counterexample (ports only grow within a sweep).
         // A block with many flipped classes is cheaper to count again whole (a pass over the words).
         const again = new Set<number>(rewalked);
-        for (const { block, classes } of step.flips) {
-          if (classes.length > recountAbove) {
+        /** Per group, the flipped classes its egress reaches and whether each is now admitted (reused). */
+        const reached: number[] = [];
+        const reachedAdded: boolean[] = [];
+        for (const { block, walks } of step.flips) {
+          let flipped = 0;
+          for (const classes of walks) flipped += classes.length;
+          if (flipped > recountAbove) {
             for (const g of sweeper.groupsOfBlock(block)) again.add(g);
             continue;
           }
-          const added = classes.map((t) => step.admits(block, t));
+          // A walk group's classes all flip one way: now admitted, or no longer.
+          const added = walks.map((classes) => step.admits(block, classes[0]!));
           for (const g of sweeper.groupsOfBlock(block)) {
             if (rewalked.size > 0 && rewalked.has(g)) continue;
+            // The flipped classes the group's egress reaches, once per group.
             const e = step.egressOf(g);
+            reached.length = 0;
+            reachedAdded.length = 0;
+            for (let j = 0; j < walks.length; j++) {
+              for (const t of walks[j]!) {
+                if (!hasBit(e, t)) continue;
+                reached.push(t);
+                reachedAdded.push(added[j]!);
+              }
+            }
+            if (reached.length === 0) continue;
+            // Per forbidden set (a group's classes mostly share one): the change of the count, and
+            // the two smallest classes newly reached that the source may not reach.
+            let byForbidden: Bits | undefined;
+            let delta = 0;
+            let first = -1;
+            let second = -1;
             for (const f of sweeper.groups[g]!) {
               const no = forbidden(f);
               if (no === undefined) continue;
-              const alone = members[f]!.length === 1;
-              let delta = 0;
-              for (let i = 0; i < classes.length; i++) {
-                const t = classes[i]!;
-                // An endpoint alone in its class has no flow to itself.
-                if (!hasBit(e, t) || !hasBit(no, t) || (t === f && alone)) continue;
-                if (!added[i]) {
-                  delta--;
-                  continue;
+              if (no !== byForbidden) {
+                byForbidden = no;
+                delta = 0;
+                first = second = -1;
+                for (let i = 0; i < reached.length; i++) {
+                  const t = reached[i]!;
+                  if (!hasBit(no, t)) continue;
+                  if (!reachedAdded[i]) {
+                    delta--;
+                    continue;
+                  }
+                  delta++;
+                  if (first < 0 || t < first) {
+                    second = first;
+                    first = t;
+                  } else if (second < 0 || t < second) second = t;
                 }
-                delta++;
-                const from = members[f]![0]!;
-                const to = t === f ? members[f]![1]! : members[t]![0]!;
-                if (smaller(best[k], from, to, order, interval.first)) best[k] = [from, to, order, interval.first];
               }
-              count[f]! += delta;
-              totals[k]! += delta;
+              // f itself among them: an endpoint alone in its class has no flow to itself.
+              const i = hasBit(no, f) ? reached.indexOf(f) : -1;
+              const alone = members[f]!.length === 1;
+              const self = i >= 0 ? (reachedAdded[i] ? 1 : -1) : 0;
+              const own = alone ? delta - self : delta;
+              count[f]! += own;
+              totals[k]! += own;
+              // The smallest destination newly reached: the first class other than f (classes are
+              // in the order of their first members), or f's own second member.
+              const other = first !== f ? first : second;
+              let to = other >= 0 ? members[other]![0]! : Infinity;
+              if (self > 0 && !alone) to = Math.min(to, members[f]![1]!);
+              if (to !== Infinity && smaller(best[k], members[f]![0]!, to, order, interval.first)) best[k] = [members[f]![0]!, to, order, interval.first];
             }
           }
         }

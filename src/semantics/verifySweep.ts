@@ -30,7 +30,7 @@
  */
 import type { Cidr } from "./addresses.js";
 import type { Bits } from "./bits.js";
-import { bitIndexes, emptyBits, fullBits, hasBit } from "./bits.js";
+import { bitIndexes, bitsArena, emptyBits, fullBits, hasBit } from "./bits.js";
 import {
   allowedOver,
   applicablePolicies,
@@ -50,11 +50,13 @@ import type { Membership, Peer, Prepared, PreparedEntity, PreparedMember, Prepar
 
 /**
  * Classes whose ingress walk changed at a step, for one source block: each is admitted now and was
- * not before, or the reverse (`FactoredStep.admits` says which).
+ * not before, or the reverse (`FactoredStep.admits` says which). They come as the classes of their
+ * walk groups (the sweeper's own lists, read only; no list per flip: on shape S the flips of the
+ * TCP sweep held about 100,000 classes), and a walk group's classes all flip the same way.
  */
 export interface Flip {
   readonly block: number;
-  readonly classes: readonly number[];
+  readonly walks: readonly (readonly number[])[];
 }
 
 /** One step of `factoredSweep`: the rows at an interval's first port. */
@@ -482,8 +484,11 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   };
   const plans = { egress: plan("egress", egressWalks), ingress: plan("ingress", ingressWalks) };
 
+  // The sets below live as long as the sweeper (thousands of each on L): carved from shared
+  // buffers (see `bitsArena`).
+  const kept = bitsArena(n);
   /** Per destination block, its classes. */
-  const blockClasses: Uint32Array[] = destinationBlocks.first.map(() => emptyBits(n));
+  const blockClasses: Uint32Array[] = destinationBlocks.first.map(() => kept());
   for (let t = 0; t < n; t++) blockClasses[destinationBlocks.blockOf[t]!]![t >>> 5]! |= 1 << (t & 31);
   const all = fullBits(n);
 
@@ -491,7 +496,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
    * Per source block, the classes whose ingress admits it (every class that is not local): made
    * once for every sweep (thousands of rows of every class on L), cleared at each sweep's start.
    */
-  const admits: Uint32Array[] = sourceBlocks.first.map(() => emptyBits(n));
+  const admits: Uint32Array[] = sourceBlocks.first.map(() => kept());
 
   function* sweep(protocol: number, starts: readonly number[]): Generator<FactoredStep> {
   const egress: Bits[] = new Array<Bits>(egressWalks.members.length);
@@ -538,11 +543,13 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const admitsOf = (b: number): Bits => admits[b]!;
   const admitted = (b: number, t: number): boolean => hasBit(admits[b]!, t);
 
+    // What an ingress rule matches among the sources reads of the probe only its protocol and
+    // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep.
+    const ingressSets = new RuleSets("ingress", { protocol, srcPort, dstPort: starts[0] }, ingressOther);
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
       egressOther.nextProbe();
       const egressSets = new RuleSets("egress", probe, egressOther);
-      const ingressSets = new RuleSets("ingress", probe, ingressOther);
       // Walk states after each tier, shared within the step (see `TierPrefixes`).
       const egressStates: TierPrefixes["states"] = new Map();
       const ingressStates: TierPrefixes["states"] = new Map();
@@ -610,12 +617,13 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         expanded.delete(w);
         for (const g of groupsByWalk.get(w) ?? []) rewalked.add(g);
       }
-      /** Per source block, the classes whose ingress now admits it or no longer does. */
-      const flipped = new Map<number, number[]>();
+      /** Per source block, the walk groups whose ingress now admits it or no longer does. */
+      const flipped = new Map<number, (readonly number[])[]>();
       for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
         const before = ingress[w]!;
         const after = ingressWalk(w);
         ingress[w] = after;
+        const classes = ingressWalks.members[w]!;
         for (let i = 0; i < before.length; i++) {
           let word = before[i]! ^ after[i]!;
           while (word !== 0) {
@@ -623,16 +631,14 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             const b = (i << 5) + (31 - Math.clz32(low));
             word ^= low;
             const a = admits[b]!;
-            let classes = flipped.get(b);
-            if (!classes) flipped.set(b, (classes = []));
-            for (const t of ingressWalks.members[w]!) {
-              a[t >>> 5]! ^= 1 << (t & 31);
-              classes.push(t);
-            }
+            for (const t of classes) a[t >>> 5]! ^= 1 << (t & 31);
+            let walks = flipped.get(b);
+            if (!walks) flipped.set(b, (walks = []));
+            walks.push(classes);
           }
         }
       }
-      const flips = [...flipped].map(([block, classes]): Flip => ({ block, classes }));
+      const flips = [...flipped].map(([block, walks]): Flip => ({ block, walks }));
       yield { first: probe.dstPort!, rewalked, flips, rowInto, egressOf, admitsOf, admits: admitted };
     }
   }

@@ -212,7 +212,11 @@ describe("verifyInvariants", () => {
                   for (const flip of step.flips) {
                     if (flip.block !== sweeper.groupBlock[g]) continue;
                     expect(sweeper.groupsOfBlock(flip.block)).toContain(g);
-                    for (const t of flip.classes) {
+                    for (const classes of flip.walks) {
+                      // A walk group's classes all flip the same way.
+                      expect(new Set(classes.map((t) => step.admits(flip.block, t))).size).toBe(1);
+                    }
+                    for (const t of flip.walks.flat()) {
                       if (!hasBit(step.egressOf(g), t)) continue;
                       expect(want.has(t)).toBe(!step.admits(flip.block, t));
                       if (want.has(t)) want.delete(t);
