@@ -109,8 +109,10 @@ an edge per allowed pair labelled with its ports).`,
     description: `The connections between workload endpoints that a change opens and closes: OLD and NEW are two
 paths (directories, files or -), or with --git A..B the trees of two git revisions (under the
 PATHs, default .). Every endpoint is local. Flows are grouped by source class, destination class
-and destination port range (TCP, UDP and SCTP, from source port 40000; --port limits the ports),
-each with the rule that decided it before and after (file:line). --format markdown is ready for
+and what they carry: destination ports of TCP, UDP and SCTP (from source port 40000), ICMP types
+and codes (ICMPv6 with --family 6), and every other IP protocol; --port limits them to the ports
+and ICMP types given. Each group comes with the rule that decided it before and after
+(file:line). --format markdown is ready for
 a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (close) or either
 (any).`,
   },

@@ -1,0 +1,157 @@
+/**
+ * `diffAxes`: what `policyDiff` sweeps, so that every packet a rule can tell apart is compared.
+ * Each axis is a line of keys cut into intervals that no rule of either version tells apart:
+ *
+ * - `ports`: the destination ports (0..65535) of TCP, UDP and SCTP, the protocols whose rules
+ *   match ports (Calico's `PORT_PROTOCOL_NUMBERS`);
+ * - `icmp`: the family's ICMP (ICMP on IPv4, ICMPv6 on IPv6), keyed by `type * 256 + code` so that
+ *   a rule's `icmp`/`notICMP` (a type with every code, or one type and code) is one interval;
+ * - `protocols`: every other IP protocol (0..255 but those above), in number order, cut where a
+ *   rule names a protocol and at IPIP (dropped from workloads before any policy).
+ *
+ * An axis says how to probe a key and how to report a run of keys (`FlowSpan`). Ports keep their
+ * walks from one interval to the next (`ClassWalker.changesAt`); the other axes have few
+ * intervals, each walked anew (`rewalkEach`).
+ */
+import { ICMP_NUMBER, ICMPV6_NUMBER, PORT_PROTOCOL_NUMBERS, PROTO_IPIP } from "../calico/index.js";
+import type { Probe } from "./classReachability.js";
+import type { EquivalenceClasses } from "./equivalenceClasses.js";
+import type { IcmpMatch } from "../model/types.js";
+import type { Family, Prepared, PreparedCalicoRule } from "./types.js";
+
+/** An ICMP type and code. */
+export interface IcmpPoint {
+  readonly type: number;
+  readonly code: number;
+}
+
+/** The packets a reported change covers (from its first key to its last). */
+export type FlowSpan =
+  | { readonly kind: "ports"; readonly protocol: PortProtocol; readonly first: number; readonly last: number }
+  | { readonly kind: "icmp"; readonly protocol: "ICMP" | "ICMPv6"; readonly first: IcmpPoint; readonly last: IcmpPoint }
+  /** The IP protocols `first..last` but those with an axis of their own (`OWN_AXIS`). */
+  | { readonly kind: "protocols"; readonly first: number; readonly last: number };
+
+export type PortProtocol = "TCP" | "UDP" | "SCTP";
+
+const PORT_PROTOCOLS = { TCP: 6, UDP: 17, SCTP: 132 } as const satisfies Record<PortProtocol, number>;
+
+/** One line of keys that `policyDiff` sweeps interval by interval. */
+export interface DiffAxis {
+  /** The IP protocol of the ports axis (what `ClassWalker.changesAt` takes); undefined otherwise. */
+  readonly portProtocol?: number;
+  /** Consecutive intervals are adjacent keys: a change runs on across them. */
+  readonly intervals: readonly { readonly first: number; readonly last: number }[];
+  /** Every walk is made again at each interval (no `changesAt` for this axis). */
+  readonly rewalkEach: boolean;
+  readonly probe: (key: number) => Probe;
+  readonly span: (first: number, last: number) => FlowSpan;
+}
+
+/** A probe the caller asked for, instead of every interval (`--port`). */
+export type WantedProbe = { readonly protocol: PortProtocol; readonly port: number } | { readonly protocol: "ICMP" | "ICMPv6"; readonly type: number; readonly code: number };
+
+const MAX_PORT = 65535;
+/** ICMP types and codes are one byte each (RFC 792, RFC 4443). */
+const ICMP_KEYS = 256 * 256;
+const PROTOCOL_COUNT = 256;
+
+export const icmpKey = (p: IcmpPoint): number => p.type * 256 + p.code;
+const icmpPoint = (key: number): IcmpPoint => ({ type: key >>> 8, code: key & 255 });
+
+/** The family's ICMP protocol. */
+export function icmpOf(family: Family): { readonly protocol: "ICMP" | "ICMPv6"; readonly number: number } {
+  return family === 4 ? { protocol: "ICMP", number: ICMP_NUMBER } : { protocol: "ICMPv6", number: ICMPV6_NUMBER };
+}
+
+/** Intervals over 0..max from the keys where one starts (0 is always one). */
+function intervalsFrom(starts: Iterable<number>, max: number): { first: number; last: number }[] {
+  const sorted = [...new Set([0, ...starts])].filter((s) => s >= 0 && s <= max).sort((a, b) => a - b);
+  return sorted.map((first, i) => ({ first, last: i + 1 < sorted.length ? sorted[i + 1]! - 1 : max }));
+}
+
+/** Every Calico rule of a prepared model (workload and host tiers, profiles). */
+function calicoRules(p: Prepared): PreparedCalicoRule[] {
+  const out: PreparedCalicoRule[] = [];
+  for (const tier of [...p.tiers, ...p.host.tiers]) {
+    for (const policy of tier.policies) for (const r of [...policy.ingress, ...policy.egress]) if (r.kind === "calico") out.push(r);
+  }
+  for (const profile of Object.values(p.profiles)) out.push(...profile.ingress, ...profile.egress);
+  return out;
+}
+
+/** Where the keys an ICMP match covers start and end (as interval starts). */
+function icmpStarts(m: IcmpMatch, starts: Set<number>): void {
+  if (m.type !== undefined && m.code === undefined) {
+    starts.add(m.type * 256).add((m.type + 1) * 256);
+    return;
+  }
+  if (m.code === undefined) return;
+  const types = m.type !== undefined ? [m.type] : Array.from({ length: 256 }, (_, t) => t);
+  for (const type of types) starts.add(type * 256 + m.code).add(type * 256 + m.code + 1);
+}
+
+/**
+ * The axes of a diff between two prepared models in `family`, with their intervals from both
+ * versions (`classes` gives each version's port intervals); only the `wanted` probes when given.
+ */
+export function diffAxes(versions: readonly Prepared[], classes: readonly EquivalenceClasses[], family: Family, srcPort: number, wanted?: readonly WantedProbe[]): DiffAxis[] {
+  const icmp = icmpOf(family);
+  const axes: DiffAxis[] = [];
+  for (const [name, number] of Object.entries(PORT_PROTOCOLS) as [PortProtocol, number][]) {
+    const asked = wanted?.flatMap((w) => ("port" in w && w.protocol === name ? [w.port] : []));
+    if (asked?.length === 0) continue;
+    const intervals = asked ? asked.map((port) => ({ first: port, last: port })) : intervalsFrom(classes.flatMap((c) => c.portIntervals(number).map((i) => i.first)), MAX_PORT);
+    axes.push({
+      portProtocol: number,
+      intervals,
+      rewalkEach: false,
+      probe: (port) => ({ protocol: number, srcPort, dstPort: port }),
+      span: (first, last) => ({ kind: "ports", protocol: name, first, last }),
+    });
+  }
+  const rules = versions.flatMap(calicoRules);
+  const icmpAsked = wanted?.flatMap((w) => ("type" in w && w.protocol === icmp.protocol ? [icmpKey(w)] : []));
+  if (icmpAsked === undefined || icmpAsked.length > 0) {
+    const starts = new Set<number>();
+    for (const r of rules) for (const m of [r.icmp, r.notICMP]) if (m) icmpStarts(m, starts);
+    axes.push({
+      intervals: icmpAsked ? icmpAsked.map((key) => ({ first: key, last: key })) : intervalsFrom(starts, ICMP_KEYS - 1),
+      rewalkEach: true,
+      probe: (key) => ({ protocol: icmp.number, icmpType: key >>> 8, icmpCode: key & 255 }),
+      span: (first, last) => ({ kind: "icmp", protocol: icmp.protocol, first: icmpPoint(first), last: icmpPoint(last) }),
+    });
+  }
+  if (wanted === undefined) {
+    // The protocols with no axis of their own, in order: a key is an index into this list, so that
+    // a change runs on across the protocols skipped.
+    const own = new Set([...PORT_PROTOCOL_NUMBERS, icmp.number]);
+    const numbers = Array.from({ length: PROTOCOL_COUNT }, (_, n) => n).filter((n) => !own.has(n));
+    const starts = new Set<number>();
+    const cut = (n: number | undefined): void => {
+      if (n === undefined || own.has(n)) return;
+      // Protocol n starts an interval, and so does the next one after it.
+      for (const at of [n, n + 1]) {
+        const i = numbers.findIndex((m) => m >= at);
+        if (i >= 0) starts.add(i);
+      }
+    };
+    for (const r of rules) {
+      cut(r.protocol);
+      cut(r.notProtocol);
+    }
+    cut(PROTO_IPIP);
+    axes.push({
+      intervals: intervalsFrom(starts, numbers.length - 1),
+      rewalkEach: true,
+      probe: (key) => ({ protocol: numbers[key]! }),
+      span: (first, last) => ({ kind: "protocols", first: numbers[first]!, last: numbers[last]! }),
+    });
+  }
+  return axes;
+}
+
+/** The protocols with an axis of their own in `family`, which a `protocols` span leaves out. */
+export function ownAxisProtocols(family: Family): readonly string[] {
+  return [...Object.keys(PORT_PROTOCOLS), icmpOf(family).protocol];
+}
