@@ -7,15 +7,14 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { protocolNumber } from "../calico/index.js";
-import { assertNever } from "../diagnostics/index.js";
-import type { DirectionResult, Family, FlowChange, FlowSpan, PolicyDiff, Step, Verdict, WantedProbe } from "../semantics/index.js";
-import { ownAxisProtocols, policyDiff, policyName, profileName } from "../semantics/index.js";
+import type { DirectionResult, FlowChange, PolicyDiff, Step, Verdict, WantedProbe } from "../semantics/index.js";
+import { policyDiff, policyName, profileName } from "../semantics/index.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { formatPortSpec, parsePortSpec } from "./parsePortSpec.js";
 import { prepareInputs, type PreparedInputs } from "./prepareInputs.js";
+import { spanJson, spanText } from "./spanText.js";
 import { formatLocation, sourceLocator, type Location } from "./sourceLocator.js";
 import { UsageError } from "./usageError.js";
 import { policycVersion } from "./version.js";
@@ -74,35 +73,6 @@ function endpointList(ids: readonly string[], max = 3): string {
   return ids.length <= max ? ids.join(", ") : `${ids.slice(0, max).join(", ")} and ${ids.length - max} more`;
 }
 
-/**
- * What a change covers, as a person reads it: `8080/TCP`, `1-1023/UDP`; `ICMP type 8` (every code),
- * `ICMP types 9-255`, `ICMP type 3 code 4`, `ICMP 3/4-5/0` (type/code to type/code); `protocol 47`,
- * `protocols 5-255`, which leave out the ones with their own lines (`ownAxisProtocols`).
- */
-export function spanText(span: FlowSpan, family: Family): string {
-  const range = (first: number, last: number): string => (first === last ? `${first}` : `${first}-${last}`);
-  switch (span.kind) {
-    case "ports":
-      return `${range(span.first, span.last)}/${span.protocol}`;
-    case "icmp": {
-      const { first, last } = span;
-      if (first.code === 0 && last.code === 255) return `${span.protocol} type${first.type === last.type ? "" : "s"} ${range(first.type, last.type)}`;
-      if (first.type === last.type) return `${span.protocol} type ${first.type} code${first.code === last.code ? "" : "s"} ${range(first.code, last.code)}`;
-      return `${span.protocol} ${first.type}/${first.code}-${last.type}/${last.code}`;
-    }
-    case "protocols": {
-      const skipped = ownAxisProtocols(family).filter((name) => {
-        const n = protocolNumber(name)!;
-        return n > span.first && n < span.last;
-      });
-      const but = skipped.length > 0 ? ` (but ${skipped.join(", ")})` : "";
-      return `protocol${span.first === span.last ? "" : "s"} ${range(span.first, span.last)}${but}`;
-    }
-    default:
-      return assertNever(span);
-  }
-}
-
 interface Rendered {
   readonly change: FlowChange;
   readonly before: Decision;
@@ -112,20 +82,6 @@ interface Rendered {
 function describe(d: Decision): string {
   const why = d.decidedBy.map((x) => `${x.direction} at ${x.at}: ${x.step.text}`).join("; ");
   return `${d.allowed ? "allow" : "deny"}${why ? ` (${why})` : " (not policed)"}`;
-}
-
-/** The span as JSON: `ports` for TCP, UDP and SCTP (with `protocol`), `icmp`, or `protocols`. */
-function spanJson(span: FlowSpan): object {
-  switch (span.kind) {
-    case "ports":
-      return { protocol: span.protocol, ports: { first: span.first, last: span.last } };
-    case "icmp":
-      return { protocol: span.protocol, icmp: { first: span.first, last: span.last } };
-    case "protocols":
-      return { protocols: { first: span.first, last: span.last } };
-    default:
-      return assertNever(span);
-  }
 }
 
 function summaryLine(diff: PolicyDiff): string {

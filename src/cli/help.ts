@@ -120,10 +120,13 @@ a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (clos
     synopsis: `policyc verify [--invariants FILE]... [--family 4|6] [--format text|json|sarif] ${INPUT_FLAGS} PATH...`,
     description: `Prove the invariants (policyc.dev/v1alpha1 IsolationInvariant, NeverReachInvariant,
 OnlyReachInvariant, DefaultDenyInvariant; from the --invariants files and from PATH) over every
-pair of workload endpoints of the family (default 4) and every destination port of TCP, UDP and
-SCTP (source port 40000), every endpoint local. Each invariant holds, or is violated with its
-smallest counterexample (first source and destination by name, TCP before UDP before SCTP,
-lowest port), the decision path explain prints, and the rule that opens the hole (file:line).
+pair of workload endpoints of the family (default 4) and every packet: each destination port of
+TCP, UDP and SCTP (source port 40000), each ICMP type and code (ICMPv6 with --family 6), each
+other IP protocol; every endpoint local. An invariant's ports name TCP, UDP and SCTP ports only.
+Each invariant holds, or is violated with its smallest counterexample (first source and
+destination by name, then TCP, UDP, SCTP, ICMP and the other protocols in that order, lowest
+port, type or number), the decision path explain prints, and the rule that opens the hole
+(file:line).
 --format sarif puts each violation at that rule. Exit 0 when every invariant holds, 1 when one is
 violated (or the input has errors), 2 on a usage error.`,
   },

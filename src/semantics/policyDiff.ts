@@ -13,7 +13,7 @@
  * of the walks that changed are compared again, 32 at a time over the joint classes
  * (`JointSide`). A pair's change is kept as a run of intervals until it changes. ICMP types and
  * codes, and the protocols without ports, are swept the same way, every class walked anew at each
- * of their few intervals (`diffAxes`).
+ * of their few intervals (`probeAxes`).
  *
  * When the versions differ only in policies (a pull request's usual change), only the endpoints
  * a changed policy selects can change verdict, in that policy's directions
@@ -27,7 +27,7 @@ import type { Bits } from "./bits.js";
 import { emptyBits, hasBit, notBits, preimageBits, setBit, transposeBits } from "./bits.js";
 import { ClassWalker, hasHostEndpoints, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
-import { diffAxes, icmpKey, type DiffAxis, type FlowSpan, type WantedProbe } from "./diffAxes.js";
+import { probeAxes, icmpKey, type ProbeAxis, type FlowSpan, type WantedProbe } from "./probeAxes.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { sweepAffected, type ChangedRun } from "./sweepAffected.js";
 import { affectedEndpoints } from "./affectedEndpoints.js";
@@ -38,7 +38,7 @@ export interface DiffOptions {
   readonly family?: Family;
   /**
    * Only these probes (TCP, UDP and SCTP ports, ICMP types and codes); absent: every port of TCP,
-   * UDP and SCTP, every ICMP type and code of the family, and every other protocol (`diffAxes`).
+   * UDP and SCTP, every ICMP type and code of the family, and every other protocol (`probeAxes`).
    */
   readonly ports?: readonly WantedProbe[];
   /** The source port of the probes (TCP, UDP and SCTP). */
@@ -125,7 +125,7 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   const fullSides = (): readonly [JointSide, JointSide] =>
     (full ??= [new JointSide(oldWalker, oldOf, oldJoints, hostSide), new JointSide(newWalker, newOf, newJoints, hostSide)]);
   /** Every pair of joint classes, stepping through the intervals (see the module comment). */
-  const fullSweep = (axis: DiffAxis): Iterable<ChangedRun> => {
+  const fullSweep = (axis: ProbeAxis): Iterable<ChangedRun> => {
     const sides = fullSides();
     // Per pair of joint classes and change, the port ranges with it (in port order).
     const found = new Map<string, ChangedRun>();
@@ -210,7 +210,7 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
     endAllRuns(previous?.last ?? -1);
     return found.values();
   };
-  for (const axis of diffAxes([before, after], [oldClasses, newClasses], family, srcPort, options.ports)) {
+  for (const axis of probeAxes([before, after], [oldClasses, newClasses], family, srcPort, options.ports)) {
     const runs = affected ? sweepAffected({ walkers: [oldWalker, newWalker], classOf: [oldOf, newOf], ...affected, single: members.map((m) => m.length === 1), axis }) : fullSweep(axis);
     for (const run of runs) {
       const from = members[run.from]!;

@@ -1,5 +1,5 @@
 /**
- * `sweepAffected`: `policyDiff`'s sweep over one axis's intervals (`diffAxes`) when the two versions
+ * `sweepAffected`: `policyDiff`'s sweep over one axis's intervals (`probeAxes`) when the two versions
  * differ only in policies (`affectedEndpoints`). A flow's verdict is its source's egress and its
  * destination's ingress; an endpoint not affected in a direction has the same walk in both
  * versions, so a pair of joint classes can change only when its row is affected in egress or its
@@ -21,7 +21,7 @@
 import type { Bits } from "./bits.js";
 import { hasBit, preimageBits } from "./bits.js";
 import type { ClassWalker, Probe, ProbeWalk } from "./classReachability.js";
-import type { DiffAxis } from "./diffAxes.js";
+import type { ProbeAxis } from "./probeAxes.js";
 
 /** A pair of joint classes whose verdict changed over the ports `first..last` (one run). */
 export interface ChangedRun {
@@ -41,7 +41,7 @@ export interface AffectedSweep {
   /** Joint classes of one endpoint (no pair within themselves). */
   readonly single: readonly boolean[];
   /** What is swept: its intervals, and how each is probed. */
-  readonly axis: DiffAxis;
+  readonly axis: ProbeAxis;
 }
 
 /** Per pair of joint classes and change, the runs of intervals with it (see the module comment). */

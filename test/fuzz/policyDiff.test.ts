@@ -2,8 +2,8 @@
  * `policyDiff` is exact: on the fuzzer's random clusters and random changes to them (the
  * incremental compiler's recipes, modelChanges.ts), the flows it reports opened and closed are
  * exactly those whose verdict differs between the two versions, evaluating every pair of
- * endpoints present in both at ports around every bound, at ICMP types and codes around the
- * fuzzer's, and at protocols around the ones it names (brute force, `evaluateFlow`). The
+ * endpoints present in both at ports around every bound, at ICMP types and codes and at
+ * protocols around the fuzzer's (probePoints.ts) (brute force, `evaluateFlow`). The
  * changes' runs of ports, classes and their representative verdicts are checked too.
  */
 import fc from "fast-check";
@@ -17,6 +17,7 @@ import { equivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
 import { evaluateFlow, policyDiff, prepareModel, type FlowSpan, type Prepared } from "../../src/semantics/index.js";
 import { applyRecipe, type Doc, recipeArb } from "./modelChanges.js";
 import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster } from "./randomCluster.js";
+import { nonPortPoints } from "./probePoints.js";
 import { fuzzSeed } from "./settings.js";
 
 const PROTOCOLS: readonly [Protocol, number][] = [
@@ -24,13 +25,6 @@ const PROTOCOLS: readonly [Protocol, number][] = [
   ["UDP", 17],
   ["SCTP", 132],
 ];
-
-/** ICMP types around the fuzzer's (calicoArbs.ts: 8, 0, 3 and 128, 129, 1; codes 0 and 1), and the ends. */
-const ICMP_TYPES = [0, 1, 2, 3, 4, 7, 8, 9, 127, 128, 129, 130, 254, 255];
-const ICMP_CODES = [0, 1, 2, 255];
-
-/** Protocols around the ones the fuzzer names (6, 1, 58, 17, 132, 136 and IPIP's 4), and the ends. */
-const OTHER_PROTOCOLS = [0, 1, 2, 3, 4, 5, 7, 16, 18, 47, 57, 58, 59, 131, 133, 135, 136, 137, 255];
 
 /** One packet the brute force tries: its fields, and whether a reported change covers it. */
 interface Point {
@@ -110,17 +104,9 @@ describe("policyDiff", () => {
               points.push({ label: `${port}/${name}`, packet: { protocol: number, srcPort: 40000, dstPort: port }, in: (s) => s.kind === "ports" && s.protocol === name && s.first <= port && port <= s.last });
             }
           }
-          const icmp = family === 4 ? { name: "ICMP", number: 1 } : { name: "ICMPv6", number: 58 };
-          for (const type of ICMP_TYPES) {
-            for (const code of ICMP_CODES) {
-              const key = type * 256 + code;
-              const inSpan = (s: FlowSpan): boolean => s.kind === "icmp" && s.protocol === icmp.name && s.first.type * 256 + s.first.code <= key && key <= s.last.type * 256 + s.last.code;
-              points.push({ label: `${icmp.name} ${type}/${code}`, packet: { protocol: icmp.number, icmpType: type, icmpCode: code }, in: inSpan });
-            }
-          }
-          const own = new Set([...PROTOCOLS.map(([, n]) => n), icmp.number]);
-          for (const number of OTHER_PROTOCOLS.filter((n) => !own.has(n))) {
-            points.push({ label: `protocol ${number}`, packet: { protocol: number }, in: (s) => s.kind === "protocols" && s.first <= number && number <= s.last });
+          for (const { label, packet, kind, key } of nonPortPoints(family)) {
+            const keyOf = (p: FlowSpan["first"]): number => (typeof p === "number" ? p : p.type * 256 + p.code);
+            points.push({ label, packet, in: (s) => s.kind === kind && keyOf(s.first) <= key && key <= keyOf(s.last) });
           }
           const reported = new Map<string, "open" | "close">();
           for (const c of diff.changes) {

@@ -1,10 +1,10 @@
 /**
- * `diffAxes` on hand-made models: where ICMP matches and protocols cut their axes, what each key
+ * `probeAxes` on hand-made models: where ICMP matches and protocols cut their axes, what each key
  * probes, and how a run of keys is reported. `policyDiff` over every axis is checked against
  * brute force on random clusters in test/fuzz/policyDiff.test.ts.
  */
 import { describe, expect, it } from "vitest";
-import { diffAxes, type DiffAxis } from "./diffAxes.js";
+import { probeAxes, type ProbeAxis } from "./probeAxes.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
 import { prepareModel } from "./prepareModel.js";
 import { globalPolicy, model, rule, workloadEndpoint } from "./testing.js";
@@ -25,11 +25,11 @@ const prepared = prepareModel(
   ),
 );
 
-function axes(family: 4 | 6, wanted?: Parameters<typeof diffAxes>[4]): DiffAxis[] {
-  return diffAxes([prepared], [equivalenceClasses(prepared, family)], family, 40000, wanted);
+function axes(family: 4 | 6, wanted?: Parameters<typeof probeAxes>[4]): ProbeAxis[] {
+  return probeAxes([prepared], [equivalenceClasses(prepared, family)], family, 40000, wanted);
 }
 
-describe("diffAxes", () => {
+describe("probeAxes", () => {
   it("sweeps the ports of TCP, UDP and SCTP, then the family's ICMP, then every other protocol", () => {
     const v4 = axes(4);
     expect(v4.map((a) => a.span(a.intervals[0]!.first, a.intervals[0]!.last).kind)).toEqual(["ports", "ports", "ports", "icmp", "protocols"]);

@@ -1,6 +1,7 @@
 /**
- * `diffAxes`: what `policyDiff` sweeps, so that every packet a rule can tell apart is compared.
- * Each axis is a line of keys cut into intervals that no rule of either version tells apart:
+ * `probeAxes`: what `policyDiff` and `verifyInvariants` sweep, so that every packet a rule can tell
+ * apart is probed. Each axis is a line of keys cut into intervals that no rule (of either version,
+ * for a diff) tells apart:
  *
  * - `ports`: the destination ports (0..65535) of TCP, UDP and SCTP, the protocols whose rules
  *   match ports (Calico's `PORT_PROTOCOL_NUMBERS`);
@@ -36,10 +37,12 @@ export type PortProtocol = "TCP" | "UDP" | "SCTP";
 
 const PORT_PROTOCOLS = { TCP: 6, UDP: 17, SCTP: 132 } as const satisfies Record<PortProtocol, number>;
 
-/** One line of keys that `policyDiff` sweeps interval by interval. */
-export interface DiffAxis {
-  /** The IP protocol of the ports axis (what `ClassWalker.changesAt` takes); undefined otherwise. */
+/** One line of keys swept interval by interval. */
+export interface ProbeAxis {
+  /** The IP protocol of a ports axis (what `ClassWalker.changesAt` takes); undefined otherwise. */
   readonly portProtocol?: number;
+  /** Its name (what an invariant's ports name); undefined for the axes without ports. */
+  readonly portProtocolName?: PortProtocol;
   /** Consecutive intervals are adjacent keys: a change runs on across them. */
   readonly intervals: readonly { readonly first: number; readonly last: number }[];
   /** Every walk is made again at each interval (no `changesAt` for this axis). */
@@ -92,18 +95,20 @@ function icmpStarts(m: IcmpMatch, starts: Set<number>): void {
 }
 
 /**
- * The axes of a diff between two prepared models in `family`, with their intervals from both
- * versions (`classes` gives each version's port intervals); only the `wanted` probes when given.
+ * The axes of the prepared `versions` (one, or both sides of a diff) in `family`, in the order of
+ * the module comment, with their intervals from every version (`classes` gives each version's port
+ * intervals); only the `wanted` probes when given.
  */
-export function diffAxes(versions: readonly Prepared[], classes: readonly EquivalenceClasses[], family: Family, srcPort: number, wanted?: readonly WantedProbe[]): DiffAxis[] {
+export function probeAxes(versions: readonly Prepared[], classes: readonly EquivalenceClasses[], family: Family, srcPort: number, wanted?: readonly WantedProbe[]): ProbeAxis[] {
   const icmp = icmpOf(family);
-  const axes: DiffAxis[] = [];
+  const axes: ProbeAxis[] = [];
   for (const [name, number] of Object.entries(PORT_PROTOCOLS) as [PortProtocol, number][]) {
     const asked = wanted?.flatMap((w) => ("port" in w && w.protocol === name ? [w.port] : []));
     if (asked?.length === 0) continue;
     const intervals = asked ? asked.map((port) => ({ first: port, last: port })) : intervalsFrom(classes.flatMap((c) => c.portIntervals(number).map((i) => i.first)), MAX_PORT);
     axes.push({
       portProtocol: number,
+      portProtocolName: name,
       intervals,
       rewalkEach: false,
       probe: (port) => ({ protocol: number, srcPort, dstPort: port }),
