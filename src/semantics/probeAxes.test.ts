@@ -49,6 +49,8 @@ describe("probeAxes", () => {
       { first: 9 * 256, last: 65535 },
     ]);
     expect(icmp.probe(3 * 256 + 4)).toEqual({ protocol: 1, icmpType: 3, icmpCode: 4 });
+    // Types other than 3 and 8 are alike, and so are type 3's codes other than 4.
+    expect(icmp.sameAs).toEqual([0, 1, 0, 3, 0]);
     expect(icmp.span(8 * 256, 9 * 256 - 1)).toEqual({ kind: "icmp", protocol: "ICMP", first: { type: 8, code: 0 }, last: { type: 8, code: 255 } });
     // IPv6 sweeps ICMPv6; the ICMP rules name protocol 1 there, one of the other protocols.
     const v6 = axes(6);
@@ -70,6 +72,8 @@ describe("probeAxes", () => {
       { kind: "protocols", first: 137, last: 255 },
     ]);
     expect(others.probe(others.intervals[3]!.first)).toEqual({ protocol: 47 });
+    // The protocols no rule names are alike; IPIP, 47 and UDPLite each stand alone.
+    expect(others.sameAs).toEqual([0, 1, 0, 3, 0, 5, 0]);
     // Keys are positions among the protocols swept: the interval after 0..3 starts at the key of 4.
     expect(others.intervals[0]).toEqual({ first: 0, last: 2 });
     const v6 = axes(6)[4]!;

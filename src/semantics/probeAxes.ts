@@ -49,6 +49,12 @@ export interface ProbeAxis {
   readonly rewalkEach: boolean;
   readonly probe: (key: number) => Probe;
   readonly span: (first: number, last: number) => FlowSpan;
+  /**
+   * Per interval, the first interval that every rule treats alike (the same verdict for every
+   * flow): an axis without ports has few kinds of interval, such as every ICMP type no rule names.
+   * On a ports axis, each interval itself.
+   */
+  readonly sameAs: readonly number[];
 }
 
 /** A probe the caller asked for, instead of every interval (`--port`). */
@@ -83,6 +89,23 @@ function calicoRules(p: Prepared): PreparedCalicoRule[] {
   return out;
 }
 
+/** Per interval, the first one with the same signature (see `ProbeAxis.sameAs`). */
+function firstAlike(intervals: readonly { readonly first: number }[], signature: (key: number) => string): number[] {
+  const seen = new Map<string, number>();
+  return intervals.map((interval, i) => {
+    const s = signature(interval.first);
+    const first = seen.get(s);
+    if (first !== undefined) return first;
+    seen.set(s, i);
+    return i;
+  });
+}
+
+/** Whether an ICMP match (`icmp`/`notICMP`) covers a key (see `matchRule.ts`, `icmpMatches`). */
+function icmpCovers(m: IcmpMatch, key: number): boolean {
+  return (m.type === undefined || m.type === key >>> 8) && (m.code === undefined || m.code === (key & 255));
+}
+
 /** Where the keys an ICMP match covers start and end (as interval starts). */
 function icmpStarts(m: IcmpMatch, starts: Set<number>): void {
   if (m.type !== undefined && m.code === undefined) {
@@ -110,6 +133,7 @@ export function probeAxes(versions: readonly Prepared[], classes: readonly Equiv
       portProtocol: number,
       portProtocolName: name,
       intervals,
+      sameAs: intervals.map((_, i) => i),
       rewalkEach: false,
       probe: (port) => ({ protocol: number, srcPort, dstPort: port }),
       span: (first, last) => ({ kind: "ports", protocol: name, first, last }),
@@ -119,9 +143,19 @@ export function probeAxes(versions: readonly Prepared[], classes: readonly Equiv
   const icmpAsked = wanted?.flatMap((w) => ("type" in w && w.protocol === icmp.protocol ? [icmpKey(w)] : []));
   if (icmpAsked === undefined || icmpAsked.length > 0) {
     const starts = new Set<number>();
-    for (const r of rules) for (const m of [r.icmp, r.notICMP]) if (m) icmpStarts(m, starts);
+    const matches: IcmpMatch[] = [];
+    for (const r of rules) {
+      for (const m of [r.icmp, r.notICMP]) {
+        if (!m) continue;
+        icmpStarts(m, starts);
+        matches.push(m);
+      }
+    }
+    const intervals = icmpAsked ? icmpAsked.map((key) => ({ first: key, last: key })) : intervalsFrom(starts, ICMP_KEYS - 1);
     axes.push({
-      intervals: icmpAsked ? icmpAsked.map((key) => ({ first: key, last: key })) : intervalsFrom(starts, ICMP_KEYS - 1),
+      intervals,
+      // A rule tells ICMP keys apart only by its icmp and notICMP.
+      sameAs: firstAlike(intervals, (key) => matches.map((m) => (icmpCovers(m, key) ? "1" : "0")).join("")),
       rewalkEach: true,
       probe: (key) => ({ protocol: icmp.number, icmpType: key >>> 8, icmpCode: key & 255 }),
       span: (first, last) => ({ kind: "icmp", protocol: icmp.protocol, first: icmpPoint(first), last: icmpPoint(last) }),
@@ -133,8 +167,11 @@ export function probeAxes(versions: readonly Prepared[], classes: readonly Equiv
     const own = new Set([...PORT_PROTOCOL_NUMBERS, icmp.number]);
     const numbers = Array.from({ length: PROTOCOL_COUNT }, (_, n) => n).filter((n) => !own.has(n));
     const starts = new Set<number>();
+    /** The protocols that rules name and IPIP: intervals of any other protocols are alike. */
+    const named = new Set<number>();
     const cut = (n: number | undefined): void => {
       if (n === undefined || own.has(n)) return;
+      named.add(n);
       // Protocol n starts an interval, and so does the next one after it.
       for (const at of [n, n + 1]) {
         const i = numbers.findIndex((m) => m >= at);
@@ -146,8 +183,11 @@ export function probeAxes(versions: readonly Prepared[], classes: readonly Equiv
       cut(r.notProtocol);
     }
     cut(PROTO_IPIP);
+    const intervals = intervalsFrom(starts, numbers.length - 1);
     axes.push({
-      intervals: intervalsFrom(starts, numbers.length - 1),
+      intervals,
+      // Intervals are cut at each named protocol and the next: one holding a named one holds it alone.
+      sameAs: firstAlike(intervals, (key) => (named.has(numbers[key]!) ? String(numbers[key]) : "other")),
       rewalkEach: true,
       probe: (key) => ({ protocol: numbers[key]! }),
       span: (first, last) => ({ kind: "protocols", first: numbers[first]!, last: numbers[last]! }),

@@ -493,8 +493,23 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
     if (factored) {
       probes += intervals.length;
       sweeper ??= factoredSweeper(prepared, classes, srcPort, isLocal);
-      if (axis.rewalkEach) for (const interval of intervals) sweepFactored(sweeper, classes, checkers, axis, order, [interval], best, violations, options.recountAbove);
-      else sweepFactored(sweeper, classes, checkers, axis, order, intervals, best, violations, options.recountAbove);
+      if (!axis.rewalkEach) {
+        sweepFactored(sweeper, classes, checkers, axis, order, intervals, best, violations, options.recountAbove);
+        return;
+      }
+      // One interval at a time; one alike an earlier one (`sameAs`) has its violations, and no
+      // smaller counterexample.
+      const added: number[][] = [];
+      intervals.forEach((interval, i) => {
+        const first = axis.sameAs[i]!;
+        if (first !== i) {
+          added[first]!.forEach((v, k) => (violations[k]! += v));
+          return;
+        }
+        const before = [...violations];
+        sweepFactored(sweeper!, classes, checkers, axis, order, [interval], best, violations, options.recountAbove);
+        added[i] = violations.map((v, k) => v - before[k]!);
+      });
       return;
     }
     /** The steps of a version of the model: incremental over ports, every class at each probe otherwise. */
