@@ -14,7 +14,7 @@
  * walks from one interval to the next (`ClassWalker.changesAt`); the other axes have few
  * intervals, each walked anew (`rewalkEach`).
  */
-import { ICMP_NUMBER, ICMPV6_NUMBER, PORT_PROTOCOL_NUMBERS, PROTO_IPIP } from "../calico/index.js";
+import { ICMP_NUMBER, ICMPV6_NUMBER, PORT_PROTOCOL_NUMBERS, PROTO_IPIP, PROTOCOL_NUMBERS } from "../calico/index.js";
 import type { Probe } from "./classReachability.js";
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { IcmpMatch } from "../model/types.js";
@@ -30,12 +30,12 @@ export interface IcmpPoint {
 export type FlowSpan =
   | { readonly kind: "ports"; readonly protocol: PortProtocol; readonly first: number; readonly last: number }
   | { readonly kind: "icmp"; readonly protocol: "ICMP" | "ICMPv6"; readonly first: IcmpPoint; readonly last: IcmpPoint }
-  /** The IP protocols `first..last` but those with an axis of their own (`OWN_AXIS`). */
+  /** The IP protocols `first..last` but those with an axis of their own (`ownAxisProtocols`). */
   | { readonly kind: "protocols"; readonly first: number; readonly last: number };
 
 export type PortProtocol = "TCP" | "UDP" | "SCTP";
 
-const PORT_PROTOCOLS = { TCP: 6, UDP: 17, SCTP: 132 } as const satisfies Record<PortProtocol, number>;
+const PORT_PROTOCOLS = { TCP: PROTOCOL_NUMBERS.TCP, UDP: PROTOCOL_NUMBERS.UDP, SCTP: PROTOCOL_NUMBERS.SCTP } as const satisfies Record<PortProtocol, number>;
 
 /** One line of keys swept interval by interval. */
 export interface ProbeAxis {
@@ -143,19 +143,20 @@ export function probeAxes(versions: readonly Prepared[], classes: readonly Equiv
   const icmpAsked = wanted?.flatMap((w) => ("type" in w && w.protocol === icmp.protocol ? [icmpKey(w)] : []));
   if (icmpAsked === undefined || icmpAsked.length > 0) {
     const starts = new Set<number>();
-    const matches: IcmpMatch[] = [];
+    /** The distinct matches (by type and code). */
+    const matches = new Map<string, IcmpMatch>();
     for (const r of rules) {
       for (const m of [r.icmp, r.notICMP]) {
-        if (!m) continue;
+        if (!m || matches.has(`${m.type}/${m.code}`)) continue;
         icmpStarts(m, starts);
-        matches.push(m);
+        matches.set(`${m.type}/${m.code}`, m);
       }
     }
     const intervals = icmpAsked ? icmpAsked.map((key) => ({ first: key, last: key })) : intervalsFrom(starts, ICMP_KEYS - 1);
     axes.push({
       intervals,
       // A rule tells ICMP keys apart only by its icmp and notICMP.
-      sameAs: firstAlike(intervals, (key) => matches.map((m) => (icmpCovers(m, key) ? "1" : "0")).join("")),
+      sameAs: firstAlike(intervals, (key) => [...matches.values()].map((m) => (icmpCovers(m, key) ? "1" : "0")).join("")),
       rewalkEach: true,
       probe: (key) => ({ protocol: icmp.number, icmpType: key >>> 8, icmpCode: key & 255 }),
       span: (first, last) => ({ kind: "icmp", protocol: icmp.protocol, first: icmpPoint(first), last: icmpPoint(last) }),
