@@ -15,7 +15,8 @@
  * - `compile-cli`, `compile-cli-json`, `lint-cli`: the CLI commands on the file, in process
  *   (`main`), as a user runs them.
  * - `diff-cli`: `policyc diff` of the YAML file against a copy with one more policy
- *   (bench/out/<shape>/changed/cluster.yaml), every port of TCP, UDP and SCTP. That policy
+ *   (bench/out/<shape>/changed/cluster.yaml): every port of TCP, UDP and SCTP, every ICMP type
+ *   and code, and every other protocol. That policy
  *   selects no pod of S (no app-1 in ns-1), so no verdict can change; `diff-cli-selects` adds one
  *   that isolates app-14 in ns-1 (4 pods of S) instead (bench/out/<shape>/changed-selects/).
  * - `explain-cli`, `explain-cli-json`: `policyc explain` of one flow (ns-0/pod-0 to ns-1/pod-1,

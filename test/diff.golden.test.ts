@@ -1,7 +1,8 @@
 /**
  * `policyc diff` on the fixture pairs in fixtures/diff/<case>/{old,new}, one per kind of change
  * (a policy added or removed, a rule reordered, a pod label changed, the tier order changed, a
- * namespace relabelled, a workload's pod template relabelled), against goldens in
+ * namespace relabelled, a workload's pod template relabelled, ICMP and a protocol without ports
+ * opened), against goldens in
  * test/golden/diff/ (text and Markdown; SARIF for one). UPDATE_GOLDEN=1 rewrites them.
  */
 import { execFileSync } from "node:child_process";
@@ -49,6 +50,25 @@ describe("policyc diff goldens", () => {
     const dir = "fixtures/diff/label-changed";
     const r = await runCli(["diff", "--port", "8080/TCP", `${dir}/old`, `${dir}/new`]);
     expect(r.stdout.split("\n")[0]).toBe("policyc diff: 1 flow group(s) opened, 0 closed (IPv4)");
+  });
+
+  it("compares ICMP types and codes and the protocols without ports, in every format", async () => {
+    const dir = "fixtures/diff/icmp-and-protocols";
+    const json = JSON.parse((await runCli(["diff", "--format", "json", `${dir}/old`, `${dir}/new`])).stdout) as { changes: object[] };
+    expect(json.changes.map((c) => ({ ...c, before: undefined, after: undefined }))).toEqual([
+      { change: "open", protocol: "ICMP", icmp: { first: { type: 8, code: 0 }, last: { type: 8, code: 255 } }, from: ["shop/web-0", "shop/web-1"], to: ["shop/api-0"] },
+      { change: "open", protocols: { first: 47, last: 47 }, from: ["shop/web-0", "shop/web-1"], to: ["shop/api-0"] },
+    ]);
+    const sarif = JSON.parse((await runCli(["diff", "--format", "sarif", `${dir}/old`, `${dir}/new`])).stdout) as { runs: { results: { message: { text: string } }[] }[] };
+    expect(sarif.runs[0]!.results.map((r) => r.message.text.split(":")[0])).toEqual(["opens ICMP type 8 from shop/web-0, shop/web-1 to shop/api-0", "opens protocol 47 from shop/web-0, shop/web-1 to shop/api-0"]);
+    // --port takes ICMP types and codes (a bare ICMP is an echo request, 8/0).
+    const echo = await runCli(["diff", "--port", "ICMP", `${dir}/old`, `${dir}/new`]);
+    expect(echo.stdout.split("\n").slice(0, 3)).toEqual(["policyc diff: 1 flow group(s) opened, 0 closed (IPv4)", "", "open  ICMP type 8 code 0  shop/web-0, shop/web-1 -> shop/api-0"]);
+    expect((await runCli(["diff", "--port", "ICMP/0", `${dir}/old`, `${dir}/new`])).stdout.split("\n")[0]).toBe("policyc diff: 0 flow group(s) opened, 0 closed (IPv4)");
+    const v6 = await runCli(["diff", "--port", "ICMPv6", `${dir}/old`, `${dir}/new`]);
+    expect([v6.code, v6.stderr.split("\n")[0]]).toEqual([2, "policyc diff: --port ICMPv6/128/0 is for IPv6; add --family 6"]);
+    const udplite = await runCli(["diff", "--port", "9/UDPLite", `${dir}/old`, `${dir}/new`]);
+    expect(udplite.code).toBe(2);
   });
 
   it("--git A..B reads the trees of two revisions", async () => {

@@ -7,13 +7,14 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { DirectionResult, FlowChange, PolicyDiff, Step, Verdict } from "../semantics/index.js";
+import type { DirectionResult, FlowChange, PolicyDiff, Step, Verdict, WantedProbe } from "../semantics/index.js";
 import { policyDiff, policyName, profileName } from "../semantics/index.js";
 import { inputFlags, inputRequest } from "./commandInputs.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import { formatPortSpec, parsePortSpec } from "./parsePortSpec.js";
 import { prepareInputs, type PreparedInputs } from "./prepareInputs.js";
+import { spanJson, spanText } from "./spanText.js";
 import { formatLocation, sourceLocator, type Location } from "./sourceLocator.js";
 import { UsageError } from "./usageError.js";
 import { policycVersion } from "./version.js";
@@ -72,10 +73,6 @@ function endpointList(ids: readonly string[], max = 3): string {
   return ids.length <= max ? ids.join(", ") : `${ids.slice(0, max).join(", ")} and ${ids.length - max} more`;
 }
 
-function portRange(c: FlowChange): string {
-  return c.first === c.last ? `${c.first}/${c.protocol}` : `${c.first}-${c.last}/${c.protocol}`;
-}
-
 interface Rendered {
   readonly change: FlowChange;
   readonly before: Decision;
@@ -96,7 +93,7 @@ function summaryLine(diff: PolicyDiff): string {
 function renderText(diff: PolicyDiff, rows: readonly Rendered[]): string {
   const out = [`policyc diff: ${summaryLine(diff)}`];
   for (const r of rows) {
-    out.push("", `${r.change.change === "open" ? "open " : "close"} ${portRange(r.change)}  ${endpointList(r.change.from)} -> ${endpointList(r.change.to)}`);
+    out.push("", `${r.change.change === "open" ? "open " : "close"} ${spanText(r.change.span, diff.family)}  ${endpointList(r.change.from)} -> ${endpointList(r.change.to)}`);
     out.push(`  before: ${describe(r.before)}`, `  after:  ${describe(r.after)}`);
   }
   if (diff.onlyBefore.length > 0) out.push("", `endpoints only before (not compared): ${endpointList(diff.onlyBefore, 10)}`);
@@ -113,7 +110,7 @@ function renderMarkdown(diff: PolicyDiff, rows: readonly Rendered[]): string {
   if (rows.length > 0) {
     out.push("| change | port | from | to | before | after |", "|---|---|---|---|---|---|");
     for (const r of rows) {
-      const cells = [r.change.change === "open" ? "🟢 open" : "🔴 close", portRange(r.change), endpointList(r.change.from), endpointList(r.change.to), describe(r.before), describe(r.after)];
+      const cells = [r.change.change === "open" ? "🟢 open" : "🔴 close", spanText(r.change.span, diff.family), endpointList(r.change.from), endpointList(r.change.to), describe(r.before), describe(r.after)];
       out.push(`| ${cells.map(mdCell).join(" | ")} |`);
     }
     out.push("");
@@ -128,8 +125,7 @@ function toJson(diff: PolicyDiff, rows: readonly Rendered[]): unknown {
     family: diff.family,
     changes: rows.map((r) => ({
       change: r.change.change,
-      protocol: r.change.protocol,
-      ports: { first: r.change.first, last: r.change.last },
+      ...spanJson(r.change.span),
       from: r.change.from,
       to: r.change.to,
       before: r.before,
@@ -141,7 +137,7 @@ function toJson(diff: PolicyDiff, rows: readonly Rendered[]): unknown {
 }
 
 /** SARIF 2.1.0: one result per change, at the rule that decides it after (before, for a close without one). */
-function renderSarif(rows: readonly Rendered[]): string {
+function renderSarif(diff: PolicyDiff, rows: readonly Rendered[]): string {
   const rules = [
     { id: "flow-opened", shortDescription: { text: "The change allows connections that were denied" } },
     { id: "flow-closed", shortDescription: { text: "The change denies connections that were allowed" } },
@@ -153,7 +149,7 @@ function renderSarif(rows: readonly Rendered[]): string {
       ruleId: open ? "flow-opened" : "flow-closed",
       ruleIndex: open ? 0 : 1,
       level: "warning",
-      message: { text: `${open ? "opens" : "closes"} ${portRange(r.change)} from ${endpointList(r.change.from)} to ${endpointList(r.change.to)}: before ${describe(r.before)}; after ${describe(r.after)}` },
+      message: { text: `${open ? "opens" : "closes"} ${spanText(r.change.span, diff.family)} from ${endpointList(r.change.from)} to ${endpointList(r.change.to)}: before ${describe(r.before)}; after ${describe(r.after)}` },
       ...(located?.file !== undefined
         ? { locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(located.file) }, ...(located.line !== undefined ? { region: { startLine: located.line } } : {}) } }] }
         : {}),
@@ -205,8 +201,12 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
   const format: Format = oneOf("format", values.format, ["text", "json", "markdown", "sarif"] as const, "text");
   const failOn = values["fail-on"] === undefined ? undefined : oneOf("fail-on", values["fail-on"], ["open", "close", "any"] as const, "any");
   const family = Number(oneOf("family", values.family, ["4", "6"] as const, "4")) as 4 | 6;
-  const ports = values.port?.map(parsePortSpec).map((p) => {
-    if (p.port === undefined) throw new UsageError(`--port ${formatPortSpec(p)}: diff compares ports of TCP, UDP and SCTP`);
+  const ports = values.port?.map(parsePortSpec).map((p): WantedProbe => {
+    if (p.protocol === "ICMP" || p.protocol === "ICMPv6") {
+      if (p.family !== family) throw new UsageError(`--port ${formatPortSpec(p)} is for IPv${p.family}; add --family ${p.family}`);
+      return { protocol: p.protocol, type: p.icmpType ?? 0, code: p.icmpCode ?? 0 };
+    }
+    if (p.protocol === "UDPLite" || p.port === undefined) throw new UsageError(`--port ${formatPortSpec(p)}: diff compares the ports of TCP, UDP and SCTP, and ICMP types`);
     return { protocol: p.protocol, port: p.port };
   });
 
@@ -253,7 +253,7 @@ export async function diffCommand(argv: readonly string[], io: Io): Promise<numb
         io.stdout(`${JSON.stringify(toJson(diff, rows), null, 2)}\n`);
         break;
       case "sarif":
-        io.stdout(renderSarif(rows));
+        io.stdout(renderSarif(diff, rows));
         break;
     }
     const failing = diff.changes.filter((c) => failOn === "any" || c.change === failOn);

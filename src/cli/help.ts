@@ -109,8 +109,10 @@ an edge per allowed pair labelled with its ports).`,
     description: `The connections between workload endpoints that a change opens and closes: OLD and NEW are two
 paths (directories, files or -), or with --git A..B the trees of two git revisions (under the
 PATHs, default .). Every endpoint is local. Flows are grouped by source class, destination class
-and destination port range (TCP, UDP and SCTP, from source port 40000; --port limits the ports),
-each with the rule that decided it before and after (file:line). --format markdown is ready for
+and what they carry: destination ports of TCP, UDP and SCTP (from source port 40000), ICMP types
+and codes (ICMPv6 with --family 6), and every other IP protocol; --port limits them to the ports
+and ICMP types given. Each group comes with the rule that decided it before and after
+(file:line). --format markdown is ready for
 a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (close) or either
 (any).`,
   },
@@ -118,10 +120,13 @@ a pull-request comment. --fail-on exits 1 when a flow opens (open), closes (clos
     synopsis: `policyc verify [--invariants FILE]... [--family 4|6] [--format text|json|sarif] ${INPUT_FLAGS} PATH...`,
     description: `Prove the invariants (policyc.dev/v1alpha1 IsolationInvariant, NeverReachInvariant,
 OnlyReachInvariant, DefaultDenyInvariant; from the --invariants files and from PATH) over every
-pair of workload endpoints of the family (default 4) and every destination port of TCP, UDP and
-SCTP (source port 40000), every endpoint local. Each invariant holds, or is violated with its
-smallest counterexample (first source and destination by name, TCP before UDP before SCTP,
-lowest port), the decision path explain prints, and the rule that opens the hole (file:line).
+pair of workload endpoints of the family (default 4) and every packet: each destination port of
+TCP, UDP and SCTP (source port 40000), each ICMP type and code (ICMPv6 with --family 6), each
+other IP protocol; every endpoint local. An invariant's ports name TCP, UDP and SCTP ports only.
+Each invariant holds, or is violated with its smallest counterexample (first source and
+destination by name, then TCP, UDP, SCTP, ICMP and the other protocols in that order, lowest
+port, type or number), the decision path explain prints, and the rule that opens the hole
+(file:line).
 --format sarif puts each violation at that rule. Exit 0 when every invariant holds, 1 when one is
 violated (or the input has errors), 2 on a usage error.`,
   },

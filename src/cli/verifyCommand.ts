@@ -1,7 +1,7 @@
 /**
  * `policyc verify [--invariants FILE]... PATH...`: proves the invariants (policyc.dev/v1alpha1,
- * from the --invariants files and from PATH) over every pair of workload endpoints and every port
- * of TCP, UDP and SCTP (`verifyInvariants`), or prints for each broken one the smallest
+ * from the --invariants files and from PATH) over every pair of workload endpoints and every
+ * packet: ports of TCP, UDP and SCTP, ICMP types and codes, other protocols (`verifyInvariants`), or prints for each broken one the smallest
  * counterexample with the decision path `explain` prints and the rule that opens the hole
  * (file:line). Exit 0 when every invariant holds, 1 when one does not (or the input has errors),
  * 2 on a usage error.
@@ -10,7 +10,8 @@ import { hasErrors, type Diagnostic } from "../diagnostics/diagnostic.js";
 import { lineColumn } from "../diagnostics/span.js";
 import type { Invariant } from "../model/invariants.js";
 import { spanOf } from "../model/types.js";
-import type { InvariantVerdict, Step, VerifyResult } from "../semantics/index.js";
+import { assertNever } from "../diagnostics/index.js";
+import type { Family, FlowSpan, InvariantVerdict, Step, VerifyResult } from "../semantics/index.js";
 import { formatVerdict, prepareModel, verifyInvariants } from "../semantics/index.js";
 import { inputFlags, inputRequest, loadCommandInputs, type CommandInputs } from "./commandInputs.js";
 import { locator, type Located } from "./diffCommand.js";
@@ -19,6 +20,7 @@ import { renderText as renderDiagnostics } from "./formats/text.js";
 import { exitCodes, type Io } from "./io.js";
 import { oneOf, parseCommandArgs } from "./parseCommandArgs.js";
 import type { PreparedInputs } from "./prepareInputs.js";
+import { spanText } from "./spanText.js";
 import { UsageError } from "./usageError.js";
 import { policycVersion } from "./version.js";
 
@@ -62,15 +64,29 @@ function openedBy(v: InvariantVerdict, locate: (s: Step) => Located): Located | 
   return steps.find((s) => s.file !== undefined) ?? steps[0];
 }
 
-function flowText(v: InvariantVerdict): string {
+function flowText(v: InvariantVerdict, family: Family): string {
   const c = v.counterexample!;
-  return `${c.from} -> ${c.to} ${c.port}/${c.protocol}`;
+  return `${c.from} -> ${c.to} ${spanText(c.packet, family)}`;
+}
+
+/** A counterexample's packet as JSON: `protocol` and `port`, `protocol` with `icmpType` and `icmpCode`, or a protocol number. */
+function packetJson(packet: FlowSpan): object {
+  switch (packet.kind) {
+    case "ports":
+      return { protocol: packet.protocol, port: packet.first };
+    case "icmp":
+      return { protocol: packet.protocol, icmpType: packet.first.type, icmpCode: packet.first.code };
+    case "protocols":
+      return { protocol: packet.first };
+    default:
+      return assertNever(packet);
+  }
 }
 
 function summary(result: VerifyResult): string {
   const broken = result.verdicts.filter((v) => !v.holds).length;
   const what = broken === 0 ? `all ${result.verdicts.length} invariant(s) hold` : `${broken} of ${result.verdicts.length} invariant(s) violated`;
-  return `${what} (IPv${result.family}: ${result.endpoints} endpoints in ${result.classes} classes; TCP, UDP and SCTP over ${result.probes} port intervals)`;
+  return `${what} (IPv${result.family}: ${result.endpoints} endpoints in ${result.classes} classes; ${result.probes} intervals of TCP, UDP and SCTP ports, ICMP types and other protocols)`;
 }
 
 function renderText(result: VerifyResult, rows: readonly Rendered[]): string {
@@ -84,8 +100,8 @@ function renderText(result: VerifyResult, rows: readonly Rendered[]): string {
       out.push(`holds     ${head}`);
       continue;
     }
-    out.push(`VIOLATED  ${head}: in ${r.verdict.violations} (source class, destination class, port interval) group(s)`);
-    out.push(`  counterexample: ${flowText(r.verdict)}`);
+    out.push(`VIOLATED  ${head}: in ${r.verdict.violations} (source class, destination class, interval) group(s)`);
+    out.push(`  counterexample: ${flowText(r.verdict, result.family)}`);
     if (r.openedBy) out.push(`  opened by: ${r.openedBy.text}`);
     for (const line of r.path ?? []) out.push(`    ${line}`);
   }
@@ -112,8 +128,7 @@ function toJson(result: VerifyResult, rows: readonly Rendered[]): unknown {
             counterexample: {
               from: r.verdict.counterexample.from,
               to: r.verdict.counterexample.to,
-              protocol: r.verdict.counterexample.protocol,
-              port: r.verdict.counterexample.port,
+              ...packetJson(r.verdict.counterexample.packet),
               ...(r.openedBy ? { openedBy: r.openedBy } : {}),
               verdict: r.verdict.counterexample.verdict,
             },
@@ -131,7 +146,7 @@ function sarifLocation(l: { readonly file?: string; readonly line?: number }, me
 }
 
 /** SARIF 2.1.0: one result per violated invariant, at the rule that opens the hole (the invariant when none is written). */
-function renderSarif(rows: readonly Rendered[]): string {
+function renderSarif(result: VerifyResult, rows: readonly Rendered[]): string {
   const rules = [{ id: "invariant-violated", shortDescription: { text: "The policies allow a connection that an invariant forbids" } }];
   const results = rows
     .filter((r) => !r.verdict.holds)
@@ -143,7 +158,7 @@ function renderSarif(rows: readonly Rendered[]): string {
         ruleIndex: 0,
         level: "error",
         message: {
-          text: `${invariant.kind} ${invariant.name} is violated: ${flowText(r.verdict)} is allowed${r.openedBy ? ` by ${r.openedBy.text}` : ""} (in ${r.verdict.violations} (source class, destination class, port interval) group(s))`,
+          text: `${invariant.kind} ${invariant.name} is violated: ${flowText(r.verdict, result.family)} is allowed${r.openedBy ? ` by ${r.openedBy.text}` : ""} (in ${r.verdict.violations} (source class, destination class, interval) group(s))`,
         },
         locations: [sarifLocation(opener ?? r.where)],
         relatedLocations: [{ id: 0, ...sarifLocation(r.where, `invariant ${invariant.name}`) }],
@@ -202,7 +217,7 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
     if (!verdict.counterexample) return { verdict, where };
     const o = openedBy(verdict, locate);
     const v = verdict.counterexample.verdict;
-    const path = [`${v.allowed ? "ALLOW" : "DENY"} ${flowText(verdict)} (IPv${result.family})`, ...formatVerdict(v).trimEnd().split("\n").filter((l) => !l.startsWith("verdict:"))];
+    const path = [`${v.allowed ? "ALLOW" : "DENY"} ${flowText(verdict, result.family)} (IPv${result.family})`, ...formatVerdict(v).trimEnd().split("\n").filter((l) => !l.startsWith("verdict:"))];
     return { verdict, where, path, ...(o ? { openedBy: o } : {}) };
   });
   switch (format) {
@@ -213,7 +228,7 @@ export async function verifyCommand(argv: readonly string[], io: Io): Promise<nu
       io.stdout(`${JSON.stringify(toJson(result, rows), null, 2)}\n`);
       break;
     case "sarif":
-      io.stdout(renderSarif(rows));
+      io.stdout(renderSarif(result, rows));
       break;
   }
   return result.verdicts.every((v) => v.holds) ? exitCodes.ok : exitCodes.invalidInput;

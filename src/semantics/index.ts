@@ -57,6 +57,7 @@ export {
   type PortInterval,
 } from "./equivalenceClasses.js";
 export { policyDiff, type DiffOptions, type FlowChange, type PolicyDiff } from "./policyDiff.js";
+export { ownAxisProtocols, type FlowSpan, type IcmpPoint, type WantedProbe } from "./probeAxes.js";
 export { isEndpointOf } from "./isEndpointOf.js";
 export {
   verifyInvariants,

@@ -11,7 +11,9 @@
  * protocols); at each next interval only the classes with a rule testing that bound are walked
  * again (`ClassWalker.changesAt`), and only the pairs in the rows (egress) and columns (ingress)
  * of the walks that changed are compared again, 32 at a time over the joint classes
- * (`JointSide`). A pair's change is kept as a run of intervals until it changes.
+ * (`JointSide`). A pair's change is kept as a run of intervals until it changes. ICMP types and
+ * codes, and the protocols without ports, are swept the same way, every class walked anew at each
+ * of their few intervals (`probeAxes`).
  *
  * When the versions differ only in policies (a pull request's usual change), only the endpoints
  * a changed policy selects can change verdict, in that policy's directions
@@ -21,13 +23,12 @@
  * A property test checks the result against evaluating every pair of endpoints at every port,
  * and the shortcut against the full sweep (test/fuzz/policyDiff.test.ts).
  */
-import type { Protocol } from "../model/types.js";
 import type { Bits } from "./bits.js";
 import { emptyBits, hasBit, notBits, preimageBits, setBit, transposeBits } from "./bits.js";
 import { ClassWalker, hasHostEndpoints, reachabilityOf, type Probe } from "./classReachability.js";
 import { equivalenceClasses } from "./equivalenceClasses.js";
+import { probeAxes, icmpKey, type ProbeAxis, type FlowSpan, type WantedProbe } from "./probeAxes.js";
 import { evaluateFlow } from "./evaluateFlow.js";
-import { protocolNumber } from "./prepareRules.js";
 import { sweepAffected, type ChangedRun } from "./sweepAffected.js";
 import { affectedEndpoints } from "./affectedEndpoints.js";
 import type { Family, Prepared, PreparedMember, Verdict } from "./types.js";
@@ -35,11 +36,12 @@ import { isEndpointOf } from "./isEndpointOf.js";
 
 export interface DiffOptions {
   readonly family?: Family;
-  /** Protocols probed (default TCP, UDP and SCTP), each over every port interval of either side. */
-  readonly protocols?: readonly Protocol[];
-  /** Restrict to these ports (per protocol); absent: every port. */
-  readonly ports?: readonly { readonly protocol: Protocol; readonly port: number }[];
-  /** The source port of the probes. */
+  /**
+   * Only these probes (TCP, UDP and SCTP ports, ICMP types and codes); absent: every port of TCP,
+   * UDP and SCTP, every ICMP type and code of the family, and every other protocol (`probeAxes`).
+   */
+  readonly ports?: readonly WantedProbe[];
+  /** The source port of the probes (TCP, UDP and SCTP). */
   readonly srcPort?: number;
   /**
    * How pairs are compared (the result is the same; tests compare the ways): `full`, every pair
@@ -52,10 +54,8 @@ export interface DiffOptions {
 
 export interface FlowChange {
   readonly change: "open" | "close";
-  readonly protocol: Protocol;
-  /** Destination ports `first..last` with this change. */
-  readonly first: number;
-  readonly last: number;
+  /** The packets with this change: destination ports, ICMP types and codes, or protocols. */
+  readonly span: FlowSpan;
   /** The sources and destinations (endpoint ids, in id order): every pair has the change. */
   readonly from: readonly string[];
   readonly to: readonly string[];
@@ -70,15 +70,6 @@ export interface PolicyDiff {
   /** Endpoints present on one side only (their flows are not compared). */
   readonly onlyBefore: readonly string[];
   readonly onlyAfter: readonly string[];
-}
-
-const DEFAULT_PROTOCOLS: readonly Protocol[] = ["TCP", "UDP", "SCTP"];
-const MAX_PORT = 65535;
-
-/** The union of two interval lists' starts, as intervals over 0..65535. */
-function jointIntervals(a: readonly { first: number }[], b: readonly { first: number }[]): { first: number; last: number }[] {
-  const starts = [...new Set([...a.map((i) => i.first), ...b.map((i) => i.first)])].sort((x, y) => x - y);
-  return starts.map((first, i) => ({ first, last: i + 1 < starts.length ? starts[i + 1]! - 1 : MAX_PORT }));
 }
 
 /** The changes from `before` to `after` (see the module comment). */
@@ -134,7 +125,7 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   const fullSides = (): readonly [JointSide, JointSide] =>
     (full ??= [new JointSide(oldWalker, oldOf, oldJoints, hostSide), new JointSide(newWalker, newOf, newJoints, hostSide)]);
   /** Every pair of joint classes, stepping through the intervals (see the module comment). */
-  const fullSweep = (number: number, intervals: readonly { first: number; last: number }[]): Iterable<ChangedRun> => {
+  const fullSweep = (axis: ProbeAxis): Iterable<ChangedRun> => {
     const sides = fullSides();
     // Per pair of joint classes and change, the port ranges with it (in port order).
     const found = new Map<string, ChangedRun>();
@@ -193,13 +184,13 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
       }
     };
     let previous: { first: number; last: number } | undefined;
-    for (const interval of intervals) {
-      const probe: Probe = { protocol: number, srcPort, dstPort: interval.first };
+    for (const interval of axis.intervals) {
+      const probe: Probe = axis.probe(interval.first);
       const prevLast = previous?.last ?? -1;
       const apart = previous === undefined || previous.last + 1 !== interval.first;
       // The first probe, or one not next to the previous one, ends every run.
       if (apart) endAllRuns(prevLast);
-      if (apart || hostSide) {
+      if (apart || hostSide || axis.rewalkEach) {
         // Every walk and pair anew (with host endpoints, at every probe: see `JointSide`).
         for (const side of sides) side.walkAll(probe);
         for (let f = 0; f < J; f++) for (let w = 0; w < W; w++) compareWord(f, w, interval.first, prevLast);
@@ -219,14 +210,8 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
     endAllRuns(previous?.last ?? -1);
     return found.values();
   };
-  for (const protocol of options.protocols ?? DEFAULT_PROTOCOLS) {
-    const number = protocolNumber(protocol);
-    const wanted = options.ports?.filter((p) => protocolNumber(p.protocol) === number).map((p) => p.port);
-    let intervals = jointIntervals(oldClasses.portIntervals(number), newClasses.portIntervals(number));
-    if (wanted) intervals = wanted.map((port) => ({ first: port, last: port }));
-    const runs = affected
-      ? sweepAffected({ walkers: [oldWalker, newWalker], classOf: [oldOf, newOf], ...affected, single: members.map((m) => m.length === 1), protocol: number, srcPort, intervals })
-      : fullSweep(number, intervals);
+  for (const axis of probeAxes([before, after], [oldClasses, newClasses], family, srcPort, options.ports)) {
+    const runs = affected ? sweepAffected({ walkers: [oldWalker, newWalker], classOf: [oldOf, newOf], ...affected, single: members.map((m) => m.length === 1), axis }) : fullSweep(axis);
     for (const run of runs) {
       const from = members[run.from]!;
       const to = members[run.to]!;
@@ -234,12 +219,10 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
       const src = from[0]!;
       const dst = run.from === run.to ? to[1]! : to[0]!;
       for (const range of run.intervals) {
-        const flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, protocol: number, srcPort, dstPort: range.first };
+        const flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, ...axis.probe(range.first) };
         changes.push({
           change: run.open ? "open" : "close",
-          protocol,
-          first: range.first,
-          last: range.last,
+          span: axis.span(range.first, range.last),
           from,
           to,
           before: evaluateFlow(before, flow),
@@ -248,7 +231,7 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
       }
     }
   }
-  changes.sort((a, b) => compare(a.from[0]!, b.from[0]!) || compare(a.to[0]!, b.to[0]!) || compare(a.protocol, b.protocol) || a.first - b.first);
+  changes.sort((a, b) => compare(a.from[0]!, b.from[0]!) || compare(a.to[0]!, b.to[0]!) || compareSpans(a.span, b.span));
   return {
     family,
     changes,
@@ -370,6 +353,17 @@ function sameBits(a: Bits | undefined, b: Bits | undefined): boolean {
 
 function compare(a: string | number, b: string | number): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+const SPAN_ORDER = { ports: 0, icmp: 1, protocols: 2 } as const satisfies Record<FlowSpan["kind"], number>;
+
+/** Ports (by protocol name, then port) before ICMP before the other protocols. */
+function compareSpans(a: FlowSpan, b: FlowSpan): number {
+  if (a.kind !== b.kind) return SPAN_ORDER[a.kind] - SPAN_ORDER[b.kind];
+  const key = (s: FlowSpan): [string, number] => (s.kind === "icmp" ? [s.protocol, icmpKey(s.first)] : [s.kind === "ports" ? s.protocol : "", s.first]);
+  const [ka, fa] = key(a);
+  const [kb, fb] = key(b);
+  return compare(ka, kb) || fa - fb;
 }
 
 /**

@@ -1,5 +1,5 @@
 /**
- * `sweepAffected`: `policyDiff`'s sweep over one protocol's port intervals when the two versions
+ * `sweepAffected`: `policyDiff`'s sweep over one axis's intervals (`probeAxes`) when the two versions
  * differ only in policies (`affectedEndpoints`). A flow's verdict is its source's egress and its
  * destination's ingress; an endpoint not affected in a direction has the same walk in both
  * versions, so a pair of joint classes can change only when its row is affected in egress or its
@@ -21,6 +21,7 @@
 import type { Bits } from "./bits.js";
 import { hasBit, preimageBits } from "./bits.js";
 import type { ClassWalker, Probe, ProbeWalk } from "./classReachability.js";
+import type { ProbeAxis } from "./probeAxes.js";
 
 /** A pair of joint classes whose verdict changed over the ports `first..last` (one run). */
 export interface ChangedRun {
@@ -39,9 +40,8 @@ export interface AffectedSweep {
   readonly ingressColumns: Bits;
   /** Joint classes of one endpoint (no pair within themselves). */
   readonly single: readonly boolean[];
-  readonly protocol: number;
-  readonly srcPort: number;
-  readonly intervals: readonly { readonly first: number; readonly last: number }[];
+  /** What is swept: its intervals, and how each is probed. */
+  readonly axis: ProbeAxis;
 }
 
 /** Per pair of joint classes and change, the runs of intervals with it (see the module comment). */
@@ -64,16 +64,16 @@ export function sweepAffected(s: AffectedSweep): ChangedRun[] {
   // The pairs changed at the previous interval: pair key -> whether it opened.
   let previous = new Map<number, boolean>();
   let prevInterval: { first: number; last: number } | undefined;
-  for (const interval of s.intervals) {
-    const probe: Probe = { protocol: s.protocol, srcPort: s.srcPort, dstPort: interval.first };
+  for (const interval of s.axis.intervals) {
+    const probe: Probe = s.axis.probe(interval.first);
     const prevLast = prevInterval?.last ?? -1;
     const apart = prevInterval === undefined || prevInterval.last + 1 !== interval.first;
     if (apart) {
       for (const [key, open] of previous) endRun(key, open, prevLast);
       previous = new Map();
     }
-    o.next(probe, apart);
-    n.next(probe, apart);
+    o.next(probe, apart || s.axis.rewalkEach);
+    n.next(probe, apart || s.axis.rewalkEach);
     const current = new Map<number, boolean>();
     const record = (f: number, t: number, was: boolean, is: boolean): void => {
       if (was !== is && !(f === t && s.single[f])) current.set(f * J + t, is);
@@ -161,17 +161,18 @@ class LazyWalks {
   private ingressKept: number[] = [];
 
   /**
-   * Moves to `probe`: every walk is dropped when it is `apart` from the last, else those that may
-   * change at its port (`ClassWalker.changesAtClass`, asked of the kept walks only).
+   * Moves to `probe`: every walk is dropped when `anew` (a probe apart from the last, or on an
+   * axis without ports), else those that may change at its port (`ClassWalker.changesAtClass`,
+   * asked of the kept walks only).
    */
-  next(probe: Probe, apart: boolean): void {
+  next(probe: Probe, anew: boolean): void {
     this.walk = this.walker.probe(probe);
     const { protocol } = probe;
     const port = probe.dstPort!;
     const drop = (kept: number[], direction: "egress" | "ingress", done: Uint8Array, joints: (Uint32Array | undefined)[]): number[] => {
       const still: number[] = [];
       for (const c of kept) {
-        if (!apart && !this.walker.changesAtClass(direction, protocol, port, c)) {
+        if (!anew && !this.walker.changesAtClass(direction, protocol, port, c)) {
           still.push(c);
           continue;
         }

@@ -1,13 +1,16 @@
 /**
  * `verifyInvariants`: proves each invariant (model/invariants.ts) over every pair of workload
- * endpoints and every destination port of TCP, UDP and SCTP, or finds the smallest flow that
- * breaks it, without evaluating each pair and port.
+ * endpoints and every packet: each destination port of TCP, UDP and SCTP, each ICMP type and
+ * code of the family, and each other IP protocol (`probeAxes`); or finds the smallest flow that
+ * breaks it, without evaluating each pair and packet.
  *
  * - **Endpoints.** The equivalence classes (equivalenceClasses.ts) are refined by what the
  *   invariants ask of an endpoint (its tenant, each selector of theirs): within a refined class,
  *   every endpoint gets the same verdicts and means the same to every invariant.
  * - **Ports.** Per protocol, the classes' port intervals are cut again at every bound of the
  *   invariants' ports, so within an interval both the verdicts and the invariants are constant.
+ *   The axes without ports (ICMP, the other protocols) are cut where rules tell them apart; an
+ *   invariant's `ports` name TCP, UDP and SCTP ports only, so there it applies when it has none.
  * - Per protocol and interval, `sweepPorts` (class reachability, recomputed per class only where its
  *   rules' port ranges change verdict) gives who reaches whom as bit sets over the
  *   refined classes; each invariant gives, per source class, the destination classes it forbids
@@ -16,8 +19,9 @@
  *   a connection allowed before and not after was allowed by a profile, not by a policy.
  *
  * The counterexample is the smallest violating flow in the order (source id, destination id,
- * protocol TCP < UDP < SCTP, destination port): per class pair the smallest ids are the classes'
- * first members, and per interval the smallest port its first. A property test checks the verdict
+ * protocol TCP < UDP < SCTP < ICMP < the others, destination port, ICMP type and code or protocol
+ * number): per class pair the smallest ids are the classes' first members, and per interval the
+ * smallest key its first. A property test checks the verdict
  * and the counterexample against evaluating every pair at every port around every bound.
  *
  * Scope: flows between workload endpoints (not from or to outside addresses or hosts), from one
@@ -28,12 +32,13 @@ import type { Invariant, InvariantPeer, InvariantPort } from "../model/invariant
 import { labelValue, selectorMatches } from "../model/selector/index.js";
 import type { Bits } from "./bits.js";
 import { andBits, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, hasBit, isEmptyBits } from "./bits.js";
-import { hasHostEndpoints, sweepPorts, type ClassReachability, type PortStep } from "./classReachability.js";
+import { classReachability, hasHostEndpoints, sweepPorts, type ClassReachability, type PortStep } from "./classReachability.js";
 import { namespaceSelectorOf } from "./effectiveSelector.js";
 import { equivalenceClasses, type EquivalenceClasses, type PortInterval } from "./equivalenceClasses.js";
 import { evaluateFlow } from "./evaluateFlow.js";
 import { isEndpointOf } from "./isEndpointOf.js";
 import { protocolNumber } from "./prepareRules.js";
+import { probeAxes, type FlowSpan, type ProbeAxis } from "./probeAxes.js";
 import { factoredSweeper, type FactoredStep, type FactoredSweeper } from "./verifySweep.js";
 import type { Family, Flow, Prepared, PreparedMember, PreparedProfile, Verdict } from "./types.js";
 
@@ -57,8 +62,8 @@ export interface VerifyOptions {
 export interface Counterexample {
   readonly from: string;
   readonly to: string;
-  readonly protocol: VerifyProtocol;
-  readonly port: number;
+  /** Its packet: a destination port, an ICMP type and code, or a protocol (`first` = `last`). */
+  readonly packet: FlowSpan;
   readonly flow: Flow;
   readonly verdict: Verdict;
 }
@@ -67,7 +72,7 @@ export interface InvariantVerdict {
   readonly invariant: Invariant;
   readonly holds: boolean;
   readonly counterexample?: Counterexample;
-  /** Violating flow groups: (source class, destination class, protocol, port interval). */
+  /** Violating flow groups: (source class, destination class, interval of an axis: `probeAxes`). */
   readonly violations: number;
   /** Fields of the invariant (dotted paths) whose endpoints are none: the invariant says little there. */
   readonly matchesNothing: readonly string[];
@@ -79,7 +84,7 @@ export interface VerifyResult {
   /** Workload endpoints of the family, and the refined classes they form. */
   readonly endpoints: number;
   readonly classes: number;
-  /** Protocol and port intervals evaluated. */
+  /** Intervals evaluated: of ports per protocol, of ICMP types and codes, of other protocols. */
   readonly probes: number;
 }
 
@@ -94,8 +99,12 @@ function peerTest(peer: InvariantPeer | undefined): (m: PreparedMember) => boole
   return (m) => (ns === undefined || selectorMatches(ns, m.labels)) && (own === undefined || selectorMatches(own, m.labels));
 }
 
-/** Whether interval `i` of `protocol` lies in `ports` (absent: every port); intervals never straddle a bound. */
-function portsCover(ports: readonly InvariantPort[] | undefined, protocol: VerifyProtocol, i: PortInterval): boolean {
+/**
+ * Whether interval `i` of `protocol` lies in `ports` (absent: every packet); intervals never
+ * straddle a bound. Ports name TCP, UDP and SCTP only: no ICMP or other protocol (`protocol`
+ * undefined) lies in a list of them.
+ */
+function portsCover(ports: readonly InvariantPort[] | undefined, protocol: VerifyProtocol | undefined, i: PortInterval): boolean {
   return ports === undefined || ports.some((p) => p.protocol === protocol && p.first <= i.first && i.first <= p.last);
 }
 
@@ -198,9 +207,9 @@ type Forbidden = (from: number) => Bits | undefined;
 interface Checker {
   readonly matchesNothing: readonly string[];
   /** What the forbidden sets depend on at an interval besides reachability (equal: the same sets). */
-  readonly signature: (protocol: VerifyProtocol, interval: PortInterval) => string;
+  readonly signature: (protocol: VerifyProtocol | undefined, interval: PortInterval) => string;
   /** The forbidden sets for a probe; `reach` and the profile-less reachabilities are the probe's. */
-  readonly forbidden: (protocol: VerifyProtocol, interval: PortInterval, reach: ClassReachability, policyOnly: (d: "ingress" | "egress") => ClassReachability) => Forbidden;
+  readonly forbidden: (protocol: VerifyProtocol | undefined, interval: PortInterval, reach: ClassReachability, policyOnly: (d: "ingress" | "egress") => ClassReachability) => Forbidden;
 }
 
 function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, prepared: Prepared): Checker {
@@ -289,7 +298,7 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
   }
 }
 
-/** [from member index, to member index, protocol order, port]: the counterexample order. */
+/** [from member index, to member index, axis order, key]: the counterexample order. */
 type Key = readonly [number, number, number, number];
 
 function less(a: Key, b: Key | undefined): boolean {
@@ -348,15 +357,16 @@ function hitsOf(egress: Bits, admits: Bits, no: Bits): Hits {
 }
 
 /**
- * One protocol's intervals with `factoredSweep` (no host endpoints, no default-deny invariant):
+ * One axis's intervals with `factoredSweep` (no host endpoints, no default-deny invariant):
  * the same counts and counterexamples as the class-by-class loop in `verifyInvariants`, computed
- * once per source group and forbidden set instead of once per class.
+ * once per source group and forbidden set instead of once per class. An axis without ports is
+ * swept one interval at a time (`intervals` of one).
  */
 function sweepFactored(
   sweeper: FactoredSweeper,
   classes: EquivalenceClasses,
   checkers: readonly Checker[],
-  protocol: VerifyProtocol,
+  axis: ProbeAxis,
   order: number,
   intervals: readonly PortInterval[],
   best: (Key | undefined)[],
@@ -366,10 +376,9 @@ function sweepFactored(
   recountAbove = ((classes.endpoints.length + 31) >>> 5) / 2,
 ): void {
   const members = classes.endpoints.map((c) => c.members);
-  const steps = sweeper.sweep(
-    protocolNumber(protocol),
-    intervals.map((i) => i.first),
-  );
+  const protocol = axis.portProtocolName;
+  const starts = intervals.map((i) => i.first);
+  const steps = axis.portProtocol !== undefined ? sweeper.sweep(axis.portProtocol, starts) : sweeper.sweep(-1, starts, axis.probe);
   const noReach = (): never => {
     throw new Error("verify: a default-deny invariant needs the class-by-class sweep");
   };
@@ -524,20 +533,40 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
   const best: (Key | undefined)[] = invariants.map(() => undefined);
   const violations = invariants.map(() => 0);
   let probes = 0;
-  VERIFY_PROTOCOLS.forEach((protocol, order) => {
-    const number = protocolNumber(protocol);
-    const intervals = classes.portIntervals(number);
+  const axes = probeAxes([prepared], [classes], family, srcPort);
+  axes.forEach((axis, order) => {
+    const protocol = axis.portProtocolName;
+    const { intervals } = axis;
     const starts = intervals.map((i) => i.first);
     if (factored) {
       probes += intervals.length;
       sweeper ??= factoredSweeper(prepared, classes, srcPort, isLocal);
-      sweepFactored(sweeper, classes, checkers, protocol, order, intervals, best, violations, options.recountAbove);
+      if (!axis.rewalkEach) {
+        sweepFactored(sweeper, classes, checkers, axis, order, intervals, best, violations, options.recountAbove);
+        return;
+      }
+      // One interval at a time; one alike an earlier one (`sameAs`) has its violations, and no
+      // smaller counterexample.
+      const added: number[][] = [];
+      intervals.forEach((interval, i) => {
+        const first = axis.sameAs[i]!;
+        if (first !== i) {
+          added[first]!.forEach((v, k) => (violations[k]! += v));
+          return;
+        }
+        const before = [...violations];
+        sweepFactored(sweeper!, classes, checkers, axis, order, [interval], best, violations, options.recountAbove);
+        added[i] = violations.map((v, k) => v - before[k]!);
+      });
       return;
     }
-    const sweep = sweepPorts(prepared, classes, number, starts, srcPort, isLocal);
+    /** The steps of a version of the model: incremental over ports, every class at each probe otherwise. */
+    const stepsOf = (p: Prepared): Generator<PortStep> =>
+      axis.portProtocol !== undefined ? sweepPorts(p, classes, axis.portProtocol, starts, srcPort, isLocal) : probeSteps(p, classes, axis, isLocal);
+    const sweep = stepsOf(prepared);
     const sides = {
-      ingress: profileless.ingress && sweepPorts(profileless.ingress, classes, number, starts, srcPort, isLocal),
-      egress: profileless.egress && sweepPorts(profileless.egress, classes, number, starts, srcPort, isLocal),
+      ingress: profileless.ingress && stepsOf(profileless.ingress),
+      egress: profileless.egress && stepsOf(profileless.egress),
     };
     // Per invariant: what its forbidden sets were computed for, and each source row's count of violations.
     const lastSignature: (string | undefined)[] = invariants.map(() => undefined);
@@ -598,12 +627,17 @@ export function verifyInvariants(prepared: Prepared, invariants: readonly Invari
     const key = best[k];
     const base = { invariant, violations: violations[k]!, matchesNothing: checkers[k]!.matchesNothing };
     if (key === undefined) return { ...base, holds: true };
-    const [from, to, order, port] = key;
-    const protocol = VERIFY_PROTOCOLS[order]!;
+    const [from, to, order, at] = key;
+    const axis = axes[order]!;
     const src = prepared.members[from]!.id;
     const dst = prepared.members[to]!.id;
-    const flow: Flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, protocol: protocolNumber(protocol), srcPort, dstPort: port };
-    return { ...base, holds: false, counterexample: { from: src, to: dst, protocol, port, flow, verdict: evaluateFlow(prepared, flow) } };
+    const flow: Flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, ...axis.probe(at) };
+    return { ...base, holds: false, counterexample: { from: src, to: dst, packet: axis.span(at, at), flow, verdict: evaluateFlow(prepared, flow) } };
   });
   return { family, verdicts, endpoints: endpoints.length, classes: n, probes };
+}
+
+/** Every class's reachability anew at each interval's probe (an axis without ports: few intervals). */
+function* probeSteps(prepared: Prepared, classes: EquivalenceClasses, axis: ProbeAxis, isLocal: (m: PreparedMember) => boolean): Generator<PortStep> {
+  for (const { first } of axis.intervals) yield { first, reach: classReachability(prepared, classes, axis.probe(first), isLocal), dirty: "all" };
 }

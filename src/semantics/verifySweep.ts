@@ -86,8 +86,11 @@ export interface FactoredSweeper {
   readonly groupBlock: readonly number[];
   /** The groups of a source block. */
   readonly groupsOfBlock: (b: number) => readonly number[];
-  /** The steps at the first port of each interval of `protocol` (starts ascending), one sweep at a time. */
-  readonly sweep: (protocol: number, starts: readonly number[]) => Generator<FactoredStep>;
+  /**
+   * The steps at the first port of each interval of `protocol` (starts ascending), one sweep at a
+   * time; with `probeAt`, one step at one probe of an axis without ports (ICMP, other protocols).
+   */
+  readonly sweep: (protocol: number, starts: readonly number[], probeAt?: (start: number) => Probe) => Generator<FactoredStep>;
 }
 
 /** A partition of the classes into blocks: per class its block, per block its first class. */
@@ -498,7 +501,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
    */
   const admits: Uint32Array[] = sourceBlocks.first.map(() => kept());
 
-  function* sweep(protocol: number, starts: readonly number[]): Generator<FactoredStep> {
+  function* sweep(protocol: number, starts: readonly number[], probeAt?: (start: number) => Probe): Generator<FactoredStep> {
+  if (probeAt && starts.length !== 1) throw new Error("verify: a probe without ports is swept alone");
   const egress: Bits[] = new Array<Bits>(egressWalks.members.length);
   const ingress: Bits[] = new Array<Bits>(ingressWalks.members.length);
   /** Per egress walk, its destinations expanded to classes (computed when needed). */
@@ -547,7 +551,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep.
     const ingressSets = new RuleSets("ingress", { protocol, srcPort, dstPort: starts[0] }, ingressOther);
     for (let step = 0; step < starts.length; step++) {
-      const probe: Probe = { protocol, srcPort, dstPort: starts[step]! };
+      const probe: Probe = probeAt ? probeAt(starts[step]!) : { protocol, srcPort, dstPort: starts[step]! };
       egressOther.nextProbe();
       const egressSets = new RuleSets("egress", probe, egressOther);
       // Walk states after each tier, shared within the step (see `TierPrefixes`).
@@ -556,12 +560,13 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
       const egressWalk = (w: number): Bits => {
         const c = egressWalks.members[w]![0]!;
         const prefixes = { keys: egressWalks.prefixKeys[w]!, states: egressStates };
-        return allowedOver(prepared, asSource[c]!, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch, prefixes);
+        const source = probeAt ? { ...base[c]!, port: probe.srcPort } : asSource[c]!;
+        return allowedOver(prepared, source, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch, prefixes);
       };
       const ingressWalk = (w: number): Bits => {
         const c = ingressWalks.members[w]![0]!;
         const prefixes = { keys: ingressWalks.prefixKeys[w]!, states: ingressStates };
-        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort! }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes);
+        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes);
       };
       if (step === 0) {
         for (let w = 0; w < egress.length; w++) egress[w] = egressWalk(w);
@@ -608,7 +613,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             }
           }
         });
-        yield { first: probe.dstPort!, rewalked: "all", flips: [], rowInto, egressOf, admitsOf, admits: admitted };
+        yield { first: starts[step]!, rewalked: "all", flips: [], rowInto, egressOf, admitsOf, admits: admitted };
         continue;
       }
       const rewalked = new Set<number>();

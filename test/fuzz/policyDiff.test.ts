@@ -2,7 +2,8 @@
  * `policyDiff` is exact: on the fuzzer's random clusters and random changes to them (the
  * incremental compiler's recipes, modelChanges.ts), the flows it reports opened and closed are
  * exactly those whose verdict differs between the two versions, evaluating every pair of
- * endpoints present in both at ports around every bound (brute force, `evaluateFlow`). The
+ * endpoints present in both at ports around every bound, at ICMP types and codes and at
+ * protocols around the fuzzer's (probePoints.ts) (brute force, `evaluateFlow`). The
  * changes' runs of ports, classes and their representative verdicts are checked too.
  */
 import fc from "fast-check";
@@ -13,9 +14,10 @@ import { affectedEndpoints } from "../../src/semantics/affectedEndpoints.js";
 import { hasBit } from "../../src/semantics/bits.js";
 import { ClassWalker } from "../../src/semantics/classReachability.js";
 import { equivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
-import { evaluateFlow, policyDiff, prepareModel, type Prepared } from "../../src/semantics/index.js";
+import { evaluateFlow, policyDiff, prepareModel, type FlowSpan, type Prepared } from "../../src/semantics/index.js";
 import { applyRecipe, type Doc, recipeArb } from "./modelChanges.js";
 import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster } from "./randomCluster.js";
+import { nonPortPoints } from "./probePoints.js";
 import { fuzzSeed } from "./settings.js";
 
 const PROTOCOLS: readonly [Protocol, number][] = [
@@ -23,6 +25,13 @@ const PROTOCOLS: readonly [Protocol, number][] = [
   ["UDP", 17],
   ["SCTP", 132],
 ];
+
+/** One packet the brute force tries: its fields, and whether a reported change covers it. */
+interface Point {
+  readonly label: string;
+  readonly packet: { readonly protocol: number; readonly srcPort?: number; readonly dstPort?: number; readonly icmpType?: number; readonly icmpCode?: number };
+  readonly in: (span: FlowSpan) => boolean;
+}
 
 /** Ports around the fuzzer's bounds (as in equivalenceClasses.test.ts), and the ends. */
 const PORTS = [0, 1, 52, 53, 54, 79, 80, 81, 84, 85, 86, 90, 91, 442, 443, 444, 4788, 4789, 4790, 7999, 8000, 8080, 8081, 9000, 9001, 40000, 65535];
@@ -69,6 +78,7 @@ describe("policyDiff", () => {
   it("reports exactly the flows whose verdict changes (random clusters and changes, brute force)", { timeout: 300_000 }, () => {
     let compared = 0;
     let changes = 0;
+    let otherChanges = 0;
     fc.assert(
       fc.property(clusterArb(6, 5), fc.array(recipeArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, recipes, everyLocal) => {
         const oldCluster = withCopy(random);
@@ -79,9 +89,10 @@ describe("policyDiff", () => {
         const what = `${clusterYaml(oldCluster)}\n=== after ===\n${clusterYaml(newCluster)}`;
         for (const family of [4, 6] as const) {
           const diff = policyDiff(before, after, { family });
-          // The ports probed: around every bound of either version, and the fixed list.
-          const ports = new Map<number, number[]>();
-          for (const [, number] of PROTOCOLS) {
+          // The packets probed: ports around every bound of either version and the fixed list;
+          // the family's ICMP at the fixed types and codes; the other protocols of the fixed list.
+          const points: Point[] = [];
+          for (const [name, number] of PROTOCOLS) {
             const set = new Set(PORTS);
             for (const p of [before, after]) {
               for (const i of equivalenceClasses(p, family).portIntervals(number)) {
@@ -89,20 +100,26 @@ describe("policyDiff", () => {
                 set.add(i.last);
               }
             }
-            ports.set(number, [...set].sort((a, b) => a - b));
+            for (const port of [...set].sort((a, b) => a - b)) {
+              points.push({ label: `${port}/${name}`, packet: { protocol: number, srcPort: 40000, dstPort: port }, in: (s) => s.kind === "ports" && s.protocol === name && s.first <= port && port <= s.last });
+            }
+          }
+          for (const { label, packet, kind, key } of nonPortPoints(family)) {
+            const keyOf = (p: FlowSpan["first"]): number => (typeof p === "number" ? p : p.type * 256 + p.code);
+            points.push({ label, packet, in: (s) => s.kind === kind && keyOf(s.first) <= key && key <= keyOf(s.last) });
           }
           const reported = new Map<string, "open" | "close">();
           for (const c of diff.changes) {
             changes++;
-            const number = PROTOCOLS.find(([name]) => name === c.protocol)![1];
             expect(c.before.allowed, what).toBe(c.change === "close");
             expect(c.after.allowed, what).toBe(c.change === "open");
-            for (const port of ports.get(number)!) {
-              if (port < c.first || port > c.last) continue;
+            if (c.span.kind !== "ports") otherChanges++;
+            for (const point of points) {
+              if (!point.in(c.span)) continue;
               for (const src of c.from) {
                 for (const dst of c.to) {
                   if (src === dst) continue;
-                  const key = `${src} ${dst} ${c.protocol} ${port}`;
+                  const key = `${src} ${dst} ${point.label}`;
                   expect(reported.has(key), `${key} reported twice\n${what}`).toBe(false);
                   reported.set(key, c.change);
                 }
@@ -113,17 +130,15 @@ describe("policyDiff", () => {
           const inNew = new Set(endpointsOf(after));
           const common = endpointsOf(before).filter((id) => inNew.has(id));
           const expected = new Map<string, "open" | "close">();
-          for (const [protocol, number] of PROTOCOLS) {
-            for (const port of ports.get(number)!) {
-              for (const src of common) {
-                for (const dst of common) {
-                  if (src === dst) continue;
-                  const flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, protocol: number, srcPort: 40000, dstPort: port };
-                  const was = evaluateFlow(before, flow).allowed;
-                  const is = evaluateFlow(after, flow).allowed;
-                  compared++;
-                  if (was !== is) expected.set(`${src} ${dst} ${protocol} ${port}`, is ? "open" : "close");
-                }
+          for (const point of points) {
+            for (const src of common) {
+              for (const dst of common) {
+                if (src === dst) continue;
+                const flow = { family, src: { endpoint: src }, dst: { endpoint: dst }, ...point.packet };
+                const was = evaluateFlow(before, flow).allowed;
+                const is = evaluateFlow(after, flow).allowed;
+                compared++;
+                if (was !== is) expected.set(`${src} ${dst} ${point.label}`, is ? "open" : "close");
               }
             }
           }
@@ -133,8 +148,10 @@ describe("policyDiff", () => {
       { seed: fuzzSeed(), numRuns: Number(process.env.DIFF_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined },
     );
     expect(compared).toBeGreaterThan(10_000);
-    // The changes must actually change flows somewhere, or the test proves little.
+    // The changes must actually change flows somewhere, or the test proves little; ICMP and the
+    // protocols without ports too.
     expect(changes).toBeGreaterThan(50);
+    expect(otherChanges).toBeGreaterThan(10);
   });
 
   it("walks again, between two port intervals, every class whose walk changes (ClassWalker.changesAt)", { timeout: 300_000 }, () => {

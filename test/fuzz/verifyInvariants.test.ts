@@ -11,12 +11,13 @@ import type { Invariant, InvariantPeer, InvariantPort } from "../../src/model/in
 import { loadModel } from "../../src/model/loadModel.js";
 import { labelValue, selectorMatches } from "../../src/model/selector/index.js";
 import { namespaceSelectorOf } from "../../src/semantics/effectiveSelector.js";
-import { evaluateFlow, prepareModel, protocolNumber, verifyInvariants, VERIFY_PROTOCOLS, type Prepared, type PreparedMember, type Verdict, type VerifyResult } from "../../src/semantics/index.js";
+import { evaluateFlow, prepareModel, protocolNumber, verifyInvariants, VERIFY_PROTOCOLS, type FlowSpan, type Prepared, type PreparedMember, type Verdict, type VerifyResult } from "../../src/semantics/index.js";
 import { bitIndexes, hasBit } from "../../src/semantics/bits.js";
 import { classReachability, hasHostEndpoints, sweepPorts } from "../../src/semantics/classReachability.js";
 import { factoredSweeper } from "../../src/semantics/verifySweep.js";
 import { equivalenceClasses } from "../../src/semantics/equivalenceClasses.js";
 import { INVARIANT_PORTS, invariantArb } from "./invariantArbs.js";
+import { nonPortPoints } from "./probePoints.js";
 import { clusterArb, clusterYaml, FUZZ_NODE, type RandomCluster } from "./randomCluster.js";
 import { fuzzSeed } from "./settings.js";
 
@@ -62,6 +63,25 @@ function loadRandom(random: RandomCluster, everyLocal: boolean, docs: readonly u
 /** An invariant every allowed flow breaks. */
 const NOTHING_REACHES = { apiVersion: "policyc.dev/v1alpha1", kind: "NeverReachInvariant", metadata: { name: "nothing-reaches" }, spec: { from: { selector: "all()" }, to: { selector: "all()" } } };
 
+/**
+ * A tier before every other whose policy denies TCP, UDP and SCTP to and from everything and
+ * passes the rest on: what still breaks an invariant is ICMP or another protocol.
+ */
+const PORTS_DENIED = [
+  { apiVersion: "projectcalico.org/v3", kind: "Tier", metadata: { name: "ports-denied" }, spec: { order: 1, defaultAction: "Pass" } },
+  {
+    apiVersion: "projectcalico.org/v3",
+    kind: "GlobalNetworkPolicy",
+    metadata: { name: "ports-denied.all" },
+    spec: {
+      tier: "ports-denied",
+      selector: "all()",
+      types: ["Ingress", "Egress"],
+      ...Object.fromEntries(["ingress", "egress"].map((d) => [d, [...["TCP", "UDP", "SCTP"].map((protocol) => ({ action: "Deny", protocol })), { action: "Pass" }]])),
+    },
+  },
+];
+
 /** The property tests' run settings (VERIFY_RUNS scales them; POLICYC_FUZZ_SHRINK shrinks a failure). */
 function runOptions() {
   return { seed: fuzzSeed(), numRuns: Number(process.env.VERIFY_RUNS ?? 100), endOnFailure: process.env.POLICYC_FUZZ_SHRINK === undefined };
@@ -99,7 +119,7 @@ function breaks(inv: Invariant, src: PreparedMember, dst: PreparedMember, protoc
   }
 }
 
-/** Per invariant, the smallest breaking flow as "from to protocol port", or undefined. */
+/** Per invariant, the smallest breaking flow as "from to TCP 80" ("ICMP 8/0", "protocol 47"), or undefined. */
 function bruteForce(prepared: Prepared, invariants: readonly Invariant[], family: 4 | 6): (string | undefined)[] {
   const endpoints = prepared.members.filter((m) => m.workload && m.nets.some((c) => c.family === family));
   const found: (string | undefined)[] = invariants.map(() => undefined);
@@ -116,25 +136,41 @@ function bruteForce(prepared: Prepared, invariants: readonly Invariant[], family
           });
         }
       }
+      // Then ICMP and the other protocols, which no invariant's ports name.
+      for (const { label, packet } of nonPortPoints(family)) {
+        if (found.every((f) => f !== undefined)) return found;
+        const v = evaluateFlow(prepared, { family, src: { endpoint: src.id }, dst: { endpoint: dst.id }, ...packet });
+        invariants.forEach((inv, k) => {
+          if (found[k] === undefined && breaks(inv, src, dst, label, -1, v)) found[k] = `${src.id} ${dst.id} ${label}`;
+        });
+      }
     }
   }
   return found;
+}
+
+/** A counterexample's packet as the brute force labels it. */
+function packetLabel(p: FlowSpan): string {
+  if (p.kind === "ports") return `${p.protocol} ${p.first}`;
+  if (p.kind === "icmp") return `${p.protocol} ${p.first.type}/${p.first.code}`;
+  return `protocol ${p.first}`;
 }
 
 describe("verifyInvariants", () => {
   it("gives brute force's verdict and smallest counterexample (random clusters and invariants)", { timeout: 600_000 }, () => {
     let checked = 0;
     let violated = 0;
+    let withoutPorts = 0;
     fc.assert(
-      fc.property(clusterArb(6, 6), fc.array(invariantArb, { minLength: 1, maxLength: 3 }), fc.boolean(), (random, docs, everyLocal) => {
-        const input = loadRandom(random, everyLocal, docs);
+      fc.property(clusterArb(6, 6), fc.array(invariantArb, { minLength: 1, maxLength: 3 }), fc.boolean(), fc.boolean(), (random, docs, everyLocal, portsDenied) => {
+        const input = loadRandom(random, everyLocal, [...docs, ...(portsDenied ? PORTS_DENIED : [])]);
         if (input === undefined) return;
         const { text, loaded, prepared } = input;
         const invariants = loaded.model.invariants ?? [];
         expect(invariants.length, text).toBe(docs.length);
         for (const family of [4, 6] as const) {
           const result = verifyInvariants(prepared, invariants, { family });
-          const got = result.verdicts.map((v) => (v.counterexample ? `${v.counterexample.from} ${v.counterexample.to} ${v.counterexample.protocol} ${v.counterexample.port}` : undefined));
+          const got = result.verdicts.map((v) => (v.counterexample ? `${v.counterexample.from} ${v.counterexample.to} ${packetLabel(v.counterexample.packet)}` : undefined));
           expect(got, `IPv${family}\n${text}`).toEqual(bruteForce(prepared, invariants, family));
           for (const v of result.verdicts) {
             expect(v.holds).toBe(v.counterexample === undefined);
@@ -142,6 +178,7 @@ describe("verifyInvariants", () => {
           }
           checked += invariants.length;
           violated += result.verdicts.filter((v) => !v.holds).length;
+          withoutPorts += result.verdicts.filter((v) => v.counterexample !== undefined && v.counterexample.packet.kind !== "ports").length;
         }
       }),
       runOptions(),
@@ -149,6 +186,8 @@ describe("verifyInvariants", () => {
     // Both outcomes must occur often, or the test proves little.
     expect(violated).toBeGreaterThan(checked / 10);
     expect(checked - violated).toBeGreaterThan(checked / 10);
+    // Some counterexamples must be ICMP or another protocol (only TCP, UDP and SCTP are probed at ports).
+    expect(withoutPorts).toBeGreaterThan(5);
   });
 
   it("counts the same violations and counterexamples factored as class by class (random clusters without host endpoints)", { timeout: 600_000 }, () => {
@@ -163,7 +202,7 @@ describe("verifyInvariants", () => {
         const invariants = (loaded.model.invariants ?? []).filter((i) => i.kind !== "DefaultDenyInvariant");
         if (invariants.length === 0) return;
         for (const family of [4, 6] as const) {
-          const summary = (r: VerifyResult): unknown => [r.classes, r.probes, r.verdicts.map((v) => [v.violations, v.counterexample && [v.counterexample.from, v.counterexample.to, v.counterexample.protocol, v.counterexample.port]])];
+          const summary = (r: VerifyResult): unknown => [r.classes, r.probes, r.verdicts.map((v) => [v.violations, v.counterexample && [v.counterexample.from, v.counterexample.to, v.counterexample.packet]])];
           const want = summary(verifyInvariants(prepared, invariants, { family, classByClass: true }));
           // Flipped rows bit by bit, and counted again whole.
           expect(summary(verifyInvariants(prepared, invariants, { family, recountAbove: Infinity })), `IPv${family}\n${text}`).toEqual(want);
