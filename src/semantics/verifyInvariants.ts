@@ -233,7 +233,7 @@ function checkerOf(inv: Invariant, tests: Tests, classes: EquivalenceClasses, pr
         return patternIds.get(pattern) ?? patternIds.set(pattern, patternIds.size).size - 1;
       });
       const fromPatterns = patternIds.size;
-      const signature = (protocol: VerifyProtocol, interval: PortInterval): string => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join("");
+      const signature = (protocol: VerifyProtocol | undefined, interval: PortInterval): string => inv.except.map((d) => (portsCover(d.ports, protocol, interval) ? "1" : "0")).join("");
       // The sets depend only on which doors are open (the signature): made once per signature, not
       // per interval (on L, 93 intervals and a few signatures).
       const bySignature = new Map<string, Forbidden>();

@@ -548,8 +548,9 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const admitted = (b: number, t: number): boolean => hasBit(admits[b]!, t);
 
     // What an ingress rule matches among the sources reads of the probe only its protocol and
-    // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep.
-    const ingressSets = new RuleSets("ingress", { protocol, srcPort, dstPort: starts[0] }, ingressOther);
+    // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep (a
+    // sweep with `probeAt` has one step, at that probe).
+    const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther);
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = probeAt ? probeAt(starts[step]!) : { protocol, srcPort, dstPort: starts[step]! };
       egressOther.nextProbe();
