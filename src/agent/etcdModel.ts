@@ -46,13 +46,15 @@ export function parseEntry(key: string, value: string, prefix: string, shared: S
   }
   const named = keyedAs(plain, fromCrdV1(plain), parsed, (message) => diagnostics.push(warning("key-mismatch", message, at)));
   if (shared.selectors.size > MAX_SHARED_SELECTORS) shared.selectors.clear();
-  const result = validateAlone(plainDocument(key, 0, named, at), shared);
+  // The origin without its tree (reading `node` would build it): the key is all a report needs.
+  // Given to the build (plainDocument's `origin`), so no lazy origin is made only to be replaced.
+  const origin: Origin = { file: key, document: 0, span: at };
+  const result = validateAlone(plainDocument(key, 0, named, at, origin), shared);
   const resource = result.resource;
   if (resource) {
-    // The origin without its tree (reading `node` would build it): the key is all a report needs.
-    // Set in place: the resource was built for this entry alone, and a copy of every resource
-    // would cost the store as much again while it is made.
-    (resource as { origin: Origin }).origin = { file: key, document: 0, span: at };
+    // A value that is not a mapping is built from its positioned tree, with an origin of its own:
+    // set in place, as the resource was built for this entry alone.
+    if (resource.origin !== origin) (resource as { origin: Origin }).origin = origin;
     if (interner && resource.kind === "WorkloadEndpoint") shareParts(resource, interner);
   }
   const all = diagnostics.length + result.diagnostics.length === 0 ? NONE : [...diagnostics, ...result.diagnostics];
