@@ -5,6 +5,7 @@
  */
 import { hash } from "node:crypto";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
 import { plainDocument } from "../model/load/index.js";
@@ -44,7 +45,7 @@ export function parseEntry(key: string, value: string, prefix: string, shared: S
   } catch (e) {
     return { digest, diagnostics: [error("yaml-syntax", `the value is not JSON: ${e instanceof Error ? e.message : String(e)}`, at)] };
   }
-  const named = keyedAs(plain, fromCrdV1(plain), parsed, (message) => diagnostics.push(warning("key-mismatch", message, at)));
+  const named = keyedAs(plain, fromCrdV1(plain), parsed, diagnostics, at);
   if (shared.selectors.size > MAX_SHARED_SELECTORS) shared.selectors.clear();
   // The origin without its tree (reading `node` would build it): the key is all a report needs.
   // Given to the build (plainDocument's `origin`), so no lazy origin is made only to be replaced.
@@ -108,20 +109,42 @@ export function digestOf(value: string): string {
  * networkpolicyprocessor.go uses `v3key.Name`), so a value that says otherwise is read as its
  * key says, with a warning. Two keys then never hold one resource.
  */
-function keyedAs(raw: unknown, plain: unknown, key: { kind: string; namespace?: string; name: string }, warn: (message: string) => void): unknown {
+function keyedAs(raw: unknown, plain: unknown, key: KeyIdentity, diagnostics: Diagnostic[], at: Span): unknown {
   if (!isObject(plain)) return plain;
-  const identity = (doc: unknown): string => {
-    const d = isObject(doc) ? doc : {};
-    const m = isObject(d.metadata) ? d.metadata : {};
-    return `${String(d.kind)} ${m.namespace === undefined ? "" : `${String(m.namespace)}/`}${String(m.name)}`;
-  };
-  const is = `${key.kind} ${key.namespace === undefined ? "" : `${key.namespace}/`}${key.name}`;
   // As written, or as renamed from an old `default.` name or the CRD annotation (fromCrdV1).
-  if (identity(raw) !== is && identity(plain) !== is) warn(`the value names ${identity(raw)} but is stored at the key of ${is}; read as ${is}`);
+  if (!namesKey(raw, key) && !namesKey(plain, key)) {
+    const is = keyIdentity(key);
+    diagnostics.push(warning("key-mismatch", `the value names ${identityOf(raw)} but is stored at the key of ${is}; read as ${is}`, at));
+  }
+  // Already as its key says (every value calicoctl or policyc writes): the copy below would be
+  // equal to it, key for key and in the same order, so the value is read as it is.
+  const m = plain.metadata;
+  if (plain.kind === key.kind && isObject(m) && m.name === key.name && (key.namespace === undefined ? !Object.hasOwn(m, "namespace") : m.namespace === key.namespace)) return plain;
   const metadata: Record<string, unknown> = { ...(isObject(plain.metadata) ? plain.metadata : {}), name: key.name };
   if (key.namespace === undefined) delete metadata.namespace;
   else metadata.namespace = key.namespace;
   return { ...plain, kind: key.kind, metadata };
+}
+
+/** What an etcd key says a resource is (keys.ts `parseResourceKey`). */
+type KeyIdentity = { readonly kind: string; readonly namespace?: string; readonly name: string };
+
+/** `kind namespace/name` as a value names itself, for comparison and the warning. */
+function identityOf(doc: unknown): string {
+  const d = isObject(doc) ? doc : {};
+  const m = isObject(d.metadata) ? d.metadata : {};
+  return `${String(d.kind)} ${m.namespace === undefined ? "" : `${String(m.namespace)}/`}${String(m.name)}`;
+}
+
+function keyIdentity(key: KeyIdentity): string {
+  return `${key.kind} ${key.namespace === undefined ? "" : `${key.namespace}/`}${key.name}`;
+}
+
+/** Whether `doc` names what `key` does: the same fields compared first, without making the strings. */
+function namesKey(doc: unknown, key: KeyIdentity): boolean {
+  const m = isObject(doc) ? doc.metadata : undefined;
+  if (isObject(doc) && doc.kind === key.kind && isObject(m) && m.name === key.name && m.namespace === key.namespace) return true;
+  return identityOf(doc) === keyIdentity(key);
 }
 
 function isEmpty(x: object): boolean {
