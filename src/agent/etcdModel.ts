@@ -68,18 +68,92 @@ export function parseEntry(key: string, value: string, prefix: string, shared: S
  * are readonly, so endpoints can share them. Bounded like the shared selectors.
  */
 export class Interner {
-  private readonly parts = new Map<string, unknown>();
+  /** Held parts by their JSON, each with its form for `recent` (read once, when first held). */
+  private readonly parts = new Map<string, { readonly part: unknown; readonly flat: FlatPart | undefined }>();
+  /**
+   * The parts shared last, tried first without writing any JSON: consecutive endpoints (the store
+   * is filled in key order, by namespace) mostly share them. In bench shape L every endpoint has
+   * the same named ports.
+   */
+  private readonly recent: FlatPart[] = [];
+  private next = 0;
 
   /** The held part equal to `value` (by its JSON), holding `value` when it is the first. */
   share<T>(value: T): T {
+    for (const r of this.recent) if (r.sameAs(value)) return r.part as T;
     // Most parts are empty lists or maps: their JSON is known without writing it.
     const key = Array.isArray(value) && value.length === 0 ? "[]" : isObject(value) && isEmpty(value) ? "{}" : JSON.stringify(value);
-    const held = this.parts.get(key);
-    if (held !== undefined) return held as T;
-    if (this.parts.size >= MAX_SHARED_PARTS) this.parts.clear();
-    this.parts.set(key, value);
-    return value;
+    let held = this.parts.get(key);
+    if (held === undefined) {
+      if (this.parts.size >= MAX_SHARED_PARTS) this.parts.clear();
+      held = { part: value, flat: FlatPart.of(value) };
+      this.parts.set(key, held);
+    }
+    if (held.flat !== undefined) {
+      this.recent[this.next] = held.flat;
+      this.next = (this.next + 1) % RECENT_PARTS;
+    }
+    return held.part as T;
   }
+}
+
+/** How many recently shared parts `Interner.share` compares a part with before its JSON. */
+const RECENT_PARTS = 4;
+
+/**
+ * A held part that is a list of primitives or of plain objects with primitive values (named
+ * ports, profiles), with each object's keys read once, so that a new part is compared with it
+ * without allocating.
+ */
+class FlatPart {
+  private constructor(
+    readonly part: readonly unknown[],
+    private readonly keys: readonly (readonly string[] | undefined)[],
+  ) {}
+
+  static of(part: unknown): FlatPart | undefined {
+    if (!Array.isArray(part)) return undefined;
+    const keys: (string[] | undefined)[] = [];
+    for (const item of part as unknown[]) {
+      if (typeof item !== "object" || item === null) keys.push(undefined);
+      else if (isPlain(item) && Object.values(item).every((v) => typeof v !== "object" || v === null)) keys.push(Object.keys(item));
+      else return undefined;
+    }
+    return new FlatPart(part, keys);
+  }
+
+  /**
+   * Whether `value` is a list of the same primitives, or of plain objects with the same keys in
+   * the same order and the same primitive values. Stricter than equal JSON (anything else is
+   * simply not the same here), so a part found this way is one `share` would find by its JSON.
+   */
+  sameAs(value: unknown): boolean {
+    if (!Array.isArray(value) || value.length !== this.part.length) return false;
+    for (let i = 0; i < value.length; i++) {
+      const x: unknown = value[i];
+      const keys = this.keys[i];
+      if (keys === undefined) {
+        if (x !== this.part[i] || (typeof x === "object" && x !== null)) return false;
+        continue;
+      }
+      if (typeof x !== "object" || x === null || !isPlain(x)) return false;
+      const y = this.part[i] as Record<string, unknown>;
+      let k = 0;
+      for (const key in x) {
+        if (!Object.hasOwn(x, key)) return false;
+        const v = (x as Record<string, unknown>)[key];
+        if (key !== keys[k] || v !== y[key] || (typeof v === "object" && v !== null)) return false;
+        k++;
+      }
+      if (k !== keys.length) return false;
+    }
+    return true;
+  }
+}
+
+/** An object whose prototype is Object's (as JSON.parse and object literals make). */
+function isPlain(x: object): boolean {
+  return !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
 }
 
 /** Past this many distinct parts, the interner starts again (see MAX_SHARED_SELECTORS). */
