@@ -1,7 +1,8 @@
 /** The etcd store reads each value as its key names it, as Felix does. */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { resourceKey } from "../datastore/keys.js";
-import { EtcdModel, parseEntry } from "./etcdModel.js";
+import { EtcdModel, Interner, parseEntry } from "./etcdModel.js";
 
 const gnp = (name: string, extra: object = {}): string =>
   JSON.stringify({ apiVersion: "projectcalico.org/v3", kind: "GlobalNetworkPolicy", metadata: { name, ...extra }, spec: { selector: "all()", ingress: [{ action: "Allow" }] } });
@@ -132,3 +133,27 @@ describe("EtcdModel counts", () => {
   });
 });
 
+describe("Interner", () => {
+  it("gives a held part exactly when one with the same JSON was shared before (property)", () => {
+    const scalar = fc.oneof(fc.constantFrom("a", "b", "TCP", "", 0, -0, 1, 8080, true, false, null), fc.double());
+    const port = fc.oneof(
+      fc.record({ name: fc.constantFrom("http", "dns"), protocol: fc.constantFrom("TCP", "UDP"), port: fc.constantFrom(53, 8080) }),
+      fc.record({ protocol: fc.constantFrom("TCP", "UDP"), name: fc.constantFrom("http", "dns"), port: scalar }),
+      fc.dictionary(fc.constantFrom("a", "b"), scalar),
+    );
+    const part = fc.oneof(fc.array(scalar, { maxLength: 3 }), fc.array(port, { maxLength: 3 }), fc.array(fc.array(scalar, { maxLength: 2 }), { maxLength: 2 }), fc.dictionary(fc.constantFrom("x", "y"), scalar));
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 30 }), (parts) => {
+        const interner = new Interner();
+        const firstByJson = new Map<string, unknown>();
+        for (const p of parts) {
+          const json = JSON.stringify(p);
+          const held = interner.share(p);
+          if (!firstByJson.has(json)) firstByJson.set(json, p);
+          expect(held).toBe(firstByJson.get(json));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -5,6 +5,7 @@
  */
 import { hash } from "node:crypto";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import type { Span } from "../diagnostics/span.js";
 import { error, warning } from "../diagnostics/diagnostic.js";
 import { parseResourceKey } from "../datastore/keys.js";
 import { plainDocument } from "../model/load/index.js";
@@ -44,15 +45,17 @@ export function parseEntry(key: string, value: string, prefix: string, shared: S
   } catch (e) {
     return { digest, diagnostics: [error("yaml-syntax", `the value is not JSON: ${e instanceof Error ? e.message : String(e)}`, at)] };
   }
-  const named = keyedAs(plain, fromCrdV1(plain), parsed, (message) => diagnostics.push(warning("key-mismatch", message, at)));
+  const named = keyedAs(plain, fromCrdV1(plain), parsed, diagnostics, at);
   if (shared.selectors.size > MAX_SHARED_SELECTORS) shared.selectors.clear();
-  const result = validateAlone(plainDocument(key, 0, named, at), shared);
+  // The origin without its tree (reading `node` would build it): the key is all a report needs.
+  // Given to the build (plainDocument's `origin`), so no lazy origin is made only to be replaced.
+  const origin: Origin = { file: key, document: 0, span: at };
+  const result = validateAlone(plainDocument(key, 0, named, at, origin), shared);
   const resource = result.resource;
   if (resource) {
-    // The origin without its tree (reading `node` would build it): the key is all a report needs.
-    // Set in place: the resource was built for this entry alone, and a copy of every resource
-    // would cost the store as much again while it is made.
-    (resource as { origin: Origin }).origin = { file: key, document: 0, span: at };
+    // A value that is not a mapping is built from its positioned tree, with an origin of its own:
+    // set in place, as the resource was built for this entry alone.
+    if (resource.origin !== origin) (resource as { origin: Origin }).origin = origin;
     if (interner && resource.kind === "WorkloadEndpoint") shareParts(resource, interner);
   }
   const all = diagnostics.length + result.diagnostics.length === 0 ? NONE : [...diagnostics, ...result.diagnostics];
@@ -65,18 +68,92 @@ export function parseEntry(key: string, value: string, prefix: string, shared: S
  * are readonly, so endpoints can share them. Bounded like the shared selectors.
  */
 export class Interner {
-  private readonly parts = new Map<string, unknown>();
+  /** Held parts by their JSON, each with its form for `recent` (read once, when first held). */
+  private readonly parts = new Map<string, { readonly part: unknown; readonly flat: FlatPart | undefined }>();
+  /**
+   * The parts shared last, tried first without writing any JSON: consecutive endpoints (the store
+   * is filled in key order, by namespace) mostly share them. In bench shape L every endpoint has
+   * the same named ports.
+   */
+  private readonly recent: FlatPart[] = [];
+  private next = 0;
 
   /** The held part equal to `value` (by its JSON), holding `value` when it is the first. */
   share<T>(value: T): T {
+    for (const r of this.recent) if (r.sameAs(value)) return r.part as T;
     // Most parts are empty lists or maps: their JSON is known without writing it.
     const key = Array.isArray(value) && value.length === 0 ? "[]" : isObject(value) && isEmpty(value) ? "{}" : JSON.stringify(value);
-    const held = this.parts.get(key);
-    if (held !== undefined) return held as T;
-    if (this.parts.size >= MAX_SHARED_PARTS) this.parts.clear();
-    this.parts.set(key, value);
-    return value;
+    let held = this.parts.get(key);
+    if (held === undefined) {
+      if (this.parts.size >= MAX_SHARED_PARTS) this.parts.clear();
+      held = { part: value, flat: FlatPart.of(value) };
+      this.parts.set(key, held);
+    }
+    if (held.flat !== undefined) {
+      this.recent[this.next] = held.flat;
+      this.next = (this.next + 1) % RECENT_PARTS;
+    }
+    return held.part as T;
   }
+}
+
+/** How many recently shared parts `Interner.share` compares a part with before its JSON. */
+const RECENT_PARTS = 4;
+
+/**
+ * A held part that is a list of primitives or of plain objects with primitive values (named
+ * ports, profiles), with each object's keys read once, so that a new part is compared with it
+ * without allocating.
+ */
+class FlatPart {
+  private constructor(
+    readonly part: readonly unknown[],
+    private readonly keys: readonly (readonly string[] | undefined)[],
+  ) {}
+
+  static of(part: unknown): FlatPart | undefined {
+    if (!Array.isArray(part)) return undefined;
+    const keys: (string[] | undefined)[] = [];
+    for (const item of part as unknown[]) {
+      if (typeof item !== "object" || item === null) keys.push(undefined);
+      else if (isPlain(item) && Object.values(item).every((v) => typeof v !== "object" || v === null)) keys.push(Object.keys(item));
+      else return undefined;
+    }
+    return new FlatPart(part, keys);
+  }
+
+  /**
+   * Whether `value` is a list of the same primitives, or of plain objects with the same keys in
+   * the same order and the same primitive values. Stricter than equal JSON (anything else is
+   * simply not the same here), so a part found this way is one `share` would find by its JSON.
+   */
+  sameAs(value: unknown): boolean {
+    if (!Array.isArray(value) || value.length !== this.part.length) return false;
+    for (let i = 0; i < value.length; i++) {
+      const x: unknown = value[i];
+      const keys = this.keys[i];
+      if (keys === undefined) {
+        if (x !== this.part[i] || (typeof x === "object" && x !== null)) return false;
+        continue;
+      }
+      if (typeof x !== "object" || x === null || !isPlain(x)) return false;
+      const y = this.part[i] as Record<string, unknown>;
+      let k = 0;
+      for (const key in x) {
+        if (!Object.hasOwn(x, key)) return false;
+        const v = (x as Record<string, unknown>)[key];
+        if (key !== keys[k] || v !== y[key] || (typeof v === "object" && v !== null)) return false;
+        k++;
+      }
+      if (k !== keys.length) return false;
+    }
+    return true;
+  }
+}
+
+/** An object whose prototype is Object's (as JSON.parse and object literals make). */
+function isPlain(x: object): boolean {
+  return !Array.isArray(x) && Object.getPrototypeOf(x) === Object.prototype;
 }
 
 /** Past this many distinct parts, the interner starts again (see MAX_SHARED_SELECTORS). */
@@ -106,20 +183,42 @@ export function digestOf(value: string): string {
  * networkpolicyprocessor.go uses `v3key.Name`), so a value that says otherwise is read as its
  * key says, with a warning. Two keys then never hold one resource.
  */
-function keyedAs(raw: unknown, plain: unknown, key: { kind: string; namespace?: string; name: string }, warn: (message: string) => void): unknown {
+function keyedAs(raw: unknown, plain: unknown, key: KeyIdentity, diagnostics: Diagnostic[], at: Span): unknown {
   if (!isObject(plain)) return plain;
-  const identity = (doc: unknown): string => {
-    const d = isObject(doc) ? doc : {};
-    const m = isObject(d.metadata) ? d.metadata : {};
-    return `${String(d.kind)} ${m.namespace === undefined ? "" : `${String(m.namespace)}/`}${String(m.name)}`;
-  };
-  const is = `${key.kind} ${key.namespace === undefined ? "" : `${key.namespace}/`}${key.name}`;
   // As written, or as renamed from an old `default.` name or the CRD annotation (fromCrdV1).
-  if (identity(raw) !== is && identity(plain) !== is) warn(`the value names ${identity(raw)} but is stored at the key of ${is}; read as ${is}`);
+  if (!namesKey(raw, key) && !namesKey(plain, key)) {
+    const is = keyIdentity(key);
+    diagnostics.push(warning("key-mismatch", `the value names ${identityOf(raw)} but is stored at the key of ${is}; read as ${is}`, at));
+  }
+  // Already as its key says (every value calicoctl or policyc writes): the copy below would be
+  // equal to it, key for key and in the same order, so the value is read as it is.
+  const m = plain.metadata;
+  if (plain.kind === key.kind && isObject(m) && m.name === key.name && (key.namespace === undefined ? !Object.hasOwn(m, "namespace") : m.namespace === key.namespace)) return plain;
   const metadata: Record<string, unknown> = { ...(isObject(plain.metadata) ? plain.metadata : {}), name: key.name };
   if (key.namespace === undefined) delete metadata.namespace;
   else metadata.namespace = key.namespace;
   return { ...plain, kind: key.kind, metadata };
+}
+
+/** What an etcd key says a resource is (keys.ts `parseResourceKey`). */
+type KeyIdentity = { readonly kind: string; readonly namespace?: string; readonly name: string };
+
+/** `kind namespace/name` as a value names itself, for comparison and the warning. */
+function identityOf(doc: unknown): string {
+  const d = isObject(doc) ? doc : {};
+  const m = isObject(d.metadata) ? d.metadata : {};
+  return `${String(d.kind)} ${m.namespace === undefined ? "" : `${String(m.namespace)}/`}${String(m.name)}`;
+}
+
+function keyIdentity(key: KeyIdentity): string {
+  return `${key.kind} ${key.namespace === undefined ? "" : `${key.namespace}/`}${key.name}`;
+}
+
+/** Whether `doc` names what `key` does: the same fields compared first, without making the strings. */
+function namesKey(doc: unknown, key: KeyIdentity): boolean {
+  const m = isObject(doc) ? doc.metadata : undefined;
+  if (isObject(doc) && doc.kind === key.kind && isObject(m) && m.name === key.name && m.namespace === key.namespace) return true;
+  return identityOf(doc) === keyIdentity(key);
 }
 
 function isEmpty(x: object): boolean {
@@ -146,7 +245,7 @@ export interface ListingLoad {
 
 /** The keyed store. */
 export class EtcdModel {
-  private readonly entries = new Map<string, StoredEntry>();
+  private entries = new Map<string, StoredEntry>();
   private readonly shared = sharedBuildState();
   private readonly interner = new Interner();
   /**
@@ -226,11 +325,11 @@ export class EtcdModel {
         finished = true;
         const removed: string[] = [];
         for (const k of this.entries.keys()) if (!staged.has(k)) removed.push(k);
-        this.entries.clear();
+        // The staged entries become the store, in the same order, without copying them one by one.
+        this.entries = staged;
         this.kinds.clear();
         this.errors = 0;
-        for (const [k, e] of staged) this.setEntry(k, e);
-        staged.clear();
+        for (const e of staged.values()) this.count(e, 1);
         return { changed: [...changed], removed };
       },
     };

@@ -64,14 +64,33 @@ const KIND_OF_PLURAL: ReadonlyMap<string, CalicoKind> = new Map((Object.keys(CAL
 
 /** What a key names, or undefined for a key that is not a v3 resource of a known kind. */
 export function parseResourceKey(key: string, prefix = DEFAULT_PREFIX): { kind: CalicoKind; namespace?: string; name: string } | undefined {
-  const base = resourcesPrefix(prefix);
+  const base = prefix === lastPrefix ? lastBase : ((lastPrefix = prefix), (lastBase = resourcesPrefix(prefix)));
   if (!key.startsWith(base)) return undefined;
-  const parts = key.slice(base.length).split("/");
-  const kind = KIND_OF_PLURAL.get(parts[0]!);
-  if (!kind) return undefined;
-  const unescape = (s: string): string => (s.includes("%") ? s.replace(/%2f/gi, "/").replace(/%25/g, "%") : s);
-  if (isNamespacedKind(kind)) return parts.length === 3 && parts[1] && parts[2] ? { kind, namespace: unescape(parts[1]), name: unescape(parts[2]) } : undefined;
-  return parts.length === 2 && parts[1] ? { kind, name: unescape(parts[1]) } : undefined;
+  // `plural/name` or `plural/namespace/name` after the base, read by position (the agent reads
+  // every key of a listing here: no array of parts per key).
+  const start = base.length;
+  const first = key.indexOf("/", start);
+  const kind = KIND_OF_PLURAL.get(first < 0 ? key.slice(start) : key.slice(start, first));
+  if (!kind || first < 0) return undefined;
+  const second = key.indexOf("/", first + 1);
+  if (isNamespacedKind(kind)) {
+    if (second < 0 || key.indexOf("/", second + 1) >= 0) return undefined;
+    const namespace = key.slice(first + 1, second);
+    const name = key.slice(second + 1);
+    return namespace && name ? { kind, namespace: unescapeKeyPart(namespace), name: unescapeKeyPart(name) } : undefined;
+  }
+  if (second >= 0) return undefined;
+  const name = key.slice(first + 1);
+  return name ? { kind, name: unescapeKeyPart(name) } : undefined;
+}
+
+/** The prefix `parseResourceKey` was last given, and its resources directory. */
+let lastPrefix: string | undefined;
+let lastBase = "";
+
+/** A key part with `%2f` and `%25` read back as `/` and `%`. */
+function unescapeKeyPart(s: string): string {
+  return s.includes("%") ? s.replace(/%2f/gi, "/").replace(/%25/g, "%") : s;
 }
 
 /**

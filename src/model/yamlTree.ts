@@ -3,6 +3,7 @@
  * Every node keeps its span so later stages can point at any key or value.
  */
 import type { Span } from "../diagnostics/span.js";
+import type { Origin } from "./types.js";
 
 export type ScalarStyle = "plain" | "single" | "double" | "literal" | "folded";
 
@@ -82,6 +83,13 @@ export interface FastDocument {
   readonly exotic: boolean;
   /** Finds the document's span and tree in the text. */
   readonly locator: TreeLocator;
+  /**
+   * The origin the resource gets, when the caller keeps no more than this (the agent's store keeps
+   * the etcd key alone, src/agent/etcdModel.ts), instead of a lazy one reading `locator`. Such a
+   * document has no text: every node of its tree is at the same span, so a field's span is the
+   * origin's span either way.
+   */
+  readonly origin?: Origin;
 }
 
 /**

@@ -62,7 +62,21 @@ describe("canonicalV6", () => {
       { numRuns: 2000 },
     );
   });
+  it("agrees with ipaddr.js on addresses with any run of zero groups compressed (property)", () => {
+    const group = fc.oneof(fc.constant(0), fc.constant(0), fc.integer({ min: 0, max: 0xffff }));
+    fc.assert(
+      fc.property(fc.array(group, { minLength: 8, maxLength: 8 }), fc.nat(7), fc.nat(8), fc.boolean(), (values, from, length, pad) => {
+        const hex = values.map((v) => v.toString(16).padStart(pad && v < 16 ? 2 : 1, "0"));
+        const full = values.map((v) => v.toString(16)).join(":");
+        const end = Math.min(8, from + length);
+        const zeros = length > 0 && values.slice(from, end).every((v) => v === 0);
+        const text = zeros ? `${hex.slice(0, from).join(":")}::${hex.slice(end).join(":")}` : hex.join(":");
+        expect(canonicalV6(text)).toBe(ipaddr.IPv6.parse(full).toString());
+      }),
+      { numRuns: 3000 },
+    );
+  });
   it("rejects what is not a plain IPv6 address", () => {
-    for (const bad of ["1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::8", "g::1", ""]) expect(canonicalV6(bad)).toBeUndefined();
+    for (const bad of ["1::2::3", "1:2:3:4:5:6:7", "1:2:3:4:5:6:7:8:9", "1:2:3:4:5:6:7::8", "g::1", "", ":", ":::", "1:", ":1", "1:::2", "12345::", "::1:"]) expect(canonicalV6(bad)).toBeUndefined();
   });
 });

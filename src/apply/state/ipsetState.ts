@@ -53,6 +53,8 @@ const HEXTET = /^[0-9A-Fa-f]{1,4}$/;
  * on a tie) written `::`. Undefined when `text` is not such an address.
  */
 export function canonicalV6(text: string): string | undefined {
+  // Most members (every one the compiler writes) are already in this form.
+  if (isCanonicalV6(text)) return text;
   const halves = text.split("::");
   if (halves.length > 2) return undefined;
   const head = halves[0] === "" || halves[0] === undefined ? [] : halves[0].split(":");
@@ -76,6 +78,70 @@ export function canonicalV6(text: string): string | undefined {
   const hex = values.map((v) => v.toString(16));
   if (best < 0) return hex.join(":");
   return `${hex.slice(0, best).join(":")}::${hex.slice(best + bestLength).join(":")}`;
+}
+
+/** Scratch for `isCanonicalV6`: the groups written, in order (one thread, never reentered). */
+const written = new Int32Array(8);
+
+/** The value of a lower-case hex digit, or -1. */
+function lowerHex(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/**
+ * Whether `text` is an IPv6 address exactly as `canonicalV6` prints it, read without allocating:
+ * lower-case groups without leading zeros, and `::` standing for the leftmost longest run of two
+ * or more zero groups and for nothing else. Anything else is left to `canonicalV6`'s general way.
+ */
+function isCanonicalV6(text: string): boolean {
+  const n = text.length;
+  let count = 0;
+  /** How many groups were written before `::`, or -1 without one. */
+  let gap = -1;
+  let i = 0;
+  if (n >= 2 && text.charCodeAt(0) === 58 && text.charCodeAt(1) === 58) {
+    gap = 0;
+    i = 2;
+  }
+  while (i < n) {
+    let value = 0;
+    let digits = 0;
+    for (let d = lowerHex(text.charCodeAt(i)); d >= 0 && i < n; d = lowerHex(text.charCodeAt(i))) {
+      // A leading zero (`0` followed by another digit) is not the printed form.
+      if (digits === 0 && d === 0 && i + 1 < n && lowerHex(text.charCodeAt(i + 1)) >= 0) return false;
+      value = value * 16 + d;
+      digits++;
+      i++;
+    }
+    if (digits === 0 || digits > 4 || count === 8) return false;
+    written[count++] = value;
+    if (i === n) break;
+    if (text.charCodeAt(i) !== 58) return false;
+    i++;
+    if (i === n) return false;
+    if (text.charCodeAt(i) === 58) {
+      if (gap >= 0) return false;
+      gap = count;
+      i++;
+    }
+  }
+  const missing = 8 - count;
+  if (gap < 0 ? missing !== 0 : missing < 2) return false;
+  // The leftmost longest run of two or more zero groups, as `canonicalV6` finds it.
+  let best = -1;
+  let bestLength = 1;
+  let run = 0;
+  for (let p = 0; p < 8; p++) {
+    const v = gap < 0 || p < gap ? written[p]! : p < gap + missing ? 0 : written[p - missing]!;
+    run = v === 0 ? run + 1 : 0;
+    if (run > bestLength) {
+      best = p - run + 1;
+      bestLength = run;
+    }
+  }
+  return gap < 0 ? best < 0 : best === gap && bestLength === missing;
 }
 
 function normalizeAddress(text: string): string {

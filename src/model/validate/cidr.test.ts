@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
 import { describe, expect, test } from "vitest";
-import { canonicalAddress, isStrictSubnet, parseCidr } from "./cidr.js";
+import { canonicalAddress, canonicalHostCidr, isStrictSubnet, parseCidr } from "./cidr.js";
 
 const ok = (text: string) => {
   const r = parseCidr(text);
@@ -88,6 +88,25 @@ describe("parseCidr", () => {
         expect(canonicalAddress(text)).toEqual(valid ? { text: ipaddr.IPv4.parse(text).toString(), family: 4 } : undefined);
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  test("canonicalHostCidr is parseCidr's canonical text whenever it answers, and answers for canonical host CIDRs (property)", () => {
+    const v4 = fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom("00", "01", "0x1", "")), { minLength: 3, maxLength: 5 }).map((p) => p.join("."));
+    const v6 = fc.tuple(fc.array(fc.oneof(fc.constant(0), fc.integer({ min: 0, max: 0xffff })), { minLength: 8, maxLength: 8 }), fc.boolean()).map(([groups, upper]) => {
+      const text = (ipaddr.fromByteArray(groups.flatMap((g) => [g >> 8, g & 0xff])) as ipaddr.IPv6).toString();
+      return upper ? text.toUpperCase() : text;
+    });
+    const prefix = fc.constantFrom("", "/32", "/128", "/032", "/31", "/127", "/", "/0");
+    fc.assert(
+      fc.property(fc.oneof(v4, v6, fc.constantFrom("::ffff:1.2.3.4", "fe80::1%eth0", "1::2::3")), prefix, (address, p) => {
+        const text = address + p;
+        const fast = canonicalHostCidr(text);
+        const parsed = parseCidr(text);
+        if (fast !== undefined) expect(parsed.ok && parsed.canonical).toBe(fast);
+        if (parsed.ok && parsed.canonical === text && (parsed.prefix === 32 || parsed.prefix === 128)) expect(fast).toBe(text);
+      }),
+      { numRuns: 3000 },
     );
   });
 });

@@ -50,6 +50,20 @@ export function parseCidr(text: string): CidrResult {
   };
 }
 
+/**
+ * `text` when it is a single address's CIDR (/32 or /128) already in the canonical text
+ * `parseCidr` gives, else undefined: every endpoint address of a cluster is written so, and this
+ * answers without ipaddr.js and the arrays and strings `parseCidr` makes (`buildEndpointNets`).
+ */
+export function canonicalHostCidr(text: string): string | undefined {
+  const slash = text.indexOf("/");
+  if (slash < 0) return undefined;
+  const prefix = text.slice(slash + 1);
+  if (prefix === "32") return canonicalV4.test(text.slice(0, slash)) ? text : undefined;
+  if (prefix === "128") return isCanonicalV6(text.slice(0, slash)) ? text : undefined;
+  return undefined;
+}
+
 /** An IPv4 address already in canonical form: four decimal parts 0-255 without leading zeros. */
 const canonicalV4 = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 

@@ -12,6 +12,7 @@ import type { LoadedDocument, TreeLocator } from "../yamlTree.js";
 export function buildOrigin(doc: LoadedDocument): Origin {
   const fast = doc.fast;
   if (fast === undefined) return { file: doc.file, document: doc.index, span: doc.node.span, node: doc.node };
+  if (fast.origin !== undefined) return fast.origin;
   // The locator is defined rather than written in the literal, which would make it enumerable.
   const origin = { file: doc.file, document: doc.index };
   Object.defineProperty(origin, LOCATOR, { value: fast.locator });

@@ -134,7 +134,9 @@ function build(
   const resource = handler.build(ctx, data);
   const diagnostics = [...structural, ...ctx.diagnostics];
   if (resource) {
-    for (const rule of resourceRules) rule.check(resource, (d) => diagnostics.push(d));
+    // One callback for every rule (not one made per rule and resource).
+    const report = (d: Diagnostic): void => void diagnostics.push(d);
+    for (const rule of resourceRules) rule.check(resource, report);
     for (const d of unsupportedFields(resource)) diagnostics.push(d);
   }
   const failed = diagnostics.some((d) => d.severity === "error");

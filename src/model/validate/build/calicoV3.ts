@@ -126,25 +126,31 @@ export function buildHostEndpoint(ctx: BuildContext, input: In<typeof s.hostEndp
 
 export function buildWorkloadEndpoint(ctx: BuildContext, input: In<typeof s.workloadEndpointSchema>): WorkloadEndpoint {
   const spec = input.spec;
+  const kind = "WorkloadEndpoint";
+  const metadata = buildMetadata(input.metadata, true);
+  const origin = ctx.origin;
+  const node = spec.node;
+  const interfaceName = spec.interfaceName ?? "";
+  const ipNetworks = buildEndpointNets(ctx, spec.ipNetworks, "spec.ipNetworks");
+  const profiles = [...(spec.profiles ?? [])];
+  const ports = (spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port }));
+  const allowSpoofedSourcePrefixes = buildCidrs(ctx, spec.allowSpoofedSourcePrefixes, "spec.allowSpoofedSourcePrefixes");
+  const { orchestrator, workload, pod, endpoint, serviceAccountName } = spec;
+  // The shape Calico's CNI plugin writes for every pod (an orchestrator, pod, endpoint and service
+  // account, no workload), as one literal: this runs for every endpoint of a cluster, and
+  // spreading the optional fields gives each endpoint a larger object, built more slowly. The
+  // fields are in the order of the general case below.
+  if (orchestrator !== undefined && workload === undefined && pod !== undefined && endpoint !== undefined && serviceAccountName !== undefined) {
+    return { kind, metadata, origin, node, orchestrator, pod, endpoint, serviceAccountName, interfaceName, ipNetworks, profiles, ports, allowSpoofedSourcePrefixes };
+  }
   const optional = {
-    ...(spec.orchestrator !== undefined ? { orchestrator: spec.orchestrator } : {}),
-    ...(spec.workload !== undefined ? { workload: spec.workload } : {}),
-    ...(spec.pod !== undefined ? { pod: spec.pod } : {}),
-    ...(spec.endpoint !== undefined ? { endpoint: spec.endpoint } : {}),
-    ...(spec.serviceAccountName !== undefined ? { serviceAccountName: spec.serviceAccountName } : {}),
+    ...(orchestrator !== undefined ? { orchestrator } : {}),
+    ...(workload !== undefined ? { workload } : {}),
+    ...(pod !== undefined ? { pod } : {}),
+    ...(endpoint !== undefined ? { endpoint } : {}),
+    ...(serviceAccountName !== undefined ? { serviceAccountName } : {}),
   };
-  return {
-    kind: "WorkloadEndpoint",
-    metadata: buildMetadata(input.metadata, true),
-    origin: ctx.origin,
-    node: spec.node,
-    ...optional,
-    interfaceName: spec.interfaceName ?? "",
-    ipNetworks: buildEndpointNets(ctx, spec.ipNetworks, "spec.ipNetworks"),
-    profiles: [...(spec.profiles ?? [])],
-    ports: (spec.ports ?? []).map((p) => ({ name: p.name, protocol: p.protocol, port: p.port })),
-    allowSpoofedSourcePrefixes: buildCidrs(ctx, spec.allowSpoofedSourcePrefixes, "spec.allowSpoofedSourcePrefixes"),
-  };
+  return { kind, metadata, origin, node, ...optional, interfaceName, ipNetworks, profiles, ports, allowSpoofedSourcePrefixes };
 }
 
 /**

@@ -9,7 +9,7 @@ import { scalarValueSpan } from "../../load/index.js";
 import { parseSelector } from "../../selector/index.js";
 import type { Origin, Selector, SelectorField } from "../../types.js";
 import type { YNode } from "../../yamlTree.js";
-import { parseCidr, canonicalAddress } from "../cidr.js";
+import { parseCidr, canonicalAddress, canonicalHostCidr } from "../cidr.js";
 import { pathToSpan, resolvePath, splitDotted } from "../pathToSpan.js";
 
 export interface BuildContext {
@@ -134,6 +134,12 @@ export function buildCidr(ctx: BuildContext, value: string, path: string): strin
 export function buildEndpointNets(ctx: BuildContext, values: readonly string[] | undefined, path: string): string[] {
   const out: string[] = [];
   (values ?? []).forEach((v, i) => {
+    // Most addresses are written as parseCidr would write them: kept as they are.
+    const canonical = canonicalHostCidr(v);
+    if (canonical !== undefined) {
+      out.push(canonical);
+      return;
+    }
     const parsed = parseCidr(v);
     if (!parsed.ok) reportError(ctx, "invalid-cidr", parsed.reason, `${path}.${i}`);
     else if (parsed.prefix !== (parsed.family === 4 ? 32 : 128)) {

@@ -12,7 +12,10 @@ import type { Report, ResourceRule } from "./types.js";
 import { clusterPolicySelectors } from "../build/clusterPolicy.js";
 
 function checkLabels(r: Resource, report: Report, labels: Labels, path: string): void {
-  for (const [key, value] of Object.entries(labels)) {
+  // for-in over own keys: no pair per label (this runs for every resource).
+  for (const key in labels) {
+    if (!Object.hasOwn(labels, key)) continue;
+    const value = labels[key]!;
     if (!isQualifiedName(key)) {
       report(error("invalid-label", `label key "${key}" is not a valid qualified name`, keySpanOf(r.origin, `${path}.${key}`)));
     }
