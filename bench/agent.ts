@@ -9,7 +9,8 @@
  *    address the node routes to, so the agent reaches it as it would across a fabric.
  * 2. Load the cluster into etcd with `policyc datastore apply -f` (timed: the load).
  * 3. Start `policyc agent --node node-local` in the node netns (timed: start-up to its "in sync"
- *    log line; the kernel then holds the complete snapshot).
+ *    log line; the kernel then holds the complete snapshot). etcd's own CPU time over the same
+ *    span (`etcdCpuMsDuringStartup`: serving the listing, mostly) is read from /proc.
  * 4. 100 changes, two of the client's `access` label (a pod label change, yes <-> no), then two
  *    of the `access` value the policy's rule admits (a policy rule change, yes <-> no), and so on:
  *    the client is admitted when the two agree, so every change flips its verdict (each kind half
@@ -200,6 +201,7 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
     const loadMs = performance.now() - t0;
     if (load.status !== 0) throw new Error(`datastore apply failed: ${load.stderr}`);
 
+    const etcdCpuBefore = cpuMs(etcd.pid!).own;
     const t1 = performance.now();
     agent = spawn("ip", ["netns", "exec", topology.node, process.execPath, ...(process.env.BENCH_CPU_PROFILE ? ["--cpu-prof", "--cpu-prof-dir", process.env.BENCH_CPU_PROFILE] : []), "bin/policyc.js", "agent", "--node", localNode, "--etcd-endpoints", etcd.endpoint, "--log-format", "json", "--lock-file", join(dir, "lock"), "--health-listen", "127.0.0.1:9099", ...(process.env.BENCH_VERBOSE ? ["--log-level", "debug"] : [])], {
       stdio: ["ignore", "ignore", "pipe"],
@@ -213,6 +215,7 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
       agent!.once("exit", (code) => reject(new Error(`the agent exited with ${code}:\n${log.join("\n")}`)));
     });
     const startupMs = (await inSync) - t1;
+    const etcdCpuMsDuringStartup = Math.round(cpuMs(etcd.pid!).own - etcdCpuBefore);
     const startupRssMiB = peakRssMiB(agent.pid!);
 
     prober = startProber(clientNs);
@@ -264,6 +267,7 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
         loadIntoEtcdMs: Math.round(loadMs),
         startupMs: Math.round(startupMs),
         startupPeakRssMiB: startupRssMiB,
+        etcdCpuMsDuringStartup,
         latencyMs: {
           changes: all.length,
           missed,

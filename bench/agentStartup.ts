@@ -6,9 +6,11 @@
  * 1. The shape (generateCluster.ts) is converted as `policyc datastore apply` stores it
  *    (toStored.ts, with the `uid` and `creationTimestamp` that store.ts adds) and written, sorted by
  *    key, to bench/out/<shape>/etcd-listing.json (kept while newer than the generator).
- * 2. A child process serves that listing as etcd's JSON gateway serves `/v3/kv/range` (base64 keys
- *    and values, `limit`, `more`, one revision), so that the agent's own etcd client reads it over
- *    HTTP as it reads etcd, and the server's memory is not the agent's.
+ * 2. A child process serves that listing as etcd serves `etcdserverpb.KV/Range` over gRPC (h2c,
+ *    protobuf, `limit`, `more`, one revision), so that the agent's own etcd client reads it over
+ *    HTTP/2 as it reads etcd, and the server's memory is not the agent's. (Until the client read
+ *    ranges over gRPC, this served etcd's JSON gateway, `/v3/kv/range`; the output's `transport`
+ *    says which, so that figures from before and after can be told apart.)
  * 3. `floor`, in its own process: the same client reads the listing, then `JSON.parse` of every
  *    value, keeping the parsed values (what any agent holding the cluster pays at least).
  * 4. `agent`, in its own process: `startAgent` itself with `once`, the real client, the agent's
@@ -32,7 +34,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { createServer } from "node:http";
+import { createServer, constants as h2, type ServerHttp2Stream } from "node:http2";
 import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { createInterface } from "node:readline";
@@ -40,6 +42,8 @@ import { incrementalCompiler } from "../src/agent/compilers.js";
 import { startAgent, type AgentCompiler } from "../src/agent/agent.js";
 import { planForEmptyNode } from "../src/apply/index.js";
 import { EtcdClient } from "../src/datastore/etcd.js";
+import { decodeRangeRequest, encodeRangeResponse } from "../src/datastore/etcdProto.js";
+import { grpcFrame, grpcUnframe } from "../src/datastore/grpc.js";
 import { DEFAULT_PREFIX, resourcesPrefix } from "../src/datastore/keys.js";
 import { toStoredResources } from "../src/datastore/toStored.js";
 import { loadModelFromObjects } from "../src/model/loadModel.js";
@@ -70,13 +74,14 @@ function listingPath(shape: ClusterShape): string {
   return path;
 }
 
-/** etcd's JSON gateway, `/v3/kv/range` only, over a fixed listing at one revision. */
-function serveGateway(path: string): void {
+/** The transport the stand-in serves and the client reads ranges over (printed with the figures). */
+const TRANSPORT = "grpc";
+
+/** etcd's gRPC API, `etcdserverpb.KV/Range` only (h2c), over a fixed listing at one revision. */
+function serveEtcd(path: string): void {
   const kvs = JSON.parse(readFileSync(path, "utf8")) as [string, string][];
-  const revision = String(kvs.length + 1);
-  const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
-  const unb64 = (s: string): string => Buffer.from(s, "base64").toString("utf8");
-  /** The first index whose key is at or after `key`. */
+  const revision = kvs.length + 1;
+  /** The first index whose key is at or after `key` (the listing's keys are ASCII: string order is byte order). */
   const lowerBound = (key: string): number => {
     let lo = 0;
     let hi = kvs.length;
@@ -87,26 +92,30 @@ function serveGateway(path: string): void {
     }
     return lo;
   };
-  const server = createServer((req, res) => {
+  const answer = (stream: ServerHttp2Stream, status: number, message?: Buffer): void => {
+    stream.respond({ [h2.HTTP2_HEADER_STATUS]: 200, [h2.HTTP2_HEADER_CONTENT_TYPE]: "application/grpc" }, { waitForTrailers: true });
+    stream.on("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(status) }));
+    stream.end(message ? grpcFrame(message) : undefined);
+  };
+  const server = createServer();
+  server.on("stream", (stream, headers) => {
     const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { key: string; range_end?: string; limit?: number };
-      if (req.url !== "/v3/kv/range") {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not served", code: 12 }));
-        return;
-      }
-      const from = lowerBound(unb64(body.key));
-      const end = body.range_end === undefined ? from + 1 : lowerBound(unb64(body.range_end));
-      const limit = body.limit && body.limit > 0 ? body.limit : end - from;
+    stream.on("data", (c: Buffer) => chunks.push(c));
+    stream.on("end", () => {
+      // 12: UNIMPLEMENTED (grpc/grpc doc/statuscodes.md).
+      if (headers[h2.HTTP2_HEADER_PATH] !== "/etcdserverpb.KV/Range") return answer(stream, 12);
+      const req = decodeRangeRequest(grpcUnframe(Buffer.concat(chunks)) ?? Buffer.alloc(0));
+      const from = lowerBound(req.key.toString("utf8"));
+      const end = req.rangeEnd.length === 0 ? from + 1 : lowerBound(req.rangeEnd.toString("utf8"));
+      const limit = req.limit > 0 ? req.limit : end - from;
       const page = kvs.slice(from, Math.min(end, from + limit));
-      const out = {
-        header: { revision },
-        kvs: page.map(([k, v], i) => ({ key: b64(k), value: b64(v), create_revision: String(from + i + 1), mod_revision: String(from + i + 1), version: "1" })),
-        ...(from + page.length < end ? { more: true } : {}),
-        count: String(end - from),
-      };
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(out));
+      const out = encodeRangeResponse({
+        revision,
+        kvs: page.map(([key, value], i) => ({ key, value, createRevision: from + i + 1, modRevision: from + i + 1, version: 1 })),
+        more: from + page.length < end,
+        count: end - from,
+      });
+      answer(stream, 0, out);
     });
   });
   server.listen(0, "127.0.0.1", () => console.log(`http://127.0.0.1:${(server.address() as AddressInfo).port}`));
@@ -306,11 +315,11 @@ function total(result: Record<string, unknown>): { cpuMs: number; mainThreadCpuM
 
 async function outside(shape: ClusterShape, backend: "iptables" | "nftables"): Promise<void> {
   const path = listingPath(shape);
-  const gateway: ChildProcess = spawn(process.execPath, ["--import", "tsx", "bench/agentStartup.ts", "gateway", path], { stdio: ["pipe", "pipe", "inherit"] });
+  const standIn: ChildProcess = spawn(process.execPath, ["--import", "tsx", "bench/agentStartup.ts", "etcd", path], { stdio: ["pipe", "pipe", "inherit"] });
   try {
     const endpoint = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: gateway.stdout! }).once("line", resolve);
-      gateway.once("exit", (code) => reject(new Error(`the gateway exited with ${code}`)));
+      createInterface({ input: standIn.stdout! }).once("line", resolve);
+      standIn.once("exit", (code) => reject(new Error(`the stand-in etcd exited with ${code}`)));
     });
     const heapFlag = process.env.BENCH_MAX_OLD_SPACE ? [`--max-old-space-size=${process.env.BENCH_MAX_OLD_SPACE}`] : [];
     const floorRun = await child(["floor", endpoint], heapFlag);
@@ -323,6 +332,7 @@ async function outside(shape: ClusterShape, backend: "iptables" | "nftables"): P
         {
           shape: shape.name,
           backend,
+          transport: TRANSPORT,
           listingMiB: mib(statSync(path).size),
           ...(heapFlag.length > 0 ? { maxOldSpaceMiB: Number(process.env.BENCH_MAX_OLD_SPACE) } : {}),
           floor: { ...floorRun, total: f },
@@ -334,13 +344,13 @@ async function outside(shape: ClusterShape, backend: "iptables" | "nftables"): P
       ),
     );
   } finally {
-    gateway.stdin!.end();
+    standIn.stdin!.end();
   }
 }
 
 const [mode, ...rest] = process.argv.slice(2);
 const backendOf = (s: string | undefined): "iptables" | "nftables" => (s === "nftables" ? "nftables" : "iptables");
-if (mode === "gateway") serveGateway(rest[0]!);
+if (mode === "etcd") serveEtcd(rest[0]!);
 else if (mode === "floor") await floor(rest[0]!);
 else if (mode === "agent") await agent(rest[0]!, backendOf(rest[1]));
 else {

@@ -1,21 +1,43 @@
 /**
- * A small etcd v3 client over etcd's JSON gateway (grpc-gateway; etcd 3.4 serves it on the client
- * port: Documentation/dev-guide/api_grpc_gateway.md), with node:http and node:https.
+ * A small etcd v3 client: range reads over etcd's gRPC API, everything else over its JSON gateway.
  *
- * Why not the npm `etcd3` client: it brings gRPC and protobuf (about 16 MB of dependencies) and
- * has had no upstream commit since 2023; a node agent needs only range (paged, at a revision),
- * put, delete, a few transactions and one watch, which the gateway serves as plain JSON.
+ * Why not the npm `etcd3` client: it brings @grpc/grpc-js and protobufjs (about 16 MB of
+ * dependencies), has had no upstream commit since 2023, and decodes each KeyValue into objects
+ * of its own; a node agent needs only range (paged, at a revision), put, delete, a few
+ * transactions and one watch.
  *
- * Shapes (checked against etcd 3.4.23): keys and values are base64; int64s come back as strings;
- * zero values are omitted (no `kvs` when empty, no `more` when false). A watch is a POST whose
- * response is newline-delimited JSON, one `{"result": WatchResponse}` per line. Over HTTP/1.1 the
- * gateway reads the whole request before it answers, so a watch is fixed when sent and cancelled
- * by closing the connection. A watch from a compacted revision answers `created`, then
+ * Range reads (`rangePrefix`, `get`) go over gRPC, `etcdserverpb.KV/Range`, with node:http2 and
+ * hand-written protobuf (grpc.ts, etcdProto.ts): the listing at start-up is most of what the
+ * agent reads, and through the gateway etcd marshals each KeyValue to JSON with base64 by
+ * reflection and the client undoes it. On shape L (bench:agent), etcd's CPU during the agent's
+ * start-up went from 25.7 s to 13.0 s, and the client's own listing CPU (bench/agentStartup.ts,
+ * floor) from 5.1-6.3 s to 3.2-4.0 s. etcd 3.4
+ * serves gRPC on the client port beside the gateway: plaintext as h2c with prior knowledge (cmux
+ * sends HTTP/2 connections to the gRPC server: embed/serve.go), and over TLS to clients that
+ * offer ALPN `h2` (grpcHandlerFunc there), with the same CA and client certificate. One HTTP/2
+ * session per endpoint, opened on first use, opened again once closed, referenced only while a
+ * call is in flight (an idle client does not hold the process open), closed by `close()`.
+ *
+ * Writes, transactions, compaction and the watch stay on the JSON gateway (grpc-gateway;
+ * Documentation/dev-guide/api_grpc_gateway.md), with node:http and node:https: they are few and
+ * small, and the watch's HTTP/1.1 stream is simple to end by closing it.
+ *
+ * Gateway shapes (checked against etcd 3.4.23): keys and values are base64; int64s come back as
+ * strings; zero values are omitted (no `kvs` when empty, no `more` when false). A watch is a POST
+ * whose response is newline-delimited JSON, one `{"result": WatchResponse}` per line. Over HTTP/1.1
+ * the gateway reads the whole request before it answers, so a watch is fixed when sent and
+ * cancelled by closing the connection. A watch from a compacted revision answers `created`, then
  * `canceled` with `compact_revision`, and keeps the stream open: the client ends it.
+ *
+ * Errors: an etcd answer that is an error (gRPC status, or the gateway's `code`, which is the same
+ * gRPC code) is an `EtcdError` with that code and is final; a failed connection or a timeout moves
+ * on to the next endpoint.
  */
-import { isAscii } from "node:buffer";
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
+import { connect as http2Connect, type ClientHttp2Session } from "node:http2";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { decodeRangeResponse, encodeRangeRequest, ProtoError, utf8Text, type RangeResponse } from "./etcdProto.js";
+import { GRPC_INTERNAL, GRPC_UNAVAILABLE, GrpcStatusError, unaryCall } from "./grpc.js";
 
 export interface EtcdTls {
   readonly ca?: string;
@@ -74,23 +96,7 @@ export class EtcdError extends Error {
   }
 }
 
-/** A request failed on a kept-alive connection that the server had closed (see `call`). */
-class StaleSocket extends Error {
-  constructor(override readonly cause: Error) {
-    super(cause.message);
-  }
-}
-
 const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
-/**
- * UTF-8 bytes as text. Bytes that are all ASCII (every gateway response, being JSON of base64,
- * and most values) are read as latin1, the same text: Node 20's UTF-8 decoder took 1.3 s of CPU
- * for shape L's 53 listing pages, against 0.1 s this way.
- */
-function utf8Text(bytes: Buffer, end: number = bytes.length): string {
-  return bytes.toString(isAscii(end === bytes.length ? bytes : bytes.subarray(0, end)) ? "latin1" : "utf8", 0, end);
-}
-
 /** Where keys and values are decoded (grown as needed): no buffer of its own for each of them. */
 let scratch = Buffer.allocUnsafe(1 << 16);
 
@@ -103,16 +109,38 @@ const unb64 = (s: string | undefined): string => {
 const int = (s: unknown): number => (typeof s === "string" || typeof s === "number" ? Number(s) : 0);
 
 /** The end of the key range holding every key that starts with `prefix` (clientv3's getPrefix). */
-export function prefixEnd(prefix: string): string {
+function prefixEndBytes(prefix: string): Buffer {
   const bytes = Buffer.from(prefix, "utf8");
   for (let i = bytes.length - 1; i >= 0; i--) {
     if (bytes[i]! < 0xff) {
       const end = Buffer.from(bytes.subarray(0, i + 1));
       end[i] = end[i]! + 1;
-      return end.toString("base64");
+      return end;
     }
   }
-  return Buffer.from([0]).toString("base64");
+  return Buffer.from([0]);
+}
+
+/** `prefixEndBytes` in base64, for the gateway. */
+export function prefixEnd(prefix: string): string {
+  return prefixEndBytes(prefix).toString("base64");
+}
+
+/**
+ * HTTP/2 flow-control windows asked of etcd (RFC 9113 section 6.9; the defaults are 64 KiB): a
+ * listing page of shape L is about 5 MB, and with the default window etcd would stop every
+ * 64 KiB until this process, busy with the previous page, sent a WINDOW_UPDATE.
+ */
+const STREAM_WINDOW = 16 << 20;
+const SESSION_WINDOW = 32 << 20;
+
+/** The gRPC method of range reads (rpc.proto: service KV, rpc Range). */
+const RANGE_PATH = "/etcdserverpb.KV/Range";
+
+/** An HTTP/2 session to one endpoint and how many calls are in flight on it. */
+interface Session {
+  readonly http2: ClientHttp2Session;
+  active: number;
 }
 
 interface RawKv {
@@ -130,6 +158,8 @@ export class EtcdClient {
   private readonly endpoints: readonly URL[];
   private readonly agents: { http: HttpAgent; https: HttpsAgent };
   private current = 0;
+  /** By endpoint origin. */
+  private readonly sessions = new Map<string, Session>();
 
   constructor(private readonly options: EtcdOptions) {
     if (options.endpoints.length === 0) throw new Error("etcd: no endpoints");
@@ -141,10 +171,73 @@ export class EtcdClient {
     };
   }
 
-  /** Closes the keep-alive connections. */
+  /** Closes the keep-alive connections and the HTTP/2 sessions. */
   close(): void {
     this.agents.http.destroy();
     this.agents.https.destroy();
+    for (const s of this.sessions.values()) s.http2.destroy();
+    this.sessions.clear();
+  }
+
+  /** The endpoint's HTTP/2 session (`kept`), or a new one when there is none or it has closed. */
+  private session(endpoint: URL): { session: Session; kept: boolean } {
+    const existing = this.sessions.get(endpoint.origin);
+    if (existing && !existing.http2.closed && !existing.http2.destroyed) return { session: existing, kept: true };
+    const tls = this.options.tls ?? {};
+    const http2 = http2Connect(endpoint.origin, {
+      ...(endpoint.protocol === "https:" ? { ...(tls.ca ? { ca: tls.ca } : {}), ...(tls.cert ? { cert: tls.cert } : {}), ...(tls.key ? { key: tls.key } : {}) } : {}),
+      settings: { initialWindowSize: STREAM_WINDOW },
+    });
+    const session: Session = { http2, active: 0 };
+    // A session's failure reaches its streams, which is where calls see it; the session is then
+    // forgotten, and the next call opens another.
+    http2.on("error", () => {});
+    http2.on("close", () => {
+      if (this.sessions.get(endpoint.origin) === session) this.sessions.delete(endpoint.origin);
+    });
+    http2.on("connect", () => http2.setLocalWindowSize(SESSION_WINDOW));
+    http2.unref();
+    this.sessions.set(endpoint.origin, session);
+    return { session, kept: false };
+  }
+
+  /** One Range call on `endpoint`, retried once on a new session if a kept one had gone stale. */
+  private async rangeOn(endpoint: URL, request: Buffer): Promise<RangeResponse> {
+    for (let fresh = false; ; fresh = true) {
+      const { session, kept } = this.session(endpoint);
+      session.active++;
+      session.http2.ref();
+      try {
+        return decodeRangeResponse(await unaryCall(session.http2, RANGE_PATH, request, this.options.timeoutMs ?? 10_000));
+      } catch (e) {
+        if (e instanceof GrpcStatusError) throw new EtcdError(`etcd ${endpoint.origin}${RANGE_PATH}: ${e.message}`, e.code);
+        if (e instanceof ProtoError) throw new EtcdError(`etcd ${endpoint.origin}${RANGE_PATH}: an answer that is not a RangeResponse (${e.message})`, GRPC_INTERNAL);
+        // A session etcd had closed while this one was idle fails the call sent on it before any
+        // answer: send it once more on a new session (a read, so sending it twice is harmless).
+        if (!kept || fresh) throw new Error(`etcd ${endpoint.origin}: ${(e as Error).message}`, { cause: e });
+        session.http2.destroy();
+      } finally {
+        if (--session.active === 0 && !session.http2.destroyed) session.http2.unref();
+      }
+    }
+  }
+
+  /** One Range call, trying each endpoint once from the current one on a connection error. */
+  private async range(request: Buffer): Promise<RangeResponse> {
+    let lastError: unknown;
+    for (let attempt = 0; attempt < this.endpoints.length; attempt++) {
+      const index = (this.current + attempt) % this.endpoints.length;
+      try {
+        const result = await this.rangeOn(this.endpoints[index]!, request);
+        this.current = index;
+        return result;
+      } catch (e) {
+        // An etcd answer is final; only a failed connection moves on to the next endpoint.
+        if (e instanceof EtcdError) throw e;
+        lastError = e;
+      }
+    }
+    throw new EtcdError(`etcd: no endpoint answered (${lastError instanceof Error ? lastError.message : String(lastError)})`, GRPC_UNAVAILABLE);
   }
 
   private open(path: string, body: string, timeoutMs: number | undefined, endpoint: URL): ReturnType<typeof httpRequest> {
@@ -165,14 +258,13 @@ export class EtcdClient {
   private async call(path: string, payload: unknown): Promise<Record<string, unknown>> {
     const body = JSON.stringify(payload);
     let lastError: unknown;
-    let retriedStale = false;
     for (let attempt = 0; attempt < this.endpoints.length; attempt++) {
       const endpoint = this.endpoints[(this.current + attempt) % this.endpoints.length]!;
       try {
         const result = await new Promise<Record<string, unknown>>((resolve, reject) => {
           const req = this.open(path, body, this.options.timeoutMs ?? 10_000, endpoint);
           req.on("timeout", () => req.destroy(new Error(`etcd ${endpoint.origin}: timed out`)));
-          req.on("error", (e: NodeJS.ErrnoException) => reject(req.reusedSocket && e.code === "ECONNRESET" ? new StaleSocket(e) : e));
+          req.on("error", reject);
           req.on("response", (res: IncomingMessage) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
@@ -198,16 +290,7 @@ export class EtcdClient {
       } catch (e) {
         // An etcd answer is final; only a failed connection moves on to the next endpoint.
         if (e instanceof EtcdError) throw e;
-        // A kept-alive connection the server closed while idle (its idle timeout passed while this
-        // process was busy) fails the request sent on it before any answer: send it once more, on a
-        // new connection, as Node's documentation advises (http `request.reusedSocket`). Only
-        // reads are sent again: a write might have been applied before the connection broke.
-        if (e instanceof StaleSocket && path === "/v3/kv/range" && !retriedStale) {
-          retriedStale = true;
-          attempt--;
-          continue;
-        }
-        lastError = e instanceof StaleSocket ? e.cause : e;
+        lastError = e;
       }
     }
     throw new EtcdError(`etcd: no endpoint answered (${lastError instanceof Error ? lastError.message : String(lastError)})`, 14);
@@ -221,28 +304,27 @@ export class EtcdClient {
    * that a caller that folds pages into its own store never holds the raw listing whole.
    */
   async rangePrefix(prefix: string, options: { revision?: number; pageSize?: number; onPage?: (kvs: readonly KeyValue[]) => void } = {}): Promise<RangeResult> {
-    const end = prefixEnd(prefix);
+    const rangeEnd = prefixEndBytes(prefix);
     const limit = options.pageSize ?? 5000;
     const kvs: KeyValue[] = [];
     const onPage = options.onPage ?? ((page: readonly KeyValue[]) => void kvs.push(...page));
     let revision = options.revision;
-    const read = (from: string): Promise<Record<string, unknown>> => this.call("/v3/kv/range", { key: from, range_end: end, limit, ...(revision !== undefined ? { revision } : {}) });
-    let next = read(b64(prefix));
+    const read = (key: Buffer): Promise<RangeResponse> => this.range(encodeRangeRequest({ key, rangeEnd, limit, ...(revision !== undefined ? { revision } : {}) }));
+    let next = read(Buffer.from(prefix, "utf8"));
     for (;;) {
       const res = await next;
-      revision ??= int((res.header as { revision?: string } | undefined)?.revision);
-      const raw = (res.kvs as RawKv[] | undefined) ?? [];
-      const more = res.more === true && raw.length > 0;
+      revision ??= res.revision;
+      const more = res.more && res.lastKey !== undefined;
       // The next page (from just after this page's last key, at the first page's revision) is
       // asked for before this one is handed over, so etcd serves it while this one is read.
       if (more) {
-        next = read(Buffer.concat([Buffer.from(raw[raw.length - 1]!.key ?? "", "base64"), Buffer.from([0])]).toString("base64"));
-        // Let the request go out (a request takes its socket on a later tick) before the page's
-        // reading holds the thread.
+        next = read(Buffer.concat([res.lastKey!, Buffer.from([0])]));
+        // Let the request go out (the stream's frames are written on a later tick) before the
+        // page's reading holds the thread.
         await new Promise((resolve) => setImmediate(resolve));
       }
       try {
-        onPage(raw.map(kvOf));
+        onPage(res.kvs);
       } catch (e) {
         if (more) next.catch(() => {});
         throw e;
@@ -254,9 +336,7 @@ export class EtcdClient {
 
   /** One key, or undefined. */
   async get(key: string): Promise<KeyValue | undefined> {
-    const res = await this.call("/v3/kv/range", { key: b64(key) });
-    const raw = (res.kvs as RawKv[] | undefined)?.[0];
-    return raw ? kvOf(raw) : undefined;
+    return (await this.range(encodeRangeRequest({ key: Buffer.from(key, "utf8") }))).kvs[0];
   }
 
   /** Writes `value` at `key`; returns the new revision. */

@@ -1,6 +1,6 @@
 /** The etcd client against a real etcd (Debian's etcd-server 3.4), plaintext and with TLS. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EtcdClient, EtcdError, type WatchMessage } from "../../src/datastore/etcd.js";
+import { EtcdClient, EtcdError, prefixEnd, type KeyValue, type WatchMessage } from "../../src/datastore/etcd.js";
 import { etcdAvailable, startEtcd, warnIfEtcdUnavailable, type TestEtcd } from "../helpers/etcd.js";
 
 const SUITE = "etcd client against a real etcd (test/datastore/etcdClient.test.ts)";
@@ -26,6 +26,19 @@ function collect(): { messages: WatchMessage[]; next: (pred: (m: WatchMessage) =
         waiters.push({ pred, resolve });
         setTimeout(() => reject(new Error(`no such watch message; got ${JSON.stringify(messages)}`)), 10_000);
       }),
+  };
+}
+
+/** etcd's JSON gateway's `/v3/kv/range` for every key under `prefix` at `revision`, in one answer. */
+async function gatewayListing(endpoint: string, prefix: string, revision?: number): Promise<{ revision: number; kvs: KeyValue[]; code?: number }> {
+  const b64 = (s: string): string => Buffer.from(s, "utf8").toString("base64");
+  const text = (s: string | undefined): string => Buffer.from(s ?? "", "base64").toString("utf8");
+  const res = await fetch(`${endpoint}/v3/kv/range`, { method: "POST", body: JSON.stringify({ key: b64(prefix), range_end: prefixEnd(prefix), ...(revision ? { revision } : {}) }) });
+  const json = (await res.json()) as { code?: number; header?: { revision?: string }; kvs?: { key?: string; value?: string; mod_revision?: string; create_revision?: string }[] };
+  return {
+    revision: Number(json.header?.revision ?? 0),
+    kvs: (json.kvs ?? []).map((k) => ({ key: text(k.key), value: text(k.value), modRevision: Number(k.mod_revision), createRevision: Number(k.create_revision) })),
+    ...(json.code !== undefined ? { code: json.code } : {}),
   };
 }
 
@@ -103,6 +116,24 @@ describe.skipIf(!etcdAvailable())(SUITE, () => {
     client.watchPrefix("/k/", old, c.on);
     expect(await c.next((m) => m.kind === "compacted")).toEqual({ kind: "compacted", compactRevision: now });
     await expect(client.rangePrefix("/k/", { revision: old })).rejects.toBeInstanceOf(EtcdError);
+    // Over gRPC, the code the gateway gives (11, OUT_OF_RANGE: etcd's ErrCompacted).
+    expect((await gatewayListing(etcd.endpoint, "/k/", old)).code).toBe(11);
+    await expect(client.rangePrefix("/k/", { revision: old })).rejects.toMatchObject({ grpcCode: 11, message: expect.stringMatching(/compacted/) });
+  });
+
+  it("lists over gRPC exactly what the gateway lists: keys, values, revisions, in order, at one revision", async () => {
+    const values = ['{"note":"héllo ✓"}', "plain", "", "x".repeat(70_000), "\u0000 and ✓✓"];
+    for (let i = 0; i < 30; i++) await client.put(`/g/${String(i).padStart(2, "0")}${i % 4 === 0 ? "-é" : ""}`, values[i % values.length]!);
+    await client.put("/g/🙂", "emoji key");
+    await client.put("/g0", "outside the prefix");
+    const grpc = await client.rangePrefix("/g/", { pageSize: 4 });
+    await client.put("/g/00-é", "changed after the listing");
+    const gateway = await gatewayListing(etcd.endpoint, "/g/", grpc.revision);
+    expect(gateway.kvs).toHaveLength(31);
+    expect(grpc.kvs).toEqual(gateway.kvs);
+    const one = await client.get("/g/🙂");
+    expect(one).toEqual(gateway.kvs.find((k) => k.key === "/g/🙂"));
+    expect(await client.deletePrefix("/g/")).toBe(31);
   });
 
   it("reports a connection failure, and moves to the next endpoint", async () => {
@@ -111,9 +142,22 @@ describe.skipIf(!etcdAvailable())(SUITE, () => {
     const failover = new EtcdClient({ endpoints: ["http://127.0.0.1:9", etcd.endpoint] });
     await client.put("/f", "ok");
     expect((await failover.get("/f"))?.value).toBe("ok");
+    // A paged listing too; and the client stays on the endpoint that answered.
+    await client.put("/f/1", "a");
+    await client.put("/f/2", "b");
+    expect((await failover.rangePrefix("/f/", { pageSize: 1 })).kvs.map((k) => k.value)).toEqual(["a", "b"]);
+    await expect(dead.rangePrefix("/f/")).rejects.toMatchObject({ grpcCode: 14, message: expect.stringMatching(/no endpoint answered/) });
     dead.close();
     failover.close();
   });
+
+  it("opens a new session when etcd closed the one it kept (etcd restarted)", async () => {
+    await client.put("/r/1", "before");
+    expect((await client.get("/r/1"))?.value).toBe("before");
+    await etcd.restart();
+    expect((await client.get("/r/1"))?.value).toBe("before");
+    expect((await client.rangePrefix("/r/")).kvs).toHaveLength(1);
+  }, 30_000);
 });
 
 describe.skipIf(!etcdAvailable())(`${SUITE}, TLS`, () => {
@@ -129,7 +173,10 @@ describe.skipIf(!etcdAvailable())(`${SUITE}, TLS`, () => {
     const tls = etcd.tls!;
     const good = new EtcdClient({ endpoints: [etcd.endpoint], tls: { ca: tls.ca, cert: tls.cert, key: tls.key } });
     await good.put("/tls/a", "secret");
+    await good.put("/tls/b", "sécret");
     expect((await good.get("/tls/a"))?.value).toBe("secret");
+    // Ranges go over gRPC (HTTP/2 with ALPN h2 on the same port), writes over the gateway.
+    expect((await good.rangePrefix("/tls/", { pageSize: 1 })).kvs.map((k) => k.value)).toEqual(["secret", "sécret"]);
     const c = collect();
     const w = good.watchPrefix("/tls/", 1, c.on);
     expect(await c.next((m) => m.kind === "events")).toMatchObject({ kind: "events" });
@@ -138,6 +185,7 @@ describe.skipIf(!etcdAvailable())(`${SUITE}, TLS`, () => {
     for (const tlsOptions of [{ ca: tls.ca }, { ca: tls.ca, cert: tls.strangerCert, key: tls.strangerKey }]) {
       const bad = new EtcdClient({ endpoints: [etcd.endpoint], tls: tlsOptions, timeoutMs: 3000 });
       await expect(bad.get("/tls/a")).rejects.toThrow();
+      await expect(bad.rangePrefix("/tls/")).rejects.toThrow(/no endpoint answered/);
       bad.close();
     }
   });

@@ -79,6 +79,8 @@ export interface TestEtcd {
   readonly tls?: TestTls;
   /** With `unixSocket`: the socket etcd also serves its clients on (reachable from any netns). */
   readonly socketPath?: string;
+  /** The etcd process's id while it runs (to read its CPU time from /proc). */
+  readonly pid: number | undefined;
   /** Stops etcd (`signal`, default SIGTERM, then SIGKILL) and removes its data unless `keepData`. */
   stop(keepData?: boolean, signal?: NodeJS.Signals): Promise<void>;
   /** Starts it again on the same ports and data (after `stop(true)`). */
@@ -157,6 +159,9 @@ export async function startEtcd(spec: EtcdSpec = {}): Promise<TestEtcd> {
     dataDir: dir,
     ...(tls ? { tls: tls.client } : {}),
     ...(socketPath ? { socketPath } : {}),
+    get pid() {
+      return child?.pid;
+    },
     async stop(keepData = false, signal: NodeJS.Signals = "SIGTERM") {
       await stopChild(signal);
       if (!keepData) rmSync(dir, { recursive: true, force: true });
