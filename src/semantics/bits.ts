@@ -150,6 +150,43 @@ export function bitsArena(size: number): () => Uint32Array {
 }
 
 /**
+ * Bit sets of `size` bits reused round after round, for results that die together (the walks of
+ * one sweep, the walk states of one probe): `take` hands out a set, `reset` takes every set back
+ * for the next round. The sets and their views are made once (from a `bitsArena`), so a round
+ * allocates nothing once the pool has reached its largest round: on shape L the verify sweeps
+ * made and dropped tens of thousands of such sets per sweep, and V8 started a full collection
+ * of the whole heap for each 64 MB of them (see `bitsArena`). Whoever takes a set must be done
+ * with it before the pool's next `reset`.
+ */
+export class BitsPool {
+  private readonly sets: Uint32Array[] = [];
+  private next = 0;
+  private readonly carve: () => Uint32Array;
+
+  constructor(size: number) {
+    this.carve = bitsArena(size);
+  }
+
+  /** A set whose words are left from an earlier round: the caller writes every one. */
+  take(): Uint32Array {
+    let set = this.sets[this.next];
+    if (set === undefined) this.sets.push((set = this.carve()));
+    this.next++;
+    return set;
+  }
+
+  /** An empty set. */
+  takeEmpty(): Uint32Array {
+    return this.take().fill(0);
+  }
+
+  /** Every set back to the pool: none taken so far may be read or written after this. */
+  reset(): void {
+    this.next = 0;
+  }
+}
+
+/**
  * Transposes a 32×32 bit block in place: bit `c` of `a[r]` becomes bit `r` of `a[c]` (Hacker's
  * Delight, 2nd ed., §7-3, swapping ever smaller sub-blocks).
  */

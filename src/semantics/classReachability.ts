@@ -17,7 +17,7 @@ import type { Address, Cidr } from "./addresses.js";
 import { cidrAddress, cidrContains } from "./addresses.js";
 import type { Port } from "../model/types.js";
 import type { Bits } from "./bits.js";
-import { andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, fullBits, hasBit, orBits, orInPlace, setBit, transposeBits } from "./bits.js";
+import { BitsPool, andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, fullBits, hasBit, orBits, orInPlace, setBit, transposeBits } from "./bits.js";
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { Packet } from "./matchRule.js";
 import { clusterPortMatches, entityMatches, icmpMatches, k8sPortMatches } from "./matchRule.js";
@@ -339,9 +339,17 @@ function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd
   return out;
 }
 
+/** `set`'s words written into `out` (of its length); `out`. */
+function copyInto(out: Uint32Array, set: Bits): Bits {
+  out.set(set);
+  return out;
+}
+
 /**
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
- * (`evaluateDirection` over a set of peers).
+ * (`evaluateDirection` over a set of peers). The result is a new set, or with `output` one taken
+ * from that pool (it lives until the pool's owner resets it); `other.none` when nothing is allowed
+ * before any policy (IPIP, VXLAN).
  */
 export function allowedOver(
   prepared: Prepared,
@@ -353,6 +361,7 @@ export function allowedOver(
   applicableByTier: readonly (readonly PreparedPolicy[])[],
   scratch: Scratch,
   prefixes?: TierPrefixes,
+  output: BitsPool | undefined = undefined,
 ): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
@@ -390,7 +399,7 @@ export function allowedOver(
   // The working sets are the walker's, reused from walk to walk (only `allowed` is handed out).
   const { remaining, inTier, hit, extra, active } = scratch;
   remaining.set(other.all);
-  const allowed = new Uint32Array(other.none.length);
+  const allowed = output ? output.takeEmpty() : new Uint32Array(other.none.length);
   let passMark = scratch.passA;
   passMark.fill(0);
   /** Applies a rule's action to the peers in `hit`; `scope` is what the rule was evaluated over. */
@@ -445,7 +454,8 @@ export function allowedOver(
     passMark = passed;
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
     if (prefixes && !prefixes.states.has(keys[t]!)) {
-      prefixes.states.set(keys[t]!, { remaining: remaining.slice(), allowed: allowed.slice(), passed: passed.slice() });
+      const { pool } = prefixes;
+      prefixes.states.set(keys[t]!, { remaining: copyInto(pool.take(), remaining), allowed: copyInto(pool.take(), allowed), passed: copyInto(pool.take(), passed) });
     }
   }
 
@@ -485,6 +495,8 @@ export interface TierPrefixes {
   readonly keys: readonly string[];
   /** Per key, the walk's sets after that tier: what remains, what is allowed, and the tier's pass mark. */
   readonly states: Map<string, { readonly remaining: Bits; readonly allowed: Bits; readonly passed: Bits }>;
+  /** Where the states' sets come from (they live as long as `states`: the caller resets both together). */
+  readonly pool: BitsPool;
 }
 
 /** A walk's working sets over the classes, kept by a walker between walks. */
