@@ -247,6 +247,7 @@ function calicoPacketMatches(rule: PreparedCalicoRule, pkt: Packet): boolean {
 /** Per direction, what each rule matches at the other end, for one probe (cached per rule). */
 export class RuleSets {
   private readonly cache = new Map<PreparedRule, Bits>();
+  private readonly ported = new Map<PreparedRule, Bits>();
   constructor(
     private readonly direction: Direction,
     private readonly probe: Probe,
@@ -256,6 +257,20 @@ export class RuleSets {
   of(rule: PreparedRule): Bits {
     let b = this.cache.get(rule);
     if (!b) this.cache.set(rule, (b = this.compute(rule)));
+    return b;
+  }
+
+  /**
+   * An egress Kubernetes or cluster rule's peers that also have its ports at the probe (named
+   * ports resolve on the destination): like `of`, the same for every walk of the probe, so made
+   * once per rule rather than once per walk (on shape L, a new set per walk and rule).
+   */
+  withPorts(rule: PreparedK8sRule | PreparedClusterRule): Bits {
+    let b = this.ported.get(rule);
+    if (!b) {
+      b = rule.kind === "k8s" ? andBits(this.of(rule), k8sEgressPortsOver(rule, this.probe, this.other)) : andBits(this.of(rule), clusterEgressPortsOver(rule, this.probe, this.other));
+      this.ported.set(rule, b);
+    }
     return b;
   }
 
@@ -349,7 +364,7 @@ function copyInto(out: Uint32Array, set: Bits): Bits {
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
  * (`evaluateDirection` over a set of peers). The result is a new set, or with `output` one taken
  * from that pool (it lives until the pool's owner resets it); `other.none` when nothing is allowed
- * before any policy (IPIP, VXLAN).
+ * before any policy (IPIP, VXLAN). `sets` are of `probe` (egress rules' ports are read from them).
  */
 export function allowedOver(
   prepared: Prepared,
@@ -384,13 +399,13 @@ export function allowedOver(
     if (rule.kind === "cluster") {
       // Ingress: the ports are the fixed destination's (`pkt.dst`).
       if (direction === "ingress") return rule.matchesAll || rule.ports.length === 0 || rule.ports.some((p) => clusterPortMatches(p, pkt)) ? sets.of(rule) : other.none;
-      return andBits(sets.of(rule), clusterEgressPortsOver(rule, probe, other));
+      return sets.withPorts(rule);
     }
     if (direction === "ingress") {
       if (rule.ports.length > 0 && !rule.ports.some((p) => k8sPortMatches(p, pkt))) return other.none;
       return sets.of(rule);
     }
-    return andBits(sets.of(rule), k8sEgressPortsOver(rule, probe, other));
+    return sets.withPorts(rule);
   };
 
   // Felix drops IPIP and VXLAN packets from workloads before any policy (see `evaluateDirection`).
