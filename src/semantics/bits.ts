@@ -49,21 +49,20 @@ export function setBit(bits: Uint32Array, i: number): void {
   bits[i >>> 5]! |= 1 << (i & 31);
 }
 
-export function andBits(a: Bits, b: Bits): Uint32Array {
-  const out = new Uint32Array(a.length);
+/** `a & b`, in `out` when given (of `a`'s length: every word is written). */
+export function andBits(a: Bits, b: Bits, out: Uint32Array = new Uint32Array(a.length)): Uint32Array {
   for (let w = 0; w < a.length; w++) out[w] = a[w]! & b[w]!;
   return out;
 }
 
-export function orBits(a: Bits, b: Bits): Uint32Array {
-  const out = new Uint32Array(a.length);
+/** `a | b`, in `out` when given (as `andBits`). */
+export function orBits(a: Bits, b: Bits, out: Uint32Array = new Uint32Array(a.length)): Uint32Array {
   for (let w = 0; w < a.length; w++) out[w] = a[w]! | b[w]!;
   return out;
 }
 
-/** `a` without `b`. */
-export function andNotBits(a: Bits, b: Bits): Uint32Array {
-  const out = new Uint32Array(a.length);
+/** `a` without `b`, in `out` when given (as `andBits`). */
+export function andNotBits(a: Bits, b: Bits, out: Uint32Array = new Uint32Array(a.length)): Uint32Array {
   for (let w = 0; w < a.length; w++) out[w] = a[w]! & ~b[w]!;
   return out;
 }

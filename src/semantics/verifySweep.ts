@@ -504,7 +504,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   /**
    * What a sweep makes and drops, reused from sweep to sweep (see `BitsPool`): the walks (over
    * destination blocks for egress, source blocks for ingress) and the walks expanded to classes
-   * live until the next sweep starts; the walk states after each tier until the next step.
+   * live until the next sweep starts, and so do the ingress rules' sets; the walk states after
+   * each tier and the egress rules' sets until the next step.
    */
   const pools = {
     egress: new BitsPool(destinationBlocks.first.length),
@@ -512,6 +513,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     classes: new BitsPool(n),
     egressStates: new BitsPool(destinationBlocks.first.length),
     ingressStates: new BitsPool(sourceBlocks.first.length),
+    egressRules: new BitsPool(destinationBlocks.first.length),
+    ingressRules: new BitsPool(sourceBlocks.first.length),
   };
 
   function* sweep(protocol: number, starts: readonly number[], probeAt?: (start: number) => Probe): Generator<FactoredStep> {
@@ -520,6 +523,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   pools.egress.reset();
   pools.ingress.reset();
   pools.classes.reset();
+  pools.ingressRules.reset();
   const egress: Bits[] = new Array<Bits>(egressWalks.members.length);
   const ingress: Bits[] = new Array<Bits>(ingressWalks.members.length);
   /** Per egress walk, its destinations expanded to classes (computed when needed). */
@@ -567,11 +571,12 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     // What an ingress rule matches among the sources reads of the probe only its protocol and
     // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep (a
     // sweep with `probeAt` has one step, at that probe).
-    const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther);
+    const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther, pools.ingressRules);
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = probeAt ? probeAt(starts[step]!) : { protocol, srcPort, dstPort: starts[step]! };
       egressOther.nextProbe();
-      const egressSets = new RuleSets("egress", probe, egressOther);
+      pools.egressRules.reset();
+      const egressSets = new RuleSets("egress", probe, egressOther, pools.egressRules);
       // Walk states after each tier, shared within the step (see `TierPrefixes`).
       const egressStates: TierPrefixes["states"] = new Map();
       const ingressStates: TierPrefixes["states"] = new Map();
