@@ -49,21 +49,20 @@ export function setBit(bits: Uint32Array, i: number): void {
   bits[i >>> 5]! |= 1 << (i & 31);
 }
 
-export function andBits(a: Bits, b: Bits): Uint32Array {
-  const out = new Uint32Array(a.length);
+/** `a & b`, in `out` when given (of `a`'s length: every word is written). */
+export function andBits(a: Bits, b: Bits, out: Uint32Array = new Uint32Array(a.length)): Uint32Array {
   for (let w = 0; w < a.length; w++) out[w] = a[w]! & b[w]!;
   return out;
 }
 
-export function orBits(a: Bits, b: Bits): Uint32Array {
-  const out = new Uint32Array(a.length);
+/** `a | b`, in `out` when given (as `andBits`). */
+export function orBits(a: Bits, b: Bits, out: Uint32Array = new Uint32Array(a.length)): Uint32Array {
   for (let w = 0; w < a.length; w++) out[w] = a[w]! | b[w]!;
   return out;
 }
 
-/** `a` without `b`. */
-export function andNotBits(a: Bits, b: Bits): Uint32Array {
-  const out = new Uint32Array(a.length);
+/** `a` without `b`, in `out` when given (as `andBits`). */
+export function andNotBits(a: Bits, b: Bits, out: Uint32Array = new Uint32Array(a.length)): Uint32Array {
   for (let w = 0; w < a.length; w++) out[w] = a[w]! & ~b[w]!;
   return out;
 }
@@ -147,6 +146,43 @@ export function bitsArena(size: number): () => Uint32Array {
     }
     return new Uint32Array(buffer, 4 * length * next++, length);
   };
+}
+
+/**
+ * Bit sets of `size` bits reused round after round, for results that die together (the walks of
+ * one sweep, the walk states of one probe): `take` hands out a set, `reset` takes every set back
+ * for the next round. The sets and their views are made once (from a `bitsArena`), so a round
+ * allocates nothing once the pool has reached its largest round: on shape L the verify sweeps
+ * made and dropped tens of thousands of such sets per sweep, and V8 started a full collection
+ * of the whole heap for each 64 MB of them (see `bitsArena`). Whoever takes a set must be done
+ * with it before the pool's next `reset`.
+ */
+export class BitsPool {
+  private readonly sets: Uint32Array[] = [];
+  private next = 0;
+  private readonly carve: () => Uint32Array;
+
+  constructor(size: number) {
+    this.carve = bitsArena(size);
+  }
+
+  /** A set whose words are left from an earlier round: the caller writes every one. */
+  take(): Uint32Array {
+    let set = this.sets[this.next];
+    if (set === undefined) this.sets.push((set = this.carve()));
+    this.next++;
+    return set;
+  }
+
+  /** An empty set. */
+  takeEmpty(): Uint32Array {
+    return this.take().fill(0);
+  }
+
+  /** Every set back to the pool: none taken so far may be read or written after this. */
+  reset(): void {
+    this.next = 0;
+  }
 }
 
 /**

@@ -16,7 +16,7 @@ import { PROTO_IPIP, PROTO_UDP } from "../calico/index.js";
 import type { Address, Cidr } from "./addresses.js";
 import { cidrAddress, cidrContains } from "./addresses.js";
 import type { Port } from "../model/types.js";
-import type { Bits } from "./bits.js";
+import type { Bits, BitsPool } from "./bits.js";
 import { andBits, andInto, andNotBits, andNotInPlace, bitIndexes, bitsWhere, emptyBits, fullBits, hasBit, orBits, orInPlace, setBit, transposeBits } from "./bits.js";
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
 import type { Packet } from "./matchRule.js";
@@ -208,29 +208,29 @@ export class OtherEnd {
 }
 
 /** Classes whose port on this side is in `ports` (see `portListMatches`). */
-function portsOver(ports: readonly Port[], protocol: number, port: number | undefined, other: OtherEnd): Bits {
+function portsOver(ports: readonly Port[], protocol: number, port: number | undefined, other: OtherEnd, make: Make): Bits {
   if (port === undefined) return other.none;
   let out = other.none;
   for (const p of ports) {
     if (p.kind === "range") {
       if (p.first <= port && port <= p.last) return other.all;
     } else {
-      out = orBits(out, other.named(p.name, protocol, port));
+      out = orBits(out, other.named(p.name, protocol, port), make());
     }
   }
   return out;
 }
 
 /** The classes an entity rule matches at the other end (see `entityMatches`). */
-function entityOver(e: PreparedEntity, side: "source" | "destination", protocol: number, port: number | undefined, other: OtherEnd): Bits {
+function entityOver(e: PreparedEntity, side: "source" | "destination", protocol: number, port: number | undefined, other: OtherEnd, make: Make): Bits {
   let out = other.all;
-  if (e.service) out = andBits(out, other.service(e.service, side, protocol, port));
-  if (e.nets.length > 0) out = andBits(out, e.nets.reduce((acc, c) => orBits(acc, other.cidr(c)), other.none));
-  for (const c of e.notNets) out = andNotBits(out, other.cidr(c));
-  if (e.selector) out = andBits(out, other.peer(e.selector.members));
-  for (const s of e.notSelectors) out = andNotBits(out, other.peer(s.members));
-  if (e.ports.length > 0) out = andBits(out, portsOver(e.ports, protocol, port, other));
-  if (e.notPorts.length > 0) out = andNotBits(out, portsOver(e.notPorts, protocol, port, other));
+  if (e.service) out = andBits(out, other.service(e.service, side, protocol, port), make());
+  if (e.nets.length > 0) out = andBits(out, e.nets.reduce((acc, c) => orBits(acc, other.cidr(c), make()), other.none), make());
+  for (const c of e.notNets) out = andNotBits(out, other.cidr(c), make());
+  if (e.selector) out = andBits(out, other.peer(e.selector.members), make());
+  for (const s of e.notSelectors) out = andNotBits(out, other.peer(s.members), make());
+  if (e.ports.length > 0) out = andBits(out, portsOver(e.ports, protocol, port, other, make), make());
+  if (e.notPorts.length > 0) out = andNotBits(out, portsOver(e.notPorts, protocol, port, other, make), make());
   return out;
 }
 
@@ -244,18 +244,45 @@ function calicoPacketMatches(rule: PreparedCalicoRule, pkt: Packet): boolean {
   return true;
 }
 
-/** Per direction, what each rule matches at the other end, for one probe (cached per rule). */
+/** Where a rule's sets (and the intermediate ones they are made from) come from; each is written whole. */
+type Make = () => Uint32Array;
+
+/**
+ * Per direction, what each rule matches at the other end, for one probe (cached per rule). With
+ * `pool` (over the other end's classes), the sets come from it and live until its owner resets
+ * it, which makes these RuleSets unusable.
+ */
 export class RuleSets {
   private readonly cache = new Map<PreparedRule, Bits>();
+  private readonly ported = new Map<PreparedRule, Bits>();
+  private readonly make: Make;
   constructor(
     private readonly direction: Direction,
     private readonly probe: Probe,
     readonly other: OtherEnd,
-  ) {}
+    pool?: BitsPool,
+  ) {
+    const words = other.all.length;
+    this.make = pool ? () => pool.take() : () => new Uint32Array(words);
+  }
 
   of(rule: PreparedRule): Bits {
     let b = this.cache.get(rule);
     if (!b) this.cache.set(rule, (b = this.compute(rule)));
+    return b;
+  }
+
+  /**
+   * An egress Kubernetes or cluster rule's peers that also have its ports at the probe (named
+   * ports resolve on the destination): like `of`, the same for every walk of the probe, so made
+   * once per rule rather than once per walk (on shape L, a new set per walk and rule).
+   */
+  withPorts(rule: PreparedK8sRule | PreparedClusterRule): Bits {
+    let b = this.ported.get(rule);
+    if (!b) {
+      b = rule.kind === "k8s" ? andBits(this.of(rule), k8sEgressPortsOver(rule, this.probe, this.other, this.make), this.make()) : andBits(this.of(rule), clusterEgressPortsOver(rule, this.probe, this.other, this.make), this.make());
+      this.ported.set(rule, b);
+    }
     return b;
   }
 
@@ -267,22 +294,22 @@ export class RuleSets {
     const port = this.direction === "ingress" ? this.probe.srcPort : this.probe.dstPort;
     switch (rule.kind) {
       case "calico":
-        return entityOver(rule[side], side, protocol, port, other);
+        return entityOver(rule[side], side, protocol, port, other, this.make);
       case "k8s":
-        return k8sPeersOver(rule, other);
+        return k8sPeersOver(rule, other, this.make);
       case "cluster":
-        return clusterPeersOver(rule, other);
+        return clusterPeersOver(rule, other, this.make);
     }
   }
 }
 
 /** The classes some peer of a cluster-scoped rule matches (see `clusterRuleMatches`). */
-function clusterPeersOver(rule: PreparedClusterRule, other: OtherEnd): Bits {
+function clusterPeersOver(rule: PreparedClusterRule, other: OtherEnd, make: Make): Bits {
   if (rule.matchesAll) return other.all;
   let out = other.none;
   for (const peer of rule.peers) {
-    if ("nets" in peer) for (const c of peer.nets) out = orBits(out, other.cidr(c));
-    else out = orBits(out, other.peer(peer.members));
+    if ("nets" in peer) for (const c of peer.nets) out = orBits(out, other.cidr(c), make());
+    else out = orBits(out, other.peer(peer.members), make());
   }
   return out;
 }
@@ -291,13 +318,13 @@ function clusterPeersOver(rule: PreparedClusterRule, other: OtherEnd): Bits {
  * Cluster-scoped egress ports: a protocol entry (with or without a range) reads only the probe;
  * a named port resolves on the destination, so per class.
  */
-function clusterEgressPortsOver(rule: PreparedClusterRule, probe: Probe, other: OtherEnd): Bits {
+function clusterEgressPortsOver(rule: PreparedClusterRule, probe: Probe, other: OtherEnd, make: Make): Bits {
   if (rule.matchesAll || rule.ports.length === 0) return other.all;
   const port = probe.dstPort;
   let out = other.none;
   for (const p of rule.ports) {
     if (p.kind === "named") {
-      if (port !== undefined) out = orBits(out, other.named(p.name, probe.protocol, port));
+      if (port !== undefined) out = orBits(out, other.named(p.name, probe.protocol, port), make());
       continue;
     }
     if (protocolNumber(p.protocol) !== probe.protocol) continue;
@@ -307,22 +334,22 @@ function clusterEgressPortsOver(rule: PreparedClusterRule, probe: Probe, other: 
   return out;
 }
 
-function k8sPeersOver(rule: PreparedK8sRule, other: OtherEnd): Bits {
+function k8sPeersOver(rule: PreparedK8sRule, other: OtherEnd, make: Make): Bits {
   if (rule.peers.length === 0) return other.all;
   let out = other.none;
   for (const peer of rule.peers) {
     if (peer.ipBlock) {
       const { cidr, except } = peer.ipBlock;
-      out = orBits(out, except.reduce((acc, c) => andNotBits(acc, other.cidr(c)), other.cidr(cidr)));
+      out = orBits(out, except.reduce((acc, c) => andNotBits(acc, other.cidr(c), make()), other.cidr(cidr)), make());
     } else if (peer.members) {
-      out = orBits(out, other.member(peer.members));
+      out = orBits(out, other.member(peer.members), make());
     }
   }
   return out;
 }
 
 /** Kubernetes egress ports name the destination's ports: per class when a name is involved. */
-function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd): Bits {
+function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd, make: Make): Bits {
   if (rule.ports.length === 0) return other.all;
   let out = other.none;
   for (const p of rule.ports) {
@@ -333,15 +360,23 @@ function k8sEgressPortsOver(rule: PreparedK8sRule, probe: Probe, other: OtherEnd
     if (typeof p.port === "number") {
       if (p.endPort !== undefined ? p.port <= port && port <= p.endPort : p.port === port) return other.all;
     } else {
-      out = orBits(out, other.named(p.port, probe.protocol, port));
+      out = orBits(out, other.named(p.port, probe.protocol, port), make());
     }
   }
   return out;
 }
 
+/** `set`'s words written into `out` (of its length); `out`. */
+function copyInto(out: Uint32Array, set: Bits): Bits {
+  out.set(set);
+  return out;
+}
+
 /**
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
- * (`evaluateDirection` over a set of peers).
+ * (`evaluateDirection` over a set of peers). The result is a new set, or with `output` one taken
+ * from that pool (it lives until the pool's owner resets it); `other.none` when nothing is allowed
+ * before any policy (IPIP, VXLAN). `sets` are of `probe` (egress rules' ports are read from them).
  */
 export function allowedOver(
   prepared: Prepared,
@@ -353,6 +388,7 @@ export function allowedOver(
   applicableByTier: readonly (readonly PreparedPolicy[])[],
   scratch: Scratch,
   prefixes?: TierPrefixes,
+  output: BitsPool | undefined = undefined,
 ): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
@@ -375,13 +411,13 @@ export function allowedOver(
     if (rule.kind === "cluster") {
       // Ingress: the ports are the fixed destination's (`pkt.dst`).
       if (direction === "ingress") return rule.matchesAll || rule.ports.length === 0 || rule.ports.some((p) => clusterPortMatches(p, pkt)) ? sets.of(rule) : other.none;
-      return andBits(sets.of(rule), clusterEgressPortsOver(rule, probe, other));
+      return sets.withPorts(rule);
     }
     if (direction === "ingress") {
       if (rule.ports.length > 0 && !rule.ports.some((p) => k8sPortMatches(p, pkt))) return other.none;
       return sets.of(rule);
     }
-    return andBits(sets.of(rule), k8sEgressPortsOver(rule, probe, other));
+    return sets.withPorts(rule);
   };
 
   // Felix drops IPIP and VXLAN packets from workloads before any policy (see `evaluateDirection`).
@@ -390,7 +426,7 @@ export function allowedOver(
   // The working sets are the walker's, reused from walk to walk (only `allowed` is handed out).
   const { remaining, inTier, hit, extra, active } = scratch;
   remaining.set(other.all);
-  const allowed = new Uint32Array(other.none.length);
+  const allowed = output ? output.takeEmpty() : new Uint32Array(other.none.length);
   let passMark = scratch.passA;
   passMark.fill(0);
   /** Applies a rule's action to the peers in `hit`; `scope` is what the rule was evaluated over. */
@@ -445,7 +481,8 @@ export function allowedOver(
     passMark = passed;
     if (tier.defaultAction === "Deny") andNotInPlace(remaining, inTier);
     if (prefixes && !prefixes.states.has(keys[t]!)) {
-      prefixes.states.set(keys[t]!, { remaining: remaining.slice(), allowed: allowed.slice(), passed: passed.slice() });
+      const { pool } = prefixes;
+      prefixes.states.set(keys[t]!, { remaining: copyInto(pool.take(), remaining), allowed: copyInto(pool.take(), allowed), passed: copyInto(pool.take(), passed) });
     }
   }
 
@@ -485,6 +522,8 @@ export interface TierPrefixes {
   readonly keys: readonly string[];
   /** Per key, the walk's sets after that tier: what remains, what is allowed, and the tier's pass mark. */
   readonly states: Map<string, { readonly remaining: Bits; readonly allowed: Bits; readonly passed: Bits }>;
+  /** Where the states' sets come from (they live as long as `states`: the caller resets both together). */
+  readonly pool: BitsPool;
 }
 
 /** A walk's working sets over the classes, kept by a walker between walks. */

@@ -30,7 +30,7 @@
  */
 import type { Cidr } from "./addresses.js";
 import type { Bits } from "./bits.js";
-import { bitIndexes, bitsArena, emptyBits, fullBits, hasBit } from "./bits.js";
+import { BitsPool, bitIndexes, bitsArena, fullBits, hasBit } from "./bits.js";
 import {
   allowedOver,
   applicablePolicies,
@@ -501,8 +501,29 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
    */
   const admits: Uint32Array[] = sourceBlocks.first.map(() => kept());
 
+  /**
+   * What a sweep makes and drops, reused from sweep to sweep (see `BitsPool`): the walks (over
+   * destination blocks for egress, source blocks for ingress) and the walks expanded to classes
+   * live until the next sweep starts, and so do the ingress rules' sets; the walk states after
+   * each tier and the egress rules' sets until the next step.
+   */
+  const pools = {
+    egress: new BitsPool(destinationBlocks.first.length),
+    ingress: new BitsPool(sourceBlocks.first.length),
+    classes: new BitsPool(n),
+    egressStates: new BitsPool(destinationBlocks.first.length),
+    ingressStates: new BitsPool(sourceBlocks.first.length),
+    egressRules: new BitsPool(destinationBlocks.first.length),
+    ingressRules: new BitsPool(sourceBlocks.first.length),
+  };
+
   function* sweep(protocol: number, starts: readonly number[], probeAt?: (start: number) => Probe): Generator<FactoredStep> {
   if (probeAt && starts.length !== 1) throw new Error("verify: a probe without ports is swept alone");
+  // The last sweep's sets go back to the pools: one sweep at a time.
+  pools.egress.reset();
+  pools.ingress.reset();
+  pools.classes.reset();
+  pools.ingressRules.reset();
   const egress: Bits[] = new Array<Bits>(egressWalks.members.length);
   const ingress: Bits[] = new Array<Bits>(ingressWalks.members.length);
   /** Per egress walk, its destinations expanded to classes (computed when needed). */
@@ -522,7 +543,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         return out;
       }
       const blocks = popcount(walk);
-      const bits = emptyBits(n);
+      const bits = pools.classes.takeEmpty();
       if (blocks === destinationBlocks.first.length) bits.set(all);
       else if (blocks * words < n) {
         for (const b of bitIndexes(walk)) {
@@ -550,24 +571,27 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     // What an ingress rule matches among the sources reads of the probe only its protocol and
     // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep (a
     // sweep with `probeAt` has one step, at that probe).
-    const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther);
+    const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther, pools.ingressRules);
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = probeAt ? probeAt(starts[step]!) : { protocol, srcPort, dstPort: starts[step]! };
       egressOther.nextProbe();
-      const egressSets = new RuleSets("egress", probe, egressOther);
+      pools.egressRules.reset();
+      const egressSets = new RuleSets("egress", probe, egressOther, pools.egressRules);
       // Walk states after each tier, shared within the step (see `TierPrefixes`).
       const egressStates: TierPrefixes["states"] = new Map();
       const ingressStates: TierPrefixes["states"] = new Map();
+      pools.egressStates.reset();
+      pools.ingressStates.reset();
       const egressWalk = (w: number): Bits => {
         const c = egressWalks.members[w]![0]!;
-        const prefixes = { keys: egressWalks.prefixKeys[w]!, states: egressStates };
+        const prefixes = { keys: egressWalks.prefixKeys[w]!, states: egressStates, pool: pools.egressStates };
         const source = probeAt ? { ...base[c]!, port: probe.srcPort } : asSource[c]!;
-        return allowedOver(prepared, source, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch, prefixes);
+        return allowedOver(prepared, source, "egress", probe, family, egressSets, policies.egress[c]!, egressScratch, prefixes, pools.egress);
       };
       const ingressWalk = (w: number): Bits => {
         const c = ingressWalks.members[w]![0]!;
-        const prefixes = { keys: ingressWalks.prefixKeys[w]!, states: ingressStates };
-        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes);
+        const prefixes = { keys: ingressWalks.prefixKeys[w]!, states: ingressStates, pool: pools.ingressStates };
+        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes, pools.ingress);
       };
       if (step === 0) {
         for (let w = 0; w < egress.length; w++) egress[w] = egressWalk(w);
@@ -595,7 +619,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
           }
           classesByContent[id]!.push(t);
         }
-        const set = emptyBits(n);
+        const set = pools.classes.take();
         classesByContent.forEach((list, id) => {
           const walk = contentWalk[id]!;
           const byWord = list.length > words;
