@@ -70,8 +70,28 @@ describe("apply (iptables, fake kernel)", () => {
     expect(cleanup.split("\n").every((l) => l === "" || l.startsWith("destroy "))).toBe(true);
   });
 
+  it("with iptables-nft, starts both families' commits at once, once both are validated", async () => {
+    const kernel = fakeKernel({ v4: FOREIGN_V4 });
+    await apply(A, { ...options, exec: kernel });
+    const events: string[] = [];
+    const exec = {
+      calls: kernel.calls,
+      async run(argv: readonly string[], stdin?: string) {
+        const commit = /^ip6?tables-nft-restore --noflush/.test(argv.join(" "));
+        if (commit) events.push(`start ${argv[0]}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const result = await kernel.run(argv, stdin);
+        if (commit) events.push(`end ${argv[0]}`);
+        return result;
+      },
+    };
+    expect((await apply(B, { ...options, exec })).ok).toBe(true);
+    expect(events.slice(0, 2)).toEqual(["start iptables-nft-restore", "start ip6tables-nft-restore"]);
+    expect(events).toHaveLength(4);
+  });
+
   it.each([
-    ["the v6 commit (after v4 committed)", /^ip6tables-nft-restore --noflush/],
+    ["the v6 commit (beside the v4 one)", /^ip6tables-nft-restore --noflush/],
     ["the v4 validation", /^iptables-nft-restore --test/],
     ["the set cleanup", /^ipset restore$/, 2],
     ["the set creation", /^ipset restore$/, 1],

@@ -66,10 +66,19 @@ describe.skipIf(!kernel)(SUITE, () => {
       // The deny-all host policy, with the last write of the transaction made to fail; the probes
       // run just before that write, when everything else is committed.
       const during: { ssh?: boolean; other?: boolean } = {};
+      // The IPv4 commit, which may run beside the IPv6 one (iptablesBackend.ts): the failing write
+      // waits for it, so that the probes see the IPv4 tables committed and the IPv6 ones not.
+      let ipv4Commit: Promise<unknown> = Promise.resolve();
       const failing: Exec = {
         async run(argv, stdin = "") {
+          if (/^iptables-.*restore$/.test(argv[0] ?? "") && !argv.includes("--test") && during.ssh === undefined) {
+            const run = inner.run(argv, stdin);
+            ipv4Commit = run.catch(() => undefined);
+            return run;
+          }
           const last = backend === "iptables" ? /^ip6tables-.*restore$/.test(argv[0] ?? "") && !argv.includes("--test") : argv[0] === "nft" && argv.includes("-f");
           if (!last || during.ssh !== undefined) return inner.run(argv, stdin);
+          await ipv4Commit;
           during.ssh = await probe(22);
           during.other = await probe(8080);
           return inner.run(argv, backend === "iptables" ? stdin.replace(/COMMIT\n$/, "-A cali-FORWARD --no-such-option\n") : `${stdin}no such command\n`);

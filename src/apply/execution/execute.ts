@@ -61,11 +61,9 @@ export async function executePlan(plan: Plan, exec: Exec, rollback: Rollback, op
     const rules = plan.steps.filter((s) => s.phase === "rules");
     await together(rules.flatMap((step) => (step.checkArgv === undefined ? [] : [() => runStep(exec, step, step.checkArgv!, `${step.label} (validation)`)])));
     if (rules.length > 0) wrote = true;
-    // The commits one after the other, in plan order (IPv4 before IPv6): the failsafe tests
-    // (test/kernel/hostFailsafeApply.test.ts) rely on a failed IPv6 commit finding IPv4's done, and
-    // running them side by side saved nothing measurable (agent start-up on shape L). Unless the
-    // caller says they may run at once (iptables-legacy under a held xtables lock,
-    // xtablesLock.ts); a failure then waits for the others before the rollback.
+    // The commits one after the other, in plan order, unless the caller says they may run at
+    // once (iptablesBackend.ts: iptables-nft, and iptables-legacy under a held xtables lock); a
+    // failure then waits for the others before the rollback.
     if (options.commitsTogether === true) await together(rules.map((step) => () => runStep(exec, step, step.argv, step.label)));
     else for (const step of rules) await runStep(exec, step, step.argv, step.label);
     for (const step of plan.steps.filter((s) => s.phase === "cleanup")) {
