@@ -437,6 +437,8 @@ export interface AgentOptions {
   /** The lock file's name in `stateDir` (default `<node>.lock`). */
   readonly lockName?: string;
   readonly extraArgs?: readonly string[];
+  /** Variables set for the agent over this process's (a tool gate's PATH: toolGate.ts). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** One log line of an agent (`--log-format json`). */
@@ -474,7 +476,7 @@ export class NodeAgent {
       ...(options.extraArgs ?? []),
     ];
     // `ip netns exec` execs node, so the child's pid is the agent's and a signal reaches it.
-    this.child = spawn("ip", ["netns", "exec", netns, process.execPath, join(REPO, "bin", "policyc.js"), ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
+    this.child = spawn("ip", ["netns", "exec", netns, process.execPath, join(REPO, "bin", "policyc.js"), ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...options.env } });
     this.child.stdout!.on("data", (d: Buffer) => this.other.push(d.toString()));
     this.child.stderr!.on("data", (d: Buffer) => {
       this.buffer += d.toString();
@@ -697,6 +699,8 @@ export interface RunningClusterSpec extends ClusterSpec {
   readonly resyncSeconds: number;
   /** Documents written before the agents start (namespaces, pods). */
   readonly initial: readonly Doc[];
+  /** Environment for every agent of the cluster (`AgentOptions.env`). */
+  readonly agentEnv?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -743,7 +747,7 @@ export async function startCluster(spec: RunningClusterSpec): Promise<RunningClu
       if (r.code !== 0) throw new Error(`policyc datastore ${action} exited ${r.code}:\n${r.stderr}`);
     };
     await datastore("apply", spec.initial);
-    const agentOptions: AgentOptions = { etcdEndpoint: etcd.endpoint, backend: spec.backend, resyncSeconds: spec.resyncSeconds, stateDir: state.dir };
+    const agentOptions: AgentOptions = { etcdEndpoint: etcd.endpoint, backend: spec.backend, resyncSeconds: spec.resyncSeconds, stateDir: state.dir, ...(spec.agentEnv ? { env: spec.agentEnv } : {}) };
     const agents = new Map<string, NodeAgent>();
     /** Every agent process started, restarted ones too (for POLICYC_E2E_LOGS). */
     const history: NodeAgent[] = [];

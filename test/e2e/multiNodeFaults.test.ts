@@ -29,6 +29,7 @@ import {
   type Verdict,
 } from "./multiNode.js";
 import { bulkChange, DB_FROM_API, DB_FROM_CACHE_80 } from "./multiNodePolicies.js";
+import { toolGate, type GatedWriter } from "./toolGate.js";
 
 const SUITE = "multi-node cluster under faults, iptables agents (test/e2e/multiNodeFaults.test.ts)";
 const available = multiNodeAvailability("iptables");
@@ -48,14 +49,26 @@ const DB_LOCKED = `
 describe.skipIf(!available.ok)(SUITE, () => {
   let c: RunningCluster;
   const timings: string[] = [];
+  // Every agent writes through it; the SIGKILL case closes it to catch node-2 mid-apply.
+  const gate = toolGate();
 
   beforeAll(async () => {
-    c = await startCluster({ mode: "bgp", nodes: NODES, pods: PODS, backend: "iptables", resyncSeconds: RESYNC_SECONDS, initial: [...NAMESPACES, ...PODS.map(podDoc), DB_FROM_API] });
+    c = await startCluster({
+      mode: "bgp",
+      nodes: NODES,
+      pods: PODS,
+      backend: "iptables",
+      resyncSeconds: RESYNC_SECONDS,
+      initial: [...NAMESPACES, ...PODS.map(podDoc), DB_FROM_API],
+      agentEnv: gate.env,
+    });
   }, 120_000);
 
   afterAll(async () => {
     if (timings.length > 0) console.log(`${SUITE}\n  ${timings.join("\n  ")}`);
+    gate.open();
     await c?.teardown();
+    gate.remove();
   }, 60_000);
 
   const expectVerdicts = async (label: string, table: readonly Verdict[], timeoutMs = 30_000): Promise<number> => {
@@ -107,28 +120,39 @@ describe.skipIf(!available.ok)(SUITE, () => {
   it("an agent killed with SIGKILL in the middle of an apply: right at once after its restart, no half-applied state; SIGTERM leaves the rules", async () => {
     const bulk = bulkChange(12, 60);
     /**
-     * Writes a change while watching node-2's agent, and SIGKILLs the agent when one of its
-     * children's command lines matches `when` (a writer: `ipset restore`, `iptables-restore`), or
-     * `delayMs` after the write began. Returns what the agent was running when it died.
+     * Writes a change and SIGKILLs node-2's agent in the middle of applying it: while the gate
+     * (toolGate.ts) holds its writer of that kind (`ipset restore` of the sets, or the rules'
+     * `iptables-*-restore`), or `delayMs` after the write began. Returns what it was doing.
      */
-    const killDuring = async (write: () => Promise<void>, when: RegExp | number): Promise<string> => {
+    const killDuring = async (write: () => Promise<void>, when: GatedWriter | number): Promise<string> => {
       const victim = agent("node-2");
-      let running = "";
-      const writing = write();
-      const started = Date.now();
-      await waitUntil(
-        () => {
-          const children = victim.children();
-          running = children.map((ch) => ch.args.split(" ").slice(0, 2).join(" ")).join(", ") || "nothing";
-          return typeof when === "number" ? Date.now() - started >= when : children.some((ch) => when.test(ch.args));
-        },
-        30_000,
-        `node-2's agent to run ${String(when)}`,
-        1,
-      );
-      await victim.kill("SIGKILL");
-      await writing;
-      return running;
+      const heldBefore = gate.held().length;
+      if (typeof when !== "number") gate.close(when);
+      try {
+        const writing = write();
+        const started = Date.now();
+        let running = "";
+        await waitUntil(
+          () => {
+            if (typeof when === "number") {
+              running = victim.children().map((ch) => ch.args.split(" ").slice(0, 2).join(" ")).join(", ") || "nothing";
+              return Date.now() - started >= when;
+            }
+            // Any agent's writer may be held; node-2's has begun when it holds one (its children).
+            const held = gate.held().slice(heldBefore);
+            running = held.at(-1) ?? "";
+            return held.length > 0 && victim.children().some((ch) => ch.args.includes(when === "ipset" ? "ipset restore" : "-restore"));
+          },
+          30_000,
+          `node-2's agent to run ${String(when)}`,
+          5,
+        );
+        await victim.kill("SIGKILL");
+        await writing;
+        return running;
+      } finally {
+        gate.open();
+      }
     };
     const node2 = c.cluster.names.node("node-2");
     /**
@@ -155,10 +179,10 @@ describe.skipIf(!available.ok)(SUITE, () => {
     `);
 
     // A large change killed while its ipsets are written (before any rule refers to them)...
-    timings.push(`killed while running: ${await killDuring(() => c.apply(bulk), /^ipset .*restore/)}`);
+    timings.push(`killed while running: ${await killDuring(() => c.apply(bulk), "ipset")}`);
     const withBulk = (await afterRestart("after a kill while writing ipsets", WITH_BULK)).state;
     // ... its removal killed while the rules are written (before the sets go)...
-    timings.push(`killed while running: ${await killDuring(() => c.delete(bulk), /iptables[^ ]*-restore(?!.*--test)/)}`);
+    timings.push(`killed while running: ${await killDuring(() => c.delete(bulk), "iptables")}`);
     const withoutBulk = (await afterRestart("after a kill while writing rules", verdicts(DB_LOCKED))).state;
     // ... and the change again, killed at a random moment (the same state: the same reference).
     const at = Math.floor(Math.random() * 800);
