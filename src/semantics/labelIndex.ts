@@ -60,19 +60,26 @@ export function labelIndex(labels: readonly Labels[]): LabelIndex {
   const size = labels.length;
   const byKey = new Map<string, Map<string, Uint32Array>>();
   const present = new Map<string, Uint32Array>();
+  /** Per key, its values' sets and its presence set: one lookup per label. */
+  const entries = new Map<string, { readonly values: Map<string, Uint32Array>; readonly has: Uint32Array }>();
   labels.forEach((ls, i) => {
+    const word = i >>> 5;
+    const bit = 1 << (i & 31);
     for (const key of Object.keys(ls)) {
       const value: unknown = ls[key];
       // Only string values are labels (see `labelValue`).
       if (typeof value !== "string") continue;
-      let values = byKey.get(key);
-      if (!values) byKey.set(key, (values = new Map()));
-      let bits = values.get(value);
-      if (!bits) values.set(value, (bits = emptyBits(size)));
-      bits[i >>> 5]! |= 1 << (i & 31);
-      let has = present.get(key);
-      if (!has) present.set(key, (has = emptyBits(size)));
-      has[i >>> 5]! |= 1 << (i & 31);
+      let entry = entries.get(key);
+      if (!entry) {
+        entry = { values: new Map(), has: emptyBits(size) };
+        entries.set(key, entry);
+        byKey.set(key, entry.values);
+        present.set(key, entry.has);
+      }
+      let bits = entry.values.get(value);
+      if (!bits) entry.values.set(value, (bits = emptyBits(size)));
+      bits[word]! |= bit;
+      entry.has[word]! |= bit;
     }
   });
   const none = emptyBits(size);
