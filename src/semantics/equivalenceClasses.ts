@@ -137,10 +137,17 @@ function collect(prepared: Prepared): Splitters {
     profile.ingress.forEach(calico);
     profile.egress.forEach(calico);
   }
+  // Each named port once per protocol (pods of one workload all name the same ports).
+  const named = new Map<number, Set<number>>();
   for (const m of prepared.members) {
     for (const np of m.ports) {
       const n = calicoProtocolNumber(np.protocol);
-      if (n !== undefined) portsOf(n).push([np.port, np.port]);
+      if (n === undefined) continue;
+      let seen = named.get(n);
+      if (!seen) named.set(n, (seen = new Set()));
+      if (seen.has(np.port)) continue;
+      seen.add(np.port);
+      portsOf(n).push([np.port, np.port]);
     }
   }
   // A workload's UDP packets to the VXLAN port are dropped before any policy (`evaluateDirection`).
@@ -308,10 +315,18 @@ export function equivalenceClasses(prepared: Prepared, family: Family, options: 
   const position = new Int32Array(prepared.members.length).fill(-1);
   endpoints.forEach((m, p) => (position[m.index] = p));
   let classOf: Int32Array = new Int32Array(endpoints.length);
+  // The parts as JSON, each profile list once (pods of a namespace and service account share
+  // theirs), joined by NUL, which JSON never holds unescaped: equal keys are equal parts.
+  const profilesJson = new Map<readonly string[], string>();
+  const jsonOfProfiles = (names: readonly string[]): string => {
+    let text = profilesJson.get(names);
+    if (text === undefined) profilesJson.set(names, (text = JSON.stringify(names)));
+    return text;
+  };
   classOf = refineByKey(classOf, (p) => {
     const m = endpoints[p]!;
     const a = address[p];
-    return JSON.stringify([isLocal(m), m.profiles, m.ports, a === undefined ? -1 : intervalIndex(ruleCuts, a)]);
+    return `${isLocal(m)}\u0000${jsonOfProfiles(m.profiles)}\u0000${JSON.stringify(m.ports)}\u0000${a === undefined ? -1 : intervalIndex(ruleCuts, a)}`;
   });
   const sizes: number[] = [];
   for (const c of classOf) sizes[c] = (sizes[c] ?? 0) + 1;

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Labels, LabelSelector, Selector } from "../model/types.js";
 import { selectorMatches } from "../model/selector/index.js";
 import { bitIndexes, bitsArena, bitsOf } from "./bits.js";
-import { labelIndex } from "./labelIndex.js";
+import { labelIndex, wordSpan } from "./labelIndex.js";
 import { labelSelectorMatches } from "./labelSelectorMatches.js";
 
 const keys = ["a", "b", "pcns.a", "pcns.b", "__proto__", "constructor"];
@@ -97,6 +97,40 @@ describe("labelIndex", () => {
           const starting = new Set(bitIndexes(from));
           expect([...bitIndexes(and)]).toEqual(labels.flatMap((l, i) => (starting.has(i) && labelSelectorMatches(k8s, view(l)) ? [i] : [])));
           expect([before, after].every((b) => b.every((w) => w === 0xffffffff))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("confines a selector to its span; computes over a span only, given a set clear outside it", () => {
+    fc.assert(
+      fc.property(
+        fc.array(labelsArb, { maxLength: 130 }),
+        selectorArb,
+        labelSelectorArb,
+        fc.constantFrom("", "pcns."),
+        fc.array(fc.nat(129)),
+        (labels, selector, k8s, prefix, start) => {
+          const index = labelIndex(labels);
+          const matched = labels.flatMap((l, i) => (selectorMatches(selector, l) ? [i] : []));
+          const { lo, hi } = index.span(selector);
+          expect(matched.every((i) => i >>> 5 >= lo && i >>> 5 < hi)).toBe(true);
+          // A clear set: only the span's words are written, to the same members.
+          const kept = bitsArena(labels.length);
+          const out = kept();
+          index.selectorInto(selector, out, true);
+          expect([...bitIndexes(out)]).toEqual(matched);
+          // andLabelSelector over the span of a starting set clear outside it.
+          const from = bitsOf(labels.length, start.filter((i) => i < labels.length));
+          const s = wordSpan(from);
+          const and = kept();
+          and.set(from);
+          index.andLabelSelector(k8s, and, prefix, s.lo, s.hi);
+          const whole = kept();
+          whole.set(from);
+          index.andLabelSelector(k8s, whole, prefix);
+          expect([...and]).toEqual([...whole]);
         },
       ),
       { numRuns: 300 },

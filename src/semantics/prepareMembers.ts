@@ -155,6 +155,17 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
     if (!profiles.has(name)) profiles.set(name, { name, labels: prefixLabels(SERVICE_ACCOUNT_LABEL_PREFIX, {}, sa), ingress: [], egress: [] });
     return name;
   };
+  // The profiles of a pod (or workload), one array for every pod of a namespace and service
+  // account: clusters hold hundreds of thousands of pods in a few thousand such pairs, and
+  // `profileLabels` merges each array's profile labels once.
+  const podProfiles = new Map<string, Map<string, readonly string[]>>();
+  const profilesOfPod = (ns: string, sa: string): readonly string[] => {
+    let bySa = podProfiles.get(ns);
+    if (!bySa) podProfiles.set(ns, (bySa = new Map()));
+    let names = bySa.get(sa);
+    if (!names) bySa.set(sa, (names = [ensureNamespace(ns), ensureServiceAccount(ns, sa)]));
+    return names;
+  };
 
   const workloads: Draft[] = [];
   const others: Draft[] = [];
@@ -187,7 +198,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           own: withKubernetesLabels(withoutReserved(r.podLabels), ns, sa),
           nets: [],
           ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
-          profiles: [ensureNamespace(ns), ensureServiceAccount(ns, sa)],
+          profiles: profilesOfPod(ns, sa),
           workload: true,
           local: true,
           // Not a real interface (a workload has many pods): a `cali` name, as its pods' are.
@@ -209,7 +220,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           own: withKubernetesLabels(withoutReserved(r.metadata.labels), ns, sa),
           nets: cidrs(r.ips),
           ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
-          profiles: [ensureNamespace(ns), ensureServiceAccount(ns, sa)],
+          profiles: profilesOfPod(ns, sa),
           workload: true,
           local: isLocal(r.nodeName),
           iface: podInterfaceName(ns, r.metadata.name),
@@ -310,20 +321,21 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
     ...others.filter((d) => d.kind === "HostEndpoint" || d.kind === "V1HostEndpoint"),
     ...others.filter((d) => d.kind === "NetworkSet" || d.kind === "GlobalNetworkSet"),
   ];
-  const members = ordered.map((d, index): PreparedMember => ({
-    index,
-    kind: d.kind,
-    id: d.id,
-    ...(d.namespace !== undefined ? { namespace: d.namespace } : {}),
-    labels: inherit(d.own, d.profiles, profiles),
-    nets: d.nets,
-    ports: d.ports,
-    profiles: d.profiles,
-    workload: d.workload,
-    local: d.workload && d.local,
-    ...(d.iface !== undefined ? { iface: d.iface } : {}),
-    ...(d.host !== undefined ? { host: d.host } : {}),
-  }));
+  const inherited = profileLabels(profiles);
+  const members = ordered.map((d, index): PreparedMember => {
+    // Profile labels under the member's own; built without spreads (no object per optional
+    // field), in the same key order.
+    const labels = Object.assign({}, inherited(d.profiles), d.own);
+    const { kind, id, namespace, nets, ports, workload } = d;
+    const local = workload && d.local;
+    const m: { -readonly [K in keyof PreparedMember]: PreparedMember[K] } =
+      namespace !== undefined
+        ? { index, kind, id, namespace, labels, nets, ports, profiles: d.profiles, workload, local }
+        : { index, kind, id, labels, nets, ports, profiles: d.profiles, workload, local };
+    if (d.iface !== undefined) m.iface = d.iface;
+    if (d.host !== undefined) m.host = d.host;
+    return m;
+  });
   return { members, profiles };
 }
 
@@ -367,11 +379,22 @@ function representedWorkloads(model: Model): Set<string> {
   return out;
 }
 
-/** Profile labels, earlier profiles winning, overlaid by the member's own labels. */
-function inherit(own: Labels, names: readonly string[], profiles: ReadonlyMap<string, RawProfile>): Labels {
-  const out: Record<string, string> = {};
-  for (const name of [...names].reverse()) Object.assign(out, profiles.get(name)?.labels ?? {});
-  return Object.assign(out, own);
+/**
+ * The labels a member inherits from its profiles, earlier profiles winning, once per array of
+ * profile names (pods share theirs: `profilesOfPod`). Called once every profile is known; the
+ * results are shared, so they are copied, never changed.
+ */
+function profileLabels(profiles: ReadonlyMap<string, RawProfile>): (names: readonly string[]) => Labels {
+  const merged = new Map<readonly string[], Labels>();
+  return (names) => {
+    let out = merged.get(names);
+    if (!out) {
+      const labels: Record<string, string> = {};
+      for (let i = names.length - 1; i >= 0; i--) Object.assign(labels, profiles.get(names[i]!)?.labels ?? {});
+      merged.set(names, (out = labels));
+    }
+    return out;
+  };
 }
 
 /** Plain code-unit order (ids and names are ASCII). */

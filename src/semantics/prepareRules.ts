@@ -9,8 +9,8 @@ import { parseCidr } from "./addresses.js";
 import { entityNotSelectors, entitySelector } from "./effectiveSelector.js";
 import { K8S_ORCHESTRATOR, NAMESPACE_LABEL, NAMESPACE_LABEL_PREFIX, ORCHESTRATOR_LABEL, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
 import type { Bits } from "./bits.js";
-import { andInPlace, bitsArena, bitsWhere, emptyBits, setBit } from "./bits.js";
-import { labelIndex } from "./labelIndex.js";
+import { bitsArena, bitsWhere, emptyBits, setBit } from "./bits.js";
+import { labelIndex, wordSpan, type WordSpan } from "./labelIndex.js";
 import type { ServiceEndpoints } from "./services.js";
 import type { Membership, PreparedCalicoRule, PreparedEntity, PreparedK8sPeer, PreparedK8sRule, PreparedMember } from "./types.js";
 
@@ -51,6 +51,15 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
   }
   const none = emptyBits(size);
   const namespaceMembers = (ns: string): Bits => inNamespace.get(ns) ?? none;
+  // Members sort by id, and a namespaced id starts with its namespace: a namespace's members
+  // take a few words of the thousands of a large cluster's sets. Sets confined to a namespace
+  // are computed over those words only (the arena's sets start clear).
+  const spans = new Map<string, WordSpan>();
+  const namespaceSpan = (ns: string): WordSpan => {
+    let s = spans.get(ns);
+    if (!s) spans.set(ns, (s = wordSpan(namespaceMembers(ns))));
+    return s;
+  };
   // Every membership made here lives as long as the model: carved from shared buffers, and each
   // computed in its own set, without intermediate sets (see `bitsArena`).
   const kept = bitsArena(size);
@@ -66,7 +75,7 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
     if (!m) {
       // A single label test is the index's own set (nothing to compute); anything else, a kept set.
       if (selector.kind === "all" || selector.kind === "global" || selector.kind === "has" || selector.kind === "eq") m = index.selector(selector);
-      else index.selectorInto(selector, (m = kept()));
+      else index.selectorInto(selector, (m = kept()), true);
       cache.set(text, m);
     }
     return { text, members: m };
@@ -80,7 +89,8 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
       let s = selects.get(text);
       if (!s) {
         const out = kept();
-        for (let w = 0; w < out.length; w++) out[w] = m[w]! & workload[w]!;
+        const { lo, hi } = index.span(selector);
+        for (let w = lo; w < hi; w++) out[w] = m[w]! & workload[w]!;
         selects.set(text, (s = out));
       }
       return s;
@@ -89,18 +99,19 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
       const key = JSON.stringify(["selects", ns, podSelector]);
       let s = peers.get(key);
       if (!s) {
+        const { lo, hi } = namespaceSpan(ns);
         let k8sInNs = k8sInNamespace.get(ns);
         if (!k8sInNs) {
           const out = kept();
           const inNs = namespaceMembers(ns);
           const labelled = index.equals(NAMESPACE_LABEL, ns);
           const k8s = index.equals(ORCHESTRATOR_LABEL, K8S_ORCHESTRATOR);
-          for (let w = 0; w < out.length; w++) out[w] = workload[w]! & inNs[w]! & labelled[w]! & k8s[w]!;
+          for (let w = lo; w < hi; w++) out[w] = workload[w]! & inNs[w]! & labelled[w]! & k8s[w]!;
           k8sInNamespace.set(ns, (k8sInNs = out));
         }
         const out = kept();
-        out.set(k8sInNs);
-        index.andLabelSelector(podSelector, out);
+        out.set(k8sInNs.subarray(lo, hi), lo);
+        index.andLabelSelector(podSelector, out, "", lo, hi);
         peers.set(key, (s = out));
       }
       return s;
@@ -111,10 +122,16 @@ export function membershipCache(members: readonly PreparedMember[], service: Mem
       if (!s) {
         // namespaceSelector: the namespace's labels are the member's `pcns.` labels.
         const out = kept();
-        out.set(pods);
-        if (peer.namespaceSelector) index.andLabelSelector(peer.namespaceSelector, out, NAMESPACE_LABEL_PREFIX);
-        else andInPlace(out, namespaceMembers(ns));
-        if (peer.podSelector) index.andLabelSelector(peer.podSelector, out);
+        if (peer.namespaceSelector) {
+          out.set(pods);
+          index.andLabelSelector(peer.namespaceSelector, out, NAMESPACE_LABEL_PREFIX);
+          if (peer.podSelector) index.andLabelSelector(peer.podSelector, out);
+        } else {
+          const { lo, hi } = namespaceSpan(ns);
+          const inNs = namespaceMembers(ns);
+          for (let w = lo; w < hi; w++) out[w] = pods[w]! & inNs[w]!;
+          if (peer.podSelector) index.andLabelSelector(peer.podSelector, out, "", lo, hi);
+        }
         peers.set(key, (s = out));
       }
       return s;
