@@ -15,7 +15,9 @@
  *    during it are reported (`etcdSettle`), so that a busy etcd shows.
  * 3. Start `policyc agent --node node-local` in the node netns (timed: start-up to its "in sync"
  *    log line; the kernel then holds the complete snapshot). etcd's own CPU time over the same
- *    span (`etcdCpuMsDuringStartup`: serving the listing, mostly) is read from /proc.
+ *    span (`etcdCpuMsDuringStartup`: serving the listing, mostly) is read from /proc, and the
+ *    agent's (`agentCpuMsDuringStartup`: its own, and the tools it ran), the figures that hold
+ *    on a loaded machine.
  * 4. 100 changes, two of the client's `access` label (a pod label change, yes <-> no), then two
  *    of the `access` value the policy's rule admits (a policy rule change, yes <-> no), and so on:
  *    the client is admitted when the two agree, so every change flips its verdict (each kind half
@@ -250,6 +252,8 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
     });
     const startupMs = (await inSync) - t1;
     const etcdCpuMsDuringStartup = Math.round(cpuMs(etcd.pid!).own - etcdCpuBefore);
+    const startupCpu = cpuMs(agent.pid!);
+    const agentCpuMsDuringStartup = { own: Math.round(startupCpu.own), tools: Math.round(startupCpu.tools) };
     const startupRssMiB = peakRssMiB(agent.pid!);
 
     prober = startProber(clientNs);
@@ -303,6 +307,7 @@ async function inside(shape: ClusterShape, topology: Topology): Promise<void> {
         startupMs: Math.round(startupMs),
         startupPeakRssMiB: startupRssMiB,
         etcdCpuMsDuringStartup,
+        agentCpuMsDuringStartup,
         latencyMs: {
           changes: all.length,
           missed,
