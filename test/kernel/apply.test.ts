@@ -13,6 +13,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { apply, createApplyCache, fileLedgerStore, fileLock, spawnExec, type ApplyOptions, type Exec, type LedgerStore } from "../../src/apply/index.js";
 import { readsLockFileVariable } from "../../src/apply/execution/xtablesLock.js";
+import { SPLIT_SET_MEMBERS } from "../../src/apply/planning/planIptables.js";
+import { ipsetName } from "../../src/backends/iptables/renderIpset.js";
 import { canonicalDump } from "../../src/apply/testing/fakeKernel.js";
 import { readInputs } from "../../src/cli/readInputs.js";
 import { fixtureNode } from "../helpers/compileCase.js";
@@ -32,6 +34,19 @@ const A = compile("shop-a");
 const B = compile("shop-b");
 /** The same cluster seen from node-2, which has no local endpoint policy applies to: no sets at all. */
 const C = compile("shop-a", "node-2");
+
+/**
+ * `ir` with two of its IPv4 address sets grown to SPLIT_SET_MEMBERS members between them
+ * (10.100.0.0/16 and 10.101.0.0/16), so that its fill comes as two ipset steps
+ * (planIptables.ts `setSteps`).
+ */
+function grown(ir: Ir): Ir {
+  const half = SPLIT_SET_MEMBERS / 2;
+  const addresses = (second: number): string[] => Array.from({ length: half }, (_, i) => `10.${second}.${i >> 8}.${i & 255}/32`);
+  const nets = ir.v4.sets.filter((s) => s.type === "net").slice(0, 2);
+  const sets = ir.v4.sets.map((s) => (nets.includes(s) ? { ...s, members: [...s.members, ...addresses(100 + nets.indexOf(s))] } : s));
+  return { ...ir, v4: { ...ir.v4, sets } };
+}
 
 const namespaces: string[] = [];
 afterEach(() => {
@@ -272,6 +287,40 @@ describe.skipIf(!kernelAvailable())(SUITE, () => {
         expect(repaired.plan?.summary.setsChanged).toEqual([member?.[1]]);
         expect((await apply(A, options(netnsExec(ns)))).changed).toBe(false);
         expect(n.foreign()).toBe(foreignBefore);
+      });
+
+      it("a fill of SPLIT_SET_MEMBERS members or more: two ipset restores at once, every member written, a failure in one rolls back", async () => {
+        const ns = createNetns();
+        namespaces.push(ns);
+        installForeign(ns, mode);
+        const big = grown(A);
+        const exec = netnsExec(ns);
+        const result = await apply(big, options(exec));
+        expect(result.error).toBeUndefined();
+        expect(result.plan?.steps.filter((s) => s.phase === "sets").map((s) => s.label)).toEqual(["ipset 1/2", "ipset 2/2"]);
+        // Both fills before any other write or check.
+        expect(exec.calls.filter((c) => WRITERS.test(c) || c.includes("--test")).slice(0, 2)).toEqual(["ipset restore", "ipset restore"]);
+        for (const set of big.v4.sets.filter((x) => x.members.length > 1)) {
+          const header = runInNetnsOk(ns, ["ipset", "list", "-t", ipsetName(4, set.id)]);
+          expect(header).toMatch(new RegExp(`^Number of entries: ${set.members.length}$`, "m"));
+        }
+        expect((await apply(big, options(netnsExec(ns)))).changed).toBe(false);
+        // Back to B, then a failure injected into the second fill: the node stays as B left it.
+        expect((await apply(B, options(netnsExec(ns)))).ok).toBe(true);
+        const n = node(ns, mode);
+        const before = canonicalDump(n.all());
+        // Once: the rollback's own fills must go through.
+        let sabotaged = false;
+        const failing = netnsExec(ns, (argv, stdin) => {
+          if (sabotaged || argv.join(" ") !== "ipset restore" || !stdin.includes(" 10.101.")) return undefined;
+          sabotaged = true;
+          return stdin.replace(/[^\n]*\n$/, "destroy no-such-set\n");
+        });
+        const failed = await apply(big, options(failing));
+        expect(failed.ok).toBe(false);
+        expect(failed.restored).toBe(true);
+        expect(failed.error).toMatch(/^ipset 2\/2: `ipset restore` failed/);
+        expect(canonicalDump(n.all())).toBe(before);
       });
 
       it("two applies at once serialize on the lock file and never interleave", async () => {

@@ -111,4 +111,23 @@ describe("executePlan", () => {
     // The set creation ran; the cleanup did not.
     expect(exec.started.filter((c) => c === "ipset --noflush")).toHaveLength(1);
   });
+
+  it("runs the sets steps at once, before any check; a failed one rolls back once the other is done, with nothing committed", async () => {
+    const twoFills = (): Plan => ({ ...plan("nft"), steps: [step("sets", "ipset-1", false), step("sets", "ipset-2", false), ...plan("nft").steps.slice(1)] });
+    const exec = heldExec();
+    const seen: string[][] = [];
+    const result = executePlan(twoFills(), exec, () => Promise.resolve());
+    await drive(exec, result, seen);
+    expect(await result).toBeUndefined();
+    expect(seen[0]).toEqual(["ipset-1 --noflush", "ipset-2 --noflush"]);
+    expect(seen[1]).toEqual(["ip6tables-restore --test --noflush", "iptables-restore --test --noflush"]);
+    const failing = heldExec((c) => c === "ipset-1 --noflush");
+    const events: string[] = [];
+    const failed = executePlan(twoFills(), failing, () => Promise.resolve(void events.push(`rollback while running: ${failing.running().join(",")}`)));
+    await drive(failing, failed, []);
+    expect((await failed)?.error.label).toBe("ipset-1");
+    expect((await failed)?.restored).toBe(true);
+    expect(events).toEqual(["rollback while running: "]);
+    expect(failing.started).toEqual(["ipset-1 --noflush", "ipset-2 --noflush"]);
+  });
 });

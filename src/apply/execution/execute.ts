@@ -1,6 +1,6 @@
 /**
- * Runs a plan: sets first, then every rules step validated (`--test`, `--check`) before any is
- * committed, then the commits, then the cleanup. If any step fails, `rollback` is called to put
+ * Runs a plan: sets first (all their steps at once), then every rules step validated (`--test`,
+ * `--check`) before any is committed, then the commits, then the cleanup. If any step fails, `rollback` is called to put
  * the node back as it was, and the step's error is thrown (with the rollback's own failure, if
  * it failed too).
  */
@@ -41,8 +41,8 @@ export interface ExecuteOptions {
 
 /**
  * Executes `plan` with `exec`. Returns undefined on success, or the failure after rolling back.
- * Order: `sets` steps; every check run of a `rules` step (all at once: they write nothing); the
- * `rules` commits, one after the other (or all at once, `commitsTogether`); `cleanup`.
+ * Order: `sets` steps (all at once); every check run of a `rules` step (all at once: they write
+ * nothing); the `rules` commits, one after the other (or all at once, `commitsTogether`); `cleanup`.
  * Nothing is written before every check passed, except the set creations the checks need (a
  * rule naming a missing set fails `--test`), which the rollback removes. On a fresh node of
  * shape L each family's check takes seconds; on two cores, running them side by side can save
@@ -54,10 +54,11 @@ export interface ExecuteOptions {
 export async function executePlan(plan: Plan, exec: Exec, rollback: Rollback, options: ExecuteOptions = {}): Promise<ExecuteFailure | undefined> {
   let wrote = false;
   try {
-    for (const step of plan.steps.filter((s) => s.phase === "sets")) {
-      wrote = true;
-      await runStep(exec, step, step.argv, step.label);
-    }
+    // The sets steps at once: each names sets no other one does (planning/plan.ts). A large
+    // fill comes as two (planIptables.ts `setSteps`), so that both cores parse it.
+    const sets = plan.steps.filter((s) => s.phase === "sets");
+    if (sets.length > 0) wrote = true;
+    await together(sets.map((step) => () => runStep(exec, step, step.argv, step.label)));
     const rules = plan.steps.filter((s) => s.phase === "rules");
     await together(rules.flatMap((step) => (step.checkArgv === undefined ? [] : [() => runStep(exec, step, step.checkArgv!, `${step.label} (validation)`)])));
     if (rules.length > 0) wrote = true;

@@ -7,7 +7,8 @@
 /** One tool invocation with its input. */
 export interface PlanStep {
   /**
-   * `sets`: ipset creates and member changes, before any rule may refer to them;
+   * `sets`: ipset creates and member changes, before any rule may refer to them; no two
+   *   `sets` steps name the same set, and they run at once (execution/execute.ts);
    * `rules`: one iptables-restore transaction per table and family, or the one nft transaction;
    * `cleanup`: ipset destroys, after no rule refers to them.
    */

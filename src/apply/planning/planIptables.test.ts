@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ruleHashes } from "../../backends/iptables/ruleHash.js";
-import type { ChainRules, DesiredTable, HookRules, KernelTable, OwnedRule, SetState } from "../state/iptablesState.js";
+import type { ChainRules, DesiredIptablesState, DesiredTable, HookRules, KernelIptablesState, KernelTable, OwnedRule, SetState } from "../state/iptablesState.js";
 import { isOwnedChain, parseIptablesSave } from "../state/iptablesState.js";
 import type { IptablesTools } from "../state/iptablesState.js";
-import { chainDiff, hooksInPlace, memberDelta, planIptables, planSets, planTable, restoreMember } from "./planIptables.js";
+import { chainDiff, hooksInPlace, memberDelta, planIptables, planSets, planTable, restoreMember, setSteps, SPLIT_SET_MEMBERS } from "./planIptables.js";
 
 const tools: IptablesTools = { mode: "nft", restore4: "iptables-nft-restore", restore6: "ip6tables-nft-restore", ipset: "ipset", waitSeconds: 10 };
 
@@ -196,6 +196,55 @@ describe("planSets", () => {
     expect(lines(plan.before)).toEqual(["create cali40n:a hash:ip,port family inet maxelem 1048576", "add cali40n:a 10.0.0.1,6:80", "add cali40n:a 10.0.0.2,17:53", "del cali40n:b 10.0.0.4,6:80", "add cali40n:b 10.0.0.3,132:9"]);
     // Compared by name, as `ipset save` prints them: an unchanged set plans nothing.
     expect(planSets([ports("cali40n:b", ["10.0.0.4,tcp:80"])], [ports("cali40n:b", ["10.0.0.4,tcp:80"])]).before).toEqual([]);
+  });
+});
+
+describe("the ipset fill (setSteps)", () => {
+  const v4 = (i: number): string => `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  const set = (name: string, count: number, from = 0): SetState => ({ name, type: "hash:net", family: "inet", maxelem: 1048576, members: Array.from({ length: count }, (_, i) => v4(from + i)) });
+  const none: KernelIptablesState = { v4: [], v6: [], sets: [] };
+  const want = (sets: SetState[]): DesiredIptablesState => ({ v4: [], v6: [], sets });
+  const adds = (text: string): number => text.split("\n").filter((l) => l.startsWith("add ")).length;
+
+  it("is one step below SPLIT_SET_MEMBERS member lines, two from there on", () => {
+    const fills = (sets: SetState[]): string[] => planIptables(want(sets), none, tools).steps.flatMap((s) => (s.phase === "sets" ? [s.label] : []));
+    expect(fills([set("cali40s:a", SPLIT_SET_MEMBERS / 2), set("cali40s:b", SPLIT_SET_MEMBERS / 2 - 1, 1 << 20)])).toEqual(["ipset"]);
+    expect(fills([set("cali40s:a", SPLIT_SET_MEMBERS / 2), set("cali40s:b", SPLIT_SET_MEMBERS / 2, 1 << 20)])).toEqual(["ipset 1/2", "ipset 2/2"]);
+  });
+
+  it("cuts between sets, nearest to half of the member lines, and the parts joined are the one input", () => {
+    fc.assert(
+      fc.property(fc.array(fc.nat({ max: 40 }), { minLength: 1, maxLength: 10 }), fc.nat({ max: 4 }), fc.nat({ max: 200 }), (sizes, kept, splitFrom) => {
+        const sets = sizes.map((n, i) => set(`cali40s:s${i}`, n, i * 256));
+        // Some sets already in the kernel with part of their members: their lines are deltas.
+        const have = sets.slice(0, kept).map((s) => ({ ...s, members: s.members.slice(0, s.members.length >> 1) }));
+        const plan = planSets(sets, have);
+        const steps = setSteps(plan, "ipset", splitFrom);
+        const one = setSteps(plan, "ipset", Number.MAX_SAFE_INTEGER);
+        expect(steps.map((s) => s.stdin).join("")).toBe(one.map((s) => s.stdin).join(""));
+        const lines = one.length === 0 ? 0 : adds(one[0]!.stdin);
+        const filled = plan.before.filter((c) => c.startsWith("add ")).map((c) => c.split("\n").length);
+        if (lines < splitFrom || filled.length < 2) {
+          // Few members, or all in one set: one step (none when nothing changes).
+          expect(steps.map((s) => s.label)).toEqual(plan.before.length === 0 ? [] : ["ipset"]);
+          return;
+        }
+        expect(steps.map((s) => s.label)).toEqual(["ipset 1/2", "ipset 2/2"]);
+        expect(steps.every((s) => s.phase === "sets" && s.argv.join(" ") === "ipset restore")).toBe(true);
+        // No set is named in both parts.
+        const named = (text: string): Set<string> => new Set(text.split("\n").flatMap((l) => (l === "" ? [] : [l.split(" ")[1]!])));
+        const [a, b] = steps.map((s) => named(s.stdin));
+        expect([...a!].filter((n) => b!.has(n))).toEqual([]);
+        // Half of the member lines is no nearer at any other set boundary.
+        let below = 0;
+        let best = lines;
+        for (const n of filled) {
+          below += n;
+          best = Math.min(best, Math.abs(lines - 2 * below));
+        }
+        expect(Math.abs(lines - 2 * adds(steps[0]!.stdin))).toBe(best);
+      }),
+    );
   });
 });
 
