@@ -372,6 +372,59 @@ function copyInto(out: Uint32Array, set: Bits): Bits {
   return out;
 }
 
+/** The packet as far as a walk reads it: its fixed end at both ends (the other end is never read by the checks). */
+function fixedPacket(fixed: Peer, probe: Probe, family: Family): Packet {
+  return {
+    family,
+    protocol: probe.protocol,
+    src: fixed,
+    dst: fixed,
+    ...(probe.icmpType !== undefined ? { icmpType: probe.icmpType } : {}),
+    ...(probe.icmpCode !== undefined ? { icmpCode: probe.icmpCode } : {}),
+  };
+}
+
+/**
+ * Whether `rule` may match some peer, from what it asks of the packet and of the fixed end alone;
+ * when it does, it matches the peers of its `RuleSets` set (`of`, or `withPorts` for egress
+ * Kubernetes and cluster rules, whose ports are the other end's).
+ */
+function fixedEndMatches(rule: PreparedRule, direction: Direction, pkt: Packet, fixed: Peer): boolean {
+  switch (rule.kind) {
+    case "calico": {
+      const fixedSide = direction === "ingress" ? "destination" : "source";
+      return calicoPacketMatches(rule, pkt) && entityMatches(rule[fixedSide], fixedSide, fixed, pkt.protocol);
+    }
+    case "cluster":
+      // Ingress: the ports are the fixed destination's (`pkt.dst`).
+      return direction === "egress" || rule.matchesAll || rule.ports.length === 0 || rule.ports.some((p) => clusterPortMatches(p, pkt));
+    case "k8s":
+      return direction === "egress" || rule.ports.length === 0 || rule.ports.some((p) => k8sPortMatches(p, pkt));
+  }
+}
+
+/**
+ * Which of `rules` may match at the fixed end (`fixedEndMatches`), one bit each in their order,
+ * written into `out` (its length set to the words needed). A walk (`allowedOver`) reads the probe
+ * only through these bits and its `RuleSets`: two walks of one fixed end, with the same policies
+ * and the same sets (an ingress sweep's, which read only the protocol and the source port), are
+ * equal when their keys over every rule whose bit may differ between them are (over the ports of
+ * one protocol, the rules that `readsDestinationPort`).
+ */
+export function fixedEndKey(rules: readonly PreparedRule[], direction: Direction, fixed: Peer, probe: Probe, family: Family, out: number[]): void {
+  const pkt = fixedPacket(fixed, probe, family);
+  out.length = 0;
+  let word = 0;
+  for (let i = 0; i < rules.length; i++) {
+    if (fixedEndMatches(rules[i]!, direction, pkt, fixed)) word |= 1 << (i & 31);
+    if ((i & 31) === 31) {
+      out.push(word);
+      word = 0;
+    }
+  }
+  out.push(word);
+}
+
 /**
  * The classes at the other end for which `endpoint`'s policy in `direction` allows the probe
  * (`evaluateDirection` over a set of peers). The result is a new set, or with `output` one taken
@@ -392,32 +445,11 @@ export function allowedOver(
 ): Bits {
   const other = sets.other;
   const endpoint = fixed.member!;
-  // The fixed end of the packet; the other end is never read by the checks made here.
-  const pkt: Packet = {
-    family,
-    protocol: probe.protocol,
-    src: fixed,
-    dst: fixed,
-    ...(probe.icmpType !== undefined ? { icmpType: probe.icmpType } : {}),
-    ...(probe.icmpCode !== undefined ? { icmpCode: probe.icmpCode } : {}),
-  };
-  const fixedSide = direction === "ingress" ? "destination" : "source";
+  const pkt = fixedPacket(fixed, probe, family);
   /** What the rule matches among the peers, given the fixed end. */
   const matches = (rule: PreparedRule): Bits => {
-    if (rule.kind === "calico") {
-      if (!calicoPacketMatches(rule, pkt) || !entityMatches(rule[fixedSide], fixedSide, fixed, probe.protocol)) return other.none;
-      return sets.of(rule);
-    }
-    if (rule.kind === "cluster") {
-      // Ingress: the ports are the fixed destination's (`pkt.dst`).
-      if (direction === "ingress") return rule.matchesAll || rule.ports.length === 0 || rule.ports.some((p) => clusterPortMatches(p, pkt)) ? sets.of(rule) : other.none;
-      return sets.withPorts(rule);
-    }
-    if (direction === "ingress") {
-      if (rule.ports.length > 0 && !rule.ports.some((p) => k8sPortMatches(p, pkt))) return other.none;
-      return sets.of(rule);
-    }
-    return sets.withPorts(rule);
+    if (!fixedEndMatches(rule, direction, pkt, fixed)) return other.none;
+    return rule.kind === "calico" || direction === "ingress" ? sets.of(rule) : sets.withPorts(rule);
   };
 
   // Felix drops IPIP and VXLAN packets from workloads before any policy (see `evaluateDirection`).
@@ -957,6 +989,24 @@ export interface PortStep {
  * bounds of their port ranges, the numbers (and the next ports) of the named ports they name, on
  * any endpoint, and the ports of the services they match, and the VXLAN port.
  */
+/**
+ * Whether what a rule matches may change with the destination port (of one protocol): it has
+ * destination ports (numbers or names) or a destination service (its address ports), which
+ * `portCuts` cuts at.
+ */
+export function readsDestinationPort(rule: PreparedRule): boolean {
+  switch (rule.kind) {
+    case "calico": {
+      const d = rule.destination;
+      return d.ports.length > 0 || d.notPorts.length > 0 || d.service !== undefined;
+    }
+    case "k8s":
+      return rule.ports.some((p) => p.port !== undefined);
+    case "cluster":
+      return rule.ports.some((p) => p.kind === "named" || p.ports !== undefined);
+  }
+}
+
 export function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
   const range = (first: number, last: number): void => {
     cuts.add(first);

@@ -356,6 +356,25 @@ function hitsOf(egress: Bits, admits: Bits, no: Bits): Hits {
   return { count, first, second };
 }
 
+/** A row's hits (`hitsOf`) within a source block: of its egress row `e` and a forbidden set `no`. */
+interface BlockHits {
+  readonly e: Bits;
+  readonly no: Bits;
+  readonly hits: Hits;
+}
+
+/**
+ * How the row `e` changes at a step's flips for sources forbidden `no`: the change of its count of
+ * violations, and the two smallest classes newly reached that the source may not reach (-1: none).
+ */
+interface Change {
+  readonly e: Bits;
+  readonly no: Bits;
+  readonly delta: number;
+  readonly first: number;
+  readonly second: number;
+}
+
 /**
  * One axis's intervals with `factoredSweep` (no host endpoints, no default-deny invariant):
  * the same counts and counterexamples as the class-by-class loop in `verifyInvariants`, computed
@@ -386,6 +405,35 @@ function sweepFactored(
   const lastSignature: (string | undefined)[] = checkers.map(() => undefined);
   const counts = checkers.map(() => new Int32Array(classes.endpoints.length));
   const totals = checkers.map(() => 0);
+  /** The source blocks of the groups. */
+  const blocks = [...new Set(sweeper.groupBlock)];
+  /** The classes of the block's flips at hand, and per class its flip (+1 admitted, -1 no longer, 0 none). */
+  const flipped: number[] = [];
+  const flipSign = new Int8Array(classes.endpoints.length);
+  /** The changes worked out for the flips at hand (see `changeOf`). */
+  const changes: Change[] = [];
+  /** The change of a row `e` for a source forbidden `no`, over the flipped classes, once per flips and pair. */
+  const changeOf = (e: Bits, no: Bits): Change => {
+    for (const c of changes) if (c.e === e && c.no === no) return c;
+    let delta = 0;
+    let first = -1;
+    let second = -1;
+    for (const t of flipped) {
+      if (!hasBit(e, t) || !hasBit(no, t)) continue;
+      if (flipSign[t]! < 0) {
+        delta--;
+        continue;
+      }
+      delta++;
+      if (first < 0 || t < first) {
+        second = first;
+        first = t;
+      } else if (second < 0 || t < second) second = t;
+    }
+    const change = { e, no, delta, first, second };
+    changes.push(change);
+    return change;
+  };
   for (const interval of intervals) {
     const step = steps.next().value as FactoredStep;
     checkers.forEach((checker, k) => {
@@ -394,8 +442,11 @@ function sweepFactored(
       lastSignature[k] = signature;
       const forbidden = checker.forbidden(protocol, interval, unused, () => unused);
       const count = counts[k]!;
-      /** The group's counts and smallest counterexample, from its whole row. */
-      const recount = (g: number): void => {
+      /**
+       * The group's counts and smallest counterexample, from its whole row; with `known`, the
+       * hits worked out for other groups of its source block (the same `admitsOf`), to reuse.
+       */
+      const recount = (g: number, known?: BlockHits[]): void => {
         const e = step.egressOf(g);
         const a = step.admitsOf(sweeper.groupBlock[g]!);
         let byForbidden: Bits | undefined;
@@ -405,10 +456,15 @@ function sweepFactored(
           count[f] = 0;
           const no = forbidden(f);
           if (no === undefined) continue;
-          // Classes of a group mostly share one forbidden set.
+          // Classes of a group mostly share one forbidden set, and groups of a block often
+          // share their egress row.
           if (no !== byForbidden) {
             byForbidden = no;
-            hits = hitsOf(e, a, no);
+            hits = known?.find((h) => h.e === e && h.no === no)?.hits;
+            if (!hits) {
+              hits = hitsOf(e, a, no);
+              known?.push({ e, no, hits });
+            }
           }
           const alone = members[f]!.length === 1;
           // An endpoint alone in its class has no flow to itself.
@@ -425,7 +481,11 @@ function sweepFactored(
         }
       };
       if (everyGroup) {
-        for (let g = 0; g < sweeper.groups.length; g++) recount(g);
+        const known: BlockHits[] = [];
+        for (const b of blocks) {
+          known.length = 0;
+          for (const g of sweeper.groupsOfBlock(b)) recount(g, known);
+        }
       } else {
         const rewalked = step.rewalked as ReadonlySet<number>;
         // Rows that only gained or lost classes (flips), bit by bit: the counts move by one per
@@ -433,74 +493,51 @@ function sweepFactored(
         // is the only one that can give a smaller counterexample (ports only grow within a sweep).
         // A block with many flipped classes is cheaper to count again whole (a pass over the words).
         const again = new Set<number>(rewalked);
-        /** Per group, the flipped classes its egress reaches and whether each is now admitted (reused). */
-        const reached: number[] = [];
-        const reachedAdded: boolean[] = [];
         for (const { block, walks } of step.flips) {
-          let flipped = 0;
-          for (const classes of walks) flipped += classes.length;
-          if (flipped > recountAbove) {
+          let size = 0;
+          for (const classes of walks) size += classes.length;
+          if (size > recountAbove) {
             for (const g of sweeper.groupsOfBlock(block)) again.add(g);
             continue;
           }
-          // A walk group's classes all flip one way: now admitted, or no longer.
-          const added = walks.map((classes) => step.admits(block, classes[0]!));
+          // The flipped classes, each marked +1 when now admitted, -1 when no longer (a walk
+          // group's classes all flip one way).
+          flipped.length = 0;
+          for (const classes of walks) {
+            const sign = step.admits(block, classes[0]!) ? 1 : -1;
+            for (const t of classes) {
+              flipped.push(t);
+              flipSign[t] = sign;
+            }
+          }
+          // What a group gains and loses depends only on its egress row and the source's
+          // forbidden set: per such pair in the block (groups and their classes mostly share
+          // both), the change of the count and the two smallest classes newly reached that
+          // the source may not reach.
+          changes.length = 0;
           for (const g of sweeper.groupsOfBlock(block)) {
             if (rewalked.size > 0 && rewalked.has(g)) continue;
-            // The flipped classes the group's egress reaches, once per group.
             const e = step.egressOf(g);
-            reached.length = 0;
-            reachedAdded.length = 0;
-            for (let j = 0; j < walks.length; j++) {
-              for (const t of walks[j]!) {
-                if (!hasBit(e, t)) continue;
-                reached.push(t);
-                reachedAdded.push(added[j]!);
-              }
-            }
-            if (reached.length === 0) continue;
-            // Per forbidden set (a group's classes mostly share one): the change of the count, and
-            // the two smallest classes newly reached that the source may not reach.
-            let byForbidden: Bits | undefined;
-            let delta = 0;
-            let first = -1;
-            let second = -1;
+            let change: Change | undefined;
             for (const f of sweeper.groups[g]!) {
               const no = forbidden(f);
               if (no === undefined) continue;
-              if (no !== byForbidden) {
-                byForbidden = no;
-                delta = 0;
-                first = second = -1;
-                for (let i = 0; i < reached.length; i++) {
-                  const t = reached[i]!;
-                  if (!hasBit(no, t)) continue;
-                  if (!reachedAdded[i]) {
-                    delta--;
-                    continue;
-                  }
-                  delta++;
-                  if (first < 0 || t < first) {
-                    second = first;
-                    first = t;
-                  } else if (second < 0 || t < second) second = t;
-                }
-              }
+              if (change === undefined || change.no !== no) change = changeOf(e, no);
               // f itself among them: an endpoint alone in its class has no flow to itself.
-              const i = hasBit(no, f) ? reached.indexOf(f) : -1;
+              const self = hasBit(no, f) && hasBit(e, f) ? flipSign[f]! : 0;
               const alone = members[f]!.length === 1;
-              const self = i >= 0 ? (reachedAdded[i] ? 1 : -1) : 0;
-              const own = alone ? delta - self : delta;
+              const own = alone ? change.delta - self : change.delta;
               count[f]! += own;
               totals[k]! += own;
               // The smallest destination newly reached: the first class other than f (classes are
               // in the order of their first members), or f's own second member.
-              const other = first !== f ? first : second;
+              const other = change.first !== f ? change.first : change.second;
               let to = other >= 0 ? members[other]![0]! : Infinity;
               if (self > 0 && !alone) to = Math.min(to, members[f]![1]!);
               if (to !== Infinity && smaller(best[k], members[f]![0]!, to, order, interval.first)) best[k] = [members[f]![0]!, to, order, interval.first];
             }
           }
+          for (const t of flipped) flipSign[t] = 0;
         }
         for (const g of again) recount(g);
       }

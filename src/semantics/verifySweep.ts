@@ -19,7 +19,9 @@
  * - **Walks alike.** Endpoints whose profiles differ only by name (every namespace's allows all)
  *   share a walk: profiles are numbered by their rules.
  *
- * Between intervals only the walks whose rules test a bound there are done again (`portCuts`).
+ * Between intervals only the walks whose rules test a bound there are done again (`portCuts`);
+ * an ingress walk whose rules' port tests come out as at an earlier interval of the sweep takes
+ * that interval's walk (`fixedEndKey`): ranges are entered and left, so most walks come back.
  * A step names the source groups whose egress walk changed (their rows are counted again) and,
  * per source block, the classes whose ingress now admits it or no longer does (flips): the rows
  * of that block's other groups change by exactly those classes their egress walk reaches, so
@@ -35,9 +37,11 @@ import {
   allowedOver,
   applicablePolicies,
   endpointPeer,
+  fixedEndKey,
   namedPortNumbers,
   OtherEnd,
   portCuts,
+  readsDestinationPort,
   RuleSets,
   scratchOf,
   type Direction,
@@ -517,6 +521,33 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     ingressRules: new BitsPool(sourceBlocks.first.length),
   };
 
+  /**
+   * Per ingress walk group, the rules of its walk whose match may change from port to port of a
+   * sweep (`readsDestinationPort`), which its key reads (`fixedEndKey`); found once per list of
+   * policies and per profile.
+   */
+  const portedByList = new Map<number, readonly PreparedRule[]>();
+  const portedByProfile = new Map<string, readonly PreparedRule[]>();
+  const portedByWalk = new Map<number, readonly PreparedRule[]>();
+  const portedIngressRules = (w: number): readonly PreparedRule[] => {
+    let rules = portedByWalk.get(w);
+    if (!rules) {
+      const out: PreparedRule[] = [];
+      for (const id of ingressWalks.listIds[w]!) {
+        let own = portedByList.get(id);
+        if (!own) portedByList.set(id, (own = lists.list(id).flatMap((p) => p.ingress.filter(readsDestinationPort))));
+        out.push(...own);
+      }
+      for (const name of reps[ingressWalks.members[w]![0]!]!.profiles) {
+        let own = portedByProfile.get(name);
+        if (!own) portedByProfile.set(name, (own = (profileNamed(prepared, name)?.ingress ?? []).filter(readsDestinationPort)));
+        out.push(...own);
+      }
+      portedByWalk.set(w, (rules = out));
+    }
+    return rules;
+  };
+
   function* sweep(protocol: number, starts: readonly number[], probeAt?: (start: number) => Probe): Generator<FactoredStep> {
   if (probeAt && starts.length !== 1) throw new Error("verify: a probe without ports is swept alone");
   // The last sweep's sets go back to the pools: one sweep at a time.
@@ -572,6 +603,18 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep (a
     // sweep with `probeAt` has one step, at that probe).
     const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther, pools.ingressRules);
+    /**
+     * Per ingress walk done again in this sweep, the walks it had so far by their keys (see
+     * `fixedEndKey`: its rules' sets are the sweep's `ingressSets`). Walks mostly go back to an
+     * earlier one (a port range entered, then left; the ports of another protocol never matched):
+     * that walk is taken again instead of walked, and when it is the walk before, nothing flips.
+     * The walks live until the sweep ends (the ingress pool's).
+     */
+    const ingressSeen = new Map<number, { readonly key: readonly number[]; readonly walk: Bits }[]>();
+    const key: number[] = [];
+    const ingressKey = (w: number, probe: Probe): void => {
+      fixedEndKey(portedIngressRules(w), "ingress", { ...base[ingressWalks.members[w]![0]!]!, port: probe.dstPort }, probe, family, key);
+    };
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = probeAt ? probeAt(starts[step]!) : { protocol, srcPort, dstPort: starts[step]! };
       egressOther.nextProbe();
@@ -651,7 +694,16 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
       const flipped = new Map<number, (readonly number[])[]>();
       for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
         const before = ingress[w]!;
-        const after = ingressWalk(w);
+        let seen = ingressSeen.get(w);
+        if (!seen) {
+          ingressKey(w, { protocol, srcPort, dstPort: starts[0]! });
+          ingressSeen.set(w, (seen = [{ key: [...key], walk: before }]));
+        }
+        ingressKey(w, probe);
+        const known = seen.find((e) => e.key.length === key.length && e.key.every((word, i) => word === key[i]));
+        if (known?.walk === before) continue;
+        const after = known ? known.walk : ingressWalk(w);
+        if (!known) seen.push({ key: [...key], walk: after });
         ingress[w] = after;
         const classes = ingressWalks.members[w]!;
         for (let i = 0; i < before.length; i++) {
