@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import ipaddr from "ipaddr.js";
-import { canonicalV6, normalizeMember, parseIpsetSave } from "./ipsetState.js";
+import { canonicalV6, generalMember, normalizeMember, parseIpsetSave } from "./ipsetState.js";
 
 describe("normalizeMember", () => {
   it.each([
@@ -17,6 +17,20 @@ describe("normalizeMember", () => {
     ["1:0:0:2:0:0:0:3", "1:0:0:2::3"],
     ["cali12", "cali12"],
   ])("%s -> %s", (input, output) => expect(normalizeMember(input)).toBe(output));
+});
+
+describe("normalizeMember on IPv4", () => {
+  it("keeps a plain dotted quad as it is only where the general way would (property)", () => {
+    const octet = fc.oneof(fc.integer({ min: 0, max: 255 }).map(String), fc.integer({ min: 0, max: 999 }).map(String), fc.constantFrom("00", "01", "007", "0010", "", "a", "1 "));
+    const tail = fc.constantFrom("", "/32", "/24", "/0", "/33", "/", ",tcp:80", "/32,udp:53", ",", ".", " ");
+    fc.assert(
+      fc.property(fc.array(octet, { minLength: 1, maxLength: 5 }), tail, (octets, rest) => {
+        const member = octets.join(".") + rest;
+        expect(normalizeMember(member)).toBe(generalMember(member));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
 
 describe("parseIpsetSave", () => {

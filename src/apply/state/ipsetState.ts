@@ -19,8 +19,39 @@ export interface SetHeader extends SetMeta {
  */
 export function normalizeMember(member: string): string {
   const comma = member.indexOf(",");
+  // Most members (every IPv4 one the compiler writes for a pod) are already plain dotted quads:
+  // kept as they are without a regular expression or any string built (a million on shape L).
+  if (isPlainV4(member, comma >= 0 ? comma : member.length)) return member;
+  return generalMember(member, comma);
+}
+
+/** `normalizeMember` without its shortcut (exported for the test that they agree). */
+export function generalMember(member: string, comma = member.indexOf(",")): string {
   if (comma >= 0) return `${normalizeAddress(member.slice(0, comma))}${member.slice(comma)}`;
   return normalizeAddress(member);
+}
+
+/**
+ * Whether `text` up to `end` is a dotted quad without a prefix length, octets of one to three
+ * digits without leading zeros and at most 255, read without allocating: `normalizeAddress`
+ * returns such an address unchanged (`V4`, `normalizeV4`).
+ */
+function isPlainV4(text: string, end: number): boolean {
+  let i = 0;
+  for (let octet = 0; ; octet++) {
+    const start = i;
+    let value = 0;
+    for (; i < end; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + c - 48;
+    }
+    const digits = i - start;
+    if (digits === 0 || digits > 3 || value > 255 || (digits > 1 && text.charCodeAt(start) === 48)) return false;
+    if (octet === 3) return i === end;
+    if (i >= end || text.charCodeAt(i) !== 46) return false;
+    i++;
+  }
 }
 
 /** Dotted-quad IPv4 or colon-separated IPv6, with an optional prefix length; nothing looser. */
