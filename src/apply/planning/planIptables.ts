@@ -165,7 +165,9 @@ function memberLines(verb: "add" | "del", set: string, type: string, members: re
  */
 function numberedProtocols(text: string): string {
   let out = text;
-  for (const name of ["tcp", "udp", "sctp"]) out = out.replaceAll(`,${name}:`, NUMBERED.get(name)!);
+  // split and join rather than replaceAll: the same text, in about 0.3 s of CPU against 0.4 s
+  // for shape L's 625,000 `addr,tcp:port` members (4 runs each, alternating).
+  for (const name of ["tcp", "udp", "sctp"]) out = out.split(`,${name}:`).join(NUMBERED.get(name)!);
   return OTHER_NAME.test(out) ? out.replace(NAMED_PROTOCOL, (named, name: string) => NUMBERED.get(name) ?? named) : out;
 }
 
