@@ -603,6 +603,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep (a
     // sweep with `probeAt` has one step, at that probe).
     const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther, pools.ingressRules);
+    /** Per source block, its slot among a step's flips (-1: none yet; see the steps below). */
+    const flipSlot = new Int32Array(sourceBlocks.first.length).fill(-1);
     /**
      * Per ingress walk done again in this sweep, the walks it had so far by their keys (see
      * `fixedEndKey`: its rules' sets are the sweep's `ingressSets`). Walks mostly go back to an
@@ -690,8 +692,13 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         expanded.delete(w);
         for (const g of groupsByWalk.get(w) ?? []) rewalked.add(g);
       }
-      /** Per source block, the walk groups whose ingress now admits it or no longer does. */
-      const flipped = new Map<number, (readonly number[])[]>();
+      /**
+       * Per source block, the walk groups whose ingress now admits it or no longer does: blocks in
+       * the order first flipped, and per block its slot there (`flipSlot`, -1 when none; arrays,
+       * not a map, since a step flips up to every block of every walk done again).
+       */
+      const flipBlocks: number[] = [];
+      const flipWalks: (readonly number[])[][] = [];
       for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
         const before = ingress[w]!;
         let seen = ingressSeen.get(w);
@@ -714,13 +721,18 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             word ^= low;
             const a = admits[b]!;
             for (const t of classes) a[t >>> 5]! ^= 1 << (t & 31);
-            let walks = flipped.get(b);
-            if (!walks) flipped.set(b, (walks = []));
-            walks.push(classes);
+            let slot = flipSlot[b]!;
+            if (slot < 0) {
+              flipSlot[b] = slot = flipBlocks.length;
+              flipBlocks.push(b);
+              flipWalks.push([]);
+            }
+            flipWalks[slot]!.push(classes);
           }
         }
       }
-      const flips = [...flipped].map(([block, walks]): Flip => ({ block, walks }));
+      const flips = flipBlocks.map((block, slot): Flip => ({ block, walks: flipWalks[slot]! }));
+      for (const b of flipBlocks) flipSlot[b] = -1;
       yield { first: probe.dstPort!, rewalked, flips, rowInto, egressOf, admitsOf, admits: admitted };
     }
   }
