@@ -1017,6 +1017,13 @@ export function readsDestinationPort(rule: PreparedRule): boolean {
 }
 
 export function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
+  ruleCuts(rules, named, cuts);
+  cuts.add(prepared.settings.vxlanPort);
+  cuts.add(prepared.settings.vxlanPort + 1);
+}
+
+/** The ports where what `rules` match may change (`portCuts` without the VXLAN port's). */
+export function ruleCuts(rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
   const range = (first: number, last: number): void => {
     cuts.add(first);
     cuts.add(last + 1);
@@ -1050,7 +1057,6 @@ export function portCuts(prepared: Prepared, rules: readonly PreparedRule[], nam
         break;
     }
   }
-  range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
 }
 
 /** Every endpoint's port numbers per port name, each number once (any protocol: more cuts than needed is only slower). */
