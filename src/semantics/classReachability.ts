@@ -133,10 +133,19 @@ export class OtherEnd {
   member(m: Membership): Bits {
     let b = this.byMember.get(m);
     if (!b) {
+      // Word by word, not through `bitIndexes` (a generator): on shape L memberships hold
+      // hundreds of thousands of members, and the first step of a sweep fills thousands of them.
       const out = emptyBits(this.size);
-      for (const i of bitIndexes(m)) {
-        const c = this.classOf[i]!;
-        if (c >= 0) setBit(out, c);
+      const classOf = this.classOf;
+      const words = Math.min(m.length, (classOf.length + 31) >>> 5);
+      for (let w = 0; w < words; w++) {
+        let word = m[w]!;
+        while (word !== 0) {
+          const low = word & -word;
+          word ^= low;
+          const c = classOf[(w << 5) + (31 - Math.clz32(low))]!;
+          if (c >= 0) out[c >>> 5]! |= 1 << (c & 31);
+        }
       }
       this.byMember.set(m, (b = out));
     }
@@ -1008,6 +1017,13 @@ export function readsDestinationPort(rule: PreparedRule): boolean {
 }
 
 export function portCuts(prepared: Prepared, rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
+  ruleCuts(rules, named, cuts);
+  cuts.add(prepared.settings.vxlanPort);
+  cuts.add(prepared.settings.vxlanPort + 1);
+}
+
+/** The ports where what `rules` match may change (`portCuts` without the VXLAN port's). */
+export function ruleCuts(rules: readonly PreparedRule[], named: ReadonlyMap<string, readonly number[]>, cuts: Set<number>): void {
   const range = (first: number, last: number): void => {
     cuts.add(first);
     cuts.add(last + 1);
@@ -1041,7 +1057,6 @@ export function portCuts(prepared: Prepared, rules: readonly PreparedRule[], nam
         break;
     }
   }
-  range(prepared.settings.vxlanPort, prepared.settings.vxlanPort);
 }
 
 /** Every endpoint's port numbers per port name, each number once (any protocol: more cuts than needed is only slower). */

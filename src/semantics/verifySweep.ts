@@ -30,6 +30,7 @@
  * Without host endpoints only: with them, workload flows are judged pair by pair on the node
  * (`classReachability`), and `verifyInvariants` uses `sweepPorts`.
  */
+import { PROTO_UDP } from "../calico/index.js";
 import type { Cidr } from "./addresses.js";
 import type { Bits } from "./bits.js";
 import { BitsPool, bitIndexes, bitsArena, fullBits, hasBit } from "./bits.js";
@@ -40,8 +41,8 @@ import {
   fixedEndKey,
   namedPortNumbers,
   OtherEnd,
-  portCuts,
   readsDestinationPort,
+  ruleCuts,
   RuleSets,
   scratchOf,
   type Direction,
@@ -457,8 +458,15 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     groups[g]!.push(c);
   }
 
-  // Per direction and walk group, the ports where its walk is done again.
+  // Per direction and walk group, the ports where its walk is done again: where its rules' port
+  // tests change (`ruleCuts`), and at the VXLAN port and after it (`portCuts`).
   const named = namedPortNumbers(prepared);
+  const vxlan = prepared.settings.vxlanPort;
+  /**
+   * Per egress walk group, whether its rules test the VXLAN port or the port after it. When they
+   * do not, its UDP walk after the VXLAN port is its walk before it (see `sweep`).
+   */
+  const rulesCutAtVxlan: boolean[] = [];
   const plan = (direction: Direction, walks: WalkGroups): Map<number, number[]> => {
     const at = new Map<number, number[]>();
     // The cuts of a walk are those of its lists of policies and of its profiles, each found once.
@@ -466,7 +474,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     const byProfile = new Map<string, readonly number[]>();
     const cutsOf = (rules: readonly PreparedRule[]): number[] => {
       const set = new Set<number>();
-      portCuts(prepared, rules, named, set);
+      ruleCuts(rules, named, set);
       return [...set];
     };
     walks.members.forEach((list, w) => {
@@ -480,6 +488,12 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         let own = byProfile.get(name);
         if (!own) byProfile.set(name, (own = cutsOf(profileNamed(prepared, name)?.[direction] ?? [])));
         for (const port of own) cuts.add(port);
+      }
+      if (direction === "egress") rulesCutAtVxlan[w] = cuts.has(vxlan) || cuts.has(vxlan + 1);
+      // `portCuts` of each list and profile: none when the walk has neither.
+      if (walks.listIds[w]!.length > 0 || reps[list[0]!]!.profiles.length > 0) {
+        cuts.add(vxlan);
+        cuts.add(vxlan + 1);
       }
       for (const port of cuts) {
         let ws = at.get(port);
@@ -603,6 +617,11 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep (a
     // sweep with `probeAt` has one step, at that probe).
     const ingressSets = new RuleSets("ingress", probeAt ? probeAt(starts[0]!) : { protocol, srcPort, dstPort: starts[0] }, ingressOther, pools.ingressRules);
+    /** UDP's sweep (through ports): egress walks held over the VXLAN port (see the steps below). */
+    const udp = protocol === PROTO_UDP && !probeAt;
+    const heldAtVxlan = new Map<number, Bits>();
+    /** Per source block, its slot among a step's flips (-1: none yet; see the steps below). */
+    const flipSlot = new Int32Array(sourceBlocks.first.length).fill(-1);
     /**
      * Per ingress walk done again in this sweep, the walks it had so far by their keys (see
      * `fixedEndKey`: its rules' sets are the sweep's `ingressSets`). Walks mostly go back to an
@@ -686,12 +705,21 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
       }
       const rewalked = new Set<number>();
       for (const w of plans.egress.get(probe.dstPort!) ?? []) {
-        egress[w] = egressWalk(w);
+        // A walk whose rules do not tell the VXLAN port apart is at the port after it what it was
+        // before it (workloads' VXLAN packets are dropped before any rule): kept, not walked again.
+        const held = udp && !rulesCutAtVxlan[w] ? heldAtVxlan.get(w) : undefined;
+        if (udp && probe.dstPort === vxlan && !rulesCutAtVxlan[w]) heldAtVxlan.set(w, egress[w]!);
+        egress[w] = probe.dstPort === vxlan + 1 && held ? held : egressWalk(w);
         expanded.delete(w);
         for (const g of groupsByWalk.get(w) ?? []) rewalked.add(g);
       }
-      /** Per source block, the walk groups whose ingress now admits it or no longer does. */
-      const flipped = new Map<number, (readonly number[])[]>();
+      /**
+       * Per source block, the walk groups whose ingress now admits it or no longer does: blocks in
+       * the order first flipped, and per block its slot there (`flipSlot`, -1 when none; arrays,
+       * not a map, since a step flips up to every block of every walk done again).
+       */
+      const flipBlocks: number[] = [];
+      const flipWalks: (readonly number[])[][] = [];
       for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
         const before = ingress[w]!;
         let seen = ingressSeen.get(w);
@@ -714,13 +742,18 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             word ^= low;
             const a = admits[b]!;
             for (const t of classes) a[t >>> 5]! ^= 1 << (t & 31);
-            let walks = flipped.get(b);
-            if (!walks) flipped.set(b, (walks = []));
-            walks.push(classes);
+            let slot = flipSlot[b]!;
+            if (slot < 0) {
+              flipSlot[b] = slot = flipBlocks.length;
+              flipBlocks.push(b);
+              flipWalks.push([]);
+            }
+            flipWalks[slot]!.push(classes);
           }
         }
       }
-      const flips = [...flipped].map(([block, walks]): Flip => ({ block, walks }));
+      const flips = flipBlocks.map((block, slot): Flip => ({ block, walks: flipWalks[slot]! }));
+      for (const b of flipBlocks) flipSlot[b] = -1;
       yield { first: probe.dstPort!, rewalked, flips, rowInto, egressOf, admitsOf, admits: admitted };
     }
   }
