@@ -14,6 +14,7 @@ import { resolvePeer } from "../semantics/evaluateFlow.js";
 import { ICMPV6_NUMBER } from "../calico/index.js";
 import { isNodeAddress, UPLINK_IFACE } from "../semantics/hostFlow.js";
 import { neighbourMessages } from "../semantics/neighbourDiscovery.js";
+import { memberIface } from "../semantics/prepareMembers.js";
 import type { Flow, Prepared, PreparedMember } from "../semantics/types.js";
 import type { Packet, RuleHit, Verdict } from "./ir/interpret.js";
 import { interpret } from "./ir/interpret.js";
@@ -42,7 +43,7 @@ export function packetPath(prepared: Prepared, flow: Flow, options: EvaluateOpti
   const dst = resolvePeer(prepared, flow.dst, flow.family, flow.dstPort);
   // A workload from its manifest has no address and nothing compiled for it: no packet to trace.
   if (!src.address || !dst.address) throw new Error("a workload has no address: only the pods that run are compiled (trace a pod or an address)");
-  const ifaceOf = (m: PreparedMember | undefined): string => (isLocal(m) ? (m.iface ?? UPLINK_IFACE) : UPLINK_IFACE);
+  const ifaceOf = (m: PreparedMember | undefined): string => (isLocal(m) ? (memberIface(m) ?? UPLINK_IFACE) : UPLINK_IFACE);
   const fromHost = isNodeAddress(prepared, src.member);
   const toHost = isNodeAddress(prepared, dst.member) && !fromHost;
   const packet: Packet = {
@@ -84,8 +85,8 @@ export function neighbourPaths(prepared: Prepared, flow: Flow, options: Evaluate
   const dstEp = isLocal(dst.member) ? dst.member : undefined;
   if (!(srcEp || dstEp || srcNode || dstNode) || (srcNode && dstNode)) return [];
   const ends = {
-    ...(srcNode ? {} : { inIface: srcEp?.iface ?? UPLINK_IFACE }),
-    ...(dstNode ? {} : { outIface: dstEp?.iface ?? UPLINK_IFACE }),
+    ...(srcNode ? {} : { inIface: (srcEp ? memberIface(srcEp) : undefined) ?? UPLINK_IFACE }),
+    ...(dstNode ? {} : { outIface: (dstEp ? memberIface(dstEp) : undefined) ?? UPLINK_IFACE }),
     fromWorkload: srcEp !== undefined,
   };
   return neighbourMessages(prepared, flow.family, ends, src.address).map((m): PacketPath => {

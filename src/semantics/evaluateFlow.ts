@@ -11,6 +11,7 @@ import type { Packet } from "./matchRule.js";
 import { calicoRuleMatches, clusterRuleMatches, k8sRuleMatches } from "./matchRule.js";
 import { hasBit } from "./bits.js";
 import { profileNamed } from "./prepareModel.js";
+import { memberIface } from "./prepareMembers.js";
 import { hostEncapsulationVerdict, hostEncapsulationOutbound } from "./hostEncapsulation.js";
 import type { HostEnds } from "./hostFlow.js";
 import { evaluateHost, isNodeAddress, UPLINK_IFACE } from "./hostFlow.js";
@@ -223,8 +224,8 @@ export function evaluatePacket(prepared: Prepared, pkt: Packet, isLocal: (m: Pre
   const hostEnds: HostEnds | undefined =
     onNode && !(srcNode && dstNode)
       ? {
-          ...(srcNode ? {} : { inIface: srcEp?.iface ?? UPLINK_IFACE }),
-          ...(dstNode ? {} : { outIface: dstEp?.iface ?? UPLINK_IFACE }),
+          ...(srcNode ? {} : { inIface: (srcEp ? memberIface(srcEp) : undefined) ?? UPLINK_IFACE }),
+          ...(dstNode ? {} : { outIface: (dstEp ? memberIface(dstEp) : undefined) ?? UPLINK_IFACE }),
           fromWorkload: srcEp !== undefined,
           ...(encap || encapOut ? { filterDecided: true } : {}),
         }

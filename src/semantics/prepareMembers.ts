@@ -106,6 +106,7 @@ interface Draft {
   readonly workload: boolean;
   readonly local: boolean;
   readonly iface?: string;
+  readonly vethName?: string;
   readonly host?: PreparedMember["host"];
 }
 
@@ -202,7 +203,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           workload: true,
           local: true,
           // Not a real interface (a workload has many pods): a `cali` name, as its pods' are.
-          iface: podInterfaceName(ns, `${r.workloadKind}/${r.metadata.name}`),
+          vethName: `${r.workloadKind}/${r.metadata.name}`,
         });
         break;
       }
@@ -223,7 +224,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           profiles: profilesOfPod(ns, sa),
           workload: true,
           local: isLocal(r.nodeName),
-          iface: podInterfaceName(ns, r.metadata.name),
+          vethName: r.metadata.name,
         });
         break;
       }
@@ -333,10 +334,20 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
         ? { index, kind, id, namespace, labels, nets, ports, profiles: d.profiles, workload, local }
         : { index, kind, id, labels, nets, ports, profiles: d.profiles, workload, local };
     if (d.iface !== undefined) m.iface = d.iface;
+    if (d.vethName !== undefined) m.vethName = d.vethName;
     if (d.host !== undefined) m.host = d.host;
     return m;
   });
   return { members, profiles };
+}
+
+/**
+ * A workload endpoint's host-side interface name: Calico CNI's `cali…` name for a pod (and, though
+ * no real interface, for a workload, whose pods have such names), a WorkloadEndpoint's
+ * `interfaceName`. Undefined for other members.
+ */
+export function memberIface(m: PreparedMember): string | undefined {
+  return m.vethName !== undefined ? podInterfaceName(m.namespace ?? "default", m.vethName) : m.iface;
 }
 
 /** A workload's member id: `Deployment/shop/web`. */

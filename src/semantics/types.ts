@@ -194,11 +194,17 @@ export interface PreparedMember {
   /** Host endpoints only: their node and interface (`*` for all interfaces; absent: by expectedIPs). */
   readonly host?: { readonly node: string; readonly iface?: string };
   /**
-   * Workload endpoints only: the host-side interface name (Calico CNI's `cali…` name for a pod,
-   * `interfaceName` for a workload endpoint resource). Not used by the policy semantics; it lets
-   * tools place a flow on the dataplane (`packetPath`).
+   * Workload endpoint resources only: their `interfaceName`. Read the host-side interface name of
+   * any member with `memberIface`. Not used by the policy semantics; it lets tools place a flow on
+   * the dataplane (`packetPath`).
    */
   readonly iface?: string;
+  /**
+   * Pods and workloads only: the name Calico CNI hashes, with the namespace, into the pod's
+   * `cali…` interface name (`podInterfaceName`), which `memberIface` derives when a flow needs it:
+   * hashing every pod's name up front cost half a second on 250,000 pods that `verify` never read.
+   */
+  readonly vethName?: string;
 }
 
 /** The members (by `PreparedMember.index`) a selector or peer matches, as a bit set (`bits.ts`). */
