@@ -243,6 +243,11 @@ export function eventsToPlain(events: readonly Event[], source: string, base: nu
  * somewhere, so each resource is checked for one.
  */
 export function plainResources(root: unknown, spans: ReadonlyMap<object, { start: number; end: number }>, offset: number, anyOdd: boolean): PlainResource[] | undefined {
+  // The common document, one resource that is no list: without the walk's closure.
+  if (isMap(root) && listItems(root) === undefined) {
+    const span = spans.get(root);
+    return span === undefined ? undefined : [{ value: root, start: offset + span.start, end: offset + span.end, path: [], exotic: anyOdd && hasOddity(root) }];
+  }
   const resources: PlainResource[] = [];
   const add = (value: unknown, path: ResourceStep[]): boolean => {
     if (value === null) return true;

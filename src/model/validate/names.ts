@@ -2,7 +2,13 @@
  * Name formats from Kubernetes (apimachinery validation) and Calico (libcalico-go validator).
  */
 
+// The patterns are module constants: a regular expression literal in a function body makes a new
+// RegExp object each time it is evaluated, and these run for every name of a cluster.
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const portNameAlphabet = /^[a-z0-9-]+$/;
+const hasLetter = /[a-z]/;
+const calicoName = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 /** RFC 1123 label: at most 63 characters, lower-case alphanumerics and '-', alphanumeric at both ends. */
 export function isDnsLabel(s: string): boolean {
@@ -11,7 +17,7 @@ export function isDnsLabel(s: string): boolean {
 
 /** RFC 1123 subdomain: at most 253 characters, dot-separated labels. */
 export function isDnsSubdomain(s: string): boolean {
-  return s.length > 0 && s.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(s);
+  return s.length > 0 && s.length <= 253 && dnsSubdomain.test(s);
 }
 
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
@@ -40,8 +46,8 @@ export function isK8sPortName(s: string): boolean {
   return (
     s.length > 0 &&
     s.length <= 15 &&
-    /^[a-z0-9-]+$/.test(s) &&
-    /[a-z]/.test(s) &&
+    portNameAlphabet.test(s) &&
+    hasLetter.test(s) &&
     !s.startsWith("-") &&
     !s.endsWith("-") &&
     !s.includes("--")
@@ -50,12 +56,12 @@ export function isK8sPortName(s: string): boolean {
 
 /** A Calico named port: `^[a-zA-Z0-9_.-]{1,128}$` (numorstring) and a valid Kubernetes port name. */
 export function isCalicoPortName(s: string): boolean {
-  return /^[a-zA-Z0-9_.-]{1,128}$/.test(s) && isK8sPortName(s);
+  return calicoName.test(s) && isK8sPortName(s);
 }
 
 /** A calicoctl v1 tag or name: `^[a-zA-Z0-9_.-]{1,128}$`. */
 export function isV1Name(s: string): boolean {
-  return /^[a-zA-Z0-9_.-]{1,128}$/.test(s);
+  return calicoName.test(s);
 }
 
 /** Calico NetworkPolicy names: `label`, `label.label`, `knp.default.<subdomain>` or `ossg.default.<subdomain>`. */

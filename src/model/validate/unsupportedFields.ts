@@ -18,10 +18,8 @@ import { keySpanOf, type Resource } from "../types.js";
 
 /** The unsupported fields of one resource, as diagnostics. */
 export function unsupportedFields(r: Resource): Diagnostic[] {
+  // No closure made per resource: this runs for every one.
   const out: Diagnostic[] = [];
-  const report = (path: string, message: string): void => {
-    out.push(warning("unsupported", message, keySpanOf(r.origin, path)));
-  };
   switch (r.kind) {
     case "HostEndpoint":
     case "V1HostEndpoint":
@@ -30,15 +28,15 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
       break;
     case "WorkloadEndpoint":
       if (r.allowSpoofedSourcePrefixes.length > 0) {
-        report("spec.allowSpoofedSourcePrefixes", "allowSpoofedSourcePrefixes are exceptions to Felix's anti-spoofing check in the raw table, which policyc does not compile yet");
+        out.push(unsupportedAt(r, "spec.allowSpoofedSourcePrefixes", "allowSpoofedSourcePrefixes are exceptions to Felix's anti-spoofing check in the raw table, which policyc does not compile yet"));
       }
       break;
     case "FelixConfiguration":
       if (r.scope.kind === "selector") {
-        report("metadata.name", "a FelixConfiguration named other than `default` or `node.<name>` is selector-scoped, which policyc does not read; it is left out");
+        out.push(unsupportedAt(r, "metadata.name", "a FelixConfiguration named other than `default` or `node.<name>` is selector-scoped, which policyc does not read; it is left out"));
       }
       for (const field of r.unsupported) {
-        report(`spec.${field}`, `FelixConfiguration field ${field} is not compiled by policyc; the ruleset is compiled as if it were unset`);
+        out.push(unsupportedAt(r, `spec.${field}`, `FelixConfiguration field ${field} is not compiled by policyc; the ruleset is compiled as if it were unset`));
       }
       break;
     case "Namespace":
@@ -64,4 +62,8 @@ export function unsupportedFields(r: Resource): Diagnostic[] {
       assertNever(r, "resource");
   }
   return out;
+}
+
+function unsupportedAt(r: Resource, path: string, message: string): Diagnostic {
+  return warning("unsupported", message, keySpanOf(r.origin, path));
 }

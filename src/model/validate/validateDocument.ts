@@ -114,11 +114,18 @@ function validateFast(doc: LoadedDocument, fast: FastDocument, text: string, opt
 function validateInvariant(doc: LoadedDocument, text: string, handler: InvariantHandler, node: YNode, at: () => Span, shared: SharedBuildState): DocumentResult {
   const structural = parseWithSchema(handler.schema, node, toPlain(node));
   if (structural.data === undefined) return { diagnostics: structural.diagnostics };
-  const ctx = buildContext(text, () => doc.node, buildOrigin(doc), shared);
+  const ctx = buildContext(text, doc, buildOrigin(doc), shared);
   const invariant = handler.build(ctx, structural.data);
   const diagnostics = [...structural.diagnostics, ...ctx.diagnostics];
   return diagnostics.some((d) => d.severity === "error") || !invariant ? { diagnostics } : { diagnostics, invariant: { invariant, at } };
 }
+
+/**
+ * Where the resource rules report, for the document `build` is checking: one callback for every
+ * rule and document (rules run synchronously, one document at a time), none made per document.
+ */
+let reported: Diagnostic[] = [];
+const report = (d: Diagnostic): void => void reported.push(d);
 
 /** Builds the resource from the schema's output and runs the per-resource rules. */
 function build(
@@ -130,12 +137,12 @@ function build(
   shared: SharedBuildState,
 ): DocumentResult {
   const origin = buildOrigin(doc);
-  const ctx = buildContext(text, () => doc.node, origin, shared);
+  const ctx = buildContext(text, doc, origin, shared);
   const resource = handler.build(ctx, data);
-  const diagnostics = [...structural, ...ctx.diagnostics];
+  // The context's list is this document's alone: taken as it is when nothing comes before it.
+  const diagnostics = structural.length === 0 ? ctx.diagnostics : [...structural, ...ctx.diagnostics];
   if (resource) {
-    // One callback for every rule (not one made per rule and resource).
-    const report = (d: Diagnostic): void => void diagnostics.push(d);
+    reported = diagnostics;
     for (const rule of resourceRules) rule.check(resource, report);
     for (const d of unsupportedFields(resource)) diagnostics.push(d);
   }

@@ -36,9 +36,9 @@ export function sharedBuildState(): SharedBuildState {
   return { selectors: new Map() };
 }
 
-/** A new context for one document; `node` gives its tree when a diagnostic needs it. */
-export function buildContext(text: string, node: () => YNode, origin: Origin, shared: SharedBuildState = sharedBuildState()): BuildContext {
-  return new Context(text, node, origin, shared);
+/** A new context for one document; `document.node` gives its tree when a diagnostic needs it. */
+export function buildContext(text: string, document: { readonly node: YNode }, origin: Origin, shared: SharedBuildState = sharedBuildState()): BuildContext {
+  return new Context(text, document, origin, shared);
 }
 
 /** A class, so that the `node` getter is shared rather than made (with its own shape) per document. */
@@ -47,13 +47,13 @@ class Context implements BuildContext {
 
   constructor(
     readonly text: string,
-    private readonly tree: () => YNode,
+    private readonly document: { readonly node: YNode },
     readonly origin: Origin,
     readonly shared: SharedBuildState,
   ) {}
 
   get node(): YNode {
-    return this.tree();
+    return this.document.node;
   }
 }
 
@@ -162,5 +162,11 @@ export function buildAddresses(ctx: BuildContext, values: readonly string[] | un
 
 /** Joins dotted path parts. */
 export function at(base: string, ...steps: (string | number)[]): string {
-  return [base, ...steps.map(String)].filter((s) => s !== "").join(".");
+  // [base, ...steps] without the empty ones, joined by dots (without the arrays that says so).
+  let out = base;
+  for (const step of steps) {
+    const s = String(step);
+    if (s !== "") out = out === "" ? s : `${out}.${s}`;
+  }
+  return out;
 }

@@ -167,16 +167,20 @@ export function buildEndpointSlice(ctx: BuildContext, input: EndpointSliceInput)
 function podIps(ctx: BuildContext, input: PodInput): string[] {
   const status = input.status;
   if (!status) return [];
-  const given = status.podIPs
-    ? status.podIPs.map((p, i) => ({ ip: p.ip, path: `status.podIPs.${i}.ip` }))
-    : status.podIP !== undefined && status.podIP !== ""
-      ? [{ ip: status.podIP, path: "status.podIP" }]
-      : [];
   const out: string[] = [];
-  for (const { ip, path } of given) {
-    const a = canonicalAddress(ip);
+  // Each address's path is written only for a diagnostic (this runs for every pod).
+  const podIPs = status.podIPs;
+  if (podIPs) {
+    for (let i = 0; i < podIPs.length; i++) {
+      const ip = podIPs[i]!.ip;
+      const a = canonicalAddress(ip);
+      if (a) out.push(a.text);
+      else reportError(ctx, "invalid-cidr", `"${ip}" is not a valid IP address`, `status.podIPs.${i}.ip`);
+    }
+  } else if (status.podIP !== undefined && status.podIP !== "") {
+    const a = canonicalAddress(status.podIP);
     if (a) out.push(a.text);
-    else reportError(ctx, "invalid-cidr", `"${ip}" is not a valid IP address`, path);
+    else reportError(ctx, "invalid-cidr", `"${status.podIP}" is not a valid IP address`, "status.podIP");
   }
   return out;
 }

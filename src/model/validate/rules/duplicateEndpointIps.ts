@@ -33,7 +33,11 @@ export const duplicateEndpointIps: ModelRule = {
     resources.forEach((r, i) => {
       const c = claims(r);
       if (!c) return;
-      for (const address of new Set(c.addresses)) {
+      const addresses = c.addresses;
+      for (let k = 0; k < addresses.length; k++) {
+        const address = addresses[k]!;
+        // Each address once (as a Set of them would): its first occurrence in the list.
+        if (addresses.indexOf(address) < k) continue;
         const first = owner.get(address);
         if (!first) {
           owner.set(address, r);

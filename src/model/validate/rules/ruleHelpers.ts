@@ -3,6 +3,9 @@
  */
 import type { EntityRule, Resource, Rule } from "../../types.js";
 
+/** The rules of a resource without any (one array for all of them: rules ask every resource). */
+const NO_RULES: readonly Rule[] = [];
+
 /** Every Calico rule of a resource (v3 policies and profiles, v1 policies and profiles). */
 export function rulesOf(r: Resource): readonly Rule[] {
   switch (r.kind) {
@@ -13,7 +16,7 @@ export function rulesOf(r: Resource): readonly Rule[] {
     case "V1Policy":
       return [...r.ingress, ...r.egress];
     default:
-      return [];
+      return NO_RULES;
   }
 }
 
