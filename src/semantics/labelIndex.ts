@@ -65,7 +65,9 @@ export function labelIndex(labels: readonly Labels[]): LabelIndex {
   labels.forEach((ls, i) => {
     const word = i >>> 5;
     const bit = 1 << (i & 31);
-    for (const key of Object.keys(ls)) {
+    // for-in over own keys, in Object.keys' order, without an array of keys per member.
+    for (const key in ls) {
+      if (!Object.hasOwn(ls, key)) continue;
       const value: unknown = ls[key];
       // Only string values are labels (see `labelValue`).
       if (typeof value !== "string") continue;

@@ -68,8 +68,9 @@ function prefixLabels(prefix: string, labels: Labels, name: string): Labels {
 /** Workload endpoints may not carry the labels Calico reserves for namespaces and accounts. */
 function withoutReserved(labels: Labels): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) {
-    if (!isReservedEndpointLabel(k)) out[k] = v;
+  // for-in over own keys, in Object.entries' order, without its array of pairs (once per pod).
+  for (const k in labels) {
+    if (Object.hasOwn(labels, k) && !isReservedEndpointLabel(k)) out[k] = labels[k]!;
   }
   return out;
 }
