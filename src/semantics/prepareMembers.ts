@@ -23,7 +23,7 @@
  *   not, and `compile` programs them. So an export of a running cluster audits as it did before
  *   workloads were read, and a repository of manifests audits its workloads.
  */
-import type { Labels, Model, NamedPort, Rule, Workload } from "../model/types.js";
+import type { ContainerPort, Labels, Model, NamedPort, Rule, Workload } from "../model/types.js";
 import type { Cidr } from "./addresses.js";
 import { parseCidr } from "./addresses.js";
 import {
@@ -85,6 +85,13 @@ function withKubernetesLabels(own: Record<string, string>, ns: string, sa: strin
   own[ORCHESTRATOR_LABEL] = K8S_ORCHESTRATOR;
   own[SERVICE_ACCOUNT_LABEL] = sa;
   return own;
+}
+
+/** The named ones of a pod's (or pod template's) container ports. */
+function namedPorts(ports: readonly ContainerPort[]): NamedPort[] {
+  const out: NamedPort[] = [];
+  for (const p of ports) if (p.name !== undefined) out.push({ name: p.name, protocol: p.protocol, port: p.containerPort });
+  return out;
 }
 
 function cidrs(texts: readonly string[]): Cidr[] {
@@ -172,17 +179,20 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
   const workloads: Draft[] = [];
   const others: Draft[] = [];
   const represented = representedWorkloads(model);
-  // Ids are made unique in input order: a later endpoint whose id is taken gets `#2`, `#3`….
+  // Ids are made unique in input order: a later endpoint whose id is taken gets `#2`, `#3`…. With
+  // `only` (which names unique ids) at once; otherwise only when sorting finds a repeat, so that a
+  // cluster without one needs no map of every id (250,000 of them on bench shape L).
   const taken = new Map<string, number>();
   const unique = (id: string): string => {
     const n = (taken.get(id) ?? 0) + 1;
     taken.set(id, n);
     return n === 1 ? id : `${id}#${n}`;
   };
-  /** The workload endpoint's unique id, or undefined when `only` leaves it out. */
+  /** The workload endpoint's id (unique with `only`), or undefined when `only` leaves it out. */
   const wanted = (id: string): string | undefined => {
+    if (only === undefined) return id;
     const u = unique(id);
-    return only === undefined || only.has(u) ? u : undefined;
+    return only.has(u) ? u : undefined;
   };
   for (const r of model.resources) {
     switch (r.kind) {
@@ -199,7 +209,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           namespace: ns,
           own: withKubernetesLabels(withoutReserved(r.podLabels), ns, sa),
           nets: [],
-          ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
+          ports: namedPorts(r.ports),
           profiles: profilesOfPod(ns, sa),
           workload: true,
           local: true,
@@ -221,7 +231,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
           namespace: ns,
           own: withKubernetesLabels(withoutReserved(r.metadata.labels), ns, sa),
           nets: cidrs(r.ips),
-          ports: r.ports.flatMap((p) => (p.name !== undefined ? [{ name: p.name, protocol: p.protocol, port: p.containerPort }] : [])),
+          ports: namedPorts(r.ports),
           profiles: profilesOfPod(ns, sa),
           workload: true,
           local: isLocal(r.nodeName),
@@ -312,14 +322,25 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
         break;
     }
   }
-  for (const d of [...workloads, ...others]) {
-    if (d.profiles.includes(DEFAULT_ALLOW_PROFILE) && !profiles.has(DEFAULT_ALLOW_PROFILE)) {
-      profiles.set(DEFAULT_ALLOW_PROFILE, { name: DEFAULT_ALLOW_PROFILE, labels: {}, ingress: [ALLOW_ALL], egress: [ALLOW_ALL] });
-    }
+  const namesDefaultAllow = (d: Draft): boolean => d.profiles.includes(DEFAULT_ALLOW_PROFILE);
+  if (!profiles.has(DEFAULT_ALLOW_PROFILE) && (workloads.some(namesDefaultAllow) || others.some(namesDefaultAllow))) {
+    profiles.set(DEFAULT_ALLOW_PROFILE, { name: DEFAULT_ALLOW_PROFILE, labels: {}, ingress: [ALLOW_ALL], egress: [ALLOW_ALL] });
   }
 
+  const byId = (a: Draft, b: Draft): number => compareText(a.id, b.id);
+  const inInputOrder = only === undefined ? workloads.slice() : workloads;
+  workloads.sort(byId);
+  let sorted = workloads;
+  // Repeats (rare) are neighbours once sorted: then the ids are numbered in input order after all.
+  if (only === undefined && hasRepeats(workloads)) {
+    sorted = inInputOrder.map((d) => {
+      const id = unique(d.id);
+      return id === d.id ? d : { ...d, id };
+    });
+    sorted.sort(byId);
+  }
   const ordered = [
-    ...workloads.sort((a, b) => compareText(a.id, b.id)),
+    ...sorted,
     ...others.filter((d) => d.kind === "HostEndpoint" || d.kind === "V1HostEndpoint"),
     ...others.filter((d) => d.kind === "NetworkSet" || d.kind === "GlobalNetworkSet"),
   ];
@@ -349,6 +370,12 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
  */
 export function memberIface(m: PreparedMember): string | undefined {
   return m.vethName !== undefined ? podInterfaceName(m.namespace ?? "default", m.vethName) : m.iface;
+}
+
+/** Whether two neighbours of `sorted` (sorted by id) have one id. */
+function hasRepeats(sorted: readonly Draft[]): boolean {
+  for (let i = 1; i < sorted.length; i++) if (sorted[i]!.id === sorted[i - 1]!.id) return true;
+  return false;
 }
 
 /** A workload's member id: `Deployment/shop/web`. */
