@@ -60,8 +60,12 @@ export function labelIndex(labels: readonly Labels[]): LabelIndex {
   const size = labels.length;
   const byKey = new Map<string, Map<string, Uint32Array>>();
   const present = new Map<string, Uint32Array>();
-  /** Per key, its values' sets and its presence set: one lookup per label. */
-  const entries = new Map<string, { readonly values: Map<string, Uint32Array>; readonly has: Uint32Array }>();
+  /**
+   * Per key, its values' sets and its presence set: one lookup per label; and the value last seen
+   * with its set. Members sort by id, so a namespace's members come together and share the values
+   * of the labels they inherit from its profiles: those need no lookup of the value.
+   */
+  const entries = new Map<string, { readonly values: Map<string, Uint32Array>; readonly has: Uint32Array; lastValue: string | undefined; lastBits: Uint32Array | undefined }>();
   labels.forEach((ls, i) => {
     const word = i >>> 5;
     const bit = 1 << (i & 31);
@@ -73,13 +77,18 @@ export function labelIndex(labels: readonly Labels[]): LabelIndex {
       if (typeof value !== "string") continue;
       let entry = entries.get(key);
       if (!entry) {
-        entry = { values: new Map(), has: emptyBits(size) };
+        entry = { values: new Map(), has: emptyBits(size), lastValue: undefined, lastBits: undefined };
         entries.set(key, entry);
         byKey.set(key, entry.values);
         present.set(key, entry.has);
       }
-      let bits = entry.values.get(value);
-      if (!bits) entry.values.set(value, (bits = emptyBits(size)));
+      let bits = entry.lastValue === value ? entry.lastBits : undefined;
+      if (!bits) {
+        bits = entry.values.get(value);
+        if (!bits) entry.values.set(value, (bits = emptyBits(size)));
+        entry.lastValue = value;
+        entry.lastBits = bits;
+      }
       bits[word]! |= bit;
       entry.has[word]! |= bit;
     }

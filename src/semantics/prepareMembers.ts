@@ -348,6 +348,7 @@ export function resolveMembers(model: Model, node: string | undefined, only?: Re
   const members = ordered.map((d, index): PreparedMember => {
     // Profile labels under the member's own; built without spreads (no object per optional
     // field), in the same key order.
+    // Not `{ ...inherited }` then own: measured at twice the time of the whole of resolveMembers.
     const labels = Object.assign({}, inherited(d.profiles), d.own);
     const { kind, id, namespace, nets, ports, workload } = d;
     const local = workload && d.local;
