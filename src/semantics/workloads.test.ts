@@ -10,6 +10,8 @@ import { endpointName } from "./formatVerdict.js";
 import { compactReachability } from "./reachabilityMatrix.js";
 import type { Prepared } from "./types.js";
 import { allowed, verdict } from "./testFlows.js";
+import { memberIface } from "./prepareMembers.js";
+import { podInterfaceName } from "../calico/index.js";
 
 function load(...docs: string[]): Prepared {
   const r = loadModel([{ path: "in.yaml", text: docs.join("\n---\n") }]);
@@ -51,6 +53,15 @@ describe("workloads as endpoints", () => {
     expect(web.labels).toMatchObject({ app: "web", "projectcalico.org/namespace": "shop", "projectcalico.org/orchestrator": "k8s" });
     expect(isEndpointOf(web, 6)).toBe(true);
     expect(endpointName(web.id)).toBe("Deployment shop/web");
+  });
+
+  it("pods and workloads have Calico CNI's interface names, derived when asked for", () => {
+    const p = load(deployment("web", "{app: web}"), pod("db-0", "{app: db}", "10.0.0.9"));
+    const web = p.members[p.memberIndexById["Deployment/shop/web"]!]!;
+    const db = p.members[p.memberIndexById["shop/db-0"]!]!;
+    expect(memberIface(web)).toBe(podInterfaceName("shop", "Deployment/web"));
+    expect(memberIface(db)).toBe(podInterfaceName("shop", "db-0"));
+    expect(memberIface(db)).toMatch(/^cali[0-9a-f]{11}$/);
   });
 
   it("the namespace defaults to default, as a Pod's does", () => {
