@@ -295,9 +295,10 @@ function decodeKeyValue(buf: Buffer, start: number, end: number, lazy: boolean):
  * parsed the page value by value, long enough for V8's young-generation collections to copy them
  * and move them to the old generation, where they then died (a quarter of a gigabyte over the
  * listing). Read when the reader reaches them, each is garbage by the next collection: on shape
- * L (bench/agent.ts) the agent's CPU time to start up fell from 18.3-18.9 s to 15.5-15.9 s, and
- * its peak RSS rose from about 1,170 MiB to 1,240 MiB (not explained yet). The response's bytes
- * are the Buffer the call returned, never reused, so a value reads the same whenever it is read.
+ * L (bench/agent.ts) the agent's CPU time to start up fell from 18.3-18.9 s to 15.5-16.5 s, and
+ * its peak RSS (reached while the first apply's inputs are built) was 1,171-1,246 MiB against
+ * 1,169-1,175 MiB before (not explained yet). The response's bytes are the Buffer the call
+ * returned, never reused, so a value reads the same whenever it is read.
  */
 class LazyKeyValue implements KeyValue {
   constructor(
