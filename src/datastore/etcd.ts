@@ -217,13 +217,14 @@ export class EtcdClient {
   }
 
   /** One Range call on `endpoint`, retried once on a new session if a kept one had gone stale. */
-  private async rangeOn(endpoint: URL, request: Buffer): Promise<RangeResponse> {
+  private async rangeOn(endpoint: URL, request: Buffer, lazyValues: boolean): Promise<RangeResponse> {
     for (let fresh = false; ; fresh = true) {
       const { session, kept } = this.session(endpoint);
       session.active++;
       session.http2.ref();
       try {
-        return decodeRangeResponse(await unaryCall(session.http2, RANGE_PATH, request, this.options.timeoutMs ?? 10_000));
+        const answer = await unaryCall(session.http2, RANGE_PATH, request, this.options.timeoutMs ?? 10_000);
+        return decodeRangeResponse(answer, 0, answer.length, lazyValues);
       } catch (e) {
         if (e instanceof GrpcStatusError) throw new EtcdError(`etcd ${endpoint.origin}${RANGE_PATH}: ${e.message}`, e.code);
         if (e instanceof ProtoError) throw new EtcdError(`etcd ${endpoint.origin}${RANGE_PATH}: an answer that is not a RangeResponse (${e.message})`, GRPC_INTERNAL);
@@ -237,13 +238,16 @@ export class EtcdClient {
     }
   }
 
-  /** One Range call, trying each endpoint once from the current one on a connection error. */
-  private async range(request: Buffer): Promise<RangeResponse> {
+  /**
+   * One Range call, trying each endpoint once from the current one on a connection error. With
+   * `lazyValues`, values are decoded as they are read (etcdProto.ts `LazyKeyValue`).
+   */
+  private async range(request: Buffer, lazyValues = false): Promise<RangeResponse> {
     let lastError: unknown;
     for (let attempt = 0; attempt < this.endpoints.length; attempt++) {
       const index = (this.current + attempt) % this.endpoints.length;
       try {
-        const result = await this.rangeOn(this.endpoints[index]!, request);
+        const result = await this.rangeOn(this.endpoints[index]!, request, lazyValues);
         this.current = index;
         return result;
       } catch (e) {
@@ -316,7 +320,8 @@ export class EtcdClient {
    * `pageSize` keys, each page at the revision of the first so the whole read is one snapshot.
    *
    * With `onPage`, each page is handed over as it arrives and not kept (`kvs` is then empty), so
-   * that a caller that folds pages into its own store never holds the raw listing whole.
+   * that a caller that folds pages into its own store never holds the raw listing whole; a page's
+   * values are then decoded as they are read (etcdProto.ts `LazyKeyValue`), so read each once.
    */
   async rangePrefix(prefix: string, options: { revision?: number; pageSize?: number; onPage?: (kvs: readonly KeyValue[]) => void } = {}): Promise<RangeResult> {
     const rangeEnd = prefixEndBytes(prefix);
@@ -324,7 +329,7 @@ export class EtcdClient {
     const kvs: KeyValue[] = [];
     const onPage = options.onPage ?? ((page: readonly KeyValue[]) => void kvs.push(...page));
     let revision = options.revision;
-    const read = (key: Buffer): Promise<RangeResponse> => this.range(encodeRangeRequest({ key, rangeEnd, limit, ...(revision !== undefined ? { revision } : {}) }));
+    const read = (key: Buffer): Promise<RangeResponse> => this.range(encodeRangeRequest({ key, rangeEnd, limit, ...(revision !== undefined ? { revision } : {}) }), options.onPage !== undefined);
     let next = read(Buffer.from(prefix, "utf8"));
     for (;;) {
       const res = await next;

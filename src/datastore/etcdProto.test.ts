@@ -69,6 +69,22 @@ describe("RangeResponse", () => {
     );
   });
 
+  it("decodes values as they are read with lazyValues: the same keys, values and revisions as decoded at once, read any number of times", () => {
+    fc.assert(
+      fc.property(fc.array(kv, { maxLength: 8 }), int64, fc.boolean(), int64, fc.nat(3), (kvs, revision, more, count, pad) => {
+        // The response inside a larger buffer, as a view of it (start and end given).
+        const wire = encodeRangeResponse({ revision, kvs, more, count });
+        const buf = Buffer.concat([Buffer.alloc(pad, 0xff), wire, Buffer.alloc(pad, 0xff)]);
+        const eager = decodeRangeResponse(buf, pad, pad + wire.length);
+        const lazy = decodeRangeResponse(buf, pad, pad + wire.length, true);
+        expect({ ...lazy, kvs: undefined }).toEqual({ ...eager, kvs: undefined });
+        const plain = (k: { key: string; value: string; createRevision: number; modRevision: number }): unknown => ({ key: k.key, value: k.value, createRevision: k.createRevision, modRevision: k.modRevision });
+        expect(lazy.kvs.map(plain)).toEqual(eager.kvs);
+        expect(lazy.kvs.map(plain)).toEqual(eager.kvs);
+      }),
+    );
+  });
+
   it("keeps any text exactly, ASCII or not", () => {
     const textKv = fc.record({ key: fc.string({ unit: "grapheme" }), value: fc.string({ unit: "grapheme", maxLength: 200 }) });
     fc.assert(

@@ -8,6 +8,7 @@ import { buildIptablesLayout, printIptablesLayout } from "../../backends/iptable
 import { iptablesChainName } from "../../backends/iptables/chainNames.js";
 import { diffIr } from "../../compiler/ir/delta.js";
 import { buildDesiredIptables, desiredIptablesState, normalizedMembers } from "./desiredIptables.js";
+import type { DesiredIptablesState } from "./iptablesState.js";
 
 function compile(fixture: string): Ir {
   return compileModel(loadModel(readInputs([`fixtures/cases/${fixture}`]).files).model, { node: "node-1" }).ir;
@@ -42,6 +43,12 @@ describe("desiredIptablesState is the backend's layout", () => {
   });
 });
 
+/** A desired state without the IR digests its chains and sets may carry. */
+function withoutDigests(desired: DesiredIptablesState): unknown {
+  const tables = (ts: DesiredIptablesState["v4"]): unknown => ts.map((t) => ({ ...t, chains: t.chains.map(({ fingerprint: _, ...c }) => c) }));
+  return { v4: tables(desired.v4), v6: tables(desired.v6), sets: desired.sets.map(({ digest: _, ...s }) => s) };
+}
+
 describe("buildDesiredIptables from a delta", () => {
   const cases = compileCases().map(compile);
   it("gives the state a whole build gives, for every pair of fixtures, with and without digests", () => {
@@ -53,19 +60,30 @@ describe("buildDesiredIptables from a delta", () => {
         const next = buildDesiredIptables(to, { fingerprints, from: { build: first, delta: diffIr(from, to) } });
         expect(next.desired).toEqual(buildDesiredIptables(to, { fingerprints }).desired);
         expect(next.ir).toBe(to);
-        // Without the delta, by digests (a build with them), the same state.
+        // Without the delta, by digests (worked out for `first` when it has none), the same
+        // state, but for the digests the new parts carry.
         const byDigests = buildDesiredIptables(to, { from: { build: first } });
-        expect(byDigests.desired).toEqual(buildDesiredIptables(to, { fingerprints: first.fingerprints }).desired);
+        expect(withoutDigests(byDigests.desired)).toEqual(withoutDigests(buildDesiredIptables(to).desired));
+        expect(byDigests.fingerprints).toBe(fingerprints);
+        if (fingerprints) expect(byDigests.desired).toEqual(buildDesiredIptables(to, { fingerprints: true }).desired);
+        // By digests from a build made from a delta: its kept parts' digests are `from`'s IR's.
+        const back = buildDesiredIptables(from, { from: { build: next } });
+        expect(withoutDigests(back.desired)).toEqual(withoutDigests(buildDesiredIptables(from).desired));
       }
     }
   });
 
-  it("without a delta, takes every chain and set whose IR digest is unchanged from the earlier build", () => {
+  it("without a delta, takes every chain and set whose IR digest is unchanged from the earlier build, made with digests or without", () => {
     const ir = compile("demo-shop");
-    const first = buildDesiredIptables(ir, { fingerprints: true });
-    const again = buildDesiredIptables(structuredClone(ir), { from: { build: first } });
-    again.desired.v4.forEach((t, i) => t.chains.forEach((c, j) => expect(c).toBe(first.desired.v4[i]?.chains[j])));
-    again.desired.sets.forEach((s, i) => expect(s).toBe(first.desired.sets[i]));
+    for (const fingerprints of [true, false]) {
+      const first = buildDesiredIptables(ir, { fingerprints });
+      const again = buildDesiredIptables(structuredClone(ir), { from: { build: first } });
+      expect(again.desired.v4.flatMap((t) => t.chains).length).toBeGreaterThan(0);
+      again.desired.v4.forEach((t, i) => t.chains.forEach((c, j) => expect(c).toBe(first.desired.v4[i]?.chains[j])));
+      again.desired.v6.forEach((t, i) => t.chains.forEach((c, j) => expect(c).toBe(first.desired.v6[i]?.chains[j])));
+      expect(again.desired.sets.length).toBeGreaterThan(0);
+      again.desired.sets.forEach((s, i) => expect(s).toBe(first.desired.sets[i]));
+    }
   });
 
   it("takes what the delta leaves alone from the earlier build, as it is", () => {

@@ -13,8 +13,9 @@
  *     earlier build's own (by identity), so it is neither rendered, hashed, normalized nor
  *     digested again;
  *   - without one, by digests: every IR chain and set is digested, and one whose digest the
- *     earlier build recorded is taken from it, object and state (a digest of the IR costs far
- *     less than rendering it: about a second on shape L against several).
+ *     earlier build recorded (or, built without digests, would have: `byDigest`) is taken from
+ *     it, object and state (a digest of the IR costs far less than rendering it: about a second
+ *     on shape L against several).
  * - `desiredIptablesState` with a ledger's reuse (memory/ledger.ts): chains and sets whose IR
  *   digest (fingerprint.ts) is the one recorded are still as written in the kernel. Their rules
  *   are known by hash only, so the builder is given a stand-in chain and the state takes the
@@ -175,12 +176,12 @@ function irDigests(ir: Ir): Pick<Known, "fingerprint" | "digest"> {
 /**
  * What the iptables backend wants on the node for `ir`, with what it was built from. Given
  * `from`, an earlier build: with `delta` = `diffIr(from.build.ir, ir)`, built from the delta;
- * without, by digests (and then with them) when the earlier build recorded them. Pure. Throws
+ * without, by digests (and then with them). Pure. Throws
  * only on a broken IR invariant, as the backend does.
  */
 export function buildDesiredIptables(ir: Ir, options: { readonly fingerprints?: boolean; readonly from?: { readonly build: IptablesBuild; readonly delta?: IrDelta } } = {}): IptablesBuild {
   const { from } = options;
-  if (from !== undefined && from.delta === undefined && from.build.fingerprints) return buildByDigests(ir, from.build);
+  if (from !== undefined && from.delta === undefined) return buildByDigests(ir, from.build);
   const fingerprints = options.fingerprints === true;
   // A state made without digests cannot lend its parts to one that needs them.
   const delta = from !== undefined && (from.build.fingerprints || !fingerprints) ? from.delta : undefined;
@@ -198,19 +199,27 @@ export function buildDesiredIptables(ir: Ir, options: { readonly fingerprints?: 
   return { ir, layout, desired, parts, fingerprints };
 }
 
-/** The layout objects of `build` by the digest of the IR object each was made from. */
+/**
+ * The layout objects of `build` by the digest of the IR object each was made from: the digest
+ * its state carries, else worked out now from `build.ir`. A build's layout object for an IR chain
+ * or set is the one made from it, or one kept from an earlier build whose IR object was equal
+ * (the delta did not name it), so `build.ir` gives the same digest as the IR it was made from.
+ * An agent's builds carry no digests (iptablesBackend.ts): this is where it pays for them, on the
+ * rare build without a delta (a retry after a failed apply), not on every start-up.
+ */
 function byDigest(build: IptablesBuild): { chains: Map<string, IptablesChain>; sets: Map<string, Ipset> } {
   const chains = new Map<string, IptablesChain>();
   const sets = new Map<string, Ipset>();
+  const digests = irDigests(build.ir);
   for (const family of [build.layout.v4, build.layout.v6]) {
     for (const table of family.tables) {
       for (const chain of table.chains) {
-        const fingerprint = build.parts.chains.get(chain)?.fingerprint;
+        const fingerprint = build.parts.chains.get(chain)?.fingerprint ?? digests.fingerprint(family.family, table.name, chain);
         if (fingerprint !== undefined) chains.set(`${table.name} ${fingerprint}`, chain);
       }
     }
     for (const set of family.sets) {
-      const digest = build.parts.sets.get(set)?.digest;
+      const digest = build.parts.sets.get(set)?.digest ?? digests.digest(family.family, set);
       if (digest !== undefined) sets.set(setKey(family.family, set.name, set.type, set.comment, digest), set);
     }
   }
@@ -253,7 +262,8 @@ function buildByDigests(ir: Ir, previous: IptablesBuild): IptablesBuild {
     digest: (family, set) => digests.get(`${family} ${set.name}`),
   };
   const { desired, parts } = stateOf(layout, known);
-  return { ir, layout, desired, parts, fingerprints: true };
+  // The states taken from `previous` are its own: they carry digests only if its did.
+  return { ir, layout, desired, parts, fingerprints: previous.fingerprints };
 }
 
 function chainKey(family: Family, table: string, logical: string): string {

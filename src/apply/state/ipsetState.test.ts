@@ -33,6 +33,26 @@ describe("normalizeMember on IPv4", () => {
   });
 });
 
+describe("normalizeMember on IPv6", () => {
+  it("keeps an address as it is only where the general way would, with or without a port (property)", () => {
+    const group = fc.oneof(fc.integer({ min: 0, max: 0xffff }).map((n) => n.toString(16)), fc.constantFrom("0", "00", "0a", "A", "fFfF", "10000", "", "g", "1.2"));
+    const address = fc.oneof(
+      fc.ipV6(),
+      fc.ipV6().map((a) => a.toUpperCase()),
+      fc.array(group, { minLength: 1, maxLength: 9 }).map((g) => g.join(":")),
+      fc.tuple(fc.array(group, { maxLength: 4 }), fc.array(group, { maxLength: 4 })).map(([a, b]) => `${a.join(":")}::${b.join(":")}`),
+    );
+    const tail = fc.constantFrom("", "/128", "/64", ",tcp:80", "/128,udp:53", ",", ":", "::", " ");
+    fc.assert(
+      fc.property(address, tail, (a, rest) => {
+        const member = a + rest;
+        expect(normalizeMember(member)).toBe(generalMember(member));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
+
 describe("parseIpsetSave", () => {
   it("keeps our sets only, with metadata and members as the kernel prints them", () => {
     const text = [

@@ -21,11 +21,14 @@ export function normalizeMember(member: string): string {
   const comma = member.indexOf(",");
   // Most members (every IPv4 one the compiler writes for a pod) are already plain dotted quads:
   // kept as they are without a regular expression or any string built (a million on shape L).
-  if (isPlainV4(member, comma >= 0 ? comma : member.length)) return member;
+  // So are the IPv6 ones, in the kernel's own form (`generalMember` would try the IPv4 pattern
+  // first and, with a port, build the member anew: 0.2-0.4 us each, against under 0.1 us).
+  const end = comma >= 0 ? comma : member.length;
+  if (isPlainV4(member, end) || isCanonicalV6(member, end)) return member;
   return generalMember(member, comma);
 }
 
-/** `normalizeMember` without its shortcut (exported for the test that they agree). */
+/** `normalizeMember` without its shortcuts (exported for the test that they agree). */
 export function generalMember(member: string, comma = member.indexOf(",")): string {
   if (comma >= 0) return `${normalizeAddress(member.slice(0, comma))}${member.slice(comma)}`;
   return normalizeAddress(member);
@@ -122,12 +125,13 @@ function lowerHex(c: number): number {
 }
 
 /**
- * Whether `text` is an IPv6 address exactly as `canonicalV6` prints it, read without allocating:
- * lower-case groups without leading zeros, and `::` standing for the leftmost longest run of two
- * or more zero groups and for nothing else. Anything else is left to `canonicalV6`'s general way.
+ * Whether `text` up to `end` is an IPv6 address exactly as `canonicalV6` prints it, read without
+ * allocating: lower-case groups without leading zeros, and `::` standing for the leftmost longest
+ * run of two or more zero groups and for nothing else. Anything else is left to `canonicalV6`'s
+ * general way.
  */
-function isCanonicalV6(text: string): boolean {
-  const n = text.length;
+function isCanonicalV6(text: string, end: number = text.length): boolean {
+  const n = end;
   let count = 0;
   /** How many groups were written before `::`, or -1 without one. */
   let gap = -1;
