@@ -356,13 +356,6 @@ function hitsOf(egress: Bits, admits: Bits, no: Bits): Hits {
   return { count, first, second };
 }
 
-/** A row's hits (`hitsOf`) within a source block: of its egress row `e` and a forbidden set `no`. */
-interface BlockHits {
-  readonly e: Bits;
-  readonly no: Bits;
-  readonly hits: Hits;
-}
-
 /**
  * How the row `e` changes at a step's flips for sources forbidden `no`: the change of its count of
  * violations, and the two smallest classes newly reached that the source may not reach (-1: none).
@@ -410,8 +403,31 @@ function sweepFactored(
   /** The classes of the block's flips at hand, and per class its flip (+1 admitted, -1 no longer, 0 none). */
   const flipped: number[] = [];
   const flipSign = new Int8Array(classes.endpoints.length);
-  /** The changes worked out for the flips at hand (see `changeOf`). */
-  const changes: Change[] = [];
+  /**
+   * The hits of the rows `e & admitsOf(b)` by forbidden set, for the whole sweep: by `e` (one set
+   * per distinct egress walk in a sweep), the source block's `admitsId` (one number per row in a
+   * sweep) and the set `no` (the checkers' sets are the same objects from interval to interval).
+   * On shape L, thousands of source blocks have about a hundred distinct rows: most recounts
+   * find their hits here instead of a pass over the row's words.
+   */
+  const hitsByRow = new Map<Bits, Map<Bits, Map<number, Hits>>>();
+  const hitsOfRow = (e: Bits, b: number, step: FactoredStep, no: Bits): Hits => {
+    let byNo = hitsByRow.get(e);
+    if (!byNo) hitsByRow.set(e, (byNo = new Map()));
+    let byId = byNo.get(no);
+    if (!byId) byNo.set(no, (byId = new Map()));
+    const id = step.admitsId(b);
+    let hits = byId.get(id);
+    if (!hits) byId.set(id, (hits = hitsOf(e, step.admitsOf(b), no)));
+    return hits;
+  };
+  /**
+   * The changes worked out for the flips at hand (see `changeOf`); per step, by the flipped
+   * block's `admitsId`: blocks with the same number there had the same row before and the same
+   * classes flipped, so the same changes.
+   */
+  let changes: Change[] = [];
+  const changesById = new Map<number, Change[]>();
   /** The change of a row `e` for a source forbidden `no`, over the flipped classes, once per flips and pair. */
   const changeOf = (e: Bits, no: Bits): Change => {
     for (const c of changes) if (c.e === e && c.no === no) return c;
@@ -442,13 +458,11 @@ function sweepFactored(
       lastSignature[k] = signature;
       const forbidden = checker.forbidden(protocol, interval, unused, () => unused);
       const count = counts[k]!;
-      /**
-       * The group's counts and smallest counterexample, from its whole row; with `known`, the
-       * hits worked out for other groups of its source block (the same `admitsOf`), to reuse.
-       */
-      const recount = (g: number, known?: BlockHits[]): void => {
+      /** The group's counts and smallest counterexample, from its whole row. */
+      const recount = (g: number): void => {
         const e = step.egressOf(g);
-        const a = step.admitsOf(sweeper.groupBlock[g]!);
+        const b = sweeper.groupBlock[g]!;
+        const a = step.admitsOf(b);
         let byForbidden: Bits | undefined;
         let hits: Hits | undefined;
         for (const f of sweeper.groups[g]!) {
@@ -456,15 +470,10 @@ function sweepFactored(
           count[f] = 0;
           const no = forbidden(f);
           if (no === undefined) continue;
-          // Classes of a group mostly share one forbidden set, and groups of a block often
-          // share their egress row.
+          // Classes of a group mostly share one forbidden set.
           if (no !== byForbidden) {
             byForbidden = no;
-            hits = known?.find((h) => h.e === e && h.no === no)?.hits;
-            if (!hits) {
-              hits = hitsOf(e, a, no);
-              known?.push({ e, no, hits });
-            }
+            hits = hitsOfRow(e, b, step, no);
           }
           const alone = members[f]!.length === 1;
           // An endpoint alone in its class has no flow to itself.
@@ -481,11 +490,7 @@ function sweepFactored(
         }
       };
       if (everyGroup) {
-        const known: BlockHits[] = [];
-        for (const b of blocks) {
-          known.length = 0;
-          for (const g of sweeper.groupsOfBlock(b)) recount(g, known);
-        }
+        for (const b of blocks) for (const g of sweeper.groupsOfBlock(b)) recount(g);
       } else {
         const rewalked = step.rewalked as ReadonlySet<number>;
         // Rows that only gained or lost classes (flips), bit by bit: the counts move by one per
@@ -514,7 +519,10 @@ function sweepFactored(
           // forbidden set: per such pair in the block (groups and their classes mostly share
           // both), the change of the count and the two smallest classes newly reached that
           // the source may not reach.
-          changes.length = 0;
+          const id = step.admitsId(block);
+          const known = changesById.get(id);
+          if (known) changes = known;
+          else changesById.set(id, (changes = []));
           for (const g of sweeper.groupsOfBlock(block)) {
             if (rewalked.size > 0 && rewalked.has(g)) continue;
             const e = step.egressOf(g);
@@ -539,6 +547,7 @@ function sweepFactored(
           }
           for (const t of flipped) flipSign[t] = 0;
         }
+        changesById.clear();
         for (const g of again) recount(g);
       }
       // Groups not computed again have the violations of the interval before.

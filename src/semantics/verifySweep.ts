@@ -82,6 +82,13 @@ export interface FactoredStep {
   readonly admitsOf: (b: number) => Bits;
   /** Whether class `t`'s ingress admits source block `b`. */
   readonly admits: (b: number, t: number) => boolean;
+  /**
+   * A number for the row `admitsOf(b)`: within a sweep, blocks with the same number have equal
+   * rows (not always conversely), and a number stands for one row only (a block whose row changes
+   * gets a number not given before in the sweep). On shape L thousands of blocks have a hundred or
+   * so distinct rows, so that what is worked out from a row can be reused by its number.
+   */
+  readonly admitsId: (b: number) => number;
 }
 
 export interface FactoredSweeper {
@@ -96,6 +103,49 @@ export interface FactoredSweeper {
    * time; with `probeAt`, one step at one probe of an axis without ports (ICMP, other protocols).
    */
   readonly sweep: (protocol: number, starts: readonly number[], probeAt?: (start: number) => Probe) => Generator<FactoredStep>;
+}
+
+/**
+ * Refines a partition of `0 .. n-1` (per element its part, per part its size; both updated in
+ * place) by subsets: after `split(inside)`, two elements share a part only when they did before
+ * and `inside` holds both or neither. The part of the elements inside keeps its number when it is
+ * all inside; otherwise they move to a new part, numbered after every part so far.
+ */
+class Refiner {
+  /** Per part: elements inside the subset at hand, and where they move (-1: nowhere). */
+  private readonly hits: Int32Array;
+  private readonly moveTo: Int32Array;
+  private readonly touched: number[] = [];
+
+  constructor(
+    private readonly partOf: Int32Array,
+    private readonly sizes: number[],
+  ) {
+    // At most one part per element.
+    this.hits = new Int32Array(partOf.length);
+    this.moveTo = new Int32Array(partOf.length).fill(-1);
+  }
+
+  split(inside: readonly number[]): void {
+    const { partOf, sizes, hits, moveTo, touched } = this;
+    for (const c of inside) if (hits[partOf[c]!]!++ === 0) touched.push(partOf[c]!);
+    for (const b of touched) {
+      if (hits[b]! < sizes[b]!) {
+        moveTo[b] = sizes.length;
+        sizes.push(hits[b]!);
+        sizes[b]! -= hits[b]!;
+      }
+    }
+    for (const c of inside) {
+      const to = moveTo[partOf[c]!]!;
+      if (to >= 0) partOf[c] = to;
+    }
+    for (const b of touched) {
+      hits[b] = 0;
+      moveTo[b] = -1;
+    }
+    touched.length = 0;
+  }
 }
 
 /** A partition of the classes into blocks: per class its block, per block its first class. */
@@ -185,29 +235,8 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys:
     sizes[id]!++;
   }
   // Split by each atom: the classes inside it leave their block when some of the block is outside.
-  // Per block: classes inside the atom, and where they move (-1: nowhere); at most n blocks.
-  const hits = new Int32Array(n);
-  const moveTo = new Int32Array(n).fill(-1);
-  const touched: number[] = [];
-  const split = (inside: readonly number[]): void => {
-    for (const c of inside) if (hits[blockOf[c]!]!++ === 0) touched.push(blockOf[c]!);
-    for (const b of touched) {
-      if (hits[b]! < sizes[b]!) {
-        moveTo[b] = sizes.length;
-        sizes.push(hits[b]!);
-        sizes[b]! -= hits[b]!;
-      }
-    }
-    for (const c of inside) {
-      const to = moveTo[blockOf[c]!]!;
-      if (to >= 0) blockOf[c] = to;
-    }
-    for (const b of touched) {
-      hits[b] = 0;
-      moveTo[b] = -1;
-    }
-    touched.length = 0;
-  };
+  const refiner = new Refiner(blockOf, sizes);
+  const split = (inside: readonly number[]): void => refiner.split(inside);
   // A class is in a membership when its representative is (its members all agree): word by word,
   // the representatives among the members.
   const representatives = new Uint32Array((classes.classOf.length + 31) >>> 5);
@@ -518,6 +547,9 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
    * once for every sweep (thousands of rows of every class on L), cleared at each sweep's start.
    */
   const admits: Uint32Array[] = sourceBlocks.first.map(() => kept());
+  /** Per source block, the number of its row in `admits` (see `FactoredStep.admitsId`), and the next number. */
+  const admitsIds = new Int32Array(sourceBlocks.first.length);
+  let nextAdmitsId = 0;
 
   /**
    * What a sweep makes and drops, reused from sweep to sweep (see `BitsPool`): the walks (over
@@ -612,6 +644,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const egressOf = (g: number): Bits => expand(groupWalk[g]!);
   const admitsOf = (b: number): Bits => admits[b]!;
   const admitted = (b: number, t: number): boolean => hasBit(admits[b]!, t);
+  const admitsId = (b: number): number => admitsIds[b]!;
 
     // What an ingress rule matches among the sources reads of the probe only its protocol and
     // source port (`RuleSets`), the same at every step of a sweep: computed once per sweep (a
@@ -700,7 +733,20 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
             }
           }
         });
-        yield { first: starts[step]!, rewalked: "all", flips: [], rowInto, egressOf, admitsOf, admits: admitted };
+        // A block's row is the classes of the distinct walks that admit it (and those not local):
+        // blocks admitted by the same distinct walks have one number (the distinct walks' class
+        // lists are disjoint, and none is empty).
+        admitsIds.fill(0);
+        const sizes = [admitsIds.length];
+        const refiner = new Refiner(admitsIds, sizes);
+        const inside: number[] = [];
+        for (const walk of contentWalk) {
+          inside.length = 0;
+          for (const b of bitIndexes(walk)) inside.push(b);
+          refiner.split(inside);
+        }
+        nextAdmitsId = sizes.length;
+        yield { first: starts[step]!, rewalked: "all", flips: [], rowInto, egressOf, admitsOf, admits: admitted, admitsId };
         continue;
       }
       const rewalked = new Set<number>();
@@ -720,6 +766,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
        */
       const flipBlocks: number[] = [];
       const flipWalks: (readonly number[])[][] = [];
+      /** Per slot, a hash of the walks flipped (their numbers, in the order of the plan). */
+      const flipHashes: number[] = [];
       for (const w of plans.ingress.get(probe.dstPort!) ?? []) {
         const before = ingress[w]!;
         let seen = ingressSeen.get(w);
@@ -747,14 +795,30 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
               flipSlot[b] = slot = flipBlocks.length;
               flipBlocks.push(b);
               flipWalks.push([]);
+              flipHashes.push(0x811c9dc5);
             }
             flipWalks[slot]!.push(classes);
+            flipHashes[slot] = Math.imul(flipHashes[slot]! ^ w, 0x01000193) >>> 0;
           }
         }
       }
+      // A flipped block's new row is its row before with the classes of its flipped walks toggled
+      // (walk groups are disjoint): blocks with the same number before and the same walks flipped
+      // (in the plan's order) get the same new number.
+      const renumbered = new Map<number, { readonly before: number; readonly walks: readonly (readonly number[])[]; readonly id: number }[]>();
+      flipBlocks.forEach((b, slot) => {
+        const before = admitsIds[b]!;
+        const walks = flipWalks[slot]!;
+        const hash = Math.imul(flipHashes[slot]! ^ before, 0x01000193) >>> 0;
+        let bucket = renumbered.get(hash);
+        if (!bucket) renumbered.set(hash, (bucket = []));
+        let known = bucket.find((e) => e.before === before && e.walks.length === walks.length && e.walks.every((classes, i) => classes === walks[i]));
+        if (!known) bucket.push((known = { before, walks, id: nextAdmitsId++ }));
+        admitsIds[b] = known.id;
+      });
       const flips = flipBlocks.map((block, slot): Flip => ({ block, walks: flipWalks[slot]! }));
       for (const b of flipBlocks) flipSlot[b] = -1;
-      yield { first: probe.dstPort!, rewalked, flips, rowInto, egressOf, admitsOf, admits: admitted };
+      yield { first: probe.dstPort!, rewalked, flips, rowInto, egressOf, admitsOf, admits: admitted, admitsId };
     }
   }
 
