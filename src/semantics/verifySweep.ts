@@ -616,6 +616,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   let pairSlot = new Int32Array(1024);
   let pairWalk = new Int32Array(1024);
   let pairs = 0;
+  /** The pairs' walks grouped by slot (see `takeFlips`). */
+  let grouped = new Int32Array(1024);
   /** Ingress walk `w` went from `before` to `after` (over source blocks): toggles its classes in the rows of the blocks that changed, and records the flips. */
   const flipWalk = (w: number, before: Bits, after: Bits): void => {
     const classes = ingressWalks.members[w]!;
@@ -658,16 +660,47 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
    * and the same walks flipped get the same new number.
    */
   const takeFlips = (): Flip[] => {
-    const walksOf: (readonly number[])[][] = [];
-    for (let slot = 0; slot < slots; slot++) walksOf.push(new Array<readonly number[]>(slotWalks[slot]!));
+    // The pairs grouped by slot (counting sort, the plan's order kept): slot `s` has the walks
+    // `grouped[offset[s] .. offset[s + 1]]`.
+    const offset = new Int32Array(slots + 1);
+    for (let slot = 0; slot < slots; slot++) offset[slot + 1] = offset[slot]! + slotWalks[slot]!;
+    if (grouped.length < pairs) grouped = new Int32Array(pairSlot.length);
     slotWalks.fill(0, 0, slots);
     for (let p = 0; p < pairs; p++) {
       const slot = pairSlot[p]!;
-      walksOf[slot]![slotWalks[slot]!++] = ingressWalks.members[pairWalk[p]!]!;
+      grouped[offset[slot]! + slotWalks[slot]!++] = pairWalk[p]!;
     }
-    /** Per hash, the slots that took a new number; per slot, its block's number before. */
-    const renumbered = new Map<number, number[]>();
-    const slotBefore = new Int32Array(slots);
+    /**
+     * Per slot its list of walks' classes, one list per distinct list of walks (blocks mostly
+     * flip by the same walks: on L a few lists for thousands of blocks); per hash of the walks,
+     * the slots whose list was made.
+     */
+    const walksOf: (readonly (readonly number[])[])[] = [];
+    const lists = new Map<number, number[]>();
+    for (let slot = 0; slot < slots; slot++) {
+      const from = offset[slot]!;
+      const length = offset[slot + 1]! - from;
+      const bucket = lists.get(slotHash[slot]!);
+      let same: readonly (readonly number[])[] | undefined;
+      for (let k = 0; bucket !== undefined && k < bucket.length && !same; k++) {
+        const s = bucket[k]!;
+        const start = offset[s]!;
+        if (offset[s + 1]! - start !== length) continue;
+        let i = 0;
+        while (i < length && grouped[start + i] === grouped[from + i]) i++;
+        if (i === length) same = walksOf[s];
+      }
+      if (!same) {
+        const list = new Array<readonly number[]>(length);
+        for (let i = 0; i < length; i++) list[i] = ingressWalks.members[grouped[from + i]!]!;
+        same = list;
+        if (bucket) bucket.push(slot);
+        else lists.set(slotHash[slot]!, [slot]);
+      }
+      walksOf.push(same);
+    }
+    /** Per (number before, list of walks), the number taken by the first block with them. */
+    const renumbered = new Map<number, { readonly before: number; readonly walks: readonly (readonly number[])[]; readonly id: number }[]>();
     const flips: Flip[] = [];
     for (let slot = 0; slot < slots; slot++) {
       const b = slotBlock[slot]!;
@@ -676,25 +709,12 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
       flips.push({ block: b, walks });
       flipSlot[b] = -1;
       const hash = Math.imul(slotHash[slot]! ^ before, 0x01000193);
-      slotBefore[slot] = before;
-      const bucket = renumbered.get(hash);
-      let same = -1;
-      for (let k = 0; bucket !== undefined && k < bucket.length && same < 0; k++) {
-        const s = bucket[k]!;
-        if (slotBefore[s] !== before) continue;
-        const other = walksOf[s]!;
-        if (other.length !== walks.length) continue;
-        let i = 0;
-        while (i < walks.length && other[i] === walks[i]) i++;
-        if (i === walks.length) same = s;
-      }
-      if (same >= 0) {
-        admitsIds[b] = admitsIds[slotBlock[same]!]!;
-        continue;
-      }
-      admitsIds[b] = nextAdmitsId++;
-      if (bucket) bucket.push(slot);
-      else renumbered.set(hash, [slot]);
+      let bucket = renumbered.get(hash);
+      if (!bucket) renumbered.set(hash, (bucket = []));
+      let id = -1;
+      for (let k = 0; k < bucket.length && id < 0; k++) if (bucket[k]!.before === before && bucket[k]!.walks === walks) id = bucket[k]!.id;
+      if (id < 0) bucket.push({ before, walks, id: (id = nextAdmitsId++) });
+      admitsIds[b] = id;
     }
     slots = 0;
     pairs = 0;
