@@ -439,7 +439,9 @@ function sweepFactored(
     let second = -1;
     for (let i = 0; i < flippedCount; i++) {
       const t = flipped[i]!;
-      if (!hasBit(e, t) || !hasBit(no, t)) continue;
+      // hasBit by hand: the CLI runs without TurboFan's inlining (runtimeTuning.ts), and this
+      // loop runs tens of millions of times on L.
+      if ((e[t >>> 5]! & no[t >>> 5]! & (1 << (t & 31))) === 0) continue;
       if (flipSign[t]! < 0) {
         delta--;
         continue;
@@ -481,7 +483,7 @@ function sweepFactored(
           }
           const alone = members[f]!.length === 1;
           // An endpoint alone in its class has no flow to itself.
-          const self = hasBit(e, f) && hasBit(a, f) && hasBit(no, f);
+          const self = (e[f >>> 5]! & a[f >>> 5]! & no[f >>> 5]! & (1 << (f & 31))) !== 0;
           const c = hits!.count - (alone && self ? 1 : 0);
           if (c === 0) continue;
           count[f] = c;
@@ -544,7 +546,7 @@ function sweepFactored(
               if (no === undefined) continue;
               if (change === undefined || change.no !== no) change = changeOf(e, no);
               // f itself among them: an endpoint alone in its class has no flow to itself.
-              const self = hasBit(no, f) && hasBit(e, f) ? flipSign[f]! : 0;
+              const self = (no[f >>> 5]! & e[f >>> 5]! & (1 << (f & 31))) !== 0 ? flipSign[f]! : 0;
               const alone = members[f]!.length === 1;
               const own = alone ? change.delta - self : change.delta;
               count[f]! += own;
