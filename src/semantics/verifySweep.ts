@@ -619,8 +619,26 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   /** The pairs' walks grouped by slot (see `takeFlips`). */
   let grouped = new Int32Array(1024);
   /** Ingress walk `w` went from `before` to `after` (over source blocks): toggles its classes in the rows of the blocks that changed, and records the flips. */
+  /**
+   * Per ingress walk group, its classes as (word, mask) pairs, one per word they fall in (made when
+   * the walk first flips): a toggle is a word operation per pair, not per class.
+   */
+  const walkMasks: (Int32Array | undefined)[] = [];
+  const masksOf = (w: number): Int32Array => {
+    let masks = walkMasks[w];
+    if (!masks) {
+      const pairs: number[] = [];
+      for (const t of ingressWalks.members[w]!) {
+        // Classes of a group ascend: a class in the last pair's word joins its mask.
+        if (pairs.length > 0 && pairs[pairs.length - 2] === t >>> 5) pairs[pairs.length - 1]! |= 1 << (t & 31);
+        else pairs.push(t >>> 5, 1 << (t & 31));
+      }
+      walkMasks[w] = masks = Int32Array.from(pairs);
+    }
+    return masks;
+  };
   const flipWalk = (w: number, before: Bits, after: Bits): void => {
-    const classes = ingressWalks.members[w]!;
+    const masks = masksOf(w);
     for (let i = 0; i < before.length; i++) {
       let word = before[i]! ^ after[i]!;
       while (word !== 0) {
@@ -628,10 +646,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         const b = (i << 5) + (31 - Math.clz32(low));
         word ^= low;
         const a = admits[b]!;
-        for (let j = 0; j < classes.length; j++) {
-          const t = classes[j]!;
-          a[t >>> 5]! ^= 1 << (t & 31);
-        }
+        for (let j = 0; j < masks.length; j += 2) a[masks[j]!]! ^= masks[j + 1]!;
         let slot = flipSlot[b]!;
         if (slot < 0) {
           flipSlot[b] = slot = slots++;
