@@ -400,9 +400,11 @@ function sweepFactored(
   const totals = checkers.map(() => 0);
   /** The source blocks of the groups. */
   const blocks = [...new Set(sweeper.groupBlock)];
-  /** The classes of the block's flips at hand, and per class its flip (+1 admitted, -1 no longer, 0 none). */
-  // A typed array and its length, not a list emptied for each block: on L, 290,000 blocks flip in
-  // the TCP sweep, and a list emptied (length 0) lets its storage go and grows it anew.
+  /**
+   * The classes of the block's flips at hand, and per class its flip (+1 admitted, -1 no longer, 0
+   * none). A typed array and its length, not a list emptied for each block: on L, 290,000 blocks
+   * flip in the TCP sweep, and a list emptied (length 0) lets its storage go and grows it anew.
+   */
   const flipped = new Int32Array(classes.endpoints.length);
   let flippedCount = 0;
   const flipSign = new Int8Array(classes.endpoints.length);

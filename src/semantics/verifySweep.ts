@@ -85,8 +85,10 @@ export interface FactoredStep {
   /**
    * A number for the row `admitsOf(b)`: within a sweep, blocks with the same number have equal
    * rows (not always conversely), and a number stands for one row only (a block whose row changes
-   * gets a number not given before in the sweep). On shape L thousands of blocks have a hundred or
-   * so distinct rows, so that what is worked out from a row can be reused by its number.
+   * gets a number not given before in the sweep). Blocks flipped at a step to one number had one
+   * number before and were flipped by the same walks (`Flip.walks`: the same classes, in the same
+   * order). On shape L thousands of blocks have a hundred or so distinct rows, so that what is
+   * worked out from a row or a flip can be reused by its number.
    */
   readonly admitsId: (b: number) => number;
 }
@@ -550,7 +552,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
 
   /**
    * Per source block, the classes whose ingress admits it (every class that is not local): made
-   * once for every sweep (thousands of rows of every class on L), cleared at each sweep's start.
+   * once for every sweep (thousands of rows of every class on L), written anew at each sweep's first step.
    */
   const admits: Uint32Array[] = sourceBlocks.first.map(() => kept());
   /** Per source block, the number of its row in `admits` (see `FactoredStep.admitsId`), and the next number. */
@@ -618,7 +620,6 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   let pairs = 0;
   /** The pairs' walks grouped by slot (see `takeFlips`). */
   let grouped = new Int32Array(1024);
-  /** Ingress walk `w` went from `before` to `after` (over source blocks): toggles its classes in the rows of the blocks that changed, and records the flips. */
   /**
    * Per ingress walk group, its classes as (word, mask) pairs, one per word they fall in (made when
    * the walk first flips): a toggle is a word operation per pair, not per class.
@@ -627,16 +628,17 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const masksOf = (w: number): Int32Array => {
     let masks = walkMasks[w];
     if (!masks) {
-      const pairs: number[] = [];
+      const list: number[] = [];
       for (const t of ingressWalks.members[w]!) {
         // Classes of a group ascend: a class in the last pair's word joins its mask.
-        if (pairs.length > 0 && pairs[pairs.length - 2] === t >>> 5) pairs[pairs.length - 1]! |= 1 << (t & 31);
-        else pairs.push(t >>> 5, 1 << (t & 31));
+        if (list.length > 0 && list[list.length - 2] === t >>> 5) list[list.length - 1]! |= 1 << (t & 31);
+        else list.push(t >>> 5, 1 << (t & 31));
       }
-      walkMasks[w] = masks = Int32Array.from(pairs);
+      walkMasks[w] = masks = Int32Array.from(list);
     }
     return masks;
   };
+  /** Ingress walk `w` went from `before` to `after` (over source blocks): toggles its classes in the rows of the blocks that changed, and records the flips. */
   const flipWalk = (w: number, before: Bits, after: Bits): void => {
     const masks = masksOf(w);
     for (let i = 0; i < before.length; i++) {

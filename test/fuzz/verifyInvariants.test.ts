@@ -238,6 +238,14 @@ describe("verifyInvariants", () => {
                 expect(rowsById.get(id) ?? text, `admitsId ${id} at ${protocol} ${step.first}`).toBe(text);
                 rowsById.set(id, text);
               });
+              // Blocks flipped to one number were flipped by the same classes.
+              const flippedById = new Map<number, string>();
+              for (const flip of step.flips) {
+                const text = flip.walks.map((classes) => classes.join(",")).join(";");
+                const id = step.admitsId(flip.block);
+                expect(flippedById.get(id) ?? text, `flips to admitsId ${id} at ${protocol} ${step.first}`).toBe(text);
+                flippedById.set(id, text);
+              }
               const row = new Uint32Array((classes.endpoints.length + 31) >>> 5);
               const got = sweeper.groups.map((group, g) => {
                 step.rowInto(g, row);
