@@ -406,9 +406,14 @@ function fixedEndMatches(rule: PreparedRule, direction: Direction, pkt: Packet, 
     }
     case "cluster":
       // Ingress: the ports are the fixed destination's (`pkt.dst`).
-      return direction === "egress" || rule.matchesAll || rule.ports.length === 0 || rule.ports.some((p) => clusterPortMatches(p, pkt));
+      if (direction === "egress" || rule.matchesAll || rule.ports.length === 0) return true;
+      // Loops, not `some` with a closure: called for every rule of every walk (on L, millions).
+      for (const p of rule.ports) if (clusterPortMatches(p, pkt)) return true;
+      return false;
     case "k8s":
-      return direction === "egress" || rule.ports.length === 0 || rule.ports.some((p) => k8sPortMatches(p, pkt));
+      if (direction === "egress" || rule.ports.length === 0) return true;
+      for (const p of rule.ports) if (k8sPortMatches(p, pkt)) return true;
+      return false;
   }
 }
 
@@ -488,9 +493,7 @@ export function allowedOver(
   let lastTier = -1;
   const keys = prefixes?.keys ?? [];
   if (prefixes) {
-    prepared.tiers.forEach((_, t) => {
-      if ((applicableByTier[t] ?? []).length > 0) lastTier = t;
-    });
+    for (let t = 0; t < prepared.tiers.length; t++) if ((applicableByTier[t]?.length ?? 0) > 0) lastTier = t;
     for (let t = lastTier; t >= 0; t--) {
       const state = prefixes.states.get(keys[t]!);
       if (!state) continue;
@@ -502,8 +505,9 @@ export function allowedOver(
       break;
     }
   }
-  for (const [t, tier] of prepared.tiers.entries()) {
-    if (t < start) continue;
+  // Index loops, not for-of over entries: verify's sweeps walk hundreds of thousands of times on L.
+  for (let t = start; t < prepared.tiers.length; t++) {
+    const tier = prepared.tiers[t]!;
     const applicable = applicableByTier[t] ?? [];
     if (applicable.length === 0) continue;
     inTier.set(remaining);

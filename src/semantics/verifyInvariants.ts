@@ -356,13 +356,6 @@ function hitsOf(egress: Bits, admits: Bits, no: Bits): Hits {
   return { count, first, second };
 }
 
-/** A row's hits (`hitsOf`) within a source block: of its egress row `e` and a forbidden set `no`. */
-interface BlockHits {
-  readonly e: Bits;
-  readonly no: Bits;
-  readonly hits: Hits;
-}
-
 /**
  * How the row `e` changes at a step's flips for sources forbidden `no`: the change of its count of
  * violations, and the two smallest classes newly reached that the source may not reach (-1: none).
@@ -407,19 +400,50 @@ function sweepFactored(
   const totals = checkers.map(() => 0);
   /** The source blocks of the groups. */
   const blocks = [...new Set(sweeper.groupBlock)];
-  /** The classes of the block's flips at hand, and per class its flip (+1 admitted, -1 no longer, 0 none). */
-  const flipped: number[] = [];
+  /**
+   * The classes of the block's flips at hand, and per class its flip (+1 admitted, -1 no longer, 0
+   * none). A typed array and its length, not a list emptied for each block: on L, 290,000 blocks
+   * flip in the TCP sweep, and a list emptied (length 0) lets its storage go and grows it anew.
+   */
+  const flipped = new Int32Array(classes.endpoints.length);
+  let flippedCount = 0;
   const flipSign = new Int8Array(classes.endpoints.length);
-  /** The changes worked out for the flips at hand (see `changeOf`). */
-  const changes: Change[] = [];
+  /**
+   * The hits of the rows `e & admitsOf(b)` by forbidden set, for the whole sweep: by `e` (one set
+   * per distinct egress walk in a sweep), the source block's `admitsId` (one number per row in a
+   * sweep) and the set `no` (the checkers' sets are the same objects from interval to interval).
+   * On shape L, thousands of source blocks have about a hundred distinct rows: most recounts
+   * find their hits here instead of a pass over the row's words.
+   */
+  const hitsByRow = new Map<Bits, Map<Bits, Map<number, Hits>>>();
+  const hitsOfRow = (e: Bits, b: number, step: FactoredStep, no: Bits): Hits => {
+    let byNo = hitsByRow.get(e);
+    if (!byNo) hitsByRow.set(e, (byNo = new Map()));
+    let byId = byNo.get(no);
+    if (!byId) byNo.set(no, (byId = new Map()));
+    const id = step.admitsId(b);
+    let hits = byId.get(id);
+    if (!hits) byId.set(id, (hits = hitsOf(e, step.admitsOf(b), no)));
+    return hits;
+  };
+  /**
+   * The changes worked out for the flips at hand (see `changeOf`); per step, by the flipped
+   * block's `admitsId`: blocks with the same number there had the same row before and the same
+   * classes flipped, so the same changes.
+   */
+  let changes: Change[] = [];
+  const changesById = new Map<number, Change[]>();
   /** The change of a row `e` for a source forbidden `no`, over the flipped classes, once per flips and pair. */
   const changeOf = (e: Bits, no: Bits): Change => {
     for (const c of changes) if (c.e === e && c.no === no) return c;
     let delta = 0;
     let first = -1;
     let second = -1;
-    for (const t of flipped) {
-      if (!hasBit(e, t) || !hasBit(no, t)) continue;
+    for (let i = 0; i < flippedCount; i++) {
+      const t = flipped[i]!;
+      // hasBit by hand: the CLI runs without TurboFan's inlining (runtimeTuning.ts), and this
+      // loop runs tens of millions of times on L.
+      if ((e[t >>> 5]! & no[t >>> 5]! & (1 << (t & 31))) === 0) continue;
       if (flipSign[t]! < 0) {
         delta--;
         continue;
@@ -442,13 +466,11 @@ function sweepFactored(
       lastSignature[k] = signature;
       const forbidden = checker.forbidden(protocol, interval, unused, () => unused);
       const count = counts[k]!;
-      /**
-       * The group's counts and smallest counterexample, from its whole row; with `known`, the
-       * hits worked out for other groups of its source block (the same `admitsOf`), to reuse.
-       */
-      const recount = (g: number, known?: BlockHits[]): void => {
+      /** The group's counts and smallest counterexample, from its whole row. */
+      const recount = (g: number): void => {
         const e = step.egressOf(g);
-        const a = step.admitsOf(sweeper.groupBlock[g]!);
+        const b = sweeper.groupBlock[g]!;
+        const a = step.admitsOf(b);
         let byForbidden: Bits | undefined;
         let hits: Hits | undefined;
         for (const f of sweeper.groups[g]!) {
@@ -456,19 +478,14 @@ function sweepFactored(
           count[f] = 0;
           const no = forbidden(f);
           if (no === undefined) continue;
-          // Classes of a group mostly share one forbidden set, and groups of a block often
-          // share their egress row.
+          // Classes of a group mostly share one forbidden set.
           if (no !== byForbidden) {
             byForbidden = no;
-            hits = known?.find((h) => h.e === e && h.no === no)?.hits;
-            if (!hits) {
-              hits = hitsOf(e, a, no);
-              known?.push({ e, no, hits });
-            }
+            hits = hitsOfRow(e, b, step, no);
           }
           const alone = members[f]!.length === 1;
           // An endpoint alone in its class has no flow to itself.
-          const self = hasBit(e, f) && hasBit(a, f) && hasBit(no, f);
+          const self = (e[f >>> 5]! & a[f >>> 5]! & no[f >>> 5]! & (1 << (f & 31))) !== 0;
           const c = hits!.count - (alone && self ? 1 : 0);
           if (c === 0) continue;
           count[f] = c;
@@ -481,11 +498,7 @@ function sweepFactored(
         }
       };
       if (everyGroup) {
-        const known: BlockHits[] = [];
-        for (const b of blocks) {
-          known.length = 0;
-          for (const g of sweeper.groupsOfBlock(b)) recount(g, known);
-        }
+        for (const b of blocks) for (const g of sweeper.groupsOfBlock(b)) recount(g);
       } else {
         const rewalked = step.rewalked as ReadonlySet<number>;
         // Rows that only gained or lost classes (flips), bit by bit: the counts move by one per
@@ -493,20 +506,24 @@ function sweepFactored(
         // is the only one that can give a smaller counterexample (ports only grow within a sweep).
         // A block with many flipped classes is cheaper to count again whole (a pass over the words).
         const again = new Set<number>(rewalked);
-        for (const { block, walks } of step.flips) {
+        // Index loops, not for-of: on L these run over millions of groups and classes per sweep.
+        for (let i = 0; i < step.flips.length; i++) {
+          const { block, walks } = step.flips[i]!;
           let size = 0;
-          for (const classes of walks) size += classes.length;
+          for (let j = 0; j < walks.length; j++) size += walks[j]!.length;
           if (size > recountAbove) {
             for (const g of sweeper.groupsOfBlock(block)) again.add(g);
             continue;
           }
           // The flipped classes, each marked +1 when now admitted, -1 when no longer (a walk
           // group's classes all flip one way).
-          flipped.length = 0;
-          for (const classes of walks) {
+          flippedCount = 0;
+          for (let j = 0; j < walks.length; j++) {
+            const classes = walks[j]!;
             const sign = step.admits(block, classes[0]!) ? 1 : -1;
-            for (const t of classes) {
-              flipped.push(t);
+            for (let m = 0; m < classes.length; m++) {
+              const t = classes[m]!;
+              flipped[flippedCount++] = t;
               flipSign[t] = sign;
             }
           }
@@ -514,17 +531,24 @@ function sweepFactored(
           // forbidden set: per such pair in the block (groups and their classes mostly share
           // both), the change of the count and the two smallest classes newly reached that
           // the source may not reach.
-          changes.length = 0;
-          for (const g of sweeper.groupsOfBlock(block)) {
+          const id = step.admitsId(block);
+          const known = changesById.get(id);
+          if (known) changes = known;
+          else changesById.set(id, (changes = []));
+          const groups = sweeper.groupsOfBlock(block);
+          for (let j = 0; j < groups.length; j++) {
+            const g = groups[j]!;
             if (rewalked.size > 0 && rewalked.has(g)) continue;
             const e = step.egressOf(g);
             let change: Change | undefined;
-            for (const f of sweeper.groups[g]!) {
+            const sources = sweeper.groups[g]!;
+            for (let m = 0; m < sources.length; m++) {
+              const f = sources[m]!;
               const no = forbidden(f);
               if (no === undefined) continue;
               if (change === undefined || change.no !== no) change = changeOf(e, no);
               // f itself among them: an endpoint alone in its class has no flow to itself.
-              const self = hasBit(no, f) && hasBit(e, f) ? flipSign[f]! : 0;
+              const self = (no[f >>> 5]! & e[f >>> 5]! & (1 << (f & 31))) !== 0 ? flipSign[f]! : 0;
               const alone = members[f]!.length === 1;
               const own = alone ? change.delta - self : change.delta;
               count[f]! += own;
@@ -537,8 +561,9 @@ function sweepFactored(
               if (to !== Infinity && smaller(best[k], members[f]![0]!, to, order, interval.first)) best[k] = [members[f]![0]!, to, order, interval.first];
             }
           }
-          for (const t of flipped) flipSign[t] = 0;
+          for (let j = 0; j < flippedCount; j++) flipSign[flipped[j]!] = 0;
         }
+        changesById.clear();
         for (const g of again) recount(g);
       }
       // Groups not computed again have the violations of the interval before.

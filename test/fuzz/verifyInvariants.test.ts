@@ -215,7 +215,7 @@ describe("verifyInvariants", () => {
     expect(factored).toBeGreaterThan(20);
   });
 
-  it("factored rows equal classReachability's at every interval, and rows not walked again are the step before's with the flips (random clusters without host endpoints)", { timeout: 600_000 }, () => {
+  it("factored rows equal classReachability's at every interval, rows not walked again are the step before's with the flips, and blocks with one admitsId have one row (random clusters without host endpoints)", { timeout: 600_000 }, () => {
     let rows = 0;
     fc.assert(
       fc.property(clusterArb(6, 6), fc.boolean(), fc.constantFrom(40000, 53, 80), (random, everyLocal, srcPort) => {
@@ -228,8 +228,24 @@ describe("verifyInvariants", () => {
           for (const protocol of [6, 17, 132]) {
             const starts = classes.portIntervals(protocol).map((i) => i.first);
             let previous: string[] | undefined;
+            /** Per admitsId, its row: one row per number for the whole sweep. */
+            const rowsById = new Map<number, string>();
             for (const step of sweeper.sweep(protocol, starts)) {
               const want = classReachability(prepared, classes, { protocol, srcPort, dstPort: step.first }, (m) => m.local);
+              sweeper.groupBlock.forEach((b) => {
+                const text = [...bitIndexes(step.admitsOf(b))].join(",");
+                const id = step.admitsId(b);
+                expect(rowsById.get(id) ?? text, `admitsId ${id} at ${protocol} ${step.first}`).toBe(text);
+                rowsById.set(id, text);
+              });
+              // Blocks flipped to one number were flipped by the same classes.
+              const flippedById = new Map<number, string>();
+              for (const flip of step.flips) {
+                const text = flip.walks.map((classes) => classes.join(",")).join(";");
+                const id = step.admitsId(flip.block);
+                expect(flippedById.get(id) ?? text, `flips to admitsId ${id} at ${protocol} ${step.first}`).toBe(text);
+                flippedById.set(id, text);
+              }
               const row = new Uint32Array((classes.endpoints.length + 31) >>> 5);
               const got = sweeper.groups.map((group, g) => {
                 step.rowInto(g, row);
