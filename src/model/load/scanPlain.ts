@@ -140,11 +140,20 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
     return text !== undefined && text.length === j - i && s.startsWith(text, i);
   };
 
+  // The line whose column was found last, and that column: the parsers ask for the column of the
+  // line `contentLine` just found, once or twice more (a line's spaces were counted three times).
+  // A column does not depend on `end`: a line whose spaces run to `end` has no content.
+  let indentLine = -1;
+  let indentColumn = 0;
+
   /** The column of the line starting at `line` (spaces only). */
   const indentAt = (line: number): number => {
+    if (line === indentLine) return indentColumn;
     let i = line;
     while (i < end && s.charCodeAt(i) === SPACE) i++;
-    return i - line;
+    indentLine = line;
+    indentColumn = i - line;
+    return indentColumn;
   };
 
   /** The start of the line after the one `i` is in (or `end`). */
@@ -164,7 +173,11 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
       while (i < end && s.charCodeAt(i) === SPACE) i++;
       if (i >= end) return end;
       const c = s.charCodeAt(i);
-      if (c !== NL && c !== HASH) return at;
+      if (c !== NL && c !== HASH) {
+        indentLine = at;
+        indentColumn = i - at;
+        return at;
+      }
       at = nextLine(i);
     }
     return end;
@@ -575,19 +588,21 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
   const block = (lineStart: number, column: number, candidate: boolean): unknown => {
     const i = lineStart + column;
     if (isDash(i)) return sequence(lineStart, column, candidate);
-    if (keyColon(i) < 0) throw BAIL;
-    return mapping(i, column, candidate);
+    const colon = keyColon(i);
+    if (colon < 0) throw BAIL;
+    return mapping(i, colon, column, candidate);
   };
 
   /**
-   * A block mapping whose first key starts at `first`, its keys at `column`. On return `line` is
-   * the first content line after it.
+   * A block mapping whose first key starts at `first`, with its `:` at `firstColon` (`keyColon`,
+   * which the caller asked already), its keys at `column`. On return `line` is the first content
+   * line after it.
    */
-  const mapping = (first: number, column: number, candidate: boolean): Record<string, unknown> => {
+  const mapping = (first: number, firstColon: number, column: number, candidate: boolean): Record<string, unknown> => {
     const map: Record<string, unknown> = {};
     let i = first;
+    let colon = firstColon;
     for (;;) {
-      const colon = keyColon(i);
       if (colon < 0) throw BAIL;
       const key = readKey(i, colon);
       const valueAt = skipSpaces(colon + 1);
@@ -606,6 +621,7 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
       if (next > column) throw BAIL;
       i = line + column;
       if (isDash(i)) throw BAIL;
+      colon = keyColon(i);
     }
     if (candidate) {
       if (trailingEmpty) throw BAIL;
@@ -627,10 +643,9 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
         items.push(nodeBelow(column, false, candidate));
       } else if (isDash(after)) {
         throw BAIL;
-      } else if (keyColon(after) >= 0) {
-        items.push(mapping(after, after - (dash - column), candidate));
       } else {
-        items.push(valueOnLine(after, column));
+        const colon = keyColon(after);
+        items.push(colon >= 0 ? mapping(after, colon, after - (dash - column), candidate) : valueOnLine(after, column));
       }
       if (line >= end) break;
       const next = indentAt(line);
@@ -648,6 +663,7 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
     lastEnd = 0;
     trailingEmpty = false;
     spans = new Map();
+    indentLine = -1;
     const oddStart = oddities;
     let first = from;
     if (s.startsWith("---", from)) first = restOfLine(from + 3);
