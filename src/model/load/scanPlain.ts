@@ -130,14 +130,16 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
   let trailingEmpty = false;
   let spans = new Map<object, { start: number; end: number }>();
   const { mask, keyTexts, keyValues, plainTexts, plainValues, quotedTexts } = cache;
-  const slot = (i: number, j: number): number => {
+  /**
+   * The slot of the text `[i, j)` in `texts`: the slot when the text is there, else the slot's
+   * complement (negative). One function, not two: commands run without TurboFan's inlining
+   * (src/cli/runtimeTuning.ts), and every key and scalar asks.
+   */
+  const find = (texts: readonly (string | undefined)[], i: number, j: number): number => {
     const length = j - i;
-    if (length === 0) return 0;
-    return (length * 31 + s.charCodeAt(i) * 7 + s.charCodeAt(j - 1) * 131 + s.charCodeAt(i + (length >> 1)) * 17) & mask;
-  };
-  const seen = (texts: readonly (string | undefined)[], h: number, i: number, j: number): boolean => {
+    const h = length === 0 ? 0 : (length * 31 + s.charCodeAt(i) * 7 + s.charCodeAt(j - 1) * 131 + s.charCodeAt(i + (length >> 1)) * 17) & mask;
     const text = texts[h];
-    return text !== undefined && text.length === j - i && s.startsWith(text, i);
+    return text !== undefined && text.length === length && s.startsWith(text, i) ? h : ~h;
   };
 
   // The line whose column was found last, and that column: the parsers ask for the column of the
@@ -196,8 +198,9 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
 
   /** The plain key `[i, j)` as Kubernetes reads it (`plainKey`), or bail. */
   const keyAt = (i: number, j: number): string => {
-    const h = slot(i, j);
-    if (seen(keyTexts, h, i, j)) return keyValues[h]!;
+    const found = find(keyTexts, i, j);
+    if (found >= 0) return keyValues[found]!;
+    const h = ~found;
     const text = s.slice(i, j);
     if (text === "<<" || text.length > 1024) throw BAIL;
     const key = plainKey(text);
@@ -209,11 +212,12 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
 
   /** The plain scalar `[i, j)` resolved (YAML 1.1 types, as go-yaml v2). */
   const plainAt = (i: number, j: number): unknown => {
-    const h = slot(i, j);
+    const found = find(plainTexts, i, j);
     let value: unknown;
-    if (seen(plainTexts, h, i, j)) {
-      value = plainValues[h];
+    if (found >= 0) {
+      value = plainValues[found];
     } else {
+      const h = ~found;
       const text = s.slice(i, j);
       const resolved = resolvePlain(text);
       value = resolved;
@@ -226,10 +230,10 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
 
   /** The quoted scalar whose text (no escapes) is `[i, j)`. */
   const quotedAt = (i: number, j: number): string => {
-    const h = slot(i, j);
-    if (seen(quotedTexts, h, i, j)) return quotedTexts[h]!;
+    const found = find(quotedTexts, i, j);
+    if (found >= 0) return quotedTexts[found]!;
     const text = s.slice(i, j);
-    quotedTexts[h] = text;
+    quotedTexts[~found] = text;
     return text;
   };
 
@@ -614,7 +618,9 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
       } else {
         value = valueOnLine(valueAt, column);
       }
-      put(map, key, value);
+      // `put`, written out: the one store of every key of a block mapping.
+      if (map[key] !== undefined) throw BAIL;
+      map[key] = value;
       if (line >= end) break;
       const next = indentAt(line);
       if (next < column) break;
