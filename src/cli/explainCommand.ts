@@ -112,7 +112,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
   const only = values.rules !== true && ends.every(namesEndpoint) ? new Set(ends) : undefined;
   let inputs = prepareInputs(inputRequest(values, positionals, io), values.node, io, { ...prepareOptions, ...(only ? { endpoints: only } : {}) });
   if (!inputs) return exitCodes.invalidInput;
-  if (only && !ends.every((id) => inputs!.prepared.members[inputs!.prepared.memberIndexById[id] ?? -1]?.workload === true)) {
+  if (only && !ends.every((id) => inputs!.prepared.members[inputs!.prepared.memberIndexById.get(id) ?? -1]?.workload === true)) {
     inputs = { ...inputs, prepared: prepareModel(inputs.model, { ...(values.node === undefined ? {} : { node: values.node }), ...prepareOptions }) };
   }
   const source = sourceLocator(inputs);
@@ -126,7 +126,7 @@ export async function explainCommand(argv: readonly string[], io: Io): Promise<n
   if (values.rules === true) {
     // Workloads are not compiled (only their pods would be): no rules to trace.
     for (const end of [flow.src, flow.dst]) {
-      if ("endpoint" in end && inputs.prepared.members[inputs.prepared.memberIndexById[end.endpoint]!]?.kind === "Workload") {
+      if ("endpoint" in end && inputs.prepared.members[inputs.prepared.memberIndexById.get(end.endpoint)!]?.kind === "Workload") {
         throw new UsageError(`--rules traces the compiled rules, and ${endpointName(end.endpoint)} is a workload, which compile leaves to its pods: name a pod or an address`);
       }
     }
@@ -182,7 +182,7 @@ function answer(prepared: Prepared, request: FlowRequest, familyFlag: string | u
     let port: PortSpec;
     if (isNamedPortSpec(given)) {
       if (!("endpoint" in dst.end)) throw new UsageError(`--port ${request.port}: a named port needs a destination endpoint, not an address`);
-      port = resolveNamedPort(given, dst.end.endpoint, prepared.members[prepared.memberIndexById[dst.end.endpoint]!]!.ports);
+      port = resolveNamedPort(given, dst.end.endpoint, prepared.members[prepared.memberIndexById.get(dst.end.endpoint)!]!.ports);
     } else {
       port = given;
     }

@@ -28,7 +28,7 @@ export function parseFlowEnd(flag: string, text: string, prepared: Prepared): Pa
     if (!address) throw new UsageError(`--${flag} '${text}' is not a valid IP address`);
     return { end: { ip: address.text }, family: address.family };
   }
-  const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, text) ? prepared.memberIndexById[text] : undefined;
+  const index = prepared.memberIndexById.get(text);
   if (index === undefined) {
     const workload = workloadNamed(text, prepared);
     if (workload !== undefined) return { end: { endpoint: workload } };
@@ -53,7 +53,7 @@ function workloadNamed(text: string, prepared: Prepared): string | undefined {
 /** `hostendpoint:NAME`: the v3 HostEndpoint NAME, else the v1 one (the evaluator's member ids). */
 function parseHostEndpoint(flag: string, name: string, prepared: Prepared): ParsedEnd {
   for (const id of [`HostEndpoint:${name}`, `V1HostEndpoint:${name}`]) {
-    const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, id) ? prepared.memberIndexById[id] : undefined;
+    const index = prepared.memberIndexById.get(id);
     const member = index === undefined ? undefined : prepared.members[index];
     if (member?.host === undefined) continue;
     if (member.nets.length === 0) throw new UsageError(`--${flag}: host endpoint '${name}' has no expectedIPs, so no address to explain a flow with; give one of the node's addresses instead`);

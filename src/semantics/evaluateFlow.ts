@@ -35,7 +35,7 @@ const TYPE_OF: Readonly<Record<Direction, PolicyType>> = { ingress: "Ingress", e
  * its expectedIPs are its addresses); throws for an unknown id (a caller error).
  */
 export function endpointById(prepared: Prepared, id: string): PreparedMember {
-  const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, id) ? prepared.memberIndexById[id] : undefined;
+  const index = prepared.memberIndexById.get(id);
   const member = index === undefined ? undefined : prepared.members[index];
   if (!member?.workload && member?.host === undefined) throw new Error(`unknown workload endpoint "${id}"`);
   return member;

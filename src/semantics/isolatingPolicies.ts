@@ -9,7 +9,7 @@ import { hasBit } from "./bits.js";
 import type { Prepared, PreparedPolicy } from "./types.js";
 
 export function isolatingPolicies(prepared: Prepared, endpointId: string, direction: "ingress" | "egress"): readonly PreparedPolicy[] {
-  const index = Object.prototype.hasOwnProperty.call(prepared.memberIndexById, endpointId) ? prepared.memberIndexById[endpointId] : undefined;
+  const index = prepared.memberIndexById.get(endpointId);
   if (index === undefined) return [];
   const type = direction === "ingress" ? "Ingress" : "Egress";
   return prepared.tiers.flatMap((tier) => tier.policies.filter((p) => hasBit(p.selects, index) && p.types.includes(type)));

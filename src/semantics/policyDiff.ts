@@ -91,8 +91,8 @@ export function policyDiff(before: Prepared, after: Prepared, options: DiffOptio
   const oldOf: number[] = [];
   const newOf: number[] = [];
   for (const id of common) {
-    const o = oldClasses.classOf[before.memberIndexById[id]!]!;
-    const n = newClasses.classOf[after.memberIndexById[id]!]!;
+    const o = oldClasses.classOf[before.memberIndexById.get(id)!]!;
+    const n = newClasses.classOf[after.memberIndexById.get(id)!]!;
     const key = `${o} ${n}`;
     let j = joint.get(key);
     if (j === undefined) {
@@ -380,7 +380,7 @@ function affectedOver(before: Prepared, after: Prepared, members: readonly (read
   let count = 0;
   members.forEach((ids, j) => {
     // Every endpoint of a joint class is selected by the same policies in both versions.
-    const index = before.memberIndexById[ids[0]!]!;
+    const index = before.memberIndexById.get(ids[0]!)!;
     if (hasBit(affected.egress, index)) {
       setBit(egressRows, j);
       count++;

@@ -90,10 +90,10 @@ export function prepareModel(model: Model, options: PrepareOptions = {}): Prepar
       },
     ]),
   );
-  // Assigned (a third of fromEntries' cost on 250,000 ids): every id holds a `/` or a `:`, so
-  // none is `__proto__` or an array index, and the keys keep the members' order.
-  const memberIndexById: Record<string, number> = {};
-  for (const m of members) memberIndexById[m.id] = m.index;
+  // A Map: an object keyed by 250,000 ids made every id an internalized property name (shape L:
+  // about 0.1 s more on the main thread than the Map).
+  const memberIndexById = new Map<string, number>();
+  for (const m of members) memberIndexById.set(m.id, m.index);
   const settings = nodeFelixSettings(model.resources, options.node);
   return {
     members,

@@ -46,7 +46,7 @@ describe("workloads as endpoints", () => {
   it("one endpoint per workload, labelled as its pods, with the template's named ports and no address", () => {
     const p = load(deployment("web", "{app: web}"), deployment("api", "{app: api}"));
     expect(ids(p)).toEqual(["Deployment/shop/api", "Deployment/shop/web"]);
-    const web = p.members[p.memberIndexById["Deployment/shop/web"]!]!;
+    const web = p.members[p.memberIndexById.get("Deployment/shop/web")!]!;
     expect(web.kind).toBe("Workload");
     expect(web.nets).toEqual([]);
     expect(web.ports).toEqual([{ name: "http", protocol: "TCP", port: 8080 }]);
@@ -57,8 +57,8 @@ describe("workloads as endpoints", () => {
 
   it("pods and workloads have Calico CNI's interface names, derived when asked for", () => {
     const p = load(deployment("web", "{app: web}"), pod("db-0", "{app: db}", "10.0.0.9"));
-    const web = p.members[p.memberIndexById["Deployment/shop/web"]!]!;
-    const db = p.members[p.memberIndexById["shop/db-0"]!]!;
+    const web = p.members[p.memberIndexById.get("Deployment/shop/web")!]!;
+    const db = p.members[p.memberIndexById.get("shop/db-0")!]!;
     expect(memberIface(web)).toBe(podInterfaceName("shop", "Deployment/web"));
     expect(memberIface(db)).toBe(podInterfaceName("shop", "db-0"));
     expect(memberIface(db)).toMatch(/^cali[0-9a-f]{11}$/);

@@ -36,7 +36,7 @@ function representativeIp(classes: EquivalenceClasses, ip: string): string {
 
 function representative(prepared: Prepared, classes: EquivalenceClasses, end: FlowEnd): FlowEnd {
   if ("ip" in end) return { ip: representativeIp(classes, end.ip) };
-  const member = prepared.memberIndexById[end.endpoint]!;
+  const member = prepared.memberIndexById.get(end.endpoint)!;
   const cls = classes.endpoints[classes.classOf[member]!]!;
   return { endpoint: prepared.members[cls.representative]!.id };
 }
@@ -111,7 +111,7 @@ describe("equivalence classes", () => {
               }
               expect(decision(evaluateFlow(prepared, rep)), `${JSON.stringify(flow)} vs ${JSON.stringify(rep)}\n${clusterYaml(cluster)}`).toBe(want);
               flows++;
-              if ([src, dst].some((e) => "endpoint" in e && prepared.members[prepared.memberIndexById[e.endpoint]!]!.kind === "Workload")) workloadFlows++;
+              if ([src, dst].some((e) => "endpoint" in e && prepared.members[prepared.memberIndexById.get(e.endpoint)!]!.kind === "Workload")) workloadFlows++;
             }
           }
         }

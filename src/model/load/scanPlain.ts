@@ -130,21 +130,32 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
   let trailingEmpty = false;
   let spans = new Map<object, { start: number; end: number }>();
   const { mask, keyTexts, keyValues, plainTexts, plainValues, quotedTexts } = cache;
-  const slot = (i: number, j: number): number => {
+  /**
+   * The slot of the text `[i, j)` in `texts`: the slot when the text is there, else the slot's
+   * complement (negative). One function, not two: commands run without TurboFan's inlining
+   * (src/cli/runtimeTuning.ts), and every key and scalar asks.
+   */
+  const find = (texts: readonly (string | undefined)[], i: number, j: number): number => {
     const length = j - i;
-    if (length === 0) return 0;
-    return (length * 31 + s.charCodeAt(i) * 7 + s.charCodeAt(j - 1) * 131 + s.charCodeAt(i + (length >> 1)) * 17) & mask;
-  };
-  const seen = (texts: readonly (string | undefined)[], h: number, i: number, j: number): boolean => {
+    const h = length === 0 ? 0 : (length * 31 + s.charCodeAt(i) * 7 + s.charCodeAt(j - 1) * 131 + s.charCodeAt(i + (length >> 1)) * 17) & mask;
     const text = texts[h];
-    return text !== undefined && text.length === j - i && s.startsWith(text, i);
+    return text !== undefined && text.length === length && s.startsWith(text, i) ? h : ~h;
   };
+
+  // The line whose column was found last, and that column: the parsers ask for the column of the
+  // line `contentLine` just found, once or twice more (a line's spaces were counted three times).
+  // A column does not depend on `end`: a line whose spaces run to `end` has no content.
+  let indentLine = -1;
+  let indentColumn = 0;
 
   /** The column of the line starting at `line` (spaces only). */
   const indentAt = (line: number): number => {
+    if (line === indentLine) return indentColumn;
     let i = line;
     while (i < end && s.charCodeAt(i) === SPACE) i++;
-    return i - line;
+    indentLine = line;
+    indentColumn = i - line;
+    return indentColumn;
   };
 
   /** The start of the line after the one `i` is in (or `end`). */
@@ -164,7 +175,11 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
       while (i < end && s.charCodeAt(i) === SPACE) i++;
       if (i >= end) return end;
       const c = s.charCodeAt(i);
-      if (c !== NL && c !== HASH) return at;
+      if (c !== NL && c !== HASH) {
+        indentLine = at;
+        indentColumn = i - at;
+        return at;
+      }
       at = nextLine(i);
     }
     return end;
@@ -183,8 +198,9 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
 
   /** The plain key `[i, j)` as Kubernetes reads it (`plainKey`), or bail. */
   const keyAt = (i: number, j: number): string => {
-    const h = slot(i, j);
-    if (seen(keyTexts, h, i, j)) return keyValues[h]!;
+    const found = find(keyTexts, i, j);
+    if (found >= 0) return keyValues[found]!;
+    const h = ~found;
     const text = s.slice(i, j);
     if (text === "<<" || text.length > 1024) throw BAIL;
     const key = plainKey(text);
@@ -196,11 +212,12 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
 
   /** The plain scalar `[i, j)` resolved (YAML 1.1 types, as go-yaml v2). */
   const plainAt = (i: number, j: number): unknown => {
-    const h = slot(i, j);
+    const found = find(plainTexts, i, j);
     let value: unknown;
-    if (seen(plainTexts, h, i, j)) {
-      value = plainValues[h];
+    if (found >= 0) {
+      value = plainValues[found];
     } else {
+      const h = ~found;
       const text = s.slice(i, j);
       const resolved = resolvePlain(text);
       value = resolved;
@@ -213,10 +230,10 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
 
   /** The quoted scalar whose text (no escapes) is `[i, j)`. */
   const quotedAt = (i: number, j: number): string => {
-    const h = slot(i, j);
-    if (seen(quotedTexts, h, i, j)) return quotedTexts[h]!;
+    const found = find(quotedTexts, i, j);
+    if (found >= 0) return quotedTexts[found]!;
     const text = s.slice(i, j);
-    quotedTexts[h] = text;
+    quotedTexts[~found] = text;
     return text;
   };
 
@@ -575,19 +592,21 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
   const block = (lineStart: number, column: number, candidate: boolean): unknown => {
     const i = lineStart + column;
     if (isDash(i)) return sequence(lineStart, column, candidate);
-    if (keyColon(i) < 0) throw BAIL;
-    return mapping(i, column, candidate);
+    const colon = keyColon(i);
+    if (colon < 0) throw BAIL;
+    return mapping(i, colon, column, candidate);
   };
 
   /**
-   * A block mapping whose first key starts at `first`, its keys at `column`. On return `line` is
-   * the first content line after it.
+   * A block mapping whose first key starts at `first`, with its `:` at `firstColon` (`keyColon`,
+   * which the caller asked already), its keys at `column`. On return `line` is the first content
+   * line after it.
    */
-  const mapping = (first: number, column: number, candidate: boolean): Record<string, unknown> => {
+  const mapping = (first: number, firstColon: number, column: number, candidate: boolean): Record<string, unknown> => {
     const map: Record<string, unknown> = {};
     let i = first;
+    let colon = firstColon;
     for (;;) {
-      const colon = keyColon(i);
       if (colon < 0) throw BAIL;
       const key = readKey(i, colon);
       const valueAt = skipSpaces(colon + 1);
@@ -599,13 +618,16 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
       } else {
         value = valueOnLine(valueAt, column);
       }
-      put(map, key, value);
+      // `put`, written out: the one store of every key of a block mapping.
+      if (map[key] !== undefined) throw BAIL;
+      map[key] = value;
       if (line >= end) break;
       const next = indentAt(line);
       if (next < column) break;
       if (next > column) throw BAIL;
       i = line + column;
       if (isDash(i)) throw BAIL;
+      colon = keyColon(i);
     }
     if (candidate) {
       if (trailingEmpty) throw BAIL;
@@ -627,10 +649,9 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
         items.push(nodeBelow(column, false, candidate));
       } else if (isDash(after)) {
         throw BAIL;
-      } else if (keyColon(after) >= 0) {
-        items.push(mapping(after, after - (dash - column), candidate));
       } else {
-        items.push(valueOnLine(after, column));
+        const colon = keyColon(after);
+        items.push(colon >= 0 ? mapping(after, colon, after - (dash - column), candidate) : valueOnLine(after, column));
       }
       if (line >= end) break;
       const next = indentAt(line);
@@ -648,6 +669,7 @@ export function scanPlain(source: string, base: number, cache: ScanCache): Scann
     lastEnd = 0;
     trailingEmpty = false;
     spans = new Map();
+    indentLine = -1;
     const oddStart = oddities;
     let first = from;
     if (s.startsWith("---", from)) first = restOfLine(from + 3);
