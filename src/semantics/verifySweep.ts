@@ -419,17 +419,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const lists = new ListIds(policyId);
   const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), lists, profileRuleIds(prepared, "egress"));
   const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), lists, profileRuleIds(prepared, "ingress"));
-  /**
-   * Per ingress walk, its fixed end (its first class) as the destination: one object per walk,
-   * its port set to the probe's before each use (`destination`). Walks and keys read the peer and
-   * keep nothing of it; a new peer per walk and port was about 180 MB of garbage on shape L.
-   */
-  const destinations: { -readonly [K in keyof Peer]: Peer[K] }[] = ingressWalks.members.map((m) => ({ ...base[m[0]!]!, port: undefined }));
-  const destination = (w: number, port: number | undefined): Peer => {
-    const peer = destinations[w]!;
-    peer.port = port;
-    return peer;
-  };
+
   const egressOther = new OtherEnd(
     destinationBlocks.first.map((c) => base[c]!),
     memberBlocks(classes, destinationBlocks),
@@ -777,7 +767,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
     const ingressSeen = new Map<number, { readonly key: readonly number[]; readonly walk: Bits }[]>();
     const key: number[] = [];
     const ingressKey = (w: number, probe: Probe): void => {
-      fixedEndKey(portedIngressRules(w), "ingress", destination(w, probe.dstPort), probe, family, key);
+      fixedEndKey(portedIngressRules(w), "ingress", { ...base[ingressWalks.members[w]![0]!]!, port: probe.dstPort }, probe, family, key);
     };
     for (let step = 0; step < starts.length; step++) {
       const probe: Probe = probeAt ? probeAt(starts[step]!) : { protocol, srcPort, dstPort: starts[step]! };
@@ -798,7 +788,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
       const ingressWalk = (w: number): Bits => {
         const c = ingressWalks.members[w]![0]!;
         const prefixes = { keys: ingressWalks.prefixKeys[w]!, states: ingressStates, pool: pools.ingressStates };
-        return allowedOver(prepared, destination(w, probe.dstPort), "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes, pools.ingress);
+        return allowedOver(prepared, { ...base[c]!, port: probe.dstPort }, "ingress", probe, family, ingressSets, policies.ingress[c]!, ingressScratch, prefixes, pools.ingress);
       };
       if (step === 0) {
         for (let w = 0; w < egress.length; w++) egress[w] = egressWalk(w);
