@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { andBits, andNotBits, BitsPool, bitIndexes, bitsWhere, hasBit, orBits, transposeBits } from "./bits.js";
+import { andBits, andNotBits, BitsPool, bitIndexes, bitIndexesInto, bitsWhere, hasBit, orBits, transposeBits } from "./bits.js";
 
 describe("bits", () => {
   it("transposeBits swaps rows and columns (sizes across 32-bit blocks)", () => {
@@ -17,6 +17,18 @@ describe("bits", () => {
 
   it("bitIndexes lists the members in order", () => {
     expect([...bitIndexes(bitsWhere(70, (i) => i % 31 === 0))]).toEqual([0, 31, 62]);
+  });
+
+  it("bitIndexesInto writes what bitIndexes lists", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 130 }), fc.integer(), (size, seed) => {
+        const bits = bitsWhere(size, (i) => ((i * 7919 + seed) >>> 0) % 3 === 0);
+        const out = new Int32Array(size);
+        const count = bitIndexesInto(bits, out);
+        expect([...out.subarray(0, count)]).toEqual([...bitIndexes(bits)]);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("BitsPool: the sets of a round are distinct and of the size; takeEmpty is empty; a reset reuses them", () => {

@@ -98,6 +98,23 @@ export function* bitIndexes(a: Bits): Generator<number> {
   }
 }
 
+/**
+ * Writes the members of `a`, ascending, to `out` from index 0; returns how many. `out` must have
+ * room for them all. Unlike `bitIndexes`, no generator: for loops run tens of thousands of times.
+ */
+export function bitIndexesInto(a: Bits, out: Int32Array): number {
+  let count = 0;
+  for (let w = 0; w < a.length; w++) {
+    let word = a[w]!;
+    while (word !== 0) {
+      const low = word & -word;
+      out[count++] = (w << 5) + (31 - Math.clz32(low));
+      word ^= low;
+    }
+  }
+  return count;
+}
+
 /** `out = a & b`, in place; whether the result has any member. */
 export function andInto(out: Uint32Array, a: Bits, b: Bits): boolean {
   let any = 0;

@@ -26,11 +26,11 @@
 import { PROTO_UDP, protocolNumber as calicoProtocolNumber } from "../calico/index.js";
 import type { Cidr, Family } from "./addresses.js";
 import { parseAddress, parseCidr } from "./addresses.js";
-import type { Bits } from "./bits.js";
 import type { EvaluateOptions } from "./evaluateFlow.js";
 import { protocolNumber } from "./prepareRules.js";
 import type { Membership, Prepared, PreparedCalicoRule, PreparedClusterRule, PreparedK8sRule, PreparedMember, PreparedRule } from "./types.js";
 import { isEndpointOf } from "./isEndpointOf.js";
+import { PartitionRefiner } from "./partitionRefiner.js";
 
 /** A class of workload endpoints; `members` are member indexes, ascending. */
 export interface EndpointClass {
@@ -203,15 +203,18 @@ export function addressInterval(all: readonly AddressInterval[], address: bigint
 }
 
 /**
- * Refines a partition (class per endpoint position) by a key per position: positions stay
- * together only when they were together and have equal keys. Class numbers are dense and follow
- * the first position of each class.
+ * Refines a partition (class per endpoint position) by a key per position, a number from 0 to
+ * `keys - 1`: positions stay together only when they were together and have equal keys. Class
+ * numbers are dense and follow the first position of each class. Keys are numbers, not text:
+ * on shape L, text keys for 250,000 endpoints were about 190 MB of garbage.
  */
-function refineByKey(classOf: Int32Array, key: (position: number) => string): Int32Array {
-  const ids = new Map<string, number>();
+function refineByKey(classOf: Int32Array, keys: number, key: (position: number) => number): Int32Array {
+  const ids = new Map<number, number>();
   const out = new Int32Array(classOf.length);
   for (let p = 0; p < classOf.length; p++) {
-    const k = `${classOf[p]}\u0000${key(p)}`;
+    // The pair as one number, exact while classes times keys stay below 2^53 (classes never
+    // outnumber endpoints, nor keys the values keyed).
+    const k = classOf[p]! * keys + key(p);
     let id = ids.get(k);
     if (id === undefined) ids.set(k, (id = ids.size));
     out[p] = id;
@@ -220,68 +223,26 @@ function refineByKey(classOf: Int32Array, key: (position: number) => string): In
 }
 
 /**
- * Splits classes by memberships: every class some of whose positions are in a membership (and
- * some not) gives those positions a new class, numbered in the order of their first position. Costs
- * the membership's words, and allocates nothing per membership (on shape L, lists of the positions
- * of tens of thousands of memberships were garbage enough to set off full collections).
+ * Numbers for values by a text of each (equal texts, one number), the text made once per
+ * object (`of` keyed by identity first): endpoints of a namespace share their profile list, the
+ * pods of a workload their named ports.
  */
-class MembershipSplitter {
-  /** Per class, its positions in the membership at hand; and where they move (-1: nowhere). */
-  private readonly hits: Int32Array;
-  private readonly moveTo: Int32Array;
-  private readonly touched: number[] = [];
-  constructor(
-    private readonly classOf: Int32Array,
-    private readonly sizes: number[],
-    /** Per member index, its endpoint position (-1: none). */
-    private readonly position: Readonly<Int32Array>,
-  ) {
-    // Classes never outnumber positions.
-    this.hits = new Int32Array(classOf.length + 1);
-    this.moveTo = new Int32Array(classOf.length + 1).fill(-1);
+class TextIds<T extends object> {
+  private readonly byObject = new Map<T, number>();
+  private readonly byText = new Map<string, number>();
+  constructor(private readonly text: (value: T) => string) {}
+  of(value: T): number {
+    let id = this.byObject.get(value);
+    if (id === undefined) {
+      const t = this.text(value);
+      id = this.byText.get(t);
+      if (id === undefined) this.byText.set(t, (id = this.byText.size));
+      this.byObject.set(value, id);
+    }
+    return id;
   }
-
-  split(membership: Bits): void {
-    const { classOf, sizes, position, hits, moveTo, touched } = this;
-    const words = Math.min(membership.length, (position.length + 31) >>> 5);
-    for (let w = 0; w < words; w++) {
-      let word = membership[w]!;
-      while (word !== 0) {
-        const low = word & -word;
-        word ^= low;
-        const p = position[(w << 5) + (31 - Math.clz32(low))]!;
-        if (p < 0) continue;
-        const c = classOf[p]!;
-        if (hits[c]!++ === 0) touched.push(c);
-      }
-    }
-    let moved = false;
-    for (const c of touched) {
-      if (hits[c]! < sizes[c]!) {
-        moveTo[c] = sizes.length;
-        sizes.push(hits[c]!);
-        sizes[c]! -= hits[c]!;
-        moved = true;
-      }
-    }
-    if (moved) {
-      for (let w = 0; w < words; w++) {
-        let word = membership[w]!;
-        while (word !== 0) {
-          const low = word & -word;
-          word ^= low;
-          const p = position[(w << 5) + (31 - Math.clz32(low))]!;
-          if (p < 0) continue;
-          const to = moveTo[classOf[p]!]!;
-          if (to >= 0) classOf[p] = to;
-        }
-      }
-    }
-    for (const c of touched) {
-      hits[c] = 0;
-      moveTo[c] = -1;
-    }
-    touched.length = 0;
+  get size(): number {
+    return this.byText.size;
   }
 }
 
@@ -315,31 +276,44 @@ export function equivalenceClasses(prepared: Prepared, family: Family, options: 
   const position = new Int32Array(prepared.members.length).fill(-1);
   endpoints.forEach((m, p) => (position[m.index] = p));
   let classOf: Int32Array = new Int32Array(endpoints.length);
-  // The parts as JSON, each profile list once (pods of a namespace and service account share
-  // theirs), joined by NUL, which JSON never holds unescaped: equal keys are equal parts.
-  const profilesJson = new Map<readonly string[], string>();
-  const jsonOfProfiles = (names: readonly string[]): string => {
-    let text = profilesJson.get(names);
-    if (text === undefined) profilesJson.set(names, (text = JSON.stringify(names)));
-    return text;
-  };
-  // Likewise each named-port list once (the pods of a workload share theirs): on L, stringifying
-  // 250,000 lists took about as long as the rest of this pass.
-  const portsJson = new Map<object, string>();
-  const jsonOfPorts = (ports: PreparedMember["ports"]): string => {
-    let text = portsJson.get(ports);
-    if (text === undefined) portsJson.set(ports, (text = JSON.stringify(ports)));
-    return text;
-  };
-  classOf = refineByKey(classOf, (p) => {
-    const m = endpoints[p]!;
+  // Endpoints stay together when they agree on being local, their profiles, their named ports
+  // (each list numbered by its JSON) and the interval of the rules' cuts their address is in.
+  classOf = refineByKey(classOf, 2, (p) => (isLocal(endpoints[p]!) ? 1 : 0));
+  const profileIds = new TextIds<readonly string[]>((names) => JSON.stringify(names));
+  const profileOf = Int32Array.from(endpoints, (m) => profileIds.of(m.profiles));
+  classOf = refineByKey(classOf, profileIds.size, (p) => profileOf[p]!);
+  // On L, stringifying 250,000 named-port lists took about as long as the rest of this pass:
+  // each list once.
+  const portIds = new TextIds<PreparedMember["ports"]>((ports) => JSON.stringify(ports));
+  const portsOf = Int32Array.from(endpoints, (m) => portIds.of(m.ports));
+  classOf = refineByKey(classOf, portIds.size, (p) => portsOf[p]!);
+  // Workloads have no address: key 0, in no CIDR's interval.
+  classOf = refineByKey(classOf, ruleCuts.length + 1, (p) => {
     const a = address[p];
-    return `${isLocal(m)}\u0000${jsonOfProfiles(m.profiles)}\u0000${jsonOfPorts(m.ports)}\u0000${a === undefined ? -1 : intervalIndex(ruleCuts, a)}`;
+    return a === undefined ? 0 : intervalIndex(ruleCuts, a) + 1;
   });
   const sizes: number[] = [];
   for (const c of classOf) sizes[c] = (sizes[c] ?? 0) + 1;
-  const splitter = new MembershipSplitter(classOf, sizes, position);
-  for (const membership of splitters.memberships) splitter.split(membership);
+  // Split by each membership: its endpoints' positions, word by word (a membership costs its
+  // words and allocates nothing: on shape L, lists of the positions of tens of thousands of
+  // memberships were garbage enough to set off full collections).
+  const refiner = new PartitionRefiner(classOf, sizes);
+  const inside = refiner.inside;
+  const memberWords = (position.length + 31) >>> 5;
+  for (const membership of splitters.memberships) {
+    let count = 0;
+    const words = Math.min(membership.length, memberWords);
+    for (let w = 0; w < words; w++) {
+      let word = membership[w]!;
+      while (word !== 0) {
+        const low = word & -word;
+        word ^= low;
+        const p = position[(w << 5) + (31 - Math.clz32(low))]!;
+        if (p >= 0) inside[count++] = p;
+      }
+    }
+    refiner.split(count);
+  }
 
   // Renumber in the order of the first endpoint of each class (endpoints are in member order).
   const renumber = new Map<number, number>();

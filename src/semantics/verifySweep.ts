@@ -33,7 +33,7 @@
 import { PROTO_UDP } from "../calico/index.js";
 import type { Cidr } from "./addresses.js";
 import type { Bits } from "./bits.js";
-import { BitsPool, bitIndexes, bitsArena, fullBits, hasBit } from "./bits.js";
+import { BitsPool, bitIndexes, bitIndexesInto, bitsArena, fullBits, hasBit } from "./bits.js";
 import {
   allowedOver,
   applicablePolicies,
@@ -50,6 +50,7 @@ import {
   type TierPrefixes,
 } from "./classReachability.js";
 import type { EquivalenceClasses } from "./equivalenceClasses.js";
+import { PartitionRefiner } from "./partitionRefiner.js";
 import { profileNamed } from "./prepareModel.js";
 import type { Membership, Peer, Prepared, PreparedEntity, PreparedMember, PreparedPolicy, PreparedRule } from "./types.js";
 
@@ -105,49 +106,6 @@ export interface FactoredSweeper {
    * time; with `probeAt`, one step at one probe of an axis without ports (ICMP, other protocols).
    */
   readonly sweep: (protocol: number, starts: readonly number[], probeAt?: (start: number) => Probe) => Generator<FactoredStep>;
-}
-
-/**
- * Refines a partition of `0 .. n-1` (per element its part, per part its size; both updated in
- * place) by subsets: after `split(inside)`, two elements share a part only when they did before
- * and `inside` holds both or neither. The part of the elements inside keeps its number when it is
- * all inside; otherwise they move to a new part, numbered after every part so far.
- */
-class Refiner {
-  /** Per part: elements inside the subset at hand, and where they move (-1: nowhere). */
-  private readonly hits: Int32Array;
-  private readonly moveTo: Int32Array;
-  private readonly touched: number[] = [];
-
-  constructor(
-    private readonly partOf: Int32Array,
-    private readonly sizes: number[],
-  ) {
-    // At most one part per element.
-    this.hits = new Int32Array(partOf.length);
-    this.moveTo = new Int32Array(partOf.length).fill(-1);
-  }
-
-  split(inside: readonly number[]): void {
-    const { partOf, sizes, hits, moveTo, touched } = this;
-    for (const c of inside) if (hits[partOf[c]!]!++ === 0) touched.push(partOf[c]!);
-    for (const b of touched) {
-      if (hits[b]! < sizes[b]!) {
-        moveTo[b] = sizes.length;
-        sizes.push(hits[b]!);
-        sizes[b]! -= hits[b]!;
-      }
-    }
-    for (const c of inside) {
-      const to = moveTo[partOf[c]!]!;
-      if (to >= 0) partOf[c] = to;
-    }
-    for (const b of touched) {
-      hits[b] = 0;
-      moveTo[b] = -1;
-    }
-    touched.length = 0;
-  }
 }
 
 /** A partition of the classes into blocks: per class its block, per block its first class. */
@@ -237,28 +195,28 @@ function partition(classes: EquivalenceClasses, base: readonly Peer[], baseKeys:
     sizes[id]!++;
   }
   // Split by each atom: the classes inside it leave their block when some of the block is outside.
-  const refiner = new Refiner(blockOf, sizes);
-  const split = (inside: readonly number[]): void => refiner.split(inside);
+  const refiner = new PartitionRefiner(blockOf, sizes);
+  const inside = refiner.inside;
   // A class is in a membership when its representative is (its members all agree): word by word,
   // the representatives among the members.
   const representatives = new Uint32Array((classes.classOf.length + 31) >>> 5);
   for (const c of classes.endpoints) representatives[c.representative >>> 5]! |= 1 << (c.representative & 31);
   for (const m of atoms.memberships) {
-    const inside: number[] = [];
+    let count = 0;
     const words = Math.min(m.length, representatives.length);
     for (let w = 0; w < words; w++) {
       let word = m[w]! & representatives[w]!;
       while (word !== 0) {
         const low = word & -word;
         word ^= low;
-        inside.push(classes.classOf[(w << 5) + (31 - Math.clz32(low))]!);
+        inside[count++] = classes.classOf[(w << 5) + (31 - Math.clz32(low))]!;
       }
     }
-    split(inside);
+    refiner.split(count);
   }
   if (atoms.cidrs.size > 0) {
     const cidrs = new OtherEnd(base, classes.classOf);
-    for (const c of atoms.cidrs.values()) split([...bitIndexes(cidrs.cidr(c))]);
+    for (const c of atoms.cidrs.values()) refiner.split(bitIndexesInto(cidrs.cidr(c), inside));
   }
   // Renumber in the order of first classes.
   const renumber = new Map<number, number>();
@@ -461,6 +419,7 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
   const lists = new ListIds(policyId);
   const egressWalks = walkGroups(reps, local, policies.egress, blocks("egress", "source"), lists, profileRuleIds(prepared, "egress"));
   const ingressWalks = walkGroups(reps, local, policies.ingress, blocks("ingress", "destination"), lists, profileRuleIds(prepared, "ingress"));
+
   const egressOther = new OtherEnd(
     destinationBlocks.first.map((c) => base[c]!),
     memberBlocks(classes, destinationBlocks),
@@ -862,13 +821,8 @@ export function factoredSweeper(prepared: Prepared, classes: EquivalenceClasses,
         // lists are disjoint, and none is empty).
         admitsIds.fill(0);
         const sizes = [admitsIds.length];
-        const refiner = new Refiner(admitsIds, sizes);
-        const inside: number[] = [];
-        for (const walk of contentWalk) {
-          inside.length = 0;
-          for (const b of bitIndexes(walk)) inside.push(b);
-          refiner.split(inside);
-        }
+        const refiner = new PartitionRefiner(admitsIds, sizes);
+        for (const walk of contentWalk) refiner.split(bitIndexesInto(walk, refiner.inside));
         nextAdmitsId = sizes.length;
         // One row per number (at its first block, `firstOf`), copied to the number's other blocks:
         // on L, 6,705 blocks have a few to a hundred numbers. Per distinct walk, each first block
